@@ -1,0 +1,199 @@
+/**
+ * The only module that declares C signatures: DPDK 22.11's shared libraries and our shim
+ * (native/shim.c), through koffi. Everything above it speaks TypeScript.
+ *
+ * Contract: these are raw calls. Callers validate every argument first (a NULL or out-of-range
+ * port id crashes DPDK) and treat the return code as the truth (rte_errno is thread-local and
+ * often stale). Loaded lazily, once per process, on first use.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+import { EalStateError } from './errors.js';
+
+/** Debian 12's DPDK 22.11 ABI. */
+const ABI = '23';
+const SHIM_ABI = 1;
+export const MAX_ETHPORTS = 32;
+
+const shimPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'libdphp_shim.so');
+
+export interface RawPortInfo {
+  name: string;
+  device: string;
+  bus: string;
+  driver: string;
+  socket: number;
+  max_rx_queues: number;
+  max_tx_queues: number;
+  mac: number[];
+  link_up: number;
+  link_duplex: number;
+  link_speed: number;
+}
+
+export interface RawEthStats {
+  ipackets: number;
+  opackets: number;
+  ibytes: number;
+  obytes: number;
+  imissed: number;
+  ierrors: number;
+  oerrors: number;
+  rx_nombuf: number;
+}
+
+/** A C pointer held by the SDK (argv, mempools, the log ring); never handed to users. */
+export type Pointer = object;
+
+function load() {
+  // Opaque handles never leave the SDK.
+  koffi.opaque('rte_mempool');
+
+  koffi.struct('dphp_port_info', {
+    name: 'char[64]',
+    device: 'char[64]',
+    bus: 'char[32]',
+    driver: 'char[64]',
+    socket: 'int32_t',
+    max_rx_queues: 'uint16_t',
+    max_tx_queues: 'uint16_t',
+    mac: koffi.array('uint8_t', 6, 'Array'),
+    link_up: 'uint8_t',
+    link_duplex: 'uint8_t',
+    link_speed: 'uint32_t',
+  });
+
+  koffi.struct('rte_eth_stats', {
+    ipackets: 'uint64_t',
+    opackets: 'uint64_t',
+    ibytes: 'uint64_t',
+    obytes: 'uint64_t',
+    imissed: 'uint64_t',
+    ierrors: 'uint64_t',
+    oerrors: 'uint64_t',
+    rx_nombuf: 'uint64_t',
+    // RTE_ETHDEV_QUEUE_STAT_CNTRS (16) per-queue counters × 5 arrays, unused here.
+    per_queue: koffi.array('uint64_t', 80),
+  });
+  if (!existsSync(shimPath)) {
+    throw new EalStateError(
+      'BINDING_UNAVAILABLE',
+      `The native shim ${shimPath} is missing: run \`npm run setup\` (it installs DPDK 22.11 and builds the shim).`,
+    );
+  }
+  let eal: koffi.IKoffiLib;
+  let ethdev: koffi.IKoffiLib;
+  let mempool: koffi.IKoffiLib;
+  let mbuf: koffi.IKoffiLib;
+  let shim: koffi.IKoffiLib;
+  try {
+    eal = koffi.load(`librte_eal.so.${ABI}`);
+    ethdev = koffi.load(`librte_ethdev.so.${ABI}`);
+    mempool = koffi.load(`librte_mempool.so.${ABI}`);
+    mbuf = koffi.load(`librte_mbuf.so.${ABI}`);
+    shim = koffi.load(shimPath);
+  } catch (cause) {
+    throw new EalStateError(
+      'BINDING_UNAVAILABLE',
+      `DPDK ${ABI === '23' ? '22.11' : ABI} libraries could not be loaded (${(cause as Error).message}): run \`npm run setup\`.`,
+      { cause },
+    );
+  }
+  const b = {
+    // EAL
+    rte_eal_init: eal.func('int rte_eal_init(int argc, void *argv)'),
+    rte_eal_cleanup: eal.func('int rte_eal_cleanup(void)'),
+    rte_version: eal.func('const char *rte_version(void)'),
+    rte_strerror: eal.func('const char *rte_strerror(int errnum)'),
+    rte_log_set_global_level: eal.func('void rte_log_set_global_level(uint32_t level)'),
+    rte_dev_probe: eal.func('int rte_dev_probe(const char *devargs)'),
+    rte_eal_hotplug_remove: eal.func('int rte_eal_hotplug_remove(const char *busname, const char *devname)'),
+    rte_dev_hotplug_handle_enable: eal.func('int rte_dev_hotplug_handle_enable(void)'),
+    rte_dev_hotplug_handle_disable: eal.func('int rte_dev_hotplug_handle_disable(void)'),
+    rte_dev_event_monitor_start: eal.func('int rte_dev_event_monitor_start(void)'),
+    rte_dev_event_monitor_stop: eal.func('int rte_dev_event_monitor_stop(void)'),
+    // ethdev control path
+    rte_eth_dev_is_valid_port: ethdev.func('int rte_eth_dev_is_valid_port(uint16_t port_id)'),
+    rte_eth_dev_count_avail: ethdev.func('uint16_t rte_eth_dev_count_avail(void)'),
+    rte_eth_rx_queue_setup: ethdev.func(
+      'int rte_eth_rx_queue_setup(uint16_t port_id, uint16_t queue, uint16_t nb_desc, unsigned int socket_id, void *rx_conf, rte_mempool *mp)',
+    ),
+    rte_eth_tx_queue_setup: ethdev.func(
+      'int rte_eth_tx_queue_setup(uint16_t port_id, uint16_t queue, uint16_t nb_desc, unsigned int socket_id, void *tx_conf)',
+    ),
+    rte_eth_dev_start: ethdev.func('int rte_eth_dev_start(uint16_t port_id)'),
+    rte_eth_dev_stop: ethdev.func('int rte_eth_dev_stop(uint16_t port_id)'),
+    rte_eth_dev_close: ethdev.func('int rte_eth_dev_close(uint16_t port_id)'),
+    rte_eth_promiscuous_enable: ethdev.func('int rte_eth_promiscuous_enable(uint16_t port_id)'),
+    rte_eth_stats_get: ethdev.func(`int rte_eth_stats_get(uint16_t port_id, _Out_ rte_eth_stats *stats)`),
+    rte_eth_stats_reset: ethdev.func('int rte_eth_stats_reset(uint16_t port_id)'),
+    // mempool
+    rte_pktmbuf_pool_create: mbuf.func(
+      'rte_mempool *rte_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size, uint16_t priv_size, uint16_t data_room_size, int socket_id)',
+    ),
+    rte_mempool_free: mempool.func('void rte_mempool_free(rte_mempool *mp)'),
+    rte_mempool_in_use_count: mempool.func('unsigned int rte_mempool_in_use_count(const rte_mempool *mp)'),
+    // shim (native/shim.c)
+    dphp_abi: shim.func('int dphp_abi(void)'),
+    dphp_claim: shim.func('int dphp_claim(int tid)'),
+    dphp_log_state: shim.func('void *dphp_log_state(void)'),
+    dphp_log_install: shim.func('int dphp_log_install(int echo)'),
+    dphp_log_echo: shim.func('void dphp_log_echo(int echo)'),
+    dphp_events_open: shim.func('int dphp_events_open(void)'),
+    dphp_events_close: shim.func('void dphp_events_close(void)'),
+    dphp_event_size: shim.func('int dphp_event_size(void)'),
+    dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
+    dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
+    dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
+    dphp_port_info: shim.func('int dphp_port_info(uint16_t port, _Out_ dphp_port_info *out)'),
+    dphp_configure: shim.func('int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)'),
+    dphp_memzone_count: shim.func('int dphp_memzone_count(void)'),
+    dphp_heap_in_use: shim.func('double dphp_heap_in_use(void)'),
+    dphp_tx_copy: shim.func(
+      'uint16_t dphp_tx_copy(uint16_t port, uint16_t queue, rte_mempool *mp, const uint8_t *data, const uint16_t *lens, uint16_t n)',
+    ),
+    dphp_rx_copy: shim.func(
+      'uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, _Out_ uint8_t *buf, uint32_t cap, _Out_ uint16_t *lens, uint16_t n)',
+    ),
+  };
+  if (b.dphp_abi() !== SHIM_ABI) {
+    throw new EalStateError(
+      'BINDING_UNAVAILABLE',
+      `The native shim at ${shimPath} is stale: run \`npm run build\`.`,
+    );
+  }
+  return b;
+}
+
+export type Binding = ReturnType<typeof load>;
+
+let binding: Binding | undefined;
+
+/** The process's one binding, loaded on first use. */
+export function dpdk(): Binding {
+  binding ??= load();
+  return binding;
+}
+
+/**
+ * argv for rte_eal_init in memory that is never freed: getopt permutes argv and DPDK may keep
+ * pointers into it for the life of the process.
+ */
+export function permanentArgv(args: readonly string[]): Pointer {
+  const argv = koffi.alloc('char *', args.length + 1);
+  const strings = args.map((arg) => {
+    const bytes = Buffer.byteLength(arg) + 1;
+    const p = koffi.alloc('char', bytes);
+    koffi.encode(p, 'char', arg, bytes);
+    return p;
+  });
+  koffi.encode(argv, koffi.array('char *', args.length + 1), [...strings, null]);
+  return argv;
+}
+
+/** A view of C memory (the shim's log ring); valid for the life of the process. */
+export function viewOf(pointer: Pointer, bytes: number): ArrayBuffer {
+  return koffi.view(pointer, bytes);
+}

@@ -1,0 +1,419 @@
+import { EventEmitter } from 'node:events';
+import { threadId } from 'node:worker_threads';
+import { type Binding, dpdk, permanentArgv } from './binding.js';
+import { parseDevargs } from './devargs.js';
+import { DpdkLog } from './dpdk-log.js';
+import { ealArgs } from './eal-args.js';
+import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
+import { EventPipe, type RawEvent } from './event-pipe.js';
+import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
+import { netdevCount, processResources } from './resources.js';
+import type {
+  ConfigureOptions,
+  DetachOptions,
+  EalEvents,
+  EalOptions,
+  PortId,
+  PortInfo,
+  PortStats,
+  ResourceSnapshot,
+} from './types.js';
+
+const ENODEV = 19;
+const EEXIST = 17;
+const ENOTSUP = 95;
+
+let initialized = false;
+
+/**
+ * DPDK's Environment Abstraction Layer, once per process, and the port hotplug framework on top
+ * of it.
+ *
+ * Contract:
+ * - `attach` takes a PCI address or a vdev string and returns the new port's id; `detach` takes a
+ *   port id and returns the PCI address or vdev name of the device it removed.
+ * - A port must be stopped and closed before it is detached (or `{ force: true }`): the same rule
+ *   for every PMD, whatever DPDK 22.11 would do with a started one.
+ * - Calls run one at a time, in call order, on the thread that called `init`; the async forms
+ *   resolve after the call completed. DPDK's C API is not thread safe; this class is, because
+ *   nothing else reaches DPDK.
+ * - Failures throw {@link HotplugError}s and leave the process, and every other port, working.
+ */
+export class Eal extends EventEmitter<EalEvents> {
+  /** The EAL arguments used, after argv[0]. */
+  readonly args: readonly string[];
+  /** `DPDK 22.11.11`. */
+  readonly version: string;
+  readonly #dpdk: Binding;
+  readonly #log: DpdkLog;
+  readonly #table: PortTable;
+  readonly #events: EventPipe | undefined;
+  #running = true;
+  #monitor = false;
+
+  private constructor(binding: Binding, log: DpdkLog, args: string[]) {
+    super();
+    this.#dpdk = binding;
+    this.#log = log;
+    this.args = args;
+    this.version = binding.rte_version() as string;
+    this.#table = new PortTable(binding, log);
+    // Ports probed at start (--vdev, PCI allow list) are managed like attached ones.
+    this.#table.adoptExisting();
+    const fd = binding.dphp_events_open();
+    this.#events =
+      fd >= 0 ? new EventPipe(fd, binding.dphp_event_size(), (e) => this.#onEvent(e)) : undefined;
+  }
+
+  /**
+   * Starts the EAL (`rte_eal_init`). Once per process: a second call, also after `cleanup()`,
+   * throws EAL_ALREADY_INITIALIZED; a call from another worker thread throws EAL_WRONG_THREAD.
+   */
+  static init(options: EalOptions = {}): Eal {
+    if (process.platform !== 'linux') {
+      throw new EalStateError(
+        'UNSUPPORTED_PLATFORM',
+        `DPDK port hotplug runs on Linux only, not on ${process.platform}`,
+      );
+    }
+    const args = ealArgs(options);
+    const binding = dpdk();
+    const owner = binding.dphp_claim(threadId + 1);
+    if (owner !== 0) {
+      const who = owner === 1 ? 'the main thread' : `worker thread ${owner - 1}`;
+      throw new EalStateError(
+        'EAL_WRONG_THREAD',
+        `DPDK in this process belongs to ${who}; call it from there`,
+      );
+    }
+    if (initialized) {
+      throw new EalStateError(
+        'EAL_ALREADY_INITIALIZED',
+        'The EAL was already initialized in this process (rte_eal_init runs once per process, even after cleanup): start a new process',
+      );
+    }
+    const log = new DpdkLog(binding, options.logEcho ?? true);
+    const mark = log.mark();
+    const argv = ['dpdk-hotplug', ...args];
+    const rc = binding.rte_eal_init(argv.length, permanentArgv(argv));
+    if (rc < 0) {
+      const dpdkLog = log.since(mark);
+      const reason =
+        dpdkLog.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ?? 'see dpdkLog';
+      throw new EalStateError('EAL_INIT_FAILED', `rte_eal_init failed with ${args.join(' ')}: ${reason}`, {
+        dpdkLog,
+      });
+    }
+    initialized = true;
+    return new Eal(binding, log, args);
+  }
+
+  // ------------------------------------------------------------------ hotplug
+
+  /** Attaches a device; see {@link attachSync}. */
+  async attach(devargs: string): Promise<PortId> {
+    return this.attachSync(devargs);
+  }
+
+  /**
+   * Probes a device (`0000:01:00.0`, `net_pcap0,iface=eth0`, `eth_pcap0,...`) and returns its
+   * first port's id (`portsOf` lists all when it made several). A PCI device must be bound to a
+   * userspace I/O driver first. A failed attach leaves no device or port behind.
+   */
+  attachSync(devargs: string): PortId {
+    this.#ensureRunning();
+    const d = parseDevargs(devargs);
+    const known = this.#table.devices.get(d.name);
+    if (known) {
+      const ids = known.ports.map((p) => `${p.id} (${p.state})`).join(', ') || 'none';
+      throw new PortStateError(
+        'ALREADY_ATTACHED',
+        `Device ${d.name} is already attached (ports: ${ids}); detach it first`,
+        {
+          devargs,
+          device: d.name,
+        },
+      );
+    }
+    const mark = this.#log.mark();
+    const rc = this.#dpdk.rte_dev_probe(d.devargs);
+    if (rc < 0) {
+      this.#undoFailedProbe(d.bus, d.name);
+      throw this.#probeError(rc, d.bus, d.name, devargs, this.#log.since(mark));
+    }
+    const device = this.#table.add(d.name, d.bus, d.devargs);
+    const first = device.ports[0];
+    if (!first) {
+      throw new DpdkError(
+        'NO_PORT_CREATED',
+        `Device ${d.name} is probed but has no ethdev port (not a network device?); remove it with detachDevice(${JSON.stringify(d.name)})`,
+        { devargs, device: d.name, dpdkLog: this.#log.since(mark) },
+      );
+    }
+    const ports = device.ports.map((p) => p.id);
+    process.nextTick(() => this.emit('attach', { port: first.id, ports, device: d.name, devargs }));
+    return first.id;
+  }
+
+  /** Detaches a port's device; see {@link detachSync}. */
+  async detach(port: PortId, options?: DetachOptions): Promise<string> {
+    return this.detachSync(port, options);
+  }
+
+  /**
+   * Removes the device of a stopped and closed port and returns its name: the PCI address or the
+   * vdev name (`net_null0`). A port id names the port that holds it now: after close, DPDK may
+   * give the id to a new port, and then the closed device is detached with `detachDevice`.
+   * Refuses (PORT_STARTED, PORT_NOT_CLOSED, SIBLING_PORTS_OPEN) unless `force`, which stops and
+   * closes the device's ports first.
+   */
+  detachSync(port: PortId, options: DetachOptions = {}): string {
+    this.#ensureRunning();
+    const record = this.#table.get(port);
+    if (!options.force) {
+      if (record.state === 'started') {
+        throw new PortStateError(
+          'PORT_STARTED',
+          `Port ${record.id} (${record.device.name}) is started: stop and close it first`,
+          {
+            port: record.id,
+            device: record.device.name,
+          },
+        );
+      }
+      if (record.state !== 'closed') {
+        throw new PortStateError(
+          'PORT_NOT_CLOSED',
+          `Port ${record.id} (${record.device.name}) is ${record.state}: close it first`,
+          {
+            port: record.id,
+            device: record.device.name,
+          },
+        );
+      }
+    }
+    return this.#detachDevice(record.device, options);
+  }
+
+  /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
+  detachDeviceSync(name: string, options: DetachOptions = {}): string {
+    this.#ensureRunning();
+    const d = parseDevargs(name);
+    const device = this.#table.devices.get(d.name);
+    if (!device) {
+      throw new PortStateError('DEVICE_NOT_FOUND', `Device ${d.name} is not attached`, { device: d.name });
+    }
+    return this.#detachDevice(device, options);
+  }
+
+  async detachDevice(name: string, options?: DetachOptions): Promise<string> {
+    return this.detachDeviceSync(name, options);
+  }
+
+  /** The live (not closed) ports of a device, lowest id first. */
+  portsOf(device: string): PortId[] {
+    this.#ensureRunning();
+    const record = this.#table.devices.get(parseDevargs(device).name);
+    return record ? record.ports.filter((p) => p.state !== 'closed').map((p) => p.id) : [];
+  }
+
+  // ------------------------------------------------------------------ ports
+
+  /** Every port: DPDK's valid ports, and closed ones whose devices are still attached. */
+  ports(): PortInfo[] {
+    this.#ensureRunning();
+    return [...this.#table.ports.values()].sort((a, b) => a.id - b.id).map((p) => this.#table.info(p));
+  }
+
+  port(id: PortId): PortInfo {
+    this.#ensureRunning();
+    return this.#table.info(this.#table.get(id));
+  }
+
+  configure(port: PortId, options?: ConfigureOptions): void {
+    this.#ensureRunning();
+    this.#table.configure(this.#table.get(port), options);
+  }
+
+  start(port: PortId): void {
+    this.#ensureRunning();
+    this.#table.start(this.#table.get(port));
+  }
+
+  stop(port: PortId): void {
+    this.#ensureRunning();
+    this.#table.stop(this.#table.get(port));
+  }
+
+  /** Closes a stopped port. DPDK 22.11 frees the id now; `detach(id)` still removes the device. */
+  close(port: PortId): void {
+    this.#ensureRunning();
+    this.#table.close(this.#table.get(port));
+  }
+
+  stats(port: PortId): PortStats {
+    this.#ensureRunning();
+    return this.#table.stats(this.#table.get(port));
+  }
+
+  /** Sends packets (each 1 … 2048 bytes) on a started port; returns how many the PMD took. */
+  txBurst(port: PortId, packets: readonly Uint8Array[], queue = 0): number {
+    this.#ensureRunning();
+    return this.#table.tx(this.#table.get(port), packets, queue);
+  }
+
+  /** Receives up to `max` packets (≤ 512) from a started port. */
+  rxBurst(port: PortId, max = 32, queue = 0): Buffer[] {
+    this.#ensureRunning();
+    return this.#table.rx(this.#table.get(port), max, queue);
+  }
+
+  // ------------------------------------------------------------------ process
+
+  /** Resources of this process now: compare snapshots across cycles to find leaks. */
+  resources(): ResourceSnapshot {
+    this.#ensureRunning();
+    return {
+      ...processResources(),
+      dpdkHeapBytes: this.#dpdk.dphp_heap_in_use(),
+      memzones: this.#dpdk.dphp_memzone_count(),
+      ports: this.#table.validPorts().length,
+      netdevs: netdevCount(),
+    };
+  }
+
+  /**
+   * Watches the kernel for device removal (`rte_dev_event_monitor_start`) and lets DPDK handle a
+   * surprise removal of a PCI device safely (`rte_dev_hotplug_handle_enable`); `remove` events
+   * follow. Off by default, as in DPDK.
+   */
+  enableHotplugMonitor(): void {
+    this.#ensureRunning();
+    if (this.#monitor) return;
+    const mark = this.#log.mark();
+    for (const [name, fn] of [
+      ['rte_dev_hotplug_handle_enable', this.#dpdk.rte_dev_hotplug_handle_enable],
+      ['rte_dev_event_monitor_start', this.#dpdk.rte_dev_event_monitor_start],
+    ] as const) {
+      const rc = fn();
+      if (rc < 0) {
+        throw new DpdkError('LIFECYCLE_FAILED', `${name} failed with ${errnoName(rc)}`, {
+          errno: -rc,
+          dpdkLog: this.#log.since(mark),
+        });
+      }
+    }
+    this.#monitor = true;
+  }
+
+  /** Whether `cleanup()` has not run yet. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Stops and closes every port, detaches every device, and releases the EAL. The EAL cannot be
+   * started again in this process. Returns the errors met on the way (it goes on past them).
+   */
+  cleanup(): HotplugError[] {
+    if (!this.#running) return [];
+    const errors: HotplugError[] = [];
+    for (const device of [...this.#table.devices.values()]) {
+      try {
+        this.#detachDevice(device, { force: true });
+      } catch (e) {
+        errors.push(e as HotplugError);
+      }
+    }
+    if (this.#monitor) {
+      this.#dpdk.rte_dev_event_monitor_stop();
+      this.#dpdk.rte_dev_hotplug_handle_disable();
+    }
+    this.#dpdk.dphp_events_close();
+    this.#events?.close();
+    this.#running = false;
+    this.#dpdk.rte_eal_cleanup();
+    return errors;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #detachDevice(device: DeviceRecord, options: DetachOptions): string {
+    const open = device.ports.filter((p) => p.state !== 'closed');
+    if (open.length > 0 && !options.force) {
+      throw new PortStateError(
+        'SIBLING_PORTS_OPEN',
+        `Device ${device.name} still has open ports (${open.map((p) => `${p.id}: ${p.state}`).join(', ')}): close them first`,
+        { device: device.name, port: open[0]!.id },
+      );
+    }
+    for (const port of open) {
+      this.#table.stop(port);
+      this.#table.close(port);
+    }
+    const mark = this.#log.mark();
+    const rc = this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name);
+    if (rc < 0) {
+      const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
+      const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
+      throw new DpdkError(code, `Could not detach ${device.name}: ${why}`, {
+        errno: -rc,
+        device: device.name,
+        dpdkLog: this.#log.since(mark),
+      });
+    }
+    const ports = device.ports.map((p) => p.id);
+    this.#table.remove(device);
+    process.nextTick(() => this.emit('detach', { ports, device: device.name }));
+    return device.name;
+  }
+
+  /** A PMD that failed half-way may leave its device probed: remove it, so nothing leaks. */
+  #undoFailedProbe(bus: string, name: string): void {
+    if (this.#table.devicePorts(name).length > 0) this.#dpdk.rte_eal_hotplug_remove(bus, name);
+  }
+
+  #probeError(rc: number, bus: string, name: string, devargs: string, dpdkLog: string[]): HotplugError {
+    const details = { errno: -rc, devargs, device: name, dpdkLog };
+    const said = dpdkLog.filter((l) => !/Failed to attach device on primary/.test(l)).at(-1);
+    if (rc === -EEXIST)
+      return new PortStateError('ALREADY_ATTACHED', `Device ${name} is already attached`, details);
+    if (bus === 'pci' && rc === -ENODEV) {
+      return new DpdkError(
+        'DEVICE_NOT_FOUND',
+        `No PCI device ${name} that DPDK can drive: it must exist and be bound to vfio-pci, igb_uio or uio_pci_generic`,
+        details,
+      );
+    }
+    if (bus === 'vdev' && dpdkLog.some((l) => /failed to parse device|no driver found/i.test(l))) {
+      return new DpdkError(
+        'UNKNOWN_DRIVER',
+        `No vdev driver matches ${JSON.stringify(name)} (${said ?? errnoName(rc)})`,
+        details,
+      );
+    }
+    return new DpdkError(
+      'ATTACH_FAILED',
+      `DPDK could not attach ${JSON.stringify(devargs)}: ${said ?? errnoName(rc)}`,
+      details,
+    );
+  }
+
+  #onEvent(event: RawEvent): void {
+    if (event.kind === 'port-removed') {
+      const record: PortRecord | undefined = this.#table.ports.get(event.port);
+      this.emit('remove', { source: 'ethdev', port: event.port as PortId, device: record?.device.name });
+    } else if (event.kind === 'device-removed') {
+      this.emit('remove', { source: 'bus', device: event.device });
+    }
+  }
+
+  #ensureRunning(): void {
+    if (!this.#running) {
+      throw new EalStateError(
+        'EAL_NOT_INITIALIZED',
+        'The EAL has been cleaned up: no DPDK call can be made in this process',
+      );
+    }
+  }
+}

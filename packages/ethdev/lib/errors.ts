@@ -1,0 +1,99 @@
+import { constants } from 'node:os';
+
+/** Every error code the SDK throws; stable across versions (new ones may be added). */
+export type HotplugErrorCode =
+  // The EAL and the process
+  | 'UNSUPPORTED_PLATFORM'
+  | 'BINDING_UNAVAILABLE'
+  | 'EAL_ALREADY_INITIALIZED'
+  | 'EAL_WRONG_THREAD'
+  | 'EAL_INIT_FAILED'
+  | 'EAL_NOT_INITIALIZED'
+  | 'INVALID_OPTION'
+  | 'BUSY'
+  // Attach
+  | 'INVALID_DEVARGS'
+  | 'INVALID_PCI_ADDRESS'
+  | 'UNKNOWN_DRIVER'
+  | 'DEVICE_NOT_FOUND'
+  | 'ALREADY_ATTACHED'
+  | 'NO_PORT_CREATED'
+  | 'ATTACH_FAILED'
+  // Ports and detach
+  | 'INVALID_PORT'
+  | 'PORT_NOT_FOUND'
+  | 'PORT_STARTED'
+  | 'PORT_NOT_CLOSED'
+  | 'SIBLING_PORTS_OPEN'
+  | 'INVALID_STATE'
+  | 'DETACH_NOT_SUPPORTED'
+  | 'DETACH_FAILED'
+  | 'LIFECYCLE_FAILED'
+  | 'INVALID_ARGUMENT';
+
+export interface HotplugErrorDetails {
+  /** The positive errno DPDK returned (as `-errno`), when it gave one. */
+  errno?: number;
+  devargs?: string;
+  port?: number;
+  device?: string;
+  /** What DPDK logged during the failed call, line by line. */
+  dpdkLog?: readonly string[];
+  cause?: unknown;
+}
+
+const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** `EINVAL` for 22, `errno 1234` for what Linux does not name. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
+}
+
+/**
+ * The one error class of the SDK. `code` is stable and meant for programs; `message` is for
+ * people and names the input that was wrong. The DPDK log lines printed during the failed call
+ * are attached, because DPDK's return codes alone are often too terse (or misleading) to act on.
+ */
+export class HotplugError extends Error {
+  override name = 'HotplugError';
+  readonly code: HotplugErrorCode;
+  readonly errno: number | undefined;
+  readonly devargs: string | undefined;
+  readonly port: number | undefined;
+  readonly device: string | undefined;
+  readonly dpdkLog: readonly string[];
+
+  constructor(code: HotplugErrorCode, message: string, details: HotplugErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.errno = details.errno;
+    this.devargs = details.devargs;
+    this.port = details.port;
+    this.device = details.device;
+    this.dpdkLog = details.dpdkLog ?? [];
+  }
+}
+
+/** The input was wrong before DPDK saw it (devargs, port id, options). */
+export class InvalidInputError extends HotplugError {
+  override name = 'InvalidInputError';
+}
+
+/** The port is not in a state that allows the call (started, not closed, …). */
+export class PortStateError extends HotplugError {
+  override name = 'PortStateError';
+}
+
+/** DPDK returned an error; `errno` and `dpdkLog` say what it said. */
+export class DpdkError extends HotplugError {
+  override name = 'DpdkError';
+}
+
+/** The EAL cannot be used from here: not initialised, cleaned up, another thread, another OS. */
+export class EalStateError extends HotplugError {
+  override name = 'EalStateError';
+}
+
+export function isHotplugError(value: unknown, code?: HotplugErrorCode): value is HotplugError {
+  return value instanceof HotplugError && (code === undefined || value.code === code);
+}

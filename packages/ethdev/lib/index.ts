@@ -1,0 +1,38 @@
+/**
+ * @dpdk-hotplug/ethdev — DPDK's port hotplug framework from Node.js.
+ *
+ *   const eal = Eal.init({ noHuge: true, noPci: true, memoryMb: 128 });
+ *   const port = await eal.attach('net_null0');
+ *   ...
+ *   eal.close(port);
+ *   await eal.detach(port); // 'net_null0'
+ */
+export { canonicalPciAddress, type Devargs, parseDevargs } from './devargs.js';
+export { Eal } from './eal.js';
+export {
+  DpdkError,
+  EalStateError,
+  errnoName,
+  HotplugError,
+  type HotplugErrorCode,
+  type HotplugErrorDetails,
+  InvalidInputError,
+  isHotplugError,
+  PortStateError,
+} from './errors.js';
+export { MAX_PACKET, portId } from './ports.js';
+export type {
+  AttachEvent,
+  ConfigureOptions,
+  DetachEvent,
+  DetachOptions,
+  EalEvents,
+  EalOptions,
+  LogLevel,
+  PortId,
+  PortInfo,
+  PortState,
+  PortStats,
+  RemoveEvent,
+  ResourceSnapshot,
+} from './types.js';

@@ -1,0 +1,344 @@
+import { type Binding, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
+import type { DpdkLog } from './dpdk-log.js';
+import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
+import type { ConfigureOptions, PortId, PortInfo, PortState, PortStats } from './types.js';
+
+/** A probed device and the ports DPDK made for it. */
+export interface DeviceRecord {
+  readonly name: string;
+  readonly bus: string;
+  readonly devargs: string;
+  readonly ports: PortRecord[];
+}
+
+export interface PortRecord {
+  readonly id: PortId;
+  readonly device: DeviceRecord;
+  state: PortState;
+  /** The port's own mbuf pool, made at configure, freed at close. */
+  pool?: Pointer;
+  poolSize?: number;
+  promiscuous?: boolean;
+}
+
+/** Checks a number as a port id; throws INVALID_PORT naming it. */
+export function portId(value: unknown): PortId {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= MAX_ETHPORTS) {
+    throw new InvalidInputError(
+      'INVALID_PORT',
+      `${JSON.stringify(value) ?? String(value)} is not a port id (an integer from 0 to ${MAX_ETHPORTS - 1})`,
+    );
+  }
+  return value as PortId;
+}
+
+const SOCKET_ID_ANY = 0xffffffff;
+// RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom.
+const MBUF_DATA_ROOM = 2048 + 128;
+export const MAX_PACKET = 2048;
+const MAX_BURST = 512;
+
+function count(option: string, value: number | undefined, fallback: number, max = 65535): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new InvalidInputError(
+      'INVALID_ARGUMENT',
+      `${option} must be an integer from 1 to ${max}, got ${n}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * The SDK's record of every port and device, and the lifecycle calls on them. DPDK 22.11 frees a
+ * port id at close while its device stays probed, so a closed port is kept here (by id) until
+ * it is detached or DPDK gives its id to a new port.
+ */
+export class PortTable {
+  readonly ports = new Map<number, PortRecord>();
+  readonly devices = new Map<string, DeviceRecord>();
+  readonly #dpdk: Binding;
+  readonly #log: DpdkLog;
+  readonly #ids = new Uint16Array(MAX_ETHPORTS);
+  #pools = 0;
+  #rx?: { buf: Buffer; lens: Uint16Array };
+  readonly #info = {} as RawPortInfo;
+  readonly #stats = {} as RawEthStats;
+
+  constructor(dpdk: Binding, log: DpdkLog) {
+    this.#dpdk = dpdk;
+    this.#log = log;
+  }
+
+  /** Records a device and its ports (as DPDK lists them now); a closed record whose id DPDK reused is let go. */
+  add(name: string, bus: string, devargs: string): DeviceRecord {
+    const device: DeviceRecord = { name, bus, devargs, ports: [] };
+    for (const id of this.devicePorts(name)) {
+      const port: PortRecord = { id, device, state: 'attached' };
+      device.ports.push(port);
+      this.ports.set(id, port);
+    }
+    this.devices.set(name, device);
+    return device;
+  }
+
+  /** Records the devices of ports DPDK probed at EAL start (--vdev, PCI allow list). */
+  adoptExisting(): void {
+    for (const id of this.validPorts()) {
+      if (this.ports.has(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
+      const { device, bus } = this.#info;
+      if (!this.devices.has(device)) this.add(device, bus, device);
+    }
+  }
+
+  /** Forgets a detached device and its ports. */
+  remove(device: DeviceRecord): void {
+    for (const port of device.ports) {
+      this.#freePool(port);
+      if (this.ports.get(port.id) === port) this.ports.delete(port.id);
+    }
+    this.devices.delete(device.name);
+  }
+
+  /** DPDK's current ports of a device, lowest id first. */
+  devicePorts(name: string): PortId[] {
+    const n = this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS);
+    return Array.from(this.#ids.subarray(0, n)) as PortId[];
+  }
+
+  validPorts(): PortId[] {
+    const n = this.#dpdk.dphp_valid_ports(this.#ids, MAX_ETHPORTS);
+    return Array.from(this.#ids.subarray(0, n)) as PortId[];
+  }
+
+  /** The record holding `id` now; throws PORT_NOT_FOUND. */
+  get(value: unknown): PortRecord {
+    const id = portId(value);
+    const port = this.ports.get(id);
+    if (!port) {
+      throw new PortStateError(
+        'PORT_NOT_FOUND',
+        `No port ${id}: it was never attached, or has been detached`,
+        {
+          port: id,
+        },
+      );
+    }
+    return port;
+  }
+
+  info(port: PortRecord): PortInfo {
+    const raw = this.#info;
+    if (port.state === 'closed' || this.#dpdk.dphp_port_info(port.id, raw) !== 0) {
+      // DPDK has forgotten a closed port: tell what the SDK knows.
+      return {
+        id: port.id,
+        name: port.device.name,
+        device: port.device.name,
+        bus: port.device.bus,
+        driver: '',
+        state: port.state,
+        socket: -1,
+        mac: '',
+        link: { up: false, speedMbps: 0, fullDuplex: false },
+        maxRxQueues: 0,
+        maxTxQueues: 0,
+      };
+    }
+    return {
+      id: port.id,
+      name: raw.name,
+      device: raw.device || port.device.name,
+      bus: raw.bus || port.device.bus,
+      driver: raw.driver,
+      state: port.state,
+      socket: raw.socket,
+      mac: raw.mac.map((b) => b.toString(16).padStart(2, '0')).join(':'),
+      link: { up: raw.link_up === 1, speedMbps: raw.link_speed, fullDuplex: raw.link_duplex === 1 },
+      maxRxQueues: raw.max_rx_queues,
+      maxTxQueues: raw.max_tx_queues,
+    };
+  }
+
+  configure(port: PortRecord, options: ConfigureOptions = {}): void {
+    this.#expect(port, ['attached', 'configured', 'stopped'], 'configure');
+    const info = this.info(port);
+    const rxq = count('rxQueues', options.rxQueues, 1, Math.max(1, info.maxRxQueues));
+    const txq = count('txQueues', options.txQueues, 1, Math.max(1, info.maxTxQueues));
+    const rxd = count('rxDescriptors', options.rxDescriptors, 512);
+    const txd = count('txDescriptors', options.txDescriptors, 512);
+    const needed = count('mbufs', options.mbufs, rxq * rxd + txq * txd + MAX_BURST, 1 << 20);
+    if (port.pool && needed > port.poolSize!) {
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        `Port ${port.id} was configured with ${port.poolSize} mbufs; ${needed} are needed: close and attach again`,
+        { port: port.id },
+      );
+    }
+    this.#call(port, 'configure', () => this.#dpdk.dphp_configure(port.id, rxq, txq));
+    if (!port.pool) {
+      const mark = this.#log.mark();
+      const pool = this.#dpdk.rte_pktmbuf_pool_create(
+        `dphp_${port.id}_${this.#pools++}`,
+        needed,
+        0,
+        0,
+        MBUF_DATA_ROOM,
+        info.socket,
+      );
+      if (!pool) {
+        throw new DpdkError('LIFECYCLE_FAILED', `Port ${port.id}: no memory for ${needed} mbufs`, {
+          port: port.id,
+          dpdkLog: this.#log.since(mark),
+        });
+      }
+      port.pool = pool;
+      port.poolSize = needed;
+    }
+    const socket = info.socket < 0 ? SOCKET_ID_ANY : info.socket;
+    for (let q = 0; q < rxq; q++) {
+      this.#call(port, `rx queue ${q} setup`, () =>
+        this.#dpdk.rte_eth_rx_queue_setup(port.id, q, rxd, socket, null, port.pool),
+      );
+    }
+    for (let q = 0; q < txq; q++) {
+      this.#call(port, `tx queue ${q} setup`, () =>
+        this.#dpdk.rte_eth_tx_queue_setup(port.id, q, txd, socket, null),
+      );
+    }
+    port.promiscuous = options.promiscuous ?? true;
+    port.state = 'configured';
+  }
+
+  start(port: PortRecord): void {
+    if (port.state === 'started') return;
+    this.#expect(port, ['configured', 'stopped'], 'start');
+    this.#call(port, 'start', () => this.#dpdk.rte_eth_dev_start(port.id));
+    // Some PMDs (net_null) do not implement promiscuous mode: traffic works without it.
+    if (port.promiscuous) this.#dpdk.rte_eth_promiscuous_enable(port.id);
+    port.state = 'started';
+  }
+
+  /** Stops a started port; stopping a port that is not started does nothing, as in DPDK. */
+  stop(port: PortRecord): void {
+    if (port.state !== 'started') {
+      this.#expect(port, ['attached', 'configured', 'stopped'], 'stop');
+      return;
+    }
+    this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
+    port.state = 'stopped';
+  }
+
+  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
+  close(port: PortRecord): void {
+    if (port.state === 'closed') return;
+    if (port.state === 'started') {
+      throw new PortStateError(
+        'PORT_STARTED',
+        `Port ${port.id} (${port.device.name}) is started: stop it before close`,
+        {
+          port: port.id,
+          device: port.device.name,
+        },
+      );
+    }
+    this.#call(port, 'close', () => this.#dpdk.rte_eth_dev_close(port.id));
+    port.state = 'closed';
+    this.#freePool(port);
+  }
+
+  stats(port: PortRecord): PortStats {
+    this.#expect(port, ['attached', 'configured', 'started', 'stopped'], 'read stats of');
+    const s = this.#stats;
+    this.#call(port, 'stats', () => this.#dpdk.rte_eth_stats_get(port.id, s));
+    return {
+      rxPackets: Number(s.ipackets),
+      txPackets: Number(s.opackets),
+      rxBytes: Number(s.ibytes),
+      txBytes: Number(s.obytes),
+      rxMissed: Number(s.imissed),
+      rxErrors: Number(s.ierrors),
+      txErrors: Number(s.oerrors),
+      rxNoMbuf: Number(s.rx_nombuf),
+    };
+  }
+
+  /** Sends packets on a started port; returns how many the PMD took (the rest are dropped). */
+  tx(port: PortRecord, packets: readonly Uint8Array[], queue: number): number {
+    this.#expect(port, ['started'], 'send on');
+    if (packets.length === 0) return 0;
+    if (packets.length > MAX_BURST) {
+      throw new InvalidInputError(
+        'INVALID_ARGUMENT',
+        `At most ${MAX_BURST} packets a burst, got ${packets.length}`,
+      );
+    }
+    const lens = new Uint16Array(packets.length);
+    for (let i = 0; i < packets.length; i++) {
+      const len = packets[i]!.byteLength;
+      if (len < 1 || len > MAX_PACKET) {
+        throw new InvalidInputError(
+          'INVALID_ARGUMENT',
+          `Packet ${i} is ${len} bytes; 1 to ${MAX_PACKET} are allowed`,
+        );
+      }
+      lens[i] = len;
+    }
+    return this.#dpdk.dphp_tx_copy(port.id, queue, port.pool, Buffer.concat(packets), lens, packets.length);
+  }
+
+  /** Receives up to `max` packets from a started port, as copies. */
+  rx(port: PortRecord, max: number, queue: number): Buffer[] {
+    this.#expect(port, ['started'], 'receive on');
+    const n = count('max', max, 32, MAX_BURST);
+    this.#rx ??= { buf: Buffer.alloc(MAX_BURST * MAX_PACKET), lens: new Uint16Array(MAX_BURST) };
+    const { buf, lens } = this.#rx;
+    const got = this.#dpdk.dphp_rx_copy(port.id, queue, buf, buf.length, lens, n);
+    const out: Buffer[] = [];
+    let off = 0;
+    for (let i = 0; i < got; i++) {
+      const len = lens[i]!;
+      if (len === 0) continue;
+      out.push(Buffer.from(buf.subarray(off, off + len)));
+      off += len;
+    }
+    return out;
+  }
+
+  #freePool(port: PortRecord): void {
+    if (!port.pool) return;
+    this.#dpdk.rte_mempool_free(port.pool);
+    port.pool = undefined;
+    port.poolSize = undefined;
+  }
+
+  #expect(port: PortRecord, states: readonly PortState[], action: string): void {
+    if (states.includes(port.state)) return;
+    const code = port.state === 'started' ? 'PORT_STARTED' : 'INVALID_STATE';
+    throw new PortStateError(
+      code,
+      `Cannot ${action} port ${port.id} (${port.device.name}): it is ${port.state}`,
+      {
+        port: port.id,
+        device: port.device.name,
+      },
+    );
+  }
+
+  #call(port: PortRecord, what: string, fn: () => number): void {
+    const mark = this.#log.mark();
+    const rc = fn();
+    if (rc < 0) {
+      throw new DpdkError(
+        'LIFECYCLE_FAILED',
+        `Port ${port.id} (${port.device.name}): ${what} failed with ${errnoName(rc)}`,
+        {
+          errno: -rc,
+          port: port.id,
+          device: port.device.name,
+          dpdkLog: this.#log.since(mark),
+        },
+      );
+    }
+  }
+}

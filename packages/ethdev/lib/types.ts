@@ -1,0 +1,139 @@
+declare const portIdBrand: unique symbol;
+
+/**
+ * A DPDK port id (0 … 31 in Debian's build). Branded so that a plain number has to be checked
+ * (with {@link portId}) before it is used as one; the SDK hands out only valid ones.
+ */
+export type PortId = number & { readonly [portIdBrand]: true };
+
+/**
+ * Where a port is in its life. DPDK itself does not expose most of this, so the SDK keeps it:
+ * every lifecycle call goes through the SDK.
+ *
+ * - `attached`: probed, not configured (also ports probed at EAL start with `--vdev`).
+ * - `configured`: queues set up, not started. `started`: forwarding. `stopped`: after stop.
+ * - `closed`: DPDK 22.11 has freed the port id, but the device is still probed; `detach`
+ *   removes the device. The id may be reused by DPDK for the next port it creates.
+ */
+export type PortState = 'attached' | 'configured' | 'started' | 'stopped' | 'closed';
+
+export type LogLevel = 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug';
+
+/** Options for {@link Eal.init}; each maps to one EAL argument, named in its comment. */
+export interface EalOptions {
+  /** `-l`: the lcores. Default: the first CPU this process may run on (one lcore, no workers). */
+  lcores?: readonly number[] | string;
+  /** `-m`: memory to preallocate, in MiB. */
+  memoryMb?: number;
+  /** `--no-huge`: anonymous memory instead of hugepages (no multi-process). */
+  noHuge?: boolean;
+  /** `--no-pci`: do not scan the PCI bus. */
+  noPci?: boolean;
+  /** `--vdev`, once each: virtual devices probed at start. */
+  vdevs?: readonly string[];
+  /** `-a`, once each: the PCI devices to probe at start (the allow list). */
+  allow?: readonly string[];
+  /** `-b`, once each: PCI devices never to probe. */
+  block?: readonly string[];
+  /** `--file-prefix`: runtime files' prefix; give each concurrent DPDK process its own. */
+  filePrefix?: string;
+  /** `--no-shconf`: no shared config file (no secondary processes). */
+  noSharedConfig?: boolean;
+  /** `--in-memory`: no files at all in hugetlbfs or /var/run (conflicts with `noHuge`). */
+  inMemory?: boolean;
+  /** `--iova-mode`. Mixing UIO and VFIO devices in one process needs `pa`. */
+  iovaMode?: 'pa' | 'va';
+  /** `--proc-type`. */
+  processType?: 'primary' | 'secondary' | 'auto';
+  /** `--log-level`: DPDK's global log level. Default `notice`, as DPDK's. */
+  logLevel?: LogLevel;
+  /** Copy DPDK's log to stderr as DPDK would (default true). It is captured either way. */
+  logEcho?: boolean;
+  /** Appended as they are, after the arguments above. */
+  extraArgs?: readonly string[];
+}
+
+/** What `ports()` tells of one port. */
+export interface PortInfo {
+  id: PortId;
+  /** The ethdev name (`net_null0`, `0000:01:00.0`, or a PMD's own for multi-port devices). */
+  name: string;
+  /** The device the port belongs to: what `detach` returns. */
+  device: string;
+  bus: string;
+  driver: string;
+  state: PortState;
+  /** NUMA socket, -1 when unknown. */
+  socket: number;
+  mac: string;
+  link: { up: boolean; speedMbps: number; fullDuplex: boolean };
+  maxRxQueues: number;
+  maxTxQueues: number;
+}
+
+export interface PortStats {
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxMissed: number;
+  rxErrors: number;
+  txErrors: number;
+  rxNoMbuf: number;
+}
+
+export interface ConfigureOptions {
+  rxQueues?: number;
+  txQueues?: number;
+  rxDescriptors?: number;
+  txDescriptors?: number;
+  /** Mbufs in the port's own packet pool; default: enough for every ring plus 512. */
+  mbufs?: number;
+  /** Put the port in promiscuous mode after start (default true, as testpmd does). */
+  promiscuous?: boolean;
+}
+
+export interface DetachOptions {
+  /** Stop and close the port (and its device's other ports) first, instead of refusing. */
+  force?: boolean;
+}
+
+/** One reading of the process's resources, for leak accounting across attach/detach cycles. */
+export interface ResourceSnapshot {
+  fds: number;
+  threads: number;
+  rssBytes: number;
+  /** DPDK heap in use, all sockets. */
+  dpdkHeapBytes: number;
+  memzones: number;
+  /** Valid DPDK ports. */
+  ports: number;
+  /** Network interfaces in this network namespace (tap, af_packet and friends make them). */
+  netdevs: number;
+}
+
+export interface AttachEvent {
+  port: PortId;
+  ports: readonly PortId[];
+  device: string;
+  devargs: string;
+}
+
+export interface DetachEvent {
+  ports: readonly PortId[];
+  device: string;
+}
+
+/** The device behind a port went away underneath DPDK (unplug, surprise removal). */
+export interface RemoveEvent {
+  /** `ethdev`: RTE_ETH_EVENT_INTR_RMV for a port. `bus`: the hotplug monitor saw the kernel remove it. */
+  source: 'ethdev' | 'bus';
+  port?: PortId;
+  device?: string;
+}
+
+export interface EalEvents {
+  attach: [AttachEvent];
+  detach: [DetachEvent];
+  remove: [RemoveEvent];
+}

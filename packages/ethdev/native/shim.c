@@ -1,0 +1,306 @@
+/*
+ * dpdk-hotplug shim: the few things koffi cannot reach in DPDK 22.11.
+ *
+ * - rte_eth_rx_burst/tx_burst and rte_pktmbuf_alloc are static inline: the traffic helpers
+ *   copy packets between JS buffers and mbufs here.
+ * - DPDK's log goes to a FILE*: a fopencookie stream keeps the last bytes in a ring that JS
+ *   reads through a memory view, so capturing the log of a failed call costs no FFI call.
+ * - Device-removal callbacks run on DPDK's interrupt thread. A koffi callback there would block
+ *   that thread until JS runs it, and deadlock if the main thread waits for it inside DPDK.
+ *   So callbacks never call JS: they write a fixed-size record to a non-blocking pipe that JS
+ *   reads on its event loop.
+ * - A few loops (ports of a device, memzones, heap stats) run here to save FFI round-trips.
+ *
+ * Every prototype here is declared once more, as a string, in lib/binding.ts.
+ */
+#define _GNU_SOURCE
+/* rte_dev_event_callback_register is still experimental in 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#define DPHP_ABI 1
+
+int dphp_abi(void) { return DPHP_ABI; }
+
+/* DPDK belongs to the first JS thread that claims it: the EAL is per process, JS state is per
+ * thread. Returns 0 when `thread` owns it (now or already), else the owner. */
+static int owner_thread;
+int dphp_claim(int thread) {
+  int expected = 0;
+  if (__atomic_compare_exchange_n(&owner_thread, &expected, thread, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+    return 0;
+  return expected == thread ? 0 : expected;
+}
+
+/* ---------------------------------------------------------------- log capture */
+
+#define LOG_RING 65536
+/* Read by JS through koffi.view: `written` counts every byte ever written (exact as a double
+ * up to 2^53), the ring holds the last LOG_RING of them at offset written % LOG_RING. */
+struct dphp_log_state {
+  double written;
+  int echo; /* also copy to stderr, as DPDK does by default */
+  int pad;
+  char ring[LOG_RING];
+};
+static struct dphp_log_state log_state;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static ssize_t log_write(void *cookie, const char *buf, size_t len) {
+  (void)cookie;
+  pthread_mutex_lock(&log_lock);
+  for (size_t i = 0; i < len; i++) {
+    log_state.ring[(unsigned long long)log_state.written % LOG_RING] = buf[i];
+    log_state.written += 1;
+  }
+  pthread_mutex_unlock(&log_lock);
+  if (log_state.echo) {
+    ssize_t ignored = write(STDERR_FILENO, buf, len);
+    (void)ignored;
+  }
+  return (ssize_t)len;
+}
+
+struct dphp_log_state *dphp_log_state(void) { return &log_state; }
+
+/* Called before rte_eal_init so that EAL's own start-up messages are captured too. */
+int dphp_log_install(int echo) {
+  static FILE *stream;
+  cookie_io_functions_t io = {.write = log_write};
+  log_state.echo = echo;
+  if (stream == NULL) {
+    stream = fopencookie(NULL, "w", io);
+    if (stream == NULL) return -errno;
+    setvbuf(stream, NULL, _IOLBF, 0);
+  }
+  return rte_openlog_stream(stream);
+}
+
+void dphp_log_echo(int echo) { log_state.echo = echo; }
+
+/* ---------------------------------------------------------------- events */
+
+enum dphp_event_kind { DPHP_EV_ETH = 1, DPHP_EV_DEV = 2 };
+
+struct dphp_event {
+  uint32_t kind;  /* dphp_event_kind */
+  uint32_t event; /* rte_eth_event_type or rte_dev_event_type */
+  uint32_t port;  /* for ETH events */
+  char name[68];  /* device name for DEV events */
+};
+
+static int ev_pipe[2] = {-1, -1};
+static volatile uint64_t ev_dropped;
+
+static void ev_post(const struct dphp_event *ev) {
+  /* A record is < PIPE_BUF, so the write is atomic; a full pipe drops and counts. */
+  if (ev_pipe[1] < 0 || write(ev_pipe[1], ev, sizeof(*ev)) != (ssize_t)sizeof(*ev))
+    __atomic_add_fetch(&ev_dropped, 1, __ATOMIC_RELAXED);
+}
+
+static int on_eth_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret) {
+  (void)arg;
+  (void)ret;
+  struct dphp_event ev = {.kind = DPHP_EV_ETH, .event = (uint32_t)type, .port = port};
+  ev_post(&ev);
+  return 0;
+}
+
+static void on_dev_event(const char *name, enum rte_dev_event_type type, void *arg) {
+  (void)arg;
+  struct dphp_event ev = {.kind = DPHP_EV_DEV, .event = (uint32_t)type, .port = UINT32_MAX};
+  snprintf(ev.name, sizeof(ev.name), "%s", name ? name : "");
+  ev_post(&ev);
+}
+
+/* Events that reach JS: a port's device was removed (INTR_RMV) and, once the hotplug monitor
+ * is on, kernel add/remove of devices. Returns the read end of the pipe. */
+int dphp_events_open(void) {
+  if (ev_pipe[0] >= 0) return ev_pipe[0];
+  if (pipe2(ev_pipe, O_CLOEXEC) != 0) return -errno;
+  fcntl(ev_pipe[1], F_SETFL, O_NONBLOCK);
+  int rc = rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event, NULL);
+  if (rc == 0) rc = rte_dev_event_callback_register(NULL, on_dev_event, NULL);
+  if (rc != 0) return rc;
+  return ev_pipe[0];
+}
+
+int dphp_event_size(void) { return (int)sizeof(struct dphp_event); }
+double dphp_events_dropped(void) { return (double)ev_dropped; }
+
+void dphp_events_close(void) {
+  if (ev_pipe[1] < 0) return;
+  rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event, NULL);
+  /* -EAGAIN while a callback runs: it is then finishing its write, which is harmless. */
+  rte_dev_event_callback_unregister(NULL, on_dev_event, (void *)-1);
+  close(ev_pipe[1]);
+  ev_pipe[1] = -1;
+  /* The read end belongs to JS, which closes it. */
+  ev_pipe[0] = -1;
+}
+
+/* ---------------------------------------------------------------- ports and devices */
+
+/* The ports of the device named `devname`, lowest id first; returns their count. */
+int dphp_device_ports(const char *devname, uint16_t *out, int cap) {
+  struct rte_eth_dev_info info;
+  const struct rte_device *dev = NULL;
+  uint16_t p;
+  if (rte_eth_dev_get_port_by_name(devname, &p) == 0 && rte_eth_dev_info_get(p, &info) == 0) {
+    dev = info.device;
+  } else {
+    /* Multi-port devices name their ports differently from the device. */
+    for (p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(p + 1)) {
+      if (rte_eth_dev_info_get(p, &info) == 0 && info.device && strcmp(rte_dev_name(info.device), devname) == 0) {
+        dev = info.device;
+        break;
+      }
+    }
+  }
+  if (dev == NULL) return 0;
+  int n = 0;
+  for (p = rte_eth_find_next_of(0, dev); p < RTE_MAX_ETHPORTS && n < cap; p = rte_eth_find_next_of(p + 1, dev))
+    out[n++] = p;
+  return n;
+}
+
+/* Every valid port id (owned ones included); returns the count. */
+int dphp_valid_ports(uint16_t *out, int cap) {
+  int n = 0;
+  for (uint16_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS && n < cap; p = rte_eth_find_next(p + 1))
+    out[n++] = p;
+  return n;
+}
+
+/* A flat, stable view of what JS wants from rte_eth_dev_info and the device. */
+struct dphp_port_info {
+  char name[64];
+  char device[64];
+  char bus[32];
+  char driver[64];
+  int32_t socket;
+  uint16_t max_rx_queues;
+  uint16_t max_tx_queues;
+  uint8_t mac[6];
+  uint8_t link_up;
+  uint8_t link_duplex;
+  uint32_t link_speed;
+};
+
+int dphp_port_info(uint16_t port, struct dphp_port_info *out) {
+  struct rte_eth_dev_info info;
+  struct rte_ether_addr mac;
+  struct rte_eth_link link;
+  memset(out, 0, sizeof(*out));
+  int rc = rte_eth_dev_info_get(port, &info);
+  if (rc != 0) return rc;
+  rte_eth_dev_get_name_by_port(port, out->name);
+  if (info.device) {
+    snprintf(out->device, sizeof(out->device), "%s", rte_dev_name(info.device));
+    const struct rte_bus *bus = rte_dev_bus(info.device);
+    snprintf(out->bus, sizeof(out->bus), "%s", bus ? rte_bus_name(bus) : "");
+  }
+  snprintf(out->driver, sizeof(out->driver), "%s", info.driver_name ? info.driver_name : "");
+  out->socket = rte_eth_dev_socket_id(port);
+  out->max_rx_queues = info.max_rx_queues;
+  out->max_tx_queues = info.max_tx_queues;
+  if (rte_eth_macaddr_get(port, &mac) == 0) memcpy(out->mac, mac.addr_bytes, 6);
+  if (rte_eth_link_get_nowait(port, &link) == 0) {
+    out->link_up = link.link_status;
+    out->link_duplex = link.link_duplex;
+    out->link_speed = link.link_speed;
+  }
+  return 0;
+}
+
+/* rte_eth_dev_configure with a zeroed rte_eth_conf: the defaults every PMD accepts. */
+int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq) {
+  struct rte_eth_conf conf;
+  memset(&conf, 0, sizeof(conf));
+  return rte_eth_dev_configure(port, rxq, txq, &conf);
+}
+
+/* ---------------------------------------------------------------- resources */
+
+static void count_zone(const struct rte_memzone *mz, void *arg) {
+  (void)mz;
+  ++*(int *)arg;
+}
+
+int dphp_memzone_count(void) {
+  int n = 0;
+  rte_memzone_walk(count_zone, &n);
+  return n;
+}
+
+/* DPDK heap bytes in use, over every socket. */
+double dphp_heap_in_use(void) {
+  double total = 0;
+  for (unsigned i = 0; i < rte_socket_count(); i++) {
+    struct rte_malloc_socket_stats st;
+    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) total += (double)st.heap_allocsz_bytes;
+  }
+  return total;
+}
+
+/* ---------------------------------------------------------------- traffic */
+
+/* Sends n packets laid end to end in `data` with lengths `lens`; returns how many the PMD took.
+ * Mbufs the PMD did not take are freed here, so nothing leaks. */
+uint16_t dphp_tx_copy(uint16_t port, uint16_t queue, struct rte_mempool *mp, const uint8_t *data,
+                      const uint16_t *lens, uint16_t n) {
+  struct rte_mbuf *pkts[512];
+  if (n > 512) n = 512;
+  if (rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0) return 0;
+  size_t off = 0;
+  for (uint16_t i = 0; i < n; i++) {
+    char *dst = rte_pktmbuf_append(pkts[i], lens[i]);
+    if (dst == NULL) { /* larger than the mbuf's data room: send what came before */
+      rte_pktmbuf_free_bulk(pkts + i, n - i);
+      n = i;
+      break;
+    }
+    memcpy(dst, data + off, lens[i]);
+    off += lens[i];
+  }
+  uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
+  if (sent < n) rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+  return sent;
+}
+
+/* Receives up to n packets, copied end to end into `buf` (cap bytes) with their lengths in
+ * `lens`; a packet that does not fit is dropped (its length reported as 0). */
+uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32_t cap, uint16_t *lens, uint16_t n) {
+  struct rte_mbuf *pkts[512];
+  if (n > 512) n = 512;
+  uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
+  uint32_t off = 0;
+  for (uint16_t i = 0; i < got; i++) {
+    uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+    /* rte_pktmbuf_read copies only segmented packets; a contiguous one is returned in place. */
+    const void *src = off + len <= cap ? rte_pktmbuf_read(pkts[i], 0, len, buf + off) : NULL;
+    if (src != NULL) {
+      if (src != buf + off) memcpy(buf + off, src, len);
+      lens[i] = (uint16_t)len;
+      off += len;
+    } else {
+      lens[i] = 0;
+    }
+  }
+  if (got) rte_pktmbuf_free_bulk(pkts, got);
+  return got;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Fresh-machine set-up, run before `npm test`, `npm run certify` and `npm run bench`.
+// It must work before `npm install` has run, so it uses nothing but Node itself.
+// Steps: check the platform, install DPDK 22.11 from Debian when missing, install node_modules.
+// Each step is skipped when already satisfied, so a warm run costs a few milliseconds.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// What the SDK, the C shim and the test fixtures need from Debian.
+const DEBIAN_PACKAGES = [
+  'dpdk',
+  'dpdk-dev',
+  'libdpdk-dev',
+  'pkg-config',
+  'gcc',
+  'libc6-dev',
+  'iproute2',
+  'libpcap0.8',
+];
+
+function fail(message) {
+  console.error(`\n[dpdk-hotplug setup] ${message}\n`);
+  process.exit(1);
+}
+
+function have(cmd, args = ['--version']) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+function dpdkReady() {
+  return (
+    have('pkg-config', ['--atleast-version=22.11', 'libdpdk']) &&
+    have('gcc') &&
+    spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0
+  );
+}
+
+function ensurePlatform() {
+  if (process.platform !== 'linux') {
+    fail(`DPDK's hotplug framework runs on Linux only; this is ${process.platform}.`);
+  }
+  const [major] = process.versions.node.split('.').map(Number);
+  if (major < 20) fail(`Node ${process.versions.node} is too old: install Node 20 or newer.`);
+}
+
+function ensureDpdk() {
+  if (dpdkReady()) return;
+  const install = `apt-get update && apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`;
+  const isDebian = existsSync('/etc/debian_version') && have('apt-get');
+  if (!isDebian) {
+    fail(
+      `DPDK 22.11 (libdpdk, with pkg-config) and gcc are missing and this is not a Debian system.\n` +
+        `Install DPDK 22.11 development files and gcc with your distribution's tools, then run again.`,
+    );
+  }
+  if (process.getuid?.() !== 0) fail(`DPDK 22.11 is missing. Run as root:\n  sudo sh -c '${install}'`);
+  console.log(`[dpdk-hotplug setup] installing DPDK from Debian: ${DEBIAN_PACKAGES.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const add =
+    update.status === 0 &&
+    spawnSync('apt-get', ['install', '-y', '-qq', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
+  if (!add || add.status !== 0 || !dpdkReady()) {
+    fail(`Installing DPDK failed (no network to Debian's mirrors?). Run by hand:\n  ${install}`);
+  }
+}
+
+function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const stale =
+    !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+  if (!stale) return;
+  const cmd = existsSync(lock) ? 'ci' : 'install';
+  console.log(`[dpdk-hotplug setup] npm ${cmd}`);
+  const r = spawnSync('npm', [cmd, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) fail(`npm ${cmd} failed; see above.`);
+}
+
+ensurePlatform();
+ensureDpdk();
+ensureNodeModules();
+const version = execFileSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).trim();
+if (!process.env.DPDK_HOTPLUG_QUIET)
+  console.log(`[dpdk-hotplug setup] ready: DPDK ${version}, Node ${process.version}`);
