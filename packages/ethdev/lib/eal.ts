@@ -23,7 +23,8 @@ const ENODEV = 19;
 const EEXIST = 17;
 const ENOTSUP = 95;
 
-let initialized = false;
+/** What became of this process's one rte_eal_init call. */
+let initResult: 'ok' | 'failed' | undefined;
 
 /**
  * DPDK's Environment Abstraction Layer, once per process, and the port hotplug framework on top
@@ -86,16 +87,19 @@ export class Eal extends EventEmitter<EalEvents> {
         `DPDK in this process belongs to ${who}; call it from there`,
       );
     }
-    if (initialized) {
+    if (initResult) {
       throw new EalStateError(
         'EAL_ALREADY_INITIALIZED',
-        'The EAL was already initialized in this process (rte_eal_init runs once per process, even after cleanup): start a new process',
+        initResult === 'ok'
+          ? 'The EAL was already initialized in this process (rte_eal_init runs once per process, even after cleanup): start a new process'
+          : 'rte_eal_init already failed in this process, and DPDK keeps the options it parsed, so it cannot be retried: start a new process',
       );
     }
     const log = new DpdkLog(binding, options.logEcho ?? true);
     const mark = log.mark();
     const argv = ['dpdk-hotplug', ...args];
     const rc = binding.rte_eal_init(argv.length, permanentArgv(argv));
+    initResult = rc < 0 ? 'failed' : 'ok';
     if (rc < 0) {
       const dpdkLog = log.since(mark);
       const reason =
@@ -104,7 +108,6 @@ export class Eal extends EventEmitter<EalEvents> {
         dpdkLog,
       });
     }
-    initialized = true;
     return new Eal(binding, log, args);
   }
 

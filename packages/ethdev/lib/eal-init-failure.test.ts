@@ -1,0 +1,22 @@
+/** A failed rte_eal_init: a typed error with DPDK's words, and no doomed retry. */
+import { expect, it } from 'vitest';
+import { isHotplugError } from './errors.js';
+import { startEal } from './test-support/env.js';
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+it('reports a failed init with the arguments and the DPDK log, and refuses a retry that DPDK cannot do', () => {
+  const failed = errorOf(() => startEal({ extraArgs: ['--no-such-eal-flag'] }));
+  expect(isHotplugError(failed, 'EAL_INIT_FAILED')).toBe(true);
+  expect((failed as Error).message).toMatch(/--no-such-eal-flag: EAL: Invalid 'command line' arguments/);
+  const retry = errorOf(() => startEal());
+  expect(isHotplugError(retry, 'EAL_ALREADY_INITIALIZED')).toBe(true);
+  expect((retry as Error).message).toMatch(/already failed in this process/);
+});

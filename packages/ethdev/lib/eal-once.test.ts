@@ -1,0 +1,46 @@
+/** rte_eal_init runs once per process: what the SDK says when it is asked twice, or after cleanup. */
+import { expect, it } from 'vitest';
+import { isHotplugError } from './errors.js';
+import { portId } from './ports.js';
+import { startEal } from './test-support/env.js';
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+it('refuses a second init, and every call after cleanup, with typed errors', () => {
+  // Steps: init, init again, cleanup, calls after it, init after cleanup.
+  const eal = startEal();
+  expect(eal.version).toMatch(/^DPDK 22\.11/);
+  expect(eal.running).toBe(true);
+  expect(
+    isHotplugError(
+      errorOf(() => startEal()),
+      'EAL_ALREADY_INITIALIZED',
+    ),
+  ).toBe(true);
+  // The first EAL still works.
+  const port = eal.attachSync('net_null0');
+  expect(eal.cleanup()).toEqual([]);
+  expect(eal.running).toBe(false);
+  expect(eal.cleanup()).toEqual([]);
+
+  for (const call of [
+    () => eal.attachSync('net_null0'),
+    () => eal.detachSync(port),
+    () => eal.ports(),
+    () => eal.close(portId(0)),
+    () => eal.resources(),
+    () => eal.txBurst(port, []),
+  ]) {
+    expect(isHotplugError(errorOf(call), 'EAL_NOT_INITIALIZED')).toBe(true);
+  }
+  const again = errorOf(() => startEal());
+  expect(isHotplugError(again, 'EAL_ALREADY_INITIALIZED')).toBe(true);
+  expect((again as Error).message).toMatch(/even after cleanup\): start a new process/);
+});

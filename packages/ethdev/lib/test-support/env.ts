@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { Eal } from '../eal.js';
+import type { EalOptions } from '../types.js';
+
+/** Options for a test's own EAL: no hugepages, no PCI, no shared files, its own prefix. */
+export function testEalOptions(extra: EalOptions = {}): EalOptions {
+  return {
+    noHuge: true,
+    noPci: true,
+    memoryMb: 256,
+    noSharedConfig: true,
+    filePrefix: `vitest-${process.pid}`,
+    logLevel: 'error',
+    logEcho: false,
+    ...extra,
+  };
+}
+
+/** One EAL for the test file's process (rte_eal_init runs once per process). */
+export function startEal(extra: EalOptions = {}): Eal {
+  return Eal.init(testEalOptions(extra));
+}
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Undo stack, as kselftest's `defer`: every state change registers its undo, run in reverse. */
+export class Defer {
+  readonly #undo: Array<() => void> = [];
+  add(undo: () => void): void {
+    this.#undo.push(undo);
+  }
+  run(): void {
+    for (const undo of this.#undo.splice(0).reverse()) {
+      try {
+        undo();
+      } catch (e) {
+        console.error('cleanup step failed:', e);
+      }
+    }
+  }
+}
+
+export function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8' });
+}
+
+/** A name no other test run uses (IFNAMSIZ allows 15 characters). */
+export function uniqueIfName(tag: string): string {
+  return `dh${tag}${process.pid % 100000}`.slice(0, 15);
+}
+
+/** A raw Ethernet frame: broadcast destination, a fixed source, IPv4 ethertype, and `payload`. */
+export function frame(payload: string, length = 64): Buffer {
+  const f = Buffer.alloc(Math.max(length, 14 + payload.length));
+  Buffer.from('ffffffffffff02000000000108000000', 'hex').copy(f, 0, 0, 14);
+  f.write(payload, 14);
+  return f;
+}
