@@ -14,7 +14,7 @@ import { EalStateError } from './errors.js';
 
 /** Debian 12's DPDK 22.11 ABI. */
 const ABI = '23';
-const SHIM_ABI = 1;
+const SHIM_ABI = 2;
 export const MAX_ETHPORTS = 32;
 
 const shimPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'libdphp_shim.so');
@@ -145,6 +145,9 @@ function load() {
     dphp_events_close: shim.func('void dphp_events_close(void)'),
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
+    dphp_probe: shim.func(
+      'int dphp_probe(const char *devargs, const char *devname, _Out_ uint16_t *out, int cap)',
+    ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
     dphp_port_info: shim.func('int dphp_port_info(uint16_t port, _Out_ dphp_port_info *out)'),

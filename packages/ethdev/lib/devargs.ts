@@ -53,6 +53,19 @@ export function canonicalPciAddress(text: string): string | undefined {
  * Throws {@link InvalidInputError} naming what is wrong.
  */
 export function parseDevargs(input: unknown): Devargs {
+  // Apps attach the same few devices over and over: parsing is pure, so remember the answers.
+  const known = typeof input === 'string' ? parsed.get(input) : undefined;
+  if (known) return known;
+  const result = parse(input);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(result.input, result);
+  return result;
+}
+
+const PARSED_MAX = 256;
+const parsed = new Map<string, Devargs>();
+
+function parse(input: unknown): Devargs {
   if (typeof input !== 'string') {
     throw new InvalidInputError('INVALID_DEVARGS', `devargs must be a string, got ${describe(input)}`);
   }
@@ -78,7 +91,7 @@ export function parseDevargs(input: unknown): Devargs {
         'INVALID_PCI_ADDRESS',
       );
     }
-    return { input, bus: 'pci', name, args, devargs: args ? `${name},${args}` : name };
+    return Object.freeze({ input, bus: 'pci', name, args, devargs: args ? `${name},${args}` : name });
   }
   if (rawName.length > MAX_DEVICE_NAME) {
     throw invalid(
@@ -92,7 +105,7 @@ export function parseDevargs(input: unknown): Devargs {
       `${JSON.stringify(rawName)} is neither a PCI address nor a vdev name such as net_null0`,
     );
   }
-  return { input, bus: 'vdev', name: rawName, args, devargs: input };
+  return Object.freeze({ input, bus: 'vdev', name: rawName, args, devargs: input });
 }
 
 function describe(value: unknown): string {

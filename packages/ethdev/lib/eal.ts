@@ -139,12 +139,11 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
     const mark = this.#log.mark();
-    const rc = this.#dpdk.rte_dev_probe(d.devargs);
-    if (rc < 0) {
+    const device = this.#table.probe(d.name, d.bus, d.devargs);
+    if (typeof device === 'number') {
       this.#undoFailedProbe(d.bus, d.name);
-      throw this.#probeError(rc, d.bus, d.name, devargs, this.#log.since(mark));
+      throw this.#probeError(device, d.bus, d.name, devargs, this.#log.since(mark));
     }
-    const device = this.#table.add(d.name, d.bus, d.devargs);
     const first = device.ports[0];
     if (!first) {
       throw new DpdkError(
@@ -153,8 +152,10 @@ export class Eal extends EventEmitter<EalEvents> {
         { devargs, device: d.name, dpdkLog: this.#log.since(mark) },
       );
     }
-    const ports = device.ports.map((p) => p.id);
-    process.nextTick(() => this.emit('attach', { port: first.id, ports, device: d.name, devargs }));
+    if (this.listenerCount('attach') > 0) {
+      const event = { port: first.id, ports: device.ports.map((p) => p.id), device: d.name, devargs };
+      process.nextTick(() => this.emit('attach', event));
+    }
     return first.id;
   }
 
@@ -365,9 +366,11 @@ export class Eal extends EventEmitter<EalEvents> {
         dpdkLog: this.#log.since(mark),
       });
     }
-    const ports = device.ports.map((p) => p.id);
     this.#table.remove(device);
-    process.nextTick(() => this.emit('detach', { ports, device: device.name }));
+    if (this.listenerCount('detach') > 0) {
+      const event = { ports: device.ports.map((p) => p.id), device: device.name };
+      process.nextTick(() => this.emit('detach', event));
+    }
     return device.name;
   }
 

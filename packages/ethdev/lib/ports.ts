@@ -70,10 +70,18 @@ export class PortTable {
     this.#log = log;
   }
 
-  /** Records a device and its ports (as DPDK lists them now); a closed record whose id DPDK reused is let go. */
-  add(name: string, bus: string, devargs: string): DeviceRecord {
+  /**
+   * Probes a device and records it with its ports; returns DPDK's error code (< 0) or the
+   * device. A closed record whose id DPDK gave to one of the new ports is let go.
+   */
+  probe(name: string, bus: string, devargs: string): DeviceRecord | number {
+    const n = this.#dpdk.dphp_probe(devargs, name, this.#ids, MAX_ETHPORTS);
+    return n < 0 ? n : this.#record(name, bus, devargs, Array.from(this.#ids.subarray(0, n)) as PortId[]);
+  }
+
+  #record(name: string, bus: string, devargs: string, ids: readonly PortId[]): DeviceRecord {
     const device: DeviceRecord = { name, bus, devargs, ports: [] };
-    for (const id of this.devicePorts(name)) {
+    for (const id of ids) {
       const port: PortRecord = { id, device, state: 'attached' };
       device.ports.push(port);
       this.ports.set(id, port);
@@ -87,7 +95,7 @@ export class PortTable {
     for (const id of this.validPorts()) {
       if (this.ports.has(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
       const { device, bus } = this.#info;
-      if (!this.devices.has(device)) this.add(device, bus, device);
+      if (!this.devices.has(device)) this.#record(device, bus, device, this.devicePorts(device));
     }
   }
 

@@ -32,7 +32,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
-#define DPHP_ABI 1
+#define DPHP_ABI 2
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -176,6 +176,21 @@ int dphp_device_ports(const char *devname, uint16_t *out, int cap) {
   for (p = rte_eth_find_next_of(0, dev); p < RTE_MAX_ETHPORTS && n < cap; p = rte_eth_find_next_of(p + 1, dev))
     out[n++] = p;
   return n;
+}
+
+/* rte_dev_probe, then the device's ports: an attach in one FFI crossing. Returns
+ * rte_dev_probe's error (< 0) or the number of ports written to `out`. */
+int dphp_probe(const char *devargs, const char *devname, uint16_t *out, int cap) {
+  uint16_t before = rte_eth_dev_count_total();
+  int rc = rte_dev_probe(devargs);
+  if (rc < 0) return rc;
+  uint16_t p;
+  /* One new port named as the device: a single-port device, no scan needed. */
+  if (cap > 0 && rte_eth_dev_count_total() == before + 1 && rte_eth_dev_get_port_by_name(devname, &p) == 0) {
+    out[0] = p;
+    return 1;
+  }
+  return dphp_device_ports(devname, out, cap);
 }
 
 /* Every valid port id (owned ones included); returns the count. */
