@@ -1,0 +1,34 @@
+// SDK side of `npm run bench`: the same cycle as hotplug-loop.c, through @dpdk-hotplug/ethdev.
+// Usage: node --expose-gc sdk-loop.mjs sync|async CYCLES DEVARGS EAL-OPTIONS-JSON
+// Prints one JSON line: {"initMs", "cycles", "seconds", "heapGrowthBytes"}.
+import { Eal } from '@dpdk-hotplug/ethdev';
+
+const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
+const cycles = Number(cyclesText);
+const t0 = performance.now();
+const eal = Eal.init(JSON.parse(optionsJson));
+const initMs = performance.now() - t0;
+
+function syncCycle() {
+  const port = eal.attachSync(devargs);
+  eal.close(port);
+  eal.detachSync(port);
+}
+async function asyncCycle() {
+  const port = await eal.attach(devargs);
+  eal.close(port);
+  await eal.detach(port);
+}
+
+// Warm up the JIT and DPDK's first-use allocations, then measure.
+for (let i = 0; i < Math.min(2000, cycles); i++) mode === 'sync' ? syncCycle() : await asyncCycle();
+globalThis.gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
+const t1 = performance.now();
+if (mode === 'sync') for (let i = 0; i < cycles; i++) syncCycle();
+else for (let i = 0; i < cycles; i++) await asyncCycle();
+const seconds = (performance.now() - t1) / 1000;
+globalThis.gc?.();
+const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore;
+eal.cleanup();
+console.log(JSON.stringify({ initMs, cycles, seconds, heapGrowthBytes }));
