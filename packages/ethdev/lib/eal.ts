@@ -351,10 +351,7 @@ export class Eal extends EventEmitter<EalEvents> {
         { device: device.name, port: open[0]!.id },
       );
     }
-    for (const port of open) {
-      this.#table.stop(port);
-      this.#table.close(port);
-    }
+    for (const port of open) this.#table.forceClose(port);
     const mark = this.#log.mark();
     const rc = this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name);
     if (rc < 0) {

@@ -33,6 +33,7 @@ export function portId(value: unknown): PortId {
 }
 
 const SOCKET_ID_ANY = 0xffffffff;
+const EINVAL = 22;
 // RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom.
 const MBUF_DATA_ROOM = 2048 + 128;
 export const MAX_PACKET = 2048;
@@ -250,9 +251,27 @@ export class PortTable {
         },
       );
     }
-    this.#call(port, 'close', () => this.#dpdk.rte_eth_dev_close(port.id));
+    const mark = this.#log.mark();
+    const rc = this.#dpdk.rte_eth_dev_close(port.id);
+    if (rc === -EINVAL && this.#log.since(mark).some((l) => /Cannot close started device/.test(l))) {
+      // Another PMD drives this port (a bonding device started its members): not our state.
+      throw new PortStateError(
+        'PORT_STARTED',
+        `Port ${port.id} (${port.device.name}) was started by another PMD using it (a bonding device?): detach that first, or use force`,
+        { port: port.id, device: port.device.name, errno: EINVAL, dpdkLog: this.#log.since(mark) },
+      );
+    }
+    this.#check(port, 'close', rc, mark);
     port.state = 'closed';
     this.#freePool(port);
+  }
+
+  /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
+  forceClose(port: PortRecord): void {
+    if (port.state === 'closed') return;
+    this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
+    port.state = 'stopped';
+    this.close(port);
   }
 
   stats(port: PortRecord): PortStats {
@@ -335,7 +354,10 @@ export class PortTable {
 
   #call(port: PortRecord, what: string, fn: () => number): void {
     const mark = this.#log.mark();
-    const rc = fn();
+    this.#check(port, what, fn(), mark);
+  }
+
+  #check(port: PortRecord, what: string, rc: number, mark: number): void {
     if (rc < 0) {
       throw new DpdkError(
         'LIFECYCLE_FAILED',
