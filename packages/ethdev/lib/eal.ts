@@ -154,7 +154,7 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     if (this.listenerCount('attach') > 0) {
       const event = { port: first.id, ports: device.ports.map((p) => p.id), device: d.name, devargs };
-      process.nextTick(() => this.emit('attach', event));
+      queueMicrotask(() => this.emit('attach', event));
     }
     return first.id;
   }
@@ -366,7 +366,7 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#table.remove(device);
     if (this.listenerCount('detach') > 0) {
       const event = { ports: device.ports.map((p) => p.id), device: device.name };
-      process.nextTick(() => this.emit('detach', event));
+      queueMicrotask(() => this.emit('detach', event));
     }
     return device.name;
   }

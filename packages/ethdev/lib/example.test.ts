@@ -1,0 +1,16 @@
+/** The README's example runs, in its own process, and prints what the README says. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+it('examples/attach-traffic-detach.mjs runs and prints the README lines', () => {
+  const script = fileURLToPath(new URL('../examples/attach-traffic-detach.mjs', import.meta.url));
+  const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+  expect(out.split('\n').filter(Boolean)).toEqual([
+    'attached net_ring0 as port 0',
+    'sent 2, received 2',
+    'refused: Port 0 (net_ring0) is started: stop and close it first',
+    'detached net_ring0',
+    'detach returned net_ring0',
+  ]);
+});
