@@ -378,7 +378,10 @@ export class Eal extends EventEmitter<EalEvents> {
 
   #probeError(rc: number, bus: string, name: string, devargs: string, dpdkLog: string[]): HotplugError {
     const details = { errno: -rc, devargs, device: name, dpdkLog };
-    const said = dpdkLog.filter((l) => !/Failed to attach device on primary/.test(l)).at(-1);
+    // The PMD's own words say more than EAL's wrappers ("Driver cannot attach the device").
+    const said =
+      dpdkLog.find((l) => !/^EAL: /.test(l)) ??
+      dpdkLog.filter((l) => !/Failed to attach device on primary/.test(l)).at(-1);
     if (rc === -EEXIST)
       return new PortStateError('ALREADY_ATTACHED', `Device ${name} is already attached`, details);
     if (bus === 'pci' && rc === -ENODEV) {

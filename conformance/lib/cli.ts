@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DUTS } from './default-duts.js';
+import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
+import type { RunSummary } from './summary.js';
+
+const USAGE = `Usage: dpdk-hotplug certify [options]
+
+Certifies that PMDs attach, detach and attach again, cleanly, every time.
+With no --dut and no --inventory: every default vdev DUT (see conformance/README.md).
+
+  --dut DEVARGS        a device under test: a vdev string or a PCI address bound beforehand (repeatable)
+  --inventory FILE     the DUTs of a lab inventory file (hil/); --runner NAME picks one runner
+  --only NAMES         comma-separated default DUT names (net_null,net_tap,...)
+  --cycles N           cycles of the repeated-cycles check (default 1000; given, it overrides each DUT's cap)
+  --budget SECONDS     time budget of that check per DUT (default 10)
+  --workers N          DUTs certified side by side (default 2)
+  --out DIR            reports folder (default ./reports/certify)
+  -h, --help           this text
+
+Exit code: 0 when every DUT is CERTIFIED, 1 when one FAILED or is INCOMPLETE, 2 on bad usage.`;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The run's plan from the command line; throws UsageError or DutError. */
+export function planFromArgs(argv: string[], cwd = process.cwd()) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dut: { type: 'string', multiple: true },
+      inventory: { type: 'string' },
+      runner: { type: 'string' },
+      only: { type: 'string' },
+      cycles: { type: 'string' },
+      budget: { type: 'string' },
+      workers: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  if (positionals[0] !== 'certify' || positionals.length > 1)
+    throw new UsageError('the command is `certify`');
+  let duts: Dut[] = (values.dut ?? []).map(dutFromDevargs);
+  if (values.inventory)
+    duts.push(...dutsFromInventory(JSON.parse(readFileSync(values.inventory, 'utf8')), values.runner));
+  if (duts.length === 0) duts = [...DEFAULT_DUTS];
+  if (values.only) {
+    const wanted = values.only.split(',');
+    const unknown = wanted.filter((w) => !duts.some((d) => d.name === w));
+    if (unknown.length)
+      throw new UsageError(
+        `--only: no DUT named ${unknown.join(', ')} (have: ${duts.map((d) => d.name).join(', ')})`,
+      );
+    duts = duts.filter((d) => wanted.includes(d.name));
+  }
+  const names = new Set<string>();
+  for (const d of duts) {
+    if (names.has(d.name)) throw new UsageError(`two DUTs are named ${d.name}`);
+    names.add(d.name);
+  }
+  return {
+    duts,
+    settings: {
+      cycles: positiveInt('--cycles', values.cycles, 1000),
+      budgetMs: positiveInt('--budget', values.budget, 10) * 1000,
+      forceCycles: values.cycles !== undefined,
+    },
+    workers: positiveInt('--workers', values.workers, 2),
+    out: resolve(cwd, values.out ?? join('reports', 'certify')),
+  };
+}
+
+/** Runs the suite for the plan; resolves with the exit code. */
+export async function certify(argv: string[]): Promise<number> {
+  let plan: ReturnType<typeof planFromArgs>;
+  try {
+    plan = planFromArgs(argv);
+  } catch (e) {
+    if (
+      e instanceof UsageError ||
+      e instanceof DutError ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(`dpdk-hotplug: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (!plan) {
+    console.log(USAGE);
+    return 0;
+  }
+  rmSync(plan.out, { recursive: true, force: true });
+  mkdirSync(plan.out, { recursive: true });
+  const planFile = join(plan.out, 'plan.json');
+  writeFileSync(planFile, JSON.stringify(plan, null, 2));
+  const here = dirname(fileURLToPath(import.meta.url));
+  const config = join(here, '..', 'playwright.config.ts');
+  const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
+  console.log(`certifying ${plan.duts.length} DUT(s): ${plan.duts.map((d) => d.name).join(', ')}`);
+  const code = await new Promise<number>((done) => {
+    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
+      stdio: 'inherit',
+      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile },
+    });
+    // Ctrl-C reaches Playwright too (same process group): it stops and writes what it has.
+    child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+  });
+  const summaryFile = join(plan.out, 'summary.json');
+  if (!existsSync(summaryFile)) {
+    console.error('dpdk-hotplug: the suite wrote no summary; see the output above');
+    return code || 1;
+  }
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  console.log('\nverdicts:');
+  for (const d of summary.duts) {
+    const failed = d.checks.filter((c) => c.status === 'FAIL').map((c) => `${c.id}`);
+    console.log(
+      `  ${d.verdict.padEnd(10)} ${d.name}${failed.length ? `  (failed checks: ${failed.join(', ')})` : ''}`,
+    );
+  }
+  console.log(
+    `\nreports: ${join(plan.out, 'summary.md')}, summary.json, junit.xml, results.json, html/index.html`,
+  );
+  return summary.duts.every((d) => d.verdict === 'CERTIFIED') ? 0 : 1;
+}

@@ -1,0 +1,2 @@
+/** Shared by the fixtures (which write it) and the reporter (which reads it). */
+export const HANG_MARKER = 'hang.json';

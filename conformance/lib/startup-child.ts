@@ -1,0 +1,29 @@
+/**
+ * Check 13's own process: an EAL started with the DUT as `--vdev` (after any helper vdevs),
+ * then stop → close → detach of its port. Prints one JSON line with what it saw.
+ * Usage: node startup-child.js '["net_null90", "net_bonding0,…"]' DEVICE
+ */
+import { Eal } from '@dpdk-hotplug/ethdev';
+
+const [vdevsJson, device] = process.argv.slice(2) as [string, string];
+const eal = Eal.init({
+  noHuge: true,
+  noPci: true,
+  memoryMb: 256,
+  noSharedConfig: true,
+  filePrefix: `certify-start-${process.pid}`,
+  vdevs: JSON.parse(vdevsJson),
+  logLevel: 'error',
+});
+const port = eal.ports().find((p) => p.device === device);
+const result: Record<string, unknown> = { listed: port !== undefined, state: port?.state };
+if (port) {
+  eal.configure(port.id);
+  eal.start(port.id);
+  eal.stop(port.id);
+  eal.close(port.id);
+  result.detached = eal.detachSync(port.id);
+  result.after = eal.ports().some((p) => p.device === device);
+}
+eal.cleanup();
+console.log(JSON.stringify(result));

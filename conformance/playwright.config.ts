@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig } from '@playwright/test';
+import { DEFAULT_DUTS } from './lib/default-duts.js';
+import type { Dut } from './lib/dut.js';
+import type { Settings } from './lib/fixtures.js';
+
+// `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
+// names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
+const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = process.env.DPDK_HOTPLUG_PLAN
+  ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
+  : {
+      duts: DEFAULT_DUTS,
+      settings: { cycles: 1000, budgetMs: 10_000, forceCycles: false },
+      out: join(process.cwd(), 'reports', 'certify'),
+      workers: 2,
+    };
+
+export default defineConfig<object, { dut: Dut; settings: Settings }>({
+  testDir: './tests',
+  outputDir: join(plan.out, 'results'),
+  // Checks of one DUT run in order in one worker (one EAL); DUTs run side by side.
+  fullyParallel: false,
+  workers: plan.workers,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],
+    ['junit', { outputFile: join(plan.out, 'junit.xml') }],
+    ['json', { outputFile: join(plan.out, 'results.json') }],
+    ['./lib/certification-reporter.ts', { outputDir: plan.out }],
+  ],
+  projects: plan.duts.map((dut) => ({
+    name: dut.name,
+    outputDir: join(plan.out, 'results', dut.name),
+    use: { dut, settings: plan.settings },
+  })),
+});
