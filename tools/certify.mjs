@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// `npm run certify`: until the conformance suite lands, runs the SDK's demo on a vdev.
+// `npm run certify [-- options]`: builds the SDK and the suite (nx, cached), then runs
+// `dpdk-hotplug certify` with the options (none: every default vdev DUT).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const build = spawnSync('npx', ['nx', 'run', '@dpdk-hotplug/ethdev:build'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync('npx', ['nx', 'run', '@dpdk-hotplug/conformance:build', '--output-style=stream'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
-const demo = spawnSync(process.execPath, [join(root, 'packages/ethdev/examples/attach-traffic-detach.mjs')], {
+const cli = join(root, 'conformance', 'bin', 'dpdk-hotplug.mjs');
+const run = spawnSync(process.execPath, [cli, 'certify', ...process.argv.slice(2)], {
+  cwd: root,
   stdio: 'inherit',
 });
-process.exit(demo.status ?? 1);
+process.exit(run.status ?? 1);

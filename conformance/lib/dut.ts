@@ -1,4 +1,4 @@
-import { parseDevargs } from '@dpdk-hotplug/ethdev';
+import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
 
 /**
  * How the suite makes traffic on a DUT and knows it went through:
@@ -115,6 +115,11 @@ export function pmdOf(devargs: string): string {
 
 /** A DUT from a bare `--dut` devargs on the command line. */
 export function dutFromDevargs(devargs: string): Dut {
+  try {
+    parseDevargs(devargs);
+  } catch (e) {
+    throw new DutError(`--dut: ${(e as Error).message}`);
+  }
   const pmd = pmdOf(devargs);
   const name =
     `${pmd === 'pci' ? `pci-${devargs.split(',')[0]!.replace(/[:.]/g, '-')}` : devargs.split(',')[0]}`.toLowerCase();
@@ -147,7 +152,9 @@ export function dutsFromInventory(inventory: unknown, runner?: string): Dut[] {
         traffic?: unknown;
       };
       const where = `inventory: runners[${i}].ports[${j}]`;
-      if (typeof port.pci !== 'string') throw new DutError(`${where}.pci must be a PCI address`);
+      if (typeof port.pci !== 'string' || !canonicalPciAddress(port.pci)) {
+        throw new DutError(`${where}.pci: ${JSON.stringify(port.pci)} is not a PCI address`);
+      }
       duts.push(
         validateDut(
           {
