@@ -68,7 +68,12 @@ export default class CertificationReporter implements Reporter {
     const project = test.parent.project()?.name ?? '';
     const dut = this.#duts.get(project);
     if (!dut) return;
-    const annotations = [...test.annotations, ...(result.annotations ?? [])];
+    // Runtime annotations are on the result and, in some Playwright versions, on the test too.
+    const seen = new Set<string>();
+    const annotations = [...(result.annotations ?? []), ...test.annotations].filter((a) => {
+      const key = `${a.type}\0${a.description}`;
+      return !seen.has(key) && seen.add(key);
+    });
     const check: CheckResult = {
       id: checkId(test.title),
       title: test.title,
