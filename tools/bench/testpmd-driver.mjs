@@ -7,9 +7,12 @@ import { spawn } from 'node:child_process';
 const [cyclesText, prefix] = process.argv.slice(2);
 const cycles = Number(cyclesText);
 const PROMPT = 'testpmd> ';
+// Line-buffered, as on the pty DTS drives it through: a message is never split by a prompt.
 const child = spawn(
-  'dpdk-testpmd',
+  'stdbuf',
   [
+    '-oL',
+    'dpdk-testpmd',
     '-l',
     '0,1',
     '--no-huge',
