@@ -200,3 +200,19 @@ export function permanentArgv(args: readonly string[]): Pointer {
 export function viewOf(pointer: Pointer, bytes: number): ArrayBuffer {
   return koffi.view(pointer, bytes);
 }
+
+/**
+ * For tests only: raise an ethdev event on a port as its PMD would, through DPDK's own callback
+ * dispatch (internal symbols of librte_ethdev). Used to prove that a device-removal event raised
+ * on another thread reaches JS without that thread waiting for JS.
+ */
+export function pmdEventRaiser(): (deviceName: string, event: number) => number {
+  const ethdev = koffi.load(`librte_ethdev.so.${ABI}`);
+  const allocated = ethdev.func('void *rte_eth_dev_allocated(const char *name)');
+  const raise = ethdev.func('int rte_eth_dev_callback_process(void *dev, int event, void *ret_param)');
+  return (deviceName, event) => {
+    const dev = allocated(deviceName);
+    if (!dev) throw new Error(`no ethdev named ${deviceName}`);
+    return raise(dev, event, null) as number;
+  };
+}
