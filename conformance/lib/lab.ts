@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Eal, PortId } from '@dpdk-hotplug/ethdev';
+import { ethernetFrame, ipv4Packet, pcapFile } from '@dpdk-hotplug/ethdev/testing';
 import type { Dut } from './dut.js';
-import { ethernetFrame, ipv4Packet, pcapFile } from './packets.js';
 
 /** What a traffic check saw: `ok` when the packets went where the DUT's traffic mode says. */
 export interface TrafficResult {

@@ -45,8 +45,12 @@ child.stdout.on('data', (chunk) => {
   pending = pending.slice(-PROMPT.length);
   if (waiting && prompts >= waiting.count) waiting.resolve();
 });
-const untilPrompt = (count) =>
-  new Promise((resolve) => (prompts >= count ? resolve() : (waiting = { count, resolve })));
+function untilPrompt(count) {
+  return new Promise((resolve) => {
+    if (prompts >= count) resolve();
+    else waiting = { count, resolve };
+  });
+}
 let sent = 0;
 async function run(command) {
   child.stdin.write(`${command}\n`);

@@ -1,16 +1,7 @@
 /** A failed rte_eal_init: a typed error with DPDK's words, and no doomed retry. */
 import { expect, it } from 'vitest';
 import { isHotplugError } from './errors.js';
-import { startEal } from './test-support/env.js';
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
+import { errorOf, startEal } from './test-support/env.js';
 
 it('reports a failed init with the arguments and the DPDK log, and refuses a retry that DPDK cannot do', () => {
   const failed = errorOf(() => startEal({ extraArgs: ['--no-such-eal-flag'] }));

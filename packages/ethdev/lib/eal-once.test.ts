@@ -2,16 +2,7 @@
 import { expect, it } from 'vitest';
 import { isHotplugError } from './errors.js';
 import { portId } from './ports.js';
-import { startEal } from './test-support/env.js';
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
+import { errorOf, startEal } from './test-support/env.js';
 
 it('refuses a second init, and every call after cleanup, with typed errors', () => {
   // Steps: init, init again, cleanup, calls after it, init after cleanup.

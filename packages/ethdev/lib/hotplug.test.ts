@@ -4,9 +4,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Eal } from './eal.js';
-import { HotplugError, isHotplugError } from './errors.js';
+import { type HotplugError, isHotplugError } from './errors.js';
 import { portId } from './ports.js';
-import { startEal } from './test-support/env.js';
+import { errorOf, startEal } from './test-support/env.js';
 import type { AttachEvent, DetachEvent, PortId } from './types.js';
 
 let eal: Eal;
@@ -25,13 +25,7 @@ afterEach(async () => {
 });
 
 function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HotplugError) return e.code;
-    throw e;
-  }
-  return undefined;
+  return errorOf(fn)?.code;
 }
 
 describe('attach', () => {

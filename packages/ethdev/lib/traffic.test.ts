@@ -2,12 +2,13 @@
  * Traffic through real vdev PMDs, before and after a re-attach: ring (loops back), pcap (files
  * this test writes), tap (a kernel interface) and af_packet (a veth pair this test creates).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Eal } from './eal.js';
 import { Defer, frame, ip, isRoot, startEal, uniqueIfName } from './test-support/env.js';
+import { pcapFile } from './testing.js';
 import type { PortId } from './types.js';
 
 let eal: Eal;
@@ -22,23 +23,6 @@ afterAll(() => {
   expect(eal.cleanup()).toEqual([]);
   defer.run();
 });
-
-/** A pcap file (microsecond timestamps, Ethernet) holding `frames`. */
-function pcapFile(path: string, frames: Buffer[]): void {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
-  const records = frames.map((f) => {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(f.length, 8);
-    r.writeUInt32LE(f.length, 12);
-    return Buffer.concat([r, f]);
-  });
-  writeFileSync(path, Buffer.concat([header, ...records]));
-}
 
 function up(port: PortId): PortId {
   eal.configure(port);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { Eal } from '../eal.js';
+import { HotplugError } from '../errors.js';
+import { ethernetFrame } from '../testing.js';
 import type { EalOptions } from '../types.js';
 
 /** Options for a test's own EAL: no hugepages, no PCI, no shared files, its own prefix. */
@@ -49,10 +51,18 @@ export function uniqueIfName(tag: string): string {
   return `dh${tag}${process.pid % 100000}`.slice(0, 15);
 }
 
-/** A raw Ethernet frame: broadcast destination, a fixed source, IPv4 ethertype, and `payload`. */
+/** A frame carrying `payload` (see testing.ts). */
 export function frame(payload: string, length = 64): Buffer {
-  const f = Buffer.alloc(Math.max(length, 14 + payload.length));
-  Buffer.from('ffffffffffff02000000000108000000', 'hex').copy(f, 0, 0, 14);
-  f.write(payload, 14);
-  return f;
+  return ethernetFrame(payload, length);
+}
+
+/** The HotplugError a call throws, or undefined when it does not throw; other errors propagate. */
+export function errorOf(fn: () => unknown): HotplugError | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof HotplugError) return e;
+    throw e;
+  }
+  return undefined;
 }

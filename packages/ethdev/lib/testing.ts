@@ -1,3 +1,6 @@
+/**
+ * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours).
+ */
 import { writeFileSync } from 'node:fs';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */
