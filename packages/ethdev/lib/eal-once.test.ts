@@ -1,4 +1,5 @@
 /** rte_eal_init runs once per process: what the SDK says when it is asked twice, or after cleanup. */
+import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { isHotplugError } from './errors.js';
 import { portId } from './ports.js';
@@ -17,8 +18,12 @@ it('refuses a second init, and every call after cleanup, with typed errors', () 
   ).toBe(true);
   // The first EAL still works.
   const port = eal.attachSync('net_null0');
+  const runtimeDir = `/var/run/dpdk/vitest-${process.pid}`;
+  expect(existsSync(runtimeDir)).toBe(true);
   expect(eal.cleanup()).toEqual([]);
   expect(eal.running).toBe(false);
+  // No shared config: nothing else can use the runtime folder, and cleanup removes it.
+  expect(existsSync(runtimeDir)).toBe(false);
   expect(eal.cleanup()).toEqual([]);
 
   for (const call of [

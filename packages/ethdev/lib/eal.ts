@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
 import { parseDevargs } from './devargs.js';
@@ -51,13 +52,17 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly #events: EventPipe | undefined;
   #running = true;
   #monitor = false;
+  /** Removed at cleanup when no other process can use it (no shared config). */
+  readonly #privateRuntimeDir: string | undefined;
 
-  private constructor(binding: Binding, log: DpdkLog, args: string[]) {
+  private constructor(binding: Binding, log: DpdkLog, args: string[], options: EalOptions) {
     super();
     this.#dpdk = binding;
     this.#log = log;
     this.args = args;
     this.version = binding.rte_version() as string;
+    const sharedState = !options.noSharedConfig && !options.inMemory;
+    this.#privateRuntimeDir = sharedState ? undefined : (binding.rte_eal_get_runtime_dir() as string) || undefined;
     this.#table = new PortTable(binding, log);
     // Ports probed at start (--vdev, PCI allow list) are managed like attached ones.
     this.#table.adoptExisting();
@@ -108,7 +113,7 @@ export class Eal extends EventEmitter<EalEvents> {
         dpdkLog,
       });
     }
-    return new Eal(binding, log, args);
+    return new Eal(binding, log, args, options);
   }
 
   // ------------------------------------------------------------------ hotplug
@@ -223,9 +228,13 @@ export class Eal extends EventEmitter<EalEvents> {
 
   // ------------------------------------------------------------------ ports
 
-  /** Every port: DPDK's valid ports, and closed ones whose devices are still attached. */
+  /**
+   * Every port: DPDK's valid ports, and closed ones whose devices are still attached. Ports that
+   * another process of the same DPDK instance attached or detached are taken in first.
+   */
   ports(): PortInfo[] {
     this.#ensureRunning();
+    this.#table.sync();
     return [...this.#table.ports.values()].sort((a, b) => a.id - b.id).map((p) => this.#table.info(p));
   }
 
@@ -337,6 +346,8 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#events?.close();
     this.#running = false;
     this.#dpdk.rte_eal_cleanup();
+    // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
+    if (this.#privateRuntimeDir?.startsWith('/')) rmSync(this.#privateRuntimeDir, { recursive: true, force: true });
     return errors;
   }
 

@@ -100,6 +100,19 @@ export class PortTable {
     }
   }
 
+  /**
+   * Catches up with ports another process attached or detached (multi-process: hotplug in the
+   * primary reaches every secondary, and the other way round). A closed port is kept: DPDK has
+   * forgotten its id, its device is still probed.
+   */
+  sync(): void {
+    const valid = new Set<number>(this.validPorts());
+    for (const device of [...this.devices.values()]) {
+      if (device.ports.some((p) => p.state !== 'closed' && !valid.has(p.id))) this.remove(device);
+    }
+    this.adoptExisting();
+  }
+
   /** Forgets a detached device and its ports. */
   remove(device: DeviceRecord): void {
     for (const port of device.ports) {
