@@ -18,6 +18,7 @@ const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = 
 
 export default defineConfig<object, { dut: Dut; settings: Settings }>({
   testDir: './tests',
+  globalSetup: './lib/global-setup.ts',
   outputDir: join(plan.out, 'results'),
   // Checks of one DUT run in order in one worker (one EAL); DUTs run side by side.
   fullyParallel: false,

@@ -116,12 +116,14 @@ export default class CertificationReporter implements Reporter {
     if (result.status === 'timedOut') return `timed out after ${result.duration} ms`;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
     const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-    return (
+    const first =
       plain
         .split('\n')
         .find((l) => l.trim() !== '')
-        ?.trim() ?? result.status
-    );
+        ?.trim() ?? result.status;
+    // The step that failed says where, in checks made of steps (14).
+    const step = result.steps.find((s) => s.error)?.title;
+    return step ? `${step}: ${first}` : first;
   }
 
   #write(): void {

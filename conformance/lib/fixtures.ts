@@ -1,10 +1,13 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
-import { test as base } from '@playwright/test';
+import { test as base, type TestInfo } from '@playwright/test';
 import { DEFAULT_DUTS } from './default-duts.js';
 import type { Dut } from './dut.js';
 import { HANG_MARKER } from './fixtures-constants.js';
+import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
+import { MpProcess } from './mp-process.js';
 import { Watchdog } from './watchdog.js';
 
 export interface Settings {
@@ -40,7 +43,10 @@ export class EventLog {
 export { HANG_MARKER } from './fixtures-constants.js';
 
 type WorkerFixtures = { dut: Dut; settings: Settings; watchdog: Watchdog; eal: Eal; lab: Lab };
+type MultiProcess = () => { primary: MpProcess; startSecondary: () => MpProcess } | { unavailable: string };
+
 type TestFixtures = {
+  multiProcess: MultiProcess;
   requirements: undefined;
   hangGuard: undefined;
   detachedAfter: undefined;
@@ -122,11 +128,42 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { auto: true },
   ],
+  // Check 14's processes and hugepages, undone in teardown, which runs even after a timeout.
+  multiProcess: async ({ watchdog }, use, testInfo) => {
+    extendTimeout(testInfo, watchdog, 90_000);
+    let made: { lab: HugepageLab; primary: MpProcess; secondary?: MpProcess; prefix: string } | undefined;
+    await use(() => {
+      const lab = hugepageLab(96);
+      if ('unavailable' in lab) return lab;
+      const prefix = `certify-mp-${process.pid}`;
+      const group = { lab, prefix, primary: new MpProcess('primary', prefix, lab.dir) } as NonNullable<
+        typeof made
+      >;
+      made = group;
+      // A secondary can start only once the primary has made the shared state.
+      const startSecondary = () => {
+        group.secondary = new MpProcess('secondary', prefix, lab.dir);
+        return group.secondary;
+      };
+      return { primary: group.primary, startSecondary };
+    });
+    if (!made) return;
+    await made.secondary?.stop();
+    await made.primary.stop();
+    rmSync(`/var/run/dpdk/${made.prefix}`, { recursive: true, force: true });
+    made.lab.undo();
+  },
   events: async ({ eal }, use) => {
     const log = new EventLog(eal);
     await use(log);
     log.stop();
   },
 });
+
+/** Gives a check more time, and the hang watchdog with it. */
+export function extendTimeout(testInfo: TestInfo, watchdog: Watchdog, ms: number): void {
+  testInfo.setTimeout(ms);
+  watchdog.arm(testInfo.title, ms + 15_000);
+}
 
 export { expect } from '@playwright/test';

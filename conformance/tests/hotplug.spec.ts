@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { type Eal, errnoName, type HotplugError, isHotplugError, type PortId } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { lineChart } from '../lib/charts.js';
-import { expect, test } from '../lib/fixtures.js';
+import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import { analyzeLeaks, percentile } from '../lib/leak.js';
+import type { MpProcess } from '../lib/mp-process.js';
 
 const CYCLES_FILE = 'cycles.json';
 
@@ -142,6 +143,7 @@ test('6. repeated cycles: every cycle passes 1–5 in short form', async ({
   dut,
   device,
   settings,
+  watchdog,
 }, testInfo) => {
   // Steps: up to N cycles (or the time budget) of attach, info, configure, start, refused detach,
   // a packet sent, stop, close, detach; every 50th cycle the full traffic check.
@@ -149,7 +151,7 @@ test('6. repeated cycles: every cycle passes 1–5 in short form', async ({
   const cycles = settings.forceCycles
     ? settings.cycles
     : Math.min(settings.cycles, dut.cycles ?? settings.cycles);
-  testInfo.setTimeout(settings.budgetMs + 60_000);
+  extendTimeout(testInfo, watchdog, settings.budgetMs + 60_000);
   const records: CycleRecord[] = [];
   const started = performance.now();
   const probe = [Buffer.alloc(64, 0xff)];
@@ -345,8 +347,47 @@ test('13. a port probed at EAL start (--vdev) detaches the same way', async ({ l
   expect(out).toMatchObject({ listed: true, state: 'attached', detached: device, after: false });
 });
 
-test('14. multi-process: attach in the primary appears in a secondary', async () => {
-  test.skip(true, 'not implemented yet: needs hugepages and a secondary process driver (see README)');
+test('14. multi-process: attach in the primary appears in a secondary, detach disappears, attach from a secondary reaches all', async ({
+  lab,
+  dut,
+  device,
+  multiProcess,
+}) => {
+  // Steps: with hugepages and a private hugetlbfs, a primary and a secondary process of one DPDK
+  // instance; attach in the primary, detach in the primary; attach from the secondary, detach
+  // from the primary. Verify: each change is seen by the other process, and neither dies.
+  test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
+  test.skip(
+    dut.setup === 'vhost-backend' || dut.setup === 'null-members',
+    'its helper ports live in the worker process',
+  );
+  const group = multiProcess();
+  test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
+  const { primary, startSecondary } = group as { primary: MpProcess; startSecondary: () => MpProcess };
+  const seen = async (p: MpProcess) => (await p.devices()).includes(device);
+  const poll = { timeout: 10_000 };
+  const secondary = await test.step('start a primary, then a secondary', async () => {
+    expect(await primary.next(), 'primary started').toMatchObject({ ready: true });
+    const started = startSecondary();
+    expect(await started.next(), 'secondary started').toMatchObject({ ready: true });
+    return started;
+  });
+  await test.step('attach in the primary: the secondary sees it', async () => {
+    expect(await primary.request('attach', { devargs: lab.devargs })).toHaveProperty('port');
+    await expect.poll(() => seen(secondary), poll).toBe(true);
+  });
+  await test.step('detach in the primary: the secondary sees it go', async () => {
+    expect(await primary.request('detach', { device })).toEqual({ detached: device });
+    await expect.poll(() => seen(secondary), poll).toBe(false);
+  });
+  await test.step('attach from the secondary: the primary sees it', async () => {
+    expect(await secondary.request('attach', { devargs: lab.devargs })).toHaveProperty('port');
+    await expect.poll(() => seen(primary), poll).toBe(true);
+  });
+  await test.step('detach in the primary: the secondary sees it go', async () => {
+    expect(await primary.request('detach', { device })).toEqual({ detached: device });
+    await expect.poll(() => seen(secondary), poll).toBe(false);
+  });
 });
 
 test('15. latency: attach and detach p50/p99/max', async ({}, testInfo) => {
