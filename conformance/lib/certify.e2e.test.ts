@@ -42,7 +42,10 @@ it('certifies two DUTs and writes every report', () => {
       // detach; a machine without hugepages skips it, saying so.
       const mp = byName[dut]!.checks.find((c) => c.id === 14)!;
       if (mp.status === 'SKIP') expect(mp.reason).toMatch(/hugepage/);
-      else expect(mp.reason).toMatch(/detach in the primary: the secondary sees it go: Error: the secondary process died \(SIGSEGV\)/);
+      else
+        expect(mp.reason).toMatch(
+          /detach in the primary: the secondary sees it go: Error: the secondary process died \(SIGSEGV\)/,
+        );
       expect(byName[dut]!.verdict).toBe('FAILED');
     }
     expect(byName.net_null!.latency?.cycles).toBe(60);

@@ -133,7 +133,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     extendTimeout(testInfo, watchdog, 90_000);
     let made: { lab: HugepageLab; primary: MpProcess; secondary?: MpProcess; prefix: string } | undefined;
     await use(() => {
-      const lab = hugepageLab(96);
+      const lab = hugepageLab(48);
       if ('unavailable' in lab) return lab;
       const prefix = `certify-mp-${process.pid}`;
       const group = { lab, prefix, primary: new MpProcess('primary', prefix, lab.dir) } as NonNullable<

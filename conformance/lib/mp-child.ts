@@ -14,7 +14,7 @@ const eal = Eal.init({
   noPci: true,
   logLevel: 'error',
   logEcho: false,
-  ...(role === 'primary' ? { memoryMb: 128 } : {}),
+  ...(role === 'primary' ? { memoryMb: 32 } : {}),
   extraArgs: ['--huge-dir', hugeDir],
 });
 reply({ ready: true, role });

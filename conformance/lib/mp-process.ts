@@ -72,12 +72,15 @@ export class MpProcess {
     return ((r.ports as { device: string }[]) ?? []).map((p) => p.device);
   }
 
-  /** Asks it to clean up and exit; kills it if it does not within 5 s. */
-  async stop(): Promise<void> {
+  /**
+   * Asks it to clean up and exit; kills it after `graceMs`. (A primary whose secondary died waits
+   * DPDK's 5 s multi-process timeout in rte_eal_cleanup; its files go with the lab anyway.)
+   */
+  async stop(graceMs = 1000): Promise<void> {
     if (this.#exit) return; // exitCode stays null for a process killed by a signal
     const exited = new Promise((r) => this.#child.once('exit', r));
     this.#child.stdin.write('{"op":"quit"}\n');
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   }

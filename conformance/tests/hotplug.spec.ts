@@ -365,7 +365,7 @@ test('14. multi-process: attach in the primary appears in a secondary, detach di
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
   const { primary, startSecondary } = group as { primary: MpProcess; startSecondary: () => MpProcess };
   const seen = async (p: MpProcess) => (await p.devices()).includes(device);
-  const poll = { timeout: 10_000 };
+  const poll = (what: string) => ({ timeout: 5000, message: `${what} within 5 s` });
   const secondary = await test.step('start a primary, then a secondary', async () => {
     expect(await primary.next(), 'primary started').toMatchObject({ ready: true });
     const started = startSecondary();
@@ -374,19 +374,19 @@ test('14. multi-process: attach in the primary appears in a secondary, detach di
   });
   await test.step('attach in the primary: the secondary sees it', async () => {
     expect(await primary.request('attach', { devargs: lab.devargs })).toHaveProperty('port');
-    await expect.poll(() => seen(secondary), poll).toBe(true);
+    await expect.poll(() => seen(secondary), poll('the secondary lists the port')).toBe(true);
   });
   await test.step('detach in the primary: the secondary sees it go', async () => {
     expect(await primary.request('detach', { device })).toEqual({ detached: device });
-    await expect.poll(() => seen(secondary), poll).toBe(false);
+    await expect.poll(() => seen(secondary), poll('the secondary no longer lists the port')).toBe(false);
   });
   await test.step('attach from the secondary: the primary sees it', async () => {
     expect(await secondary.request('attach', { devargs: lab.devargs })).toHaveProperty('port');
-    await expect.poll(() => seen(primary), poll).toBe(true);
+    await expect.poll(() => seen(primary), poll('the primary lists the port')).toBe(true);
   });
   await test.step('detach in the primary: the secondary sees it go', async () => {
     expect(await primary.request('detach', { device })).toEqual({ detached: device });
-    await expect.poll(() => seen(secondary), poll).toBe(false);
+    await expect.poll(() => seen(secondary), poll('the secondary no longer lists the port')).toBe(false);
   });
 });
 
