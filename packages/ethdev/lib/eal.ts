@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
+import { attachError } from './attach-errors.js';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
 import { parseDevargs } from './devargs.js';
 import { DpdkLog } from './dpdk-log.js';
@@ -9,6 +10,7 @@ import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError 
 import { EventPipe, type RawEvent } from './event-pipe.js';
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
+import { rxBurst, txBurst } from './traffic.js';
 import type {
   ConfigureOptions,
   DetachOptions,
@@ -20,8 +22,6 @@ import type {
   ResourceSnapshot,
 } from './types.js';
 
-const ENODEV = 19;
-const EEXIST = 17;
 const ENOTSUP = 95;
 
 /** What became of this process's one rte_eal_init call. */
@@ -62,7 +62,9 @@ export class Eal extends EventEmitter<EalEvents> {
     this.args = args;
     this.version = binding.rte_version() as string;
     const sharedState = !options.noSharedConfig && !options.inMemory;
-    this.#privateRuntimeDir = sharedState ? undefined : (binding.rte_eal_get_runtime_dir() as string) || undefined;
+    this.#privateRuntimeDir = sharedState
+      ? undefined
+      : (binding.rte_eal_get_runtime_dir() as string) || undefined;
     this.#table = new PortTable(binding, log);
     // Ports probed at start (--vdev, PCI allow list) are managed like attached ones.
     this.#table.adoptExisting();
@@ -147,7 +149,7 @@ export class Eal extends EventEmitter<EalEvents> {
     const device = this.#table.probe(d.name, d.bus, d.devargs);
     if (typeof device === 'number') {
       this.#undoFailedProbe(d.bus, d.name);
-      throw this.#probeError(device, d.bus, d.name, devargs, this.#log.since(mark));
+      throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
     }
     const first = device.ports[0];
     if (!first) {
@@ -272,13 +274,13 @@ export class Eal extends EventEmitter<EalEvents> {
   /** Sends packets (each 1 … 2048 bytes) on a started port; returns how many the PMD took. */
   txBurst(port: PortId, packets: readonly Uint8Array[], queue = 0): number {
     this.#ensureRunning();
-    return this.#table.tx(this.#table.get(port), packets, queue);
+    return txBurst(this.#dpdk, this.#table.get(port), packets, queue);
   }
 
   /** Receives up to `max` packets (≤ 512) from a started port. */
   rxBurst(port: PortId, max = 32, queue = 0): Buffer[] {
     this.#ensureRunning();
-    return this.#table.rx(this.#table.get(port), max, queue);
+    return rxBurst(this.#dpdk, this.#table.get(port), max, queue);
   }
 
   // ------------------------------------------------------------------ process
@@ -347,7 +349,8 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#running = false;
     this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
-    if (this.#privateRuntimeDir?.startsWith('/')) rmSync(this.#privateRuntimeDir, { recursive: true, force: true });
+    if (this.#privateRuntimeDir?.startsWith('/'))
+      rmSync(this.#privateRuntimeDir, { recursive: true, force: true });
     return errors;
   }
 
@@ -385,35 +388,6 @@ export class Eal extends EventEmitter<EalEvents> {
   /** A PMD that failed half-way may leave its device probed: remove it, so nothing leaks. */
   #undoFailedProbe(bus: string, name: string): void {
     if (this.#table.devicePorts(name).length > 0) this.#dpdk.rte_eal_hotplug_remove(bus, name);
-  }
-
-  #probeError(rc: number, bus: string, name: string, devargs: string, dpdkLog: string[]): HotplugError {
-    const details = { errno: -rc, devargs, device: name, dpdkLog };
-    // The PMD's own words say more than EAL's wrappers ("Driver cannot attach the device").
-    const said =
-      dpdkLog.find((l) => !/^EAL: /.test(l)) ??
-      dpdkLog.filter((l) => !/Failed to attach device on primary/.test(l)).at(-1);
-    if (rc === -EEXIST)
-      return new PortStateError('ALREADY_ATTACHED', `Device ${name} is already attached`, details);
-    if (bus === 'pci' && rc === -ENODEV) {
-      return new DpdkError(
-        'DEVICE_NOT_FOUND',
-        `No PCI device ${name} that DPDK can drive: it must exist and be bound to vfio-pci, igb_uio or uio_pci_generic`,
-        details,
-      );
-    }
-    if (bus === 'vdev' && dpdkLog.some((l) => /failed to parse device|no driver found/i.test(l))) {
-      return new DpdkError(
-        'UNKNOWN_DRIVER',
-        `No vdev driver matches ${JSON.stringify(name)} (${said ?? errnoName(rc)})`,
-        details,
-      );
-    }
-    return new DpdkError(
-      'ATTACH_FAILED',
-      `DPDK could not attach ${JSON.stringify(devargs)}: ${said ?? errnoName(rc)}`,
-      details,
-    );
   }
 
   #onEvent(event: RawEvent): void {

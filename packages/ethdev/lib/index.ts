@@ -20,7 +20,8 @@ export {
   isHotplugError,
   PortStateError,
 } from './errors.js';
-export { MAX_PACKET, portId } from './ports.js';
+export { portId } from './ports.js';
+export { MAX_PACKET } from './traffic.js';
 export type {
   AttachEvent,
   ConfigureOptions,

@@ -21,6 +21,20 @@ export interface PortRecord {
   promiscuous?: boolean;
 }
 
+/** Throws PORT_STARTED or INVALID_STATE unless the port is in one of `states`. */
+export function expectState(port: PortRecord, states: readonly PortState[], action: string): void {
+  if (states.includes(port.state)) return;
+  const code = port.state === 'started' ? 'PORT_STARTED' : 'INVALID_STATE';
+  throw new PortStateError(
+    code,
+    `Cannot ${action} port ${port.id} (${port.device.name}): it is ${port.state}`,
+    {
+      port: port.id,
+      device: port.device.name,
+    },
+  );
+}
+
 /** Checks a number as a port id; throws INVALID_PORT naming it. */
 export function portId(value: unknown): PortId {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= MAX_ETHPORTS) {
@@ -36,10 +50,9 @@ const SOCKET_ID_ANY = 0xffffffff;
 const EINVAL = 22;
 // RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom.
 const MBUF_DATA_ROOM = 2048 + 128;
-export const MAX_PACKET = 2048;
-const MAX_BURST = 512;
+export const MAX_BURST = 512;
 
-function count(option: string, value: number | undefined, fallback: number, max = 65535): number {
+export function count(option: string, value: number | undefined, fallback: number, max = 65535): number {
   const n = value ?? fallback;
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new InvalidInputError(
@@ -62,7 +75,6 @@ export class PortTable {
   readonly #log: DpdkLog;
   readonly #ids = new Uint16Array(MAX_ETHPORTS);
   #pools = 0;
-  #rx?: { buf: Buffer; lens: Uint16Array };
   readonly #info = {} as RawPortInfo;
   readonly #stats = {} as RawEthStats;
 
@@ -183,7 +195,7 @@ export class PortTable {
   }
 
   configure(port: PortRecord, options: ConfigureOptions = {}): void {
-    this.#expect(port, ['attached', 'configured', 'stopped'], 'configure');
+    expectState(port, ['attached', 'configured', 'stopped'], 'configure');
     const info = this.info(port);
     const rxq = count('rxQueues', options.rxQueues, 1, Math.max(1, info.maxRxQueues));
     const txq = count('txQueues', options.txQueues, 1, Math.max(1, info.maxTxQueues));
@@ -234,7 +246,7 @@ export class PortTable {
 
   start(port: PortRecord): void {
     if (port.state === 'started') return;
-    this.#expect(port, ['configured', 'stopped'], 'start');
+    expectState(port, ['configured', 'stopped'], 'start');
     this.#call(port, 'start', () => this.#dpdk.rte_eth_dev_start(port.id));
     // Some PMDs (net_null) do not implement promiscuous mode: traffic works without it.
     if (port.promiscuous) this.#dpdk.rte_eth_promiscuous_enable(port.id);
@@ -244,7 +256,7 @@ export class PortTable {
   /** Stops a started port; stopping a port that is not started does nothing, as in DPDK. */
   stop(port: PortRecord): void {
     if (port.state !== 'started') {
-      this.#expect(port, ['attached', 'configured', 'stopped'], 'stop');
+      expectState(port, ['attached', 'configured', 'stopped'], 'stop');
       return;
     }
     this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
@@ -288,7 +300,7 @@ export class PortTable {
   }
 
   stats(port: PortRecord): PortStats {
-    this.#expect(port, ['attached', 'configured', 'started', 'stopped'], 'read stats of');
+    expectState(port, ['attached', 'configured', 'started', 'stopped'], 'read stats of');
     const s = this.#stats;
     this.#call(port, 'stats', () => this.#dpdk.rte_eth_stats_get(port.id, s));
     return {
@@ -303,66 +315,11 @@ export class PortTable {
     };
   }
 
-  /** Sends packets on a started port; returns how many the PMD took (the rest are dropped). */
-  tx(port: PortRecord, packets: readonly Uint8Array[], queue: number): number {
-    this.#expect(port, ['started'], 'send on');
-    if (packets.length === 0) return 0;
-    if (packets.length > MAX_BURST) {
-      throw new InvalidInputError(
-        'INVALID_ARGUMENT',
-        `At most ${MAX_BURST} packets a burst, got ${packets.length}`,
-      );
-    }
-    const lens = new Uint16Array(packets.length);
-    for (let i = 0; i < packets.length; i++) {
-      const len = packets[i]!.byteLength;
-      if (len < 1 || len > MAX_PACKET) {
-        throw new InvalidInputError(
-          'INVALID_ARGUMENT',
-          `Packet ${i} is ${len} bytes; 1 to ${MAX_PACKET} are allowed`,
-        );
-      }
-      lens[i] = len;
-    }
-    return this.#dpdk.dphp_tx_copy(port.id, queue, port.pool, Buffer.concat(packets), lens, packets.length);
-  }
-
-  /** Receives up to `max` packets from a started port, as copies. */
-  rx(port: PortRecord, max: number, queue: number): Buffer[] {
-    this.#expect(port, ['started'], 'receive on');
-    const n = count('max', max, 32, MAX_BURST);
-    this.#rx ??= { buf: Buffer.alloc(MAX_BURST * MAX_PACKET), lens: new Uint16Array(MAX_BURST) };
-    const { buf, lens } = this.#rx;
-    const got = this.#dpdk.dphp_rx_copy(port.id, queue, buf, buf.length, lens, n);
-    const out: Buffer[] = [];
-    let off = 0;
-    for (let i = 0; i < got; i++) {
-      const len = lens[i]!;
-      if (len === 0) continue;
-      out.push(Buffer.from(buf.subarray(off, off + len)));
-      off += len;
-    }
-    return out;
-  }
-
   #freePool(port: PortRecord): void {
     if (!port.pool) return;
     this.#dpdk.rte_mempool_free(port.pool);
     port.pool = undefined;
     port.poolSize = undefined;
-  }
-
-  #expect(port: PortRecord, states: readonly PortState[], action: string): void {
-    if (states.includes(port.state)) return;
-    const code = port.state === 'started' ? 'PORT_STARTED' : 'INVALID_STATE';
-    throw new PortStateError(
-      code,
-      `Cannot ${action} port ${port.id} (${port.device.name}): it is ${port.state}`,
-      {
-        port: port.id,
-        device: port.device.name,
-      },
-    );
   }
 
   #call(port: PortRecord, what: string, fn: () => number): void {
