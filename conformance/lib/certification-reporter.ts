@@ -67,7 +67,8 @@ export default class CertificationReporter implements Reporter {
   onTestEnd(test: TestCase, result: TestResult): void {
     const project = test.parent.project()?.name ?? '';
     const dut = this.#duts.get(project);
-    if (!dut) return;
+    // A check cut short by Ctrl-C neither passed nor failed: it stays missing (INCOMPLETE).
+    if (!dut || result.status === 'interrupted') return;
     // Runtime annotations are on the result and, in some Playwright versions, on the test too.
     const seen = new Set<string>();
     const annotations = [...(result.annotations ?? []), ...test.annotations].filter((a) => {
