@@ -69,11 +69,14 @@ describe('certification reporter', () => {
         testCase('b', '1. attach'),
         result('failed', 'Error: Worker process exited unexpectedly (code=null, signal=SIGKILL)'),
       );
+      // Ctrl-C during b's check 2: not a failure; that check stays missing.
+      reporter.onTestEnd(testCase('b', '2. traffic'), result('interrupted'));
       reporter.onEnd({ status: 'interrupted' } as never);
 
       const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
       expect(run.status).toBe('interrupted');
       const [a, b] = run.duts;
+      expect(b.checks.map((c: CheckResult) => c.id)).toEqual([1]);
       expect(a.checks.map((c: CheckResult) => [c.id, c.status, c.reason])).toEqual([
         [1, 'PASS', undefined],
         [2, 'FAIL', 'crashed: the worker process died (code=null, signal=SIGSEGV)'],
