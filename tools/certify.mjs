@@ -11,7 +11,7 @@ const build = spawnSync('npx', ['nx', 'run', '@dpdk-hotplug/conformance:build', 
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const cli = join(root, 'conformance', 'bin', 'dpdk-hotplug.mjs');
+const cli = join(root, 'conformance', 'bin', 'certify.mjs');
 const run = spawnSync(process.execPath, [cli, 'certify', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',

@@ -16,7 +16,7 @@ import type { CheckResult, RunSummary } from './summary.js';
 it('certifies two DUTs and writes every report', () => {
   const out = mkdtempSync(join(tmpdir(), 'dphp-e2e-'));
   try {
-    const cli = fileURLToPath(new URL('../bin/dpdk-hotplug.mjs', import.meta.url));
+    const cli = fileURLToPath(new URL('../bin/certify.mjs', import.meta.url));
     const r = spawnSync(
       process.execPath,
       [cli, 'certify', '--only', 'net_ring,net_null', '--cycles', '60', '--out', out],

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS, type Command } from './commands.js';
+import { run } from './run.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dphp-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fakeCommand(name: string, source: string, over: Partial<Command> = {}): Command {
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, source);
+  return {
+    name,
+    summary: `the ${name} command`,
+    packageName: `@example/${name}`,
+    specifier: pathToFileURL(file).href,
+    forward: (rest) => rest,
+    ...over,
+  };
+}
+
+describe('dpdk-hotplug dispatcher', () => {
+  it('lists every command under --help and exits 0; with no command it exits 2', async () => {
+    const c = capture();
+    expect(await run(['--help'], COMMANDS, c.io)).toBe(0);
+    for (const cmd of COMMANDS) expect(c.out.join('\n')).toContain(`  ${cmd.name} `);
+    expect(await run([], COMMANDS, capture().io)).toBe(2);
+  });
+
+  it('names an unknown command and exits 2', async () => {
+    const c = capture();
+    expect(await run(['atach', '0000:01:00.0'], COMMANDS, c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('unknown command "atach"');
+  });
+
+  it("routes the words after the command to the package's entry and returns its exit code", async () => {
+    const echo = fakeCommand(
+      'echo',
+      'export async function main(argv) { globalThis.seen = argv; return 7; }',
+      { forward: (rest) => ['echo', ...rest] },
+    );
+    expect(await run(['echo', 'a', '--b'], [echo], capture().io)).toBe(7);
+    expect((globalThis as { seen?: string[] }).seen).toEqual(['echo', 'a', '--b']);
+  });
+
+  it('says which package to install when the command is not installed', async () => {
+    const c = capture();
+    const missing: Command = {
+      name: 'probe',
+      summary: '',
+      packageName: '@dpdk-hotplug/not-installed',
+      specifier: '@dpdk-hotplug/not-installed/cli',
+      forward: (r) => r,
+    };
+    expect(await run(['probe'], [missing], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('npm install @dpdk-hotplug/not-installed');
+  });
+
+  it('does not hide a broken module behind "not installed"', async () => {
+    const broken = fakeCommand(
+      'broken',
+      "import './no-such-file.mjs';\nexport async function main() { return 0; }",
+    );
+    await expect(run(['broken'], [broken], capture().io)).rejects.toThrow(/no-such-file/);
+    const noMain = fakeCommand('nomain', 'export const x = 1;');
+    await expect(run(['nomain'], [noMain], capture().io)).rejects.toThrow(/does not export a function main/);
+  });
+
+  it('runs `dpdk-hotplug certify --help` through the installed bin', () => {
+    const bin = fileURLToPath(new URL('../bin/dpdk-hotplug.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, 'certify', '--help'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Usage: dpdk-hotplug certify');
+  });
+});
