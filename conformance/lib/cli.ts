@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,7 +19,7 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --only NAMES         comma-separated default DUT names (net_null,net_tap,...)
   --cycles N           cycles of the repeated-cycles check (default 1000; given, it overrides each DUT's cap)
   --budget SECONDS     time budget of that check per DUT (default 10)
-  --workers N          DUTs certified side by side (default 2)
+  --workers N          DUTs certified side by side (default: cores + 1)
   --out DIR            reports folder (default ./reports/certify)
   -h, --help           this text
 
@@ -79,7 +80,9 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       budgetMs: positiveInt('--budget', values.budget, 10) * 1000,
       forceCycles: values.cycles !== undefined,
     },
-    workers: positiveInt('--workers', values.workers, 2),
+    // One more worker than cores: kernel-backed DUTs wait on the kernel (netdevs, sockets) as
+    // much as they compute; measured 55 s instead of 64 s for the default run on 2 cores.
+    workers: positiveInt('--workers', values.workers, availableParallelism() + 1),
     out: resolve(cwd, values.out ?? join('reports', 'certify')),
   };
 }

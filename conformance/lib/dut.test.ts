@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { planFromArgs } from './cli.js';
 import { DEFAULT_DUTS } from './default-duts.js';
@@ -69,11 +70,11 @@ describe('DUT schema', () => {
 });
 
 describe('certify command line', () => {
-  it('defaults to every default DUT, 1000 cycles capped per DUT, 10 s budget, 2 workers', () => {
+  it('defaults to every default DUT, 1000 cycles capped per DUT, 10 s budget, cores + 1 workers', () => {
     const plan = planFromArgs(['certify'], '/work')!;
     expect(plan.duts).toHaveLength(DEFAULT_DUTS.length);
     expect(plan.settings).toEqual({ cycles: 1000, budgetMs: 10_000, forceCycles: false });
-    expect(plan).toMatchObject({ workers: 2, out: '/work/reports/certify' });
+    expect(plan).toMatchObject({ workers: availableParallelism() + 1, out: '/work/reports/certify' });
   });
 
   it('takes --dut, --only, --cycles, --budget, --out', () => {
