@@ -63,6 +63,11 @@ const c = await runs(
   (prefix) => $`${join(out, 'hotplug-loop')} ${CYCLES} ${DEVARGS} ${DEVARGS} vdev -- ${cArgs(prefix)}`,
 );
 const loop = join(here, 'bench', 'sdk-loop.mjs');
+const floor = await runs(
+  'koffi',
+  (prefix) =>
+    $`node ${join(here, 'bench', 'koffi-floor.mjs')} ${CYCLES} ${DEVARGS} ${JSON.stringify(eal(prefix))}`,
+);
 const sync = await runs(
   'sync',
   (prefix) => $`node --expose-gc ${loop} sync ${CYCLES} ${DEVARGS} ${JSON.stringify(eal(prefix))}`,
@@ -80,6 +85,7 @@ const testpmd = await runs(
 
 const rows = [
   ['C reference (rte_dev_probe …)', c, ''],
+  ['same DPDK calls, raw koffi (floor)', { ...floor, initMs: undefined }, ''],
   ['SDK attachSync/detachSync', sync, '≤ 1.25×'],
   ['SDK attach/detach (async)', asyn, '≤ 3×'],
   ['testpmd, interactive (DTS)', testpmd, ''],
