@@ -89,7 +89,14 @@ export class PortTable {
    */
   probe(name: string, bus: string, devargs: string): DeviceRecord | number {
     const n = this.#dpdk.dphp_probe(devargs, name, this.#ids, MAX_ETHPORTS);
-    return n < 0 ? n : this.#record(name, bus, devargs, Array.from(this.#ids.subarray(0, n)) as PortId[]);
+    return n < 0 ? n : this.#record(name, bus, devargs, this.#firstIds(n));
+  }
+
+  /** The first `n` ids the shim wrote; a plain loop, as a subarray per call costs more than the copy. */
+  #firstIds(n: number): PortId[] {
+    const ids: PortId[] = [];
+    for (let i = 0; i < n; i++) ids.push(this.#ids[i] as PortId);
+    return ids;
   }
 
   #record(name: string, bus: string, devargs: string, ids: readonly PortId[]): DeviceRecord {
@@ -136,13 +143,11 @@ export class PortTable {
 
   /** DPDK's current ports of a device, lowest id first. */
   devicePorts(name: string): PortId[] {
-    const n = this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS);
-    return Array.from(this.#ids.subarray(0, n)) as PortId[];
+    return this.#firstIds(this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS));
   }
 
   validPorts(): PortId[] {
-    const n = this.#dpdk.dphp_valid_ports(this.#ids, MAX_ETHPORTS);
-    return Array.from(this.#ids.subarray(0, n)) as PortId[];
+    return this.#firstIds(this.#dpdk.dphp_valid_ports(this.#ids, MAX_ETHPORTS));
   }
 
   /** The record holding `id` now; throws PORT_NOT_FOUND. */
