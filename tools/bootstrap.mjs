@@ -19,6 +19,11 @@ const DEBIAN_PACKAGES = [
   'libc6-dev',
   'iproute2',
   'libpcap0.8',
+  // dpdk-pmdinfo.py (compared with pmd-probe's ELF reader) and dpdk-devbind.py (compared with the
+  // kernel helpers' inventory) need these; apt only recommends them.
+  'python3-pyelftools',
+  'pciutils',
+  'kmod',
 ];
 
 function fail(message) {
@@ -34,6 +39,8 @@ function dpdkReady() {
   return (
     have('pkg-config', ['--atleast-version=22.11', 'libdpdk']) &&
     have('gcc') &&
+    have('lspci') &&
+    have('/usr/bin/python3', ['-c', 'import elftools']) &&
     spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0
   );
 }
