@@ -40,6 +40,7 @@ function dpdkReady() {
     have('pkg-config', ['--atleast-version=22.11', 'libdpdk']) &&
     have('gcc') &&
     have('lspci') &&
+    have('modprobe') &&
     have('/usr/bin/python3', ['-c', 'import elftools']) &&
     spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0
   );
