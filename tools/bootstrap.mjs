@@ -24,6 +24,8 @@ const DEBIAN_PACKAGES = [
   'python3-pyelftools',
   'pciutils',
   'kmod',
+  // udevadm monitor: the kernel helpers' uevent stream.
+  'udev',
 ];
 
 function fail(message) {
@@ -41,6 +43,7 @@ function dpdkReady() {
     have('gcc') &&
     have('lspci') &&
     have('modprobe') &&
+    have('udevadm') &&
     have('/usr/bin/python3', ['-c', 'import elftools']) &&
     spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0
   );

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { hugepages, mountHugetlbfs, parseSize, reserveHugepages } from './hugepages.js';
+import { type FakeMachine, labMachine } from './testing/fake-machine.js';
+
+const machines: FakeMachine[] = [];
+const make = (...a: Parameters<typeof labMachine>) => {
+  const m = labMachine(...a);
+  machines.push(m);
+  return m;
+};
+afterEach(() => {
+  for (const m of machines.splice(0)) m.cleanup();
+});
+
+describe('hugepages on a fake tree', () => {
+  it('parses sizes the way people write them', () => {
+    expect(parseSize('256M')).toBe(256 * 2 ** 20);
+    expect(parseSize('1G')).toBe(2 ** 30);
+    expect(parseSize('2048k')).toBe(2048 * 1024);
+    expect(parseSize('1.5GiB')).toBe(1.5 * 2 ** 30);
+    expect(parseSize('4096')).toBe(4096);
+    expect(() => parseSize('lots')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  /**
+   * Steps: reserve 256M of 2 MB pages, system-wide and on node 0; release each.
+   * Verify: 128 pages written and read back; release writes the old count.
+   */
+  it('reserves per size and node, and releases', async () => {
+    const m = make();
+    const r = await reserveHugepages(m.host, '256M', { pageSizeKb: 2048 });
+    expect(r).toMatchObject({ pageSizeKb: 2048, node: null, before: 0, after: 128 });
+    expect((await hugepages(m.host)).sizes.find((s) => s.pageSizeKb === 2048)).toMatchObject({
+      total: 128,
+      free: 128,
+    });
+    await r.release();
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('0');
+    const n = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048, node: 0 });
+    expect(m.writes.at(-1)).toEqual({
+      path: 'devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages',
+      data: '32\n',
+    });
+    await n.release();
+  });
+
+  /**
+   * Steps: ask for more than the fake kernel grants (512 pages max); ask for 1 GB pages it has none
+   * of; ask for a node that does not exist; a size the kernel lacks.
+   * Verify: HUGEPAGES_SHORT with the count it gave, and the count put back; typed errors otherwise.
+   */
+  it('gives back a short reservation and names what is missing', async () => {
+    const m = make();
+    const e = await reserveHugepages(m.host, '2G', { pageSizeKb: 2048 }).catch((x) => x);
+    expect(e).toMatchObject({
+      code: 'HUGEPAGES_SHORT',
+      message: expect.stringContaining('the kernel gave 512'),
+    });
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('0');
+    await expect(reserveHugepages(m.host, '1G', { pageSizeKb: 1048576 })).rejects.toMatchObject({
+      code: 'HUGEPAGES_SHORT',
+    });
+    await expect(reserveHugepages(m.host, '2M', { pageSizeKb: 2048, node: 3 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(reserveHugepages(m.host, '2M', { pageSizeKb: 16 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('2048 kB, 1048576 kB'),
+    });
+  });
+
+  /**
+   * Steps: mount hugetlbfs through a fake `mount` that fails, and one that succeeds.
+   * Verify: the command line is mount -t hugetlbfs -o pagesize=2048K nodev DIR; failure is MOUNT_FAILED
+   * with mount's stderr as the hint.
+   */
+  it('mounts with the page size and reports mount errors', async () => {
+    const calls: string[][] = [];
+    let code = 32;
+    const m = make();
+    const host = {
+      ...m.host,
+      exec: async (file: string, args: readonly string[]) => {
+        calls.push([file, ...args]);
+        return { code, stdout: '', stderr: code ? 'mount: only root can do that.' : '' };
+      },
+    };
+    const dir = `${m.root}/huge`;
+    await expect(mountHugetlbfs(host, dir, { pageSizeKb: 2048 })).rejects.toMatchObject({
+      code: 'MOUNT_FAILED',
+      message: expect.stringContaining('only root can do that'),
+    });
+    code = 0;
+    expect(await mountHugetlbfs(host, dir, { pageSizeKb: 2048 })).toEqual({ target: dir, pageSizeKb: 2048 });
+    expect(calls.at(-1)).toEqual(['mount', '-t', 'hugetlbfs', '-o', 'pagesize=2048K', 'nodev', dir]);
+  });
+});

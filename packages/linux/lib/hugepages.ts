@@ -1,0 +1,207 @@
+import { mkdir } from 'node:fs/promises';
+import { KernelError } from './errors.js';
+import { type Host, run } from './host.js';
+
+export interface HugepageNode {
+  node: number;
+  total: number;
+  free: number;
+}
+
+export interface HugepageSize {
+  pageSizeKb: number;
+  total: number;
+  free: number;
+  reserved: number;
+  surplus: number;
+  nodes: HugepageNode[];
+}
+
+export interface HugetlbfsMount {
+  target: string;
+  /** The page size the mount serves (its `pagesize=` option, or the default size). */
+  pageSizeKb: number;
+}
+
+export interface Hugepages {
+  defaultPageSizeKb: number | null;
+  sizes: HugepageSize[];
+  mounts: HugetlbfsMount[];
+}
+
+export interface Reservation {
+  pageSizeKb: number;
+  node: number | null;
+  /** Pages before and after; the kernel may have had some already. */
+  before: number;
+  after: number;
+  /** Puts the page count back where it was before the reservation. */
+  release(): Promise<void>;
+}
+
+const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** `256M`, `1G`, `2048K`, `1048576` (bytes) → bytes. */
+export function parseSize(input: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(input);
+  if (!m) {
+    throw new KernelError('INVALID_ARGUMENT', `"${input}" is not a size`, {
+      hint: 'write it like 256M, 1G or 2048K',
+    });
+  }
+  return Math.round(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+}
+
+const num = async (host: Host, path: string) => Number((await host.io.read(path)).trim());
+
+function sizeDirs(names: string[]): number[] {
+  return names
+    .map((n) => /^hugepages-(\d+)kB$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** Hugepage counts per size and NUMA node, and the hugetlbfs mounts, like `dpdk-hugepages.py -s`. */
+export async function hugepages(host: Host): Promise<Hugepages> {
+  let sizes: number[] = [];
+  try {
+    sizes = sizeDirs(await host.io.list(host.sys('kernel/mm/hugepages')));
+  } catch {}
+  let nodes: number[] = [];
+  try {
+    nodes = (await host.io.list(host.sys('devices/system/node')))
+      .map((n) => /^node(\d+)$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]));
+  } catch {}
+  let defaultPageSizeKb: number | null = null;
+  try {
+    const m = /Hugepagesize:\s+(\d+) kB/.exec(await host.io.read(host.proc('meminfo')));
+    if (m) defaultPageSizeKb = Number(m[1]);
+  } catch {}
+  const result: HugepageSize[] = [];
+  for (const kb of sizes) {
+    const dir = host.sys('kernel/mm/hugepages', `hugepages-${kb}kB`);
+    const perNode: HugepageNode[] = [];
+    for (const node of nodes) {
+      const nd = host.sys(`devices/system/node/node${node}/hugepages/hugepages-${kb}kB`);
+      try {
+        perNode.push({
+          node,
+          total: await num(host, `${nd}/nr_hugepages`),
+          free: await num(host, `${nd}/free_hugepages`),
+        });
+      } catch {}
+    }
+    result.push({
+      pageSizeKb: kb,
+      total: await num(host, `${dir}/nr_hugepages`),
+      free: await num(host, `${dir}/free_hugepages`),
+      reserved: await num(host, `${dir}/resv_hugepages`).catch(() => 0),
+      surplus: await num(host, `${dir}/surplus_hugepages`).catch(() => 0),
+      nodes: perNode,
+    });
+  }
+  let mounts: HugetlbfsMount[] = [];
+  try {
+    mounts = (await host.io.read(host.proc('mounts')))
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'hugetlbfs')
+      .map((f) => {
+        const opt = /pagesize=(\d+)([KMG])/i.exec(f[3] ?? '');
+        const kb = opt
+          ? (Number(opt[1]) * UNITS[opt[2]!.toUpperCase()]!) / 1024
+          : (defaultPageSizeKb ?? 2048);
+        return { target: f[1]!, pageSizeKb: kb };
+      });
+  } catch {}
+  return { defaultPageSizeKb, sizes: result, mounts };
+}
+
+/**
+ * Sets aside enough pages of one size for `bytes` (in total, like dpdk-hugepages.py --reserve),
+ * on one NUMA node or system-wide. If the kernel grants fewer, the count is put back and
+ * HUGEPAGES_SHORT says how many it gave. `release()` restores the previous count.
+ */
+export async function reserveHugepages(
+  host: Host,
+  size: string | number,
+  options: { pageSizeKb?: number; node?: number } = {},
+): Promise<Reservation> {
+  const bytes = typeof size === 'number' ? size : parseSize(size);
+  const info = await hugepages(host);
+  const kb = options.pageSizeKb ?? info.defaultPageSizeKb ?? info.sizes[0]?.pageSizeKb;
+  if (kb === undefined || !info.sizes.some((s) => s.pageSizeKb === kb)) {
+    throw new KernelError('INVALID_ARGUMENT', `this kernel has no ${kb ?? 'hugepage'} kB pages`, {
+      hint: `available sizes: ${info.sizes.map((s) => `${s.pageSizeKb} kB`).join(', ') || 'none (no hugetlb support)'}`,
+    });
+  }
+  const node = options.node ?? null;
+  const file =
+    node === null
+      ? host.sys('kernel/mm/hugepages', `hugepages-${kb}kB`, 'nr_hugepages')
+      : host.sys(`devices/system/node/node${node}/hugepages/hugepages-${kb}kB/nr_hugepages`);
+  if (!(await host.io.exists(file))) {
+    throw new KernelError('INVALID_ARGUMENT', `NUMA node ${node} has no ${kb} kB hugepages`, { path: file });
+  }
+  const wanted = Math.ceil(bytes / (kb * 1024));
+  const before = await num(host, file);
+  const write = async (n: number) => {
+    try {
+      await host.io.write(file, `${n}\n`);
+    } catch (cause) {
+      throw new KernelError('SYSFS_WRITE_FAILED', `cannot set ${file} to ${n}`, {
+        path: file,
+        errno: (cause as { code?: string }).code,
+        hint: 'run as root',
+        cause,
+      });
+    }
+  };
+  await write(wanted);
+  const after = await num(host, file);
+  if (after < wanted) {
+    await write(before);
+    throw new KernelError(
+      'HUGEPAGES_SHORT',
+      `asked for ${wanted} pages of ${kb} kB, the kernel gave ${after}`,
+      {
+        path: file,
+        hint: 'memory is too fragmented: free memory, or reserve at boot (hugepages=N on the kernel command line)',
+      },
+    );
+  }
+  return { pageSizeKb: kb, node, before, after, release: () => write(before) };
+}
+
+/** Mounts hugetlbfs at `dir` (created if missing) for one page size. */
+export async function mountHugetlbfs(
+  host: Host,
+  dir: string,
+  options: { pageSizeKb?: number } = {},
+): Promise<HugetlbfsMount> {
+  await mkdir(dir, { recursive: true });
+  const kb = options.pageSizeKb ?? (await hugepages(host)).defaultPageSizeKb ?? 2048;
+  try {
+    await run(host, 'mount', ['-t', 'hugetlbfs', '-o', `pagesize=${kb}K`, 'nodev', dir]);
+  } catch (cause) {
+    throw new KernelError('MOUNT_FAILED', `cannot mount hugetlbfs at ${dir}`, {
+      hint: (cause as KernelError).hint ?? 'run as root',
+      cause,
+    });
+  }
+  return { target: dir, pageSizeKb: kb };
+}
+
+export async function unmountHugetlbfs(host: Host, dir: string): Promise<void> {
+  try {
+    await run(host, 'umount', [dir]);
+  } catch (cause) {
+    throw new KernelError('MOUNT_FAILED', `cannot unmount ${dir}`, {
+      hint: 'stop the DPDK processes that still map its files',
+      cause,
+    });
+  }
+}

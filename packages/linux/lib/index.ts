@@ -1,0 +1,51 @@
+/** @dpdk-hotplug/linux: the kernel side of DPDK port hotplug, from sysfs. */
+export { type BindOptions, type BindResult, bind, type PlannedWrite, restore, unbind } from './bind.js';
+export { BindError, isBindError, isKernelError, KernelError, type KernelErrorCode } from './errors.js';
+export {
+  createHost,
+  type Exec,
+  type ExecResult,
+  type Host,
+  type HostIo,
+  type HostOptions,
+  type NetLink,
+  type NetRoute,
+  type NetState,
+} from './host.js';
+export {
+  type HugepageSize,
+  type Hugepages,
+  type HugetlbfsMount,
+  hugepages,
+  mountHugetlbfs,
+  parseSize,
+  type Reservation,
+  reserveHugepages,
+  unmountHugetlbfs,
+} from './hugepages.js';
+export {
+  type BlockDevice,
+  DEVICE_CLASSES,
+  getDevice,
+  type ListOptions,
+  listDevices,
+  type NetInterface,
+  type PciDevice,
+  USERSPACE_DRIVERS,
+  type UserspaceDriver,
+} from './inventory.js';
+export { isPciAddress, type PciAddress, pciAddress } from './pci-address.js';
+export { type PciSlot, removeDevice, rescan, slotPower, slots, waitForDevice } from './pci-hotplug.js';
+export type { PciNames } from './pci-ids.js';
+export {
+  moduleAvailable,
+  moduleLoaded,
+  moduleOf,
+  type Readiness,
+  type ReadinessCheck,
+  readiness,
+  type VfioState,
+  vfioState,
+} from './readiness.js';
+export { type BindingRecord, listBindings, readBinding } from './records.js';
+export { type Uevent, UeventMonitor, type UeventMonitorOptions } from './uevents.js';

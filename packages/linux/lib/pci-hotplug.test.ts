@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { bind } from './bind.js';
+import { getDevice } from './inventory.js';
+import { removeDevice, rescan, slotPower, slots, waitForDevice } from './pci-hotplug.js';
+import { type FakeMachine, labMachine } from './testing/fake-machine.js';
+
+const machines: FakeMachine[] = [];
+const make = () => {
+  const m = labMachine();
+  machines.push(m);
+  return m;
+};
+afterEach(() => {
+  for (const m of machines.splice(0)) m.cleanup();
+});
+const NIC = '0000:01:00.0';
+
+describe('PCI hotplug on a fake tree', () => {
+  /**
+   * Steps: remove a spare NIC bound to vfio-pci, wait for it to go; rescan, wait for it to come.
+   * Verify: it disappears; after rescan it is back, probed by its kernel driver (the override
+   * went with the removed device), with its interface.
+   */
+  it('removes a device and rescans it back', async () => {
+    const m = make();
+    await bind(m.host, NIC, 'vfio-pci');
+    const gone = waitForDevice(m.host, NIC, 'absent', { timeoutMs: 1000 });
+    await removeDevice(m.host, NIC);
+    await gone;
+    await expect(getDevice(m.host, NIC)).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    await rescan(m.host);
+    await waitForDevice(m.host, NIC, 'present', { driver: 'e1000e', timeoutMs: 1000 });
+    expect((await getDevice(m.host, NIC)).interfaces.map((i) => i.name)).toEqual(['enp1s0']);
+    expect(m.writes.slice(-2)).toEqual([
+      { path: `bus/pci/devices/${NIC}/remove`, data: '1' },
+      { path: 'bus/pci/rescan', data: '1' },
+    ]);
+  });
+
+  /**
+   * Steps: list slots; power slot 1 off and on; power the machine's own NIC's slot (none) and an
+   * unknown slot.
+   * Verify: slots show address and power; off removes the device, on brings it back; unknown slot
+   * is NO_SUCH_SLOT.
+   */
+  it('powers slots off and on', async () => {
+    const m = make();
+    expect(await slots(m.host)).toEqual([
+      { slot: '1', address: '0000:01:00', power: true },
+      { slot: '2', address: '0000:02:00', power: true },
+    ]);
+    await slotPower(m.host, '1', false);
+    await waitForDevice(m.host, NIC, 'absent', { timeoutMs: 1000 });
+    expect((await slots(m.host))[0]!.power).toBe(false);
+    await slotPower(m.host, '1', true);
+    await waitForDevice(m.host, NIC, 'present', { timeoutMs: 1000 });
+    await expect(slotPower(m.host, '9', false)).rejects.toMatchObject({ code: 'NO_SUCH_SLOT' });
+  });
+
+  /**
+   * Steps: remove the machine's own active NIC; wait for a device that never comes.
+   * Verify: DEVICE_ACTIVE and nothing written; TIMEOUT naming the device and the wait.
+   */
+  it('refuses to remove an active device and times out with a reason', async () => {
+    const m = make();
+    await expect(removeDevice(m.host, '0000:00:03.0')).rejects.toMatchObject({ code: 'DEVICE_ACTIVE' });
+    expect(m.writes).toEqual([]);
+    await expect(waitForDevice(m.host, '0000:07:00.0', 'present', { timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringContaining('0000:07:00.0 did not appear within 50 ms'),
+    });
+  });
+});

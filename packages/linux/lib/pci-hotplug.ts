@@ -1,0 +1,146 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoOf, KernelError } from './errors.js';
+import type { Host } from './host.js';
+import { getDevice } from './inventory.js';
+import { type PciAddress, pciAddress } from './pci-address.js';
+
+export interface PciSlot {
+  /** The slot's name in /sys/bus/pci/slots. */
+  slot: string;
+  /** `domain:bus:device` of what sits in it (functions share the slot). */
+  address: string;
+  /** Power state, or null where the slot has no power control. */
+  power: boolean | null;
+}
+
+async function write(host: Host, path: string, data: string, device?: string): Promise<void> {
+  try {
+    await host.io.write(path, data);
+  } catch (cause) {
+    const errno = errnoOf(cause);
+    throw new KernelError('SYSFS_WRITE_FAILED', `writing "${data}" to ${path} failed (${errno ?? 'error'})`, {
+      ...(device ? { device } : {}),
+      path,
+      errno,
+      hint: errno === 'EACCES' || errno === 'EPERM' ? 'run as root' : 'see the kernel log (dmesg)',
+      cause,
+    });
+  }
+}
+
+async function refuseActive(
+  host: Host,
+  bdf: PciAddress,
+  force: boolean | undefined,
+  what: string,
+): Promise<void> {
+  const dev = await getDevice(host, bdf);
+  if (!dev.active || force) return;
+  throw new KernelError('DEVICE_ACTIVE', `device ${bdf} is active (${dev.activeReasons.join('; ')})`, {
+    device: bdf,
+    hint: `${what} would cut that off; use force if you mean it`,
+  });
+}
+
+/** Removes a device from the kernel's view (as a surprise removal would). Refuses an active one. */
+export async function removeDevice(
+  host: Host,
+  address: string,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const bdf = pciAddress(address);
+  await refuseActive(host, bdf, options.force, 'removing it');
+  await write(host, host.sys('bus/pci/devices', bdf, 'remove'), '1', bdf);
+}
+
+/** Asks the kernel to rescan every PCI bus: removed devices come back and are probed. */
+export async function rescan(host: Host): Promise<void> {
+  await write(host, host.sys('bus/pci/rescan'), '1');
+}
+
+export async function slots(host: Host): Promise<PciSlot[]> {
+  let names: string[] = [];
+  try {
+    names = await host.io.list(host.sys('bus/pci/slots'));
+  } catch {
+    return [];
+  }
+  const out: PciSlot[] = [];
+  for (const slot of names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+    const dir = host.sys('bus/pci/slots', slot);
+    const address = (await host.io.read(`${dir}/address`).catch(() => '')).trim();
+    const power = await host.io.read(`${dir}/power`).then(
+      (p) => p.trim() === '1',
+      () => null,
+    );
+    out.push({ slot, address, power });
+  }
+  return out;
+}
+
+/**
+ * Powers a hotplug slot off or on. Off is the fast way to finish an unplug the hypervisor
+ * announced (the attention button otherwise waits 5 s); refuses when an active device sits there.
+ */
+export async function slotPower(
+  host: Host,
+  slot: string,
+  on: boolean,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const found = (await slots(host)).find((s) => s.slot === slot);
+  if (!found) {
+    throw new KernelError('NO_SUCH_SLOT', `no PCI slot "${slot}"`, {
+      hint: 'slots exist where the platform has hotplug-capable ports; list them with `dpdk-hotplug pci slots`',
+    });
+  }
+  if (found.power === null) {
+    throw new KernelError('NO_SUCH_SLOT', `slot ${slot} has no power control`, {
+      hint: 'use `dpdk-hotplug pci remove <bdf>` instead',
+    });
+  }
+  if (!on) {
+    const devices = (await host.io.list(host.sys('bus/pci/devices'))).filter((d) =>
+      d.startsWith(`${found.address}.`),
+    );
+    for (const d of devices)
+      await refuseActive(host, d as PciAddress, options.force, `powering slot ${slot} off`);
+  }
+  await write(host, host.sys('bus/pci/slots', slot, 'power'), on ? '1' : '0');
+}
+
+/**
+ * Waits until a device is present (optionally bound to `driver`) or absent, polling sysfs.
+ * Throws TIMEOUT naming what it waited for.
+ */
+export async function waitForDevice(
+  host: Host,
+  address: string,
+  state: 'present' | 'absent',
+  options: { timeoutMs?: number; intervalMs?: number; driver?: string } = {},
+): Promise<void> {
+  const bdf = pciAddress(address);
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const dir = host.sys('bus/pci/devices', bdf);
+  for (;;) {
+    const present = await host.io.exists(dir);
+    let done = state === 'absent' ? !present : present;
+    if (done && state === 'present' && options.driver) {
+      const link = await host.io.readlink(`${dir}/driver`).catch(() => '');
+      done = link.split('/').at(-1) === options.driver;
+    }
+    if (done) return;
+    if (Date.now() >= deadline) {
+      const what =
+        state === 'absent' ? 'disappear' : `appear${options.driver ? ` bound to ${options.driver}` : ''}`;
+      throw new KernelError('TIMEOUT', `${bdf} did not ${what} within ${options.timeoutMs ?? 10_000} ms`, {
+        device: bdf,
+        hint:
+          state === 'absent'
+            ? 'the unplug may wait for the attention button; power the slot off'
+            : 'rescan the bus',
+      });
+    }
+    await sleep(options.intervalMs ?? 20);
+  }
+}

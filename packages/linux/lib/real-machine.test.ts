@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bind, unbind } from './bind.js';
+import { createHost } from './host.js';
+import { hugepages, reserveHugepages } from './hugepages.js';
+import { getDevice, listDevices } from './inventory.js';
+import { removeDevice } from './pci-hotplug.js';
+import { readiness } from './readiness.js';
+
+// These tests only read the real machine (hugepages excepted: reserved and given back).
+const host = createHost();
+const OWN_NIC = '0000:00:03.0';
+const hasOwnNic = existsSync(`/sys/bus/pci/devices/${OWN_NIC}/virtio2`) || existsSync('/sys/class/net/eth0');
+const devbind = '/usr/bin/dpdk-devbind.py';
+
+describe.skipIf(!existsSync('/sys/bus/pci/devices'))('the real machine, read only', () => {
+  /**
+   * Steps: read the real inventory.
+   * Verify: the machine's own virtio NIC is found with eth0, active for its address and default
+   * route; binding it is refused (a dry run included), and so is removing it; nothing was written.
+   */
+  it.skipIf(!hasOwnNic)('finds its own NIC, marks it active and refuses to take it', async () => {
+    const nic = await getDevice(host, OWN_NIC);
+    expect(nic.driver).toBe('virtio-pci');
+    expect(nic.interfaces.map((i) => i.name)).toContain('eth0');
+    expect(nic.active).toBe(true);
+    expect(nic.activeReasons.join('; ')).toMatch(/eth0 (is up with|carries the default route)/);
+    for (const attempt of [
+      () => bind(host, OWN_NIC, 'vfio-pci'),
+      () => bind(host, OWN_NIC, 'uio_pci_generic', { dryRun: true }),
+      () => unbind(host, OWN_NIC),
+      () => removeDevice(host, OWN_NIC),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({ code: 'DEVICE_ACTIVE', device: OWN_NIC });
+    }
+    expect((await getDevice(host, OWN_NIC)).driver).toBe('virtio-pci');
+  });
+
+  /**
+   * Steps: run dpdk-devbind.py --status and read our inventory.
+   * Verify: every device devbind lists is ours too, with the same driver, interfaces and name,
+   * and devbind's *Active* network devices are active in ours.
+   */
+  it.skipIf(!existsSync(devbind))('agrees with dpdk-devbind.py --status', async () => {
+    const out = execFileSync(devbind, ['--status'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const listed = [...out.matchAll(/^(\S+:\S+\.\d) '(.*) ([0-9a-f]{4})'(.*)$/gm)];
+    expect(listed.length).toBeGreaterThan(0);
+    const ours = await listDevices(host);
+    for (const [, address, name, deviceId, rest] of listed) {
+      const dev = ours.find((d) => d.address === address);
+      expect(dev, address).toBeDefined();
+      expect(dev!.deviceId).toBe(deviceId);
+      expect(dev!.names.device).toBe(name);
+      expect(dev!.driver ?? '').toBe(/drv=(\S*)/.exec(rest!)?.[1] ?? '');
+      const ifs = /if=(\S*)/.exec(rest!)?.[1];
+      if (ifs !== undefined) expect(dev!.interfaces.map((i) => i.name).join(',')).toBe(ifs);
+      if (rest!.includes('*Active*')) expect(dev!.active, `${address} is *Active* for devbind`).toBe(true);
+    }
+  });
+
+  /**
+   * Steps: check readiness of vfio-pci and uio_pci_generic.
+   * Verify: each check is reported with a fix where it fails; on this host (no IOMMU) vfio-pci is
+   * not ready and says what to boot with.
+   */
+  it('reports what a driver still needs', async () => {
+    const vfio = await readiness(host, 'vfio-pci');
+    const iommu = vfio.checks.find((c) => c.name === 'IOMMU')!;
+    expect(iommu).toBeDefined();
+    if (!iommu.ok) expect(iommu.fix).toContain('intel_iommu=on');
+    for (const c of vfio.checks) if (!c.ok) expect(c.fix, c.name).toBeTruthy();
+    expect(vfio.ready).toBe(vfio.checks.every((c) => c.ok));
+    const uio = await readiness(host, 'uio_pci_generic', OWN_NIC);
+    expect(uio.checks.find((c) => c.name === 'device free')).toMatchObject({ ok: false });
+    expect(uio.ready).toBe(false);
+  });
+});
+
+const canHuge =
+  existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages') && process.getuid?.() === 0;
+
+describe.skipIf(!canHuge)('hugepages on the real machine', () => {
+  /**
+   * Steps: reserve 8 MB of 2 MB pages more than there are, then release.
+   * Verify: the count went up by 4 and the free count with it; after release it is back exactly.
+   */
+  it('reserves and gives back', async () => {
+    const before = (await hugepages(host)).sizes.find((s) => s.pageSizeKb === 2048)!;
+    const want = (before.total + 4) * 2 * 1024 * 1024;
+    const r = await reserveHugepages(host, want, { pageSizeKb: 2048 });
+    try {
+      expect(r.after).toBe(before.total + 4);
+      const during = (await hugepages(host)).sizes.find((s) => s.pageSizeKb === 2048)!;
+      expect(during.total).toBe(before.total + 4);
+      expect(during.free - before.free).toBe(4);
+    } finally {
+      await r.release();
+    }
+    expect((await hugepages(host)).sizes.find((s) => s.pageSizeKb === 2048)!.total).toBe(before.total);
+  });
+});
