@@ -1,0 +1,14 @@
+/** @dpdk-hotplug/pmd-probe: can this PMD detach? Evidence from source, binary and a real run. */
+export { type Elf, type ElfSection, findStrings, readElf } from './elf.js';
+export { isProbeError, ProbeError, type ProbeErrorCode } from './errors.js';
+export {
+  type DriverMatch,
+  driversFor,
+  installedPmdDir,
+  type PciId,
+  type PmdInfo,
+  type PmdInfoScan,
+  parseKmod,
+  readPmdInfoFile,
+  scanPmdInfo,
+} from './pmdinfo.js';

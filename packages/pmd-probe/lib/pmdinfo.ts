@@ -1,0 +1,260 @@
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { findStrings, readElf } from './elf.js';
+import { ProbeError } from './errors.js';
+
+/** A PCI id a PMD claims; a field is absent where the PMD matches any value (0xffff). */
+export interface PciId {
+  vendor?: string;
+  device?: string;
+  subsystem_vendor?: string;
+  subsystem_device?: string;
+}
+
+/**
+ * One driver's PMD_INFO_STRING, as dpdk-pmdinfo.py prints it (ids as 4-digit hex, wildcards
+ * dropped, empty id lists dropped), plus the file it came from.
+ */
+export interface PmdInfo {
+  name: string;
+  /** Kernel modules the device must be bound to, e.g. `* igb_uio | uio_pci_generic | vfio-pci`. */
+  kmod?: string;
+  pci_ids?: PciId[];
+  /** Device arguments the PMD takes, e.g. `size=<int> copy=<int>`. */
+  params?: string;
+  file: string;
+  [field: string]: unknown;
+}
+
+export interface PmdInfoScan {
+  /** What was scanned: the directory, or the files given. */
+  target: string;
+  /** ELF files read (symlinks to the same file count once). */
+  files: string[];
+  drivers: PmdInfo[];
+  /** Files that were not ELF or could not be read; the scan goes on past them. */
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+const PCI_FIELDS = ['vendor', 'device', 'subsystem_vendor', 'subsystem_device'] as const;
+const LIB_DIRS = [
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/local/lib',
+  '/lib64',
+  '/usr/lib64',
+  '/usr/lib',
+];
+
+function scrub(raw: Record<string, unknown>, file: string): PmdInfo {
+  const { pci_ids, ...rest } = raw;
+  const info = { ...rest, file } as PmdInfo;
+  const ids: PciId[] = [];
+  for (const fields of (pci_ids as number[][] | undefined) ?? []) {
+    const id: PciId = {};
+    PCI_FIELDS.forEach((name, i) => {
+      const v = fields[i];
+      if (v !== undefined && v !== 0xffff) id[name] = v.toString(16).padStart(4, '0');
+    });
+    if (Object.keys(id).length) ids.push(id);
+  }
+  if (ids.length) info.pci_ids = ids;
+  return info;
+}
+
+const libCache = new Map<string, Promise<string | null>>();
+
+function findLib(name: string, near: string): Promise<string | null> {
+  const key = `${near}\0${name}`;
+  let found = libCache.get(key);
+  if (!found) {
+    found = searchLib(name, near);
+    libCache.set(key, found);
+  }
+  return found;
+}
+
+async function searchLib(name: string, near: string): Promise<string | null> {
+  for (const dir of [near, ...LIB_DIRS]) {
+    const p = join(dir, name);
+    try {
+      if ((await stat(p)).isFile()) return await realpath(p);
+    } catch {}
+  }
+  return null;
+}
+
+/** The file and the librte_* libraries it needs, transitively (what dpdk-pmdinfo.py reads via ldd). */
+async function withNeeded(file: string, cache: Map<string, Promise<string[]>>): Promise<string[]> {
+  const seen = new Set<string>([file]);
+  const queue = [file];
+  const neededOf = (f: string) => {
+    let p = cache.get(f);
+    if (!p) {
+      p = readFile(f).then(
+        (buf) =>
+          readElf(buf, f)
+            .needed()
+            .filter((x) => x.startsWith('librte_')),
+        () => [],
+      );
+      cache.set(f, p);
+    }
+    return p;
+  };
+  while (queue.length) {
+    const f = queue.shift()!;
+    let needed: string[] = [];
+    try {
+      needed = await neededOf(f);
+    } catch {}
+    for (const n of needed) {
+      const lib = await findLib(n, dirname(f));
+      if (lib && !seen.has(lib)) {
+        seen.add(lib);
+        queue.push(lib);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** The PMD_INFO_STRING records in one ELF file's .rodata. */
+export async function readPmdInfoFile(file: string): Promise<PmdInfo[]> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (cause) {
+    throw new ProbeError('NOT_FOUND', `cannot read ${file}`, { file, cause });
+  }
+  const rodata = readElf(buf, file).section('.rodata');
+  if (!rodata) return [];
+  return findStrings(rodata, 'PMD_INFO_STRING=').flatMap((s) => {
+    try {
+      return [scrub(JSON.parse(s), file)];
+    } catch {
+      return []; // invalid JSON: dpdk-pmdinfo.py warns and skips it too
+    }
+  });
+}
+
+/**
+ * The DPDK plugin directory the installed EAL loads PMDs from: the DPDK_PLUGIN_PATH string in
+ * librte_eal's .rodata (what `dpdk-pmdinfo.py -p` reads).
+ */
+export async function installedPmdDir(): Promise<string> {
+  const eal = await findLib('librte_eal.so', LIB_DIRS[0]!);
+  if (eal) {
+    const rodata = readElf(await readFile(eal), eal).section('.rodata');
+    const path = rodata && findStrings(rodata, 'DPDK_PLUGIN_PATH=')[0];
+    if (path) return path.trim();
+  }
+  throw new ProbeError('NO_DPDK', 'no installed DPDK found (librte_eal.so with a DPDK_PLUGIN_PATH)', {});
+}
+
+async function elfFilesIn(dir: string): Promise<string[]> {
+  const real = new Set<string>();
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const p = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    if (!/\.so(\.\d+)*$/.test(entry.name)) continue;
+    try {
+      const r = await realpath(p);
+      if ((await stat(r)).isFile()) real.add(r);
+    } catch {}
+  }
+  return [...real].sort();
+}
+
+/**
+ * Reads PMD_INFO_STRING records from a file, a directory of PMDs, or the installed DPDK's plugin
+ * directory (`'installed'`). With `followNeeded`, a file's librte_* dependencies are read too, as
+ * dpdk-pmdinfo.py does for the files it is given.
+ */
+export async function scanPmdInfo(
+  target: string | string[],
+  options: { followNeeded?: boolean } = {},
+): Promise<PmdInfoScan> {
+  const targets = Array.isArray(target) ? target : [target];
+  const files = new Set<string>();
+  const label = Array.isArray(target) ? target.join(' ') : target;
+  const neededCache = new Map<string, Promise<string[]>>();
+  for (const t of targets) {
+    const path = t === 'installed' ? await installedPmdDir() : t;
+    let s: Awaited<ReturnType<typeof stat>>;
+    try {
+      s = await stat(path);
+    } catch (cause) {
+      throw new ProbeError('NOT_FOUND', `${path}: no such file or directory`, { file: path, cause });
+    }
+    const found = s.isDirectory() ? await elfFilesIn(path) : [await realpath(path)];
+    for (const f of found) {
+      if (options.followNeeded) for (const n of await withNeeded(f, neededCache)) files.add(n);
+      else files.add(f);
+    }
+  }
+  const scan: PmdInfoScan = { target: label, files: [], drivers: [], skipped: [] };
+  const results = await Promise.all(
+    [...files].map(async (file) => {
+      try {
+        return { file, drivers: await readPmdInfoFile(file) };
+      } catch (e) {
+        return { file, error: (e as Error).message };
+      }
+    }),
+  );
+  for (const r of results) {
+    if ('error' in r) scan.skipped.push({ file: r.file, reason: r.error! });
+    else {
+      scan.files.push(r.file);
+      scan.drivers.push(...r.drivers);
+    }
+  }
+  return scan;
+}
+
+/** `* igb_uio | uio_pci_generic | vfio-pci` → [['igb_uio'], ['uio_pci_generic'], ['vfio-pci']]: any one alternative, all modules of it. */
+export function parseKmod(kmod: string | undefined): string[][] {
+  if (!kmod) return [];
+  return kmod
+    .replace(/^\s*\*\s*/, '')
+    .split('|')
+    .map((alt) =>
+      alt
+        .split('&')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
+    .filter((alt) => alt.length > 0);
+}
+
+export interface DriverMatch {
+  driver: PmdInfo;
+  /** How specific the matching id is: subsystem ids count more than a vendor-only id. */
+  specificity: number;
+  kernelModules: string[][];
+}
+
+/** Which PMDs claim vendor:device (optionally the subsystem ids), most specific first. */
+export function driversFor(
+  drivers: readonly PmdInfo[],
+  id: { vendor: string; device: string; subsystem_vendor?: string; subsystem_device?: string },
+): DriverMatch[] {
+  const want = Object.fromEntries(
+    Object.entries(id).map(([k, v]) => [k, v?.toLowerCase().replace(/^0x/, '').padStart(4, '0')]),
+  );
+  const out: DriverMatch[] = [];
+  for (const driver of drivers) {
+    let best = -1;
+    for (const pci of driver.pci_ids ?? []) {
+      const fields = PCI_FIELDS.filter((f) => pci[f] !== undefined);
+      if (
+        fields.every((f) => want[f] === undefined || want[f] === pci[f]) &&
+        fields.some((f) => want[f] !== undefined)
+      ) {
+        best = Math.max(best, fields.filter((f) => want[f] !== undefined).length);
+      }
+    }
+    if (best >= 0) out.push({ driver, specificity: best, kernelModules: parseKmod(driver.kmod) });
+  }
+  return out.sort((a, b) => b.specificity - a.specificity);
+}
