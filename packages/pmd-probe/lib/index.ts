@@ -12,3 +12,14 @@ export {
   readPmdInfoFile,
   scanPmdInfo,
 } from './pmdinfo.js';
+export type {
+  Era,
+  Evidence,
+  EvidenceKind,
+  Registration,
+  ScanOptions,
+  SourceDriver,
+  SourceScan,
+  Verdict,
+} from './source/scan.js';
+export { scanSource } from './source/scan.js';
