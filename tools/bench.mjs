@@ -121,3 +121,6 @@ console.log(
 console.log(
   `testpmd's cycle (port attach, port stop, port close, device detach, each awaited at its prompt) takes ${(testpmd.usPerCycle / asyn.usPerCycle).toFixed(0)}× as long as the SDK's async cycle.`,
 );
+
+// pmd-probe: binary and source scanning speed.
+process.stdout.write((await $`node ${join(here, 'bench', 'probe-speed.mjs')}`).stdout);

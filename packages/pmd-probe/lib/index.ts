@@ -1,4 +1,13 @@
 /** @dpdk-hotplug/pmd-probe: can this PMD detach? Evidence from source, binary and a real run. */
+
+export {
+  type Agreement,
+  type CombinedOptions,
+  driverOf,
+  type ProbeReport,
+  probe,
+  type Says,
+} from './combined.js';
 export { type Elf, type ElfSection, findStrings, readElf } from './elf.js';
 export { isProbeError, ProbeError, type ProbeErrorCode } from './errors.js';
 export {
@@ -12,6 +21,14 @@ export {
   readPmdInfoFile,
   scanPmdInfo,
 } from './pmdinfo.js';
+export {
+  findLeaks,
+  type Leak,
+  probeRuntime,
+  type RuntimeOptions,
+  type RuntimeResult,
+  type RuntimeVerdict,
+} from './runtime/probe.js';
 export type {
   Era,
   Evidence,

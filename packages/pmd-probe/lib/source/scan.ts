@@ -328,12 +328,25 @@ export async function scanSource(root: string, options: ScanOptions = {}): Promi
         }
       }
     }
-    if (!name && def) name = str(field(items, 'driver', 'name')) ?? str(field(items, 'name')) ?? variable!;
     // `rte_igb_pmd.pci_drv`, or an eth_driver named whole: the PCI driver is its pci_drv member.
     let busItems = items;
     for (const m of members) busItems = field(busItems, m)?.items;
     if (def?.type === 'eth_driver' && members.length === 0) {
       busItems = field(items, 'pci_drv')?.items ?? items?.[0]?.items;
+    }
+    if (!name && def) {
+      name =
+        str(field(busItems, 'driver', 'name')) ??
+        str(field(busItems, 'name')) ??
+        str(field(items, 'name')) ??
+        variable!;
+    }
+    // A name given as a macro (`RTE_PMD_REGISTER_VDEV(CRYPTODEV_NAME_NULL_PMD, …)`) is what it expands to.
+    if (/^[A-Z_][A-Z0-9_]*$/.test(name) && macros.has(name)) {
+      const body = expand(name, macros)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
+      if (/^[\w-]+$/.test(body)) name = body;
     }
 
     if (def && busItems) {
@@ -351,9 +364,9 @@ export async function scanSource(root: string, options: ScanOptions = {}): Promi
         const remove = field(busItems, 'remove') ?? positionalRemove(busItems);
         if (remove && !NULLISH.test(remove.value))
           evidence.push(ev('remove-callback', def.file, remove.offset));
-        else {
-          const at = remove ? remove.offset : def.open;
-          evidence.push(ev('no-remove-callback', def.file, at));
+        // Before 16.11 no bus driver had .remove: its absence then says nothing.
+        else if (era !== 'legacy' || remove) {
+          evidence.push(ev('no-remove-callback', def.file, remove ? remove.offset : def.open));
         }
       }
     }

@@ -1,0 +1,74 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from './cli.js';
+import { driverOf, probe } from './combined.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/source/${name}`, import.meta.url));
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('dpdk-hotplug probe', () => {
+  /**
+   * Steps: `probe source` on the modern fixture tree, text and --json.
+   * Verify: each driver with verdict, registration and evidence lines; exit 1 because one driver
+   * cannot detach; the JSON has the documented shape.
+   */
+  it('source: verdicts with evidence, exit code says if any driver cannot detach', async () => {
+    const r = await cli(['source', fixture('modern-tree')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      'not-detachable net_stuck [pci, RTE_PMD_REGISTER_PCI at drivers/net/stuck/stuck.c:8]',
+    );
+    expect(r.out).toContain('remove-callback drivers/net/fast/fast_ethdev.c:8  .remove = fast_pci_remove,');
+    const json = JSON.parse((await cli(['source', fixture('modern-tree'), '--json'])).out);
+    expect(json).toMatchObject({ era: 'modern', files: 7 });
+    expect(json.drivers[0]).toEqual(
+      expect.objectContaining({
+        name: expect.any(String),
+        verdict: expect.any(String),
+        evidence: expect.any(Array),
+      }),
+    );
+  });
+
+  /**
+   * Steps: `probe net_ring --source <fixture tree without net_ring>`, and `probe <source tree>`.
+   * Verify: runtime evidence alone for net_ring, said so; the source tree gets source evidence
+   * and the runtime is skipped with the reason.
+   */
+  it('combined: says which evidence there is and whether it agrees', async () => {
+    const ring = await probe('net_ring', { runtime: { cycles: 3 } });
+    expect(ring.kind).toBe('pmd-name');
+    expect(ring.binary?.drivers.map((d) => d.name)).toEqual(['net_ring']);
+    expect(ring.runtime?.[0]?.verdict).toBe('detachable');
+    expect(ring.agreement).toEqual([
+      expect.objectContaining({
+        driver: 'net_ring',
+        runtime: 'detaches',
+        agree: true,
+        note: expect.stringContaining('only runtime'),
+      }),
+    ]);
+    const tree = await probe(fixture('legacy-tree'));
+    expect(tree.kind).toBe('source-tree');
+    expect(tree.skipped[0]).toContain('runtime');
+    expect(tree.agreement.find((a) => a.driver === 'eth_typo')).toMatchObject({
+      source: 'does-not-detach',
+      agree: true,
+    });
+    expect(driverOf('eth_pcap0,iface=eth0')).toBe('net_pcap');
+  });
+
+  it('usage errors exit 2 with the reason', async () => {
+    expect((await cli([])).code).toBe(2);
+    const r = await cli(['pmdinfo', '--installed', '--id', '8086']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--id wants vendor:device');
+    expect((await cli(['source', '/nonexistent'])).err).toContain('[NOT_FOUND]');
+  });
+});

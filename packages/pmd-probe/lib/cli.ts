@@ -1,0 +1,179 @@
+import { existsSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { probe } from './combined.js';
+import { isProbeError, ProbeError } from './errors.js';
+import { driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
+import { probeRuntime, type RuntimeResult } from './runtime/probe.js';
+import { type SourceDriver, scanSource } from './source/scan.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const USAGE = `dpdk-hotplug probe — can this PMD detach, and why do we think so?
+
+  probe source <dir|file> [--json]
+      scan PMD sources (one driver folder or a whole DPDK tree, any version since 2.0)
+  probe pmdinfo <file.so|dir|--installed> [--id vendor:device] [--json]
+      read PMD_INFO_STRING records, as dpdk-pmdinfo.py does; --id: which PMD drives that device
+  probe runtime <devargs> [--cycles N] [--timeout-ms N] [--no-lifecycle] [--json]
+      attach and detach for real, in a child process of its own
+  probe <target> [--source <dpdk tree>] [--no-runtime] [--json]
+      all the evidence there is for a source tree, a PMD file, a PMD name, devargs or a PCI address`;
+
+function sourceLines(drivers: SourceDriver[]): string[] {
+  return drivers.flatMap((d) => [
+    `${d.verdict.padEnd(14)} ${d.name}${d.aliases.length ? ` (alias ${d.aliases.join(', ')})` : ''} [${d.bus}, ${d.registeredBy} at ${d.file}:${d.line}]`,
+    `               ${d.reason}`,
+    ...d.evidence.map(
+      (e) =>
+        `               ${e.kind} ${e.file}:${e.line}  ${e.text}${e.via ? `  (through ${e.via.join(', ')})` : ''}`,
+    ),
+  ]);
+}
+
+function pmdLines(drivers: PmdInfo[]): string[] {
+  return drivers.map((d) => {
+    const ids = d.pci_ids?.length ? ` ${d.pci_ids.length} PCI ids` : '';
+    return `${d.name}${ids}${d.kmod ? `  kmod: ${d.kmod}` : ''}${d.params ? `  params: ${d.params}` : ''}  (${d.file})`;
+  });
+}
+
+function runtimeLines(r: RuntimeResult): string[] {
+  return [
+    `${r.verdict.padEnd(14)} ${r.devargs}: ${r.reason}`,
+    `               ${r.cyclesDone} cycles in ${r.durationMs} ms${r.signal ? `, signal ${r.signal}` : ''}${r.code ? `, code ${r.code}` : ''}`,
+    ...r.dpdkLog.slice(-5).map((l) => `               dpdk: ${l}`),
+  ];
+}
+
+/** Runs `dpdk-hotplug probe ...`; resolves the exit code (0 ok, 1 a verdict against detaching, 2 usage). */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = { out: console.log, err: console.error },
+): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        installed: { type: 'boolean' },
+        id: { type: 'string' },
+        cycles: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        'no-lifecycle': { type: 'boolean' },
+        'no-runtime': { type: 'boolean' },
+        source: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help || positionals.length === 0) {
+    (values.help ? io.out : io.err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const json = values.json === true;
+  const print = (data: unknown, lines: () => string[]) => {
+    if (json) io.out(JSON.stringify(data, null, 2));
+    else for (const l of lines()) io.out(l);
+  };
+  const runtimeOptions = {
+    ...(values.cycles ? { cycles: Number(values.cycles) } : {}),
+    ...(values['timeout-ms'] ? { timeoutMs: Number(values['timeout-ms']) } : {}),
+    ...(values['no-lifecycle'] ? { lifecycle: false } : {}),
+  };
+  const [sub, arg] = positionals;
+  try {
+    switch (sub) {
+      case 'source': {
+        if (!arg) throw new ProbeError('INVALID_ARGUMENT', 'probe source needs a folder or file');
+        const scan = await scanSource(arg);
+        print(scan, () => [
+          `${scan.files} files, era ${scan.era}: ${scan.eraReason}`,
+          ...sourceLines(scan.drivers),
+        ]);
+        return scan.drivers.some((d) => d.verdict === 'not-detachable') ? 1 : 0;
+      }
+      case 'pmdinfo': {
+        const target = values.installed ? 'installed' : arg;
+        if (!target)
+          throw new ProbeError('INVALID_ARGUMENT', 'probe pmdinfo needs a file, a folder or --installed');
+        // For a file, its librte_* dependencies too, as dpdk-pmdinfo.py reads them; a folder is read as it is.
+        const isFile = target !== 'installed' && existsSync(target) && statSync(target).isFile();
+        const scan = await scanPmdInfo(target, { followNeeded: isFile });
+        if (values.id) {
+          const [vendor, device] = String(values.id).split(':');
+          if (!vendor || !device)
+            throw new ProbeError(
+              'INVALID_ARGUMENT',
+              `--id wants vendor:device in hex, e.g. 8086:10d3, not "${values.id}"`,
+            );
+          const matches = driversFor(scan.drivers, { vendor, device });
+          print(matches, () =>
+            matches.length
+              ? matches.map(
+                  (m) =>
+                    `${m.driver.name}: kernel modules ${m.kernelModules.map((a) => a.join(' + ')).join(' or ') || 'not stated'}  (${m.driver.file})`,
+                )
+              : [`no PMD in ${scan.files.length} files claims ${values.id}`],
+          );
+          return matches.length ? 0 : 1;
+        }
+        // dpdk-pmdinfo.py's JSON shape for --json, without our file field.
+        print(
+          scan.drivers.map(({ file: _file, ...d }) => d),
+          () => [`${scan.drivers.length} drivers in ${scan.files.length} files`, ...pmdLines(scan.drivers)],
+        );
+        return 0;
+      }
+      case 'runtime': {
+        if (!arg)
+          throw new ProbeError(
+            'INVALID_ARGUMENT',
+            'probe runtime needs devargs, e.g. net_null0 or 0000:01:00.0',
+          );
+        const r = await probeRuntime(arg, runtimeOptions);
+        print(r, () => runtimeLines(r));
+        return r.verdict === 'detachable' ? 0 : 1;
+      }
+      default: {
+        const report = await probe(sub!, {
+          ...(values.source ? { source: String(values.source) } : {}),
+          ...(values['no-runtime'] ? { noRuntime: true } : {}),
+          runtime: runtimeOptions,
+        });
+        print(report, () => [
+          `${report.target} (${report.kind})`,
+          ...(report.binary ? ['binary:', ...pmdLines(report.binary.drivers).map((l) => `  ${l}`)] : []),
+          ...(report.source
+            ? [
+                `source (era ${report.source.era}):`,
+                ...sourceLines(report.source.drivers).map((l) => `  ${l}`),
+              ]
+            : []),
+          ...(report.runtime
+            ? ['runtime:', ...report.runtime.flatMap(runtimeLines).map((l) => `  ${l}`)]
+            : []),
+          ...report.skipped.map((s) => `skipped ${s}`),
+          ...report.agreement.map((a) => `${a.agree ? 'agree   ' : 'CONFLICT'} ${a.driver}: ${a.note}`),
+        ]);
+        return report.agreement.every((a) => a.agree) ? 0 : 1;
+      }
+    }
+  } catch (e) {
+    if (!isProbeError(e)) throw e;
+    io.err(
+      json
+        ? JSON.stringify({ error: { name: e.name, code: e.code, message: e.message } })
+        : `dpdk-hotplug probe: ${e.message} [${e.code}]`,
+    );
+    return 2;
+  }
+}

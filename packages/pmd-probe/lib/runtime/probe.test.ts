@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findLeaks, probeRuntime } from './probe.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dphp-rt-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const snap = (o: Partial<Record<string, number>>) => ({
+  fds: 10,
+  threads: 3,
+  rssBytes: 1,
+  dpdkHeapBytes: 1000,
+  memzones: 5,
+  ports: 0,
+  netdevs: 2,
+  ...o,
+});
+
+describe('runtime probe on real DPDK PMDs (child processes)', () => {
+  /**
+   * Steps: probe net_ring0 (5 cycles with configure/start/stop), net_null0, and a PMD name DPDK
+   * does not have.
+   * Verify: net_ring detaches cleanly every cycle and names its device; net_null leaks 384 B of
+   * DPDK heap per cycle (a finding of the conformance suite too); the unknown PMD cannot attach.
+   */
+  it('classifies detachable, leaks and attach-failed', async () => {
+    const [ring, nul, none] = await Promise.all([
+      probeRuntime('net_ring0'),
+      probeRuntime('net_null0'),
+      probeRuntime('net_nosuchpmd0'),
+    ]);
+    expect(ring).toMatchObject({ verdict: 'detachable', device: 'net_ring0', cyclesDone: 5, leaks: [] });
+    expect(nul).toMatchObject({ verdict: 'leaks', leaks: [{ resource: 'dpdkHeapBytes', perCycle: 384 }] });
+    expect(none).toMatchObject({
+      verdict: 'attach-failed',
+      stage: 'attach',
+      cycle: 1,
+      code: 'UNKNOWN_DRIVER',
+    });
+  });
+
+  /**
+   * Steps: probe net_memif0, which cannot start without a peer.
+   * Verify: the probe goes again with attach and detach only, says so, and finds it detachable.
+   */
+  it('falls back to attach/detach when the port cannot start here', async () => {
+    const memif = await probeRuntime('net_memif0', { cycles: 3 });
+    expect(memif.verdict).toBe('detachable');
+    expect(memif.reason).toMatch(
+      /attach and detach only: configure\/start\/stop failed .*start failed with EPERM/,
+    );
+  });
+
+  it('rejects bad input before starting anything', async () => {
+    await expect(probeRuntime(' ')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(probeRuntime('net_null0', { cycles: 0 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+});
+
+describe('runtime probe supervision (stand-in children: no shipped PMD crashes or hangs here)', () => {
+  /**
+   * Steps: a child that announces "detach of cycle 2" and then dies of SIGSEGV; one that
+   * announces "attach of cycle 1" and then never returns.
+   * Verify: crashed with the signal and the step; hung after the timeout, killed, with the step;
+   * the caller survives both.
+   */
+  it('names the signal or the hang and the step it happened in', async () => {
+    const crash = join(work, 'crash.mjs');
+    writeFileSync(
+      crash,
+      `console.log(JSON.stringify({ step: 'detach', cycle: 2 })); process.kill(process.pid, 'SIGSEGV');`,
+    );
+    const hang = join(work, 'hang.mjs');
+    writeFileSync(
+      hang,
+      `console.log(JSON.stringify({ step: 'attach', cycle: 1 })); setInterval(() => {}, 1000);`,
+    );
+    const crashed = await probeRuntime('net_x0', { childScript: crash });
+    expect(crashed).toMatchObject({ verdict: 'crashed', signal: 'SIGSEGV', stage: 'detach', cycle: 2 });
+    expect(crashed.reason).toBe('the probe process was killed by SIGSEGV in detach of cycle 2');
+    const hung = await probeRuntime('net_x0', { childScript: hang, timeoutMs: 300 });
+    expect(hung).toMatchObject({ verdict: 'hung', stage: 'attach', cycle: 1 });
+    expect(hung.reason).toContain('for 300 ms');
+  });
+});
+
+describe('leak finding', () => {
+  it('calls a resource leaking only when it grows in every cycle after the first', () => {
+    expect(findLeaks([snap({ fds: 10 }), snap({ fds: 11 }), snap({ fds: 12 }), snap({ fds: 13 })])).toEqual([
+      { resource: 'fds', perCycle: 1 },
+    ]);
+    // A one-off jump, then flat: no leak.
+    expect(findLeaks([snap({ memzones: 5 }), snap({ memzones: 9 }), snap({ memzones: 9 })])).toEqual([]);
+    // Two points say nothing.
+    expect(findLeaks([snap({ fds: 1 }), snap({ fds: 2 })])).toEqual([]);
+  });
+});
