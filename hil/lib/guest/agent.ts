@@ -1,0 +1,161 @@
+// The virtual lab's guest side: runs as the guest's only program (from guest.sh), prepares the
+// kernel side with @dpdk-hotplug/linux, then runs each case in a child process and appends its
+// summary to results.jsonl as soon as it ends, so a crash or a timeout loses nothing before it.
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CheckResult, DutSummary } from '@dpdk-hotplug/conformance';
+import {
+  createHost,
+  getDevice,
+  mountHugetlbfs,
+  reserveHugepages,
+  slotPower,
+  waitForDevice,
+} from '@dpdk-hotplug/linux';
+import { NIC_MODELS, type PluggedNic } from '../virtual/machine.js';
+import { call } from '../virtual/mailbox.js';
+import { type LabCase, type LabPlan, plannedChecks } from './plan.js';
+
+const runDir = process.argv[2]!;
+const plan = JSON.parse(readFileSync(join(runDir, 'plan.json'), 'utf8')) as LabPlan;
+const host = createHost();
+const say = (m: string) => process.stdout.write(`[guest ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+function modprobe(modules: string[]): void {
+  execFileSync('modprobe', ['-d', plan.modulesRoot, '-a', ...modules], { stdio: 'inherit' });
+}
+
+async function plugPeer(): Promise<{ nic: PluggedNic; ifname: string } | null> {
+  if (!plan.peer) return null;
+  const nic = await call<PluggedNic>(runDir, { op: 'plug', model: plan.peer });
+  let address = '';
+  for (let i = 0; i < 400 && !address; i++) {
+    address = existsSync(`/sys/bus/pci/slots/${nic.slot}/address`)
+      ? readFileSync(`/sys/bus/pci/slots/${nic.slot}/address`, 'utf8').trim()
+      : '';
+    if (!address) await new Promise((r) => setTimeout(r, 50));
+  }
+  const bdf = `${address}.0`;
+  await waitForDevice(host, bdf, 'present', {
+    driver: NIC_MODELS[plan.peer].kernelDriver,
+    timeoutMs: 20_000,
+  });
+  let ifname = '';
+  for (let i = 0; i < 100 && !ifname; i++) {
+    ifname = (await getDevice(host, bdf)).interfaces[0]?.name ?? '';
+    if (!ifname) await new Promise((r) => setTimeout(r, 50));
+  }
+  execFileSync('ip', ['link', 'set', 'dev', ifname, 'up', 'promisc', 'on']);
+  return { nic, ifname };
+}
+
+function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
+  const out = join(runDir, `case-${c.name}.jsonl`);
+  writeFileSync(out, '');
+  const started = Date.now();
+  const script = fileURLToPath(new URL('./case.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [script, runDir, JSON.stringify(c), out, ...(peerIf ? [peerIf] : [])],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, c.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const lines = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      const checks: CheckResult[] = lines.filter((l) => 'status' in l);
+      const planned = plannedChecks(c);
+      const error = lines.find((l) => 'error' in l)?.error as string | undefined;
+      if (timedOut || signal || error) {
+        const next = planned.find((id) => !checks.some((x) => x.id === id));
+        const why = timedOut
+          ? `the case hung: killed after ${c.timeoutMs} ms`
+          : signal
+            ? `the case process died of ${signal}`
+            : `the case process failed: ${error!.split('\n')[0]}`;
+        if (next !== undefined)
+          checks.push({
+            id: next,
+            title: `check ${next}`,
+            status: 'FAIL',
+            reason: why,
+            notes: [],
+            durationMs: 0,
+          });
+      }
+      const failed = checks.some((x) => x.status === 'FAIL');
+      resolve({
+        name: c.name,
+        pmd: NIC_MODELS[c.model].pmd,
+        devargs: `hot-plugged ${c.model}`,
+        pci: {
+          model: c.model,
+          driver: c.driver,
+          kernelDriver: NIC_MODELS[c.model].kernelDriver,
+          removal: c.removal,
+          qemu: plan.qemuVersion,
+          kernel: plan.kernelVersion,
+          exit: signal ?? code,
+          durationMs: Date.now() - started,
+        },
+        dpdkVersion: 'DPDK (host build, in the guest)',
+        checks,
+        verdict: failed ? 'FAILED' : checks.length >= planned.length ? 'CERTIFIED' : 'INCOMPLETE',
+      });
+    });
+  });
+}
+
+/** After a failed case: every NIC but the peer is unplugged, so the next case starts clean. */
+async function sweep(peer: PluggedNic | undefined): Promise<void> {
+  const plugged = await call<PluggedNic[]>(runDir, { op: 'plugged' });
+  for (const nic of plugged.filter((p) => p.id !== peer?.id)) {
+    say(`sweeping ${nic.id} (${nic.model}) left by a failed case`);
+    await call(runDir, { op: 'unplug', id: nic.id });
+    await slotPower(host, String(nic.slot), false, { force: true }).catch(() => {});
+    await call(runDir, { op: 'wait-deleted', id: nic.id, timeoutMs: 20_000 }, 30_000).catch(() => {});
+  }
+}
+
+async function main(): Promise<void> {
+  say(`kernel ${plan.kernelVersion}, ${plan.cases.length} cases`);
+  const drivers = [...new Set(plan.cases.map((c) => c.driver))];
+  const kernelDrivers = [
+    ...new Set([...plan.cases.map((c) => c.model), ...(plan.peer ? [plan.peer] : [])]),
+  ].map(
+    (m) =>
+      ({ 'virtio-pci': 'virtio_net' })[NIC_MODELS[m].kernelDriver as 'virtio-pci'] ??
+      NIC_MODELS[m].kernelDriver,
+  );
+  modprobe([...drivers.map((d) => d.replace(/-/g, '_')), ...kernelDrivers]);
+  await reserveHugepages(host, `${plan.hugepagesMb}M`, { pageSizeKb: 2048 });
+  await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
+  const peer = await plugPeer();
+  if (peer) say(`peer ${plan.peer} is ${peer.ifname}`);
+  for (const c of plan.cases) {
+    say(`case ${c.name}`);
+    const summary = await runCase(c, peer?.ifname);
+    appendFileSync(join(runDir, 'results.jsonl'), `${JSON.stringify(summary)}\n`);
+    say(`case ${c.name}: ${summary.verdict}`);
+    if (summary.verdict !== 'CERTIFIED') await sweep(peer?.nic);
+  }
+  writeFileSync(join(runDir, 'guest-done'), '');
+}
+
+main().catch((e) => {
+  say(`agent failed: ${e?.stack ?? e}`);
+  writeFileSync(join(runDir, 'guest-failed'), String(e?.stack ?? e));
+  process.exit(1);
+});

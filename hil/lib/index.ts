@@ -1,0 +1,14 @@
+/** @dpdk-hotplug/hil: lab runs — the virtual lab that hot-plugs emulated NICs into a QEMU guest. */
+export { isLabError, LabError, type LabErrorCode } from './errors.js';
+export { type LabCase, type LabPlan, PCI_CHECKS, plannedChecks, type UserspaceDriver } from './guest/plan.js';
+export { DEFAULT_CACHE, type LabImage, prepareLabImage } from './virtual/image.js';
+export { type CpioEntry, initramfs } from './virtual/initramfs.js';
+export {
+  type MachineOptions,
+  NIC_MODELS,
+  type NicModel,
+  type PluggedNic,
+  VirtualMachine,
+} from './virtual/machine.js';
+export { QmpClient, type QmpEvent } from './virtual/qmp.js';
+export { labCases, runVirtualLab, type VirtualLabOptions } from './virtual/run.js';

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { LabError } from '../errors.js';
+import { type CpioEntry, initramfs } from './initramfs.js';
+
+/** Everything a virtual lab boots: QEMU, a Debian kernel with its modules, and our initramfs. */
+export interface LabImage {
+  cacheDir: string;
+  qemu: string;
+  qemuVersion: string;
+  kernelVersion: string;
+  vmlinuz: string;
+  initrd: string;
+  /** `modprobe -d` root: `<it>/lib/modules/<kernelVersion>`. */
+  modulesRoot: string;
+}
+
+export const DEFAULT_CACHE = '/var/cache/dpdk-hotplug/lab';
+
+/** What the guest needs before it can mount the host's root: virtio-pci and 9p over virtio. */
+const BOOT_MODULES = [
+  'kernel/drivers/virtio/virtio_pci.ko',
+  'kernel/net/9p/9pnet_virtio.ko',
+  'kernel/fs/9p/9p.ko',
+];
+
+/**
+ * The guest's /init: load the boot modules, mount the host's / read-only over 9p and the run's
+ * folder read-write at the same path, tmpfs on /tmp and /run, then switch_root and run the
+ * run's guest.sh. The machine powers off when it returns (or panics, which -no-reboot ends).
+ */
+const INIT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in $(cat /modules.list); do insmod /modules/$m || echo "dphp-init: insmod $m failed"; done
+lab=$(sed -n 's/.*dphp.lab=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+opts=trans=virtio,version=9p2000.L,msize=512000
+mount -t 9p -o $opts,ro hostroot /newroot || { echo "dphp-init: cannot mount the host root"; exec sh; }
+mount -t 9p -o $opts lab /newroot$lab || echo "dphp-init: cannot mount the lab folder $lab"
+mount -t tmpfs tmpfs /newroot/tmp; mount -t tmpfs tmpfs /newroot/run
+mount --move /dev /newroot/dev; mount --move /proc /newroot/proc; mount --move /sys /newroot/sys
+exec switch_root /newroot /bin/sh -c "sh $lab/guest.sh > $lab/guest.log 2>&1; sync; echo o > /proc/sysrq-trigger; sleep 10"
+`;
+
+function log(message: string): void {
+  process.stderr.write(`[lab] ${message}\n`);
+}
+
+async function which(cmd: string): Promise<string | null> {
+  const r = await $`command -v ${cmd}`.nothrow().quiet();
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+async function aptInstall(packages: string[]): Promise<void> {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    throw new LabError('PREPARE_FAILED', `missing ${packages.join(', ')}`, {
+      hint: `run as root on Debian: apt-get install -y ${packages.join(' ')}`,
+    });
+  }
+  log(`installing ${packages.join(' ')} from Debian`);
+  const r = await $`env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packages}`
+    .nothrow()
+    .quiet();
+  if (r.exitCode !== 0) {
+    throw new LabError('PREPARE_FAILED', `apt-get install ${packages.join(' ')} failed`, {
+      hint: r.stderr.trim().split('\n').at(-1) ?? 'see apt-get output',
+    });
+  }
+}
+
+/** A 64-bit ELF without a PT_INTERP program header runs without a dynamic loader (in an initramfs). */
+function isStaticElf(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const b = readFileSync(path);
+  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2) return false;
+  const phoff = Number(b.readBigUInt64LE(0x20));
+  const phentsize = b.readUInt16LE(0x36);
+  const phnum = b.readUInt16LE(0x38);
+  for (let i = 0; i < phnum; i++) if (b.readUInt32LE(phoff + i * phentsize) === 3) return false;
+  return true;
+}
+
+async function staticBusybox(): Promise<string> {
+  const isStatic = async () => isStaticElf('/bin/busybox');
+  if (!(await isStatic())) await aptInstall(['busybox-static']);
+  if (!(await isStatic()))
+    throw new LabError('PREPARE_FAILED', '/bin/busybox is not static', {
+      hint: 'apt-get install busybox-static',
+    });
+  return '/bin/busybox';
+}
+
+async function kernelPackage(): Promise<{ name: string; version: string }> {
+  const deps = (await $`apt-cache depends linux-image-amd64`.nothrow().quiet()).stdout;
+  const name = /Depends: (linux-image-(\S+))/.exec(deps);
+  if (!name) {
+    throw new LabError('PREPARE_FAILED', 'cannot find a Debian kernel package (linux-image-amd64)', {
+      hint: 'this lab needs Debian (bookworm) package lists: apt-get update',
+    });
+  }
+  return { name: name[1]!, version: name[2]! };
+}
+
+/** The boot modules and their dependencies, dependencies first, from modules.dep. */
+function bootModules(modulesDir: string): string[] {
+  const dep = new Map<string, string[]>();
+  for (const line of readFileSync(join(modulesDir, 'modules.dep'), 'utf8').split('\n')) {
+    const [mod, rest] = line.split(':');
+    if (mod) dep.set(mod, (rest ?? '').trim().split(/\s+/).filter(Boolean));
+  }
+  const order: string[] = [];
+  const visit = (m: string) => {
+    if (order.includes(m)) return;
+    for (const d of [...(dep.get(m) ?? [])].reverse()) visit(d);
+    order.push(m);
+  };
+  for (const m of BOOT_MODULES) visit(m);
+  return order;
+}
+
+/**
+ * Prepares (once, then from the cache) what the virtual lab boots: QEMU and a static busybox
+ * from Debian, Debian's kernel unpacked with `dpkg -x` and its modules indexed, and the
+ * initramfs. Needs root and Debian's package lists the first time; says what to run otherwise.
+ */
+export async function prepareLabImage(cacheDir = DEFAULT_CACHE): Promise<LabImage> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new LabError(
+      'NOT_SUPPORTED',
+      `the virtual lab runs on x86-64 Linux, not ${process.platform}/${process.arch}`,
+    );
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  let qemu = await which('qemu-system-x86_64');
+  if (!qemu) {
+    await aptInstall(['qemu-system-x86']);
+    qemu = await which('qemu-system-x86_64');
+  }
+  if (!qemu)
+    throw new LabError(
+      'PREPARE_FAILED',
+      'qemu-system-x86_64 is still missing after installing qemu-system-x86',
+    );
+  const qemuVersion = /version (\S+)/.exec((await $`${qemu} --version`.quiet()).stdout)?.[1] ?? 'unknown';
+  const busybox = await staticBusybox();
+
+  const pkg = await kernelPackage();
+  const kernelDir = join(cacheDir, `kernel-${pkg.version}`);
+  const modulesDir = join(kernelDir, 'lib/modules', pkg.version);
+  const vmlinuz = join(kernelDir, 'boot', `vmlinuz-${pkg.version}`);
+  if (!existsSync(join(modulesDir, 'modules.dep'))) {
+    const debs = join(cacheDir, 'debs');
+    mkdirSync(debs, { recursive: true });
+    let deb = readdirSync(debs).find((f) => f.startsWith(`${pkg.name}_`) && f.endsWith('.deb'));
+    if (!deb) {
+      log(`downloading ${pkg.name}`);
+      const r = await $({ cwd: debs })`apt-get download ${pkg.name}`.nothrow().quiet();
+      deb = readdirSync(debs).find((f) => f.startsWith(`${pkg.name}_`) && f.endsWith('.deb'));
+      if (r.exitCode !== 0 || !deb) {
+        throw new LabError('PREPARE_FAILED', `apt-get download ${pkg.name} failed`, {
+          hint: r.stderr.trim().split('\n').at(-1) ?? 'check the network and apt sources',
+        });
+      }
+    }
+    log(`unpacking ${deb}`);
+    await $`dpkg -x ${join(debs, deb)} ${kernelDir}`.quiet();
+    await $`depmod -b ${kernelDir} ${pkg.version}`.quiet();
+  }
+
+  const modules = bootModules(modulesDir);
+  const hash = createHash('sha256').update(INIT).update(modules.join(',')).digest('hex').slice(0, 12);
+  const initrd = join(cacheDir, `initramfs-${pkg.version}-${hash}.cpio.gz`);
+  if (!existsSync(initrd)) {
+    const entries: CpioEntry[] = [
+      ...['bin', 'proc', 'sys', 'dev', 'newroot', 'modules'].map((path) => ({ path, type: 'dir' as const })),
+      { path: 'bin/busybox', type: 'file', data: readFileSync(busybox), mode: 0o755 },
+      { path: 'init', type: 'file', data: INIT, mode: 0o755 },
+      { path: 'modules.list', type: 'file', data: `${modules.map((m) => m.split('/').at(-1)).join('\n')}\n` },
+      ...modules.map((m) => ({
+        path: `modules/${m.split('/').at(-1)}`,
+        type: 'file' as const,
+        data: readFileSync(join(modulesDir, m)),
+      })),
+    ];
+    writeFileSync(initrd, initramfs(entries));
+  }
+  return { cacheDir, qemu, qemuVersion, kernelVersion: pkg.version, vmlinuz, initrd, modulesRoot: kernelDir };
+}

@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LabError } from '../errors.js';
+import type { LabImage } from './image.js';
+import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
+
+/** Emulated NIC models, as QEMU names them, with the ids the guest will see. */
+export const NIC_MODELS = {
+  e1000: { vendor: '8086', device: '100e', pmd: 'net_e1000_em', kernelDriver: 'e1000' },
+  e1000e: { vendor: '8086', device: '10d3', pmd: 'net_e1000_em', kernelDriver: 'e1000e' },
+  igb: { vendor: '8086', device: '10c9', pmd: 'net_e1000_igb', kernelDriver: 'igb' },
+  'virtio-net-pci': { vendor: '1af4', device: '1041', pmd: 'net_virtio', kernelDriver: 'virtio-pci' },
+  vmxnet3: { vendor: '15ad', device: '07b0', pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3' },
+} as const;
+export type NicModel = keyof typeof NIC_MODELS;
+
+export interface MachineOptions {
+  /** The run's folder: shared read-write with the guest at the same path; sockets and logs go here. */
+  runDir: string;
+  /** Hotplug-capable PCIe root ports (default 4). */
+  rootPorts?: number;
+  /** An emulated Intel IOMMU, for vfio-pci (kernel `intel_iommu=on iommu=pt`). */
+  iommu?: boolean;
+  memoryMb?: number;
+  cpus?: number;
+}
+
+export interface PluggedNic {
+  id: string;
+  model: NicModel;
+  /** The root port it sits in, and that port's slot number (the guest's /sys/bus/pci/slots/N). */
+  port: string;
+  slot: number;
+}
+
+/**
+ * One QEMU guest under software emulation: q35, PCIe root ports with native hotplug, the host's
+ * root and the run folder over virtio-9p, QMP for device_add/device_del. Every NIC sits on one
+ * QEMU hub, so NICs in the guest can exchange frames. `stop()` always ends QEMU.
+ */
+export class VirtualMachine {
+  readonly image: LabImage;
+  readonly options: Required<MachineOptions>;
+  readonly qmp: QmpClient;
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #plugged = new Map<string, PluggedNic>();
+  readonly events: QmpEvent[] = [];
+  #next = 1;
+
+  private constructor(
+    image: LabImage,
+    options: Required<MachineOptions>,
+    child: ChildProcess,
+    qmp: QmpClient,
+  ) {
+    this.image = image;
+    this.options = options;
+    this.#child = child;
+    this.qmp = qmp;
+    this.#exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    qmp.on('event', (e) => this.events.push(e));
+  }
+
+  static args(image: LabImage, o: Required<MachineOptions>): string[] {
+    const append = [
+      'console=ttyS0',
+      'pcie_ports=native',
+      'panic=-1',
+      'quiet',
+      `dphp.lab=${o.runDir}`,
+      ...(o.iommu ? ['intel_iommu=on', 'iommu=pt'] : []),
+    ].join(' ');
+    const ports = Array.from({ length: o.rootPorts }, (_, i) => [
+      '-device',
+      `pcie-root-port,id=rp${i + 1},chassis=${i + 1},slot=${i + 1}`,
+    ]).flat();
+    return [
+      ...['-machine', `q35,accel=tcg${o.iommu ? ',kernel-irqchip=split' : ''}`, '-cpu', 'max'],
+      ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],
+      ...['-kernel', image.vmlinuz, '-initrd', image.initrd, '-append', append],
+      ...['-serial', `file:${join(o.runDir, 'console.log')}`],
+      ...['-qmp', `unix:${join(o.runDir, 'qmp.sock')},server=on,wait=off`],
+      // ACPI hotplug never adds a device behind a root port here; native PCIe hotplug does.
+      ...['-global', 'ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'],
+      ...(o.iommu ? ['-device', 'intel-iommu,intremap=on,caching-mode=on'] : []),
+      ...['-fsdev', 'local,id=root,path=/,security_model=none,readonly=on,multidevs=remap'],
+      ...['-device', 'virtio-9p-pci,fsdev=root,mount_tag=hostroot'],
+      ...['-fsdev', `local,id=lab,path=${o.runDir},security_model=none`],
+      ...['-device', 'virtio-9p-pci,fsdev=lab,mount_tag=lab'],
+      ...ports,
+    ];
+  }
+
+  static async start(image: LabImage, options: MachineOptions): Promise<VirtualMachine> {
+    const o: Required<MachineOptions> = { rootPorts: 4, iommu: false, memoryMb: 2048, cpus: 2, ...options };
+    rmSync(join(o.runDir, 'qmp.sock'), { force: true });
+    const child = spawn(image.qemu, VirtualMachine.args(image, o), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    try {
+      const qmp = await Promise.race([
+        Qmp.connect(join(o.runDir, 'qmp.sock'), 15_000),
+        new Promise<never>((_, reject) =>
+          child.once('exit', (code) =>
+            reject(
+              new LabError('BOOT_FAILED', `QEMU exited (${code}) at start`, {
+                hint: stderr.trim() || 'see its stderr',
+              }),
+            ),
+          ),
+        ),
+      ]);
+      return new VirtualMachine(image, o, child, qmp);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
+  }
+
+  get running(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** Hot-plugs a NIC into the first free root port, on the shared hub. */
+  async plug(model: NicModel, extra: Record<string, unknown> = {}): Promise<PluggedNic> {
+    if (!(model in NIC_MODELS)) throw new LabError('INVALID_ARGUMENT', `unknown NIC model "${model}"`);
+    const used = new Set([...this.#plugged.values()].map((p) => p.slot));
+    const slot = Array.from({ length: this.options.rootPorts }, (_, i) => i + 1).find((s) => !used.has(s));
+    if (slot === undefined)
+      throw new LabError('INVALID_ARGUMENT', `all ${this.options.rootPorts} root ports are in use`);
+    const id = `nic${this.#next++}`;
+    await this.qmp.execute('netdev_add', { type: 'hubport', id: `hp-${id}`, hubid: 0 });
+    const iommuOpts =
+      this.options.iommu && model === 'virtio-net-pci'
+        ? { iommu_platform: true, 'disable-legacy': 'on' }
+        : {};
+    try {
+      await this.qmp.execute('device_add', {
+        driver: model,
+        id,
+        bus: `rp${slot}`,
+        netdev: `hp-${id}`,
+        ...iommuOpts,
+        ...extra,
+      });
+    } catch (e) {
+      await this.qmp.execute('netdev_del', { id: `hp-${id}` }).catch(() => {});
+      throw e;
+    }
+    const nic: PluggedNic = { id, model, port: `rp${slot}`, slot };
+    this.#plugged.set(id, nic);
+    return nic;
+  }
+
+  pluggedNics(): PluggedNic[] {
+    return [...this.#plugged.values()];
+  }
+
+  /** Asks for the NIC's removal (`device_del`); the guest completes it (slot power off, or the attention button). */
+  async requestUnplug(id: string): Promise<void> {
+    await this.qmp.execute('device_del', { id });
+  }
+
+  /** Waits for QEMU to report the NIC gone (DEVICE_DELETED), then frees its port and hub port. */
+  async waitDeleted(id: string, timeoutMs = 15_000): Promise<number> {
+    const started = Date.now();
+    const seen = (e: QmpEvent) => e.event === 'DEVICE_DELETED' && e.data?.device === id;
+    if (!this.events.some(seen))
+      await this.qmp.waitEvent('DEVICE_DELETED', (e) => e.data?.device === id, timeoutMs);
+    this.#plugged.delete(id);
+    await this.qmp.execute('netdev_del', { id: `hp-${id}` }).catch(() => {});
+    return Date.now() - started;
+  }
+
+  /** Waits for QEMU to exit by itself (the guest powered off), up to `timeoutMs`; false if it did not. */
+  async waitExit(timeoutMs: number): Promise<boolean> {
+    const r = await Promise.race([this.#exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    return r;
+  }
+
+  /** Ends QEMU: quit over QMP, then SIGKILL if it lingers. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.running) {
+      await Promise.race([this.qmp.execute('quit').catch(() => {}), sleep(2000)]);
+      if (!(await this.waitExit(3000))) this.#child.kill('SIGKILL');
+      await this.#exited;
+    }
+    this.qmp.close();
+    rmSync(join(this.options.runDir, 'qmp.sock'), { force: true });
+  }
+}

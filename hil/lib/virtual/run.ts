@@ -1,0 +1,225 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DutSummary, RunSummary } from '@dpdk-hotplug/conformance';
+import { LabError } from '../errors.js';
+import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
+import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
+import { type NicModel, VirtualMachine } from './machine.js';
+import { type Request, serve } from './mailbox.js';
+
+export interface VirtualLabOptions {
+  models?: NicModel[];
+  drivers?: UserspaceDriver[];
+  removals?: Array<'clean' | 'surprise'>;
+  cycles?: number;
+  /** NIC on the hub that counts the DUTs' frames (default e1000; null for none). */
+  peer?: NicModel | null;
+  /** Where summary.json, summary.md and the guest's logs go. */
+  outDir: string;
+  cacheDir?: string;
+  /** The whole run is stopped after this long (default: 120 s per case + 60 s). */
+  timeoutMs?: number;
+  onProgress?: (line: string) => void;
+  /** Prepared image, when the caller has one. */
+  image?: LabImage;
+}
+
+const MODEL_NEEDS: Partial<Record<NicModel, { qemu: number; why: string }>> = {
+  igb: { qemu: 8, why: 'QEMU emulates igb since 8.0' },
+};
+
+export function labCases(
+  o: Pick<VirtualLabOptions, 'models' | 'drivers' | 'removals' | 'cycles'>,
+): LabCase[] {
+  const cases: LabCase[] = [];
+  for (const model of o.models ?? ['e1000', 'e1000e', 'virtio-net-pci', 'vmxnet3']) {
+    for (const driver of o.drivers ?? ['uio_pci_generic', 'vfio-pci']) {
+      for (const removal of o.removals ?? ['clean', 'surprise']) {
+        cases.push({
+          name: `virtual-${model}-${driver}-${removal}`,
+          model,
+          driver,
+          removal,
+          cycles: o.cycles ?? 3,
+          timeoutMs: 120_000,
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+function skipped(c: LabCase, why: string): DutSummary {
+  return {
+    name: c.name,
+    pmd: c.model,
+    devargs: `hot-plugged ${c.model}`,
+    pci: { model: c.model, driver: c.driver, removal: c.removal },
+    dpdkVersion: 'n/a',
+    checks: plannedChecks(c).map((id) => ({
+      id,
+      title: `check ${id}`,
+      status: 'SKIP' as const,
+      reason: why,
+      notes: [],
+      durationMs: 0,
+    })),
+    verdict: 'CERTIFIED',
+  };
+}
+
+function readResults(runDir: string): DutSummary[] {
+  const f = join(runDir, 'results.jsonl');
+  return existsSync(f)
+    ? readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as DutSummary)
+    : [];
+}
+
+/**
+ * Runs PCI cases in QEMU guests: one guest without an IOMMU for the UIO drivers, one with an
+ * emulated Intel IOMMU for vfio-pci. Writes the summary as it goes; stops QEMU and removes the run
+ * folder at the end, also on failure, timeout or Ctrl-C.
+ */
+export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
+  const progress = o.onProgress ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const image = o.image ?? (await prepareLabImage(o.cacheDir ?? DEFAULT_CACHE));
+  const qemuMajor = Number(image.qemuVersion.split('.')[0]);
+  mkdirSync(o.outDir, { recursive: true });
+  const summary: RunSummary = {
+    startedAt: new Date().toISOString(),
+    status: 'running',
+    checksPlanned: 0,
+    duts: [],
+  };
+  const write = () => {
+    writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  };
+  const all = labCases(o);
+  const runnable: LabCase[] = [];
+  for (const c of all) {
+    const need = MODEL_NEEDS[c.model];
+    if (need && qemuMajor < need.qemu)
+      summary.duts.push(skipped(c, `QEMU ${image.qemuVersion}: ${need.why}`));
+    else if (c.driver === 'igb_uio')
+      summary.duts.push(
+        skipped(c, 'igb_uio needs dpdk-kmods-dkms built for the guest kernel; not prepared by this lab yet'),
+      );
+    else runnable.push(c);
+  }
+  summary.checksPlanned = Math.max(0, ...all.map((c) => plannedChecks(c).length));
+  write();
+  const groups = [
+    { iommu: false, cases: runnable.filter((c) => c.driver !== 'vfio-pci') },
+    { iommu: true, cases: runnable.filter((c) => c.driver === 'vfio-pci') },
+  ].filter((g) => g.cases.length);
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    for (const g of groups) {
+      if (interrupted) break;
+      const done = await runGroup(image, g.iommu, g.cases, o, progress, () => interrupted);
+      summary.duts.push(...done);
+      write();
+    }
+    summary.status = interrupted
+      ? 'interrupted'
+      : summary.duts.some((d) => d.verdict !== 'CERTIFIED')
+        ? 'failed'
+        : 'passed';
+  } finally {
+    process.off('SIGINT', onSigint);
+    summary.finishedAt = new Date().toISOString();
+    write();
+  }
+  return summary;
+}
+
+async function runGroup(
+  image: LabImage,
+  iommu: boolean,
+  cases: LabCase[],
+  o: VirtualLabOptions,
+  progress: (l: string) => void,
+  stopped: () => boolean,
+): Promise<DutSummary[]> {
+  // Not under /tmp or /run: the guest mounts tmpfs there, which would hide the shared folder.
+  const runDir = join(image.cacheDir, 'runs', `${Date.now()}-${process.pid}-${iommu ? 'iommu' : 'uio'}`);
+  mkdirSync(runDir, { recursive: true });
+  const plan: LabPlan = {
+    modulesRoot: image.modulesRoot,
+    hugepagesMb: 256,
+    peer: o.peer === undefined ? 'e1000' : o.peer,
+    qemuVersion: image.qemuVersion,
+    kernelVersion: image.kernelVersion,
+    cases,
+  };
+  writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 2));
+  const agent = fileURLToPath(new URL('../guest/agent.js', import.meta.url));
+  writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
+  let vm: VirtualMachine | undefined;
+  let mailbox: { stop(): Promise<void> } | undefined;
+  const reported = new Set<string>();
+  try {
+    progress(
+      `[lab] booting a guest${iommu ? ' with an IOMMU' : ''} for ${cases.length} cases (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
+    );
+    vm = await VirtualMachine.start(image, { runDir, iommu });
+    const machine = vm;
+    mailbox = serve(runDir, async (r: Request) => {
+      switch (r.op) {
+        case 'plug':
+          return machine.plug(r.model as NicModel);
+        case 'unplug':
+          return machine.requestUnplug(r.id);
+        case 'wait-deleted':
+          return machine.waitDeleted(r.id, r.timeoutMs);
+        case 'plugged':
+          return machine.pluggedNics();
+      }
+    });
+    const deadline = Date.now() + (o.timeoutMs ?? cases.length * 120_000 + 60_000);
+    while (machine.running && Date.now() < deadline && !stopped()) {
+      for (const d of readResults(runDir)) {
+        if (reported.has(d.name)) continue;
+        reported.add(d.name);
+        const fails = d.checks.filter((c) => c.status === 'FAIL');
+        progress(
+          `[lab] ${d.name}: ${d.verdict}${fails.length ? ` (${fails.map((f) => `${f.id}: ${f.reason}`).join('; ')})` : ''}`,
+        );
+      }
+      if (existsSync(join(runDir, 'guest-done')) || existsSync(join(runDir, 'guest-failed'))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (existsSync(join(runDir, 'guest-failed'))) {
+      throw new LabError(
+        'GUEST_FAILED',
+        `the guest agent failed: ${readFileSync(join(runDir, 'guest-failed'), 'utf8').split('\n')[0]}`,
+      );
+    }
+    const results = readResults(runDir);
+    for (const c of cases.filter((x) => !results.some((d) => d.name === x.name))) {
+      const why = stopped()
+        ? 'interrupted'
+        : machine.running
+          ? 'the lab timed out'
+          : 'the guest stopped before this case';
+      results.push({ ...skipped(c, why), checks: [], verdict: 'INCOMPLETE', dpdkVersion: 'n/a' });
+    }
+    return results;
+  } finally {
+    await mailbox?.stop();
+    await vm?.stop();
+    for (const f of ['console.log', 'guest.log']) {
+      if (existsSync(join(runDir, f)))
+        copyFileSync(join(runDir, f), join(o.outDir, `${iommu ? 'iommu' : 'uio'}-${f}`));
+    }
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
