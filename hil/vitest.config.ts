@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['lib/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
+    // The smoke run boots a QEMU guest: keep it the only heavy thing running.
+    fileParallelism: false,
   },
 });

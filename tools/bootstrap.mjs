@@ -26,6 +26,9 @@ const DEBIAN_PACKAGES = [
   'kmod',
   // udevadm monitor: the kernel helpers' uevent stream.
   'udev',
+  // The virtual lab (hil/): QEMU, and a static busybox for the guest's initramfs.
+  'qemu-system-x86',
+  'busybox-static',
 ];
 
 function fail(message) {
@@ -44,6 +47,7 @@ function dpdkReady() {
     have('lspci') &&
     have('modprobe') &&
     have('udevadm') &&
+    have('qemu-system-x86_64') &&
     have('/usr/bin/python3', ['-c', 'import elftools']) &&
     spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0
   );

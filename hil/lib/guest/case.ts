@@ -172,13 +172,23 @@ async function main(): Promise<void> {
       const removed = new Promise<string>((resolve) =>
         eal.once('remove', (e) => resolve(`${e.source} event`)),
       );
+      const t0 = performance.now();
+      const ms = () => Math.round(performance.now() - t0);
       await call(runDir, { op: 'unplug', id: nic.id });
       const how = await Promise.race([removed, sleep(20_000).then(() => null)]);
       if (!how) fail('no removal event within 20 s of device_del');
-      const name = await eal.detach(port, { force: true });
+      const tEvent = ms();
+      // Each step timed on its own: a PMD may poll the vanished device's registers until timeouts.
+      eal.stop(port);
+      const tStop = ms();
+      eal.close(port);
+      const tClose = ms();
+      const name = await eal.detach(port);
+      const tDetach = ms();
       await waitForDevice(host, bdf, 'absent', { timeoutMs: 20_000 });
+      const tGone = ms();
       await call(runDir, { op: 'wait-deleted', id: nic.id, timeoutMs: 20_000 }, 30_000);
-      return `${how}; detached ${name}; the device is gone`;
+      return `${how} at ${tEvent} ms after device_del; stopped at ${tStop}, closed at ${tClose}, detached ${name} at ${tDetach} ms; gone from the guest at ${tGone} ms, from QEMU at ${ms()} ms`;
     });
     await check(111, async () => {
       ({ nic, bdf } = await plugged());

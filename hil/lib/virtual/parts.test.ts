@@ -1,0 +1,110 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { plannedChecks } from '../guest/plan.js';
+import { initramfs } from './initramfs.js';
+import { call, serve } from './mailbox.js';
+import { QmpClient } from './qmp.js';
+import { labCases } from './run.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dphp-hil-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const QEMU = '/usr/bin/qemu-system-x86_64';
+
+describe.skipIf(!existsSync('/bin/busybox'))('initramfs', () => {
+  /**
+   * Steps: write an archive with a directory, an executable, a text file and a symlink; unpack it
+   * with busybox cpio.
+   * Verify: the same tree comes out, modes and link target included.
+   */
+  it('is a newc archive cpio unpacks', () => {
+    const gz = initramfs([
+      { path: 'bin', type: 'dir' },
+      { path: 'bin/tool', type: 'file', data: '#!/bin/sh\necho hi\n', mode: 0o755 },
+      { path: 'etc/../data.txt', type: 'file', data: Buffer.from('x'.repeat(1001)) },
+      { path: 'bin/sh', type: 'symlink', target: 'tool' },
+    ]);
+    const dir = join(work, 'unpacked');
+    execFileSync(
+      'sh',
+      ['-c', `mkdir -p ${dir} && cd ${dir} && gzip -dc | /bin/busybox cpio -i -d 2>/dev/null`],
+      { input: gz },
+    );
+    expect(readFileSync(join(dir, 'bin/tool'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
+    expect(statSync(join(dir, 'bin/tool')).mode & 0o777).toBe(0o755);
+    expect(
+      execFileSync('readlink', [join(dir, 'bin/sh')])
+        .toString()
+        .trim(),
+    ).toBe('tool');
+  });
+});
+
+describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
+  /**
+   * Steps: start QEMU with no machine and a QMP socket; query its version; send an unknown
+   * command; quit.
+   * Verify: the version; QMP_ERROR naming CommandNotFound; the client sees the socket close.
+   */
+  it('executes commands, types errors and sees QEMU go', async () => {
+    const sock = join(work, 'qmp.sock');
+    const qemu = spawn(QEMU, [
+      '-machine',
+      'none',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-qmp',
+      `unix:${sock},server=on,wait=off`,
+    ]);
+    try {
+      const qmp = await QmpClient.connect(sock, 10_000);
+      const v = await qmp.execute<{ qemu: { major: number } }>('query-version');
+      expect(v.qemu.major).toBeGreaterThanOrEqual(7);
+      await expect(qmp.execute('no-such-command')).rejects.toMatchObject({
+        code: 'QMP_ERROR',
+        message: expect.stringContaining('CommandNotFound'),
+      });
+      const closed = new Promise<void>((r) => qmp.once('close', () => r()));
+      await qmp.execute('quit');
+      await closed;
+    } finally {
+      qemu.kill('SIGKILL');
+    }
+  });
+});
+
+describe('mailbox', () => {
+  /**
+   * Steps: serve requests from a folder; call plug and a request the handler rejects.
+   * Verify: the answer comes back; a host-side failure is a typed error on the guest side.
+   */
+  it('answers requests through files, errors included', async () => {
+    const dir = join(work, 'mbox-run');
+    const server = serve(dir, async (r) => {
+      if (r.op === 'plug') return { id: 'nic1', model: r.model };
+      throw new Error('no such device');
+    });
+    try {
+      expect(await call(dir, { op: 'plug', model: 'e1000' })).toEqual({ id: 'nic1', model: 'e1000' });
+      await expect(call(dir, { op: 'unplug', id: 'x' })).rejects.toMatchObject({
+        code: 'QMP_ERROR',
+        message: expect.stringContaining('no such device'),
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('lab cases', () => {
+  it('cover every model × driver × removal, with the checks of each removal', () => {
+    const cases = labCases({ models: ['e1000', 'vmxnet3'], drivers: ['uio_pci_generic', 'vfio-pci'] });
+    expect(cases).toHaveLength(8);
+    expect(cases[0]).toMatchObject({ name: 'virtual-e1000-uio_pci_generic-clean', cycles: 3 });
+    expect(plannedChecks(cases[0]!)).toContain(107);
+    expect(plannedChecks(cases[1]!)).toEqual(expect.arrayContaining([110, 111]));
+  });
+});

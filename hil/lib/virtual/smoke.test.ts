@@ -1,0 +1,43 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CACHE } from './image.js';
+import { runVirtualLab } from './run.js';
+
+// The smoke run needs QEMU, root (it installs and unpacks Debian packages the first time) and x86-64.
+const can =
+  process.platform === 'linux' &&
+  process.arch === 'x64' &&
+  process.getuid?.() === 0 &&
+  existsSync('/usr/bin/apt-get');
+const out = mkdtempSync(join(tmpdir(), 'dphp-lab-smoke-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)', () => {
+  /**
+   * Steps: prepare the lab image (cached), boot a guest, hot-plug an e1000e and a peer NIC, bind
+   * uio_pci_generic with @dpdk-hotplug/linux, attach, send frames to the peer, detach, restore
+   * e1000e, unplug.
+   * Verify: every PCI check passes; QEMU is gone and the run folder removed afterwards; the
+   * summary and the guest's logs are in the output folder.
+   */
+  it('certifies e1000e on uio_pci_generic with clean removal', { timeout: 300_000 }, async () => {
+    const summary = await runVirtualLab({
+      models: ['e1000e'],
+      drivers: ['uio_pci_generic'],
+      removals: ['clean'],
+      cycles: 1,
+      outDir: out,
+      onProgress: () => {},
+    });
+    expect(summary.duts).toHaveLength(1);
+    const dut = summary.duts[0]!;
+    expect(dut.checks.filter((c) => c.status !== 'PASS')).toEqual([]);
+    expect(dut.verdict).toBe('CERTIFIED');
+    expect(dut.checks.find((c) => c.id === 104)?.reason).toMatch(/4 frames sent, 4 counted by the peer/);
+    expect(readdirSync(out).sort()).toEqual(['summary.json', 'uio-console.log', 'uio-guest.log']);
+    const runs = join(DEFAULT_CACHE, 'runs');
+    expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([]);
+  });
+});
