@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bind, restore, unbind } from './bind.js';
 import { isBindError } from './errors.js';
 import { getDevice } from './inventory.js';
 import { readBinding } from './records.js';
-import { type FakeMachine, labMachine } from './testing/fake-machine.js';
+import { fakeMachines } from './test-support/machines.js';
 
-const machines: FakeMachine[] = [];
-const make = (...a: Parameters<typeof labMachine>) => {
-  const m = labMachine(...a);
-  machines.push(m);
-  return m;
-};
-afterEach(() => {
-  for (const m of machines.splice(0)) m.cleanup();
-});
+const make = fakeMachines();
 const NIC = '0000:01:00.0';
 
 describe('bind and restore with driver_override', () => {
@@ -111,10 +103,9 @@ describe('bind and restore with driver_override', () => {
       message: expect.stringContaining('dpdk-kmods-dkms'),
     });
     await expect(bind(m.host, NIC, 'no such')).rejects.toMatchObject({ code: 'DRIVER_UNKNOWN' });
-    const noIommu = labMachine({
+    const noIommu = make({
       devices: [{ address: NIC, vendor: '8086', device: '10d3', class: '020000', driver: 'e1000e' }],
     });
-    machines.push(noIommu);
     await expect(bind(noIommu.host, NIC, 'vfio-pci')).rejects.toMatchObject({
       code: 'IOMMU_UNAVAILABLE',
       message: expect.stringContaining('intel_iommu=on'),

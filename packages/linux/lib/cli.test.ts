@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
-import { type FakeMachine, labMachine } from './testing/fake-machine.js';
+import { fakeMachines } from './test-support/machines.js';
 
-const machines: FakeMachine[] = [];
-afterEach(() => {
-  for (const m of machines.splice(0)) m.cleanup();
-});
+const make = fakeMachines();
 
-async function cli(args: string[], m = labMachine()) {
-  machines.push(m);
+async function cli(args: string[], m = make()) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), host: m.host });
@@ -39,7 +35,7 @@ describe('the kernel-side commands (fake machine)', () => {
    * and restore move the device and back.
    */
   it('bind --dry-run prints the writes; restore --all gives everything back', async () => {
-    const m = labMachine();
+    const m = make();
     const dry = await cli(['bind', '01:00.0', '--driver', 'vfio-pci', '--dry-run'], m);
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('0000:01:00.0: would move from e1000e to vfio-pci');
@@ -72,7 +68,7 @@ describe('the kernel-side commands (fake machine)', () => {
     const k = await cli(['kernel', 'igb_uio']);
     expect(k.code).toBe(1);
     expect(k.out).toContain('MISS driver loaded');
-    const m = labMachine();
+    const m = make();
     const h = await cli(['hugepages', '--reserve', '64M', '--page-size', '2M'], m);
     expect(h.out).toContain('2048 kB pages: 32 total, 32 free');
   });

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hugepages, mountHugetlbfs, parseSize, reserveHugepages } from './hugepages.js';
-import { type FakeMachine, labMachine } from './testing/fake-machine.js';
+import { fakeMachines } from './test-support/machines.js';
 
-const machines: FakeMachine[] = [];
-const make = (...a: Parameters<typeof labMachine>) => {
-  const m = labMachine(...a);
-  machines.push(m);
-  return m;
-};
-afterEach(() => {
-  for (const m of machines.splice(0)) m.cleanup();
-});
+const make = fakeMachines();
 
 describe('hugepages on a fake tree', () => {
   it('parses sizes the way people write them', () => {

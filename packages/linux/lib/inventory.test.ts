@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isKernelError } from './errors.js';
 import { getDevice, listDevices } from './inventory.js';
 import { pciAddress } from './pci-address.js';
-import { labMachine } from './testing/fake-machine.js';
+import { fakeMachines } from './test-support/machines.js';
 
-const machines: Array<{ cleanup(): void }> = [];
-const make = (...a: Parameters<typeof labMachine>) => {
-  const m = labMachine(...a);
-  machines.push(m);
-  return m;
-};
-afterEach(() => {
-  for (const m of machines.splice(0)) m.cleanup();
-});
+const make = fakeMachines();
 
 describe('inventory on a fake sysfs tree', () => {
   /**

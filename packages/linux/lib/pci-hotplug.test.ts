@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bind } from './bind.js';
 import { getDevice } from './inventory.js';
 import { removeDevice, rescan, slotPower, slots, waitForDevice } from './pci-hotplug.js';
-import { type FakeMachine, labMachine } from './testing/fake-machine.js';
+import { fakeMachines } from './test-support/machines.js';
 
-const machines: FakeMachine[] = [];
-const make = () => {
-  const m = labMachine();
-  machines.push(m);
-  return m;
-};
-afterEach(() => {
-  for (const m of machines.splice(0)) m.cleanup();
-});
+const make = fakeMachines();
 const NIC = '0000:01:00.0';
 
 describe('PCI hotplug on a fake tree', () => {
