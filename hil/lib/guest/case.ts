@@ -14,6 +14,9 @@ const c = JSON.parse(caseJson) as LabCase;
 const host = createHost();
 const ids = NIC_MODELS[c.model];
 
+/** How long stop + close may take once the device is gone. */
+const REMOVAL_BUDGET_MS = 5000;
+
 class CheckFailed extends Error {}
 const fail = (why: string): never => {
   throw new CheckFailed(why);
@@ -185,10 +188,19 @@ async function main(): Promise<void> {
       const tClose = ms();
       const name = await eal.detach(port);
       const tDetach = ms();
+      const teardown = tClose - tEvent;
       await waitForDevice(host, bdf, 'absent', { timeoutMs: 20_000 });
       const tGone = ms();
       await call(runDir, { op: 'wait-deleted', id: nic.id, timeoutMs: 20_000 }, 30_000);
-      return `${how} at ${tEvent} ms after device_del; stopped at ${tStop}, closed at ${tClose}, detached ${name} at ${tDetach} ms; gone from the guest at ${tGone} ms, from QEMU at ${ms()} ms`;
+      const timeline = `${how} at ${tEvent} ms after device_del; stopped at ${tStop}, closed at ${tClose}, detached ${name} at ${tDetach} ms; gone from the guest at ${tGone} ms, from QEMU at ${ms()} ms`;
+      // A stop or close that blocks for seconds after the device is gone blocks the application
+      // with it (DPDK calls are synchronous): past the budget it is a hang, not a pass.
+      if (teardown > REMOVAL_BUDGET_MS) {
+        fail(
+          `stop and close took ${teardown} ms after the removal event (budget ${REMOVAL_BUDGET_MS} ms): ${timeline}`,
+        );
+      }
+      return timeline;
     });
     await check(111, async () => {
       ({ nic, bdf } = await plugged());

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../errors.js';
 import { type CpioEntry, initramfs } from './initramfs.js';
@@ -15,6 +15,8 @@ export interface LabImage {
   initrd: string;
   /** `modprobe -d` root: `<it>/lib/modules/<kernelVersion>`. */
   modulesRoot: string;
+  /** igb_uio built from Debian's dpdk-kmods-dkms for the guest kernel, or why it could not be. */
+  igbUio: { module: string } | { missing: string };
 }
 
 export const DEFAULT_CACHE = '/var/cache/dpdk-hotplug/lab';
@@ -186,5 +188,72 @@ export async function prepareLabImage(cacheDir = DEFAULT_CACHE): Promise<LabImag
     ];
     writeFileSync(initrd, initramfs(entries));
   }
-  return { cacheDir, qemu, qemuVersion, kernelVersion: pkg.version, vmlinuz, initrd, modulesRoot: kernelDir };
+  const igbUio = await buildIgbUio(cacheDir, pkg.version, kernelDir).then(
+    (module) => ({ module }),
+    (e: Error) => ({ missing: e.message }),
+  );
+  return {
+    cacheDir,
+    qemu,
+    qemuVersion,
+    kernelVersion: pkg.version,
+    vmlinuz,
+    initrd,
+    modulesRoot: kernelDir,
+    igbUio,
+  };
+}
+
+async function download(debs: string, names: string[]): Promise<string[]> {
+  const missing = names.filter(
+    (n) => !readdirSync(debs).some((f) => f.startsWith(`${n}_`) && f.endsWith('.deb')),
+  );
+  if (missing.length) {
+    log(`downloading ${missing.join(' ')}`);
+    const r = await $({ cwd: debs })`apt-get download ${missing}`.nothrow().quiet();
+    if (r.exitCode !== 0)
+      throw new Error(`apt-get download ${missing.join(' ')} failed: ${r.stderr.trim().split('\n').at(-1)}`);
+  }
+  return names.map((n) =>
+    join(debs, readdirSync(debs).find((f) => f.startsWith(`${n}_`) && f.endsWith('.deb'))!),
+  );
+}
+
+/**
+ * What DKMS would do in the guest, done once on the host: Debian's dpdk-kmods-dkms built against
+ * the guest kernel's headers (unpacked, not installed), the module put where modprobe finds it.
+ */
+async function buildIgbUio(cacheDir: string, version: string, kernelDir: string): Promise<string> {
+  const modulesDir = join(kernelDir, 'lib/modules', version);
+  const target = join(modulesDir, 'updates/dkms/igb_uio.ko');
+  if (existsSync(target)) return target;
+  const headers = `linux-headers-${version}`;
+  const deps = (await $`apt-cache depends ${headers}`.nothrow().quiet()).stdout;
+  const names = [
+    headers,
+    ...[...deps.matchAll(/Depends: (linux-(?:headers|kbuild)-\S+)/g)].map((m) => m[1]!),
+    'dpdk-kmods-dkms',
+  ];
+  const debs = join(cacheDir, 'debs');
+  mkdirSync(debs, { recursive: true });
+  const root = join(cacheDir, `kbuild-${version}`);
+  for (const deb of await download(debs, names)) await $`dpkg -x ${deb} ${root}`.quiet();
+  // The headers' Makefile includes the common headers by absolute path: point it into the unpacked tree.
+  const makefile = join(root, 'usr/src', headers, 'Makefile');
+  writeFileSync(
+    makefile,
+    readFileSync(makefile, 'utf8').replace(/include \/usr\/src\//, `include ${root}/usr/src/`),
+  );
+  const src = readdirSync(join(root, 'usr/src')).find((d) => d.startsWith('dpdk-kmods'));
+  if (!src) throw new Error('dpdk-kmods-dkms has no sources in /usr/src');
+  const build = join(cacheDir, `igb_uio-build-${version}`);
+  await $`rm -rf ${build} && cp -r ${join(root, 'usr/src', src)} ${build}`.quiet();
+  const r = await $`make -C ${join(root, 'usr/src', headers)} M=${build} modules`.nothrow().quiet();
+  if (r.exitCode !== 0)
+    throw new Error(`building igb_uio failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(join(build, 'igb_uio.ko'), target);
+  await $`depmod -b ${kernelDir} ${version}`.quiet();
+  log(`built igb_uio for ${version}`);
+  return target;
 }

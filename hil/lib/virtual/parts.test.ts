@@ -106,5 +106,7 @@ describe('lab cases', () => {
     expect(cases[0]).toMatchObject({ name: 'virtual-e1000-uio_pci_generic-clean', cycles: 3 });
     expect(plannedChecks(cases[0]!)).toContain(107);
     expect(plannedChecks(cases[1]!)).toEqual(expect.arrayContaining([110, 111]));
+    // The default matrix: five models, three drivers, two removals.
+    expect(labCases({})).toHaveLength(30);
   });
 });

@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import type { Host } from './host.js';
 import { getDevice, USERSPACE_DRIVERS } from './inventory.js';
 
@@ -135,6 +137,27 @@ export async function readiness(host: Host, driver: string, address?: string): P
         name: 'IOMMU group',
         ok: group !== null,
         detail: group === null ? `${address} has no IOMMU group` : `${address} is in group ${group}`,
+      });
+    }
+    if (address !== undefined && group !== null && loaded) {
+      // The group's node appears once a device of the group is bound to vfio-pci; DPDK opens it read-write.
+      const node = `${host.devfs}/vfio/${group}`;
+      const usable = await access(node, constants.R_OK | constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+      const exists = usable || (await host.io.exists(node));
+      checks.push({
+        name: 'vfio group device',
+        ok: usable || !exists,
+        detail: !exists
+          ? `${node} appears when ${address} is bound to vfio-pci`
+          : usable
+            ? `${node} is readable and writable by this user`
+            : `${node} exists but this user cannot open it read-write`,
+        ...(exists && !usable
+          ? { fix: `run as root, or give this user ${node} (chown or a udev rule)` }
+          : {}),
       });
     }
     if (loaded) {
