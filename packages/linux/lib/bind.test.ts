@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bind, restore, unbind } from './bind.js';
 import { isBindError } from './errors.js';
@@ -195,6 +197,33 @@ describe('kernels without driver_override', () => {
     await bind(m.host, NIC, 'uio_pci_generic');
     // uio_pci_generic's new_id bound NIC only: the sibling was on vfio-pci, not free.
     expect(m.driverOf(other)).toBe('vfio-pci');
+  });
+});
+
+describe('records and hot-plugged devices', () => {
+  /**
+   * Steps: bind a NIC (the record says e1000e); make the record look like another model's (as when
+   * a different NIC is hot-plugged at the same address); restore; bind again.
+   * Verify: restore refuses with NOT_RECORDED naming both ids and drops the stale record; the new
+   * bind records the driver the device has now.
+   */
+  it('never restores a device to the driver of the one plugged there before', async () => {
+    const m = make();
+    await bind(m.host, NIC, 'vfio-pci');
+    const file = join(m.stateDir, 'bindings', `${NIC}.json`);
+    const record = JSON.parse(readFileSync(file, 'utf8'));
+    expect(record).toMatchObject({ vendorId: '8086', deviceId: '10d3', originalDriver: 'e1000e' });
+    writeFileSync(
+      file,
+      JSON.stringify({ ...record, vendorId: '1af4', deviceId: '1041', originalDriver: 'virtio-pci' }),
+    );
+    await expect(restore(m.host, NIC)).rejects.toMatchObject({
+      code: 'NOT_RECORDED',
+      message: expect.stringContaining('another device (1af4:1041, now 8086:10d3)'),
+    });
+    expect(await readBinding(m.host, NIC as never)).toBeNull();
+    await bind(m.host, NIC, 'uio_pci_generic');
+    expect(await readBinding(m.host, NIC as never)).toMatchObject({ originalDriver: 'vfio-pci' });
   });
 });
 

@@ -3,7 +3,7 @@ import type { Host } from './host.js';
 import { getDevice, type PciDevice, USERSPACE_DRIVERS } from './inventory.js';
 import { type PciAddress, pciAddress } from './pci-address.js';
 import { modprobeHint } from './readiness.js';
-import { type BindingRecord, forgetBinding, readBinding, recordBinding } from './records.js';
+import { type BindingRecord, forgetBinding, readBinding, recordBinding, recordFits } from './records.js';
 
 export interface BindOptions {
   /** Take the device although it is active (an interface up with addresses, a mounted disk). */
@@ -216,6 +216,14 @@ async function transition(
   );
 }
 
+/** The record for this device; a record left by another device at the same address is dropped. */
+async function currentRecord(host: Host, dev: PciDevice): Promise<BindingRecord | null> {
+  const record = await readBinding(host, dev.address);
+  if (!record || recordFits(record, dev)) return record;
+  await forgetBinding(host, dev.address);
+  return null;
+}
+
 function refuseActive(dev: PciDevice, options: BindOptions, what: string): void {
   if (!dev.active || options.force) return;
   throw new KernelError(
@@ -258,7 +266,7 @@ export async function bind(
   await requireLoaded(host, driver, dev.address);
   if (driver === 'vfio-pci') await requireIommu(host, dev);
   if (options.dryRun) return result(dev, driver, true, true, await plan(host, dev, dev.driver, driver));
-  const existing = await readBinding(host, dev.address);
+  const existing = await currentRecord(host, dev);
   if (!existing) await recordBinding(host, dev, driver);
   try {
     const writes = await transition(host, dev, dev.driver, driver);
@@ -275,7 +283,7 @@ export async function unbind(host: Host, address: string, options: BindOptions =
   if (dev.driver === null) return result(dev, null, false, !!options.dryRun, []);
   refuseActive(dev, options, 'unbind it');
   if (options.dryRun) return result(dev, null, true, true, await plan(host, dev, dev.driver, null));
-  if (!(await readBinding(host, dev.address))) await recordBinding(host, dev, null);
+  if (!(await currentRecord(host, dev))) await recordBinding(host, dev, null);
   return result(dev, null, true, false, await transition(host, dev, dev.driver, null));
 }
 
@@ -286,17 +294,17 @@ export async function restore(
   options: Pick<BindOptions, 'dryRun'> = {},
 ): Promise<BindResult> {
   const bdf = pciAddress(address);
-  const record: BindingRecord | null = await readBinding(host, bdf);
   const dev = await getDevice(host, bdf);
+  const stale = await readBinding(host, bdf);
+  const record: BindingRecord | null = await currentRecord(host, dev);
   if (!record) {
-    throw new KernelError(
-      'NOT_RECORDED',
-      `no binding of ${bdf} was recorded, so its original driver is unknown`,
-      {
-        device: bdf,
-        hint: `bind it to its kernel driver by name: dpdk-hotplug bind ${bdf} --driver <driver>`,
-      },
-    );
+    const why = stale
+      ? `the binding recorded for ${bdf} was of another device (${stale.vendorId}:${stale.deviceId}, now ${dev.vendorId}:${dev.deviceId}), so this one's original driver is unknown`
+      : `no binding of ${bdf} was recorded, so its original driver is unknown`;
+    throw new KernelError('NOT_RECORDED', why, {
+      device: bdf,
+      hint: `bind it to its kernel driver by name: dpdk-hotplug bind ${bdf} --driver <driver>`,
+    });
   }
   const target = record.originalDriver;
   if (dev.driver === target && dev.driverOverride === record.originalOverride) {

@@ -7,6 +7,9 @@ import type { PciAddress } from './pci-address.js';
 /** What a device had before the first bind or unbind, kept until `restore` gives it back. */
 export interface BindingRecord {
   address: PciAddress;
+  /** The device's ids when recorded: another device hot-plugged at the same address is not this one. */
+  vendorId?: string;
+  deviceId?: string;
   originalDriver: string | null;
   originalOverride: string | null;
   /** The driver the first change asked for (null for an unbind). */
@@ -48,6 +51,8 @@ export async function recordBinding(
 ): Promise<BindingRecord> {
   const record: BindingRecord = {
     address: dev.address,
+    vendorId: dev.vendorId,
+    deviceId: dev.deviceId,
     originalDriver: dev.driver,
     originalOverride: dev.driverOverride,
     firstBoundTo: boundTo,
@@ -60,6 +65,14 @@ export async function recordBinding(
   await writeFile(`${path}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
   return record;
+}
+
+/** Whether a record was made for this device, not for another one since plugged at its address. */
+export function recordFits(record: BindingRecord, dev: Pick<PciDevice, 'vendorId' | 'deviceId'>): boolean {
+  return (
+    (record.vendorId === undefined || record.vendorId === dev.vendorId) &&
+    (record.deviceId === undefined || record.deviceId === dev.deviceId)
+  );
 }
 
 export async function forgetBinding(host: Host, bdf: PciAddress): Promise<void> {
