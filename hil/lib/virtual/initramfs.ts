@@ -18,8 +18,7 @@ export function initramfs(entries: readonly CpioEntry[]): Buffer {
   const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
   const add = (name: string, mode: number, data: Buffer) => {
     const nameBuf = Buffer.from(`${name}\0`);
-    const header =
-      '070701' + [ino++, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBuf.length, 0].map(hex).join('');
+    const header = `070701${[ino++, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBuf.length, 0].map(hex).join('')}`;
     parts.push(Buffer.from(header, 'ascii'), nameBuf, pad4(110 + nameBuf.length), data, pad4(data.length));
   };
   for (const e of entries) {
