@@ -41,7 +41,12 @@ lab=$(sed -n 's/.*dphp.lab=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
 opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $opts,ro hostroot /newroot || { echo "dphp-init: cannot mount the host root"; exec sh; }
 mount -t 9p -o $opts lab /newroot$lab || echo "dphp-init: cannot mount the lab folder $lab"
+mkdir -p /hostroot && mount --bind /newroot /hostroot
 mount -t tmpfs tmpfs /newroot/tmp; mount -t tmpfs tmpfs /newroot/run
+# What the host needs seen under the fresh tmpfs (a checkout in /tmp): bound back from the host view.
+for keep in $(sed -n 's/.*dphp.keep=\\([^ ]*\\).*/\\1/p' /proc/cmdline | tr ',' ' '); do
+  case $keep in /tmp/*|/run/*) mkdir -p /newroot$keep && mount --bind /hostroot$keep /newroot$keep ;; esac
+done
 mount --move /dev /newroot/dev; mount --move /proc /newroot/proc; mount --move /sys /newroot/sys
 exec switch_root /newroot /bin/sh -c "sh $lab/guest.sh > $lab/guest.log 2>&1; sync; echo o > /proc/sysrq-trigger; sleep 10"
 `;

@@ -25,6 +25,8 @@ export interface MachineOptions {
   iommu?: boolean;
   memoryMb?: number;
   cpus?: number;
+  /** Host folders the guest must see although they lie under /tmp or /run, where it mounts tmpfs. */
+  keep?: string[];
 }
 
 export interface PluggedNic {
@@ -71,6 +73,7 @@ export class VirtualMachine {
       'panic=-1',
       'quiet',
       `dphp.lab=${o.runDir}`,
+      ...(o.keep.length ? [`dphp.keep=${o.keep.join(',')}`] : []),
       ...(o.iommu ? ['intel_iommu=on', 'iommu=pt'] : []),
     ].join(' ');
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
@@ -95,7 +98,14 @@ export class VirtualMachine {
   }
 
   static async start(image: LabImage, options: MachineOptions): Promise<VirtualMachine> {
-    const o: Required<MachineOptions> = { rootPorts: 4, iommu: false, memoryMb: 2048, cpus: 2, ...options };
+    const o: Required<MachineOptions> = {
+      rootPorts: 4,
+      iommu: false,
+      memoryMb: 2048,
+      cpus: 2,
+      keep: [],
+      ...options,
+    };
     rmSync(join(o.runDir, 'qmp.sock'), { force: true });
     const child = spawn(image.qemu, VirtualMachine.args(image, o), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DutSummary, RunSummary } from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
@@ -179,7 +179,9 @@ async function runGroup(
     progress(
       `[lab] booting a guest${iommu ? ' with an IOMMU' : ''} for ${cases.length} cases (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
     );
-    vm = await VirtualMachine.start(image, { runDir, iommu });
+    // The guest runs this checkout's code: keep it visible wherever it lies (CI may clone into /tmp).
+    const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
+    vm = await VirtualMachine.start(image, { runDir, iommu, keep: [checkout, dirname(process.execPath)] });
     const machine = vm;
     mailbox = serve(runDir, async (r: Request) => {
       switch (r.op) {
