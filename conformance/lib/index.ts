@@ -12,6 +12,7 @@ export {
   validateDut,
 } from './dut.js';
 export { analyzeLeaks, type LeakThreshold, type LeakVerdict, percentile, slope } from './leak.js';
+export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {
   type CheckResult,
   type CheckStatus,

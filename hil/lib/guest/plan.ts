@@ -1,3 +1,4 @@
+import { type PciCheckId, plannedPciChecks } from '@dpdk-hotplug/conformance/pci-checks';
 import type { NicModel } from '../virtual/machine.js';
 
 export type UserspaceDriver = 'uio_pci_generic' | 'vfio-pci' | 'igb_uio';
@@ -26,24 +27,8 @@ export interface LabPlan {
   cases: LabCase[];
 }
 
-/** The checks of a PCI DUT, numbered after the vdev suite's 1–15. */
-export const PCI_CHECKS = {
-  101: 'plug: the hot-plugged NIC appears, bound to its kernel driver',
-  102: 'bind: the device moves to the userspace driver, its kernel interface goes',
-  103: 'attach: a valid port, driven by the expected PMD',
-  104: 'traffic: frames sent by the port reach the peer NIC on the hub',
-  105: 'detaching a started port is refused and the port keeps working',
-  106: 'stop → close → detach returns the PCI address; the port is gone',
-  107: 'repeated attach/detach cycles',
-  108: 'restore: the kernel driver and its interface come back',
-  109: 'unplug: the device leaves the guest and QEMU',
-  110: 'surprise removal: removal event, detach without hang or crash, device gone',
-  111: 're-plug and attach again',
-} as const;
-export type PciCheckId = keyof typeof PCI_CHECKS;
+export { PCI_CHECKS, type PciCheckId } from '@dpdk-hotplug/conformance/pci-checks';
 
 export function plannedChecks(c: LabCase): PciCheckId[] {
-  return c.removal === 'clean'
-    ? [101, 102, 103, 104, 105, 106, 107, 108, 109]
-    : [101, 102, 103, 104, 110, 111, 106, 108, 109];
+  return plannedPciChecks(c.removal);
 }
