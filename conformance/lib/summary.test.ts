@@ -119,4 +119,24 @@ describe('certification reporter', () => {
     expect(md).toContain('| dpdkHeapBytes | 384 | 345600 | **yes** |');
     expect(md).toContain('Latency over 900 cycles: attach p50 0.010 ms');
   });
+
+  it('says what a PCI DUT was: model, drivers, lab versions', () => {
+    const md = toMarkdown({
+      startedAt: 't0',
+      status: 'passed',
+      checksPlanned: 1,
+      duts: [
+        {
+          name: 'virtual-e1000e-vfio-pci-clean',
+          pmd: 'net_e1000_em',
+          devargs: '0000:02:00.0',
+          pci: { model: 'e1000e', driver: 'vfio-pci', qemu: '7.2.22', nested: { ignored: true } },
+          dpdkVersion: 'DPDK 22.11.11',
+          checks: [check(101, 'PASS')],
+          verdict: 'CERTIFIED',
+        },
+      ],
+    });
+    expect(md).toContain('PCI: model e1000e, driver vfio-pci, qemu 7.2.22.');
+  });
 });

@@ -62,6 +62,11 @@ export function toMarkdown(run: RunSummary): string {
       `PMD ${d.pmd}, devargs \`${d.devargs}\`, ${d.dpdkVersion}.`,
       '',
     );
+    // A PCI DUT says what it was: NIC model, userspace and kernel drivers, and the lab's versions.
+    const pci = Object.entries(d.pci ?? {}).filter(
+      ([, v]) => v !== undefined && v !== null && typeof v !== 'object',
+    );
+    if (pci.length) lines.push(`PCI: ${pci.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
     lines.push('| check | result | details |', '| --- | --- | --- |');
     for (const c of d.checks) {
       const details = [c.reason, ...c.notes]

@@ -78,6 +78,7 @@ function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
       const checks: CheckResult[] = lines.filter((l) => 'status' in l);
       const planned = plannedChecks(c);
       const error = lines.find((l) => 'error' in l)?.error as string | undefined;
+      const meta = (lines.find((l) => 'meta' in l)?.meta ?? {}) as { dpdkVersion?: string; bdf?: string };
       if (timedOut || signal || error) {
         const next = planned.find((id) => !checks.some((x) => x.id === id));
         const why = timedOut
@@ -99,7 +100,7 @@ function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
       resolve({
         name: c.name,
         pmd: NIC_MODELS[c.model].pmd,
-        devargs: `hot-plugged ${c.model}`,
+        devargs: meta.bdf ?? `hot-plugged ${c.model}`,
         pci: {
           model: c.model,
           driver: c.driver,
@@ -110,7 +111,7 @@ function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
           exit: signal ?? code,
           durationMs: Date.now() - started,
         },
-        dpdkVersion: 'DPDK (host build, in the guest)',
+        dpdkVersion: meta.dpdkVersion ?? 'DPDK did not start',
         checks,
         verdict: failed ? 'FAILED' : checks.length >= planned.length ? 'CERTIFIED' : 'INCOMPLETE',
       });

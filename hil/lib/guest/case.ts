@@ -112,6 +112,8 @@ async function main(): Promise<void> {
     logEcho: false,
     ...(c.driver !== 'vfio-pci' ? { iovaMode: 'pa' as const } : {}),
   });
+  // What the summary names the DUT by: the DPDK that ran and the address the NIC got.
+  appendFileSync(out, `${JSON.stringify({ meta: { dpdkVersion: eal.version, bdf } })}\n`);
   let port = -1 as PortId;
   await check(103, async () => {
     port = await eal.attach(bdf);
