@@ -97,7 +97,7 @@ export async function main(
         hint: 'use virtual or prepare',
       });
     const smoke = values.smoke === true;
-    const cycles = values.cycles === undefined ? (smoke ? 1 : 3) : Number(values.cycles);
+    const cycles = values.cycles === undefined ? (smoke ? 1 : 12) : Number(values.cycles);
     if (!Number.isInteger(cycles) || cycles < 1)
       throw new LabError('INVALID_ARGUMENT', `--cycles must be a whole number ≥ 1`);
     const out = String(values.out ?? 'reports/lab');

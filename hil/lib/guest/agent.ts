@@ -78,7 +78,11 @@ function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
       const checks: CheckResult[] = lines.filter((l) => 'status' in l);
       const planned = plannedChecks(c);
       const error = lines.find((l) => 'error' in l)?.error as string | undefined;
-      const meta = (lines.find((l) => 'meta' in l)?.meta ?? {}) as { dpdkVersion?: string; bdf?: string };
+      const meta = Object.assign({}, ...lines.filter((l) => 'meta' in l).map((l) => l.meta)) as {
+        dpdkVersion?: string;
+        bdf?: string;
+        leaks?: DutSummary['leaks'];
+      };
       if (timedOut || signal || error) {
         const next = planned.find((id) => !checks.some((x) => x.id === id));
         const why = timedOut
@@ -113,6 +117,7 @@ function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
         },
         dpdkVersion: meta.dpdkVersion ?? 'DPDK did not start',
         checks,
+        ...(meta.leaks?.length ? { leaks: meta.leaks } : {}),
         verdict: failed ? 'FAILED' : checks.length >= planned.length ? 'CERTIFIED' : 'INCOMPLETE',
       });
     });

@@ -3,6 +3,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckResult } from '@dpdk-hotplug/conformance';
+import { analyzeLeaks } from '@dpdk-hotplug/conformance/leak';
 import { Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { bind, createHost, getDevice, restore, slotPower, waitForDevice } from '@dpdk-hotplug/linux';
 import { NIC_MODELS, type PluggedNic } from '../virtual/machine.js';
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     await check(107, async () => {
       const attachMs: number[] = [];
       const detachMs: number[] = [];
+      const samples: Record<string, number>[] = [];
       for (let i = 0; i < c.cycles; i++) {
         let t = performance.now();
         const p = await eal.attach(bdf);
@@ -168,9 +170,23 @@ async function main(): Promise<void> {
         t = performance.now();
         await eal.detach(p);
         detachMs.push(performance.now() - t);
+        const { rssBytes: _rss, ...r } = eal.resources();
+        samples.push(r);
       }
       const fmt = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))} ms`;
-      return `${c.cycles} cycles; attach ${fmt(attachMs)}, detach ${fmt(detachMs)}`;
+      // The vdev suite's leak accounting (check 7), over the same cycles.
+      const leaks = analyzeLeaks(samples);
+      appendFileSync(out, `${JSON.stringify({ meta: { leaks } })}\n`);
+      const timing = `${c.cycles} cycles; attach ${fmt(attachMs)}, detach ${fmt(detachMs)}`;
+      const leaking = leaks.filter((l) => l.leaks);
+      if (leaking.length) {
+        return {
+          failed: `${timing}; leaks: ${leaking.map((l) => `${l.resource} grows ${Number(l.slope.toFixed(1))} per cycle`).join(', ')}`,
+        };
+      }
+      return leaks.length
+        ? `${timing}; no resource grows per cycle`
+        : `${timing}; too few cycles to account leaks (need 6)`;
     });
   } else {
     await check(110, async () => {

@@ -103,7 +103,7 @@ describe('lab cases', () => {
   it('cover every model × driver × removal, with the checks of each removal', () => {
     const cases = labCases({ models: ['e1000', 'vmxnet3'], drivers: ['uio_pci_generic', 'vfio-pci'] });
     expect(cases).toHaveLength(8);
-    expect(cases[0]).toMatchObject({ name: 'virtual-e1000-uio_pci_generic-clean', cycles: 3 });
+    expect(cases[0]).toMatchObject({ name: 'virtual-e1000-uio_pci_generic-clean', cycles: 12 });
     expect(plannedChecks(cases[0]!)).toContain(107);
     expect(plannedChecks(cases[1]!)).toEqual(expect.arrayContaining([110, 111]));
     // The default matrix: five models, three drivers, two removals.

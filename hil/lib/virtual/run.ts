@@ -42,7 +42,7 @@ export function labCases(
           model,
           driver,
           removal,
-          cycles: o.cycles ?? 3,
+          cycles: o.cycles ?? 12,
           timeoutMs: 120_000,
         });
       }
