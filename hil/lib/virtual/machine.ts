@@ -88,7 +88,7 @@ export class VirtualMachine {
       ...['-qmp', `unix:${join(o.runDir, 'qmp.sock')},server=on,wait=off`],
       // ACPI hotplug never adds a device behind a root port here; native PCIe hotplug does.
       ...['-global', 'ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'],
-      ...(o.iommu ? ['-device', 'intel-iommu,intremap=on,caching-mode=on'] : []),
+      ...(o.iommu ? ['-device', 'intel-iommu,intremap=on,caching-mode=on,aw-bits=48'] : []),
       ...['-fsdev', 'local,id=root,path=/,security_model=none,readonly=on,multidevs=remap'],
       ...['-device', 'virtio-9p-pci,fsdev=root,mount_tag=hostroot'],
       ...['-fsdev', `local,id=lab,path=${o.runDir},security_model=none`],
