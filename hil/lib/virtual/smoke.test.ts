@@ -5,12 +5,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CACHE } from './image.js';
 import { runVirtualLab } from './run.js';
 
-// The smoke run needs QEMU, root (it installs and unpacks Debian packages the first time) and x86-64.
+// The smoke run needs QEMU (the set-up installs it), root (the first run downloads and unpacks
+// Debian packages) and x86-64.
 const can =
   process.platform === 'linux' &&
   process.arch === 'x64' &&
   process.getuid?.() === 0 &&
-  existsSync('/usr/bin/apt-get');
+  existsSync('/usr/bin/apt-get') &&
+  existsSync('/usr/bin/qemu-system-x86_64');
 const out = mkdtempSync(join(tmpdir(), 'dphp-lab-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
