@@ -1,9 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PAGES_2M = '/sys/kernel/mm/hugepages/hugepages-2048kB';
+
+const LOCK = '/run/dpdk-hotplug-hugepages.lock';
+
+/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than 10 s is stale. */
+function withLock(fn: () => void): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > 10_000) rmSync(LOCK, { recursive: true, force: true });
+      } catch {}
+      if (Date.now() > deadline) break; // better a racy write than a hung check
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
 
 /** A private hugetlbfs with `pages` 2 MB pages reserved; `undo` gives everything back. */
 export interface HugepageLab {
@@ -30,9 +54,13 @@ export function hugepageLab(pages: number): HugepageLab | { unavailable: string 
     }
   };
   const nr = join(PAGES_2M, 'nr_hugepages');
-  const before = Number(readFileSync(nr, 'utf8'));
-  writeFileSync(nr, String(before + pages));
-  undo.push(() => writeFileSync(nr, String(before)));
+  // Several workers reserve at once: each adds its pages and later takes away its own pages from
+  // whatever the count is then (never "back to what it was", which would take another worker's),
+  // and each read-modify-write holds a lock, so two never interleave.
+  const adjust = (delta: number) =>
+    withLock(() => writeFileSync(nr, String(Math.max(0, Number(readFileSync(nr, 'utf8')) + delta))));
+  adjust(pages);
+  undo.push(() => adjust(-pages));
   const free = Number(readFileSync(join(PAGES_2M, 'free_hugepages'), 'utf8'));
   if (free < pages) {
     run();

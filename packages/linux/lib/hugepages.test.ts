@@ -26,8 +26,11 @@ describe('hugepages on a fake tree', () => {
       total: 128,
       free: 128,
     });
+    // Someone else reserves 10 more pages meanwhile; the release takes back only its own 128.
+    await m.host.io.write(m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), '138\n');
     await r.release();
-    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('0');
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('10');
+    await m.host.io.write(m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), '0\n');
     const n = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048, node: 0 });
     expect(m.writes.at(-1)).toEqual({
       path: 'devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages',

@@ -35,7 +35,7 @@ export interface Reservation {
   /** Pages before and after; the kernel may have had some already. */
   before: number;
   after: number;
-  /** Puts the page count back where it was before the reservation. */
+  /** Gives back the pages this reservation added (not "back to before": others may have reserved since). */
   release(): Promise<void>;
 }
 
@@ -173,7 +173,10 @@ export async function reserveHugepages(
       },
     );
   }
-  return { pageSizeKb: kb, node, before, after, release: () => write(before) };
+  // Give back what this reservation added, from whatever the count is by then: another user may
+  // have reserved more meanwhile, and "back to before" would take their pages.
+  const release = async () => write(Math.max(0, (await num(host, file)) - Math.max(0, after - before)));
+  return { pageSizeKb: kb, node, before, after, release };
 }
 
 /** Mounts hugetlbfs at `dir` (created if missing) for one page size. */
