@@ -31,6 +31,13 @@ describe('hugepages on a fake tree', () => {
     await r.release();
     expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('10');
     await m.host.io.write(m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), '0\n');
+    // Asking for less than is already reserved lowers nothing.
+    await m.host.io.write(m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), '100\n');
+    const less = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048 });
+    expect(less).toMatchObject({ before: 100, after: 100 });
+    await less.release();
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('100');
+    await m.host.io.write(m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), '0\n');
     const n = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048, node: 0 });
     expect(m.writes.at(-1)).toEqual({
       path: 'devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages',

@@ -160,7 +160,8 @@ export async function reserveHugepages(
       });
     }
   };
-  await write(wanted);
+  // A total, as dpdk-hugepages.py --reserve: never lowered, so pages others hold stay theirs.
+  if (before < wanted) await write(wanted);
   const after = await num(host, file);
   if (after < wanted) {
     await write(before);
