@@ -43,7 +43,9 @@ export class EventLog {
 export { HANG_MARKER } from './fixtures-constants.js';
 
 type WorkerFixtures = { dut: Dut; settings: Settings; watchdog: Watchdog; eal: Eal; lab: Lab };
-type MultiProcess = () => { primary: MpProcess; startSecondary: () => MpProcess } | { unavailable: string };
+type MultiProcess = () => Promise<
+  { primary: MpProcess; startSecondary: () => MpProcess } | { unavailable: string }
+>;
 
 type TestFixtures = {
   multiProcess: MultiProcess;
@@ -132,8 +134,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   multiProcess: async ({ watchdog }, use, testInfo) => {
     extendTimeout(testInfo, watchdog, 90_000);
     let made: { lab: HugepageLab; primary: MpProcess; secondary?: MpProcess; prefix: string } | undefined;
-    await use(() => {
-      const lab = hugepageLab(48);
+    await use(async () => {
+      const lab = await hugepageLab(48);
       if ('unavailable' in lab) return lab;
       const prefix = `certify-mp-${process.pid}`;
       const group = { lab, prefix, primary: new MpProcess('primary', prefix, lab.dir) } as NonNullable<
@@ -151,7 +153,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await made.secondary?.stop();
     await made.primary.stop();
     rmSync(`/var/run/dpdk/${made.prefix}`, { recursive: true, force: true });
-    made.lab.undo();
+    await made.lab.undo();
   },
   events: async ({ eal }, use) => {
     const log = new EventLog(eal);

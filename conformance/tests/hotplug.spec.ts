@@ -361,7 +361,7 @@ test('14. multi-process: attach in the primary appears in a secondary, detach di
     dut.setup === 'vhost-backend' || dut.setup === 'null-members',
     'its helper ports live in the worker process',
   );
-  const group = multiProcess();
+  const group = await multiProcess();
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
   const { primary, startSecondary } = group as { primary: MpProcess; startSecondary: () => MpProcess };
   const seen = async (p: MpProcess) => (await p.devices()).includes(device);

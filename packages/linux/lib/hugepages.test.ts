@@ -38,6 +38,16 @@ describe('hugepages on a fake tree', () => {
     await less.release();
     expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('100');
     await m.host.io.write(m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), '0\n');
+    // Two users adding at once both get their pages, and each gives back only its own.
+    const [a, b] = await Promise.all([
+      reserveHugepages(m.host, '32M', { pageSizeKb: 2048, add: true }),
+      reserveHugepages(m.host, '64M', { pageSizeKb: 2048, add: true }),
+    ]);
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('48');
+    await a.release();
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('32');
+    await b.release();
+    expect(m.read('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages').trim()).toBe('0');
     const n = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048, node: 0 });
     expect(m.writes.at(-1)).toEqual({
       path: 'devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages',

@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KernelError } from './errors.js';
 import { type Host, run } from './host.js';
 
@@ -32,7 +34,7 @@ export interface Hugepages {
 export interface Reservation {
   pageSizeKb: number;
   node: number | null;
-  /** Pages before and after; the kernel may have had some already. */
+  /** Pages before and after; the kernel may have had some already (`after - before` is ours). */
   before: number;
   after: number;
   /** Gives back the pages this reservation added (not "back to before": others may have reserved since). */
@@ -121,14 +123,17 @@ export async function hugepages(host: Host): Promise<Hugepages> {
 }
 
 /**
- * Sets aside enough pages of one size for `bytes` (in total, like dpdk-hugepages.py --reserve),
- * on one NUMA node or system-wide. If the kernel grants fewer, the count is put back and
- * HUGEPAGES_SHORT says how many it gave. `release()` restores the previous count.
+ * Sets aside enough pages of one size for `bytes`, on one NUMA node or system-wide: in total,
+ * like dpdk-hugepages.py --reserve (never lowering a count others hold), or with `add`, on top
+ * of what is reserved already. If the kernel grants fewer, the count is put back and
+ * HUGEPAGES_SHORT says how many it gave. `release()` takes back the pages this call added.
+ * Every read-modify-write of the count holds a lock in the host's state folder, so concurrent
+ * users (test workers, lab processes) never take each other's pages.
  */
 export async function reserveHugepages(
   host: Host,
   size: string | number,
-  options: { pageSizeKb?: number; node?: number } = {},
+  options: { pageSizeKb?: number; node?: number; add?: boolean } = {},
 ): Promise<Reservation> {
   const bytes = typeof size === 'number' ? size : parseSize(size);
   const info = await hugepages(host);
@@ -146,8 +151,7 @@ export async function reserveHugepages(
   if (!(await host.io.exists(file))) {
     throw new KernelError('INVALID_ARGUMENT', `NUMA node ${node} has no ${kb} kB hugepages`, { path: file });
   }
-  const wanted = Math.ceil(bytes / (kb * 1024));
-  const before = await num(host, file);
+  const pages = Math.ceil(bytes / (kb * 1024));
   const write = async (n: number) => {
     try {
       await host.io.write(file, `${n}\n`);
@@ -160,24 +164,53 @@ export async function reserveHugepages(
       });
     }
   };
-  // A total, as dpdk-hugepages.py --reserve: never lowered, so pages others hold stay theirs.
-  if (before < wanted) await write(wanted);
-  const after = await num(host, file);
-  if (after < wanted) {
-    await write(before);
-    throw new KernelError(
-      'HUGEPAGES_SHORT',
-      `asked for ${wanted} pages of ${kb} kB, the kernel gave ${after}`,
-      {
-        path: file,
-        hint: 'memory is too fragmented: free memory, or reserve at boot (hugepages=N on the kernel command line)',
-      },
-    );
-  }
+  const { before, after } = await withLock(host, async () => {
+    const before = await num(host, file);
+    const wanted = options.add ? before + pages : pages;
+    if (before < wanted) await write(wanted);
+    const after = await num(host, file);
+    if (after < wanted) {
+      await write(before);
+      throw new KernelError(
+        'HUGEPAGES_SHORT',
+        `asked for ${wanted} pages of ${kb} kB, the kernel gave ${after}`,
+        {
+          path: file,
+          hint: 'memory is too fragmented: free memory, or reserve at boot (hugepages=N on the kernel command line)',
+        },
+      );
+    }
+    return { before, after };
+  });
   // Give back what this reservation added, from whatever the count is by then: another user may
   // have reserved more meanwhile, and "back to before" would take their pages.
-  const release = async () => write(Math.max(0, (await num(host, file)) - Math.max(0, after - before)));
+  const added = Math.max(0, after - before);
+  const release = () => withLock(host, async () => write(Math.max(0, (await num(host, file)) - added)));
   return { pageSizeKb: kb, node, before, after, release };
+}
+
+/** Runs `fn` holding a lock folder (mkdir is atomic); one older than 10 s was left by a crash. */
+async function withLock<T>(host: Host, fn: () => Promise<T>): Promise<T> {
+  const lock = join(host.stateDir, 'hugepages.lock');
+  await mkdir(host.stateDir, { recursive: true });
+  for (const deadline = Date.now() + 10_000; ; ) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > 10_000 || Date.now() > deadline) await rm(lock, { recursive: true, force: true });
+      else await sleep(5);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /** Mounts hugetlbfs at `dir` (created if missing) for one page size. */
