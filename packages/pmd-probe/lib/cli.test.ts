@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
@@ -63,6 +64,22 @@ describe('dpdk-hotplug probe', () => {
     });
     expect(driverOf('eth_pcap0,iface=eth0')).toBe('net_pcap');
   });
+
+  /**
+   * Steps: `probe <the machine's own NIC's address>` without the runtime part (it would attach).
+   * Verify: taken as a PCI device; the installed PMD claiming its vendor:device is named.
+   */
+  it.skipIf(!existsSync('/sys/bus/pci/devices/0000:00:03.0'))(
+    'combined: a PCI address gets the PMDs that claim it',
+    async () => {
+      const own = await probe('00:03.0', { noRuntime: true });
+      expect(own.kind).toBe('pci-device');
+      const vendor = readFileSync('/sys/bus/pci/devices/0000:00:03.0/vendor', 'utf8').trim();
+      if (vendor === '0x1af4') expect(own.binary?.drivers.map((d) => d.name)).toContain('net_virtio');
+      expect(own.runtime).toBeUndefined();
+      expect(own.skipped).toContain('runtime: not asked for');
+    },
+  );
 
   it('usage errors exit 2 with the reason', async () => {
     expect((await cli([])).code).toBe(2);

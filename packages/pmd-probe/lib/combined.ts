@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { type PmdInfo, scanPmdInfo } from './pmdinfo.js';
+import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
+import { driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
 import { probeRuntime, type RuntimeOptions, type RuntimeResult } from './runtime/probe.js';
 import { type SourceDriver, scanSource } from './source/scan.js';
 
@@ -34,8 +35,6 @@ export interface CombinedOptions {
   /** Skip the runtime probe (it attaches the device for real). */
   noRuntime?: boolean;
 }
-
-const PCI = /^([0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-1]?[0-9a-fA-F]\.[0-7]$/;
 
 function sourceSays(d: SourceDriver): Says {
   return d.verdict === 'detachable'
@@ -106,7 +105,9 @@ export async function probe(target: string, options: CombinedOptions = {}): Prom
     report.agreement = agreement(report);
     return report;
   }
-  const installed = await scanPmdInfo('installed').catch(() => null);
+  // The installed PMDs are read only for the targets that look them up (a name, devargs, a BDF).
+  const installed = async () => (await scanPmdInfo('installed').catch(() => null))?.drivers ?? [];
+  const bdf = canonicalPciAddress(target);
   let devargs: string[] = [];
   let binary: PmdInfo[] = [];
   let kind: ProbeReport['kind'];
@@ -120,22 +121,20 @@ export async function probe(target: string, options: CombinedOptions = {}): Prom
         );
       else devargs.push(`${d.name}0`);
     }
-  } else if (PCI.test(target)) {
+  } else if (bdf) {
     kind = 'pci-device';
-    const bdf = target.length < 12 ? `0000:${target}` : target;
     const read = (f: string) =>
       readFileSync(`/sys/bus/pci/devices/${bdf}/${f}`, 'utf8').trim().replace(/^0x/, '');
     if (existsSync(`/sys/bus/pci/devices/${bdf}`)) {
-      const [vendor, device] = [read('vendor'), read('device')];
-      binary = (installed?.drivers ?? []).filter((d) =>
-        d.pci_ids?.some((p) => p.vendor === vendor && (p.device === undefined || p.device === device)),
+      binary = driversFor(await installed(), { vendor: read('vendor'), device: read('device') }).map(
+        (m) => m.driver,
       );
     } else skipped.push(`binary: no PCI device ${bdf} in sysfs`);
     devargs = [bdf];
   } else {
     kind = target.includes(',') || /\d$/.test(target) ? 'devargs' : 'pmd-name';
     const name = driverOf(target);
-    binary = (installed?.drivers ?? []).filter((d) => d.name === name);
+    binary = (await installed()).filter((d) => d.name === name);
     if (!binary.length) skipped.push(`binary: no installed PMD is named ${name}`);
     devargs = [kind === 'devargs' ? target : `${target}0`];
   }

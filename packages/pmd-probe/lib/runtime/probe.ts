@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { EalOptions, ResourceSnapshot } from '@dpdk-hotplug/ethdev';
+import { canonicalPciAddress, type EalOptions, type ResourceSnapshot } from '@dpdk-hotplug/ethdev';
 import { ProbeError } from '../errors.js';
 import type { ChildMessage, ChildRequest } from './protocol.js';
 
@@ -57,7 +57,6 @@ export interface RuntimeOptions {
 }
 
 const RESOURCES: Leak['resource'][] = ['fds', 'threads', 'memzones', 'dpdkHeapBytes', 'netdevs'];
-const PCI = /^([0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-1]?[0-9a-fA-F]\.[0-7]/;
 
 /** The compiled child: beside this module in dist, or dist's copy when this runs from source (tests). */
 function childScript(): string {
@@ -81,7 +80,7 @@ export function findLeaks(series: ResourceSnapshot[]): Leak[] {
 }
 
 function defaultEal(devargs: string): EalOptions {
-  const pci = PCI.test(devargs);
+  const pci = canonicalPciAddress(devargs.split(',')[0]!) !== undefined;
   return {
     noHuge: true,
     memoryMb: 256,
