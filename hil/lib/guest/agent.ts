@@ -2,21 +2,22 @@
 // kernel side with @dpdk-hotplug/linux, then runs each case in a child process and appends its
 // summary to results.jsonl as soon as it ends, so a crash or a timeout loses nothing before it.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckResult, DutSummary } from '@dpdk-hotplug/conformance';
 import {
   createHost,
   getDevice,
+  moduleOf,
   mountHugetlbfs,
   reserveHugepages,
   slotPower,
-  waitForDevice,
 } from '@dpdk-hotplug/linux';
 import { NIC_MODELS, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
 import { type LabCase, type LabPlan, plannedChecks } from './plan.js';
+import { plugNic } from './plug.js';
 
 const runDir = process.argv[2]!;
 const plan = JSON.parse(readFileSync(join(runDir, 'plan.json'), 'utf8')) as LabPlan;
@@ -29,19 +30,7 @@ function modprobe(modules: string[]): void {
 
 async function plugPeer(): Promise<{ nic: PluggedNic; ifname: string } | null> {
   if (!plan.peer) return null;
-  const nic = await call<PluggedNic>(runDir, { op: 'plug', model: plan.peer });
-  let address = '';
-  for (let i = 0; i < 400 && !address; i++) {
-    address = existsSync(`/sys/bus/pci/slots/${nic.slot}/address`)
-      ? readFileSync(`/sys/bus/pci/slots/${nic.slot}/address`, 'utf8').trim()
-      : '';
-    if (!address) await new Promise((r) => setTimeout(r, 50));
-  }
-  const bdf = `${address}.0`;
-  await waitForDevice(host, bdf, 'present', {
-    driver: NIC_MODELS[plan.peer].kernelDriver,
-    timeoutMs: 20_000,
-  });
+  const { nic, bdf } = await plugNic(runDir, host, plan.peer);
   let ifname = '';
   for (let i = 0; i < 100 && !ifname; i++) {
     ifname = (await getDevice(host, bdf)).interfaces[0]?.name ?? '';
@@ -138,14 +127,9 @@ async function sweep(peer: PluggedNic | undefined): Promise<void> {
 async function main(): Promise<void> {
   say(`kernel ${plan.kernelVersion}, ${plan.cases.length} cases`);
   const drivers = [...new Set(plan.cases.map((c) => c.driver))];
-  const kernelDrivers = [
-    ...new Set([...plan.cases.map((c) => c.model), ...(plan.peer ? [plan.peer] : [])]),
-  ].map(
-    (m) =>
-      ({ 'virtio-pci': 'virtio_net' })[NIC_MODELS[m].kernelDriver as 'virtio-pci'] ??
-      NIC_MODELS[m].kernelDriver,
-  );
-  modprobe([...drivers.map((d) => d.replace(/-/g, '_')), ...kernelDrivers]);
+  const models = new Set([...plan.cases.map((c) => c.model), ...(plan.peer ? [plan.peer] : [])]);
+  const kernelModules = [...models].map((m) => NIC_MODELS[m].kernelModule);
+  modprobe([...drivers.map(moduleOf), ...kernelModules]);
   await reserveHugepages(host, `${plan.hugepagesMb}M`, { pageSizeKb: 2048 });
   await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
   const peer = await plugPeer();

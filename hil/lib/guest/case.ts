@@ -9,6 +9,7 @@ import { bind, createHost, getDevice, restore, slotPower, waitForDevice } from '
 import { NIC_MODELS, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
 import { type LabCase, PCI_CHECKS, type PciCheckId } from './plan.js';
+import { plugNic } from './plug.js';
 
 const [runDir, caseJson, out, peerIf] = process.argv.slice(2) as [string, string, string, string | undefined];
 const c = JSON.parse(caseJson) as LabCase;
@@ -53,22 +54,7 @@ async function check(id: PciCheckId, body: () => Promise<Outcome>): Promise<void
   if (result.status === 'FAIL' && fatal) throw new CheckFailed(result.reason);
 }
 
-async function plugged(): Promise<{ nic: PluggedNic; bdf: string }> {
-  const nic = await call<PluggedNic>(runDir, { op: 'plug', model: c.model });
-  // The slot's address names the bus the root port gave the NIC.
-  const deadline = Date.now() + 20_000;
-  let address = '';
-  while (!address) {
-    try {
-      address = readFileSync(`/sys/bus/pci/slots/${nic.slot}/address`, 'utf8').trim();
-    } catch {}
-    if (Date.now() > deadline) fail(`slot ${nic.slot} shows no device 20 s after device_add`);
-    if (!address) await sleep(50);
-  }
-  const bdf = `${address}.0`;
-  await waitForDevice(host, bdf, 'present', { driver: ids.kernelDriver, timeoutMs: 20_000 });
-  return { nic, bdf };
-}
+const plugged = () => plugNic(runDir, host, c.model);
 
 const frame = (tag: number) => {
   const f = Buffer.alloc(64);
@@ -92,7 +78,9 @@ async function unplug(nic: PluggedNic, bdf: string, fast: boolean): Promise<stri
 }
 
 async function main(): Promise<void> {
-  let { nic, bdf } = { nic: undefined as unknown as PluggedNic, bdf: '' };
+  // Set by check 101; every later check runs only if it passed.
+  let nic!: PluggedNic;
+  let bdf = '';
   await check(101, async () => {
     ({ nic, bdf } = await plugged());
     const d = await getDevice(host, bdf);

@@ -6,13 +6,14 @@ import { LabError } from '../errors.js';
 import type { LabImage } from './image.js';
 import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
 
-/** Emulated NIC models, as QEMU names them, with the ids the guest will see. */
+/** Emulated NIC models, as QEMU names them: the PMD that drives each, its kernel driver and module. */
 export const NIC_MODELS = {
-  e1000: { vendor: '8086', device: '100e', pmd: 'net_e1000_em', kernelDriver: 'e1000' },
-  e1000e: { vendor: '8086', device: '10d3', pmd: 'net_e1000_em', kernelDriver: 'e1000e' },
-  igb: { vendor: '8086', device: '10c9', pmd: 'net_e1000_igb', kernelDriver: 'igb' },
-  'virtio-net-pci': { vendor: '1af4', device: '1041', pmd: 'net_virtio', kernelDriver: 'virtio-pci' },
-  vmxnet3: { vendor: '15ad', device: '07b0', pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3' },
+  e1000: { pmd: 'net_e1000_em', kernelDriver: 'e1000', kernelModule: 'e1000' },
+  e1000e: { pmd: 'net_e1000_em', kernelDriver: 'e1000e', kernelModule: 'e1000e' },
+  igb: { pmd: 'net_e1000_igb', kernelDriver: 'igb', kernelModule: 'igb' },
+  // virtio-pci binds the PCI function; virtio_net makes the interface on top of it.
+  'virtio-net-pci': { pmd: 'net_virtio', kernelDriver: 'virtio-pci', kernelModule: 'virtio_net' },
+  vmxnet3: { pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3', kernelModule: 'vmxnet3' },
 } as const;
 export type NicModel = keyof typeof NIC_MODELS;
 

@@ -35,7 +35,15 @@ export {
   type UserspaceDriver,
 } from './inventory.js';
 export { isPciAddress, type PciAddress, pciAddress } from './pci-address.js';
-export { type PciSlot, removeDevice, rescan, slotPower, slots, waitForDevice } from './pci-hotplug.js';
+export {
+  type PciSlot,
+  removeDevice,
+  rescan,
+  slotPower,
+  slots,
+  waitForDevice,
+  waitForSlot,
+} from './pci-hotplug.js';
 export type { PciNames } from './pci-ids.js';
 export {
   moduleAvailable,

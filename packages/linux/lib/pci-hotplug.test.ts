@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bind } from './bind.js';
 import { getDevice } from './inventory.js';
-import { removeDevice, rescan, slotPower, slots, waitForDevice } from './pci-hotplug.js';
+import { removeDevice, rescan, slotPower, slots, waitForDevice, waitForSlot } from './pci-hotplug.js';
 import { fakeMachines } from './test-support/machines.js';
 
 const make = fakeMachines();
@@ -44,8 +44,9 @@ describe('PCI hotplug on a fake tree', () => {
     await slotPower(m.host, '1', false);
     await waitForDevice(m.host, NIC, 'absent', { timeoutMs: 1000 });
     expect((await slots(m.host))[0]!.power).toBe(false);
+    await expect(waitForSlot(m.host, '1', { timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     await slotPower(m.host, '1', true);
-    await waitForDevice(m.host, NIC, 'present', { timeoutMs: 1000 });
+    expect(await waitForSlot(m.host, '1', { driver: 'e1000e', timeoutMs: 1000 })).toBe(NIC);
     await expect(slotPower(m.host, '9', false)).rejects.toMatchObject({ code: 'NO_SUCH_SLOT' });
   });
 

@@ -144,3 +144,36 @@ export async function waitForDevice(
     await sleep(options.intervalMs ?? 20);
   }
 }
+
+/**
+ * Waits until a device sits in a hotplug slot (and, given `driver`, is bound to it) and returns
+ * its function 0's address: what a lab needs after asking a hypervisor or a person to plug a card.
+ */
+export async function waitForSlot(
+  host: Host,
+  slot: string,
+  options: { timeoutMs?: number; intervalMs?: number; driver?: string } = {},
+): Promise<PciAddress> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await slots(host)).find((s) => s.slot === slot);
+    // A slot's address is empty, or `domain:bus:device` without a function, until a card is in it.
+    if (found && /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}$/.test(found.address)) {
+      const bdf = pciAddress(`${found.address}.0`);
+      await waitForDevice(host, bdf, 'present', {
+        ...options,
+        timeoutMs: Math.max(0, deadline - Date.now()),
+      });
+      return bdf;
+    }
+    if (Date.now() >= deadline) {
+      throw new KernelError('TIMEOUT', `no device appeared in slot ${slot} within ${timeoutMs} ms`, {
+        hint: found
+          ? 'the card may need the slot powered on'
+          : `there is no slot ${slot}: list them with dpdk-hotplug pci slots`,
+      });
+    }
+    await sleep(options.intervalMs ?? 20);
+  }
+}
