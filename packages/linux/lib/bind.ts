@@ -199,10 +199,9 @@ async function transition(
     }
     rolledBack = (await currentDriver(host, bdf)) === from;
   } catch {}
-  const code: KernelErrorCode = failure.code;
   throw new BindError(
-    rolledBack ? code : 'ROLLBACK_FAILED',
-    `${failure.message.replace(/: [^:]*$/, '')}; ${rolledBack ? `${bdf} is back on ${from ?? 'no driver'}` : `${bdf} could not be put back on ${from ?? 'no driver'}`}`,
+    rolledBack ? failure.code : 'ROLLBACK_FAILED',
+    `${failure.reason}; ${rolledBack ? `${bdf} is back on ${from ?? 'no driver'}` : `${bdf} could not be put back on ${from ?? 'no driver'}`}`,
     rolledBack,
     {
       device: bdf,
@@ -217,11 +216,14 @@ async function transition(
 }
 
 /** The record for this device; a record left by another device at the same address is dropped. */
-async function currentRecord(host: Host, dev: PciDevice): Promise<BindingRecord | null> {
+async function currentRecord(
+  host: Host,
+  dev: PciDevice,
+): Promise<{ record: BindingRecord | null; stale?: BindingRecord }> {
   const record = await readBinding(host, dev.address);
-  if (!record || recordFits(record, dev)) return record;
+  if (!record || recordFits(record, dev)) return { record };
   await forgetBinding(host, dev.address);
-  return null;
+  return { record: null, stale: record };
 }
 
 function refuseActive(dev: PciDevice, options: BindOptions, what: string): void {
@@ -266,7 +268,7 @@ export async function bind(
   await requireLoaded(host, driver, dev.address);
   if (driver === 'vfio-pci') await requireIommu(host, dev);
   if (options.dryRun) return result(dev, driver, true, true, await plan(host, dev, dev.driver, driver));
-  const existing = await currentRecord(host, dev);
+  const { record: existing } = await currentRecord(host, dev);
   if (!existing) await recordBinding(host, dev, driver);
   try {
     const writes = await transition(host, dev, dev.driver, driver);
@@ -283,7 +285,7 @@ export async function unbind(host: Host, address: string, options: BindOptions =
   if (dev.driver === null) return result(dev, null, false, !!options.dryRun, []);
   refuseActive(dev, options, 'unbind it');
   if (options.dryRun) return result(dev, null, true, true, await plan(host, dev, dev.driver, null));
-  if (!(await currentRecord(host, dev))) await recordBinding(host, dev, null);
+  if (!(await currentRecord(host, dev)).record) await recordBinding(host, dev, null);
   return result(dev, null, true, false, await transition(host, dev, dev.driver, null));
 }
 
@@ -295,8 +297,7 @@ export async function restore(
 ): Promise<BindResult> {
   const bdf = pciAddress(address);
   const dev = await getDevice(host, bdf);
-  const stale = await readBinding(host, bdf);
-  const record: BindingRecord | null = await currentRecord(host, dev);
+  const { record, stale } = await currentRecord(host, dev);
   if (!record) {
     const why = stale
       ? `the binding recorded for ${bdf} was of another device (${stale.vendorId}:${stale.deviceId}, now ${dev.vendorId}:${dev.deviceId}), so this one's original driver is unknown`

@@ -41,10 +41,13 @@ export class KernelError extends Error {
   readonly path: string | undefined;
   readonly errno: string | undefined;
   readonly hint: string | undefined;
+  /** What went wrong, without the hint that `message` ends with. */
+  readonly reason: string;
 
   constructor(code: KernelErrorCode, message: string, details: KernelErrorDetails = {}) {
     const full = details.hint ? `${message}: ${details.hint}` : message;
     super(full, details.cause === undefined ? undefined : { cause: details.cause });
+    this.reason = message;
     this.code = code;
     this.device = details.device;
     this.path = details.path;

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { access, mkdir, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, readFile, readlink, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KernelError } from './errors.js';
 
@@ -14,6 +15,8 @@ export interface HostIo {
   realpath(path: string): Promise<string>;
   list(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
+  /** Whether this process may open the file for reading and writing (a device node, say). */
+  canReadWrite(path: string): Promise<boolean>;
 }
 
 export interface ExecResult {
@@ -90,6 +93,11 @@ export const nodeIo: HostIo = {
   list: (p) => readdir(p),
   exists: (p) =>
     access(p).then(
+      () => true,
+      () => false,
+    ),
+  canReadWrite: (p) =>
+    access(p, constants.R_OK | constants.W_OK).then(
       () => true,
       () => false,
     ),
@@ -179,13 +187,4 @@ export function createHost(options: HostOptions = {}): Host {
     sys: (...parts) => join(sysfs, ...parts),
     proc: (...parts) => join(procfs, ...parts),
   };
-}
-
-/** The state directory, created when first needed. */
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-}
-
-export async function removeFile(path: string): Promise<void> {
-  await rm(path, { force: true });
 }

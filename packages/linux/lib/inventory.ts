@@ -113,13 +113,15 @@ interface Context {
   mounts: Array<{ source: string; target: string }>;
 }
 
-async function context(host: Host): Promise<Context> {
-  const [net, netByDevice, blockByDevice, mountsText] = await Promise.all([
-    host.net(),
+/** What the devices' use is judged by; `only` limits it to one device (no `ip` runs if it has no interface). */
+async function context(host: Host, only?: string): Promise<Context> {
+  const [netByDevice, blockByDevice, mountsText] = await Promise.all([
     childrenByDevice(host, 'class/net'),
     childrenByDevice(host, 'block'),
     readOr(host, host.proc('mounts'), ''),
   ]);
+  const needNet = only === undefined ? netByDevice.size > 0 : netByDevice.has(only);
+  const net: NetState = needNet ? await host.net() : { links: [], routes: [] };
   const mounts = (mountsText ?? '')
     .split('\n')
     .map((l) => l.split(' '))
@@ -232,5 +234,5 @@ export async function getDevice(host: Host, address: string): Promise<PciDevice>
       hint: 'list the devices with `dpdk-hotplug devices`; a removed device comes back with `dpdk-hotplug pci rescan`',
     });
   }
-  return describe(host, bdf, await context(host));
+  return describe(host, bdf, await context(host, bdf));
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readiness } from './readiness.js';
@@ -32,11 +32,13 @@ describe('readiness on a fake machine', () => {
       'vfio container device: true',
     ]);
     expect(after.ready).toBe(true);
-    chmodSync(join(m.devfs, 'vfio/10'), 0o000);
-    // Root opens anything: only a non-root user would see the permission problem.
-    if (process.getuid?.() !== 0) {
-      expect((await readiness(m.host, 'vfio-pci', '0000:01:00.0')).ready).toBe(false);
-    }
+    m.denyAccess('vfio/10');
+    const denied = await readiness(m.host, 'vfio-pci', '0000:01:00.0');
+    expect(denied.ready).toBe(false);
+    expect(denied.checks.find((c) => c.name === 'vfio group device')).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('udev rule'),
+    });
   });
 
   /**

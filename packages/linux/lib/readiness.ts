@@ -1,5 +1,3 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import type { Host } from './host.js';
 import { getDevice, USERSPACE_DRIVERS } from './inventory.js';
 
@@ -142,10 +140,7 @@ export async function readiness(host: Host, driver: string, address?: string): P
     if (address !== undefined && group !== null && loaded) {
       // The group's node appears once a device of the group is bound to vfio-pci; DPDK opens it read-write.
       const node = `${host.devfs}/vfio/${group}`;
-      const usable = await access(node, constants.R_OK | constants.W_OK).then(
-        () => true,
-        () => false,
-      );
+      const usable = await host.io.canReadWrite(node);
       const exists = usable || (await host.io.exists(node));
       checks.push({
         name: 'vfio group device',

@@ -87,6 +87,7 @@ export class FakeMachine {
   readonly #removed = new Map<string, FakeDevice>();
   readonly #dynamicIds = new Map<string, Set<string>>();
   readonly #failures: Failure[] = [];
+  readonly #denied = new Set<string>();
 
   constructor(spec: FakeMachineSpec, hostOptions: HostOptions = {}) {
     this.#spec = spec;
@@ -105,13 +106,22 @@ export class FakeMachine {
       pciIds: null,
       net: async () => net,
       ...hostOptions,
-      io: { ...nodeIo, write: (path, data) => this.#write(path, data) },
+      io: {
+        ...nodeIo,
+        write: (path, data) => this.#write(path, data),
+        canReadWrite: async (path) => !this.#denied.has(path) && nodeIo.canReadWrite(path),
+      },
     });
   }
 
   /** The next `times` writes to a path matching `pattern` fail with `errno`. */
   failWrites(pattern: RegExp, errno: string, times = 1): void {
     this.#failures.push({ pattern, errno, times });
+  }
+
+  /** This process may no longer open `path` (under the fake /dev) read-write, as a non-root user could not. */
+  denyAccess(path: string): void {
+    this.#denied.add(join(this.devfs, path));
   }
 
   /** The driver bound to a device now, or null. */
