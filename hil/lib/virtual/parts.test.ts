@@ -7,7 +7,7 @@ import { plannedChecks } from '../guest/plan.js';
 import { initramfs } from './initramfs.js';
 import { call, serve } from './mailbox.js';
 import { QmpClient } from './qmp.js';
-import { labCases } from './run.js';
+import { labCases, runVirtualLab, wasSkipped } from './run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-hil-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -108,5 +108,58 @@ describe('lab cases', () => {
     expect(plannedChecks(cases[1]!)).toEqual(expect.arrayContaining([110, 111]));
     // The default matrix: five models, three drivers, two removals.
     expect(labCases({})).toHaveLength(30);
+  });
+});
+
+describe('DUTs the host cannot run', () => {
+  /**
+   * Steps: run the lab with igb on a QEMU 7.2 image and igb_uio on an image whose igb_uio did not
+   * build (nothing runnable, so no guest boots).
+   * Verify: each DUT is INCOMPLETE with the reason on every check and in pci.skipped, counted as
+   * skipped, and the run itself passes; the summary is written.
+   */
+  it('are reported with the reason and not counted against the run', async () => {
+    const image = {
+      cacheDir: work,
+      qemu: '/bin/false',
+      qemuVersion: '7.2.22',
+      kernelVersion: 'k',
+      vmlinuz: '',
+      initrd: '',
+      modulesRoot: '',
+      igbUio: { missing: 'building igb_uio failed: no headers' },
+    };
+    const out = join(work, 'not-run');
+    const s1 = await runVirtualLab({
+      models: ['igb'],
+      drivers: ['vfio-pci'],
+      removals: ['clean'],
+      outDir: out,
+      image,
+      onProgress: () => {},
+    });
+    const s2 = await runVirtualLab({
+      models: ['e1000'],
+      drivers: ['igb_uio'],
+      removals: ['surprise'],
+      outDir: out,
+      image,
+      onProgress: () => {},
+    });
+    for (const [s, why] of [
+      [s1, 'QEMU 7.2.22: QEMU emulates igb since 8.0'],
+      [s2, 'igb_uio: building igb_uio failed: no headers'],
+    ] as const) {
+      expect(s.status).toBe('passed');
+      expect(s.duts).toHaveLength(1);
+      const d = s.duts[0]!;
+      expect(d.verdict).toBe('INCOMPLETE');
+      expect(wasSkipped(d)).toBe(true);
+      expect(d.pci?.skipped).toBe(why);
+      expect(d.checks.every((c) => c.status === 'SKIP' && c.reason === why)).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).duts[0].name).toBe(
+      'virtual-e1000-igb_uio-surprise',
+    );
   });
 });

@@ -51,22 +51,29 @@ export function labCases(
   return cases;
 }
 
-function skipped(c: LabCase, why: string): DutSummary {
+/**
+ * A DUT that did not run, INCOMPLETE with the reason. `skipped`: the host cannot run it (QEMU too
+ * old, a driver it cannot build), reported but not counted against the run; `unfinished`: the
+ * lab stopped before it (timeout, interrupt), which counts.
+ */
+function notRun(c: LabCase, kind: 'skipped' | 'unfinished', why: string): DutSummary {
   return {
     name: c.name,
     pmd: c.model,
     devargs: `hot-plugged ${c.model}`,
-    pci: { model: c.model, driver: c.driver, removal: c.removal, skipped: why },
+    pci: { model: c.model, driver: c.driver, removal: c.removal, [kind]: why },
     dpdkVersion: 'n/a',
-    checks: plannedChecks(c).map((id) => ({
-      id,
-      title: `check ${id}`,
-      status: 'SKIP' as const,
-      reason: why,
-      notes: [],
-      durationMs: 0,
-    })),
-    // Not run is not certified: INCOMPLETE, with the reason on every check and in pci.skipped.
+    checks:
+      kind === 'skipped'
+        ? plannedChecks(c).map((id) => ({
+            id,
+            title: `check ${id}`,
+            status: 'SKIP' as const,
+            reason: why,
+            notes: [],
+            durationMs: 0,
+          }))
+        : [],
     verdict: 'INCOMPLETE',
   };
 }
@@ -110,9 +117,9 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
   for (const c of all) {
     const need = MODEL_NEEDS[c.model];
     if (need && qemuMajor < need.qemu)
-      summary.duts.push(skipped(c, `QEMU ${image.qemuVersion}: ${need.why}`));
+      summary.duts.push(notRun(c, 'skipped', `QEMU ${image.qemuVersion}: ${need.why}`));
     else if (c.driver === 'igb_uio' && 'missing' in image.igbUio)
-      summary.duts.push(skipped(c, `igb_uio: ${image.igbUio.missing}`));
+      summary.duts.push(notRun(c, 'skipped', `igb_uio: ${image.igbUio.missing}`));
     else runnable.push(c);
   }
   summary.checksPlanned = Math.max(0, ...all.map((c) => plannedChecks(c).length));
@@ -221,12 +228,7 @@ async function runGroup(
         : machine.running
           ? 'the lab timed out'
           : 'the guest stopped before this case';
-      // Unfinished, not skipped: it counts against the run.
-      results.push({
-        ...skipped(c, why),
-        pci: { model: c.model, driver: c.driver, removal: c.removal, unfinished: why },
-        checks: [],
-      });
+      results.push(notRun(c, 'unfinished', why));
     }
     return results;
   } finally {
