@@ -84,30 +84,41 @@ async function searchLib(name: string, near: string): Promise<string | null> {
   return null;
 }
 
+/** What one read of an ELF file gives: the librte_* libraries it needs and its PMD records. */
+interface Inspected {
+  needed: string[];
+  drivers: PmdInfo[];
+}
+
+async function inspectFile(file: string): Promise<Inspected> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (cause) {
+    throw new ProbeError('NOT_FOUND', `cannot read ${file}`, { file, cause });
+  }
+  const elf = readElf(buf, file);
+  const rodata = elf.section('.rodata');
+  const drivers = (rodata ? findStrings(rodata, 'PMD_INFO_STRING=') : []).flatMap((s) => {
+    try {
+      return [scrub(JSON.parse(s), file)];
+    } catch {
+      return []; // invalid JSON: dpdk-pmdinfo.py warns and skips it too
+    }
+  });
+  return { needed: elf.needed().filter((n) => n.startsWith('librte_')), drivers };
+}
+
 /** The file and the librte_* libraries it needs, transitively (what dpdk-pmdinfo.py reads via ldd). */
-async function withNeeded(file: string, cache: Map<string, Promise<string[]>>): Promise<string[]> {
+async function withNeeded(file: string, inspect: (f: string) => Promise<Inspected>): Promise<string[]> {
   const seen = new Set<string>([file]);
   const queue = [file];
-  const neededOf = (f: string) => {
-    let p = cache.get(f);
-    if (!p) {
-      p = readFile(f).then(
-        (buf) =>
-          readElf(buf, f)
-            .needed()
-            .filter((x) => x.startsWith('librte_')),
-        () => [],
-      );
-      cache.set(f, p);
-    }
-    return p;
-  };
   while (queue.length) {
     const f = queue.shift()!;
-    let needed: string[] = [];
-    try {
-      needed = await neededOf(f);
-    } catch {}
+    const needed = await inspect(f).then(
+      (r) => r.needed,
+      () => [],
+    );
     for (const n of needed) {
       const lib = await findLib(n, dirname(f));
       if (lib && !seen.has(lib)) {
@@ -121,21 +132,7 @@ async function withNeeded(file: string, cache: Map<string, Promise<string[]>>): 
 
 /** The PMD_INFO_STRING records in one ELF file's .rodata. */
 export async function readPmdInfoFile(file: string): Promise<PmdInfo[]> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (cause) {
-    throw new ProbeError('NOT_FOUND', `cannot read ${file}`, { file, cause });
-  }
-  const rodata = readElf(buf, file).section('.rodata');
-  if (!rodata) return [];
-  return findStrings(rodata, 'PMD_INFO_STRING=').flatMap((s) => {
-    try {
-      return [scrub(JSON.parse(s), file)];
-    } catch {
-      return []; // invalid JSON: dpdk-pmdinfo.py warns and skips it too
-    }
-  });
+  return (await inspectFile(file)).drivers;
 }
 
 /**
@@ -177,7 +174,17 @@ export async function scanPmdInfo(
   const targets = Array.isArray(target) ? target : [target];
   const files = new Set<string>();
   const label = Array.isArray(target) ? target.join(' ') : target;
-  const neededCache = new Map<string, Promise<string[]>>();
+  // Each file is read once, whether it is a target, a dependency, or both.
+  const inspected = new Map<string, Promise<Inspected>>();
+  const inspect = (f: string) => {
+    let r = inspected.get(f);
+    if (!r) {
+      r = inspectFile(f);
+      r.catch(() => {}); // awaited later, where a bad file becomes a skipped one
+      inspected.set(f, r);
+    }
+    return r;
+  };
   for (const t of targets) {
     const path = t === 'installed' ? await installedPmdDir() : t;
     let s: Awaited<ReturnType<typeof stat>>;
@@ -188,7 +195,7 @@ export async function scanPmdInfo(
     }
     const found = s.isDirectory() ? await elfFilesIn(path) : [await realpath(path)];
     for (const f of found) {
-      if (options.followNeeded) for (const n of await withNeeded(f, neededCache)) files.add(n);
+      if (options.followNeeded) for (const n of await withNeeded(f, inspect)) files.add(n);
       else files.add(f);
     }
   }
@@ -196,7 +203,7 @@ export async function scanPmdInfo(
   const results = await Promise.all(
     [...files].map(async (file) => {
       try {
-        return { file, drivers: await readPmdInfoFile(file) };
+        return { file, drivers: (await inspect(file)).drivers };
       } catch (e) {
         return { file, error: (e as Error).message };
       }
