@@ -173,11 +173,7 @@ async function runGroup(
     cases,
   };
   writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 2));
-  // The compiled agent: beside this module in dist, or dist's copy when this runs from source (tests).
-  const agent = fileURLToPath(new URL('../guest/agent.js', import.meta.url)).replace(
-    /\/lib\/guest\/agent\.js$/,
-    '/dist/guest/agent.js',
-  );
+  const agent = fileURLToPath(new URL('../guest/agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   let vm: VirtualMachine | undefined;
   let mailbox: { stop(): Promise<void> } | undefined;

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The built package: the lab boots the guest with the compiled agent beside it in dist.
+import { DEFAULT_CACHE, runVirtualLab } from '@dpdk-hotplug/hil';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE } from './image.js';
-import { runVirtualLab } from './run.js';
 
 // The smoke run needs QEMU (the set-up installs it), root (the first run downloads and unpacks
 // Debian packages) and x86-64.

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+// The built package: probe() runs the runtime probe's compiled child.
+import { driverOf, probe } from '@dpdk-hotplug/pmd-probe';
 import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
-import { driverOf, probe } from './combined.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/source/${name}`, import.meta.url));
 

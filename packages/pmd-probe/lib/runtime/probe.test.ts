@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The built package: probeRuntime starts the compiled child that sits beside it in dist.
+import { findLeaks, probeRuntime } from '@dpdk-hotplug/pmd-probe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findLeaks, probeRuntime } from './probe.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-rt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -58,14 +58,6 @@ export interface RuntimeOptions {
 
 const RESOURCES: Leak['resource'][] = ['fds', 'threads', 'memzones', 'dpdkHeapBytes', 'netdevs'];
 
-/** The compiled child: beside this module in dist, or dist's copy when this runs from source (tests). */
-function childScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts')
-    ? here.replace(/\/lib\/runtime\/probe\.ts$/, '/dist/runtime/child.js')
-    : here.replace(/probe\.js$/, 'child.js');
-}
-
 /** A resource leaks when it grew in every cycle after the first (the first may warm caches up). */
 export function findLeaks(series: ResourceSnapshot[]): Leak[] {
   if (series.length < 3) return [];
@@ -119,7 +111,7 @@ async function runChild(devargs: string, options: RuntimeOptions): Promise<Runti
     lifecycle: options.lifecycle ?? true,
     eal: options.eal ?? defaultEal(devargs),
   };
-  const script = options.childScript ?? childScript();
+  const script = options.childScript ?? fileURLToPath(new URL('./child.js', import.meta.url));
   const started = performance.now();
   const child = spawn(process.execPath, [script, JSON.stringify(request)], {
     stdio: ['ignore', 'pipe', 'pipe'],
