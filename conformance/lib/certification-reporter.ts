@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   FullConfig,
@@ -9,10 +9,15 @@ import type {
   TestCase,
   TestResult,
 } from '@playwright/test/reporter';
+import { classOf, idOfTitle } from './catalogue.js';
 import type { Dut } from './dut.js';
-import { HANG_MARKER } from './fixtures-constants.js';
-import { type CheckResult, type DutSummary, type RunSummary, toMarkdown, verdictOf } from './summary.js';
+import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
+import { describeProgress, readProgress } from './progress.js';
+import { type CheckResult, type DutSummary, type Fault, type RunSummary, writeSummary } from './summary.js';
+import { attributeAcrossDuts, judgeDut } from './verdict.js';
 import { readHangMarker } from './watchdog.js';
+
+const FAULTS: readonly Fault[] = ['pmd', 'dpdk', 'environment', 'suite'];
 
 /**
  * Writes summary.json and summary.md into `outputDir` after every finished check, so that a run
@@ -23,6 +28,7 @@ export default class CertificationReporter implements Reporter {
   #run!: RunSummary;
   readonly #duts = new Map<string, DutSummary>();
   readonly #outputDirs = new Map<string, string>();
+  #dpdkVersion = '';
 
   constructor(options: { outputDir: string }) {
     this.#out = options.outputDir;
@@ -35,7 +41,17 @@ export default class CertificationReporter implements Reporter {
   onBegin(config: FullConfig, suite: Suite): void {
     mkdirSync(this.#out, { recursive: true });
     const dpdkVersion = dpdkVersionString();
+    this.#dpdkVersion = dpdkVersion;
     const planned = new Set<number>();
+    const plannedOf = new Map<string, number[]>();
+    for (const projectSuite of suite.suites) {
+      const name = projectSuite.project()?.name;
+      if (name)
+        plannedOf.set(
+          name,
+          projectSuite.allTests().map((t) => idOfTitle(t.title)),
+        );
+    }
     for (const project of config.projects) {
       const dut = (project.use as { dut?: Dut }).dut;
       if (!dut) continue;
@@ -47,10 +63,14 @@ export default class CertificationReporter implements Reporter {
         pci: dut.pci,
         dpdkVersion,
         checks: [],
-        verdict: 'INCOMPLETE',
+        verdict: 'INCONCLUSIVE',
       });
     }
-    for (const test of suite.allTests()) planned.add(checkId(test.title));
+    for (const test of suite.allTests()) planned.add(idOfTitle(test.title));
+    for (const [name, dut] of this.#duts) {
+      dut.planned = plannedOf.get(name) ?? [...planned];
+      judgeDut(dut);
+    }
     this.#run = {
       startedAt: new Date().toISOString(),
       status: 'running',
@@ -67,7 +87,7 @@ export default class CertificationReporter implements Reporter {
   onTestEnd(test: TestCase, result: TestResult): void {
     const project = test.parent.project()?.name ?? '';
     const dut = this.#duts.get(project);
-    // A check cut short by Ctrl-C neither passed nor failed: it stays missing (INCOMPLETE).
+    // A check cut short by Ctrl-C neither passed nor failed: it stays missing (INCONCLUSIVE).
     if (!dut || result.status === 'interrupted') return;
     // Runtime annotations are on the result and, in some Playwright versions, on the test too.
     const seen = new Set<string>();
@@ -75,73 +95,97 @@ export default class CertificationReporter implements Reporter {
       const key = `${a.type}\0${a.description}`;
       return !seen.has(key) && seen.add(key);
     });
+    const id = idOfTitle(test.title);
+    const said = (type: string) => annotations.find((a) => a.type === type)?.description;
     const check: CheckResult = {
-      id: checkId(test.title),
+      id,
       title: test.title,
+      class: classOf(id),
       status: result.status === 'passed' ? 'PASS' : result.status === 'skipped' ? 'SKIP' : 'FAIL',
       notes: annotations
-        .filter((a) => a.type !== 'skip' && a.description)
+        .filter((a) => !STRUCTURED.has(a.type) && a.description)
         .map((a) => `${a.type}: ${a.description}`),
       durationMs: result.duration,
     };
-    if (check.status === 'SKIP')
-      check.reason = annotations.find((a) => a.type === 'skip')?.description ?? 'skipped';
-    if (check.status === 'FAIL') check.reason = this.#failure(project, result);
+    const needs = said('needs');
+    if (needs) check.needs = needs;
+    const evidence = annotations
+      .filter((a) => a.type === 'evidence' && a.description)
+      .map((a) => a.description!);
+    if (evidence.length) check.evidence = evidence;
+    if (check.status === 'SKIP') check.reason = said('skip') ?? 'skipped';
+    if (check.status === 'FAIL') {
+      const { reason, where } = this.#failure(project, result);
+      check.reason = reason;
+      if (where) check.evidence = [...(check.evidence ?? []), `died at ${where}`];
+      // A check that knows whose a failure is says so (`fault` annotation: "environment"); else the PMD's.
+      const fault = said('fault') as Fault | undefined;
+      if (fault && FAULTS.includes(fault)) check.fault = fault;
+    }
     for (const a of result.attachments) {
       if (!a.body) continue;
       if (a.name === 'leaks') dut.leaks = JSON.parse(a.body.toString());
       if (a.name === 'latency') dut.latency = JSON.parse(a.body.toString());
     }
     dut.checks = [...dut.checks.filter((c) => c.id !== check.id), check].sort((a, b) => a.id - b.id);
-    dut.verdict = verdictOf(dut.checks, this.#run.checksPlanned);
+    judgeDut(dut);
     this.#write();
   }
 
   onEnd(result: FullResult): void {
     this.#run.status = result.status;
     this.#run.finishedAt = new Date().toISOString();
+    const core = attributeAcrossDuts(this.#run.duts, this.#dpdkVersion);
+    if (core.length) this.#run.coreFindings = core;
     this.#write();
   }
 
-  /** The first line of the error, or the crash or hang that ended the worker. */
-  #failure(project: string, result: TestResult): string {
+  /** The first line of the error, or the crash or hang that ended the worker, and where it was. */
+  #failure(project: string, result: TestResult): { reason: string; where?: string } {
     const message = result.errors.map((e) => e.message ?? '').join('\n');
     const dir = this.#outputDirs.get(project);
+    const where = dir ? describeProgress(readProgress(join(dir, PROGRESS_MARKER))) : undefined;
     const hang = dir ? readHangMarker(join(dir, HANG_MARKER)) : undefined;
     if (hang && dir) {
       rmSync(join(dir, HANG_MARKER), { force: true });
-      return `hung: "${hang.hung}" did not finish within ${hang.timeoutMs} ms; the worker was killed`;
+      return {
+        reason: `hung at ${where ?? `"${hang.hung}"`}: no progress within ${hang.timeoutMs} ms; the worker was killed`,
+        ...(where ? { where } : {}),
+      };
     }
-    const crash = /Worker process exited unexpectedly \(([^)]*)\)/.exec(message);
-    if (crash) return `crashed: the worker process died (${crash[1]})`;
-    if (result.status === 'timedOut') return `timed out after ${result.duration} ms`;
+    // Playwright: "Error: worker process exited unexpectedly (code=null, signal=SIGSEGV)".
+    const crash = /worker process exited unexpectedly \(([^)]*)\)/i.exec(message);
+    if (crash) {
+      const signal = /signal=(\w+)/.exec(crash[1]!)?.[1];
+      const how = signal && signal !== 'null' ? `${signal}` : crash[1];
+      return {
+        reason: `crashed (${how})${where ? ` at ${where}` : ''}: the worker process died`,
+        ...(where ? { where } : {}),
+      };
+    }
+    if (result.status === 'timedOut')
+      return { reason: `timed out after ${result.duration} ms${where ? ` at ${where}` : ''}` };
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
     const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
     const first =
       plain
         .split('\n')
         .find((l) => l.trim() !== '')
-        ?.trim() ?? result.status;
+        ?.trim()
+        .replace(/^Error: /, '') ?? result.status;
     // The step that failed says where, in checks made of steps (14).
-    const step = result.steps.find((s) => s.error)?.title;
-    return step ? `${step}: ${first}` : first;
+    // Only the suite's own steps name a place; expect() calls are steps too, titled by their message.
+    const step = result.steps.find((s) => s.error && s.category === 'test.step')?.title;
+    return { reason: step ? `${step}: ${first}` : first };
   }
 
   #write(): void {
-    // Written whole and renamed, so a reader never sees half a file.
-    for (const [name, body] of [
-      ['summary.json', `${JSON.stringify(this.#run, null, 2)}\n`],
-      ['summary.md', toMarkdown(this.#run)],
-    ] as const) {
-      writeFileSync(join(this.#out, `${name}.tmp`), body);
-      renameSync(join(this.#out, `${name}.tmp`), join(this.#out, name));
-    }
+    writeSummary(this.#out, this.#run);
   }
 }
 
-function checkId(title: string): number {
-  return Number(/^(\d+)\./.exec(title)?.[1] ?? 0);
-}
+/** Annotations the summary keeps in fields of their own, not in the notes. */
+const STRUCTURED = new Set(['skip', 'fault', 'needs', 'evidence']);
 
 function dpdkVersionString(): string {
   try {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
-import type { RunSummary } from './summary.js';
+import { exitCodeOf, type RunSummary } from './summary.js';
 
 const USAGE = `Usage: dpdk-hotplug certify [options]
 
@@ -23,7 +23,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --out DIR            reports folder (default ./reports/certify)
   -h, --help           this text
 
-Exit code: 0 when every DUT is CERTIFIED, 1 when one FAILED or is INCOMPLETE, 2 on bad usage.`;
+Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED,
+2 on bad usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).`;
 
 class UsageError extends Error {}
 
@@ -131,13 +132,13 @@ export async function certify(argv: string[]): Promise<number> {
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
   console.log('\nverdicts:');
   for (const d of summary.duts) {
-    const failed = d.checks.filter((c) => c.status === 'FAIL').map((c) => `${c.id}`);
-    console.log(
-      `  ${d.verdict.padEnd(10)} ${d.name}${failed.length ? `  (failed checks: ${failed.join(', ')})` : ''}`,
-    );
+    console.log(`  ${d.verdict.padEnd(23)} ${d.name}`);
+    for (const why of d.verdictReasons ?? []) console.log(`      ${why.split('\n')[0]!.slice(0, 160)}`);
   }
+  for (const f of summary.coreFindings ?? [])
+    console.log(`  DPDK core finding (${f.dpdkVersion}), check ${f.check}: ${f.reason} — ${f.evidence}`);
   console.log(
     `\nreports: ${join(plan.out, 'summary.md')}, summary.json, junit.xml, results.json, html/index.html`,
   );
-  return summary.duts.every((d) => d.verdict === 'CERTIFIED') ? 0 : 1;
+  return exitCodeOf(summary.duts);
 }

@@ -4,10 +4,11 @@ import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hot
 import { test as base, type TestInfo } from '@playwright/test';
 import { DEFAULT_DUTS } from './default-duts.js';
 import type { Dut } from './dut.js';
-import { HANG_MARKER } from './fixtures-constants.js';
+import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
 import { MpProcess } from './mp-process.js';
+import { Progress } from './progress.js';
 import { Watchdog } from './watchdog.js';
 
 export interface Settings {
@@ -42,7 +43,14 @@ export class EventLog {
 
 export { HANG_MARKER } from './fixtures-constants.js';
 
-type WorkerFixtures = { dut: Dut; settings: Settings; watchdog: Watchdog; eal: Eal; lab: Lab };
+type WorkerFixtures = {
+  dut: Dut;
+  settings: Settings;
+  watchdog: Watchdog;
+  progress: Progress;
+  eal: Eal;
+  lab: Lab;
+};
 type MultiProcess = () => Promise<
   { primary: MpProcess; startSecondary: () => MpProcess } | { unavailable: string }
 >;
@@ -67,6 +75,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const watchdog = new Watchdog(join(workerInfo.project.outputDir, HANG_MARKER));
       await use(watchdog);
       await watchdog.stop();
+    },
+    { scope: 'worker' },
+  ],
+  progress: [
+    async ({}, use, workerInfo) => {
+      const progress = new Progress(join(workerInfo.project.outputDir, PROGRESS_MARKER));
+      await use(progress);
+      progress.close();
     },
     { scope: 'worker' },
   ],
@@ -114,9 +130,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
   // Playwright's own timeout fires while the event loop runs; the watchdog when a PMD blocks it.
   hangGuard: [
-    async ({ watchdog }, use, testInfo) => {
+    async ({ watchdog, progress }, use, testInfo) => {
+      progress.check(testInfo.title);
       watchdog.arm(testInfo.title, testInfo.timeout + 15_000);
+      progress.step('body');
       await use(undefined);
+      progress.step('teardown');
       watchdog.disarm();
     },
     { auto: true },

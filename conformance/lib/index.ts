@@ -1,4 +1,15 @@
 /** @dpdk-hotplug/conformance: the certification suite's parts, for tools and the lab runner. */
+
+export {
+  type CheckClass,
+  type CheckId,
+  type CheckSpec,
+  checkSpec,
+  checkTitle,
+  classOf,
+  PCI_CHECK_SPECS,
+  VDEV_CHECKS,
+} from './catalogue.js';
 export { certify, planFromArgs } from './cli.js';
 export { DEFAULT_DUTS } from './default-duts.js';
 export {
@@ -16,9 +27,13 @@ export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {
   type CheckResult,
   type CheckStatus,
+  type CoreFinding,
   type DutSummary,
+  exitCodeOf,
+  type Fault,
   type RunSummary,
   toMarkdown,
   type Verdict,
-  verdictOf,
+  writeSummary,
 } from './summary.js';
+export { attributeAcrossDuts, type Judgement, judge, judgeDut } from './verdict.js';

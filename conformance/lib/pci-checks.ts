@@ -1,22 +1,15 @@
 /**
  * The checks of a PCI device under test that a lab can hot-plug (numbered after the vdev checks
- * 1–15). The virtual lab (`hil/`) runs them inside its QEMU guest; results come back as
- * `CheckResult`s of these ids into the same certification summary as the vdev DUTs.
+ * 1–15), as the lab uses them: id → title, and the plan per removal kind. Their classes live in
+ * the one catalogue (`catalogue.ts`).
  */
-export const PCI_CHECKS = {
-  101: 'plug: the hot-plugged NIC appears, bound to its kernel driver',
-  102: 'bind: the device moves to the userspace driver, its kernel interface goes',
-  103: 'attach: a valid port, driven by the expected PMD',
-  104: 'traffic: frames sent by the port reach the peer NIC on the hub',
-  105: 'detaching a started port is refused and the port keeps working',
-  106: 'stop → close → detach returns the PCI address; the port is gone',
-  107: 'repeated attach/detach cycles',
-  108: 'restore: the kernel driver and its interface come back',
-  109: 'unplug: the device leaves the guest and QEMU',
-  110: 'surprise removal: removal event, detach without hang or crash, device gone',
-  111: 're-plug and attach again',
-} as const;
-export type PciCheckId = keyof typeof PCI_CHECKS;
+import { PCI_CHECK_SPECS, type PciCheckId } from './catalogue.js';
+
+export type { PciCheckId } from './catalogue.js';
+
+export const PCI_CHECKS = Object.fromEntries(
+  Object.entries(PCI_CHECK_SPECS).map(([id, spec]) => [id, spec.title]),
+) as { readonly [K in PciCheckId]: (typeof PCI_CHECK_SPECS)[K]['title'] };
 
 /** Clean removal runs 101–109; surprise removal replaces the repeated cycles by 110 and 111. */
 export function plannedPciChecks(removal: 'clean' | 'surprise'): PciCheckId[] {

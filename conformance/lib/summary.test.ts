@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import CertificationReporter from './certification-reporter.js';
-import { type CheckResult, toMarkdown, verdictOf } from './summary.js';
+import { type CheckResult, toMarkdown } from './summary.js';
 
 const check = (id: number, status: CheckResult['status'], reason?: string): CheckResult => ({
   id,
@@ -12,14 +12,6 @@ const check = (id: number, status: CheckResult['status'], reason?: string): Chec
   reason,
   notes: [],
   durationMs: 1,
-});
-
-describe('verdictOf', () => {
-  it('is FAILED on any failure, CERTIFIED when all planned checks passed or were skipped, else INCOMPLETE', () => {
-    expect(verdictOf([check(1, 'PASS'), check(2, 'SKIP')], 2)).toBe('CERTIFIED');
-    expect(verdictOf([check(1, 'PASS'), check(2, 'FAIL')], 2)).toBe('FAILED');
-    expect(verdictOf([check(1, 'PASS')], 2)).toBe('INCOMPLETE');
-  });
 });
 
 /** Feeds the reporter the calls Playwright makes, with a crash, a hang and a skip. */
@@ -33,9 +25,10 @@ function fakeRun(out: string, hangDir: string) {
   const tests = ['1. attach', '2. traffic', '3. refused'].map((title) => ({ title }));
   const testCase = (p: string, title: string) =>
     ({ title, annotations: [], parent: { project: () => ({ name: p }) } }) as never;
+  const projectSuite = (name: string) => ({ project: () => ({ name }), allTests: () => tests });
   reporter.onBegin(
     { projects: [project('a', join(out, 'a')), project('b', hangDir)] } as never,
-    { allTests: () => tests } as never,
+    { allTests: () => tests, suites: [projectSuite('a'), projectSuite('b')] } as never,
   );
   const result = (status: string, message?: string, annotations: object[] = []) =>
     ({ status, duration: 5, errors: message ? [{ message }] : [], attachments: [], annotations }) as never;
@@ -53,9 +46,16 @@ describe('certification reporter', () => {
       reporter.onTestEnd(testCase('a', '1. attach'), result('passed'));
       // Written already: an interrupted run keeps this.
       expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).duts[0].checks).toHaveLength(1);
+      // Where the worker was when it died, as the progress fixture writes it.
+      mkdirSync(join(out, 'a'), { recursive: true });
+      writeFileSync(
+        join(out, 'a', 'progress.txt'),
+        `${JSON.stringify({ check: '2. traffic', step: 'detach', cycle: 34 })}    `,
+      );
+      // Playwright's own words (runner/index.js): lower-case "worker".
       reporter.onTestEnd(
         testCase('a', '2. traffic'),
-        result('failed', 'Error: Worker process exited unexpectedly (code=null, signal=SIGSEGV)'),
+        result('failed', 'Error: worker process exited unexpectedly (code=null, signal=SIGSEGV)'),
       );
       reporter.onTestEnd(
         testCase('a', '3. refused'),
@@ -67,7 +67,7 @@ describe('certification reporter', () => {
       );
       reporter.onTestEnd(
         testCase('b', '1. attach'),
-        result('failed', 'Error: Worker process exited unexpectedly (code=null, signal=SIGKILL)'),
+        result('failed', 'Error: worker process exited unexpectedly (code=null, signal=SIGKILL)'),
       );
       // Ctrl-C during b's check 2: not a failure; that check stays missing.
       reporter.onTestEnd(testCase('b', '2. traffic'), result('interrupted'));
@@ -79,16 +79,19 @@ describe('certification reporter', () => {
       expect(b.checks.map((c: CheckResult) => c.id)).toEqual([1]);
       expect(a.checks.map((c: CheckResult) => [c.id, c.status, c.reason])).toEqual([
         [1, 'PASS', undefined],
-        [2, 'FAIL', 'crashed: the worker process died (code=null, signal=SIGSEGV)'],
+        [2, 'FAIL', 'crashed (SIGSEGV) at check 2, cycle 34, step "detach": the worker process died'],
         [3, 'SKIP', 'needs root'],
       ]);
       expect(a.verdict).toBe('FAILED');
       expect(b.checks[0].reason).toBe(
-        'hung: "1. attach" did not finish within 75000 ms; the worker was killed',
+        'hung at "1. attach": no progress within 75000 ms; the worker was killed',
       );
+      // b hung in a required check: that is a finding against the PMD.
+      expect(b.verdict).toBe('FAILED');
+      expect(a.checks[1].evidence).toEqual(['died at check 2, cycle 34, step "detach"']);
       const md = readFileSync(join(out, 'summary.md'), 'utf8');
       expect(md).toContain('| a | net_null | **FAILED** | 1 | 1 | 1 |');
-      expect(md).toContain('crashed: the worker process died');
+      expect(md).toContain('crashed (SIGSEGV) at check 2, cycle 34');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

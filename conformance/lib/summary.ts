@@ -1,14 +1,27 @@
 /** The certification summary of a run: per DUT, each check's result, and a verdict. */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckClass } from './catalogue.js';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
-export type Verdict = 'CERTIFIED' | 'FAILED' | 'INCOMPLETE';
+export type Verdict = 'CERTIFIED' | 'CERTIFIED WITH WARNINGS' | 'FAILED' | 'INCONCLUSIVE';
+/** Whose a failure is: the PMD under test, DPDK's core (ethdev, EAL), the machine, or this suite. */
+export type Fault = 'pmd' | 'dpdk' | 'environment' | 'suite';
 
 export interface CheckResult {
   id: number;
   title: string;
   status: CheckStatus;
+  /** From the catalogue; filled in by the reporter. */
+  class?: CheckClass;
   /** Why it failed or was skipped; what it measured when it passed. */
   reason?: string;
+  /** A failure's owner (unset: the PMD). */
+  fault?: Fault;
+  /** What supports the attribution: the step and cycle, a control's result, the machine's limit. */
+  evidence?: string[];
+  /** A check skipped or failed for the machine: what the machine needs to run it. */
+  needs?: string;
   notes: string[];
   durationMs: number;
 }
@@ -19,10 +32,23 @@ export interface DutSummary {
   devargs: string;
   pci?: Record<string, unknown>;
   dpdkVersion: string;
+  /** The checks planned for this DUT (ids). */
+  planned?: number[];
   checks: CheckResult[];
   leaks?: { resource: string; slope: number; growth: number; leaks: boolean }[];
   latency?: { cycles: number; attachMs: Record<string, number>; detachMs: Record<string, number> };
   verdict: Verdict;
+  /** Why the verdict is not CERTIFIED. */
+  verdictReasons?: string[];
+}
+
+/** A check that fails for every PMD: DPDK's, listed once. */
+export interface CoreFinding {
+  check: number;
+  dpdkVersion: string;
+  duts: string[];
+  reason: string;
+  evidence: string;
 }
 
 export interface RunSummary {
@@ -31,14 +57,17 @@ export interface RunSummary {
   status: 'running' | 'passed' | 'failed' | 'interrupted' | 'timedout';
   checksPlanned: number;
   duts: DutSummary[];
+  coreFindings?: CoreFinding[];
 }
 
-/** FAILED on any failed check; CERTIFIED when every planned check ran (passed or skipped); else INCOMPLETE. */
-export function verdictOf(checks: readonly CheckResult[], planned: number): Verdict {
-  if (checks.some((c) => c.status === 'FAIL')) return 'FAILED';
-  return checks.length >= planned ? 'CERTIFIED' : 'INCOMPLETE';
+/** Exit codes of `certify` and the lab: 0 certified (warnings allowed), 1 failed, 3 inconclusive. */
+export function exitCodeOf(duts: readonly DutSummary[]): number {
+  if (duts.some((d) => d.verdict === 'FAILED')) return 1;
+  if (duts.some((d) => d.verdict === 'INCONCLUSIVE')) return 3;
+  return 0;
 }
 
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(3));
 
 export function toMarkdown(run: RunSummary): string {
@@ -54,6 +83,11 @@ export function toMarkdown(run: RunSummary): string {
       return `| ${d.name} | ${d.pmd} | **${d.verdict}** | ${n('PASS')} | ${n('FAIL')} | ${n('SKIP')} |`;
     }),
   ];
+  if (run.coreFindings?.length) {
+    lines.push('', '## DPDK core findings', '', 'Failures of every PMD, not held against any of them:', '');
+    for (const f of run.coreFindings)
+      lines.push(`- ${f.dpdkVersion}, check ${f.check}: ${cell(f.reason)} (${f.evidence})`);
+  }
   for (const d of run.duts) {
     lines.push(
       '',
@@ -62,19 +96,21 @@ export function toMarkdown(run: RunSummary): string {
       `PMD ${d.pmd}, devargs \`${d.devargs}\`, ${d.dpdkVersion}.`,
       '',
     );
+    if (d.verdictReasons?.length) lines.push(...d.verdictReasons.map((r) => `- ${cell(r)}`), '');
     // A PCI DUT says what it was: NIC model, userspace and kernel drivers, and the lab's versions.
     const pci = Object.entries(d.pci ?? {}).filter(
       ([, v]) => v !== undefined && v !== null && typeof v !== 'object',
     );
     if (pci.length) lines.push(`PCI: ${pci.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
-    lines.push('| check | result | details |', '| --- | --- | --- |');
+    lines.push('| check | class | result | whose | details |', '| --- | --- | --- | --- | --- |');
     for (const c of d.checks) {
-      const details = [c.reason, ...c.notes]
-        .filter(Boolean)
-        .join('; ')
-        .replace(/\|/g, '\\|')
-        .replace(/\n/g, ' ');
-      lines.push(`| ${c.title} | ${c.status} | ${details} |`);
+      const details = cell(
+        [c.reason, c.needs && `needs ${c.needs}`, ...(c.evidence ?? []), ...c.notes]
+          .filter(Boolean)
+          .join('; '),
+      );
+      const whose = c.status === 'FAIL' ? (c.fault ?? 'pmd') : '';
+      lines.push(`| ${c.title} | ${c.class ?? ''} | ${c.status} | ${whose} | ${details} |`);
     }
     if (d.leaks?.length) {
       lines.push('', '| resource | slope per cycle | fitted growth | leaks |', '| --- | --- | --- | --- |');
@@ -90,4 +126,19 @@ export function toMarkdown(run: RunSummary): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The one writer of a certification summary: `summary.json` and `summary.md` in `dir`, each
+ * written whole and renamed, so a reader (or a run killed half-way) never sees half a file.
+ */
+export function writeSummary(dir: string, run: RunSummary): void {
+  for (const [name, body] of [
+    ['summary.json', `${JSON.stringify(run, null, 2)}\n`],
+    ['summary.md', toMarkdown(run)],
+  ] as const) {
+    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+    writeFileSync(tmp, body);
+    renameSync(tmp, join(dir, name));
+  }
 }

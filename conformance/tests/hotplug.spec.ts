@@ -4,11 +4,12 @@
  * DPDK's app/test and testpmd.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Eal, errnoName, type HotplugError, isHotplugError, type PortId } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
+import { checkTitle } from '../lib/catalogue.js';
 import { lineChart } from '../lib/charts.js';
 import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
@@ -61,13 +62,7 @@ async function attachJson(testInfo: TestInfo, name: string, data: unknown): Prom
   await testInfo.attach(name, { body: JSON.stringify(data, null, 2), contentType: 'application/json' });
 }
 
-test('1. attach returns a valid port id; dev info readable; the attach event arrives once', async ({
-  eal,
-  lab,
-  dut,
-  device,
-  events,
-}) => {
+test(checkTitle(1), async ({ eal, lab, dut, device, events }) => {
   // Steps: attach the DUT. Verify: a port id in range, listed as attached, its info names the
   // device and the PMD; exactly one attach event for it.
   const port = await eal.attach(lab.devargs);
@@ -82,21 +77,14 @@ test('1. attach returns a valid port id; dev info readable; the attach event arr
   ]);
 });
 
-test('2. traffic after attach: configure, start, packets sent and received', async ({
-  eal,
-  lab,
-  dut,
-}, testInfo) => {
+test(checkTitle(2), async ({ eal, lab, dut }, testInfo) => {
   skipWithoutTraffic(lab, dut.trafficNote);
   const port = up(eal, await eal.attach(lab.devargs));
   await traffic(eal, lab, port, testInfo);
   expect(eal.stats(port).txPackets).toBeGreaterThan(0);
 });
 
-test('3. detaching a started port is refused and the port keeps forwarding', async ({
-  eal,
-  lab,
-}, testInfo) => {
+test(checkTitle(3), async ({ eal, lab }, testInfo) => {
   const port = up(eal, await eal.attach(lab.devargs));
   const refused = errorOf(() => eal.detachSync(port));
   expect(refused?.code).toBe('PORT_STARTED');
@@ -105,12 +93,7 @@ test('3. detaching a started port is refused and the port keeps forwarding', asy
   else expect(eal.stats(port)).toBeDefined();
 });
 
-test('4. stop → close → detach returns the device name; the id is gone; the detach event arrives once', async ({
-  eal,
-  lab,
-  device,
-  events,
-}) => {
+test(checkTitle(4), async ({ eal, lab, device, events }) => {
   const before = eal.resources().ports;
   const port = up(eal, await eal.attach(lab.devargs));
   eal.stop(port);
@@ -124,10 +107,7 @@ test('4. stop → close → detach returns the device name; the id is gone; the 
   expect(events.detached.filter((e) => e.device === device)).toHaveLength(1);
 });
 
-test('5. re-attach the same device: succeeds, gets the lowest free id, traffic works again', async ({
-  eal,
-  lab,
-}, testInfo) => {
+test(checkTitle(5), async ({ eal, lab }, testInfo) => {
   const first = await eal.attach(lab.devargs);
   eal.close(first);
   await eal.detach(first);
@@ -137,14 +117,7 @@ test('5. re-attach the same device: succeeds, gets the lowest free id, traffic w
   if (lab.traffic) await traffic(eal, lab, up(eal, again), testInfo);
 });
 
-test('6. repeated cycles: every cycle passes 1–5 in short form', async ({
-  eal,
-  lab,
-  dut,
-  device,
-  settings,
-  watchdog,
-}, testInfo) => {
+test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress }, testInfo) => {
   // Steps: up to N cycles (or the time budget) of attach, info, configure, start, refused detach,
   // a packet sent, stop, close, detach; every 50th cycle the full traffic check.
   // Verify: every step of every cycle; records latency and resources per cycle for checks 7 and 15.
@@ -155,33 +128,41 @@ test('6. repeated cycles: every cycle passes 1–5 in short form', async ({
   const records: CycleRecord[] = [];
   const started = performance.now();
   const probe = [Buffer.alloc(64, 0xff)];
-  const save = () =>
-    writeFileSync(
-      join(testInfo.project.outputDir, CYCLES_FILE),
-      JSON.stringify({ planned: cycles, records }),
-    );
+  // One line per cycle as it ends: a crash or a hang keeps the cycles that ran, for checks 7 and 15.
+  const log = openSync(join(testInfo.project.outputDir, CYCLES_FILE), 'w');
+  writeSync(log, `${JSON.stringify({ planned: cycles })}\n`);
   try {
     for (let i = 0; i < cycles && performance.now() - started < settings.budgetMs; i++) {
+      progress.step('attach', i);
       const t0 = performance.now();
       const port = eal.attachSync(lab.devargs);
       const attachMs = performance.now() - t0;
       expect(eal.port(port).device, `cycle ${i}`).toBe(device);
+      progress.step('configure and start', i);
       up(eal, port);
+      progress.step('detach of the started port (must be refused)', i);
       expect(errorOf(() => eal.detachSync(port))?.code, `cycle ${i}: detach of a started port`).toBe(
         'PORT_STARTED',
       );
+      progress.step('traffic', i);
       if (lab.traffic && i % 50 === 0) await traffic(eal, lab, port);
       else if (lab.traffic) eal.txBurst(port, probe);
+      progress.step('stop', i);
       eal.stop(port);
+      progress.step('close', i);
       eal.close(port);
+      progress.step('detach', i);
       const t1 = performance.now();
       expect(eal.detachSync(port), `cycle ${i}`).toBe(device);
       const detachMs = performance.now() - t1;
-      records.push({ attachMs, detachMs, resources: sample(eal, lab) });
+      progress.step('resource sample', i);
+      const record = { attachMs, detachMs, resources: sample(eal, lab) };
+      records.push(record);
+      writeSync(log, `${JSON.stringify(record)}\n`);
       if ((i + 1) % 100 === 0) console.log(`[${dut.name}] cycles ${i + 1}/${cycles}`);
     }
   } finally {
-    save();
+    closeSync(log);
   }
   testInfo.annotations.push({
     type: 'cycles',
@@ -200,15 +181,27 @@ function sample(eal: Eal, lab: Lab): Record<string, number> {
   return { ...rest, nativeRssBytes: rssBytes - js.heapTotal - js.external, files: lab.files() };
 }
 
+/** The cycles check 6 recorded, also those before a crash (a torn last line is left out). */
 function readCycles(testInfo: TestInfo): { planned: number; records: CycleRecord[] } | undefined {
+  let lines: string[];
   try {
-    return JSON.parse(readFileSync(join(testInfo.project.outputDir, CYCLES_FILE), 'utf8'));
+    lines = readFileSync(join(testInfo.project.outputDir, CYCLES_FILE), 'utf8').split('\n');
   } catch {
     return undefined;
   }
+  const parsed = lines.flatMap((l) => {
+    try {
+      return l ? [JSON.parse(l)] : [];
+    } catch {
+      return [];
+    }
+  });
+  const head = parsed.shift() as { planned?: number } | undefined;
+  if (head?.planned === undefined) return undefined;
+  return { planned: head.planned, records: parsed as CycleRecord[] };
 }
 
-test('7. leak accounting over the cycles: no steady per-cycle growth of any resource', async ({}, testInfo) => {
+test(checkTitle(7), async ({}, testInfo) => {
   const data = readCycles(testInfo);
   test.skip(!data || data.records.length < 10, 'check 6 recorded fewer than 10 cycles');
   const samples = data!.records.map((r) => r.resources);
@@ -232,25 +225,21 @@ test('7. leak accounting over the cycles: no steady per-cycle growth of any reso
   expect(leaking.length, `leaks: ${leaking.join('; ')}`).toBe(0);
 });
 
-test('8. double attach refused; the first port keeps working', async ({ eal, lab }) => {
+test(checkTitle(8), async ({ eal, lab }) => {
   const port = up(eal, await eal.attach(lab.devargs));
   const second = errorOf(() => eal.attachSync(lab.devargs));
   expect(second?.code).toBe('ALREADY_ATTACHED');
   expect(eal.port(port).state).toBe('started');
 });
 
-test('9. double detach refused', async ({ eal, lab }) => {
+test(checkTitle(9), async ({ eal, lab }) => {
   const port = await eal.attach(lab.devargs);
   eal.close(port);
   await eal.detach(port);
   expect(errorOf(() => eal.detachSync(port))?.code).toBe('PORT_NOT_FOUND');
 });
 
-test('10. failed attach (bad PMD arguments) leaves nothing behind and a later good attach works', async ({
-  eal,
-  lab,
-  device,
-}) => {
+test(checkTitle(10), async ({ eal, lab, device }) => {
   const before = eal.resources();
   let bad: HotplugError | undefined;
   try {
@@ -272,7 +261,7 @@ test('10. failed attach (bad PMD arguments) leaves nothing behind and a later go
   expect(eal.port(port).device).toBe(device);
 });
 
-test('11. only 0 or a negative errno from DPDK', async ({ eal, lab, device }, testInfo) => {
+test(checkTitle(11), async ({ eal, lab, device }, testInfo) => {
   // Steps: calls DPDK must refuse: bad PMD arguments, a queue with 1 and with 65535 descriptors.
   // Verify: each refusal is a defined errno, and not a bare -1 (EPERM) for an invalid argument.
   const seen: { call: string; errno: number; name: string }[] = [];
@@ -299,10 +288,7 @@ test('11. only 0 or a negative errno from DPDK', async ({ eal, lab, device }, te
   expect(wrong.length, `not a meaningful negative errno: ${wrong.join('; ')}`).toBe(0);
 });
 
-test('12. port ids may have holes: iteration and counts stay right after detaching a middle port', async ({
-  eal,
-  lab,
-}) => {
+test(checkTitle(12), async ({ eal, lab }) => {
   const left = eal.attachSync('net_null80');
   const middle = await eal.attach(lab.devargs);
   const right = eal.attachSync('net_null81');
@@ -323,7 +309,7 @@ test('12. port ids may have holes: iteration and counts stay right after detachi
   }
 });
 
-test('13. a port probed at EAL start (--vdev) detaches the same way', async ({ lab, dut, device }) => {
+test(checkTitle(13), async ({ lab, dut, device }) => {
   test.skip(dut.pmd === 'pci', 'PCI DUTs are probed at start by the allow list in the lab runner');
   test.skip(
     dut.setup === 'vhost-backend',
@@ -347,12 +333,7 @@ test('13. a port probed at EAL start (--vdev) detaches the same way', async ({ l
   expect(out).toMatchObject({ listed: true, state: 'attached', detached: device, after: false });
 });
 
-test('14. multi-process: attach in the primary appears in a secondary, detach disappears, attach from a secondary reaches all', async ({
-  lab,
-  dut,
-  device,
-  multiProcess,
-}) => {
+test(checkTitle(14), async ({ lab, dut, device, multiProcess }) => {
   // Steps: with hugepages and a private hugetlbfs, a primary and a secondary process of one DPDK
   // instance; attach in the primary, detach in the primary; attach from the secondary, detach
   // from the primary. Verify: each change is seen by the other process, and neither dies.
@@ -390,7 +371,7 @@ test('14. multi-process: attach in the primary appears in a secondary, detach di
   });
 });
 
-test('15. latency: attach and detach p50/p99/max', async ({}, testInfo) => {
+test(checkTitle(15), async ({}, testInfo) => {
   const data = readCycles(testInfo);
   test.skip(!data || data.records.length === 0, 'check 6 recorded no cycles');
   const summary = (xs: number[]) => ({

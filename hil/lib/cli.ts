@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type RunSummary, toMarkdown } from '@dpdk-hotplug/conformance';
+import { exitCodeOf, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
 import { isLabError, LabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
 import { DEFAULT_CACHE, prepareLabImage } from './virtual/image.js';
@@ -45,8 +45,7 @@ export function mergeInto(path: string, lab: RunSummary): RunSummary {
     checksPlanned: Math.max(base.checksPlanned, lab.checksPlanned),
     duts: [...base.duts.filter((d) => !names.has(d.name)), ...lab.duts],
   };
-  writeFileSync(path, `${JSON.stringify(merged, null, 2)}\n`);
-  writeFileSync(join(dirname(path), 'summary.md'), toMarkdown(merged));
+  writeSummary(dirname(path), merged);
   return merged;
 }
 
@@ -117,7 +116,7 @@ export async function main(
       ...(values.cache ? { cacheDir: String(values.cache) } : {}),
       onProgress: (l) => io.err(l),
     });
-    writeFileSync(join(out, 'summary.md'), toMarkdown(summary));
+    writeSummary(out, summary);
     if (values.merge) mergeInto(String(values.merge), summary);
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     if (values.json) io.out(JSON.stringify(summary, null, 2));
@@ -127,7 +126,7 @@ export async function main(
       }
       io.out(`${summary.duts.length} DUTs in ${secs} s; reports in ${out}/summary.{json,md}`);
     }
-    return summary.duts.every((d) => d.verdict === 'CERTIFIED' || wasSkipped(d)) ? 0 : 1;
+    return exitCodeOf(summary.duts);
   } catch (e) {
     if (!isLabError(e)) throw e;
     io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);

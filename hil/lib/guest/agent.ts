@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckResult, DutSummary } from '@dpdk-hotplug/conformance';
+import { type CheckResult, type DutSummary, judgeDut } from '@dpdk-hotplug/conformance';
 import {
   createHost,
   getDevice,
@@ -89,26 +89,28 @@ function runCase(c: LabCase, peerIf: string | undefined): Promise<DutSummary> {
             durationMs: 0,
           });
       }
-      const failed = checks.some((x) => x.status === 'FAIL');
-      resolve({
-        name: c.name,
-        pmd: NIC_MODELS[c.model].pmd,
-        devargs: meta.bdf ?? `hot-plugged ${c.model}`,
-        pci: {
-          model: c.model,
-          driver: c.driver,
-          kernelDriver: NIC_MODELS[c.model].kernelDriver,
-          removal: c.removal,
-          qemu: plan.qemuVersion,
-          kernel: plan.kernelVersion,
-          exit: signal ?? code,
-          durationMs: Date.now() - started,
-        },
-        dpdkVersion: meta.dpdkVersion ?? 'DPDK did not start',
-        checks,
-        ...(meta.leaks?.length ? { leaks: meta.leaks } : {}),
-        verdict: failed ? 'FAILED' : checks.length >= planned.length ? 'CERTIFIED' : 'INCOMPLETE',
-      });
+      resolve(
+        judgeDut({
+          name: c.name,
+          pmd: NIC_MODELS[c.model].pmd,
+          devargs: meta.bdf ?? `hot-plugged ${c.model}`,
+          pci: {
+            model: c.model,
+            driver: c.driver,
+            kernelDriver: NIC_MODELS[c.model].kernelDriver,
+            removal: c.removal,
+            qemu: plan.qemuVersion,
+            kernel: plan.kernelVersion,
+            exit: signal ?? code,
+            durationMs: Date.now() - started,
+          },
+          dpdkVersion: meta.dpdkVersion ?? 'DPDK did not start',
+          checks,
+          ...(meta.leaks?.length ? { leaks: meta.leaks } : {}),
+          planned,
+          verdict: 'INCONCLUSIVE',
+        }),
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DutSummary, RunSummary } from '@dpdk-hotplug/conformance';
+import { type DutSummary, judgeDut, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
 import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
@@ -57,12 +57,13 @@ export function labCases(
  * lab stopped before it (timeout, interrupt), which counts.
  */
 function notRun(c: LabCase, kind: 'skipped' | 'unfinished', why: string): DutSummary {
-  return {
+  return judgeDut({
     name: c.name,
     pmd: c.model,
     devargs: `hot-plugged ${c.model}`,
     pci: { model: c.model, driver: c.driver, removal: c.removal, [kind]: why },
     dpdkVersion: 'n/a',
+    planned: plannedChecks(c),
     checks:
       kind === 'skipped'
         ? plannedChecks(c).map((id) => ({
@@ -70,12 +71,13 @@ function notRun(c: LabCase, kind: 'skipped' | 'unfinished', why: string): DutSum
             title: `check ${id}`,
             status: 'SKIP' as const,
             reason: why,
+            needs: why,
             notes: [],
             durationMs: 0,
           }))
         : [],
-    verdict: 'INCOMPLETE',
-  };
+    verdict: 'INCONCLUSIVE',
+  });
 }
 
 /** A DUT the host cannot run (QEMU too old, a driver it cannot build): reported, not failed. */
@@ -109,9 +111,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
     checksPlanned: 0,
     duts: [],
   };
-  const write = () => {
-    writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  };
+  const write = () => writeSummary(o.outDir, summary);
   const all = labCases(o);
   const runnable: LabCase[] = [];
   for (const c of all) {
@@ -142,7 +142,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
     }
     summary.status = interrupted
       ? 'interrupted'
-      : summary.duts.some((d) => d.verdict !== 'CERTIFIED' && !wasSkipped(d))
+      : summary.duts.some((d) => d.verdict === 'FAILED')
         ? 'failed'
         : 'passed';
   } finally {

@@ -38,7 +38,12 @@ describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)',
     expect(dut.checks.filter((c) => c.status !== 'PASS')).toEqual([]);
     expect(dut.verdict).toBe('CERTIFIED');
     expect(dut.checks.find((c) => c.id === 104)?.reason).toMatch(/4 frames sent, 4 counted by the peer/);
-    expect(readdirSync(out).sort()).toEqual(['summary.json', 'uio-console.log', 'uio-guest.log']);
+    expect(readdirSync(out).sort()).toEqual([
+      'summary.json',
+      'summary.md',
+      'uio-console.log',
+      'uio-guest.log',
+    ]);
     const runs = join(DEFAULT_CACHE, 'runs');
     expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([]);
   });

@@ -109,6 +109,7 @@ function load() {
     rte_strerror: eal.func('const char *rte_strerror(int errnum)'),
     rte_log_set_global_level: eal.func('void rte_log_set_global_level(uint32_t level)'),
     rte_eal_get_runtime_dir: eal.func('const char *rte_eal_get_runtime_dir(void)'),
+    rte_eal_process_type: eal.func('int rte_eal_process_type(void)'),
     rte_dev_probe: eal.func('int rte_dev_probe(const char *devargs)'),
     rte_eal_hotplug_remove: eal.func('int rte_eal_hotplug_remove(const char *busname, const char *devname)'),
     rte_dev_hotplug_handle_enable: eal.func('int rte_dev_hotplug_handle_enable(void)'),

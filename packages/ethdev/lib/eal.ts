@@ -23,6 +23,7 @@ import type {
 } from './types.js';
 
 const ENOTSUP = 95;
+const RTE_PROC_PRIMARY = 0;
 
 /** What became of this process's one rte_eal_init call. */
 let initResult: 'ok' | 'failed' | undefined;
@@ -65,7 +66,10 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#privateRuntimeDir = sharedState
       ? undefined
       : (binding.rte_eal_get_runtime_dir() as string) || undefined;
-    this.#table = new PortTable(binding, log);
+    // A primary whose state secondaries can share leaves close to the device's removal (ports.ts).
+    this.#table = new PortTable(binding, log, {
+      deferClose: sharedState && binding.rte_eal_process_type() === RTE_PROC_PRIMARY,
+    });
     // Ports probed at start (--vdev, PCI allow list) are managed like attached ones.
     this.#table.adoptExisting();
     const fd = binding.dphp_events_open();
@@ -378,6 +382,15 @@ export class Eal extends EventEmitter<EalEvents> {
       });
     }
     this.#table.remove(device);
+    // DPDK said the device is gone: its ports must be too, or the PMD's remove did not finish.
+    const left = this.#table.devicePorts(device.name);
+    if (left.length > 0) {
+      throw new DpdkError(
+        'DETACH_INCOMPLETE',
+        `Could not detach ${device.name}: DPDK reported success but port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain${left.length > 1 ? '' : 's'} (the PMD's remove did not release ${left.length > 1 ? 'them' : 'it'})`,
+        { device: device.name, port: left[0], dpdkLog: this.#log.since(mark) },
+      );
+    }
     if (this.listenerCount('detach') > 0) {
       const event = { ports: device.ports.map((p) => p.id), device: device.name };
       queueMicrotask(() => this.emit('detach', event));

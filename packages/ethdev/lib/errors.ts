@@ -28,6 +28,7 @@ export type HotplugErrorCode =
   | 'INVALID_STATE'
   | 'DETACH_NOT_SUPPORTED'
   | 'DETACH_FAILED'
+  | 'DETACH_INCOMPLETE'
   | 'LIFECYCLE_FAILED'
   | 'INVALID_ARGUMENT';
 

@@ -19,6 +19,8 @@ export interface PortRecord {
   pool?: Pointer;
   poolSize?: number;
   promiscuous?: boolean;
+  /** Closed for the SDK, left to the device's removal in DPDK (see {@link PortTable}). */
+  closeDeferred?: boolean;
 }
 
 /** Throws PORT_STARTED or INVALID_STATE unless the port is in one of `states`. */
@@ -67,6 +69,12 @@ export function count(option: string, value: number | undefined, fallback: numbe
  * The SDK's record of every port and device, and the lifecycle calls on them. DPDK 22.11 frees a
  * port id at close while its device stays probed, so a closed port is kept here (by id) until
  * it is detached or DPDK gives its id to a new port.
+ *
+ * With `deferClose` (a primary whose DPDK state other processes can share), `close` leaves the
+ * port to the device's removal: when a primary calls `rte_eth_dev_close` and then removes the
+ * device, a secondary keeps a stale port (its removal finds the port by name in the shared data
+ * close already wiped) and reading it crashes the secondary. The PMD's remove closes the port
+ * itself and the secondaries follow. The application's contract is unchanged: close first.
  */
 export class PortTable {
   readonly ports = new Map<number, PortRecord>();
@@ -78,9 +86,12 @@ export class PortTable {
   readonly #info = {} as RawPortInfo;
   readonly #stats = {} as RawEthStats;
 
-  constructor(dpdk: Binding, log: DpdkLog) {
+  readonly #deferClose: boolean;
+
+  constructor(dpdk: Binding, log: DpdkLog, options: { deferClose?: boolean } = {}) {
     this.#dpdk = dpdk;
     this.#log = log;
+    this.#deferClose = options.deferClose ?? false;
   }
 
   /**
@@ -280,6 +291,12 @@ export class PortTable {
           device: port.device.name,
         },
       );
+    }
+    if (this.#deferClose) {
+      // Still stopped and configured in DPDK, its pool in use: both go with the device.
+      port.state = 'closed';
+      port.closeDeferred = true;
+      return;
     }
     const mark = this.#log.mark();
     const rc = this.#dpdk.rte_eth_dev_close(port.id);

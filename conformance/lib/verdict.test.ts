@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult, DutSummary } from './summary.js';
+import { attributeAcrossDuts, judge } from './verdict.js';
+
+const check = (id: number, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
+  id,
+  title: `${id}. check`,
+  status,
+  notes: [],
+  durationMs: 1,
+  ...extra,
+});
+
+describe('judge: the one verdict rule', () => {
+  it('CERTIFIED when every planned required check passed or does not apply', () => {
+    expect(judge([check(1, 'PASS'), check(2, 'SKIP', { reason: 'no traffic here' })], [1, 2])).toEqual({
+      verdict: 'CERTIFIED',
+      reasons: [],
+    });
+  });
+
+  it('FAILED on a required check failed by the PMD (a failure with no owner is the PMD’s)', () => {
+    const j = judge([check(1, 'PASS'), check(7, 'FAIL', { reason: 'dpdkHeapBytes grows' })], [1, 7]);
+    expect(j.verdict).toBe('FAILED');
+    expect(j.reasons).toEqual(['check 7: dpdkHeapBytes grows']);
+  });
+
+  it('advisory findings (10, 11) and reported checks (15) give warnings, never FAILED', () => {
+    const j = judge(
+      [check(1, 'PASS'), check(10, 'FAIL'), check(11, 'FAIL'), check(15, 'FAIL')],
+      [1, 10, 11, 15],
+    );
+    expect(j.verdict).toBe('CERTIFIED WITH WARNINGS');
+    expect(j.reasons).toHaveLength(3);
+  });
+
+  it('INCONCLUSIVE when a required check could not be judged: environment, suite, a skip for a need, not run', () => {
+    expect(judge([check(2, 'FAIL', { fault: 'environment', reason: 'memlock' })], [2]).verdict).toBe(
+      'INCONCLUSIVE',
+    );
+    expect(judge([check(2, 'FAIL', { fault: 'suite' })], [2]).verdict).toBe('INCONCLUSIVE');
+    const need = judge([check(14, 'SKIP', { needs: '48 free 2 MB hugepages' })], [14]);
+    expect(need).toEqual({ verdict: 'INCONCLUSIVE', reasons: ['check 14 needs 48 free 2 MB hugepages'] });
+    expect(judge([check(1, 'PASS')], [1, 4]).reasons).toEqual(['check 4 did not run']);
+  });
+
+  it('a PMD failure outweighs an inconclusive check; a DPDK core finding is a warning for the PMD', () => {
+    expect(judge([check(2, 'FAIL', { fault: 'environment' }), check(7, 'FAIL')], [2, 7]).verdict).toBe(
+      'FAILED',
+    );
+    expect(judge([check(14, 'FAIL', { fault: 'dpdk' })], [14]).verdict).toBe('CERTIFIED WITH WARNINGS');
+  });
+});
+
+describe('attributeAcrossDuts: what fails for every PMD is one core finding', () => {
+  const dut = (name: string, pmd: string, checks: CheckResult[]): DutSummary => ({
+    name,
+    pmd,
+    devargs: `${pmd}0`,
+    dpdkVersion: 'DPDK 22.11.11',
+    planned: checks.map((c) => c.id),
+    checks,
+    verdict: 'FAILED',
+  });
+
+  it('moves a check failed by ≥ 3 PMDs, a control among them, and passed by none, to DPDK', () => {
+    const duts = ['net_null', 'net_pcap', 'net_tap'].map((p) =>
+      dut(p, p, [check(1, 'PASS'), check(14, 'FAIL', { reason: 'secondary crashed' })]),
+    );
+    const findings = attributeAcrossDuts(duts, 'DPDK 22.11.11');
+    expect(findings).toEqual([
+      expect.objectContaining({ check: 14, duts: ['net_null', 'net_pcap', 'net_tap'] }),
+    ]);
+    expect(duts.map((d) => d.verdict)).toEqual(Array(3).fill('CERTIFIED WITH WARNINGS'));
+    expect(duts[0]!.checks[1]!.fault).toBe('dpdk');
+  });
+
+  it('leaves a failure with the PMD when any DUT passed the check, or too few PMDs, or no control failed', () => {
+    const passedByOne = [
+      dut('a', 'net_null', [check(7, 'FAIL')]),
+      dut('b', 'net_failsafe', [check(7, 'FAIL')]),
+      dut('c', 'net_tap', [check(7, 'FAIL')]),
+      dut('d', 'net_ring', [check(7, 'PASS')]),
+    ];
+    expect(attributeAcrossDuts(passedByOne, 'DPDK')).toEqual([]);
+    const twoPmds = [dut('a', 'net_null', [check(7, 'FAIL')]), dut('b', 'net_failsafe', [check(7, 'FAIL')])];
+    expect(attributeAcrossDuts(twoPmds, 'DPDK')).toEqual([]);
+    const noControl = ['net_tap', 'net_tun', 'net_pcap'].map((p) => dut(p, p, [check(3, 'FAIL')]));
+    expect(attributeAcrossDuts(noControl, 'DPDK')).toEqual([]);
+    expect(noControl[0]!.checks[0]!.fault).toBeUndefined();
+  });
+});
