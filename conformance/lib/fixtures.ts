@@ -142,10 +142,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
   // Every check starts with the DUT detached, whatever the one before left.
   detachedAfter: [
-    async ({ eal, device }, use) => {
+    async ({ eal, device, progress }, use) => {
       await use(undefined);
-      if (eal.running && eal.ports().some((p) => p.device === device))
+      if (eal.running && eal.ports().some((p) => p.device === device)) {
+        progress.step(`teardown: stop, close and detach ${device}`);
         eal.detachDeviceSync(device, { force: true });
+      }
     },
     { auto: true },
   ],

@@ -14,7 +14,7 @@ import { EalStateError } from './errors.js';
 
 /** Debian 12's DPDK 22.11 ABI. */
 const ABI = '23';
-const SHIM_ABI = 2;
+const SHIM_ABI = 3;
 export const MAX_ETHPORTS = 32;
 
 const shimPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'libdphp_shim.so');
@@ -152,6 +152,7 @@ function load() {
     ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
+    dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),
     dphp_port_info: shim.func('int dphp_port_info(uint16_t port, _Out_ dphp_port_info *out)'),
     dphp_configure: shim.func('int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)'),
     dphp_memzone_count: shim.func('int dphp_memzone_count(void)'),

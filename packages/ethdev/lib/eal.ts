@@ -382,13 +382,16 @@ export class Eal extends EventEmitter<EalEvents> {
       });
     }
     this.#table.remove(device);
-    // DPDK said the device is gone: its ports must be too, or the PMD's remove did not finish.
+    // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
     const left = this.#table.devicePorts(device.name);
-    if (left.length > 0) {
+    if (left.length > 0 || this.#dpdk.dphp_device_probed(device.bus, device.name) === 1) {
+      const what = left.length
+        ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`
+        : `the device is still probed on the ${device.bus} bus`;
       throw new DpdkError(
         'DETACH_INCOMPLETE',
-        `Could not detach ${device.name}: DPDK reported success but port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain${left.length > 1 ? '' : 's'} (the PMD's remove did not release ${left.length > 1 ? 'them' : 'it'})`,
-        { device: device.name, port: left[0], dpdkLog: this.#log.since(mark) },
+        `Could not detach ${device.name}: DPDK reported success but ${what} (the PMD's remove did not finish)`,
+        { device: device.name, ...(left.length ? { port: left[0] } : {}), dpdkLog: this.#log.since(mark) },
       );
     }
     if (this.listenerCount('detach') > 0) {

@@ -32,7 +32,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
-#define DPHP_ABI 2
+#define DPHP_ABI 3
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -318,4 +318,20 @@ uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32_t cap,
   }
   if (got) rte_pktmbuf_free_bulk(pkts, got);
   return got;
+}
+
+/*
+ * Whether a device of `bus` named `name` is still probed (on its bus with a driver): what proves
+ * a removal. Bus iteration and rte_dev_driver are public on every supported DPDK; a device left
+ * on the bus without a driver (26.x keeps the rte_device until cleanup) counts as removed.
+ */
+int dphp_device_probed(const char *bus, const char *name) {
+  char filter[64];
+  struct rte_dev_iterator it;
+  struct rte_device *dev;
+  if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
+  RTE_DEV_FOREACH(dev, filter, &it) {
+    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
+  }
+  return 0;
 }

@@ -1,0 +1,90 @@
+/**
+ * The suite tested on seeded defects: `certify` of net_ring (clean over 40 cycles) with an
+ * LD_PRELOAD library (seeds/seed.c) that adds one defect to DPDK's attach or detach. Each defect
+ * must fail the right check, blamed on the PMD, in words that name it. Real DPDK throughout: the
+ * seed wraps rte_dev_probe / rte_dev_remove and calls the real ones.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DutSummary, RunSummary } from './summary.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dphp-seed-'));
+const seedLib = join(work, 'libdphp_seed.so');
+const cli = fileURLToPath(new URL('../bin/certify.mjs', import.meta.url));
+
+beforeAll(() => {
+  const src = fileURLToPath(new URL('../seeds/seed.c', import.meta.url));
+  const pc = (flag: string) =>
+    execFileSync('pkg-config', [flag, 'libdpdk'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+  execFileSync('cc', [
+    '-O1',
+    '-shared',
+    '-fPIC',
+    '-o',
+    seedLib,
+    src,
+    ...pc('--cflags'),
+    ...pc('--libs'),
+    '-ldl',
+  ]);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function certifySeeded(seed: string): { code: number | null; dut: DutSummary; stdout: string } {
+  const out = join(work, seed);
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'certify', '--only', 'net_ring', '--cycles', '40', '--workers', '1', '--out', out],
+    { encoding: 'utf8', timeout: 150_000, env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed } },
+  );
+  const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+  return { code: r.status, dut: run.duts[0]!, stdout: r.stdout + r.stderr };
+}
+
+const check = (dut: DutSummary, id: number) => dut.checks.find((c) => c.id === id);
+
+describe('seeded defects are caught in the right check, with the right words', () => {
+  it.each([
+    ['fd-leak', /^fds grows 1 per cycle/],
+    ['heap-leak', /^dpdkHeapBytes grows 4\d{3} per cycle/],
+    ['thread-leak', /^threads grows 1 per cycle/],
+  ])('%s: check 7 names the resource', (seed, words) => {
+    const { code, dut, stdout } = certifySeeded(seed);
+    expect(code, stdout).toBe(1);
+    expect(check(dut, 6)?.status, check(dut, 6)?.reason).toBe('PASS');
+    const leak = check(dut, 7)!;
+    expect(leak.status).toBe('FAIL');
+    expect(leak.reason?.replace(/^leaks: /, '')).toMatch(words);
+    expect(leak.fault ?? 'pmd').toBe('pmd');
+    expect(dut.verdict).toBe('FAILED');
+  });
+
+  it('a SIGSEGV in remove: the crash names the signal, the check and the step', () => {
+    const { dut } = certifySeeded('segv-remove');
+    const first = dut.checks.find((c) => c.status === 'FAIL')!;
+    expect(first.reason).toMatch(
+      /^crashed \(SIGSEGV\) at check \d+, step "teardown: stop, close and detach net_ring0"/,
+    );
+    expect(dut.verdict).toBe('FAILED');
+  });
+
+  it('remove returning 0 while the device stays probed fails the detach check itself', () => {
+    const { dut } = certifySeeded('noop-remove');
+    expect(check(dut, 4)?.status).toBe('FAIL');
+    expect(check(dut, 4)?.reason).toMatch(
+      /DPDK reported success but the device is still probed on the vdev bus/,
+    );
+    expect(dut.verdict).toBe('FAILED');
+  });
+
+  it('remove returning -ENOTSUP fails the detach check with that finding', () => {
+    const { dut } = certifySeeded('enotsup-remove');
+    expect(check(dut, 4)?.status).toBe('FAIL');
+    expect(check(dut, 4)?.reason).toMatch(/does not support removal/);
+    expect(dut.verdict).toBe('FAILED');
+  });
+});

@@ -1,0 +1,59 @@
+/*
+ * Seeded defects for testing the certification suite itself: an LD_PRELOAD library that wraps
+ * the DPDK calls a PMD's attach and detach go through (rte_dev_probe, rte_dev_remove) and adds one
+ * defect, chosen by DPHP_SEED. A certification of a clean PMD (net_null, net_ring) under it must
+ * then fail in the right check, with the right words. Never shipped into a DUT's process by the
+ * suite; only its own tests preload it.
+ *
+ *   fd-leak       an open fd per attach          heap-leak     4 KiB of DPDK heap per attach
+ *   thread-leak   a parked thread per attach     segv-remove   SIGSEGV in remove
+ *   hang-remove   remove never returns           enotsup-remove remove returns -ENOTSUP
+ *   noop-remove   remove returns 0 and removes nothing
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_malloc.h>
+
+static int seeded(const char *name) {
+  const char *seed = getenv("DPHP_SEED");
+  return seed != NULL && strcmp(seed, name) == 0;
+}
+
+static void *parked(void *arg) {
+  (void)arg;
+  for (;;) pause();
+  return NULL;
+}
+
+int rte_dev_probe(const char *devargs) {
+  static int (*real)(const char *);
+  if (real == NULL) real = (int (*)(const char *))dlsym(RTLD_NEXT, "rte_dev_probe");
+  int rc = real(devargs);
+  if (rc == 0 && seeded("fd-leak")) (void)open("/dev/null", O_RDONLY);
+  if (rc == 0 && seeded("heap-leak")) (void)rte_malloc("dphp_seed", 4096, 0);
+  if (rc == 0 && seeded("thread-leak")) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, parked, NULL) == 0) pthread_detach(t);
+  }
+  return rc;
+}
+
+int rte_dev_remove(struct rte_device *dev) {
+  static int (*real)(struct rte_device *);
+  if (real == NULL) real = (int (*)(struct rte_device *))dlsym(RTLD_NEXT, "rte_dev_remove");
+  if (seeded("segv-remove")) raise(SIGSEGV);
+  if (seeded("hang-remove"))
+    for (;;) pause();
+  if (seeded("enotsup-remove")) return -ENOTSUP;
+  if (seeded("noop-remove")) return 0;
+  return real(dev);
+}
