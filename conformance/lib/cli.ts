@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
+import {
+  compare,
+  ExpectationsError,
+  expectationsMarkdown,
+  readExpectations,
+  regressionExitCode,
+} from './expectations.js';
 import { exitCodeOf, type RunSummary } from './summary.js';
 
 const USAGE = `Usage: dpdk-hotplug certify [options]
@@ -21,10 +28,13 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --budget SECONDS     time budget of that check per DUT (default 10)
   --workers N          DUTs certified side by side (default: cores + 1)
   --out DIR            reports folder (default ./reports/certify)
+  --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL or
+                       KNOWN FAIL, and the exit code is 1 only for a NEW FAIL
   -h, --help           this text
 
 Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED,
-2 on bad usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).`;
+2 on bad usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).
+With --expect: 0 when nothing regressed, 1 on a NEW FAIL, 2 on bad usage.`;
 
 class UsageError extends Error {}
 
@@ -50,6 +60,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       budget: { type: 'string' },
       workers: { type: 'string' },
       out: { type: 'string' },
+      expect: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,6 +96,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     // much as they compute; measured 55 s instead of 64 s for the default run on 2 cores.
     workers: positiveInt('--workers', values.workers, availableParallelism() + 1),
     out: resolve(cwd, values.out ?? join('reports', 'certify')),
+    ...(values.expect ? { expect: { file: values.expect, list: readExpectations(values.expect) } } : {}),
   };
 }
 
@@ -97,6 +109,7 @@ export async function certify(argv: string[]): Promise<number> {
     if (
       e instanceof UsageError ||
       e instanceof DutError ||
+      e instanceof ExpectationsError ||
       (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       console.error(`dpdk-hotplug: ${(e as Error).message}\n\n${USAGE}`);
@@ -140,5 +153,16 @@ export async function certify(argv: string[]): Promise<number> {
   console.log(
     `\nreports: ${join(plan.out, 'summary.md')}, summary.json, junit.xml, results.json, html/index.html`,
   );
-  return exitCodeOf(summary.duts);
+  if (!plan.expect) return exitCodeOf(summary.duts);
+  const results = compare(summary, plan.expect.list);
+  writeFileSync(join(plan.out, 'expectations.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(plan.out, 'expectations.md'), expectationsMarkdown(results));
+  console.log(`\nagainst ${plan.expect.file}:`);
+  for (const r of results.filter((x) => x.outcome === 'NEW FAIL' || x.outcome === 'FIXED'))
+    console.log(
+      `  ${r.outcome.padEnd(10)} ${r.dut} check ${r.check}${r.reason ? `: ${r.reason.slice(0, 140)}` : ''}`,
+    );
+  const known = results.filter((r) => r.outcome === 'KNOWN FAIL').length;
+  console.log(`  ${known} known failure(s); details in ${join(plan.out, 'expectations.md')}`);
+  return regressionExitCode(results);
 }

@@ -34,11 +34,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function certifySeeded(seed: string): { code: number | null; dut: DutSummary; stdout: string } {
+function certifySeeded(
+  seed: string,
+  ...extra: string[]
+): { code: number | null; dut: DutSummary; stdout: string } {
   const out = join(work, seed);
   const r = spawnSync(
     process.execPath,
-    [cli, 'certify', '--only', 'net_ring', '--cycles', '40', '--workers', '1', '--out', out],
+    [cli, 'certify', '--only', 'net_ring', '--cycles', '40', '--workers', '1', '--out', out, ...extra],
     { encoding: 'utf8', timeout: 150_000, env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed } },
   );
   const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
@@ -61,6 +64,21 @@ describe('seeded defects are caught in the right check, with the right words', (
     expect(leak.reason?.replace(/^leaks: /, '')).toMatch(words);
     expect(leak.fault ?? 'pmd').toBe('pmd');
     expect(dut.verdict).toBe('FAILED');
+  });
+
+  it('against the shipped expectations, a seeded leak on a known-clean check is a NEW FAIL (exit 1)', () => {
+    const shipped = fileURLToPath(new URL('../expectations/debian-12-dpdk-22.11.json', import.meta.url));
+    const { code, stdout } = certifySeeded('fd-leak', '--expect', shipped);
+    expect(code, stdout).toBe(1);
+    const results = JSON.parse(readFileSync(join(work, 'fd-leak', 'expectations.json'), 'utf8')) as {
+      check: number;
+      outcome: string;
+    }[];
+    const outcome = (id: number) => results.find((r) => r.check === id)?.outcome;
+    expect(outcome(7)).toBe('NEW FAIL');
+    // net_ring's known advisory finding stays known: no noise.
+    expect(outcome(10)).toBe('KNOWN FAIL');
+    expect(stdout).toMatch(/NEW FAIL +net_ring check 7/);
   });
 
   it('a SIGSEGV in remove: the crash names the signal, the check and the step', () => {

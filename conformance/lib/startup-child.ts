@@ -3,7 +3,14 @@
  * then stop → close → detach of its port. Prints one JSON line with what it saw.
  * Usage: node startup-child.js '["net_null90", "net_bonding0,…"]' DEVICE
  */
-import { Eal } from '@dpdk-hotplug/ethdev';
+import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
+
+// A failure is one JSON line too, so the check quotes DPDK's words and not a source line.
+process.on('uncaughtException', (e) => {
+  const code = isHotplugError(e) ? e.code : e.name;
+  console.log(JSON.stringify({ error: code, message: e.message }));
+  process.exit(1);
+});
 
 const [vdevsJson, device] = process.argv.slice(2) as [string, string];
 const eal = Eal.init({

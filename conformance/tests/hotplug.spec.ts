@@ -321,15 +321,19 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
     encoding: 'utf8',
     timeout: 30_000,
   });
-  // The first line naming an error, not Node's closing banner.
-  const why =
-    r.stderr
-      .split('\n')
-      .find((l) => /Error|error:|failed/.test(l))
-      ?.trim() ?? `exit ${r.status ?? r.signal}`;
+  // The child prints one JSON line, also for a failure ({ error, message }).
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  const said = (() => {
+    try {
+      return JSON.parse(last) as { error?: string; message?: string };
+    } catch {
+      return undefined;
+    }
+  })();
+  const why = said?.error ? `${said.message} [${said.error}]` : (r.stderr.trim().split('\n').at(-1) ?? '');
   expect(r.signal, `the EAL-start process died: ${why}`).toBeNull();
   expect(r.status, `the EAL-start process failed: ${why}`).toBe(0);
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  const out = said as Record<string, unknown>;
   expect(out).toMatchObject({ listed: true, state: 'attached', detached: device, after: false });
 });
 

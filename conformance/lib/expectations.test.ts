@@ -1,0 +1,109 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  compare,
+  ExpectationsError,
+  readExpectations,
+  regressionExitCode,
+  validateExpectations,
+} from './expectations.js';
+import type { CheckResult, DutSummary, RunSummary } from './summary.js';
+
+const check = (id: number, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
+  id,
+  title: `${id}. check`,
+  status,
+  notes: [],
+  durationMs: 1,
+  ...extra,
+});
+const run = (...duts: DutSummary[]): RunSummary => ({
+  startedAt: 't',
+  status: 'failed',
+  checksPlanned: 15,
+  duts,
+});
+const dut = (name: string, pmd: string, checks: CheckResult[]): DutSummary => ({
+  name,
+  pmd,
+  devargs: `${pmd}0`,
+  dpdkVersion: 'DPDK 22.11.11',
+  checks,
+  verdict: 'FAILED',
+});
+
+describe('expectations', () => {
+  const list = validateExpectations({
+    expectations: [
+      {
+        pmd: 'net_null',
+        dpdk: '22.11',
+        check: 7,
+        reason: 'a dummy packet per queue',
+        link: 'https://bugs.dpdk.org/x',
+      },
+      { pmd: 'net_null', dpdk: '22.11', check: 11, reason: 'bare -1' },
+    ],
+  });
+
+  it('sorts each check into NEW FAIL, KNOWN FAIL, FIXED or PASS; the exit code is about regressions', () => {
+    const results = compare(
+      run(
+        dut('net_null', 'net_null', [
+          check(1, 'PASS'),
+          check(7, 'FAIL'),
+          check(11, 'PASS'),
+          check(2, 'FAIL'),
+        ]),
+      ),
+      list,
+    );
+    expect(results.map((r) => [r.check, r.outcome])).toEqual([
+      [1, 'PASS'],
+      [7, 'KNOWN FAIL'],
+      [11, 'FIXED'],
+      [2, 'NEW FAIL'],
+    ]);
+    expect(results[1]!.expected).toEqual({
+      reason: 'a dummy packet per queue',
+      link: 'https://bugs.dpdk.org/x',
+    });
+    expect(regressionExitCode(results)).toBe(1);
+    expect(regressionExitCode(results.filter((r) => r.check !== 2))).toBe(0);
+  });
+
+  it('matches the DPDK version by prefix and the PMD, never another version or PMD', () => {
+    const other = { ...dut('net_null', 'net_null', [check(7, 'FAIL')]), dpdkVersion: 'DPDK 24.11.3' };
+    expect(compare(run(other), list)[0]!.outcome).toBe('NEW FAIL');
+    expect(compare(run(dut('net_ring', 'net_ring', [check(7, 'FAIL')])), list)[0]!.outcome).toBe('NEW FAIL');
+  });
+
+  it('a failure that is not the PMD’s is no regression', () => {
+    const results = compare(run(dut('x', 'net_af_xdp', [check(2, 'FAIL', { fault: 'environment' })])), list);
+    expect(results[0]!.outcome).toBe('PASS');
+  });
+
+  it('refuses a malformed file with the entry and field', () => {
+    const bad = (e: unknown) => () => validateExpectations({ expectations: [e] }, 'f.json');
+    expect(bad({ pmd: 'net_null', dpdk: '22.11', check: 99, reason: 'x' })).toThrow(
+      'f.json: expectations[0].check: there is no check 99',
+    );
+    expect(bad({ pmd: 'net_null', dpdk: 'latest', check: 7, reason: 'x' })).toThrow(
+      /dpdk: "latest" is not a version/,
+    );
+    expect(bad({ pmd: 'net_null', dpdk: '22.11', check: 7, reason: 'x', chekc: 1 })).toThrow(
+      /unknown field "chekc"/,
+    );
+    expect(bad({ pmd: 'net_null', dpdk: '22.11', check: 7 })).toThrow(/reason: must be a non-empty string/);
+    expect(() => validateExpectations([], 'f.json')).toThrow(ExpectationsError);
+    expect(() => readExpectations('/nonexistent/x.json')).toThrow('/nonexistent/x.json: ENOENT');
+  });
+
+  it('the shipped expectation files are valid', () => {
+    const dir = fileURLToPath(new URL('../expectations/', import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readExpectations(`${dir}${f}`).length).toBeGreaterThan(0);
+  });
+});

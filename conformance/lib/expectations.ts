@@ -1,0 +1,149 @@
+/**
+ * Expected verdicts for CI labs (after OKTET's TRC files in dpdk-pmd-ts): known findings per PMD,
+ * DPDK version and check, each with its reason and a link. Against them a run's failures are NEW
+ * FAIL (a regression), KNOWN FAIL, FIXED (expected to fail, passed) or PASS, and the exit code is
+ * about regressions only.
+ *
+ * File (JSON): { "expectations": [ { "pmd": "net_null", "dpdk": "22.11", "check": 7,
+ *   "reason": "…", "link": "https://…", "dut": "net_null" (optional) } ] }
+ */
+import { readFileSync } from 'node:fs';
+import { checkSpec } from './catalogue.js';
+import type { DutSummary, RunSummary } from './summary.js';
+
+export interface Expectation {
+  /** The PMD as the summary names it (`net_null`). */
+  pmd: string;
+  /** A DPDK version prefix: `22.11` matches `DPDK 22.11.11`. */
+  dpdk: string;
+  check: number;
+  reason: string;
+  link?: string;
+  /** Narrows to one DUT of the PMD (`net_pcap-veth`). */
+  dut?: string;
+}
+
+export type Outcome = 'NEW FAIL' | 'KNOWN FAIL' | 'FIXED' | 'PASS' | 'SKIP';
+
+export interface ExpectationResult {
+  dut: string;
+  check: number;
+  outcome: Outcome;
+  reason?: string;
+  /** The expectation's reason and link, for KNOWN FAIL and FIXED. */
+  expected?: { reason: string; link?: string };
+}
+
+export class ExpectationsError extends Error {
+  override name = 'ExpectationsError';
+}
+
+const KEYS = new Set(['pmd', 'dpdk', 'check', 'reason', 'link', 'dut']);
+
+/** Checks an expectations document; throws ExpectationsError naming the entry and field. */
+export function validateExpectations(doc: unknown, where = 'expectations'): Expectation[] {
+  const list = (doc as { expectations?: unknown } | null)?.expectations;
+  if (typeof doc !== 'object' || doc === null || !Array.isArray(list))
+    throw new ExpectationsError(`${where}: must be an object with an "expectations" array`);
+  return list.map((e, i) => {
+    const at = `${where}: expectations[${i}]`;
+    if (typeof e !== 'object' || e === null || Array.isArray(e))
+      throw new ExpectationsError(`${at}: must be an object`);
+    const v = e as Record<string, unknown>;
+    const unknown = Object.keys(v).filter((k) => !KEYS.has(k));
+    if (unknown.length)
+      throw new ExpectationsError(`${at}: unknown field ${unknown.map((k) => `"${k}"`).join(', ')}`);
+    for (const key of ['pmd', 'dpdk', 'reason'] as const)
+      if (typeof v[key] !== 'string' || v[key] === '')
+        throw new ExpectationsError(`${at}.${key}: must be a non-empty string`);
+    if (!/^\d+\.\d+(\.\d+)?$/.test(v.dpdk as string))
+      throw new ExpectationsError(
+        `${at}.dpdk: ${JSON.stringify(v.dpdk)} is not a version like 22.11 or 22.11.11`,
+      );
+    if (!Number.isInteger(v.check)) throw new ExpectationsError(`${at}.check: must be a check number`);
+    try {
+      checkSpec(v.check as number);
+    } catch {
+      throw new ExpectationsError(`${at}.check: there is no check ${v.check}`);
+    }
+    for (const key of ['link', 'dut'] as const)
+      if (v[key] !== undefined && (typeof v[key] !== 'string' || v[key] === ''))
+        throw new ExpectationsError(`${at}.${key}: must be a non-empty string when given`);
+    return v as unknown as Expectation;
+  });
+}
+
+/** Reads and checks an expectations file; one line naming the path and what is wrong otherwise. */
+export function readExpectations(path: string): Expectation[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ExpectationsError(`${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ExpectationsError(`${path}: not JSON (${(e as Error).message})`);
+  }
+  return validateExpectations(doc, path);
+}
+
+const versionOf = (dpdkVersion: string) => /(\d+\.\d+(?:\.\d+)?)/.exec(dpdkVersion)?.[1] ?? '';
+const matchesVersion = (prefix: string, version: string) =>
+  version === prefix || version.startsWith(`${prefix}.`);
+
+function expected(list: readonly Expectation[], dut: DutSummary, check: number): Expectation | undefined {
+  const version = versionOf(dut.dpdkVersion);
+  return list.find(
+    (e) =>
+      e.check === check &&
+      e.pmd === dut.pmd &&
+      (e.dut === undefined || e.dut === dut.name) &&
+      matchesVersion(e.dpdk, version),
+  );
+}
+
+/** Every check of every DUT against the expectations. */
+export function compare(run: RunSummary, list: readonly Expectation[]): ExpectationResult[] {
+  return run.duts.flatMap((dut) =>
+    dut.checks.map((c): ExpectationResult => {
+      const e = expected(list, dut, c.id);
+      const known = e ? { expected: { reason: e.reason, ...(e.link ? { link: e.link } : {}) } } : {};
+      const base = { dut: dut.name, check: c.id, ...(c.reason ? { reason: c.reason } : {}) };
+      if (c.status === 'SKIP') return { ...base, outcome: 'SKIP' };
+      // Failures that are not the PMD's (environment, suite, DPDK core) are no regression of it.
+      const pmdFailure = c.status === 'FAIL' && (c.fault ?? 'pmd') === 'pmd';
+      if (pmdFailure) return { ...base, outcome: e ? 'KNOWN FAIL' : 'NEW FAIL', ...known };
+      return { ...base, outcome: e ? 'FIXED' : 'PASS', ...known };
+    }),
+  );
+}
+
+/** 1 when anything regressed (a NEW FAIL), else 0: FIXED asks for the file to be updated, no more. */
+export function regressionExitCode(results: readonly ExpectationResult[]): number {
+  return results.some((r) => r.outcome === 'NEW FAIL') ? 1 : 0;
+}
+
+export function expectationsMarkdown(results: readonly ExpectationResult[]): string {
+  const shown = results.filter((r) => r.outcome !== 'PASS' && r.outcome !== 'SKIP');
+  const lines = ['## Against expectations', ''];
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  lines.push(
+    `${count('NEW FAIL')} new failures, ${count('KNOWN FAIL')} known, ${count('FIXED')} fixed, ${count('PASS')} passed.`,
+    '',
+  );
+  if (shown.length) {
+    lines.push('| DUT | check | outcome | details |', '| --- | --- | --- | --- |');
+    for (const r of shown) {
+      const why = [r.reason, r.expected && `expected: ${r.expected.reason}`, r.expected?.link]
+        .filter(Boolean)
+        .join('; ')
+        .replace(/\|/g, '\\|')
+        .replace(/\n/g, ' ');
+      lines.push(`| ${r.dut} | ${r.check} | **${r.outcome}** | ${why} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
