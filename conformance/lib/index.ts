@@ -22,7 +22,6 @@ export {
   type TrafficMode,
   validateDut,
 } from './dut.js';
-export { analyzeLeaks, type LeakThreshold, type LeakVerdict, percentile, slope } from './leak.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {
   type CheckResult,

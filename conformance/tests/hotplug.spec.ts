@@ -7,13 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Eal, errnoName, type HotplugError, isHotplugError, type PortId } from '@dpdk-hotplug/ethdev';
+import {
+  analyzeLeaks,
+  type Eal,
+  errnoName,
+  type HotplugError,
+  isHotplugError,
+  type PortId,
+  percentile,
+} from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../lib/catalogue.js';
 import { lineChart } from '../lib/charts.js';
 import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
-import { analyzeLeaks, percentile } from '../lib/leak.js';
 import type { MpProcess } from '../lib/mp-process.js';
 
 const CYCLES_FILE = 'cycles.json';

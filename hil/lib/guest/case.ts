@@ -3,8 +3,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckResult } from '@dpdk-hotplug/conformance';
-import { analyzeLeaks } from '@dpdk-hotplug/conformance/leak';
-import { Eal, type PortId } from '@dpdk-hotplug/ethdev';
+import { analyzeLeaks, Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { bind, createHost, getDevice, restore, slotPower, waitForDevice } from '@dpdk-hotplug/linux';
 import { NIC_MODELS, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';

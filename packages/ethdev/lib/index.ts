@@ -20,6 +20,16 @@ export {
   isHotplugError,
   PortStateError,
 } from './errors.js';
+export {
+  analyzeLeaks,
+  DEFAULT_THRESHOLDS,
+  type LeakThreshold,
+  type LeakVerdict,
+  MIN_LEAK_CYCLES,
+  percentile,
+  slope,
+  warmup,
+} from './leak.js';
 export { portId } from './ports.js';
 export { MAX_PACKET } from './traffic.js';
 export type {

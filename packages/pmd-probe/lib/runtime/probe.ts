@@ -1,6 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { canonicalPciAddress, type EalOptions, type ResourceSnapshot } from '@dpdk-hotplug/ethdev';
+import {
+  analyzeLeaks,
+  canonicalPciAddress,
+  type EalOptions,
+  type ResourceSnapshot,
+} from '@dpdk-hotplug/ethdev';
 import { ProbeError } from '../errors.js';
 import type { ChildMessage, ChildRequest } from './protocol.js';
 
@@ -17,7 +22,7 @@ export type RuntimeVerdict =
 
 export interface Leak {
   resource: 'fds' | 'threads' | 'memzones' | 'dpdkHeapBytes' | 'netdevs';
-  /** Growth per cycle (mean over the cycles after the first). */
+  /** Growth per cycle (the fitted slope after the warm-up). */
   perCycle: number;
 }
 
@@ -44,7 +49,10 @@ export interface RuntimeResult {
 }
 
 export interface RuntimeOptions {
-  /** Attach/detach cycles (default 5; leaks are judged over cycles 2..N). */
+  /**
+   * Attach/detach cycles (default 20: enough for the leak thresholds to see 384 B per cycle; fewer
+   * than MIN_LEAK_CYCLES give no leak verdict).
+   */
   cycles?: number;
   /** Configure, start and stop in each cycle (default true). */
   lifecycle?: boolean;
@@ -58,17 +66,16 @@ export interface RuntimeOptions {
 
 const RESOURCES: Leak['resource'][] = ['fds', 'threads', 'memzones', 'dpdkHeapBytes', 'netdevs'];
 
-/** A resource leaks when it grew in every cycle after the first (the first may warm caches up). */
-export function findLeaks(series: ResourceSnapshot[]): Leak[] {
-  if (series.length < 3) return [];
-  const leaks: Leak[] = [];
-  for (const r of RESOURCES) {
-    const v = series.map((s) => s[r]);
-    const steps = v.slice(1).map((x, i) => x - v[i]!);
-    if (steps.every((d) => d > 0))
-      leaks.push({ resource: r, perCycle: steps.reduce((a, b) => a + b, 0) / steps.length });
-  }
-  return leaks;
+/**
+ * The leaks in a series of snapshots, by the one leak analysis the certification uses
+ * (`analyzeLeaks` of @dpdk-hotplug/ethdev: a least-squares slope after a warm-up, with per-resource
+ * thresholds), so `probe runtime` and `certify` judge a series the same way.
+ */
+export function findLeaks(series: readonly ResourceSnapshot[]): Leak[] {
+  const samples = series.map((s) => Object.fromEntries(RESOURCES.map((r) => [r, s[r]])));
+  return analyzeLeaks(samples)
+    .filter((v) => v.leaks)
+    .map((v) => ({ resource: v.resource as Leak['resource'], perCycle: v.slope }));
 }
 
 function defaultEal(devargs: string): EalOptions {
@@ -102,7 +109,7 @@ export async function probeRuntime(devargs: string, options: RuntimeOptions = {}
 async function runChild(devargs: string, options: RuntimeOptions): Promise<RuntimeResult> {
   if (!devargs.trim())
     throw new ProbeError('INVALID_ARGUMENT', 'probe runtime needs devargs, e.g. net_null0 or 0000:01:00.0');
-  const cycles = options.cycles ?? 5;
+  const cycles = options.cycles ?? 20;
   if (!Number.isInteger(cycles) || cycles < 1)
     throw new ProbeError('INVALID_ARGUMENT', `cycles must be a whole number ≥ 1, not ${cycles}`);
   const request: ChildRequest = {

@@ -1,4 +1,5 @@
 /**
+ * The one leak analysis, used by `certify` (check 7), the lab (check 107) and `probe runtime`.
  * Leak accounting over attach/detach cycles: per resource, the least-squares slope of its
  * readings against the cycle number, after a warm-up. A resource leaks when it grows steadily:
  * the slope is at least `perCycle` and the fitted growth over the window at least `total`.
@@ -50,6 +51,9 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
   }
   return den === 0 ? 0 : num / den;
 }
+
+/** Fewest cycles that give a leak verdict: a warm-up of 3 and a window of 3 to fit. */
+export const MIN_LEAK_CYCLES = 6;
 
 /** The warm-up left out of the fit: a tenth of the cycles, at least 3, and at most half. */
 export function warmup(cycles: number): number {
