@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { DEFAULT_DUTS } from './lib/default-duts.js';
 import type { Dut } from './lib/dut.js';
-import type { Settings } from './lib/fixtures.js';
+import { DEFAULT_SETTINGS, type Settings } from './lib/settings.js';
 
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
@@ -11,7 +11,7 @@ const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = 
   ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
   : {
       duts: DEFAULT_DUTS,
-      settings: { cycles: 1000, budgetMs: 10_000, forceCycles: false },
+      settings: { ...DEFAULT_SETTINGS },
       out: join(process.cwd(), 'reports', 'certify'),
       workers: 2,
     };

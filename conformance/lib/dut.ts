@@ -1,4 +1,5 @@
 import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
+import type { UserspaceDriver } from '@dpdk-hotplug/linux';
 
 /**
  * How the suite makes traffic on a DUT and knows it went through:
@@ -46,7 +47,7 @@ export interface Dut {
   /** Needs root (network devices, namespaces). */
   needsRoot?: boolean;
   /** PCI DUTs: the NIC model, the userspace driver it is bound to, where it lives (lab runs). */
-  pci?: { model?: string; driver?: 'vfio-pci' | 'igb_uio' | 'uio_pci_generic'; kernelDriver?: string };
+  pci?: { model?: string; driver?: UserspaceDriver; kernelDriver?: string };
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;

@@ -9,15 +9,10 @@ import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
 import { MpProcess } from './mp-process.js';
 import { Progress } from './progress.js';
+import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { Watchdog } from './watchdog.js';
 
-export interface Settings {
-  /** Cycles of the repeated-cycles check (the DUT's own `cycles` caps it unless `forceCycles`). */
-  cycles: number;
-  /** Upper bound of that check's time, per DUT. */
-  budgetMs: number;
-  forceCycles: boolean;
-}
+export type { Settings } from './settings.js';
 
 /** Attach and detach events seen during one test. */
 export class EventLog {
@@ -66,10 +61,7 @@ type TestFixtures = {
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   dut: [DEFAULT_DUTS[0]!, { scope: 'worker', option: true }],
-  settings: [
-    { cycles: 1000, budgetMs: 10_000, forceCycles: false },
-    { scope: 'worker', option: true },
-  ],
+  settings: [{ ...DEFAULT_SETTINGS }, { scope: 'worker', option: true }],
   watchdog: [
     async ({}, use, workerInfo) => {
       const watchdog = new Watchdog(join(workerInfo.project.outputDir, HANG_MARKER));

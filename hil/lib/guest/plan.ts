@@ -1,7 +1,8 @@
 import { type PciCheckId, plannedPciChecks } from '@dpdk-hotplug/conformance/pci-checks';
+import type { UserspaceDriver } from '@dpdk-hotplug/linux';
 import type { NicModel } from '../virtual/machine.js';
 
-export type UserspaceDriver = 'uio_pci_generic' | 'vfio-pci' | 'igb_uio';
+export type { UserspaceDriver } from '@dpdk-hotplug/linux';
 
 /** One device under test in the virtual lab: a NIC model on a userspace driver, removed one way. */
 export interface LabCase {

@@ -37,6 +37,6 @@ export type {
   ScanOptions,
   SourceDriver,
   SourceScan,
-  Verdict,
+  SourceVerdict,
 } from './source/scan.js';
 export { scanSource } from './source/scan.js';

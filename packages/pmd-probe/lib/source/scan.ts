@@ -4,7 +4,7 @@ import { ProbeError } from '../errors.js';
 import { type CleanSource, cleanSource, defines, withoutDirectives } from './clean.js';
 import { field, type InitItem, parseInitializer } from './initializer.js';
 
-export type Verdict = 'detachable' | 'not-detachable' | 'unknown';
+export type SourceVerdict = 'detachable' | 'not-detachable' | 'unknown';
 
 /** What a line of source says about detaching, by the era it belongs to. */
 export type EvidenceKind =
@@ -54,7 +54,7 @@ export interface SourceDriver {
   /** The driver structure the registration names, where found. */
   struct?: { type: string; variable: string; file: string; line: number };
   evidence: Evidence[];
-  verdict: Verdict;
+  verdict: SourceVerdict;
   reason: string;
 }
 
@@ -425,7 +425,7 @@ function judge(
   bus: string,
   found: boolean,
   expr: string,
-): { verdict: Verdict; reason: string } {
+): { verdict: SourceVerdict; reason: string } {
   const has = (k: EvidenceKind) => evidence.find((e) => e.kind === k);
   const at = (e: Evidence) => `${e.file}:${e.line}`;
   const pciFlag = has('pci-drv-detachable');
