@@ -3,9 +3,9 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 import { findDpdk, selectDpdk } from './dpdk-install.js';
 import { Eal } from './eal.js';
-import { type CopiedDpdk, copyInstalledDpdk } from './test-support/dpdk-prefix.js';
 import { errorOf, testEalOptions } from './test-support/env.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');

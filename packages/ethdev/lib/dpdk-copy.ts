@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -12,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findDpdk } from '../dpdk-install.js';
+import { findDpdk } from './dpdk-install.js';
 
 export interface CopiedDpdk {
   prefix: string;
@@ -21,7 +22,7 @@ export interface CopiedDpdk {
   remove(): void;
 }
 
-const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build');
+const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'build');
 
 /**
  * The installed DPDK copied into a new prefix laid out as `meson install --prefix` lays it out:
@@ -29,13 +30,14 @@ const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'buil
  * rewritten, as meson writes it) and `include/`. A DPDK built for that prefix has its own PMD
  * folder compiled into librte_eal; the copy gets it by patching that string in its librte_eal
  * (it must fit the original's bytes, so it points through a short symlink). The prefix lives
- * under build/, not /tmp: EAL refuses PMDs below a world-writable folder.
+ * under `parent` (default: this package's build/), not /tmp: EAL refuses PMDs below a
+ * world-writable folder. For tests of a DPDK other than pkg-config's; `remove()` deletes it.
  */
-export function copyInstalledDpdk(): CopiedDpdk {
+export function copyInstalledDpdk(parent = buildDir): CopiedDpdk {
   const system = findDpdk(undefined, 'pkg-config');
   if (!system.pmdDir) throw new Error('the installed DPDK reports no PMD folder');
-  mkdirSync(buildDir, { recursive: true });
-  const prefix = mkdtempSync(join(buildDir, 'test-prefix-'));
+  mkdirSync(parent, { recursive: true });
+  const prefix = mkdtempSync(join(parent, 'dpdk-copy-'));
   const arch = basename(system.libdir);
   const libdir = join(prefix, 'lib', arch);
   const pmdDir = join(libdir, 'dpdk', basename(system.pmdDir));
@@ -53,6 +55,12 @@ export function copyInstalledDpdk(): CopiedDpdk {
     join(system.prefix, 'include', arch, 'dpdk'),
     join(prefix, 'include', arch, 'dpdk'),
   ]);
+  // A meson install has its own dpdk-pmdinfo.py too.
+  const pmdinfo = join(system.prefix, 'bin', 'dpdk-pmdinfo.py');
+  if (existsSync(pmdinfo)) {
+    mkdirSync(join(prefix, 'bin'));
+    execFileSync('cp', ['-a', pmdinfo, join(prefix, 'bin')]);
+  }
   for (const pc of readdirSync(join(libdir, 'pkgconfig'))) {
     const file = join(libdir, 'pkgconfig', pc);
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^prefix=.*$/m, `prefix=${prefix}`));
