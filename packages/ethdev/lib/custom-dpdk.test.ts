@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnose } from './doctor.js';
 import { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 import { findDpdk, selectDpdk } from './dpdk-install.js';
 import { Eal } from './eal.js';
@@ -42,7 +43,8 @@ describe('a DPDK in its own prefix', () => {
    * `drivers: [net_ring moved outside its PMD folder]`; attach and detach net_null0 and net_ring0.
    * Verify: the shim was built for that prefix, and every librte_* this process mapped (EAL,
    * ethdev, the net_null PMD from the prefix's own PMD folder) and the out-of-tree net_ring
-   * come from the prefix: none from the system's libdir. Choosing another DPDK now is refused.
+   * come from the prefix: none from the system's libdir. The doctor finds everything there.
+   * Choosing another DPDK now is refused.
    */
   it('attaches and detaches with the libraries of that prefix only', async () => {
     const eal = Eal.init(testEalOptions({ dpdk: copy.prefix, drivers: [ringOutside] }));
@@ -63,6 +65,12 @@ describe('a DPDK in its own prefix', () => {
     ])
       expect(rte).toContain(join(copy.libdir, lib));
     expect(rte).toContain(ringOutside);
+    const doctor = diagnose(copy.prefix);
+    expect(doctor.ok).toBe(true);
+    expect(doctor.checks.map((c) => `${c.status} ${c.name}`)).toEqual(
+      ['DPDK', 'libraries', 'PMD folder', 'shim', 'load'].map((n) => `ok ${n}`),
+    );
+    expect(doctor.shim?.stamp).toMatchObject({ prefix: copy.prefix, pinned: true });
     expect(errorOf(() => selectDpdk('/usr'))).toMatchObject({
       code: 'DPDK_ALREADY_LOADED',
       message: expect.stringContaining(copy.prefix),
