@@ -94,11 +94,18 @@ function pcDirIn(prefix: string): string | undefined {
   return candidates.map((c) => join(prefix, c)).find((d) => existsSync(join(d, 'libdpdk.pc')));
 }
 
-function pkgConfig(args: string[], pcDir?: string): string {
-  const env = pcDir
-    ? { ...process.env, PKG_CONFIG_PATH: [pcDir, process.env.PKG_CONFIG_PATH].filter(Boolean).join(':') }
-    : process.env;
-  return execFileSync('pkg-config', [...args, 'libdpdk'], { encoding: 'utf8', env, stdio: 'pipe' }).trim();
+/** libdpdk.pc's version and variables (`${x}` expanded), read as pkg-config reads them. */
+function readPc(file: string): { version: string; vars: Record<string, string> } {
+  const vars: Record<string, string> = { pcfiledir: dirname(file) };
+  const expand = (v: string) => v.trim().replace(/\$\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
+  let version = '';
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const variable = /^(\w+)\s*=(.*)$/.exec(line);
+    if (variable) vars[variable[1]!] = expand(variable[2]!);
+    const field = /^Version:(.*)$/.exec(line);
+    if (field) version = expand(field[1]!);
+  }
+  return { version, vars };
 }
 
 /** `a` < `b` for dotted versions (`22.11.4` < `23.03`). */
@@ -153,22 +160,24 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
     if (!pcDir)
       throw notFound(`No DPDK at ${abs}: no lib/*/pkgconfig/libdpdk.pc (give a meson install prefix)`);
   }
-  let version: string;
-  let libdir: string;
-  let pcPrefix: string;
-  try {
-    version = pkgConfig(['--modversion'], pcDir);
-    libdir = pkgConfig(['--variable=libdir'], pcDir);
-    pcPrefix = pkgConfig(['--variable=prefix'], pcDir);
-  } catch (e) {
-    const why = (e as { stderr?: string }).stderr?.trim().split('\n')[0] || (e as Error).message;
-    throw notFound(
-      pcDir
-        ? `No usable DPDK at ${prefix}: pkg-config cannot read ${join(pcDir, 'libdpdk.pc')} (${why})`
-        : `No DPDK found: pkg-config finds no libdpdk (${why}); install one (\`npm run setup\` installs Debian's 22.11) or select a build with ${DPDK_ENV}=PREFIX`,
-    );
+  if (!pcDir) {
+    try {
+      // One spawn, for pkg-config's search path; the .pc itself is read here (faster than three).
+      pcDir = execFileSync('pkg-config', ['--variable=pcfiledir', 'libdpdk'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }).trim();
+    } catch (e) {
+      const why = (e as { stderr?: string }).stderr?.trim().split('\n')[0] || (e as Error).message;
+      throw notFound(
+        `No DPDK found: pkg-config finds no libdpdk (${why}); install one (\`npm run setup\` installs Debian's 22.11) or select a build with ${DPDK_ENV}=PREFIX`,
+      );
+    }
   }
-  if (!pcDir) pcDir = pkgConfig(['--variable=pcfiledir']);
+  const pc = readPc(join(pcDir, 'libdpdk.pc'));
+  const { version } = pc;
+  const libdir = pc.vars.libdir ?? '';
+  const pcPrefix = pc.vars.prefix ?? '';
   const where = prefix === undefined ? `pkg-config's libdpdk (${pcDir})` : resolve(prefix);
   if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK)) {
     throw new EalStateError(
