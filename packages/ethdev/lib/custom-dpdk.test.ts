@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,14 @@ describe('a DPDK in its own prefix', () => {
       encoding: 'utf8',
     });
     expect(JSON.parse(out)).toEqual({ eal: join(copy.libdir, 'librte_eal.so.23.0'), ring: 'UNKNOWN_DRIVER' });
+  });
+});
+
+describe('a prefix given through a symlink', () => {
+  it('is the same DPDK, with the same shim', () => {
+    const link = join(copy.prefix, 'extra', 'link');
+    symlinkSync(copy.prefix, link);
+    expect(findDpdk(link)).toMatchObject({ prefix: copy.prefix, shimPath: findDpdk(copy.prefix).shimPath });
   });
 });
 

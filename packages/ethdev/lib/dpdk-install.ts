@@ -185,18 +185,23 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
       `DPDK ${version} at ${where} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,
     );
   }
-  if (prefix !== undefined && relative(resolve(prefix), libdir).startsWith('..')) {
+  if (!libdir || !existsSync(libdir))
+    throw notFound(
+      `DPDK ${version} at ${where}: its libdir ${libdir || '(none in libdpdk.pc)'} does not exist`,
+    );
+  // Real paths: a prefix given through a symlink still holds its libdir.
+  if (prefix !== undefined && relative(realpathSync(prefix), realpathSync(libdir)).startsWith('..')) {
     throw notFound(
       `DPDK at ${resolve(prefix)}: its libdpdk.pc says libdir=${libdir}, outside that prefix (a moved install keeps its old prefix= line)`,
     );
   }
-  if (!existsSync(libdir)) throw notFound(`DPDK ${version} at ${where}: its libdir ${libdir} does not exist`);
   const abi = ealAbi(libdir);
   if (!abi)
     throw notFound(
       `DPDK ${version} at ${where}: no shared librte_eal.so in ${libdir} (a static-only build?)`,
     );
-  const real = realpathSync(prefix ?? pcPrefix);
+  const real =
+    prefix !== undefined ? realpathSync(prefix) : existsSync(pcPrefix) ? realpathSync(pcPrefix) : pcPrefix;
   const install: DpdkInstall = {
     version,
     prefix: real,
