@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { canonicalPciAddress, type EalOptions, type ResourceSnapshot } from '@dpdk-hotplug/ethdev';
+import {
+  canonicalPciAddress,
+  currentDpdk,
+  DPDK_ENV,
+  type EalOptions,
+  type ResourceSnapshot,
+} from '@dpdk-hotplug/ethdev';
 import { ProbeError } from '../errors.js';
 import type { ChildMessage, ChildRequest } from './protocol.js';
 
@@ -99,6 +105,16 @@ export async function probeRuntime(devargs: string, options: RuntimeOptions = {}
   return first;
 }
 
+/** This process's DPDK choice, passed on: selectDpdk is per process, the child is another. */
+function childEnv(): NodeJS.ProcessEnv {
+  try {
+    const d = currentDpdk();
+    return d.selectedBy === 'pkg-config' ? process.env : { ...process.env, [DPDK_ENV]: d.prefix };
+  } catch {
+    return process.env; // no DPDK: the child says so itself
+  }
+}
+
 async function runChild(devargs: string, options: RuntimeOptions): Promise<RuntimeResult> {
   if (!devargs.trim())
     throw new ProbeError('INVALID_ARGUMENT', 'probe runtime needs devargs, e.g. net_null0 or 0000:01:00.0');
@@ -115,6 +131,7 @@ async function runChild(devargs: string, options: RuntimeOptions): Promise<Runti
   const started = performance.now();
   const child = spawn(process.execPath, [script, JSON.stringify(request)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv(),
   });
   const messages: ChildMessage[] = [];
   const stderr: string[] = [];
