@@ -47,7 +47,7 @@ export interface RawEthStats {
 /** A C pointer held by the SDK (argv, mempools, the log ring); never handed to users. */
 export type Pointer = object;
 
-/** The shim's own structs, as koffi lays them out; native/layout.test.ts holds them to the C compiler's. */
+/** The shim's own structs, as koffi lays them out; lib/layout.test.ts holds them to the C compiler's. */
 export const STRUCTS = {
   dphp_port_info: {
     name: 'char[64]',

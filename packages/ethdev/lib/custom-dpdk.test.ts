@@ -100,6 +100,24 @@ describe('a DPDK in its own prefix', () => {
     });
     expect(JSON.parse(out)).toEqual({ eal: join(copy.libdir, 'librte_eal.so.23.0'), ring: 'UNKNOWN_DRIVER' });
   });
+
+  /**
+   * Steps: a child process with DPDK_HOTPLUG_DPDK naming a folder that does not exist calls init.
+   * Verify: DPDK_NOT_FOUND, one line naming that folder.
+   */
+  it('is refused in one line naming the path when DPDK_HOTPLUG_DPDK is wrong', () => {
+    const script = `
+      import { Eal } from ${JSON.stringify(dist)};
+      try { Eal.init(); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, DPDK_HOTPLUG_DPDK: '/nonexistent/dpdk-24.11' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({
+      code: 'DPDK_NOT_FOUND',
+      message: 'No DPDK at /nonexistent/dpdk-24.11: no such directory',
+    });
+  });
 });
 
 describe('a prefix given through a symlink', () => {
