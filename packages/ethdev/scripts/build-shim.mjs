@@ -53,6 +53,9 @@ try {
       : 'libdpdk not found by pkg-config: run `npm run setup` (installs DPDK 22.11 from Debian) or give --dpdk PREFIX',
   );
 }
+const [major, minor] = version.split('.').map(Number);
+if (!(major > 22 || (major === 22 && minor >= 11)))
+  fail(`DPDK ${version} found; dpdk-hotplug needs DPDK 22.11 or newer`);
 const prefix = realpathSync(prefixArg ? resolve(prefixArg) : pc('--variable=prefix'));
 const libdir = pc('--variable=libdir');
 const dir = join(
