@@ -31,6 +31,7 @@ function fail(message) {
 let pcDir;
 if (prefixArg) {
   const prefix = resolve(prefixArg);
+  if (!existsSync(prefix)) fail(`no DPDK at ${prefix}: no such directory`);
   const lib = join(prefix, 'lib');
   const dirs = ['lib/pkgconfig', 'lib64/pkgconfig'];
   if (existsSync(lib))
