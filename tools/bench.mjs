@@ -7,6 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 
 $.quiet = true;
+// The C reference and testpmd are built and run from pkg-config's DPDK: the SDK rows use it too.
+if (process.env.DPDK_HOTPLUG_DPDK) {
+  console.log(
+    `DPDK_HOTPLUG_DPDK=${process.env.DPDK_HOTPLUG_DPDK} ignored: the bench measures pkg-config's DPDK`,
+  );
+  delete process.env.DPDK_HOTPLUG_DPDK;
+  $.env = { ...process.env };
+}
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '.bench');
 mkdirSync(out, { recursive: true });

@@ -56,6 +56,13 @@ export const COMMANDS: readonly Command[] = [
   linux('hugepages', 'read, reserve and mount hugepages'),
   linux('pci', 'PCI hotplug: remove a device, rescan the bus, slot power, wait for a device'),
   {
+    name: 'doctor',
+    summary: 'which DPDK the SDK uses, its PMD folder and native shim, and what is missing',
+    packageName: '@dpdk-hotplug/ethdev',
+    specifier: '@dpdk-hotplug/ethdev/cli',
+    forward: asIs,
+  },
+  {
     name: 'lab',
     summary: 'hardware-in-the-loop runs; `lab virtual` certifies PCI PMDs on QEMU-emulated NICs',
     packageName: '@dpdk-hotplug/hil',

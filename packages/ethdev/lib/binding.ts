@@ -1,23 +1,23 @@
 /**
- * The only module that declares C signatures: DPDK 22.11's shared libraries and our shim
- * (native/shim.c), through koffi. Everything above it speaks TypeScript.
+ * The only module that declares C signatures: the selected DPDK's shared libraries and our shim
+ * (native/shim.c, built against that DPDK), through koffi. Everything above it speaks TypeScript.
+ * No DPDK struct is declared here: the shim reads them and hands over its own (dphp_*).
  *
  * Contract: these are raw calls. Callers validate every argument first (a NULL or out-of-range
  * port id crashes DPDK) and treat the return code as the truth (rte_errno is thread-local and
- * often stale). Loaded lazily, once per process, on first use.
+ * often stale). Loaded lazily, once per process, on first use, from the DPDK that
+ * dpdk-install.ts selected.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
+import { buildScript, currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
 
-/** Debian 12's DPDK 22.11 ABI. */
-const ABI = '23';
-const SHIM_ABI = 3;
+const SHIM_ABI = 4;
 export const MAX_ETHPORTS = 32;
-
-const shimPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'libdphp_shim.so');
 
 export interface RawPortInfo {
   name: string;
@@ -47,11 +47,9 @@ export interface RawEthStats {
 /** A C pointer held by the SDK (argv, mempools, the log ring); never handed to users. */
 export type Pointer = object;
 
-function load() {
-  // Opaque handles never leave the SDK.
-  koffi.opaque('rte_mempool');
-
-  koffi.struct('dphp_port_info', {
+/** The shim's own structs, as koffi lays them out; lib/layout.test.ts holds them to the C compiler's. */
+export const STRUCTS = {
+  dphp_port_info: {
     name: 'char[64]',
     device: 'char[64]',
     bus: 'char[32]',
@@ -59,13 +57,12 @@ function load() {
     socket: 'int32_t',
     max_rx_queues: 'uint16_t',
     max_tx_queues: 'uint16_t',
-    mac: koffi.array('uint8_t', 6, 'Array'),
+    mac: 'uint8_t[6]',
     link_up: 'uint8_t',
     link_duplex: 'uint8_t',
     link_speed: 'uint32_t',
-  });
-
-  koffi.struct('rte_eth_stats', {
+  },
+  dphp_stats: {
     ipackets: 'uint64_t',
     opackets: 'uint64_t',
     ibytes: 'uint64_t',
@@ -74,30 +71,67 @@ function load() {
     ierrors: 'uint64_t',
     oerrors: 'uint64_t',
     rx_nombuf: 'uint64_t',
-    // RTE_ETHDEV_QUEUE_STAT_CNTRS (16) per-queue counters × 5 arrays, unused here.
-    per_queue: koffi.array('uint64_t', 80),
-  });
-  if (!existsSync(shimPath)) {
+  },
+} as const;
+
+let structs: Record<keyof typeof STRUCTS, koffi.IKoffiCType> | undefined;
+
+/** koffi's types for STRUCTS, declared once per process. */
+export function structTypes(): Record<keyof typeof STRUCTS, koffi.IKoffiCType> {
+  structs ??= {
+    dphp_port_info: koffi.struct('dphp_port_info', {
+      ...STRUCTS.dphp_port_info,
+      mac: koffi.array('uint8_t', 6, 'Array'),
+    }),
+    dphp_stats: koffi.struct('dphp_stats', STRUCTS.dphp_stats),
+  };
+  return structs;
+}
+
+const shimSource = join(dirname(buildScript), '..', 'native', 'shim.c');
+
+/** Builds the shim for `install` unless built from this shim.c already; throws naming the command. */
+function ensureShim(install: DpdkInstall): void {
+  const stampFile = join(dirname(install.shimPath), 'shim.json');
+  if (existsSync(install.shimPath) && existsSync(stampFile) && existsSync(shimSource)) {
+    const source = createHash('sha256').update(readFileSync(shimSource)).digest('hex');
+    if (JSON.parse(readFileSync(stampFile, 'utf8')).source === source) return;
+  }
+  const args = [buildScript, ...(install.selectedBy === 'pkg-config' ? [] : ['--dpdk', install.prefix])];
+  try {
+    execFileSync(process.execPath, args, { stdio: 'pipe', encoding: 'utf8' });
+  } catch (cause) {
+    const out = `${(cause as { stderr?: string }).stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
     throw new EalStateError(
       'BINDING_UNAVAILABLE',
-      `The native shim ${shimPath} is missing: run \`npm run setup\` (it installs DPDK 22.11 and builds the shim).`,
+      `The native shim for DPDK ${install.version} at ${install.prefix} is not built and building it failed (${out}): fix that and run \`${install.buildCommand}\``,
+      { cause },
     );
   }
+}
+
+function load(install: DpdkInstall) {
+  // Opaque handles never leave the SDK.
+  koffi.opaque('rte_mempool');
+  structTypes();
+  ensureShim(install);
   let eal: koffi.IKoffiLib;
   let ethdev: koffi.IKoffiLib;
   let mempool: koffi.IKoffiLib;
   let mbuf: koffi.IKoffiLib;
   let shim: koffi.IKoffiLib;
   try {
-    eal = koffi.load(`librte_eal.so.${ABI}`);
-    ethdev = koffi.load(`librte_ethdev.so.${ABI}`);
-    mempool = koffi.load(`librte_mempool.so.${ABI}`);
-    mbuf = koffi.load(`librte_mbuf.so.${ABI}`);
-    shim = koffi.load(shimPath);
+    // The shim first: its rpath makes the dynamic linker take DPDK's libraries (and their own
+    // dependencies) from this DPDK's libdir. The loads by path below are then the same objects.
+    shim = koffi.load(install.shimPath);
+    eal = koffi.load(libraryPath(install, 'eal'));
+    ethdev = koffi.load(libraryPath(install, 'ethdev'));
+    mempool = koffi.load(libraryPath(install, 'mempool'));
+    mbuf = koffi.load(libraryPath(install, 'mbuf'));
   } catch (cause) {
     throw new EalStateError(
       'BINDING_UNAVAILABLE',
-      `DPDK ${ABI === '23' ? '22.11' : ABI} libraries could not be loaded (${(cause as Error).message}): run \`npm run setup\`.`,
+      `DPDK ${install.version}'s libraries in ${install.libdir} could not be loaded (${(cause as Error).message}): check that they and their dependencies load (\`ldd ${libraryPath(install, 'eal')}\`)`,
       { cause },
     );
   }
@@ -129,7 +163,6 @@ function load() {
     rte_eth_dev_stop: ethdev.func('int rte_eth_dev_stop(uint16_t port_id)'),
     rte_eth_dev_close: ethdev.func('int rte_eth_dev_close(uint16_t port_id)'),
     rte_eth_promiscuous_enable: ethdev.func('int rte_eth_promiscuous_enable(uint16_t port_id)'),
-    rte_eth_stats_get: ethdev.func(`int rte_eth_stats_get(uint16_t port_id, _Out_ rte_eth_stats *stats)`),
     rte_eth_stats_reset: ethdev.func('int rte_eth_stats_reset(uint16_t port_id)'),
     // mempool
     rte_pktmbuf_pool_create: mbuf.func(
@@ -139,6 +172,9 @@ function load() {
     rte_mempool_in_use_count: mempool.func('unsigned int rte_mempool_in_use_count(const rte_mempool *mp)'),
     // shim (native/shim.c)
     dphp_abi: shim.func('int dphp_abi(void)'),
+    dphp_built_for: shim.func('int dphp_built_for(void)'),
+    dphp_layout: shim.func('long dphp_layout(const char *name)'),
+    dphp_stats: shim.func('int dphp_stats(uint16_t port, _Out_ dphp_stats *out)'),
     dphp_claim: shim.func('int dphp_claim(int tid)'),
     dphp_log_state: shim.func('void *dphp_log_state(void)'),
     dphp_log_install: shim.func('int dphp_log_install(int echo)'),
@@ -164,10 +200,13 @@ function load() {
       'uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, _Out_ uint8_t *buf, uint32_t cap, _Out_ uint16_t *lens, uint16_t n)',
     ),
   };
-  if (b.dphp_abi() !== SHIM_ABI) {
+  const [year, month, minor] = install.version.split('.').map(Number);
+  const built = b.dphp_built_for();
+  if (b.dphp_abi() !== SHIM_ABI || built !== ((year! << 16) | (month! << 8) | (minor ?? 0))) {
+    const v = `${built >> 16}.${String((built >> 8) & 0xff).padStart(2, '0')}.${built & 0xff}`;
     throw new EalStateError(
       'BINDING_UNAVAILABLE',
-      `The native shim at ${shimPath} is stale: run \`npm run build\`.`,
+      `The native shim at ${install.shimPath} is stale (ABI ${b.dphp_abi()}, built for DPDK ${v}; DPDK ${install.version} is loaded, ABI ${SHIM_ABI} expected): run \`${install.buildCommand}\``,
     );
   }
   return b;
@@ -177,9 +216,13 @@ export type Binding = ReturnType<typeof load>;
 
 let binding: Binding | undefined;
 
-/** The process's one binding, loaded on first use. */
+/** The process's one binding, loaded on first use from the DPDK selected then. */
 export function dpdk(): Binding {
-  binding ??= load();
+  if (!binding) {
+    const install = currentDpdk();
+    binding = load(install);
+    markLoaded(install);
+  }
   return binding;
 }
 
@@ -210,7 +253,7 @@ export function viewOf(pointer: Pointer, bytes: number): ArrayBuffer {
  * on another thread reaches JS without that thread waiting for JS.
  */
 export function pmdEventRaiser(): (deviceName: string, event: number) => number {
-  const ethdev = koffi.load(`librte_ethdev.so.${ABI}`);
+  const ethdev = koffi.load(libraryPath(currentDpdk(), 'ethdev'));
   const allocated = ethdev.func('void *rte_eth_dev_allocated(const char *name)');
   const raise = ethdev.func('int rte_eth_dev_callback_process(void *dev, int event, void *ret_param)');
   return (deviceName, event) => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDevargs } from './devargs.js';
+import { driverPath } from './drivers.js';
 import { InvalidInputError } from './errors.js';
 import type { EalOptions, LogLevel } from './types.js';
 
@@ -84,5 +85,6 @@ export function ealArgs(options: EalOptions): string[] {
       throw bad('extraArgs', 'must be strings without NUL');
     args.push(extra);
   }
+  for (const driver of options.drivers ?? []) args.push('-d', driverPath(driver));
   return args;
 }

@@ -4,7 +4,9 @@ import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
 import { parseDevargs } from './devargs.js';
+import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
+import { pluginFailure } from './drivers.js';
 import { ealArgs } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
@@ -89,6 +91,7 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
     const args = ealArgs(options);
+    if (options.dpdk !== undefined) selectDpdk(options.dpdk);
     const binding = dpdk();
     const owner = binding.dphp_claim(threadId + 1);
     if (owner !== 0) {
@@ -114,7 +117,9 @@ export class Eal extends EventEmitter<EalEvents> {
     if (rc < 0) {
       const dpdkLog = log.since(mark);
       const reason =
-        dpdkLog.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ?? 'see dpdkLog';
+        pluginFailure(dpdkLog) ??
+        dpdkLog.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ??
+        'see dpdkLog';
       throw new EalStateError('EAL_INIT_FAILED', `rte_eal_init failed with ${args.join(' ')}: ${reason}`, {
         dpdkLog,
       });

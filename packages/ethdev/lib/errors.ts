@@ -5,6 +5,9 @@ export type HotplugErrorCode =
   // The EAL and the process
   | 'UNSUPPORTED_PLATFORM'
   | 'BINDING_UNAVAILABLE'
+  | 'DPDK_NOT_FOUND'
+  | 'UNSUPPORTED_DPDK'
+  | 'DPDK_ALREADY_LOADED'
   | 'EAL_ALREADY_INITIALIZED'
   | 'EAL_WRONG_THREAD'
   | 'EAL_INIT_FAILED'

@@ -8,6 +8,15 @@
  *   await eal.detach(port); // 'net_null0'
  */
 export { canonicalPciAddress, type Devargs, parseDevargs } from './devargs.js';
+export {
+  currentDpdk,
+  DPDK_ENV,
+  type DpdkInstall,
+  findDpdk,
+  loadedDpdk,
+  MIN_DPDK,
+  selectDpdk,
+} from './dpdk-install.js';
 export { Eal } from './eal.js';
 export {
   DpdkError,

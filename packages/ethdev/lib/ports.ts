@@ -324,7 +324,7 @@ export class PortTable {
   stats(port: PortRecord): PortStats {
     expectState(port, ['attached', 'configured', 'started', 'stopped'], 'read stats of');
     const s = this.#stats;
-    this.#call(port, 'stats', () => this.#dpdk.rte_eth_stats_get(port.id, s));
+    this.#call(port, 'stats', () => this.#dpdk.dphp_stats(port.id, s));
     return {
       rxPackets: Number(s.ipackets),
       txPackets: Number(s.opackets),

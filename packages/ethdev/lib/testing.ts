@@ -1,7 +1,10 @@
 /**
- * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours).
+ * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours), and
+ * a copy of the installed DPDK in a prefix of its own, for tests of DPDK selection.
  */
 import { writeFileSync } from 'node:fs';
+
+export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */
 export function ethernetFrame(tag: string, length = 64): Buffer {

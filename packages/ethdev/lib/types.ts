@@ -51,6 +51,17 @@ export interface EalOptions {
   logEcho?: boolean;
   /** Appended as they are, after the arguments above. */
   extraArgs?: readonly string[];
+  /**
+   * `-d`, once each: out-of-tree PMDs to load, as absolute paths of shared objects (each checked:
+   * a readable regular file). A PMD that fails to load fails init with dlopen's message.
+   */
+  drivers?: readonly string[];
+  /**
+   * The DPDK to use: a meson install prefix (with `lib/<arch>/pkgconfig/libdpdk.pc`), as
+   * `selectDpdk`. Default: `DPDK_HOTPLUG_DPDK`, else `pkg-config libdpdk`. Fixed at the process's
+   * first DPDK call; another one afterwards throws DPDK_ALREADY_LOADED.
+   */
+  dpdk?: string;
 }
 
 /** What `ports()` tells of one port. */

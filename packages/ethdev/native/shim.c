@@ -10,6 +10,9 @@
  *   So callbacks never call JS: they write a fixed-size record to a non-blocking pipe that JS
  *   reads on its event loop.
  * - A few loops (ports of a device, memzones, heap stats) run here to save FFI round-trips.
+ * - Every DPDK struct is read here, compiled against that DPDK's headers, and copied into our
+ *   own stable structs (dphp_*): DPDK's change between releases (rte_eth_stats: 704 bytes in
+ *   22.11, 64 in 25.11), ours do not, and dphp_layout() lets JS check koffi's view of them.
  *
  * Every prototype here is declared once more, as a string, in lib/binding.ts.
  */
@@ -31,10 +34,16 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
+#include <rte_version.h>
+#include <stddef.h>
 
-#define DPHP_ABI 3
+#define DPHP_ABI 4
 
 int dphp_abi(void) { return DPHP_ABI; }
+
+/* The DPDK whose headers this shim was compiled against, as year << 16 | month << 8 | minor:
+ * JS refuses a shim built for another DPDK than the one it loaded. */
+int dphp_built_for(void) { return RTE_VER_YEAR << 16 | RTE_VER_MONTH << 8 | RTE_VER_MINOR; }
 
 /* DPDK belongs to the first JS thread that claims it: the EAL is per process, JS state is per
  * thread. Returns 0 when `thread` owns it (now or already), else the owner. */
@@ -242,6 +251,27 @@ int dphp_port_info(uint16_t port, struct dphp_port_info *out) {
   return 0;
 }
 
+/* rte_eth_stats' basic counters; its per-queue arrays (gone in 25.11) are not read. */
+struct dphp_stats {
+  uint64_t ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf;
+};
+
+int dphp_stats(uint16_t port, struct dphp_stats *out) {
+  struct rte_eth_stats st;
+  memset(out, 0, sizeof(*out));
+  int rc = rte_eth_stats_get(port, &st);
+  if (rc != 0) return rc;
+  out->ipackets = st.ipackets;
+  out->opackets = st.opackets;
+  out->ibytes = st.ibytes;
+  out->obytes = st.obytes;
+  out->imissed = st.imissed;
+  out->ierrors = st.ierrors;
+  out->oerrors = st.oerrors;
+  out->rx_nombuf = st.rx_nombuf;
+  return 0;
+}
+
 /* rte_eth_dev_configure with a zeroed rte_eth_conf: the defaults every PMD accepts. */
 int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq) {
   struct rte_eth_conf conf;
@@ -334,4 +364,51 @@ int dphp_device_probed(const char *bus, const char *name) {
     if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
   }
   return 0;
+}
+
+/* ---------------------------------------------------------------- layout */
+
+#define DPHP_SIZE(t) {#t, sizeof(struct t)}
+#define DPHP_FIELD(t, f) {#t "." #f, offsetof(struct t, f)}
+static const struct {
+  const char *name;
+  size_t value;
+} layout[] = {
+    DPHP_SIZE(dphp_port_info),
+    DPHP_FIELD(dphp_port_info, name),
+    DPHP_FIELD(dphp_port_info, device),
+    DPHP_FIELD(dphp_port_info, bus),
+    DPHP_FIELD(dphp_port_info, driver),
+    DPHP_FIELD(dphp_port_info, socket),
+    DPHP_FIELD(dphp_port_info, max_rx_queues),
+    DPHP_FIELD(dphp_port_info, max_tx_queues),
+    DPHP_FIELD(dphp_port_info, mac),
+    DPHP_FIELD(dphp_port_info, link_up),
+    DPHP_FIELD(dphp_port_info, link_duplex),
+    DPHP_FIELD(dphp_port_info, link_speed),
+    DPHP_SIZE(dphp_stats),
+    DPHP_FIELD(dphp_stats, ipackets),
+    DPHP_FIELD(dphp_stats, opackets),
+    DPHP_FIELD(dphp_stats, ibytes),
+    DPHP_FIELD(dphp_stats, obytes),
+    DPHP_FIELD(dphp_stats, imissed),
+    DPHP_FIELD(dphp_stats, ierrors),
+    DPHP_FIELD(dphp_stats, oerrors),
+    DPHP_FIELD(dphp_stats, rx_nombuf),
+    DPHP_SIZE(dphp_log_state),
+    DPHP_FIELD(dphp_log_state, written),
+    DPHP_FIELD(dphp_log_state, ring),
+    DPHP_SIZE(dphp_event),
+    DPHP_FIELD(dphp_event, kind),
+    DPHP_FIELD(dphp_event, event),
+    DPHP_FIELD(dphp_event, port),
+    DPHP_FIELD(dphp_event, name),
+};
+
+/* sizeof (`dphp_stats`) or offsetof (`dphp_stats.ibytes`) of a struct this shim exports, as the
+ * compiler laid it out; -1 for a name it does not know. */
+long dphp_layout(const char *name) {
+  for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++)
+    if (strcmp(layout[i].name, name) == 0) return (long)layout[i].value;
+  return -1;
 }

@@ -1,30 +1,147 @@
 #!/usr/bin/env node
-// Builds native/shim.c against the installed DPDK (pkg-config libdpdk) into build/libdphp_shim.so.
-// Rebuilt only when the source or the DPDK version changed.
+// Builds native/shim.c against one DPDK into build/<version>-<hash of prefix>/libdphp_shim.so,
+// so that a process never loads a shim built against another DPDK.
+// Usage: build-shim.mjs [--dpdk PREFIX]   (default: $DPDK_HOTPLUG_DPDK, else pkg-config libdpdk)
+// Rebuilt only when shim.c changed. The binding runs this on demand; lib/dpdk-install.ts
+// computes the same folder name (shimKey).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(pkg, 'native', 'shim.c');
-const out = join(pkg, 'build', 'libdphp_shim.so');
-const stamp = join(pkg, 'build', 'shim.stamp');
+const flag = process.argv.indexOf('--dpdk');
+const prefixArg = flag > 0 ? process.argv[flag + 1] : process.env.DPDK_HOTPLUG_DPDK || undefined;
 
-const pc = (...args) => execFileSync('pkg-config', [...args, 'libdpdk'], { encoding: 'utf8' }).trim();
+function fail(message) {
+  console.error(`build-shim: ${message}`);
+  process.exit(1);
+}
+
+let pcDir;
+if (prefixArg) {
+  const prefix = resolve(prefixArg);
+  if (!existsSync(prefix)) fail(`no DPDK at ${prefix}: no such directory`);
+  const lib = join(prefix, 'lib');
+  const dirs = ['lib/pkgconfig', 'lib64/pkgconfig'];
+  if (existsSync(lib))
+    for (const e of readdirSync(lib, { withFileTypes: true }))
+      if (e.isDirectory()) dirs.push(`lib/${e.name}/pkgconfig`);
+  pcDir = dirs.map((d) => join(prefix, d)).find((d) => existsSync(join(d, 'libdpdk.pc')));
+  if (!pcDir) fail(`no DPDK at ${prefix}: no lib/*/pkgconfig/libdpdk.pc`);
+}
+const env = pcDir
+  ? { ...process.env, PKG_CONFIG_PATH: [pcDir, process.env.PKG_CONFIG_PATH].filter(Boolean).join(':') }
+  : process.env;
+const pc = (...args) => execFileSync('pkg-config', [...args, 'libdpdk'], { encoding: 'utf8', env }).trim();
 let version;
 try {
   version = pc('--modversion');
 } catch {
-  console.error('libdpdk not found by pkg-config: run `npm run setup` (installs DPDK 22.11 from Debian).');
-  process.exit(1);
+  fail(
+    prefixArg
+      ? `pkg-config cannot read libdpdk.pc in ${pcDir}`
+      : 'libdpdk not found by pkg-config: run `npm run setup` (installs DPDK 22.11 from Debian) or give --dpdk PREFIX',
+  );
 }
-const key = `${version} ${statSync(src).mtimeMs}`;
-if (existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) process.exit(0);
-mkdirSync(dirname(out), { recursive: true });
-const args = ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-o', out, src];
-execFileSync('cc', [...args, ...pc('--cflags').split(/\s+/), ...pc('--libs').split(/\s+/)].filter(Boolean), {
-  stdio: 'inherit',
-});
-writeFileSync(stamp, key);
-console.log(`built ${out} against DPDK ${version}`);
+const [major, minor] = version.split('.').map(Number);
+if (!(major > 22 || (major === 22 && minor >= 11)))
+  fail(`DPDK ${version} found; dpdk-hotplug needs DPDK 22.11 or newer`);
+const prefix = realpathSync(prefixArg ? resolve(prefixArg) : pc('--variable=prefix'));
+const libdir = pc('--variable=libdir');
+const dir = join(
+  pkg,
+  'build',
+  `${version}-${createHash('sha256').update(prefix).digest('hex').slice(0, 10)}`,
+);
+const out = join(dir, 'libdphp_shim.so');
+const stampFile = join(dir, 'shim.json');
+const source = createHash('sha256').update(readFileSync(src)).digest('hex');
+const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {};
+if (existsSync(out) && stamp.source === source) {
+  console.log(out);
+  process.exit(0);
+}
+mkdirSync(dir, { recursive: true });
+const tmp = `${out}.${process.pid}.tmp`;
+let libs = pc('--libs').split(/\s+/);
+const pinned = !systemLinkerFinds(libdir);
+if (pinned) {
+  // The dynamic linker would not find this DPDK by soname (or would find another): link every
+  // core library and every librte_* a PMD needs, so that all of them load with the shim from
+  // this libdir (its DT_RPATH); the EAL's dlopen of PMDs then finds them loaded, by soname.
+  libs = [
+    '-Wl,--no-as-needed',
+    ...libs.filter((a) => a !== '-Wl,--as-needed'),
+    ...pmdNeeds(libdir).map((n) => `-l:${n}`),
+  ];
+}
+// DT_RPATH, not RUNPATH: it also applies to the dependencies of the libraries the shim needs.
+const args = [
+  '-O2',
+  '-g',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-shared',
+  '-fPIC',
+  '-o',
+  tmp,
+  src,
+  `-Wl,--disable-new-dtags,-rpath,${libdir}`,
+];
+try {
+  execFileSync('cc', [...args, ...pc('--cflags').split(/\s+/), ...libs].filter(Boolean), {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+} catch {
+  fail(`cc failed building ${src} against DPDK ${version} at ${prefix} (see above)`);
+}
+renameSync(tmp, out);
+writeFileSync(
+  stampFile,
+  `${JSON.stringify({ dpdk: version, prefix, libdir, pinned, source, built: new Date().toISOString() }, null, 2)}\n`,
+);
+console.error(`built ${out} against DPDK ${version} at ${prefix}`);
+console.log(out);
+
+/** Whether ld.so, by soname, finds this libdir's librte_eal (its cache: ldconfig -p). */
+function systemLinkerFinds(libdir) {
+  const eal = realpathSync(join(libdir, 'librte_eal.so'));
+  const soname = /librte_eal\.so\.\d+/.exec(eal)?.[0];
+  let cache = '';
+  try {
+    cache = execFileSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  } catch {}
+  const hit = cache.split('\n').find((l) => l.trim().startsWith(`${soname} (`));
+  const path = hit?.split(' => ')[1]?.trim();
+  return path !== undefined && existsSync(path) && realpathSync(path) === eal;
+}
+
+/** The librte_* sonames the PMDs of this DPDK's plugin folder need (objdump -p). */
+function pmdNeeds(libdir) {
+  const eal = readFileSync(join(libdir, 'librte_eal.so'));
+  const at = eal.indexOf('DPDK_PLUGIN_PATH=');
+  if (at < 0) return [];
+  const pmdDir = eal
+    .subarray(at + 17, eal.indexOf(0, at))
+    .toString()
+    .trim();
+  if (!existsSync(pmdDir)) return [];
+  const files = readdirSync(pmdDir)
+    .filter((f) => /\.so\.\d+\.\d+$/.test(f))
+    .map((f) => join(pmdDir, f));
+  if (files.length === 0) return [];
+  const dump = execFileSync('objdump', ['-p', ...files], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return [...new Set([...dump.matchAll(/NEEDED\s+(librte_\S+)/g)].map((m) => m[1]))].sort();
+}

@@ -1,8 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DPDK_ENV } from '@dpdk-hotplug/ethdev';
 import { probe } from './combined.js';
 import { isProbeError, ProbeError } from './errors.js';
-import { driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
+import { dpdkFor, driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
 import { probeRuntime, type RuntimeResult } from './runtime/probe.js';
 import { type SourceDriver, scanSource } from './source/scan.js';
 
@@ -16,11 +17,15 @@ const USAGE = `dpdk-hotplug probe — can this PMD detach, and why do we think s
   probe source <dir|file> [--json]
       scan PMD sources (one driver folder or a whole DPDK tree, any version since 2.0)
   probe pmdinfo <file.so|dir|--installed> [--id vendor:device] [--json]
-      read PMD_INFO_STRING records, as dpdk-pmdinfo.py does; --id: which PMD drives that device
+      read PMD_INFO_STRING records, as dpdk-pmdinfo.py does; --id: which PMD drives that device;
+      --installed: the PMD folder of the DPDK in use
   probe runtime <devargs> [--cycles N] [--timeout-ms N] [--no-lifecycle] [--json]
       attach and detach for real, in a child process of its own
   probe <target> [--source <dpdk tree>] [--no-runtime] [--json]
-      all the evidence there is for a source tree, a PMD file, a PMD name, devargs or a PCI address`;
+      all the evidence there is for a source tree, a PMD file, a PMD name, devargs or a PCI address
+
+  --dpdk PREFIX   the DPDK to read and run (a meson install prefix); default DPDK_HOTPLUG_DPDK,
+                  else pkg-config's libdpdk`;
 
 function sourceLines(drivers: SourceDriver[]): string[] {
   return drivers.flatMap((d) => [
@@ -68,6 +73,7 @@ export async function main(
         'no-lifecycle': { type: 'boolean' },
         'no-runtime': { type: 'boolean' },
         source: { type: 'string' },
+        dpdk: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -91,6 +97,10 @@ export async function main(
   };
   const [sub, arg] = positionals;
   try {
+    if (typeof values.dpdk === 'string') {
+      // Checked here; the env var carries the choice to this process's binding and to children.
+      process.env[DPDK_ENV] = dpdkFor(values.dpdk).prefix;
+    }
     switch (sub) {
       case 'source': {
         if (!arg) throw new ProbeError('INVALID_ARGUMENT', 'probe source needs a folder or file');

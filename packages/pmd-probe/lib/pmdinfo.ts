@@ -1,5 +1,6 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { currentDpdk, type DpdkInstall, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { findStrings, readElf } from './elf.js';
 import { ProbeError } from './errors.js';
 
@@ -64,18 +65,18 @@ function scrub(raw: Record<string, unknown>, file: string): PmdInfo {
 
 const libCache = new Map<string, Promise<string | null>>();
 
-function findLib(name: string, near: string): Promise<string | null> {
-  const key = `${near}\0${name}`;
+function findLib(name: string, near: string, libdir?: string): Promise<string | null> {
+  const key = `${near}\0${libdir}\0${name}`;
   let found = libCache.get(key);
   if (!found) {
-    found = searchLib(name, near);
+    found = searchLib(name, [near, ...(libdir ? [libdir] : []), ...LIB_DIRS]);
     libCache.set(key, found);
   }
   return found;
 }
 
-async function searchLib(name: string, near: string): Promise<string | null> {
-  for (const dir of [near, ...LIB_DIRS]) {
+async function searchLib(name: string, dirs: string[]): Promise<string | null> {
+  for (const dir of dirs) {
     const p = join(dir, name);
     try {
       if ((await stat(p)).isFile()) return await realpath(p);
@@ -110,7 +111,11 @@ async function inspectFile(file: string): Promise<Inspected> {
 }
 
 /** The file and the librte_* libraries it needs, transitively (what dpdk-pmdinfo.py reads via ldd). */
-async function withNeeded(file: string, inspect: (f: string) => Promise<Inspected>): Promise<string[]> {
+async function withNeeded(
+  file: string,
+  inspect: (f: string) => Promise<Inspected>,
+  libdir?: string,
+): Promise<string[]> {
   const seen = new Set<string>([file]);
   const queue = [file];
   while (queue.length) {
@@ -120,7 +125,7 @@ async function withNeeded(file: string, inspect: (f: string) => Promise<Inspecte
       () => [],
     );
     for (const n of needed) {
-      const lib = await findLib(n, dirname(f));
+      const lib = await findLib(n, dirname(f), libdir);
       if (lib && !seen.has(lib)) {
         seen.add(lib);
         queue.push(lib);
@@ -136,17 +141,30 @@ export async function readPmdInfoFile(file: string): Promise<PmdInfo[]> {
 }
 
 /**
- * The DPDK plugin directory the installed EAL loads PMDs from: the DPDK_PLUGIN_PATH string in
- * librte_eal's .rodata (what `dpdk-pmdinfo.py -p` reads).
+ * The DPDK to read: the one under `prefix`, else the one the SDK selects (`DPDK_HOTPLUG_DPDK`,
+ * else pkg-config's libdpdk). Its errors become NO_DPDK.
  */
-export async function installedPmdDir(): Promise<string> {
-  const eal = await findLib('librte_eal.so', LIB_DIRS[0]!);
-  if (eal) {
-    const rodata = readElf(await readFile(eal), eal).section('.rodata');
-    const path = rodata && findStrings(rodata, 'DPDK_PLUGIN_PATH=')[0];
-    if (path) return path.trim();
+export function dpdkFor(prefix?: string): DpdkInstall {
+  try {
+    return prefix === undefined ? currentDpdk() : findDpdk(prefix);
+  } catch (e) {
+    if (isHotplugError(e)) throw new ProbeError('NO_DPDK', e.message, { cause: e });
+    throw e;
   }
-  throw new ProbeError('NO_DPDK', 'no installed DPDK found (librte_eal.so with a DPDK_PLUGIN_PATH)', {});
+}
+
+/**
+ * The folder that DPDK's EAL loads PMDs from: the DPDK_PLUGIN_PATH string in its librte_eal's
+ * .rodata (what `dpdk-pmdinfo.py -p` reads).
+ */
+export async function installedPmdDir(prefix?: string): Promise<string> {
+  const dpdk = dpdkFor(prefix);
+  if (dpdk.pmdDir) return dpdk.pmdDir;
+  throw new ProbeError(
+    'NO_DPDK',
+    `DPDK ${dpdk.version} at ${dpdk.prefix}: its librte_eal names no PMD folder (DPDK_PLUGIN_PATH)`,
+    {},
+  );
 }
 
 async function elfFilesIn(dir: string): Promise<string[]> {
@@ -163,13 +181,13 @@ async function elfFilesIn(dir: string): Promise<string[]> {
 }
 
 /**
- * Reads PMD_INFO_STRING records from a file, a directory of PMDs, or the installed DPDK's plugin
- * directory (`'installed'`). With `followNeeded`, a file's librte_* dependencies are read too, as
- * dpdk-pmdinfo.py does for the files it is given.
+ * Reads PMD_INFO_STRING records from a file, a directory of PMDs, or the selected DPDK's plugin
+ * directory (`'installed'`; `dpdk: PREFIX` picks another). With `followNeeded`, a file's librte_*
+ * dependencies are read too, as dpdk-pmdinfo.py does, looked up in that DPDK's libdir first.
  */
 export async function scanPmdInfo(
   target: string | string[],
-  options: { followNeeded?: boolean } = {},
+  options: { followNeeded?: boolean; dpdk?: string } = {},
 ): Promise<PmdInfoScan> {
   const targets = Array.isArray(target) ? target : [target];
   const files = new Set<string>();
@@ -185,8 +203,17 @@ export async function scanPmdInfo(
     }
     return r;
   };
+  // Dependencies come from the selected DPDK's libdir when there is one, else the system's.
+  let libdir: string | undefined;
+  if (options.followNeeded) {
+    try {
+      libdir = dpdkFor(options.dpdk).libdir;
+    } catch (e) {
+      if (options.dpdk !== undefined) throw e;
+    }
+  }
   for (const t of targets) {
-    const path = t === 'installed' ? await installedPmdDir() : t;
+    const path = t === 'installed' ? await installedPmdDir(options.dpdk) : t;
     let s: Awaited<ReturnType<typeof stat>>;
     try {
       s = await stat(path);
@@ -195,7 +222,7 @@ export async function scanPmdInfo(
     }
     const found = s.isDirectory() ? await elfFilesIn(path) : [await realpath(path)];
     for (const f of found) {
-      if (options.followNeeded) for (const n of await withNeeded(f, inspect)) files.add(n);
+      if (options.followNeeded) for (const n of await withNeeded(f, inspect, libdir)) files.add(n);
       else files.add(f);
     }
   }

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import {
   analyzeLeaks,
   canonicalPciAddress,
+  currentDpdk,
+  DPDK_ENV,
   type EalOptions,
   type ResourceSnapshot,
 } from '@dpdk-hotplug/ethdev';
@@ -106,6 +108,16 @@ export async function probeRuntime(devargs: string, options: RuntimeOptions = {}
   return first;
 }
 
+/** This process's DPDK choice, passed on: selectDpdk is per process, the child is another. */
+function childEnv(): NodeJS.ProcessEnv {
+  try {
+    const d = currentDpdk();
+    return d.selectedBy === 'pkg-config' ? process.env : { ...process.env, [DPDK_ENV]: d.prefix };
+  } catch {
+    return process.env; // no DPDK: the child says so itself
+  }
+}
+
 async function runChild(devargs: string, options: RuntimeOptions): Promise<RuntimeResult> {
   if (!devargs.trim())
     throw new ProbeError('INVALID_ARGUMENT', 'probe runtime needs devargs, e.g. net_null0 or 0000:01:00.0');
@@ -122,6 +134,7 @@ async function runChild(devargs: string, options: RuntimeOptions): Promise<Runti
   const started = performance.now();
   const child = spawn(process.execPath, [script, JSON.stringify(request)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv(),
   });
   const messages: ChildMessage[] = [];
   const stderr: string[] = [];

@@ -1,0 +1,171 @@
+/**
+ * `dpdk-hotplug doctor`: which DPDK this process would use, its PMD folder, the shim built for
+ * it, and what is missing. Loads DPDK's libraries (no rte_eal_init) when the shim is built, so a
+ * "load" line is a real load, not a guess.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dpdk } from './binding.js';
+import { buildScript, currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
+
+export interface DoctorCheck {
+  name: string;
+  /** `ok`; `warn` works but deserves a look; `missing` keeps the SDK from working. */
+  status: 'ok' | 'warn' | 'missing';
+  detail: string;
+}
+
+export interface DoctorReport {
+  dpdk?: DpdkInstall;
+  shim?: { path: string; built: boolean; stamp?: Record<string, unknown> };
+  checks: DoctorCheck[];
+  ok: boolean;
+}
+
+const hasCc = () => {
+  try {
+    execFileSync('cc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Checks the DPDK under `prefix`, or the one this process would select. */
+export function diagnose(prefix?: string): DoctorReport {
+  const checks: DoctorCheck[] = [];
+  const report = (): DoctorReport => ({ ...extra, checks, ok: checks.every((c) => c.status !== 'missing') });
+  const extra: Omit<DoctorReport, 'checks' | 'ok'> = {};
+  let d: DpdkInstall;
+  try {
+    d = prefix === undefined ? currentDpdk() : selectDpdk(prefix);
+  } catch (e) {
+    checks.push({ name: 'DPDK', status: 'missing', detail: (e as Error).message });
+    return report();
+  }
+  extra.dpdk = d;
+  checks.push({
+    name: 'DPDK',
+    status: 'ok',
+    detail: `${d.version} at ${d.prefix} (selected by ${d.selectedBy}), libdir ${d.libdir}, sonames librte_*.so.${d.abi}`,
+  });
+  const libs = ['eal', 'ethdev', 'mempool', 'mbuf'].map((n) => libraryPath(d, n));
+  const absent = libs.filter((l) => !existsSync(l));
+  checks.push(
+    absent.length
+      ? { name: 'libraries', status: 'missing', detail: `not found: ${absent.join(', ')}` }
+      : {
+          name: 'libraries',
+          status: 'ok',
+          detail: `librte_{eal,ethdev,mempool,mbuf}.so.${d.abi} in ${d.libdir}`,
+        },
+  );
+  checks.push(pmdCheck(d));
+  const stampFile = join(dirname(d.shimPath), 'shim.json');
+  const built = existsSync(d.shimPath) && existsSync(stampFile);
+  const stamp = built ? (JSON.parse(readFileSync(stampFile, 'utf8')) as Record<string, unknown>) : undefined;
+  const source = join(dirname(buildScript), '..', 'native', 'shim.c');
+  const fresh =
+    stamp !== undefined &&
+    existsSync(source) &&
+    stamp.source === createHash('sha256').update(readFileSync(source)).digest('hex');
+  extra.shim = { path: d.shimPath, built: fresh, ...(stamp ? { stamp } : {}) };
+  if (fresh) {
+    checks.push({
+      name: 'shim',
+      status: 'ok',
+      detail: `${d.shimPath}, built for DPDK ${stamp.dpdk} at ${stamp.prefix}${stamp.pinned ? ' (links every library a PMD needs: ld.so would not find this DPDK by soname)' : ''}`,
+    });
+  } else {
+    const why = built ? 'built from another shim.c' : 'not built';
+    checks.push(
+      hasCc()
+        ? {
+            name: 'shim',
+            status: 'warn',
+            detail: `${d.shimPath} ${why}: built on first use, or now with \`${d.buildCommand}\``,
+          }
+        : {
+            name: 'shim',
+            status: 'missing',
+            detail: `${d.shimPath} ${why}, and no C compiler (cc) to build it: install gcc, then run \`${d.buildCommand}\``,
+          },
+    );
+  }
+  if (fresh && absent.length === 0) {
+    try {
+      const b = dpdk();
+      const v = b.dphp_built_for();
+      checks.push({
+        name: 'load',
+        status: 'ok',
+        detail: `the shim and ${b.rte_version()} load; the shim was compiled for ${v >> 16}.${String((v >> 8) & 0xff).padStart(2, '0')}.${v & 0xff}`,
+      });
+    } catch (e) {
+      checks.push({ name: 'load', status: 'missing', detail: (e as Error).message });
+    }
+  }
+  return report();
+}
+
+function pmdCheck(d: DpdkInstall): DoctorCheck {
+  if (!d.pmdDir)
+    return { name: 'PMD folder', status: 'missing', detail: `librte_eal in ${d.libdir} names none` };
+  if (!existsSync(d.pmdDir))
+    return {
+      name: 'PMD folder',
+      status: 'missing',
+      detail: `${d.pmdDir} (named by librte_eal) does not exist`,
+    };
+  const count = readdirSync(d.pmdDir).filter((f) => /\.so$/.test(f)).length;
+  const real = realpathSync(d.pmdDir);
+  const inside = !relative(d.prefix, real).startsWith('..');
+  return inside
+    ? { name: 'PMD folder', status: 'ok', detail: `${d.pmdDir}: ${count} PMDs` }
+    : {
+        name: 'PMD folder',
+        status: 'warn',
+        detail: `${d.pmdDir}: ${count} PMDs, outside ${d.prefix}: this librte_eal loads another install's PMDs (a moved copy?)`,
+      };
+}
+
+export function doctorLines(r: DoctorReport): string[] {
+  const width = Math.max(...r.checks.map((c) => c.name.length));
+  return [
+    ...r.checks.map((c) => `${c.status.padEnd(7)} ${c.name.padEnd(width)}  ${c.detail}`),
+    r.ok ? 'everything the SDK needs is there' : 'something the SDK needs is missing (see above)',
+  ];
+}
+
+const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX] [--json]
+  which DPDK the SDK uses (version, prefix, libdir), its PMD folder, the native shim built for it,
+  and what is missing. --dpdk: check the DPDK under that meson install prefix instead of the one
+  selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing needed is missing, else 1.`;
+
+/** `dpdk-hotplug doctor`: exit 0 when nothing needed is missing, 1 when something is, 2 bad usage. */
+export async function main(
+  argv: readonly string[],
+  io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) },
+): Promise<number> {
+  let values: { dpdk?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { dpdk: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const r = diagnose(values.dpdk);
+  if (values.json) io.out(JSON.stringify(r, null, 2));
+  else for (const l of doctorLines(r)) io.out(l);
+  return r.ok ? 0 : 1;
+}

@@ -1,0 +1,223 @@
+/**
+ * Which DPDK this process uses, decided once, before the binding loads: the build selected with
+ * `selectDpdk(prefix)` (or `Eal.init({ dpdk })`), else `DPDK_HOTPLUG_DPDK=PREFIX`, else
+ * `pkg-config libdpdk`. Everything version-specific (libdir, sonames, PMD folder, the shim to
+ * load) is read from that DPDK, never assumed.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EalStateError } from './errors.js';
+
+/** The oldest DPDK with rte_dev_probe/rte_dev_remove as this SDK uses them. */
+export const MIN_DPDK = '22.11';
+export const DPDK_ENV = 'DPDK_HOTPLUG_DPDK';
+
+export interface DpdkInstall {
+  /** `22.11.11`, from libdpdk.pc. */
+  version: string;
+  /** The install prefix (real path); `/usr` for Debian's packages. */
+  prefix: string;
+  libdir: string;
+  /** The folder holding libdpdk.pc. */
+  pcDir: string;
+  /** The soname's number: `librte_eal.so.23` → `23`. */
+  abi: string;
+  /** Where this DPDK's EAL loads PMDs from (DPDK_PLUGIN_PATH in librte_eal); undefined if none. */
+  pmdDir: string | undefined;
+  /** How it was chosen. */
+  selectedBy: 'selectDpdk' | 'env' | 'pkg-config';
+  /** The shim built for this DPDK: `build/<version>-<hash of prefix>/libdphp_shim.so`. */
+  shimPath: string;
+  /** `node .../build-shim.mjs [--dpdk PREFIX]`: the command that builds that shim. */
+  buildCommand: string;
+}
+
+const pkgRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const buildScript = join(pkgRoot, 'scripts', 'build-shim.mjs');
+
+let selected: { prefix: string; by: 'selectDpdk' } | undefined;
+let loaded: DpdkInstall | undefined;
+const cache = new Map<string, DpdkInstall>();
+
+function notFound(message: string): EalStateError {
+  return new EalStateError('DPDK_NOT_FOUND', message);
+}
+
+/**
+ * Chooses the DPDK installed under `prefix` (a meson install prefix: `lib/<arch>/pkgconfig/
+ * libdpdk.pc` under it) for this process. Must come before the first DPDK call: the libraries
+ * load once per process. Choosing another one afterwards throws DPDK_ALREADY_LOADED.
+ */
+export function selectDpdk(prefix: string): DpdkInstall {
+  const install = findDpdk(prefix, 'selectDpdk');
+  if (loaded && loaded.prefix !== install.prefix) throw alreadyLoaded(install.prefix);
+  selected = { prefix, by: 'selectDpdk' };
+  return install;
+}
+
+function alreadyLoaded(wanted: string): EalStateError {
+  return new EalStateError(
+    'DPDK_ALREADY_LOADED',
+    `This process already loaded DPDK ${loaded!.version} from ${loaded!.prefix}; DPDK at ${wanted} can only be used in a new process`,
+  );
+}
+
+/** The DPDK this process uses (or will use when it first calls DPDK). */
+export function currentDpdk(): DpdkInstall {
+  if (loaded) return loaded;
+  if (selected) return findDpdk(selected.prefix, selected.by);
+  const env = process.env[DPDK_ENV];
+  return env ? findDpdk(env, 'env') : findDpdk(undefined, 'pkg-config');
+}
+
+/** The DPDK the binding loaded, if it has. */
+export function loadedDpdk(): DpdkInstall | undefined {
+  return loaded;
+}
+
+/** Called by the binding once it loaded `install`'s libraries. */
+export function markLoaded(install: DpdkInstall): void {
+  loaded = install;
+}
+
+/** The folder holding libdpdk.pc in a meson install prefix. */
+function pcDirIn(prefix: string): string | undefined {
+  const candidates = ['lib/pkgconfig', 'lib64/pkgconfig'];
+  const lib = join(prefix, 'lib');
+  if (existsSync(lib)) {
+    for (const e of readdirSync(lib, { withFileTypes: true }))
+      if (e.isDirectory()) candidates.push(`lib/${e.name}/pkgconfig`);
+  }
+  return candidates.map((c) => join(prefix, c)).find((d) => existsSync(join(d, 'libdpdk.pc')));
+}
+
+/** libdpdk.pc's version and variables (`${x}` expanded), read as pkg-config reads them. */
+function readPc(file: string): { version: string; vars: Record<string, string> } {
+  const vars: Record<string, string> = { pcfiledir: dirname(file) };
+  const expand = (v: string) => v.trim().replace(/\$\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
+  let version = '';
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const variable = /^(\w+)\s*=(.*)$/.exec(line);
+    if (variable) vars[variable[1]!] = expand(variable[2]!);
+    const field = /^Version:(.*)$/.exec(line);
+    if (field) version = expand(field[1]!);
+  }
+  return { version, vars };
+}
+
+/** `a` < `b` for dotted versions (`22.11.4` < `23.03`). */
+export function versionBefore(a: string, b: string): boolean {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d < 0;
+  }
+  return false;
+}
+
+/** The key of a shim built for this DPDK: version and a hash of the prefix. */
+export function shimKey(version: string, prefix: string): string {
+  return `${version}-${createHash('sha256').update(prefix).digest('hex').slice(0, 10)}`;
+}
+
+/** The soname number of librte_eal in libdir: what `-lrte_eal` links against. */
+function ealAbi(libdir: string): string | undefined {
+  const dev = join(libdir, 'librte_eal.so');
+  const name = existsSync(dev)
+    ? basename(realpathSync(dev))
+    : readdirSync(libdir).find((f) => /^librte_eal\.so\.\d+$/.test(f));
+  return name && /^librte_eal\.so\.(\d+)/.exec(name)?.[1];
+}
+
+/** DPDK_PLUGIN_PATH in librte_eal's .rodata: the folder the EAL loads PMDs from at init. */
+export function pluginPathOf(ealLibrary: string): string | undefined {
+  const buf = readFileSync(ealLibrary);
+  const at = buf.indexOf('DPDK_PLUGIN_PATH=');
+  if (at < 0) return undefined;
+  const start = at + 'DPDK_PLUGIN_PATH='.length;
+  const path = buf.subarray(start, buf.indexOf(0, start)).toString().trim();
+  return path || undefined;
+}
+
+/**
+ * Describes the DPDK under `prefix` (or pkg-config's libdpdk when undefined); throws
+ * DPDK_NOT_FOUND naming the path, or UNSUPPORTED_DPDK naming the version found.
+ */
+export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] = 'selectDpdk'): DpdkInstall {
+  const key = prefix === undefined ? '' : resolve(prefix);
+  const hit = cache.get(key);
+  if (hit) return { ...hit, selectedBy };
+  let pcDir: string | undefined;
+  if (prefix !== undefined) {
+    const abs = resolve(prefix);
+    if (!existsSync(abs) || !statSync(abs).isDirectory())
+      throw notFound(`No DPDK at ${abs}: no such directory`);
+    pcDir = pcDirIn(abs);
+    if (!pcDir)
+      throw notFound(`No DPDK at ${abs}: no lib/*/pkgconfig/libdpdk.pc (give a meson install prefix)`);
+  }
+  if (!pcDir) {
+    try {
+      // One spawn, for pkg-config's search path; the .pc itself is read here (faster than three).
+      pcDir = execFileSync('pkg-config', ['--variable=pcfiledir', 'libdpdk'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }).trim();
+    } catch (e) {
+      const why = (e as { stderr?: string }).stderr?.trim().split('\n')[0] || (e as Error).message;
+      throw notFound(
+        `No DPDK found: pkg-config finds no libdpdk (${why}); install one (\`npm run setup\` installs Debian's 22.11) or select a build with ${DPDK_ENV}=PREFIX`,
+      );
+    }
+  }
+  const pc = readPc(join(pcDir, 'libdpdk.pc'));
+  const { version } = pc;
+  const libdir = pc.vars.libdir ?? '';
+  const pcPrefix = pc.vars.prefix ?? '';
+  const where = prefix === undefined ? `pkg-config's libdpdk (${pcDir})` : resolve(prefix);
+  if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK)) {
+    throw new EalStateError(
+      'UNSUPPORTED_DPDK',
+      `DPDK ${version} at ${where} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,
+    );
+  }
+  if (!libdir || !existsSync(libdir))
+    throw notFound(
+      `DPDK ${version} at ${where}: its libdir ${libdir || '(none in libdpdk.pc)'} does not exist`,
+    );
+  // Real paths: a prefix given through a symlink still holds its libdir.
+  if (prefix !== undefined && relative(realpathSync(prefix), realpathSync(libdir)).startsWith('..')) {
+    throw notFound(
+      `DPDK at ${resolve(prefix)}: its libdpdk.pc says libdir=${libdir}, outside that prefix (a moved install keeps its old prefix= line)`,
+    );
+  }
+  const abi = ealAbi(libdir);
+  if (!abi)
+    throw notFound(
+      `DPDK ${version} at ${where}: no shared librte_eal.so in ${libdir} (a static-only build?)`,
+    );
+  const real =
+    prefix !== undefined ? realpathSync(prefix) : existsSync(pcPrefix) ? realpathSync(pcPrefix) : pcPrefix;
+  const install: DpdkInstall = {
+    version,
+    prefix: real,
+    libdir,
+    pcDir,
+    abi,
+    pmdDir: pluginPathOf(join(libdir, `librte_eal.so.${abi}`)),
+    selectedBy,
+    shimPath: join(pkgRoot, 'build', shimKey(version, real), 'libdphp_shim.so'),
+    buildCommand: `node ${buildScript}${prefix === undefined ? '' : ` --dpdk ${real}`}`,
+  };
+  cache.set(key, install);
+  return install;
+}
+
+/** The path of one of the DPDK's shared libraries: `libraryPath(d, 'ethdev')`. */
+export function libraryPath(install: DpdkInstall, name: string): string {
+  return join(install.libdir, `librte_${name}.so.${install.abi}`);
+}
