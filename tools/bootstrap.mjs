@@ -30,6 +30,8 @@ const DEBIAN_PACKAGES = [
 // The virtual lab (hil/): QEMU and a static busybox for the guest's initramfs. Installed without
 // QEMU's recommends (its GUI alone is 40 packages), and optional: the lab says why it cannot run.
 const LAB_PACKAGES = ['qemu-system-x86', 'busybox-static'];
+// The certificate page is checked in a real browser: Debian's headless Chromium, optional too.
+const BROWSER_PACKAGES = ['chromium'];
 
 function fail(message) {
   console.error(`\n[dpdk-hotplug setup] ${message}\n`);
@@ -94,24 +96,35 @@ function ensureNodeModules() {
   if (r.status !== 0) fail(`npm ${cmd} failed; see above.`);
 }
 
-function ensureLab() {
-  if (have('qemu-system-x86_64') && existsSync('/bin/busybox')) return;
+/** Optional packages: installed when root with apt, else the command to run is printed. */
+function ensureOptional(present, packages, what, otherwise) {
+  if (present) return;
   if (process.getuid?.() !== 0 || !have('apt-get')) {
-    console.log(
-      `[dpdk-hotplug setup] the virtual lab needs: apt-get install --no-install-recommends ${LAB_PACKAGES.join(' ')}`,
-    );
+    console.log(`[dpdk-hotplug setup] ${what} needs: apt-get install --no-install-recommends ${packages.join(' ')}`);
     return;
   }
-  console.log(`[dpdk-hotplug setup] installing the virtual lab's QEMU: ${LAB_PACKAGES.join(' ')}`);
+  console.log(`[dpdk-hotplug setup] installing ${what}: ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...LAB_PACKAGES], {
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
     stdio: 'inherit',
     env,
   });
-  if (r.status !== 0)
-    console.log(
-      '[dpdk-hotplug setup] QEMU did not install; the virtual lab will say so and its smoke test skip',
-    );
+  if (r.status !== 0) console.log(`[dpdk-hotplug setup] ${packages.join(' ')} did not install; ${otherwise}`);
+}
+
+function ensureLab() {
+  ensureOptional(
+    have('qemu-system-x86_64') && existsSync('/bin/busybox'),
+    LAB_PACKAGES,
+    "the virtual lab's QEMU",
+    'the virtual lab will say so and its smoke test skip',
+  );
+  ensureOptional(
+    have('chromium'),
+    BROWSER_PACKAGES,
+    'the headless browser that checks the certificate page',
+    'that test skips, saying so',
+  );
 }
 
 ensurePlatform();

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type {
   FullConfig,
@@ -10,10 +11,19 @@ import type {
   TestResult,
 } from '@playwright/test/reporter';
 import { classOf, idOfTitle } from './catalogue.js';
+import { type CycleSeries, certificateHtml } from './certificate.js';
+import { type CycleRecord, readCycles } from './cycles.js';
 import type { Dut } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { describeProgress, readProgress } from './progress.js';
-import { type CheckResult, type DutSummary, type Fault, type RunSummary, writeSummary } from './summary.js';
+import {
+  type CheckResult,
+  type DutSummary,
+  type Fault,
+  type RunSummary,
+  writeAtomic,
+  writeSummary,
+} from './summary.js';
 import { attributeAcrossDuts, judgeDut } from './verdict.js';
 import { readHangMarker } from './watchdog.js';
 
@@ -29,6 +39,7 @@ export default class CertificationReporter implements Reporter {
   readonly #duts = new Map<string, DutSummary>();
   readonly #outputDirs = new Map<string, string>();
   #dpdkVersion = '';
+  readonly #series: CycleSeries = {};
 
   constructor(options: { outputDir: string }) {
     this.#out = options.outputDir;
@@ -137,6 +148,20 @@ export default class CertificationReporter implements Reporter {
     this.#run.finishedAt = new Date().toISOString();
     const core = attributeAcrossDuts(this.#run.duts, this.#dpdkVersion);
     if (core.length) this.#run.coreFindings = core;
+    // The charts of the cycles each DUT ran (check 6's records, kept through crashes).
+    for (const [project, dir] of this.#outputDirs) {
+      const cycles = readCycles(dir);
+      const name = this.#duts.get(project)?.name;
+      if (!cycles?.records.length || !name) continue;
+      const { records } = cycles;
+      const pick = (f: (r: CycleRecord) => number | undefined) =>
+        records.map(f).filter((v): v is number => typeof v === 'number');
+      this.#series[name] = {
+        'DPDK heap bytes': pick((r) => r.resources.dpdkHeapBytes),
+        'open fds': pick((r) => r.resources.fds),
+        'attach ms': pick((r) => r.attachMs),
+      };
+    }
     this.#write();
   }
 
@@ -181,6 +206,8 @@ export default class CertificationReporter implements Reporter {
 
   #write(): void {
     writeSummary(this.#out, this.#run);
+    const machine = { kernel: `Linux ${release()}`, DPDK: this.#dpdkVersion.replace(/^DPDK /, '') };
+    writeAtomic(this.#out, 'certificate.html', certificateHtml(this.#run, this.#series, machine));
   }
 }
 

@@ -9,11 +9,46 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from '@playwright/test';
 import { expect, it } from 'vitest';
 import type { CheckResult, RunSummary } from './summary.js';
 
-it('certifies two DUTs and writes every report', () => {
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The certificate page of this real run, rendered by headless Chromium (Debian's), read from the DOM. */
+async function certificateInBrowser(page: string): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    console.warn(
+      `certificate page not checked in a browser: ${CHROMIUM} is missing (apt-get install chromium)`,
+    );
+    return;
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(pathToFileURL(page).href);
+    const rows = await tab.$$eval('#matrix tr[data-dut]', (trs) =>
+      trs.map((tr) => ({
+        dut: tr.getAttribute('data-dut'),
+        verdict: tr.querySelector('.verdict')?.textContent,
+        check7: tr.querySelector('td[data-check="7"]')?.textContent,
+      })),
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { dut: 'net_null', verdict: 'FAILED', check7: 'FAILpmd' },
+        { dut: 'net_ring', verdict: 'FAILED', check7: 'PASS' },
+      ]),
+    );
+    // The charts of the cycles are drawn: one SVG per series per DUT.
+    expect(await tab.locator('section#net_null figure svg').count()).toBeGreaterThanOrEqual(2);
+  } finally {
+    await browser.close();
+  }
+}
+
+it('certifies two DUTs and writes every report', async () => {
   const out = mkdtempSync(join(tmpdir(), 'dphp-e2e-'));
   try {
     const cli = fileURLToPath(new URL('../bin/certify.mjs', import.meta.url));
@@ -26,7 +61,14 @@ it('certifies two DUTs and writes every report', () => {
       },
     );
     expect(r.status, r.stdout + r.stderr).toBe(1); // both PMDs have findings
-    for (const f of ['summary.json', 'summary.md', 'junit.xml', 'results.json', 'html/index.html']) {
+    for (const f of [
+      'summary.json',
+      'summary.md',
+      'certificate.html',
+      'junit.xml',
+      'results.json',
+      'html/index.html',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
@@ -63,6 +105,7 @@ it('certifies two DUTs and writes every report', () => {
       expect.stringMatching(/^check 7: leaks: dpdkHeapBytes/),
     ]);
     expect(r.stdout).toMatch(/FAILED +net_ring/);
+    await certificateInBrowser(join(out, 'certificate.html'));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

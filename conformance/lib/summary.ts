@@ -133,12 +133,13 @@ export function toMarkdown(run: RunSummary): string {
  * written whole and renamed, so a reader (or a run killed half-way) never sees half a file.
  */
 export function writeSummary(dir: string, run: RunSummary): void {
-  for (const [name, body] of [
-    ['summary.json', `${JSON.stringify(run, null, 2)}\n`],
-    ['summary.md', toMarkdown(run)],
-  ] as const) {
-    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-    writeFileSync(tmp, body);
-    renameSync(tmp, join(dir, name));
-  }
+  writeAtomic(dir, 'summary.json', `${JSON.stringify(run, null, 2)}\n`);
+  writeAtomic(dir, 'summary.md', toMarkdown(run));
+}
+
+/** Writes a file whole and renames it into place. */
+export function writeAtomic(dir: string, name: string, body: string): void {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  writeFileSync(tmp, body);
+  renameSync(tmp, join(dir, name));
 }

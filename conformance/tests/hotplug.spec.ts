@@ -4,7 +4,7 @@
  * DPDK's app/test and testpmd.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,17 +19,10 @@ import {
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../lib/catalogue.js';
 import { lineChart } from '../lib/charts.js';
+import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../lib/cycles.js';
 import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import type { MpProcess } from '../lib/mp-process.js';
-
-const CYCLES_FILE = 'cycles.json';
-
-interface CycleRecord {
-  attachMs: number;
-  detachMs: number;
-  resources: Record<string, number>;
-}
 
 function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
@@ -188,24 +181,8 @@ function sample(eal: Eal, lab: Lab): Record<string, number> {
   return { ...rest, nativeRssBytes: rssBytes - js.heapTotal - js.external, files: lab.files() };
 }
 
-/** The cycles check 6 recorded, also those before a crash (a torn last line is left out). */
-function readCycles(testInfo: TestInfo): { planned: number; records: CycleRecord[] } | undefined {
-  let lines: string[];
-  try {
-    lines = readFileSync(join(testInfo.project.outputDir, CYCLES_FILE), 'utf8').split('\n');
-  } catch {
-    return undefined;
-  }
-  const parsed = lines.flatMap((l) => {
-    try {
-      return l ? [JSON.parse(l)] : [];
-    } catch {
-      return [];
-    }
-  });
-  const head = parsed.shift() as { planned?: number } | undefined;
-  if (head?.planned === undefined) return undefined;
-  return { planned: head.planned, records: parsed as CycleRecord[] };
+function readCycles(testInfo: TestInfo) {
+  return readCyclesIn(testInfo.project.outputDir);
 }
 
 test(checkTitle(7), async ({}, testInfo) => {
