@@ -13,31 +13,44 @@ export type CheckClass = 'required' | 'advisory' | 'reported';
 export interface CheckSpec {
   readonly title: string;
   readonly class: CheckClass;
+  /** Runs on the worker's EAL with the DUT detached at its start (not in processes of its own). */
+  readonly inWorker?: boolean;
+  /** Its contract includes a successful detach: a DUT that cannot detach fails it. */
+  readonly detaches?: boolean;
 }
 
-const required = (title: string): CheckSpec => ({ title, class: 'required' });
+const required = (title: string, more: Partial<CheckSpec> = {}): CheckSpec => ({
+  title,
+  class: 'required',
+  ...more,
+});
+const W = { inWorker: true };
+const WD = { inWorker: true, detaches: true };
 
 export const VDEV_CHECKS = {
-  1: required('attach returns a valid port id; dev info readable; the attach event arrives once'),
-  2: required('traffic after attach: configure, start, packets sent and received'),
-  3: required('detaching a started port is refused and the port keeps forwarding'),
+  1: required('attach returns a valid port id; dev info readable; the attach event arrives once', W),
+  2: required('traffic after attach: configure, start, packets sent and received', W),
+  3: required('detaching a started port is refused and the port keeps forwarding', W),
   4: required(
     'stop → close → detach returns the device name; no port of the device is left; the detach event arrives once',
+    WD,
   ),
-  5: required('re-attach the same device: succeeds, gets the lowest free id, traffic works again'),
-  6: required('repeated cycles: every cycle passes 1–5 in short form'),
+  5: required('re-attach the same device: succeeds, gets the lowest free id, traffic works again', WD),
+  6: required('repeated cycles: every cycle passes 1–5 in short form', WD),
   7: required('leak accounting over the cycles: no steady per-cycle growth of any resource'),
-  8: required('double attach refused; the first port keeps working'),
-  9: required('double detach refused'),
+  8: required('double attach refused; the first port keeps working', W),
+  9: required('double detach refused', WD),
   10: {
     title: 'failed attach (bad PMD arguments) leaves nothing behind and a later good attach works',
     class: 'advisory',
+    ...W,
   },
-  11: { title: 'only 0 or a negative errno from DPDK', class: 'advisory' },
-  12: required('port ids may have holes: iteration and counts stay right after detaching a middle port'),
-  13: required('a port probed at EAL start (--vdev) detaches the same way'),
+  11: { title: 'only 0 or a negative errno from DPDK', class: 'advisory', ...WD },
+  12: required('port ids may have holes: iteration and counts stay right after detaching a middle port', WD),
+  13: required('a port probed at EAL start (--vdev) detaches the same way', { detaches: true }),
   14: required(
     'multi-process: attach in the primary appears in a secondary, detach disappears, attach from a secondary reaches all',
+    { detaches: true },
   ),
   15: { title: 'latency: attach and detach p50/p99/max', class: 'reported' },
 } as const satisfies Record<number, CheckSpec>;

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
+import { type CheckSpec, idOfTitle, VDEV_CHECKS, type VdevCheckId } from './catalogue.js';
 import { DEFAULT_DUTS } from './default-duts.js';
 import type { Dut } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
@@ -38,7 +39,14 @@ export class EventLog {
 
 export { HANG_MARKER } from './fixtures-constants.js';
 
+/** Set when the DUT could not be detached after a check: the worker's EAL still holds it. */
+export interface StuckDut {
+  after?: string;
+  reason?: string;
+}
+
 type WorkerFixtures = {
+  stuck: StuckDut;
   dut: Dut;
   settings: Settings;
   watchdog: Watchdog;
@@ -67,6 +75,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const watchdog = new Watchdog(join(workerInfo.project.outputDir, HANG_MARKER));
       await use(watchdog);
       await watchdog.stop();
+    },
+    { scope: 'worker' },
+  ],
+  stuck: [
+    async ({}, use) => {
+      await use({});
     },
     { scope: 'worker' },
   ],
@@ -111,11 +125,19 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // Auto fixtures run in this order. First: skip with the reason when the machine lacks what the
   // DUT needs (before any EAL is made).
   requirements: [
-    async ({ dut }, use, testInfo) => {
+    async ({ dut, stuck }, use, testInfo) => {
       testInfo.skip(
         dut.needsRoot === true && process.getuid?.() !== 0,
         `${dut.pmd} needs root (it makes network devices)`,
       );
+      // A DUT that could not be detached: the finding belongs to the checks about detach; the
+      // others cannot start from a detached DUT in this worker, and say why instead of failing.
+      const spec = VDEV_CHECKS[idOfTitle(testInfo.title) as VdevCheckId] as CheckSpec | undefined;
+      if (stuck.reason && spec?.inWorker) {
+        const why = `the DUT cannot be detached (${stuck.reason}), first seen after "${stuck.after}"`;
+        if (spec.detaches) throw new Error(why);
+        testInfo.skip(true, `not run: ${why}`);
+      }
       await use(undefined);
     },
     { auto: true },
@@ -134,11 +156,22 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
   // Every check starts with the DUT detached, whatever the one before left.
   detachedAfter: [
-    async ({ eal, device, progress }, use) => {
+    async ({ eal, device, progress, stuck }, use, testInfo) => {
       await use(undefined);
       if (eal.running && eal.ports().some((p) => p.device === device)) {
         progress.step(`teardown: stop, close and detach ${device}`);
-        eal.detachDeviceSync(device, { force: true });
+        try {
+          eal.detachDeviceSync(device, { force: true });
+        } catch (e) {
+          // Not this check's failure: the checks about detach report it (see `requirements`).
+          const err = e as { code?: string; message?: string };
+          stuck.after = testInfo.title;
+          stuck.reason = `${err.code ?? 'error'}: ${err.message}`;
+          testInfo.annotations.push({
+            type: 'teardown',
+            description: `could not detach the DUT: ${stuck.reason}`,
+          });
+        }
       }
     },
     { auto: true },
