@@ -57,7 +57,7 @@ describe('ealArgs', () => {
     [{ memoryMb: 1.5 }, /memoryMb/],
     [{ lcores: [] }, /lcores/],
     [{ lcores: 'all of them' }, /lcores/],
-    [{ noHuge: true, inMemory: true }, /--in-memory together with --no-huge/],
+    [{ noHuge: true, inMemory: true }, /--in-memory with --no-huge/],
     [{ filePrefix: '../etc' }, /filePrefix/],
     [{ vdevs: ['0000:01:00.0'] }, /is a PCI address; put it in allow/],
     [{ allow: ['net_null0'] }, /is not a PCI address/],

@@ -8,6 +8,7 @@ import { DpdkLog } from './dpdk-log.js';
 import { ealArgs } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
+import { checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { rxBurst, txBurst } from './traffic.js';
@@ -23,6 +24,7 @@ import type {
 } from './types.js';
 
 const ENOTSUP = 95;
+const NO_OPTIONS: DetachOptions = Object.freeze({});
 
 /** What became of this process's one rte_eal_init call. */
 let initResult: 'ok' | 'failed' | undefined;
@@ -77,13 +79,14 @@ export class Eal extends EventEmitter<EalEvents> {
    * Starts the EAL (`rte_eal_init`). Once per process: a second call, also after `cleanup()`,
    * throws EAL_ALREADY_INITIALIZED; a call from another worker thread throws EAL_WRONG_THREAD.
    */
-  static init(options: EalOptions = {}): Eal {
+  static init(value: EalOptions = {}): Eal {
     if (process.platform !== 'linux') {
       throw new EalStateError(
         'UNSUPPORTED_PLATFORM',
         `DPDK port hotplug runs on Linux only, not on ${process.platform}`,
       );
     }
+    const options = checkEalOptions(value);
     const args = ealArgs(options);
     const binding = dpdk();
     const owner = binding.dphp_claim(threadId + 1);
@@ -178,8 +181,9 @@ export class Eal extends EventEmitter<EalEvents> {
    * Refuses (PORT_STARTED, PORT_NOT_CLOSED, SIBLING_PORTS_OPEN) unless `force`, which stops and
    * closes the device's ports first.
    */
-  detachSync(port: PortId, options: DetachOptions = {}): string {
+  detachSync(port: PortId, value?: DetachOptions): string {
     this.#ensureRunning();
+    const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
     const record = this.#table.get(port);
     if (!options.force) {
       if (record.state === 'started') {
@@ -207,8 +211,9 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
-  detachDeviceSync(name: string, options: DetachOptions = {}): string {
+  detachDeviceSync(name: string, value?: DetachOptions): string {
     this.#ensureRunning();
+    const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
     const d = parseDevargs(name);
     const device = this.#table.devices.get(d.name);
     if (!device) {
@@ -247,7 +252,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   configure(port: PortId, options?: ConfigureOptions): void {
     this.#ensureRunning();
-    this.#table.configure(this.#table.get(port), options);
+    this.#table.configure(this.#table.get(port), checkConfigureOptions(options));
   }
 
   start(port: PortId): void {
