@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
 import { DEFAULT_DUTS } from './default-duts.js';
-import type { Dut } from './dut.js';
+import { type Dut, placeholderDevargs } from './dut.js';
 import { HANG_MARKER } from './fixtures-constants.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
@@ -74,13 +74,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // worker after a failed test, and with it a new EAL.
   eal: [
     async ({ dut }, use) => {
-      const pci = parseDevargs(dut.devargs.replace(/\{\w+\}/g, 'x')).bus === 'pci';
+      const pci = parseDevargs(placeholderDevargs(dut.devargs)).bus === 'pci';
       const eal = Eal.init({
         noHuge: !pci,
         noPci: !pci,
         memoryMb: 512,
         noSharedConfig: !pci,
         filePrefix: `certify-${process.pid}`,
+        // The lab's files live in its own private folder: rewriting them is the point.
+        overwriteFiles: true,
         logLevel: 'error',
         logEcho: false,
       });

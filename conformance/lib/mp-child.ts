@@ -12,6 +12,8 @@ const eal = Eal.init({
   processType: role,
   filePrefix,
   noPci: true,
+  // The DUT's tx file is in the lab's private folder, written by the worker's attaches before.
+  overwriteFiles: true,
   logLevel: 'error',
   logEcho: false,
   ...(role === 'primary' ? { memoryMb: 32 } : {}),

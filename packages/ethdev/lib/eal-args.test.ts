@@ -59,6 +59,8 @@ describe('ealArgs', () => {
     [{ lcores: 'all of them' }, /lcores/],
     [{ noHuge: true, inMemory: true }, /--in-memory with --no-huge/],
     [{ filePrefix: '../etc' }, /filePrefix/],
+    [{ vdevs: ['net_ring0,nodeaction'] }, /"nodeaction" has no value/],
+    [{ vdevs: ['net_failsafe0,exec(echo net_null7)'] }, /allowShellCommandsInDevargs/],
     [{ vdevs: ['0000:01:00.0'] }, /is a PCI address; put it in allow/],
     [{ allow: ['net_null0'] }, /is not a PCI address/],
     [{ logLevel: 'loud' }, /logLevel/],

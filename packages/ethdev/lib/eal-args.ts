@@ -13,6 +13,10 @@ export function firstAllowedCpu(status = readFileSync('/proc/self/status', 'utf8
 /** EAL argv (without argv[0]) for the options, each checked first; throws INVALID_OPTION or INVALID_DEVARGS. */
 export function ealArgs(value: EalOptions): string[] {
   const options = checkEalOptions(value);
+  const policy = {
+    allowShellCommands: options.allowShellCommandsInDevargs,
+    overwriteFiles: options.overwriteFiles,
+  };
   const args: string[] = [];
   const { lcores = [firstAllowedCpu()] } = options;
   args.push('-l', typeof lcores === 'string' ? lcores : lcores.join(','));
@@ -22,7 +26,7 @@ export function ealArgs(value: EalOptions): string[] {
   if (options.noPci) args.push('--no-pci');
   if (options.noSharedConfig) args.push('--no-shconf');
   for (const vdev of options.vdevs ?? []) {
-    const d = parseDevargs(vdev);
+    const d = parseDevargs(vdev, policy);
     if (d.bus !== 'vdev') throw bad('vdevs', `${JSON.stringify(vdev)} is a PCI address; put it in allow`);
     args.push('--vdev', d.devargs);
   }
@@ -31,7 +35,7 @@ export function ealArgs(value: EalOptions): string[] {
     ['-b', options.block, 'block'],
   ] as const) {
     for (const item of list ?? []) {
-      const d = parseDevargs(item);
+      const d = parseDevargs(item, policy);
       if (d.bus !== 'pci') throw bad(name, `${JSON.stringify(item)} is not a PCI address`);
       args.push(flag, d.devargs);
     }

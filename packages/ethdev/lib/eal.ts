@@ -1,18 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
-import { parseDevargs } from './devargs.js';
+import { type DevargsPolicy, parseDevargs } from './devargs.js';
 import { DpdkLog } from './dpdk-log.js';
 import { ealArgs } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
-import { checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
+import { checkAttachOptions, checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { rxBurst, txBurst } from './traffic.js';
 import type {
+  AttachOptions,
   ConfigureOptions,
   DetachOptions,
   EalEvents,
@@ -25,6 +27,8 @@ import type {
 
 const ENOTSUP = 95;
 const NO_OPTIONS: DetachOptions = Object.freeze({});
+// Looking a device up by name probes nothing: no file or command check applies.
+const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
 /** What became of this process's one rte_eal_init call. */
 let initResult: 'ok' | 'failed' | undefined;
@@ -56,6 +60,8 @@ export class Eal extends EventEmitter<EalEvents> {
   #monitor = false;
   /** Removed at cleanup when no other process can use it (no shared config). */
   readonly #privateRuntimeDir: string | undefined;
+  /** What attach allows (EalOptions), and the files this process's PMDs made. */
+  readonly #policy: DevargsPolicy & { ownFiles: Set<string> };
 
   private constructor(binding: Binding, log: DpdkLog, args: string[], options: EalOptions) {
     super();
@@ -63,6 +69,11 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#log = log;
     this.args = args;
     this.version = binding.rte_version() as string;
+    this.#policy = {
+      allowShellCommands: options.allowShellCommandsInDevargs === true,
+      overwriteFiles: options.overwriteFiles === true,
+      ownFiles: new Set(),
+    };
     const sharedState = !options.noSharedConfig && !options.inMemory;
     this.#privateRuntimeDir = sharedState
       ? undefined
@@ -124,18 +135,22 @@ export class Eal extends EventEmitter<EalEvents> {
   // ------------------------------------------------------------------ hotplug
 
   /** Attaches a device; see {@link attachSync}. */
-  async attach(devargs: string): Promise<PortId> {
-    return this.attachSync(devargs);
+  async attach(devargs: string, options?: AttachOptions): Promise<PortId> {
+    return this.attachSync(devargs, options);
   }
 
   /**
    * Probes a device (`0000:01:00.0`, `net_pcap0,iface=eth0`, `eth_pcap0,...`) and returns its
    * first port's id (`portsOf` lists all when it made several). A PCI device must be bound to a
-   * userspace I/O driver first. A failed attach leaves no device or port behind.
+   * userspace I/O driver first. A failed attach leaves no device or port behind. Devargs that
+   * would crash or hang the process, run a command or overwrite a file are refused first
+   * (INVALID_DEVARGS; see HAZARDOUS_DEVARGS and `overwriteFiles`).
    */
-  attachSync(devargs: string): PortId {
+  attachSync(devargs: string, options?: AttachOptions): PortId {
     this.#ensureRunning();
-    const d = parseDevargs(devargs);
+    const policy =
+      options === undefined ? this.#policy : { ...this.#policy, ...overwrite(checkAttachOptions(options)) };
+    const d = parseDevargs(devargs, policy);
     const known = this.#table.devices.get(d.name);
     if (known) {
       const ids = known.ports.map((p) => `${p.id} (${p.state})`).join(', ') || 'none';
@@ -154,6 +169,8 @@ export class Eal extends EventEmitter<EalEvents> {
       this.#undoFailedProbe(d.bus, d.name);
       throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
     }
+    // Files its PMD made are this process's: attaching again may write them again.
+    for (const f of d.files) if (f.access === 'write') this.#policy.ownFiles.add(resolve(f.path));
     const first = device.ports[0];
     if (!first) {
       throw new DpdkError(
@@ -214,7 +231,7 @@ export class Eal extends EventEmitter<EalEvents> {
   detachDeviceSync(name: string, value?: DetachOptions): string {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
-    const d = parseDevargs(name);
+    const d = parseDevargs(name, LOOKUP);
     const device = this.#table.devices.get(d.name);
     if (!device) {
       throw new PortStateError('DEVICE_NOT_FOUND', `Device ${d.name} is not attached`, { device: d.name });
@@ -229,7 +246,7 @@ export class Eal extends EventEmitter<EalEvents> {
   /** The live (not closed) ports of a device, lowest id first. */
   portsOf(device: string): PortId[] {
     this.#ensureRunning();
-    const record = this.#table.devices.get(parseDevargs(device).name);
+    const record = this.#table.devices.get(parseDevargs(device, LOOKUP).name);
     return record ? record.ports.filter((p) => p.state !== 'closed').map((p) => p.id) : [];
   }
 
@@ -413,3 +430,6 @@ export class Eal extends EventEmitter<EalEvents> {
     }
   }
 }
+
+const overwrite = (o: AttachOptions) =>
+  o.overwriteFiles === undefined ? {} : { overwriteFiles: o.overwriteFiles };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Eal } from './eal.js';
 import { type HotplugError, isHotplugError } from './errors.js';
 import {
+  checkAttachOptions,
   checkConfigureOptions,
   checkDetachOptions,
   checkEalOptions,
@@ -74,7 +75,7 @@ describe('the checked options', () => {
     expect(checkEalOptions({ filePrefix: undefined })).toEqual({});
   });
 
-  it('configure and detach options are as strict', () => {
+  it('configure, detach and attach options are as strict', () => {
     expect(refusal(() => checkConfigureOptions({ rxQueue: 2 })).message).toMatch(/did you mean rxQueues\?/);
     expect(refusal(() => checkConfigureOptions({ rxQueues: 0 })).key).toBe('rxQueues');
     expect(refusal(() => checkConfigureOptions({ promiscuous: 1 })).key).toBe('promiscuous');
@@ -83,6 +84,9 @@ describe('the checked options', () => {
     );
     expect(refusal(() => checkDetachOptions({ force: 'yes' })).key).toBe('force');
     expect(refusal(() => checkDetachOptions({ forced: true })).message).toMatch(/did you mean force\?/);
+    expect(refusal(() => checkAttachOptions({ overwrite: true })).message).toMatch(
+      /did you mean overwriteFiles\?/,
+    );
     expect(checkConfigureOptions({ rxQueues: 2, promiscuous: false })).toEqual({
       rxQueues: 2,
       promiscuous: false,

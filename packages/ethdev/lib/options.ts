@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from './errors.js';
-import type { ConfigureOptions, DetachOptions, EalOptions, LogLevel } from './types.js';
+import type { AttachOptions, ConfigureOptions, DetachOptions, EalOptions, LogLevel } from './types.js';
 
 /** Why a value is wrong, or undefined when it is right. */
 export type Check = (value: unknown) => string | undefined;
@@ -111,6 +111,8 @@ const EAL: Schema = {
   logLevel: { check: oneOf(Object.keys(LOG_LEVELS)), aliases: ['log-level'] },
   logEcho: { check: bool },
   extraArgs: { check: strings('EAL arguments'), aliases: ['args', 'argv', 'eal'] },
+  allowShellCommandsInDevargs: { check: bool, aliases: ['allowExec', 'allowShellCommands'] },
+  overwriteFiles: { check: bool, aliases: ['overwrite'] },
 };
 
 const CONFIGURE: Schema = {
@@ -123,6 +125,7 @@ const CONFIGURE: Schema = {
 };
 
 const DETACH: Schema = { force: { check: bool } };
+const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] } };
 
 function bad(what: string, key: string, why: string): InvalidInputError {
   return new InvalidInputError('INVALID_OPTION', `Invalid ${what} option ${key}: ${why}`, { key });
@@ -175,6 +178,7 @@ export function checkEalOptions(value: unknown): EalOptions {
 
 export const checkConfigureOptions = (v: unknown) => check<ConfigureOptions>('configure', v, CONFIGURE);
 export const checkDetachOptions = (v: unknown) => check<DetachOptions>('detach', v, DETACH);
+export const checkAttachOptions = (v: unknown) => check<AttachOptions>('attach', v, ATTACH);
 
 const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
 

@@ -51,6 +51,19 @@ export interface EalOptions {
   logEcho?: boolean;
   /** Appended as they are, after the arguments above. */
   extraArgs?: readonly string[];
+  /**
+   * Let failsafe's `exec(<command>)` sub-devices run: DPDK runs the command with popen, as this
+   * process, to read a device string. Off: such devargs are refused (INVALID_DEVARGS).
+   */
+  allowShellCommandsInDevargs?: boolean;
+  /** Let PMDs truncate existing files (net_pcap's `tx_pcap`) for every attach; see `AttachOptions`. */
+  overwriteFiles?: boolean;
+}
+
+/** Options for {@link Eal.attach}. */
+export interface AttachOptions {
+  /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
+  overwriteFiles?: boolean;
 }
 
 /** What `ports()` tells of one port. */
