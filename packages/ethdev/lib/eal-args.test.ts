@@ -44,8 +44,15 @@ describe('ealArgs', () => {
     ]);
   });
 
-  it('defaults to one lcore, the first allowed CPU, and DPDK log level notice', () => {
-    expect(ealArgs({})).toEqual(['-l', String(firstAllowedCpu()), '--log-level=6']);
+  it("defaults to one lcore, the first allowed CPU, the SDK's own file prefix, and log level notice", () => {
+    const own = ['--file-prefix', `dphp-${process.pid}`];
+    expect(ealArgs({})).toEqual(['-l', String(firstAllowedCpu()), ...own, '--log-level=6']);
+  });
+
+  it("joins DPDK's default instance as a secondary or auto process when no prefix is given", () => {
+    expect(ealArgs({ processType: 'secondary' })).not.toContain('--file-prefix');
+    expect(ealArgs({ processType: 'auto' })).not.toContain('--file-prefix');
+    expect(ealArgs({ processType: 'primary' })).toContain(`dphp-${process.pid}`);
   });
 
   it('reads the first allowed CPU from /proc/self/status', () => {

@@ -10,6 +10,18 @@ export function firstAllowedCpu(status = readFileSync('/proc/self/status', 'utf8
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * The file prefix the EAL will use, and whether it is the SDK's own (`dphp-<pid>`): the caller's
+ * if given; none for a secondary or auto process (it joins DPDK's default instance).
+ */
+export function filePrefixOf(options: EalOptions): { prefix: string | undefined; own: boolean } {
+  if (options.filePrefix !== undefined) return { prefix: options.filePrefix, own: false };
+  if (options.processType === 'secondary' || options.processType === 'auto') {
+    return { prefix: undefined, own: false };
+  }
+  return { prefix: `dphp-${process.pid}`, own: true };
+}
+
 /** EAL argv (without argv[0]) for the options, each checked first; throws INVALID_OPTION or INVALID_DEVARGS. */
 export function ealArgs(value: EalOptions): string[] {
   const options = checkEalOptions(value);
@@ -40,7 +52,8 @@ export function ealArgs(value: EalOptions): string[] {
       args.push(flag, d.devargs);
     }
   }
-  if (options.filePrefix !== undefined) args.push('--file-prefix', options.filePrefix);
+  const { prefix } = filePrefixOf(options);
+  if (prefix !== undefined) args.push('--file-prefix', prefix);
   if (options.iovaMode) args.push('--iova-mode', options.iovaMode);
   if (options.processType) args.push('--proc-type', options.processType);
   args.push(`--log-level=${LOG_LEVELS[options.logLevel ?? 'notice']}`);

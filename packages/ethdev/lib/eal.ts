@@ -1,17 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
 import { type DevargsPolicy, parseDevargs } from './devargs.js';
 import { DpdkLog } from './dpdk-log.js';
-import { ealArgs } from './eal-args.js';
+import { ealArgs, filePrefixOf } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
 import { checkAttachOptions, checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
+import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, txBurst } from './traffic.js';
 import type {
   AttachOptions,
@@ -58,26 +59,29 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly #events: EventPipe | undefined;
   #running = true;
   #monitor = false;
-  /** Removed at cleanup when no other process can use it (no shared config). */
-  readonly #privateRuntimeDir: string | undefined;
+  /** This process's own runtime folder, removed at cleanup; undefined when another may use it. */
+  readonly #ownRuntimeDir: string | undefined;
   /** What attach allows (EalOptions), and the files this process's PMDs made. */
   readonly #policy: DevargsPolicy & { ownFiles: Set<string> };
 
-  private constructor(binding: Binding, log: DpdkLog, args: string[], options: EalOptions) {
+  private constructor(
+    binding: Binding,
+    log: DpdkLog,
+    args: string[],
+    options: EalOptions,
+    runtimeDir?: string,
+  ) {
     super();
     this.#dpdk = binding;
     this.#log = log;
     this.args = args;
     this.version = binding.rte_version() as string;
+    this.#ownRuntimeDir = runtimeDir;
     this.#policy = {
       allowShellCommands: options.allowShellCommandsInDevargs === true,
       overwriteFiles: options.overwriteFiles === true,
       ownFiles: new Set(),
     };
-    const sharedState = !options.noSharedConfig && !options.inMemory;
-    this.#privateRuntimeDir = sharedState
-      ? undefined
-      : (binding.rte_eal_get_runtime_dir() as string) || undefined;
     this.#table = new PortTable(binding, log);
     // Ports probed at start (--vdev, PCI allow list) are managed like attached ones.
     this.#table.adoptExisting();
@@ -119,6 +123,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const log = new DpdkLog(binding, options.logEcho ?? true);
     const mark = log.mark();
     const argv = ['dpdk-hotplug', ...args];
+    const { prefix, own } = filePrefixOf(options);
+    const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
     const rc = binding.rte_eal_init(argv.length, permanentArgv(argv));
     initResult = rc < 0 ? 'failed' : 'ok';
     if (rc < 0) {
@@ -129,7 +135,16 @@ export class Eal extends EventEmitter<EalEvents> {
         dpdkLog,
       });
     }
-    return new Eal(binding, log, args, options);
+    // A folder others may use (shared config under a prefix the caller gave) stays.
+    const mine = own || options.noSharedConfig || options.inMemory;
+    const ealDir = binding.rte_eal_get_runtime_dir() as string;
+    return new Eal(
+      binding,
+      log,
+      args,
+      options,
+      mine ? removableRuntimeDir(ealDir, prefix, existedBefore) : undefined,
+    );
   }
 
   // ------------------------------------------------------------------ hotplug
@@ -371,8 +386,7 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#running = false;
     this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
-    if (this.#privateRuntimeDir?.startsWith('/'))
-      rmSync(this.#privateRuntimeDir, { recursive: true, force: true });
+    if (this.#ownRuntimeDir) rmSync(this.#ownRuntimeDir, { recursive: true, force: true });
     return errors;
   }
 

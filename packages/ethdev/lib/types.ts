@@ -35,7 +35,12 @@ export interface EalOptions {
   allow?: readonly string[];
   /** `-b`, once each: PCI devices never to probe. */
   block?: readonly string[];
-  /** `--file-prefix`: runtime files' prefix; give each concurrent DPDK process its own. */
+  /**
+   * `--file-prefix`: names the runtime folder (/var/run/dpdk/<prefix>) and hugepage files; 1 to
+   * 32 of `A-Za-z0-9_.-`, not starting with a dot. Default: the SDK's own per process,
+   * `dphp-<pid>`, so no other DPDK process's folder is used; give one to share an instance with
+   * secondaries. Secondary and auto processes join DPDK's default (`rte`) unless given one.
+   */
   filePrefix?: string;
   /** `--no-shconf`: no shared config file (no secondary processes). */
   noSharedConfig?: boolean;
@@ -43,7 +48,7 @@ export interface EalOptions {
   inMemory?: boolean;
   /** `--iova-mode`. Mixing UIO and VFIO devices in one process needs `pa`. */
   iovaMode?: 'pa' | 'va';
-  /** `--proc-type`. */
+  /** `--proc-type`. A secondary with `noSharedConfig` or `inMemory` is refused (it could not join). */
   processType?: 'primary' | 'secondary' | 'auto';
   /** `--log-level`: DPDK's global log level. Default `notice`, as DPDK's. */
   logLevel?: LogLevel;

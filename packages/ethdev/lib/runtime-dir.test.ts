@@ -1,0 +1,72 @@
+/**
+ * EAL runtime folders are never another process's: the SDK's own prefix by default, and
+ * cleanup() removes only the folder this process's init made. Each EAL runs in a child.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRoot } from './test-support/env.js';
+
+const CHILD = fileURLToPath(new URL('./test-support/eal-child.mjs', import.meta.url));
+const BASE = '/var/run/dpdk';
+const base = { noHuge: true, noPci: true, memoryMb: 64, logLevel: 'error', logEcho: false };
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs an EAL in a child; returns its report. Its stdout must stay empty. */
+function child(options: object): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(options)], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toBe('');
+  return JSON.parse(r.stderr.trim().split('\n').at(-1)!);
+}
+
+/** A folder in /var/run/dpdk this test makes (and removes afterwards), with a marker file. */
+function dummy(name: string): string {
+  const dir = join(BASE, name);
+  mkdirSync(dir, { recursive: true });
+  made.push(dir);
+  writeFileSync(join(dir, 'marker'), 'not yours');
+  return dir;
+}
+
+describe.skipIf(!isRoot)('runtime folders (root: /var/run/dpdk)', () => {
+  it("uses the SDK's own prefix by default, and cleanup removes only that folder", () => {
+    const sibling = dummy(`dphp-fake-${process.pid}`);
+    const r = child(base);
+    expect(r.prefix).toMatch(/^dphp-\d+$/);
+    expect(r).toMatchObject({ before: true, after: false });
+    expect(readFileSync(join(sibling, 'marker'), 'utf8')).toBe('not yours');
+    expect(existsSync(BASE)).toBe(true);
+  });
+
+  it('leaves a folder that existed before init, even with no shared config', () => {
+    const prefix = `vitest-${process.pid}-pre`;
+    const dir = dummy(prefix);
+    const r = child({ ...base, filePrefix: prefix, noSharedConfig: true });
+    expect(r).toMatchObject({ prefix, before: true, after: true });
+    expect(readFileSync(join(dir, 'marker'), 'utf8')).toBe('not yours');
+  });
+
+  it("leaves a caller's prefix with shared config: secondaries may use it", () => {
+    const prefix = `vitest-${process.pid}-shared`;
+    made.push(join(BASE, prefix));
+    expect(child({ ...base, filePrefix: prefix })).toMatchObject({ prefix, before: true, after: true });
+  });
+
+  it("removes a caller's prefix it made when nothing is shared", () => {
+    const prefix = `vitest-${process.pid}-private`;
+    made.push(join(BASE, prefix));
+    expect(child({ ...base, filePrefix: prefix, noSharedConfig: true })).toMatchObject({
+      before: true,
+      after: false,
+    });
+  });
+});
