@@ -88,7 +88,9 @@ function load() {
   let mempool: koffi.IKoffiLib;
   let mbuf: koffi.IKoffiLib;
   let shim: koffi.IKoffiLib;
+  let libc: koffi.IKoffiLib;
   try {
+    libc = koffi.load('libc.so.6');
     eal = koffi.load(`librte_eal.so.${ABI}`);
     ethdev = koffi.load(`librte_ethdev.so.${ABI}`);
     mempool = koffi.load(`librte_mempool.so.${ABI}`);
@@ -136,6 +138,11 @@ function load() {
     ),
     rte_mempool_free: mempool.func('void rte_mempool_free(rte_mempool *mp)'),
     rte_mempool_in_use_count: mempool.func('unsigned int rte_mempool_in_use_count(const rte_mempool *mp)'),
+    // libc: rte_eal_init prints its usage to stdout; the SDK points fd 1 elsewhere meanwhile.
+    dup: libc.func('int dup(int fd)'),
+    dup2: libc.func('int dup2(int fd, int fd2)'),
+    close: libc.func('int close(int fd)'),
+    fflush: libc.func('int fflush(void *stream)'),
     // shim (native/shim.c)
     dphp_abi: shim.func('int dphp_abi(void)'),
     dphp_claim: shim.func('int dphp_claim(int tid)'),

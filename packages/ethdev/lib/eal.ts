@@ -13,6 +13,7 @@ import { checkAttachOptions, checkConfigureOptions, checkDetachOptions, checkEal
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
+import { captureStdout } from './stdout-capture.js';
 import { rxBurst, txBurst } from './traffic.js';
 import type {
   AttachOptions,
@@ -125,14 +126,18 @@ export class Eal extends EventEmitter<EalEvents> {
     const argv = ['dpdk-hotplug', ...args];
     const { prefix, own } = filePrefixOf(options);
     const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
-    const rc = binding.rte_eal_init(argv.length, permanentArgv(argv));
+    const { result: rc, printed } = captureStdout(binding, () =>
+      binding.rte_eal_init(argv.length, permanentArgv(argv)),
+    );
     initResult = rc < 0 ? 'failed' : 'ok';
+    // DPDK prints its usage to stdout on bad arguments: it belongs with the log, not the caller's output.
+    const usage = printed.split('\n').filter((l) => l.trim() !== '');
+    if (rc >= 0 && usage.length > 0 && options.logEcho !== false) process.stderr.write(printed);
     if (rc < 0) {
-      const dpdkLog = log.since(mark);
-      const reason =
-        dpdkLog.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ?? 'see dpdkLog';
+      const logged = log.since(mark);
+      const reason = logged.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ?? 'see dpdkLog';
       throw new EalStateError('EAL_INIT_FAILED', `rte_eal_init failed with ${args.join(' ')}: ${reason}`, {
-        dpdkLog,
+        dpdkLog: [...logged, ...usage],
       });
     }
     // A folder others may use (shared config under a prefix the caller gave) stays.

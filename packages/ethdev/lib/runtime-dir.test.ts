@@ -70,3 +70,11 @@ describe.skipIf(!isRoot)('runtime folders (root: /var/run/dpdk)', () => {
     });
   });
 });
+
+it("keeps DPDK's usage text out of stdout: it is in the error's dpdkLog", () => {
+  const prefix = `vitest-${process.pid}-usage`;
+  made.push(join(BASE, prefix));
+  const r = child({ ...base, filePrefix: prefix, noSharedConfig: true, extraArgs: ['--no-such-eal-flag'] });
+  expect(r.code).toBe('EAL_INIT_FAILED');
+  expect((r.dpdkLog as string[]).some((l) => /^Usage: /.test(l))).toBe(true);
+});
