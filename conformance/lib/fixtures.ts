@@ -100,7 +100,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
   device: async ({ lab }, use) => {
-    await use(parseDevargs(lab.devargs).name);
+    // Only the name is read here: the lab's own files may be rewritten.
+    await use(parseDevargs(lab.devargs, { overwriteFiles: true }).name);
   },
   // Auto fixtures run in this order. First: skip with the reason when the machine lacks what the
   // DUT needs (before any EAL is made).

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
-import { type DevargsPolicy, parseDevargs } from './devargs.js';
+import { type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import { DpdkLog } from './dpdk-log.js';
 import { ealArgs, filePrefixOf } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
@@ -190,7 +190,7 @@ export class Eal extends EventEmitter<EalEvents> {
       throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
     }
     // Files its PMD made are this process's: attaching again may write them again.
-    for (const f of d.files) if (f.access === 'write') this.#policy.ownFiles.add(resolve(f.path));
+    if (d.files.length > 0) this.#ownFiles(d.files);
     const first = device.ports[0];
     if (!first) {
       throw new DpdkError(
@@ -424,6 +424,10 @@ export class Eal extends EventEmitter<EalEvents> {
       queueMicrotask(() => this.emit('detach', event));
     }
     return device.name;
+  }
+
+  #ownFiles(files: readonly DevargsFile[]): void {
+    for (const f of files) if (f.access === 'write') this.#policy.ownFiles.add(resolve(f.path));
   }
 
   /** A PMD that failed half-way may leave its device probed: remove it, so nothing leaks. */
