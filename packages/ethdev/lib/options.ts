@@ -170,7 +170,7 @@ export function checkEalOptions(value: unknown): EalOptions {
     throw bad(
       'EAL',
       key,
-      "a secondary process needs the primary's shared config (DPDK would wait 30 s, then fail)",
+      "a secondary process needs the primary's shared config (DPDK's init blocks without it)",
     );
   }
   return o;
