@@ -10,10 +10,10 @@ import { ealArgs, filePrefixOf } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
 import { checkAttachOptions, checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
+import { captureOutput } from './output-capture.js';
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
-import { captureStdout } from './stdout-capture.js';
 import { rxBurst, txBurst } from './traffic.js';
 import type {
   AttachOptions,
@@ -126,18 +126,21 @@ export class Eal extends EventEmitter<EalEvents> {
     const argv = ['dpdk-hotplug', ...args];
     const { prefix, own } = filePrefixOf(options);
     const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
-    const { result: rc, printed } = captureStdout(binding, () =>
-      binding.rte_eal_init(argv.length, permanentArgv(argv)),
-    );
+    const {
+      result: rc,
+      stdout,
+      stderr,
+    } = captureOutput(binding, () => binding.rte_eal_init(argv.length, permanentArgv(argv)));
     initResult = rc < 0 ? 'failed' : 'ok';
-    // DPDK prints its usage to stdout on bad arguments: it belongs with the log, not the caller's output.
-    const usage = printed.split('\n').filter((l) => l.trim() !== '');
-    if (rc >= 0 && usage.length > 0 && options.logEcho !== false) process.stderr.write(printed);
+    // DPDK prints its usage to stdout and some errors straight to stderr: stderr (with the log's
+    // echo) is shown as DPDK would when logEcho is on; the usage only in the error's dpdkLog.
+    if (options.logEcho !== false && stderr) process.stderr.write(stderr);
     if (rc < 0) {
       const logged = log.since(mark);
       const reason = logged.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ?? 'see dpdkLog';
+      const printed = [...lines(stderr).filter((l) => !logged.includes(l)), ...lines(stdout)];
       throw new EalStateError('EAL_INIT_FAILED', `rte_eal_init failed with ${args.join(' ')}: ${reason}`, {
-        dpdkLog: [...logged, ...usage],
+        dpdkLog: [...logged, ...printed],
       });
     }
     // A folder others may use (shared config under a prefix the caller gave) stays.
@@ -456,3 +459,5 @@ export class Eal extends EventEmitter<EalEvents> {
 
 const overwrite = (o: AttachOptions) =>
   o.overwriteFiles === undefined ? {} : { overwriteFiles: o.overwriteFiles };
+
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');

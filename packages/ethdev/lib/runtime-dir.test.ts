@@ -71,10 +71,12 @@ describe.skipIf(!isRoot)('runtime folders (root: /var/run/dpdk)', () => {
   });
 });
 
-it("keeps DPDK's usage text out of stdout: it is in the error's dpdkLog", () => {
+it("keeps DPDK's usage text and its direct error lines out of the caller's output: they are in dpdkLog", () => {
   const prefix = `vitest-${process.pid}-usage`;
   made.push(join(BASE, prefix));
   const r = child({ ...base, filePrefix: prefix, noSharedConfig: true, extraArgs: ['--no-such-eal-flag'] });
   expect(r.code).toBe('EAL_INIT_FAILED');
-  expect((r.dpdkLog as string[]).some((l) => /^Usage: /.test(l))).toBe(true);
+  const dpdkLog = r.dpdkLog as string[];
+  expect(dpdkLog.some((l) => /^Usage: /.test(l))).toBe(true);
+  expect(dpdkLog).toContain("dpdk-hotplug: unrecognized option '--no-such-eal-flag'");
 });
