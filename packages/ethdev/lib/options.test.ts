@@ -1,6 +1,7 @@
 /** Strict options (issue 13): every refusal happens before DPDK sees anything, so no EAL starts here. */
 import { describe, expect, it } from 'vitest';
 import { Eal } from './eal.js';
+import { ealArgs } from './eal-args.js';
 import { type HotplugError, isHotplugError } from './errors.js';
 import {
   checkAttachOptions,
@@ -59,6 +60,23 @@ describe('Eal.init refuses bad options with INVALID_OPTION naming the key', () =
 
   it.each(['x', 42, null, true, ['noHuge']])('refuses %j, which is not an object', (value) => {
     expect(refusal(() => Eal.init(value as never)).message).toMatch(/EAL options must be an object, not/);
+  });
+});
+
+describe('Eal.init checks its vdevs as attach checks devargs, before DPDK', () => {
+  it.each([
+    ['net_ring0,nodeaction', 'nodeaction'],
+    ['net_failsafe0,exec(touch /nonexistent/dphp; echo net_null7)', 'exec(...)'],
+    ['virtio_user0,path=/x,server=1', 'server'],
+  ])('%s', (vdev, key) => {
+    const e = errorOf(() => Eal.init({ vdevs: [vdev] }));
+    expect(isHotplugError(e, 'INVALID_DEVARGS'), e?.message).toBe(true);
+    expect(e!.key).toBe(key);
+  });
+
+  it('lets exec(...) through to the EAL arguments only when shell commands are allowed', () => {
+    const vdev = 'net_failsafe0,exec(echo net_null7)';
+    expect(ealArgs({ vdevs: [vdev], allowShellCommandsInDevargs: true })).toContain(vdev);
   });
 });
 
