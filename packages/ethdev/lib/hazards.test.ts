@@ -15,6 +15,7 @@ import { isHotplugError } from './errors.js';
 import { HAZARDOUS_DEVARGS, type HazardousDevargs } from './hazards.js';
 import { runtimeDirFor } from './runtime-dir.js';
 import { errorOf, startEal } from './test-support/env.js';
+import { ethernetFrame } from './testing.js';
 
 const RAW_PROBE = fileURLToPath(new URL('./test-support/raw-probe.mjs', import.meta.url));
 const HANG_MS = 2500;
@@ -149,7 +150,34 @@ describe('HAZARDOUS_DEVARGS', () => {
   );
 });
 
+describe('what is not refused, and why', () => {
+  it('pcap interface keys name interfaces, not files: a FIFO or /dev/stdin there fails cleanly', async () => {
+    const fifo = join(root, 'iface-fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const devargs of [`net_pcap0,rx_iface=${fifo}`, 'net_pcap0,iface=/dev/stdin']) {
+      const o = await rawProbe(devargs, '', `vitest-${process.pid}-iface`);
+      expect(o, devargs).toMatchObject({ signal: null, hung: false });
+      expect(o.stderr, devargs).toMatch(/rc=-1 /);
+    }
+  });
+});
+
 describe('the opt-ins', () => {
+  it('net_pcap truncates its tx file again at each start (why overwriting is asked at attach)', () => {
+    const out = join(root, 'restart.pcap');
+    const port = eal.attachSync(`net_pcap2,tx_pcap=${out}`);
+    eal.configure(port);
+    eal.start(port);
+    expect(eal.txBurst(port, [ethernetFrame('before-restart')])).toBe(1);
+    eal.stop(port);
+    expect(statSync(out).size).toBeGreaterThan(24);
+    eal.start(port);
+    eal.stop(port);
+    eal.close(port);
+    eal.detachSync(port);
+    expect(statSync(out).size).toBe(24);
+  });
+
   it('overwriteFiles on attach lets net_pcap truncate an existing file; a file its PMD made is its own', () => {
     const out = join(root, 'out.pcap');
     writeFileSync(out, 'old');
