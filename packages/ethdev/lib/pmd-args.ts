@@ -77,7 +77,7 @@ export function checkPmdArgs(
   for (const [key, value] of kvargsPairs(kv)) {
     if (value === undefined) {
       refuse(
-        `${JSON.stringify(key)} has no value: DPDK 22.11 passes the PMD a NULL value, which crashes the process; write ${key}=<value>`,
+        `${JSON.stringify(key)} has no value: DPDK 22.11 passes the PMD a NULL value, which PMDs dereference (net_ring, net_memif and net_pcap crash); write ${key}=<value>`,
         key,
       );
     }
