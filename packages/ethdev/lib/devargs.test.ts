@@ -125,6 +125,10 @@ describe('parseDevargs refuses what would crash, hang or misuse the process', ()
     refused('net_ring0,internal=0x1', 'internal', /read as a C pointer/);
     refused('virtio_user0,path=/x,server=1', 'server', /blocks in accept\(\)/);
     expect(() => parseDevargs('net_virtio_user0,path=/x,server=0')).not.toThrow();
+    refused('eth_null0,size=2049', 'size', /must fit an mbuf's 2048 bytes/);
+    refused('net_null0,copy=1,size=0x10000', 'size', /must fit/);
+    refused('net_null0,size=64k', 'size', /must fit/);
+    expect(() => parseDevargs('net_null0,copy=1,size=2048')).not.toThrow();
     refused('net_pcap0,rx_pcap=-', 'rx_pcap', /standard input/);
     refused('eth_pcap0,tx_pcap=-', 'tx_pcap', /standard output/);
   });

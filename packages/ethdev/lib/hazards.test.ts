@@ -44,8 +44,8 @@ interface Outcome {
 }
 
 /** rte_dev_probe(devargs) in a child, past the SDK; a child still probing after HANG_MS is killed. */
-function rawProbe(devargs: string, fdFile: string, prefix: string): Promise<Outcome> {
-  const child = spawn(process.execPath, [RAW_PROBE, prefix, devargs, fdFile], { stdio: 'pipe' });
+function rawProbe(devargs: string, fdFile: string, prefix: string, needs = ''): Promise<Outcome> {
+  const child = spawn(process.execPath, [RAW_PROBE, prefix, devargs, fdFile, needs], { stdio: 'pipe' });
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -122,7 +122,7 @@ describe('HAZARDOUS_DEVARGS', () => {
       await Promise.all(
         rows.slice(i, i + 2).map(async (row) => {
           const l = lab(row, 'raw');
-          const o = await rawProbe(l.devargs, l.fdFile, `vitest-${process.pid}-${row.id}`);
+          const o = await rawProbe(l.devargs, l.fdFile, `vitest-${process.pid}-${row.id}`, row.needs);
           expectEffect(row, o, l);
         }),
       );

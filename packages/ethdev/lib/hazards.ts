@@ -27,6 +27,8 @@ export interface HazardousDevargs {
   readonly sample: string;
   /** The option that lets it through; refused always when absent. */
   readonly allowedBy?: 'allowShellCommandsInDevargs' | 'overwriteFiles';
+  /** `traffic`: the effect shows once the port receives (configure, start, rx burst), not at probe. */
+  readonly needs?: 'traffic';
 }
 
 const NULL_VALUE =
@@ -65,6 +67,15 @@ export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
       effect: 'crash',
       why: 'the value is read as a C pointer (sscanf %p) and dereferenced: it is for rte_eth_from_rings only',
       sample: 'net_ring0,internal=0x1',
+    },
+    {
+      id: 'null-size-over-mbuf',
+      pmd: 'net_null',
+      key: 'size',
+      effect: 'crash',
+      why: 'each received packet is `size` bytes in a 2048-byte mbuf: with copy=1 net_null copies past its end; without, rx hands out the bytes after it',
+      sample: 'net_null0,copy=1,size=65000',
+      needs: 'traffic',
     },
     {
       id: 'failsafe-exec',

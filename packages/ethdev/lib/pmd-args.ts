@@ -24,6 +24,8 @@ export type SubDevice = (devargs: string) => { driver: string | undefined; args:
 // The vdev bus takes the first driver whose name or alias is a prefix of the device name.
 const DRIVERS: ReadonlyArray<readonly [string, string]> = [
   ['net_failsafe', 'net_failsafe'],
+  ['net_null', 'net_null'],
+  ['eth_null', 'net_null'],
   ['net_pcap', 'net_pcap'],
   ['eth_pcap', 'net_pcap'],
   ['net_ring', 'net_ring'],
@@ -62,6 +64,8 @@ export function kvargsPairs(args: string): Array<[string, string | undefined]> {
 }
 
 const MAX_NESTING = 4;
+// RTE_MBUF_DEFAULT_DATAROOM: the data an mbuf of the SDK's pools (and DPDK's default) holds.
+const MBUF_DATA = 2048;
 
 /** Checks a device's PMD arguments; records the files and commands it asks for. */
 export function checkPmdArgs(
@@ -94,6 +98,12 @@ function checkPair(
 ): void {
   if (driver === 'net_ring' && key === 'internal') {
     refuse('"internal" is read as a C pointer and dereferenced (rte_eth_from_rings only)', key);
+  } else if (driver === 'net_null' && key === 'size') {
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(value) || Number(value) > MBUF_DATA)
+      refuse(
+        `size=${value}: a packet must fit an mbuf's ${MBUF_DATA} bytes (net_null copies or hands out size bytes)`,
+        key,
+      );
   } else if (driver === 'net_virtio_user' && key === 'server' && value !== '0') {
     refuse('server mode blocks in accept() until a vhost-user client connects', key);
   } else if (driver === 'net_pcap' && (key === 'rx_pcap' || key === 'tx_pcap')) {
