@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removableRuntimeDir } from './runtime-dir.js';
 import { isRoot } from './test-support/env.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/eal-child.mjs', import.meta.url));
@@ -36,6 +37,17 @@ function dummy(name: string): string {
   writeFileSync(join(dir, 'marker'), 'not yours');
   return dir;
 }
+
+it('removes only a folder named by the prefix, directly under a DPDK runtime base, made by this init', () => {
+  expect(removableRuntimeDir('/var/run/dpdk/app', 'app', false)).toBe('/var/run/dpdk/app');
+  expect(removableRuntimeDir('/tmp/dpdk/app', 'app', false)).toBe('/tmp/dpdk/app');
+  expect(removableRuntimeDir('/var/run/dpdk/app', 'app', true)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run/dpdk/other', 'app', false)).toBeUndefined();
+  expect(removableRuntimeDir('/home/u/dpdk/app', 'app', false)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run/dpdk', '', false)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run', '..', false)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run/dpdk/rte', undefined, false)).toBeUndefined();
+});
 
 describe.skipIf(!isRoot)('runtime folders (root: /var/run/dpdk)', () => {
   it("uses the SDK's own prefix by default, and cleanup removes only that folder", () => {

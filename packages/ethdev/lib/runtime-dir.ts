@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { FILE_PREFIX } from './options.js';
 
 /** Where DPDK 22.11 puts a prefix's runtime folder (eal_create_runtime_dir). */
 export function runtimeDirFor(prefix: string): string {
@@ -15,7 +16,8 @@ export function removableRuntimeDir(
   prefix: string | undefined,
   existedBefore: boolean,
 ): string | undefined {
-  if (prefix === undefined || existedBefore) return undefined;
+  // The prefix was checked at init; checked again, as a wrong one here removes a wrong folder.
+  if (prefix === undefined || !FILE_PREFIX.test(prefix) || existedBefore) return undefined;
   const bases = ['/var/run/dpdk', '/run/dpdk', '/tmp/dpdk'];
   if (process.env.XDG_RUNTIME_DIR) bases.push(join(process.env.XDG_RUNTIME_DIR, 'dpdk'));
   return bases.some((base) => ealDir === join(base, prefix)) ? ealDir : undefined;
