@@ -100,7 +100,9 @@ function ensureNodeModules() {
 function ensureOptional(present, packages, what, otherwise) {
   if (present) return;
   if (process.getuid?.() !== 0 || !have('apt-get')) {
-    console.log(`[dpdk-hotplug setup] ${what} needs: apt-get install --no-install-recommends ${packages.join(' ')}`);
+    console.log(
+      `[dpdk-hotplug setup] ${what} needs: apt-get install --no-install-recommends ${packages.join(' ')}`,
+    );
     return;
   }
   console.log(`[dpdk-hotplug setup] installing ${what}: ${packages.join(' ')}`);

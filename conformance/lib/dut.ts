@@ -73,6 +73,14 @@ export class DutError extends Error {
   override name = 'DutError';
 }
 
+/**
+ * A DUT's devargs with its placeholders filled for a syntax check: one standing as an argument
+ * of its own (bonding's `{peer}` members) becomes `x=x`, as the SDK refuses keys without a value.
+ */
+export function placeholderDevargs(devargs: string): string {
+  return devargs.replace(/(?<=,)\{(dir|iface|peer)\}(?=,|$)/g, 'x=x').replace(/\{(dir|iface|peer)\}/g, 'x');
+}
+
 /** Checks an untrusted DUT description (inventory file, JSON); throws DutError naming the field. */
 export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -87,7 +95,7 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (!NAME.test(name)) throw new DutError(`${where}: name ${JSON.stringify(name)} must match ${NAME}`);
   const devargs = str('devargs');
   try {
-    parseDevargs(devargs.replace(/\{(dir|iface|peer)\}/g, 'x'));
+    parseDevargs(placeholderDevargs(devargs));
   } catch (e) {
     throw new DutError(`${where}: devargs: ${(e as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hot
 import { test as base, type TestInfo } from '@playwright/test';
 import { type CheckSpec, idOfTitle, VDEV_CHECKS, type VdevCheckId } from './catalogue.js';
 import { DEFAULT_DUTS } from './default-duts.js';
-import type { Dut } from './dut.js';
+import { type Dut, placeholderDevargs } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
@@ -96,13 +96,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   // worker after a failed test, and with it a new EAL.
   eal: [
     async ({ dut }, use) => {
-      const pci = parseDevargs(dut.devargs.replace(/\{\w+\}/g, 'x')).bus === 'pci';
+      const pci = parseDevargs(placeholderDevargs(dut.devargs)).bus === 'pci';
       const eal = Eal.init({
         noHuge: !pci,
         noPci: !pci,
         memoryMb: 512,
         noSharedConfig: !pci,
         filePrefix: `certify-${process.pid}`,
+        // The lab's files live in its own private folder: rewriting them is the point.
+        overwriteFiles: true,
         logLevel: 'error',
         logEcho: false,
       });
@@ -120,7 +122,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
   device: async ({ lab }, use) => {
-    await use(parseDevargs(lab.devargs).name);
+    // Only the name is read here: the lab's own files may be rewritten.
+    await use(parseDevargs(lab.devargs, { overwriteFiles: true }).name);
   },
   // Auto fixtures run in this order. First: skip with the reason when the machine lacks what the
   // DUT needs (before any EAL is made).

@@ -8,15 +8,29 @@ import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 
 const [role, filePrefix, hugeDir] = process.argv.slice(2) as ['primary' | 'secondary', string, string];
 const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-const eal = Eal.init({
-  processType: role,
-  filePrefix,
-  noPci: true,
-  logLevel: 'error',
-  logEcho: false,
-  ...(role === 'primary' ? { memoryMb: 32 } : {}),
-  extraArgs: ['--huge-dir', hugeDir],
-});
+let eal: Eal;
+try {
+  eal = Eal.init({
+    processType: role,
+    filePrefix,
+    noPci: true,
+    logLevel: 'error',
+    logEcho: false,
+    ...(role === 'primary' ? { memoryMb: 32 } : {}),
+    extraArgs: ['--huge-dir', hugeDir],
+  });
+} catch (e) {
+  // The EAL did not start: say why in DPDK's words (a secondary that cannot map the primary's
+  // memory at the same addresses fails here), so the check can tell the machine from the PMD.
+  const err = e as { code?: string; message?: string; dpdkLog?: string[] };
+  reply({
+    ready: false,
+    error: err.code ?? 'ERROR',
+    message: err.message,
+    dpdkLog: (err.dpdkLog ?? []).slice(-8),
+  });
+  process.exit(1);
+}
 reply({ ready: true, role });
 
 for await (const line of createInterface({ input: process.stdin })) {

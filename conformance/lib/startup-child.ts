@@ -20,6 +20,8 @@ const eal = Eal.init({
   noSharedConfig: true,
   filePrefix: `certify-start-${process.pid}`,
   vdevs: JSON.parse(vdevsJson),
+  // The DUT's tx file is in the lab's private folder, written by the worker's attaches before.
+  overwriteFiles: true,
   logLevel: 'error',
 });
 const port = eal.ports().find((p) => p.device === device);

@@ -120,6 +120,7 @@ function load(install: DpdkInstall) {
   let mempool: koffi.IKoffiLib;
   let mbuf: koffi.IKoffiLib;
   let shim: koffi.IKoffiLib;
+  let libc: koffi.IKoffiLib;
   try {
     // The shim first: its rpath makes the dynamic linker take DPDK's libraries (and their own
     // dependencies) from this DPDK's libdir. The loads by path below are then the same objects.
@@ -128,6 +129,7 @@ function load(install: DpdkInstall) {
     ethdev = koffi.load(libraryPath(install, 'ethdev'));
     mempool = koffi.load(libraryPath(install, 'mempool'));
     mbuf = koffi.load(libraryPath(install, 'mbuf'));
+    libc = koffi.load('libc.so.6');
   } catch (cause) {
     throw new EalStateError(
       'BINDING_UNAVAILABLE',
@@ -170,6 +172,11 @@ function load(install: DpdkInstall) {
     ),
     rte_mempool_free: mempool.func('void rte_mempool_free(rte_mempool *mp)'),
     rte_mempool_in_use_count: mempool.func('unsigned int rte_mempool_in_use_count(const rte_mempool *mp)'),
+    // libc: rte_eal_init prints its usage to stdout; the SDK points fd 1 elsewhere meanwhile.
+    dup: libc.func('int dup(int fd)'),
+    dup2: libc.func('int dup2(int fd, int fd2)'),
+    close: libc.func('int close(int fd)'),
+    fflush: libc.func('int fflush(void *stream)'),
     // shim (native/shim.c)
     dphp_abi: shim.func('int dphp_abi(void)'),
     dphp_built_for: shim.func('int dphp_built_for(void)'),

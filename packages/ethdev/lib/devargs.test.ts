@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalPciAddress, MAX_DEVICE_NAME, parseDevargs } from './devargs.js';
 import { InvalidInputError, isHotplugError } from './errors.js';
+import { kvargsPairs } from './pmd-args.js';
+import { errorOf } from './test-support/env.js';
 
 describe('parseDevargs', () => {
   it.each([
@@ -11,7 +17,7 @@ describe('parseDevargs', () => {
     ['01:00.0', 'pci', '0000:01:00.0', '', '0000:01:00.0'],
     ['0000:AF:1F.7,rxq=2', 'pci', '0000:af:1f.7', 'rxq=2', '0000:af:1f.7,rxq=2'],
   ])('%s is a %s device named %s', (input, bus, name, args, devargs) => {
-    expect(parseDevargs(input)).toEqual({ input, bus, name, args, devargs });
+    expect(parseDevargs(input)).toEqual({ input, bus, name, args, devargs, shellCommands: [], files: [] });
   });
 
   it.each([
@@ -57,5 +63,109 @@ describe('canonicalPciAddress', () => {
   it('refuses out-of-range device and function numbers', () => {
     expect(canonicalPciAddress('00:20.0')).toBeUndefined();
     expect(canonicalPciAddress('00:1f.8')).toBeUndefined();
+  });
+});
+
+describe('parseDevargs refuses what would crash, hang or misuse the process', () => {
+  const refused = (input: string, key: string, message: RegExp, policy = {}) => {
+    const e = errorOf(() => parseDevargs(input, policy));
+    expect(isHotplugError(e, 'INVALID_DEVARGS'), `${input}: ${e?.message}`).toBe(true);
+    expect(e!.key).toBe(key);
+    expect(e!.message).toMatch(message);
+  };
+
+  it.each([
+    ['net_ring0,nodeaction', 'nodeaction'],
+    ['eth_ring0,nodeaction', 'nodeaction'],
+    ['net_memif0,socket', 'socket'],
+    ['net_pcap0,iface', 'iface'],
+    ['net_null0,size=64,copy', 'copy'],
+    ['0000:01:00.0,rxq', 'rxq'],
+    ['net_ring0,exec(touch x)', 'exec(touch x)'],
+    ['net_failsafe0,dev(net_ring0,nodeaction)', 'nodeaction'],
+    ['net_failsafe0,dev(net_null0),mac', 'mac'],
+  ])('%s: a key without a value', (input, key) => {
+    refused(input, key, /has no value: DPDK 22.11 passes the PMD a NULL value/);
+  });
+
+  it('splits arguments as rte_kvargs does: commas inside [...] belong to the value', () => {
+    expect(kvargsPairs('a=[1,2],b=x,,c')).toEqual([
+      ['a', '[1,2]'],
+      ['b', 'x'],
+      ['c', undefined],
+    ]);
+    expect(kvargsPairs('k=v=w')).toEqual([['v', 'w']]);
+    expect(() => parseDevargs('net_null0,k=[a,b]')).not.toThrow();
+  });
+
+  it('reads failsafe sub-devices depth-aware, and checks them as devices', () => {
+    expect(() =>
+      parseDevargs('net_failsafe0,dev(net_null0,size=64),dev(0000:01:00.0),hotplug_poll=100'),
+    ).not.toThrow();
+    refused('net_failsafe0,dev(net_failsafe1,dev(net_ring0,internal=0x1))', 'internal', /C pointer/);
+    refused('net_failsafe0,dev(net_null0', 'dev(...)', /no closing parenthesis/);
+    refused('net_failsafe0,foo(net_null0)', 'foo(...)', /not foo\(\.\.\.\)/);
+    refused('net_failsafe0,dev(net_null0)x', 'dev(...)', /a "," must follow/);
+    refused('net_failsafe0,fd(0)', 'fd(...)', /descriptors/);
+    expect(() => parseDevargs('net_failsafe0,dev(bad name!)')).toThrow(/sub-device "bad name!"/);
+  });
+
+  it('refuses exec(...) unless shell commands are allowed, also nested', () => {
+    refused(
+      'net_failsafe0,exec(echo net_null7)',
+      'exec(...)',
+      /runs the shell command "echo net_null7".*allowShellCommandsInDevargs/,
+    );
+    refused('net_failsafe0,dev(net_failsafe1,exec(echo net_null7))', 'exec(...)', /shell command/);
+    const d = parseDevargs('net_failsafe0,exec(echo,net_null7)', { allowShellCommands: true });
+    expect(d.shellCommands).toEqual(['echo net_null7']);
+  });
+
+  it('refuses the argument values in HAZARDOUS_DEVARGS', () => {
+    refused('net_ring0,internal=0x1', 'internal', /read as a C pointer/);
+    refused('virtio_user0,path=/x,server=1', 'server', /blocks in accept\(\)/);
+    expect(() => parseDevargs('net_virtio_user0,path=/x,server=0')).not.toThrow();
+    refused('eth_null0,size=2049', 'size', /must fit an mbuf's 2048 bytes/);
+    refused('net_null0,copy=1,size=0x10000', 'size', /must fit/);
+    refused('net_null0,size=64k', 'size', /must fit/);
+    expect(() => parseDevargs('net_null0,copy=1,size=2048')).not.toThrow();
+    refused('net_pcap0,rx_pcap=-', 'rx_pcap', /standard input/);
+    refused('eth_pcap0,tx_pcap=-', 'tx_pcap', /standard output/);
+  });
+
+  describe('pcap files', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'dphp-devargs-'));
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      writeFileSync(join(dir, 'old.pcap'), 'precious');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('refuses a FIFO, a device or a folder, for reading or writing', () => {
+      refused(`net_pcap0,rx_pcap=${dir}/fifo`, 'rx_pcap', /not a regular file: a FIFO or device would block/);
+      refused('net_pcap0,rx_pcap=/dev/stdin', 'rx_pcap', /not a regular file/);
+      refused(`net_pcap0,tx_pcap=${dir}`, 'tx_pcap', /not a regular file/);
+      refused(`net_failsafe0,dev(net_pcap1,tx_pcap=${dir}/fifo)`, 'tx_pcap', /not a regular file/);
+    });
+
+    it('refuses to truncate an existing file unless asked, or unless this process made it', () => {
+      const old = join(dir, 'old.pcap');
+      refused(
+        `net_pcap0,tx_pcap=${old}`,
+        'tx_pcap',
+        /exists and the PMD would truncate it; pass overwriteFiles/,
+      );
+      expect(() => parseDevargs(`net_pcap0,tx_pcap=${old}`, { overwriteFiles: true })).not.toThrow();
+      expect(() => parseDevargs(`net_pcap0,tx_pcap=${old}`, { ownFiles: new Set([old]) })).not.toThrow();
+      // Checked at each call, also when the parse is remembered.
+      const fresh = join(dir, 'new.pcap');
+      expect(parseDevargs(`net_pcap0,tx_pcap=${fresh}`).files).toEqual([
+        { key: 'tx_pcap', path: fresh, access: 'write' },
+      ]);
+      writeFileSync(fresh, 'x');
+      refused(`net_pcap0,tx_pcap=${fresh}`, 'tx_pcap', /would truncate/);
+      expect(() => parseDevargs(`net_pcap0,rx_pcap=${old},tx_pcap=${dir}/out.pcap`)).not.toThrow();
+    });
   });
 });

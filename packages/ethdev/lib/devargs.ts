@@ -1,4 +1,9 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidInputError } from './errors.js';
+import { checkPmdArgs, type DevargsFile, driverOf, type PmdArgsFindings } from './pmd-args.js';
+
+export type { DevargsFile } from './pmd-args.js';
 
 /** A device string as the SDK understands it, checked before DPDK sees it. */
 export interface Devargs {
@@ -11,6 +16,20 @@ export interface Devargs {
   readonly args: string;
   /** What is passed to `rte_dev_probe`: the name in canonical form, then the arguments. */
   readonly devargs: string;
+  /** Commands failsafe `exec(...)` sub-devices would run (refused unless allowed). */
+  readonly shellCommands: readonly string[];
+  /** Files the PMDs would open (net_pcap's rx_pcap, tx_pcap), checked at each call. */
+  readonly files: readonly DevargsFile[];
+}
+
+/** What a caller allows beyond the default; see `EalOptions`. */
+export interface DevargsPolicy {
+  /** Let failsafe's `exec(...)` run its shell command. */
+  readonly allowShellCommands?: boolean;
+  /** Let a PMD truncate an existing file (tx_pcap). */
+  readonly overwriteFiles?: boolean;
+  /** Absolute paths of files this process's PMDs made, which they may write again. */
+  readonly ownFiles?: ReadonlySet<string>;
 }
 
 // RTE_DEV_NAME_MAX_LEN is 64 with the NUL.
@@ -26,9 +45,13 @@ function invalid(
   input: string,
   why: string,
   code: 'INVALID_DEVARGS' | 'INVALID_PCI_ADDRESS' = 'INVALID_DEVARGS',
+  key?: string,
 ) {
   const shown = input.length > 80 ? `${input.slice(0, 77)}...` : input;
-  return new InvalidInputError(code, `Invalid devargs ${JSON.stringify(shown)}: ${why}`, { devargs: input });
+  return new InvalidInputError(code, `Invalid devargs ${JSON.stringify(shown)}: ${why}`, {
+    devargs: input,
+    key,
+  });
 }
 
 /** The canonical form of a PCI address (`01:00.0` → `0000:01:00.0`), or undefined. */
@@ -50,16 +73,58 @@ export function canonicalPciAddress(text: string): string | undefined {
  * Checks and classifies a device string: a PCI address (`0000:01:00.0`, `01:00.0`, with
  * optional `,key=value` PMD arguments) or a vdev string (`net_pcap0,iface=eth0`; the legacy
  * `eth_pcap0` spelling too, which DPDK's vdev bus still resolves through driver aliases).
- * Throws {@link InvalidInputError} naming what is wrong.
+ * Refuses what would crash, hang or misuse the process (`HAZARDOUS_DEVARGS`): keys without a
+ * value, failsafe's `exec(...)` unless `policy.allowShellCommands`, pcap files that are not
+ * regular files, an existing tx_pcap file unless `policy.overwriteFiles`.
+ * Throws {@link InvalidInputError} naming what is wrong (and `key`, the argument).
  */
-export function parseDevargs(input: unknown): Devargs {
-  // Apps attach the same few devices over and over: parsing is pure, so remember the answers.
-  const known = typeof input === 'string' ? parsed.get(input) : undefined;
-  if (known) return known;
-  const result = parse(input);
-  if (parsed.size >= PARSED_MAX) parsed.clear();
-  parsed.set(result.input, result);
+export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devargs {
+  // Apps attach the same few devices over and over: parsing is pure, so remember the answers;
+  // only what depends on the policy or the file system is checked at each call.
+  let result = typeof input === 'string' ? parsed.get(input) : undefined;
+  if (!result) {
+    result = parse(input);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(result.input, result);
+  }
+  if (result.shellCommands.length > 0 && !policy.allowShellCommands) {
+    throw invalid(
+      result.input,
+      `exec(...) runs the shell command ${JSON.stringify(result.shellCommands[0])} to find a sub-device; Eal.init({ allowShellCommandsInDevargs: true }) allows it`,
+      'INVALID_DEVARGS',
+      'exec(...)',
+    );
+  }
+  if (result.files.length > 0) for (const file of result.files) checkFile(result.input, file, policy);
   return result;
+}
+
+/** A FIFO or device blocks libpcap; an existing tx file is truncated. */
+function checkFile(input: string, file: DevargsFile, policy: DevargsPolicy): void {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file.path, { throwIfNoEntry: false });
+  } catch {
+    return; // unreadable path: the PMD fails to open it and says so
+  }
+  if (!stat) return;
+  const at = `${file.key}=${file.path}`;
+  if (!stat.isFile()) {
+    throw invalid(
+      input,
+      `${at} is not a regular file: a FIFO or device would block the PMD`,
+      'INVALID_DEVARGS',
+      file.key,
+    );
+  }
+  if (file.access === 'write' && !policy.overwriteFiles && !policy.ownFiles?.has(resolve(file.path))) {
+    throw invalid(
+      input,
+      `${at} exists and the PMD would truncate it; pass overwriteFiles: true to allow`,
+      'INVALID_DEVARGS',
+      file.key,
+    );
+  }
 }
 
 const PARSED_MAX = 256;
@@ -69,43 +134,56 @@ function parse(input: unknown): Devargs {
   if (typeof input !== 'string') {
     throw new InvalidInputError('INVALID_DEVARGS', `devargs must be a string, got ${describe(input)}`);
   }
-  if (input.trim() === '') throw invalid(input, 'it is empty; give a PCI address or a vdev name');
-  if (input.length > MAX_DEVARGS)
-    throw invalid(input, `it is ${input.length} characters long, over ${MAX_DEVARGS}`);
-  if (input !== input.trim()) throw invalid(input, 'it has leading or trailing white space');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
-  if (/[\u0000-\u001f\u007f]/.test(input)) throw invalid(input, 'it contains control characters');
+  const d = parseName(input, input);
+  const found: PmdArgsFindings = { shellCommands: [], files: [] };
+  const refuse = (why: string, key: string): never => {
+    throw invalid(input, why, 'INVALID_DEVARGS', key);
+  };
+  // A failsafe sub-device (`dev(net_null0,size=64)`) is a device string of its own.
+  const sub = (devargs: string) => {
+    const s = parseName(devargs, input);
+    return { driver: s.bus === 'vdev' ? driverOf(s.name) : undefined, args: s.args };
+  };
+  checkPmdArgs(d.bus === 'vdev' ? driverOf(d.name) : undefined, d.args, found, refuse, sub);
+  Object.freeze(found.files);
+  Object.freeze(found.shellCommands);
+  const devargs = d.bus === 'vdev' ? input : d.args ? `${d.name},${d.args}` : d.name;
+  return Object.freeze({ input, ...d, devargs, ...found });
+}
 
-  const comma = input.indexOf(',');
-  const rawName = comma < 0 ? input : input.slice(0, comma);
-  const args = comma < 0 ? '' : input.slice(comma + 1);
-  if (rawName === '') throw invalid(input, 'the device name before the first comma is empty');
-  if (/\s/.test(rawName)) throw invalid(input, 'the device name contains white space');
+/** The bus, device name and arguments of `text` (the input, or a sub-device of `input`). */
+function parseName(text: string, input: string): { bus: 'pci' | 'vdev'; name: string; args: string } {
+  const where = text === input ? '' : `sub-device ${JSON.stringify(text)}: `;
+  const fail = (why: string, code?: 'INVALID_PCI_ADDRESS') => invalid(input, where + why, code);
+  if (text.trim() === '') throw fail('it is empty; give a PCI address or a vdev name');
+  if (text.length > MAX_DEVARGS) throw fail(`it is ${text.length} characters long, over ${MAX_DEVARGS}`);
+  if (text !== text.trim()) throw fail('it has leading or trailing white space');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw fail('it contains control characters');
+
+  const comma = text.indexOf(',');
+  const rawName = comma < 0 ? text : text.slice(0, comma);
+  const args = comma < 0 ? '' : text.slice(comma + 1);
+  if (rawName === '') throw fail('the device name before the first comma is empty');
+  if (/\s/.test(rawName)) throw fail('the device name contains white space');
 
   if (rawName.includes(':') || /^[0-9a-f]{1,2}\.[0-9a-f]/i.test(rawName)) {
     const name = canonicalPciAddress(rawName);
     if (!name) {
-      throw invalid(
-        input,
+      throw fail(
         `${JSON.stringify(rawName)} is not a PCI address (domain:bus:device.function, e.g. 0000:01:00.0)`,
         'INVALID_PCI_ADDRESS',
       );
     }
-    return Object.freeze({ input, bus: 'pci', name, args, devargs: args ? `${name},${args}` : name });
+    return { bus: 'pci', name, args };
   }
   if (rawName.length > MAX_DEVICE_NAME) {
-    throw invalid(
-      input,
-      `the device name is ${rawName.length} characters long; DPDK allows ${MAX_DEVICE_NAME}`,
-    );
+    throw fail(`the device name is ${rawName.length} characters long; DPDK allows ${MAX_DEVICE_NAME}`);
   }
   if (!VDEV_NAME.test(rawName)) {
-    throw invalid(
-      input,
-      `${JSON.stringify(rawName)} is neither a PCI address nor a vdev name such as net_null0`,
-    );
+    throw fail(`${JSON.stringify(rawName)} is neither a PCI address nor a vdev name such as net_null0`);
   }
-  return Object.freeze({ input, bus: 'vdev', name: rawName, args, devargs: input });
+  return { bus: 'vdev', name: rawName, args };
 }
 
 function describe(value: unknown): string {

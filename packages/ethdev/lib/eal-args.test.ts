@@ -44,8 +44,15 @@ describe('ealArgs', () => {
     ]);
   });
 
-  it('defaults to one lcore, the first allowed CPU, and DPDK log level notice', () => {
-    expect(ealArgs({})).toEqual(['-l', String(firstAllowedCpu()), '--log-level=6']);
+  it("defaults to one lcore, the first allowed CPU, the SDK's own file prefix, and log level notice", () => {
+    const own = ['--file-prefix', `dphp-${process.pid}`];
+    expect(ealArgs({})).toEqual(['-l', String(firstAllowedCpu()), ...own, '--log-level=6']);
+  });
+
+  it("joins DPDK's default instance as a secondary or auto process when no prefix is given", () => {
+    expect(ealArgs({ processType: 'secondary' })).not.toContain('--file-prefix');
+    expect(ealArgs({ processType: 'auto' })).not.toContain('--file-prefix');
+    expect(ealArgs({ processType: 'primary' })).toContain(`dphp-${process.pid}`);
   });
 
   it('reads the first allowed CPU from /proc/self/status', () => {
@@ -57,8 +64,10 @@ describe('ealArgs', () => {
     [{ memoryMb: 1.5 }, /memoryMb/],
     [{ lcores: [] }, /lcores/],
     [{ lcores: 'all of them' }, /lcores/],
-    [{ noHuge: true, inMemory: true }, /--in-memory together with --no-huge/],
+    [{ noHuge: true, inMemory: true }, /--in-memory with --no-huge/],
     [{ filePrefix: '../etc' }, /filePrefix/],
+    [{ vdevs: ['net_ring0,nodeaction'] }, /"nodeaction" has no value/],
+    [{ vdevs: ['net_failsafe0,exec(echo net_null7)'] }, /allowShellCommandsInDevargs/],
     [{ vdevs: ['0000:01:00.0'] }, /is a PCI address; put it in allow/],
     [{ allow: ['net_null0'] }, /is not a PCI address/],
     [{ logLevel: 'loud' }, /logLevel/],

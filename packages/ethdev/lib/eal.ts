@@ -1,19 +1,24 @@
 import { EventEmitter } from 'node:events';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { type Binding, dpdk, permanentArgv } from './binding.js';
-import { parseDevargs } from './devargs.js';
+import { type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { pluginFailure } from './drivers.js';
-import { ealArgs } from './eal-args.js';
+import { ealArgs, filePrefixOf } from './eal-args.js';
 import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
+import { checkAttachOptions, checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
+import { captureOutput } from './output-capture.js';
 import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
+import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, txBurst } from './traffic.js';
 import type {
+  AttachOptions,
   ConfigureOptions,
   DetachOptions,
   EalEvents,
@@ -26,6 +31,9 @@ import type {
 
 const ENOTSUP = 95;
 const RTE_PROC_PRIMARY = 0;
+const NO_OPTIONS: DetachOptions = Object.freeze({});
+// Looking a device up by name probes nothing: no file or command check applies.
+const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
 /** What became of this process's one rte_eal_init call. */
 let initResult: 'ok' | 'failed' | undefined;
@@ -55,20 +63,31 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly #events: EventPipe | undefined;
   #running = true;
   #monitor = false;
-  /** Removed at cleanup when no other process can use it (no shared config). */
-  readonly #privateRuntimeDir: string | undefined;
+  /** This process's own runtime folder, removed at cleanup; undefined when another may use it. */
+  readonly #ownRuntimeDir: string | undefined;
+  /** What attach allows (EalOptions), and the files this process's PMDs made. */
+  readonly #policy: DevargsPolicy & { ownFiles: Set<string> };
 
-  private constructor(binding: Binding, log: DpdkLog, args: string[], options: EalOptions) {
+  private constructor(
+    binding: Binding,
+    log: DpdkLog,
+    args: string[],
+    options: EalOptions,
+    runtimeDir?: string,
+  ) {
     super();
     this.#dpdk = binding;
     this.#log = log;
     this.args = args;
     this.version = binding.rte_version() as string;
-    const sharedState = !options.noSharedConfig && !options.inMemory;
-    this.#privateRuntimeDir = sharedState
-      ? undefined
-      : (binding.rte_eal_get_runtime_dir() as string) || undefined;
+    this.#ownRuntimeDir = runtimeDir;
+    this.#policy = {
+      allowShellCommands: options.allowShellCommandsInDevargs === true,
+      overwriteFiles: options.overwriteFiles === true,
+      ownFiles: new Set(),
+    };
     // A primary whose state secondaries can share leaves close to the device's removal (ports.ts).
+    const sharedState = !options.noSharedConfig && !options.inMemory;
     this.#table = new PortTable(binding, log, {
       deferClose: sharedState && binding.rte_eal_process_type() === RTE_PROC_PRIMARY,
     });
@@ -83,13 +102,14 @@ export class Eal extends EventEmitter<EalEvents> {
    * Starts the EAL (`rte_eal_init`). Once per process: a second call, also after `cleanup()`,
    * throws EAL_ALREADY_INITIALIZED; a call from another worker thread throws EAL_WRONG_THREAD.
    */
-  static init(options: EalOptions = {}): Eal {
+  static init(value: EalOptions = {}): Eal {
     if (process.platform !== 'linux') {
       throw new EalStateError(
         'UNSUPPORTED_PLATFORM',
         `DPDK port hotplug runs on Linux only, not on ${process.platform}`,
       );
     }
+    const options = checkEalOptions(value);
     const args = ealArgs(options);
     if (options.dpdk !== undefined) selectDpdk(options.dpdk);
     const binding = dpdk();
@@ -112,36 +132,59 @@ export class Eal extends EventEmitter<EalEvents> {
     const log = new DpdkLog(binding, options.logEcho ?? true);
     const mark = log.mark();
     const argv = ['dpdk-hotplug', ...args];
-    const rc = binding.rte_eal_init(argv.length, permanentArgv(argv));
+    const { prefix, own } = filePrefixOf(options);
+    const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
+    const {
+      result: rc,
+      stdout,
+      stderr,
+    } = captureOutput(binding, () => binding.rte_eal_init(argv.length, permanentArgv(argv)));
     initResult = rc < 0 ? 'failed' : 'ok';
+    // DPDK prints its usage to stdout and some errors straight to stderr: stderr (with the log's
+    // echo) is shown as DPDK would when logEcho is on; the usage only in the error's dpdkLog.
+    if (options.logEcho !== false && stderr) process.stderr.write(stderr);
     if (rc < 0) {
-      const dpdkLog = log.since(mark);
+      const logged = log.since(mark);
       const reason =
-        pluginFailure(dpdkLog) ??
-        dpdkLog.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ??
+        pluginFailure(logged) ??
+        logged.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ??
         'see dpdkLog';
+      const printed = [...lines(stderr).filter((l) => !logged.includes(l)), ...lines(stdout)];
       throw new EalStateError('EAL_INIT_FAILED', `rte_eal_init failed with ${args.join(' ')}: ${reason}`, {
-        dpdkLog,
+        dpdkLog: [...logged, ...printed],
       });
     }
-    return new Eal(binding, log, args, options);
+    // A folder others may use (shared config under a prefix the caller gave) stays.
+    const mine = own || options.noSharedConfig || options.inMemory;
+    const ealDir = binding.rte_eal_get_runtime_dir() as string;
+    return new Eal(
+      binding,
+      log,
+      args,
+      options,
+      mine ? removableRuntimeDir(ealDir, prefix, existedBefore) : undefined,
+    );
   }
 
   // ------------------------------------------------------------------ hotplug
 
   /** Attaches a device; see {@link attachSync}. */
-  async attach(devargs: string): Promise<PortId> {
-    return this.attachSync(devargs);
+  async attach(devargs: string, options?: AttachOptions): Promise<PortId> {
+    return this.attachSync(devargs, options);
   }
 
   /**
    * Probes a device (`0000:01:00.0`, `net_pcap0,iface=eth0`, `eth_pcap0,...`) and returns its
    * first port's id (`portsOf` lists all when it made several). A PCI device must be bound to a
-   * userspace I/O driver first. A failed attach leaves no device or port behind.
+   * userspace I/O driver first. A failed attach leaves no device or port behind. Devargs that
+   * would crash or hang the process, run a command or overwrite a file are refused first
+   * (INVALID_DEVARGS; see HAZARDOUS_DEVARGS and `overwriteFiles`).
    */
-  attachSync(devargs: string): PortId {
+  attachSync(devargs: string, options?: AttachOptions): PortId {
     this.#ensureRunning();
-    const d = parseDevargs(devargs);
+    const policy =
+      options === undefined ? this.#policy : { ...this.#policy, ...overwrite(checkAttachOptions(options)) };
+    const d = parseDevargs(devargs, policy);
     const known = this.#table.devices.get(d.name);
     if (known) {
       const ids = known.ports.map((p) => `${p.id} (${p.state})`).join(', ') || 'none';
@@ -160,6 +203,8 @@ export class Eal extends EventEmitter<EalEvents> {
       this.#undoFailedProbe(d.bus, d.name);
       throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
     }
+    // Files its PMD made are this process's: attaching again may write them again.
+    if (d.files.length > 0) this.#ownFiles(d.files);
     const first = device.ports[0];
     if (!first) {
       throw new DpdkError(
@@ -187,8 +232,9 @@ export class Eal extends EventEmitter<EalEvents> {
    * Refuses (PORT_STARTED, PORT_NOT_CLOSED, SIBLING_PORTS_OPEN) unless `force`, which stops and
    * closes the device's ports first.
    */
-  detachSync(port: PortId, options: DetachOptions = {}): string {
+  detachSync(port: PortId, value?: DetachOptions): string {
     this.#ensureRunning();
+    const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
     const record = this.#table.get(port);
     if (!options.force) {
       if (record.state === 'started') {
@@ -216,9 +262,10 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
-  detachDeviceSync(name: string, options: DetachOptions = {}): string {
+  detachDeviceSync(name: string, value?: DetachOptions): string {
     this.#ensureRunning();
-    const d = parseDevargs(name);
+    const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
+    const d = parseDevargs(name, LOOKUP);
     const device = this.#table.devices.get(d.name);
     if (!device) {
       throw new PortStateError('DEVICE_NOT_FOUND', `Device ${d.name} is not attached`, { device: d.name });
@@ -233,7 +280,7 @@ export class Eal extends EventEmitter<EalEvents> {
   /** The live (not closed) ports of a device, lowest id first. */
   portsOf(device: string): PortId[] {
     this.#ensureRunning();
-    const record = this.#table.devices.get(parseDevargs(device).name);
+    const record = this.#table.devices.get(parseDevargs(device, LOOKUP).name);
     return record ? record.ports.filter((p) => p.state !== 'closed').map((p) => p.id) : [];
   }
 
@@ -256,7 +303,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   configure(port: PortId, options?: ConfigureOptions): void {
     this.#ensureRunning();
-    this.#table.configure(this.#table.get(port), options);
+    this.#table.configure(this.#table.get(port), checkConfigureOptions(options));
   }
 
   start(port: PortId): void {
@@ -358,8 +405,7 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#running = false;
     this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
-    if (this.#privateRuntimeDir?.startsWith('/'))
-      rmSync(this.#privateRuntimeDir, { recursive: true, force: true });
+    if (this.#ownRuntimeDir) rmSync(this.#ownRuntimeDir, { recursive: true, force: true });
     return errors;
   }
 
@@ -406,6 +452,10 @@ export class Eal extends EventEmitter<EalEvents> {
     return device.name;
   }
 
+  #ownFiles(files: readonly DevargsFile[]): void {
+    for (const f of files) if (f.access === 'write') this.#policy.ownFiles.add(resolve(f.path));
+  }
+
   /** A PMD that failed half-way may leave its device probed: remove it, so nothing leaks. */
   #undoFailedProbe(bus: string, name: string): void {
     if (this.#table.devicePorts(name).length > 0) this.#dpdk.rte_eal_hotplug_remove(bus, name);
@@ -429,3 +479,8 @@ export class Eal extends EventEmitter<EalEvents> {
     }
   }
 }
+
+const overwrite = (o: AttachOptions) =>
+  o.overwriteFiles === undefined ? {} : { overwriteFiles: o.overwriteFiles };
+
+const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');

@@ -39,6 +39,8 @@ export interface HotplugErrorDetails {
   /** The positive errno DPDK returned (as `-errno`), when it gave one. */
   errno?: number;
   devargs?: string;
+  /** The option or PMD argument that was refused. */
+  key?: string;
   port?: number;
   device?: string;
   /** What DPDK logged during the failed call, line by line. */
@@ -63,6 +65,7 @@ export class HotplugError extends Error {
   readonly code: HotplugErrorCode;
   readonly errno: number | undefined;
   readonly devargs: string | undefined;
+  readonly key: string | undefined;
   readonly port: number | undefined;
   readonly device: string | undefined;
   readonly dpdkLog: readonly string[];
@@ -72,6 +75,7 @@ export class HotplugError extends Error {
     this.code = code;
     this.errno = details.errno;
     this.devargs = details.devargs;
+    this.key = details.key;
     this.port = details.port;
     this.device = details.device;
     this.dpdkLog = details.dpdkLog ?? [];

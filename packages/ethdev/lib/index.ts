@@ -7,7 +7,13 @@
  *   eal.close(port);
  *   await eal.detach(port); // 'net_null0'
  */
-export { canonicalPciAddress, type Devargs, parseDevargs } from './devargs.js';
+export {
+  canonicalPciAddress,
+  type Devargs,
+  type DevargsFile,
+  type DevargsPolicy,
+  parseDevargs,
+} from './devargs.js';
 export {
   currentDpdk,
   DPDK_ENV,
@@ -29,6 +35,7 @@ export {
   isHotplugError,
   PortStateError,
 } from './errors.js';
+export { HAZARDOUS_DEVARGS, type HazardEffect, type HazardousDevargs } from './hazards.js';
 export {
   analyzeLeaks,
   DEFAULT_THRESHOLDS,
@@ -43,6 +50,7 @@ export { portId } from './ports.js';
 export { MAX_PACKET } from './traffic.js';
 export type {
   AttachEvent,
+  AttachOptions,
   ConfigureOptions,
   DetachEvent,
   DetachOptions,

@@ -58,8 +58,9 @@ export function count(option: string, value: number | undefined, fallback: numbe
   const n = value ?? fallback;
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new InvalidInputError(
-      'INVALID_ARGUMENT',
-      `${option} must be an integer from 1 to ${max}, got ${n}`,
+      'INVALID_OPTION',
+      `Invalid configure option ${option}: must be an integer from 1 to ${max} here, not ${n}`,
+      { key: option },
     );
   }
   return n;

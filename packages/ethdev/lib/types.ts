@@ -35,7 +35,12 @@ export interface EalOptions {
   allow?: readonly string[];
   /** `-b`, once each: PCI devices never to probe. */
   block?: readonly string[];
-  /** `--file-prefix`: runtime files' prefix; give each concurrent DPDK process its own. */
+  /**
+   * `--file-prefix`: names the runtime folder (/var/run/dpdk/<prefix>) and hugepage files; 1 to
+   * 32 of `A-Za-z0-9_.-`, not starting with a dot. Default: the SDK's own per process,
+   * `dphp-<pid>`, so no other DPDK process's folder is used; give one to share an instance with
+   * secondaries. Secondary and auto processes join DPDK's default (`rte`) unless given one.
+   */
   filePrefix?: string;
   /** `--no-shconf`: no shared config file (no secondary processes). */
   noSharedConfig?: boolean;
@@ -43,7 +48,7 @@ export interface EalOptions {
   inMemory?: boolean;
   /** `--iova-mode`. Mixing UIO and VFIO devices in one process needs `pa`. */
   iovaMode?: 'pa' | 'va';
-  /** `--proc-type`. */
+  /** `--proc-type`. A secondary with `noSharedConfig` or `inMemory` is refused (it could not join). */
   processType?: 'primary' | 'secondary' | 'auto';
   /** `--log-level`: DPDK's global log level. Default `notice`, as DPDK's. */
   logLevel?: LogLevel;
@@ -62,6 +67,19 @@ export interface EalOptions {
    * first DPDK call; another one afterwards throws DPDK_ALREADY_LOADED.
    */
   dpdk?: string;
+  /**
+   * Let failsafe's `exec(<command>)` sub-devices run: DPDK runs the command with popen, as this
+   * process, to read a device string. Off: such devargs are refused (INVALID_DEVARGS).
+   */
+  allowShellCommandsInDevargs?: boolean;
+  /** Let PMDs truncate existing files (net_pcap's `tx_pcap`) for every attach; see `AttachOptions`. */
+  overwriteFiles?: boolean;
+}
+
+/** Options for {@link Eal.attach}. */
+export interface AttachOptions {
+  /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
+  overwriteFiles?: boolean;
 }
 
 /** What `ports()` tells of one port. */

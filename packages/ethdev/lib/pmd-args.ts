@@ -1,0 +1,161 @@
+/**
+ * PMD arguments read as DPDK 22.11 reads them (rte_kvargs, failsafe's sub-device syntax), to
+ * refuse what would crash, hang or misuse the process before any PMD sees it (see hazards.ts).
+ */
+
+/** A file a PMD would open: `read` (rx_pcap) or `write` (tx_pcap, truncated at attach). */
+export interface DevargsFile {
+  readonly key: string;
+  readonly path: string;
+  readonly access: 'read' | 'write';
+}
+
+export interface PmdArgsFindings {
+  /** Commands failsafe's `exec(...)` sub-devices would run with popen. */
+  readonly shellCommands: string[];
+  readonly files: DevargsFile[];
+}
+
+/** Throws the caller's INVALID_DEVARGS error. */
+export type Refuse = (why: string, key: string) => never;
+/** Parses a failsafe sub-device's own devargs (`net_null0,size=64`): its driver and arguments. */
+export type SubDevice = (devargs: string) => { driver: string | undefined; args: string };
+
+// The vdev bus takes the first driver whose name or alias is a prefix of the device name.
+const DRIVERS: ReadonlyArray<readonly [string, string]> = [
+  ['net_failsafe', 'net_failsafe'],
+  ['net_null', 'net_null'],
+  ['eth_null', 'net_null'],
+  ['net_pcap', 'net_pcap'],
+  ['eth_pcap', 'net_pcap'],
+  ['net_ring', 'net_ring'],
+  ['eth_ring', 'net_ring'],
+  ['net_memif', 'net_memif'],
+  ['net_virtio_user', 'net_virtio_user'],
+  ['virtio_user', 'net_virtio_user'],
+];
+
+/** The driver DPDK's vdev bus would give a vdev name, among those with argument hazards. */
+export function driverOf(vdevName: string): string | undefined {
+  return DRIVERS.find(([prefix]) => vdevName.startsWith(prefix))?.[1];
+}
+
+/**
+ * Key/value pairs as rte_kvargs splits them: on commas outside `[...]`; the key is the text
+ * before the last `=`; a pair without `=` has no value (DPDK passes NULL). Empty pairs are skipped.
+ */
+export function kvargsPairs(args: string): Array<[string, string | undefined]> {
+  const pairs: Array<[string, string | undefined]> = [];
+  let inList = false;
+  let start = 0;
+  for (let i = 0; i <= args.length; i++) {
+    const c = args[i];
+    if (c === '[') inList = true;
+    else if (c === ']') inList = false;
+    else if (i === args.length || (c === ',' && !inList)) {
+      const token = args.slice(start, i);
+      start = i + 1;
+      if (token === '') continue;
+      const parts = token.split('=');
+      pairs.push(parts.length === 1 ? [token, undefined] : [parts.at(-2)!, parts.at(-1)!]);
+    }
+  }
+  return pairs;
+}
+
+const MAX_NESTING = 4;
+// RTE_MBUF_DEFAULT_DATAROOM: the data an mbuf of the SDK's pools (and DPDK's default) holds.
+const MBUF_DATA = 2048;
+
+/** Checks a device's PMD arguments; records the files and commands it asks for. */
+export function checkPmdArgs(
+  driver: string | undefined,
+  args: string,
+  found: PmdArgsFindings,
+  refuse: Refuse,
+  sub: SubDevice,
+  depth = 0,
+): void {
+  if (depth > MAX_NESTING) refuse(`sub-devices are nested more than ${MAX_NESTING} deep`, 'dev(...)');
+  const kv = driver === 'net_failsafe' ? failsafeArgs(args, found, refuse, sub, depth) : args;
+  for (const [key, value] of kvargsPairs(kv)) {
+    if (value === undefined) {
+      refuse(
+        `${JSON.stringify(key)} has no value: DPDK 22.11 passes the PMD a NULL value, which PMDs dereference (net_ring, net_memif and net_pcap crash); write ${key}=<value>`,
+        key,
+      );
+    }
+    checkPair(driver, key, value, found, refuse);
+  }
+}
+
+function checkPair(
+  driver: string | undefined,
+  key: string,
+  value: string,
+  found: PmdArgsFindings,
+  refuse: Refuse,
+): void {
+  if (driver === 'net_ring' && key === 'internal') {
+    refuse('"internal" is read as a C pointer and dereferenced (rte_eth_from_rings only)', key);
+  } else if (driver === 'net_null' && key === 'size') {
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(value) || Number(value) > MBUF_DATA)
+      refuse(
+        `size=${value}: a packet must fit an mbuf's ${MBUF_DATA} bytes (net_null copies or hands out size bytes)`,
+        key,
+      );
+  } else if (driver === 'net_virtio_user' && key === 'server' && value !== '0') {
+    refuse('server mode blocks in accept() until a vhost-user client connects', key);
+  } else if (driver === 'net_pcap' && (key === 'rx_pcap' || key === 'tx_pcap')) {
+    if (value === '-')
+      refuse(`${key}=- is libpcap's standard ${key === 'rx_pcap' ? 'input' : 'output'}`, key);
+    found.files.push({ key, path: value, access: key === 'rx_pcap' ? 'read' : 'write' });
+  }
+}
+
+/**
+ * Failsafe's top level: `dev(...)`, `exec(...)` and `fd(...)` groups (parentheses nest), the
+ * rest is kvargs. Returns the rest; sub-devices are checked as devices of their own.
+ */
+function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub: SubDevice, depth: number) {
+  const rest: string[] = [];
+  let a = 0;
+  while (a < args.length) {
+    let b = a;
+    while (b < args.length && args[b] !== '(' && args[b] !== ',') b++;
+    if (b === a) refuse('failsafe refuses an empty parameter (",,")', '');
+    if (b === args.length || args[b] === ',') {
+      rest.push(args.slice(a, b));
+      a = b + 1;
+      continue;
+    }
+    const kind = args.slice(a, b);
+    const close = closingParen(args, b);
+    if (close < 0) refuse(`${kind}( has no closing parenthesis`, `${kind}(...)`);
+    const body = args.slice(b + 1, close);
+    if (kind === 'dev') {
+      const d = sub(body);
+      checkPmdArgs(d.driver, d.args, found, refuse, sub, depth + 1);
+    } else if (kind === 'exec') {
+      found.shellCommands.push(body.replaceAll(',', ' '));
+    } else if (kind === 'fd') {
+      refuse("fd(...) reads one of this process's descriptors (Node's own lose data)", 'fd(...)');
+    } else {
+      refuse(`failsafe knows dev(...), exec(...) and fd(...), not ${kind}(...)`, `${kind}(...)`);
+    }
+    if (close + 1 < args.length && args[close + 1] !== ',')
+      refuse(`a "," must follow ${kind}(...)`, `${kind}(...)`);
+    a = close + 2;
+  }
+  return rest.join(',');
+}
+
+/** Index of the ')' closing the '(' at `open`, or -1 (failsafe's closing_paren). */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
+}

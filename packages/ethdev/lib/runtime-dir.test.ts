@@ -1,0 +1,94 @@
+/**
+ * EAL runtime folders are never another process's: the SDK's own prefix by default, and
+ * cleanup() removes only the folder this process's init made. Each EAL runs in a child.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removableRuntimeDir } from './runtime-dir.js';
+import { isRoot } from './test-support/env.js';
+
+const CHILD = fileURLToPath(new URL('./test-support/eal-child.mjs', import.meta.url));
+const BASE = '/var/run/dpdk';
+const base = { noHuge: true, noPci: true, memoryMb: 64, logLevel: 'error', logEcho: false };
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs an EAL in a child; returns its report. Its stdout must stay empty. */
+function child(options: object): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(options)], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toBe('');
+  return JSON.parse(r.stderr.trim().split('\n').at(-1)!);
+}
+
+/** A folder in /var/run/dpdk this test makes (and removes afterwards), with a marker file. */
+function dummy(name: string): string {
+  const dir = join(BASE, name);
+  mkdirSync(dir, { recursive: true });
+  made.push(dir);
+  writeFileSync(join(dir, 'marker'), 'not yours');
+  return dir;
+}
+
+it('removes only a folder named by the prefix, directly under a DPDK runtime base, made by this init', () => {
+  expect(removableRuntimeDir('/var/run/dpdk/app', 'app', false)).toBe('/var/run/dpdk/app');
+  expect(removableRuntimeDir('/tmp/dpdk/app', 'app', false)).toBe('/tmp/dpdk/app');
+  expect(removableRuntimeDir('/var/run/dpdk/app', 'app', true)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run/dpdk/other', 'app', false)).toBeUndefined();
+  expect(removableRuntimeDir('/home/u/dpdk/app', 'app', false)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run/dpdk', '', false)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run', '..', false)).toBeUndefined();
+  expect(removableRuntimeDir('/var/run/dpdk/rte', undefined, false)).toBeUndefined();
+});
+
+describe.skipIf(!isRoot)('runtime folders (root: /var/run/dpdk)', () => {
+  it("uses the SDK's own prefix by default, and cleanup removes only that folder", () => {
+    const sibling = dummy(`dphp-fake-${process.pid}`);
+    const r = child(base);
+    expect(r.prefix).toMatch(/^dphp-\d+$/);
+    expect(r).toMatchObject({ before: true, after: false });
+    expect(readFileSync(join(sibling, 'marker'), 'utf8')).toBe('not yours');
+    expect(existsSync(BASE)).toBe(true);
+  });
+
+  it('leaves a folder that existed before init, even with no shared config', () => {
+    const prefix = `vitest-${process.pid}-pre`;
+    const dir = dummy(prefix);
+    const r = child({ ...base, filePrefix: prefix, noSharedConfig: true });
+    expect(r).toMatchObject({ prefix, before: true, after: true });
+    expect(readFileSync(join(dir, 'marker'), 'utf8')).toBe('not yours');
+  });
+
+  it("leaves a caller's prefix with shared config: secondaries may use it", () => {
+    const prefix = `vitest-${process.pid}-shared`;
+    made.push(join(BASE, prefix));
+    expect(child({ ...base, filePrefix: prefix })).toMatchObject({ prefix, before: true, after: true });
+  });
+
+  it("removes a caller's prefix it made when nothing is shared", () => {
+    const prefix = `vitest-${process.pid}-private`;
+    made.push(join(BASE, prefix));
+    expect(child({ ...base, filePrefix: prefix, noSharedConfig: true })).toMatchObject({
+      before: true,
+      after: false,
+    });
+  });
+});
+
+it("keeps DPDK's usage text and its direct error lines out of the caller's output: they are in dpdkLog", () => {
+  const prefix = `vitest-${process.pid}-usage`;
+  made.push(join(BASE, prefix));
+  const r = child({ ...base, filePrefix: prefix, noSharedConfig: true, extraArgs: ['--no-such-eal-flag'] });
+  expect(r.code).toBe('EAL_INIT_FAILED');
+  const dpdkLog = r.dpdkLog as string[];
+  expect(dpdkLog.some((l) => /^Usage: /.test(l))).toBe(true);
+  expect(dpdkLog).toContain("dpdk-hotplug: unrecognized option '--no-such-eal-flag'");
+});
