@@ -33,7 +33,8 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)
 
   --cycles: 1 to 1000 in decimal digits (default 12; 1 with --smoke). Lists: known names only.
-  Ctrl-C, SIGTERM or SIGHUP: the case running finishes, QEMU is quit, the reports are written.
+  Ctrl-C, SIGTERM or SIGHUP: QEMU is quit, unfinished cases are reported as interrupted, the
+  reports are written (a second signal ends the lab at once). Killed (SIGKILL), QEMU goes too.
 Exit code: 0 every DUT CERTIFIED (or not run for a stated reason), 1 otherwise, 2 bad usage.`;
 
 const OPTIONS = {
