@@ -48,6 +48,8 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     [['--out', ''], '--out must not be empty'],
     [['--cycels', '5'], 'unknown option --cycels (did you mean --cycles?)'],
     [['--runner', 'qemu1'], '--runner picks a runner of an --inventory file'],
+    [['--out', '/'], '--out /: refusing the root folder'],
+    [['--out', '/tmp/..'], '--out /: refusing the root folder'],
   ])('%j', (args, message) => {
     expect(() => planFromArgs(['certify', ...args], work)).toThrow(message);
   });
@@ -101,6 +103,11 @@ describe('the report folder', () => {
     expect(r.err).toContain(`--out ${mine} is not empty (thesis.tex) and holds no earlier report`);
     expect(readdirSync(mine)).toEqual(['thesis.tex']);
     expect(() => claimReportFolder(join(mine, 'thesis.tex'), '0')).toThrow('is not a folder');
+    const old = join(work, 'old-report');
+    mkdirSync(join(old, 'html'), { recursive: true });
+    writeFileSync(join(old, 'summary.json'), '{}');
+    expect(() => claimReportFolder(old, '0')).toThrow('a report of a version before the marker');
+    expect(readdirSync(old).sort()).toEqual(['html', 'summary.json']);
     symlinkSync(mine, join(work, 'link'));
     expect(() => claimReportFolder(join(work, 'link'), '0')).toThrow('is a symbolic link');
   });

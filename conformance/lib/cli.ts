@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   integer,
@@ -95,6 +95,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     seen.add(d.name);
   }
   const out = resolve(cwd, nonEmpty('--out', values.out ?? join('reports', 'certify')));
+  if (parse(out).root === out) throw new UsageError(`--out ${out}: refusing the root folder`);
   return {
     duts,
     settings: {

@@ -129,9 +129,11 @@ export function claimReportFolder(dir: string, version: string): ReportFolder {
   const reused = entries.length > 0;
   if (reused && !isOurReport(dir)) {
     const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ', …' : '');
+    const looksOld = entries.every((e) => (REPORT_ENTRIES as readonly string[]).includes(e));
     throw new UsageError(
       `--out ${dir} is not empty (${shown}) and holds no earlier report (no ${REPORT_MARKER}): ` +
-        'give a new or empty folder, so that nothing of yours is deleted',
+        'give a new or empty folder, so that nothing of yours is deleted' +
+        (looksOld ? ' (a report of a version before the marker: delete it yourself once)' : ''),
     );
   }
   const lockFile = lock(dir);
