@@ -152,6 +152,9 @@ describe('the report folder', () => {
     } finally {
       sleeper.kill('SIGKILL');
     }
+    // A lock just made, its pid not written yet, is another run starting.
+    writeFileSync(join(dir, REPORT_LOCK), '');
+    expect(() => claimReportFolder(dir, '0')).toThrow('is in use by another run (starting');
     const dead = spawnSync('true').pid;
     writeFileSync(join(dir, REPORT_LOCK), `${dead}\n`);
     const taken = claimReportFolder(dir, '0');

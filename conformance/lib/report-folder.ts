@@ -83,9 +83,12 @@ function lock(dir: string): string {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
     }
     const pid = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+    const valid = Number.isInteger(pid) && pid > 0;
+    // No pid yet: another run has just created the lock and is writing its pid.
+    const young = !valid && Date.now() - lstatSync(file).mtimeMs < 10_000;
+    if ((valid && pid !== process.pid && alive(pid)) || young)
       throw new UsageError(
-        `--out ${dir} is in use by another run (pid ${pid}, see ${REPORT_LOCK}): wait for it, or give another folder`,
+        `--out ${dir} is in use by another run (${valid ? `pid ${pid}` : 'starting'}, see ${REPORT_LOCK}): wait for it, or give another folder`,
       );
     unlinkSync(file); // stale: its run is gone
   }
