@@ -207,4 +207,25 @@ describe('the kernel-side commands (fake machine)', () => {
     expect(code).toBe(1);
     expect(err.join('\n')).toMatch(/\(EACCES\): run as root \[SYSFS_WRITE_FAILED\]$/);
   });
+
+  /**
+   * Steps: bind with a state folder that cannot be made (under a regular file).
+   * Verify: exit 1 and one line with the path and errno, no stack trace; the device did not move.
+   */
+  it('a state file it cannot write is one line, not a stack trace', async () => {
+    const m = make();
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['bind', '0000:01:00.0', '--driver', 'vfio-pci'], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      host: { ...m.host, stateDir: '/dev/null/dpdk-hotplug' },
+    });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(
+      /^dpdk-hotplug bind: ENOTDIR: .*\/dev\/null\/dpdk-hotplug.*: the state folder/,
+    );
+    expect(err.join('\n')).not.toMatch(/\n\s+at /);
+    expect(m.driverOf('0000:01:00.0')).toBe('e1000e');
+  });
 });

@@ -10,7 +10,7 @@ import {
   UsageError,
 } from '@dpdk-hotplug/args';
 import { type BindResult, bind, type PlannedWrite, restore, unbind } from './bind.js';
-import { DRIVER_NAME, isKernelError } from './errors.js';
+import { DRIVER_NAME, errnoOf, isKernelError, writeHint } from './errors.js';
 import { createHost, type Host } from './host.js';
 import { hugepages, memTotal, mountHugetlbfs, reserveHugepages, unmountHugetlbfs } from './hugepages.js';
 import { DEVICE_CLASSES, listDevices, type PciDevice } from './inventory.js';
@@ -153,6 +153,18 @@ export async function main(
   } catch (e) {
     const name = command ?? 'kernel-side';
     if (isUsageError(e)) return reportUsageError(name, e, io.err, json);
+    const errno = errnoOf(e);
+    if (!isKernelError(e) && errno) {
+      // A file of our own (the binding records, the hugepage lock in /run/dpdk-hotplug) that could
+      // not be written: one line with the path and the errno, not a stack trace.
+      const hint = ['EACCES', 'EPERM', 'EROFS'].includes(errno)
+        ? writeHint(errno, io.host?.uid ?? process.getuid?.() ?? null)
+        : 'the state folder (/run/dpdk-hotplug) must be a folder this user can write';
+      if (json)
+        io.err(JSON.stringify({ error: { name: 'Error', code: errno, message: (e as Error).message } }));
+      else io.err(`dpdk-hotplug ${name}: ${(e as Error).message}: ${hint}`);
+      return 1;
+    }
     if (!isKernelError(e)) throw e;
     if (json)
       io.err(
