@@ -90,6 +90,9 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     }
     expect(existsSync(join(work, 'x'))).toBe(false);
     expect(certify(['--out', '/']).err).toContain('--out /: refusing the root folder');
+    const proc = certify(['--out', '/proc/dphp-no-such-folder/r']);
+    expect(proc.code).toBe(2);
+    expect(proc.err).toContain('--out /proc/dphp-no-such-folder/r: cannot use it: ENOENT');
   });
 });
 

@@ -10,7 +10,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join, parse } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import { UsageError } from '@dpdk-hotplug/args';
 
 /** The file that says "this folder is a report of ours": JSON `{tool, version, createdAt}`. */
@@ -112,12 +112,38 @@ function removeOwn(path: string, device: number): void {
 }
 
 /**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir loops for ever where the kernel answers
+ * ENOENT for a folder whose parent exists (under /proc), and this one throws instead.
+ */
+function makeFolders(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !lstat(parent)) makeFolders(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    // Made meanwhile by another run: fine, the lock decides between us.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(dir).isDirectory()) throw e;
+  }
+}
+
+/**
  * Makes `dir` ready for a run's reports, refusing (UsageError, exit 2) anything that might be
  * someone else's: the root, a file, a symbolic link, a folder with other things in it that is
  * not an earlier report of ours (proven by REPORT_MARKER), or a report another live run holds.
  * An earlier report loses only what a run writes (REPORT_ENTRIES); other files stay.
  */
 export function claimReportFolder(dir: string, version: string): ReportFolder {
+  try {
+    return claim(dir, version);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof UsageError || !code?.startsWith('E')) throw e;
+    // The folder cannot be made, read or written here: say so in one line.
+    throw new UsageError(`--out ${dir}: cannot use it: ${(e as Error).message}`);
+  }
+}
+
+function claim(dir: string, version: string): ReportFolder {
   if (parse(dir).root === dir) throw new UsageError(`--out ${dir}: refusing the root folder`);
   let st = lstat(dir);
   if (st && !st.isDirectory())
@@ -125,7 +151,7 @@ export function claimReportFolder(dir: string, version: string): ReportFolder {
       `--out ${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: give a folder`,
     );
   if (!st) {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     st = lstatSync(dir);
   }
   const entries = readdirSync(dir).filter((e) => e !== REPORT_LOCK);
