@@ -22,7 +22,7 @@ function parentWithGuardedChild(release: boolean) {
     const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     const guard = guardChild(child.pid, 'sleep');
     if (${release}) { child.on('exit', () => guard.release()); child.kill('SIGTERM'); }
-    console.log(child.pid);
+    process.stdout.write(child.pid + '\\n'); // not console.log: FORCE_COLOR would colour the number
     setInterval(() => {}, 1000);
   `;
   const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -43,13 +43,15 @@ describe('the guard of a child process (QEMU in the lab)', () => {
     const { parent, pid } = parentWithGuardedChild(false);
     const child = await pid;
     try {
+      expect(Number.isInteger(child)).toBe(true);
       expect(alive(child)).toBe(true);
       parent.kill('SIGKILL');
       for (const deadline = Date.now() + 5000; alive(child) && Date.now() < deadline; )
         await new Promise((r) => setTimeout(r, 50));
       expect(alive(child)).toBe(false);
     } finally {
-      if (alive(child)) process.kill(child, 'SIGKILL');
+      parent.kill('SIGKILL');
+      if (Number.isInteger(child) && alive(child)) process.kill(child, 'SIGKILL');
     }
   });
 
