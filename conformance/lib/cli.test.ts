@@ -67,6 +67,11 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
       JSON.stringify({ runners: [{ name: 'qemu1', ports: [{ pci: '0000:01:00.0', model: 'e1000e' }] }] }),
     );
     expect(planFromArgs(['certify', '--inventory', inv, '--runner', 'qemu1'])!.duts).toHaveLength(1);
+    const notInventory = join(work, 'not-inventory.json');
+    writeFileSync(notInventory, '{}');
+    const r = certify(['--inventory', notInventory, '--out', 'y']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^dpdk-hotplug certify: inventory: "runners" must be an array\n/);
     expect(() => planFromArgs(['certify', '--inventory', inv, '--runner', 'qemu2'])).toThrow(
       '--runner: no runner with ports named qemu2 (did you mean qemu1?)',
     );

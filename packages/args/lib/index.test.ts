@@ -28,6 +28,7 @@ describe('integer', () => {
     expect(integer('--cycles', '20', CYCLES)).toBe(20);
     expect(integer('--cycles', '1000000', CYCLES)).toBe(1_000_000);
     expect(integer('--cycles', undefined, CYCLES)).toBe(1000);
+    expect(Object.is(integer('--node', '-0', { min: 0, max: 3 }), 0)).toBe(true);
     expect(() => integer('--node', undefined, { min: 0, max: 1 })).toThrow('--node is required');
   });
 

@@ -120,7 +120,7 @@ export function integer(option: string, text: string | undefined, rule: IntegerR
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < rule.min || n > rule.max)
     throw new UsageError(`${option} must be ${range}, got ${text}`);
-  return n;
+  return n === 0 ? 0 : n; // not -0
 }
 
 const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
