@@ -1,7 +1,6 @@
 import {
   closeSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -10,8 +9,8 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, parse } from 'node:path';
-import { UsageError } from '@dpdk-hotplug/args';
+import { join, parse } from 'node:path';
+import { makeFolders, UsageError } from '@dpdk-hotplug/args';
 
 /** The file that says "this folder is a report of ours": JSON `{tool, version, createdAt}`. */
 export const REPORT_MARKER = '.dpdk-hotplug-report';
@@ -109,21 +108,6 @@ function removeOwn(path: string, device: number): void {
   }
   for (const name of readdirSync(path)) removeOwn(join(path, name), device);
   rmdirSync(path);
-}
-
-/**
- * `mkdir -p`, one level at a time: Node's recursive mkdir loops for ever where the kernel answers
- * ENOENT for a folder whose parent exists (under /proc), and this one throws instead.
- */
-function makeFolders(dir: string): void {
-  const parent = dirname(dir);
-  if (parent !== dir && !lstat(parent)) makeFolders(parent);
-  try {
-    mkdirSync(dir);
-  } catch (e) {
-    // Made meanwhile by another run: fine, the lock decides between us.
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(dir).isDirectory()) throw e;
-  }
 }
 
 /**

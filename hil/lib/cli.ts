@@ -6,6 +6,7 @@ import {
   names,
   nonEmpty,
   oneOf,
+  outputFolder,
   parseCommandLine,
   readJsonFile,
   reportUsageError,
@@ -124,7 +125,6 @@ export async function main(
     }
     const smoke = values.smoke === true;
     const cycles = integer('--cycles', values.cycles, { min: 1, max: 1000, default: smoke ? 1 : 12 });
-    const out = folder('--out', values.out ?? 'reports/lab');
     const merge = values.merge === undefined ? undefined : nonEmpty('--merge', values.merge);
     if (merge) readSummary(merge); // refused now, not after the run
     const list = <T extends string>(
@@ -136,6 +136,7 @@ export async function main(
     const models = list(values.models, Object.keys(NIC_MODELS) as NicModel[], '--models', 'NIC model');
     const drivers = list<UserspaceDriver>(values.drivers, DRIVERS, '--drivers', 'driver');
     const removals = list(values.removal, REMOVALS, '--removal', 'removal');
+    const out = outputFolder('--out', values.out ?? 'reports/lab'); // made last: all else is valid
     const started = Date.now();
     const summary = await runVirtualLab({
       models: models ?? (smoke ? ['e1000e'] : undefined),

@@ -10,6 +10,7 @@ import {
   nearest,
   nonEmpty,
   oneOf,
+  outputFolder,
   parseCommandLine,
   readJsonFile,
   readTextFile,
@@ -131,6 +132,19 @@ describe('files named on the command line', () => {
       new RegExp(`--inventory ${bad}: not valid JSON: `),
     );
     expect(() => readJsonFile('--inventory', '')).toThrow('--inventory must not be empty');
+  });
+});
+
+describe('output folders', () => {
+  it('makes them, and refuses the root, files and what cannot be made, in one line', () => {
+    expect(outputFolder('--out', 'a/b', work)).toBe(join(work, 'a/b'));
+    expect(readTextFile('--x', join(work, 'good.json'))).toBeDefined();
+    expect(() => outputFolder('--out', '/')).toThrow('--out /: refusing the root folder');
+    expect(() => outputFolder('--out', '')).toThrow('--out must not be empty');
+    expect(() => outputFolder('--out', join(work, 'good.json'))).toThrow('is not a folder');
+    expect(() => outputFolder('--out', '/proc/dphp-no-such/x')).toThrow(
+      '--out /proc/dphp-no-such/x: cannot use it: ENOENT',
+    );
   });
 });
 

@@ -3,7 +3,8 @@
  * `bind`, `hugepages`, `probe` and `lab` refuse the same mistakes with the same kind of message
  * and the same exit code (2). No dependencies: any package may use it, the kernel helpers too.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, parse, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Exit codes of every command: success, a failed operation or negative verdict, bad usage. */
@@ -241,6 +242,45 @@ export function readJsonFile(option: string, path: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${option} ${path}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * A folder named on the command line for a command's output: made if missing (with its parents),
+ * refused in one line when it is the root, not a folder, or cannot be made. Returns it absolute.
+ * Made one level at a time: Node's recursive mkdir loops for ever where the kernel answers ENOENT
+ * for a folder whose parent exists (under /proc).
+ */
+export function outputFolder(option: string, path: string, cwd = process.cwd()): string {
+  const dir = resolve(cwd, nonEmpty(option, path));
+  if (parse(dir).root === dir) throw new UsageError(`${option} ${dir}: refusing the root folder`);
+  try {
+    makeFolders(dir);
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${dir} is not a folder`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${option} ${dir}: cannot use it: ${(e as Error).message}`);
+  }
+  return dir;
+}
+
+/** `mkdir -p`, one level at a time; a folder made meanwhile by someone else is fine. */
+export function makeFolders(dir: string): void {
+  const exists = (p: string) => {
+    try {
+      lstatSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (exists(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolders(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'EEXIST') throw e;
   }
 }
 
