@@ -1,6 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeFolders } from '@dpdk-hotplug/args';
 import type { PlannedWrite } from './bind.js';
 import { errnoOf, KernelError, writeHint } from './errors.js';
 import { type Host, run } from './host.js';
@@ -271,7 +272,7 @@ export async function mountHugetlbfs(
   const kb = options.pageSizeKb ?? (await hugepages(host)).defaultPageSizeKb ?? 2048;
   const [file, ...args] = hugetlbfsMountCommand(dir, kb);
   if (options.dryRun) return { target: dir, pageSizeKb: kb, command: [file!, ...args] };
-  await mkdir(dir, { recursive: true });
+  makeFolders(dir); // not mkdir -p of Node, which loops for ever under /proc
   try {
     await run(host, file!, args);
   } catch (cause) {
