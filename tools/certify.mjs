@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run certify [-- options]`: builds the SDK and the suite (nx, cached), then runs
 // `dpdk-hotplug certify` with the options (none: every default vdev DUT).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +12,12 @@ const build = spawnSync('npx', ['nx', 'run', '@dpdk-hotplug/conformance:build', 
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const cli = join(root, 'conformance', 'bin', 'certify.mjs');
-const run = spawnSync(process.execPath, [cli, 'certify', ...process.argv.slice(2)], {
+const run = spawn(process.execPath, [cli, 'certify', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });
-process.exit(run.status ?? 1);
+// Ctrl-C reaches certify from the terminal too: wait for it to stop the run and print the
+// verdicts, rather than return to the prompt under its output. SIGTERM is for us alone: pass it on.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => run.kill('SIGTERM'));
+run.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,10 +1,19 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import {
+  integer,
+  isUsageError,
+  names,
+  nonEmpty,
+  parseCommandLine,
+  readJsonFile,
+  reportUsageError,
+  UsageError,
+} from '@dpdk-hotplug/args';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
 import {
@@ -14,7 +23,17 @@ import {
   readExpectations,
   regressionExitCode,
 } from './expectations.js';
+import { PARENT_PIPE_ENV } from './parent-watch.js';
+import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
+import { DEFAULT_SETTINGS } from './settings.js';
 import { exitCodeOf, type RunSummary } from './summary.js';
+
+/** The ranges of the numeric options, as --help states them. */
+export const LIMITS = {
+  cycles: { min: 1, max: 1_000_000, default: DEFAULT_SETTINGS.cycles },
+  budget: { min: 1, max: 86_400, default: DEFAULT_SETTINGS.budgetMs / 1000 },
+  workers: { min: 1, max: 64 },
+} as const;
 
 const USAGE = `Usage: dpdk-hotplug certify [options]
 
@@ -22,107 +41,115 @@ Certifies that PMDs attach, detach and attach again, cleanly, every time.
 With no --dut and no --inventory: every default vdev DUT (see conformance/README.md).
 
   --dut DEVARGS        a device under test: a vdev string or a PCI address bound beforehand (repeatable)
-  --inventory FILE     the DUTs of a lab inventory file (hil/); --runner NAME picks one runner
-  --only NAMES         comma-separated default DUT names (net_null,net_tap,...)
-  --cycles N           cycles of the repeated-cycles check (default 1000; given, it overrides each DUT's cap)
-  --budget SECONDS     time budget of that check per DUT (default 10)
-  --workers N          DUTs certified side by side (default: cores + 1)
-  --out DIR            reports folder (default ./reports/certify)
-  --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL or
-                       KNOWN FAIL, and the exit code is 1 only for a NEW FAIL
+  --inventory FILE     the DUTs of a lab inventory file (JSON, hil/); --runner NAME picks one runner
+  --only NAMES         comma-separated DUT names, each known (net_null,net_tap,...)
+  --cycles N           cycles of the repeated-cycles check, 1 to 1000000 (default 1000; given, it
+                       overrides each DUT's cap)
+  --budget SECONDS     time budget of that check per DUT, 1 to 86400 (default 10)
+  --workers N          DUTs certified side by side, 1 to 64 (default: cores + 1)
+  --out DIR            reports folder (default ./reports/certify): new, empty, or an earlier
+                       report of certify (it has a ${REPORT_MARKER} file); only the files a run
+                       writes are replaced; a folder another run is writing to is refused
+  --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL
+                       or KNOWN FAIL, and the exit code is 1 only for a NEW FAIL
   -h, --help           this text
 
-Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED,
-2 on bad usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).
+Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one at once); the
+reports keep what was done. Killed outright (SIGKILL), certify takes the Playwright run with it.
+Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED, 2 on bad
+usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).
 With --expect: 0 when nothing regressed, 1 on a NEW FAIL, 2 on bad usage.`;
 
-class UsageError extends Error {}
-
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
+const OPTIONS = {
+  dut: { type: 'string', multiple: true },
+  inventory: { type: 'string' },
+  runner: { type: 'string' },
+  only: { type: 'string' },
+  cycles: { type: 'string' },
+  budget: { type: 'string' },
+  workers: { type: 'string' },
+  out: { type: 'string' },
+  expect: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** The run's plan from the command line; throws UsageError or DutError. */
 export function planFromArgs(argv: string[], cwd = process.cwd()) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dut: { type: 'string', multiple: true },
-      inventory: { type: 'string' },
-      runner: { type: 'string' },
-      only: { type: 'string' },
-      cycles: { type: 'string' },
-      budget: { type: 'string' },
-      workers: { type: 'string' },
-      out: { type: 'string' },
-      expect: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
   if (values.help) return undefined;
   if (positionals[0] !== 'certify' || positionals.length > 1)
     throw new UsageError('the command is `certify`');
   let duts: Dut[] = (values.dut ?? []).map(dutFromDevargs);
-  if (values.inventory)
-    duts.push(...dutsFromInventory(JSON.parse(readFileSync(values.inventory, 'utf8')), values.runner));
+  if (values.runner !== undefined && values.inventory === undefined)
+    throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
+  if (values.inventory !== undefined) {
+    const inventory = readJsonFile('--inventory', values.inventory);
+    const runner = values.runner === undefined ? undefined : nonEmpty('--runner', values.runner);
+    const fromInventory = dutsFromInventory(inventory, runner);
+    if (runner !== undefined && fromInventory.length === 0) {
+      const known = ((inventory as { runners: { name: string }[] }).runners ?? []).map((r) => r.name);
+      names('--runner', runner, known, 'runner with ports named');
+    }
+    duts.push(...fromInventory);
+  }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
-  if (values.only) {
-    const wanted = values.only.split(',');
-    const unknown = wanted.filter((w) => !duts.some((d) => d.name === w));
-    if (unknown.length)
-      throw new UsageError(
-        `--only: no DUT named ${unknown.join(', ')} (have: ${duts.map((d) => d.name).join(', ')})`,
-      );
+  if (values.only !== undefined) {
+    const wanted = names(
+      '--only',
+      values.only,
+      duts.map((d) => d.name),
+      'DUT named',
+    );
     duts = duts.filter((d) => wanted.includes(d.name));
   }
-  const names = new Set<string>();
+  const seen = new Set<string>();
   for (const d of duts) {
-    if (names.has(d.name)) throw new UsageError(`two DUTs are named ${d.name}`);
-    names.add(d.name);
+    if (seen.has(d.name)) throw new UsageError(`two DUTs are named ${d.name}`);
+    seen.add(d.name);
   }
+  const out = resolve(cwd, nonEmpty('--out', values.out ?? join('reports', 'certify')));
+  if (parse(out).root === out) throw new UsageError(`--out ${out}: refusing the root folder`);
   return {
     duts,
     settings: {
-      cycles: positiveInt('--cycles', values.cycles, 1000),
-      budgetMs: positiveInt('--budget', values.budget, 10) * 1000,
+      cycles: integer('--cycles', values.cycles, LIMITS.cycles),
+      budgetMs: integer('--budget', values.budget, LIMITS.budget) * 1000,
       forceCycles: values.cycles !== undefined,
     },
     // One more worker than cores: kernel-backed DUTs wait on the kernel (netdevs, sockets) as
     // much as they compute; measured 55 s instead of 64 s for the default run on 2 cores.
-    workers: positiveInt('--workers', values.workers, availableParallelism() + 1),
-    out: resolve(cwd, values.out ?? join('reports', 'certify')),
-    ...(values.expect ? { expect: { file: values.expect, list: readExpectations(values.expect) } } : {}),
+    workers: integer('--workers', values.workers, {
+      ...LIMITS.workers,
+      default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
+    }),
+    out,
+    ...(values.expect !== undefined
+      ? { expect: { file: values.expect, list: readExpectations(nonEmpty('--expect', values.expect)) } }
+      : {}),
   };
 }
+
+const version = (): string =>
+  (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Runs the suite for the plan; resolves with the exit code. */
 export async function certify(argv: string[]): Promise<number> {
   let plan: ReturnType<typeof planFromArgs>;
+  let folder: ReturnType<typeof claimReportFolder>;
   try {
     plan = planFromArgs(argv);
-  } catch (e) {
-    if (
-      e instanceof UsageError ||
-      e instanceof DutError ||
-      e instanceof ExpectationsError ||
-      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      console.error(`dpdk-hotplug: ${(e as Error).message}\n\n${USAGE}`);
-      return 2;
+    if (!plan) {
+      console.log(USAGE);
+      return 0;
     }
+    folder = claimReportFolder(plan.out, version());
+  } catch (e) {
+    if (e instanceof DutError || e instanceof ExpectationsError)
+      return reportUsageError('certify', new UsageError(e.message), console.error);
+    if (isUsageError(e)) return reportUsageError('certify', e, console.error);
     throw e;
   }
-  if (!plan) {
-    console.log(USAGE);
-    return 0;
-  }
-  rmSync(plan.out, { recursive: true, force: true });
-  mkdirSync(plan.out, { recursive: true });
+  process.once('exit', folder.release);
   const planFile = join(plan.out, 'plan.json');
   writeFileSync(planFile, JSON.stringify(plan, null, 2));
   const here = dirname(fileURLToPath(import.meta.url));
@@ -130,13 +157,31 @@ export async function certify(argv: string[]): Promise<number> {
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
   console.log(`certifying ${plan.duts.length} DUT(s): ${plan.duts.map((d) => d.name).join(', ')}`);
   const code = await new Promise<number>((done) => {
+    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
+    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
+    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
+    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
+    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
+    // closes and the runner stops its group (lib/parent-watch.ts).
     const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
-      stdio: 'inherit',
-      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile },
+      stdio: ['pipe', 'inherit', 'inherit'],
+      detached: true,
+      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
     });
-    // Ctrl-C reaches Playwright too (same process group): it stops and writes what it has.
-    child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+    const forward = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      } catch {}
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    child.on('exit', (c, signal) => {
+      for (const s of signals) process.off(s, forward);
+      child.stdin?.destroy();
+      done(c ?? (signal ? 1 : 0));
+    });
   });
+  folder.release();
   const summaryFile = join(plan.out, 'summary.json');
   if (!existsSync(summaryFile)) {
     console.error('dpdk-hotplug: the suite wrote no summary; see the output above');
@@ -151,7 +196,7 @@ export async function certify(argv: string[]): Promise<number> {
   for (const f of summary.coreFindings ?? [])
     console.log(`  DPDK core finding (${f.dpdkVersion}), check ${f.check}: ${f.reason} — ${f.evidence}`);
   console.log(
-    `\nreports: ${join(plan.out, 'summary.md')}, summary.json, junit.xml, results.json, html/index.html`,
+    `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
   );
   if (!plan.expect) return exitCodeOf(summary.duts);
   const results = compare(summary, plan.expect.list);

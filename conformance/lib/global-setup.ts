@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchParent } from './parent-watch.js';
 
 const NR_2M = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages';
 
@@ -9,9 +10,12 @@ const NR_2M = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages';
  * The safety net, in Playwright's runner process: a worker killed by a crash or by the hang
  * watchdog cannot undo what it changed on the machine, so the run's end does. It kills leftover
  * check-14 processes, unmounts the suite's hugetlbfs mounts, gives back hugepages to the count
- * the run started with, and removes the suite's DPDK runtime folders.
+ * the run started with, and removes the suite's DPDK runtime folders. It also watches for
+ * `dpdk-hotplug certify` going away (lib/parent-watch.ts).
  */
 export default function globalSetup(): () => void {
+  // Started by `dpdk-hotplug certify`: stop when it is gone, even killed with SIGKILL.
+  watchParent();
   const hugepagesBefore = existsSync(NR_2M) ? readFileSync(NR_2M, 'utf8').trim() : undefined;
   return () => {
     const steps: Array<[string, () => void]> = [

@@ -28,11 +28,48 @@ describe('dpdk-hotplug lab', () => {
   it('rejects unknown models, drivers and commands before booting anything', async () => {
     const model = await cli(['virtual', '--models', 'rtl8139']);
     expect(model.code).toBe(2);
-    expect(model.err).toContain('unknown NIC model: rtl8139');
-    expect((await cli(['virtual', '--drivers', 'nvme'])).err).toContain('unknown driver: nvme');
+    expect(model.err).toContain('--models: no NIC model rtl8139; known: e1000');
+    expect((await cli(['virtual', '--drivers', 'nvme'])).err).toContain('--drivers: no driver nvme');
     expect((await cli(['virtual', '--cycles', '0'])).code).toBe(2);
     expect((await cli(['reboot'])).code).toBe(2);
     expect((await cli([])).code).toBe(2);
+  });
+
+  /**
+   * Steps: numbers as exponents, negative, hex; empty lists and typos; options of the other lab
+   * command; --out / and ''; a --merge file that is not JSON or not a summary.
+   * Verify: exit 2 and one line naming the option, before QEMU is prepared or booted.
+   */
+  it('refuses bad arguments the way every command does', async () => {
+    const notJson = join(work, 'not.json');
+    writeFileSync(notJson, '{');
+    const notSummary = join(work, 'other.json');
+    writeFileSync(notSummary, '{"runners": []}');
+    const cases: Array<[string[], string]> = [
+      [
+        ['virtual', '--cycles', '1e3'],
+        '--cycles must be a whole number from 1 to 1000 in decimal digits, got "1e3"',
+      ],
+      [['virtual', '--cycles', '-1'], '--cycles must be a whole number from 1 to 1000, got -1'],
+      [['virtual', '--cycles', '0x10'], 'got "0x10"'],
+      [['virtual', '--models', ''], '--models must not be empty'],
+      [['virtual', '--models', 'e1000,'], '--models has an empty NIC model'],
+      [['virtual', '--drivers', 'vfio_pci'], '--drivers: no driver vfio_pci (did you mean vfio-pci?)'],
+      [['virtual', '--removal', 'suprise'], '--removal: no removal suprise (did you mean surprise?)'],
+      [['virtual', '--out', ''], '--out must not be empty'],
+      [['virtual', '--out', '/'], '--out /: refusing the root folder'],
+      [['virtual', '--out', '/proc/dphp-no-such/x'], '--out /proc/dphp-no-such/x: cannot use it: ENOENT'],
+      [['virtual', '--merge', notJson], `--merge ${notJson}: not valid JSON`],
+      [['virtual', '--merge', notSummary], `--merge ${notSummary}: not a certification summary`],
+      [['prepare', '--cycles', '3'], 'lab prepare does not take --cycles'],
+      [['virtaul'], 'lab: unknown value "virtaul" (did you mean virtual?)'],
+      [['virtual', 'now'], 'too many arguments: now'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
+      expect(r.err).toContain(message);
+    }
   });
 
   /**

@@ -1,8 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import {
+  integer,
+  isUsageError,
+  names,
+  nonEmpty,
+  oneOf,
+  outputFolder,
+  parseCommandLine,
+  readJsonFile,
+  reportUsageError,
+  UsageError,
+} from '@dpdk-hotplug/args';
 import { exitCodeOf, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
-import { isLabError, LabError } from './errors.js';
+import { isLabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
 import { DEFAULT_CACHE, prepareLabImage } from './virtual/image.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
@@ -20,25 +31,54 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)
   lab prepare [--cache DIR]
-      install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)`;
+      install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)
 
-const list = <T extends string>(v: unknown, allowed: readonly string[], what: string): T[] | undefined => {
-  if (typeof v !== 'string') return undefined;
-  const items = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const bad = items.filter((i) => !allowed.includes(i));
-  if (bad.length)
-    throw new LabError('INVALID_ARGUMENT', `unknown ${what}: ${bad.join(', ')}`, {
-      hint: `use ${allowed.join(', ')}`,
-    });
-  return items as T[];
-};
+  --cycles: 1 to 1000 in decimal digits (default 12; 1 with --smoke). Lists: known names only.
+  Ctrl-C, SIGTERM or SIGHUP: QEMU is quit, unfinished cases are reported as interrupted, the
+  reports are written (a second signal ends the lab at once). Killed (SIGKILL), QEMU goes too.
+Exit code: 0 every DUT CERTIFIED (with or without warnings), 1 one FAILED, 2 bad usage, 3 none FAILED
+but one INCONCLUSIVE (not run, or skipped for what the host lacks, with the reason).`;
+
+const OPTIONS = {
+  models: { type: 'string' },
+  drivers: { type: 'string' },
+  removal: { type: 'string' },
+  cycles: { type: 'string' },
+  smoke: { type: 'boolean' },
+  out: { type: 'string' },
+  merge: { type: 'string' },
+  cache: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The options each lab command takes (beyond --json and --help). */
+const FORMS = {
+  virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
+  prepare: ['cache'],
+} as const;
+
+const DRIVERS = ['uio_pci_generic', 'vfio-pci', 'igb_uio'] as const;
+const REMOVALS = ['clean', 'surprise'] as const;
+
+/** A folder named on the command line: not empty, not the root. */
+function folder(option: string, text: string): string {
+  if (nonEmpty(option, text) === '/') throw new UsageError(`${option} / : refusing the root folder`);
+  return text;
+}
+
+/** The certification summary at `path` (undefined when there is none yet); UsageError when it is not one. */
+function readSummary(path: string): RunSummary | undefined {
+  if (!existsSync(path)) return undefined;
+  const base = readJsonFile('--merge', path) as RunSummary;
+  if (!Array.isArray(base?.duts))
+    throw new UsageError(`--merge ${path}: not a certification summary (no "duts" list)`);
+  return base;
+}
 
 /** Adds the lab's DUTs to a conformance summary (replacing those of the same name), JSON and Markdown. */
 export function mergeInto(path: string, lab: RunSummary): RunSummary {
-  const base: RunSummary = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { ...lab, duts: [] };
+  const base = readSummary(path) ?? { ...lab, duts: [] };
   const names = new Set(lab.duts.map((d) => d.name));
   const merged: RunSummary = {
     ...base,
@@ -53,37 +93,29 @@ export async function main(
   argv: readonly string[],
   io: CliIo = { out: console.log, err: console.error },
 ): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
+  const json = argv.includes('--json');
+  let parsed: ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        models: { type: 'string' },
-        drivers: { type: 'string' },
-        removal: { type: 'string' },
-        cycles: { type: 'string' },
-        smoke: { type: 'boolean' },
-        out: { type: 'string' },
-        merge: { type: 'string' },
-        cache: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    parsed = parseCommandLine(argv, OPTIONS);
   } catch (e) {
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+    if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
+    throw e;
   }
-  const [sub] = positionals;
-  if (values.help || !sub) {
-    (values.help ? io.out : io.err)(USAGE);
-    return values.help ? 0 : 2;
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
   }
   try {
+    if (positionals[0] === undefined) throw new UsageError('lab needs a command: virtual or prepare');
+    const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
+    const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
+    if (foreign.length)
+      throw new UsageError(`lab ${sub} does not take ${foreign.map((f) => `--${f}`).join(', ')}`);
+    if (positionals.length > 1) throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
+    const cache = values.cache === undefined ? undefined : folder('--cache', values.cache);
     if (sub === 'prepare') {
-      const image = await prepareLabImage(String(values.cache ?? DEFAULT_CACHE));
+      const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
       io.out(
         values.json
           ? JSON.stringify(image, null, 2)
@@ -91,43 +123,43 @@ export async function main(
       );
       return 0;
     }
-    if (sub !== 'virtual')
-      throw new LabError('INVALID_ARGUMENT', `unknown lab command "${sub}"`, {
-        hint: 'use virtual or prepare',
-      });
     const smoke = values.smoke === true;
-    const cycles = values.cycles === undefined ? (smoke ? 1 : 12) : Number(values.cycles);
-    if (!Number.isInteger(cycles) || cycles < 1)
-      throw new LabError('INVALID_ARGUMENT', `--cycles must be a whole number ≥ 1`);
-    const out = String(values.out ?? 'reports/lab');
+    const cycles = integer('--cycles', values.cycles, { min: 1, max: 1000, default: smoke ? 1 : 12 });
+    const merge = values.merge === undefined ? undefined : nonEmpty('--merge', values.merge);
+    if (merge) readSummary(merge); // refused now, not after the run
+    const list = <T extends string>(
+      v: string | undefined,
+      known: readonly T[],
+      option: string,
+      what: string,
+    ) => (v === undefined ? undefined : names(option, v, known, what));
+    const models = list(values.models, Object.keys(NIC_MODELS) as NicModel[], '--models', 'NIC model');
+    const drivers = list<UserspaceDriver>(values.drivers, DRIVERS, '--drivers', 'driver');
+    const removals = list(values.removal, REMOVALS, '--removal', 'removal');
+    const out = outputFolder('--out', values.out ?? 'reports/lab'); // made last: all else is valid
     const started = Date.now();
     const summary = await runVirtualLab({
-      models:
-        list<NicModel>(values.models, Object.keys(NIC_MODELS), 'NIC model') ??
-        (smoke ? ['e1000e'] : undefined),
-      drivers:
-        list<UserspaceDriver>(values.drivers, ['uio_pci_generic', 'vfio-pci', 'igb_uio'], 'driver') ??
-        (smoke ? ['uio_pci_generic'] : undefined),
-      removals:
-        list<'clean' | 'surprise'>(values.removal, ['clean', 'surprise'], 'removal') ??
-        (smoke ? ['clean'] : undefined),
+      models: models ?? (smoke ? ['e1000e'] : undefined),
+      drivers: drivers ?? (smoke ? ['uio_pci_generic'] : undefined),
+      removals: removals ?? (smoke ? ['clean'] : undefined),
       cycles,
       outDir: out,
-      ...(values.cache ? { cacheDir: String(values.cache) } : {}),
+      ...(cache ? { cacheDir: cache } : {}),
       onProgress: (l) => io.err(l),
     });
     writeSummary(out, summary);
-    if (values.merge) mergeInto(String(values.merge), summary);
+    if (merge) mergeInto(merge, summary);
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     if (values.json) io.out(JSON.stringify(summary, null, 2));
     else {
       for (const d of summary.duts) {
-        io.out(`${d.verdict.padEnd(11)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}`);
+        io.out(`${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}`);
       }
       io.out(`${summary.duts.length} DUTs in ${secs} s; reports in ${out}/summary.{json,md}`);
     }
     return exitCodeOf(summary.duts);
   } catch (e) {
+    if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
     if (!isLabError(e)) throw e;
     io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);
     return e.code === 'INVALID_ARGUMENT' ? 2 : 1;

@@ -10,6 +10,7 @@ const graph = (deps) => ({
     ethdev: node('scope:sdk', 'type:binding'),
     linux: node('scope:sdk', 'type:kernel'),
     probe: node('scope:sdk', 'type:probe'),
+    args: node('scope:sdk', 'type:util'),
     conformance: node('scope:conformance'),
     tools: node('scope:tools'),
   },
@@ -18,10 +19,10 @@ const graph = (deps) => ({
 
 test('the intended edges hold', () => {
   const ok = graph({
-    conformance: [{ target: 'ethdev' }, { target: 'linux' }, { target: 'probe' }],
-    probe: [{ target: 'ethdev' }],
+    conformance: [{ target: 'ethdev' }, { target: 'linux' }, { target: 'probe' }, { target: 'args' }],
+    probe: [{ target: 'ethdev' }, { target: 'args' }],
+    linux: [{ target: 'args' }, { target: 'npm:koffi' }],
     tools: [{ target: 'ethdev' }, { target: 'conformance' }],
-    linux: [{ target: 'npm:koffi' }],
   });
   assert.deepEqual(boundaryViolations(ok, depConstraints), []);
 });
@@ -38,5 +39,13 @@ test('the binding depending on anything in the workspace is refused', () => {
   assert.match(
     boundaryViolations(bad, depConstraints)[0],
     /ethdev \(type:binding\) may depend only on nothing in the workspace, not on tools/,
+  );
+});
+
+test('the argument rules depending on anything in the workspace is refused', () => {
+  const bad = graph({ args: [{ target: 'linux' }] });
+  assert.match(
+    boundaryViolations(bad, depConstraints)[0],
+    /args \(type:util\) may depend only on nothing in the workspace, not on linux/,
   );
 });

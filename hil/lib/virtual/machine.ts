@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../errors.js';
+import { guardChild } from './guard.js';
 import type { LabImage } from './image.js';
 import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
 
@@ -109,6 +110,9 @@ export class VirtualMachine {
     };
     rmSync(join(o.runDir, 'qmp.sock'), { force: true });
     const child = spawn(image.qemu, VirtualMachine.args(image, o), { stdio: ['ignore', 'ignore', 'pipe'] });
+    // If this process dies without quitting QEMU (SIGKILL), the guard kills it.
+    const guard = guardChild(child.pid!, image.qemu);
+    child.once('exit', () => guard.release());
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => {
       stderr += c.toString();

@@ -128,11 +128,14 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
     { iommu: false, cases: runnable.filter((c) => c.driver !== 'vfio-pci') },
     { iommu: true, cases: runnable.filter((c) => c.driver === 'vfio-pci') },
   ].filter((g) => g.cases.length);
+  // Ctrl-C, SIGTERM or SIGHUP: stop waiting for the guest, quit QEMU, report unfinished cases
+  // as interrupted. (A SIGKILL skips all this: QEMU's guard kills it, see guard.ts.)
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
   };
-  process.once('SIGINT', onSigint);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.once(s, onSigint); // a second one ends the lab at once
   try {
     for (const g of groups) {
       if (interrupted) break;
@@ -146,7 +149,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
         ? 'failed'
         : 'passed';
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of signals) process.off(s, onSigint);
     summary.finishedAt = new Date().toISOString();
     write();
   }

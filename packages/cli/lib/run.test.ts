@@ -82,4 +82,41 @@ describe('dpdk-hotplug dispatcher', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Usage: dpdk-hotplug certify');
   });
+
+  /**
+   * Steps: one bad argument for every command, through the installed bin, as a user types it.
+   * Verify: exit 2, `dpdk-hotplug <command>: <what is wrong>` on stderr, no stack trace, and the
+   * same shape of message whichever package implements the command. None of these gets as far
+   * as touching the machine: each is refused while the arguments are read.
+   */
+  it('every command refuses bad usage the same way: exit 2, one line, no stack trace', () => {
+    const bin = fileURLToPath(new URL('../bin/dpdk-hotplug.mjs', import.meta.url));
+    const cases: Array<[string[], string]> = [
+      [['certify', '--cycles', '1e12'], '--cycles must be a whole number from 1 to 1000000'],
+      [['certify', '--only', ''], '--only must not be empty'],
+      [['certify', '--inventory', '/nonexistent'], '--inventory /nonexistent: cannot read it: no such file'],
+      [
+        ['probe', 'runtime', 'net_null0', '--cycles', '-1'],
+        '--cycles must be a whole number from 1 to 10000',
+      ],
+      [['devices', '--class', 'nte'], '--class: unknown value "nte" (did you mean net?)'],
+      [['bind', '0000:01:00.0', '--driver', 'vfio-pci/../../x'], '--driver must be a driver or module name'],
+      [['unbind', '0000:01:00.0', '--cycles', '3'], 'unknown option --cycles'],
+      [['restore', '0000:01:00.0', '--force'], 'restore does not take --force'],
+      [['kernel', 'vfio-pci/../../x'], 'driver must be a driver or module name'],
+      [['hugepages', '--reserve', '99999999999999999999T'], '--reserve 99999999999999999999T is more than'],
+      [
+        ['pci', 'wait', '0000:01:00.0', 'present', '--timeout-ms', '0x10'],
+        '--timeout-ms must be a whole number',
+      ],
+      [['lab', 'virtual', '--cycles', '1e3'], '--cycles must be a whole number from 1 to 1000'],
+    ];
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 30_000 });
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^dpdk-hotplug ${args[0]}: `));
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
 });

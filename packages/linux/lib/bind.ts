@@ -1,4 +1,4 @@
-import { BindError, errnoOf, KernelError, type KernelErrorCode } from './errors.js';
+import { BindError, errnoOf, isDriverName, KernelError, writeHint } from './errors.js';
 import type { Host } from './host.js';
 import { getDevice, type PciDevice, USERSPACE_DRIVERS } from './inventory.js';
 import { type PciAddress, pciAddress } from './pci-address.js';
@@ -122,25 +122,12 @@ async function plan(host: Host, dev: PciDevice, from: string | null, to: string 
   return steps;
 }
 
-function writeError(step: PlannedWrite, bdf: PciAddress, cause: unknown): KernelError {
+function writeError(host: Host, step: PlannedWrite, bdf: PciAddress, cause: unknown): KernelError {
   const errno = errnoOf(cause);
-  const hints: Record<string, string> = {
-    EACCES: 'run as root',
-    EPERM: 'run as root',
-    ENODEV: 'the driver does not accept this device (wrong driver, or the device is gone)',
-    EBUSY: 'the device or driver is busy; stop whatever uses it',
-    ENOENT: 'the file is missing: the driver or the device is gone',
-  };
   return new KernelError(
     'SYSFS_WRITE_FAILED',
     `writing "${step.data.trim()}" to ${step.path} failed (${errno ?? 'error'})`,
-    {
-      device: bdf,
-      path: step.path,
-      errno,
-      hint: (errno && hints[errno]) || 'see the kernel log (dmesg)',
-      cause,
-    },
+    { device: bdf, path: step.path, errno, hint: writeHint(errno, host.uid), cause },
   );
 }
 
@@ -152,7 +139,7 @@ async function execute(host: Host, bdf: PciAddress, steps: Step[]): Promise<Plan
       await host.io.write(step.path, step.data);
     } catch (cause) {
       const errno = errnoOf(cause);
-      if (!(errno && step.tolerate?.includes(errno))) throw writeError(step, bdf, cause);
+      if (!(errno && step.tolerate?.includes(errno))) throw writeError(host, step, bdf, cause);
     }
     done.push({ path: step.path, data: step.data });
   }
@@ -258,9 +245,9 @@ export async function bind(
   options: BindOptions = {},
 ): Promise<BindResult> {
   const dev = await getDevice(host, address);
-  if (!/^[\w.-]+$/.test(driver)) {
+  if (!isDriverName(driver)) {
     throw new KernelError('DRIVER_UNKNOWN', `"${driver}" is not a driver name`, {
-      hint: `use one of ${USERSPACE_DRIVERS.join(', ')}, or a kernel driver's name`,
+      hint: `use one of ${USERSPACE_DRIVERS.join(', ')}, or a kernel driver's name (letters, digits, _ and -)`,
     });
   }
   if (dev.driver === driver) return result(dev, driver, false, !!options.dryRun, []);

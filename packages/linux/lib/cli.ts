@@ -1,11 +1,22 @@
-import { parseArgs } from 'node:util';
-import { type BindResult, bind, restore, unbind } from './bind.js';
-import { isKernelError, KernelError } from './errors.js';
+import {
+  integer,
+  isUsageError,
+  matching,
+  nonEmpty,
+  oneOf,
+  parseCommandLine,
+  reportUsageError,
+  size,
+  UsageError,
+} from '@dpdk-hotplug/args';
+import { type BindResult, bind, type PlannedWrite, restore, unbind } from './bind.js';
+import { DRIVER_NAME, errnoOf, isKernelError, writeHint } from './errors.js';
 import { createHost, type Host } from './host.js';
-import { hugepages, mountHugetlbfs, parseSize, reserveHugepages, unmountHugetlbfs } from './hugepages.js';
-import { listDevices, type PciDevice } from './inventory.js';
+import { hugepages, memTotal, mountHugetlbfs, reserveHugepages, unmountHugetlbfs } from './hugepages.js';
+import { DEVICE_CLASSES, listDevices, type PciDevice } from './inventory.js';
+import { pciAddress } from './pci-address.js';
 import { removeDevice, rescan, slotPower, slots, waitForDevice } from './pci-hotplug.js';
-import { readiness } from './readiness.js';
+import { loadModule, readiness } from './readiness.js';
 import { listBindings } from './records.js';
 import { UeventMonitor } from './uevents.js';
 
@@ -17,17 +28,65 @@ export interface CliIo {
 
 const USAGE = `dpdk-hotplug kernel-side commands
 
-  devices [--class net|storage|crypto|<hex>] [--json]
+  devices [--class net|storage|display|bridge|crypto|<hex>] [--json]
       PCI devices: ids and names, driver, interfaces, NUMA node, IOMMU group, and whether in use
   bind <bdf> --driver vfio-pci|igb_uio|uio_pci_generic|<kernel driver> [--force] [--dry-run] [--json]
   unbind <bdf> [--force] [--dry-run] [--json]
   restore <bdf>|--all [--dry-run] [--json]
       give devices back to the driver they had before the first bind or unbind
-  kernel <driver> [--device <bdf>] [--json]
-      what the driver (and device) still need: module, IOMMU, /dev/vfio, device in use
-  hugepages [--reserve 256M] [--page-size 2M] [--node N] [--mount DIR] [--unmount DIR] [--json]
-  pci remove <bdf> [--force] | rescan | slots | power <slot> on|off [--force]
-      | wait <bdf> present|absent [--driver X] [--timeout-ms N] | monitor [--subsystem pci]`;
+  kernel <driver> [--device <bdf>] [--load [--dry-run]] [--json]
+      what the driver (and device) still need: module, IOMMU, /dev/vfio, device in use;
+      --load: modprobe its module first
+  hugepages [--reserve SIZE] [--page-size SIZE] [--node N] [--mount DIR] [--unmount DIR] [--dry-run] [--json]
+      SIZE like 256M or 1G, at most the machine's memory; N from 0 to 1023
+  pci remove <bdf> [--force] [--dry-run] | rescan [--dry-run] | slots
+      | power <slot> on|off [--force] [--dry-run]
+      | wait <bdf> present|absent [--driver X] [--timeout-ms N] | monitor [--subsystem pci]
+
+--dry-run writes nothing and prints each write it would make (file and value) or command it
+would run. Driver and module names: letters, digits, _ and -. Numbers: decimal digits.
+Exit code: 0 done (kernel: ready), 1 failed (kernel: not ready), 2 bad usage.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  class: { type: 'string' },
+  driver: { type: 'string' },
+  device: { type: 'string' },
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  all: { type: 'boolean' },
+  load: { type: 'boolean' },
+  reserve: { type: 'string' },
+  'page-size': { type: 'string' },
+  node: { type: 'string' },
+  mount: { type: 'string' },
+  unmount: { type: 'string' },
+  subsystem: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type Option = keyof typeof OPTIONS;
+type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
+
+/** The options each command takes (beyond --json and --help), and at most how many positionals. */
+const COMMANDS: Record<string, { options: Option[]; positionals: number }> = {
+  devices: { options: ['class'], positionals: 0 },
+  bind: { options: ['driver', 'force', 'dry-run'], positionals: 1 },
+  unbind: { options: ['force', 'dry-run'], positionals: 1 },
+  restore: { options: ['all', 'dry-run'], positionals: 1 },
+  kernel: { options: ['device', 'load', 'dry-run'], positionals: 1 },
+  hugepages: { options: ['reserve', 'page-size', 'node', 'mount', 'unmount', 'dry-run'], positionals: 0 },
+  pci: { options: ['force', 'dry-run', 'driver', 'timeout-ms', 'subsystem'], positionals: 3 },
+};
+
+/** Where a write's path shows as /sys/… (the host's sysfs may be a fake tree). */
+function shown(path: string, sysfs: string): string {
+  return path.startsWith(sysfs) ? `/sys${path.slice(sysfs.length)}` : path;
+}
+
+function writeLine(w: PlannedWrite, sysfs: string): string {
+  return `  echo ${JSON.stringify(w.data.trim())} > ${shown(w.path, sysfs)}${w.note ? `  # ${w.note}` : ''}`;
+}
 
 function deviceLine(d: PciDevice): string {
   const name = [d.names.vendor, d.names.device].filter(Boolean).join(' ') || 'unknown device';
@@ -50,11 +109,25 @@ function bindLines(r: BindResult, sysfs: string): string[] {
   if (!r.changed) return [`${r.device}: already on ${r.to ?? 'no driver'}, nothing to do`];
   return [
     `${r.device}: ${verb} from ${r.from ?? 'no driver'} to ${r.to ?? 'no driver'}`,
-    ...r.writes.map(
-      (w) =>
-        `  echo ${JSON.stringify(w.data.trim())} > ${w.path.startsWith(sysfs) ? `/sys${w.path.slice(sysfs.length)}` : w.path}${w.note ? `  # ${w.note}` : ''}`,
-    ),
+    ...r.writes.map((w) => writeLine(w, sysfs)),
   ];
+}
+
+/** A driver or module name, checked before it becomes part of a path under /sys. */
+const driverName = (option: string, text: string) =>
+  matching(option, text, DRIVER_NAME, 'a driver or module name (letters, digits, _ and -)');
+
+/** The options given that `command` does not take, refused by name. */
+function refuseForeign(command: string, values: Values): void {
+  const allowed = new Set<string>([...COMMANDS[command]!.options, 'json', 'help']);
+  const foreign = Object.keys(values).filter((k) => !allowed.has(k));
+  if (foreign.length)
+    throw new UsageError(
+      `${command} does not take ${foreign.map((f) => `--${f}`).join(', ')}` +
+        (COMMANDS[command]!.options.length
+          ? ` (it takes ${COMMANDS[command]!.options.map((o) => `--${o}`).join(', ')})`
+          : ''),
+    );
 }
 
 /** Runs one kernel-side command; resolves the exit code (0 ok, 1 failed, 2 usage). */
@@ -63,107 +136,35 @@ export async function main(
   io: CliIo = { out: console.log, err: console.error },
 ): Promise<number> {
   const [command, ...rest] = argv;
-  const host = io.host ?? createHost();
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
+  const json = rest.includes('--json');
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...rest],
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        class: { type: 'string' },
-        driver: { type: 'string' },
-        device: { type: 'string' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        all: { type: 'boolean' },
-        reserve: { type: 'string' },
-        'page-size': { type: 'string' },
-        node: { type: 'string' },
-        mount: { type: 'string' },
-        unmount: { type: 'string' },
-        subsystem: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help || !command) {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
-  const json = values.json === true;
-  const print = (data: unknown, lines: () => string[]) => {
-    if (json) io.out(JSON.stringify(data, null, 2));
-    else for (const l of lines()) io.out(l);
-  };
-  const need = (v: string | undefined, what: string): string => {
-    if (v) return v;
-    throw new KernelError('INVALID_ARGUMENT', `${command} needs ${what}`, {
-      hint: `see dpdk-hotplug ${command} --help`,
-    });
-  };
-  const opts = { force: values.force === true, dryRun: values['dry-run'] === true };
-  try {
-    switch (command) {
-      case 'devices': {
-        const devices = await listDevices(host, values.class ? { class: String(values.class) } : {});
-        print(devices, () => devices.map(deviceLine));
-        return 0;
-      }
-      case 'bind': {
-        const r = await bind(
-          host,
-          need(positionals[0], 'a PCI address'),
-          need(values.driver as string, '--driver'),
-          opts,
-        );
-        print(r, () => bindLines(r, host.sysfs));
-        return 0;
-      }
-      case 'unbind': {
-        const r = await unbind(host, need(positionals[0], 'a PCI address'), opts);
-        print(r, () => bindLines(r, host.sysfs));
-        return 0;
-      }
-      case 'restore': {
-        const targets = values.all
-          ? (await listBindings(host)).map((b) => b.address)
-          : [need(positionals[0], 'a PCI address or --all')];
-        const results: BindResult[] = [];
-        for (const t of targets) results.push(await restore(host, t, { dryRun: opts.dryRun }));
-        print(results, () =>
-          results.length ? results.flatMap((r) => bindLines(r, host.sysfs)) : ['nothing recorded'],
-        );
-        return 0;
-      }
-      case 'kernel': {
-        const r = await readiness(
-          host,
-          need(positionals[0], 'a driver name'),
-          values.device as string | undefined,
-        );
-        print(r, () => [
-          `${r.driver}${r.device ? ` for ${r.device}` : ''}: ${r.ready ? 'ready' : 'not ready'}`,
-          ...r.checks.map(
-            (c) => `  ${c.ok ? 'ok  ' : 'MISS'} ${c.name}: ${c.detail}${c.ok || !c.fix ? '' : ` — ${c.fix}`}`,
-          ),
-        ]);
-        return r.ready ? 0 : 1;
-      }
-      case 'hugepages':
-        return await hugepagesCommand(host, values, print);
-      case 'pci':
-        return await pciCommand(host, positionals, values, opts, print, io);
-      default:
-        io.err(`unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+    const { values, positionals } = parseCommandLine(rest, OPTIONS);
+    if (values.help || !command) {
+      (command ? io.out : io.err)(USAGE);
+      return command ? 0 : 2;
     }
+    if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
+    refuseForeign(command, values);
+    if (positionals.length > COMMANDS[command].positionals)
+      throw new UsageError(
+        `too many arguments: ${positionals.slice(COMMANDS[command].positionals).join(' ')}`,
+      );
+    return await run(command, values, positionals, io);
   } catch (e) {
+    const name = command ?? 'kernel-side';
+    if (isUsageError(e)) return reportUsageError(name, e, io.err, json);
+    const errno = errnoOf(e);
+    if (!isKernelError(e) && errno) {
+      // A file of our own (the binding records, the hugepage lock in /run/dpdk-hotplug) that could
+      // not be written: one line with the path and the errno, not a stack trace.
+      const hint = ['EACCES', 'EPERM', 'EROFS'].includes(errno)
+        ? writeHint(errno, io.host?.uid ?? process.getuid?.() ?? null)
+        : 'the state folder (/run/dpdk-hotplug) must be a folder this user can write';
+      if (json)
+        io.err(JSON.stringify({ error: { name: 'Error', code: errno, message: (e as Error).message } }));
+      else io.err(`dpdk-hotplug ${name}: ${(e as Error).message}: ${hint}`);
+      return 1;
+    }
     if (!isKernelError(e)) throw e;
     if (json)
       io.err(
@@ -171,26 +172,156 @@ export async function main(
           error: { name: e.name, code: e.code, message: e.message, path: e.path, errno: e.errno },
         }),
       );
-    else io.err(`dpdk-hotplug ${command}: ${e.message} [${e.code}]`);
+    else io.err(`dpdk-hotplug ${name}: ${e.message} [${e.code}]`);
     return e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_PCI_ADDRESS' ? 2 : 1;
+  }
+}
+
+async function run(command: string, values: Values, positionals: string[], io: CliIo): Promise<number> {
+  const host = io.host ?? createHost();
+  const json = values.json === true;
+  const print = (data: unknown, lines: () => string[]) => {
+    if (json) io.out(JSON.stringify(data, null, 2));
+    else for (const l of lines()) io.out(l);
+  };
+  const need = (v: string | undefined, what: string): string => {
+    if (v === undefined) throw new UsageError(`${command} needs ${what}`);
+    return nonEmpty(what, v);
+  };
+  const opts = { force: values.force === true, dryRun: values['dry-run'] === true };
+  switch (command) {
+    case 'devices': {
+      const cls = values.class;
+      if (cls !== undefined && !/^(0x)?[0-9a-f]{2,6}$/i.test(cls))
+        oneOf('--class', cls, Object.keys(DEVICE_CLASSES));
+      const devices = await listDevices(host, cls !== undefined ? { class: cls } : {});
+      print(devices, () => devices.map(deviceLine));
+      return 0;
+    }
+    case 'bind': {
+      const bdf = pciAddress(need(positionals[0], 'a PCI address'));
+      const driver = driverName('--driver', need(values.driver, '--driver'));
+      const r = await bind(host, bdf, driver, opts);
+      print(r, () => bindLines(r, host.sysfs));
+      return 0;
+    }
+    case 'unbind': {
+      const r = await unbind(host, pciAddress(need(positionals[0], 'a PCI address')), opts);
+      print(r, () => bindLines(r, host.sysfs));
+      return 0;
+    }
+    case 'restore': {
+      if (values.all && positionals.length)
+        throw new UsageError('restore takes a PCI address or --all, not both');
+      const targets = values.all
+        ? (await listBindings(host)).map((b) => b.address)
+        : [pciAddress(need(positionals[0], 'a PCI address or --all'))];
+      const results: BindResult[] = [];
+      for (const t of targets) results.push(await restore(host, t, { dryRun: opts.dryRun }));
+      print(results, () =>
+        results.length ? results.flatMap((r) => bindLines(r, host.sysfs)) : ['nothing recorded'],
+      );
+      return 0;
+    }
+    case 'kernel': {
+      const driver = driverName('driver', need(positionals[0], 'a driver name'));
+      const device = values.device === undefined ? undefined : pciAddress(values.device);
+      if (opts.dryRun && !values.load)
+        throw new UsageError('kernel only reads; --dry-run goes with --load, the one thing it would change');
+      const load = values.load ? await loadModule(host, driver, { dryRun: opts.dryRun }) : undefined;
+      if (load && opts.dryRun) {
+        print(load, () => [
+          load.changed
+            ? `would run: ${load.command.join(' ')}`
+            : `${load.module} is loaded already, nothing to do`,
+        ]);
+        return 0;
+      }
+      const r = await readiness(host, driver, device);
+      print(load ? { load, ...r } : r, () => [
+        ...(load?.changed ? [`ran: ${load.command.join(' ')}`] : []),
+        `${r.driver}${r.device ? ` for ${r.device}` : ''}: ${r.ready ? 'ready' : 'not ready'}`,
+        ...r.checks.map(
+          (c) => `  ${c.ok ? 'ok  ' : 'MISS'} ${c.name}: ${c.detail}${c.ok || !c.fix ? '' : ` — ${c.fix}`}`,
+        ),
+      ]);
+      return r.ready ? 0 : 1;
+    }
+    case 'hugepages':
+      return hugepagesCommand(host, values, opts.dryRun, print);
+    case 'pci':
+      return pciCommand(host, positionals, values, opts, print, io);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 type Print = (data: unknown, lines: () => string[]) => void;
 
-async function hugepagesCommand(host: Host, values: Record<string, unknown>, print: Print): Promise<number> {
-  const pageSizeKb = values['page-size'] ? parseSize(String(values['page-size'])) / 1024 : undefined;
-  if (values.reserve) {
-    const node = values.node === undefined ? undefined : Number(values.node);
-    await reserveHugepages(host, String(values.reserve), {
-      ...(pageSizeKb ? { pageSizeKb } : {}),
-      ...(node !== undefined ? { node } : {}),
-    });
+/** Page sizes: 4 KiB to 16 GiB (x86's are 2 MiB and 1 GiB; the kernel lists its own). */
+const PAGE_SIZE = { min: 4 * 2 ** 10, max: 16 * 2 ** 30 };
+
+async function hugepagesCommand(host: Host, values: Values, dryRun: boolean, print: Print): Promise<number> {
+  const pageSize =
+    values['page-size'] === undefined ? undefined : size('--page-size', values['page-size'], PAGE_SIZE);
+  const pageSizeKb = pageSize === undefined ? undefined : pageSize / 1024;
+  const node = integer('--node', values.node, { min: 0, max: 1023, default: -1 });
+  if (node >= 0 && values.reserve === undefined) throw new UsageError('--node goes with --reserve');
+  const dirOption = (option: '--mount' | '--unmount', v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (nonEmpty(option, v) === '/' || !v.startsWith('/'))
+      throw new UsageError(`${option} needs an absolute folder other than /, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const mount = dirOption('--mount', values.mount);
+  const unmount = dirOption('--unmount', values.unmount);
+  let reserve: number | undefined;
+  if (values.reserve !== undefined) {
+    // Bounded by what the machine has: hugepages are taken from its memory.
+    const memory = await memTotal(host);
+    const tooMuch = () =>
+      new UsageError(
+        `--reserve ${values.reserve} is more than this machine's memory (MemTotal ${formatMiB(memory!)}); ask for less`,
+      );
+    try {
+      reserve = size('--reserve', values.reserve, { min: 1, max: 2 ** 60 });
+    } catch (e) {
+      throw memory !== null && /too large/.test((e as Error).message) ? tooMuch() : e;
+    }
+    if (memory !== null && reserve > memory) throw tooMuch();
   }
-  if (values.mount) await mountHugetlbfs(host, String(values.mount), pageSizeKb ? { pageSizeKb } : {});
-  if (values.unmount) await unmountHugetlbfs(host, String(values.unmount));
+  if (dryRun && reserve === undefined && mount === undefined && unmount === undefined)
+    throw new UsageError('--dry-run goes with --reserve, --mount or --unmount');
+  const planned: string[] = [];
+  const done: string[] = [];
+  const said = (lines: string[]) => (dryRun ? planned : done).push(...lines);
+  if (reserve !== undefined) {
+    const r = await reserveHugepages(host, reserve, {
+      ...(pageSizeKb ? { pageSizeKb } : {}),
+      ...(node >= 0 ? { node } : {}),
+      dryRun,
+    });
+    said(
+      r.writes.length
+        ? r.writes.map((w) => writeLine(w, host.sysfs))
+        : [`  ${r.before} pages of ${r.pageSizeKb} kB reserved already, nothing to do`],
+    );
+  }
+  if (mount !== undefined) {
+    const m = await mountHugetlbfs(host, mount, { ...(pageSizeKb ? { pageSizeKb } : {}), dryRun });
+    said([`  ${dryRun ? `mkdir -p ${mount} && ` : ''}${m.command.join(' ')}`]);
+  }
+  if (unmount !== undefined) {
+    await unmountHugetlbfs(host, unmount, { dryRun });
+    said([`  umount ${unmount}`]);
+  }
+  if (dryRun) {
+    print({ dryRun: true, planned }, () => ['would make (dry run, nothing written):', ...planned]);
+    return 0;
+  }
   const h = await hugepages(host);
   print(h, () => [
+    ...(done.length ? ['done:', ...done] : []),
     ...h.sizes.map(
       (s) =>
         `${s.pageSizeKb} kB pages: ${s.total} total, ${s.free} free` +
@@ -205,25 +336,55 @@ async function hugepagesCommand(host: Host, values: Record<string, unknown>, pri
   return 0;
 }
 
+const formatMiB = (bytes: number) =>
+  bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+
+const PCI_SUBCOMMANDS = ['remove', 'rescan', 'slots', 'power', 'wait', 'monitor'] as const;
+/** The options and positionals each `pci` subcommand takes. */
+const PCI_SHAPE: Record<(typeof PCI_SUBCOMMANDS)[number], { options: Option[]; positionals: number }> = {
+  remove: { options: ['force', 'dry-run'], positionals: 1 },
+  rescan: { options: ['dry-run'], positionals: 0 },
+  slots: { options: [], positionals: 0 },
+  power: { options: ['force', 'dry-run'], positionals: 2 },
+  wait: { options: ['driver', 'timeout-ms'], positionals: 2 },
+  monitor: { options: ['subsystem'], positionals: 0 },
+};
+
 async function pciCommand(
   host: Host,
   positionals: string[],
-  values: Record<string, unknown>,
-  opts: { force: boolean },
+  values: Values,
+  opts: { force: boolean; dryRun: boolean },
   print: Print,
   io: CliIo,
 ): Promise<number> {
-  const [sub, a, b] = positionals;
+  const [subText, a, b] = positionals;
+  if (subText === undefined) throw new UsageError(`pci needs a command: ${PCI_SUBCOMMANDS.join(', ')}`);
+  const sub = oneOf('pci', subText, PCI_SUBCOMMANDS);
+  const shape = PCI_SHAPE[sub];
+  const foreign = (Object.keys(values) as Option[]).filter(
+    (k) => !['json', 'help', ...shape.options].includes(k) && COMMANDS.pci!.options.includes(k),
+  );
+  if (foreign.length)
+    throw new UsageError(`pci ${sub} does not take ${foreign.map((f) => `--${f}`).join(', ')}`);
+  if (positionals.length - 1 > shape.positionals)
+    throw new UsageError(`too many arguments: ${positionals.slice(shape.positionals + 1).join(' ')}`);
+  const wrote = (what: string, writes: PlannedWrite[]) => {
+    print({ dryRun: opts.dryRun, writes }, () =>
+      opts.dryRun
+        ? [`would ${what} (dry run, nothing written):`, ...writes.map((w) => writeLine(w, host.sysfs))]
+        : [`${what}: done`],
+    );
+    return 0;
+  };
   switch (sub) {
-    case 'remove':
-      if (!a) throw new KernelError('INVALID_ARGUMENT', 'pci remove needs a PCI address');
-      await removeDevice(host, a, opts);
-      io.out(`${a}: removed`);
-      return 0;
+    case 'remove': {
+      if (!a) throw new UsageError('pci remove needs a PCI address');
+      const bdf = pciAddress(a);
+      return wrote(`remove ${bdf}`, await removeDevice(host, bdf, opts));
+    }
     case 'rescan':
-      await rescan(host);
-      io.out('rescanned');
-      return 0;
+      return wrote('rescan the PCI buses', await rescan(host, { dryRun: opts.dryRun }));
     case 'slots': {
       const s = await slots(host);
       print(s, () =>
@@ -236,24 +397,34 @@ async function pciCommand(
       );
       return 0;
     }
-    case 'power':
-      if (!a || (b !== 'on' && b !== 'off'))
-        throw new KernelError('INVALID_ARGUMENT', 'pci power needs <slot> on|off');
-      await slotPower(host, a, b === 'on', opts);
-      io.out(`slot ${a}: power ${b}`);
-      return 0;
-    case 'wait':
-      if (!a || (b !== 'present' && b !== 'absent')) {
-        throw new KernelError('INVALID_ARGUMENT', 'pci wait needs <bdf> present|absent');
-      }
-      await waitForDevice(host, a, b, {
-        ...(values.driver ? { driver: String(values.driver) } : {}),
-        ...(values['timeout-ms'] ? { timeoutMs: Number(values['timeout-ms']) } : {}),
+    case 'power': {
+      if (!a || b === undefined) throw new UsageError('pci power needs <slot> on|off');
+      const slot = nonEmpty('slot', a);
+      const state = oneOf('power', b, ['on', 'off']);
+      return wrote(`power slot ${slot} ${state}`, await slotPower(host, slot, state === 'on', opts));
+    }
+    case 'wait': {
+      if (!a || b === undefined) throw new UsageError('pci wait needs <bdf> present|absent');
+      const bdf = pciAddress(a);
+      const state = oneOf('wait', b, ['present', 'absent']);
+      await waitForDevice(host, bdf, state, {
+        ...(values.driver !== undefined ? { driver: driverName('--driver', values.driver) } : {}),
+        timeoutMs: integer('--timeout-ms', values['timeout-ms'], { min: 1, max: 3_600_000, default: 10_000 }),
       });
-      io.out(`${a}: ${b}`);
+      io.out(`${bdf}: ${state}`);
       return 0;
+    }
     case 'monitor': {
-      const monitor = new UeventMonitor(values.subsystem ? { subsystems: [String(values.subsystem)] } : {});
+      const subsystem =
+        values.subsystem === undefined
+          ? undefined
+          : matching(
+              '--subsystem',
+              values.subsystem,
+              /^[a-z0-9_-]{1,32}$/,
+              'a subsystem name like pci or net',
+            );
+      const monitor = new UeventMonitor(subsystem ? { subsystems: [subsystem] } : {});
       await monitor.ready;
       process.once('SIGINT', () => monitor.close());
       for await (const e of monitor) {
@@ -261,9 +432,5 @@ async function pciCommand(
       }
       return 0;
     }
-    default:
-      throw new KernelError('INVALID_ARGUMENT', `unknown pci command "${sub ?? ''}"`, {
-        hint: 'use remove, rescan, slots, power, wait or monitor',
-      });
   }
 }

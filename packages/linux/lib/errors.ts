@@ -80,3 +80,35 @@ export function errnoOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
+
+/**
+ * What to do about a failed write to sysfs or procfs, from its errno: "run as root" only where
+ * that is the cause (EACCES or EPERM for a user who is not root); a read-only file system says so.
+ * `uid` is the writer's (null where unknown).
+ */
+export function writeHint(errno: string | undefined, uid: number | null): string {
+  switch (errno) {
+    case 'EACCES':
+    case 'EPERM':
+      return uid === 0
+        ? 'denied to root too: a container without the capability, or a security module (AppArmor, SELinux), forbids it'
+        : 'run as root';
+    case 'EROFS':
+      return 'read-only file system: sysfs is mounted read-only here (a container?); do it on the host';
+    case 'ENODEV':
+      return 'the driver does not accept this device (wrong driver, or the device is gone)';
+    case 'EBUSY':
+      return 'the device or driver is busy; stop whatever uses it';
+    case 'ENOENT':
+      return 'the file is missing: the driver or the device is gone';
+    default:
+      return 'see the kernel log (dmesg)';
+  }
+}
+
+/** Kernel module and driver names: letters, digits, `_` and `-` (no `/`, no `..`), at most 64. */
+export const DRIVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export function isDriverName(name: string): boolean {
+  return DRIVER_NAME.test(name);
+}

@@ -66,6 +66,8 @@ export interface HostOptions {
   exec?: Exec;
   /** The interfaces, addresses and routes; `ip -j` by default. */
   net?: () => Promise<NetState>;
+  /** The user id writes are made as (hints say "run as root" only to others); this process's by default. */
+  uid?: number | null;
 }
 
 /** The machine the helpers act on: its roots and the means to read, write and run. */
@@ -78,6 +80,8 @@ export interface Host {
   readonly pciIds: readonly string[];
   readonly io: HostIo;
   readonly exec: Exec;
+  /** The user id writes are made as; null where unknown. */
+  readonly uid: number | null;
   net(): Promise<NetState>;
   sys(...parts: string[]): string;
   proc(...parts: string[]): string;
@@ -183,6 +187,7 @@ export function createHost(options: HostOptions = {}): Host {
     pciIds: options.pciIds === undefined ? PCI_IDS_PATHS : options.pciIds === null ? [] : [options.pciIds],
     io: options.io ?? nodeIo,
     exec,
+    uid: options.uid === undefined ? (process.getuid?.() ?? null) : options.uid,
     net,
     sys: (...parts) => join(sysfs, ...parts),
     proc: (...parts) => join(procfs, ...parts),

@@ -103,7 +103,46 @@ describe('hugepages on a fake tree', () => {
       message: expect.stringContaining('only root can do that'),
     });
     code = 0;
-    expect(await mountHugetlbfs(host, dir, { pageSizeKb: 2048 })).toEqual({ target: dir, pageSizeKb: 2048 });
+    expect(await mountHugetlbfs(host, dir, { pageSizeKb: 2048 })).toMatchObject({
+      target: dir,
+      pageSizeKb: 2048,
+    });
     expect(calls.at(-1)).toEqual(['mount', '-t', 'hugetlbfs', '-o', 'pagesize=2048K', 'nodev', dir]);
+  });
+
+  /**
+   * Steps: a dry-run reservation; a reservation beyond the machine's memory; writes that fail
+   * with EROFS, and with EACCES for root and for another user.
+   * Verify: the dry run writes nothing (no lock either) and returns the write; the bound names
+   * MemTotal; each failure's hint matches its cause ("run as root" only for a user who is not root).
+   */
+  it('dry runs, bounds by memory, and hints by cause', async () => {
+    const m = make();
+    const dry = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, before: 0, after: 32 });
+    expect(dry.writes).toEqual([
+      { path: m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'), data: '32\n' },
+    ]);
+    expect(m.writes).toEqual([]);
+    await expect(reserveHugepages(m.host, '1T', { pageSizeKb: 2048 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(
+        "1T of hugepages is more than this machine's memory (MemTotal 4096 MiB)",
+      ),
+    });
+    expect(() => parseSize('99999999999999999999T')).toThrow(/too large/);
+    m.failWrites(/nr_hugepages/, 'EROFS');
+    const rofs = await reserveHugepages(m.host, '64M', { pageSizeKb: 2048 }).catch((e) => e);
+    expect(rofs).toMatchObject({ code: 'SYSFS_WRITE_FAILED', errno: 'EROFS' });
+    expect(rofs.message).toContain('read-only file system');
+    expect(rofs.message).not.toContain('run as root');
+    m.failWrites(/nr_hugepages/, 'EACCES');
+    const user = await reserveHugepages({ ...m.host, uid: 1000 }, '64M', { pageSizeKb: 2048 }).catch(
+      (e) => e,
+    );
+    expect(user.message).toMatch(/\(EACCES\): run as root$/);
+    m.failWrites(/nr_hugepages/, 'EACCES');
+    const root = await reserveHugepages({ ...m.host, uid: 0 }, '64M', { pageSizeKb: 2048 }).catch((e) => e);
+    expect(root.message).toContain('denied to root too');
   });
 });

@@ -1,7 +1,9 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KernelError } from './errors.js';
+import { makeFolders } from '@dpdk-hotplug/args';
+import type { PlannedWrite } from './bind.js';
+import { errnoOf, KernelError, writeHint } from './errors.js';
 import { type Host, run } from './host.js';
 
 export interface HugepageNode {
@@ -39,6 +41,10 @@ export interface Reservation {
   after: number;
   /** Gives back the pages this reservation added (not "back to before": others may have reserved since). */
   release(): Promise<void>;
+  /** True when nothing was written: `after` is the count that would be asked for. */
+  dryRun: boolean;
+  /** The write made (or that would be made); empty when enough pages were reserved already. */
+  writes: PlannedWrite[];
 }
 
 const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -51,7 +57,22 @@ export function parseSize(input: string): number {
       hint: 'write it like 256M, 1G or 2048K',
     });
   }
-  return Math.round(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+  const bytes = Math.round(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+  if (!Number.isSafeInteger(bytes))
+    throw new KernelError('INVALID_ARGUMENT', `"${input}" is too large a size`, {
+      hint: 'no machine has that much memory',
+    });
+  return bytes;
+}
+
+/** The machine's memory in bytes (MemTotal of /proc/meminfo), or null where it cannot be read. */
+export async function memTotal(host: Host): Promise<number | null> {
+  try {
+    const m = /^MemTotal:\s+(\d+) kB/m.exec(await host.io.read(host.proc('meminfo')));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 const num = async (host: Host, path: string) => Number((await host.io.read(path)).trim());
@@ -133,9 +154,17 @@ export async function hugepages(host: Host): Promise<Hugepages> {
 export async function reserveHugepages(
   host: Host,
   size: string | number,
-  options: { pageSizeKb?: number; node?: number; add?: boolean } = {},
+  options: { pageSizeKb?: number; node?: number; add?: boolean; dryRun?: boolean } = {},
 ): Promise<Reservation> {
   const bytes = typeof size === 'number' ? size : parseSize(size);
+  const memory = await memTotal(host);
+  if (memory !== null && bytes > memory) {
+    throw new KernelError(
+      'INVALID_ARGUMENT',
+      `${typeof size === 'number' ? `${size} bytes` : size} of hugepages is more than this machine's memory (MemTotal ${Math.round(memory / 2 ** 20)} MiB)`,
+      { hint: 'ask for less' },
+    );
+  }
   const info = await hugepages(host);
   const kb = options.pageSizeKb ?? info.defaultPageSizeKb ?? info.sizes[0]?.pageSizeKb;
   if (kb === undefined || !info.sizes.some((s) => s.pageSizeKb === kb)) {
@@ -152,22 +181,35 @@ export async function reserveHugepages(
     throw new KernelError('INVALID_ARGUMENT', `NUMA node ${node} has no ${kb} kB hugepages`, { path: file });
   }
   const pages = Math.ceil(bytes / (kb * 1024));
+  if (options.dryRun) {
+    // Reads only: no lock either (it is a folder in the state folder).
+    const before = await num(host, file);
+    const wanted = options.add ? before + pages : pages;
+    const writes = before < wanted ? [{ path: file, data: `${wanted}\n` }] : [];
+    const release = async () => {};
+    return { pageSizeKb: kb, node, before, after: Math.max(before, wanted), release, dryRun: true, writes };
+  }
   const write = async (n: number) => {
     try {
       await host.io.write(file, `${n}\n`);
     } catch (cause) {
-      throw new KernelError('SYSFS_WRITE_FAILED', `cannot set ${file} to ${n}`, {
+      const errno = errnoOf(cause);
+      throw new KernelError('SYSFS_WRITE_FAILED', `cannot set ${file} to ${n} (${errno ?? 'error'})`, {
         path: file,
-        errno: (cause as { code?: string }).code,
-        hint: 'run as root',
+        errno,
+        hint: writeHint(errno, host.uid),
         cause,
       });
     }
   };
+  const writes: PlannedWrite[] = [];
   const { before, after } = await withLock(host, async () => {
     const before = await num(host, file);
     const wanted = options.add ? before + pages : pages;
-    if (before < wanted) await write(wanted);
+    if (before < wanted) {
+      await write(wanted);
+      writes.push({ path: file, data: `${wanted}\n` });
+    }
     const after = await num(host, file);
     if (after < wanted) {
       await write(before);
@@ -186,7 +228,7 @@ export async function reserveHugepages(
   // have reserved more meanwhile, and "back to before" would take their pages.
   const added = Math.max(0, after - before);
   const release = () => withLock(host, async () => write(Math.max(0, (await num(host, file)) - added)));
-  return { pageSizeKb: kb, node, before, after, release };
+  return { pageSizeKb: kb, node, before, after, release, dryRun: false, writes };
 }
 
 /** Runs `fn` holding a lock folder (mkdir is atomic); one older than 10 s was left by a crash. */
@@ -213,26 +255,52 @@ async function withLock<T>(host: Host, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Mounts hugetlbfs at `dir` (created if missing) for one page size. */
+/** The command that mounts hugetlbfs at `dir` for one page size. */
+export function hugetlbfsMountCommand(dir: string, pageSizeKb: number): string[] {
+  return ['mount', '-t', 'hugetlbfs', '-o', `pagesize=${pageSizeKb}K`, 'nodev', dir];
+}
+
+/**
+ * Mounts hugetlbfs at `dir` (created if missing) for one page size. With `dryRun`, creates and
+ * mounts nothing and returns the command it would run.
+ */
 export async function mountHugetlbfs(
   host: Host,
   dir: string,
-  options: { pageSizeKb?: number } = {},
-): Promise<HugetlbfsMount> {
-  await mkdir(dir, { recursive: true });
+  options: { pageSizeKb?: number; dryRun?: boolean } = {},
+): Promise<HugetlbfsMount & { command: string[] }> {
   const kb = options.pageSizeKb ?? (await hugepages(host)).defaultPageSizeKb ?? 2048;
+  const [file, ...args] = hugetlbfsMountCommand(dir, kb);
+  if (options.dryRun) return { target: dir, pageSizeKb: kb, command: [file!, ...args] };
+  makeFolders(dir); // not mkdir -p of Node, which loops for ever under /proc
   try {
-    await run(host, 'mount', ['-t', 'hugetlbfs', '-o', `pagesize=${kb}K`, 'nodev', dir]);
+    await run(host, file!, args);
   } catch (cause) {
     throw new KernelError('MOUNT_FAILED', `cannot mount hugetlbfs at ${dir}`, {
       hint: (cause as KernelError).hint ?? 'run as root',
       cause,
     });
   }
-  return { target: dir, pageSizeKb: kb };
+  return { target: dir, pageSizeKb: kb, command: [file!, ...args] };
 }
 
-export async function unmountHugetlbfs(host: Host, dir: string): Promise<void> {
+/**
+ * Unmounts the hugetlbfs mounted at `dir`; refuses (INVALID_ARGUMENT) a folder where no
+ * hugetlbfs is mounted, so it never unmounts anything else. With `dryRun`, only that check
+ * (the command would be `umount <dir>`).
+ */
+export async function unmountHugetlbfs(
+  host: Host,
+  dir: string,
+  options: { dryRun?: boolean } = {},
+): Promise<void> {
+  const mounts = (await hugepages(host)).mounts;
+  if (!mounts.some((m) => m.target === dir)) {
+    throw new KernelError('INVALID_ARGUMENT', `no hugetlbfs is mounted at ${dir}`, {
+      hint: `hugetlbfs mounts: ${mounts.map((m) => m.target).join(', ') || 'none'}`,
+    });
+  }
+  if (options.dryRun) return;
   try {
     await run(host, 'umount', [dir]);
   } catch (cause) {

@@ -1,6 +1,15 @@
 /** @dpdk-hotplug/linux: the kernel side of DPDK port hotplug, from sysfs. */
 export { type BindOptions, type BindResult, bind, type PlannedWrite, restore, unbind } from './bind.js';
-export { BindError, isBindError, isKernelError, KernelError, type KernelErrorCode } from './errors.js';
+export {
+  BindError,
+  DRIVER_NAME,
+  isBindError,
+  isDriverName,
+  isKernelError,
+  KernelError,
+  type KernelErrorCode,
+  writeHint,
+} from './errors.js';
 export {
   createHost,
   type Exec,
@@ -17,6 +26,8 @@ export {
   type Hugepages,
   type HugetlbfsMount,
   hugepages,
+  hugetlbfsMountCommand,
+  memTotal,
   mountHugetlbfs,
   parseSize,
   type Reservation,
@@ -36,6 +47,7 @@ export {
 } from './inventory.js';
 export { isPciAddress, type PciAddress, pciAddress } from './pci-address.js';
 export {
+  type HotplugOptions,
   type PciSlot,
   removeDevice,
   rescan,
@@ -46,6 +58,8 @@ export {
 } from './pci-hotplug.js';
 export type { PciNames } from './pci-ids.js';
 export {
+  loadModule,
+  type ModuleLoad,
   moduleAvailable,
   moduleLoaded,
   moduleOf,

@@ -63,4 +63,26 @@ describe('PCI hotplug on a fake tree', () => {
       message: expect.stringContaining('0000:07:00.0 did not appear within 50 ms'),
     });
   });
+
+  /**
+   * Steps: remove, rescan and slot power with dryRun. Verify: each returns the write it would
+   * make and nothing is written; the checks still run (an active device is refused).
+   */
+  it('dry runs write nothing and say what they would write', async () => {
+    const m = make();
+    expect(await removeDevice(m.host, NIC, { dryRun: true })).toEqual([
+      { path: m.host.sys('bus/pci/devices', NIC, 'remove'), data: '1' },
+    ]);
+    expect(await rescan(m.host, { dryRun: true })).toEqual([
+      { path: m.host.sys('bus/pci/rescan'), data: '1' },
+    ]);
+    expect(await slotPower(m.host, '1', false, { dryRun: true })).toEqual([
+      { path: m.host.sys('bus/pci/slots/1/power'), data: '0' },
+    ]);
+    await expect(removeDevice(m.host, '0000:00:03.0', { dryRun: true })).rejects.toMatchObject({
+      code: 'DEVICE_ACTIVE',
+    });
+    expect(m.writes).toEqual([]);
+    expect((await getDevice(m.host, NIC)).driver).toBe('e1000e');
+  });
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errnoOf, KernelError } from './errors.js';
+import type { PlannedWrite } from './bind.js';
+import { errnoOf, KernelError, writeHint } from './errors.js';
 import type { Host } from './host.js';
 import { getDevice } from './inventory.js';
 import { type PciAddress, pciAddress } from './pci-address.js';
@@ -13,7 +14,15 @@ export interface PciSlot {
   power: boolean | null;
 }
 
-async function write(host: Host, path: string, data: string, device?: string): Promise<void> {
+/** Makes one write, or only returns it on a dry run. */
+async function write(
+  host: Host,
+  path: string,
+  data: string,
+  device: string | undefined,
+  dryRun: boolean | undefined,
+): Promise<PlannedWrite[]> {
+  if (dryRun) return [{ path, data }];
   try {
     await host.io.write(path, data);
   } catch (cause) {
@@ -22,10 +31,18 @@ async function write(host: Host, path: string, data: string, device?: string): P
       ...(device ? { device } : {}),
       path,
       errno,
-      hint: errno === 'EACCES' || errno === 'EPERM' ? 'run as root' : 'see the kernel log (dmesg)',
+      hint: writeHint(errno, host.uid),
       cause,
     });
   }
+  return [{ path, data }];
+}
+
+export interface HotplugOptions {
+  /** Go ahead although the device is active. */
+  force?: boolean;
+  /** Write nothing: check as for the real thing and return the writes that would be made. */
+  dryRun?: boolean;
 }
 
 async function refuseActive(
@@ -42,20 +59,26 @@ async function refuseActive(
   });
 }
 
-/** Removes a device from the kernel's view (as a surprise removal would). Refuses an active one. */
+/**
+ * Removes a device from the kernel's view (as a surprise removal would). Refuses an active one.
+ * Returns the write made (or, on a dry run, that would be made).
+ */
 export async function removeDevice(
   host: Host,
   address: string,
-  options: { force?: boolean } = {},
-): Promise<void> {
+  options: HotplugOptions = {},
+): Promise<PlannedWrite[]> {
   const bdf = pciAddress(address);
   await refuseActive(host, bdf, options.force, 'removing it');
-  await write(host, host.sys('bus/pci/devices', bdf, 'remove'), '1', bdf);
+  return write(host, host.sys('bus/pci/devices', bdf, 'remove'), '1', bdf, options.dryRun);
 }
 
 /** Asks the kernel to rescan every PCI bus: removed devices come back and are probed. */
-export async function rescan(host: Host): Promise<void> {
-  await write(host, host.sys('bus/pci/rescan'), '1');
+export async function rescan(
+  host: Host,
+  options: Pick<HotplugOptions, 'dryRun'> = {},
+): Promise<PlannedWrite[]> {
+  return write(host, host.sys('bus/pci/rescan'), '1', undefined, options.dryRun);
 }
 
 export async function slots(host: Host): Promise<PciSlot[]> {
@@ -86,8 +109,8 @@ export async function slotPower(
   host: Host,
   slot: string,
   on: boolean,
-  options: { force?: boolean } = {},
-): Promise<void> {
+  options: HotplugOptions = {},
+): Promise<PlannedWrite[]> {
   const found = (await slots(host)).find((s) => s.slot === slot);
   if (!found) {
     throw new KernelError('NO_SUCH_SLOT', `no PCI slot "${slot}"`, {
@@ -106,7 +129,7 @@ export async function slotPower(
     for (const d of devices)
       await refuseActive(host, d as PciAddress, options.force, `powering slot ${slot} off`);
   }
-  await write(host, host.sys('bus/pci/slots', slot, 'power'), on ? '1' : '0');
+  return write(host, host.sys('bus/pci/slots', slot, 'power'), on ? '1' : '0', undefined, options.dryRun);
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Host } from './host.js';
+import { isDriverName, KernelError } from './errors.js';
+import { type Host, run } from './host.js';
 import { getDevice, USERSPACE_DRIVERS } from './inventory.js';
 
 /** The module that provides a driver: `vfio-pci` → `vfio_pci` (module names use underscores). */
@@ -73,6 +74,7 @@ export async function vfioState(host: Host): Promise<VfioState> {
  * where missing, the command that fixes it. Only reads; loads nothing.
  */
 export async function readiness(host: Host, driver: string, address?: string): Promise<Readiness> {
+  requireDriverName(driver);
   const checks: ReadinessCheck[] = [];
   const loaded = await host.io.exists(host.sys('bus/pci/drivers', driver));
   const mod = moduleOf(driver);
@@ -181,4 +183,42 @@ export async function readiness(host: Host, driver: string, address?: string): P
     ready: checks.every((c) => c.ok),
     checks,
   };
+}
+
+/** Refuses a name that is not a driver's or module's (it would become a path under /sys). */
+function requireDriverName(driver: string): void {
+  if (isDriverName(driver)) return;
+  throw new KernelError('INVALID_ARGUMENT', `"${driver}" is not a driver or module name`, {
+    hint: 'letters, digits, _ and - only, e.g. vfio-pci or uio_pci_generic',
+  });
+}
+
+export interface ModuleLoad {
+  /** The module, `vfio_pci` for `vfio-pci`. */
+  module: string;
+  /** The command run (or, on a dry run, that would be run). */
+  command: string[];
+  /** False when the module was loaded already: nothing was run. */
+  changed: boolean;
+  dryRun: boolean;
+}
+
+/**
+ * Loads the kernel module that provides `driver` with `modprobe` (nothing when it is loaded
+ * already). With `dryRun`, runs nothing and returns the command. COMMAND_FAILED carries
+ * modprobe's own message (a module this kernel lacks, not being root).
+ */
+export async function loadModule(
+  host: Host,
+  driver: string,
+  options: { dryRun?: boolean } = {},
+): Promise<ModuleLoad> {
+  requireDriverName(driver);
+  const module = moduleOf(driver);
+  const command = ['modprobe', module];
+  const dryRun = options.dryRun === true;
+  if ((await host.io.exists(host.sys('bus/pci/drivers', driver))) || (await moduleLoaded(host, module)))
+    return { module, command, changed: false, dryRun };
+  if (!dryRun) await run(host, command[0]!, command.slice(1));
+  return { module, command, changed: true, dryRun };
 }

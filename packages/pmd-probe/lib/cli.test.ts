@@ -86,7 +86,40 @@ describe('dpdk-hotplug probe', () => {
     expect((await cli([])).code).toBe(2);
     const r = await cli(['pmdinfo', '--installed', '--id', '8086']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--id wants vendor:device');
+    expect(r.err).toContain('--id must be vendor:device in hex, e.g. 8086:10d3, got "8086"');
     expect((await cli(['source', '/nonexistent'])).err).toContain('[NOT_FOUND]');
+  });
+
+  /**
+   * Steps: runtime cycles and timeouts written as exponents, negative, zero; options of another
+   * form; an empty target. Verify: exit 2, one line naming the option and its range; nothing run.
+   */
+  it('refuses bad numbers and foreign options with exit 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ['runtime', 'net_null0', '--cycles', '1e3'],
+        '--cycles must be a whole number from 1 to 10000 in decimal digits',
+      ],
+      [['runtime', 'net_null0', '--cycles', '-1'], '--cycles must be a whole number from 1 to 10000, got -1'],
+      [['runtime', 'net_null0', '--cycles', '0'], 'got 0'],
+      [
+        ['runtime', 'net_null0', '--timeout-ms', '0x10'],
+        '--timeout-ms must be a whole number from 1 to 3600000',
+      ],
+      [['source', '.', '--cycles', '5'], 'probe source does not take --cycles'],
+      [['pmdinfo', '--installed', '--source', 'x'], 'probe pmdinfo does not take --source'],
+      [[''], 'the target must not be empty'],
+      [['net_null', '--source', ''], '--source must not be empty'],
+      [['runtime', 'net_null0', 'extra'], 'too many arguments: extra'],
+      [['runtime', 'net_null0', '--cylces', '5'], 'unknown option --cylces (did you mean --cycles?)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    expect(JSON.parse((await cli(['runtime', 'x', '--cycles', '-1', '--json'])).err)).toMatchObject({
+      error: { code: 'USAGE' },
+    });
   });
 });

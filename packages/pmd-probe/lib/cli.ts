@@ -1,5 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import {
+  integer,
+  isUsageError,
+  matching,
+  nonEmpty,
+  parseCommandLine,
+  reportUsageError,
+  UsageError,
+} from '@dpdk-hotplug/args';
 import { DPDK_ENV } from '@dpdk-hotplug/ethdev';
 import { probe } from './combined.js';
 import { isProbeError, ProbeError } from './errors.js';
@@ -21,11 +29,34 @@ const USAGE = `dpdk-hotplug probe — can this PMD detach, and why do we think s
       --installed: the PMD folder of the DPDK in use
   probe runtime <devargs> [--cycles N] [--timeout-ms N] [--no-lifecycle] [--json]
       attach and detach for real, in a child process of its own
-  probe <target> [--source <dpdk tree>] [--no-runtime] [--json]
+  probe <target> [--source <dpdk tree>] [--no-runtime] [--cycles N] [--timeout-ms N] [--json]
       all the evidence there is for a source tree, a PMD file, a PMD name, devargs or a PCI address
 
-  --dpdk PREFIX   the DPDK to read and run (a meson install prefix); default DPDK_HOTPLUG_DPDK,
-                  else pkg-config's libdpdk`;
+  --cycles: 1 to 10000 (default 20); --timeout-ms: 1 to 3600000 (default 30000); decimal digits.
+  --dpdk PREFIX   the DPDK to read and run (a meson install prefix), with any form; default
+                  DPDK_HOTPLUG_DPDK, else pkg-config's libdpdk
+Exit code: 0 fine, 1 a verdict against detaching (or a conflict), 2 bad usage or input.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  installed: { type: 'boolean' },
+  id: { type: 'string' },
+  cycles: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'no-lifecycle': { type: 'boolean' },
+  'no-runtime': { type: 'boolean' },
+  source: { type: 'string' },
+  dpdk: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The options each form takes (beyond --json and --help). */
+const FORMS: Record<string, string[]> = {
+  source: [],
+  pmdinfo: ['installed', 'id'],
+  runtime: ['cycles', 'timeout-ms', 'no-lifecycle'],
+  target: ['source', 'no-runtime', 'cycles', 'timeout-ms', 'no-lifecycle'],
+};
 
 function sourceLines(drivers: SourceDriver[]): string[] {
   return drivers.flatMap((d) => [
@@ -58,42 +89,54 @@ export async function main(
   argv: readonly string[],
   io: CliIo = { out: console.log, err: console.error },
 ): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
+  const json = argv.includes('--json');
+  let parsed: ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
+  let runtimeOptions: { cycles?: number; timeoutMs?: number; lifecycle?: boolean };
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        installed: { type: 'boolean' },
-        id: { type: 'string' },
-        cycles: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'no-lifecycle': { type: 'boolean' },
-        'no-runtime': { type: 'boolean' },
-        source: { type: 'string' },
-        dpdk: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    parsed = parseCommandLine(argv, OPTIONS);
+    const { values, positionals } = parsed;
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    if (positionals.length === 0)
+      throw new UsageError('probe needs a target: source, pmdinfo, runtime or a PMD');
+    const form = positionals[0]! in FORMS ? positionals[0]! : 'target';
+    const foreign = Object.keys(values).filter((k) => !['json', 'help', 'dpdk', ...FORMS[form]!].includes(k));
+    if (foreign.length)
+      throw new UsageError(
+        `probe ${form === 'target' ? '<target>' : form} does not take ${foreign.map((f) => `--${f}`).join(', ')}`,
+      );
+    const most = form === 'target' ? 1 : 2;
+    if (positionals.length > most)
+      throw new UsageError(`too many arguments: ${positionals.slice(most).join(' ')}`);
+    if (positionals[1] !== undefined) nonEmpty(`probe ${form}'s argument`, positionals[1]);
+    nonEmpty('the target', positionals[0]!);
+    if (values.source !== undefined) nonEmpty('--source', values.source);
+    if (values.id !== undefined)
+      matching(
+        '--id',
+        values.id,
+        /^(0x)?[0-9a-f]{1,4}:(0x)?[0-9a-f]{1,4}$/i,
+        'vendor:device in hex, e.g. 8086:10d3',
+      );
+    runtimeOptions = {
+      ...(values.cycles !== undefined
+        ? { cycles: integer('--cycles', values.cycles, { min: 1, max: 10_000 }) }
+        : {}),
+      ...(values['timeout-ms'] !== undefined
+        ? { timeoutMs: integer('--timeout-ms', values['timeout-ms'], { min: 1, max: 3_600_000 }) }
+        : {}),
+      ...(values['no-lifecycle'] ? { lifecycle: false } : {}),
+    };
   } catch (e) {
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+    if (isUsageError(e)) return reportUsageError('probe', e, io.err, json);
+    throw e;
   }
-  if (values.help || positionals.length === 0) {
-    (values.help ? io.out : io.err)(USAGE);
-    return values.help ? 0 : 2;
-  }
-  const json = values.json === true;
+  const { values, positionals } = parsed;
   const print = (data: unknown, lines: () => string[]) => {
     if (json) io.out(JSON.stringify(data, null, 2));
     else for (const l of lines()) io.out(l);
-  };
-  const runtimeOptions = {
-    ...(values.cycles ? { cycles: Number(values.cycles) } : {}),
-    ...(values['timeout-ms'] ? { timeoutMs: Number(values['timeout-ms']) } : {}),
-    ...(values['no-lifecycle'] ? { lifecycle: false } : {}),
   };
   const [sub, arg] = positionals;
   try {
@@ -119,12 +162,7 @@ export async function main(
         const isFile = target !== 'installed' && existsSync(target) && statSync(target).isFile();
         const scan = await scanPmdInfo(target, { followNeeded: isFile });
         if (values.id) {
-          const [vendor, device] = String(values.id).split(':');
-          if (!vendor || !device)
-            throw new ProbeError(
-              'INVALID_ARGUMENT',
-              `--id wants vendor:device in hex, e.g. 8086:10d3, not "${values.id}"`,
-            );
+          const [vendor, device] = values.id.split(':') as [string, string];
           const matches = driversFor(scan.drivers, { vendor, device });
           print(matches, () =>
             matches.length

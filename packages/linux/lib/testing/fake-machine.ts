@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { createHost, type Host, type HostOptions, type NetState, nodeIo } from '../host.js';
+import { createHost, type Host, type HostOptions, type NetState, nodeExec, nodeIo } from '../host.js';
 
 export interface FakeDevice {
   address: string;
@@ -54,6 +54,8 @@ export interface FakeMachineSpec {
   /** Page size in kB → the most pages the fake kernel will grant. */
   hugepages?: Record<number, number>;
   numaNodes?: number;
+  /** The machine's memory, /proc/meminfo's MemTotal, in kB (default 4 GiB). */
+  memTotalKb?: number;
 }
 
 export interface SysfsWrite {
@@ -82,6 +84,8 @@ export class FakeMachine {
   readonly devfs: string;
   readonly stateDir: string;
   readonly writes: SysfsWrite[] = [];
+  /** Programs run through the host's exec that the fake simulates (`modprobe <module>`), argv each. */
+  readonly commands: string[][] = [];
   readonly host: Host;
   readonly #spec: FakeMachineSpec;
   readonly #removed = new Map<string, FakeDevice>();
@@ -105,6 +109,16 @@ export class FakeMachine {
       stateDir: this.stateDir,
       pciIds: null,
       net: async () => net,
+      // Loading a module is simulated (it appears in /sys/module); `modprobe -n` and other
+      // programs run for real.
+      exec: async (file, args, options) => {
+        if (file === 'modprobe' && args.length === 1 && !args[0]!.startsWith('-')) {
+          this.commands.push([file, ...args]);
+          mkdirSync(join(this.sysfs, 'module', args[0]!), { recursive: true });
+          return { code: 0, stdout: '', stderr: '' };
+        }
+        return nodeExec(file, args, options);
+      },
       ...hostOptions,
       io: {
         ...nodeIo,
@@ -181,6 +195,10 @@ export class FakeMachine {
       }
     }
     this.#file(join(this.procfs, 'mounts'), this.#spec.mounts ?? 'sysfs /sys sysfs rw 0 0\n');
+    this.#file(
+      join(this.procfs, 'meminfo'),
+      `MemTotal:       ${this.#spec.memTotalKb ?? 4 * 1024 * 1024} kB\nHugepagesize:       2048 kB\n`,
+    );
     mkdirSync(this.devfs, { recursive: true });
     mkdirSync(this.stateDir, { recursive: true });
     for (const d of this.#spec.devices) this.#addDevice(d);
