@@ -127,12 +127,15 @@ export function enterScript({ root, command, binds = [], env = {}, cwd = '/' }) 
 
 /**
  * A vitest JSON report (`--reporter=json`) reduced to counts: passed, failed, skipped (skipped,
- * todo and pending together) and the failed tests' names with their first message line.
+ * todo and pending together), failed test files, and what failed with its first message line.
+ * A file that fails outside its tests (at import, or in a beforeAll hook) is a failed file: its
+ * tests are skipped by vitest and counted so, and its message is listed.
  */
 export function vitestCounts(report) {
-  const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  const counts = { passed: 0, failed: 0, skipped: 0, failedFiles: 0, failures: [] };
   for (const file of report.testResults ?? []) {
     const assertions = file.assertionResults ?? [];
+    const name = String(file.name ?? '').replace(/^.*\/(packages|conformance|hil|tools)\//, '$1/');
     for (const t of assertions) {
       if (t.status === 'passed') counts.passed++;
       else if (t.status === 'failed') {
@@ -141,23 +144,35 @@ export function vitestCounts(report) {
         counts.failures.push(`${t.fullName ?? t.title}: ${message}`);
       } else counts.skipped++;
     }
-    // A file that failed to load has no tests, only a message: count it as one failure.
-    if (assertions.length === 0 && file.status === 'failed') {
-      counts.failed++;
-      const name = String(file.name ?? '').replace(/^.*\/(packages|conformance|hil|tools)\//, '$1/');
-      counts.failures.push(`${name}: ${String(file.message ?? 'failed').split('\n')[0]}`);
+    if (file.status === 'failed') counts.failedFiles++;
+    if (file.status === 'failed' && file.message) {
+      const skipped = assertions.filter((t) => t.status !== 'passed' && t.status !== 'failed').length;
+      const what = assertions.length === 0 ? 'file failed' : `file failed, ${skipped} of its tests skipped`;
+      counts.failures.push(`${name} (${what}): ${String(file.message).split('\n')[0]}`);
     }
+    // A file that failed to load has no tests: count it as one failed test too.
+    if (assertions.length === 0 && file.status === 'failed') counts.failed++;
   }
   return counts;
 }
 
 /**
  * One row per release × package. A row is { release, suite, dpdk, node, package, passed, failed,
- * skipped, status, note }; status is 'passed', 'failed' (a test failed, or the build), or
+ * skipped, failedFiles, status, note }; status is 'passed', 'failed' (a test failed, or the build), or
  * 'error' (nothing ran: the release could not be prepared).
  */
 export function formatTable(rows) {
-  const head = ['release', 'DPDK', 'Node', 'package', 'passed', 'failed', 'skipped', 'result'];
+  const head = [
+    'release',
+    'DPDK',
+    'Node',
+    'package',
+    'passed',
+    'failed',
+    'skipped',
+    'files failed',
+    'result',
+  ];
   const body = rows.map((r) => [
     `${r.release} (${r.suite})`,
     r.dpdk ?? '',
@@ -166,9 +181,10 @@ export function formatTable(rows) {
     String(r.passed ?? 0),
     String(r.failed ?? 0),
     String(r.skipped ?? 0),
+    String(r.failedFiles ?? 0),
     r.status === 'passed' ? 'PASS' : r.status === 'error' ? 'ERROR' : 'FAIL',
   ]);
-  const numeric = new Set([4, 5, 6]);
+  const numeric = new Set([4, 5, 6, 7]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const cell = (s, i) => (numeric.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i]));
   const line = (cells) => cells.map(cell).join('  ').trimEnd();
@@ -179,12 +195,12 @@ export function formatTable(rows) {
 export function formatMarkdown(rows, { title = 'Release matrix', when = '' } = {}) {
   const out = [`# ${title}`, ''];
   if (when) out.push(when, '');
-  out.push('| release | DPDK | Node | package | passed | failed | skipped | result |');
-  out.push('|---|---|---|---|--:|--:|--:|---|');
+  out.push('| release | DPDK | Node | package | passed | failed | skipped | files failed | result |');
+  out.push('|---|---|---|---|--:|--:|--:|--:|---|');
   for (const r of rows) {
     const result = r.status === 'passed' ? 'PASS' : r.status === 'error' ? 'ERROR' : '**FAIL**';
     out.push(
-      `| ${r.release} (${r.suite}) | ${r.dpdk ?? ''} | ${r.node ?? ''} | ${r.package} | ${r.passed ?? 0} | ${r.failed ?? 0} | ${r.skipped ?? 0} | ${result} |`,
+      `| ${r.release} (${r.suite}) | ${r.dpdk ?? ''} | ${r.node ?? ''} | ${r.package} | ${r.passed ?? 0} | ${r.failed ?? 0} | ${r.skipped ?? 0} | ${r.failedFiles ?? 0} | ${result} |`,
     );
   }
   const notes = rows.filter((r) => r.status !== 'passed' && (r.note || r.failures?.length));

@@ -161,17 +161,17 @@ const row = (over) => ({
 test('table: aligned columns, numbers right-aligned, PASS / FAIL / ERROR', () => {
   const table = formatTable([
     row(),
-    row({ package: 'packages/ethdev', passed: 0, failed: 12, skipped: 0, status: 'failed' }),
+    row({ package: 'packages/ethdev', passed: 0, failed: 12, skipped: 0, failedFiles: 5, status: 'failed' }),
     row({ release: 'sid', suite: 'sid', dpdk: '', node: '', package: 'packages/linux', status: 'error' }),
   ]);
   assert.equal(
     table,
     [
-      'release      DPDK     Node      package          passed  failed  skipped  result',
-      '-----------  -------  --------  ---------------  ------  ------  -------  ------',
-      '13 (trixie)  24.11.8  v20.19.2  packages/linux      120       0        3  PASS',
-      '13 (trixie)  24.11.8  v20.19.2  packages/ethdev       0      12        0  FAIL',
-      'sid (sid)                       packages/linux      120       0        3  ERROR',
+      'release      DPDK     Node      package          passed  failed  skipped  files failed  result',
+      '-----------  -------  --------  ---------------  ------  ------  -------  ------------  ------',
+      '13 (trixie)  24.11.8  v20.19.2  packages/linux      120       0        3             0  PASS',
+      '13 (trixie)  24.11.8  v20.19.2  packages/ethdev       0      12        0             5  FAIL',
+      'sid (sid)                       packages/linux      120       0        3             0  ERROR',
     ].join('\n'),
   );
 });
@@ -184,6 +184,7 @@ test('markdown: one row per release × package and what failed below, pipes esca
         package: 'packages/ethdev',
         passed: 1,
         failed: 2,
+        failedFiles: 1,
         status: 'failed',
         note: 'build failed',
         failures: ['a | b: librte_eal.so.23: cannot open'],
@@ -194,16 +195,16 @@ test('markdown: one row per release × package and what failed below, pipes esca
   assert.match(md, /^# Release matrix\n\ntoday\n\n\| release \| DPDK/);
   assert.match(
     md,
-    /\| 13 \(trixie\) \| 24\.11\.8 \| v20\.19\.2 \| packages\/linux \| 120 \| 0 \| 3 \| PASS \|/,
+    /\| 13 \(trixie\) \| 24\.11\.8 \| v20\.19\.2 \| packages\/linux \| 120 \| 0 \| 3 \| 0 \| PASS \|/,
   );
-  assert.match(md, /\| packages\/ethdev \| 1 \| 2 \| 3 \| \*\*FAIL\*\* \|/);
+  assert.match(md, /\| packages\/ethdev \| 1 \| 2 \| 3 \| 1 \| \*\*FAIL\*\* \|/);
   assert.match(
     md,
     /- \*\*13 packages\/ethdev\*\*: build failed\n {2}- a \\\| b: librte_eal\.so\.23: cannot open/,
   );
 });
 
-test('vitest JSON: passed, failed, skipped (todo and pending too), files that failed to load', () => {
+test('vitest JSON: passed, failed, skipped (todo and pending too), files failed at import or in a hook', () => {
   const counts = vitestCounts({
     testResults: [
       {
@@ -211,6 +212,15 @@ test('vitest JSON: passed, failed, skipped (todo and pending too), files that fa
         status: 'failed',
         message: 'Failed to load librte_eal.so.23\nstack',
         assertionResults: [],
+      },
+      {
+        name: '/srv/x/packages/ethdev/lib/hotplug.test.ts',
+        status: 'failed',
+        message: 'DPDK libraries could not be loaded',
+        assertionResults: [
+          { fullName: 'h1', status: 'skipped' },
+          { fullName: 'h2', status: 'skipped' },
+        ],
       },
       {
         name: '/srv/x/packages/ethdev/lib/devargs.test.ts',
@@ -223,13 +233,23 @@ test('vitest JSON: passed, failed, skipped (todo and pending too), files that fa
           { fullName: 'e', status: 'pending' },
         ],
       },
+      {
+        name: '/srv/x/packages/ethdev/lib/ok.test.ts',
+        status: 'passed',
+        assertionResults: [{ status: 'passed' }],
+      },
     ],
   });
   assert.deepEqual(counts, {
-    passed: 1,
+    passed: 2,
     failed: 2,
-    skipped: 3,
-    failures: ['packages/ethdev/lib/eal-once.test.ts: Failed to load librte_eal.so.23', 'b: expected 1'],
+    skipped: 5,
+    failedFiles: 3,
+    failures: [
+      'packages/ethdev/lib/eal-once.test.ts (file failed): Failed to load librte_eal.so.23',
+      'packages/ethdev/lib/hotplug.test.ts (file failed, 2 of its tests skipped): DPDK libraries could not be loaded',
+      'b: expected 1',
+    ],
   });
 });
 
