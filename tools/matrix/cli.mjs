@@ -17,7 +17,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMarkdown, formatTable } from './lib.mjs';
 import { findRelease, RELEASES } from './releases.mjs';
-import { DEFAULT_CACHE, log, prepareRootfs, releaseDirs, removeTree, runInRoot } from './rootfs.mjs';
+import {
+  DEFAULT_CACHE,
+  lockRelease,
+  log,
+  prepareRootfs,
+  releaseDirs,
+  removeTree,
+  runInRoot,
+} from './rootfs.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
 /** What the matrix runs by default: the SDK's packages (conformance, hil and tools with --packages). */
@@ -86,7 +94,7 @@ function makeWorkCopy(release, cache) {
   });
   if (cp.status !== 0)
     throw new Error('cp -al node_modules failed (the cache and the repository on different file systems?)');
-  for (const cacheDir of ['.vite', '.vitest', '.cache', '.nx'])
+  for (const cacheDir of ['.vite', '.vite-temp', '.vitest', '.cache', '.nx'])
     removeTree(join(work, 'node_modules', cacheDir));
   return work;
 }
@@ -98,6 +106,7 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
   const failAll = (note) => packages.map((p) => ({ ...base, package: p, status: 'error', note }));
   let env = { dpdk: '', node: '' };
   let results;
+  let unlock = () => {};
   const reports = join(repo, 'reports/matrix', release.id);
   mkdirSync(reports, { recursive: true });
   const args = ['--release', release.id, '--timeout-min', String(timeoutMin)];
@@ -117,6 +126,7 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
       });
       log(`${release.id}: inside.mjs exited ${code}`);
     } else {
+      unlock = lockRelease(releaseDirs(release, cache).dir);
       const prepared = await prepareRootfs(release, { cache });
       const work = makeWorkCopy(release, cache);
       const out = `${WORK_IN_ROOT}/reports/matrix/${release.id}`;
@@ -138,6 +148,8 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
     ({ environment: env, results } = JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
     return failAll(String(error.message ?? error).split('\n')[0]);
+  } finally {
+    unlock();
   }
   log(`${release.id}: ${Math.round((Date.now() - started) / 1000)} s`);
   const rows = packages.map((p) => {
@@ -164,7 +176,8 @@ async function main() {
         continue;
       }
       const t = Date.now();
-      const p = await prepareRootfs(release, { cache, force: values.force });
+      const unlock = lockRelease(releaseDirs(release, cache).dir);
+      const p = await prepareRootfs(release, { cache, force: values.force }).finally(unlock);
       console.log(
         `${release.id} (${release.suite}): ${p.cached ? 'cached' : 'prepared'} in ${((Date.now() - t) / 1000).toFixed(1)} s — ${p.rootfs}, DPDK ${p.dpdk}, Node ${p.node}`,
       );
@@ -175,8 +188,13 @@ async function main() {
     for (const name of rest) {
       const release = findRelease(name);
       const dirs = releaseDirs(release, cache);
-      for (const d of [dirs.work, dirs.staging, dirs.rootfs]) removeTree(d);
-      removeTree(dirs.stamp);
+      const unlock = lockRelease(dirs.dir);
+      try {
+        removeTree(dirs.stamp);
+        for (const d of [dirs.work, dirs.staging, dirs.rootfs]) removeTree(d);
+      } finally {
+        unlock();
+      }
       console.log(`${release.id} (${release.suite}): removed ${dirs.dir}/{rootfs,work}`);
     }
     return 0;

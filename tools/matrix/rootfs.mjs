@@ -9,6 +9,7 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -84,6 +85,27 @@ export function removeTree(dir, probe = { mountinfos: allMountinfos(), roots: pr
   if (refusal) throw new Error(refusal);
   const r = spawnSync('rm', ['-rf', '--one-file-system', '--', target], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`rm -rf --one-file-system ${target} failed (${r.status})`);
+}
+
+/**
+ * Takes a release's lock (`<dir>/lock`, holding the owner's pid), so two matrix runs never share
+ * a root filesystem or a work copy; a lock whose process is gone is taken over. Returns release().
+ */
+export function lockRelease(dir) {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, 'lock');
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    if (owner && owner !== process.pid && existsSync(`/proc/${owner}`)) {
+      throw new Error(`${dir} is in use by process ${owner} (${lock}); wait for it to end`);
+    }
+    writeFileSync(lock, String(process.pid));
+  }
+  return () => {
+    if (existsSync(lock) && readFileSync(lock, 'utf8') === String(process.pid)) rmSync(lock, { force: true });
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { shq } from './lib.mjs';
-import { allMountinfos, removeTree } from './rootfs.mjs';
+import { allMountinfos, lockRelease, removeTree } from './rootfs.mjs';
 
 const canUnshare =
   process.getuid?.() === 0 &&
@@ -99,3 +99,17 @@ test(
     assert.ok(!existsSync(root));
   },
 );
+
+test('a release lock held by a live process refuses; a dead owner is taken over', () => {
+  const dir = join(base, 'lock');
+  const release = lockRelease(dir);
+  assert.equal(readFileSync(join(dir, 'lock'), 'utf8'), String(process.pid));
+  release();
+  assert.ok(!existsSync(join(dir, 'lock')));
+  writeFileSync(join(dir, 'lock'), '1'); // init: always alive
+  assert.throws(() => lockRelease(dir), /in use by process 1 /);
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  writeFileSync(join(dir, 'lock'), dead.stdout.trim());
+  lockRelease(dir)();
+  assert.ok(!existsSync(join(dir, 'lock')));
+});
