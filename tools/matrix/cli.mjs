@@ -2,7 +2,7 @@
 // The release matrix (issue 12): the test suite on Debian 12 (the host, DPDK 22.11, Node 20),
 // Debian 13 trixie (DPDK 24.11, Node 20) and sid (DPDK 25.11, Node 24).
 //
-//   node tools/matrix/cli.mjs [--release 13] [--packages packages/linux,packages/ethdev]
+//   node tools/matrix/cli.mjs [--release 13] [--packages linux,ethdev | --packages all]
 //       prepare what is missing, run every release (or one), print release × package, write
 //       reports/matrix/summary.md and summary.json; exit 1 when any release fails
 //   node tools/matrix/cli.mjs prepare <release>...     make (or reuse) a release's root filesystem
@@ -12,7 +12,7 @@
 // `npm run test:matrix` is the first form. Root filesystems are cached outside the repository
 // (/var/cache/dpdk-hotplug/matrix/<suite>, or $DPDK_HOTPLUG_MATRIX_CACHE).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMarkdown, formatTable } from './lib.mjs';
@@ -49,17 +49,34 @@ if (values.help) {
   console.log(
     readFileSync(new URL(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 14)
+      .slice(1)
+      .filter((_line, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('//')))
       .join('\n')
       .replace(/^\/\/ ?/gm, ''),
   );
   process.exit(0);
 }
 
-/** `--packages a,b --packages c` and short names (`linux` → packages/linux), checked to exist. */
+/** Every workspace with a test script, in the root package.json's order (packages/* sorted). */
+function allPackages() {
+  const { workspaces } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+  return workspaces
+    .flatMap((w) =>
+      w.endsWith('/*')
+        ? readdirSync(join(repo, w.slice(0, -2)))
+            .sort()
+            .map((d) => `${w.slice(0, -2)}/${d}`)
+        : [w],
+    )
+    .filter((d) => existsSync(join(repo, d, 'package.json')))
+    .filter((d) => JSON.parse(readFileSync(join(repo, d, 'package.json'), 'utf8')).scripts?.test);
+}
+
+/** `--packages a,b --packages c`, short names (`linux` → packages/linux) or `all`, checked to exist. */
 function packageList() {
   const names = (values.packages ?? []).flatMap((p) => p.split(',')).filter(Boolean);
   if (names.length === 0) return DEFAULT_PACKAGES;
+  if (names.includes('all')) return allPackages();
   return names.map((n) => {
     const dir = [n, `packages/${n}`]
       .map((d) => d.replace(/\/$/, ''))

@@ -13,7 +13,7 @@ import { allMountinfos, lockRelease, removeTree } from './rootfs.mjs';
 const canUnshare =
   process.getuid?.() === 0 &&
   spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' }).status === 0;
-const skip = canUnshare ? false : 'needs root and unshare -m';
+const skip = canUnshare ? false : 'needs root and a working unshare -m (not inside a chroot)';
 const base = mkdtempSync(join(tmpdir(), 'dphp-matrix-'));
 const started = [];
 
