@@ -68,21 +68,31 @@ export function isUnder(path, dir) {
   return p === d || p.startsWith(d === '/' ? '/' : `${d}/`);
 }
 
-/** The mounts at or under `dir` in a mountinfo text. */
-export function mountsUnder(dir, mountinfoText) {
-  return parseMountinfo(mountinfoText).filter((m) => isUnder(m.mountPoint, dir));
+/**
+ * The mounts at or under `dir` in a mountinfo text. A process's mountinfo shows mount points
+ * relative to its root: for a process chrooted in `/x/rootfs`, `/dev` is `/x/rootfs/dev`. `root`
+ * is that process's root, so the mount points are compared as the host sees them.
+ */
+export function mountsUnder(dir, mountinfoText, root = '/') {
+  return parseMountinfo(mountinfoText)
+    .map((m) => ({ ...m, mountPoint: root === '/' ? m.mountPoint : resolve(root, `.${m.mountPoint}`) }))
+    .filter((m) => isUnder(m.mountPoint, dir));
 }
 
 /**
  * Why `dir` must not be deleted, or null when it may be. `mountinfos` are the mount tables of
- * every mount namespace that can be seen (a run's private namespace has its own); `roots` are
- * processes' root directories (a live chroot in the tree).
+ * every mount namespace and root that can be seen (a run's private namespace has its own, read
+ * through a process in it): a text (seen from /) or `{ root, text }` (read from a process whose
+ * root is `root`, a chroot). `roots` are processes' root directories (a live chroot in the tree).
  */
 export function deletionRefusal(dir, { mountinfos = [], roots = [] } = {}) {
   const d = resolve(dir);
   if (d === '/' || d.split('/').filter(Boolean).length < 2) return `refusing to delete ${d}: too close to /`;
   const mounted = new Set();
-  for (const text of mountinfos) for (const m of mountsUnder(d, text)) mounted.add(m.mountPoint);
+  for (const table of mountinfos) {
+    const { root = '/', text } = typeof table === 'string' ? { text: table } : table;
+    for (const m of mountsUnder(d, text, root)) mounted.add(m.mountPoint);
+  }
   if (mounted.size > 0) {
     return `refusing to delete ${d}: something is mounted under it (${[...mounted].sort().join(', ')}); a run may still be inside it`;
   }

@@ -57,6 +57,22 @@ test('a mount seen in any namespace refuses; none anywhere allows', () => {
   assert.match(deletionRefusal(dir, { mountinfos: [host, child] }), /mounted under it/);
 });
 
+test('a chrooted process sees its mounts relative to its root: they are refused where they are', () => {
+  const dir = '/var/cache/dpdk-hotplug/matrix/trixie/rootfs';
+  const chrooted = {
+    root: dir,
+    text: '1 0 0:1 / / rw - ext4 /dev/vda rw\n2 1 0:6 / /dev rw - devtmpfs devtmpfs rw\n',
+  };
+  assert.match(
+    deletionRefusal(`${dir}/dev`, { mountinfos: [chrooted] }),
+    /mounted under it \(.*trixie\/rootfs\/dev\)/,
+  );
+  assert.match(deletionRefusal(dir, { mountinfos: [chrooted] }), /mounted under it/);
+  assert.equal(deletionRefusal('/var/cache/other/dev', { mountinfos: [chrooted] }), null);
+  // The same table read as if from / would have missed it: the mount point is /dev.
+  assert.equal(deletionRefusal(`${dir}/dev`, { mountinfos: [chrooted.text] }), null);
+});
+
 test('a process with its root in the tree (a live chroot) refuses', () => {
   const dir = '/var/cache/dpdk-hotplug/matrix/trixie/rootfs';
   const why = deletionRefusal(dir, {

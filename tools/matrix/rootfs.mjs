@@ -45,18 +45,23 @@ export function hostMirror() {
   return mirrorFromSources(texts) ?? 'http://deb.debian.org/debian';
 }
 
-/** Every mount table that can be seen: one per mount namespace among the running processes. */
+/**
+ * Every mount table that can be seen: one per mount namespace and root directory among the
+ * running processes, as `{ root, text }`. A chrooted process's table is relative to its root
+ * (which is how a run's private namespace is seen: every process in it is chrooted).
+ */
 export function allMountinfos() {
   const seen = new Map();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      const ns = readlinkSync(`/proc/${pid}/ns/mnt`);
-      if (!seen.has(ns)) seen.set(ns, readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+      const root = readlinkSync(`/proc/${pid}/root`);
+      const key = `${readlinkSync(`/proc/${pid}/ns/mnt`)} ${root}`;
+      if (!seen.has(key)) seen.set(key, { root, text: readFileSync(`/proc/${pid}/mountinfo`, 'utf8') });
     } catch {
       // gone, or not ours to read
     }
   }
-  if (seen.size === 0) seen.set('self', readFileSync('/proc/self/mountinfo', 'utf8'));
+  if (seen.size === 0) seen.set('self', { root: '/', text: readFileSync('/proc/self/mountinfo', 'utf8') });
   return [...seen.values()];
 }
 

@@ -2,7 +2,17 @@
 // namespace (unshare -m), as a matrix run mounts /dev there. Needs root and unshare; skipped otherwise.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -78,7 +88,7 @@ test(
     assert.ok(existsSync(ready), 'the namespace mounted its tmpfs');
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(`${root}/dev`), 'not in our namespace');
     assert.ok(
-      allMountinfos().some((t) => t.includes(`${root}/dev`)),
+      allMountinfos().some((t) => t.text.includes(`${root}/dev`)),
       'seen through the other process',
     );
     assert.throws(() => removeTree(root), /something is mounted under it/);
@@ -87,6 +97,52 @@ test(
     await new Promise((done) => child.once('close', done));
     removeTree(root);
     assert.ok(!existsSync(root), 'deleted once the namespace is gone');
+  },
+);
+
+/** A static busybox (the virtual lab's), to run something chrooted in a fake root. */
+const busybox = ['/bin/busybox', '/usr/bin/busybox'].find(
+  (b) =>
+    existsSync(b) &&
+    /statically linked|not a dynamic executable/.test(
+      spawnSync('sh', ['-c', `file -L ${b} 2>/dev/null; ldd ${b} 2>&1`], { encoding: 'utf8' }).stdout,
+    ),
+);
+
+test(
+  'from the host: the mounts of a run chrooted in its private namespace refuse, for the tree and under it',
+  { skip: skip || (busybox ? false : 'needs a static busybox to chroot into') },
+  async () => {
+    // As a matrix run: unshare -m, mount on <root>/dev, then chroot. Every process of that
+    // namespace has its root in <root>, so its mount table says /dev, not <root>/dev.
+    const root = fakeRoot('chrooted');
+    copyFileSync(busybox, join(root, 'busybox'));
+    chmodSync(join(root, 'busybox'), 0o755);
+    const child = spawn('unshare', [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `mount -t tmpfs tmpfs ${shq(`${root}/dev`)} && exec chroot ${shq(root)} /busybox sleep 60`,
+    ]);
+    started.push(child);
+    const chrooted = () => {
+      try {
+        return readlinkSync(`/proc/${child.pid}/root`) === root;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && !chrooted(); i++) await sleep(50);
+    assert.ok(chrooted(), 'the run is chrooted');
+    assert.throws(() => removeTree(join(root, 'dev')), /something is mounted under it \(.*chrooted\/dev\)/);
+    assert.throws(() => removeTree(root), /something is mounted under it/);
+    assert.ok(existsSync(join(root, 'dev')) && existsSync(join(root, 'etc-file')));
+    child.kill('SIGKILL');
+    await new Promise((done) => child.once('close', done));
+    removeTree(root);
+    assert.ok(!existsSync(root));
   },
 );
 
