@@ -25,6 +25,7 @@ import {
   releaseDirs,
   removeTree,
   runInRoot,
+  stopRuns,
 } from './rootfs.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -139,11 +140,15 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
             stdio: ['ignore', 'inherit', 'inherit'],
           },
         );
-        child.on('close', (c) => done(c ?? 1));
+        hostRun = child;
+        child.on('close', (c) => {
+          hostRun = null;
+          done(c ?? 1);
+        });
       });
       log(`${release.id}: inside.mjs exited ${code}`);
     } else {
-      unlock = lockRelease(releaseDirs(release, cache).dir);
+      unlock = lock(release, cache);
       const prepared = await prepareRootfs(release, { cache });
       const work = makeWorkCopy(release, cache);
       const out = `${WORK_IN_ROOT}/reports/matrix/${release.id}`;
@@ -178,6 +183,30 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
   return rows;
 }
 
+/** The host release's inside.mjs while it runs. */
+let hostRun = null;
+/** The release locks held now, released on an interruption too. */
+const held = new Set();
+function lock(release, cache) {
+  const unlock = lockRelease(releaseDirs(release, cache).dir);
+  held.add(unlock);
+  return () => {
+    held.delete(unlock);
+    unlock();
+  };
+}
+// Interrupted (Ctrl-C, kill): stop what runs in the chroots and on the host, release the locks,
+// then leave. Nothing is mounted outside the runs' own namespaces, which end with their processes.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping the runs`);
+    stopRuns('SIGTERM');
+    hostRun?.kill('SIGTERM');
+    for (const unlock of held) unlock();
+    process.exit(130);
+  });
+}
+
 async function main() {
   const [command = 'all', ...rest] = positionals;
   const cache = values.cache;
@@ -193,7 +222,7 @@ async function main() {
         continue;
       }
       const t = Date.now();
-      const unlock = lockRelease(releaseDirs(release, cache).dir);
+      const unlock = lock(release, cache);
       const p = await prepareRootfs(release, { cache, force: values.force }).finally(unlock);
       console.log(
         `${release.id} (${release.suite}): ${p.cached ? 'cached' : 'prepared'} in ${((Date.now() - t) / 1000).toFixed(1)} s — ${p.rootfs}, DPDK ${p.dpdk}, Node ${p.node}`,
@@ -205,7 +234,7 @@ async function main() {
     for (const name of rest) {
       const release = findRelease(name);
       const dirs = releaseDirs(release, cache);
-      const unlock = lockRelease(dirs.dir);
+      const unlock = lock(release, cache);
       try {
         removeTree(dirs.stamp);
         for (const d of [dirs.work, dirs.staging, dirs.rootfs]) removeTree(d);

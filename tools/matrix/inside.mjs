@@ -27,6 +27,24 @@ function say(message) {
   process.stderr.write(`[matrix ${values.release}] ${message}\n`);
 }
 
+/** The step running now: its process group is killed when this script is interrupted. */
+let current = null;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    say(`${signal}: stopping`);
+    if (current) killGroup(current);
+    process.exit(130);
+  });
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Runs a command in its own process group, killed (the group) after the timeout; output to a file. */
 function run(cmd, args, { cwd, logFile }) {
   return new Promise((done) => {
@@ -37,20 +55,18 @@ function run(cmd, args, { cwd, logFile }) {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CI: '1', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
     });
+    current = child;
     const chunks = [];
     child.stdout.on('data', (b) => chunks.push(b));
     child.stderr.on('data', (b) => chunks.push(b));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      killGroup(child);
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      current = null;
       const text = Buffer.concat(chunks).toString();
       writeFileSync(logFile, text);
       done({ code: code ?? 128, signal, timedOut, text, seconds: (Date.now() - started) / 1000 });

@@ -113,6 +113,23 @@ export function lockRelease(dir) {
   };
 }
 
+/** The runs in a root filesystem started by this process (their process groups). */
+const running = new Set();
+
+/**
+ * Signals every run this process started (its whole process group; inside.mjs then kills the
+ * step it runs). Their namespaces, and the mounts in them, end with their processes.
+ */
+export function stopRuns(signal = 'SIGTERM') {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /**
  * Runs `command` (sh) inside `root`, chrooted in a private mount namespace of its own: /proc,
  * /sys, /dev, a tmpfs on /run and /tmp, and `binds`, all gone when the namespace's last process
@@ -127,9 +144,12 @@ export function runInRoot({ root, command, binds = [], env = {}, cwd = '/', logF
     env: { PATH: PATH_IN_ROOT, HOME: '/root', LANG: 'C.UTF-8', ...env },
   });
   return new Promise((resolvePromise, reject) => {
+    // Its own process group: stopRuns() can signal everything in it (unshare, chroot, the shell).
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(child);
     const chunks = [];
     const out = (b) => {
       chunks.push(b);
@@ -139,6 +159,7 @@ export function runInRoot({ root, command, binds = [], env = {}, cwd = '/', logF
     child.stderr.on('data', out);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      running.delete(child);
       const text = Buffer.concat(chunks).toString();
       if (logFile) writeFileSync(logFile, text, { flag: 'a' });
       resolvePromise({ code: code ?? (signal ? 128 : 1), output: text });
