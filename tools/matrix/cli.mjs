@@ -107,11 +107,16 @@ function makeWorkCopy(release, cache) {
   removeTree(work);
   mkdirSync(work, { recursive: true });
   for (const f of trackedFiles()) cpSync(join(repo, f), join(work, f), { preserveTimestamps: true });
-  const cp = spawnSync('cp', ['-al', join(repo, 'node_modules'), join(work, 'node_modules')], {
-    stdio: 'inherit',
-  });
-  if (cp.status !== 0)
-    throw new Error('cp -al node_modules failed (the cache and the repository on different file systems?)');
+  const from = join(repo, 'node_modules');
+  const to = join(work, 'node_modules');
+  if (spawnSync('cp', ['-al', from, to], { stdio: 'ignore' }).status !== 0) {
+    // Hard links need one file system; a cache elsewhere gets a plain copy (slower, same result).
+    log(`cannot hard-link ${from} into ${work} (another file system?): copying it`);
+    removeTree(to);
+    if (spawnSync('cp', ['-a', from, to], { stdio: 'inherit' }).status !== 0) {
+      throw new Error(`cp -a ${from} ${to} failed`);
+    }
+  }
   for (const cacheDir of ['.vite', '.vite-temp', '.vitest', '.cache', '.nx'])
     removeTree(join(work, 'node_modules', cacheDir));
   return work;
