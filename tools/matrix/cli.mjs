@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatMarkdown, formatTable } from './lib.mjs';
+import { formatMarkdown, formatTable, shq } from './lib.mjs';
 import { findRelease, RELEASES } from './releases.mjs';
 import {
   DEFAULT_CACHE,
@@ -131,6 +131,8 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
   let results;
   let unlock = () => {};
   const reports = join(repo, 'reports/matrix', release.id);
+  // A previous run's results must never stand in for this one's.
+  removeTree(reports);
   mkdirSync(reports, { recursive: true });
   const args = ['--release', release.id, '--timeout-min', String(timeoutMin)];
   try {
@@ -162,7 +164,7 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
         root: prepared.rootfs,
         binds: [[work, WORK_IN_ROOT]],
         cwd: WORK_IN_ROOT,
-        command: `node tools/matrix/inside.mjs ${args.join(' ')} --out ${out} ${packages.join(' ')}`,
+        command: ['node', 'tools/matrix/inside.mjs', ...args, '--out', out, ...packages].map(shq).join(' '),
         logFile: join(reports, 'run.log'),
         echo: true,
       });
