@@ -1,0 +1,289 @@
+#!/usr/bin/env node
+// The release matrix (issue 12): the test suite on Debian 12 (the host, DPDK 22.11, Node 20),
+// Debian 13 trixie (DPDK 24.11, Node 20) and sid (DPDK 25.11, Node 24).
+//
+//   node tools/matrix/cli.mjs [--release 13] [--packages linux,ethdev | --packages all]
+//       prepare what is missing, run every release (or one), print release × package, write
+//       reports/matrix/summary.md and summary.json; exit 1 when any release fails
+//   node tools/matrix/cli.mjs prepare <release>...     make (or reuse) a release's root filesystem
+//   node tools/matrix/cli.mjs run <release> [--packages …]
+//   node tools/matrix/cli.mjs clean <release>          delete a root filesystem (refused while mounted)
+//
+// `npm run test:matrix` is the first form. Root filesystems are cached outside the repository
+// (/var/cache/dpdk-hotplug/matrix/<suite>, or $DPDK_HOTPLUG_MATRIX_CACHE).
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatMarkdown, formatTable, shq } from './lib.mjs';
+import { findRelease, RELEASES } from './releases.mjs';
+import {
+  DEFAULT_CACHE,
+  lockRelease,
+  log,
+  prepareRootfs,
+  releaseDirs,
+  removeTree,
+  runInRoot,
+  stopRuns,
+} from './rootfs.mjs';
+
+const repo = resolve(import.meta.dirname, '../..');
+/** What the matrix runs by default: the SDK's packages (conformance, hil and tools with --packages). */
+export const DEFAULT_PACKAGES = ['packages/linux', 'packages/ethdev', 'packages/pmd-probe', 'packages/cli'];
+/** Where the work tree's copy is seen inside a release's root filesystem. */
+const WORK_IN_ROOT = '/srv/dpdk-hotplug';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    release: { type: 'string', multiple: true },
+    packages: { type: 'string', multiple: true },
+    cache: { type: 'string', default: DEFAULT_CACHE },
+    force: { type: 'boolean', default: false },
+    'timeout-min': { type: 'string', default: '20' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(
+    readFileSync(new URL(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((_line, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('//')))
+      .join('\n')
+      .replace(/^\/\/ ?/gm, ''),
+  );
+  process.exit(0);
+}
+
+/** Every workspace with a test script, in the root package.json's order (packages/* sorted). */
+function allPackages() {
+  const { workspaces } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+  return workspaces
+    .flatMap((w) =>
+      w.endsWith('/*')
+        ? readdirSync(join(repo, w.slice(0, -2)))
+            .sort()
+            .map((d) => `${w.slice(0, -2)}/${d}`)
+        : [w],
+    )
+    .filter((d) => existsSync(join(repo, d, 'package.json')))
+    .filter((d) => JSON.parse(readFileSync(join(repo, d, 'package.json'), 'utf8')).scripts?.test);
+}
+
+/** `--packages a,b --packages c`, short names (`linux` → packages/linux) or `all`, checked to exist. */
+function packageList() {
+  const names = (values.packages ?? []).flatMap((p) => p.split(',')).filter(Boolean);
+  if (names.length === 0) return DEFAULT_PACKAGES;
+  if (names.includes('all')) return allPackages();
+  return names.map((n) => {
+    const dir = [n, `packages/${n}`]
+      .map((d) => d.replace(/\/$/, ''))
+      .find((d) => existsSync(join(repo, d, 'package.json')));
+    if (!dir) throw new Error(`no package ${n} in ${repo}`);
+    return dir;
+  });
+}
+
+function trackedFiles() {
+  const r = spawnSync('git', ['-C', repo, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`git ls-files failed: ${r.stderr}`);
+  return r.stdout.split('\0').filter((f) => f && existsSync(join(repo, f)));
+}
+
+/**
+ * A throwaway copy of the work tree for one release, so its builds (the shim, dist/) never touch
+ * the host's: the files git sees (committed or not, ignored ones left out), and node_modules as
+ * hard links (plain JS and koffi's prebuilt binaries). Caches that tools rewrite in place
+ * (node_modules/.vite and the like) are left out, so nothing in the copy writes into a host inode.
+ */
+function makeWorkCopy(release, cache) {
+  const { work } = releaseDirs(release, cache);
+  removeTree(work);
+  mkdirSync(work, { recursive: true });
+  for (const f of trackedFiles()) cpSync(join(repo, f), join(work, f), { preserveTimestamps: true });
+  const from = join(repo, 'node_modules');
+  const to = join(work, 'node_modules');
+  if (spawnSync('cp', ['-al', from, to], { stdio: 'ignore' }).status !== 0) {
+    // Hard links need one file system; a cache elsewhere gets a plain copy (slower, same result).
+    log(`cannot hard-link ${from} into ${work} (another file system?): copying it`);
+    removeTree(to);
+    if (spawnSync('cp', ['-a', from, to], { stdio: 'inherit' }).status !== 0) {
+      throw new Error(`cp -a ${from} ${to} failed`);
+    }
+  }
+  for (const cacheDir of ['.vite', '.vite-temp', '.vitest', '.cache', '.nx'])
+    removeTree(join(work, 'node_modules', cacheDir));
+  return work;
+}
+
+/** The tests of one release; its rows for the table. */
+async function runRelease(release, packages, { cache, timeoutMin }) {
+  const started = Date.now();
+  const base = { release: release.id, suite: release.suite };
+  const failAll = (note) => packages.map((p) => ({ ...base, package: p, status: 'error', note }));
+  let env = { dpdk: '', node: '' };
+  let results;
+  let unlock = () => {};
+  const reports = join(repo, 'reports/matrix', release.id);
+  // A previous run's results must never stand in for this one's.
+  removeTree(reports);
+  mkdirSync(reports, { recursive: true });
+  const args = ['--release', release.id, '--timeout-min', String(timeoutMin)];
+  try {
+    if (release.host) {
+      log(`${release.id} (${release.suite}): on the host, in ${repo}`);
+      const code = await new Promise((done) => {
+        const child = spawn(
+          process.execPath,
+          [join(repo, 'tools/matrix/inside.mjs'), ...args, '--out', reports, ...packages],
+          {
+            cwd: repo,
+            stdio: ['ignore', 'inherit', 'inherit'],
+          },
+        );
+        hostRun = child;
+        child.on('close', (c) => {
+          hostRun = null;
+          done(c ?? 1);
+        });
+      });
+      log(`${release.id}: inside.mjs exited ${code}`);
+    } else {
+      unlock = lock(release, cache);
+      const prepared = await prepareRootfs(release, { cache });
+      const work = makeWorkCopy(release, cache);
+      const out = `${WORK_IN_ROOT}/reports/matrix/${release.id}`;
+      log(`${release.id} (${release.suite}): chroot ${prepared.rootfs}, work tree copy ${work}`);
+      const r = await runInRoot({
+        root: prepared.rootfs,
+        binds: [[work, WORK_IN_ROOT]],
+        cwd: WORK_IN_ROOT,
+        command: ['node', 'tools/matrix/inside.mjs', ...args, '--out', out, ...packages].map(shq).join(' '),
+        logFile: join(reports, 'run.log'),
+        echo: true,
+      });
+      log(`${release.id}: inside.mjs exited ${r.code}`);
+      const inWork = join(work, 'reports/matrix', release.id);
+      if (existsSync(inWork)) cpSync(inWork, reports, { recursive: true });
+    }
+    const file = join(reports, 'results.json');
+    if (!existsSync(file)) return failAll(`no results (see ${join('reports/matrix', release.id)})`);
+    ({ environment: env, results } = JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    return failAll(String(error.message ?? error).split('\n')[0]);
+  } finally {
+    unlock();
+  }
+  log(`${release.id}: ${Math.round((Date.now() - started) / 1000)} s`);
+  const rows = packages.map((p) => {
+    const r = results.find((x) => x.package === p);
+    return r
+      ? { ...base, dpdk: env.dpdk, node: env.node, ...r }
+      : { ...base, package: p, status: 'error', note: 'not run' };
+  });
+  return rows;
+}
+
+/** The host release's inside.mjs while it runs. */
+let hostRun = null;
+/** The release locks held now, released on an interruption too. */
+const held = new Set();
+function lock(release, cache) {
+  const unlock = lockRelease(releaseDirs(release, cache).dir);
+  held.add(unlock);
+  return () => {
+    held.delete(unlock);
+    unlock();
+  };
+}
+// Interrupted (Ctrl-C, kill): stop what runs in the chroots and on the host, release the locks,
+// then leave. Nothing is mounted outside the runs' own namespaces, which end with their processes.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping the runs`);
+    stopRuns('SIGTERM');
+    hostRun?.kill('SIGTERM');
+    for (const unlock of held) unlock();
+    process.exit(130);
+  });
+}
+
+async function main() {
+  const [command = 'all', ...rest] = positionals;
+  const cache = values.cache;
+  const timeoutMin = Number(values['timeout-min']);
+  if (command === 'prepare') {
+    const names = rest.length > 0 ? rest : RELEASES.filter((r) => !r.host).map((r) => r.id);
+    for (const name of names) {
+      const release = findRelease(name);
+      if (release.host) {
+        log(
+          `${release.id} (${release.suite}) is the host: nothing to prepare (npm run setup installs its DPDK)`,
+        );
+        continue;
+      }
+      const t = Date.now();
+      const unlock = lock(release, cache);
+      const p = await prepareRootfs(release, { cache, force: values.force }).finally(unlock);
+      console.log(
+        `${release.id} (${release.suite}): ${p.cached ? 'cached' : 'prepared'} in ${((Date.now() - t) / 1000).toFixed(1)} s — ${p.rootfs}, DPDK ${p.dpdk}, Node ${p.node}`,
+      );
+    }
+    return 0;
+  }
+  if (command === 'clean') {
+    for (const name of rest) {
+      const release = findRelease(name);
+      const dirs = releaseDirs(release, cache);
+      const unlock = lock(release, cache);
+      try {
+        removeTree(dirs.stamp);
+        for (const d of [dirs.work, dirs.staging, dirs.rootfs]) removeTree(d);
+      } finally {
+        unlock();
+      }
+      console.log(`${release.id} (${release.suite}): removed ${dirs.dir}/{rootfs,work}`);
+    }
+    return 0;
+  }
+  let releases;
+  if (command === 'run') {
+    if (rest.length === 0) throw new Error('run <release>: which release? (12, 13, sid)');
+    releases = rest.map(findRelease);
+  } else if (command === 'all') {
+    releases = values.release ? values.release.flatMap((r) => r.split(',')).map(findRelease) : RELEASES;
+  } else {
+    throw new Error(`unknown command ${command}: prepare, run, clean, or none (every release)`);
+  }
+  const packages = packageList();
+  const started = Date.now();
+  const rows = [];
+  for (const release of releases) rows.push(...(await runRelease(release, packages, { cache, timeoutMin })));
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const table = formatTable(rows);
+  console.log(`\n${table}\n`);
+  const dir = join(repo, 'reports/matrix');
+  mkdirSync(dir, { recursive: true });
+  const when = `${new Date().toISOString()}, ${seconds} s, releases ${releases.map((r) => r.id).join(', ')}`;
+  writeFileSync(join(dir, 'summary.md'), formatMarkdown(rows, { when }));
+  writeFileSync(
+    join(dir, 'summary.json'),
+    `${JSON.stringify({ when: new Date().toISOString(), seconds, rows }, null, 2)}\n`,
+  );
+  console.log(`reports/matrix/summary.md, summary.json (${seconds} s)`);
+  return rows.every((r) => r.status === 'passed') ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`[matrix] ${error.message ?? error}`);
+    process.exit(2);
+  },
+);

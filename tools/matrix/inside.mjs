@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Runs inside one release of the matrix (the host, or a chroot on a copy of the work tree), with
+// that release's Node: builds each package with nx (the shim against that release's DPDK), runs
+// its tests with a machine-readable reporter, and writes <out>/results.json.
+//   node tools/matrix/inside.mjs --release 13 --out reports/matrix/13 packages/linux packages/ethdev
+// Uses nothing but Node and the repository's node_modules.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { nodeTestCounts, vitestCounts } from './lib.mjs';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    release: { type: 'string', default: '?' },
+    out: { type: 'string' },
+    'timeout-min': { type: 'string', default: '20' },
+  },
+});
+const out = resolve(values.out ?? join(root, 'reports/matrix', values.release));
+mkdirSync(out, { recursive: true });
+const timeoutMs = Number(values['timeout-min']) * 60_000;
+
+function say(message) {
+  process.stderr.write(`[matrix ${values.release}] ${message}\n`);
+}
+
+/** The step running now: its process group is killed when this script is interrupted. */
+let current = null;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    say(`${signal}: stopping`);
+    if (current) killGroup(current);
+    process.exit(130);
+  });
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs a command in its own process group, killed (the group) after the timeout; output to a file. */
+function run(cmd, args, { cwd, logFile }) {
+  return new Promise((done) => {
+    const started = Date.now();
+    const child = spawn(cmd, args, {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '1', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
+    });
+    current = child;
+    const chunks = [];
+    child.stdout.on('data', (b) => chunks.push(b));
+    child.stderr.on('data', (b) => chunks.push(b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      current = null;
+      const text = Buffer.concat(chunks).toString();
+      writeFileSync(logFile, text);
+      done({ code: code ?? 128, signal, timedOut, text, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+function lastLines(text, n = 8) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+const sh = (cmd) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }).stdout.trim();
+const environment = {
+  release: values.release,
+  node: process.version,
+  dpdk: sh('pkg-config --modversion libdpdk 2>/dev/null') || 'missing',
+  // The sonames the binding has to load (librte_eal.so.23 on 22.11, .25 on 24.11, .26 on 25.11).
+  librteEal: sh(
+    'ls /usr/lib/*/librte_eal.so.* 2>/dev/null | sed "s|.*/||" | grep -E "^librte_eal\\.so\\.[0-9]+$"',
+  ),
+  dpdkPmdinfo: existsSync('/usr/bin/dpdk-pmdinfo.py'),
+  debian: sh('cat /etc/debian_version 2>/dev/null'),
+  kernel: sh('uname -r'),
+};
+say(
+  `Node ${environment.node}, DPDK ${environment.dpdk} (${environment.librteEal}), Debian ${environment.debian}`,
+);
+
+const nx = join(root, 'node_modules/nx/bin/nx.js');
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+const results = [];
+for (const dir of positionals) {
+  const pkgDir = join(root, dir);
+  const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const slug = dir.replace(/[^\w.-]+/g, '_');
+  const row = { package: dir, name: manifest.name, passed: 0, failed: 0, skipped: 0, failures: [] };
+
+  // nx builds the package and what it depends on (the shim against this release's DPDK); a
+  // package without a build target (tools) runs its tests as they are.
+  let build = { code: 0, seconds: 0, text: '' };
+  if (manifest.scripts?.build) {
+    say(`${dir}: nx run ${manifest.name}:build`);
+    build = await run(process.execPath, [nx, 'run', `${manifest.name}:build`, '--output-style=stream'], {
+      cwd: root,
+      logFile: join(out, `${slug}.build.log`),
+    });
+  }
+  row.buildSeconds = Math.round(build.seconds);
+  if (build.code !== 0) {
+    row.status = 'failed';
+    row.note = `build failed (exit ${build.code}${build.timedOut ? ', timed out' : ''}): ${lastLines(build.text, 3).replace(/\s*\n\s*/g, ' ⏎ ')}`;
+    say(`${dir}: build FAILED\n${lastLines(build.text)}`);
+    results.push(row);
+    continue;
+  }
+
+  const testScript = manifest.scripts?.test ?? '';
+  let test;
+  if (/^vitest\b/.test(testScript)) {
+    const json = join(out, `${slug}.vitest.json`);
+    say(`${dir}: vitest run`);
+    test = await run(
+      process.execPath,
+      [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`],
+      { cwd: pkgDir, logFile: join(out, `${slug}.test.log`) },
+    );
+    if (existsSync(json)) Object.assign(row, vitestCounts(JSON.parse(readFileSync(json, 'utf8'))));
+  } else {
+    say(`${dir}: npm test (${testScript})`);
+    test = await run('npm', ['run', 'test'], { cwd: pkgDir, logFile: join(out, `${slug}.test.log`) });
+    Object.assign(row, nodeTestCounts(test.text));
+  }
+  row.testSeconds = Math.round(test.seconds);
+  row.exitCode = test.code;
+  const counted = row.passed + row.failed + row.skipped;
+  if (test.code === 0 && row.failed === 0) row.status = 'passed';
+  else {
+    row.status = 'failed';
+    if (test.timedOut) row.note = `tests timed out after ${values['timeout-min']} min`;
+    else if (row.failed === 0) {
+      row.note = `tests exited ${test.code}${counted === 0 ? ' before any test ran' : ''}: ${lastLines(test.text, 3).replace(/\s*\n\s*/g, ' ⏎ ')}`;
+    }
+  }
+  say(
+    `${dir}: ${row.status.toUpperCase()} — ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped (build ${row.buildSeconds} s, tests ${row.testSeconds} s)`,
+  );
+  results.push(row);
+}
+
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ environment, results }, null, 2)}\n`);
+process.exit(results.every((r) => r.status === 'passed') ? 0 : 1);

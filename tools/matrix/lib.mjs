@@ -1,0 +1,243 @@
+// The matrix's pure parts: Debian mirror and cache key, mount tables and the refusal to delete
+// a directory with anything mounted under it, the shell script that enters a root filesystem in a
+// private mount namespace, vitest's JSON results, and the results table. No side effects here:
+// tools/matrix/*.test.mjs test them with injected inputs.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/** Bumped when the way a root filesystem is made changes, so older caches are rebuilt. */
+export const ROOTFS_FORMAT = 1;
+
+/**
+ * The first Debian mirror (http or https, `…/debian`, not the security archive) in APT's sources:
+ * one-line `deb URI suite …` entries and deb822 `URIs:` fields, given as file texts.
+ */
+export function mirrorFromSources(texts) {
+  const uris = [];
+  for (const text of texts) {
+    for (const raw of text.split('\n')) {
+      const line = raw.replace(/#.*/, '').trim();
+      const oneLine = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/.exec(line);
+      if (oneLine) uris.push(oneLine[1]);
+      const deb822 = /^URIs:\s*(.+)$/i.exec(line);
+      if (deb822) uris.push(...deb822[1].trim().split(/\s+/));
+    }
+  }
+  const mirror = uris.find((u) => /^https?:\/\/[^/]+\/(?:.*\/)?debian\/?$/.test(u));
+  return mirror ? mirror.replace(/\/$/, '') : null;
+}
+
+/**
+ * The cache key of a root filesystem: what debootstrap and apt were asked for. Package order
+ * does not matter; the suite, the mirror, the packages, the apt options and the format do.
+ */
+export function cacheKey({ suite, mirror, packages, aptOptions = [], variant = 'minbase' }) {
+  const canonical = JSON.stringify({
+    format: ROOTFS_FORMAT,
+    suite,
+    mirror,
+    variant,
+    packages: [...new Set(packages)].sort(),
+    aptOptions,
+  });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** `\040`-style escapes in /proc/<pid>/mountinfo paths (space, tab, newline, backslash). */
+function unescapeMountPath(path) {
+  return path.replace(/\\([0-7]{3})/g, (_, octal) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/** The mount points and file system types in a mountinfo text (proc(5)). */
+export function parseMountinfo(text) {
+  const mounts = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const [left, right = ''] = line.split(' - ');
+    const fields = left.split(' ');
+    if (fields.length < 5) continue;
+    mounts.push({ mountPoint: unescapeMountPath(fields[4]), fsType: right.split(' ')[0] ?? '' });
+  }
+  return mounts;
+}
+
+/** True when `path` is `dir` or inside it (both absolute; no symlink resolution). */
+export function isUnder(path, dir) {
+  const d = resolve(dir);
+  const p = resolve(path);
+  return p === d || p.startsWith(d === '/' ? '/' : `${d}/`);
+}
+
+/**
+ * The mounts at or under `dir` in a mountinfo text. A process's mountinfo shows mount points
+ * relative to its root: for a process chrooted in `/x/rootfs`, `/dev` is `/x/rootfs/dev`. `root`
+ * is that process's root, so the mount points are compared as the host sees them.
+ */
+export function mountsUnder(dir, mountinfoText, root = '/') {
+  return parseMountinfo(mountinfoText)
+    .map((m) => ({ ...m, mountPoint: root === '/' ? m.mountPoint : resolve(root, `.${m.mountPoint}`) }))
+    .filter((m) => isUnder(m.mountPoint, dir));
+}
+
+/**
+ * Why `dir` must not be deleted, or null when it may be. `mountinfos` are the mount tables of
+ * every mount namespace and root that can be seen (a run's private namespace has its own, read
+ * through a process in it): a text (seen from /) or `{ root, text }` (read from a process whose
+ * root is `root`, a chroot). `roots` are processes' root directories (a live chroot in the tree).
+ */
+export function deletionRefusal(dir, { mountinfos = [], roots = [] } = {}) {
+  const d = resolve(dir);
+  if (d === '/' || d.split('/').filter(Boolean).length < 2) return `refusing to delete ${d}: too close to /`;
+  const mounted = new Set();
+  for (const table of mountinfos) {
+    const { root = '/', text } = typeof table === 'string' ? { text: table } : table;
+    for (const m of mountsUnder(d, text, root)) mounted.add(m.mountPoint);
+  }
+  if (mounted.size > 0) {
+    return `refusing to delete ${d}: something is mounted under it (${[...mounted].sort().join(', ')}); a run may still be inside it`;
+  }
+  const inside = roots.filter((r) => isUnder(r.root, d));
+  if (inside.length > 0) {
+    return `refusing to delete ${d}: process ${inside.map((r) => r.pid).join(', ')} has its root in it`;
+  }
+  return null;
+}
+
+/** Single-quoted for sh. */
+export function shq(s) {
+  return `'${String(s).replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The script `unshare -m --propagation private sh -c` runs to enter a root filesystem: mounts
+ * made only in that private namespace (they vanish with it, whatever ends the run), then chroot.
+ * `binds` are extra [hostDir, dirInRoot] pairs (read-write). `env` is passed through `env -i`.
+ */
+export function enterScript({ root, command, binds = [], env = {}, cwd = '/' }) {
+  const r = resolve(root);
+  const lines = [
+    'set -e',
+    // Belt and braces: private propagation, so nothing made here reaches the host's namespace.
+    'mount --make-rprivate /',
+    `mount -t proc proc ${shq(`${r}/proc`)}`,
+    `mount --rbind /sys ${shq(`${r}/sys`)}`,
+    `mount --rbind /dev ${shq(`${r}/dev`)}`,
+    `mount -t tmpfs -o mode=755 tmpfs ${shq(`${r}/run`)}`,
+    `mount -t tmpfs -o mode=1777 tmpfs ${shq(`${r}/tmp`)}`,
+  ];
+  for (const [from, to] of binds) {
+    lines.push(`mkdir -p ${shq(`${r}${to}`)}`, `mount --bind ${shq(from)} ${shq(`${r}${to}`)}`);
+  }
+  const vars = Object.entries(env).map(([k, v]) => shq(`${k}=${v}`));
+  lines.push(
+    `exec chroot ${shq(r)} /usr/bin/env -i ${vars.join(' ')} /bin/sh -c ${shq(`cd ${shq(cwd)} && ${command}`)}`,
+  );
+  return lines.join('\n');
+}
+
+/**
+ * A vitest JSON report (`--reporter=json`) reduced to counts: passed, failed, skipped (skipped,
+ * todo and pending together), failed test files, and what failed with its first message line.
+ * A file that fails outside its tests (at import, or in a beforeAll hook) is a failed file: its
+ * tests are skipped by vitest and counted so, and its message is listed.
+ */
+export function vitestCounts(report) {
+  const counts = { passed: 0, failed: 0, skipped: 0, failedFiles: 0, failures: [] };
+  for (const file of report.testResults ?? []) {
+    const assertions = file.assertionResults ?? [];
+    const name = String(file.name ?? '').replace(/^.*\/(packages|conformance|hil|tools)\//, '$1/');
+    for (const t of assertions) {
+      if (t.status === 'passed') counts.passed++;
+      else if (t.status === 'failed') {
+        counts.failed++;
+        const message = String(t.failureMessages?.[0] ?? '').split('\n')[0];
+        counts.failures.push(`${t.fullName ?? t.title}: ${message}`);
+      } else counts.skipped++;
+    }
+    if (file.status === 'failed') counts.failedFiles++;
+    if (file.status === 'failed' && file.message) {
+      const skipped = assertions.filter((t) => t.status !== 'passed' && t.status !== 'failed').length;
+      const what = assertions.length === 0 ? 'file failed' : `file failed, ${skipped} of its tests skipped`;
+      counts.failures.push(`${name} (${what}): ${String(file.message).split('\n')[0]}`);
+    }
+    // A file that failed to load has no tests: count it as one failed test too.
+    if (assertions.length === 0 && file.status === 'failed') counts.failed++;
+  }
+  return counts;
+}
+
+/**
+ * One row per release × package. A row is { release, suite, dpdk, node, package, passed, failed,
+ * skipped, failedFiles, status, note }; status is 'passed', 'failed' (a test failed, or the build), or
+ * 'error' (nothing ran: the release could not be prepared).
+ */
+export function formatTable(rows) {
+  const head = [
+    'release',
+    'DPDK',
+    'Node',
+    'package',
+    'passed',
+    'failed',
+    'skipped',
+    'files failed',
+    'result',
+  ];
+  const body = rows.map((r) => [
+    `${r.release} (${r.suite})`,
+    r.dpdk ?? '',
+    r.node ?? '',
+    r.package,
+    String(r.passed ?? 0),
+    String(r.failed ?? 0),
+    String(r.skipped ?? 0),
+    String(r.failedFiles ?? 0),
+    r.status === 'passed' ? 'PASS' : r.status === 'error' ? 'ERROR' : 'FAIL',
+  ]);
+  const numeric = new Set([4, 5, 6, 7]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const cell = (s, i) => (numeric.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i]));
+  const line = (cells) => cells.map(cell).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** The same rows as a Markdown table, with each failed row's note below it. */
+export function formatMarkdown(rows, { title = 'Release matrix', when = '' } = {}) {
+  const out = [`# ${title}`, ''];
+  if (when) out.push(when, '');
+  out.push('| release | DPDK | Node | package | passed | failed | skipped | files failed | result |');
+  out.push('|---|---|---|---|--:|--:|--:|--:|---|');
+  for (const r of rows) {
+    const result = r.status === 'passed' ? 'PASS' : r.status === 'error' ? 'ERROR' : '**FAIL**';
+    out.push(
+      `| ${r.release} (${r.suite}) | ${r.dpdk ?? ''} | ${r.node ?? ''} | ${r.package} | ${r.passed ?? 0} | ${r.failed ?? 0} | ${r.skipped ?? 0} | ${r.failedFiles ?? 0} | ${result} |`,
+    );
+  }
+  const notes = rows.filter((r) => r.status !== 'passed' && (r.note || r.failures?.length));
+  if (notes.length > 0) {
+    out.push('', '## What failed', '');
+    for (const r of notes) {
+      out.push(`- **${r.release} ${r.package}**${r.note ? `: ${r.note}` : ''}`);
+      for (const f of (r.failures ?? []).slice(0, 20)) out.push(`  - ${f.replace(/\|/g, '\\|')}`);
+      if ((r.failures?.length ?? 0) > 20) out.push(`  - … and ${r.failures.length - 20} more`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * node:test's closing counters in a log, TAP (`# pass 3`, Node 20's default off a terminal) or
+ * spec (`ℹ pass 3`, Node 22+), possibly prefixed by nx with the project name.
+ */
+export function nodeTestCounts(log) {
+  const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  const key = { pass: 'passed', fail: 'failed', skipped: 'skipped', todo: 'skipped' };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
+  for (const line of log.replace(/\u001b\[[0-9;]*m/g, '').split('\n')) {
+    const m = /^(?:\S+:\s+)?(?:#|ℹ) (pass|fail|skipped|todo) (\d+)\s*$/.exec(line);
+    if (m) counts[key[m[1]]] += Number(m[2]);
+    const failed = /^(?:\S+:\s+)?not ok \d+ - (.*)$/.exec(line);
+    if (failed) counts.failures.push(failed[1]);
+  }
+  return counts;
+}

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  cacheKey,
+  deletionRefusal,
+  enterScript,
+  formatMarkdown,
+  formatTable,
+  isUnder,
+  mirrorFromSources,
+  mountsUnder,
+  nodeTestCounts,
+  parseMountinfo,
+  vitestCounts,
+} from './lib.mjs';
+import { findRelease, RELEASES } from './releases.mjs';
+
+const MOUNTINFO = `22 27 0:21 / /proc rw,relatime - proc proc rw
+24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw,mode=755
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+90 27 0:50 / /var/cache/dpdk-hotplug/matrix/sid/rootfs/proc rw - proc proc rw
+91 27 0:6 / /var/cache/dpdk-hotplug/matrix/sid/rootfs/dev rw - devtmpfs devtmpfs rw
+92 27 0:60 / /var/cache/dpdk-hotplug/matrix/sid/rootfs-old/x rw - tmpfs tmpfs rw
+93 27 0:61 / /tmp/with\\040space/dir rw - tmpfs tmpfs rw
+`;
+
+test('mountinfo: mount points, escapes decoded', () => {
+  const mounts = parseMountinfo(MOUNTINFO);
+  assert.equal(mounts.length, 7);
+  assert.deepEqual(mounts[1], { mountPoint: '/dev', fsType: 'devtmpfs' });
+  assert.equal(mounts[6].mountPoint, '/tmp/with space/dir');
+});
+
+test('under: the directory itself and what is inside, not a sibling sharing its prefix', () => {
+  assert.ok(isUnder('/a/b', '/a/b'));
+  assert.ok(isUnder('/a/b/c', '/a/b/'));
+  assert.ok(!isUnder('/a/bc', '/a/b'));
+  const root = '/var/cache/dpdk-hotplug/matrix/sid/rootfs';
+  assert.deepEqual(
+    mountsUnder(root, MOUNTINFO).map((m) => m.mountPoint),
+    [`${root}/proc`, `${root}/dev`],
+  );
+});
+
+test('deleting a rootfs with /dev bound under it is refused, naming the mounts', () => {
+  const why = deletionRefusal('/var/cache/dpdk-hotplug/matrix/sid/rootfs', { mountinfos: [MOUNTINFO] });
+  assert.match(why, /refusing to delete .*sid\/rootfs: something is mounted under it/);
+  assert.match(why, /sid\/rootfs\/dev/);
+  assert.match(why, /sid\/rootfs\/proc/);
+});
+
+test('a mount seen in any namespace refuses; none anywhere allows', () => {
+  const host = '27 1 254:0 / / rw - ext4 /dev/vda rw\n';
+  const dir = '/var/cache/dpdk-hotplug/matrix/trixie/rootfs';
+  assert.equal(deletionRefusal(dir, { mountinfos: [host] }), null);
+  const child = `${host}95 27 0:6 / ${dir}/dev rw - devtmpfs devtmpfs rw\n`;
+  assert.match(deletionRefusal(dir, { mountinfos: [host, child] }), /mounted under it/);
+});
+
+test('a chrooted process sees its mounts relative to its root: they are refused where they are', () => {
+  const dir = '/var/cache/dpdk-hotplug/matrix/trixie/rootfs';
+  const chrooted = {
+    root: dir,
+    text: '1 0 0:1 / / rw - ext4 /dev/vda rw\n2 1 0:6 / /dev rw - devtmpfs devtmpfs rw\n',
+  };
+  assert.match(
+    deletionRefusal(`${dir}/dev`, { mountinfos: [chrooted] }),
+    /mounted under it \(.*trixie\/rootfs\/dev\)/,
+  );
+  assert.match(deletionRefusal(dir, { mountinfos: [chrooted] }), /mounted under it/);
+  assert.equal(deletionRefusal('/var/cache/other/dev', { mountinfos: [chrooted] }), null);
+  // The same table read as if from / would have missed it: the mount point is /dev.
+  assert.equal(deletionRefusal(`${dir}/dev`, { mountinfos: [chrooted.text] }), null);
+});
+
+test('a process with its root in the tree (a live chroot) refuses', () => {
+  const dir = '/var/cache/dpdk-hotplug/matrix/trixie/rootfs';
+  const why = deletionRefusal(dir, {
+    mountinfos: [],
+    roots: [
+      { pid: 4242, root: dir },
+      { pid: 1, root: '/' },
+    ],
+  });
+  assert.match(why, /process 4242 has its root in it/);
+});
+
+test('/ and top-level directories are refused whatever is mounted', () => {
+  assert.match(deletionRefusal('/', {}), /too close to \//);
+  assert.match(deletionRefusal('/var', {}), /too close to \//);
+});
+
+test('mirror: the first Debian archive in one-line or deb822 sources, not security', () => {
+  const deb822 = `Types: deb
+# http://snapshot.debian.org/archive/debian/20250520T000000Z
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security`;
+  assert.equal(mirrorFromSources([deb822]), 'http://deb.debian.org/debian');
+  const security = 'deb http://security.debian.org/debian-security bookworm-security main';
+  const oneLine = 'deb [arch=amd64] http://ftp.fr.debian.org/debian/ bookworm main';
+  assert.equal(mirrorFromSources([security, oneLine]), 'http://ftp.fr.debian.org/debian');
+  assert.equal(mirrorFromSources(['deb https://packages.cloud.google.com/apt cloud-sdk main']), null);
+});
+
+test('cache key: package order does not matter; suite, mirror, packages and apt options do', () => {
+  const base = {
+    suite: 'trixie',
+    mirror: 'http://deb.debian.org/debian',
+    packages: ['dpdk', 'nodejs', 'gcc'],
+    aptOptions: [],
+  };
+  const key = cacheKey(base);
+  assert.match(key, /^[0-9a-f]{16}$/);
+  assert.equal(cacheKey({ ...base, packages: ['gcc', 'dpdk', 'nodejs', 'gcc'] }), key);
+  assert.notEqual(cacheKey({ ...base, suite: 'sid' }), key);
+  assert.notEqual(cacheKey({ ...base, mirror: 'http://ftp.de.debian.org/debian' }), key);
+  assert.notEqual(cacheKey({ ...base, packages: [...base.packages, 'npm'] }), key);
+  assert.notEqual(cacheKey({ ...base, aptOptions: ['-o', 'Acquire::Check-Valid-Until=false'] }), key);
+});
+
+test('releases: 12 is the host, 13 and sid are chroots with their own libpcap and apt options', () => {
+  assert.deepEqual(
+    RELEASES.map((r) => [r.id, r.suite, r.host]),
+    [
+      ['12', 'bookworm', true],
+      ['13', 'trixie', false],
+      ['sid', 'sid', false],
+    ],
+  );
+  assert.equal(findRelease('trixie').id, '13');
+  assert.equal(findRelease('unstable').id, 'sid');
+  assert.ok(findRelease('13').packages.includes('libpcap0.8t64'));
+  assert.ok(findRelease('12').packages.includes('libpcap0.8'));
+  assert.deepEqual(findRelease('sid').aptOptions, ['-o', 'Acquire::Check-Valid-Until=false']);
+  assert.throws(() => findRelease('11'), /unknown release "11": one of 12 \(bookworm\), 13 \(trixie\), sid/);
+});
+
+test('enter script: every mount lands inside the root, then chroot with a clean environment', () => {
+  const root = '/var/cache/m/sid/rootfs';
+  const script = enterScript({
+    root,
+    command: 'node --version',
+    binds: [['/var/cache/m/sid/work', '/srv/x']],
+    env: { PATH: '/usr/bin:/bin', A: "it's" },
+    cwd: '/srv/x',
+  });
+  const lines = script.split('\n');
+  for (const line of lines.filter((l) => l.startsWith('mount ') && !l.includes('--make-rprivate'))) {
+    assert.match(line.split(' ').at(-1), /^'\/var\/cache\/m\/sid\/rootfs\//, line);
+  }
+  assert.ok(lines.includes(`mount --rbind /dev '${root}/dev'`));
+  assert.ok(lines.includes(`mount --bind '/var/cache/m/sid/work' '${root}/srv/x'`));
+  assert.match(
+    lines.at(-1),
+    /^exec chroot '\/var\/cache\/m\/sid\/rootfs' \/usr\/bin\/env -i 'PATH=\/usr\/bin:\/bin' 'A=it'\\''s'/,
+  );
+  assert.equal(lines[0], 'set -e');
+});
+
+const row = (over) => ({
+  release: '13',
+  suite: 'trixie',
+  dpdk: '24.11.8',
+  node: 'v20.19.2',
+  package: 'packages/linux',
+  passed: 120,
+  failed: 0,
+  skipped: 3,
+  status: 'passed',
+  ...over,
+});
+
+test('table: aligned columns, numbers right-aligned, PASS / FAIL / ERROR', () => {
+  const table = formatTable([
+    row(),
+    row({ package: 'packages/ethdev', passed: 0, failed: 12, skipped: 0, failedFiles: 5, status: 'failed' }),
+    row({ release: 'sid', suite: 'sid', dpdk: '', node: '', package: 'packages/linux', status: 'error' }),
+  ]);
+  assert.equal(
+    table,
+    [
+      'release      DPDK     Node      package          passed  failed  skipped  files failed  result',
+      '-----------  -------  --------  ---------------  ------  ------  -------  ------------  ------',
+      '13 (trixie)  24.11.8  v20.19.2  packages/linux      120       0        3             0  PASS',
+      '13 (trixie)  24.11.8  v20.19.2  packages/ethdev       0      12        0             5  FAIL',
+      'sid (sid)                       packages/linux      120       0        3             0  ERROR',
+    ].join('\n'),
+  );
+});
+
+test('markdown: one row per release × package and what failed below, pipes escaped', () => {
+  const md = formatMarkdown(
+    [
+      row(),
+      row({
+        package: 'packages/ethdev',
+        passed: 1,
+        failed: 2,
+        failedFiles: 1,
+        status: 'failed',
+        note: 'build failed',
+        failures: ['a | b: librte_eal.so.23: cannot open'],
+      }),
+    ],
+    { when: 'today' },
+  );
+  assert.match(md, /^# Release matrix\n\ntoday\n\n\| release \| DPDK/);
+  assert.match(
+    md,
+    /\| 13 \(trixie\) \| 24\.11\.8 \| v20\.19\.2 \| packages\/linux \| 120 \| 0 \| 3 \| 0 \| PASS \|/,
+  );
+  assert.match(md, /\| packages\/ethdev \| 1 \| 2 \| 3 \| 1 \| \*\*FAIL\*\* \|/);
+  assert.match(
+    md,
+    /- \*\*13 packages\/ethdev\*\*: build failed\n {2}- a \\\| b: librte_eal\.so\.23: cannot open/,
+  );
+});
+
+test('vitest JSON: passed, failed, skipped (todo and pending too), files failed at import or in a hook', () => {
+  const counts = vitestCounts({
+    testResults: [
+      {
+        name: '/srv/x/packages/ethdev/lib/eal-once.test.ts',
+        status: 'failed',
+        message: 'Failed to load librte_eal.so.23\nstack',
+        assertionResults: [],
+      },
+      {
+        name: '/srv/x/packages/ethdev/lib/hotplug.test.ts',
+        status: 'failed',
+        message: 'DPDK libraries could not be loaded',
+        assertionResults: [
+          { fullName: 'h1', status: 'skipped' },
+          { fullName: 'h2', status: 'skipped' },
+        ],
+      },
+      {
+        name: '/srv/x/packages/ethdev/lib/devargs.test.ts',
+        status: 'failed',
+        assertionResults: [
+          { fullName: 'a', status: 'passed' },
+          { fullName: 'b', status: 'failed', failureMessages: ['expected 1\n at'] },
+          { fullName: 'c', status: 'skipped' },
+          { fullName: 'd', status: 'todo' },
+          { fullName: 'e', status: 'pending' },
+        ],
+      },
+      {
+        name: '/srv/x/packages/ethdev/lib/ok.test.ts',
+        status: 'passed',
+        assertionResults: [{ status: 'passed' }],
+      },
+    ],
+  });
+  assert.deepEqual(counts, {
+    passed: 2,
+    failed: 2,
+    skipped: 5,
+    failedFiles: 3,
+    failures: [
+      'packages/ethdev/lib/eal-once.test.ts (file failed): Failed to load librte_eal.so.23',
+      'packages/ethdev/lib/hotplug.test.ts (file failed, 2 of its tests skipped): DPDK libraries could not be loaded',
+      'b: expected 1',
+    ],
+  });
+});
+
+test("node:test's counters, TAP and spec, with nx's prefix", () => {
+  const tap = 'not ok 2 - refuses\n# pass 3\n# fail 1\n# skipped 2\n# todo 1\n';
+  assert.deepEqual(nodeTestCounts(tap), { passed: 3, failed: 1, skipped: 3, failures: ['refuses'] });
+  const spec = 'tools: ℹ pass 7\ntools: ℹ fail 0\ntools: ℹ skipped 0\n';
+  assert.deepEqual(nodeTestCounts(spec), { passed: 7, failed: 0, skipped: 0, failures: [] });
+});
