@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { DEFAULT_DUTS } from './lib/default-duts.js';
 import type { Dut } from './lib/dut.js';
+import { LEDGER_ENV } from './lib/ledger.js';
 import { DEFAULT_SETTINGS, type Settings } from './lib/settings.js';
 
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
@@ -15,6 +16,10 @@ const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = 
       out: join(process.cwd(), 'reports', 'certify'),
       workers: 2,
     };
+
+// What the run makes on the machine is listed here until given back (lib/ledger.ts); the workers
+// inherit the variable from the runner.
+process.env[LEDGER_ENV] = join(plan.out, 'results', '.ledger');
 
 export default defineConfig<object, { dut: Dut; settings: Settings }>({
   testDir: './tests',

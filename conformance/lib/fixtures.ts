@@ -8,6 +8,7 @@ import { type Dut, placeholderDevargs } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
+import { record } from './ledger.js';
 import { MpProcess } from './mp-process.js';
 import { Progress } from './progress.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
@@ -97,6 +98,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   eal: [
     async ({ dut }, use) => {
       const pci = parseDevargs(placeholderDevargs(dut.devargs)).bus === 'pci';
+      // The worker's runtime folder, in the ledger: a crash leaves it to the run's end.
+      const forget = record({ kind: 'dir', path: `/var/run/dpdk/certify-${process.pid}` });
       const eal = Eal.init({
         noHuge: !pci,
         noPci: !pci,
@@ -110,6 +113,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       });
       await use(eal);
       eal.cleanup();
+      forget();
     },
     { scope: 'worker' },
   ],
@@ -183,10 +187,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   multiProcess: async ({ watchdog }, use, testInfo) => {
     extendTimeout(testInfo, watchdog, 90_000);
     let made: { lab: HugepageLab; primary: MpProcess; secondary?: MpProcess; prefix: string } | undefined;
+    let forgetRuntime = () => {};
     await use(async () => {
       const lab = await hugepageLab(48);
       if ('unavailable' in lab) return lab;
       const prefix = `certify-mp-${process.pid}`;
+      forgetRuntime = record({ kind: 'dir', path: `/var/run/dpdk/${prefix}` });
       const group = { lab, prefix, primary: new MpProcess('primary', prefix, lab.dir) } as NonNullable<
         typeof made
       >;
@@ -202,6 +208,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await made.secondary?.stop();
     await made.primary.stop();
     rmSync(`/var/run/dpdk/${made.prefix}`, { recursive: true, force: true });
+    forgetRuntime();
     await made.lab.undo();
   },
   events: async ({ eal }, use) => {

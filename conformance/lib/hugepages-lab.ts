@@ -8,6 +8,7 @@ import {
   reserveHugepages,
   unmountHugetlbfs,
 } from '@dpdk-hotplug/linux';
+import { record } from './ledger.js';
 
 /** A private hugetlbfs with pages reserved for it; `undo` gives everything back. */
 export interface HugepageLab {
@@ -32,8 +33,21 @@ export async function hugepageLab(pages: number): Promise<HugepageLab | { unavai
   } catch (e) {
     return unavailable(e);
   }
+  // In the run's ledger until given back: a worker killed meanwhile leaves them to the run's end.
+  const pagesForget = record({
+    kind: 'hugepages',
+    pages: reservation.after - reservation.before,
+    pageSizeKb: 2048,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'dphp-huge-'));
-  const undo = [() => reservation.release(), async () => rmSync(dir, { recursive: true, force: true })];
+  const dirForget = record({ kind: 'dir', path: dir });
+  const undo = [
+    () => reservation.release().then(pagesForget),
+    async () => {
+      rmSync(dir, { recursive: true, force: true });
+      dirForget();
+    },
+  ];
   const run = async () => {
     for (const step of undo.splice(0).reverse()) {
       await step().catch((e: Error) => console.error(`hugepage clean-up step failed: ${e.message}`));
@@ -45,6 +59,7 @@ export async function hugepageLab(pages: number): Promise<HugepageLab | { unavai
     await run();
     return unavailable(e);
   }
-  undo.push(() => unmountHugetlbfs(host, dir));
+  const mountForget = record({ kind: 'mount', path: dir });
+  undo.push(() => unmountHugetlbfs(host, dir).then(mountForget));
   return { dir, undo: run };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Eal, PortId } from '@dpdk-hotplug/ethdev';
 import { ethernetFrame, ipv4Packet, pcapFile } from '@dpdk-hotplug/ethdev/testing';
 import type { Dut } from './dut.js';
+import { type LedgerEntry, record } from './ledger.js';
 
 /** What a traffic check saw: `ok` when the packets went where the DUT's traffic mode says. */
 export interface TrafficResult {
@@ -61,7 +62,15 @@ function counted(frames: (tag: string) => Buffer[], counter: () => number, where
 export function buildLab(eal: Eal, dut: Dut): Lab {
   const undo: Array<() => void> = [];
   const dir = mkdtempSync(join(tmpdir(), `dphp-${dut.name}-`));
-  undo.push(() => rmSync(dir, { recursive: true, force: true }));
+  // Each thing made is in the run's ledger until it is undone (a crashed worker cannot undo it).
+  const made = (entry: LedgerEntry, fn: () => unknown) => {
+    const forget = record(entry);
+    undo.push(() => {
+      fn();
+      forget();
+    });
+  };
+  made({ kind: 'dir', path: dir }, () => rmSync(dir, { recursive: true, force: true }));
   const tag = `${process.pid % 100000}`;
   let iface = '';
   let peer = '';
@@ -77,10 +86,13 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
         const ns = `dphp-${tag}`;
         iface = `dhv${tag}`;
         const inner = `dhp${tag}`;
+        made({ kind: 'netns', name: ns }, () => existsSync(`/run/netns/${ns}`) && ip('netns', 'del', ns));
         ip('netns', 'add', ns);
-        undo.push(() => ip('netns', 'del', ns));
+        made(
+          { kind: 'link', name: iface },
+          () => existsSync(`/sys/class/net/${iface}`) && ip('link', 'del', iface),
+        );
         ip('link', 'add', iface, 'type', 'veth', 'peer', 'name', inner, 'netns', ns);
-        undo.push(() => existsSync(`/sys/class/net/${iface}`) && ip('link', 'del', iface));
         ip('link', 'set', iface, 'up');
         ip('-n', ns, 'link', 'set', inner, 'up');
         const rx = () =>
@@ -91,7 +103,10 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
       case 'tap': {
         iface = `dht${tag}`;
         // The PMD makes and deletes the interface; this undoes it only if a failure came first.
-        undo.push(() => existsSync(`/sys/class/net/${iface}`) && ip('link', 'del', iface));
+        made(
+          { kind: 'link', name: iface },
+          () => existsSync(`/sys/class/net/${iface}`) && ip('link', 'del', iface),
+        );
         const counter = () => Number(readFileSync(`/sys/class/net/${iface}/statistics/rx_packets`, 'utf8'));
         // net_tun is layer 3: it carries IP packets, not Ethernet frames.
         const make =

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { record } from './ledger.js';
 
 export type MpReply = Record<string, unknown> & { error?: string; message?: string };
 
@@ -19,11 +20,14 @@ export class MpProcess {
   ) {
     const script = fileURLToPath(new URL('../dist/mp-child.js', import.meta.url));
     this.#child = spawn(process.execPath, [script, role, filePrefix, hugeDir]);
+    const forget =
+      this.#child.pid === undefined ? () => {} : record({ kind: 'process', pid: this.#child.pid, script });
     this.#child.stderr.on('data', (d) => {
       this.#stderr += d;
     });
     this.#child.stdin.on('error', () => {}); // a dead process: its exit says why
     this.#child.on('exit', (code, signal) => {
+      forget();
       this.#exit = signal ?? `exit code ${code}`;
     });
     createInterface({ input: this.#child.stdout }).on('line', (line) => {

@@ -5,7 +5,7 @@
  * seed wraps rte_dev_probe / rte_dev_remove and calls the real ones.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,8 +81,13 @@ describe('seeded defects are caught in the right check, with the right words', (
     expect(stdout).toMatch(/NEW FAIL +net_ring check 7/);
   });
 
-  it('a SIGSEGV in remove: the crash names the signal, the check and the step', () => {
+  it('a SIGSEGV in remove: the crash names the signal, the check and the step; nothing is left behind', () => {
+    const labDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('dphp-net_ring-'));
+    const before = new Set(labDirs());
     const { dut } = certifySeeded('segv-remove');
+    // Each crashed worker left its lab folder and runtime folder; the run's ledger took them back.
+    expect(labDirs().filter((n) => !before.has(n))).toEqual([]);
+    expect(existsSync(join(work, 'segv-remove', 'results', '.ledger'))).toBe(false);
     const first = dut.checks.find((c) => c.status === 'FAIL')!;
     expect(first.reason).toMatch(
       /^crashed \(SIGSEGV\) at check \d+, step "teardown: stop, close and detach net_ring0"/,

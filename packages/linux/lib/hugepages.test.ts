@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hugepages, mountHugetlbfs, parseSize, reserveHugepages } from './hugepages.js';
+import { hugepages, mountHugetlbfs, parseSize, releaseHugepages, reserveHugepages } from './hugepages.js';
 import { fakeMachines } from './test-support/machines.js';
 
 const make = fakeMachines();
@@ -54,6 +54,24 @@ describe('hugepages on a fake tree', () => {
       data: '32\n',
     });
     await n.release();
+  });
+
+  /**
+   * Steps: a user adds 16 pages and dies without releasing them; another adds 8 meanwhile; the
+   * dead user's 16 are given back by count (the run's safety net does this from its ledger).
+   * Verify: only 16 go; the other user's 8 stay; a negative count is refused.
+   */
+  it('gives back a dead reservation by its count, never to the count before', async () => {
+    const m = make();
+    const nr = m.host.sys('kernel/mm/hugepages/hugepages-2048kB/nr_hugepages');
+    await reserveHugepages(m.host, '32M', { pageSizeKb: 2048, add: true });
+    await reserveHugepages(m.host, '16M', { pageSizeKb: 2048, add: true });
+    expect((await m.host.io.read(nr)).trim()).toBe('24');
+    await releaseHugepages(m.host, 16, { pageSizeKb: 2048 });
+    expect((await m.host.io.read(nr)).trim()).toBe('8');
+    await expect(releaseHugepages(m.host, -1, { pageSizeKb: 2048 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   /**

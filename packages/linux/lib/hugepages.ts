@@ -189,19 +189,7 @@ export async function reserveHugepages(
     const release = async () => {};
     return { pageSizeKb: kb, node, before, after: Math.max(before, wanted), release, dryRun: true, writes };
   }
-  const write = async (n: number) => {
-    try {
-      await host.io.write(file, `${n}\n`);
-    } catch (cause) {
-      const errno = errnoOf(cause);
-      throw new KernelError('SYSFS_WRITE_FAILED', `cannot set ${file} to ${n} (${errno ?? 'error'})`, {
-        path: file,
-        errno,
-        hint: writeHint(errno, host.uid),
-        cause,
-      });
-    }
-  };
+  const write = (n: number) => writeCount(host, file, n);
   const writes: PlannedWrite[] = [];
   const { before, after } = await withLock(host, async () => {
     const before = await num(host, file);
@@ -227,8 +215,46 @@ export async function reserveHugepages(
   // Give back what this reservation added, from whatever the count is by then: another user may
   // have reserved more meanwhile, and "back to before" would take their pages.
   const added = Math.max(0, after - before);
-  const release = () => withLock(host, async () => write(Math.max(0, (await num(host, file)) - added)));
+  const release = () => giveBack(host, file, added);
   return { pageSizeKb: kb, node, before, after, release, dryRun: false, writes };
+}
+
+function giveBack(host: Host, file: string, pages: number): Promise<void> {
+  return withLock(host, async () => writeCount(host, file, Math.max(0, (await num(host, file)) - pages)));
+}
+
+async function writeCount(host: Host, file: string, n: number): Promise<void> {
+  try {
+    await host.io.write(file, `${n}\n`);
+  } catch (cause) {
+    const errno = errnoOf(cause);
+    throw new KernelError('SYSFS_WRITE_FAILED', `cannot set ${file} to ${n} (${errno ?? 'error'})`, {
+      path: file,
+      errno,
+      hint: writeHint(errno, host.uid),
+      cause,
+    });
+  }
+}
+
+/**
+ * Gives back `pages` hugepages of one size that a reservation added but could not release itself
+ * (its process was killed), from whatever the count is now, under the same lock: never the count
+ * "before", which would take pages others reserved since.
+ */
+export async function releaseHugepages(
+  host: Host,
+  pages: number,
+  options: { pageSizeKb: number; node?: number },
+): Promise<void> {
+  if (!Number.isInteger(pages) || pages < 0)
+    throw new KernelError('INVALID_ARGUMENT', `cannot give back ${pages} hugepages`, {});
+  const kb = options.pageSizeKb;
+  const file =
+    options.node === undefined
+      ? host.sys('kernel/mm/hugepages', `hugepages-${kb}kB`, 'nr_hugepages')
+      : host.sys(`devices/system/node/node${options.node}/hugepages/hugepages-${kb}kB/nr_hugepages`);
+  await giveBack(host, file, pages);
 }
 
 /** Runs `fn` holding a lock folder (mkdir is atomic); one older than 10 s was left by a crash. */

@@ -31,6 +31,7 @@ export {
   mountHugetlbfs,
   parseSize,
   type Reservation,
+  releaseHugepages,
   reserveHugepages,
   unmountHugetlbfs,
 } from './hugepages.js';

@@ -1,0 +1,59 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { record, undoLeftovers } from './ledger.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dphp-ledger-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const root = process.getuid?.() === 0;
+
+describe('the run ledger: the safety net undoes what the run made, and nothing else', () => {
+  /**
+   * Steps: a "worker" records a folder, a process it started, an interface (as root) and an
+   * entry for a process it did not start (a pid running another program), then "dies" without
+   * giving them back; the run's end undoes the ledger.
+   * Verify: its folder, process and interface are gone; the other process lives; the ledger goes.
+   */
+  it('undoes leftovers by what was recorded, never by name', async () => {
+    const ledger = join(work, 'ledger');
+    const dir = join(work, 'made');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'f'), 'x');
+    record({ kind: 'dir', path: dir }, ledger);
+    const script = join(work, 'sleeper.js');
+    writeFileSync(script, 'setTimeout(() => {}, 60_000);');
+    const mine = spawn(process.execPath, [script], { stdio: 'ignore' });
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    await sleep(200);
+    record({ kind: 'process', pid: mine.pid!, script }, ledger);
+    // A pid the kernel gave to someone else: the same number, another program.
+    record({ kind: 'process', pid: other.pid!, script }, ledger);
+    const link = `dphpled${process.pid % 10000}`;
+    if (root) {
+      execFileSync('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`]);
+      record({ kind: 'link', name: link }, ledger);
+    }
+    const minesExit = new Promise((r) => mine.once('exit', r));
+    const { undone, problems } = await undoLeftovers(ledger);
+    expect(problems).toEqual([]);
+    await minesExit;
+    expect(existsSync(dir)).toBe(false);
+    expect(other.exitCode).toBeNull();
+    other.kill();
+    if (root) expect(existsSync(`/sys/class/net/${link}`)).toBe(false);
+    expect(undone).toEqual(expect.arrayContaining([`removed ${dir}`, expect.stringMatching(/^killed \d+/)]));
+    expect(existsSync(ledger)).toBe(false);
+  });
+
+  it('records nothing without a ledger, and forgets what was given back', () => {
+    expect(record({ kind: 'dir', path: '/nowhere' }, undefined)).toBeTypeOf('function');
+    const ledger = join(work, 'ledger2');
+    const forget = record({ kind: 'dir', path: join(work, 'x') }, ledger);
+    expect(readdirSync(ledger)).toHaveLength(1);
+    forget();
+    expect(readdirSync(ledger)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * What this run made on the machine — processes, interfaces, network namespaces, hugetlbfs
+ * mounts, folders, hugepages — one
+ * file per thing in the run's ledger folder, written when it is made and removed when it is given
+ * back. A worker killed by a crash or the hang watchdog cannot give back what it holds; the
+ * runner's global teardown undoes what the ledger still lists, and nothing else: no process is
+ * killed by name, no hugepage count is reset, so two runs on one machine stay independent.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHost, releaseHugepages } from '@dpdk-hotplug/linux';
+
+/** The ledger folder of the run (set in the Playwright config; the workers inherit it). */
+export const LEDGER_ENV = 'DPDK_HOTPLUG_LEDGER';
+
+export type LedgerEntry =
+  | { kind: 'process'; pid: number; script: string }
+  | { kind: 'mount'; path: string }
+  | { kind: 'dir'; path: string }
+  | { kind: 'netns'; name: string }
+  | { kind: 'link'; name: string }
+  | { kind: 'hugepages'; pages: number; pageSizeKb: number };
+
+let counter = 0;
+
+/** Writes an entry; returns the function that forgets it (call it once the thing is given back). */
+export function record(entry: LedgerEntry, ledger = process.env[LEDGER_ENV]): () => void {
+  if (!ledger) return () => {};
+  mkdirSync(ledger, { recursive: true });
+  const file = join(ledger, `${process.pid}-${++counter}-${entry.kind}.json`);
+  writeFileSync(file, JSON.stringify(entry));
+  return () => rmSync(file, { force: true });
+}
+
+function entries(ledger: string): { file: string; entry: LedgerEntry }[] {
+  if (!existsSync(ledger)) return [];
+  return readdirSync(ledger)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      try {
+        return [
+          { file: join(ledger, f), entry: JSON.parse(readFileSync(join(ledger, f), 'utf8')) as LedgerEntry },
+        ];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Mount points now, from this process's mount table. */
+function mounts(): { target: string; type: string }[] {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [, target, type] = l.split(' ');
+      return { target: (target ?? '').replace(/\\040/g, ' '), type: type ?? '' };
+    });
+}
+
+/** Whether `pid` is alive and still runs `script` (a pid the kernel reused is someone else's). */
+function runs(pid: number, script: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Undoes every thing the ledger still lists, in order: processes, mounts, folders, hugepages.
+ * Returns one line per thing undone, and the problems met (it goes on past them).
+ */
+export async function undoLeftovers(ledger: string): Promise<{ undone: string[]; problems: string[] }> {
+  const undone: string[] = [];
+  const problems: string[] = [];
+  const all = entries(ledger);
+  const order: LedgerEntry['kind'][] = ['process', 'link', 'netns', 'mount', 'dir', 'hugepages'];
+  for (const kind of order) {
+    for (const { file, entry } of all.filter((e) => e.entry.kind === kind)) {
+      try {
+        const what = await undo(entry);
+        if (what) undone.push(what);
+        unlinkSync(file);
+      } catch (e) {
+        problems.push(`${JSON.stringify(entry)}: ${(e as Error).message}`);
+      }
+    }
+  }
+  if (problems.length === 0) rmSync(ledger, { recursive: true, force: true });
+  return { undone, problems };
+}
+
+async function undo(entry: LedgerEntry): Promise<string | undefined> {
+  switch (entry.kind) {
+    case 'process':
+      if (!runs(entry.pid, entry.script)) return undefined;
+      process.kill(entry.pid, 'SIGKILL');
+      return `killed ${entry.pid} (${entry.script})`;
+    case 'mount':
+      if (!mounts().some((m) => m.target === entry.path && m.type === 'hugetlbfs')) return undefined;
+      execFileSync('umount', [entry.path]);
+      return `unmounted ${entry.path}`;
+    case 'dir': {
+      if (!existsSync(entry.path)) return undefined;
+      // Never delete through a mount: a folder with anything mounted under it stays.
+      const under = resolve(entry.path);
+      const inside = mounts().find((m) => m.target === under || m.target.startsWith(`${under}/`));
+      if (inside) throw new Error(`left in place: ${inside.target} is mounted there`);
+      rmSync(entry.path, { recursive: true, force: true });
+      return `removed ${entry.path}`;
+    }
+    case 'link':
+      if (!existsSync(`/sys/class/net/${entry.name}`)) return undefined;
+      execFileSync('ip', ['link', 'del', entry.name]);
+      return `deleted interface ${entry.name}`;
+    case 'netns':
+      if (!existsSync(`/run/netns/${entry.name}`)) return undefined;
+      execFileSync('ip', ['netns', 'del', entry.name]);
+      return `deleted network namespace ${entry.name}`;
+    case 'hugepages':
+      await releaseHugepages(createHost(), entry.pages, { pageSizeKb: entry.pageSizeKb });
+      return `gave back ${entry.pages} hugepages of ${entry.pageSizeKb} kB`;
+  }
+}
