@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Eal, PortId } from '@dpdk-hotplug/ethdev';
+import { bondingMemberKey, type Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { ethernetFrame, ipv4Packet, pcapFile } from '@dpdk-hotplug/ethdev/testing';
 import type { Dut } from './dut.js';
 import { type LedgerEntry, record } from './ledger.js';
@@ -144,7 +144,8 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
         undo.push(() => {
           for (const m of members) if (eal.running) eal.detachSync(m, { force: true });
         });
-        peer = ['net_null90', 'net_null91'].map((m) => `slave=${m}`).join(',');
+        const key = bondingMemberKey(eal.version);
+        peer = ['net_null90', 'net_null91'].map((m) => `${key}=${m}`).join(',');
         break;
       }
       case 'none':

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { currentDpdk, releaseOf } from '@dpdk-hotplug/ethdev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DutSummary, RunSummary } from './summary.js';
 
@@ -76,8 +77,10 @@ describe('seeded defects are caught in the right check, with the right words', (
     }[];
     const outcome = (id: number) => results.find((r) => r.check === id)?.outcome;
     expect(outcome(7)).toBe('NEW FAIL');
-    // net_ring's known advisory finding stays known: no noise.
-    expect(outcome(10)).toBe('KNOWN FAIL');
+    // net_ring's known advisory finding stays known: no noise. The shipped file is for 22.11: on a
+    // release without shipped expectations every finding is new, as it should be.
+    const release = releaseOf(currentDpdk().version);
+    expect(outcome(10)).toBe(release?.year === 22 && release.month === 11 ? 'KNOWN FAIL' : 'NEW FAIL');
     expect(stdout).toMatch(/NEW FAIL +net_ring check 7/);
   });
 

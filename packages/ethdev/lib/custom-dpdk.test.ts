@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose } from './doctor.js';
@@ -12,6 +12,9 @@ import { errorOf, testEalOptions } from './test-support/env.js';
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
 let copy: CopiedDpdk;
 let ringOutside: string;
+// The installed DPDK's ABI as its files spell it (`23.0` on 22.11, `25.0` on 24.11), from its PMD folder.
+const abi = basename(findDpdk().pmdDir ?? 'pmds-?').replace(/^pmds-/, '');
+const major = abi.split('.')[0];
 
 /** The files this process mapped whose name starts with `librte_` or is our shim. */
 function mappedDpdk(): string[] {
@@ -26,10 +29,11 @@ beforeAll(() => {
   copy = copyInstalledDpdk();
   // An out-of-tree PMD: net_ring moved out of the PMD folder, loaded only through `drivers`.
   mkdirSync(join(copy.prefix, 'extra'));
-  ringOutside = join(copy.prefix, 'extra', 'librte_net_ring.so.23.0');
-  const ringIn = join(copy.libdir, 'dpdk', 'pmds-23.0');
-  renameSync(join(ringIn, 'librte_net_ring.so.23.0'), ringOutside);
-  for (const link of ['librte_net_ring.so', 'librte_net_ring.so.23']) rmSync(join(ringIn, link));
+  ringOutside = join(copy.prefix, 'extra', `librte_net_ring.so.${abi}`);
+  const ringIn = join(copy.libdir, 'dpdk', `pmds-${abi}`);
+  renameSync(join(ringIn, `librte_net_ring.so.${abi}`), ringOutside);
+  for (const link of ['librte_net_ring.so', `librte_net_ring.so.${major}`])
+    rmSync(join(ringIn, link), { force: true });
 }, 60_000);
 afterAll(() => {
   const shim = findDpdk(copy.prefix).shimPath;
@@ -59,9 +63,9 @@ describe('a DPDK in its own prefix', () => {
     const rte = mapped.filter((f) => !f.endsWith('libdphp_shim.so'));
     expect(rte.filter((f) => !f.startsWith(`${copy.prefix}/`))).toEqual([]);
     for (const lib of [
-      'librte_eal.so.23.0',
-      'librte_ethdev.so.23.0',
-      'dpdk/pmds-23.0/librte_net_null.so.23.0',
+      `librte_eal.so.${abi}`,
+      `librte_ethdev.so.${abi}`,
+      `dpdk/pmds-${abi}/librte_net_null.so.${abi}`,
     ])
       expect(rte).toContain(join(copy.libdir, lib));
     expect(rte).toContain(ringOutside);
@@ -98,7 +102,10 @@ describe('a DPDK in its own prefix', () => {
       env: { ...process.env, DPDK_HOTPLUG_DPDK: copy.prefix },
       encoding: 'utf8',
     });
-    expect(JSON.parse(out)).toEqual({ eal: join(copy.libdir, 'librte_eal.so.23.0'), ring: 'UNKNOWN_DRIVER' });
+    expect(JSON.parse(out)).toEqual({
+      eal: join(copy.libdir, `librte_eal.so.${abi}`),
+      ring: 'UNKNOWN_DRIVER',
+    });
   });
 
   /**

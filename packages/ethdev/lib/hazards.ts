@@ -1,5 +1,6 @@
 /**
- * Device arguments known to crash, hang or misuse the process with DPDK 22.11's PMDs. Data, so
+ * Device arguments known to crash, hang or misuse the process with DPDK's PMDs (22.11 and newer;
+ * a row fixed upstream says since when). Data, so
  * that a robustness check can replay each sample against DPDK in a child process; the SDK's
  * devargs parser refuses every row (hazards.test.ts proves both on real DPDK).
  */
@@ -29,6 +30,11 @@ export interface HazardousDevargs {
   readonly allowedBy?: 'allowShellCommandsInDevargs' | 'overwriteFiles';
   /** `traffic`: the effect shows once the port receives (configure, start, rx burst), not at probe. */
   readonly needs?: 'traffic';
+  /**
+   * The first release seen without the effect (DPDK refuses the input there); the SDK refuses it
+   * on every release alike. Unset: seen on every release the matrix ran.
+   */
+  readonly fixedIn?: string;
 }
 
 const NULL_VALUE =
@@ -43,6 +49,8 @@ export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
       effect: 'crash',
       why: NULL_VALUE,
       sample: 'net_ring0,nodeaction',
+      // 24.11's net_ring checks the value: probe returns -1 (release matrix; 23.11 not run).
+      fixedIn: '24.11',
     },
     {
       id: 'memif-bare-key',

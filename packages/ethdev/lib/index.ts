@@ -64,3 +64,4 @@ export type {
   RemoveEvent,
   ResourceSnapshot,
 } from './types.js';
+export { atLeast, bondingMemberKey, type DpdkRelease, releaseOf } from './versions.js';

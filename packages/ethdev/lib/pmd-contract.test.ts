@@ -4,6 +4,7 @@
  * and with -EBUSY for bonding. The SDK refuses a started port for all of them, the port keeps
  * forwarding, and `force` stops, closes and detaches all of them.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { Eal } from './eal.js';
 import { isHotplugError } from './errors.js';
 import { Defer, frame, startEal } from './test-support/env.js';
 import type { PortId } from './types.js';
+import { bondingMemberKey } from './versions.js';
 
 let eal: Eal;
 let dir: string;
@@ -75,7 +77,8 @@ describe('one detach contract for every PMD', () => {
 
   it('net_bonding over two net_null ports (DPDK alone: -EBUSY when started)', async () => {
     const members = [eal.attachSync('net_null0'), eal.attachSync('net_null1')];
-    const bond = up(eal.attachSync('net_bonding0,mode=0,slave=net_null0,slave=net_null1'));
+    const key = bondingMemberKey(eal.version);
+    const bond = up(eal.attachSync(`net_bonding0,mode=0,${key}=net_null0,${key}=net_null1`));
     expect(eal.port(bond).driver).toBe('net_bonding');
     refusedWhileStarted(bond);
     // The bond sends once it has polled its members' links up (every 10 ms).
