@@ -41,7 +41,7 @@ function cell(c: CheckResult | undefined): string {
 function dutSection(d: DutSummary, series: Record<string, number[]> | undefined): string {
   const parts = [
     `<section id="${esc(d.name)}"><h2>${esc(d.name)} <span class="${VERDICT_CLASS[d.verdict]}">${esc(d.verdict)}</span></h2>`,
-    `<p>PMD <code>${esc(d.pmd)}</code>, devargs <code>${esc(d.devargs)}</code>, ${esc(d.dpdkVersion)}.</p>`,
+    `<p>PMD <code>${esc(d.pmd)}</code>, devargs <code>${esc(d.devargs)}</code>, ${esc(d.dpdkVersion)}.${d.traffic ? ` Traffic: ${esc(d.traffic)}.` : ''}</p>`,
   ];
   if (d.verdictReasons?.length)
     parts.push(`<ul>${d.verdictReasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);

@@ -72,6 +72,7 @@ export default class CertificationReporter implements Reporter {
         pmd: dut.pmd,
         devargs: dut.devargs,
         pci: dut.pci,
+        traffic: describeTraffic(dut),
         dpdkVersion,
         checks: [],
         verdict: 'INCONCLUSIVE',
@@ -220,4 +221,12 @@ function dpdkVersionString(): string {
   } catch {
     return 'DPDK (version unknown)';
   }
+}
+
+/** What the report says of a DUT's traffic: the mode, or that it was not observable and why. */
+function describeTraffic(dut: Dut): string {
+  const note = dut.trafficNote ? ` (${dut.trafficNote})` : '';
+  if (dut.traffic === 'none') return `not observable: judged on hotplug alone${note}`;
+  const peer = dut.peerInterface ? ` on ${dut.peerInterface}` : '';
+  return `${dut.traffic}${peer}${note}`;
 }

@@ -41,6 +41,9 @@ Certifies that PMDs attach, detach and attach again, cleanly, every time.
 With no --dut and no --inventory: every default vdev DUT (see conformance/README.md).
 
   --dut DEVARGS        a device under test: a vdev string or a PCI address bound beforehand (repeatable)
+  --traffic MODE       what traffic the --dut devices can show: loopback, source-sink, tx-only, none
+                       (judged on hotplug alone), or peer=IFACE (a host interface receives what they
+                       send); default: what the suite knows of the PMD (lib/traffic-table.ts)
   --inventory FILE     the DUTs of a lab inventory file (JSON, hil/); --runner NAME picks one runner
   --only NAMES         comma-separated DUT names, each known (net_null,net_tap,...)
   --cycles N           cycles of the repeated-cycles check, 1 to 1000000 (default 1000; given, it
@@ -70,6 +73,7 @@ const OPTIONS = {
   workers: { type: 'string' },
   out: { type: 'string' },
   expect: { type: 'string' },
+  traffic: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -79,7 +83,9 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
   if (values.help) return undefined;
   if (positionals[0] !== 'certify' || positionals.length > 1)
     throw new UsageError('the command is `certify`');
-  let duts: Dut[] = (values.dut ?? []).map(dutFromDevargs);
+  if (values.traffic !== undefined && values.dut === undefined)
+    throw new UsageError('--traffic says what the --dut devices can show; give --dut too');
+  let duts: Dut[] = (values.dut ?? []).map((d) => dutFromDevargs(d, values.traffic));
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
   if (values.inventory !== undefined) {

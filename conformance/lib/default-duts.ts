@@ -1,4 +1,11 @@
 import type { Dut } from './dut.js';
+import { defaultTraffic } from './traffic-table.js';
+
+/** The PMD's traffic from the one table (lib/traffic-table.ts). */
+const known = (pmd: string): Pick<Dut, 'traffic' | 'trafficNote'> => {
+  const t = defaultTraffic(pmd);
+  return { traffic: t.mode, ...(t.note ? { trafficNote: t.note } : {}) };
+};
 
 /**
  * Every ethdev vdev PMD Debian's DPDK 22.11 ships that can run on a plain Linux machine, each
@@ -9,8 +16,8 @@ import type { Dut } from './dut.js';
  * (netdev and socket teardown), so that the default run stays within a minute.
  */
 export const DEFAULT_DUTS: readonly Dut[] = [
-  { name: 'net_null', pmd: 'net_null', devargs: 'net_null0', setup: 'none', traffic: 'source-sink' },
-  { name: 'net_ring', pmd: 'net_ring', devargs: 'net_ring0', setup: 'none', traffic: 'loopback' },
+  { name: 'net_null', pmd: 'net_null', devargs: 'net_null0', setup: 'none', ...known('net_null') },
+  { name: 'net_ring', pmd: 'net_ring', devargs: 'net_ring0', setup: 'none', ...known('net_ring') },
   {
     name: 'net_pcap-files',
     pmd: 'net_pcap',
@@ -68,8 +75,7 @@ export const DEFAULT_DUTS: readonly Dut[] = [
     pmd: 'net_memif',
     devargs: 'net_memif0,role=server,socket={dir}/memif.sock',
     setup: 'pcap-files',
-    traffic: 'none',
-    trafficNote: 'a memif server passes traffic only once a client connects; the suite has no memif client',
+    ...known('net_memif'),
   },
   {
     name: 'net_virtio_user',
@@ -84,22 +90,20 @@ export const DEFAULT_DUTS: readonly Dut[] = [
     pmd: 'net_vhost',
     devargs: 'net_vhost0,iface={dir}/vhost.sock,queues=1',
     setup: 'pcap-files',
-    traffic: 'none',
-    trafficNote:
-      'a vhost port passes traffic only once a virtio driver connects (net_virtio_user covers that pair)',
+    ...known('net_vhost'),
   },
   {
     name: 'net_bonding',
     pmd: 'net_bonding',
     devargs: 'net_bonding0,mode=0,{peer}',
     setup: 'null-members',
-    traffic: 'tx-only',
+    ...known('net_bonding'),
   },
   {
     name: 'net_failsafe',
     pmd: 'net_failsafe',
     devargs: 'net_failsafe0,dev(net_null90)',
     setup: 'none',
-    traffic: 'source-sink',
+    ...known('net_failsafe'),
   },
 ];

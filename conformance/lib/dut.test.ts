@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { planFromArgs } from './cli.js';
 import { DEFAULT_DUTS } from './default-duts.js';
-import { DutError, dutFromDevargs, dutsFromInventory, pmdOf, validateDut } from './dut.js';
+import { DutError, dutFromDevargs, dutsFromInventory, parseTraffic, pmdOf, validateDut } from './dut.js';
 
 describe('DUT schema', () => {
   it('accepts every default DUT and gives each a unique name', () => {
@@ -40,6 +40,26 @@ describe('DUT schema', () => {
       pmd: 'pci',
       traffic: 'tx-only',
     });
+  });
+
+  it('takes traffic from --traffic, else from the one table of what the suite knows of the PMD', () => {
+    // No memif peer here: its traffic cannot be observed, and the DUT is judged on hotplug.
+    expect(dutFromDevargs('net_memif0,role=server,socket=/tmp/m.sock')).toMatchObject({
+      traffic: 'none',
+      trafficNote: expect.stringContaining('peer'),
+    });
+    expect(dutFromDevargs('net_null5')).toMatchObject({ traffic: 'source-sink' });
+    expect(dutFromDevargs('net_tap3,iface=x', 'peer=x')).toMatchObject({
+      traffic: 'kernel-peer',
+      peerInterface: 'x',
+    });
+    expect(dutFromDevargs('net_ring0', 'none')).toMatchObject({ traffic: 'none' });
+    expect(() => dutFromDevargs('net_ring0', 'loopbak')).toThrow(/"loopbak" is not one of loopback/);
+    expect(() => dutFromDevargs('net_ring0', 'peer=../x')).toThrow(/is not an interface name/);
+    expect(parseTraffic('peer=veth1')).toEqual({ traffic: 'kernel-peer', peerInterface: 'veth1' });
+    expect(() => validateDut({ name: 'x', devargs: 'net_tap0', traffic: 'kernel-peer' }, 'DUT')).toThrow(
+      /kernel-peer needs a peerInterface/,
+    );
   });
 
   it('reads a lab inventory: one DUT per PCI port, with the drivers to use and restore', () => {

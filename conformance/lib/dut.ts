@@ -1,5 +1,6 @@
 import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
 import type { UserspaceDriver } from '@dpdk-hotplug/linux';
+import { defaultTraffic } from './traffic-table.js';
 
 /**
  * How the suite makes traffic on a DUT and knows it went through:
@@ -42,6 +43,8 @@ export interface Dut {
   traffic: TrafficMode;
   /** Why traffic is `none` or limited, for the report. */
   trafficNote?: string;
+  /** `kernel-peer` without a set-up of the suite's: the host interface that receives what the DUT sends. */
+  peerInterface?: string;
   /** Upper bound of the repeated-cycles check; the run's --cycles overrides. */
   cycles?: number;
   /** Needs root (network devices, namespaces). */
@@ -51,6 +54,7 @@ export interface Dut {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;
+const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const SETUPS: readonly SetupKind[] = [
   'none',
   'pcap-files',
@@ -109,6 +113,13 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   }
   const dut: Dut = { name, pmd: typeof v.pmd === 'string' ? v.pmd : pmdOf(devargs), devargs, setup, traffic };
   if (typeof v.trafficNote === 'string') dut.trafficNote = v.trafficNote;
+  if (v.peerInterface !== undefined) {
+    if (typeof v.peerInterface !== 'string' || !IFNAME.test(v.peerInterface))
+      throw new DutError(`${where}: peerInterface must be an interface name (1 to 15 of A-Za-z0-9_.-)`);
+    dut.peerInterface = v.peerInterface;
+  }
+  if (traffic === 'kernel-peer' && setup !== 'veth-netns' && setup !== 'tap' && !dut.peerInterface)
+    throw new DutError(`${where}: traffic kernel-peer needs a peerInterface (or a veth-netns or tap set-up)`);
   if (v.cycles !== undefined) dut.cycles = v.cycles as number;
   if (v.needsRoot === true) dut.needsRoot = true;
   if (v.pci !== undefined) dut.pci = v.pci as Dut['pci'];
@@ -122,8 +133,24 @@ export function pmdOf(devargs: string): string {
   return name.replace(/\d+$/, '').replace(/^eth_/, 'net_');
 }
 
-/** A DUT from a bare `--dut` devargs on the command line. */
-export function dutFromDevargs(devargs: string): Dut {
+/**
+ * How a command line or an inventory says what traffic a DUT can show: `loopback`, `none`,
+ * `tx-only`, `source-sink`, or `peer=IFACE` (a host interface that receives what the DUT sends).
+ */
+export function parseTraffic(text: string, where = '--traffic'): Pick<Dut, 'traffic' | 'peerInterface'> {
+  const peer = /^peer=(.+)$/.exec(text)?.[1];
+  if (peer !== undefined) {
+    if (!IFNAME.test(peer)) throw new DutError(`${where}: ${JSON.stringify(peer)} is not an interface name`);
+    return { traffic: 'kernel-peer', peerInterface: peer };
+  }
+  const simple: TrafficMode[] = ['loopback', 'none', 'tx-only', 'source-sink'];
+  if (!simple.includes(text as TrafficMode))
+    throw new DutError(`${where}: ${JSON.stringify(text)} is not one of ${simple.join(', ')}, peer=IFACE`);
+  return { traffic: text as TrafficMode };
+}
+
+/** A DUT from a bare `--dut` devargs on the command line; traffic from `--traffic`, else the PMD's default. */
+export function dutFromDevargs(devargs: string, traffic?: string): Dut {
   try {
     parseDevargs(devargs);
   } catch (e) {
@@ -132,8 +159,16 @@ export function dutFromDevargs(devargs: string): Dut {
   const pmd = pmdOf(devargs);
   const name =
     `${pmd === 'pci' ? `pci-${devargs.split(',')[0]!.replace(/[:.]/g, '-')}` : devargs.split(',')[0]}`.toLowerCase();
+  const given = traffic === undefined ? undefined : parseTraffic(traffic);
+  const known = defaultTraffic(pmd);
   return validateDut(
-    { name, pmd, devargs, setup: 'none', traffic: pmd === 'net_ring' ? 'loopback' : 'tx-only' },
+    {
+      name,
+      pmd,
+      devargs,
+      setup: 'none',
+      ...(given ?? { traffic: known.mode, ...(known.note ? { trafficNote: known.note } : {}) }),
+    },
     `--dut ${devargs}`,
   );
 }
@@ -171,7 +206,9 @@ export function dutsFromInventory(inventory: unknown, runner?: string): Dut[] {
             pmd: typeof port.model === 'string' ? port.model : 'pci',
             devargs: port.pci,
             setup: 'none',
-            traffic: port.traffic ?? 'tx-only',
+            ...(typeof port.traffic === 'string'
+              ? parseTraffic(port.traffic, `${where}.traffic`)
+              : { traffic: 'tx-only' }),
             pci: { model: port.model, driver: port.driver, kernelDriver: port.kernelDriver },
           },
           where,

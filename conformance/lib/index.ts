@@ -17,6 +17,7 @@ export {
   DutError,
   dutFromDevargs,
   dutsFromInventory,
+  parseTraffic,
   pmdOf,
   type SetupKind,
   type TrafficMode,
@@ -35,4 +36,5 @@ export {
   type Verdict,
   writeSummary,
 } from './summary.js';
+export { defaultTraffic, TRAFFIC_BY_PMD } from './traffic-table.js';
 export { attributeAcrossDuts, type Judgement, judge, judgeDut } from './verdict.js';

@@ -156,6 +156,12 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
     throw e;
   }
 
+  if (!traffic && dut.traffic === 'kernel-peer' && dut.peerInterface) {
+    // A host interface the caller named (--traffic peer=IFACE): what the DUT sends, it counts.
+    const peerIf = dut.peerInterface;
+    const rx = () => Number(readFileSync(`/sys/class/net/${peerIf}/statistics/rx_packets`, 'utf8'));
+    traffic = counted(frames, rx, `peer interface ${peerIf}`);
+  }
   if (!traffic) traffic = genericTraffic(dut, frames);
   const devargs = dut.devargs
     .replaceAll('{dir}', dir)

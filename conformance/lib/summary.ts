@@ -32,6 +32,8 @@ export interface DutSummary {
   devargs: string;
   pci?: Record<string, unknown>;
   dpdkVersion: string;
+  /** What traffic the suite could observe on the DUT, or why none. */
+  traffic?: string;
   /** The checks planned for this DUT (ids). */
   planned?: number[];
   checks: CheckResult[];
@@ -96,6 +98,7 @@ export function toMarkdown(run: RunSummary): string {
       `PMD ${d.pmd}, devargs \`${d.devargs}\`, ${d.dpdkVersion}.`,
       '',
     );
+    if (d.traffic) lines.push(`Traffic: ${d.traffic}.`, '');
     if (d.verdictReasons?.length) lines.push(...d.verdictReasons.map((r) => `- ${cell(r)}`), '');
     // A PCI DUT says what it was: NIC model, userspace and kernel drivers, and the lab's versions.
     const pci = Object.entries(d.pci ?? {}).filter(
