@@ -144,7 +144,7 @@ describe('HAZARDOUS_DEVARGS', () => {
         }),
       );
     }
-    expect(wrong.join('\n'), `on DPDK ${currentDpdk().version}`).toBe('');
+    if (wrong.length) throw new Error(`on DPDK ${currentDpdk().version}:\n${wrong.join('\n')}`);
   }, 60_000);
 
   it.each(HAZARDOUS_DEVARGS.map((r) => [r.id, r] as const))(
