@@ -40,6 +40,13 @@ export interface HazardousDevargs {
 const NULL_VALUE =
   'a key without "=value" reaches the PMD as a NULL value (rte_kvargs), and the PMD dereferences it';
 
+/**
+ * Seen in the release matrix: 24.11 and 25.11 refuse a bare key themselves (probe returns -1),
+ * likely since 23.11's rte_kvargs_process stopped passing NULL values to handlers; 23.11 was
+ * not run here, so the row says the first release seen fixed.
+ */
+const BARE_KEYS_REFUSED = '24.11';
+
 export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
   [
     {
@@ -49,8 +56,7 @@ export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
       effect: 'crash',
       why: NULL_VALUE,
       sample: 'net_ring0,nodeaction',
-      // 24.11's net_ring checks the value: probe returns -1 (release matrix; 23.11 not run).
-      fixedIn: '24.11',
+      fixedIn: BARE_KEYS_REFUSED,
     },
     {
       id: 'memif-bare-key',
@@ -59,6 +65,7 @@ export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
       effect: 'crash',
       why: NULL_VALUE,
       sample: 'net_memif0,socket',
+      fixedIn: BARE_KEYS_REFUSED,
     },
     {
       id: 'pcap-bare-key',
@@ -67,6 +74,7 @@ export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
       effect: 'crash',
       why: NULL_VALUE,
       sample: 'net_pcap0,iface',
+      fixedIn: BARE_KEYS_REFUSED,
     },
     {
       id: 'ring-internal',
