@@ -8,6 +8,8 @@ import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 
 const [role, filePrefix, hugeDir] = process.argv.slice(2) as ['primary' | 'secondary', string, string];
 const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+const BASE_VIRTADDR = '0x200000000000';
+
 let eal: Eal;
 try {
   eal = Eal.init({
@@ -16,8 +18,12 @@ try {
     noPci: true,
     logLevel: 'error',
     logEcho: false,
+    // The lab's tx file lives in its private folder: the PMD may write it again.
+    overwriteFiles: true,
     ...(role === 'primary' ? { memoryMb: 32 } : {}),
-    extraArgs: ['--huge-dir', hugeDir],
+    // The secondary maps the primary's memory at the same addresses; DPDK's default base (near
+    // 0xd00000000) is sometimes taken in a Node process already, so the primary reserves high.
+    extraArgs: ['--huge-dir', hugeDir, ...(role === 'primary' ? ['--base-virtaddr', BASE_VIRTADDR] : [])],
   });
 } catch (e) {
   // The EAL did not start: say why in DPDK's words (a secondary that cannot map the primary's
