@@ -9,29 +9,15 @@ import {
   validateExpectations,
 } from './expectations.js';
 import type { CheckResult, DutSummary, RunSummary } from './summary.js';
+import { check, dutOf } from './test-support/results.js';
 
-const check = (id: number, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
-  id,
-  title: `${id}. check`,
-  status,
-  notes: [],
-  durationMs: 1,
-  ...extra,
-});
 const run = (...duts: DutSummary[]): RunSummary => ({
   startedAt: 't',
   status: 'failed',
   checksPlanned: 15,
   duts,
 });
-const dut = (name: string, pmd: string, checks: CheckResult[]): DutSummary => ({
-  name,
-  pmd,
-  devargs: `${pmd}0`,
-  dpdkVersion: 'DPDK 22.11.11',
-  checks,
-  verdict: 'FAILED',
-});
+const dut = (name: string, pmd: string, checks: CheckResult[]) => dutOf(name, pmd, checks);
 
 describe('expectations', () => {
   const list = validateExpectations({

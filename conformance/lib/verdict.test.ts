@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, DutSummary } from './summary.js';
+import { check, dutOf as dut } from './test-support/results.js';
 import { attributeAcrossDuts, judge } from './verdict.js';
-
-const check = (id: number, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
-  id,
-  title: `${id}. check`,
-  status,
-  notes: [],
-  durationMs: 1,
-  ...extra,
-});
 
 describe('judge: the one verdict rule', () => {
   it('CERTIFIED when every planned required check passed or does not apply', () => {
@@ -53,16 +44,6 @@ describe('judge: the one verdict rule', () => {
 });
 
 describe('attributeAcrossDuts: what fails for every PMD is one core finding', () => {
-  const dut = (name: string, pmd: string, checks: CheckResult[]): DutSummary => ({
-    name,
-    pmd,
-    devargs: `${pmd}0`,
-    dpdkVersion: 'DPDK 22.11.11',
-    planned: checks.map((c) => c.id),
-    checks,
-    verdict: 'FAILED',
-  });
-
   it('moves a check failed by ≥ 3 PMDs, a control among them, and passed by none, to DPDK', () => {
     const duts = ['net_null', 'net_pcap', 'net_tap'].map((p) =>
       dut(p, p, [check(1, 'PASS'), check(14, 'FAIL', { reason: 'secondary crashed' })]),
