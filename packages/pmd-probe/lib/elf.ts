@@ -137,16 +137,28 @@ for (let b = 0x20; b < 0x7f; b++) PRINTABLE[b] = 1;
 for (const b of [9, 10, 11, 12, 13]) PRINTABLE[b] = 1;
 
 /**
- * NUL-terminated runs of printable ASCII that start with `prefix`, prefix removed: the rule
- * dpdk-pmdinfo.py applies to .rodata. A run must begin right after a non-printable byte (or the
- * section start) and reach a NUL with nothing non-printable in between, or it is dropped.
+ * Where a record's prefix may stand in a printable run: at its start only (`s.startswith(prefix)`)
+ * or anywhere in it (`s.find(prefix)`). Which one dpdk-pmdinfo.py uses depends on its DPDK
+ * release: `pmdInfoPrefixPlacement` in pmdinfo.ts.
  */
-export function findStrings(buf: Buffer, prefix: string): string[] {
+export type PrefixPlacement = 'run-start' | 'anywhere';
+
+/**
+ * The records in NUL-terminated runs of printable ASCII, what follows `prefix` in each: the rule
+ * dpdk-pmdinfo.py applies to .rodata. A run is the longest stretch of printable bytes (begun by
+ * the section start or a non-printable byte); it must end in a NUL, or it is dropped. With
+ * `run-start` the run must begin with `prefix`; with `anywhere` the text after the prefix's first
+ * occurrence in the run is taken (one record per run at most).
+ */
+export function findStrings(buf: Buffer, prefix: string, placement: PrefixPlacement): string[] {
   const out: string[] = [];
+  let runEnd = -1; // the end of the run of the last occurrence looked at
   for (let at = buf.indexOf(prefix, 0, 'latin1'); at >= 0; at = buf.indexOf(prefix, at + 1, 'latin1')) {
-    if (at > 0 && PRINTABLE[buf[at - 1]!]) continue; // the run began earlier: not this prefix's
+    if (at < runEnd) continue; // a later occurrence in a run already looked at
+    if (placement === 'run-start' && at > 0 && PRINTABLE[buf[at - 1]!]) continue; // the run began earlier
     let end = at + prefix.length;
     while (end < buf.length && PRINTABLE[buf[end]!]) end++;
+    runEnd = end;
     if (end < buf.length && buf[end] === 0) out.push(buf.toString('latin1', at + prefix.length, end));
   }
   return out;

@@ -8,7 +8,7 @@ export {
   probe,
   type Says,
 } from './combined.js';
-export { type Elf, type ElfSection, findStrings, readElf } from './elf.js';
+export { type Elf, type ElfSection, findStrings, type PrefixPlacement, readElf } from './elf.js';
 export { isProbeError, ProbeError, type ProbeErrorCode } from './errors.js';
 export {
   type DriverMatch,
@@ -18,6 +18,7 @@ export {
   type PmdInfo,
   type PmdInfoScan,
   parseKmod,
+  pmdInfoPrefixPlacement,
   readPmdInfoFile,
   scanPmdInfo,
 } from './pmdinfo.js';

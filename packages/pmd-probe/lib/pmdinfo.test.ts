@@ -2,13 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { currentDpdk } from '@dpdk-hotplug/ethdev';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readElf } from './elf.js';
+import { findStrings, readElf } from './elf.js';
 import {
   driversFor,
   installedPmdDir,
   type PmdInfo,
   parseKmod,
+  pmdInfoPrefixPlacement,
   readPmdInfoFile,
   scanPmdInfo,
 } from './pmdinfo.js';
@@ -116,12 +118,46 @@ describe('kmod strings', () => {
   });
 });
 
+describe('where the PMD_INFO_STRING= prefix may stand, per DPDK release', () => {
+  /**
+   * Steps: ask for the placement of releases on each side of DPDK's change (93389614bf: 26.03,
+   * backported to 23.11.7, 24.11.5, 25.11.1).
+   * Verify: what each tag's usertools/dpdk-pmdinfo.py did with the small ELF below (run by hand
+   * on v22.11, v22.11.11, v23.03, v23.07, v23.11.6, v23.11.7, v24.07, v24.11.4, v24.11.5, v25.07,
+   * v25.11, v25.11.1, v26.03, v26.07); Debian's 22.11.11, 24.11.8 and 25.11.4 run in the
+   * matrix's test below.
+   */
+  it('follows the release whose script is read', () => {
+    const startOnly = ['22.11', '22.11.11', '23.03.0', '23.07.0', '23.11.0', '23.11.6', '24.03.0'];
+    const anywhere = ['23.11.7', '24.11.5', '24.11.8', '25.11.1', '25.11.4', '26.03.0', '26.07.0', '27.11.2'];
+    for (const v of [...startOnly, '24.07.0', '24.11.4', '25.03.0', '25.07.0', '25.11.0'])
+      expect(pmdInfoPrefixPlacement(v), v).toBe('run-start');
+    for (const v of anywhere) expect(pmdInfoPrefixPlacement(v), v).toBe('anywhere');
+    expect(pmdInfoPrefixPlacement(undefined)).toBe('anywhere');
+  });
+
+  /**
+   * Steps: find records in a buffer with a record at a run's start, one after other printable
+   * text, a run holding the prefix twice, one not ending in NUL, one at the buffer's start.
+   * Verify: `run-start` takes only runs that begin with the prefix; `anywhere` takes the text
+   * after the first prefix of each NUL-ended run, one per run, as `s.find(prefix)` does.
+   */
+  it('reads runs as startswith and as find do', () => {
+    const buf = Buffer.from('P=a\0\x01xP=b\0\x02P=c\0yP=dP=e\0\x03zP=f\x01P=g', 'latin1');
+    expect(findStrings(buf, 'P=', 'run-start')).toEqual(['a', 'c']);
+    expect(findStrings(buf, 'P=', 'anywhere')).toEqual(['a', 'b', 'c', 'dP=e']);
+  });
+});
+
 describe.skipIf(!hasGcc)('small ELF files built here', () => {
   /**
    * Steps: compile a shared object with two PMD_INFO_STRING records (one with wildcard ids), one
-   * string broken by a non-printable byte, and one preceded by other text; read it.
-   * Verify: the two good records, ids scrubbed as the script does; the broken ones skipped; and
-   * the same as dpdk-pmdinfo.py where it is installed.
+   * string broken by a non-printable byte, one preceded by other text, and one run holding two;
+   * read it.
+   * Verify: the two good records, ids scrubbed as the script does; the broken one skipped; the
+   * preceded one only where the DPDK in use's script finds the prefix anywhere (24.11.5, 25.11.1,
+   * 26.03 and later), not with 22.11's `startswith`; the run of two never (its text after the
+   * first prefix is not JSON); and the same as dpdk-pmdinfo.py where it is installed.
    */
   it('reads records with the script filtering rules', async () => {
     const c = join(work, 'pmd.c');
@@ -132,14 +168,17 @@ describe.skipIf(!hasGcc)('small ELF files built here', () => {
         '__attribute__((used)) static const char b[] = "PMD_INFO_STRING= {\\"name\\" : \\"net_fake_vdev\\", \\"params\\" : \\"size=<int>\\", \\"pci_ids\\" : [] }";',
         '__attribute__((used)) static const char c[] = "PMD_INFO_STRING= {\\"name\\" : \\"broken\\x01\\", \\"pci_ids\\" : [] }";',
         '__attribute__((used)) static const char d[] = "xPMD_INFO_STRING= {\\"name\\" : \\"prefixed\\", \\"pci_ids\\" : [] }";',
+        '__attribute__((used)) static const char e[] = "yPMD_INFO_STRING= {\\"name\\" : \\"first\\"}PMD_INFO_STRING= {\\"name\\" : \\"second\\"}";',
       ].join('\n'),
     );
     const so = join(work, 'libfake.so');
     execFileSync('gcc', ['-shared', '-fPIC', '-o', so, c, '-Wl,--no-as-needed', '-lm']);
     const records = await readPmdInfoFile(so);
+    const { version } = currentDpdk();
     expect(records.map(({ file: _f, ...r }) => r)).toEqual([
       { name: 'net_fake', kmod: '* vfio-pci', pci_ids: [{ vendor: '8086', device: '10d3' }] },
       { name: 'net_fake_vdev', params: 'size=<int>' },
+      ...(pmdInfoPrefixPlacement(version) === 'anywhere' ? [{ name: 'prefixed' }] : []),
     ]);
     if (hasPython) expect(new Set(records.map(key))).toEqual(new Set(pmdinfoPy([so]).map(key)));
     expect(readElf(await import('node:fs').then((fs) => fs.readFileSync(so))).needed()).toContain(

@@ -1,7 +1,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { currentDpdk, type DpdkInstall, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
-import { findStrings, readElf } from './elf.js';
+import { findStrings, type PrefixPlacement, readElf } from './elf.js';
 import { ProbeError } from './errors.js';
 
 /** A PCI id a PMD claims; a field is absent where the PMD matches any value (0xffff). */
@@ -91,7 +91,35 @@ interface Inspected {
   drivers: PmdInfo[];
 }
 
-async function inspectFile(file: string): Promise<Inspected> {
+/** The stable releases that got 93389614bf (see below): `24.11` from 24.11.5, … */
+const PREFIX_ANYWHERE_SINCE_STABLE: Readonly<Record<string, number>> = {
+  '23.11': 7,
+  '24.11': 5,
+  '25.11': 1,
+};
+
+/**
+ * Where the dpdk-pmdinfo.py of DPDK `version` takes `PMD_INFO_STRING=` from in a printable run of
+ * .rodata. DPDK's commit 93389614bf ("usertools/pmdinfo: fix search for PMD info string",
+ * 17 February 2026) changed `s.startswith(prefix)` to `s.find(prefix)`, because the compiler may
+ * place the string right after other printable bytes and the script then missed the driver's
+ * record. It is in 26.03 (from 26.03-rc2) and every later release, and was backported to the
+ * stable releases 23.11.7, 24.11.5 and 25.11.1. Every 22.11 (the last, 22.11.11, is from December
+ * 2025) and the releases between LTS ones (23.03, 23.07, 24.03, 24.07, 25.03, 25.07) keep
+ * `startswith`. Read from usertools/dpdk-pmdinfo.py at DPDK's tags, each tag's script run on the
+ * test's small ELF; Debian's 22.11.11, 24.11.8 and 25.11.4 scripts agree.
+ * Without a DPDK to follow (`undefined`), today's script's rule.
+ */
+export function pmdInfoPrefixPlacement(version: string | undefined): PrefixPlacement {
+  const m = version === undefined ? null : /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  if (!m) return 'anywhere';
+  const [year, month, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (year > 26 || (year === 26 && month >= 3)) return 'anywhere';
+  const since = PREFIX_ANYWHERE_SINCE_STABLE[`${year}.${month}`];
+  return since !== undefined && patch >= since ? 'anywhere' : 'run-start';
+}
+
+async function inspectFile(file: string, placement: PrefixPlacement): Promise<Inspected> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
@@ -100,7 +128,7 @@ async function inspectFile(file: string): Promise<Inspected> {
   }
   const elf = readElf(buf, file);
   const rodata = elf.section('.rodata');
-  const drivers = (rodata ? findStrings(rodata, 'PMD_INFO_STRING=') : []).flatMap((s) => {
+  const drivers = (rodata ? findStrings(rodata, 'PMD_INFO_STRING=', placement) : []).flatMap((s) => {
     try {
       return [scrub(JSON.parse(s), file)];
     } catch {
@@ -135,9 +163,12 @@ async function withNeeded(
   return [...seen];
 }
 
-/** The PMD_INFO_STRING records in one ELF file's .rodata. */
-export async function readPmdInfoFile(file: string): Promise<PmdInfo[]> {
-  return (await inspectFile(file)).drivers;
+/**
+ * The PMD_INFO_STRING records in one ELF file's .rodata, as the dpdk-pmdinfo.py of the selected
+ * DPDK reads them (`dpdk: PREFIX` picks another).
+ */
+export async function readPmdInfoFile(file: string, options: { dpdk?: string } = {}): Promise<PmdInfo[]> {
+  return (await inspectFile(file, pmdInfoPrefixPlacement(optionalDpdk(options.dpdk)?.version))).drivers;
 }
 
 /**
@@ -150,6 +181,16 @@ export function dpdkFor(prefix?: string): DpdkInstall {
   } catch (e) {
     if (isHotplugError(e)) throw new ProbeError('NO_DPDK', e.message, { cause: e });
     throw e;
+  }
+}
+
+/** The DPDK under `prefix` if given (its errors thrown), else the selected one, if any. */
+function optionalDpdk(prefix?: string): DpdkInstall | undefined {
+  try {
+    return dpdkFor(prefix);
+  } catch (e) {
+    if (prefix !== undefined) throw e;
+    return undefined;
   }
 }
 
@@ -182,8 +223,9 @@ async function elfFilesIn(dir: string): Promise<string[]> {
 
 /**
  * Reads PMD_INFO_STRING records from a file, a directory of PMDs, or the selected DPDK's plugin
- * directory (`'installed'`; `dpdk: PREFIX` picks another). With `followNeeded`, a file's librte_*
- * dependencies are read too, as dpdk-pmdinfo.py does, looked up in that DPDK's libdir first.
+ * directory (`'installed'`; `dpdk: PREFIX` picks another), by that DPDK's dpdk-pmdinfo.py's rules
+ * (`pmdInfoPrefixPlacement`). With `followNeeded`, a file's librte_* dependencies are read too, as
+ * dpdk-pmdinfo.py does, looked up in that DPDK's libdir first.
  */
 export async function scanPmdInfo(
   target: string | string[],
@@ -192,26 +234,22 @@ export async function scanPmdInfo(
   const targets = Array.isArray(target) ? target : [target];
   const files = new Set<string>();
   const label = Array.isArray(target) ? target.join(' ') : target;
+  // Records are read by that DPDK's script's rule; dependencies come from its libdir when there
+  // is one, else the system's.
+  const dpdk = optionalDpdk(options.dpdk);
+  const placement = pmdInfoPrefixPlacement(dpdk?.version);
+  const libdir = dpdk?.libdir;
   // Each file is read once, whether it is a target, a dependency, or both.
   const inspected = new Map<string, Promise<Inspected>>();
   const inspect = (f: string) => {
     let r = inspected.get(f);
     if (!r) {
-      r = inspectFile(f);
+      r = inspectFile(f, placement);
       r.catch(() => {}); // awaited later, where a bad file becomes a skipped one
       inspected.set(f, r);
     }
     return r;
   };
-  // Dependencies come from the selected DPDK's libdir when there is one, else the system's.
-  let libdir: string | undefined;
-  if (options.followNeeded) {
-    try {
-      libdir = dpdkFor(options.dpdk).libdir;
-    } catch (e) {
-      if (options.dpdk !== undefined) throw e;
-    }
-  }
   for (const t of targets) {
     const path = t === 'installed' ? await installedPmdDir(options.dpdk) : t;
     let s: Awaited<ReturnType<typeof stat>>;
