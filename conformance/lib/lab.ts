@@ -24,6 +24,12 @@ export interface Lab {
   files(): number;
   /** Undoes every change, in reverse order; safe to call twice. */
   teardown(): void;
+  /**
+   * Resolves once what an earlier detach of the DUT removed is gone from the kernel too (a tap
+   * interface is unregistered after its fd closes, a moment later), so that another process can
+   * make it again; false after 3 s.
+   */
+  settled(): Promise<boolean>;
 }
 
 function ip(...args: string[]): string {
@@ -172,6 +178,8 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
     traffic: dut.traffic === 'none' ? undefined : traffic,
     files: () => readdirSync(dir).length,
     teardown: () => runAll(undo),
+    settled: () =>
+      dut.setup === 'tap' ? until(3000, () => !existsSync(`/sys/class/net/${iface}`)) : Promise.resolve(true),
   };
 }
 

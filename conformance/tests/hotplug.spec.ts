@@ -355,7 +355,11 @@ test(checkTitle(14), async ({ lab, dut, device, multiProcess }, testInfo) => {
     throw new Error(`the secondary process did not start: ${why}`);
   });
   await test.step('attach in the primary: the secondary sees it', async () => {
-    expect(await primary.request('attach', { devargs: lab.devargs })).toHaveProperty('port');
+    // Check 13's process made and dropped the same interface a moment ago: the kernel lets it go
+    // after the process's fd closes, and a new attach of the same name must wait for that.
+    expect(await lab.settled(), 'the interface of an earlier attach went away within 3 s').toBe(true);
+    const reply = await primary.request('attach', { devargs: lab.devargs });
+    expect(reply, `the primary's attach answered ${JSON.stringify(reply)}`).toHaveProperty('port');
     await expect.poll(() => seen(secondary), poll('the secondary lists the port')).toBe(true);
   });
   await test.step('detach in the primary: the secondary sees it go', async () => {
@@ -363,7 +367,9 @@ test(checkTitle(14), async ({ lab, dut, device, multiProcess }, testInfo) => {
     await expect.poll(() => seen(secondary), poll('the secondary no longer lists the port')).toBe(false);
   });
   await test.step('attach from the secondary: the primary sees it', async () => {
-    expect(await secondary.request('attach', { devargs: lab.devargs })).toHaveProperty('port');
+    expect(await lab.settled(), 'the interface of the detached port went away within 3 s').toBe(true);
+    const reply = await secondary.request('attach', { devargs: lab.devargs });
+    expect(reply, `the secondary's attach answered ${JSON.stringify(reply)}`).toHaveProperty('port');
     await expect.poll(() => seen(primary), poll('the primary lists the port')).toBe(true);
   });
   await test.step('detach in the primary: the secondary sees it go', async () => {
