@@ -358,7 +358,18 @@ test(checkTitle(14), async ({ lab, dut, device, multiProcess }, testInfo) => {
     // Check 13's process made and dropped the same interface a moment ago: the kernel lets it go
     // after the process's fd closes, and a new attach of the same name must wait for that.
     expect(await lab.settled(), 'the interface of an earlier attach went away within 3 s').toBe(true);
-    const reply = await primary.request('attach', { devargs: lab.devargs });
+    let reply = await primary.request('attach', { devargs: lab.devargs });
+    if (!('port' in reply)) {
+      // Seen once in eight default runs: net_tun's attach in a fresh primary failed while the
+      // kernel refused the tap PMD's qdisc ("Specified qdisc kind is unknown": this kernel has no
+      // multiq); the same attach worked at once after. Not this check's subject (visibility across
+      // processes): tried once more, and said in the report.
+      testInfo.annotations.push({
+        type: 'retried',
+        description: `the primary's first attach failed (${reply.message ?? reply.error}); tried again`,
+      });
+      reply = await primary.request('attach', { devargs: lab.devargs });
+    }
     expect(reply, `the primary's attach answered ${JSON.stringify(reply)}`).toHaveProperty('port');
     await expect.poll(() => seen(secondary), poll('the secondary lists the port')).toBe(true);
   });
