@@ -14,6 +14,8 @@ export type HotplugErrorCode =
   | 'EAL_NOT_INITIALIZED'
   | 'INVALID_OPTION'
   | 'BUSY'
+  | 'EAL_WEDGED'
+  | 'TIMEOUT'
   // Attach
   | 'INVALID_DEVARGS'
   | 'INVALID_PCI_ADDRESS'
