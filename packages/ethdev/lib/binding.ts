@@ -177,6 +177,9 @@ function load(install: DpdkInstall) {
     dup2: libc.func('int dup2(int fd, int fd2)'),
     close: libc.func('int close(int fd)'),
     fflush: libc.func('int fflush(void *stream)'),
+    // Ends the process without exit()'s teardown, which joins libuv's thread pool: forever while
+    // a DPDK call that timed out is still running on one of its threads (eal.ts).
+    _exit: libc.func('void _exit(int status)'),
     // shim (native/shim.c)
     dphp_abi: shim.func('int dphp_abi(void)'),
     dphp_built_for: shim.func('int dphp_built_for(void)'),

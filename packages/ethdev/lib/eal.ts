@@ -3,17 +3,31 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
-import { type Binding, dpdk, permanentArgv } from './binding.js';
-import { type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
+import { type Binding, dpdk, MAX_ETHPORTS, permanentArgv } from './binding.js';
+import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
+import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { pluginFailure } from './drivers.js';
 import { ealArgs, filePrefixOf } from './eal-args.js';
-import { DpdkError, EalStateError, errnoName, type HotplugError, PortStateError } from './errors.js';
+import {
+  DpdkError,
+  EalStateError,
+  errnoName,
+  type HotplugError,
+  InvalidInputError,
+  PortStateError,
+} from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
-import { checkAttachOptions, checkConfigureOptions, checkDetachOptions, checkEalOptions } from './options.js';
+import {
+  checkAttachOptions,
+  checkConfigureOptions,
+  checkDetachOptions,
+  checkEalOptions,
+  DEFAULT_TIMEOUT_MS,
+} from './options.js';
 import { captureOutput } from './output-capture.js';
-import { type DeviceRecord, type PortRecord, PortTable } from './ports.js';
+import { type DeviceRecord, type PortRecord, PortTable, portId } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, txBurst } from './traffic.js';
@@ -23,6 +37,7 @@ import type {
   DetachOptions,
   EalEvents,
   EalOptions,
+  LateEvent,
   PortId,
   PortInfo,
   PortStats,
@@ -31,12 +46,17 @@ import type {
 
 const ENOTSUP = 95;
 const RTE_PROC_PRIMARY = 0;
-const NO_OPTIONS: DetachOptions = Object.freeze({});
+const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
 // Looking a device up by name probes nothing: no file or command check applies.
 const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
 /** What became of this process's one rte_eal_init call. */
 let initResult: 'ok' | 'failed' | undefined;
+
+/** What attach needs of a device string. */
+type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files'>;
+
+let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Promise<PortId>;
 
 /**
  * DPDK's Environment Abstraction Layer, once per process, and the port hotplug framework on top
@@ -47,9 +67,11 @@ let initResult: 'ok' | 'failed' | undefined;
  *   port id and returns the PCI address or vdev name of the device it removed.
  * - A port must be stopped and closed before it is detached (or `{ force: true }`): the same rule
  *   for every PMD, whatever DPDK 22.11 would do with a started one.
- * - Calls run one at a time, in call order, on the thread that called `init`; the async forms
- *   resolve after the call completed. DPDK's C API is not thread safe; this class is, because
- *   nothing else reaches DPDK.
+ * - Control calls run one at a time, in call order. The async forms of attach and detach run
+ *   DPDK's probe or remove on a worker thread, queued, with a timeout (TIMEOUT; the call goes on
+ *   and the EAL is wedged until it returns: EAL_WEDGED); every other control call runs on the
+ *   thread that called `init`, and is refused (BUSY) while an async one is queued or running.
+ *   DPDK's C API is not thread safe; this class is, because nothing else reaches DPDK.
  * - Failures throw {@link HotplugError}s and leave the process, and every other port, working.
  */
 export class Eal extends EventEmitter<EalEvents> {
@@ -61,6 +83,12 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly #log: DpdkLog;
   readonly #table: PortTable;
   readonly #events: EventPipe | undefined;
+  /** The async control calls, queued; what refuses the others meanwhile. */
+  readonly #control = new ControlQueue(
+    (late) => this.#onLate(late),
+    // At exit, Node would wait for a call on a worker thread: forever for a stuck one.
+    (code) => this.#dpdk._exit(code),
+  );
   #running = true;
   #monitor = false;
   /** This process's own runtime folder, removed at cleanup; undefined when another may use it. */
@@ -168,9 +196,42 @@ export class Eal extends EventEmitter<EalEvents> {
 
   // ------------------------------------------------------------------ hotplug
 
-  /** Attaches a device; see {@link attachSync}. */
+  /**
+   * Attaches a device as {@link attachSync} does, with DPDK's probe on a worker thread: the event
+   * loop keeps running meanwhile. Async control calls run one at a time, in call order: this one
+   * waits for those queued before it, and the state (already attached?) is checked when its turn
+   * comes. Rejects with TIMEOUT when the probe has not returned within `timeoutMs` (default 30 s):
+   * the probe goes on, DPDK cannot cancel it, and every control call is refused with EAL_WEDGED
+   * until it returns; then the SDK takes in what it did and emits `late`.
+   */
   async attach(devargs: string, options?: AttachOptions): Promise<PortId> {
-    return this.attachSync(devargs, options);
+    return this.#attachAsync(devargs, options, true);
+  }
+
+  #attachAsync(devargs: string, value: AttachOptions | undefined, checked: boolean): Promise<PortId> {
+    this.#ensureRunning();
+    const options = value === undefined ? NO_OPTIONS : checkAttachOptions(value);
+    const policy =
+      options.overwriteFiles === undefined ? this.#policy : { ...this.#policy, ...overwrite(options) };
+    const d: Device = checked ? parseDevargs(devargs, policy) : uncheckedDevice(devargs);
+    const label = `attach(${JSON.stringify(d.devargs)})`;
+    this.#control.refuseIfWedged(label);
+    return this.#control.enqueue(label, (): OffThreadCall<PortId> => {
+      this.#ensureRunning();
+      // Files are checked again just before the probe, as the sync form checks them.
+      if (checked && d.files.length > 0) parseDevargs(devargs, policy);
+      this.#refuseAttached(d.name, devargs);
+      const mark = this.#log.mark();
+      const ids = new Uint16Array(MAX_ETHPORTS);
+      return {
+        call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        details: { devargs, device: d.name },
+        start: (done) => this.#dpdk.dphp_probe.async(d.devargs, d.name, ids, MAX_ETHPORTS, done),
+        finish: (n) => this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark),
+        late: (n) => this.#lateAttach(d, devargs, n, ids),
+      };
+    });
   }
 
   /**
@@ -178,27 +239,38 @@ export class Eal extends EventEmitter<EalEvents> {
    * first port's id (`portsOf` lists all when it made several). A PCI device must be bound to a
    * userspace I/O driver first. A failed attach leaves no device or port behind. Devargs that
    * would crash or hang the process, run a command or overwrite a file are refused first
-   * (INVALID_DEVARGS; see HAZARDOUS_DEVARGS and `overwriteFiles`).
+   * (INVALID_DEVARGS; see HAZARDOUS_DEVARGS and `overwriteFiles`). Runs on this thread, so it
+   * has no timeout (`timeoutMs` is refused), and is refused (BUSY) while an async call is queued.
    */
-  attachSync(devargs: string, options?: AttachOptions): PortId {
-    this.#ensureRunning();
+  attachSync(devargs: string, options?: Omit<AttachOptions, 'timeoutMs'>): PortId {
+    this.#ensureIdle('attachSync');
     const policy =
-      options === undefined ? this.#policy : { ...this.#policy, ...overwrite(checkAttachOptions(options)) };
+      options === undefined
+        ? this.#policy
+        : { ...this.#policy, ...overwrite(syncOnly('attachSync', checkAttachOptions(options))) };
     const d = parseDevargs(devargs, policy);
-    const known = this.#table.devices.get(d.name);
+    this.#refuseAttached(d.name, devargs);
+    const mark = this.#log.mark();
+    return this.#attached(d, devargs, this.#table.probe(d.name, d.bus, d.devargs), mark);
+  }
+
+  #refuseAttached(name: string, devargs: string): void {
+    const known = this.#table.devices.get(name);
     if (known) {
       const ids = known.ports.map((p) => `${p.id} (${p.state})`).join(', ') || 'none';
       throw new PortStateError(
         'ALREADY_ATTACHED',
-        `Device ${d.name} is already attached (ports: ${ids}); detach it first`,
+        `Device ${name} is already attached (ports: ${ids}); detach it first`,
         {
           devargs,
-          device: d.name,
+          device: name,
         },
       );
     }
-    const mark = this.#log.mark();
-    const device = this.#table.probe(d.name, d.bus, d.devargs);
+  }
+
+  /** The port id of a probe's result, or its typed error; the attach event. */
+  #attached(d: Device, devargs: string, device: DeviceRecord | number, mark: number): PortId {
     if (typeof device === 'number') {
       this.#undoFailedProbe(d.bus, d.name);
       throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
@@ -213,16 +285,62 @@ export class Eal extends EventEmitter<EalEvents> {
         { devargs, device: d.name, dpdkLog: this.#log.since(mark) },
       );
     }
-    if (this.listenerCount('attach') > 0) {
-      const event = { port: first.id, ports: device.ports.map((p) => p.id), device: d.name, devargs };
-      queueMicrotask(() => this.emit('attach', event));
-    }
+    this.#emitAttach(device, devargs);
     return first.id;
   }
 
-  /** Detaches a port's device; see {@link detachSync}. */
-  async detach(port: PortId, options?: DetachOptions): Promise<string> {
-    return this.detachSync(port, options);
+  #emitAttach(device: DeviceRecord, devargs: string): void {
+    if (this.listenerCount('attach') > 0) {
+      const first = device.ports[0]!;
+      const event = { port: first.id, ports: device.ports.map((p) => p.id), device: device.name, devargs };
+      queueMicrotask(() => this.emit('attach', event));
+    }
+  }
+
+  /** A probe that timed out returned: its device and ports join the table (or its failure is undone). */
+  #lateAttach(d: Device, devargs: string, n: number, ids: Uint16Array): LateOutcome {
+    if (n < 0) {
+      this.#undoFailedProbe(d.bus, d.name);
+      this.#table.sync();
+      return { outcome: `the probe failed (${errnoName(n)}): ${d.name} is not attached`, device: d.name };
+    }
+    const device = this.#table.probed(d.name, d.bus, d.devargs, n, ids) as DeviceRecord;
+    if (d.files.length > 0) this.#ownFiles(d.files);
+    this.#table.sync();
+    const ports = device.ports.map((p) => p.id);
+    if (ports.length === 0) {
+      return {
+        outcome: `${d.name} is probed after all but has no ethdev port: remove it with detachDevice(${JSON.stringify(d.name)})`,
+        device: d.name,
+        ports,
+      };
+    }
+    this.#emitAttach(device, devargs);
+    return {
+      outcome: `${d.name} is attached after all, as port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`,
+      device: d.name,
+      ports,
+    };
+  }
+
+  /**
+   * Detaches a port's device as {@link detachSync} does, with DPDK's remove on a worker thread,
+   * queued after the async calls before it (the port's state is checked when its turn comes).
+   * Rejects with TIMEOUT when the remove has not returned within `timeoutMs` (default 30 s); see
+   * {@link attach}.
+   */
+  async detach(port: PortId, value?: DetachOptions): Promise<string> {
+    this.#ensureRunning();
+    const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
+    const id = portId(port);
+    const label = `detach(port ${id})`;
+    this.#control.refuseIfWedged(label);
+    return this.#control.enqueue(label, () => {
+      this.#ensureRunning();
+      const record = this.#table.get(id);
+      this.#refuseOpen(record, options);
+      return this.#removeOffThread(record.device, options);
+    });
   }
 
   /**
@@ -230,51 +348,68 @@ export class Eal extends EventEmitter<EalEvents> {
    * vdev name (`net_null0`). A port id names the port that holds it now: after close, DPDK may
    * give the id to a new port, and then the closed device is detached with `detachDevice`.
    * Refuses (PORT_STARTED, PORT_NOT_CLOSED, SIBLING_PORTS_OPEN) unless `force`, which stops and
-   * closes the device's ports first.
+   * closes the device's ports first. Runs on this thread: no `timeoutMs`; BUSY while an async
+   * call is queued.
    */
-  detachSync(port: PortId, value?: DetachOptions): string {
-    this.#ensureRunning();
-    const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
+  detachSync(port: PortId, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+    this.#ensureIdle('detachSync');
+    const options = value === undefined ? NO_OPTIONS : syncOnly('detachSync', checkDetachOptions(value));
     const record = this.#table.get(port);
-    if (!options.force) {
-      if (record.state === 'started') {
-        throw new PortStateError(
-          'PORT_STARTED',
-          `Port ${record.id} (${record.device.name}) is started: stop and close it first`,
-          {
-            port: record.id,
-            device: record.device.name,
-          },
-        );
-      }
-      if (record.state !== 'closed') {
-        throw new PortStateError(
-          'PORT_NOT_CLOSED',
-          `Port ${record.id} (${record.device.name}) is ${record.state}: close it first`,
-          {
-            port: record.id,
-            device: record.device.name,
-          },
-        );
-      }
-    }
+    this.#refuseOpen(record, options);
     return this.#detachDevice(record.device, options);
   }
 
+  #refuseOpen(record: PortRecord, options: DetachOptions): void {
+    if (options.force) return;
+    if (record.state === 'started') {
+      throw new PortStateError(
+        'PORT_STARTED',
+        `Port ${record.id} (${record.device.name}) is started: stop and close it first`,
+        {
+          port: record.id,
+          device: record.device.name,
+        },
+      );
+    }
+    if (record.state !== 'closed') {
+      throw new PortStateError(
+        'PORT_NOT_CLOSED',
+        `Port ${record.id} (${record.device.name}) is ${record.state}: close it first`,
+        {
+          port: record.id,
+          device: record.device.name,
+        },
+      );
+    }
+  }
+
   /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
-  detachDeviceSync(name: string, value?: DetachOptions): string {
+  detachDeviceSync(name: string, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+    this.#ensureIdle('detachDeviceSync');
+    const options =
+      value === undefined ? NO_OPTIONS : syncOnly('detachDeviceSync', checkDetachOptions(value));
+    return this.#detachDevice(this.#deviceNamed(parseDevargs(name, LOOKUP).name), options);
+  }
+
+  /** {@link detachDeviceSync} with DPDK's remove on a worker thread, queued; see {@link detach}. */
+  async detachDevice(name: string, value?: DetachOptions): Promise<string> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
     const d = parseDevargs(name, LOOKUP);
-    const device = this.#table.devices.get(d.name);
-    if (!device) {
-      throw new PortStateError('DEVICE_NOT_FOUND', `Device ${d.name} is not attached`, { device: d.name });
-    }
-    return this.#detachDevice(device, options);
+    const label = `detachDevice(${JSON.stringify(d.name)})`;
+    this.#control.refuseIfWedged(label);
+    return this.#control.enqueue(label, () => {
+      this.#ensureRunning();
+      return this.#removeOffThread(this.#deviceNamed(d.name), options);
+    });
   }
 
-  async detachDevice(name: string, options?: DetachOptions): Promise<string> {
-    return this.detachDeviceSync(name, options);
+  #deviceNamed(name: string): DeviceRecord {
+    const device = this.#table.devices.get(name);
+    if (!device) {
+      throw new PortStateError('DEVICE_NOT_FOUND', `Device ${name} is not attached`, { device: name });
+    }
+    return device;
   }
 
   /** The live (not closed) ports of a device, lowest id first. */
@@ -291,34 +426,34 @@ export class Eal extends EventEmitter<EalEvents> {
    * another process of the same DPDK instance attached or detached are taken in first.
    */
   ports(): PortInfo[] {
-    this.#ensureRunning();
+    this.#ensureIdle('ports()');
     this.#table.sync();
     return [...this.#table.ports.values()].sort((a, b) => a.id - b.id).map((p) => this.#table.info(p));
   }
 
   port(id: PortId): PortInfo {
-    this.#ensureRunning();
+    this.#ensureIdle('port()');
     return this.#table.info(this.#table.get(id));
   }
 
   configure(port: PortId, options?: ConfigureOptions): void {
-    this.#ensureRunning();
+    this.#ensureIdle('configure()');
     this.#table.configure(this.#table.get(port), checkConfigureOptions(options));
   }
 
   start(port: PortId): void {
-    this.#ensureRunning();
+    this.#ensureIdle('start()');
     this.#table.start(this.#table.get(port));
   }
 
   stop(port: PortId): void {
-    this.#ensureRunning();
+    this.#ensureIdle('stop()');
     this.#table.stop(this.#table.get(port));
   }
 
   /** Closes a stopped port. DPDK 22.11 frees the id now; `detach(id)` still removes the device. */
   close(port: PortId): void {
-    this.#ensureRunning();
+    this.#ensureIdle('close()');
     this.#table.close(this.#table.get(port));
   }
 
@@ -343,7 +478,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** Resources of this process now: compare snapshots across cycles to find leaks. */
   resources(): ResourceSnapshot {
-    this.#ensureRunning();
+    this.#ensureIdle('resources()');
     return {
       ...processResources(),
       dpdkHeapBytes: this.#dpdk.dphp_heap_in_use(),
@@ -359,7 +494,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * follow. Off by default, as in DPDK.
    */
   enableHotplugMonitor(): void {
-    this.#ensureRunning();
+    this.#ensureIdle('enableHotplugMonitor()');
     if (this.#monitor) return;
     const mark = this.#log.mark();
     for (const [name, fn] of [
@@ -388,6 +523,8 @@ export class Eal extends EventEmitter<EalEvents> {
    */
   cleanup(): HotplugError[] {
     if (!this.#running) return [];
+    // DPDK would free what a call running on a worker thread uses.
+    this.#ensureIdle('cleanup()');
     const errors: HotplugError[] = [];
     for (const device of [...this.#table.devices.values()]) {
       try {
@@ -412,6 +549,26 @@ export class Eal extends EventEmitter<EalEvents> {
   // ------------------------------------------------------------------ internals
 
   #detachDevice(device: DeviceRecord, options: DetachOptions): string {
+    this.#prepareRemove(device, options);
+    const mark = this.#log.mark();
+    return this.#removed(device, this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name), mark);
+  }
+
+  #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
+    this.#prepareRemove(device, options);
+    const mark = this.#log.mark();
+    return {
+      call: `rte_eal_hotplug_remove(${device.bus}, ${device.name})`,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
+      start: (done) => this.#dpdk.rte_eal_hotplug_remove.async(device.bus, device.name, done),
+      finish: (rc) => this.#removed(device, rc, mark),
+      late: (rc) => this.#lateRemove(device, rc),
+    };
+  }
+
+  /** Refuses a device with open ports (unless force, which stops and closes them). */
+  #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
     const open = device.ports.filter((p) => p.state !== 'closed');
     if (open.length > 0 && !options.force) {
       throw new PortStateError(
@@ -421,8 +578,10 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
     for (const port of open) this.#table.forceClose(port);
-    const mark = this.#log.mark();
-    const rc = this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name);
+  }
+
+  /** The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error. */
+  #removed(device: DeviceRecord, rc: number, mark: number): string {
     if (rc < 0) {
       const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
       const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
@@ -445,11 +604,49 @@ export class Eal extends EventEmitter<EalEvents> {
         { device: device.name, ...(left.length ? { port: left[0] } : {}), dpdkLog: this.#log.since(mark) },
       );
     }
+    this.#emitDetach(device);
+    return device.name;
+  }
+
+  #emitDetach(device: DeviceRecord): void {
     if (this.listenerCount('detach') > 0) {
       const event = { ports: device.ports.map((p) => p.id), device: device.name };
       queueMicrotask(() => this.emit('detach', event));
     }
-    return device.name;
+  }
+
+  /** A remove that timed out returned: the table follows what DPDK did. */
+  #lateRemove(device: DeviceRecord, rc: number): LateOutcome {
+    if (rc < 0) {
+      this.#table.sync();
+      return {
+        outcome: `the remove failed (${errnoName(rc)}): ${device.name} stays attached, its ports closed`,
+        device: device.name,
+      };
+    }
+    this.#table.remove(device);
+    this.#table.sync();
+    const left = this.#table.devicePorts(device.name);
+    this.#emitDetach(device);
+    return {
+      outcome: left.length
+        ? `${device.name} is detached after all, but DPDK still lists its port${left.length > 1 ? 's' : ''} ${left.join(', ')}`
+        : `${device.name} is detached after all`,
+      device: device.name,
+    };
+  }
+
+  /** A timed-out call returned: say so, to the `late` listeners or as a process warning. */
+  #onLate(late: LateReturn): void {
+    const event = late as LateEvent;
+    if (this.listenerCount('late') > 0) {
+      queueMicrotask(() => this.emit('late', event));
+      return;
+    }
+    process.emitWarning(
+      `${late.call} returned after ${late.elapsedMs} ms, past its ${late.timeoutMs} ms timeout: ${late.outcome}; control calls work again`,
+      { code: 'DPDK_HOTPLUG_LATE_CALL' },
+    );
   }
 
   #ownFiles(files: readonly DevargsFile[]): void {
@@ -470,6 +667,21 @@ export class Eal extends EventEmitter<EalEvents> {
     }
   }
 
+  /** A control call on this thread: refused while an async one is queued or running (BUSY), or wedged. */
+  #ensureIdle(what: string): void {
+    this.#ensureRunning();
+    if (this.#control.active) this.#control.refuseUnlessIdle(what);
+  }
+
+  /** The timed-out call still running on a worker thread, if any (see EAL_WEDGED). */
+  get stuckCall(): { call: string; runningMs: number; timeoutMs: number } | undefined {
+    return this.#control.stuck;
+  }
+
+  static {
+    attachUnchecked = (eal, devargs, options) => eal.#attachAsync(devargs, options, false);
+  }
+
   #ensureRunning(): void {
     if (!this.#running) {
       throw new EalStateError(
@@ -478,6 +690,31 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
   }
+}
+
+/**
+ * For this package's tests only (the package does not export it): an async attach that skips
+ * the devargs checks, so that a test can make DPDK hang for real (HAZARDOUS_DEVARGS' hangs).
+ */
+export function attachUncheckedForTests(eal: Eal, devargs: string, options?: AttachOptions): Promise<PortId> {
+  return attachUnchecked(eal, devargs, options);
+}
+
+/** A vdev string as given, unchecked: its name is what comes before the first comma. */
+function uncheckedDevice(devargs: string): Device {
+  return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [] };
+}
+
+/** The sync forms run on this thread and cannot be timed out: a timeoutMs there is a mistake. */
+function syncOnly<T extends { timeoutMs?: number }>(what: string, options: T): T {
+  if (options.timeoutMs !== undefined) {
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      `Invalid ${what} option timeoutMs: ${what} runs on this thread and cannot be timed out; the async form takes it`,
+      { key: 'timeoutMs' },
+    );
+  }
+  return options;
 }
 
 const overwrite = (o: AttachOptions) =>

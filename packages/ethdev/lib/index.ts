@@ -56,6 +56,7 @@ export type {
   DetachOptions,
   EalEvents,
   EalOptions,
+  LateEvent,
   LogLevel,
   PortId,
   PortInfo,

@@ -131,8 +131,12 @@ const CONFIGURE: Schema = {
   promiscuous: { check: bool, aliases: ['promisc'] },
 };
 
-const DETACH: Schema = { force: { check: bool } };
-const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] } };
+/** attach's and detach's default timeout, and the longest one (1 hour). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const MAX_TIMEOUT_MS = 3_600_000;
+const timeoutMs: Field = { check: int(1, MAX_TIMEOUT_MS), aliases: ['timeout', 'timeoutMS', 'deadlineMs'] };
+const DETACH: Schema = { force: { check: bool }, timeoutMs };
+const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] }, timeoutMs };
 
 function bad(what: string, key: string, why: string): InvalidInputError {
   return new InvalidInputError('INVALID_OPTION', `Invalid ${what} option ${key}: ${why}`, { key });

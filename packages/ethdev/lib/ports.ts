@@ -104,6 +104,14 @@ export class PortTable {
     return n < 0 ? n : this.#record(name, bus, devargs, this.#firstIds(n));
   }
 
+  /**
+   * Records what a dphp_probe made off the main thread into its own `ids` (see `probe`): the
+   * device, or DPDK's error code (< 0).
+   */
+  probed(name: string, bus: string, devargs: string, n: number, ids: Uint16Array): DeviceRecord | number {
+    return n < 0 ? n : this.#record(name, bus, devargs, [...ids.subarray(0, n)] as PortId[]);
+  }
+
   /** The first `n` ids the shim wrote; a plain loop, as a subarray per call costs more than the copy. */
   #firstIds(n: number): PortId[] {
     const ids: PortId[] = [];

@@ -76,10 +76,16 @@ export interface EalOptions {
   overwriteFiles?: boolean;
 }
 
-/** Options for {@link Eal.attach}. */
+/** Options for {@link Eal.attach} (and `attachSync`, which takes no `timeoutMs`). */
 export interface AttachOptions {
   /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
   overwriteFiles?: boolean;
+  /**
+   * The async form only: how long DPDK's probe may run on its worker thread, in ms (1 … 3600000,
+   * default 30000), after which the promise rejects with TIMEOUT (see the README: the call goes
+   * on, and the EAL is wedged until it returns).
+   */
+  timeoutMs?: number;
 }
 
 /** What `ports()` tells of one port. */
@@ -125,6 +131,11 @@ export interface ConfigureOptions {
 export interface DetachOptions {
   /** Stop and close the port (and its device's other ports) first, instead of refusing. */
   force?: boolean;
+  /**
+   * The async forms only: how long DPDK's remove may run on its worker thread, in ms (1 …
+   * 3600000, default 30000), after which the promise rejects with TIMEOUT.
+   */
+  timeoutMs?: number;
 }
 
 /** One reading of the process's resources, for leak accounting across attach/detach cycles. */
@@ -161,8 +172,28 @@ export interface RemoveEvent {
   device?: string;
 }
 
+/**
+ * An async call that timed out returned after all: the SDK has taken in what it did (a port it
+ * attached is in `ports()`, a device it removed is gone), and control calls work again.
+ */
+export interface LateEvent {
+  /** The C call, as the TIMEOUT error named it: `rte_dev_probe("net_pcap0,rx_pcap=/tmp/f")`. */
+  call: string;
+  /** What it returned (the number of ports for a probe, 0 for a remove, < 0 for an error); undefined when the binding failed instead. */
+  rc: number | undefined;
+  /** What became of it: `net_pcap0 is attached after all, as port 0`. */
+  outcome: string;
+  device?: string;
+  /** The ports it made (a probe). */
+  ports?: readonly PortId[];
+  timeoutMs: number;
+  /** From the call's start to its return. */
+  elapsedMs: number;
+}
+
 export interface EalEvents {
   attach: [AttachEvent];
   detach: [DetachEvent];
   remove: [RemoveEvent];
+  late: [LateEvent];
 }
