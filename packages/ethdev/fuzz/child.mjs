@@ -141,6 +141,14 @@ function runDevargs() {
         outcome = { kind: 'attached' };
       } catch (e) {
         outcome = classify('attach', e);
+        // Probed with no port: the error says to remove it with detachDevice, as an app would.
+        if (e?.code === 'NO_PORT_CREATED') {
+          try {
+            eal.detachDeviceSync(name);
+          } catch (e2) {
+            outcome.detach = classify('detach', e2);
+          }
+        }
       }
       if (port !== undefined) {
         try {
@@ -161,6 +169,15 @@ function runDevargs() {
       }
     }
     const left = leftovers(before, snapshot(eal), fdsBefore);
+    // A device still attached (with or without ports): detaching it by name must find nothing.
+    if (name !== undefined && outcome.code !== 'ALREADY_ATTACHED') {
+      try {
+        eal.detachDeviceSync(name, { force: true });
+        left.push({ what: 'devices', names: [name] });
+      } catch (e) {
+        if (e?.code !== 'DEVICE_NOT_FOUND') left.push({ what: 'devices', names: [name], error: e?.code });
+      }
+    }
     send({ t: 'done', i: input.index, outcome, leftovers: left });
     // What is left would blur the next inputs' results: a fresh child takes the rest.
     if (left.length > 0) {

@@ -301,6 +301,23 @@ export const DEVARGS_MUTATIONS: Readonly<Record<string, Mutation>> = {
     return join(p);
   },
   'empty-value': (rng, s, pmd) => withValue(rng, s, () => '', pmd),
+  /** Pairs rte_kvargs and the SDK might split differently: `=key`, `key==v`, `k=v=w`, `=`. */
+  'pair-shapes': (rng, s, pmd) => {
+    const key = pick(rng, PMD_KEYS[pmd] ?? WORDS);
+    const shape = pick(rng, [
+      `=${key}`,
+      `${key}==1`,
+      `${key}=1=2`,
+      '=',
+      `==${key}`,
+      `${key}=,`,
+      `${key}= `,
+      `=${key}=1`,
+    ]);
+    const p = split(s);
+    p.args.splice(int(rng, p.args.length + 1), 0, shape);
+    return join(p);
+  },
   'duplicate-key': (rng, s, pmd) => {
     const p = split(s);
     const arg =
@@ -370,8 +387,8 @@ export const DEVARGS_MUTATIONS: Readonly<Record<string, Mutation>> = {
       `${base}0x`,
       `${base}-1`,
       `${base}.0`,
-      `${base}${'9'.repeat(63 - base.length)}`,
-      `${base}${'9'.repeat(64 - base.length)}`,
+      `${base}${'9'.repeat(Math.max(0, 63 - base.length))}`,
+      `${base}${'9'.repeat(Math.max(0, 64 - base.length))}`,
       `${base}${'z'.repeat(200)}`,
       `${base}0${base}0`,
       '0',
@@ -578,7 +595,16 @@ const VALUES_BY_KEY: Readonly<Record<string, readonly unknown[]>> = {
   block: [['0000:00:00.0'], ['nonsense'], []],
   drivers: [['relative.so'], ['/etc/passwd'], ['/nonexistent/librte_x.so'], ['/usr/lib']],
   dpdk: ['/nonexistent', '/', '', 'relative'],
-  extraArgs: [['-v'], ['--no-telemetry'], ['--log-level=lib.eal:error'], [''], ['--in-memory'], ['--bogus']],
+  extraArgs: [
+    ['-v'],
+    ['--no-telemetry'],
+    ['--log-level=lib.eal:error'],
+    [''],
+    ['--in-memory'],
+    ['--bogus'],
+    ['--help'],
+    ['--vdev=net_ring9,nodeaction'],
+  ],
   noSharedConfig: [false, true],
   noHuge: [true, false],
   inMemory: [true, false],

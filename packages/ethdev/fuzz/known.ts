@@ -65,8 +65,52 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   },
 ];
 
+/** The JSON value an options input gives `key`, if it gives one. */
+function option(f: Finding, key: string): unknown {
+  if (f.input.kind !== 'options' || (f.input as OptionsInput).recipe.shape !== 'object') return undefined;
+  const v = new Map((f.input as OptionsInput).recipe.entries).get(key);
+  return v?.t === 'json' ? v.v : undefined;
+}
+const extraArg = (f: Finding, test: (arg: string) => boolean) => {
+  const args = option(f, 'extraArgs');
+  return Array.isArray(args) && args.some((a) => typeof a === 'string' && test(a));
+};
+
+/** Process deaths and leftovers of Eal.init options the SDK accepts (found by this fuzzer). */
+const INIT_FINDINGS: readonly KnownFinding[] = [
+  {
+    id: 'no-huge-memory-near-limit-crashes',
+    why: 'reported, not fixed: the SDK accepts memoryMb up to 1048576, but DPDK 22.11 with --no-huge -m 1000000 or more dies with SIGSEGV in rte_eal_init or at cleanup, or runs on past the 10 s limit of the fuzzer (512 GB to 917504 MB fail cleanly with "rte_service_init() failed"; 256 GB works)',
+    matches: (f) =>
+      (f.kind === 'crash' || f.kind === 'hang') &&
+      /SIGSEGV|still running/.test(f.detail) &&
+      (option(f, 'memoryMb') as number) >= 1_000_000,
+  },
+  {
+    id: 'extra-args-vdev-skips-devargs-checks',
+    why: 'reported, not fixed: extraArgs reach DPDK as given, so --vdev=net_ring9,nodeaction there skips the devargs checks that vdevs gets, and rte_eal_init dies with SIGSEGV (the bare-key hazard)',
+    matches: (f) => f.kind === 'crash' && extraArg(f, (a) => a.startsWith('--vdev')),
+  },
+  {
+    id: 'extra-args-help-exits-process',
+    why: "reported, not fixed: extraArgs ['--help'] (or -h) makes rte_eal_init print its usage and call exit(0): the Node process ends at once with status 0, no exception, no 'exit' event",
+    matches: (f) =>
+      f.kind === 'crash' &&
+      /exit(ed with)? code 0/.test(f.detail) &&
+      extraArg(f, (a) => a === '--help' || a === '-h'),
+  },
+  {
+    id: 'extra-args-in-memory-keeps-runtime-dir',
+    why: "reported, not fixed: with extraArgs ['--in-memory'] (the SDK does not see it as inMemory), cleanup() leaves the EAL's runtime folder under /run/dpdk",
+    matches: (f) =>
+      only(f, 'files') &&
+      extraArg(f, (a) => a === '--in-memory') &&
+      f.leftovers!.every((l) => (l.paths ?? []).every((p) => p.startsWith('/run/dpdk/'))),
+  },
+];
+
 /** The known finding that explains `f`, if any. */
 export function explain(f: Finding): { id: string; why: string } | undefined {
-  const k = KNOWN_FINDINGS.find((x) => x.matches(f));
+  const k = [...KNOWN_FINDINGS, ...INIT_FINDINGS].find((x) => x.matches(f));
   return k ? { id: k.id, why: k.why } : undefined;
 }

@@ -50,7 +50,8 @@ export interface Outcome {
 }
 
 export interface Leftover {
-  what: 'ports' | 'netdevs' | 'fds' | 'files' | 'prototype';
+  what: 'ports' | 'devices' | 'netdevs' | 'fds' | 'files' | 'prototype';
+  error?: string;
   count?: number;
   names?: string[];
   targets?: string[];
@@ -78,6 +79,8 @@ export interface Finding {
 export interface FuzzReport {
   seed: number;
   from: number;
+  /** The input indices run, when only some were. */
+  only?: readonly number[];
   inputs: number;
   devargsInputs: number;
   optionsInputs: number;
@@ -321,6 +324,7 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
   const report: FuzzReport = {
     seed: options.seed,
     from,
+    ...(options.only ? { only: options.only } : {}),
     inputs: inputs.length,
     devargsInputs: inputs.filter((i) => i.kind === 'devargs').length,
     optionsInputs: inputs.filter((i) => i.kind === 'options').length,
@@ -431,7 +435,7 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
       kind: s.kind,
       index: s.input.index,
       input: s.input,
-      detail: again ? again.detail : s.detail,
+      detail: !again || again.detail === s.detail ? s.detail : `${s.detail}; alone: ${again.detail}`,
       alone: again ? 'reproduced' : 'not-reproduced',
       stderr: again ? again.stderr : s.stderr,
       ...(again ? {} : { after: s.after, outcome: alone[0]?.outcome }),
@@ -476,7 +480,7 @@ export function summary(report: FuzzReport): string[] {
       : '';
   };
   const lines = [
-    `seed ${report.seed}, inputs ${report.from} … ${report.from + report.inputs - 1}: ${report.inputs} (${report.devargsInputs} devargs, ${report.optionsInputs} Eal.init options), ${report.children} children, ${report.jobs} at a time`,
+    `seed ${report.seed}, ${report.only ? `inputs ${report.only.join(',')}` : `inputs ${report.from} … ${report.from + report.inputs - 1}`}: ${report.inputs} (${report.devargsInputs} devargs, ${report.optionsInputs} Eal.init options), ${report.children} children, ${report.jobs} at a time`,
     `duration   ${(report.durationMs / 1000).toFixed(1)} s`,
     `crashes    ${report.crashes.length}${known(report.crashes)}`,
     `hangs      ${report.hangs.length}${known(report.hangs)}`,
