@@ -133,37 +133,43 @@ describe('async attach and detach', () => {
 });
 
 describe('the event loop while net_tap makes and removes its interface', () => {
-  it.skipIf(!isRoot)('runs a 1 ms timer with a worst gap under 50 ms over 20 async cycles', async () => {
-    const iface = uniqueIfName('as');
-    let last = performance.now();
-    let worstGapMs = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstGapMs = Math.max(worstGapMs, now - last);
-      last = now;
-    }, 1);
-    // What runs on the main thread: close (rte_eth_dev_close) has no async form.
-    let worstCloseMs = 0;
-    let worstAttachMs = 0;
-    const t0 = performance.now();
-    try {
-      for (let i = 0; i < 20; i++) {
-        const ta = performance.now();
-        const port = await eal.attach(`net_tap0,iface=${iface}`);
-        worstAttachMs = Math.max(worstAttachMs, performance.now() - ta);
-        const tc = performance.now();
-        eal.close(port);
-        worstCloseMs = Math.max(worstCloseMs, performance.now() - tc);
-        await eal.detach(port);
+  // Retried: on a machine whose two cores other processes load, an idle event loop too can miss
+  // its timer for 100 ms; blocking the main thread would fail every try.
+  it.skipIf(!isRoot)(
+    'runs a 1 ms timer with a worst gap under 50 ms over 20 async cycles',
+    { retry: 2 },
+    async () => {
+      const iface = uniqueIfName('as');
+      let last = performance.now();
+      let worstGapMs = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        worstGapMs = Math.max(worstGapMs, now - last);
+        last = now;
+      }, 1);
+      // What runs on the main thread: close (rte_eth_dev_close) has no async form.
+      let worstCloseMs = 0;
+      let worstAttachMs = 0;
+      const t0 = performance.now();
+      try {
+        for (let i = 0; i < 20; i++) {
+          const ta = performance.now();
+          const port = await eal.attach(`net_tap0,iface=${iface}`);
+          worstAttachMs = Math.max(worstAttachMs, performance.now() - ta);
+          const tc = performance.now();
+          eal.close(port);
+          worstCloseMs = Math.max(worstCloseMs, performance.now() - tc);
+          await eal.detach(port);
+        }
+      } finally {
+        clearInterval(timer);
       }
-    } finally {
-      clearInterval(timer);
-    }
-    const totalMs = performance.now() - t0;
-    console.log(
-      `net_tap, 20 async cycles in ${totalMs.toFixed(0)} ms: worst 1 ms timer gap ${worstGapMs.toFixed(2)} ms, worst attach ${worstAttachMs.toFixed(2)} ms, worst close (main thread) ${worstCloseMs.toFixed(2)} ms`,
-    );
-    expect(ip('-o', 'link', 'show')).not.toContain(`${iface}:`);
-    expect(worstGapMs).toBeLessThan(50);
-  });
+      const totalMs = performance.now() - t0;
+      console.log(
+        `net_tap, 20 async cycles in ${totalMs.toFixed(0)} ms: worst 1 ms timer gap ${worstGapMs.toFixed(2)} ms, worst attach ${worstAttachMs.toFixed(2)} ms, worst close (main thread) ${worstCloseMs.toFixed(2)} ms`,
+      );
+      expect(ip('-o', 'link', 'show')).not.toContain(`${iface}:`);
+      expect(worstGapMs).toBeLessThan(50);
+    },
+  );
 });
