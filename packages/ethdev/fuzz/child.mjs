@@ -94,9 +94,12 @@ function leftovers(before, after, fdsBefore) {
   const newNetdevs = after.netdevs.filter((n) => !before.netdevs.includes(n));
   if (newNetdevs.length) out.push({ what: 'netdevs', names: newNetdevs });
   if (after.fds > before.fds) {
-    const now = fdTargets();
-    const added = [...now].filter(([fd]) => !fdsBefore.has(fd)).map(([fd, t]) => `${fd} -> ${t}`);
-    out.push({ what: 'fds', count: after.fds - before.fds, targets: added });
+    // Only descriptors that are new (by number and target): a count alone also catches one that
+    // another thread held open for an instant while the count was taken.
+    const added = [...fdTargets()]
+      .filter(([fd, t]) => fdsBefore.get(fd) !== t && !t.startsWith('/proc/'))
+      .map(([fd, t]) => `${fd} -> ${t}`);
+    if (added.length > 0) out.push({ what: 'fds', count: added.length, targets: added });
   }
   const newFiles = [...after.files].filter((f) => !before.files.has(f));
   if (newFiles.length) out.push({ what: 'files', paths: newFiles.slice(0, 20) });

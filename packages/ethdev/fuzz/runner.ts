@@ -73,7 +73,7 @@ export interface Finding {
   leftovers?: Leftover[];
   outcome?: Outcome;
   /** Set when the finding is a known one (known.ts): its id and why. */
-  known?: { id: string; why: string };
+  known?: { id: string; status: 'open' | 'pmd' | 'by-design'; why: string };
 }
 
 export interface FuzzReport {
@@ -310,6 +310,15 @@ async function runBatch(
   }
 }
 
+/** `work` on every item, `jobs` at a time. */
+async function pool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+}
+
 /** Runs the fuzzer: inputs `from` … `from + count - 1` of `seed` (or `only` those). */
 export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
   const why = cannotRun();
@@ -417,7 +426,7 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
   await Promise.all(Array.from({ length: jobs }, worker));
 
   // Each input a child died or hung on, alone in a fresh child: the finding names it exactly.
-  for (const s of suspects) {
+  await pool(suspects, jobs, async (s) => {
     let again: Suspect | undefined;
     const alone: Done[] = [];
     await runBatch(s.input.kind, [s.input], s.input.kind === 'options' ? timeoutMs * 2 : timeoutMs, {
@@ -445,9 +454,9 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
     const l = s.kind === 'hang' ? 'hang' : 'crash';
     report.labels[s.input.index] = l;
     count(report.outcomes, l);
-  }
+  });
   // A leftover no known finding explains, alone in a fresh child: its own, or the history's?
-  for (const f of report.leftovers.filter((x) => !x.known).slice(0, 50)) {
+  await pool(report.leftovers.filter((x) => !x.known).slice(0, 50), jobs, async (f) => {
     const alone: Done[] = [];
     await runBatch(f.input.kind, [f.input], timeoutMs * 2, {
       child: () => {
@@ -459,7 +468,7 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
       },
     });
     f.alone = alone[0] && alone[0].leftovers.length > 0 ? 'reproduced' : 'not-reproduced';
-  }
+  });
   report.durationMs = Date.now() - started;
   return report;
 }
@@ -468,6 +477,13 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
 export function unexplained(report: FuzzReport): Finding[] {
   return [...report.crashes, ...report.hangs, ...report.leftovers, ...report.exceptions].filter(
     (f) => !f.known,
+  );
+}
+
+/** Known findings the SDK lets through, reported and not fixed yet. */
+export function openFindings(report: FuzzReport): Finding[] {
+  return [...report.crashes, ...report.hangs, ...report.leftovers, ...report.exceptions].filter(
+    (f) => f.known?.status === 'open',
   );
 }
 
@@ -498,6 +514,19 @@ export function summary(report: FuzzReport): string[] {
         .map(([e, n]) => `${e} ${n}`)
         .join(', ')}`,
     );
+  }
+  const all = [...report.crashes, ...report.hangs, ...report.leftovers, ...report.exceptions];
+  const byId = new Map<string, Finding[]>();
+  for (const f of all.filter((x) => x.known)) byId.set(f.known!.id, [...(byId.get(f.known!.id) ?? []), f]);
+  for (const [id, list] of byId) {
+    const f = list[0]!;
+    lines.push(
+      `KNOWN ${f.known!.status} ${id}: ${list.length} × ${f.kind}, e.g. input ${f.index}: ${f.detail}`,
+    );
+    lines.push(
+      `  ${JSON.stringify(f.input.kind === 'devargs' ? f.input.devargs : f.input.recipe).slice(0, 300)}`,
+    );
+    lines.push(`  ${f.known!.why}`);
   }
   for (const f of unexplained(report)) {
     lines.push(`FINDING ${f.kind} at input ${f.index}: ${f.detail}${f.alone ? ` (alone: ${f.alone})` : ''}`);
