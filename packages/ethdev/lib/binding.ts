@@ -16,7 +16,7 @@ import koffi from 'koffi';
 import { buildScript, currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
 
-const SHIM_ABI = 4;
+const SHIM_ABI = 5;
 export const MAX_ETHPORTS = 32;
 
 export interface RawPortInfo {
@@ -198,7 +198,9 @@ function load(install: DpdkInstall) {
     ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
-    dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),
+    dphp_device_left: shim.func(
+      'int dphp_device_left(const char *bus, const char *name, _Out_ uint16_t *out, int cap)',
+    ),
     dphp_port_info: shim.func('int dphp_port_info(uint16_t port, _Out_ dphp_port_info *out)'),
     dphp_configure: shim.func('int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)'),
     dphp_memzone_count: shim.func('int dphp_memzone_count(void)'),

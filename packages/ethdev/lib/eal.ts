@@ -593,8 +593,8 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     this.#table.remove(device);
     // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
-    const left = this.#table.devicePorts(device.name);
-    if (left.length > 0 || this.#dpdk.dphp_device_probed(device.bus, device.name) === 1) {
+    const { ports: left, probed } = this.#table.leftAfterRemove(device.bus, device.name);
+    if (probed) {
       const what = left.length
         ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`
         : `the device is still probed on the ${device.bus} bus`;

@@ -161,6 +161,15 @@ export class PortTable {
     this.devices.delete(device.name);
   }
 
+  /**
+   * What a removal that returned 0 left of a device, in one FFI call: its ports, or that it is
+   * still probed on its bus without any.
+   */
+  leftAfterRemove(bus: string, name: string): { ports: PortId[]; probed: boolean } {
+    const n = this.#dpdk.dphp_device_left(bus, name, this.#ids, MAX_ETHPORTS);
+    return n > 0 ? { ports: this.#firstIds(n), probed: true } : { ports: [], probed: n === -1 };
+  }
+
   /** DPDK's current ports of a device, lowest id first. */
   devicePorts(name: string): PortId[] {
     return this.#firstIds(this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS));

@@ -37,7 +37,7 @@
 #include <rte_version.h>
 #include <stddef.h>
 
-#define DPHP_ABI 4
+#define DPHP_ABI 5
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -351,17 +351,20 @@ uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32_t cap,
 }
 
 /*
- * Whether a device of `bus` named `name` is still probed (on its bus with a driver): what proves
- * a removal. Bus iteration and rte_dev_driver are public on every supported DPDK; a device left
- * on the bus without a driver (26.x keeps the rte_device until cleanup) counts as removed.
+ * What a removal that returned 0 left behind, in one crossing: the device's ethdev ports (their
+ * count, ids in `out`), or -1 when it has none but is still probed on its bus (with a driver),
+ * or 0 when it is gone. Bus iteration and rte_dev_driver are public on every supported DPDK; a
+ * device left on the bus without a driver (26.x keeps the rte_device until cleanup) is gone.
  */
-int dphp_device_probed(const char *bus, const char *name) {
+int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) {
+  int n = dphp_device_ports(name, out, cap);
+  if (n > 0) return n;
   char filter[64];
   struct rte_dev_iterator it;
   struct rte_device *dev;
   if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
   RTE_DEV_FOREACH(dev, filter, &it) {
-    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
+    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL ? -1 : 0;
   }
   return 0;
 }
