@@ -6,6 +6,7 @@
  * fire) and the EAL works again. Each scenario runs in a child process (hang-child.mjs): DPDK
  * really hangs there, on a worker thread that nothing can stop, so never in a vitest worker.
  */
+
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeDirFor } from './runtime-dir.js';
+import { pcapHeader } from './testing.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/hang-child.mjs', import.meta.url));
 const TIMEOUT_MS = 1000;
@@ -156,14 +158,8 @@ describe('an async attach that returns after its timeout', { retry: 2 }, () => {
     let fed: Promise<void> | undefined;
     const run = await runChild('late', devargs, (r) => {
       if (r.phase !== 'wedged') return;
-      // A pcap file header (microsecond magic, Ethernet): the probe returns and succeeds.
-      const header = Buffer.alloc(24);
-      header.writeUInt32LE(0xa1b2c3d4, 0);
-      header.writeUInt16LE(2, 4);
-      header.writeUInt16LE(4, 6);
-      header.writeUInt32LE(65535, 16);
-      header.writeUInt32LE(1, 20);
-      fed = writeFile(fifo, header);
+      // A pcap file header: the probe returns and succeeds.
+      fed = writeFile(fifo, pcapHeader());
     });
     await fed;
     expectStuck(run, `rte_dev_probe(${JSON.stringify(devargs)})`);

@@ -36,14 +36,20 @@ export function ipv4Packet(tag: string): Buffer {
   return p;
 }
 
-/** A pcap file (microsecond timestamps, Ethernet link type) holding `frames`. */
-export function pcapFile(path: string, frames: readonly Buffer[]): void {
+/** A pcap file header: microsecond timestamps, Ethernet link type. */
+export function pcapHeader(): Buffer {
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
   header.writeUInt16LE(2, 4);
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(65535, 16);
   header.writeUInt32LE(1, 20);
+  return header;
+}
+
+/** A pcap file holding `frames`. */
+export function pcapFile(path: string, frames: readonly Buffer[]): void {
+  const header = pcapHeader();
   const records = frames.map((f) => {
     const r = Buffer.alloc(16);
     r.writeUInt32LE(f.length, 8);
