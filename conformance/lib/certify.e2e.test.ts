@@ -15,15 +15,11 @@ import { expect, it } from 'vitest';
 import type { CheckResult, RunSummary } from './summary.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Why the certificate was not checked in a browser: reported as a skipped test, not a silent pass. */
+let browserSkipped: string | undefined;
 
 /** The certificate page of this real run, rendered by headless Chromium (Debian's), read from the DOM. */
 async function certificateInBrowser(page: string): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    console.warn(
-      `certificate page not checked in a browser: ${CHROMIUM} is missing (apt-get install chromium)`,
-    );
-    return;
-  }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     const tab = await browser.newPage();
@@ -105,8 +101,16 @@ it('certifies two DUTs and writes every report', async () => {
       expect.stringMatching(/^check 7: leaks: dpdkHeapBytes/),
     ]);
     expect(r.stdout).toMatch(/FAILED +net_ring/);
-    await certificateInBrowser(join(out, 'certificate.html'));
+    if (existsSync(CHROMIUM)) await certificateInBrowser(join(out, 'certificate.html'));
+    else browserSkipped = `${CHROMIUM} is missing (apt-get install chromium)`;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+it('renders the certificate of that run in a real browser', (ctx) => {
+  // The browser check runs inside the run above (its reports go with it); this test makes a
+  // missing Chromium show as a skip with the reason.
+  if (browserSkipped) ctx.skip(browserSkipped);
+  expect(existsSync(CHROMIUM)).toBe(true);
 });

@@ -4,7 +4,7 @@
  * DPDK's app/test and testpmd.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -305,6 +305,8 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
     encoding: 'utf8',
     timeout: 30_000,
   });
+  // A child that died cannot remove its runtime folder; it is ours, named by the child's pid.
+  if (r.pid) rmSync(`/var/run/dpdk/certify-start-${r.pid}`, { recursive: true, force: true });
   // The child prints one JSON line, also for a failure ({ error, message }).
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   const said = (() => {
