@@ -7,6 +7,10 @@
 //       reports/matrix/summary.md and summary.json; exit 1 when any release fails
 //   node tools/matrix/cli.mjs prepare <release>...     make (or reuse) a release's root filesystem
 //   node tools/matrix/cli.mjs run <release> [--packages …]
+//   node tools/matrix/cli.mjs certify [<release>...] [-- certify's options]
+//       the certification (default: every default DUT, the host's settings) on each release (all
+//       by default), into reports/matrix/<release>/certify/; prints DUT × release verdicts and
+//       writes reports/matrix/certify.md; exit code: certify's, the worst of the releases
 //   node tools/matrix/cli.mjs clean <release>          delete a root filesystem (refused while mounted)
 //
 // `npm run test:matrix` is the first form. Root filesystems are cached outside the repository
@@ -15,7 +19,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatMarkdown, formatTable, shq } from './lib.mjs';
+import { formatCertifyMarkdown, formatMarkdown, formatTable, shq } from './lib.mjs';
 import { findRelease, RELEASES } from './releases.mjs';
 import {
   DEFAULT_CACHE,
@@ -34,7 +38,11 @@ export const DEFAULT_PACKAGES = ['packages/linux', 'packages/ethdev', 'packages/
 /** Where the work tree's copy is seen inside a release's root filesystem. */
 const WORK_IN_ROOT = '/srv/dpdk-hotplug';
 
+// `certify <release>... -- [certify's options]`: what follows `--` is certify's, untouched.
+const dashes = process.argv.indexOf('--', 2);
+const certifyArgs = dashes < 0 ? [] : process.argv.slice(dashes + 1);
 const { values, positionals } = parseArgs({
+  args: process.argv.slice(2, dashes < 0 ? undefined : dashes),
   allowPositionals: true,
   options: {
     release: { type: 'string', multiple: true },
@@ -122,30 +130,25 @@ function makeWorkCopy(release, cache) {
   return work;
 }
 
-/** The tests of one release; its rows for the table. */
-async function runRelease(release, packages, { cache, timeoutMin }) {
-  const started = Date.now();
-  const base = { release: release.id, suite: release.suite };
-  const failAll = (note) => packages.map((p) => ({ ...base, package: p, status: 'error', note }));
-  let env = { dpdk: '', node: '' };
-  let results;
-  let unlock = () => {};
+/**
+ * Runs inside.mjs for one release (on the host, or chrooted on a fresh copy of the work tree) with
+ * `insideArgs`; its reports end up in reports/matrix/<release>/ (a previous run's are deleted
+ * first, so they never stand in for this one's). Resolves with that folder.
+ */
+async function runInside(release, insideArgs, { cache, timeoutMin }) {
   const reports = join(repo, 'reports/matrix', release.id);
-  // A previous run's results must never stand in for this one's.
   removeTree(reports);
   mkdirSync(reports, { recursive: true });
   const args = ['--release', release.id, '--timeout-min', String(timeoutMin)];
+  let unlock = () => {};
   try {
     if (release.host) {
       log(`${release.id} (${release.suite}): on the host, in ${repo}`);
       const code = await new Promise((done) => {
         const child = spawn(
           process.execPath,
-          [join(repo, 'tools/matrix/inside.mjs'), ...args, '--out', reports, ...packages],
-          {
-            cwd: repo,
-            stdio: ['ignore', 'inherit', 'inherit'],
-          },
+          [join(repo, 'tools/matrix/inside.mjs'), ...args, '--out', reports, ...insideArgs],
+          { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] },
         );
         hostRun = child;
         child.on('close', (c) => {
@@ -164,7 +167,7 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
         root: prepared.rootfs,
         binds: [[work, WORK_IN_ROOT]],
         cwd: WORK_IN_ROOT,
-        command: ['node', 'tools/matrix/inside.mjs', ...args, '--out', out, ...packages].map(shq).join(' '),
+        command: ['node', 'tools/matrix/inside.mjs', ...args, '--out', out, ...insideArgs].map(shq).join(' '),
         logFile: join(reports, 'run.log'),
         echo: true,
       });
@@ -172,13 +175,26 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
       const inWork = join(work, 'reports/matrix', release.id);
       if (existsSync(inWork)) cpSync(inWork, reports, { recursive: true });
     }
+  } finally {
+    unlock();
+  }
+  return reports;
+}
+
+/** The tests of one release; its rows for the table. */
+async function runRelease(release, packages, options) {
+  const started = Date.now();
+  const base = { release: release.id, suite: release.suite };
+  const failAll = (note) => packages.map((p) => ({ ...base, package: p, status: 'error', note }));
+  let env = { dpdk: '', node: '' };
+  let results;
+  try {
+    const reports = await runInside(release, packages, options);
     const file = join(reports, 'results.json');
     if (!existsSync(file)) return failAll(`no results (see ${join('reports/matrix', release.id)})`);
     ({ environment: env, results } = JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
     return failAll(String(error.message ?? error).split('\n')[0]);
-  } finally {
-    unlock();
   }
   log(`${release.id}: ${Math.round((Date.now() - started) / 1000)} s`);
   const rows = packages.map((p) => {
@@ -188,6 +204,27 @@ async function runRelease(release, packages, { cache, timeoutMin }) {
       : { ...base, package: p, status: 'error', note: 'not run' };
   });
   return rows;
+}
+
+/**
+ * The certification of one release (`certify`'s own options after `--`), into
+ * reports/matrix/<release>/certify/: its summary, or an error saying why there is none.
+ */
+async function certifyRelease(release, certifyArgs, options) {
+  const started = Date.now();
+  try {
+    const reports = await runInside(release, ['--certify', '--', ...certifyArgs], options);
+    const dir = join(reports, 'certify');
+    const outcome = existsSync(join(dir, 'outcome.json'))
+      ? JSON.parse(readFileSync(join(dir, 'outcome.json'), 'utf8'))
+      : {};
+    if (!existsSync(join(dir, 'summary.json')))
+      return { release, error: `no summary (see ${join('reports/matrix', release.id)})`, outcome };
+    log(`${release.id}: certified in ${Math.round((Date.now() - started) / 1000)} s`);
+    return { release, outcome, summary: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) };
+  } catch (error) {
+    return { release, error: String(error.message ?? error).split('\n')[0] };
+  }
 }
 
 /** The host release's inside.mjs while it runs. */
@@ -252,6 +289,25 @@ async function main() {
     }
     return 0;
   }
+  if (command === 'certify') {
+    const releases = rest.length > 0 ? rest.map(findRelease) : RELEASES;
+    const started = Date.now();
+    const runs = [];
+    for (const release of releases)
+      runs.push(await certifyRelease(release, certifyArgs, { cache, timeoutMin }));
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const markdown = formatCertifyMarkdown(runs, {
+      when: `${new Date().toISOString()}, ${seconds} s, certify ${certifyArgs.join(' ') || '(default DUTs)'}`,
+    });
+    console.log(`\n${markdown}`);
+    const dir = join(repo, 'reports/matrix');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'certify.md'), markdown);
+    console.log(`reports/matrix/certify.md, reports/matrix/<release>/certify/ (${seconds} s)`);
+    // certify's own exit codes, the worst of the releases: 2 no summary, 1 FAILED/NEW FAIL, 3 INCONCLUSIVE.
+    const codes = runs.map((r) => (r.summary ? (r.outcome?.exitCode ?? 1) : 2));
+    return codes.find((c) => c === 2) ?? codes.find((c) => c === 1) ?? codes.find((c) => c !== 0) ?? 0;
+  }
   let releases;
   if (command === 'run') {
     if (rest.length === 0) throw new Error('run <release>: which release? (12, 13, sid)');
@@ -259,7 +315,7 @@ async function main() {
   } else if (command === 'all') {
     releases = values.release ? values.release.flatMap((r) => r.split(',')).map(findRelease) : RELEASES;
   } else {
-    throw new Error(`unknown command ${command}: prepare, run, clean, or none (every release)`);
+    throw new Error(`unknown command ${command}: prepare, run, certify, clean, or none (every release)`);
   }
   const packages = packageList();
   const started = Date.now();

@@ -3,6 +3,9 @@
 // that release's Node: builds each package with nx (the shim against that release's DPDK), runs
 // its tests with a machine-readable reporter, and writes <out>/results.json.
 //   node tools/matrix/inside.mjs --release 13 --out reports/matrix/13 packages/linux packages/ethdev
+//   node tools/matrix/inside.mjs --release 13 --out reports/matrix/13 --certify -- [certify's options]
+//       builds the suite, runs `certify` (default: every default DUT) into <out>/certify and
+//       writes <out>/certify/outcome.json (exit code, seconds, environment)
 // Uses nothing but Node and the repository's node_modules.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ const { values, positionals } = parseArgs({
     release: { type: 'string', default: '?' },
     out: { type: 'string' },
     'timeout-min': { type: 'string', default: '20' },
+    certify: { type: 'boolean', default: false },
   },
 });
 const out = resolve(values.out ?? join(root, 'reports/matrix', values.release));
@@ -99,6 +103,42 @@ say(
 
 const nx = join(root, 'node_modules/nx/bin/nx.js');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+
+if (values.certify) {
+  // The default certification, the same settings as on the host: built by nx (the shim against
+  // this release's DPDK), then conformance's own entry point.
+  const dir = join(out, 'certify');
+  mkdirSync(dir, { recursive: true });
+  say('nx run @dpdk-hotplug/conformance:build');
+  const build = await run(
+    process.execPath,
+    [nx, 'run', '@dpdk-hotplug/conformance:build', '--output-style=stream'],
+    { cwd: root, logFile: join(out, 'certify.build.log') },
+  );
+  if (build.code !== 0) {
+    say(`build FAILED\n${lastLines(build.text)}`);
+    writeFileSync(
+      join(dir, 'outcome.json'),
+      `${JSON.stringify({ environment, buildFailed: true }, null, 2)}\n`,
+    );
+    process.exit(1);
+  }
+  const args = ['certify', '--out', dir, ...positionals];
+  say(`certify ${args.slice(1).join(' ')}`);
+  const cert = await run(process.execPath, [join(root, 'conformance/bin/certify.mjs'), ...args], {
+    cwd: root,
+    logFile: join(out, 'certify.log'),
+  });
+  process.stderr.write(`${lastLines(cert.text, 40)}\n`);
+  const outcome = {
+    environment,
+    exitCode: cert.code,
+    timedOut: cert.timedOut,
+    seconds: Math.round(cert.seconds),
+  };
+  writeFileSync(join(dir, 'outcome.json'), `${JSON.stringify(outcome, null, 2)}\n`);
+  process.exit(cert.code);
+}
 const results = [];
 for (const dir of positionals) {
   const pkgDir = join(root, dir);

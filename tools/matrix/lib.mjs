@@ -119,6 +119,9 @@ export function enterScript({ root, command, binds = [], env = {}, cwd = '/' }) 
     'set -e',
     // Belt and braces: private propagation, so nothing made here reaches the host's namespace.
     'mount --make-rprivate /',
+    // The root a mount point of its own, as a container's is: `ip netns`/`ip -n` and `unshare -m`
+    // inside remount / (`--make-rslave /`), which fails on a plain directory (EINVAL).
+    `mount --bind ${shq(r)} ${shq(r)}`,
     `mount -t proc proc ${shq(`${r}/proc`)}`,
     `mount --rbind /sys ${shq(`${r}/sys`)}`,
     `mount --rbind /dev ${shq(`${r}/dev`)}`,
@@ -240,4 +243,52 @@ export function nodeTestCounts(log) {
     if (failed) counts.failures.push(failed[1]);
   }
   return counts;
+}
+
+const SHORT_VERDICT = {
+  CERTIFIED: 'CERTIFIED',
+  'CERTIFIED WITH WARNINGS': 'WARNINGS',
+  FAILED: '**FAILED**',
+  INCONCLUSIVE: 'INCONCLUSIVE',
+};
+
+/**
+ * The certification of each release as one Markdown table, DUT × release: the verdict and the
+ * checks that did not pass (`7` a PMD's failure, `14(env)` one owned by the environment, DPDK's
+ * core or the suite, `3 skip`). `runs` are { release, summary?, error?, outcome? } where summary
+ * is certify's summary.json.
+ */
+export function formatCertifyMarkdown(runs, { when = '' } = {}) {
+  const out = ['# Default certification per release', ''];
+  if (when) out.push(when, '');
+  const dutNames = [...new Set(runs.flatMap((r) => r.summary?.duts.map((d) => d.name) ?? []))];
+  const head = runs.map((r) => {
+    const dpdk = r.summary?.duts[0]?.dpdkVersion ?? r.outcome?.environment?.dpdk ?? '';
+    return `${r.release.id} (${dpdk.replace(/^DPDK /, '') || '?'})`;
+  });
+  out.push(`| DUT | ${head.join(' | ')} |`, `|---|${head.map(() => '---').join('|')}|`);
+  for (const name of dutNames) {
+    const cells = runs.map((r) => {
+      if (!r.summary) return 'ERROR';
+      const dut = r.summary.duts.find((d) => d.name === name);
+      if (!dut) return '—';
+      const notPassed = dut.checks
+        .filter((c) => c.status !== 'PASS')
+        .map((c) =>
+          c.status === 'SKIP'
+            ? `${c.id} skip`
+            : (c.fault ?? 'pmd') === 'pmd'
+              ? `${c.id}`
+              : `${c.id}(${c.fault})`,
+        );
+      return `${SHORT_VERDICT[dut.verdict] ?? dut.verdict}${notPassed.length ? `: ${notPassed.join(', ')}` : ''}`;
+    });
+    out.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  const errors = runs.filter((r) => !r.summary);
+  if (errors.length) {
+    out.push('');
+    for (const r of errors) out.push(`- **${r.release.id}**: ${r.error}`);
+  }
+  return `${out.join('\n')}\n`;
 }

@@ -150,8 +150,13 @@ test('enter script: every mount lands inside the root, then chroot with a clean 
   });
   const lines = script.split('\n');
   for (const line of lines.filter((l) => l.startsWith('mount ') && !l.includes('--make-rprivate'))) {
-    assert.match(line.split(' ').at(-1), /^'\/var\/cache\/m\/sid\/rootfs\//, line);
+    assert.match(line.split(' ').at(-1), /^'\/var\/cache\/m\/sid\/rootfs(\/|'$)/, line);
   }
+  // The root itself is bound first, so the chroot's / is a mount point (ip netns needs it).
+  assert.equal(
+    lines.find((l) => l.startsWith('mount ') && !l.includes('--make-rprivate')),
+    `mount --bind '${root}' '${root}'`,
+  );
   assert.ok(lines.includes(`mount --rbind /dev '${root}/dev'`));
   assert.ok(lines.includes(`mount --bind '/var/cache/m/sid/work' '${root}/srv/x'`));
   assert.match(
