@@ -53,7 +53,7 @@ type WorkerFixtures = {
   watchdog: Watchdog;
   progress: Progress;
   eal: Eal;
-  lab: Lab;
+  labSetUp: { lab: Lab } | { error: string };
 };
 type MultiProcess = () => Promise<
   { primary: MpProcess; startSecondary: () => MpProcess } | { unavailable: string }
@@ -65,6 +65,7 @@ type TestFixtures = {
   hangGuard: undefined;
   detachedAfter: undefined;
   events: EventLog;
+  lab: Lab;
   device: string;
 };
 
@@ -117,14 +118,34 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  lab: [
+  // The DUT's environment (netdevs, files, a backend), made once per worker. Made before the PMD
+  // is touched: when it cannot be made, that is the machine's (say, `ip -n` in a chroot whose root
+  // is no mount point), and each check fails as the environment's, never as the PMD's.
+  labSetUp: [
     async ({ eal, dut }, use) => {
-      const lab = buildLab(eal, dut);
-      await use(lab);
+      let lab: Lab;
+      try {
+        lab = buildLab(eal, dut);
+      } catch (e) {
+        await use({ error: String((e as Error).message ?? e).trim() });
+        return;
+      }
+      await use({ lab });
       lab.teardown();
     },
     { scope: 'worker' },
   ],
+  lab: async ({ labSetUp, dut }, use, testInfo) => {
+    if ('error' in labSetUp) {
+      testInfo.annotations.push(
+        { type: 'fault', description: 'environment' },
+        { type: 'needs', description: `what the DUT's set-up (${dut.setup}) needs from the machine` },
+        { type: 'evidence', description: `the set-up failed before the PMD was touched: ${labSetUp.error}` },
+      );
+      throw new Error(`the DUT's set-up (${dut.setup}) failed: ${labSetUp.error}`);
+    }
+    await use(labSetUp.lab);
+  },
   device: async ({ lab }, use) => {
     // Only the name is read here: the lab's own files may be rewritten.
     await use(parseDevargs(lab.devargs, { overwriteFiles: true }).name);
