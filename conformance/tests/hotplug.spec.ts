@@ -124,6 +124,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
   const cycles = settings.forceCycles
     ? settings.cycles
     : Math.min(settings.cycles, dut.cycles ?? settings.cycles);
+  const needed = Math.min(cycles, 10);
   extendTimeout(testInfo, watchdog, settings.budgetMs + 60_000);
   const records: CycleRecord[] = [];
   const started = performance.now();
@@ -132,7 +133,8 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
   const log = openSync(join(testInfo.project.outputDir, CYCLES_FILE), 'w');
   writeSync(log, `${JSON.stringify({ planned: cycles })}\n`);
   try {
-    for (let i = 0; i < cycles && performance.now() - started < settings.budgetMs; i++) {
+    // The budget bounds the run, not the cycles check 7 needs to judge: a slow PMD gets them.
+    for (let i = 0; i < cycles && (i < needed || performance.now() - started < settings.budgetMs); i++) {
       progress.step('attach', i);
       const t0 = performance.now();
       const port = eal.attachSync(lab.devargs);
@@ -168,7 +170,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
     type: 'cycles',
     description: `${records.length} of ${cycles} cycles in ${((performance.now() - started) / 1000).toFixed(1)} s${records.length < cycles ? ` (time budget ${settings.budgetMs / 1000} s)` : ''}`,
   });
-  expect(records.length).toBeGreaterThanOrEqual(Math.min(cycles, 10));
+  expect(records.length, 'cycles run').toBeGreaterThanOrEqual(needed);
 });
 
 /**
