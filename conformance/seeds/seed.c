@@ -9,7 +9,7 @@
  *   thread-leak   a parked thread per attach     segv-remove   SIGSEGV in remove
  *   hang-remove   remove never returns           enotsup-remove remove returns -ENOTSUP
  *   noop-remove   remove returns 0 and removes nothing
- *   slow-remove   remove takes 300 ms more (a slow PMD: net_vhost's close takes 1 s on 24.11)
+ *   slow-remove   remove takes 150 ms more (a slow PMD: net_vhost's close takes 1 s on 24.11)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -56,6 +56,6 @@ int rte_dev_remove(struct rte_device *dev) {
     for (;;) pause();
   if (seeded("enotsup-remove")) return -ENOTSUP;
   if (seeded("noop-remove")) return 0;
-  if (seeded("slow-remove")) usleep(300 * 1000);
+  if (seeded("slow-remove")) usleep(150 * 1000);
   return real(dev);
 }
