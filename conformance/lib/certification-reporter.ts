@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { currentDpdk } from '@dpdk-hotplug/ethdev';
 import type {
   FullConfig,
   FullResult,
@@ -215,9 +215,10 @@ export default class CertificationReporter implements Reporter {
 /** Annotations the summary keeps in fields of their own, not in the notes. */
 const STRUCTURED = new Set(['skip', 'fault', 'needs', 'evidence']);
 
+/** The DPDK the suite's workers load (DPDK_HOTPLUG_DPDK, else pkg-config's), not always pkg-config's. */
 function dpdkVersionString(): string {
   try {
-    return `DPDK ${execFileSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).trim()}`;
+    return `DPDK ${currentDpdk().version}`;
   } catch {
     return 'DPDK (version unknown)';
   }

@@ -85,6 +85,8 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
       ['--only', ''],
       ['--out', ''],
       ['--out', '/'],
+      ['--dpdk', '/nonexistent/dpdk-25.11'],
+      ['--expect', '/nonexistent.json'],
     ]) {
       const r = certify([...args, '--out', 'x'].slice(0, args[0] === '--out' ? 2 : 4));
       expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
@@ -94,6 +96,9 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
       expect(r.err).not.toMatch(/\n\s+at /);
     }
     expect(existsSync(join(work, 'x'))).toBe(false);
+    expect(certify(['--dpdk', '/nonexistent/dpdk-25.11']).err).toBe(
+      'dpdk-hotplug certify: --dpdk: No DPDK at /nonexistent/dpdk-25.11: no such directory\n(dpdk-hotplug certify --help lists the options)\n',
+    );
     expect(certify(['--out', '/']).err).toContain('--out /: refusing the root folder');
     const proc = certify(['--out', '/proc/dphp-no-such-folder/r']);
     expect(proc.code).toBe(2);

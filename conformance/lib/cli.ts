@@ -14,6 +14,7 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
+import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
 import {
@@ -22,6 +23,7 @@ import {
   expectationsMarkdown,
   readExpectations,
   regressionExitCode,
+  shippedExpectationsFor,
 } from './expectations.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
@@ -54,7 +56,10 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        report of certify (it has a ${REPORT_MARKER} file); only the files a run
                        writes are replaced; a folder another run is writing to is refused
   --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL
-                       or KNOWN FAIL, and the exit code is 1 only for a NEW FAIL
+                       or KNOWN FAIL, and the exit code is 1 only for a NEW FAIL; \`--expect auto\`:
+                       the file shipped for the DPDK in use (22.11, 24.11, 25.11)
+  --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
+                       pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one at once); the
@@ -73,6 +78,7 @@ const OPTIONS = {
   workers: { type: 'string' },
   out: { type: 'string' },
   expect: { type: 'string' },
+  dpdk: { type: 'string' },
   traffic: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -113,6 +119,10 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     if (seen.has(d.name)) throw new UsageError(`two DUTs are named ${d.name}`);
     seen.add(d.name);
   }
+  // The DPDK to certify with: checked here (one line naming the path when wrong); the workers
+  // inherit it through DPDK_HOTPLUG_DPDK.
+  const dpdk = dpdkInUse(values.dpdk === undefined ? undefined : nonEmpty('--dpdk', values.dpdk));
+  const expectFile = values.expect === 'auto' ? shippedExpectationsFor(dpdk.version) : values.expect;
   const out = resolve(cwd, nonEmpty('--out', values.out ?? join('reports', 'certify')));
   if (parse(out).root === out) throw new UsageError(`--out ${out}: refusing the root folder`);
   return {
@@ -129,10 +139,22 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
     }),
     out,
-    ...(values.expect !== undefined
-      ? { expect: { file: values.expect, list: readExpectations(nonEmpty('--expect', values.expect)) } }
+    dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
+    ...(expectFile !== undefined
+      ? { expect: { file: expectFile, list: readExpectations(nonEmpty('--expect', expectFile)) } }
       : {}),
   };
+}
+
+/** The DPDK given by --dpdk, else DPDK_HOTPLUG_DPDK, else pkg-config's; UsageError when unusable. */
+function dpdkInUse(prefix: string | undefined) {
+  const given = prefix ?? process.env[DPDK_ENV];
+  try {
+    return findDpdk(given, given === undefined ? 'pkg-config' : 'env');
+  } catch (e) {
+    if (isHotplugError(e)) throw new UsageError(`${prefix !== undefined ? '--dpdk: ' : ''}${e.message}`);
+    throw e;
+  }
 }
 
 const version = (): string =>
@@ -156,12 +178,16 @@ export async function certify(argv: string[]): Promise<number> {
     throw e;
   }
   process.once('exit', folder.release);
+  // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
+  if (plan.dpdk.given) process.env[DPDK_ENV] = plan.dpdk.prefix;
   const planFile = join(plan.out, 'plan.json');
   writeFileSync(planFile, JSON.stringify(plan, null, 2));
   const here = dirname(fileURLToPath(import.meta.url));
   const config = join(here, '..', 'playwright.config.ts');
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
-  console.log(`certifying ${plan.duts.length} DUT(s): ${plan.duts.map((d) => d.name).join(', ')}`);
+  console.log(
+    `certifying ${plan.duts.length} DUT(s) with DPDK ${plan.dpdk.version} (${plan.dpdk.prefix}): ${plan.duts.map((d) => d.name).join(', ')}`,
+  );
   const code = await new Promise<number>((done) => {
     // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
     // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to

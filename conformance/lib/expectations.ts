@@ -7,7 +7,9 @@
  * File (JSON): { "expectations": [ { "pmd": "net_null", "dpdk": "22.11", "check": 7,
  *   "reason": "…", "link": "https://…", "dut": "net_null" (optional) } ] }
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkSpec } from './catalogue.js';
 import type { DutSummary, RunSummary } from './summary.js';
 
@@ -88,6 +90,26 @@ export function readExpectations(path: string): Expectation[] {
     throw new ExpectationsError(`${path}: not JSON (${(e as Error).message})`);
   }
   return validateExpectations(doc, path);
+}
+
+/** The expectation files shipped with the suite, one per release: `debian-13-dpdk-24.11.json`. */
+export const SHIPPED_EXPECTATIONS = fileURLToPath(new URL('../expectations/', import.meta.url));
+
+/**
+ * The shipped file for a DPDK version (`24.11.8` → `…-dpdk-24.11.json`), for `--expect auto`;
+ * ExpectationsError naming the version and the versions shipped when there is none.
+ */
+export function shippedExpectationsFor(dpdkVersion: string, dir = SHIPPED_EXPECTATIONS): string {
+  const files = readdirSync(dir).filter((f) => /-dpdk-\d+\.\d+\.json$/.test(f));
+  const release = /^(\d+\.\d+)/.exec(dpdkVersion)?.[1];
+  const file = files.find((f) => f.endsWith(`-dpdk-${release}.json`));
+  if (!file) {
+    const shipped = files.map((f) => /-dpdk-(\d+\.\d+)\.json$/.exec(f)![1]).sort();
+    throw new ExpectationsError(
+      `--expect auto: no shipped expectations for DPDK ${dpdkVersion} (shipped: ${shipped.join(', ')}); give --expect FILE`,
+    );
+  }
+  return join(dir, file);
 }
 
 const versionOf = (dpdkVersion: string) => /(\d+\.\d+(?:\.\d+)?)/.exec(dpdkVersion)?.[1] ?? '';
