@@ -1,11 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { planFromArgs } from './cli.js';
 import {
   compare,
   ExpectationsError,
   readExpectations,
   regressionExitCode,
+  shippedExpectationsFor,
   validateExpectations,
 } from './expectations.js';
 import type { CheckResult, DutSummary, RunSummary } from './summary.js';
@@ -91,5 +95,33 @@ describe('expectations', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(readExpectations(`${dir}${f}`).length).toBeGreaterThan(0);
+  });
+});
+
+describe('--expect auto', () => {
+  /**
+   * Steps: ask for the shipped file of each maintained DPDK, of one not shipped, and plan a
+   * certify run with `--expect auto` on this machine's DPDK.
+   * Verify: each release's file, each entry of it for that release; one line naming the version
+   * and what is shipped otherwise; the plan reads the file of pkg-config's libdpdk version.
+   */
+  it('picks the file shipped for the DPDK in use', () => {
+    for (const [version, file] of [
+      ['22.11.11', 'debian-12-dpdk-22.11.json'],
+      ['24.11.8', 'debian-13-dpdk-24.11.json'],
+      ['25.11.4', 'debian-sid-dpdk-25.11.json'],
+    ] as const) {
+      const path = shippedExpectationsFor(version);
+      expect(basename(path)).toBe(file);
+      for (const e of readExpectations(path)) expect(version.startsWith(`${e.dpdk}.`)).toBe(true);
+    }
+    expect(() => shippedExpectationsFor('23.11.2')).toThrow(
+      '--expect auto: no shipped expectations for DPDK 23.11.2 (shipped: 22.11, 24.11, 25.11); give --expect FILE',
+    );
+    const installed = execFileSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).trim();
+    const plan = planFromArgs(['certify', '--expect', 'auto', '--only', 'net_null']);
+    expect(plan?.dpdk.version).toBe(installed);
+    expect(plan?.expect?.file).toBe(shippedExpectationsFor(installed));
+    expect(plan?.expect?.list.length).toBeGreaterThan(0);
   });
 });
