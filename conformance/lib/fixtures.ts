@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
@@ -137,9 +137,19 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
   lab: async ({ labSetUp, dut }, use, testInfo) => {
     if ('error' in labSetUp) {
+      const needs = `what the DUT's set-up (${dut.setup}) needs from the machine`;
+      // Once per DUT: a failed check restarts the worker, which tries the set-up again; failing
+      // the same way, the later checks are skipped with the reason (one restart, not fifteen).
+      const seen = join(testInfo.project.outputDir, 'lab-set-up-failed');
+      if (existsSync(seen)) {
+        testInfo.annotations.push({ type: 'needs', description: needs });
+        testInfo.skip(true, `not run: the DUT's set-up failed, as in an earlier check: ${labSetUp.error}`);
+      }
+      mkdirSync(testInfo.project.outputDir, { recursive: true });
+      writeFileSync(seen, labSetUp.error);
       testInfo.annotations.push(
         { type: 'fault', description: 'environment' },
-        { type: 'needs', description: `what the DUT's set-up (${dut.setup}) needs from the machine` },
+        { type: 'needs', description: needs },
         { type: 'evidence', description: `the set-up failed before the PMD was touched: ${labSetUp.error}` },
       );
       throw new Error(`the DUT's set-up (${dut.setup}) failed: ${labSetUp.error}`);
