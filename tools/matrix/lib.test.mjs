@@ -4,6 +4,7 @@ import {
   cacheKey,
   deletionRefusal,
   enterScript,
+  formatCertifyMarkdown,
   formatMarkdown,
   formatTable,
   isUnder,
@@ -279,4 +280,35 @@ test("node:test's counters, TAP and spec, with nx's prefix", () => {
   assert.deepEqual(nodeTestCounts(tap), { passed: 3, failed: 1, skipped: 3, failures: ['refuses'] });
   const spec = 'tools: ℹ pass 7\ntools: ℹ fail 0\ntools: ℹ skipped 0\n';
   assert.deepEqual(nodeTestCounts(spec), { passed: 7, failed: 0, skipped: 0, failures: [] });
+});
+
+test('certify table: DUT × release, the verdict and the checks that did not pass, whose, and an error row', () => {
+  const dut = (name, verdict, checks) => ({ name, verdict, dpdkVersion: 'DPDK 24.11.8', checks });
+  const runs = [
+    {
+      release: findRelease('13'),
+      summary: {
+        duts: [
+          dut('net_null', 'FAILED', [
+            { id: 6, status: 'PASS' },
+            { id: 7, status: 'FAIL' },
+            { id: 11, status: 'FAIL', fault: 'pmd' },
+          ]),
+          dut('net_pcap-files', 'INCONCLUSIVE', [
+            { id: 7, status: 'FAIL', fault: 'suite' },
+            { id: 14, status: 'SKIP' },
+          ]),
+        ],
+      },
+    },
+    { release: findRelease('sid'), error: 'no summary (see reports/matrix/sid)', outcome: {} },
+  ];
+  const md = formatCertifyMarkdown(runs, { when: 'now' }).split('\n');
+  assert.deepEqual(md.slice(4, 8), [
+    '| DUT | 13 (24.11.8) | sid (?) |',
+    '|---|---|---|',
+    '| net_null | **FAILED**: 7, 11 | ERROR |',
+    '| net_pcap-files | INCONCLUSIVE: 7(suite), 14 skip | ERROR |',
+  ]);
+  assert.ok(md.includes('- **sid**: no summary (see reports/matrix/sid)'));
 });
