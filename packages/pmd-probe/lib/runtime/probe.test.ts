@@ -83,9 +83,11 @@ describe('runtime probe supervision (stand-in children: no shipped PMD crashes o
     const crashed = await probeRuntime('net_x0', { childScript: crash });
     expect(crashed).toMatchObject({ verdict: 'crashed', signal: 'SIGSEGV', stage: 'detach', cycle: 2 });
     expect(crashed.reason).toBe('the probe process was killed by SIGSEGV in detach of cycle 2');
-    const hung = await probeRuntime('net_x0', { childScript: hang, timeoutMs: 300 });
+    // The timeout runs from the child's start: 300 ms was less than Node's own start-up here at a
+    // load average of 20 (the child had not printed its step yet), so 3 s.
+    const hung = await probeRuntime('net_x0', { childScript: hang, timeoutMs: 3000 });
     expect(hung).toMatchObject({ verdict: 'hung', stage: 'attach', cycle: 1 });
-    expect(hung.reason).toContain('for 300 ms');
+    expect(hung.reason).toContain('for 3000 ms');
   });
 });
 
