@@ -23,7 +23,15 @@ import { allMountinfos, lockRelease, removeTree } from './rootfs.mjs';
 const canUnshare =
   process.getuid?.() === 0 &&
   spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' }).status === 0;
-const skip = canUnshare ? false : 'needs root and a working unshare -m (not inside a chroot)';
+// removeTree runs on the host, never inside a release's chroot (where the matrix sets
+// DPDK_HOTPLUG_MATRIX_CHROOT): there, another namespace's root reads as a host path and pid 1's
+// root cannot be read, so these host-side tests are skipped.
+const chrooted = Boolean(process.env.DPDK_HOTPLUG_MATRIX_CHROOT);
+const skip = chrooted
+  ? 'runs on the host only (inside a chroot)'
+  : canUnshare
+    ? false
+    : 'needs root and a working unshare -m';
 const base = mkdtempSync(join(tmpdir(), 'dphp-matrix-'));
 const started = [];
 
