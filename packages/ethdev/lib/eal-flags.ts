@@ -4,7 +4,8 @@
  * twice); `--help`/`-h` print the usage and exit(0) inside rte_eal_init; an unknown flag, an
  * abbreviation (getopt_long takes `--in-mem` for `--in-memory` up to 24.11; 25.11's rte_argparse
  * does not) or a stray word is refused, as DPDK 25.11 exits the process on one (status 234).
- * The list is DPDK 22.11's eal_long_options and short options (lib/eal/common/eal_options.h).
+ * The list is DPDK 22.11's eal_long_options and short options (its usage text lists the same).
+ * `--log-level` passes only for a component (`type-match:level`): the global level is logLevel.
  */
 
 /** Flags an `EalOptions` key stands for: give that key instead. */
@@ -42,6 +43,7 @@ const WITH_VALUE = [
   '--mbuf-pool-ops-name',
   '--socket-limit',
   '--socket-mem',
+  '--syslog',
   '--trace',
   '--trace-bufsz',
   '--trace-dir',
@@ -50,7 +52,7 @@ const WITH_VALUE = [
   '--vfio-vf-token',
 ];
 /** Flags whose value is optional, so only `--flag=value`. */
-const OPTIONAL_VALUE = ['--huge-unlink', '--huge-worker-stack', '--syslog'];
+const OPTIONAL_VALUE = ['--huge-unlink', '--huge-worker-stack'];
 const NO_VALUE = [
   '-v',
   '--create-uio-dev',
