@@ -74,9 +74,9 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   {
     id: 'shared-config-runtime-dir-kept',
     status: 'by-design',
-    why: "an Eal.init with shared config (no noSharedConfig, no inMemory) under a prefix the caller gave keeps its runtime folder at cleanup, for other processes of that prefix (README 'Runtime folders')",
+    why: "an Eal.init with shared config (no noSharedConfig, no inMemory) under a prefix the caller gave keeps its runtime folder at cleanup, for other processes of that prefix, and after a failed init too (a primary of that prefix holding the lock is one reason to fail; README 'Runtime folders')",
     matches: (f) =>
-      f.outcome?.kind === 'accepted' &&
+      (f.outcome?.kind === 'accepted' || f.outcome?.code === 'EAL_INIT_FAILED') &&
       only(f, 'files') &&
       option(f, 'noSharedConfig') !== true &&
       option(f, 'inMemory') !== true &&
