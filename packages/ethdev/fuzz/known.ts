@@ -32,54 +32,19 @@ function option(f: Finding, key: string): unknown {
   const v = new Map(entries).get(key);
   return v?.t === 'json' ? v.v : undefined;
 }
-const extraArg = (f: Finding, test: (arg: string) => boolean) => {
-  const args = option(f, 'extraArgs');
-  return Array.isArray(args) && args.some((a) => typeof a === 'string' && test(a));
-};
 
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   // ------------------------------------------------------------ devargs
   {
-    id: 'ring-duplicate-nodeaction-crashes',
-    status: 'open',
-    why: 'net_ring0,nodeaction=r0:0:CREATE,nodeaction=r0:0:CREATE (a nodeaction key given twice) kills the process with SIGSEGV in the probe; the SDK passes it',
-    matches: (f) =>
-      f.kind === 'crash' &&
-      /^(net|eth)_ring/.test(nameOf(f)) &&
-      (devargsOf(f).match(/(^|,)=*nodeaction=/g) ?? []).length >= 2,
-  },
-  {
-    id: 'af-packet-many-qpairs-hangs',
-    status: 'open',
-    why: 'net_af_packet with qpairs=32768 or more blocks in the probe for about 15 s (a socket and rings per queue pair) before it fails with -1: a hang by the 5 s limit, with the event loop blocked; the SDK passes any qpairs',
-    matches: (f) => f.kind === 'hang' && /af_packet/.test(nameOf(f)) && /qpairs=\d{5,}/.test(devargsOf(f)),
-  },
-  {
-    id: 'failsafe-failed-attach-leaves-subdevice',
-    status: 'open',
-    why: "after a net_failsafe device with mac=… is detached, DPDK 22.11's failsafe fails every later attach without mac= ('Failed to set default MAC address'), and the SDK's clean-up of a failed attach removes only the failsafe device's own ports: its sub-device (dev(net_null1)) stays attached with a live port, against 'a failed attach leaves no device or port behind'",
-    matches: (f) =>
-      nameOf(f).startsWith('net_failsafe') &&
-      f.outcome?.kind === 'error' &&
-      f.outcome.code === 'ATTACH_FAILED' &&
-      only(f, 'ports'),
-  },
-  {
-    id: 'failsafe-nested-leaves-port',
-    status: 'open',
-    why: 'a net_failsafe device with a failsafe sub-device (dev(net_failsafe1,dev(net_null2))) attaches, closes and detaches without error, and a port stays behind',
-    matches: (f) =>
-      nameOf(f).startsWith('net_failsafe') &&
-      /dev\(net_failsafe/.test(devargsOf(f)) &&
-      f.outcome?.kind === 'attached' &&
-      only(f, 'ports'),
-  },
-  {
     id: 'tap-persist-keeps-netdev',
-    status: 'open',
-    why: "net_tap's persist key keeps the tap interface after close and detach, whatever its value (persist=0 too): a detach leaves a netdev in the caller's network namespace",
+    status: 'by-design',
+    why: "net_tap's persist=1 keeps the tap interface after close and detach: what persist is for, and the caller asked for it by name (README 'What is refused, and why'); other values are refused, as DPDK reads any value (persist=0 too) as on",
     matches: (f) =>
-      /^(net|eth)_tap/.test(nameOf(f)) && /(^|,)=*persist=/.test(devargsOf(f)) && only(f, 'netdevs'),
+      /^(net|eth)_tap/.test(nameOf(f)) &&
+      f.outcome?.kind === 'attached' &&
+      (devargsOf(f).match(/(^|,)=*persist=/g) ?? []).length === 1 &&
+      /(^|,)=*persist=1(,|$)/.test(devargsOf(f)) &&
+      only(f, 'netdevs'),
   },
   {
     id: 'memif-listener-kept',
@@ -107,50 +72,11 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   },
   // ------------------------------------------------------------ Eal.init options
   {
-    id: 'no-huge-memory-near-limit-crashes',
-    status: 'open',
-    why: 'the SDK accepts memoryMb up to 1048576, but DPDK 22.11 with --no-huge -m 1000000 or more dies with SIGSEGV in rte_eal_init or at cleanup, or runs on past the 10 s limit (512 GB to 917504 MB fail cleanly with "rte_service_init() failed"; 256 GB works)',
-    matches: (f) =>
-      (f.kind === 'crash' || f.kind === 'hang') &&
-      /SIGSEGV|still running/.test(f.detail) &&
-      (option(f, 'memoryMb') as number) >= 1_000_000,
-  },
-  {
-    id: 'extra-args-vdev-skips-devargs-checks',
-    status: 'open',
-    why: 'extraArgs reach DPDK as given, so --vdev=net_ring9,nodeaction there skips the devargs checks that vdevs gets, and rte_eal_init dies with SIGSEGV (the bare-key hazard)',
-    matches: (f) => f.kind === 'crash' && extraArg(f, (a) => a.startsWith('--vdev')),
-  },
-  {
-    id: 'extra-args-help-exits-process',
-    status: 'open',
-    why: "extraArgs ['--help'] (or -h) makes rte_eal_init print its usage and call exit(0): the Node process ends at once with status 0, no exception, no 'exit' event",
-    matches: (f) =>
-      f.kind === 'crash' && /code 0/.test(f.detail) && extraArg(f, (a) => a === '--help' || a === '-h'),
-  },
-  {
-    id: 'extra-args-in-memory-keeps-runtime-dir',
-    status: 'open',
-    why: "with extraArgs ['--in-memory'] (the SDK does not see it as inMemory), cleanup() leaves the EAL's runtime folder under /run/dpdk",
-    matches: (f) =>
-      only(f, 'files') && extraArg(f, (a) => a === '--in-memory') && pathsUnder(f, '/run/dpdk/'),
-  },
-  {
-    id: 'failed-init-keeps-runtime-dir',
-    status: 'open',
-    why: 'an Eal.init that DPDK fails (EAL_INIT_FAILED: a vdev that does not probe, a driver that does not load, a bad extra argument) leaves the runtime folder rte_eal_init made under /run/dpdk; the process cannot init again, and nothing removes it',
-    matches: (f) =>
-      f.input.kind === 'options' &&
-      f.outcome?.code === 'EAL_INIT_FAILED' &&
-      only(f, 'files') &&
-      pathsUnder(f, '/run/dpdk/'),
-  },
-  {
     id: 'shared-config-runtime-dir-kept',
     status: 'by-design',
-    why: "an Eal.init with shared config (no noSharedConfig, no inMemory) under a prefix the caller gave keeps its runtime folder at cleanup, for other processes of that prefix (README 'Runtime folders')",
+    why: "an Eal.init with shared config (no noSharedConfig, no inMemory) under a prefix the caller gave keeps its runtime folder at cleanup, for other processes of that prefix, and after a failed init too (a primary of that prefix holding the lock is one reason to fail; README 'Runtime folders')",
     matches: (f) =>
-      f.outcome?.kind === 'accepted' &&
+      (f.outcome?.kind === 'accepted' || f.outcome?.code === 'EAL_INIT_FAILED') &&
       only(f, 'files') &&
       option(f, 'noSharedConfig') !== true &&
       option(f, 'inMemory') !== true &&

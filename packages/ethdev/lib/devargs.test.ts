@@ -102,7 +102,9 @@ describe('parseDevargs refuses what would crash, hang or misuse the process', ()
     expect(() =>
       parseDevargs('net_failsafe0,dev(net_null0,size=64),dev(0000:01:00.0),hotplug_poll=100'),
     ).not.toThrow();
-    refused('net_failsafe0,dev(net_failsafe1,dev(net_ring0,internal=0x1))', 'internal', /C pointer/);
+    refused('net_failsafe0,dev(net_ring0,internal=0x1)', 'internal', /C pointer/);
+    refused('net_failsafe0,dev(net_failsafe1,dev(net_null2))', 'dev(...)', /cannot be a failsafe/);
+    refused('net_failsafe0,dev(eth_null0,size=64,size=64)', 'size', /"size" is given twice/);
     refused('net_failsafe0,dev(net_null0', 'dev(...)', /no closing parenthesis/);
     refused('net_failsafe0,foo(net_null0)', 'foo(...)', /not foo\(\.\.\.\)/);
     refused('net_failsafe0,dev(net_null0)x', 'dev(...)', /a "," must follow/);
@@ -116,9 +118,33 @@ describe('parseDevargs refuses what would crash, hang or misuse the process', ()
       'exec(...)',
       /runs the shell command "echo net_null7".*allowShellCommandsInDevargs/,
     );
-    refused('net_failsafe0,dev(net_failsafe1,exec(echo net_null7))', 'exec(...)', /shell command/);
+    refused('net_failsafe0,dev(net_null0),exec(echo net_null7)', 'exec(...)', /shell command/);
     const d = parseDevargs('net_failsafe0,exec(echo,net_null7)', { allowShellCommands: true });
     expect(d.shellCommands).toEqual(['echo net_null7']);
+  });
+
+  it('refuses a key given twice, but for the keys a PMD reads per occurrence (REPEATABLE_KEYS)', () => {
+    refused('net_ring0,nodeaction=a:0:CREATE,nodeaction=b:0:CREATE', 'nodeaction', /given twice; net_ring/);
+    refused('0000:01:00.0,rxq=1,rxq=2', 'rxq', /given twice; this PMD takes it once/);
+    refused('net_pcap0,iface=lo,iface=lo', 'iface', /given twice/);
+    refused('net_bonding0,mode=0,mode=1', 'mode', /given twice/);
+    refused('net_failsafe0,dev(net_null0),mac=02:00:00:00:00:01,mac=02:00:00:00:00:02', 'mac', /twice/);
+    for (const ok of [
+      'net_pcap0,rx_pcap=/nonexistent/a.pcap,rx_pcap=/nonexistent/b.pcap,tx_iface=lo,tx_iface=lo',
+      'eth_bond0,mode=0,slave=net_null1,slave=net_null2',
+      'net_bonding0,mode=0,member=net_null1,member=net_null2',
+      'net_vdev_netvsc0,iface=a,iface=b',
+      'net_failsafe0,dev(net_null0),dev(net_null1)',
+    ])
+      expect(() => parseDevargs(ok), ok).not.toThrow();
+  });
+
+  it('bounds queue counts, and net_tap persist to persist=1', () => {
+    refused('eth_af_packet0,iface=lo,qpairs=1025', 'qpairs', /from 1 to \d+ \(RTE_MAX_QUEUES_PER_PORT\)/);
+    refused('net_virtio_user0,path=/x,queues=0', 'queues', /decimal integer/);
+    refused('eth_tap0,persist=0', 'persist', /persist=0 too/);
+    expect(() => parseDevargs('net_tap0,persist=1')).not.toThrow();
+    expect(() => parseDevargs('net_af_packet0,iface=lo,qpairs=16')).not.toThrow();
   });
 
   it('refuses the argument values in HAZARDOUS_DEVARGS', () => {

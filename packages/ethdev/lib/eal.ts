@@ -168,6 +168,13 @@ export class Eal extends EventEmitter<EalEvents> {
       stderr,
     } = captureOutput(binding, () => binding.rte_eal_init(argv.length, permanentArgv(argv)));
     initResult = rc < 0 ? 'failed' : 'ok';
+    // A folder others may use (shared config under a prefix the caller gave) stays.
+    const mine = own || options.noSharedConfig || options.inMemory;
+    const runtimeDir = mine
+      ? removableRuntimeDir(runtimeDirFor(prefix ?? ''), prefix, existedBefore)
+      : undefined;
+    // A failed init's folder serves no one: this process cannot init again.
+    if (rc < 0 && runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
     // DPDK prints its usage to stdout and some errors straight to stderr: stderr (with the log's
     // echo) is shown as DPDK would when logEcho is on; the usage only in the error's dpdkLog.
     if (options.logEcho !== false && stderr) process.stderr.write(stderr);
@@ -182,16 +189,8 @@ export class Eal extends EventEmitter<EalEvents> {
         dpdkLog: [...logged, ...printed],
       });
     }
-    // A folder others may use (shared config under a prefix the caller gave) stays.
-    const mine = own || options.noSharedConfig || options.inMemory;
     const ealDir = binding.rte_eal_get_runtime_dir() as string;
-    return new Eal(
-      binding,
-      log,
-      args,
-      options,
-      mine ? removableRuntimeDir(ealDir, prefix, existedBefore) : undefined,
-    );
+    return new Eal(binding, log, args, options, runtimeDir === ealDir ? runtimeDir : undefined);
   }
 
   // ------------------------------------------------------------------ hotplug
@@ -223,13 +222,15 @@ export class Eal extends EventEmitter<EalEvents> {
       this.#refuseAttached(d.name, devargs);
       const mark = this.#log.mark();
       const ids = new Uint16Array(MAX_ETHPORTS);
+      const before = this.#table.validPorts();
       return {
         call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         details: { devargs, device: d.name },
         start: (done) => this.#dpdk.dphp_probe.async(d.devargs, d.name, ids, MAX_ETHPORTS, done),
-        finish: (n) => this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark),
-        late: (n) => this.#lateAttach(d, devargs, n, ids),
+        finish: (n) =>
+          this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark, before),
+        late: (n) => this.#lateAttach(d, devargs, n, ids, before),
       };
     });
   }
@@ -251,7 +252,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const d = parseDevargs(devargs, policy);
     this.#refuseAttached(d.name, devargs);
     const mark = this.#log.mark();
-    return this.#attached(d, devargs, this.#table.probe(d.name, d.bus, d.devargs), mark);
+    const before = this.#table.validPorts();
+    return this.#attached(d, devargs, this.#table.probe(d.name, d.bus, d.devargs), mark, before);
   }
 
   #refuseAttached(name: string, devargs: string): void {
@@ -270,9 +272,15 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** The port id of a probe's result, or its typed error; the attach event. */
-  #attached(d: Device, devargs: string, device: DeviceRecord | number, mark: number): PortId {
+  #attached(
+    d: Device,
+    devargs: string,
+    device: DeviceRecord | number,
+    mark: number,
+    before: readonly PortId[],
+  ): PortId {
     if (typeof device === 'number') {
-      this.#undoFailedProbe(d.bus, d.name);
+      this.#undoFailedProbe(d.bus, d.name, before);
       throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
     }
     // Files its PMD made are this process's: attaching again may write them again.
@@ -298,9 +306,15 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** A probe that timed out returned: its device and ports join the table (or its failure is undone). */
-  #lateAttach(d: Device, devargs: string, n: number, ids: Uint16Array): LateOutcome {
+  #lateAttach(
+    d: Device,
+    devargs: string,
+    n: number,
+    ids: Uint16Array,
+    before: readonly PortId[],
+  ): LateOutcome {
     if (n < 0) {
-      this.#undoFailedProbe(d.bus, d.name);
+      this.#undoFailedProbe(d.bus, d.name, before);
       this.#table.sync();
       return { outcome: `the probe failed (${errnoName(n)}): ${d.name} is not attached`, device: d.name };
     }
@@ -653,9 +667,14 @@ export class Eal extends EventEmitter<EalEvents> {
     for (const f of files) if (f.access === 'write') this.#policy.ownFiles.add(resolve(f.path));
   }
 
-  /** A PMD that failed half-way may leave its device probed: remove it, so nothing leaks. */
-  #undoFailedProbe(bus: string, name: string): void {
+  /**
+   * A PMD that failed half-way may leave its device probed, and the sub-devices it probed
+   * (failsafe's dev(...)): every device whose ports appeared since `before` is removed.
+   */
+  #undoFailedProbe(bus: string, name: string, before: readonly PortId[]): void {
     if (this.#table.devicePorts(name).length > 0) this.#dpdk.rte_eal_hotplug_remove(bus, name);
+    for (const left of this.#table.devicesOfNewPorts(before))
+      this.#dpdk.rte_eal_hotplug_remove(left.bus, left.name);
   }
 
   #onEvent(event: RawEvent): void {

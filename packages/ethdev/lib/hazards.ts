@@ -77,6 +77,14 @@ export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
       fixedIn: BARE_KEYS_REFUSED,
     },
     {
+      id: 'ring-key-twice',
+      pmd: 'net_ring',
+      key: 'nodeaction',
+      effect: 'crash',
+      why: "net_ring makes one port per nodeaction, each with the device's own name: the second cannot be made, and its error path dies with SIGSEGV (found by the fuzzer). The SDK refuses any key given twice that the PMD does not read per occurrence (REPEATABLE_KEYS)",
+      sample: 'net_ring0,nodeaction=r0:0:CREATE,nodeaction=r1:0:ATTACH',
+    },
+    {
       id: 'ring-internal',
       pmd: 'net_ring',
       key: 'internal',

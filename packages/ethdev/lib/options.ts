@@ -4,6 +4,8 @@
  * DPDK sees anything. Checked options come back as a fresh object of own keys only.
  */
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { extraArgsProblem } from './eal-flags.js';
 import { InvalidInputError } from './errors.js';
 import type { AttachOptions, ConfigureOptions, DetachOptions, EalOptions, LogLevel } from './types.js';
 
@@ -90,6 +92,16 @@ const lcores: Check = (v) => {
   return `CPU ${bad} is not one this process may run on (${[...allowed].join(',')}; DPDK allows < ${MAX_LCORE})`;
 };
 
+/**
+ * -m's bound: the machine's memory. DPDK 22.11 takes up to 2^20 MB, but with --no-huge -m 1000000
+ * or more it dies with SIGSEGV (in rte_eal_init or at cleanup) or runs on for seconds, and no
+ * memory the machine does not have can be given to it anyway.
+ */
+export const maxMemoryMb = () => Math.floor(totalmem() / 2 ** 20);
+const memoryMb: Check = (v) => int(1, maxMemoryMb())(v)?.concat(' (MB, at most the memory of this machine)');
+
+const extraArgs: Check = (v) => strings('EAL arguments')(v) ?? extraArgsProblem(v as string[]);
+
 const filePrefix: Check = (v) =>
   typeof v === 'string' && FILE_PREFIX.test(v)
     ? undefined
@@ -97,7 +109,7 @@ const filePrefix: Check = (v) =>
 
 const EAL: Schema = {
   lcores: { check: lcores, aliases: ['l', 'lcore', 'cores', 'corelist'] },
-  memoryMb: { check: int(1, 1 << 20), aliases: ['m', 'memory', 'mem', 'memoryMB'] },
+  memoryMb: { check: memoryMb, aliases: ['m', 'memory', 'mem', 'memoryMB'] },
   noHuge: { check: bool, aliases: ['no-huge'] },
   noPci: { check: bool, aliases: ['no-pci'] },
   vdevs: { check: strings('device strings'), aliases: ['vdev'] },
@@ -110,7 +122,7 @@ const EAL: Schema = {
   processType: { check: oneOf(['primary', 'secondary', 'auto']), aliases: ['proc-type', 'procType'] },
   logLevel: { check: oneOf(Object.keys(LOG_LEVELS)), aliases: ['log-level'] },
   logEcho: { check: bool },
-  extraArgs: { check: strings('EAL arguments'), aliases: ['args', 'argv', 'eal'] },
+  extraArgs: { check: extraArgs, aliases: ['args', 'argv', 'eal'] },
   allowShellCommandsInDevargs: { check: bool, aliases: ['allowExec', 'allowShellCommands'] },
   overwriteFiles: { check: bool, aliases: ['overwrite'] },
   // Each path is checked where it is used (drivers.ts, dpdk-install.ts), with the file's state.

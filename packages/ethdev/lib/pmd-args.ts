@@ -2,6 +2,7 @@
  * PMD arguments read as DPDK 22.11 reads them (rte_kvargs, failsafe's sub-device syntax), to
  * refuse what would crash, hang or misuse the process before any PMD sees it (see hazards.ts).
  */
+import { maxQueuesPerPort } from './dpdk-config.js';
 
 /** A file a PMD would open: `read` (rx_pcap) or `write` (tx_pcap, truncated at attach). */
 export interface DevargsFile {
@@ -33,7 +34,41 @@ const DRIVERS: ReadonlyArray<readonly [string, string]> = [
   ['net_memif', 'net_memif'],
   ['net_virtio_user', 'net_virtio_user'],
   ['virtio_user', 'net_virtio_user'],
+  ['net_tap', 'net_tap'],
+  ['eth_tap', 'net_tap'],
+  ['net_af_packet', 'net_af_packet'],
+  ['eth_af_packet', 'net_af_packet'],
+  ['net_vhost', 'net_vhost'],
+  ['eth_vhost', 'net_vhost'],
+  ['net_bonding', 'net_bonding'],
+  ['eth_bond', 'net_bonding'],
+  ['net_vdev_netvsc', 'net_vdev_netvsc'],
 ];
+
+/**
+ * Keys a PMD reads once per occurrence (each gives one more member, queue or interface). Every
+ * other key given twice is refused: most PMDs read one occurrence and ignore the other, and
+ * net_ring makes one port per `nodeaction`, all of the device's name, and dies with SIGSEGV on
+ * the second. From the PMDs' parsers (DPDK 22.11, 24.11, 25.11): bonding's `slave` (`member`
+ * since 23.11) per member; pcap's rx_pcap, tx_pcap, rx_iface, rx_iface_in, tx_iface per queue
+ * (`iface` is counted once); vdev_netvsc's iface and mac per interface. Failsafe's dev(...),
+ * exec(...) and fd(...) are sub-devices, not keys: any number is allowed.
+ */
+export const REPEATABLE_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  net_bonding: ['slave', 'member'],
+  net_pcap: ['rx_pcap', 'tx_pcap', 'rx_iface', 'rx_iface_in', 'tx_iface'],
+  net_vdev_netvsc: ['iface', 'mac'],
+});
+
+/**
+ * Keys that are a queue count, bounded by RTE_MAX_QUEUES_PER_PORT: net_af_packet opens a socket
+ * and maps rings per queue pair before it checks anything (qpairs=32768 blocks its probe ~15 s).
+ */
+const QUEUE_COUNT_KEYS: Readonly<Record<string, string>> = {
+  net_af_packet: 'qpairs',
+  net_vhost: 'queues',
+  net_virtio_user: 'queues',
+};
 
 /** The driver DPDK's vdev bus would give a vdev name, among those with argument hazards. */
 export function driverOf(vdevName: string): string | undefined {
@@ -63,7 +98,6 @@ export function kvargsPairs(args: string): Array<[string, string | undefined]> {
   return pairs;
 }
 
-const MAX_NESTING = 4;
 // RTE_MBUF_DEFAULT_DATAROOM: the data an mbuf of the SDK's pools (and DPDK's default) holds.
 const MBUF_DATA = 2048;
 
@@ -74,10 +108,9 @@ export function checkPmdArgs(
   found: PmdArgsFindings,
   refuse: Refuse,
   sub: SubDevice,
-  depth = 0,
 ): void {
-  if (depth > MAX_NESTING) refuse(`sub-devices are nested more than ${MAX_NESTING} deep`, 'dev(...)');
-  const kv = driver === 'net_failsafe' ? failsafeArgs(args, found, refuse, sub, depth) : args;
+  const kv = driver === 'net_failsafe' ? failsafeArgs(args, found, refuse, sub) : args;
+  const seen = new Set<string>();
   for (const [key, value] of kvargsPairs(kv)) {
     if (value === undefined) {
       refuse(
@@ -85,6 +118,10 @@ export function checkPmdArgs(
         key,
       );
     }
+    if (seen.has(key) && !(driver && REPEATABLE_KEYS[driver]?.includes(key))) {
+      refuse(`${JSON.stringify(key)} is given twice; ${driver ?? 'this PMD'} takes it once`, key);
+    }
+    seen.add(key);
     checkPair(driver, key, value, found, refuse);
   }
 }
@@ -106,6 +143,18 @@ function checkPair(
       );
   } else if (driver === 'net_virtio_user' && key === 'server' && value !== '0') {
     refuse('server mode blocks in accept() until a vhost-user client connects', key);
+  } else if (driver && QUEUE_COUNT_KEYS[driver] === key) {
+    const max = maxQueuesPerPort();
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
+      refuse(
+        `${key}=${value}: a queue count is a decimal integer from 1 to ${max} (RTE_MAX_QUEUES_PER_PORT)`,
+        key,
+      );
+  } else if (driver === 'net_tap' && key === 'persist' && value !== '1') {
+    refuse(
+      `persist=${value}: net_tap keeps the interface after detach whatever the value (persist=0 too); write persist=1 to keep it, or leave persist out`,
+      key,
+    );
   } else if (driver === 'net_pcap' && (key === 'rx_pcap' || key === 'tx_pcap')) {
     if (value === '-')
       refuse(`${key}=- is libpcap's standard ${key === 'rx_pcap' ? 'input' : 'output'}`, key);
@@ -117,7 +166,7 @@ function checkPair(
  * Failsafe's top level: `dev(...)`, `exec(...)` and `fd(...)` groups (parentheses nest), the
  * rest is kvargs. Returns the rest; sub-devices are checked as devices of their own.
  */
-function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub: SubDevice, depth: number) {
+function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub: SubDevice) {
   const rest: string[] = [];
   let a = 0;
   while (a < args.length) {
@@ -135,7 +184,12 @@ function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub:
     const body = args.slice(b + 1, close);
     if (kind === 'dev') {
       const d = sub(body);
-      checkPmdArgs(d.driver, d.args, found, refuse, sub, depth + 1);
+      if (d.driver === 'net_failsafe')
+        refuse(
+          "a failsafe sub-device cannot be a failsafe: DPDK 22.11 leaves the inner one's port behind after detach",
+          'dev(...)',
+        );
+      checkPmdArgs(d.driver, d.args, found, refuse, sub);
     } else if (kind === 'exec') {
       found.shellCommands.push(body.replaceAll(',', ' '));
     } else if (kind === 'fd') {

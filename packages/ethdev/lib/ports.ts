@@ -175,6 +175,16 @@ export class PortTable {
     return this.#firstIds(this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS));
   }
 
+  /** The devices (bus and name) of DPDK's ports that are not in `before`. */
+  devicesOfNewPorts(before: readonly PortId[]): Array<{ bus: string; name: string }> {
+    const found = new Map<string, string>();
+    for (const id of this.validPorts()) {
+      if (before.includes(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
+      found.set(this.#info.device, this.#info.bus);
+    }
+    return [...found].map(([name, bus]) => ({ bus, name }));
+  }
+
   validPorts(): PortId[] {
     return this.#firstIds(this.#dpdk.dphp_valid_ports(this.#ids, MAX_ETHPORTS));
   }
