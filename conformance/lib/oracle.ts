@@ -47,6 +47,8 @@ export const EXPECTED_OUTCOME: Record<Step, StepResult['outcome']> = {
 /** The DUT's helper ports (bonding members, a vhost backend), attached first, in the lab's order. */
 export interface OraclePlan {
   helpers: string[];
+  /** Start the helpers (a vhost backend serves its socket once started). */
+  startHelpers?: boolean;
   devargs: string;
   device: string;
 }
@@ -111,6 +113,7 @@ export async function testpmdScenario(tp: Testpmd, plan: OraclePlan): Promise<St
   for (const helper of plan.helpers) {
     const { answer } = await tp.run(`port attach ${helper}`);
     if (answer.kind !== 'attached') throw new Error(`testpmd could not attach the helper port ${helper}`);
+    if (plan.startHelpers) await tp.run(`port start ${answer.ports[0]}`);
   }
   const said = (text: string) => text.trim().split('\n').slice(-3).join(' | ');
   const attach = async (name: Step): Promise<number | undefined> => {

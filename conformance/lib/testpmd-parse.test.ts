@@ -77,6 +77,26 @@ describe('testpmd answers on recorded transcripts', () => {
     });
   }
 
+  it('reads every answer of every transcript, the scenario whole in each', () => {
+    for (const release of RELEASES) {
+      for (const file of readdirSync(join(FIXTURES, release))) {
+        const all = answers(release, file.replace(/\.txt$/, '')).map((x) => x.answer.kind);
+        // Helper ports first; then attach, info, start, refused detach, stop, close, detach, re-attach.
+        const from = all.indexOf('info') - 1;
+        expect(all.slice(from, from + 8), `${release}/${file}`).toEqual([
+          'attached',
+          'info',
+          'started',
+          'refused',
+          'stopped',
+          'closed',
+          'detached',
+          'attached',
+        ]);
+      }
+    }
+  });
+
   it('keeps the fields each release adds to the info block', () => {
     const info = (r: string) => answers(r, 'net_null')[1]!.answer as Extract<TestpmdAnswer, { kind: 'info' }>;
     expect(info('22.11').fields).not.toHaveProperty('Hash key size in bytes');

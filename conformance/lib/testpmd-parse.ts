@@ -89,18 +89,27 @@ export const WORDING = {
   /** Progress lines that say nothing by themselves. */
   progress:
     /^(?:Attaching a new port\.\.\.|Removing a device\.\.\.|Stopping ports\.\.\.|Closing ports\.\.\.|Checking link statuses\.\.\.|Done|Please stop the ports first)$/,
-  /** testpmd's own notices (`Warning: NUMA should be configured manually …`). */
-  warning: /^Warning: /,
-  /** A log line of DPDK: a component (`EAL:`, `ETHDEV:`) or a function (`memif_socket_create():`). */
-  log: /^(?:[A-Z][A-Z0-9_]*|[a-z_][a-z0-9_]*\(\)|[a-z_][a-z0-9_]*): /,
+  /**
+   * testpmd's own notices: `Warning: NUMA should be configured manually …`, and what it ignores
+   * (`Error during enabling promiscuous mode for port 1: Operation not supported - ignore`).
+   */
+  warning: /^(?:Warning: |Error during .* - ignore$)/,
+  /**
+   * A log line of DPDK: a component (`EAL: `, `ETHDEV: `), a function (`memif_socket_create(): `),
+   * or bonding's function and line (`bond_ethdev_allmulticast_disable(2912) - `).
+   */
+  log: /^(?:(?:[A-Z][A-Z0-9_]*|[a-z_][a-z0-9_]*\(\)|[a-z_][a-z0-9_]*): |[a-z_][a-z0-9_]*\(\d+\) - )/,
 } as const;
 
-/** The answer text of one exchange, without the command's echo that opens it. */
+/**
+ * The answer text of one exchange, without the command's echo. Output of other threads (an event,
+ * a vhost log) can land between the prompt and the echo: it stays in the answer.
+ */
 export function answerText(command: string, chunk: string): string {
-  const text = chunk.replace(/\r/g, '');
-  const first = text.indexOf('\n');
-  if (first >= 0 && text.slice(0, first).trim() === command.trim()) return text.slice(first + 1);
-  return text;
+  const lines = chunk.replace(/\r/g, '').split('\n');
+  const echo = lines.findIndex((l) => l.trim() === command.trim());
+  if (echo >= 0) lines.splice(echo, 1);
+  return lines.join('\n');
 }
 
 /** Parses the answer to `command` (its text without the echo). */
@@ -241,11 +250,22 @@ function parseInfo(
 /** A whole recorded transcript (raw stdout of an interactive testpmd) as command/answer pairs. */
 export function exchanges(raw: string): { command: string; text: string }[] {
   const parts = raw.replace(/\r/g, '').split(PROMPT);
-  // parts[0] is the start-up output; each later part opens with the echo of the command typed.
+  // parts[0] is the start-up output; each later part holds the echo of the command typed.
   return parts.slice(1).flatMap((part) => {
-    const nl = part.indexOf('\n');
-    const command = (nl < 0 ? part : part.slice(0, nl)).trim();
-    if (!command || command === 'quit') return [];
-    return [{ command, text: nl < 0 ? '' : part.slice(nl + 1) }];
+    const command = part
+      .split('\n')
+      .find((l) => isCommand(l.trim()))
+      ?.trim();
+    if (!command) return [];
+    return [{ command, text: answerText(command, part) }];
   });
+}
+
+function isCommand(line: string): boolean {
+  try {
+    commandKind(line);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -15,7 +15,7 @@ import { Testpmd, type TestpmdOptions } from './testpmd.js';
 const ROOTFS = '/var/cache/dpdk-hotplug/matrix';
 
 /** What each recording runs: the scenario, then refusals worth reading. */
-const RECORDINGS: { name: string; plan: OraclePlan; more?: string[] }[] = [
+const recordings = (release: string): { name: string; plan: OraclePlan; more?: string[] }[] => [
   {
     name: 'net_null',
     plan: { helpers: [], devargs: 'net_null0', device: 'net_null0' },
@@ -37,6 +37,24 @@ const RECORDINGS: { name: string; plan: OraclePlan; more?: string[] }[] = [
   {
     name: 'net_tap',
     plan: { helpers: [], devargs: 'net_tap0,iface=dhtoracle0', device: 'net_tap0' },
+  },
+  {
+    name: 'net_bonding',
+    plan: {
+      helpers: ['net_null90', 'net_null91'],
+      // 24.11 renamed bonding's `slave` argument `member`.
+      devargs: `net_bonding0,mode=0,${['net_null90', 'net_null91'].map((m) => `${release === 'host' ? 'slave' : 'member'}=${m}`).join(',')}`,
+      device: 'net_bonding0',
+    },
+  },
+  {
+    name: 'net_virtio_user',
+    plan: {
+      helpers: ['net_vhost99,iface=/tmp/oracle-vhost.sock,queues=1'],
+      startHelpers: true,
+      devargs: 'net_virtio_user0,path=/tmp/oracle-vhost.sock,queues=1',
+      device: 'net_virtio_user0',
+    },
   },
 ];
 
@@ -73,7 +91,7 @@ async function main(): Promise<void> {
   }
   const launcher = await launcherFor(release);
   mkdirSync(out, { recursive: true });
-  for (const r of RECORDINGS) {
+  for (const r of recordings(release)) {
     const tp = await Testpmd.start({ filePrefix: `oracle-record-${process.pid}`, launcher });
     try {
       const steps = await testpmdScenario(tp, r.plan);

@@ -23,6 +23,7 @@ import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../li
 import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import type { MpProcess, MpReply } from '../lib/mp-process.js';
+import { oracleCheck } from '../lib/oracle-check.js';
 
 function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
@@ -418,4 +419,14 @@ test(checkTitle(15), async ({}, testInfo) => {
     description: `attach p50 ${latency.attachMs.p50.toFixed(3)} ms, p99 ${latency.attachMs.p99.toFixed(3)} ms; detach p50 ${latency.detachMs.p50.toFixed(3)} ms, p99 ${latency.detachMs.p99.toFixed(3)} ms`,
   });
   expect(latency.attachMs.p50).toBeGreaterThan(0);
+});
+
+test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
+  // Steps and verdict in lib/oracle-check.ts: checks 1–5 through the SDK, then through
+  // dpdk-testpmd in a process of its own; every difference is a finding with both sides attached.
+  test.skip(dut.pmd === 'pci', 'PCI DUTs: a testpmd of their own needs the lab runner');
+  const { findings, fault } = await oracleCheck(eal, lab, dut, device, testInfo);
+  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
+  for (const f of findings) testInfo.annotations.push({ type: 'evidence', description: f });
+  expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
