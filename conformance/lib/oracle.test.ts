@@ -57,6 +57,14 @@ describe('testpmdFailure', () => {
       transcript: 'out',
     });
   });
+  it("names a testpmd that could not start as the environment's", () => {
+    expect(
+      testpmdFailure(new TestpmdGone('exited', 'exit code 1', 'start', 'EAL: no memory\n')),
+    ).toMatchObject({
+      fault: 'environment',
+      why: 'testpmd did not start (exited, exit code 1): EAL: no memory',
+    });
+  });
   it("names output the parser cannot read as the suite's", () => {
     expect(testpmdFailure(new TestpmdParseError('port start 0', 'x', 'the line "x"'))?.fault).toBe('suite');
   });

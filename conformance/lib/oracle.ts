@@ -205,6 +205,13 @@ export function compare(sdk: StepResult[], testpmd: StepResult[]): Difference[] 
 
 /** Why testpmd's run stopped short, as a finding against the PMD or testpmd; undefined for other errors. */
 export function testpmdFailure(e: unknown): { fault: Fault; why: string; transcript: string } | undefined {
+  // Before any command, no PMD is involved: testpmd could not start on this machine.
+  if (e instanceof TestpmdGone && e.command === 'start')
+    return {
+      fault: 'environment',
+      why: `testpmd did not start (${e.how}, ${e.detail}): ${e.transcript.trim().split('\n').slice(-2).join(' | ')}`,
+      transcript: e.transcript,
+    };
   if (e instanceof TestpmdGone)
     return {
       fault: 'pmd',

@@ -6,7 +6,7 @@
  * leaves it to the run's ledger (`lib/ledger.ts`), which kills it by pid after checking its
  * command line.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { record } from './ledger.js';
 import { answerText, PROMPT, parseAnswer, type TestpmdAnswer } from './testpmd-parse.js';
@@ -22,6 +22,13 @@ export interface TestpmdOptions {
    * its arguments. Its stdout must carry testpmd's stdout and stderr.
    */
   launcher?: (testpmdArgs: string[]) => { file: string; args: string[] };
+}
+
+/** Whether this machine has dpdk-testpmd (and stdbuf) on its PATH. */
+export function hasTestpmd(): boolean {
+  return (
+    spawnSync('sh', ['-c', 'command -v dpdk-testpmd && command -v stdbuf'], { stdio: 'ignore' }).status === 0
+  );
 }
 
 /** testpmd's EAL and application arguments: nothing probed at start, a private instance. */

@@ -24,6 +24,7 @@ import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import type { MpProcess, MpReply } from '../lib/mp-process.js';
 import { oracleCheck } from '../lib/oracle-check.js';
+import { hasTestpmd } from '../lib/testpmd.js';
 
 function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
@@ -425,6 +426,7 @@ test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
   // Steps and verdict in lib/oracle-check.ts: checks 1–5 through the SDK, then through
   // dpdk-testpmd in a process of its own; every difference is a finding with both sides attached.
   test.skip(dut.pmd === 'pci', 'PCI DUTs: a testpmd of their own needs the lab runner');
+  test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
   const { findings, fault } = await oracleCheck(eal, lab, dut, device, testInfo);
   if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
   for (const f of findings) testInfo.annotations.push({ type: 'evidence', description: f });
