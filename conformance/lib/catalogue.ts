@@ -53,6 +53,14 @@ export const VDEV_CHECKS = {
     { detaches: true },
   ),
   15: { title: 'latency: attach and detach p50/p99/max', class: 'reported' },
+  // Advisory: it judges two tools' agreement, not the contract (checks 1–5 judge that); a
+  // difference may be the SDK's (fault suite) as well as the PMD's or testpmd's.
+  16: {
+    title:
+      'testpmd agrees: checks 1–5 through dpdk-testpmd give the same ids, name, driver, refusals and re-attach',
+    class: 'advisory',
+    ...W,
+  },
 } as const satisfies Record<number, CheckSpec>;
 
 /** Checks of a PCI device a lab can hot-plug, numbered after the vdev checks. */

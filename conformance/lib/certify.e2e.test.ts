@@ -73,8 +73,9 @@ it('certifies two DUTs and writes every report', async () => {
     const check = (dut: string, id: number) => byName[dut]!.checks.find((c: CheckResult) => c.id === id);
     const status = (dut: string, id: number) => check(dut, id)?.status;
     for (const dut of ['net_ring', 'net_null']) {
-      expect(byName[dut]!.checks).toHaveLength(15);
-      for (const id of [1, 3, 4, 5, 8, 9, 12, 13, 15]) {
+      expect(byName[dut]!.checks).toHaveLength(16);
+      // 16: dpdk-testpmd gives the SDK's answers for both.
+      for (const id of [1, 3, 4, 5, 8, 9, 12, 13, 15, 16]) {
         expect(status(dut, id), `${dut} check ${id}: ${check(dut, id)?.reason}`).toBe('PASS');
       }
       // Multi-process needs hugepages. The SDK leaves close to the device's removal in a primary,

@@ -64,6 +64,12 @@ function counted(frames: (tag: string) => Buffer[], counter: () => number, where
   };
 }
 
+/** The helper ports a set-up attaches before the DUT, in this order (check 16 makes them in testpmd too). */
+export const HELPER_PORTS = {
+  'vhost-backend': (socket: string) => [`net_vhost99,iface=${socket},queues=1`],
+  'null-members': () => ['net_null90', 'net_null91'],
+} as const;
+
 /** Builds the environment a DUT needs; every step registers its undo first. */
 export function buildLab(eal: Eal, dut: Dut): Lab {
   const undo: Array<() => void> = [];
@@ -126,7 +132,7 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
       }
       case 'vhost-backend': {
         peer = join(dir, 'vhost.sock');
-        const backend = eal.attachSync(`net_vhost99,iface=${peer},queues=1`);
+        const backend = eal.attachSync(HELPER_PORTS['vhost-backend'](peer)[0]!);
         undo.push(() => eal.running && eal.detachSync(backend, { force: true }));
         eal.configure(backend);
         eal.start(backend);
@@ -146,12 +152,14 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
         break;
       }
       case 'null-members': {
-        const members = ['net_null90', 'net_null91'].map((m) => eal.attachSync(m));
+        const members = HELPER_PORTS['null-members']().map((m) => eal.attachSync(m));
         undo.push(() => {
           for (const m of members) if (eal.running) eal.detachSync(m, { force: true });
         });
         const key = bondingMemberKey(eal.version);
-        peer = ['net_null90', 'net_null91'].map((m) => `${key}=${m}`).join(',');
+        peer = HELPER_PORTS['null-members']()
+          .map((m) => `${key}=${m}`)
+          .join(',');
         break;
       }
       case 'none':

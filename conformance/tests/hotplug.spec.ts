@@ -23,6 +23,8 @@ import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../li
 import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import type { MpProcess, MpReply } from '../lib/mp-process.js';
+import { oracleCheck } from '../lib/oracle-check.js';
+import { hasTestpmd } from '../lib/testpmd.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
@@ -435,4 +437,15 @@ test(checkTitle(15), async ({}, testInfo) => {
     description: `attach p50 ${latency.attachMs.p50.toFixed(3)} ms, p99 ${latency.attachMs.p99.toFixed(3)} ms; detach p50 ${latency.detachMs.p50.toFixed(3)} ms, p99 ${latency.detachMs.p99.toFixed(3)} ms`,
   });
   expect(latency.attachMs.p50).toBeGreaterThan(0);
+});
+
+test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
+  // Steps and verdict in lib/oracle-check.ts: checks 1–5 through the SDK, then through
+  // dpdk-testpmd in a process of its own; every difference is a finding with both sides attached.
+  test.skip(dut.pmd === 'pci', 'PCI DUTs: a testpmd of their own needs the lab runner');
+  test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
+  const { findings, fault } = await oracleCheck(eal, lab, dut, device, testInfo);
+  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
+  for (const f of findings) testInfo.annotations.push({ type: 'evidence', description: f });
+  expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });

@@ -1,0 +1,198 @@
+/**
+ * dpdk-testpmd, driven interactively as DTS drives it: one command, wait for the prompt, the next.
+ * It runs in a process of its own with its own EAL (no shared files, no hugepages, no PCI scan, no
+ * ports at start), and is killed by its own pid only: on a command that does not answer in time,
+ * on `close()`, and when this process exits (a worker interrupted). A worker killed outright
+ * leaves it to the run's ledger (`lib/ledger.ts`), which kills it by pid after checking its
+ * command line.
+ */
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { record } from './ledger.js';
+import { answerText, PROMPT, parseAnswer, type TestpmdAnswer } from './testpmd-parse.js';
+
+export interface TestpmdOptions {
+  /** The EAL's `--file-prefix`: unique per process. */
+  filePrefix: string;
+  /** How long the start may take (EAL init dominates). */
+  startTimeoutMs?: number;
+  /**
+   * Runs testpmd some other way than `sh -c 'exec stdbuf -oL dpdk-testpmd …'` on this host (the
+   * recorder enters a root filesystem with it): gets testpmd's arguments, returns the program and
+   * its arguments. Its stdout must carry testpmd's stdout and stderr.
+   */
+  launcher?: (testpmdArgs: string[]) => { file: string; args: string[] };
+}
+
+/** Whether this machine has dpdk-testpmd (and stdbuf) on its PATH. */
+export function hasTestpmd(): boolean {
+  return (
+    spawnSync('sh', ['-c', 'command -v dpdk-testpmd && command -v stdbuf'], { stdio: 'ignore' }).status === 0
+  );
+}
+
+/** testpmd's EAL and application arguments: nothing probed at start, a private instance. */
+export function testpmdArgs(filePrefix: string): string[] {
+  return [
+    '-l',
+    '0,1',
+    '--no-huge',
+    '-m',
+    '64',
+    '--no-pci',
+    '--no-shconf',
+    '--file-prefix',
+    filePrefix,
+    '--log-level=4',
+    '--',
+    '-i',
+    '--total-num-mbufs=2048',
+  ];
+}
+
+/** testpmd died or stopped answering: a finding against the PMD or testpmd, with what it said. */
+export class TestpmdGone extends Error {
+  override readonly name = 'TestpmdGone';
+  constructor(
+    /** `crashed` (a signal), `exited` (an exit code), `hung` (no prompt in time). */
+    readonly how: 'crashed' | 'exited' | 'hung',
+    /** The signal or exit code, or the timeout. */
+    readonly detail: string,
+    /** The command it was running, or `start`. */
+    readonly command: string,
+    /** Its whole output so far. */
+    readonly transcript: string,
+  ) {
+    super(`testpmd ${how} (${detail}) during "${command}"`);
+  }
+}
+
+export interface Exchange {
+  command: string;
+  /** The answer's text, as testpmd wrote it (without the echo). */
+  text: string;
+  answer: TestpmdAnswer;
+  ms: number;
+}
+
+export class Testpmd {
+  readonly #child: ChildProcessWithoutNullStreams;
+  #output = '';
+  /** Output since the last prompt consumed. */
+  #pending = '';
+  #exit?: { how: 'crashed' | 'exited'; detail: string };
+  #wake?: () => void;
+  readonly #forget: () => void;
+  readonly #onExit = () => this.kill();
+  readonly exchanges: Exchange[] = [];
+
+  private constructor(options: TestpmdOptions) {
+    const args = testpmdArgs(options.filePrefix);
+    const { file, args: argv } = options.launcher?.(args) ?? {
+      file: 'sh',
+      // One pipe for both streams, in the order written; `exec` keeps the pid testpmd's.
+      // Line-buffered, as on the pty DTS uses: a message is never split by a prompt.
+      args: ['-c', 'exec stdbuf -oL dpdk-testpmd "$@" 2>&1', 'sh', ...args],
+    };
+    this.#child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const pid = this.#child.pid;
+    const forgetProcess =
+      pid === undefined ? () => {} : record({ kind: 'process', pid, script: options.filePrefix });
+    // EAL makes its runtime folder even with --no-shconf; ours by its prefix, removed at exit.
+    const runtime = `/var/run/dpdk/${options.filePrefix}`;
+    const forgetDir = options.launcher ? () => {} : record({ kind: 'dir', path: runtime });
+    this.#forget = () => {
+      forgetProcess();
+      if (options.launcher) return;
+      rmSync(runtime, { recursive: true, force: true });
+      forgetDir();
+    };
+    process.once('exit', this.#onExit);
+    const take = (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      this.#output += text;
+      this.#pending += text;
+      this.#wake?.();
+    };
+    this.#child.stdout.on('data', take);
+    this.#child.stderr.on('data', take);
+    this.#child.stdin.on('error', () => {}); // a dead process: its exit says why
+    this.#child.on('exit', (code, signal) => {
+      this.#exit = signal
+        ? { how: 'crashed', detail: signal }
+        : { how: 'exited', detail: `exit code ${code}` };
+      this.#forget();
+      process.off('exit', this.#onExit);
+      this.#wake?.();
+    });
+  }
+
+  /** Starts testpmd and waits for its first prompt. */
+  static async start(options: TestpmdOptions): Promise<Testpmd> {
+    const t = new Testpmd(options);
+    await t.#untilPrompt('start', options.startTimeoutMs ?? 20_000);
+    return t;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Everything testpmd wrote, prompts and echoes included. */
+  get transcript(): string {
+    return this.#output;
+  }
+
+  /** Runs one command and parses its answer (a {@link TestpmdParseError} for output not understood). */
+  async run(command: string, timeoutMs = 10_000): Promise<Exchange> {
+    const t0 = performance.now();
+    this.#child.stdin.write(`${command}\n`);
+    const chunk = await this.#untilPrompt(command, timeoutMs);
+    const text = answerText(command, chunk);
+    const exchange = { command, text, answer: parseAnswer(command, text), ms: performance.now() - t0 };
+    this.exchanges.push(exchange);
+    return exchange;
+  }
+
+  /** The output up to the next prompt; throws {@link TestpmdGone} on exit or timeout (then kills). */
+  async #untilPrompt(command: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const at = this.#pending.indexOf(PROMPT);
+      if (at >= 0) {
+        const chunk = this.#pending.slice(0, at);
+        this.#pending = this.#pending.slice(at + PROMPT.length);
+        return chunk;
+      }
+      if (this.#exit) throw new TestpmdGone(this.#exit.how, this.#exit.detail, command, this.#output);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.kill();
+        throw new TestpmdGone('hung', `no prompt within ${timeoutMs} ms`, command, this.#output);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  /** Quits testpmd (it stops and closes its ports); kills it after `graceMs`. */
+  async close(graceMs = 5000): Promise<void> {
+    if (this.#exit) return;
+    const exited = new Promise((r) => this.#child.once('exit', r));
+    this.#child.stdin.write('quit\n');
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** SIGKILL to its own pid, if it still runs. */
+  kill(): void {
+    if (!this.#exit && this.#child.pid !== undefined) this.#child.kill('SIGKILL');
+  }
+}
