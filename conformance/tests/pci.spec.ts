@@ -171,18 +171,25 @@ test(checkTitle(110), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   const tStop = ms(t0);
   eal.close(port);
   const tClose = ms(t0);
+  const timeline = `${how} at ${tEvent} ms after the removal; stopped at ${tStop}, closed at ${tClose} ms`;
+  // DPDK calls are synchronous: a stop or close that blocks for seconds blocks the application.
+  // The finding is the budget; the removal goes on, so detach and the device's going are judged too.
+  expect
+    .soft(
+      tClose - tEvent,
+      `${dut.pmd}: stop and close after the removal event (budget ${REMOVAL_BUDGET_MS} ms): ${timeline}`,
+    )
+    .toBeLessThanOrEqual(REMOVAL_BUDGET_MS);
   const name = await eal.detach(port);
   pciDut.port = undefined;
   const tDetach = ms(t0);
   await pciLab.waitGone(device);
-  const timeline = `${how} at ${tEvent} ms after the removal; stopped at ${tStop}, closed at ${tClose}, detached ${name} at ${tDetach} ms; gone from the machine and the lab at ${ms(t0)} ms`;
-  note(testInfo, 'timeline', timeline);
+  note(
+    testInfo,
+    'timeline',
+    `${timeline}; detached ${name} at ${tDetach} ms; gone from the machine and the lab at ${ms(t0)} ms`,
+  );
   expect(name).toBe(device.bdf);
-  // DPDK calls are synchronous: a stop or close that blocks for seconds blocks the application.
-  expect(
-    tClose - tEvent,
-    `${dut.pmd}: stop and close after the removal event (budget ${REMOVAL_BUDGET_MS} ms)`,
-  ).toBeLessThanOrEqual(REMOVAL_BUDGET_MS);
 });
 
 test(checkTitle(111), async ({ eal, pciDut, pciLab, dut }, testInfo) => {

@@ -20,7 +20,7 @@ export interface VirtualLabOptions {
   /** Where summary.json, summary.md, the guests' Playwright reports and logs go. */
   outDir: string;
   cacheDir?: string;
-  /** The whole run is stopped after this long (default: 180 s per case + 300 s). */
+  /** The whole run is stopped after this long (default: 600 s per case + 300 s). */
   timeoutMs?: number;
   onProgress?: (line: string) => void;
   /** Prepared image, when the caller has one. */
@@ -207,8 +207,9 @@ async function runGroup(
           return machine.pluggedNics();
       }
     });
-    // Playwright's runner starting under emulation, on a loaded host, took up to 2 minutes.
-    const deadline = Date.now() + (o.timeoutMs ?? cases.length * 180_000 + 300_000);
+    // A safety net for a guest that stops answering (the suite times each check itself): under
+    // emulation on a loaded host, Playwright took up to 4 minutes to start a DUT's worker.
+    const deadline = Date.now() + (o.timeoutMs ?? cases.length * 600_000 + 300_000);
     while (machine.running && Date.now() < deadline && !stopped()) {
       for (const d of readResults(runDir)?.duts ?? []) {
         if (reported.has(d.name) || !finished(d)) continue;
