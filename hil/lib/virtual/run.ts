@@ -53,7 +53,7 @@ export function labCases(
 }
 
 /**
- * A DUT that did not run, INCOMPLETE with the reason. `skipped`: the host cannot run it (QEMU too
+ * A DUT that did not run, INCONCLUSIVE with the reason. `skipped`: the host cannot run it (QEMU too
  * old, a driver it cannot build), reported but not counted against the run; `unfinished`: the
  * lab stopped before it (timeout, interrupt), which counts.
  */
