@@ -4,11 +4,14 @@ import { defineConfig } from '@playwright/test';
 import { DEFAULT_DUTS } from './lib/default-duts.js';
 import type { Dut } from './lib/dut.js';
 import { LEDGER_ENV } from './lib/ledger.js';
+import { type LabModule, pciProject } from './lib/pci-lab.js';
 import { DEFAULT_SETTINGS, type Settings } from './lib/settings.js';
 
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
-const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = process.env.DPDK_HOTPLUG_PLAN
+// A lab's run names the module of its lab (`pciLab`): its hot-plugged DUTs run the PCI checks.
+const plan: { duts: Dut[]; settings: Settings; out: string; workers: number; pciLab?: LabModule } = process
+  .env.DPDK_HOTPLUG_PLAN
   ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
   : {
       duts: DEFAULT_DUTS,
@@ -21,7 +24,7 @@ const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = 
 // inherit the variable from the runner.
 process.env[LEDGER_ENV] = join(plan.out, 'results', '.ledger');
 
-export default defineConfig<object, { dut: Dut; settings: Settings }>({
+export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule?: LabModule }>({
   testDir: './tests',
   globalSetup: './lib/global-setup.ts',
   outputDir: join(plan.out, 'results'),
@@ -40,6 +43,7 @@ export default defineConfig<object, { dut: Dut; settings: Settings }>({
   projects: plan.duts.map((dut) => ({
     name: dut.name,
     outputDir: join(plan.out, 'results', dut.name),
-    use: { dut, settings: plan.settings },
+    use: { dut, settings: plan.settings, pciLabModule: plan.pciLab },
+    ...(dut.pci?.removal ? pciProject(dut.pci.removal) : { testMatch: 'hotplug.spec.ts' }),
   })),
 });

@@ -49,8 +49,18 @@ export interface Dut {
   cycles?: number;
   /** Needs root (network devices, namespaces). */
   needsRoot?: boolean;
-  /** PCI DUTs: the NIC model, the userspace driver it is bound to, where it lives (lab runs). */
-  pci?: { model?: string; driver?: UserspaceDriver; kernelDriver?: string };
+  /**
+   * PCI DUTs: the NIC model, the userspace driver it is bound to, where it lives (lab runs). A DUT
+   * with a `removal` is one a lab hot-plugs: it runs the PCI checks (`tests/pci.spec.ts`), removed
+   * that way; `lab` says which lab (versions), for the report.
+   */
+  pci?: {
+    model?: string;
+    driver?: UserspaceDriver;
+    kernelDriver?: string;
+    removal?: 'clean' | 'surprise';
+    lab?: string;
+  };
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;

@@ -23,7 +23,16 @@ export {
   type TrafficMode,
   validateDut,
 } from './dut.js';
+export { PARENT_PIPE_ENV } from './parent-watch.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
+export {
+  type LabModule,
+  type PciLab,
+  PciLabError,
+  type PluggedDevice,
+  pciProject,
+  type Removal,
+} from './pci-lab.js';
 export {
   type CheckResult,
   type CheckStatus,

@@ -8,3 +8,8 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = { cycles: 1000, budgetMs: 10_000, forceCycles: false };
+
+/** Cycles of the repeated-cycles check for a DUT: the run's, capped by the DUT's own unless forced. */
+export function cyclesFor(settings: Settings, dutCycles: number | undefined): number {
+  return settings.forceCycles ? settings.cycles : Math.min(settings.cycles, dutCycles ?? settings.cycles);
+}

@@ -10,10 +10,8 @@ export interface LabCase {
   model: NicModel;
   driver: UserspaceDriver;
   removal: 'clean' | 'surprise';
-  /** Attach/detach cycles in check 107 (default 3). */
+  /** Attach/detach cycles in check 107 (default 12). */
   cycles: number;
-  /** The case is killed and failed after this long (default 120 s). */
-  timeoutMs: number;
 }
 
 /** What the host hands the guest in `plan.json`. */

@@ -1,9 +1,11 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DutSummary, judgeDut, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
 import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
+import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { type NicModel, VirtualMachine } from './machine.js';
 import { type Request, serve } from './mailbox.js';
@@ -15,10 +17,10 @@ export interface VirtualLabOptions {
   cycles?: number;
   /** NIC on the hub that counts the DUTs' frames (default e1000; null for none). */
   peer?: NicModel | null;
-  /** Where summary.json, summary.md and the guest's logs go. */
+  /** Where summary.json, summary.md, the guests' Playwright reports and logs go. */
   outDir: string;
   cacheDir?: string;
-  /** The whole run is stopped after this long (default: 120 s per case + 60 s). */
+  /** The whole run is stopped after this long (default: 600 s per case + 300 s). */
   timeoutMs?: number;
   onProgress?: (line: string) => void;
   /** Prepared image, when the caller has one. */
@@ -43,7 +45,6 @@ export function labCases(
           driver,
           removal,
           cycles: o.cycles ?? 12,
-          timeoutMs: 120_000,
         });
       }
     }
@@ -52,7 +53,7 @@ export function labCases(
 }
 
 /**
- * A DUT that did not run, INCOMPLETE with the reason. `skipped`: the host cannot run it (QEMU too
+ * A DUT that did not run, INCONCLUSIVE with the reason. `skipped`: the host cannot run it (QEMU too
  * old, a driver it cannot build), reported but not counted against the run; `unfinished`: the
  * lab stopped before it (timeout, interrupt), which counts.
  */
@@ -85,15 +86,18 @@ export function wasSkipped(d: DutSummary): boolean {
   return typeof d.pci?.skipped === 'string';
 }
 
-function readResults(runDir: string): DutSummary[] {
-  const f = join(runDir, 'results.jsonl');
-  return existsSync(f)
-    ? readFileSync(f, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as DutSummary)
-    : [];
+/** The DUTs of the guest's suite run so far (its certification summary, rewritten after every check). */
+function readResults(runDir: string): RunSummary | undefined {
+  const f = join(suiteOutOf(runDir), 'summary.json');
+  try {
+    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as RunSummary) : undefined;
+  } catch {
+    return undefined; // written by rename: only a run folder gone half-way gets here
+  }
 }
+
+/** A DUT all of whose planned checks have a result. */
+const finished = (d: DutSummary) => (d.planned ?? []).every((id) => d.checks.some((c) => c.id === id));
 
 /**
  * Runs PCI cases in QEMU guests: one guest without an IOMMU for the UIO drivers, one with an
@@ -179,6 +183,7 @@ async function runGroup(
   const agent = fileURLToPath(new URL('../guest/agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   let vm: VirtualMachine | undefined;
+  let warm: ChildProcess | undefined;
   let mailbox: { stop(): Promise<void> } | undefined;
   const reported = new Set<string>();
   try {
@@ -187,6 +192,7 @@ async function runGroup(
     );
     // The guest runs this checkout's code: keep it visible wherever it lies (CI may clone into /tmp).
     const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
+    warm = warmSuite(runDir, plan);
     vm = await VirtualMachine.start(image, { runDir, iommu, keep: [checkout, dirname(process.execPath)] });
     const machine = vm;
     mailbox = serve(runDir, async (r: Request) => {
@@ -201,10 +207,12 @@ async function runGroup(
           return machine.pluggedNics();
       }
     });
-    const deadline = Date.now() + (o.timeoutMs ?? cases.length * 120_000 + 60_000);
+    // A safety net for a guest that stops answering (the suite times each check itself): under
+    // emulation on a loaded host, Playwright took up to 4 minutes to start a DUT's worker.
+    const deadline = Date.now() + (o.timeoutMs ?? cases.length * 600_000 + 300_000);
     while (machine.running && Date.now() < deadline && !stopped()) {
-      for (const d of readResults(runDir)) {
-        if (reported.has(d.name)) continue;
+      for (const d of readResults(runDir)?.duts ?? []) {
+        if (reported.has(d.name) || !finished(d)) continue;
         reported.add(d.name);
         const fails = d.checks.filter((c) => c.status === 'FAIL');
         progress(
@@ -220,7 +228,8 @@ async function runGroup(
         `the guest agent failed: ${readFileSync(join(runDir, 'guest-failed'), 'utf8').split('\n')[0]}`,
       );
     }
-    const results = readResults(runDir);
+    // What the suite judged; a DUT it did not finish is reported as not run, with why.
+    const results = (readResults(runDir)?.duts ?? []).filter((d) => d.checks.length > 0);
     for (const c of cases.filter((x) => !results.some((d) => d.name === x.name))) {
       const why = stopped()
         ? 'interrupted'
@@ -231,12 +240,32 @@ async function runGroup(
     }
     return results;
   } finally {
+    warm?.kill('SIGKILL');
     await mailbox?.stop();
     await vm?.stop();
+    const tag = iommu ? 'iommu' : 'uio';
     for (const f of ['console.log', 'guest.log']) {
-      if (existsSync(join(runDir, f)))
-        copyFileSync(join(runDir, f), join(o.outDir, `${iommu ? 'iommu' : 'uio'}-${f}`));
+      if (existsSync(join(runDir, f))) copyFileSync(join(runDir, f), join(o.outDir, `${tag}-${f}`));
     }
+    // The guest's Playwright reports: HTML and JUnit, beside the lab's summary.
+    const suite = suiteOutOf(runDir);
+    if (existsSync(join(suite, 'html')))
+      cpSync(join(suite, 'html'), join(o.outDir, `${tag}-html`), { recursive: true });
+    if (existsSync(join(suite, 'junit.xml')))
+      copyFileSync(join(suite, 'junit.xml'), join(o.outDir, `${tag}-junit.xml`));
     rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Lists the guest's suite on the host while the guest boots: Playwright compiles the suite's
+ * TypeScript into its transform cache in the run folder, which the guest then reads instead of
+ * compiling under emulation. The guest's own run is the same either way, only slower without.
+ */
+function warmSuite(runDir: string, plan: LabPlan): ChildProcess {
+  const file = join(runDir, 'warm-plan.json');
+  writeSuitePlan(file, plan, join(runDir, 'warm'), { runDir });
+  const child = startSuite(file, runDir, { list: true });
+  child.on('error', () => {});
+  return child;
 }

@@ -1,0 +1,296 @@
+/**
+ * The PCI checks (101–111): a NIC the lab hot-plugs, taken through the kernel and DPDK and away
+ * again — plug, bind, attach, traffic to a peer NIC, refused and clean detach, cycles with leak
+ * accounting, restore, unplug, or a surprise removal and a re-plug. One DUT per project, in a
+ * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/pci-lab.ts).
+ *
+ * Declared in the order both removals run them; each project runs only the checks its removal
+ * plans (lib/pci-lab.ts, `pciProject`): clean 101–109, surprise 101–104, 110, 111, 106, 108, 109.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
+import { createHost, getDevice } from '@dpdk-hotplug/linux';
+import type { TestInfo } from '@playwright/test';
+import { checkTitle } from '../lib/catalogue.js';
+import { extendTimeout } from '../lib/fixtures.js';
+import { expect, pciOf, test, whoseIfFails } from '../lib/pci-fixtures.js';
+import { cyclesFor } from '../lib/settings.js';
+
+/** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
+const REMOVAL_BUDGET_MS = 5000;
+/** Frames check 104 sends. */
+const BURST = 4;
+
+// A hot-plug waits on the guest's kernel and, under emulation, on a slow CPU.
+test.describe.configure({ timeout: 120_000 });
+
+const host = createHost();
+
+/** A broadcast frame of a local experimental ethertype, tagged. */
+function frame(tag: number): Buffer {
+  const f = Buffer.alloc(64);
+  f.fill(0xff, 0, 6);
+  Buffer.from([0x02, 0, 0, 0, 0, 1]).copy(f, 6);
+  f.writeUInt16BE(0x88b5, 12);
+  f.writeUInt32BE(tag, 14);
+  return f;
+}
+
+function note(testInfo: TestInfo, type: string, description: string): void {
+  testInfo.annotations.push({ type, description });
+}
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+async function kernelSide(bdf: string): Promise<{ driver: string; interfaces: string }> {
+  const d = await getDevice(host, bdf);
+  return { driver: d.driver ?? 'none', interfaces: d.interfaces.map((i) => i.name).join(', ') };
+}
+
+/** Sends `count` frames within 5 s; returns how many left the port. */
+async function send(eal: Eal, port: Parameters<Eal['txBurst']>[0], count: number): Promise<number> {
+  const burst = Array.from({ length: count }, (_, i) => frame(i + 1));
+  let sent = 0;
+  const deadline = Date.now() + 5000;
+  while (sent < burst.length && Date.now() < deadline) {
+    sent += eal.txBurst(port, burst.slice(sent));
+    if (sent < burst.length) await sleep(10);
+  }
+  return sent;
+}
+
+test(checkTitle(101), async ({ pciLab, pciDut, dut }, testInfo) => {
+  // Steps: the lab plugs a NIC of the DUT's model. Verify: it appears, bound to its kernel driver.
+  const { model, kernelDriver } = pciOf(dut);
+  const t0 = performance.now();
+  await whoseIfFails(
+    testInfo,
+    'environment',
+    'no DPDK call is made in plugging: the lab and the kernel',
+    async () => {
+      const device = await pciLab.plug(model);
+      pciDut.save({ device });
+      const k = await kernelSide(device.bdf);
+      expect(k.driver, `${device.bdf}'s kernel driver`).toBe(kernelDriver);
+      note(
+        testInfo,
+        'plugged',
+        `${device.bdf} in slot ${device.slot} after ${ms(t0)} ms, driver ${k.driver}, interfaces ${k.interfaces || 'none'}`,
+      );
+    },
+  );
+});
+
+test(checkTitle(102), async ({ pciLab, pciDut, dut }, testInfo) => {
+  // Steps: bind the NIC to the DUT's userspace driver. Verify: bound to it, no kernel interface left.
+  const { bdf } = pciDut.device();
+  const { driver } = pciOf(dut);
+  await whoseIfFails(
+    testInfo,
+    'environment',
+    'no DPDK call is made in binding: the kernel helpers',
+    async () => {
+      const wrote = await pciLab.bind(bdf, driver);
+      pciDut.save({ bound: true });
+      const k = await kernelSide(bdf);
+      expect(k.driver, `${bdf}'s driver after the bind`).toBe(driver);
+      expect(k.interfaces, 'kernel interfaces left after the bind').toBe('');
+      note(testInfo, 'bind', wrote);
+    },
+  );
+});
+
+test(checkTitle(103), async ({ eal, pciDut, dut }, testInfo) => {
+  // Steps: attach the PCI address. Verify: a valid port, driven by the DUT's PMD.
+  const { bdf } = pciDut.boundDevice();
+  const t0 = performance.now();
+  const port = await eal.attach(bdf);
+  pciDut.port = port;
+  const info = eal.port(port);
+  expect(info.device).toBe(bdf);
+  expect(info.driver, `the PMD driving ${bdf}`).toBe(dut.pmd);
+  note(testInfo, 'port', `port ${port}, ${info.driver}, MAC ${info.mac}, attached in ${ms(t0)} ms`);
+});
+
+test(checkTitle(104), async ({ eal, pciDut, pciLab }, testInfo) => {
+  // Steps: configure, start, send frames. Verify: they all leave the port and the peer counts them.
+  const port = pciDut.attachedPort();
+  eal.configure(port);
+  eal.start(port);
+  pciDut.started = true;
+  const before = pciLab.peerFrames();
+  const sent = await send(eal, port, BURST);
+  expect(sent, 'frames that left the port within 5 s').toBe(BURST);
+  if (before === undefined) {
+    note(testInfo, 'traffic', `${sent} frames sent (no peer to count them)`);
+    return;
+  }
+  await expect
+    .poll(() => pciLab.peerFrames()! - before, {
+      message: `frames the peer ${pciLab.peerName} counted`,
+      timeout: 3000,
+    })
+    .toBeGreaterThanOrEqual(sent);
+  note(
+    testInfo,
+    'traffic',
+    `${sent} frames sent, ${pciLab.peerFrames()! - before} counted by the peer ${pciLab.peerName}`,
+  );
+});
+
+test(checkTitle(105), async ({ eal, pciDut }, testInfo) => {
+  // Steps: detach the started port. Verify: refused with PORT_STARTED; the port still sends.
+  const port = pciDut.attachedPort();
+  test.skip(!pciDut.started, 'not run: the port was not started (check 104 failed)');
+  const refused = await eal.detach(port).then(
+    () => undefined,
+    (e: { code?: string }) => e,
+  );
+  expect(refused?.code ?? 'success', 'detach of a started port').toBe('PORT_STARTED');
+  expect(eal.txBurst(port, [frame(9)]), 'frames sent after the refused detach').toBe(1);
+  note(testInfo, 'refused', 'PORT_STARTED; the port still sends');
+});
+
+test(checkTitle(110), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
+  // Steps: with DPDK's hotplug monitor on, the lab pulls the NIC while its port runs; then stop,
+  // close and detach, each timed. Verify: the removal event arrives; stop + close within the
+  // budget; detach returns the address; the device is gone.
+  const port = pciDut.attachedPort();
+  test.skip(!pciDut.started, 'not run: the port was not started (check 104 failed)');
+  const device = pciDut.device();
+  eal.enableHotplugMonitor();
+  const removed = new Promise<string>((resolve) => eal.once('remove', (e) => resolve(`${e.source} event`)));
+  const t0 = performance.now();
+  await pciLab.surpriseRemove(device);
+  pciDut.save({ pulled: true, bound: false });
+  const how = await Promise.race([removed, sleep(20_000).then(() => undefined)]);
+  expect(how, 'a removal event within 20 s of the removal').toBeDefined();
+  const tEvent = ms(t0);
+  // Each step on its own clock: a PMD may poll the vanished device's registers until timeouts.
+  eal.stop(port);
+  const tStop = ms(t0);
+  eal.close(port);
+  const tClose = ms(t0);
+  const timeline = `${how} at ${tEvent} ms after the removal; stopped at ${tStop}, closed at ${tClose} ms`;
+  // DPDK calls are synchronous: a stop or close that blocks for seconds blocks the application.
+  // The finding is the budget; the removal goes on, so detach and the device's going are judged too.
+  expect
+    .soft(
+      tClose - tEvent,
+      `${dut.pmd}: stop and close after the removal event (budget ${REMOVAL_BUDGET_MS} ms): ${timeline}`,
+    )
+    .toBeLessThanOrEqual(REMOVAL_BUDGET_MS);
+  const name = await eal.detach(port);
+  pciDut.port = undefined;
+  const tDetach = ms(t0);
+  await pciLab.waitGone(device);
+  note(
+    testInfo,
+    'timeline',
+    `${timeline}; detached ${name} at ${tDetach} ms; gone from the machine and the lab at ${ms(t0)} ms`,
+  );
+  expect(name).toBe(device.bdf);
+});
+
+test(checkTitle(111), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
+  // Steps: plug the same model again, bind it, attach it. Verify: a port of it again.
+  test.skip(pciDut.state.pulled !== true, 'not run: the NIC was not pulled (check 110 failed)');
+  const { model, driver } = pciOf(dut);
+  const device = await pciLab.plug(model);
+  pciDut.save({ device, pulled: false, bound: false });
+  await pciLab.bind(device.bdf, driver);
+  pciDut.save({ bound: true });
+  pciDut.port = await eal.attach(device.bdf);
+  note(testInfo, 'port', `port ${pciDut.port} on ${device.bdf} again`);
+});
+
+test(checkTitle(106), async ({ eal, pciDut }, testInfo) => {
+  // Steps: stop (if started), close, detach. Verify: detach returns the PCI address; no port of
+  // the device is left.
+  const port = pciDut.attachedPort();
+  const { bdf } = pciDut.device();
+  if (eal.port(port).state === 'started') eal.stop(port);
+  eal.close(port);
+  const name = await eal.detach(port);
+  pciDut.port = undefined;
+  pciDut.started = false;
+  expect(name).toBe(bdf);
+  expect(eal.ports().filter((p) => p.device === bdf)).toEqual([]);
+  note(testInfo, 'detach', `returned ${name}`);
+});
+
+test(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo) => {
+  // Steps: attach → configure → start → stop → close → detach, `cycles` times, resources
+  // sampled after each. Verify: every cycle passes; no resource grows per cycle (the suite's leak
+  // rule, after a warm-up); attach and detach latency reported.
+  const { bdf } = pciDut.boundDevice();
+  test.skip(
+    eal.ports().some((p) => p.device === bdf),
+    'not run: the device is still attached (check 106 failed)',
+  );
+  const cycles = cyclesFor(settings, dut.cycles);
+  // Under emulation an attach can take a second (e1000): a cycle gets 5 s.
+  extendTimeout(testInfo, watchdog, 60_000 + cycles * 5_000);
+  const attachMs: number[] = [];
+  const detachMs: number[] = [];
+  const samples: Record<string, number>[] = [];
+  for (let i = 0; i < cycles; i++) {
+    let t = performance.now();
+    const p = await eal.attach(bdf);
+    attachMs.push(performance.now() - t);
+    eal.configure(p);
+    eal.start(p);
+    eal.stop(p);
+    eal.close(p);
+    t = performance.now();
+    await eal.detach(p);
+    detachMs.push(performance.now() - t);
+    // RSS moves with V8's collector; the suite's leak rule reads native resources only.
+    const { rssBytes: _rss, ...r } = eal.resources();
+    samples.push(r);
+  }
+  const summary = (xs: number[]) => ({
+    p50: percentile(xs, 50),
+    p99: percentile(xs, 99),
+    max: Math.max(...xs),
+  });
+  const latency = { cycles: cycles, attachMs: summary(attachMs), detachMs: summary(detachMs) };
+  await testInfo.attach('latency', { body: JSON.stringify(latency), contentType: 'application/json' });
+  const leaks = analyzeLeaks(samples);
+  if (leaks.length)
+    await testInfo.attach('leaks', { body: JSON.stringify(leaks), contentType: 'application/json' });
+  note(
+    testInfo,
+    'cycles',
+    `${cycles} cycles; attach p50 ${latency.attachMs.p50.toFixed(1)} ms, detach p50 ${latency.detachMs.p50.toFixed(1)} ms; ${leaks.length ? 'leak accounting over them' : 'too few cycles to account leaks (need 6)'}`,
+  );
+  const leaking = leaks.filter((l) => l.leaks);
+  expect(
+    leaking.map((l) => `${l.resource} grows ${Number(l.slope.toFixed(1))} per cycle`),
+    'resources that grow per cycle',
+  ).toEqual([]);
+});
+
+test(checkTitle(108), async ({ eal, pciLab, pciDut, dut }, testInfo) => {
+  // Steps: give the device back to its kernel driver. Verify: that driver, with an interface.
+  const { bdf } = pciDut.boundDevice();
+  test.skip(
+    eal.ports().some((p) => p.device === bdf),
+    'not run: the device is still attached (check 106 failed)',
+  );
+  const { kernelDriver } = pciOf(dut);
+  await pciLab.restore(bdf);
+  pciDut.save({ bound: false });
+  const k = await kernelSide(bdf);
+  expect(k.driver, `${bdf}'s driver after the restore`).toBe(kernelDriver);
+  note(testInfo, 'restored', `back on ${k.driver}${k.interfaces ? ` with ${k.interfaces}` : ''}`);
+});
+
+test(checkTitle(109), async ({ pciLab, pciDut }, testInfo) => {
+  // Steps: the lab unplugs the NIC. Verify: gone from the machine and from the lab.
+  const device = pciDut.device();
+  const t0 = performance.now();
+  await pciLab.unplug(device);
+  pciDut.save({ unplugged: true });
+  note(testInfo, 'unplugged', `gone from the machine and the lab in ${ms(t0)} ms`);
+});
