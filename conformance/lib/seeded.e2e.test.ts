@@ -41,11 +41,13 @@ function runTmp(seed: string): string {
   return dir;
 }
 
+/** Certifies net_ring under `seed`; `env` adds DPHP_SEED_DEVICE or DPHP_SEED_ONCE, `name` names the run. */
 function certifySeeded(
   seed: string,
-  ...extra: string[]
-): { code: number | null; dut: DutSummary; stdout: string } {
-  const out = join(work, seed);
+  extra: string[] = [],
+  { name = seed, env = {} }: { name?: string; env?: Record<string, string> } = {},
+): { code: number | null; dut: DutSummary; run: RunSummary; stdout: string } {
+  const out = join(work, name);
   const r = spawnSync(
     process.execPath,
     [cli, 'certify', '--only', 'net_ring', '--cycles', '40', '--workers', '1', '--out', out, ...extra],
@@ -53,11 +55,11 @@ function certifySeeded(
       encoding: 'utf8',
       timeout: 150_000,
       // A temp folder of the run's own: what its labs leave is seen there, whatever else runs.
-      env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed, TMPDIR: runTmp(seed) },
+      env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed, TMPDIR: runTmp(name), ...env },
     },
   );
   const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
-  return { code: r.status, dut: run.duts[0]!, stdout: r.stdout + r.stderr };
+  return { code: r.status, dut: run.duts[0]!, run, stdout: r.stdout + r.stderr };
 }
 
 const check = (dut: DutSummary, id: number) => dut.checks.find((c) => c.id === id);
@@ -80,7 +82,7 @@ describe('seeded defects are caught in the right check, with the right words', (
 
   it('against the shipped expectations, a seeded leak on a known-clean check is a NEW FAIL (exit 1)', () => {
     const shipped = fileURLToPath(new URL('../expectations/debian-12-dpdk-22.11.json', import.meta.url));
-    const { code, stdout } = certifySeeded('fd-leak', '--expect', shipped);
+    const { code, stdout } = certifySeeded('fd-leak', ['--expect', shipped]);
     expect(code, stdout).toBe(1);
     const results = JSON.parse(readFileSync(join(work, 'fd-leak', 'expectations.json'), 'utf8')) as {
       check: number;
@@ -107,6 +109,23 @@ describe('seeded defects are caught in the right check, with the right words', (
     expect(dut.verdict).toBe('FAILED');
   });
 
+  it('a hang in remove: the watchdog names the check and the step, and the run goes on', () => {
+    // One hang (the first remove: check 1's teardown), not one per check: each costs the check's
+    // timeout plus the watchdog's 15 s.
+    const once = join(work, 'hang-remove.once');
+    const { dut } = certifySeeded('hang-remove', [], { env: { DPHP_SEED_ONCE: once } });
+    const hung = dut.checks.find((c) => c.status === 'FAIL' && c.id !== 10)!;
+    expect(hung.reason).toMatch(
+      /^hung at check \d+, step "teardown: stop, close and detach net_ring0": no progress within \d+ ms; the worker was killed$/,
+    );
+    expect(hung.fault ?? 'pmd').toBe('pmd');
+    expect(dut.verdict).toBe('FAILED');
+    // The next worker went on: every later check ran.
+    expect(dut.checks.filter((c) => c.id > hung.id).map((c) => c.id)).toEqual(
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].filter((id) => id > hung.id),
+    );
+  });
+
   it('remove returning 0 while the device stays probed fails the detach check itself', () => {
     const { dut } = certifySeeded('noop-remove');
     expect(check(dut, 4)?.status).toBe('FAIL');
@@ -117,7 +136,7 @@ describe('seeded defects are caught in the right check, with the right words', (
   });
 
   it('remove returning -ENOTSUP fails the detach check with that finding', () => {
-    const { dut } = certifySeeded('enotsup-remove');
+    const { dut, run } = certifySeeded('enotsup-remove');
     expect(check(dut, 4)?.status).toBe('FAIL');
     expect(check(dut, 4)?.reason).toMatch(/does not support removal|DETACH_NOT_SUPPORTED/);
     expect(dut.verdict).toBe('FAILED');
@@ -132,5 +151,32 @@ describe('seeded defects are caught in the right check, with the right words', (
       );
     }
     for (const id of [1, 2, 3, 8]) expect(check(dut, id)?.status, check(dut, id)?.reason).not.toBe('FAIL');
+    // Seeded in DPDK's rte_dev_remove, the defect hits check 14's control (net_null) too: DPDK's,
+    // listed once under DPDK, with the re-runs as evidence.
+    const mp = check(dut, 14)!;
+    expect(mp.fault).toBe('dpdk');
+    expect(mp.evidence?.[0]).toMatch(
+      /^re-run with the control net_null \(remove-unclosed\): FAIL \(detach in the primary/,
+    );
+    expect(mp.evidence).toContain(
+      "the control PMD fails the same scenario: DPDK's multi-process hotplug, not net_ring",
+    );
+    expect(run.coreFindings?.map((f) => f.check)).toEqual([14]);
+  });
+
+  it("a defect of the PMD alone (remove -ENOTSUP for net_ring's devices only): check 14's control passes, the PMD's", () => {
+    const { dut, run } = certifySeeded('enotsup-remove', [], {
+      name: 'enotsup-remove-net_ring',
+      env: { DPHP_SEED_DEVICE: 'net_ring' },
+    });
+    const mp = check(dut, 14)!;
+    expect(mp.status).toBe('FAIL');
+    expect(mp.reason).toMatch(/^detach in the primary: .*DETACH_NOT_SUPPORTED/);
+    expect(mp.fault ?? 'pmd').toBe('pmd');
+    expect(mp.evidence?.[0]).toBe('re-run with the control net_null (remove-unclosed): PASS');
+    expect(mp.evidence?.[1]).toMatch(/^re-run with net_ring, close-then-remove: FAIL/);
+    expect(mp.evidence).toContain("the control PMD passes in the same environment: net_ring's failure");
+    expect(run.coreFindings ?? []).toEqual([]);
+    expect(dut.verdict).toBe('FAILED');
   });
 });
