@@ -24,6 +24,7 @@ import { expect, extendTimeout, test } from '../lib/fixtures.js';
 import type { Lab } from '../lib/lab.js';
 import { reRunWithControls } from '../lib/mp-controls.js';
 import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../lib/mp-scenario.js';
+import { configureWithPoolControl } from '../lib/pool-control.js';
 
 function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
@@ -42,8 +43,9 @@ function lowestFreeId(eal: Eal): number {
   return id;
 }
 
-function up(eal: Eal, port: PortId): PortId {
-  eal.configure(port);
+/** Configures and starts; with the port's devargs, a refused queue setup gets its control (lib/pool-control.ts). */
+function up(eal: Eal, port: PortId, devargs?: string): PortId {
+  configureWithPoolControl(eal, port, devargs);
   eal.start(port);
   return port;
 }
@@ -80,13 +82,13 @@ test(checkTitle(1), async ({ eal, lab, dut, device, events }) => {
 
 test(checkTitle(2), async ({ eal, lab, dut }, testInfo) => {
   skipWithoutTraffic(lab, dut.trafficNote);
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   await traffic(eal, lab, port, testInfo);
   expect(eal.stats(port).txPackets).toBeGreaterThan(0);
 });
 
 test(checkTitle(3), async ({ eal, lab }, testInfo) => {
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   const refused = errorOf(() => eal.detachSync(port));
   expect(refused?.code).toBe('PORT_STARTED');
   expect(eal.port(port).state).toBe('started');
@@ -96,7 +98,7 @@ test(checkTitle(3), async ({ eal, lab }, testInfo) => {
 
 test(checkTitle(4), async ({ eal, lab, device, events }) => {
   const before = eal.resources().ports;
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   eal.stop(port);
   eal.close(port);
   expect(await eal.detach(port)).toBe(device);
@@ -115,7 +117,7 @@ test(checkTitle(5), async ({ eal, lab }, testInfo) => {
   const expected = lowestFreeId(eal);
   const again = await eal.attach(lab.devargs);
   expect(again).toBe(expected);
-  if (lab.traffic) await traffic(eal, lab, up(eal, again), testInfo);
+  if (lab.traffic) await traffic(eal, lab, up(eal, again, lab.devargs), testInfo);
 });
 
 test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress }, testInfo) => {
@@ -140,7 +142,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
       const attachMs = performance.now() - t0;
       expect(eal.port(port).device, `cycle ${i}`).toBe(device);
       progress.step('configure and start', i);
-      up(eal, port);
+      up(eal, port, lab.devargs);
       progress.step('detach of the started port (must be refused)', i);
       expect(errorOf(() => eal.detachSync(port))?.code, `cycle ${i}: detach of a started port`).toBe(
         'PORT_STARTED',
@@ -211,7 +213,7 @@ test(checkTitle(7), async ({}, testInfo) => {
 });
 
 test(checkTitle(8), async ({ eal, lab }) => {
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   const second = errorOf(() => eal.attachSync(lab.devargs));
   expect(second?.code).toBe('ALREADY_ATTACHED');
   expect(eal.port(port).state).toBe('started');
