@@ -45,7 +45,11 @@ function runTmp(seed: string): string {
 function certifySeeded(
   seed: string,
   extra: string[] = [],
-  { name = seed, env = {} }: { name?: string; env?: Record<string, string> } = {},
+  {
+    name = seed,
+    env = {},
+    timeoutMs = 150_000,
+  }: { name?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): { code: number | null; dut: DutSummary; run: RunSummary; stdout: string } {
   const out = join(work, name);
   const r = spawnSync(
@@ -53,7 +57,7 @@ function certifySeeded(
     [cli, 'certify', '--only', 'net_ring', '--cycles', '40', '--workers', '1', '--out', out, ...extra],
     {
       encoding: 'utf8',
-      timeout: 150_000,
+      timeout: timeoutMs,
       // A temp folder of the run's own: what its labs leave is seen there, whatever else runs.
       env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed, TMPDIR: runTmp(name), ...env },
     },
@@ -113,7 +117,8 @@ describe('seeded defects are caught in the right check, with the right words', (
     // One hang (the first remove: check 1's teardown), not one per check: each costs the check's
     // timeout plus the watchdog's 15 s.
     const once = join(work, 'hang-remove.once');
-    const { dut } = certifySeeded('hang-remove', [], { env: { DPHP_SEED_ONCE: once } });
+    // 117 s here on a loaded machine: the hang's 75 s and a certification.
+    const { dut } = certifySeeded('hang-remove', [], { env: { DPHP_SEED_ONCE: once }, timeoutMs: 230_000 });
     const hung = dut.checks.find((c) => c.status === 'FAIL' && c.id !== 10)!;
     expect(hung.reason).toMatch(
       /^hung at check \d+, step "teardown: stop, close and detach net_ring0": no progress within \d+ ms; the worker was killed$/,
@@ -124,7 +129,7 @@ describe('seeded defects are caught in the right check, with the right words', (
     expect(dut.checks.filter((c) => c.id > hung.id).map((c) => c.id)).toEqual(
       [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].filter((id) => id > hung.id),
     );
-  });
+  }, 240_000);
 
   it('remove returning 0 while the device stays probed fails the detach check itself', () => {
     const { dut } = certifySeeded('noop-remove');

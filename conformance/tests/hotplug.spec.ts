@@ -17,14 +17,14 @@ import {
   percentile,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../lib/catalogue.js';
-import { lineChart } from '../lib/charts.js';
-import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../lib/cycles.js';
-import { expect, extendTimeout, test } from '../lib/fixtures.js';
-import type { Lab } from '../lib/lab.js';
-import { reRunWithControls } from '../lib/mp-controls.js';
-import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../lib/mp-scenario.js';
-import { configureWithPoolControl } from '../lib/pool-control.js';
+import { checkTitle } from '../dist/catalogue.js';
+import { lineChart } from '../dist/charts.js';
+import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../dist/cycles.js';
+import { expect, extendTimeout, test } from '../dist/fixtures.js';
+import type { Lab } from '../dist/lab.js';
+import { reRunWithControls } from '../dist/mp-controls.js';
+import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
+import { configureWithPoolControl } from '../dist/pool-control.js';
 
 function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
