@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { DEFAULT_DUTS } from './lib/default-duts.js';
-import type { Dut } from './lib/dut.js';
-import { LEDGER_ENV } from './lib/ledger.js';
-import { type LabModule, pciProject } from './lib/pci-lab.js';
-import { DEFAULT_SETTINGS, type Settings } from './lib/settings.js';
+import { DEFAULT_DUTS } from './dist/default-duts.js';
+import type { Dut } from './dist/dut.js';
+import { LEDGER_ENV } from './dist/ledger.js';
+import { type LabModule, pciProject } from './dist/pci-lab.js';
+import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
 
+// One build: the runner, its workers and their child processes all load the compiled suite
+// (dist/, built by `npm run build`), never lib/*.ts beside it (lib/one-build.test.ts).
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
 // A lab's run names the module of its lab (`pciLab`): its hot-plugged DUTs run the PCI checks.
@@ -26,7 +28,7 @@ process.env[LEDGER_ENV] = join(plan.out, 'results', '.ledger');
 
 export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule?: LabModule }>({
   testDir: './tests',
-  globalSetup: './lib/global-setup.ts',
+  globalSetup: './dist/global-setup.js',
   outputDir: join(plan.out, 'results'),
   // Checks of one DUT run in order in one worker (one EAL); DUTs run side by side.
   fullyParallel: false,
@@ -38,7 +40,7 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],
     ['junit', { outputFile: join(plan.out, 'junit.xml') }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
-    ['./lib/certification-reporter.ts', { outputDir: plan.out }],
+    ['./dist/certification-reporter.js', { outputDir: plan.out }],
   ],
   projects: plan.duts.map((dut) => ({
     name: dut.name,

@@ -9,7 +9,8 @@ import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
 import { record } from './ledger.js';
-import { MpProcess } from './mp-process.js';
+import { mpGroup } from './mp-group.js';
+import type { MpGroup } from './mp-scenario.js';
 import { Progress } from './progress.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { Watchdog } from './watchdog.js';
@@ -55,9 +56,7 @@ type WorkerFixtures = {
   eal: Eal;
   labSetUp: { lab: Lab } | { error: string };
 };
-type MultiProcess = () => Promise<
-  { primary: MpProcess; startSecondary: () => MpProcess } | { unavailable: string }
->;
+type MultiProcess = () => Promise<MpGroup | { unavailable: string }>;
 
 type TestFixtures = {
   multiProcess: MultiProcess;
@@ -214,33 +213,24 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { auto: true },
   ],
-  // Check 14's processes and hugepages, undone in teardown, which runs even after a timeout.
+  // Check 14's processes and hugepages, undone in teardown, which runs even after a timeout. Each
+  // call makes a DPDK instance of its own (the check's, then its control re-runs'), one
+  // reservation of hugepages for all.
   multiProcess: async ({ watchdog }, use, testInfo) => {
     extendTimeout(testInfo, watchdog, 90_000);
-    let made: { lab: HugepageLab; primary: MpProcess; secondary?: MpProcess; prefix: string } | undefined;
-    let forgetRuntime = () => {};
+    let lab: Promise<HugepageLab | { unavailable: string }> | undefined;
+    const groups: MpGroup[] = [];
     await use(async () => {
-      const lab = await hugepageLab(48);
-      if ('unavailable' in lab) return lab;
-      const prefix = `certify-mp-${process.pid}`;
-      forgetRuntime = record({ kind: 'dir', path: `/var/run/dpdk/${prefix}` });
-      const group = { lab, prefix, primary: new MpProcess('primary', prefix, lab.dir) } as NonNullable<
-        typeof made
-      >;
-      made = group;
-      // A secondary can start only once the primary has made the shared state.
-      const startSecondary = () => {
-        group.secondary = new MpProcess('secondary', prefix, lab.dir);
-        return group.secondary;
-      };
-      return { primary: group.primary, startSecondary };
+      lab ??= hugepageLab(48);
+      const huge = await lab;
+      if ('unavailable' in huge) return huge;
+      const group = mpGroup(`certify-mp-${process.pid}-${groups.length}`, huge.dir);
+      groups.push(group);
+      return group;
     });
-    if (!made) return;
-    await made.secondary?.stop();
-    await made.primary.stop();
-    rmSync(`/var/run/dpdk/${made.prefix}`, { recursive: true, force: true });
-    forgetRuntime();
-    await made.lab.undo();
+    for (const group of groups) await group.stop();
+    const huge = await lab;
+    if (huge && !('unavailable' in huge)) await huge.undo();
   },
   events: async ({ eal }, use) => {
     const log = new EventLog(eal);

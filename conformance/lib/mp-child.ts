@@ -1,10 +1,12 @@
 /**
  * Check 14's DPDK processes: a primary or a secondary of one DPDK instance, driven by JSON lines
- * on stdin ({ op: 'attach' | 'ports' | 'detach' | 'quit', devargs?, device? }), answering one JSON
- * line each. Usage: node mp-child.js primary|secondary FILE_PREFIX HUGE_DIR
+ * on stdin ({ op: 'attach' | 'ports' | 'detach' | 'quit', devargs?, device?, order? }), answering
+ * one JSON line each. Usage: node mp-child.js primary|secondary FILE_PREFIX HUGE_DIR
  */
 import { createInterface } from 'node:readline';
 import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { dpdkPortCloser } from '@dpdk-hotplug/ethdev/testing';
+import type { DetachOrder } from './mp-scenario.js';
 
 const [role, filePrefix, hugeDir] = process.argv.slice(2) as ['primary' | 'secondary', string, string];
 const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -40,13 +42,19 @@ try {
 reply({ ready: true, role });
 
 for await (const line of createInterface({ input: process.stdin })) {
-  const cmd = JSON.parse(line) as { op: string; devargs?: string; device?: string };
+  const cmd = JSON.parse(line) as { op: string; devargs?: string; device?: string; order?: DetachOrder };
   try {
     if (cmd.op === 'attach') reply({ port: eal.attachSync(cmd.devargs!) });
     else if (cmd.op === 'ports')
       reply({ ports: eal.ports().map((p) => ({ id: p.id, device: p.device, state: p.state })) });
     else if (cmd.op === 'detach') {
       const port = eal.ports().find((p) => p.device === cmd.device);
+      if (port && cmd.order === 'close-then-remove') {
+        // The SDK's close only marks the port in a primary; DPDK's close runs here, before removal.
+        eal.close(port.id);
+        const rc = dpdkPortCloser()(port.id);
+        if (rc < 0) throw new Error(`rte_eth_dev_close(${port.id}) returned ${rc}`);
+      }
       reply(port ? { detached: eal.detachSync(port.id, { force: true }) } : { error: 'PORT_NOT_FOUND' });
     } else if (cmd.op === 'quit') {
       eal.cleanup();

@@ -40,23 +40,29 @@ function runTmp(seed: string): string {
   return dir;
 }
 
+/** Certifies net_ring under `seed`; `env` adds DPHP_SEED_DEVICE or DPHP_SEED_ONCE, `name` names the run. */
 function certifySeeded(
   seed: string,
-  ...extra: string[]
-): { code: number | null; dut: DutSummary; stdout: string } {
-  const out = join(work, seed);
+  extra: string[] = [],
+  {
+    name = seed,
+    env = {},
+    timeoutMs = 150_000,
+  }: { name?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): { code: number | null; dut: DutSummary; run: RunSummary; stdout: string } {
+  const out = join(work, name);
   const r = spawnSync(
     process.execPath,
     [cli, 'certify', '--only', 'net_ring', '--cycles', '40', '--workers', '1', '--out', out, ...extra],
     {
       encoding: 'utf8',
-      timeout: 150_000,
+      timeout: timeoutMs,
       // A temp folder of the run's own: what its labs leave is seen there, whatever else runs.
-      env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed, TMPDIR: runTmp(seed) },
+      env: { ...process.env, LD_PRELOAD: seedLib, DPHP_SEED: seed, TMPDIR: runTmp(name), ...env },
     },
   );
   const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
-  return { code: r.status, dut: run.duts[0]!, stdout: r.stdout + r.stderr };
+  return { code: r.status, dut: run.duts[0]!, run, stdout: r.stdout + r.stderr };
 }
 
 const check = (dut: DutSummary, id: number) => dut.checks.find((c) => c.id === id);
@@ -78,7 +84,7 @@ describe('seeded defects are caught in the right check, with the right words', (
   });
 
   it('against the shipped expectations, a seeded leak on a known-clean check is a NEW FAIL (exit 1)', () => {
-    const { code, stdout } = certifySeeded('fd-leak', '--expect', 'auto');
+    const { code, stdout } = certifySeeded('fd-leak', ['--expect', 'auto']);
     expect(code, stdout).toBe(1);
     const results = JSON.parse(readFileSync(join(work, 'fd-leak', 'expectations.json'), 'utf8')) as {
       check: number;
@@ -108,13 +114,31 @@ describe('seeded defects are caught in the right check, with the right words', (
    * Seen on Debian 13: net_vhost's close takes about 1 s, 8 cycles fit in 10 s, and check 6 failed.
    */
   it('a slow remove: check 6 still runs 10 cycles past a 1 s budget, and check 7 judges them', () => {
-    const { dut } = certifySeeded('slow-remove', '--budget', '1');
+    const { dut } = certifySeeded('slow-remove', ['--budget', '1']);
     expect(check(dut, 6)?.status, check(dut, 6)?.reason).toBe('PASS');
     expect(check(dut, 6)?.notes.join(' ')).toMatch(
       /cycles: 10 of 40 cycles in \d+\.\d s \(time budget 1 s\)/,
     );
     expect(check(dut, 7)?.status, check(dut, 7)?.reason).toBe('PASS');
   });
+
+  it('a hang in remove: the watchdog names the check and the step, and the run goes on', () => {
+    // One hang (the first remove: check 1's teardown), not one per check: each costs the check's
+    // timeout plus the watchdog's 15 s.
+    const once = join(work, 'hang-remove.once');
+    // 117 s here on a loaded machine: the hang's 75 s and a certification.
+    const { dut } = certifySeeded('hang-remove', [], { env: { DPHP_SEED_ONCE: once }, timeoutMs: 230_000 });
+    const hung = dut.checks.find((c) => c.status === 'FAIL' && c.id !== 10)!;
+    expect(hung.reason).toMatch(
+      /^hung at check \d+, step "teardown: stop, close and detach net_ring0": no progress within \d+ ms; the worker was killed$/,
+    );
+    expect(hung.fault ?? 'pmd').toBe('pmd');
+    expect(dut.verdict).toBe('FAILED');
+    // The next worker went on: every later check ran.
+    expect(dut.checks.filter((c) => c.id > hung.id).map((c) => c.id)).toEqual(
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].filter((id) => id > hung.id),
+    );
+  }, 240_000);
 
   it('remove returning 0 while the device stays probed fails the detach check itself', () => {
     const { dut } = certifySeeded('noop-remove');
@@ -126,7 +150,7 @@ describe('seeded defects are caught in the right check, with the right words', (
   });
 
   it('remove returning -ENOTSUP fails the detach check with that finding', () => {
-    const { dut } = certifySeeded('enotsup-remove');
+    const { dut, run } = certifySeeded('enotsup-remove');
     expect(check(dut, 4)?.status).toBe('FAIL');
     expect(check(dut, 4)?.reason).toMatch(/does not support removal|DETACH_NOT_SUPPORTED/);
     expect(dut.verdict).toBe('FAILED');
@@ -141,5 +165,32 @@ describe('seeded defects are caught in the right check, with the right words', (
       );
     }
     for (const id of [1, 2, 3, 8]) expect(check(dut, id)?.status, check(dut, id)?.reason).not.toBe('FAIL');
+    // Seeded in DPDK's rte_dev_remove, the defect hits check 14's control (net_null) too: DPDK's,
+    // listed once under DPDK, with the re-runs as evidence.
+    const mp = check(dut, 14)!;
+    expect(mp.fault).toBe('dpdk');
+    expect(mp.evidence?.[0]).toMatch(
+      /^re-run with the control net_null \(remove-unclosed\): FAIL \(detach in the primary/,
+    );
+    expect(mp.evidence).toContain(
+      "the control PMD fails the same scenario: DPDK's multi-process hotplug, not net_ring",
+    );
+    expect(run.coreFindings?.map((f) => f.check)).toEqual([14]);
+  });
+
+  it("a defect of the PMD alone (remove -ENOTSUP for net_ring's devices only): check 14's control passes, the PMD's", () => {
+    const { dut, run } = certifySeeded('enotsup-remove', [], {
+      name: 'enotsup-remove-net_ring',
+      env: { DPHP_SEED_DEVICE: 'net_ring' },
+    });
+    const mp = check(dut, 14)!;
+    expect(mp.status).toBe('FAIL');
+    expect(mp.reason).toMatch(/^detach in the primary: .*DETACH_NOT_SUPPORTED/);
+    expect(mp.fault ?? 'pmd').toBe('pmd');
+    expect(mp.evidence?.[0]).toBe('re-run with the control net_null (remove-unclosed): PASS');
+    expect(mp.evidence?.[1]).toMatch(/^re-run with net_ring, close-then-remove: FAIL/);
+    expect(mp.evidence).toContain("the control PMD passes in the same environment: net_ring's failure");
+    expect(run.coreFindings ?? []).toEqual([]);
+    expect(dut.verdict).toBe('FAILED');
   });
 });

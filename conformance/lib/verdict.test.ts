@@ -70,4 +70,22 @@ describe('attributeAcrossDuts: what fails for every PMD is one core finding', ()
     expect(attributeAcrossDuts(noControl, 'DPDK')).toEqual([]);
     expect(noControl[0]!.checks[0]!.fault).toBeUndefined();
   });
+
+  it("lists a failure a check's own control moved to DPDK once, with every DUT it touched", () => {
+    const moved = { reason: 'detach in the primary: …', fault: 'dpdk' as const, evidence: ['control fails'] };
+    const duts = [
+      dut('a', 'net_tap', [check(14, 'FAIL', moved)]),
+      dut('b', 'net_pcap', [check(14, 'FAIL', moved)]),
+      dut('c', 'net_null', [check(14, 'PASS')]),
+    ];
+    expect(attributeAcrossDuts(duts, 'DPDK 22.11.11')).toEqual([
+      {
+        check: 14,
+        dpdkVersion: 'DPDK 22.11.11',
+        duts: ['a', 'b'],
+        reason: moved.reason,
+        evidence: 'control fails',
+      },
+    ]);
+  });
 });

@@ -56,7 +56,7 @@ export function judgeDut(dut: DutSummary): DutSummary {
 }
 
 /** PMDs whose failures are the control: if they fail a check too, the check is not the PMD's. */
-const CONTROLS = new Set(['net_null', 'net_ring']);
+export const CONTROL_PMDS: ReadonlySet<string> = new Set(['net_null', 'net_ring']);
 /** Distinct PMDs that must all fail a check before it counts as DPDK's rather than theirs. */
 const CORE_QUORUM = 3;
 
@@ -78,7 +78,7 @@ export function attributeAcrossDuts(duts: DutSummary[], dpdkVersion: string): Co
     const blamed = ran.filter((r) => r.check.status === 'FAIL' && (r.check.fault ?? 'pmd') === 'pmd');
     const pmds = new Set(blamed.map((r) => r.dut.pmd));
     if (blamed.length !== ran.length || pmds.size < CORE_QUORUM) continue;
-    if (![...pmds].some((p) => CONTROLS.has(p))) continue;
+    if (![...pmds].some((p) => CONTROL_PMDS.has(p))) continue;
     const evidence = `fails for every DUT that ran it (${blamed.map((r) => r.dut.name).join(', ')}), control PMDs included`;
     for (const { dut, check } of blamed) {
       check.fault = 'dpdk';
@@ -91,6 +91,23 @@ export function attributeAcrossDuts(duts: DutSummary[], dpdkVersion: string): Co
       duts: blamed.map((r) => r.dut.name),
       reason: blamed[0]!.check.reason ?? 'failed',
       evidence,
+    });
+  }
+  // A failure a check moved to DPDK itself (its control re-run failed too: check 14) is listed
+  // once per check, with every DUT it touched.
+  for (const id of ids) {
+    if (findings.some((f) => f.check === id)) continue;
+    const core = duts.flatMap((d) => {
+      const c = d.checks.find((x) => x.id === id && x.status === 'FAIL' && x.fault === 'dpdk');
+      return c ? [{ dut: d, check: c }] : [];
+    });
+    if (!core.length) continue;
+    findings.push({
+      check: id,
+      dpdkVersion,
+      duts: core.map((r) => r.dut.name),
+      reason: core[0]!.check.reason ?? 'failed',
+      evidence: core[0]!.check.evidence?.join('; ') ?? 'a control PMD fails it too',
     });
   }
   return findings;

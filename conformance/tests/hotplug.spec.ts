@@ -17,14 +17,16 @@ import {
   percentile,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../lib/catalogue.js';
-import { lineChart } from '../lib/charts.js';
-import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../lib/cycles.js';
-import { expect, extendTimeout, test } from '../lib/fixtures.js';
-import type { Lab } from '../lib/lab.js';
-import type { MpProcess, MpReply } from '../lib/mp-process.js';
-import { oracleCheck } from '../lib/oracle-check.js';
-import { hasTestpmd } from '../lib/testpmd.js';
+import { checkTitle } from '../dist/catalogue.js';
+import { lineChart } from '../dist/charts.js';
+import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../dist/cycles.js';
+import { expect, extendTimeout, test } from '../dist/fixtures.js';
+import type { Lab } from '../dist/lab.js';
+import { reRunWithControls } from '../dist/mp-controls.js';
+import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
+import { configureWithPoolControl } from '../dist/pool-control.js';
+import { oracleCheck } from '../dist/oracle-check.js';
+import { hasTestpmd } from '../dist/testpmd.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
@@ -46,8 +48,9 @@ function lowestFreeId(eal: Eal): number {
   return id;
 }
 
-function up(eal: Eal, port: PortId): PortId {
-  eal.configure(port);
+/** Configures and starts; with the port's devargs, a refused queue setup gets its control (lib/pool-control.ts). */
+function up(eal: Eal, port: PortId, devargs?: string): PortId {
+  configureWithPoolControl(eal, port, devargs);
   eal.start(port);
   return port;
 }
@@ -84,13 +87,13 @@ test(checkTitle(1), async ({ eal, lab, dut, device, events }) => {
 
 test(checkTitle(2), async ({ eal, lab, dut }, testInfo) => {
   skipWithoutTraffic(lab, dut.trafficNote);
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   await traffic(eal, lab, port, testInfo);
   expect(eal.stats(port).txPackets).toBeGreaterThan(0);
 });
 
 test(checkTitle(3), async ({ eal, lab }, testInfo) => {
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   const refused = errorOf(() => eal.detachSync(port));
   expect(refused?.code).toBe('PORT_STARTED');
   expect(eal.port(port).state).toBe('started');
@@ -100,7 +103,7 @@ test(checkTitle(3), async ({ eal, lab }, testInfo) => {
 
 test(checkTitle(4), async ({ eal, lab, device, events }) => {
   const before = eal.resources().ports;
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   eal.stop(port);
   eal.close(port);
   expect(await eal.detach(port)).toBe(device);
@@ -119,7 +122,7 @@ test(checkTitle(5), async ({ eal, lab }, testInfo) => {
   const expected = lowestFreeId(eal);
   const again = await eal.attach(lab.devargs);
   expect(again).toBe(expected);
-  if (lab.traffic) await traffic(eal, lab, up(eal, again), testInfo);
+  if (lab.traffic) await traffic(eal, lab, up(eal, again, lab.devargs), testInfo);
 });
 
 test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress }, testInfo) => {
@@ -146,7 +149,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
       const attachMs = performance.now() - t0;
       expect(eal.port(port).device, `cycle ${i}`).toBe(device);
       progress.step('configure and start', i);
-      up(eal, port);
+      up(eal, port, lab.devargs);
       progress.step('detach of the started port (must be refused)', i);
       expect(errorOf(() => eal.detachSync(port))?.code, `cycle ${i}: detach of a started port`).toBe(
         'PORT_STARTED',
@@ -229,7 +232,7 @@ test(checkTitle(7), async ({}, testInfo) => {
 });
 
 test(checkTitle(8), async ({ eal, lab }) => {
-  const port = up(eal, await eal.attach(lab.devargs));
+  const port = up(eal, await eal.attach(lab.devargs), lab.devargs);
   const second = errorOf(() => eal.attachSync(lab.devargs));
   expect(second?.code).toBe('ALREADY_ATTACHED');
   expect(eal.port(port).state).toBe('started');
@@ -342,10 +345,9 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
   expect(out).toMatchObject({ listed: true, state: 'attached', detached: device, after: false });
 });
 
-test(checkTitle(14), async ({ lab, dut, device, multiProcess }, testInfo) => {
-  // Steps: with hugepages and a private hugetlbfs, a primary and a secondary process of one DPDK
-  // instance; attach in the primary, detach in the primary; attach from the secondary, detach
-  // from the primary. Verify: each change is seen by the other process, and neither dies.
+test(checkTitle(14), async ({ lab, dut, device, multiProcess, watchdog }, testInfo) => {
+  // Steps and verifications: lib/mp-scenario.ts. A failure is re-run with a control PMD and with
+  // the other detach order, and its owner follows from them (lib/mp-controls.ts).
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
   test.skip(
     dut.setup === 'vhost-backend' || dut.setup === 'null-members',
@@ -353,62 +355,28 @@ test(checkTitle(14), async ({ lab, dut, device, multiProcess }, testInfo) => {
   );
   const group = await multiProcess();
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
-  const { primary, startSecondary } = group as { primary: MpProcess; startSecondary: () => MpProcess };
-  const seen = async (p: MpProcess) => (await p.devices()).includes(device);
-  const poll = (what: string) => ({ timeout: 5000, message: `${what} within 5 s` });
-  const secondary = await test.step('start a primary, then a secondary', async () => {
-    expect(await primary.next(), 'primary started').toMatchObject({ ready: true });
-    // No DUT is attached yet: a secondary that cannot start is the machine's (DPDK maps the
-    // primary's memory at the same addresses, which ASLR can take), tried twice, never the PMD's.
-    let why = '';
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const started = startSecondary();
-      const said: MpReply = await started.next().catch((e: Error) => ({ ready: false, message: e.message }));
-      if (said.ready === true) return started;
-      why = `${said.message ?? 'no reason'}${Array.isArray(said.dpdkLog) ? ` (${said.dpdkLog.join(' | ')})` : ''}`;
-      await started.stop();
+  const target = { devargs: lab.devargs, device, order: 'remove-unclosed' as const, settled: lab.settled };
+  const annotate = (type: string, description: string) => testInfo.annotations.push({ type, description });
+  try {
+    await runMpScenario(group as MpGroup, {
+      ...target,
+      step: (title, body) => test.step(title, body),
+      note: annotate,
+    });
+  } catch (e) {
+    if (e instanceof SecondaryUnavailable || (e as Error).name === 'SecondaryUnavailable') {
+      annotate('fault', 'environment');
+      annotate('needs', 'a secondary DPDK process that can start beside the primary');
+      annotate('evidence', `before any attach, tried twice: ${(e as Error).message}`);
+      throw e;
     }
-    testInfo.annotations.push(
-      { type: 'fault', description: 'environment' },
-      { type: 'needs', description: 'a secondary DPDK process that can start beside the primary' },
-      { type: 'evidence', description: `the secondary did not start, twice, before any attach: ${why}` },
-    );
-    throw new Error(`the secondary process did not start: ${why}`);
-  });
-  await test.step('attach in the primary: the secondary sees it', async () => {
-    // Check 13's process made and dropped the same interface a moment ago: the kernel lets it go
-    // after the process's fd closes, and a new attach of the same name must wait for that.
-    expect(await lab.settled(), 'the interface of an earlier attach went away within 3 s').toBe(true);
-    let reply = await primary.request('attach', { devargs: lab.devargs });
-    if (!('port' in reply)) {
-      // Seen in 3 of 18 default runs here, on a loaded machine: net_tun's attach in a fresh
-      // primary failed ("Specified qdisc kind is unknown": this kernel has no multiq qdisc for the
-      // tap PMD), net_ring's with "EAL: Failed to send hotplug add request to secondary" (EAL's
-      // IPC); the same attach works at once after. Not this check's subject (what crosses
-      // processes): tried once more, and said in the report.
-      testInfo.annotations.push({
-        type: 'retried',
-        description: `the primary's first attach failed (${reply.message ?? reply.error}); tried again`,
-      });
-      reply = await primary.request('attach', { devargs: lab.devargs });
-    }
-    expect(reply, `the primary's attach answered ${JSON.stringify(reply)}`).toHaveProperty('port');
-    await expect.poll(() => seen(secondary), poll('the secondary lists the port')).toBe(true);
-  });
-  await test.step('detach in the primary: the secondary sees it go', async () => {
-    expect(await primary.request('detach', { device })).toEqual({ detached: device });
-    await expect.poll(() => seen(secondary), poll('the secondary no longer lists the port')).toBe(false);
-  });
-  await test.step('attach from the secondary: the primary sees it', async () => {
-    expect(await lab.settled(), 'the interface of the detached port went away within 3 s').toBe(true);
-    const reply = await secondary.request('attach', { devargs: lab.devargs });
-    expect(reply, `the secondary's attach answered ${JSON.stringify(reply)}`).toHaveProperty('port');
-    await expect.poll(() => seen(primary), poll('the primary lists the port')).toBe(true);
-  });
-  await test.step('detach in the primary: the secondary sees it go', async () => {
-    expect(await primary.request('detach', { device })).toEqual({ detached: device });
-    await expect.poll(() => seen(secondary), poll('the secondary no longer lists the port')).toBe(false);
-  });
+    await (group as MpGroup).stop();
+    extendTimeout(testInfo, watchdog, testInfo.timeout + 90_000);
+    const { fault, evidence } = await reRunWithControls(multiProcess, dut, target);
+    annotate('fault', fault);
+    for (const line of evidence) annotate('evidence', line);
+    throw e;
+  }
 });
 
 test(checkTitle(15), async ({}, testInfo) => {

@@ -274,3 +274,14 @@ export function pmdEventRaiser(): (deviceName: string, event: number) => number 
     return raise(dev, event, null) as number;
   };
 }
+
+/**
+ * For tests only: DPDK's `rte_eth_dev_close` on a port, behind the SDK's back. A primary's SDK
+ * leaves close to the device's removal (see PortTable); certification check 14 re-runs a failed
+ * multi-process scenario in the other order (close, then remove) to say which order breaks.
+ */
+export function dpdkPortCloser(): (port: number) => number {
+  const ethdev = koffi.load(libraryPath(currentDpdk(), 'ethdev'));
+  const close = ethdev.func('int rte_eth_dev_close(uint16_t port_id)');
+  return (port) => close(port) as number;
+}

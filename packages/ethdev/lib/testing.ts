@@ -1,9 +1,11 @@
 /**
- * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours), and
- * a copy of the installed DPDK in a prefix of its own, for tests of DPDK selection.
+ * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours), a
+ * copy of the installed DPDK in a prefix of its own, for tests of DPDK selection, and DPDK's own
+ * port close behind the SDK's back, for tests of the multi-process detach order.
  */
 import { writeFileSync } from 'node:fs';
 
+export { dpdkPortCloser } from './binding.js';
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */

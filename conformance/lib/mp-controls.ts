@@ -1,0 +1,93 @@
+/**
+ * Whose a failure of check 14 (multi-process) is, earned with controls rather than guessed: the
+ * scenario is re-run (a) with a control PMD in the same environment and (b) with the DUT and the
+ * other detach order. Runs only when check 14 failed, so a passing certification costs nothing.
+ *
+ * - the control fails too: not the PMD's — DPDK's core (or, when the control could not even
+ *   start its processes, the environment's); listed once under DPDK by the cross-DUT rule;
+ * - the control passes: the PMD's;
+ * - the DUT passes with the other order: the report says which order breaks.
+ */
+import type { Dut } from './dut.js';
+import {
+  DETACH_ORDERS,
+  type DetachOrder,
+  type MpGroup,
+  type MpOutcome,
+  tryMpScenario,
+} from './mp-scenario.js';
+import type { Fault } from './summary.js';
+import { CONTROL_PMDS } from './verdict.js';
+
+/** The control of a DUT: net_null, or net_ring when the DUT is net_null; its devargs never clash. */
+export function controlFor(pmd: string): { pmd: string; devargs: string } {
+  const control = [...CONTROL_PMDS].find((c) => c !== pmd)!;
+  return { pmd: control, devargs: `${control}70` };
+}
+
+export const OTHER_ORDER: Readonly<Record<DetachOrder, DetachOrder>> = {
+  'remove-unclosed': 'close-then-remove',
+  'close-then-remove': 'remove-unclosed',
+};
+
+export interface MpAttribution {
+  fault: Fault;
+  /** Which re-runs ran and how they ended, and what follows; for the check's result. */
+  evidence: string[];
+}
+
+/** The owner of a failure of check 14 from the re-runs' outcomes (pure: tested on its own). */
+export function attributeMpFailure(
+  dut: { pmd: string; order: DetachOrder },
+  control: MpOutcome,
+  other: MpOutcome,
+  controlOther?: MpOutcome,
+): MpAttribution {
+  const line = (o: MpOutcome) => `re-run ${o.run}: ${o.result.toUpperCase()}${o.said ? ` (${o.said})` : ''}`;
+  const evidence = [control, other, ...(controlOther ? [controlOther] : [])].map(line);
+  let fault: Fault = 'pmd';
+  if (control.result === 'fail') {
+    fault = 'dpdk';
+    evidence.push(`the control PMD fails the same scenario: DPDK's multi-process hotplug, not ${dut.pmd}`);
+  } else if (control.result === 'pass') {
+    evidence.push(`the control PMD passes in the same environment: ${dut.pmd}'s failure`);
+  } else {
+    evidence.push(`the control could not run here, so nothing moves the failure off ${dut.pmd}`);
+  }
+  if (other.result === 'pass')
+    evidence.push(`passes with the other order: the order that breaks is "${DETACH_ORDERS[dut.order]}"`);
+  else if (other.result === 'fail' && controlOther?.result === 'fail')
+    evidence.push(
+      `the other order ("${DETACH_ORDERS[OTHER_ORDER[dut.order]]}") fails for the control too: that order is broken in DPDK itself, and its failure says nothing of ${dut.pmd}`,
+    );
+  else if (other.result === 'fail') evidence.push('fails in both detach orders');
+  return { fault, evidence };
+}
+
+/** Runs both re-runs, one after the other (each with a DPDK instance of its own), and attributes. */
+export async function reRunWithControls(
+  makeGroup: () => Promise<MpGroup | { unavailable: string }>,
+  dut: Pick<Dut, 'pmd'>,
+  target: { devargs: string; device: string; order: DetachOrder; settled(): Promise<boolean> },
+): Promise<MpAttribution> {
+  const ctl = controlFor(dut.pmd);
+  const controlTarget = { devargs: ctl.devargs, device: ctl.devargs, settled: async () => true };
+  const control = await tryMpScenario(`with the control ${ctl.pmd} (${target.order})`, makeGroup, {
+    ...controlTarget,
+    order: target.order,
+  });
+  const otherOrder = OTHER_ORDER[target.order];
+  const other = await tryMpScenario(`with ${dut.pmd}, ${otherOrder}`, makeGroup, {
+    ...target,
+    order: otherOrder,
+  });
+  // Only when the DUT fails the other order too: is that order broken for every PMD?
+  const controlOther =
+    other.result === 'fail'
+      ? await tryMpScenario(`with the control ${ctl.pmd} (${otherOrder})`, makeGroup, {
+          ...controlTarget,
+          order: otherOrder,
+        })
+      : undefined;
+  return attributeMpFailure({ pmd: dut.pmd, order: target.order }, control, other, controlOther);
+}

@@ -1,0 +1,91 @@
+/**
+ * The control of a refused rx queue setup, on real DPDK: net_af_xdp on a veth pair this test
+ * makes. DPDK 22.11's net_af_xdp fails its rx queue setup with EINVAL when the pool holds fewer
+ * than 2048 mbufs, whatever the descriptors asked for; the machine runs it with a larger pool.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROL_MBUFS, configureWithPoolControl, PoolTooSmall } from './pool-control.js';
+
+const root = process.getuid?.() === 0;
+const pmdDir = '/usr/lib/x86_64-linux-gnu/dpdk';
+const hasAfXdp =
+  existsSync(pmdDir) &&
+  readdirSync(pmdDir, { recursive: true }).some((f) => String(f).includes('librte_net_af_xdp'));
+const iface = `dphppc${process.pid % 100000}`;
+const devargs = `net_af_xdp0,iface=${iface}`;
+let eal: Eal;
+
+describe.skipIf(!root || !hasAfXdp)('the pool control (net_af_xdp on a veth pair of its own)', () => {
+  beforeAll(() => {
+    execFileSync('ip', ['link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
+    execFileSync('ip', ['link', 'set', iface, 'up']);
+    execFileSync('ip', ['link', 'set', `${iface}p`, 'up']);
+    eal = Eal.init({
+      noHuge: true,
+      noPci: true,
+      memoryMb: 512,
+      noSharedConfig: true,
+      filePrefix: `pool-control-${process.pid}`,
+      logLevel: 'error',
+      logEcho: false,
+    });
+  });
+  afterAll(() => {
+    eal?.cleanup();
+    execFileSync('ip', ['link', 'del', iface]);
+  });
+
+  const refusal = (mbufs?: number) => {
+    const port = eal.attachSync(devargs);
+    try {
+      eal.configure(port, mbufs ? { mbufs } : {});
+      return undefined;
+    } catch (e) {
+      if (!isHotplugError(e)) throw e;
+      return e;
+    } finally {
+      eal.detachSync(port, { force: true });
+    }
+  };
+
+  // Order matters: once a socket was made in this process, a later one fails on this machine
+  // ("Failed to create xsk socket", an af_xdp re-attach finding of its own): 2048 comes last.
+  it("the SDK's default pool is refused with EINVAL, and so are 2047 mbufs", () => {
+    expect(refusal()?.message).toMatch(/rx queue 0 setup failed with EINVAL$/);
+    expect(refusal(2047)?.message).toMatch(/rx queue 0 setup failed with EINVAL$/);
+  });
+
+  it('the control turns the refusal into its finding, and leaves nothing attached', () => {
+    const port = eal.attachSync(devargs);
+    let thrown: unknown;
+    try {
+      configureWithPoolControl(eal, port, devargs);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PoolTooSmall);
+    expect((thrown as Error).message).toMatch(
+      new RegExp(
+        `^rx queue setup needs more mbufs than its descriptors: Port \\d+ \\(net_af_xdp0\\): rx queue 0 setup failed with EINVAL with the SDK's pool .*a pool of ${CONTROL_MBUFS} mbufs, a fresh process\\) works; DPDK said only EINVAL$`,
+      ),
+    );
+    expect(eal.ports()).toEqual([]);
+  });
+
+  it('2048 mbufs are enough (the fill queue reserve of DPDK 22.11: ETH_AF_XDP_DFLT_NUM_DESCS)', () => {
+    expect(refusal(2048)).toBeUndefined();
+  });
+
+  it('a PMD whose setup works is configured as before; without devargs there is no control', () => {
+    const port = eal.attachSync('net_null5');
+    configureWithPoolControl(eal, port, 'net_null5');
+    expect(eal.port(port).state).toBe('configured');
+    eal.detachSync(port, { force: true });
+    const xdp = eal.attachSync(devargs);
+    expect(() => configureWithPoolControl(eal, xdp)).toThrow(/rx queue 0 setup failed with EINVAL$/);
+    eal.detachSync(xdp, { force: true });
+  });
+});
