@@ -54,26 +54,31 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     expect(() => planFromArgs(['certify', ...args], work)).toThrow(message);
   });
 
-  it('inventory files: missing, unreadable, bad JSON, unknown runner', () => {
+  it('inventory files: missing, unreadable, bad JSON, the old format, unknown runner', () => {
     expect(() => planFromArgs(['certify', '--inventory', '/nonexistent'])).toThrow(
       '--inventory /nonexistent: cannot read it: no such file',
     );
     const bad = join(work, 'bad.json');
     writeFileSync(bad, '{"runners": [');
-    expect(() => planFromArgs(['certify', '--inventory', bad])).toThrow(`--inventory ${bad}: not valid JSON`);
-    const inv = join(work, 'inventory.json');
+    expect(() => planFromArgs(['certify', '--inventory', bad])).toThrow(new RegExp(`^${bad}:1:\\d+: `));
+    const old = join(work, 'old.json');
     writeFileSync(
-      inv,
+      old,
       JSON.stringify({ runners: [{ name: 'qemu1', ports: [{ pci: '0000:01:00.0', model: 'e1000e' }] }] }),
     );
+    expect(() => planFromArgs(['certify', '--inventory', old])).toThrow(
+      /JSON inventory of before .* convert it/,
+    );
+    const inv = join(work, 'inventory.yaml');
+    writeFileSync(inv, 'version: 1\nrunners:\n  - name: qemu1\n    duts:\n      - vdev: net_null0\n');
     expect(planFromArgs(['certify', '--inventory', inv, '--runner', 'qemu1'])!.duts).toHaveLength(1);
     const notInventory = join(work, 'not-inventory.json');
     writeFileSync(notInventory, '{}');
     const r = certify(['--inventory', notInventory, '--out', 'y']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^dpdk-hotplug certify: inventory: "runners" must be an array\n/);
+    expect(r.err).toContain(`dpdk-hotplug certify: ${notInventory}:1:1: version: missing`);
     expect(() => planFromArgs(['certify', '--inventory', inv, '--runner', 'qemu2'])).toThrow(
-      '--runner: no runner with ports named qemu2 (did you mean qemu1?)',
+      `${inv}: no runner qemu2 (did you mean qemu1?); runners: qemu1`,
     );
   });
 

@@ -10,12 +10,11 @@ import {
   names,
   nonEmpty,
   parseCommandLine,
-  readJsonFile,
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
 import { DEFAULT_DUTS } from './default-duts.js';
-import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
+import { type Dut, DutError, dutFromDevargs } from './dut.js';
 import {
   compare,
   ExpectationsError,
@@ -23,6 +22,7 @@ import {
   readExpectations,
   regressionExitCode,
 } from './expectations.js';
+import { dutsFromInventory, InventoryError, readInventory } from './inventory.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
 import { DEFAULT_SETTINGS } from './settings.js';
@@ -44,7 +44,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --traffic MODE       what traffic the --dut devices can show: loopback, source-sink, tx-only, none
                        (judged on hotplug alone), or peer=IFACE (a host interface receives what they
                        send); default: what the suite knows of the PMD (lib/traffic-table.ts)
-  --inventory FILE     the DUTs of a lab inventory file (JSON, hil/); --runner NAME picks one runner
+  --inventory FILE     the DUTs of a lab inventory (YAML or JSON, schema/inventory.schema.json);
+                       --runner NAME picks one runner
   --only NAMES         comma-separated DUT names, each known (net_null,net_tap,...)
   --cycles N           cycles of the repeated-cycles check, 1 to 1000000 (default 1000; given, it
                        overrides each DUT's cap)
@@ -89,14 +90,9 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
   if (values.inventory !== undefined) {
-    const inventory = readJsonFile('--inventory', values.inventory);
+    const inventory = readInventory(values.inventory);
     const runner = values.runner === undefined ? undefined : nonEmpty('--runner', values.runner);
-    const fromInventory = dutsFromInventory(inventory, runner);
-    if (runner !== undefined && fromInventory.length === 0) {
-      const known = ((inventory as { runners: { name: string }[] }).runners ?? []).map((r) => r.name);
-      names('--runner', runner, known, 'runner with ports named');
-    }
-    duts.push(...fromInventory);
+    duts.push(...dutsFromInventory(inventory, runner));
   }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
   if (values.only !== undefined) {
@@ -150,7 +146,7 @@ export async function certify(argv: string[]): Promise<number> {
     }
     folder = claimReportFolder(plan.out, version());
   } catch (e) {
-    if (e instanceof DutError || e instanceof ExpectationsError)
+    if (e instanceof DutError || e instanceof ExpectationsError || e instanceof InventoryError)
       return reportUsageError('certify', new UsageError(e.message), console.error);
     if (isUsageError(e)) return reportUsageError('certify', e, console.error);
     throw e;

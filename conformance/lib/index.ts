@@ -16,13 +16,23 @@ export {
   type Dut,
   DutError,
   dutFromDevargs,
-  dutsFromInventory,
   parseTraffic,
   pmdOf,
+  REMOVAL_METHODS,
+  type RemovalMethod,
+  SETUP_KINDS,
   type SetupKind,
   type TrafficMode,
   validateDut,
 } from './dut.js';
+export {
+  dutsFromInventory,
+  type Inventory,
+  InventoryError,
+  parseInventory,
+  readInventory,
+} from './inventory.js';
+export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {
   type CheckResult,
