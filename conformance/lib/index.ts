@@ -35,6 +35,15 @@ export {
 export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {
+  dpdkMatches,
+  type PrepareItem,
+  type PrepareOptions,
+  preparationTable,
+  prepareRunner,
+  type Runner,
+  type RunnerPreparation,
+} from './runner-prepare.js';
+export {
   type CheckResult,
   type CheckStatus,
   type CoreFinding,

@@ -111,7 +111,7 @@ function describe(e: ValueError, path: Path, parent: TSchema | undefined): strin
     case ValueErrorType.Literal:
       return `${got} is not ${JSON.stringify(e.schema.const)}${what ? ` (${what})` : ''}`;
     case ValueErrorType.String:
-      return `${got} is a ${Array.isArray(e.value) ? 'list' : typeof e.value}, not text${
+      return `${got} is ${kindOf(e.value)}, not text${
         typeof e.value === 'number' ? ': write it in quotes' : ''
       }${what ? ` (${what})` : ''}`;
     case ValueErrorType.Array:
@@ -125,6 +125,9 @@ function describe(e: ValueError, path: Path, parent: TSchema | undefined): strin
       return `${got} is not valid: ${what || e.message}`;
   }
 }
+
+const kindOf = (v: unknown) =>
+  v === null ? 'empty' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
 
 /** The schema at a path below `root` (not through unions), for a typo's known fields. */
 function subschema(root: TSchema, path: Path): TSchema | undefined {
