@@ -12,9 +12,10 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { exitCodeOf, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
+import { exitCodeOf, InventoryError, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
 import { isLabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
+import { prepareCommand } from './runner/prepare.js';
 import { DEFAULT_CACHE, prepareLabImage } from './virtual/image.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
 import { runVirtualLab, wasSkipped } from './virtual/run.js';
@@ -30,7 +31,12 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
               [--removal clean,surprise] [--cycles N] [--smoke] [--out DIR] [--merge SUMMARY.json]
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)
-  lab prepare [--cache DIR]
+  lab prepare --inventory FILE --runner NAME [--fix] [--dry-run]
+      check what the runner needs for its DUTs (DPDK, modules, hugepages, IOMMU/VFIO, each NIC
+      present with its model's ids, not used by the machine, bound or free to bind, peers up);
+      --fix does what is missing (never touching a NIC the machine uses); --dry-run only lists it.
+      Exit 1 when a DUT cannot run.
+  lab image [--cache DIR]
       install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)
 
   --cycles: 1 to 1000 in decimal digits (default 12; 1 with --smoke). Lists: known names only.
@@ -48,6 +54,10 @@ const OPTIONS = {
   out: { type: 'string' },
   merge: { type: 'string' },
   cache: { type: 'string' },
+  inventory: { type: 'string' },
+  runner: { type: 'string' },
+  fix: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -55,8 +65,12 @@ const OPTIONS = {
 /** The options each lab command takes (beyond --json and --help). */
 const FORMS = {
   virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
-  prepare: ['cache'],
+  prepare: ['inventory', 'runner', 'fix', 'dry-run', 'cache'],
+  image: ['cache'],
 } as const;
+
+/** `lab prepare` prepared the QEMU image before it prepared runners: the old spelling says where it went. */
+const IMAGE_MOVED = "the virtual lab's QEMU image is prepared by `lab image [--cache DIR]` now";
 
 const DRIVERS = ['uio_pci_generic', 'vfio-pci', 'igb_uio'] as const;
 const REMOVALS = ['clean', 'surprise'] as const;
@@ -107,7 +121,7 @@ export async function main(
     return 0;
   }
   try {
-    if (positionals[0] === undefined) throw new UsageError('lab needs a command: virtual or prepare');
+    if (positionals[0] === undefined) throw new UsageError('lab needs a command: virtual, prepare or image');
     const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
     const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
     if (foreign.length)
@@ -115,6 +129,25 @@ export async function main(
     if (positionals.length > 1) throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
     const cache = values.cache === undefined ? undefined : folder('--cache', values.cache);
     if (sub === 'prepare') {
+      if (values.cache !== undefined || values.inventory === undefined)
+        throw new UsageError(
+          `lab prepare checks a runner: --inventory FILE --runner NAME [--fix] [--dry-run]; ${IMAGE_MOVED}`,
+        );
+      if (values.runner === undefined) throw new UsageError('lab prepare needs --runner NAME');
+      if (values['dry-run'] && !values.fix)
+        throw new UsageError('--dry-run lists what --fix would do; give --fix too');
+      return await prepareCommand(
+        {
+          inventory: values.inventory,
+          runner: values.runner,
+          fix: !!values.fix,
+          dryRun: !!values['dry-run'],
+        },
+        io,
+        values.json === true,
+      );
+    }
+    if (sub === 'image') {
       const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
       io.out(
         values.json
@@ -160,6 +193,7 @@ export async function main(
     return exitCodeOf(summary.duts);
   } catch (e) {
     if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
+    if (e instanceof InventoryError) return reportUsageError('lab', new UsageError(e.message), io.err, json);
     if (!isLabError(e)) throw e;
     io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);
     return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
