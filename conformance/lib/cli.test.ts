@@ -106,6 +106,47 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
   });
 });
 
+describe('an inventory runner that is not prepared', () => {
+  /**
+   * Steps: certify --inventory --runner where the runner lists this machine's own NIC and a NIC
+   * that is not there (read only: preparation is only checked by certify, never fixed).
+   * Verify: nothing runs; both DUTs are INCONCLUSIVE, each with the reason and the command that
+   * says what to fix; exit 3.
+   */
+  it.skipIf(!existsSync('/sys/bus/pci/devices/0000:00:03.0'))(
+    'marks the DUTs prepare says cannot run INCONCLUSIVE, with the reason',
+    () => {
+      const pci = (bdf: string, ids: string) =>
+        `      - pci: ${bdf}\n        model: nic\n        ids: ${ids}\n        driver: uio_pci_generic\n        kernelDriver: virtio-pci\n        traffic: none\n        removal: none\n`;
+      const inv = join(work, 'unprepared.yaml');
+      writeFileSync(
+        inv,
+        `version: 1\nrunners:\n  - name: here\n    duts:\n${pci('0000:00:03.0', '1af4:1041')}${pci('0000:7f:1f.7', '8086:10d3')}`,
+      );
+      const out = join(work, 'unprepared');
+      const r = certify(['--inventory', inv, '--runner', 'here', '--out', out]);
+      expect(r.code, r.err).toBe(3);
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      expect(
+        summary.duts.map((d: { name: string; verdict: string; runner: string }) => [
+          d.name,
+          d.verdict,
+          d.runner,
+        ]),
+      ).toEqual([
+        ['here-0000-00-03-0', 'INCONCLUSIVE', 'here'],
+        ['here-0000-7f-1f-7', 'INCONCLUSIVE', 'here'],
+      ]);
+      const reasons = summary.duts.map((d: { verdictReasons: string[] }) => d.verdictReasons[0]);
+      expect(reasons[1]).toMatch(
+        /^not run: runner here is not prepared for it: .*(present: no PCI device at 0000:7f:1f.7|module)/,
+      );
+      expect(reasons[0]).toContain(`dpdk-hotplug lab prepare --inventory ${inv} --runner here`);
+      expect(existsSync(join(out, 'html'))).toBe(false);
+    },
+  );
+});
+
 describe('the report folder', () => {
   it('--out . of a folder with other files in it is refused, and nothing is deleted', () => {
     const mine = join(work, 'mine');

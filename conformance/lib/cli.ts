@@ -13,6 +13,8 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
+import { findDpdk } from '@dpdk-hotplug/ethdev';
+import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
 import {
@@ -25,8 +27,9 @@ import {
 import { dutsFromInventory, InventoryError, readInventory } from './inventory.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
+import { type Runner, unpreparedDuts } from './runner-prepare.js';
 import { DEFAULT_SETTINGS } from './settings.js';
-import { exitCodeOf, type RunSummary } from './summary.js';
+import { exitCodeOf, type RunSummary, writeSummary } from './summary.js';
 
 /** The ranges of the numeric options, as --help states them. */
 export const LIMITS = {
@@ -89,10 +92,12 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
   let duts: Dut[] = (values.dut ?? []).map((d) => dutFromDevargs(d, values.traffic));
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
+  let inventory: { file: string; runners: Runner[] } | undefined;
   if (values.inventory !== undefined) {
-    const inventory = readInventory(values.inventory);
+    const read = readInventory(values.inventory);
     const runner = values.runner === undefined ? undefined : nonEmpty('--runner', values.runner);
-    duts.push(...dutsFromInventory(inventory, runner));
+    duts.push(...dutsFromInventory(read, runner));
+    inventory = { file: values.inventory, runners: read.runners.filter((r) => !runner || r.name === runner) };
   }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
   if (values.only !== undefined) {
@@ -125,6 +130,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
     }),
     out,
+    ...(inventory ? { inventory } : {}),
     ...(values.expect !== undefined
       ? { expect: { file: values.expect, list: readExpectations(nonEmpty('--expect', values.expect)) } }
       : {}),
@@ -152,39 +158,31 @@ export async function certify(argv: string[]): Promise<number> {
     throw e;
   }
   process.once('exit', folder.release);
+  // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
+  const unprepared = plan.inventory
+    ? (
+        await unpreparedDuts(createHost(), plan.inventory.runners, () => findDpdk(), plan.inventory.file)
+      ).filter((u) => plan.duts.some((d) => d.name === u.name))
+    : [];
+  const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
-  writeFileSync(planFile, JSON.stringify(plan, null, 2));
+  const { inventory: _inventory, ...written } = { ...plan, duts: toRun };
+  writeFileSync(planFile, JSON.stringify(written, null, 2));
+  for (const u of unprepared)
+    console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
   const here = dirname(fileURLToPath(import.meta.url));
   const config = join(here, '..', 'playwright.config.ts');
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
-  console.log(`certifying ${plan.duts.length} DUT(s): ${plan.duts.map((d) => d.name).join(', ')}`);
-  const code = await new Promise<number>((done) => {
-    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
-    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
-    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
-    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
-    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
-    // closes and the runner stops its group (lib/parent-watch.ts).
-    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
-      stdio: ['pipe', 'inherit', 'inherit'],
-      detached: true,
-      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
-    });
-    const forward = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
-      } catch {}
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.on(s, forward);
-    child.on('exit', (c, signal) => {
-      for (const s of signals) process.off(s, forward);
-      child.stdin?.destroy();
-      done(c ?? (signal ? 1 : 0));
-    });
-  });
+  const code = toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun);
   folder.release();
   const summaryFile = join(plan.out, 'summary.json');
+  if (unprepared.length) {
+    const now = new Date().toISOString();
+    const run: RunSummary = existsSync(summaryFile)
+      ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary)
+      : { startedAt: now, finishedAt: now, status: 'passed', checksPlanned: 0, duts: [] };
+    writeSummary(plan.out, { ...run, duts: [...run.duts, ...unprepared] });
+  }
   if (!existsSync(summaryFile)) {
     console.error('dpdk-hotplug: the suite wrote no summary; see the output above');
     return code || 1;
@@ -212,4 +210,39 @@ export async function certify(argv: string[]): Promise<number> {
   const known = results.filter((r) => r.outcome === 'KNOWN FAIL').length;
   console.log(`  ${known} known failure(s); details in ${join(plan.out, 'expectations.md')}`);
   return regressionExitCode(results);
+}
+
+/** Runs Playwright on the plan file; resolves with its exit code. */
+function runSuite(
+  planFile: string,
+  config: string,
+  playwright: string,
+  duts: readonly Dut[],
+): Promise<number> {
+  console.log(`certifying ${duts.length} DUT(s): ${duts.map((d) => d.name).join(', ')}`);
+  return new Promise<number>((done) => {
+    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
+    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
+    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
+    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
+    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
+    // closes and the runner stops its group (lib/parent-watch.ts).
+    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      detached: true,
+      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
+    });
+    const forward = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      } catch {}
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    child.on('exit', (c, signal) => {
+      for (const s of signals) process.off(s, forward);
+      child.stdin?.destroy();
+      done(c ?? (signal ? 1 : 0));
+    });
+  });
 }

@@ -106,7 +106,8 @@ describe('runner preparation on a fake machine', () => {
       detail: "0000:02:00.0 is 8086:10d3, not X710's 8086:1572",
     });
     expect(Object.keys(p.notReady).sort()).toEqual(['absent', 'own-nic', 'spare', 'wrong-model']);
-    expect(p.notReady.spare).toMatch(/^hugepages: 0 MiB free, 64M wanted/);
+    expect(p.notReady.spare).toBe('bound: bound to e1000e: free to bind to vfio-pci');
+    expect(p.notReady.nullpmd).toBeUndefined();
     expect(p.ready).toBe(false);
     const table = preparationTable(p);
     expect(table[0]).toMatch(/^what\s+check\s+status\s+detail$/);

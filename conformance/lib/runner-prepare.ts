@@ -16,6 +16,7 @@ import {
 } from '@dpdk-hotplug/linux';
 import type { Dut } from './dut.js';
 import type { Inventory } from './inventory.js';
+import type { DutSummary } from './summary.js';
 
 /**
  * Runner preparation: what a lab runner needs before its DUTs can be certified, checked on a
@@ -162,7 +163,9 @@ export async function prepareRunner(
     if (fix && have < want) {
       try {
         const r = await reserveHugepages(host, want - have, { add: true, dryRun });
-        done.push(...r.writes.map((w) => `${dryRun ? 'would write' : 'wrote'} ${w.data.trim()} to ${w.path}`));
+        done.push(
+          ...r.writes.map((w) => `${dryRun ? 'would write' : 'wrote'} ${w.data.trim()} to ${w.path}`),
+        );
         if (dryRun) have = want;
       } catch (e) {
         done.push(`reserving failed: ${errorText(e)}`);
@@ -230,7 +233,8 @@ export async function prepareRunner(
   const notReady: Record<string, string> = {};
   for (const dut of runner.duts) {
     const blocked = runnerBlocks.find((b) => b.blocks(dut));
-    const reason = blocked?.reason ?? dutBlocks.get(dut.name);
+    // The DUT's own reason first (the machine uses it, it is absent), then the runner's.
+    const reason = dutBlocks.get(dut.name) ?? blocked?.reason;
     if (reason) notReady[dut.name] = reason;
   }
   return {
@@ -264,7 +268,9 @@ async function preparePci(
   if (!dev && fix && pci.removal === 'sysfs-remove') {
     try {
       const writes = await rescan(host, { dryRun });
-      rescanned.push(...writes.map((w) => `${dryRun ? 'would write' : 'wrote'} ${w.data.trim()} to ${w.path}`));
+      rescanned.push(
+        ...writes.map((w) => `${dryRun ? 'would write' : 'wrote'} ${w.data.trim()} to ${w.path}`),
+      );
       dev = await find();
     } catch (e) {
       rescanned.push(`rescan failed: ${errorText(e)}`);
@@ -383,5 +389,44 @@ export function preparationTable(p: RunnerPreparation): string[] {
   out.push(
     `runner ${p.runner}: ${blocked ? `${blocked} of ${p.duts.length} DUT(s) cannot run` : `ready, ${p.duts.length} DUT(s)`}`,
   );
+  return out;
+}
+
+/**
+ * The DUTs of `runners` that cannot run on this machine, as INCONCLUSIVE summaries saying why
+ * (certify leaves them out of the run): preparation, checked only, never fixed here.
+ */
+export async function unpreparedDuts(
+  host: Host,
+  runners: readonly Runner[],
+  dpdk: PrepareOptions['dpdk'],
+  inventoryFile: string,
+): Promise<DutSummary[]> {
+  let dpdkVersion = 'DPDK (none found)';
+  try {
+    dpdkVersion = `DPDK ${dpdk().version}`;
+  } catch {}
+  const out: DutSummary[] = [];
+  for (const runner of runners) {
+    const p = await prepareRunner(host, runner, { dpdk });
+    for (const dut of runner.duts) {
+      const why = p.notReady[dut.name];
+      if (!why) continue;
+      out.push({
+        name: dut.name,
+        pmd: dut.pmd,
+        devargs: dut.devargs,
+        ...(dut.pci ? { pci: dut.pci } : {}),
+        runner: runner.name,
+        dpdkVersion,
+        planned: [],
+        checks: [],
+        verdict: 'INCONCLUSIVE',
+        verdictReasons: [
+          `not run: runner ${runner.name} is not prepared for it: ${why} (dpdk-hotplug lab prepare --inventory ${inventoryFile} --runner ${runner.name} [--fix])`,
+        ],
+      });
+    }
+  }
   return out;
 }

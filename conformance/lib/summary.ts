@@ -31,6 +31,8 @@ export interface DutSummary {
   pmd: string;
   devargs: string;
   pci?: Record<string, unknown>;
+  /** The lab runner it was certified on (inventory DUTs). */
+  runner?: string;
   dpdkVersion: string;
   /** What traffic the suite could observe on the DUT, or why none. */
   traffic?: string;
