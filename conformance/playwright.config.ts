@@ -8,7 +8,8 @@ import { DEFAULT_SETTINGS, type Settings } from './lib/settings.js';
 
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
-const plan: { duts: Dut[]; settings: Settings; out: string; workers: number } = process.env.DPDK_HOTPLUG_PLAN
+const plan: { duts: Dut[]; settings: Settings; out: string; workers: number; blob?: string } = process.env
+  .DPDK_HOTPLUG_PLAN
   ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
   : {
       duts: DEFAULT_DUTS,
@@ -36,6 +37,8 @@ export default defineConfig<object, { dut: Dut; settings: Settings }>({
     ['junit', { outputFile: join(plan.out, 'junit.xml') }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
     ['./lib/certification-reporter.ts', { outputDir: plan.out }],
+    // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
+    ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],
   projects: plan.duts.map((dut) => ({
     name: dut.name,

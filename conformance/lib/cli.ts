@@ -24,7 +24,14 @@ import {
   readExpectations,
   regressionExitCode,
 } from './expectations.js';
-import { dutsFromInventory, InventoryError, readInventory } from './inventory.js';
+import {
+  blobName,
+  dutsFromInventory,
+  InventoryError,
+  parseShard,
+  readInventory,
+  shardOf,
+} from './inventory.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
 import { type Runner, unpreparedDuts } from './runner-prepare.js';
@@ -50,6 +57,9 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --inventory FILE     the DUTs of a lab inventory (YAML or JSON, schema/inventory.schema.json);
                        --runner NAME picks one runner
   --only NAMES         comma-separated DUT names, each known (net_null,net_tap,...)
+  --shard I/N          with --runner: the I-th of N slices of the runner's vdev DUTs, for N
+                       identical machines (a runner with PCI DUTs is refused: its NICs are in one)
+  --blob               also write a Playwright blob report in DIR/blob (dpdk-hotplug lab merge)
   --cycles N           cycles of the repeated-cycles check, 1 to 1000000 (default 1000; given, it
                        overrides each DUT's cap)
   --budget SECONDS     time budget of that check per DUT, 1 to 86400 (default 10)
@@ -72,6 +82,8 @@ const OPTIONS = {
   inventory: { type: 'string' },
   runner: { type: 'string' },
   only: { type: 'string' },
+  shard: { type: 'string' },
+  blob: { type: 'boolean' },
   cycles: { type: 'string' },
   budget: { type: 'string' },
   workers: { type: 'string' },
@@ -93,10 +105,13 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
   let inventory: { file: string; runners: Runner[] } | undefined;
+  if (values.shard !== undefined && values.runner === undefined)
+    throw new UsageError('--shard splits the vdev DUTs of one --runner; give --inventory and --runner too');
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (values.inventory !== undefined) {
     const read = readInventory(values.inventory);
     const runner = values.runner === undefined ? undefined : nonEmpty('--runner', values.runner);
-    duts.push(...dutsFromInventory(read, runner));
+    duts.push(...shardOf(dutsFromInventory(read, runner), shard));
     inventory = { file: values.inventory, runners: read.runners.filter((r) => !runner || r.name === runner) };
   }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
@@ -130,6 +145,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
     }),
     out,
+    ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
     ...(inventory ? { inventory } : {}),
     ...(values.expect !== undefined
       ? { expect: { file: values.expect, list: readExpectations(nonEmpty('--expect', values.expect)) } }

@@ -26,11 +26,15 @@ export {
   validateDut,
 } from './dut.js';
 export {
+  blobName,
   dutsFromInventory,
   type Inventory,
   InventoryError,
   parseInventory,
+  parseShard,
   readInventory,
+  type Shard,
+  shardOf,
 } from './inventory.js';
 export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { nearest, readTextFile } from '@dpdk-hotplug/args';
+import { nearest, readTextFile, UsageError } from '@dpdk-hotplug/args';
 import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
@@ -302,4 +302,40 @@ export function dutsFromInventory(inventory: Inventory, runner?: string): Dut[] 
     ]);
   }
   return found.duts;
+}
+
+/** `--shard I/N`: the I-th (from 1) of N slices. */
+export interface Shard {
+  current: number;
+  total: number;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^([1-9][0-9]{0,3})\/([1-9][0-9]{0,3})$/.exec(text);
+  const shard = m ? { current: Number(m[1]), total: Number(m[2]) } : undefined;
+  if (!shard || shard.current > shard.total)
+    throw new UsageError(
+      `--shard must be I/N with 1 <= I <= N <= 9999 in decimal digits, got ${JSON.stringify(text)}`,
+    );
+  return shard;
+}
+
+/**
+ * A runner's DUTs for one shard: its vdev DUTs dealt round-robin, in inventory order, so N
+ * identical machines each certify a slice and together all of them. PCI DUTs live in one
+ * machine: a runner that has any is refused.
+ */
+export function shardOf(duts: Dut[], shard: Shard | undefined): Dut[] {
+  if (!shard) return duts;
+  const pci = duts.filter((d) => d.pci);
+  if (pci.length)
+    throw new UsageError(
+      `--shard splits vdev DUTs across identical machines; runner ${duts[0]!.runner} has PCI DUTs (${pci.map((d) => d.name).join(', ')}), which live in one machine`,
+    );
+  return duts.filter((_, i) => i % shard.total === shard.current - 1);
+}
+
+/** The blob report's file name: one per runner and shard, so that lab merge can take them all. */
+export function blobName(runner: string | undefined, shard: Shard | undefined): string {
+  return `report-${runner ?? 'certify'}${shard ? `-${shard.current}-of-${shard.total}` : ''}.zip`;
 }

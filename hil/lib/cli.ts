@@ -15,7 +15,9 @@ import {
 import { exitCodeOf, InventoryError, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
 import { isLabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
+import { labMerge, mergedExitCode, mergeLines } from './runner/merge.js';
 import { prepareCommand } from './runner/prepare.js';
+import { labRun } from './runner/run.js';
 import { DEFAULT_CACHE, prepareLabImage } from './virtual/image.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
 import { runVirtualLab, wasSkipped } from './virtual/run.js';
@@ -36,6 +38,14 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       present with its model's ids, not used by the machine, bound or free to bind, peers up);
       --fix does what is missing (never touching a NIC the machine uses); --dry-run only lists it.
       Exit 1 when a DUT cannot run.
+  lab run --inventory FILE --runner NAME --out DIR [--shard I/N] [--cycles N] [--budget S] [--workers N]
+      certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
+      HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned);
+      --shard: the I-th of N slices of its vdev DUTs, for N identical machines
+  lab merge DIR... --out DIR
+      one certification over every runner's folder (summary.json/.md, each DUT's runner and
+      machine; DUTs an interrupted runner did not reach are INCONCLUSIVE, not run), one HTML
+      report and one junit.xml (Playwright's merge-reports of the blob reports)
   lab image [--cache DIR]
       install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)
 
@@ -58,6 +68,9 @@ const OPTIONS = {
   runner: { type: 'string' },
   fix: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  shard: { type: 'string' },
+  budget: { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -67,6 +80,8 @@ const FORMS = {
   virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
   prepare: ['inventory', 'runner', 'fix', 'dry-run', 'cache'],
   image: ['cache'],
+  run: ['inventory', 'runner', 'out', 'shard', 'cycles', 'budget', 'workers'],
+  merge: ['out'],
 } as const;
 
 /** `lab prepare` prepared the QEMU image before it prepared runners: the old spelling says where it went. */
@@ -121,12 +136,14 @@ export async function main(
     return 0;
   }
   try {
-    if (positionals[0] === undefined) throw new UsageError('lab needs a command: virtual, prepare or image');
+    if (positionals[0] === undefined)
+      throw new UsageError('lab needs a command: virtual, prepare, run, merge or image');
     const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
     const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
     if (foreign.length)
       throw new UsageError(`lab ${sub} does not take ${foreign.map((f) => `--${f}`).join(', ')}`);
-    if (positionals.length > 1) throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
+    if (positionals.length > 1 && sub !== 'merge')
+      throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
     const cache = values.cache === undefined ? undefined : folder('--cache', values.cache);
     if (sub === 'prepare') {
       if (values.cache !== undefined || values.inventory === undefined)
@@ -146,6 +163,29 @@ export async function main(
         io,
         values.json === true,
       );
+    }
+    if (sub === 'run') {
+      for (const need of ['inventory', 'runner', 'out'] as const)
+        if (values[need] === undefined) throw new UsageError(`lab run needs --${need}`);
+      return await labRun({
+        inventory: nonEmpty('--inventory', values.inventory!),
+        runner: nonEmpty('--runner', values.runner!),
+        out: folder('--out', values.out!),
+        ...(values.shard !== undefined ? { shard: values.shard } : {}),
+        certifyArgs: (['cycles', 'budget', 'workers'] as const).flatMap((k) =>
+          values[k] === undefined ? [] : [`--${k}`, values[k]!],
+        ),
+      });
+    }
+    if (sub === 'merge') {
+      if (values.out === undefined) throw new UsageError('lab merge needs --out DIR');
+      const out = folder('--out', values.out);
+      const result = await labMerge(positionals.slice(1), out);
+      if (values.json) io.out(JSON.stringify(result.summary, null, 2));
+      else for (const line of mergeLines(result, out)) io.out(line);
+      if (result.playwright && result.playwright.code !== 0)
+        io.err(`dpdk-hotplug lab: Playwright's merge-reports exited with ${result.playwright.code}`);
+      return mergedExitCode(result);
     }
     if (sub === 'image') {
       const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
