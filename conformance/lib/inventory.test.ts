@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planFromArgs } from './cli.js';
-import { dutsFromInventory, InventoryError, parseInventory, readInventory } from './inventory.js';
+import {
+  blobName,
+  dutsFromInventory,
+  InventoryError,
+  parseInventory,
+  parseShard,
+  readInventory,
+  shardOf,
+} from './inventory.js';
 import { InventorySchema } from './inventory-schema.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-inventory-'));
@@ -200,5 +208,30 @@ runners:
     const inv = readInventory(file);
     expect(inv.runners.length).toBeGreaterThanOrEqual(2);
     for (const r of inv.runners) expect(r.duts.length).toBeGreaterThanOrEqual(3);
+  });
+
+  /**
+   * Steps: split a runner of 5 vdev DUTs in 2 shards; ask for a shard of a runner with PCI DUTs;
+   * bad --shard texts.
+   * Verify: the shards are disjoint and cover the runner; PCI runners and bad texts are refused.
+   */
+  it("splits a runner's vdev DUTs into shards, and refuses to shard PCI DUTs", () => {
+    const vdevs = ['net_null0', 'net_null1', 'net_ring0', 'net_ring1', 'net_null2'];
+    const inv = parseInventory(
+      `version: 1\nrunners:\n  - name: pool\n    duts:\n${vdevs.map((v) => `      - vdev: ${v}\n`).join('')}`,
+      'lab.yaml',
+    );
+    const all = dutsFromInventory(inv, 'pool');
+    const one = shardOf(all, parseShard('1/2')).map((d) => d.name);
+    const two = shardOf(all, parseShard('2/2')).map((d) => d.name);
+    expect(one).toEqual(['pool-net_null0', 'pool-net_ring0', 'pool-net_null2']);
+    expect(two).toEqual(['pool-net_null1', 'pool-net_ring1']);
+    expect(blobName('pool', parseShard('2/2'))).toBe('report-pool-2-of-2.zip');
+    expect(() =>
+      shardOf(dutsFromInventory(parseInventory(GOOD, 'lab.yaml'), 'lab1'), parseShard('1/2')),
+    ).toThrow(/runner lab1 has PCI DUTs \(lab1-0000-3b-00-0, lab1-x710-p1\)/);
+    for (const bad of ['0/2', '3/2', '1/0', '1', '1/2/3', '01/2', ' 1/2'])
+      expect(() => parseShard(bad), bad).toThrow(/--shard must be I\/N/);
+    expect(() => planFromArgs(['certify', '--shard', '1/2'])).toThrow(/give --inventory and --runner too/);
   });
 });

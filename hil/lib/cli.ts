@@ -12,7 +12,13 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { exitCodeOf, InventoryError, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
+import {
+  exitCodeOf,
+  InventoryError,
+  type RunSummary,
+  readInventory,
+  writeSummary,
+} from '@dpdk-hotplug/conformance';
 import { isLabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
 import { labMerge, mergedExitCode, mergeLines } from './runner/merge.js';
@@ -46,6 +52,8 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       one certification over every runner's folder (summary.json/.md, each DUT's runner and
       machine; DUTs an interrupted runner did not reach are INCONCLUSIVE, not run), one HTML
       report and one junit.xml (Playwright's merge-reports of the blob reports)
+  lab runners --inventory FILE [--json]
+      the inventory's runners, one name a line (--json: a list, for a CI matrix)
   lab image [--cache DIR]
       install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)
 
@@ -82,6 +90,7 @@ const FORMS = {
   image: ['cache'],
   run: ['inventory', 'runner', 'out', 'shard', 'cycles', 'budget', 'workers'],
   merge: ['out'],
+  runners: ['inventory'],
 } as const;
 
 /** `lab prepare` prepared the QEMU image before it prepared runners: the old spelling says where it went. */
@@ -137,7 +146,7 @@ export async function main(
   }
   try {
     if (positionals[0] === undefined)
-      throw new UsageError('lab needs a command: virtual, prepare, run, merge or image');
+      throw new UsageError('lab needs a command: virtual, prepare, run, merge, runners or image');
     const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
     const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
     if (foreign.length)
@@ -186,6 +195,13 @@ export async function main(
       if (result.playwright && result.playwright.code !== 0)
         io.err(`dpdk-hotplug lab: Playwright's merge-reports exited with ${result.playwright.code}`);
       return mergedExitCode(result);
+    }
+    if (sub === 'runners') {
+      if (values.inventory === undefined) throw new UsageError('lab runners needs --inventory FILE');
+      const names = readInventory(values.inventory).runners.map((r) => r.name);
+      if (values.json) io.out(JSON.stringify(names));
+      else for (const n of names) io.out(n);
+      return 0;
     }
     if (sub === 'image') {
       const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
