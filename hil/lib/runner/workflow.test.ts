@@ -19,9 +19,10 @@ describe('the CI template (hil/ci/lab-certification.yml)', () => {
     expect(errorsOf(text.replace('runs-on: ubuntu-latest', 'run-on: ubuntu-latest')).join('\n')).toContain(
       "Unexpected value 'run-on'",
     );
-    expect(errorsOf(text.replace('${{ matrix.runner }}"]', '${{ matrix.runner "]')).join('\n')).toContain(
-      'The expression is not closed',
-    );
+    const open = '$' + '{{';
+    expect(
+      errorsOf(text.replace(`${open} matrix.runner }}"]`, `${open} matrix.runner "]`)).join('\n'),
+    ).toContain('The expression is not closed');
   });
 
   it('runs the commands it names: lab runners lists the runners as a JSON matrix', async () => {
