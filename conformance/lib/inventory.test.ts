@@ -130,6 +130,27 @@ runners:
     ]);
   });
 
+  it("gives a DUT with two problems two lines, in the file's order", () => {
+    const text = `version: 1
+runners:
+  - name: lab1
+    duts:
+      - vdev: net_null0
+        name: same
+      - vdev: 'net_failsafe0,exec(echo net_null0)'
+        traffic: loopbak
+  - name: lab2
+    duts:
+      - vdev: net_ring0
+        name: same
+`;
+    expect(problems(text).map((p) => p.split(': ').slice(0, 2).join(': '))).toEqual([
+      'lab.yaml:7:15: runners[0].duts[1].vdev',
+      'lab.yaml:8:18: runners[0].duts[1].traffic',
+      'lab.yaml:12:15: runners[1].duts[0].name',
+    ]);
+  });
+
   it.each([
     [
       'a duplicate DUT name',

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { nearest, readTextFile, UsageError } from '@dpdk-hotplug/args';
-import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
+import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { type Document, LineCounter, type Node, parseDocument } from 'yaml';
-import { type Dut, DutError, parseTraffic, pmdOf, validateDut } from './dut.js';
+import { type Dut, DutError, parseTraffic, placeholderDevargs, pmdOf, validateDut } from './dut.js';
 import {
   type InventoryDocument,
   InventorySchema,
@@ -165,8 +165,18 @@ export function parseInventory(text: string, file: string): Inventory {
   const legacy = legacyProblem(value);
   if (legacy) throw new InventoryError([`${file}:1:1: ${legacy}`]);
   const problems: { path: Path; message: string }[] = schemaProblems(value);
+  // In the file's order: line, then column.
   const located = (list: typeof problems) =>
-    list.map((p) => `${at(nodeAt(doc, p.path))}: ${pathText(p.path) || '(the document)'}: ${p.message}`);
+    list
+      .map((p) => {
+        const offset = nodeAt(doc, p.path)?.range?.[0] ?? 0;
+        return {
+          offset,
+          line: `${at(undefined, offset)}: ${pathText(p.path) || '(the document)'}: ${p.message}`,
+        };
+      })
+      .sort((a, b) => a.offset - b.offset)
+      .map((p) => p.line);
   if (problems.length) throw new InventoryError(located(problems));
   const document = value as InventoryDocument;
   const inventory: Inventory = { file, document, runners: [] };
@@ -182,6 +192,15 @@ export function parseInventory(text: string, file: string): Inventory {
     const addresses = new Map<string, string>();
     for (const [j, entry] of r.duts.entries()) {
       const path: Path = ['runners', i, 'duts', j];
+      // Each field's own problem, so that a DUT with two gets two lines.
+      const fieldProblems = fieldChecks(entry).map(([field, message]) => ({
+        path: [...path, field],
+        message,
+      }));
+      if (fieldProblems.length) {
+        problems.push(...fieldProblems);
+        continue;
+      }
       try {
         const dut = dutOf(r, entry, file);
         const namePath = 'name' in entry && entry.name ? [...path, 'name'] : path;
@@ -220,6 +239,30 @@ export function parseInventory(text: string, file: string): Inventory {
   }
   if (problems.length) throw new InventoryError(located(problems));
   return inventory;
+}
+
+/** The traffic words and the devargs (through the SDK's parser) of an entry: [field, problem] each. */
+function fieldChecks(entry: PciDutEntry | VdevDutEntry): [string, string][] {
+  const out: [string, string][] = [];
+  if (entry.traffic !== undefined)
+    try {
+      parseTraffic(entry.traffic, 'x');
+    } catch (e) {
+      out.push(['traffic', (e as Error).message.replace(/^x: /, '')]);
+    }
+  const [field, devargs] =
+    'pci' in entry
+      ? [
+          entry.args ? 'args' : 'pci',
+          `${canonicalPciAddress(entry.pci)}${entry.args ? `,${entry.args}` : ''}`,
+        ]
+      : ['vdev', placeholderDevargs(entry.vdev)];
+  try {
+    parseDevargs(devargs);
+  } catch (e) {
+    out.push([field, (e as Error).message]);
+  }
+  return out;
 }
 
 /** The inventory field a DutError (`x: traffic: …`, `x: devargs: …`) is about, and its message. */
