@@ -12,8 +12,14 @@ import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
 // A lab's run names the module of its lab (`pciLab`): its hot-plugged DUTs run the PCI checks.
-const plan: { duts: Dut[]; settings: Settings; out: string; workers: number; pciLab?: LabModule } = process
-  .env.DPDK_HOTPLUG_PLAN
+const plan: {
+  duts: Dut[];
+  settings: Settings;
+  out: string;
+  workers: number;
+  pciLab?: LabModule;
+  blob?: string;
+} = process.env.DPDK_HOTPLUG_PLAN
   ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
   : {
       duts: DEFAULT_DUTS,
@@ -41,11 +47,13 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['junit', { outputFile: join(plan.out, 'junit.xml') }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
     ['./dist/certification-reporter.js', { outputDir: plan.out }],
+    // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
+    ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],
   projects: plan.duts.map((dut) => ({
     name: dut.name,
     outputDir: join(plan.out, 'results', dut.name),
     use: { dut, settings: plan.settings, pciLabModule: plan.pciLab },
-    ...(dut.pci?.removal ? pciProject(dut.pci.removal) : { testMatch: 'hotplug.spec.ts' }),
+    ...(dut.pci?.unplug ? pciProject(dut.pci.unplug) : { testMatch: 'hotplug.spec.ts' }),
   })),
 });

@@ -72,6 +72,7 @@ export default class CertificationReporter implements Reporter {
         pmd: dut.pmd,
         devargs: dut.devargs,
         pci: dut.pci,
+        ...(dut.runner ? { runner: dut.runner } : {}),
         traffic: describeTraffic(dut),
         dpdkVersion,
         checks: [],

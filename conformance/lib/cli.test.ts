@@ -54,26 +54,31 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     expect(() => planFromArgs(['certify', ...args], work)).toThrow(message);
   });
 
-  it('inventory files: missing, unreadable, bad JSON, unknown runner', () => {
+  it('inventory files: missing, unreadable, bad JSON, the old format, unknown runner', () => {
     expect(() => planFromArgs(['certify', '--inventory', '/nonexistent'])).toThrow(
       '--inventory /nonexistent: cannot read it: no such file',
     );
     const bad = join(work, 'bad.json');
     writeFileSync(bad, '{"runners": [');
-    expect(() => planFromArgs(['certify', '--inventory', bad])).toThrow(`--inventory ${bad}: not valid JSON`);
-    const inv = join(work, 'inventory.json');
+    expect(() => planFromArgs(['certify', '--inventory', bad])).toThrow(new RegExp(`^${bad}:1:\\d+: `));
+    const old = join(work, 'old.json');
     writeFileSync(
-      inv,
+      old,
       JSON.stringify({ runners: [{ name: 'qemu1', ports: [{ pci: '0000:01:00.0', model: 'e1000e' }] }] }),
     );
+    expect(() => planFromArgs(['certify', '--inventory', old])).toThrow(
+      /JSON inventory of before .* convert it/,
+    );
+    const inv = join(work, 'inventory.yaml');
+    writeFileSync(inv, 'version: 1\nrunners:\n  - name: qemu1\n    duts:\n      - vdev: net_null0\n');
     expect(planFromArgs(['certify', '--inventory', inv, '--runner', 'qemu1'])!.duts).toHaveLength(1);
     const notInventory = join(work, 'not-inventory.json');
     writeFileSync(notInventory, '{}');
     const r = certify(['--inventory', notInventory, '--out', 'y']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^dpdk-hotplug certify: inventory: "runners" must be an array\n/);
+    expect(r.err).toContain(`dpdk-hotplug certify: ${notInventory}:1:1: version: missing`);
     expect(() => planFromArgs(['certify', '--inventory', inv, '--runner', 'qemu2'])).toThrow(
-      '--runner: no runner with ports named qemu2 (did you mean qemu1?)',
+      `${inv}: no runner qemu2 (did you mean qemu1?); runners: qemu1`,
     );
   });
 
@@ -104,6 +109,47 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     expect(proc.code).toBe(2);
     expect(proc.err).toContain('--out /proc/dphp-no-such-folder/r: cannot use it: ENOENT');
   });
+});
+
+describe('an inventory runner that is not prepared', () => {
+  /**
+   * Steps: certify --inventory --runner where the runner lists this machine's own NIC and a NIC
+   * that is not there (read only: preparation is only checked by certify, never fixed).
+   * Verify: nothing runs; both DUTs are INCONCLUSIVE, each with the reason and the command that
+   * says what to fix; exit 3.
+   */
+  it.skipIf(!existsSync('/sys/bus/pci/devices/0000:00:03.0'))(
+    'marks the DUTs prepare says cannot run INCONCLUSIVE, with the reason',
+    () => {
+      const pci = (bdf: string, ids: string) =>
+        `      - pci: ${bdf}\n        model: nic\n        ids: ${ids}\n        driver: uio_pci_generic\n        kernelDriver: virtio-pci\n        traffic: none\n        removal: none\n`;
+      const inv = join(work, 'unprepared.yaml');
+      writeFileSync(
+        inv,
+        `version: 1\nrunners:\n  - name: here\n    duts:\n${pci('0000:00:03.0', '1af4:1041')}${pci('0000:7f:1f.7', '8086:10d3')}`,
+      );
+      const out = join(work, 'unprepared');
+      const r = certify(['--inventory', inv, '--runner', 'here', '--out', out]);
+      expect(r.code, r.err).toBe(3);
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      expect(
+        summary.duts.map((d: { name: string; verdict: string; runner: string }) => [
+          d.name,
+          d.verdict,
+          d.runner,
+        ]),
+      ).toEqual([
+        ['here-0000-00-03-0', 'INCONCLUSIVE', 'here'],
+        ['here-0000-7f-1f-7', 'INCONCLUSIVE', 'here'],
+      ]);
+      const reasons = summary.duts.map((d: { verdictReasons: string[] }) => d.verdictReasons[0]);
+      expect(reasons[1]).toMatch(
+        /^not run: runner here is not prepared for it: .*(present: no PCI device at 0000:7f:1f.7|module)/,
+      );
+      expect(reasons[0]).toContain(`dpdk-hotplug lab prepare --inventory ${inv} --runner here`);
+      expect(existsSync(join(out, 'html'))).toBe(false);
+    },
+  );
 });
 
 describe('the report folder', () => {

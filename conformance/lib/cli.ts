@@ -10,13 +10,13 @@ import {
   names,
   nonEmpty,
   parseCommandLine,
-  readJsonFile,
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
 import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
-import { type Dut, DutError, dutFromDevargs, dutsFromInventory } from './dut.js';
+import { type Dut, DutError, dutFromDevargs } from './dut.js';
 import {
   compare,
   ExpectationsError,
@@ -25,10 +25,19 @@ import {
   regressionExitCode,
   shippedExpectationsFor,
 } from './expectations.js';
+import {
+  blobName,
+  dutsFromInventory,
+  InventoryError,
+  parseShard,
+  readInventory,
+  shardOf,
+} from './inventory.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
+import { type Runner, unpreparedDuts } from './runner-prepare.js';
 import { DEFAULT_SETTINGS } from './settings.js';
-import { exitCodeOf, type RunSummary } from './summary.js';
+import { exitCodeOf, type RunSummary, writeSummary } from './summary.js';
 
 /** The ranges of the numeric options, as --help states them. */
 export const LIMITS = {
@@ -46,8 +55,12 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --traffic MODE       what traffic the --dut devices can show: loopback, source-sink, tx-only, none
                        (judged on hotplug alone), or peer=IFACE (a host interface receives what they
                        send); default: what the suite knows of the PMD (lib/traffic-table.ts)
-  --inventory FILE     the DUTs of a lab inventory file (JSON, hil/); --runner NAME picks one runner
+  --inventory FILE     the DUTs of a lab inventory (YAML or JSON, schema/inventory.schema.json);
+                       --runner NAME picks one runner
   --only NAMES         comma-separated DUT names, each known (net_null,net_tap,...)
+  --shard I/N          with --runner: the I-th of N slices of the runner's vdev DUTs, for N
+                       identical machines (a runner with PCI DUTs is refused: its NICs are in one)
+  --blob               also write a Playwright blob report in DIR/blob (dpdk-hotplug lab merge)
   --cycles N           cycles of the repeated-cycles check, 1 to 1000000 (default 1000; given, it
                        overrides each DUT's cap)
   --budget SECONDS     time budget of that check per DUT, 1 to 86400 (default 10)
@@ -73,6 +86,8 @@ const OPTIONS = {
   inventory: { type: 'string' },
   runner: { type: 'string' },
   only: { type: 'string' },
+  shard: { type: 'string' },
+  blob: { type: 'boolean' },
   cycles: { type: 'string' },
   budget: { type: 'string' },
   workers: { type: 'string' },
@@ -94,15 +109,15 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
   let duts: Dut[] = (values.dut ?? []).map((d) => dutFromDevargs(d, values.traffic));
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
+  let inventory: { file: string; runners: Runner[] } | undefined;
+  if (values.shard !== undefined && values.runner === undefined)
+    throw new UsageError('--shard splits the vdev DUTs of one --runner; give --inventory and --runner too');
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (values.inventory !== undefined) {
-    const inventory = readJsonFile('--inventory', values.inventory);
+    const read = readInventory(values.inventory);
     const runner = values.runner === undefined ? undefined : nonEmpty('--runner', values.runner);
-    const fromInventory = dutsFromInventory(inventory, runner);
-    if (runner !== undefined && fromInventory.length === 0) {
-      const known = ((inventory as { runners: { name: string }[] }).runners ?? []).map((r) => r.name);
-      names('--runner', runner, known, 'runner with ports named');
-    }
-    duts.push(...fromInventory);
+    duts.push(...shardOf(dutsFromInventory(read, runner), shard));
+    inventory = { file: values.inventory, runners: read.runners.filter((r) => !runner || r.name === runner) };
   }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
   if (values.only !== undefined) {
@@ -140,6 +155,8 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     }),
     out,
     dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
+    ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
+    ...(inventory ? { inventory } : {}),
     ...(expectFile !== undefined
       ? { expect: { file: expectFile, list: readExpectations(nonEmpty('--expect', expectFile)) } }
       : {}),
@@ -172,7 +189,7 @@ export async function certify(argv: string[]): Promise<number> {
     }
     folder = claimReportFolder(plan.out, version());
   } catch (e) {
-    if (e instanceof DutError || e instanceof ExpectationsError)
+    if (e instanceof DutError || e instanceof ExpectationsError || e instanceof InventoryError)
       return reportUsageError('certify', new UsageError(e.message), console.error);
     if (isUsageError(e)) return reportUsageError('certify', e, console.error);
     throw e;
@@ -180,41 +197,31 @@ export async function certify(argv: string[]): Promise<number> {
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
   if (plan.dpdk.given) process.env[DPDK_ENV] = plan.dpdk.prefix;
+  // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
+  const unprepared = plan.inventory
+    ? (
+        await unpreparedDuts(createHost(), plan.inventory.runners, () => findDpdk(), plan.inventory.file)
+      ).filter((u) => plan.duts.some((d) => d.name === u.name))
+    : [];
+  const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
-  writeFileSync(planFile, JSON.stringify(plan, null, 2));
+  const { inventory: _inventory, ...written } = { ...plan, duts: toRun };
+  writeFileSync(planFile, JSON.stringify(written, null, 2));
+  for (const u of unprepared)
+    console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
   const here = dirname(fileURLToPath(import.meta.url));
   const config = join(here, '..', 'playwright.config.ts');
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
-  console.log(
-    `certifying ${plan.duts.length} DUT(s) with DPDK ${plan.dpdk.version} (${plan.dpdk.prefix}): ${plan.duts.map((d) => d.name).join(', ')}`,
-  );
-  const code = await new Promise<number>((done) => {
-    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
-    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
-    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
-    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
-    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
-    // closes and the runner stops its group (lib/parent-watch.ts).
-    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
-      stdio: ['pipe', 'inherit', 'inherit'],
-      detached: true,
-      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
-    });
-    const forward = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
-      } catch {}
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.on(s, forward);
-    child.on('exit', (c, signal) => {
-      for (const s of signals) process.off(s, forward);
-      child.stdin?.destroy();
-      done(c ?? (signal ? 1 : 0));
-    });
-  });
+  const code = toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun);
   folder.release();
   const summaryFile = join(plan.out, 'summary.json');
+  if (unprepared.length) {
+    const now = new Date().toISOString();
+    const run: RunSummary = existsSync(summaryFile)
+      ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary)
+      : { startedAt: now, finishedAt: now, status: 'passed', checksPlanned: 0, duts: [] };
+    writeSummary(plan.out, { ...run, duts: [...run.duts, ...unprepared] });
+  }
   if (!existsSync(summaryFile)) {
     console.error('dpdk-hotplug: the suite wrote no summary; see the output above');
     return code || 1;
@@ -242,4 +249,39 @@ export async function certify(argv: string[]): Promise<number> {
   const known = results.filter((r) => r.outcome === 'KNOWN FAIL').length;
   console.log(`  ${known} known failure(s); details in ${join(plan.out, 'expectations.md')}`);
   return regressionExitCode(results);
+}
+
+/** Runs Playwright on the plan file; resolves with its exit code. */
+function runSuite(
+  planFile: string,
+  config: string,
+  playwright: string,
+  duts: readonly Dut[],
+): Promise<number> {
+  console.log(`certifying ${duts.length} DUT(s): ${duts.map((d) => d.name).join(', ')}`);
+  return new Promise<number>((done) => {
+    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
+    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
+    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
+    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
+    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
+    // closes and the runner stops its group (lib/parent-watch.ts).
+    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      detached: true,
+      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
+    });
+    const forward = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      } catch {}
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    child.on('exit', (c, signal) => {
+      for (const s of signals) process.off(s, forward);
+      child.stdin?.destroy();
+      done(c ?? (signal ? 1 : 0));
+    });
+  });
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { planFromArgs } from './cli.js';
 import { DEFAULT_DUTS } from './default-duts.js';
-import { DutError, dutFromDevargs, dutsFromInventory, parseTraffic, pmdOf, validateDut } from './dut.js';
+import { DutError, dutFromDevargs, parseTraffic, pmdOf, validateDut } from './dut.js';
 
 describe('DUT schema', () => {
   it('accepts every default DUT and gives each a unique name', () => {
@@ -60,32 +60,6 @@ describe('DUT schema', () => {
     expect(() => validateDut({ name: 'x', devargs: 'net_tap0', traffic: 'kernel-peer' }, 'DUT')).toThrow(
       /kernel-peer needs a peerInterface/,
     );
-  });
-
-  it('reads a lab inventory: one DUT per PCI port, with the drivers to use and restore', () => {
-    const inventory = {
-      runners: [
-        {
-          name: 'qemu1',
-          ports: [{ pci: '0000:01:00.0', model: 'e1000e', driver: 'vfio-pci', kernelDriver: 'e1000e' }],
-        },
-        { name: 'lab2', ports: [{ pci: '0000:3b:00.1', model: 'ixgbe', driver: 'igb_uio' }] },
-      ],
-    };
-    expect(dutsFromInventory(inventory)).toMatchObject([
-      {
-        name: 'qemu1-0000-01-00-0',
-        pmd: 'e1000e',
-        devargs: '0000:01:00.0',
-        pci: { driver: 'vfio-pci', kernelDriver: 'e1000e' },
-      },
-      { name: 'lab2-0000-3b-00-1', devargs: '0000:3b:00.1' },
-    ]);
-    expect(dutsFromInventory(inventory, 'lab2')).toHaveLength(1);
-    expect(() => dutsFromInventory({ runners: [{ name: 'r', ports: [{ pci: 'zz' }] }] })).toThrow(
-      /not a PCI address/,
-    );
-    expect(() => dutsFromInventory({})).toThrow(/"runners" must be an array/);
   });
 });
 

@@ -1,4 +1,5 @@
-import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
+import { nearest } from '@dpdk-hotplug/args';
+import { parseDevargs } from '@dpdk-hotplug/ethdev';
 import type { UserspaceDriver } from '@dpdk-hotplug/linux';
 import { defaultTraffic } from './traffic-table.js';
 
@@ -27,7 +28,15 @@ export type TrafficMode =
  * namespace), `tap` (the interface the PMD makes), `vhost-backend` (a net_vhost port to connect
  * to), `null-members` (net_null ports for bonding/failsafe), `memif-peer` (nothing yet).
  */
-export type SetupKind = 'none' | 'pcap-files' | 'veth-netns' | 'tap' | 'vhost-backend' | 'null-members';
+export const SETUP_KINDS = [
+  'none',
+  'pcap-files',
+  'veth-netns',
+  'tap',
+  'vhost-backend',
+  'null-members',
+] as const;
+export type SetupKind = (typeof SETUP_KINDS)[number];
 
 /**
  * A device under test. `devargs` may hold placeholders the set-up fills in: `{dir}` (a private
@@ -50,29 +59,39 @@ export interface Dut {
   /** Needs root (network devices, namespaces). */
   needsRoot?: boolean;
   /**
-   * PCI DUTs: the NIC model, the userspace driver it is bound to, where it lives (lab runs). A DUT
-   * with a `removal` is one a lab hot-plugs: it runs the PCI checks (`tests/pci.spec.ts`), removed
-   * that way; `lab` says which lab (versions), for the report.
+   * PCI DUTs: the NIC model and its `vendor:device` ids, the userspace driver it is bound to, the
+   * kernel driver to give it back to, how the lab can remove it (`removal`), and where it lives
+   * (`lab`: which lab and versions, for the report). A DUT with an `unplug` is one a lab
+   * hot-plugs: it runs the PCI checks (`tests/pci.spec.ts`), unplugged cleanly or by surprise.
    */
   pci?: {
     model?: string;
+    ids?: string;
     driver?: UserspaceDriver;
     kernelDriver?: string;
-    removal?: 'clean' | 'surprise';
+    removal?: RemovalMethod;
+    unplug?: 'clean' | 'surprise';
     lab?: string;
   };
+  /** Lab inventory DUTs: the runner it is cabled to. */
+  runner?: string;
+  /** Lab inventory DUTs: its own expectations file (absolute path). */
+  expectations?: string;
 }
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-const SETUPS: readonly SetupKind[] = [
-  'none',
-  'pcap-files',
-  'veth-netns',
-  'tap',
-  'vhost-backend',
-  'null-members',
-];
+/**
+ * How a lab can take a PCI DUT away and give it back: the slot's power (`/sys/bus/pci/slots`),
+ * the device's sysfs `remove` then a bus rescan, QEMU's `device_del`/`device_add` (the virtual
+ * lab), or not at all.
+ */
+export const REMOVAL_METHODS = ['slot-power', 'sysfs-remove', 'qemu', 'none'] as const;
+export type RemovalMethod = (typeof REMOVAL_METHODS)[number];
+
+/** A DUT's (and a lab runner's) name: it names a Playwright project and report files. */
+export const DUT_NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;
+/** A network interface's name, as the kernel allows it. */
+export const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
+const SETUPS: readonly SetupKind[] = SETUP_KINDS;
 const TRAFFIC: readonly TrafficMode[] = [
   'loopback',
   'source-sink',
@@ -106,7 +125,8 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
     return v[key] as string;
   };
   const name = str('name');
-  if (!NAME.test(name)) throw new DutError(`${where}: name ${JSON.stringify(name)} must match ${NAME}`);
+  if (!DUT_NAME.test(name))
+    throw new DutError(`${where}: name ${JSON.stringify(name)} must match ${DUT_NAME}`);
   const devargs = str('devargs');
   try {
     parseDevargs(placeholderDevargs(devargs));
@@ -133,6 +153,8 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (v.cycles !== undefined) dut.cycles = v.cycles as number;
   if (v.needsRoot === true) dut.needsRoot = true;
   if (v.pci !== undefined) dut.pci = v.pci as Dut['pci'];
+  if (typeof v.runner === 'string') dut.runner = v.runner;
+  if (typeof v.expectations === 'string') dut.expectations = v.expectations;
   return dut;
 }
 
@@ -154,8 +176,12 @@ export function parseTraffic(text: string, where = '--traffic'): Pick<Dut, 'traf
     return { traffic: 'kernel-peer', peerInterface: peer };
   }
   const simple: TrafficMode[] = ['loopback', 'none', 'tx-only', 'source-sink'];
-  if (!simple.includes(text as TrafficMode))
-    throw new DutError(`${where}: ${JSON.stringify(text)} is not one of ${simple.join(', ')}, peer=IFACE`);
+  if (!simple.includes(text as TrafficMode)) {
+    const near = nearest(text, simple);
+    throw new DutError(
+      `${where}: ${JSON.stringify(text)} is not one of ${simple.join(', ')}, peer=IFACE${near ? ` (did you mean ${near}?)` : ''}`,
+    );
+  }
   return { traffic: text as TrafficMode };
 }
 
@@ -181,50 +207,4 @@ export function dutFromDevargs(devargs: string, traffic?: string): Dut {
     },
     `--dut ${devargs}`,
   );
-}
-
-/**
- * A lab inventory: runners and their PCI ports, as `hil/` writes them. Each port is a DUT.
- * `{ "runners": [{ "name": "lab1", "ports": [{ "pci": "0000:01:00.0", "model": "e1000e",
- *    "driver": "vfio-pci", "kernelDriver": "e1000e" }] }] }`
- */
-export function dutsFromInventory(inventory: unknown, runner?: string): Dut[] {
-  const runners = (inventory as { runners?: unknown })?.runners;
-  if (!Array.isArray(runners)) throw new DutError('inventory: "runners" must be an array');
-  const duts: Dut[] = [];
-  for (const [i, r] of runners.entries()) {
-    const rr = r as { name?: unknown; ports?: unknown };
-    if (typeof rr.name !== 'string') throw new DutError(`inventory: runners[${i}].name must be a string`);
-    if (runner && rr.name !== runner) continue;
-    if (!Array.isArray(rr.ports)) throw new DutError(`inventory: runners[${i}].ports must be an array`);
-    for (const [j, p] of rr.ports.entries()) {
-      const port = p as {
-        pci?: unknown;
-        model?: unknown;
-        driver?: unknown;
-        kernelDriver?: unknown;
-        traffic?: unknown;
-      };
-      const where = `inventory: runners[${i}].ports[${j}]`;
-      if (typeof port.pci !== 'string' || !canonicalPciAddress(port.pci)) {
-        throw new DutError(`${where}.pci: ${JSON.stringify(port.pci)} is not a PCI address`);
-      }
-      duts.push(
-        validateDut(
-          {
-            name: `${rr.name}-${port.pci.replace(/[:.]/g, '-')}`.toLowerCase(),
-            pmd: typeof port.model === 'string' ? port.model : 'pci',
-            devargs: port.pci,
-            setup: 'none',
-            ...(typeof port.traffic === 'string'
-              ? parseTraffic(port.traffic, `${where}.traffic`)
-              : { traffic: 'tx-only' }),
-            pci: { model: port.model, driver: port.driver, kernelDriver: port.kernelDriver },
-          },
-          where,
-        ),
-      );
-    }
-  }
-  return duts;
 }

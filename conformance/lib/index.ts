@@ -16,15 +16,38 @@ export {
   type Dut,
   DutError,
   dutFromDevargs,
-  dutsFromInventory,
   parseTraffic,
   pmdOf,
+  REMOVAL_METHODS,
+  type RemovalMethod,
+  SETUP_KINDS,
   type SetupKind,
   type TrafficMode,
   validateDut,
 } from './dut.js';
-export { PARENT_PIPE_ENV } from './parent-watch.js';
+export {
+  blobName,
+  dutsFromInventory,
+  type Inventory,
+  InventoryError,
+  parseInventory,
+  parseShard,
+  readInventory,
+  type Shard,
+  shardOf,
+} from './inventory.js';
+export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
+export {
+  dpdkMatches,
+  type PrepareItem,
+  type PrepareOptions,
+  preparationTable,
+  prepareRunner,
+  type Runner,
+  type RunnerPreparation,
+} from './runner-prepare.js';
+export { PARENT_PIPE_ENV } from './parent-watch.js';
 export {
   type LabModule,
   type PciLab,

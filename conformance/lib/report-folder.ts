@@ -32,6 +32,7 @@ export const REPORT_ENTRIES = [
   'summary.json.tmp',
   'summary.md.tmp',
   'plan.json',
+  'blob',
   'certificate.html',
   'expectations.json',
   'expectations.md',

@@ -31,6 +31,9 @@ export interface DutSummary {
   pmd: string;
   devargs: string;
   pci?: Record<string, unknown>;
+  /** The lab runner it was certified on (inventory DUTs), and that machine's facts (lab merge). */
+  runner?: string;
+  machine?: { hostname: string; kernel: string; dpdk: string };
   dpdkVersion: string;
   /** What traffic the suite could observe on the DUT, or why none. */
   traffic?: string;
@@ -60,6 +63,15 @@ export interface RunSummary {
   checksPlanned: number;
   duts: DutSummary[];
   coreFindings?: CoreFinding[];
+  /** A lab merge: each runner, its machine, and the DUTs it did not reach. */
+  runners?: {
+    runner: string;
+    shard?: string;
+    machine: { hostname: string; kernel: string; dpdk: string };
+    ended: 'finished' | 'interrupted';
+    duts: string[];
+    notRun: string[];
+  }[];
 }
 
 /** Exit codes of `certify` and the lab: 0 certified (warnings allowed), 1 failed, 3 inconclusive. */
@@ -85,6 +97,19 @@ export function toMarkdown(run: RunSummary): string {
       return `| ${d.name} | ${d.pmd} | **${d.verdict}** | ${n('PASS')} | ${n('FAIL')} | ${n('SKIP')} |`;
     }),
   ];
+  if (run.runners?.length) {
+    lines.push(
+      '',
+      '## Runners',
+      '',
+      '| runner | machine | kernel | DPDK | run | DUTs | not run |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of run.runners)
+      lines.push(
+        `| ${r.runner}${r.shard ? ` (${r.shard})` : ''} | ${r.machine.hostname} | ${r.machine.kernel} | ${r.machine.dpdk} | ${r.ended} | ${r.duts.length} | ${r.notRun.join(', ') || '—'} |`,
+      );
+  }
   if (run.coreFindings?.length) {
     lines.push('', '## DPDK core findings', '', 'Failures of every PMD, not held against any of them:', '');
     for (const f of run.coreFindings)
@@ -95,7 +120,7 @@ export function toMarkdown(run: RunSummary): string {
       '',
       `## ${d.name}: ${d.verdict}`,
       '',
-      `PMD ${d.pmd}, devargs \`${d.devargs}\`, ${d.dpdkVersion}.`,
+      `PMD ${d.pmd}, devargs \`${d.devargs}\`, ${d.dpdkVersion}${d.runner ? `, runner ${d.runner}${d.machine ? ` (${d.machine.hostname}, ${d.machine.kernel})` : ''}` : ''}.`,
       '',
     );
     if (d.traffic) lines.push(`Traffic: ${d.traffic}.`, '');

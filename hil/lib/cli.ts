@@ -12,9 +12,18 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { exitCodeOf, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
+import {
+  exitCodeOf,
+  InventoryError,
+  type RunSummary,
+  readInventory,
+  writeSummary,
+} from '@dpdk-hotplug/conformance';
 import { isLabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
+import { labMerge, mergedExitCode, mergeLines } from './runner/merge.js';
+import { prepareCommand } from './runner/prepare.js';
+import { labRun } from './runner/run.js';
 import { DEFAULT_CACHE, prepareLabImage } from './virtual/image.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
 import { runVirtualLab, wasSkipped } from './virtual/run.js';
@@ -30,7 +39,22 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
               [--removal clean,surprise] [--cycles N] [--smoke] [--out DIR] [--merge SUMMARY.json]
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)
-  lab prepare [--cache DIR]
+  lab prepare --inventory FILE --runner NAME [--fix] [--dry-run]
+      check what the runner needs for its DUTs (DPDK, modules, hugepages, IOMMU/VFIO, each NIC
+      present with its model's ids, not used by the machine, bound or free to bind, peers up);
+      --fix does what is missing (never touching a NIC the machine uses); --dry-run only lists it.
+      Exit 1 when a DUT cannot run.
+  lab run --inventory FILE --runner NAME --out DIR [--shard I/N] [--cycles N] [--budget S] [--workers N]
+      certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
+      HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned);
+      --shard: the I-th of N slices of its vdev DUTs, for N identical machines
+  lab merge DIR... --out DIR
+      one certification over every runner's folder (summary.json/.md, each DUT's runner and
+      machine; DUTs an interrupted runner did not reach are INCONCLUSIVE, not run), one HTML
+      report and one junit.xml (Playwright's merge-reports of the blob reports)
+  lab runners --inventory FILE [--json]
+      the inventory's runners, one name a line (--json: a list, for a CI matrix)
+  lab image [--cache DIR]
       install QEMU and busybox, unpack Debian's kernel, build the initramfs (cached)
 
   --cycles: 1 to 1000 in decimal digits (default 12; 1 with --smoke). Lists: known names only.
@@ -48,6 +72,13 @@ const OPTIONS = {
   out: { type: 'string' },
   merge: { type: 'string' },
   cache: { type: 'string' },
+  inventory: { type: 'string' },
+  runner: { type: 'string' },
+  fix: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  shard: { type: 'string' },
+  budget: { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -55,8 +86,15 @@ const OPTIONS = {
 /** The options each lab command takes (beyond --json and --help). */
 const FORMS = {
   virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
-  prepare: ['cache'],
+  prepare: ['inventory', 'runner', 'fix', 'dry-run', 'cache'],
+  image: ['cache'],
+  run: ['inventory', 'runner', 'out', 'shard', 'cycles', 'budget', 'workers'],
+  merge: ['out'],
+  runners: ['inventory'],
 } as const;
+
+/** `lab prepare` prepared the QEMU image before it prepared runners: the old spelling says where it went. */
+const IMAGE_MOVED = "the virtual lab's QEMU image is prepared by `lab image [--cache DIR]` now";
 
 const DRIVERS = ['uio_pci_generic', 'vfio-pci', 'igb_uio'] as const;
 const REMOVALS = ['clean', 'surprise'] as const;
@@ -107,14 +145,65 @@ export async function main(
     return 0;
   }
   try {
-    if (positionals[0] === undefined) throw new UsageError('lab needs a command: virtual or prepare');
+    if (positionals[0] === undefined)
+      throw new UsageError('lab needs a command: virtual, prepare, run, merge, runners or image');
     const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
     const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
     if (foreign.length)
       throw new UsageError(`lab ${sub} does not take ${foreign.map((f) => `--${f}`).join(', ')}`);
-    if (positionals.length > 1) throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
+    if (positionals.length > 1 && sub !== 'merge')
+      throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
     const cache = values.cache === undefined ? undefined : folder('--cache', values.cache);
     if (sub === 'prepare') {
+      if (values.cache !== undefined || values.inventory === undefined)
+        throw new UsageError(
+          `lab prepare checks a runner: --inventory FILE --runner NAME [--fix] [--dry-run]; ${IMAGE_MOVED}`,
+        );
+      if (values.runner === undefined) throw new UsageError('lab prepare needs --runner NAME');
+      if (values['dry-run'] && !values.fix)
+        throw new UsageError('--dry-run lists what --fix would do; give --fix too');
+      return await prepareCommand(
+        {
+          inventory: values.inventory,
+          runner: values.runner,
+          fix: !!values.fix,
+          dryRun: !!values['dry-run'],
+        },
+        io,
+        values.json === true,
+      );
+    }
+    if (sub === 'run') {
+      for (const need of ['inventory', 'runner', 'out'] as const)
+        if (values[need] === undefined) throw new UsageError(`lab run needs --${need}`);
+      return await labRun({
+        inventory: nonEmpty('--inventory', values.inventory!),
+        runner: nonEmpty('--runner', values.runner!),
+        out: folder('--out', values.out!),
+        ...(values.shard !== undefined ? { shard: values.shard } : {}),
+        certifyArgs: (['cycles', 'budget', 'workers'] as const).flatMap((k) =>
+          values[k] === undefined ? [] : [`--${k}`, values[k]!],
+        ),
+      });
+    }
+    if (sub === 'merge') {
+      if (values.out === undefined) throw new UsageError('lab merge needs --out DIR');
+      const out = folder('--out', values.out);
+      const result = await labMerge(positionals.slice(1), out);
+      if (values.json) io.out(JSON.stringify(result.summary, null, 2));
+      else for (const line of mergeLines(result, out)) io.out(line);
+      if (result.playwright && result.playwright.code !== 0)
+        io.err(`dpdk-hotplug lab: Playwright's merge-reports exited with ${result.playwright.code}`);
+      return mergedExitCode(result);
+    }
+    if (sub === 'runners') {
+      if (values.inventory === undefined) throw new UsageError('lab runners needs --inventory FILE');
+      const names = readInventory(values.inventory).runners.map((r) => r.name);
+      if (values.json) io.out(JSON.stringify(names));
+      else for (const n of names) io.out(n);
+      return 0;
+    }
+    if (sub === 'image') {
       const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
       io.out(
         values.json
@@ -160,6 +249,7 @@ export async function main(
     return exitCodeOf(summary.duts);
   } catch (e) {
     if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
+    if (e instanceof InventoryError) return reportUsageError('lab', new UsageError(e.message), io.err, json);
     if (!isLabError(e)) throw e;
     io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);
     return e.code === 'INVALID_ARGUMENT' ? 2 : 1;

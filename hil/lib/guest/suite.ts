@@ -44,7 +44,7 @@ export function dutOf(
       model: c.model,
       driver: c.driver,
       kernelDriver: nic.kernelDriver,
-      removal: c.removal,
+      unplug: c.removal,
       lab: `QEMU ${plan.qemuVersion}, guest kernel ${plan.kernelVersion}`,
     },
   };

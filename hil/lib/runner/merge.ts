@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { outputFolder, readJsonFile, UsageError } from '@dpdk-hotplug/args';
+import { type DutSummary, exitCodeOf, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
+import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './run.js';
+
+export interface MergedRunner extends RunnerRecord {
+  folder: string;
+  /** How the run ended: finished (with its exit code), or stopped before it finished. */
+  ended: 'finished' | 'interrupted';
+  notRun: string[];
+}
+
+export interface MergeResult {
+  summary: Omit<RunSummary, 'runners'> & { runners: MergedRunner[] };
+  /** Playwright's merge-reports: the blobs merged, and its exit code (undefined: no blob). */
+  playwright?: { blobs: number; code: number };
+}
+
+/** A lab run folder's record; a folder that is not one is refused in one line. */
+function readRecord(folder: string): RunnerRecord {
+  const file = join(folder, RUNNER_RECORD);
+  if (!existsSync(file))
+    throw new UsageError(`${folder}: not a lab run folder (no ${RUNNER_RECORD}; lab run --out writes one)`);
+  const record = readJsonFile('lab merge', file) as RunnerRecord;
+  if (record?.tool !== 'dpdk-hotplug lab run' || !Array.isArray(record.duts))
+    throw new UsageError(`${file}: not written by dpdk-hotplug lab run`);
+  return record;
+}
+
+/**
+ * `dpdk-hotplug lab merge`: one certification over every runner's folder. Each DUT keeps its
+ * runner and that runner's machine facts; a DUT a runner was to certify but did not (it was
+ * interrupted, or killed) is INCONCLUSIVE "not run", naming the runner. Playwright's
+ * merge-reports makes one HTML report and one JUnit file of the runners' blob reports.
+ */
+export async function labMerge(folders: string[], outDir: string): Promise<MergeResult> {
+  if (folders.length === 0) throw new UsageError('lab merge needs the folders of lab run (--out of each)');
+  const runs = folders.map((f) => ({ folder: resolve(f), record: readRecord(f) }));
+  const out = outputFolder('--out', outDir);
+  if (runs.some((r) => r.folder === out)) throw new UsageError(`--out ${out} is one of the folders to merge`);
+  const duts: DutSummary[] = [];
+  const runners: MergedRunner[] = [];
+  const coreFindings: NonNullable<RunSummary['coreFindings']> = [];
+  let checksPlanned = 0;
+  const times: string[] = [];
+  for (const { folder, record } of runs) {
+    const file = join(folder, CERTIFY_FOLDER, 'summary.json');
+    const run = existsSync(file) ? (readJsonFile('lab merge', file) as RunSummary) : undefined;
+    const done = new Set((run?.duts ?? []).map((d) => d.name));
+    const finished = record.finishedAt !== undefined && run !== undefined && run.status !== 'interrupted';
+    for (const d of run?.duts ?? [])
+      duts.push({ ...d, runner: d.runner ?? record.runner, machine: record.machine });
+    const notRun = record.duts.filter((name) => !done.has(name));
+    for (const name of notRun)
+      duts.push({
+        name,
+        pmd: '',
+        devargs: '',
+        runner: record.runner,
+        dpdkVersion: `DPDK ${record.machine.dpdk}`,
+        planned: [],
+        checks: [],
+        verdict: 'INCONCLUSIVE',
+        verdictReasons: [
+          `not run: runner ${record.runner}${record.shard ? ` (shard ${record.shard})` : ''} on ${record.machine.hostname} ${finished ? 'did not certify it' : 'stopped before it'} (${folder})`,
+        ],
+      });
+    for (const f of run?.coreFindings ?? [])
+      if (!coreFindings.some((c) => c.check === f.check && c.dpdkVersion === f.dpdkVersion))
+        coreFindings.push(f);
+    checksPlanned = Math.max(checksPlanned, run?.checksPlanned ?? 0);
+    times.push(record.startedAt, ...(record.finishedAt ? [record.finishedAt] : []));
+    runners.push({ ...record, folder, ended: finished ? 'finished' : 'interrupted', notRun });
+  }
+  const seen = new Map<string, string>();
+  for (const d of duts) {
+    const other = seen.get(d.name);
+    if (other !== undefined && other !== d.runner)
+      throw new UsageError(
+        `DUT ${d.name} comes from runners ${other} and ${d.runner}: merge one run of each`,
+      );
+    seen.set(d.name, d.runner ?? '');
+  }
+  times.sort();
+  const summary: MergeResult['summary'] = {
+    startedAt: times[0]!,
+    finishedAt: times.at(-1)!,
+    status: runners.every((r) => r.ended === 'finished') ? 'passed' : 'interrupted',
+    checksPlanned,
+    duts,
+    ...(coreFindings.length ? { coreFindings } : {}),
+    runners,
+  };
+  writeSummary(out, summary);
+  const playwright = await mergeBlobs(
+    runs.map((r) => join(r.folder, CERTIFY_FOLDER, 'blob')),
+    out,
+  );
+  return { summary, ...(playwright ? { playwright } : {}) };
+}
+
+/** Playwright's merge-reports over every runner's blob: OUT/html and OUT/junit.xml. */
+async function mergeBlobs(
+  blobDirs: string[],
+  out: string,
+): Promise<{ blobs: number; code: number } | undefined> {
+  const inputs = join(out, 'blob-inputs');
+  rmSync(inputs, { recursive: true, force: true });
+  mkdirSync(inputs, { recursive: true });
+  let blobs = 0;
+  for (const dir of blobDirs.filter((d) => existsSync(d)))
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.zip'))) {
+      copyFileSync(join(dir, f), join(inputs, f));
+      blobs++;
+    }
+  if (blobs === 0) return undefined;
+  const fromConformance = createRequire(
+    createRequire(import.meta.url).resolve('@dpdk-hotplug/conformance/package.json'),
+  );
+  const cli = fromConformance.resolve('@playwright/test/cli');
+  const code = await new Promise<number>((done) => {
+    const child = spawn(process.execPath, [cli, 'merge-reports', '--reporter', 'html,junit', inputs], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        PLAYWRIGHT_HTML_OUTPUT_DIR: join(out, 'html'),
+        PLAYWRIGHT_HTML_OPEN: 'never',
+        PLAYWRIGHT_JUNIT_OUTPUT_FILE: join(out, 'junit.xml'),
+      },
+    });
+    child.on('exit', (c) => done(c ?? 1));
+  });
+  return { blobs, code };
+}
+
+/** The merged certification's lines for the terminal: runners, then each DUT's verdict. */
+export function mergeLines(result: MergeResult, out: string): string[] {
+  const lines = result.summary.runners.map(
+    (r) =>
+      `runner ${r.runner}${r.shard ? ` ${r.shard}` : ''} on ${r.machine.hostname} (${r.machine.kernel}, DPDK ${r.machine.dpdk}): ${r.ended}${r.exitCode !== undefined ? `, exit ${r.exitCode}` : ''}; ${r.duts.length - r.notRun.length} of ${r.duts.length} DUT(s) certified${r.notRun.length ? `, not run: ${r.notRun.join(', ')}` : ''}`,
+  );
+  for (const d of result.summary.duts) lines.push(`  ${d.verdict.padEnd(23)} ${d.name} (${d.runner})`);
+  lines.push(
+    `${result.summary.duts.length} DUT(s) from ${result.summary.runners.length} runner(s); ${join(out, 'summary.md')}${
+      result.playwright
+        ? `, html/ and junit.xml from ${result.playwright.blobs} blob report(s)`
+        : ', no blob report to merge'
+    }`,
+  );
+  return lines;
+}
+
+export const mergedExitCode = (result: MergeResult) => exitCodeOf(result.summary.duts);
