@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import koffi from 'koffi';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { buildScript, currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
 
@@ -212,6 +213,10 @@ function load(install: DpdkInstall) {
       'uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, _Out_ uint8_t *buf, uint32_t cap, _Out_ uint16_t *lens, uint16_t n)',
     ),
   };
+  const seam = {
+    ealInit: (argv: readonly string[]) => b.rte_eal_init(argv.length, permanentArgv(argv)) as number,
+    logView: (bytes: number) => viewOf(b.dphp_log_state(), bytes),
+  };
   const [year, month, minor] = install.version.split('.').map(Number);
   const built = b.dphp_built_for();
   if (b.dphp_abi() !== SHIM_ABI || built !== ((year! << 16) | (month! << 8) | (minor ?? 0))) {
@@ -221,9 +226,11 @@ function load(install: DpdkInstall) {
       `The native shim at ${install.shimPath} is stale (ABI ${b.dphp_abi()}, built for DPDK ${v}; DPDK ${install.version} is loaded, ABI ${SHIM_ABI} expected): run \`${install.buildCommand}\``,
     );
   }
-  return b;
+  // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
+  return Object.assign(b, seam) satisfies DpdkBinding;
 }
 
+/** The real binding: the seam and every raw call (tests of the binding itself, the bench). */
 export type Binding = ReturnType<typeof load>;
 
 let binding: Binding | undefined;

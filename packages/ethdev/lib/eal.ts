@@ -3,9 +3,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
-import { type Binding, dpdk, MAX_ETHPORTS, permanentArgv } from './binding.js';
+import { dpdk, MAX_ETHPORTS } from './binding.js';
 import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { pluginFailure } from './drivers.js';
@@ -50,8 +51,8 @@ const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
 // Looking a device up by name probes nothing: no file or command check applies.
 const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
-/** What became of this process's one rte_eal_init call. */
-let initResult: 'ok' | 'failed' | undefined;
+/** What became of each binding's one rte_eal_init call (the real one: once per process). */
+const initResults = new WeakMap<DpdkBinding, 'ok' | 'failed'>();
 
 /** What attach needs of a device string. */
 type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files'>;
@@ -79,7 +80,7 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly args: readonly string[];
   /** `DPDK 22.11.11`. */
   readonly version: string;
-  readonly #dpdk: Binding;
+  readonly #dpdk: DpdkBinding;
   readonly #log: DpdkLog;
   readonly #table: PortTable;
   readonly #events: EventPipe | undefined;
@@ -97,7 +98,7 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly #policy: DevargsPolicy & { ownFiles: Set<string> };
 
   private constructor(
-    binding: Binding,
+    binding: DpdkBinding,
     log: DpdkLog,
     args: string[],
     options: EalOptions,
@@ -129,8 +130,10 @@ export class Eal extends EventEmitter<EalEvents> {
   /**
    * Starts the EAL (`rte_eal_init`). Once per process: a second call, also after `cleanup()`,
    * throws EAL_ALREADY_INITIALIZED; a call from another worker thread throws EAL_WRONG_THREAD.
+   * `binding` is DPDK itself by default; tests of logic above DPDK pass a `FakeDpdk`
+   * (`@dpdk-hotplug/ethdev/testing`).
    */
-  static init(value: EalOptions = {}): Eal {
+  static init(value: EalOptions = {}, binding: DpdkBinding | undefined = undefined): Eal {
     if (process.platform !== 'linux') {
       throw new EalStateError(
         'UNSUPPORTED_PLATFORM',
@@ -139,8 +142,16 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     const options = checkEalOptions(value);
     const args = ealArgs(options);
-    if (options.dpdk !== undefined) selectDpdk(options.dpdk);
-    const binding = dpdk();
+    if (options.dpdk !== undefined) {
+      if (binding)
+        throw new InvalidInputError(
+          'INVALID_OPTION',
+          'Invalid EAL option dpdk: it selects a real DPDK, and a binding was given',
+          { key: 'dpdk' },
+        );
+      selectDpdk(options.dpdk);
+    }
+    binding ??= dpdk();
     const owner = binding.dphp_claim(threadId + 1);
     if (owner !== 0) {
       const who = owner === 1 ? 'the main thread' : `worker thread ${owner - 1}`;
@@ -149,6 +160,7 @@ export class Eal extends EventEmitter<EalEvents> {
         `DPDK in this process belongs to ${who}; call it from there`,
       );
     }
+    const initResult = initResults.get(binding);
     if (initResult) {
       throw new EalStateError(
         'EAL_ALREADY_INITIALIZED',
@@ -162,12 +174,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const argv = ['dpdk-hotplug', ...args];
     const { prefix, own } = filePrefixOf(options);
     const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
-    const {
-      result: rc,
-      stdout,
-      stderr,
-    } = captureOutput(binding, () => binding.rte_eal_init(argv.length, permanentArgv(argv)));
-    initResult = rc < 0 ? 'failed' : 'ok';
+    const { result: rc, stdout, stderr } = captureOutput(binding, () => binding.ealInit(argv));
+    initResults.set(binding, rc < 0 ? 'failed' : 'ok');
     // DPDK prints its usage to stdout and some errors straight to stderr: stderr (with the log's
     // echo) is shown as DPDK would when logEcho is on; the usage only in the error's dpdkLog.
     if (options.logEcho !== false && stderr) process.stderr.write(stderr);

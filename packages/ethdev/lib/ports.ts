@@ -1,4 +1,5 @@
-import { type Binding, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
+import { MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import type { DpdkLog } from './dpdk-log.js';
 import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
 import type { ConfigureOptions, PortId, PortInfo, PortState, PortStats } from './types.js';
@@ -80,7 +81,7 @@ export function count(option: string, value: number | undefined, fallback: numbe
 export class PortTable {
   readonly ports = new Map<number, PortRecord>();
   readonly devices = new Map<string, DeviceRecord>();
-  readonly #dpdk: Binding;
+  readonly #dpdk: DpdkBinding;
   readonly #log: DpdkLog;
   readonly #ids = new Uint16Array(MAX_ETHPORTS);
   #pools = 0;
@@ -89,7 +90,7 @@ export class PortTable {
 
   readonly #deferClose: boolean;
 
-  constructor(dpdk: Binding, log: DpdkLog, options: { deferClose?: boolean } = {}) {
+  constructor(dpdk: DpdkBinding, log: DpdkLog, options: { deferClose?: boolean } = {}) {
     this.#dpdk = dpdk;
     this.#log = log;
     this.#deferClose = options.deferClose ?? false;

@@ -1,10 +1,12 @@
 /**
  * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours), and
- * a copy of the installed DPDK in a prefix of its own, for tests of DPDK selection.
+ * a copy of the installed DPDK in a prefix of its own, for tests of DPDK selection, and an
+ * in-memory fake DPDK (`Eal.init(options, new FakeDpdk())`) for tests of logic above DPDK.
  */
 import { writeFileSync } from 'node:fs';
 
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
+export { FakeDpdk, type FakeDpdkSpec, type FakeDriver } from './fake-dpdk.js';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */
 export function ethernetFrame(tag: string, length = 64): Buffer {

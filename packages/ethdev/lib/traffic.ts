@@ -1,4 +1,4 @@
-import type { Binding } from './binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { InvalidInputError } from './errors.js';
 import { count, expectState, MAX_BURST, type PortRecord } from './ports.js';
 
@@ -10,7 +10,7 @@ let scratch: { buf: Buffer; lens: Uint16Array } | undefined;
 
 /** Sends packets on a started port; returns how many the PMD took (the rest are dropped). */
 export function txBurst(
-  dpdk: Binding,
+  dpdk: DpdkBinding,
   port: PortRecord,
   packets: readonly Uint8Array[],
   queue: number,
@@ -38,7 +38,7 @@ export function txBurst(
 }
 
 /** Receives up to `max` packets from a started port, as copies. */
-export function rxBurst(dpdk: Binding, port: PortRecord, max: number, queue: number): Buffer[] {
+export function rxBurst(dpdk: DpdkBinding, port: PortRecord, max: number, queue: number): Buffer[] {
   expectState(port, ['started'], 'receive on');
   const n = count('max', max, 32, MAX_BURST);
   scratch ??= { buf: Buffer.alloc(MAX_BURST * MAX_PACKET), lens: new Uint16Array(MAX_BURST) };
