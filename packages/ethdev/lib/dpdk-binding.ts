@@ -16,6 +16,14 @@ export interface OffThreadFn<A extends unknown[]> {
   async(...args: [...A, (error: unknown, rc: number) => void]): void;
 }
 
+/** struct dphp_area (native/shim.c), seen from JS: memory shared with the shim, never copied. */
+export interface HotArea {
+  readonly ports: Uint16Array;
+  readonly left: Int32Array;
+  readonly lens: Uint16Array;
+  readonly data: Buffer;
+}
+
 export interface DpdkBinding {
   // EAL
   /** rte_eal_init with `argv` (argv[0] first), in memory that lives as long as the process. */
@@ -75,23 +83,18 @@ export interface DpdkBinding {
   ): Pointer | null;
   rte_mempool_free(pool: Pointer): void;
 
-  // data path (shim: copies between packed buffers and mbufs)
-  dphp_tx_copy(
-    port: number,
-    queue: number,
-    pool: Pointer | undefined,
-    data: Uint8Array,
-    lens: Uint16Array,
-    n: number,
-  ): number;
-  dphp_rx_copy(
-    port: number,
-    queue: number,
-    buf: Uint8Array,
-    cap: number,
-    lens: Uint16Array,
-    n: number,
-  ): number;
+  // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
+  readonly area: HotArea;
+  /** dphp_probe into `area.ports`. */
+  dphp_probe_area(devargs: string, name: string): number;
+  /** rte_eal_hotplug_remove's rc; when 0, dphp_device_left's result in `area.left` (ports in `area.ports`). */
+  dphp_remove(bus: string, name: string): number;
+  /** The port's mbuf pool for dphp_tx (null: none). */
+  dphp_port_pool(port: number, pool: Pointer | null): number;
+  /** Sends the first `n` packets of `area` (lengths in `area.lens`); returns how many the PMD took. */
+  dphp_tx(port: number, queue: number, n: number): number;
+  /** Receives up to `n` packets into `area`; a packet that did not fit has length 0. */
+  dphp_rx(port: number, queue: number, n: number): number;
 
   // log capture and events (shim)
   dphp_log_install(echo: number): number;

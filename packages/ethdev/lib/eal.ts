@@ -31,7 +31,7 @@ import { captureOutput } from './output-capture.js';
 import { type DeviceRecord, type PortRecord, PortTable, portId } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
-import { rxBurst, txBurst } from './traffic.js';
+import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
 import type {
   AttachOptions,
   ConfigureOptions,
@@ -39,6 +39,7 @@ import type {
   EalEvents,
   EalOptions,
   LateEvent,
+  PacketBatch,
   PortId,
   PortInfo,
   PortStats,
@@ -482,6 +483,21 @@ export class Eal extends EventEmitter<EalEvents> {
     return rxBurst(this.#dpdk, this.#table.get(port), max, queue);
   }
 
+  /**
+   * {@link txBurst} without a Buffer per packet: packets end to end in `batch.data`. Nothing is
+   * kept after the call: the mbufs are the SDK's and the PMD's, `batch` stays the caller's.
+   */
+  txBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+    this.#ensureRunning();
+    return txBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
+  }
+
+  /** {@link rxBurst} into the caller's `batch` (packets end to end); returns how many came. */
+  rxBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+    this.#ensureRunning();
+    return rxBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
+  }
+
   // ------------------------------------------------------------------ process
 
   /** Resources of this process now: compare snapshots across cycles to find leaks. */
@@ -559,7 +575,7 @@ export class Eal extends EventEmitter<EalEvents> {
   #detachDevice(device: DeviceRecord, options: DetachOptions): string {
     this.#prepareRemove(device, options);
     const mark = this.#log.mark();
-    return this.#removed(device, this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name), mark);
+    return this.#removed(device, this.#table.removeDevice(device.bus, device.name), mark, true);
   }
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
@@ -570,7 +586,7 @@ export class Eal extends EventEmitter<EalEvents> {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
       start: (done) => this.#dpdk.rte_eal_hotplug_remove.async(device.bus, device.name, done),
-      finish: (rc) => this.#removed(device, rc, mark),
+      finish: (rc) => this.#removed(device, rc, mark, false),
       late: (rc) => this.#lateRemove(device, rc),
     };
   }
@@ -588,8 +604,11 @@ export class Eal extends EventEmitter<EalEvents> {
     for (const port of open) this.#table.forceClose(port);
   }
 
-  /** The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error. */
-  #removed(device: DeviceRecord, rc: number, mark: number): string {
+  /**
+   * The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error. On this
+   * thread, the remove's crossing also said what it left (`leftInArea`).
+   */
+  #removed(device: DeviceRecord, rc: number, mark: number, onThisThread: boolean): string {
     if (rc < 0) {
       const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
       const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
@@ -601,7 +620,9 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     this.#table.remove(device);
     // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
-    const { ports: left, probed } = this.#table.leftAfterRemove(device.bus, device.name);
+    const { ports: left, probed } = onThisThread
+      ? this.#table.leftInArea()
+      : this.#table.leftAfterRemove(device.bus, device.name);
     if (probed) {
       const what = left.length
         ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`

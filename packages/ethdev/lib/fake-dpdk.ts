@@ -8,8 +8,8 @@
  * scenarios on it and on real net_null to keep it honest. It is not DPDK: no claim about DPDK
  * may rest on a test that uses it.
  */
-import type { Pointer, RawEthStats, RawPortInfo } from './binding.js';
-import type { DpdkBinding, OffThreadFn } from './dpdk-binding.js';
+import { MAX_BURST, MAX_PACKET, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
+import type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
 
 const EINVAL = 22;
 const ENOENT = 2;
@@ -335,20 +335,37 @@ export class FakeDpdk implements DpdkBinding {
 
   // ---------------------------------------------------------------- data path
 
-  dphp_tx_copy(
-    port: number,
-    _q: number,
-    _pool: unknown,
-    data: Uint8Array,
-    lens: Uint16Array,
-    n: number,
-  ): number {
+  readonly area: HotArea = {
+    ports: new Uint16Array(RTE_MAX_ETHPORTS),
+    left: new Int32Array(1),
+    lens: new Uint16Array(MAX_BURST),
+    data: Buffer.alloc(MAX_BURST * MAX_PACKET),
+  };
+
+  dphp_probe_area(devargs: string, name: string): number {
+    return this.dphp_probe(devargs, name, this.area.ports, RTE_MAX_ETHPORTS);
+  }
+
+  dphp_remove(bus: string, name: string): number {
+    const rc = this.rte_eal_hotplug_remove(bus, name);
+    if (rc === 0) this.area.left[0] = this.dphp_device_left(bus, name, this.area.ports, RTE_MAX_ETHPORTS);
+    return rc;
+  }
+
+  readonly #portPools = new Map<number, Pointer>();
+  dphp_port_pool(port: number, pool: Pointer | null): number {
+    if (pool) this.#portPools.set(port, pool);
+    else this.#portPools.delete(port);
+    return 0;
+  }
+
+  dphp_tx(port: number, _queue: number, n: number): number {
     const p = this.#port(port);
-    if (!p?.started) return 0;
+    if (!p?.started || !this.#portPools.has(port)) return 0;
     let off = 0;
     for (let i = 0; i < n; i++) {
-      const len = lens[i]!;
-      if (p.device.spec.traffic === 'loopback') p.received.push(data.slice(off, off + len));
+      const len = this.area.lens[i]!;
+      if (p.device.spec.traffic === 'loopback') p.received.push(this.area.data.slice(off, off + len));
       // net_null and net_ring count packets, not bytes (DPDK 22.11; fake-agreement.test.ts).
       p.stats.opackets++;
       off += len;
@@ -356,7 +373,7 @@ export class FakeDpdk implements DpdkBinding {
     return n;
   }
 
-  dphp_rx_copy(port: number, _q: number, buf: Uint8Array, cap: number, lens: Uint16Array, n: number): number {
+  dphp_rx(port: number, _queue: number, n: number): number {
     const p = this.#port(port);
     if (!p?.started) return 0;
     const got =
@@ -365,10 +382,9 @@ export class FakeDpdk implements DpdkBinding {
         : Array.from({ length: n }, () => new Uint8Array(64));
     let off = 0;
     got.forEach((packet, i) => {
-      const fits = off + packet.length <= cap;
-      if (fits) buf.set(packet, off);
-      lens[i] = fits ? packet.length : 0;
-      off += fits ? packet.length : 0;
+      this.area.data.set(packet, off);
+      this.area.lens[i] = packet.length;
+      off += packet.length;
       p.stats.ipackets++;
     });
     return got.length;

@@ -59,6 +59,7 @@ export type {
   EalOptions,
   LateEvent,
   LogLevel,
+  PacketBatch,
   PortId,
   PortInfo,
   PortState,
