@@ -122,16 +122,20 @@ export function rxBurstPacked(
   const { data, lengths } = checkBatch(batch);
   const got = dpdk.dphp_rx(port.id, queue, lengths.length);
   const area = dpdk.area;
+  // Packets are contiguous in both until one does not fit: copied in one go up to there.
   let from = 0;
   let to = 0;
+  let bulk = -1;
   for (let i = 0; i < got; i++) {
     const len = area.lens[i]!;
     const fits = to + len <= data.byteLength;
-    if (fits && len > 0) data.set(area.data.subarray(from, from + len), to);
+    if (!fits && bulk < 0) bulk = from;
+    else if (fits && bulk >= 0 && len > 0) area.data.copy(data, to, from, from + len);
     lengths[i] = fits ? len : 0;
     from += len;
     to += fits ? len : 0;
   }
+  area.data.copy(data, 0, 0, bulk < 0 ? from : bulk);
   return got;
 }
 
