@@ -3,7 +3,8 @@
  * port, packets copied from one buffer into mbufs and out of them into another, as the SDK's
  * txBurst/rxBurst do (native/shim.c's dphp_tx_copy and dphp_rx_copy, inlined), with the same
  * port set-up as the SDK's configure (1 queue each way, 512 descriptors, 1536 mbufs, no cache).
- * Prints one JSON line: {"initMs":…, "cycles":…, "seconds":…, "rx":…} (rx: packets received).
+ * Prints one JSON line: {"initMs":…, "cycles":…, "seconds":…, "cpuSeconds":…, "rx":…} (rx: packets
+ * received; cpuSeconds: the process's CPU time over the loop).
  * Usage: burst-loop CYCLES DEVARGS DEVNAME PACKET-BYTES -- EAL-ARGS…
  */
 #include <stdio.h>
@@ -52,6 +53,12 @@ static uint16_t rx_copy(uint16_t port, uint8_t *buf, uint32_t cap, uint16_t *len
   return got;
 }
 
+static double cpu(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv) {
   if (argc < 6 || strcmp(argv[5], "--") != 0) {
     fprintf(stderr, "usage: %s CYCLES DEVARGS DEVNAME PACKET-BYTES -- EAL-ARGS...\n", argv[0]);
@@ -83,13 +90,14 @@ int main(int argc, char **argv) {
     tx_copy(port, mp, data, lens, BURST);
     rx_copy(port, out, sizeof(out), rx_lens);
   }
-  double t1 = now();
+  double t1 = now(), c1 = cpu();
   for (long i = 0; i < cycles; i++) {
     tx_copy(port, mp, data, lens, BURST);
     rx += rx_copy(port, out, sizeof(out), rx_lens);
   }
-  double seconds = now() - t1;
-  printf("{\"initMs\":%.3f,\"cycles\":%ld,\"seconds\":%.6f,\"rx\":%ld}\n", init * 1e3, cycles, seconds, rx);
+  double seconds = now() - t1, cpuSeconds = cpu() - c1;
+  printf("{\"initMs\":%.3f,\"cycles\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"rx\":%ld}\n", init * 1e3, cycles,
+         seconds, cpuSeconds, rx);
   rte_eth_dev_stop(port);
   rte_eth_dev_close(port);
   rte_eal_cleanup();

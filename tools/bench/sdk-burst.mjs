@@ -5,7 +5,8 @@
 // txBurstPacked / rxBurstPacked (packets end to end in caller-owned buffers); `raw`: the shim's
 // dphp_tx/dphp_rx straight through koffi with the packets left in its area (the floor: no
 // copy in JS, no SDK logic).
-// Prints one JSON line: {"initMs", "cycles", "seconds", "rx"}.
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rx"} (cpuSeconds: every
+// thread of the process, over the loop).
 import { Eal } from '@dpdk-hotplug/ethdev';
 
 const [mode, cyclesText, devargs, bytesText, optionsJson] = process.argv.slice(2);
@@ -48,8 +49,10 @@ const burst =
         };
 for (let i = 0; i < 20000; i++) burst();
 const t1 = performance.now();
+const c1 = process.cpuUsage();
 for (let i = 0; i < cycles; i++) rx += burst();
 const seconds = (performance.now() - t1) / 1000;
+const { user, system } = process.cpuUsage(c1);
 eal.stop(port);
 eal.cleanup();
-console.log(JSON.stringify({ initMs, cycles, seconds, rx }));
+console.log(JSON.stringify({ initMs, cycles, seconds, cpuSeconds: (user + system) / 1e6, rx }));

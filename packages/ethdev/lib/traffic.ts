@@ -122,20 +122,28 @@ export function rxBurstPacked(
   const { data, lengths } = checkBatch(batch);
   const got = dpdk.dphp_rx(port.id, queue, lengths.length);
   const area = dpdk.area;
-  // Packets are contiguous in both until one does not fit: copied in one go up to there.
+  const lens = area.lens;
+  let total = 0;
+  for (let i = 0; i < got; i++) {
+    const len = lens[i]!;
+    lengths[i] = len;
+    total += len;
+  }
+  // All fit (the usual case): one copy. Else each packet that fits, in order; the others are dropped.
+  if (total <= data.byteLength) {
+    area.data.copy(data, 0, 0, total);
+    return got;
+  }
   let from = 0;
   let to = 0;
-  let bulk = -1;
   for (let i = 0; i < got; i++) {
-    const len = area.lens[i]!;
+    const len = lens[i]!;
     const fits = to + len <= data.byteLength;
-    if (!fits && bulk < 0) bulk = from;
-    else if (fits && bulk >= 0 && len > 0) area.data.copy(data, to, from, from + len);
+    if (fits && len > 0) area.data.copy(data, to, from, from + len);
     lengths[i] = fits ? len : 0;
     from += len;
     to += fits ? len : 0;
   }
-  area.data.copy(data, 0, 0, bulk < 0 ? from : bulk);
   return got;
 }
 
