@@ -593,6 +593,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** Refuses a device with open ports (unless force, which stops and closes them). */
   #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
+    if (device.ports.every(isClosed)) return;
     const open = device.ports.filter((p) => p.state !== 'closed');
     if (open.length > 0 && !options.force) {
       throw new PortStateError(
@@ -748,5 +749,7 @@ function syncOnly<T extends { timeoutMs?: number }>(what: string, options: T): T
 
 const overwrite = (o: AttachOptions) =>
   o.overwriteFiles === undefined ? {} : { overwriteFiles: o.overwriteFiles };
+
+const isClosed = (p: PortRecord) => p.state === 'closed';
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');

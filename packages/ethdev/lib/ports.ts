@@ -10,6 +10,9 @@ export interface DeviceLeft {
   probed: boolean;
 }
 
+/** The usual answer, shared: nothing allocated on the hot path. */
+const GONE: DeviceLeft = Object.freeze({ ports: Object.freeze([]) as unknown as PortId[], probed: false });
+
 /** A probed device and the ports DPDK made for it. */
 export interface DeviceRecord {
   readonly name: string;
@@ -189,7 +192,8 @@ export class PortTable {
   }
 
   #left(n: number, ids: Uint16Array): DeviceLeft {
-    return n > 0 ? { ports: this.#firstIds(n, ids), probed: true } : { ports: [], probed: n === -1 };
+    if (n === 0) return GONE;
+    return n > 0 ? { ports: this.#firstIds(n, ids), probed: true } : { ports: [], probed: true };
   }
 
   /** DPDK's current ports of a device, lowest id first. */
