@@ -1,6 +1,6 @@
 // SDK side of `npm run bench`: the same cycle as hotplug-loop.c, through @dpdk-hotplug/ethdev.
 // Usage: node --expose-gc sdk-loop.mjs sync|async CYCLES DEVARGS EAL-OPTIONS-JSON
-// Prints one JSON line: {"initMs", "cycles", "seconds", "heapGrowthBytes"}.
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes"}.
 import { Eal } from '@dpdk-hotplug/ethdev';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
@@ -25,10 +25,12 @@ for (let i = 0; i < Math.min(2000, cycles); i++) mode === 'sync' ? syncCycle() :
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 const t1 = performance.now();
+const c1 = process.cpuUsage();
 if (mode === 'sync') for (let i = 0; i < cycles; i++) syncCycle();
 else for (let i = 0; i < cycles; i++) await asyncCycle();
 const seconds = (performance.now() - t1) / 1000;
+const { user, system } = process.cpuUsage(c1);
 globalThis.gc?.();
 const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore;
 eal.cleanup();
-console.log(JSON.stringify({ initMs, cycles, seconds, heapGrowthBytes }));
+console.log(JSON.stringify({ initMs, cycles, seconds, cpuSeconds: (user + system) / 1e6, heapGrowthBytes }));

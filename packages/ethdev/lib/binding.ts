@@ -13,11 +13,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import koffi from 'koffi';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { buildScript, currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
 
-const SHIM_ABI = 5;
+const SHIM_ABI = 6;
 export const MAX_ETHPORTS = 32;
+/** Most packets a burst carries, and the largest packet (an mbuf's data room after its headroom). */
+export const MAX_BURST = 512;
+export const MAX_PACKET = 2048;
 
 export interface RawPortInfo {
   name: string;
@@ -205,12 +209,25 @@ function load(install: DpdkInstall) {
     dphp_configure: shim.func('int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)'),
     dphp_memzone_count: shim.func('int dphp_memzone_count(void)'),
     dphp_heap_in_use: shim.func('double dphp_heap_in_use(void)'),
-    dphp_tx_copy: shim.func(
-      'uint16_t dphp_tx_copy(uint16_t port, uint16_t queue, rte_mempool *mp, const uint8_t *data, const uint16_t *lens, uint16_t n)',
-    ),
-    dphp_rx_copy: shim.func(
-      'uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, _Out_ uint8_t *buf, uint32_t cap, _Out_ uint16_t *lens, uint16_t n)',
-    ),
+    // The sync hot path: numbers and strings only, results and packets in the area (dpdk-binding.ts).
+    dphp_area: shim.func('void *dphp_area(void)'),
+    dphp_probe_area: shim.func('int dphp_probe_area(const char *devargs, const char *devname)'),
+    dphp_remove: shim.func('int dphp_remove(const char *bus, const char *name)'),
+    dphp_port_pool: shim.func('int dphp_port_pool(uint16_t port, rte_mempool *mp)'),
+    dphp_tx: shim.func('uint16_t dphp_tx(uint16_t port, uint16_t queue, uint16_t n)'),
+    dphp_rx: shim.func('uint16_t dphp_rx(uint16_t port, uint16_t queue, uint16_t n)'),
+  };
+  const at = (field: string) => b.dphp_layout(`dphp_area.${field}`) as number;
+  const areaMemory = viewOf(b.dphp_area(), b.dphp_layout('dphp_area'));
+  const seam = {
+    ealInit: (argv: readonly string[]) => b.rte_eal_init(argv.length, permanentArgv(argv)) as number,
+    logView: (bytes: number) => viewOf(b.dphp_log_state(), bytes),
+    area: {
+      ports: new Uint16Array(areaMemory, at('ports'), MAX_ETHPORTS),
+      left: new Int32Array(areaMemory, at('left'), 1),
+      lens: new Uint16Array(areaMemory, at('lens'), MAX_BURST),
+      data: Buffer.from(areaMemory, at('data'), MAX_BURST * MAX_PACKET),
+    },
   };
   const [year, month, minor] = install.version.split('.').map(Number);
   const built = b.dphp_built_for();
@@ -221,9 +238,11 @@ function load(install: DpdkInstall) {
       `The native shim at ${install.shimPath} is stale (ABI ${b.dphp_abi()}, built for DPDK ${v}; DPDK ${install.version} is loaded, ABI ${SHIM_ABI} expected): run \`${install.buildCommand}\``,
     );
   }
-  return b;
+  // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
+  return Object.assign(b, seam) satisfies DpdkBinding;
 }
 
+/** The real binding: the seam and every raw call (tests of the binding itself, the bench). */
 export type Binding = ReturnType<typeof load>;
 
 let binding: Binding | undefined;

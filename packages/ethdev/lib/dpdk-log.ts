@@ -1,4 +1,4 @@
-import { type Binding, viewOf } from './binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 
 // Layout of struct dphp_log_state in native/shim.c.
 const RING = 65536;
@@ -11,13 +11,13 @@ const RING_OFFSET = 16;
 export class DpdkLog {
   readonly #written: Float64Array;
   readonly #ring: Uint8Array;
-  readonly #dpdk: Binding;
+  readonly #dpdk: DpdkBinding;
 
-  constructor(dpdk: Binding, echo: boolean) {
+  constructor(dpdk: DpdkBinding, echo: boolean) {
     this.#dpdk = dpdk;
     const rc = dpdk.dphp_log_install(echo ? 1 : 0);
     if (rc !== 0) throw new Error(`rte_openlog_stream failed (${rc})`);
-    const state = viewOf(dpdk.dphp_log_state(), RING_OFFSET + RING);
+    const state = dpdk.logView(RING_OFFSET + RING);
     this.#written = new Float64Array(state, 0, 1);
     this.#ring = new Uint8Array(state, RING_OFFSET, RING);
   }

@@ -3,9 +3,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
-import { type Binding, dpdk, MAX_ETHPORTS, permanentArgv } from './binding.js';
+import { dpdk, MAX_ETHPORTS } from './binding.js';
 import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { pluginFailure } from './drivers.js';
@@ -30,7 +31,7 @@ import { captureOutput } from './output-capture.js';
 import { type DeviceRecord, type PortRecord, PortTable, portId } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
-import { rxBurst, txBurst } from './traffic.js';
+import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
 import type {
   AttachOptions,
   ConfigureOptions,
@@ -38,6 +39,7 @@ import type {
   EalEvents,
   EalOptions,
   LateEvent,
+  PacketBatch,
   PortId,
   PortInfo,
   PortStats,
@@ -50,8 +52,8 @@ const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
 // Looking a device up by name probes nothing: no file or command check applies.
 const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
-/** What became of this process's one rte_eal_init call. */
-let initResult: 'ok' | 'failed' | undefined;
+/** What became of each binding's one rte_eal_init call (the real one: once per process). */
+const initResults = new WeakMap<DpdkBinding, 'ok' | 'failed'>();
 
 /** What attach needs of a device string. */
 type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files'>;
@@ -79,7 +81,7 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly args: readonly string[];
   /** `DPDK 22.11.11`. */
   readonly version: string;
-  readonly #dpdk: Binding;
+  readonly #dpdk: DpdkBinding;
   readonly #log: DpdkLog;
   readonly #table: PortTable;
   readonly #events: EventPipe | undefined;
@@ -97,7 +99,7 @@ export class Eal extends EventEmitter<EalEvents> {
   readonly #policy: DevargsPolicy & { ownFiles: Set<string> };
 
   private constructor(
-    binding: Binding,
+    binding: DpdkBinding,
     log: DpdkLog,
     args: string[],
     options: EalOptions,
@@ -129,8 +131,10 @@ export class Eal extends EventEmitter<EalEvents> {
   /**
    * Starts the EAL (`rte_eal_init`). Once per process: a second call, also after `cleanup()`,
    * throws EAL_ALREADY_INITIALIZED; a call from another worker thread throws EAL_WRONG_THREAD.
+   * `binding` is DPDK itself by default; tests of logic above DPDK pass a `FakeDpdk`
+   * (`@dpdk-hotplug/ethdev/testing`).
    */
-  static init(value: EalOptions = {}): Eal {
+  static init(value: EalOptions = {}, binding: DpdkBinding | undefined = undefined): Eal {
     if (process.platform !== 'linux') {
       throw new EalStateError(
         'UNSUPPORTED_PLATFORM',
@@ -139,8 +143,16 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     const options = checkEalOptions(value);
     const args = ealArgs(options);
-    if (options.dpdk !== undefined) selectDpdk(options.dpdk);
-    const binding = dpdk();
+    if (options.dpdk !== undefined) {
+      if (binding)
+        throw new InvalidInputError(
+          'INVALID_OPTION',
+          'Invalid EAL option dpdk: it selects a real DPDK, and a binding was given',
+          { key: 'dpdk' },
+        );
+      selectDpdk(options.dpdk);
+    }
+    binding ??= dpdk();
     const owner = binding.dphp_claim(threadId + 1);
     if (owner !== 0) {
       const who = owner === 1 ? 'the main thread' : `worker thread ${owner - 1}`;
@@ -149,6 +161,7 @@ export class Eal extends EventEmitter<EalEvents> {
         `DPDK in this process belongs to ${who}; call it from there`,
       );
     }
+    const initResult = initResults.get(binding);
     if (initResult) {
       throw new EalStateError(
         'EAL_ALREADY_INITIALIZED',
@@ -162,12 +175,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const argv = ['dpdk-hotplug', ...args];
     const { prefix, own } = filePrefixOf(options);
     const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
-    const {
-      result: rc,
-      stdout,
-      stderr,
-    } = captureOutput(binding, () => binding.rte_eal_init(argv.length, permanentArgv(argv)));
-    initResult = rc < 0 ? 'failed' : 'ok';
+    const { result: rc, stdout, stderr } = captureOutput(binding, () => binding.ealInit(argv));
+    initResults.set(binding, rc < 0 ? 'failed' : 'ok');
     // A folder others may use (shared config under a prefix the caller gave) stays.
     const mine = own || options.noSharedConfig || options.inMemory;
     const runtimeDir = mine
@@ -488,6 +497,21 @@ export class Eal extends EventEmitter<EalEvents> {
     return rxBurst(this.#dpdk, this.#table.get(port), max, queue);
   }
 
+  /**
+   * {@link txBurst} without a Buffer per packet: packets end to end in `batch.data`. Nothing is
+   * kept after the call: the mbufs are the SDK's and the PMD's, `batch` stays the caller's.
+   */
+  txBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+    this.#ensureRunning();
+    return txBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
+  }
+
+  /** {@link rxBurst} into the caller's `batch` (packets end to end); returns how many came. */
+  rxBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+    this.#ensureRunning();
+    return rxBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
+  }
+
   // ------------------------------------------------------------------ process
 
   /** Resources of this process now: compare snapshots across cycles to find leaks. */
@@ -565,7 +589,7 @@ export class Eal extends EventEmitter<EalEvents> {
   #detachDevice(device: DeviceRecord, options: DetachOptions): string {
     this.#prepareRemove(device, options);
     const mark = this.#log.mark();
-    return this.#removed(device, this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name), mark);
+    return this.#removed(device, this.#table.removeDevice(device.bus, device.name), mark, true);
   }
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
@@ -576,13 +600,14 @@ export class Eal extends EventEmitter<EalEvents> {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
       start: (done) => this.#dpdk.rte_eal_hotplug_remove.async(device.bus, device.name, done),
-      finish: (rc) => this.#removed(device, rc, mark),
+      finish: (rc) => this.#removed(device, rc, mark, false),
       late: (rc) => this.#lateRemove(device, rc),
     };
   }
 
   /** Refuses a device with open ports (unless force, which stops and closes them). */
   #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
+    if (device.ports.every(isClosed)) return;
     const open = device.ports.filter((p) => p.state !== 'closed');
     if (open.length > 0 && !options.force) {
       throw new PortStateError(
@@ -594,8 +619,11 @@ export class Eal extends EventEmitter<EalEvents> {
     for (const port of open) this.#table.forceClose(port);
   }
 
-  /** The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error. */
-  #removed(device: DeviceRecord, rc: number, mark: number): string {
+  /**
+   * The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error. On this
+   * thread, the remove's crossing also said what it left (`leftInArea`).
+   */
+  #removed(device: DeviceRecord, rc: number, mark: number, onThisThread: boolean): string {
     if (rc < 0) {
       const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
       const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
@@ -607,7 +635,9 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     this.#table.remove(device);
     // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
-    const { ports: left, probed } = this.#table.leftAfterRemove(device.bus, device.name);
+    const { ports: left, probed } = onThisThread
+      ? this.#table.leftInArea()
+      : this.#table.leftAfterRemove(device.bus, device.name);
     if (probed) {
       const what = left.length
         ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`
@@ -738,5 +768,7 @@ function syncOnly<T extends { timeoutMs?: number }>(what: string, options: T): T
 
 const overwrite = (o: AttachOptions) =>
   o.overwriteFiles === undefined ? {} : { overwriteFiles: o.overwriteFiles };
+
+const isClosed = (p: PortRecord) => p.state === 'closed';
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');

@@ -14,6 +14,7 @@ export {
   type DevargsPolicy,
   parseDevargs,
 } from './devargs.js';
+export type { DpdkBinding } from './dpdk-binding.js';
 export {
   currentDpdk,
   DPDK_ENV,
@@ -58,6 +59,7 @@ export type {
   EalOptions,
   LateEvent,
   LogLevel,
+  PacketBatch,
   PortId,
   PortInfo,
   PortState,

@@ -37,5 +37,9 @@ describe("the shim's structs, as the C compiler and koffi lay them out", () => {
     for (const [name, value] of Object.entries(BY_HAND)) expect(b.dphp_layout(name), name).toBe(value);
     expect(b.dphp_layout('dphp_event')).toBe(b.dphp_event_size());
     expect(b.dphp_layout('rte_eth_stats')).toBe(-1);
+    // binding.ts takes the area's offsets from dphp_layout itself: each field must be there.
+    for (const field of ['ports', 'left', 'lens', 'data']) {
+      expect(b.dphp_layout(`dphp_area.${field}`), field).toBeGreaterThanOrEqual(0);
+    }
   });
 });

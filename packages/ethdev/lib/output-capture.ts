@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Binding } from './binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 
 /**
  * Runs `fn` with the process's stdout and stderr (fds 1, 2) sent to private unlinked files, and
@@ -9,7 +9,7 @@ import type { Binding } from './binding.js';
  * straight to stderr, whatever the log settings: the caller decides what is shown. Node writes
  * nothing meanwhile: the call is synchronous.
  */
-export function captureOutput<T>(c: Binding, fn: () => T): { result: T; stdout: string; stderr: string } {
+export function captureOutput<T>(c: DpdkBinding, fn: () => T): { result: T; stdout: string; stderr: string } {
   const files = [1, 2].map((fd) => {
     const path = join(tmpdir(), `dphp-fd${fd}-${process.pid}-${Date.now()}`);
     const file = openSync(path, 'wx+', 0o600);

@@ -1,7 +1,17 @@
-import { type Binding, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
+import { MAX_BURST, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import type { DpdkLog } from './dpdk-log.js';
 import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
 import type { ConfigureOptions, PortId, PortInfo, PortState, PortStats } from './types.js';
+
+/** What a removal left of a device: its ports, or that it is still probed without any. */
+export interface DeviceLeft {
+  ports: PortId[];
+  probed: boolean;
+}
+
+/** The usual answer, shared: nothing allocated on the hot path. */
+const GONE: DeviceLeft = Object.freeze({ ports: Object.freeze([]) as unknown as PortId[], probed: false });
 
 /** A probed device and the ports DPDK made for it. */
 export interface DeviceRecord {
@@ -52,7 +62,6 @@ const SOCKET_ID_ANY = 0xffffffff;
 const EINVAL = 22;
 // RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom.
 const MBUF_DATA_ROOM = 2048 + 128;
-export const MAX_BURST = 512;
 
 export function count(option: string, value: number | undefined, fallback: number, max = 65535): number {
   const n = value ?? fallback;
@@ -80,7 +89,7 @@ export function count(option: string, value: number | undefined, fallback: numbe
 export class PortTable {
   readonly ports = new Map<number, PortRecord>();
   readonly devices = new Map<string, DeviceRecord>();
-  readonly #dpdk: Binding;
+  readonly #dpdk: DpdkBinding;
   readonly #log: DpdkLog;
   readonly #ids = new Uint16Array(MAX_ETHPORTS);
   #pools = 0;
@@ -89,7 +98,7 @@ export class PortTable {
 
   readonly #deferClose: boolean;
 
-  constructor(dpdk: Binding, log: DpdkLog, options: { deferClose?: boolean } = {}) {
+  constructor(dpdk: DpdkBinding, log: DpdkLog, options: { deferClose?: boolean } = {}) {
     this.#dpdk = dpdk;
     this.#log = log;
     this.#deferClose = options.deferClose ?? false;
@@ -100,8 +109,8 @@ export class PortTable {
    * device. A closed record whose id DPDK gave to one of the new ports is let go.
    */
   probe(name: string, bus: string, devargs: string): DeviceRecord | number {
-    const n = this.#dpdk.dphp_probe(devargs, name, this.#ids, MAX_ETHPORTS);
-    return n < 0 ? n : this.#record(name, bus, devargs, this.#firstIds(n));
+    const n = this.#dpdk.dphp_probe_area(devargs, name);
+    return n < 0 ? n : this.#record(name, bus, devargs, this.#firstIds(n, this.#dpdk.area.ports));
   }
 
   /**
@@ -113,9 +122,9 @@ export class PortTable {
   }
 
   /** The first `n` ids the shim wrote; a plain loop, as a subarray per call costs more than the copy. */
-  #firstIds(n: number): PortId[] {
+  #firstIds(n: number, from: Uint16Array = this.#ids): PortId[] {
     const ids: PortId[] = [];
-    for (let i = 0; i < n; i++) ids.push(this.#ids[i] as PortId);
+    for (let i = 0; i < n; i++) ids.push(from[i] as PortId);
     return ids;
   }
 
@@ -165,9 +174,26 @@ export class PortTable {
    * What a removal that returned 0 left of a device, in one FFI call: its ports, or that it is
    * still probed on its bus without any.
    */
-  leftAfterRemove(bus: string, name: string): { ports: PortId[]; probed: boolean } {
-    const n = this.#dpdk.dphp_device_left(bus, name, this.#ids, MAX_ETHPORTS);
-    return n > 0 ? { ports: this.#firstIds(n), probed: true } : { ports: [], probed: n === -1 };
+  leftAfterRemove(bus: string, name: string): DeviceLeft {
+    return this.#left(this.#dpdk.dphp_device_left(bus, name, this.#ids, MAX_ETHPORTS), this.#ids);
+  }
+
+  /**
+   * rte_eal_hotplug_remove on this thread, with what it left when it returned 0 (then
+   * `leftInArea()` tells it): a detach and its proof in one crossing. Returns remove's rc.
+   */
+  removeDevice(bus: string, name: string): number {
+    return this.#dpdk.dphp_remove(bus, name);
+  }
+
+  /** What the last `removeDevice` that returned 0 left (see leftAfterRemove). */
+  leftInArea(): DeviceLeft {
+    return this.#left(this.#dpdk.area.left[0]!, this.#dpdk.area.ports);
+  }
+
+  #left(n: number, ids: Uint16Array): DeviceLeft {
+    if (n === 0) return GONE;
+    return n > 0 ? { ports: this.#firstIds(n, ids), probed: true } : { ports: [], probed: true };
   }
 
   /** DPDK's current ports of a device, lowest id first. */
@@ -272,6 +298,7 @@ export class PortTable {
       }
       port.pool = pool;
       port.poolSize = needed;
+      this.#dpdk.dphp_port_pool(port.id, pool);
     }
     const socket = info.socket < 0 ? SOCKET_ID_ANY : info.socket;
     for (let q = 0; q < rxq; q++) {
@@ -367,6 +394,8 @@ export class PortTable {
 
   #freePool(port: PortRecord): void {
     if (!port.pool) return;
+    // The id may hold a newer port by now (DPDK reuses closed ids): its pool stays.
+    if (this.ports.get(port.id) === port) this.#dpdk.dphp_port_pool(port.id, null);
     this.#dpdk.rte_mempool_free(port.pool);
     port.pool = undefined;
     port.poolSize = undefined;

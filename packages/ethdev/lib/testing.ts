@@ -1,12 +1,14 @@
 /**
  * @dpdk-hotplug/ethdev/testing: packets and capture files for traffic tests (ours and yours), a
- * copy of the installed DPDK in a prefix of its own, for tests of DPDK selection, and DPDK's own
- * port close behind the SDK's back, for tests of the multi-process detach order.
+ * copy of the installed DPDK in a prefix of its own, for tests of DPDK selection, DPDK's own
+ * port close behind the SDK's back, for tests of the multi-process detach order, and an
+ * in-memory fake DPDK (`Eal.init(options, new FakeDpdk())`) for tests of logic above DPDK.
  */
 import { writeFileSync } from 'node:fs';
 
 export { dpdkPortCloser } from './binding.js';
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
+export { FakeDpdk, type FakeDpdkSpec, type FakeDriver } from './fake-dpdk.js';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */
 export function ethernetFrame(tag: string, length = 64): Buffer {

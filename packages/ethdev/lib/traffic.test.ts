@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Eal } from './eal.js';
-import { Defer, frame, ip, isRoot, startEal, uniqueIfName } from './test-support/env.js';
+import { Defer, errorOf, frame, ip, isRoot, startEal, uniqueIfName } from './test-support/env.js';
 import { pcapFile } from './testing.js';
 import type { PortId } from './types.js';
 
@@ -57,6 +57,28 @@ describe('traffic', () => {
       expect(eal.stats(port)).toMatchObject({ txPackets: 2, rxPackets: 2 });
       expect(down(port)).toBe('net_ring0');
     }
+  });
+
+  it('net_ring loops packed bursts back: end to end in caller-owned buffers, lengths checked first', () => {
+    const port = up(eal.attachSync('net_ring0'));
+    const sent = [frame('packed-a'), frame('packed-b', 1500), frame('packed-c', 100)];
+    const batch = { data: Buffer.concat(sent), lengths: Uint16Array.from(sent.map((f) => f.length)) };
+    expect(eal.txBurstPacked(port, { ...batch, count: 2 })).toBe(2);
+    expect(eal.txBurstPacked(port, batch)).toBe(3);
+    const inbox = { data: Buffer.alloc(3200), lengths: new Uint16Array(8) };
+    expect(eal.rxBurstPacked(port, inbox)).toBe(5);
+    // 64 + 1500 + 64 + 1500 = 3128 bytes fit in 3200; the fifth (100 bytes) does not: dropped, length 0.
+    expect([...inbox.lengths.subarray(0, 5)]).toEqual([64, 1500, 64, 1500, 0]);
+    expect(inbox.data.subarray(0, 64 + 1500)).toEqual(Buffer.concat(sent.slice(0, 2)));
+    // The shim would read past `data`: refused before DPDK sees anything.
+    const short = { data: Buffer.alloc(100), lengths: Uint16Array.of(64, 64) };
+    expect(errorOf(() => eal.txBurstPacked(port, short))?.code).toBe('INVALID_ARGUMENT');
+    expect(errorOf(() => eal.txBurstPacked(port, { ...batch, count: 4 }))?.code).toBe('INVALID_ARGUMENT');
+    expect(
+      errorOf(() => eal.rxBurstPacked(port, { data: [] as never, lengths: new Uint16Array(1) }))?.code,
+    ).toBe('INVALID_ARGUMENT');
+    expect(eal.stats(port)).toMatchObject({ txPackets: 5, rxPackets: 5 });
+    expect(down(port)).toBe('net_ring0');
   });
 
   it('net_pcap reads the rx file and writes the tx file, and again after a re-attach', () => {

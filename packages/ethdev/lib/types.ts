@@ -128,6 +128,17 @@ export interface ConfigureOptions {
   promiscuous?: boolean;
 }
 
+/**
+ * Packets laid end to end in one caller-owned buffer, for `txBurstPacked`/`rxBurstPacked`: no
+ * Buffer per packet. `lengths[i]` is packet i's length; `count` (tx only) how many to send,
+ * default `lengths.length`; rx receives up to `lengths.length` (≤ 512).
+ */
+export interface PacketBatch {
+  data: Uint8Array;
+  lengths: Uint16Array;
+  count?: number;
+}
+
 export interface DetachOptions {
   /** Stop and close the port (and its device's other ports) first, instead of refusing. */
   force?: boolean;

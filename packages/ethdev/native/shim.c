@@ -37,7 +37,7 @@
 #include <rte_version.h>
 #include <stddef.h>
 
-#define DPHP_ABI 5
+#define DPHP_ABI 6
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -304,9 +304,19 @@ double dphp_heap_in_use(void) {
 
 /* ---------------------------------------------------------------- traffic */
 
+/* Each port's mbuf pool, set by JS at configure: tx takes the port, not a pointer (koffi
+ * marshals a pointer argument at about the cost of the call itself). */
+static struct rte_mempool *port_pools[RTE_MAX_ETHPORTS];
+
+int dphp_port_pool(uint16_t port, struct rte_mempool *mp) {
+  if (port >= RTE_MAX_ETHPORTS) return -EINVAL;
+  port_pools[port] = mp;
+  return 0;
+}
+
 /* Sends n packets laid end to end in `data` with lengths `lens`; returns how many the PMD took.
  * Mbufs the PMD did not take are freed here, so nothing leaks. */
-uint16_t dphp_tx_copy(uint16_t port, uint16_t queue, struct rte_mempool *mp, const uint8_t *data,
+static uint16_t dphp_tx_copy(uint16_t port, uint16_t queue, struct rte_mempool *mp, const uint8_t *data,
                       const uint16_t *lens, uint16_t n) {
   struct rte_mbuf *pkts[512];
   if (n > 512) n = 512;
@@ -329,7 +339,7 @@ uint16_t dphp_tx_copy(uint16_t port, uint16_t queue, struct rte_mempool *mp, con
 
 /* Receives up to n packets, copied end to end into `buf` (cap bytes) with their lengths in
  * `lens`; a packet that does not fit is dropped (its length reported as 0). */
-uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32_t cap, uint16_t *lens, uint16_t n) {
+static uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32_t cap, uint16_t *lens, uint16_t n) {
   struct rte_mbuf *pkts[512];
   if (n > 512) n = 512;
   uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
@@ -369,6 +379,51 @@ int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) 
   return 0;
 }
 
+/* ---------------------------------------------------------------- the hot path's area */
+
+/*
+ * Memory JS reads and writes through one koffi.view, so that the calls of the sync hot path
+ * (attach, detach, tx and rx bursts) take only numbers and strings: koffi marshals each typed
+ * array argument at about the cost of a vdev call. Used from the thread that owns DPDK only
+ * (the async forms pass their own arrays).
+ */
+#define DPHP_PORTS 32
+#define DPHP_BURST 512
+#define DPHP_PACKET 2048
+struct dphp_area {
+  uint16_t ports[DPHP_PORTS]; /* port ids a probe made, or a removal left */
+  int32_t left;               /* dphp_device_left's result after a removal that returned 0 */
+  uint16_t lens[DPHP_BURST];  /* packet lengths of a burst */
+  uint8_t data[DPHP_BURST * DPHP_PACKET]; /* a burst's packets, end to end */
+};
+static struct dphp_area area;
+
+struct dphp_area *dphp_area(void) { return &area; }
+
+/* dphp_probe into the area. */
+int dphp_probe_area(const char *devargs, const char *devname) {
+  return dphp_probe(devargs, devname, area.ports, DPHP_PORTS);
+}
+
+/* rte_eal_hotplug_remove and, when it returned 0, what it left (dphp_device_left into
+ * area.left and area.ports): a detach and its proof in one crossing. Returns remove's rc. */
+int dphp_remove(const char *bus, const char *name) {
+  int rc = rte_eal_hotplug_remove(bus, name);
+  if (rc == 0) area.left = dphp_device_left(bus, name, area.ports, DPHP_PORTS);
+  return rc;
+}
+
+/* Sends the area's first n packets (area.lens) with the port's pool; 0 without a pool. */
+uint16_t dphp_tx(uint16_t port, uint16_t queue, uint16_t n) {
+  if (port >= RTE_MAX_ETHPORTS || port_pools[port] == NULL) return 0;
+  return dphp_tx_copy(port, queue, port_pools[port], area.data, area.lens, n);
+}
+
+/* Receives up to n packets into the area. */
+uint16_t dphp_rx(uint16_t port, uint16_t queue, uint16_t n) {
+  return dphp_rx_copy(port, queue, area.data, sizeof(area.data), area.lens, n);
+}
+
 /* ---------------------------------------------------------------- layout */
 
 #define DPHP_SIZE(t) {#t, sizeof(struct t)}
@@ -406,6 +461,11 @@ static const struct {
     DPHP_FIELD(dphp_event, event),
     DPHP_FIELD(dphp_event, port),
     DPHP_FIELD(dphp_event, name),
+    DPHP_SIZE(dphp_area),
+    DPHP_FIELD(dphp_area, ports),
+    DPHP_FIELD(dphp_area, left),
+    DPHP_FIELD(dphp_area, lens),
+    DPHP_FIELD(dphp_area, data),
 };
 
 /* sizeof (`dphp_stats`) or offsetof (`dphp_stats.ibytes`) of a struct this shim exports, as the

@@ -1,0 +1,110 @@
+/**
+ * Keeps FakeDpdk honest: the same scenarios through the SDK on the fake and on real DPDK 22.11
+ * (net_null, net_ring), in this file's process, must tell the same story: ids, what ports()
+ * lists, error codes, events, packets. A rule the fake gets wrong shows here first.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Eal } from './eal.js';
+import { Eal as EalClass } from './eal.js';
+import { isHotplugError } from './errors.js';
+import { FakeDpdk } from './fake-dpdk.js';
+import { startEal, testEalOptions } from './test-support/env.js';
+
+let real: Eal;
+let fake: Eal;
+beforeAll(() => {
+  real = startEal();
+  fake = EalClass.init(testEalOptions(), new FakeDpdk());
+});
+afterAll(() => {
+  expect(real.cleanup()).toEqual([]);
+  expect(fake.cleanup()).toEqual([]);
+});
+
+/** What a scenario shows: each step's result or error code. */
+type Transcript = unknown[];
+
+function step(out: Transcript, fn: () => unknown): void {
+  try {
+    out.push(fn());
+  } catch (e) {
+    if (!isHotplugError(e)) throw e;
+    out.push(e.code);
+  }
+}
+
+const listing = (eal: Eal) =>
+  eal
+    .ports()
+    .map((p) => ({ id: p.id, name: p.name, device: p.device, bus: p.bus, driver: p.driver, state: p.state }));
+
+const scenarios: Record<string, (eal: Eal) => Promise<Transcript>> = {
+  'closed-id reuse and detach by name': async (eal) => {
+    const out: Transcript = [];
+    const events: string[] = [];
+    eal.on('attach', (e) => events.push(`attach ${e.device} ${e.ports}`));
+    eal.on('detach', (e) => events.push(`detach ${e.device} ${e.ports}`));
+    step(out, () => eal.attachSync('net_null0'));
+    step(out, () => eal.attachSync('net_null1'));
+    step(out, () => eal.attachSync('net_null0'));
+    step(out, () => eal.close(0 as never));
+    step(out, () => listing(eal));
+    step(out, () => eal.attachSync('net_null2'));
+    step(out, () => listing(eal));
+    step(out, () => eal.detachSync(0 as never));
+    step(out, () => eal.close(0 as never));
+    step(out, () => eal.detachSync(0 as never));
+    step(out, () => eal.detachDeviceSync('net_null0'));
+    step(out, () => eal.detachDeviceSync('net_null0'));
+    out.push(await eal.detach(1 as never, { force: true }));
+    step(out, () => listing(eal));
+    step(out, () => eal.attachSync('net_bogus0'));
+    step(out, () => listing(eal));
+    await new Promise((r) => setImmediate(r));
+    eal.removeAllListeners();
+    return [...out, events];
+  },
+  'lifecycle and loopback traffic on net_ring': async (eal) => {
+    const out: Transcript = [];
+    const port = eal.attachSync('net_ring0');
+    step(out, () => eal.start(port));
+    step(out, () => eal.configure(port, { rxQueues: 1, txQueues: 1 }));
+    step(out, () => eal.start(port));
+    step(out, () => eal.port(port).state);
+    step(out, () => eal.txBurst(port, [Buffer.from('one'), Buffer.from('two!')]));
+    step(out, () => eal.rxBurst(port).map(String));
+    step(out, () => {
+      const s = eal.stats(port);
+      return [s.txPackets, s.rxPackets, s.txBytes, s.rxBytes];
+    });
+    step(out, () => eal.close(port));
+    step(out, () => eal.stop(port));
+    step(out, () => eal.close(port));
+    step(out, () => eal.detachSync(port));
+    return out;
+  },
+  'traffic on net_null': async (eal) => {
+    const out: Transcript = [];
+    const port = eal.attachSync('net_null0');
+    eal.configure(port);
+    eal.start(port);
+    step(out, () => eal.txBurst(port, [Buffer.alloc(60), Buffer.alloc(100)]));
+    step(out, () => eal.rxBurst(port, 3).map((p) => p.length));
+    step(out, () => {
+      const s = eal.stats(port);
+      return [s.txPackets, s.rxPackets, s.txBytes, s.rxBytes];
+    });
+    step(out, () => eal.detachSync(port, { force: true }));
+    return out;
+  },
+};
+
+describe('FakeDpdk and DPDK 22.11 agree', () => {
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    it(name, async () => {
+      const onReal = await scenario(real);
+      const onFake = await scenario(fake);
+      expect(onFake).toEqual(onReal);
+    });
+  }
+});

@@ -1,0 +1,194 @@
+/**
+ * The SDK's own logic above DPDK (the port table, state rules, events), on the in-memory
+ * FakeDpdk: no DPDK is loaded in this file's process. What these tests say is about the SDK;
+ * DPDK's side of each rule is tested on real DPDK (hotplug.test.ts), and
+ * fake-agreement.test.ts holds the fake to it.
+ */
+import { describe, expect, it } from 'vitest';
+import { Eal } from './eal.js';
+import { type HotplugError, isHotplugError } from './errors.js';
+import { FakeDpdk } from './fake-dpdk.js';
+import type { EalOptions } from './types.js';
+
+const OPTIONS: EalOptions = { noHuge: true, noPci: true, noSharedConfig: true, logEcho: false };
+
+function start(dpdk = new FakeDpdk(), options: EalOptions = OPTIONS): Eal {
+  return Eal.init(options, dpdk);
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (isHotplugError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('the seam', () => {
+  it('gives the EAL arguments to the binding, and inits each binding once', () => {
+    const dpdk = new FakeDpdk();
+    const eal = start(dpdk);
+    expect(dpdk.argv).toEqual(['dpdk-hotplug', ...eal.args]);
+    expect(eal.version).toBe('DPDK 22.11.0 (fake)');
+    expect(codeOf(() => Eal.init(OPTIONS, dpdk))).toBe('EAL_ALREADY_INITIALIZED');
+    expect(codeOf(() => Eal.init({ ...OPTIONS, dpdk: '/usr' }, new FakeDpdk()))).toBe('INVALID_OPTION');
+    eal.cleanup();
+    expect(dpdk.cleanedUp).toBe(true);
+  });
+});
+
+describe('port table', () => {
+  it('lets a closed id go to a new port; detach(id) then removes the new one, the closed device goes by name', () => {
+    const eal = start();
+    const a = eal.attachSync('net_null0');
+    eal.close(a);
+    const b = eal.attachSync('net_null1');
+    expect(b).toBe(a);
+    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([[a, 'net_null1', 'attached']]);
+    eal.close(b);
+    expect(eal.detachSync(b)).toBe('net_null1');
+    expect(codeOf(() => eal.detachSync(b))).toBe('PORT_NOT_FOUND');
+    expect(eal.detachDeviceSync('net_null0')).toBe('net_null0');
+    expect(eal.ports()).toEqual([]);
+  });
+
+  it('keeps a closed port whose id is not reused, so detach(id) still works after close', () => {
+    const eal = start();
+    const port = eal.attachSync('net_ring0');
+    eal.close(port);
+    expect(eal.ports()).toMatchObject([{ id: port, state: 'closed', device: 'net_ring0' }]);
+    expect(eal.detachSync(port)).toBe('net_ring0');
+  });
+
+  it('force stops, closes and detaches a started port; a plain detach is refused and the port keeps working', () => {
+    const eal = start();
+    const port = eal.attachSync('net_ring0');
+    eal.configure(port);
+    eal.start(port);
+    expect(codeOf(() => eal.detachSync(port))).toBe('PORT_STARTED');
+    expect(eal.txBurst(port, [Buffer.from('ping')])).toBe(1);
+    expect(eal.rxBurst(port).map(String)).toEqual(['ping']);
+    expect(eal.detachSync(port, { force: true })).toBe('net_ring0');
+    expect(eal.ports()).toEqual([]);
+  });
+
+  it('refuses to close a port that another PMD started behind the SDK (DPDK says "Cannot close started device")', () => {
+    const dpdk = new FakeDpdk();
+    const eal = start(dpdk);
+    const port = eal.attachSync('net_null0');
+    eal.configure(port);
+    dpdk.rte_eth_dev_start(port); // as a bonding device starts its members
+    const error = (() => {
+      try {
+        eal.close(port);
+      } catch (e) {
+        return e as HotplugError;
+      }
+    })();
+    expect(error?.code).toBe('PORT_STARTED');
+    expect(error?.dpdkLog).toContain(`ETHDEV: Cannot close started device (port ${port})`);
+    expect(eal.detachSync(port, { force: true })).toBe('net_null0');
+  });
+
+  it('holds every port of a multi-port device: attach returns the first, detach needs them all closed', () => {
+    const eal = start(new FakeDpdk({ drivers: { net_multi: { ports: 3 }, net_null: {} } }));
+    const other = eal.attachSync('net_null0');
+    const first = eal.attachSync('net_multi0');
+    const ports = eal.portsOf('net_multi0');
+    expect(ports).toEqual([first, first + 1, first + 2]);
+    expect(
+      eal
+        .ports()
+        .filter((p) => p.device === 'net_multi0')
+        .map((p) => p.name),
+    ).toEqual(['net_multi0_0', 'net_multi0_1', 'net_multi0_2']);
+    eal.close(first);
+    expect(codeOf(() => eal.detachSync(first))).toBe('SIBLING_PORTS_OPEN');
+    expect(eal.portsOf('net_multi0')).toEqual([first + 1, first + 2]);
+    for (const p of ports.slice(1)) eal.close(p);
+    expect(eal.detachSync(ports[2]!)).toBe('net_multi0');
+    expect(eal.ports().map((p) => p.id)).toEqual([other]);
+  });
+
+  it('force-detaches a multi-port device with started siblings', () => {
+    const eal = start(new FakeDpdk({ drivers: { net_multi: { ports: 2 } } }));
+    const a = eal.attachSync('net_multi0');
+    const b = eal.portsOf('net_multi0')[1]!;
+    eal.configure(b);
+    eal.start(b);
+    expect(codeOf(() => eal.detachSync(a))).toBe('PORT_NOT_CLOSED');
+    expect(eal.detachSync(a, { force: true })).toBe('net_multi0');
+    expect(eal.ports()).toEqual([]);
+  });
+
+  it('a failed attach leaves nothing behind and carries what DPDK logged', () => {
+    const eal = start();
+    let error: HotplugError | undefined;
+    try {
+      eal.attachSync('net_nosuch0');
+    } catch (e) {
+      error = e as HotplugError;
+    }
+    expect(error?.code).toBe('UNKNOWN_DRIVER');
+    expect(error?.dpdkLog).toEqual(['EAL: failed to parse device "net_nosuch0"']);
+    expect(eal.ports()).toEqual([]);
+  });
+});
+
+describe("a secondary's view", () => {
+  it('takes in the ports the primary attached, and lets go of those it detached', () => {
+    const primaryDpdk = new FakeDpdk();
+    const primary = start(primaryDpdk, { logEcho: false, filePrefix: 'fake-mp' });
+    const secondary = start(primaryDpdk.secondary(), {
+      logEcho: false,
+      filePrefix: 'fake-mp',
+      processType: 'secondary',
+    });
+    const port = primary.attachSync('net_ring0');
+    expect(secondary.ports()).toMatchObject([{ id: port, device: 'net_ring0', state: 'attached' }]);
+    // A primary with shared state leaves close to the device's removal (ports.ts): the
+    // secondary still sees the port until the device is gone.
+    primary.close(port);
+    expect(secondary.ports()).toMatchObject([{ id: port, device: 'net_ring0' }]);
+    primary.detachSync(port);
+    expect(secondary.ports()).toEqual([]);
+    expect(codeOf(() => secondary.detachSync(port))).toBe('PORT_NOT_FOUND');
+  });
+});
+
+describe('events', () => {
+  it('come in call order, after each call returned, with every port of the device', async () => {
+    const eal = start(new FakeDpdk({ drivers: { net_multi: { ports: 2 }, net_null: {} } }));
+    const seen: string[] = [];
+    eal.on('attach', (e) => seen.push(`attach ${e.device} ${e.ports.join(',')}`));
+    eal.on('detach', (e) => seen.push(`detach ${e.device} ${e.ports.join(',')}`));
+    const a = eal.attachSync('net_null0');
+    seen.push('attachSync returned');
+    const m = await eal.attach('net_multi0');
+    eal.close(a);
+    const detached = eal.detach(a);
+    seen.push('detach called');
+    await detached;
+    await eal.detach(m, { force: true });
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([
+      'attachSync returned',
+      'attach net_null0 0',
+      'attach net_multi0 1,2',
+      'detach called',
+      'detach net_null0 0',
+      'detach net_multi0 1,2',
+    ]);
+  });
+
+  it('queues async calls in call order: a detach queued after an attach sees the new port', async () => {
+    const eal = start();
+    const attached = eal.attach('net_null0');
+    expect(codeOf(() => eal.attachSync('net_null1'))).toBe('BUSY');
+    const port = await attached;
+    const [closed, name] = await Promise.all([Promise.resolve(eal.close(port)), eal.detach(port)]);
+    expect([closed, name]).toEqual([undefined, 'net_null0']);
+  });
+});
