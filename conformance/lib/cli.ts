@@ -212,7 +212,7 @@ export async function certify(argv: string[]): Promise<number> {
   const here = dirname(fileURLToPath(import.meta.url));
   const config = join(here, '..', 'playwright.config.ts');
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
-  const code = toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun);
+  const code = toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun, plan.dpdk);
   folder.release();
   const summaryFile = join(plan.out, 'summary.json');
   if (unprepared.length) {
@@ -257,8 +257,11 @@ function runSuite(
   config: string,
   playwright: string,
   duts: readonly Dut[],
+  dpdk: { version: string; prefix: string },
 ): Promise<number> {
-  console.log(`certifying ${duts.length} DUT(s): ${duts.map((d) => d.name).join(', ')}`);
+  console.log(
+    `certifying ${duts.length} DUT(s) with DPDK ${dpdk.version} (${dpdk.prefix}): ${duts.map((d) => d.name).join(', ')}`,
+  );
   return new Promise<number>((done) => {
     // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
     // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';

@@ -37,7 +37,16 @@ export {
   shardOf,
 } from './inventory.js';
 export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
+export { PARENT_PIPE_ENV } from './parent-watch.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
+export {
+  type LabModule,
+  type PciLab,
+  PciLabError,
+  type PluggedDevice,
+  pciProject,
+  type Removal,
+} from './pci-lab.js';
 export {
   dpdkMatches,
   type PrepareItem,
@@ -47,15 +56,6 @@ export {
   type Runner,
   type RunnerPreparation,
 } from './runner-prepare.js';
-export { PARENT_PIPE_ENV } from './parent-watch.js';
-export {
-  type LabModule,
-  type PciLab,
-  PciLabError,
-  type PluggedDevice,
-  pciProject,
-  type Removal,
-} from './pci-lab.js';
 export {
   type CheckResult,
   type CheckStatus,

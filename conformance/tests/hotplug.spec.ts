@@ -24,8 +24,8 @@ import { expect, extendTimeout, test } from '../dist/fixtures.js';
 import type { Lab } from '../dist/lab.js';
 import { reRunWithControls } from '../dist/mp-controls.js';
 import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
-import { configureWithPoolControl } from '../dist/pool-control.js';
 import { oracleCheck } from '../dist/oracle-check.js';
+import { configureWithPoolControl } from '../dist/pool-control.js';
 import { hasTestpmd } from '../dist/testpmd.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */

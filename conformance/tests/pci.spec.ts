@@ -11,10 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
 import { createHost, getDevice } from '@dpdk-hotplug/linux';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../lib/catalogue.js';
-import { extendTimeout } from '../lib/fixtures.js';
-import { expect, pciOf, test, whoseIfFails } from '../lib/pci-fixtures.js';
-import { cyclesFor } from '../lib/settings.js';
+import { checkTitle } from '../dist/catalogue.js';
+import { extendTimeout } from '../dist/fixtures.js';
+import { expect, pciOf, test, whoseIfFails } from '../dist/pci-fixtures.js';
+import { cyclesFor } from '../dist/settings.js';
 
 /** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
 const REMOVAL_BUDGET_MS = 5000;
