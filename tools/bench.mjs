@@ -4,7 +4,7 @@
 // in its own process with its own EAL, and a ratio is taken within its round: on a shared
 // machine, rounds interleaved this way see the same load, one row's median against another's
 // would not.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
@@ -50,6 +50,16 @@ const pc = (await $`pkg-config --cflags --libs libdpdk`).stdout.trim().split(/\s
 await $`cc -O2 -Wall -o ${join(out, 'hotplug-loop')} ${join(here, 'bench', 'hotplug-loop.c')} ${pc}`;
 await $`cc -O2 -Wall -o ${join(out, 'burst-loop')} ${join(here, 'bench', 'burst-loop.c')} ${pc}`;
 
+/**
+ * The C rows (and testpmd) end without rte_eal_cleanup, leaving their runtime folder; each row's
+ * prefix is this run's own (pid, label, round), so its folder is removed after the row.
+ */
+function removeRuntimeDir(prefix) {
+  const base = process.getuid() === 0 ? '/var/run/dpdk' : join(process.env.XDG_RUNTIME_DIR || '/tmp', 'dpdk');
+  const dir = join(base, prefix);
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /**
  * Runs every row RUNS times, interleaved (round 1 of every row, then round 2, …); each row's
@@ -61,7 +71,9 @@ async function rounds(rows) {
   for (let i = 0; i < RUNS; i++) {
     for (const [j, [label, fn]] of rows.entries()) {
       process.stdout.write(`  round ${i + 1}/${RUNS}: ${label}          \r`);
-      const text = (await fn(`bench-${process.pid}-${label}-${i}`)).stdout.trim().split('\n').at(-1);
+      const prefix = `bench-${process.pid}-${label}-${i}`;
+      const text = (await fn(prefix)).stdout.trim().split('\n').at(-1);
+      removeRuntimeDir(prefix);
       const r = JSON.parse(text);
       results[j].push({ ...r, us: (r.seconds / r.cycles) * 1e6, cpuUs: (r.cpuSeconds / r.cycles) * 1e6 });
     }

@@ -111,6 +111,8 @@ export class Eal extends EventEmitter<EalEvents> {
     this.args = args;
     this.version = binding.rte_version() as string;
     this.#ownRuntimeDir = runtimeDir;
+    // A process that ends without cleanup() (most do) must not leave its folder in /run/dpdk.
+    if (runtimeDir) process.once('exit', this.#removeRuntimeDir);
     this.#policy = {
       allowShellCommands: options.allowShellCommandsInDevargs === true,
       overwriteFiles: options.overwriteFiles === true,
@@ -580,9 +582,14 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#running = false;
     this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
-    if (this.#ownRuntimeDir) rmSync(this.#ownRuntimeDir, { recursive: true, force: true });
+    process.off('exit', this.#removeRuntimeDir);
+    this.#removeRuntimeDir();
     return errors;
   }
+
+  readonly #removeRuntimeDir = (): void => {
+    if (this.#ownRuntimeDir) rmSync(this.#ownRuntimeDir, { recursive: true, force: true });
+  };
 
   // ------------------------------------------------------------------ internals
 

@@ -48,6 +48,7 @@ export {
   warmup,
 } from './leak.js';
 export { portId } from './ports.js';
+export { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 export { MAX_PACKET } from './traffic.js';
 export type {
   AttachEvent,

@@ -21,8 +21,8 @@ afterAll(() => {
 });
 
 /** Runs an EAL in a child; returns its report. Its stdout must stay empty. */
-function child(options: object): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(options)], {
+function child(options: object, mode?: 'exit'): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(options), ...(mode ? [mode] : [])], {
     encoding: 'utf8',
     timeout: 20_000,
   });
@@ -82,6 +82,20 @@ describe.skipIf(!isRoot)('runtime folders (root: /var/run/dpdk)', () => {
       before: true,
       after: false,
     });
+  });
+
+  it('removes its own folder when the process ends without cleanup()', () => {
+    const prefix = `vitest-${process.pid}-exit`;
+    made.push(join(BASE, prefix));
+    expect(child({ ...base, filePrefix: prefix, noSharedConfig: true }, 'exit')).toMatchObject({ prefix });
+    expect(existsSync(join(BASE, prefix))).toBe(false);
+  });
+
+  it("leaves a caller's shared prefix when the process ends without cleanup()", () => {
+    const prefix = `vitest-${process.pid}-exit-shared`;
+    made.push(join(BASE, prefix));
+    child({ ...base, filePrefix: prefix }, 'exit');
+    expect(existsSync(join(BASE, prefix))).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 // An EAL in a child process for runtime-dir.test.ts: init with the options given as JSON,
 // attach and detach net_null0, clean up; reports JSON on stderr (stdout must stay the caller's).
-// Usage: node eal-child.mjs OPTIONS_JSON
+// Usage: node eal-child.mjs OPTIONS_JSON [exit]   (exit: end the process after attach, no cleanup)
 import { existsSync } from 'node:fs';
 import { Eal } from '../../dist/index.js';
 
@@ -17,6 +17,10 @@ const prefix = i < 0 ? undefined : eal.args[i + 1];
 const port = eal.attachSync('net_null0');
 eal.close(port);
 eal.detachSync(port);
+if (process.argv[3] === 'exit') {
+  report({ prefix });
+  process.exit(0);
+}
 const dir = `/var/run/dpdk/${prefix ?? 'rte'}`;
 const before = existsSync(dir);
 eal.cleanup();

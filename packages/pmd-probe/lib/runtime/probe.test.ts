@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The built package: probeRuntime starts the compiled child that sits beside it in dist.
@@ -66,8 +66,9 @@ describe('runtime probe supervision (stand-in children: no shipped PMD crashes o
   /**
    * Steps: a child that announces "detach of cycle 2" and then dies of SIGSEGV; one that
    * announces "attach of cycle 1" and then never returns.
+   * The hanging one makes its EAL runtime folder first, as a DPDK child would.
    * Verify: crashed with the signal and the step; hung after the timeout, killed, with the step;
-   * the caller survives both.
+   * the caller survives both; the killed child's runtime folder (the probe's own prefix) is gone.
    */
   it('names the signal or the hang and the step it happened in', async () => {
     const crash = join(work, 'crash.mjs');
@@ -78,7 +79,11 @@ describe('runtime probe supervision (stand-in children: no shipped PMD crashes o
     const hang = join(work, 'hang.mjs');
     writeFileSync(
       hang,
-      `console.log(JSON.stringify({ step: 'attach', cycle: 1 })); setInterval(() => {}, 1000);`,
+      `import { mkdirSync, writeFileSync } from 'node:fs';
+       const dir = '/var/run/dpdk/' + JSON.parse(process.argv[2]).eal.filePrefix;
+       try { mkdirSync(dir, { recursive: true }); writeFileSync(dir + '/config', ''); } catch {}
+       writeFileSync(${JSON.stringify(join(work, 'hang-dir'))}, dir);
+       console.log(JSON.stringify({ step: 'attach', cycle: 1 })); setInterval(() => {}, 1000);`,
     );
     const crashed = await probeRuntime('net_x0', { childScript: crash });
     expect(crashed).toMatchObject({ verdict: 'crashed', signal: 'SIGSEGV', stage: 'detach', cycle: 2 });
@@ -88,6 +93,12 @@ describe('runtime probe supervision (stand-in children: no shipped PMD crashes o
     const hung = await probeRuntime('net_x0', { childScript: hang, timeoutMs: 3000 });
     expect(hung).toMatchObject({ verdict: 'hung', stage: 'attach', cycle: 1 });
     expect(hung.reason).toContain('for 3000 ms');
+    if (process.getuid?.() === 0) {
+      // Only root's DPDK uses /var/run/dpdk (others: XDG_RUNTIME_DIR): the stand-in writes there.
+      const hangDir = readFileSync(join(work, 'hang-dir'), 'utf8');
+      expect(hangDir).toMatch(/^\/var\/run\/dpdk\/dphp-probe-\d+-\d+$/);
+      expect(existsSync(hangDir)).toBe(false);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   analyzeLeaks,
@@ -7,6 +8,8 @@ import {
   DPDK_ENV,
   type EalOptions,
   type ResourceSnapshot,
+  removableRuntimeDir,
+  runtimeDirFor,
 } from '@dpdk-hotplug/ethdev';
 import { ProbeError } from '../errors.js';
 import type { ChildMessage, ChildRequest } from './protocol.js';
@@ -131,6 +134,13 @@ async function runChild(devargs: string, options: RuntimeOptions): Promise<Runti
     eal: options.eal ?? defaultEal(devargs),
   };
   const script = options.childScript ?? fileURLToPath(new URL('./child.js', import.meta.url));
+  // The prefix this probe chose is its own: a child killed for hanging (or crashing) leaves its
+  // folder in /run/dpdk, which the probe removes. A caller's prefix is the caller's.
+  const ownPrefix = options.eal ? undefined : request.eal.filePrefix;
+  const ownDir =
+    ownPrefix === undefined
+      ? undefined
+      : removableRuntimeDir(runtimeDirFor(ownPrefix), ownPrefix, existsSync(runtimeDirFor(ownPrefix)));
   const started = performance.now();
   const child = spawn(process.execPath, [script, JSON.stringify(request)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,6 +172,7 @@ async function runChild(devargs: string, options: RuntimeOptions): Promise<Runti
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   clearTimeout(timer);
+  if (ownDir) rmSync(ownDir, { recursive: true, force: true });
 
   const resources = messages.flatMap((m) => ('resources' in m ? [m.resources] : []));
   const lastStep = messages.filter((m): m is Extract<ChildMessage, { step: string }> => 'step' in m).at(-1);
