@@ -1,19 +1,17 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
-import { test as base, type TestInfo } from '@playwright/test';
+import type { TestInfo } from '@playwright/test';
 import { type CheckSpec, idOfTitle, VDEV_CHECKS, type VdevCheckId } from './catalogue.js';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, placeholderDevargs } from './dut.js';
-import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
+import { guardedTest } from './guarded-test.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
 import { record } from './ledger.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
-import { Progress } from './progress.js';
-import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { Watchdog } from './watchdog.js';
+import type { Watchdog } from './watchdog.js';
 
 export type { Settings } from './settings.js';
 
@@ -50,9 +48,6 @@ export interface StuckDut {
 type WorkerFixtures = {
   stuck: StuckDut;
   dut: Dut;
-  settings: Settings;
-  watchdog: Watchdog;
-  progress: Progress;
   eal: Eal;
   labSetUp: { lab: Lab } | { error: string };
 };
@@ -61,35 +56,17 @@ type MultiProcess = () => Promise<MpGroup | { unavailable: string }>;
 type TestFixtures = {
   multiProcess: MultiProcess;
   requirements: undefined;
-  hangGuard: undefined;
   detachedAfter: undefined;
   events: EventLog;
   lab: Lab;
   device: string;
 };
 
-export const test = base.extend<TestFixtures, WorkerFixtures>({
+export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
   dut: [DEFAULT_DUTS[0]!, { scope: 'worker', option: true }],
-  settings: [{ ...DEFAULT_SETTINGS }, { scope: 'worker', option: true }],
-  watchdog: [
-    async ({}, use, workerInfo) => {
-      const watchdog = new Watchdog(join(workerInfo.project.outputDir, HANG_MARKER));
-      await use(watchdog);
-      await watchdog.stop();
-    },
-    { scope: 'worker' },
-  ],
   stuck: [
     async ({}, use) => {
       await use({});
-    },
-    { scope: 'worker' },
-  ],
-  progress: [
-    async ({}, use, workerInfo) => {
-      const progress = new Progress(join(workerInfo.project.outputDir, PROGRESS_MARKER));
-      await use(progress);
-      progress.close();
     },
     { scope: 'worker' },
   ],
@@ -159,8 +136,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     // Only the name is read here: the lab's own files may be rewritten.
     await use(parseDevargs(lab.devargs, { overwriteFiles: true }).name);
   },
-  // Auto fixtures run in this order. First: skip with the reason when the machine lacks what the
-  // DUT needs (before any EAL is made).
+  // Auto fixtures run in this order, after guardedTest's hang guard. First: skip with the reason
+  // when the machine lacks what the DUT needs (before any EAL is made).
   requirements: [
     async ({ dut, stuck }, use, testInfo) => {
       testInfo.skip(
@@ -176,18 +153,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         testInfo.skip(true, `not run: ${why}`);
       }
       await use(undefined);
-    },
-    { auto: true },
-  ],
-  // Playwright's own timeout fires while the event loop runs; the watchdog when a PMD blocks it.
-  hangGuard: [
-    async ({ watchdog, progress }, use, testInfo) => {
-      progress.check(testInfo.title);
-      watchdog.arm(testInfo.title, testInfo.timeout + 15_000);
-      progress.step('body');
-      await use(undefined);
-      progress.step('teardown');
-      watchdog.disarm();
     },
     { auto: true },
   ],

@@ -13,11 +13,8 @@ import { join } from 'node:path';
 import { Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
 import type { Dut } from './dut.js';
-import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
+import { guardedTest } from './guarded-test.js';
 import { type LabModule, loadPciLab, type PciLab, type PluggedDevice } from './pci-lab.js';
-import { Progress } from './progress.js';
-import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { Watchdog } from './watchdog.js';
 
 /** What the checks of one DUT left for the next ones. */
 export interface PciDutState {
@@ -79,17 +76,12 @@ export class PciDut {
 
 type WorkerFixtures = {
   dut: Dut;
-  settings: Settings;
   /** The module that makes the lab (a run's `pciLab`); none: the PCI checks cannot run. */
   pciLabModule: LabModule | undefined;
   pciLab: PciLab;
-  watchdog: Watchdog;
-  progress: Progress;
   eal: Eal;
   pciDut: PciDut;
 };
-
-type TestFixtures = { hangGuard: undefined };
 
 /** The DUT's PCI fields, which a lab DUT must have. */
 export function pciOf(
@@ -101,31 +93,14 @@ export function pciOf(
   return { model, driver, kernelDriver };
 }
 
-export const test = base.extend<TestFixtures, WorkerFixtures>({
+export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
   dut: [undefined as unknown as Dut, { scope: 'worker', option: true }],
-  settings: [{ ...DEFAULT_SETTINGS }, { scope: 'worker', option: true }],
   pciLabModule: [undefined, { scope: 'worker', option: true }],
   pciLab: [
     async ({ pciLabModule }, use) => {
       if (!pciLabModule)
         throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
       await use(await loadPciLab(pciLabModule));
-    },
-    { scope: 'worker' },
-  ],
-  watchdog: [
-    async ({}, use, workerInfo) => {
-      const watchdog = new Watchdog(join(workerInfo.project.outputDir, HANG_MARKER));
-      await use(watchdog);
-      await watchdog.stop();
-    },
-    { scope: 'worker' },
-  ],
-  progress: [
-    async ({}, use, workerInfo) => {
-      const progress = new Progress(join(workerInfo.project.outputDir, PROGRESS_MARKER));
-      await use(progress);
-      progress.close();
     },
     { scope: 'worker' },
   ],
@@ -163,17 +138,6 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
   // Playwright's own timeout fires while the event loop runs; the watchdog when a PMD blocks it.
-  hangGuard: [
-    async ({ watchdog, progress }, use, testInfo) => {
-      progress.check(testInfo.title);
-      watchdog.arm(testInfo.title, testInfo.timeout + 15_000);
-      progress.step('body');
-      await use(undefined);
-      progress.step('teardown');
-      watchdog.disarm();
-    },
-    { auto: true },
-  ],
 });
 
 /**
