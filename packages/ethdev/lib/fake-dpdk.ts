@@ -2,14 +2,16 @@
  * An in-memory stand-in for DPDK behind the seam `Eal` takes (dpdk-binding.ts), for tests of
  * the SDK's own logic without DPDK: the port table, events, state rules, multi-port devices
  * and a secondary's view, which real vdevs cannot all show here. It models the few rules of
- * DPDK 22.11 that the SDK relies on, each stated where it is written (the lowest free port id
- * is taken, close frees the id while the device stays probed, a started port cannot be
- * closed, a removal releases the device's ports); lib/fake-agreement.test.ts runs the same
- * scenarios on it and on real net_null to keep it honest. It is not DPDK: no claim about DPDK
+ * DPDK that the SDK relies on (22.11's by default, a later release's differences with
+ * `version`), each stated where it is written (the lowest free port id is taken, close frees
+ * the id while the device stays probed, a started port cannot be closed, a removal releases the
+ * device's ports); lib/fake-agreement.test.ts runs the same scenarios on it and on the real
+ * DPDK in use to keep it honest. It is not DPDK: no claim about DPDK
  * may rest on a test that uses it.
  */
 import { MAX_BURST, MAX_PACKET, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
 import type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
+import { atLeast } from './versions.js';
 
 const EINVAL = 22;
 const ENOENT = 2;
@@ -27,11 +29,15 @@ export interface FakeDriver {
   /** `loopback`: what is sent is received on the same port (net_ring); `sink`: sent packets
    * vanish and rx hands out 64-byte zero packets (net_null). */
   traffic?: 'loopback' | 'sink';
+  /** Whether the port's stats count bytes too (net_null since 25.07), not packets alone. */
+  countsBytes?: boolean;
 }
 
 export interface FakeDpdkSpec {
   /** vdev drivers by name (`net_null`, also reached as `eth_null`); default net_null and net_ring. */
   drivers?: Record<string, FakeDriver>;
+  /** The DPDK version the fake says it is, and whose default drivers it models (default 22.11.0). */
+  version?: string;
 }
 
 interface FakeDevice {
@@ -58,10 +64,14 @@ class SharedState {
   readonly ports: (FakePort | undefined)[] = new Array(RTE_MAX_ETHPORTS).fill(undefined);
 }
 
-const DEFAULT_DRIVERS: Record<string, FakeDriver> = {
-  net_null: { ports: 1, maxQueues: 1024, traffic: 'sink' },
-  net_ring: { ports: 1, maxQueues: 16, traffic: 'loopback' },
-};
+/** net_null and net_ring as `version` has them: net_null counts bytes since 25.07 (DPDK commits
+ * 9946ba548b and 47205afc86, "net/null: optimize Tx/Rx"); net_ring counts packets only. */
+function defaultDrivers(version: string): Record<string, FakeDriver> {
+  return {
+    net_null: { ports: 1, maxQueues: 1024, traffic: 'sink', countsBytes: atLeast(version, 25, 7) },
+    net_ring: { ports: 1, maxQueues: 16, traffic: 'loopback' },
+  };
+}
 
 function offThread<A extends unknown[]>(fn: (...args: A) => number): OffThreadFn<A> {
   return Object.assign(fn, {
@@ -93,17 +103,20 @@ export class FakeDpdk implements DpdkBinding {
   readonly #written = new Float64Array(this.#log, 0, 1);
   readonly #ring = new Uint8Array(this.#log, LOG_RING_OFFSET);
   #pools = 0;
+  readonly #version: string;
 
   constructor(spec: FakeDpdkSpec = {}, shared?: { state: SharedState; secondary: boolean }) {
     this.#state = shared?.state ?? new SharedState();
     this.#secondary = shared?.secondary ?? false;
+    this.#version = spec.version ?? '22.11.0';
     this.#drivers = Object.fromEntries(
-      Object.entries(spec.drivers ?? DEFAULT_DRIVERS).map(([name, d]) => [
+      Object.entries(spec.drivers ?? defaultDrivers(this.#version)).map(([name, d]) => [
         name,
         {
           ports: d.ports ?? 1,
           maxQueues: d.maxQueues ?? 1,
           traffic: d.traffic ?? 'sink',
+          countsBytes: d.countsBytes ?? false,
         },
       ]),
     );
@@ -111,7 +124,10 @@ export class FakeDpdk implements DpdkBinding {
 
   /** Another process of the same instance, as `--proc-type secondary` sees it: shared devices and ports. */
   secondary(): FakeDpdk {
-    return new FakeDpdk({ drivers: this.#drivers }, { state: this.#state, secondary: true });
+    return new FakeDpdk(
+      { drivers: this.#drivers, version: this.#version },
+      { state: this.#state, secondary: true },
+    );
   }
 
   /** Appends a line to the log, as EAL or a PMD would write it. */
@@ -135,7 +151,7 @@ export class FakeDpdk implements DpdkBinding {
     return 0;
   }
   rte_version(): string {
-    return 'DPDK 22.11.0 (fake)';
+    return `DPDK ${this.#version} (fake)`;
   }
   rte_eal_get_runtime_dir(): string {
     return '';
@@ -366,8 +382,8 @@ export class FakeDpdk implements DpdkBinding {
     for (let i = 0; i < n; i++) {
       const len = this.area.lens[i]!;
       if (p.device.spec.traffic === 'loopback') p.received.push(this.area.data.slice(off, off + len));
-      // net_null and net_ring count packets, not bytes (DPDK 22.11; fake-agreement.test.ts).
       p.stats.opackets++;
+      if (p.device.spec.countsBytes) p.stats.obytes += len;
       off += len;
     }
     return n;
@@ -386,6 +402,7 @@ export class FakeDpdk implements DpdkBinding {
       this.area.lens[i] = packet.length;
       off += packet.length;
       p.stats.ipackets++;
+      if (p.device.spec.countsBytes) p.stats.ibytes += packet.length;
     });
     return got.length;
   }

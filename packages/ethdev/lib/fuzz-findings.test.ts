@@ -13,6 +13,7 @@ import { type HotplugError, isHotplugError } from './errors.js';
 import { maxMemoryMb } from './options.js';
 import { Defer, errorOf, ip, isRoot, startEal, testEalOptions, uniqueIfName } from './test-support/env.js';
 import { pcapFile } from './testing.js';
+import { bondingMemberKey } from './versions.js';
 
 let eal: Eal;
 let root: string;
@@ -62,7 +63,8 @@ describe('devargs', () => {
     eal.configure(port, { rxQueues: 2, txQueues: 1 });
     eal.close(port);
     eal.detachSync(port);
-    attachAndDetach('net_bonding0,mode=0,slave=net_null8,slave=net_null9');
+    const member = bondingMemberKey(currentDpdk().version);
+    attachAndDetach(`net_bonding0,mode=0,${member}=net_null8,${member}=net_null9`);
   });
 
   it('bounds a queue count by RTE_MAX_QUEUES_PER_PORT of the DPDK in use (af_packet qpairs=32768 blocked ~15 s)', () => {
