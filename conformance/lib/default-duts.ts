@@ -51,6 +51,10 @@ export const DEFAULT_DUTS: readonly Dut[] = [
     traffic: 'kernel-peer',
     needsRoot: true,
     cycles: 100,
+    // Its rx queue setup takes ETH_AF_XDP_DFLT_NUM_DESCS (2048) mbufs for the fill queue whatever
+    // the descriptors (22.11 to 25.11), and fails with EINVAL on the SDK's pool: given a pool it
+    // can run with, the checks judge its hotplug (lib/pool-control.ts has the evidence).
+    mbufs: 4096,
   },
   {
     name: 'net_tap',

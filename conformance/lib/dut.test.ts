@@ -18,6 +18,8 @@ describe('DUT schema', () => {
     [{ name: 'x', devargs: 'net_null0', setup: 'qemu' }, /setup must be one of/],
     [{ name: 'x', devargs: 'net_null0', traffic: 'lots' }, /traffic must be one of/],
     [{ name: 'x', devargs: 'net_null0', cycles: 0 }, /cycles must be a positive integer/],
+    [{ name: 'x', devargs: 'net_null0', mbufs: 63 }, /mbufs must be a whole number from 64 to 1048576/],
+    [{ name: 'x', devargs: 'net_null0', mbufs: '4096' }, /mbufs must be a whole number from 64 to 1048576/],
   ])('refuses %j', (value, message) => {
     expect(() => validateDut(value)).toThrow(DutError);
     expect(() => validateDut(value)).toThrow(message);

@@ -56,6 +56,12 @@ export interface Dut {
   peerInterface?: string;
   /** Upper bound of the repeated-cycles check; the run's --cycles overrides. */
   cycles?: number;
+  /**
+   * The mbuf pool the suite gives each port of the DUT (default: the SDK's, as many mbufs as the
+   * descriptors and a burst). For a PMD that takes more from the pool than its descriptors, as
+   * a driver's documented need; the checks then judge its hotplug, not its appetite.
+   */
+  mbufs?: number;
   /** Needs root (network devices, namespaces). */
   needsRoot?: boolean;
   /**
@@ -151,6 +157,11 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (traffic === 'kernel-peer' && setup !== 'veth-netns' && setup !== 'tap' && !dut.peerInterface)
     throw new DutError(`${where}: traffic kernel-peer needs a peerInterface (or a veth-netns or tap set-up)`);
   if (v.cycles !== undefined) dut.cycles = v.cycles as number;
+  if (v.mbufs !== undefined) {
+    if (!Number.isInteger(v.mbufs) || (v.mbufs as number) < 64 || (v.mbufs as number) > 1_048_576)
+      throw new DutError(`${where}: mbufs must be a whole number from 64 to 1048576`);
+    dut.mbufs = v.mbufs as number;
+  }
   if (v.needsRoot === true) dut.needsRoot = true;
   if (v.pci !== undefined) dut.pci = v.pci as Dut['pci'];
   if (typeof v.runner === 'string') dut.runner = v.runner;

@@ -25,6 +25,12 @@ const Cycles = Type.Integer({
   maximum: 1_000_000,
   description: 'a whole number of repeated attach/detach cycles, 1 to 1000000',
 });
+const Mbufs = Type.Integer({
+  minimum: 64,
+  maximum: 1_048_576,
+  description:
+    "the mbuf pool each port gets, 64 to 1048576 (default: the SDK's, as many as the descriptors): for a PMD that takes more from its pool",
+});
 const Expectations = Type.String({
   minLength: 1,
   description: "the DUT's expected findings (certify --expect format), relative to the inventory file",
@@ -63,6 +69,7 @@ export const PciDutSchema = Type.Object(
       }),
     ),
     cycles: Type.Optional(Cycles),
+    mbufs: Type.Optional(Mbufs),
     expectations: Type.Optional(Expectations),
   },
   { additionalProperties: false, description: 'a PCI NIC of the runner' },
@@ -79,6 +86,7 @@ export const VdevDutSchema = Type.Object(
     traffic: Type.Optional(Traffic),
     needsRoot: Type.Optional(Type.Boolean({ description: 'true when the DUT needs root' })),
     cycles: Type.Optional(Cycles),
+    mbufs: Type.Optional(Mbufs),
     expectations: Type.Optional(Expectations),
   },
   { additionalProperties: false, description: 'a virtual device of the runner' },

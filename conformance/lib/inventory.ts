@@ -278,6 +278,7 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
   const common = {
     runner: runner.name,
     ...(entry.cycles !== undefined ? { cycles: entry.cycles } : {}),
+    ...(entry.mbufs !== undefined ? { mbufs: entry.mbufs } : {}),
     ...(entry.expectations
       ? {
           expectations: isAbsolute(entry.expectations)

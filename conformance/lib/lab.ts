@@ -18,6 +18,8 @@ export interface TrafficResult {
 /** A DUT's environment in one worker: its devargs resolved, its traffic probe, its clean-up. */
 export interface Lab {
   readonly devargs: string;
+  /** The pool each port of the DUT is configured with (the DUT's `mbufs`); undefined: the SDK's. */
+  readonly mbufs?: number;
   /** Undefined when the DUT's traffic cannot be observed (mode `none`). */
   readonly traffic?: (eal: Eal, port: PortId) => Promise<TrafficResult>;
   /** Files in the lab's private directory (sockets, captures): a leak shows as growth. */
@@ -183,6 +185,7 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
     .replaceAll('{peer}', peer);
   return {
     devargs,
+    ...(dut.mbufs !== undefined ? { mbufs: dut.mbufs } : {}),
     traffic: dut.traffic === 'none' ? undefined : traffic,
     files: () => readdirSync(dir).length,
     teardown: () => runAll(undo),

@@ -49,7 +49,12 @@ export async function oracleCheck(
   testInfo: TestInfo,
 ): Promise<OracleOutcome> {
   const plan = testpmdPlan(dut, lab.devargs, device);
-  const sdk = await sdkScenario(eal, { helpers: [], devargs: lab.devargs, device });
+  const sdk = await sdkScenario(eal, {
+    helpers: [],
+    devargs: lab.devargs,
+    device,
+    ...(lab.mbufs !== undefined ? { mbufs: lab.mbufs } : {}),
+  });
   // The SDK's re-attached port goes, and with it what the kernel holds for it (a tap interface).
   // A DUT that cannot be detached stays: the checks about detach report it (the `detachedAfter`
   // fixture), and testpmd's own answers are still compared.

@@ -51,6 +51,8 @@ export interface OraclePlan {
   startHelpers?: boolean;
   devargs: string;
   device: string;
+  /** The DUT's pool (its `mbufs`) for the SDK's configure; undefined: the SDK's. */
+  mbufs?: number;
 }
 
 /** The SDK's answers, on the worker's EAL (the DUT detached at the start). */
@@ -83,7 +85,7 @@ export async function sdkScenario(eal: Eal, plan: OraclePlan): Promise<StepResul
     return `${info.name} ${info.driver}`;
   });
   await step('start', () => {
-    eal.configure(port);
+    eal.configure(port, plan.mbufs === undefined ? {} : { mbufs: plan.mbufs });
     eal.start(port);
     return undefined;
   });

@@ -9,6 +9,11 @@
  * Found on net_af_xdp (DPDK 22.11): its xsk_configure takes ETH_AF_XDP_DFLT_NUM_DESCS (2048)
  * mbufs for the fill queue whatever the ring size, and a shorter pool fails the rx queue setup
  * with EINVAL ("Failed to get enough buffers for fq", logged at DEBUG level only).
+ *
+ * Given a pool it can run with (the DUT's `mbufs`), net_af_xdp's next attach in the same process
+ * fails the same setup with EINVAL ("Failed to create xsk socket"): strace shows the first
+ * attach's xsk socket never closed, and the new one's bind() refused with EBUSY. The same process
+ * passed that setup: the refusal is said as kept state, not as a pool too small.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -24,47 +29,70 @@ export class PoolTooSmall extends Error {
 
 const QUEUE_SETUP = /rx queue \d+ setup failed/;
 
-/** The control's outcome per devargs, once per worker: the PMD does not change within a run. */
-const controls = new Map<string, { ok: boolean; message?: string }>();
+/** A queue setup refused that the same device passed with the same pool on an earlier attach in
+ * this process: the PMD kept something of that attach (net_af_xdp: its xsk socket). */
+export class KeptFromEarlierAttach extends Error {
+  override readonly name = 'KeptFromEarlierAttach';
+}
 
-/** The control, in a process of its own (a fresh EAL): does the device configure with a large pool? */
-function runControl(devargs: string): { ok: boolean; message?: string } {
-  const known = controls.get(devargs);
+type Outcome = { ok: boolean; message?: string };
+
+/** The controls' outcomes per devargs and pool, once per worker: the PMD does not change within a run. */
+const controls = new Map<string, Outcome>();
+/** How many setups of each devargs and pool passed in this process. */
+const passed = new Map<string, number>();
+
+/** The control, in a process of its own (a fresh EAL): does the device configure with this pool? */
+function runControl(devargs: string, mbufs: number): Outcome {
+  const key = `${mbufs} ${devargs}`;
+  const known = controls.get(key);
   if (known) return known;
   const child = fileURLToPath(new URL('../dist/pool-control-child.js', import.meta.url));
-  const r = spawnSync(process.execPath, [child, devargs, String(CONTROL_MBUFS)], {
+  const r = spawnSync(process.execPath, [child, devargs, String(mbufs)], {
     encoding: 'utf8',
     timeout: 30_000,
   });
   // A child that died cannot remove its runtime folder; it is ours, named by the child's pid.
   if (r.pid) rmSync(`/var/run/dpdk/certify-pool-${r.pid}`, { recursive: true, force: true });
-  let outcome: { ok: boolean; message?: string };
+  let outcome: Outcome;
   try {
     outcome = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
   } catch {
     outcome = { ok: false, message: `the control process ended with ${r.signal ?? r.status}` };
   }
-  controls.set(devargs, outcome);
+  controls.set(key, outcome);
   return outcome;
 }
 
 /**
- * Configures `port` as the SDK does by default; when its rx queue setup is refused and the port's
- * `devargs` are known, runs the control (once per worker) and throws {@link PoolTooSmall} if a
- * larger pool works. The port is detached first (the control attaches the same device); the
- * first error is rethrown when the control fails too.
+ * Configures `port` with the DUT's pool (`mbufs`; undefined: the SDK's). When its rx queue setup
+ * is refused and the port's `devargs` are known, the port is detached and the refusal explained:
+ * - the same setup passed on an earlier attach in this process: {@link KeptFromEarlierAttach};
+ * - else, with the SDK's pool, the control (once per worker, a fresh process, the same device,
+ *   {@link CONTROL_MBUFS} mbufs) works: {@link PoolTooSmall}.
+ * The first error is rethrown when neither explains it.
  */
-export function configureWithPoolControl(eal: Eal, port: PortId, devargs?: string): void {
+export function configureWithPoolControl(eal: Eal, port: PortId, devargs?: string, mbufs?: number): void {
+  const key = `${mbufs ?? 'sdk'} ${devargs}`;
   try {
-    eal.configure(port);
+    eal.configure(port, mbufs === undefined ? {} : { mbufs });
+    passed.set(key, (passed.get(key) ?? 0) + 1);
     return;
   } catch (e) {
     if (!devargs || !isHotplugError(e) || !QUEUE_SETUP.test(e.message)) throw e;
     eal.detachDeviceSync(eal.port(port).device, { force: true });
-    if (!runControl(devargs).ok) throw e;
+    const refusal = e.message.split('\n')[0];
+    const before = passed.get(key) ?? 0;
+    if (before > 0) {
+      const log = e.dpdkLog.find((l) => !QUEUE_SETUP.test(l));
+      throw new KeptFromEarlierAttach(
+        `rx queue setup is refused after the device was attached, configured and detached in this process, where the same setup with the same pool (${mbufs ?? "the SDK's"}${mbufs ? ' mbufs' : ''}) passed ${before} time(s) before: the PMD kept something of an earlier attach; ${refusal}${log ? ` (DPDK: ${log})` : ''}`,
+      );
+    }
+    if (mbufs !== undefined || !runControl(devargs, CONTROL_MBUFS).ok) throw e;
     const said = e.errno !== undefined ? errnoName(e.errno) : 'its error';
     throw new PoolTooSmall(
-      `rx queue setup needs more mbufs than its descriptors: ${e.message.split('\n')[0]} with the SDK's pool (as many mbufs as its descriptors), and the control (the same device, a pool of ${CONTROL_MBUFS} mbufs, a fresh process) works; DPDK said only ${said}`,
+      `rx queue setup needs more mbufs than its descriptors: ${refusal} with the SDK's pool (as many mbufs as its descriptors), and the control (the same device, a pool of ${CONTROL_MBUFS} mbufs, a fresh process) works; DPDK said only ${said}`,
     );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Check 13's own process: an EAL started with the DUT as `--vdev` (after any helper vdevs),
  * then stop → close → detach of its port. Prints one JSON line with what it saw.
- * Usage: node startup-child.js '["net_null90", "net_bonding0,…"]' DEVICE
+ * Usage: node startup-child.js '["net_null90", "net_bonding0,…"]' DEVICE [MBUFS]
  */
 import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 
@@ -12,7 +12,7 @@ process.on('uncaughtException', (e) => {
   process.exit(1);
 });
 
-const [vdevsJson, device] = process.argv.slice(2) as [string, string];
+const [vdevsJson, device, mbufs] = process.argv.slice(2) as [string, string, string?];
 const eal = Eal.init({
   noHuge: true,
   noPci: true,
@@ -27,7 +27,8 @@ const eal = Eal.init({
 const port = eal.ports().find((p) => p.device === device);
 const result: Record<string, unknown> = { listed: port !== undefined, state: port?.state };
 if (port) {
-  eal.configure(port.id);
+  // The DUT's pool (its `mbufs`), as the worker's checks configure it.
+  eal.configure(port.id, mbufs ? { mbufs: Number(mbufs) } : {});
   eal.start(port.id);
   eal.stop(port.id);
   eal.close(port.id);

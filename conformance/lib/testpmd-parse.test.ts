@@ -105,6 +105,19 @@ describe('testpmd answers on recorded transcripts', () => {
   });
 });
 
+describe("testpmd's notices", () => {
+  it('reads "Port was not closed" (22.11 detach_port_device, a stopped port not marked closed) as a notice', () => {
+    // Seen with net_af_xdp on 22.11: testpmd goes on and detaches the device.
+    const text =
+      'Removing a device...\nPort was not closed\nDevice net_af_xdp0 is detached\nNow total ports is 0\nDone\n';
+    expect(parseAnswer('port detach 0', text)).toMatchObject({
+      kind: 'detached',
+      device: 'net_af_xdp0',
+      total: 0,
+    });
+  });
+});
+
 describe('output it does not understand', () => {
   it('throws with the text instead of guessing', () => {
     const text = 'Attaching a new port...\nPort 0 is now somewhere else\nDone\n';

@@ -91,9 +91,10 @@ export const WORDING = {
     /^(?:Attaching a new port\.\.\.|Removing a device\.\.\.|Stopping ports\.\.\.|Closing ports\.\.\.|Checking link statuses\.\.\.|Done|Please stop the ports first)$/,
   /**
    * testpmd's own notices: `Warning: NUMA should be configured manually …`, and what it ignores
-   * (`Error during enabling promiscuous mode for port 1: Operation not supported - ignore`).
+   * (`Error during enabling promiscuous mode for port 1: Operation not supported - ignore`), and
+   * `Port was not closed` (a detach of a stopped port it had not marked closed: it goes on).
    */
-  warning: /^(?:Warning: |Error during .* - ignore$)/,
+  warning: /^(?:Warning: |Error during .* - ignore$|Port was not closed$)/,
   /**
    * A log line of DPDK: a component (`EAL: `, `ETHDEV: `), a function (`memif_socket_create(): `),
    * or bonding's function and line (`bond_ethdev_allmulticast_disable(2912) - `).
