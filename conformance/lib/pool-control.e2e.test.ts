@@ -68,11 +68,11 @@ describe.skipIf(!root || !hasAfXdp)('the pool control (net_af_xdp on a veth pair
     expect(refusal(2047)?.message).toMatch(/rx queue 0 setup failed with EINVAL$/);
   });
 
-  it('the control turns the refusal into its finding, and leaves nothing attached', () => {
+  it('the control turns the refusal into its finding, and leaves nothing attached', async () => {
     const port = eal.attachSync(devargs);
     let thrown: unknown;
     try {
-      configureWithPoolControl(eal, port, devargs);
+      await configureWithPoolControl(eal, port, devargs);
     } catch (e) {
       thrown = e;
     }
@@ -96,13 +96,13 @@ describe.skipIf(!root || !hasAfXdp)('the pool control (net_af_xdp on a veth pair
     });
   });
 
-  it('a PMD whose setup works is configured as before; without devargs there is no control', () => {
+  it('a PMD whose setup works is configured as before; without devargs there is no control', async () => {
     const port = eal.attachSync('net_null5');
-    configureWithPoolControl(eal, port, 'net_null5');
+    await configureWithPoolControl(eal, port, 'net_null5');
     expect(eal.port(port).state).toBe('configured');
     eal.detachSync(port, { force: true });
     const xdp = eal.attachSync(devargs);
-    expect(() => configureWithPoolControl(eal, xdp)).toThrow(/rx queue 0 setup failed with EINVAL$/);
+    await expect(configureWithPoolControl(eal, xdp)).rejects.toThrow(/rx queue 0 setup failed with EINVAL$/);
     eal.detachSync(xdp, { force: true });
   });
 });

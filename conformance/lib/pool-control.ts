@@ -17,6 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Eal, errnoName, isHotplugError, type PortId } from '@dpdk-hotplug/ethdev';
 
@@ -30,7 +31,8 @@ export class PoolTooSmall extends Error {
 const QUEUE_SETUP = /rx queue \d+ setup failed/;
 
 /** A queue setup refused that the same device passed with the same pool on an earlier attach in
- * this process: the PMD kept something of that attach (net_af_xdp: its xsk socket). */
+ * this process: something of that attach is still held (net_af_xdp 22.11: its xsk socket; 24.11
+ * and later: the kernel's binding of the queue, released a moment after the socket's close). */
 export class KeptFromEarlierAttach extends Error {
   override readonly name = 'KeptFromEarlierAttach';
 }
@@ -64,15 +66,44 @@ function runControl(devargs: string, mbufs: number): Outcome {
   return outcome;
 }
 
+/** How long a refused setup is retried, in a fresh attach, to tell a late release from a kept one. */
+export const RELEASE_WAIT_MS = 1000;
+
+/** Attaches `devargs` again after `ms` and configures it: whether the setup passes now. */
+async function passesAfter(
+  eal: Eal,
+  devargs: string,
+  mbufs: number | undefined,
+  ms: number,
+): Promise<boolean> {
+  await sleep(ms);
+  const again = await eal.attach(devargs);
+  try {
+    eal.configure(again, mbufs === undefined ? {} : { mbufs });
+    return true;
+  } catch (e) {
+    if (!isHotplugError(e)) throw e;
+    return false;
+  } finally {
+    eal.detachDeviceSync(eal.port(again).device, { force: true });
+  }
+}
+
 /**
  * Configures `port` with the DUT's pool (`mbufs`; undefined: the SDK's). When its rx queue setup
  * is refused and the port's `devargs` are known, the port is detached and the refusal explained:
- * - the same setup passed on an earlier attach in this process: {@link KeptFromEarlierAttach};
+ * - the same setup passed on an earlier attach in this process: {@link KeptFromEarlierAttach},
+ *   saying whether a fresh attach after a wait passes (released late) or not (kept);
  * - else, with the SDK's pool, the control (once per worker, a fresh process, the same device,
  *   {@link CONTROL_MBUFS} mbufs) works: {@link PoolTooSmall}.
  * The first error is rethrown when neither explains it.
  */
-export function configureWithPoolControl(eal: Eal, port: PortId, devargs?: string, mbufs?: number): void {
+export async function configureWithPoolControl(
+  eal: Eal,
+  port: PortId,
+  devargs?: string,
+  mbufs?: number,
+): Promise<void> {
   const key = `${mbufs ?? 'sdk'} ${devargs}`;
   try {
     eal.configure(port, mbufs === undefined ? {} : { mbufs });
@@ -85,8 +116,13 @@ export function configureWithPoolControl(eal: Eal, port: PortId, devargs?: strin
     const before = passed.get(key) ?? 0;
     if (before > 0) {
       const log = e.dpdkLog.find((l) => !QUEUE_SETUP.test(l));
+      const pool = mbufs === undefined ? "the SDK's pool" : `a pool of ${mbufs} mbufs`;
+      const late = await passesAfter(eal, devargs, mbufs, RELEASE_WAIT_MS);
+      const what = late
+        ? `the same setup passes again on an attach ${RELEASE_WAIT_MS} ms later: the device is released late, after its detach returned`
+        : `and still on an attach ${RELEASE_WAIT_MS} ms later: something of an earlier attach is kept`;
       throw new KeptFromEarlierAttach(
-        `rx queue setup is refused after the device was attached, configured and detached in this process, where the same setup with the same pool (${mbufs ?? "the SDK's"}${mbufs ? ' mbufs' : ''}) passed ${before} time(s) before: the PMD kept something of an earlier attach; ${refusal}${log ? ` (DPDK: ${log})` : ''}`,
+        `rx queue setup is refused on an attach right after a detach of the device in this process, where the same setup with ${pool} passed ${before} time(s) before, ${what}; ${refusal}${log ? ` (DPDK: ${log})` : ''}`,
       );
     }
     if (mbufs !== undefined || !runControl(devargs, CONTROL_MBUFS).ok) throw e;

@@ -49,8 +49,8 @@ function lowestFreeId(eal: Eal): number {
 }
 
 /** Configures (with the DUT's pool) and starts; a refused queue setup gets its control (lib/pool-control.ts). */
-function up(eal: Eal, port: PortId, lab: Lab): PortId {
-  configureWithPoolControl(eal, port, lab.devargs, lab.mbufs);
+async function up(eal: Eal, port: PortId, lab: Lab): Promise<PortId> {
+  await configureWithPoolControl(eal, port, lab.devargs, lab.mbufs);
   eal.start(port);
   return port;
 }
@@ -87,13 +87,13 @@ test(checkTitle(1), async ({ eal, lab, dut, device, events }) => {
 
 test(checkTitle(2), async ({ eal, lab, dut }, testInfo) => {
   skipWithoutTraffic(lab, dut.trafficNote);
-  const port = up(eal, await eal.attach(lab.devargs), lab);
+  const port = await up(eal, await eal.attach(lab.devargs), lab);
   await traffic(eal, lab, port, testInfo);
   expect(eal.stats(port).txPackets).toBeGreaterThan(0);
 });
 
 test(checkTitle(3), async ({ eal, lab }, testInfo) => {
-  const port = up(eal, await eal.attach(lab.devargs), lab);
+  const port = await up(eal, await eal.attach(lab.devargs), lab);
   const refused = errorOf(() => eal.detachSync(port));
   expect(refused?.code).toBe('PORT_STARTED');
   expect(eal.port(port).state).toBe('started');
@@ -103,7 +103,7 @@ test(checkTitle(3), async ({ eal, lab }, testInfo) => {
 
 test(checkTitle(4), async ({ eal, lab, device, events }) => {
   const before = eal.resources().ports;
-  const port = up(eal, await eal.attach(lab.devargs), lab);
+  const port = await up(eal, await eal.attach(lab.devargs), lab);
   eal.stop(port);
   eal.close(port);
   expect(await eal.detach(port)).toBe(device);
@@ -122,7 +122,7 @@ test(checkTitle(5), async ({ eal, lab }, testInfo) => {
   const expected = lowestFreeId(eal);
   const again = await eal.attach(lab.devargs);
   expect(again).toBe(expected);
-  if (lab.traffic) await traffic(eal, lab, up(eal, again, lab), testInfo);
+  if (lab.traffic) await traffic(eal, lab, await up(eal, again, lab), testInfo);
 });
 
 test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress }, testInfo) => {
@@ -149,7 +149,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
       const attachMs = performance.now() - t0;
       expect(eal.port(port).device, `cycle ${i}`).toBe(device);
       progress.step('configure and start', i);
-      up(eal, port, lab);
+      await up(eal, port, lab);
       progress.step('detach of the started port (must be refused)', i);
       expect(errorOf(() => eal.detachSync(port))?.code, `cycle ${i}: detach of a started port`).toBe(
         'PORT_STARTED',
@@ -232,7 +232,7 @@ test(checkTitle(7), async ({}, testInfo) => {
 });
 
 test(checkTitle(8), async ({ eal, lab }) => {
-  const port = up(eal, await eal.attach(lab.devargs), lab);
+  const port = await up(eal, await eal.attach(lab.devargs), lab);
   const second = errorOf(() => eal.attachSync(lab.devargs));
   expect(second?.code).toBe('ALREADY_ATTACHED');
   expect(eal.port(port).state).toBe('started');
