@@ -23,7 +23,7 @@ export type TestpmdAnswer = (
   | { kind: 'started'; ports: number[] }
   | { kind: 'stopped' }
   | { kind: 'closed'; ports: number[] }
-  | { kind: 'detached'; device: string; total: number }
+  | { kind: 'detached' /** '' when testpmd does not name it */; device: string; total: number }
   | { kind: 'refused'; refusal: Refusal; port?: number; text: string }
 ) & {
   /** DPDK's log lines (`EAL: …`, `TAP: …`, `func(): …`) that carry no answer. */
@@ -67,6 +67,8 @@ export class TestpmdParseError extends Error {
 export const WORDING = {
   attached: /^Port (\d+) is attached\. Now total ports is (\d+)$/,
   detached: /^Device (\S+) is detached$/,
+  /** 22.11's `port detach` (detach_device) does not name the device; `device detach` does. */
+  detachedUnnamed: /^Device is detached$/,
   total: /^Now total ports is (\d+)$/,
   closed: /^Port (\d+) is closed$/,
   configuring: /^Configuring Port (\d+) \(socket \d+\)$/,
@@ -152,6 +154,12 @@ export function parseAnswer(command: string, text: string): TestpmdAnswer {
       WORDING.detached,
       (m) => {
         detached = m[1];
+      },
+    ],
+    [
+      WORDING.detachedUnnamed,
+      () => {
+        detached = '';
       },
     ],
     [
