@@ -4,7 +4,7 @@
 // in its own process with its own EAL, and a ratio is taken within its round: on a shared
 // machine, rounds interleaved this way see the same load, one row's median against another's
 // would not.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
@@ -123,6 +123,21 @@ const [c, floor, sync, asyn, testpmd] = await rounds([
   ['testpmd', (prefix) => $`node ${join(here, 'bench', 'testpmd-driver.mjs')} ${TESTPMD_CYCLES} ${prefix}`],
 ]);
 
+/** The figures as data, for BENCH_JSON (the release matrix's per-release table). */
+const figures = {
+  dpdk: (await $`pkg-config --modversion libdpdk`).stdout.trim(),
+  node: process.version,
+  cycles: CYCLES,
+  runs: RUNS,
+  hotplug: Object.fromEntries(
+    Object.entries({ c, floor, sync, async: asyn, testpmd }).map(([k, r]) => [
+      k,
+      { usPerCycle: r.usPerCycle, vsC: r.vsFirst, cpuVsC: r.cpuVsFirst },
+    ]),
+  ),
+  bursts: {},
+};
+
 const rows = [
   ['C reference (rte_dev_probe …)', c, ''],
   ['same DPDK calls, raw koffi (floor)', { ...floor, initMs: undefined }, ''],
@@ -176,6 +191,12 @@ for (const dev of ['net_ring0', 'net_null0']) {
       (prefix) => $`node ${burst} packed ${BURSTS} ${dev} ${PACKET} ${JSON.stringify(eal(prefix))}`,
     ],
   ]);
+  figures.bursts[dev] = Object.fromEntries(
+    Object.entries({ c: cb, raw, copy, packed }).map(([k, r]) => [
+      k,
+      { usPerBurstPair: r.usPerCycle, vsC: r.vsFirst, cpuVsC: r.cpuVsFirst },
+    ]),
+  );
   for (const [name, r, goal] of [
     [`${dev}: C reference (rte_eth_tx_burst, rx_burst)`, cb, ''],
     [`${dev}: shim's dphp_tx/dphp_rx, raw koffi (floor)`, raw, ''],
@@ -215,6 +236,16 @@ if (process.getuid() === 0) {
     runs.idle.push(JSON.parse((await $`node ${gap} idle ${Math.ceil(tap.seconds * 1000)}`).stdout.trim()));
   }
   const cell = (rs, key) => median(rs.map((r) => r[key])).toFixed(2);
+  figures.eventLoop = {
+    tap: {
+      worstGapMs: median(runs.tap.map((r) => r.worstGapMs)),
+      p99DelayMs: median(runs.tap.map((r) => r.p99DelayMs)),
+    },
+    idle: {
+      worstGapMs: median(runs.idle.map((r) => r.worstGapMs)),
+      p99DelayMs: median(runs.idle.map((r) => r.p99DelayMs)),
+    },
+  };
   const gapRows = [
     [`net_tap, ${GAP_CYCLES} async attach/close/detach cycles`, runs.tap, '< 5 ms'],
     ['idle event loop, same timer, same length', runs.idle, ''],
@@ -230,6 +261,8 @@ if (process.getuid() === 0) {
     `\nThe event loop during slow attaches: a 1 ms interval timer, ${RUNS} interleaved rounds, medians (worst of rounds beside)\n${table(['while', 'worst gap ms', 'p99 delay ms', 'max delay ms', 'worst gap, worst round', 'goal'], gapRows)}`,
   );
 }
+
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(figures, null, 2)}\n`);
 
 // pmd-probe: binary and source scanning speed.
 process.stdout.write((await $`node ${join(here, 'bench', 'probe-speed.mjs')}`).stdout);

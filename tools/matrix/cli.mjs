@@ -11,6 +11,10 @@
 //       the certification (default: every default DUT, the host's settings) on each release (all
 //       by default), into reports/matrix/<release>/certify/; prints DUT × release verdicts and
 //       writes reports/matrix/certify.md; exit code: certify's, the worst of the releases
+//   node tools/matrix/cli.mjs bench [<release>...]
+//       `npm run bench` on each release (all by default; BENCH_CYCLES, BENCH_RUNS, BENCH_BURSTS
+//       passed on), into reports/matrix/<release>/bench/; prints the ratios to C per release and
+//       writes reports/matrix/bench.md
 //   node tools/matrix/cli.mjs clean <release>          delete a root filesystem (refused while mounted)
 //
 // `npm run test:matrix` is the first form. Root filesystems are cached outside the repository
@@ -19,7 +23,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCertifyMarkdown, formatMarkdown, formatTable, shq } from './lib.mjs';
+import { formatBenchMarkdown, formatCertifyMarkdown, formatMarkdown, formatTable, shq } from './lib.mjs';
 import { findRelease, RELEASES } from './releases.mjs';
 import {
   DEFAULT_CACHE,
@@ -310,6 +314,32 @@ async function main() {
     const codes = runs.map((r) => (r.summary ? (r.outcome?.exitCode ?? 1) : 2));
     return codes.find((c) => c === 2) ?? codes.find((c) => c === 1) ?? codes.find((c) => c !== 0) ?? 0;
   }
+  if (command === 'bench') {
+    const releases = rest.length > 0 ? rest.map(findRelease) : RELEASES;
+    const started = Date.now();
+    const runs = [];
+    for (const release of releases) {
+      try {
+        const reports = await runInside(release, ['--bench'], { cache, timeoutMin });
+        const file = join(reports, 'bench', 'bench.json');
+        runs.push(
+          existsSync(file)
+            ? { release, figures: JSON.parse(readFileSync(file, 'utf8')) }
+            : { release, error: `no figures (see ${join('reports/matrix', release.id, 'bench')})` },
+        );
+      } catch (error) {
+        runs.push({ release, error: String(error.message ?? error).split('\n')[0] });
+      }
+    }
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const markdown = formatBenchMarkdown(runs, { when: `${new Date().toISOString()}, ${seconds} s` });
+    console.log(`\n${markdown}`);
+    const dir = join(repo, 'reports/matrix');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'bench.md'), markdown);
+    console.log(`reports/matrix/bench.md, reports/matrix/<release>/bench/ (${seconds} s)`);
+    return runs.every((r) => r.figures) ? 0 : 1;
+  }
   let releases;
   if (command === 'run') {
     if (rest.length === 0) throw new Error('run <release>: which release? (12, 13, sid)');
@@ -317,7 +347,9 @@ async function main() {
   } else if (command === 'all') {
     releases = values.release ? values.release.flatMap((r) => r.split(',')).map(findRelease) : RELEASES;
   } else {
-    throw new Error(`unknown command ${command}: prepare, run, certify, clean, or none (every release)`);
+    throw new Error(
+      `unknown command ${command}: prepare, run, certify, bench, clean, or none (every release)`,
+    );
   }
   const packages = packageList();
   const started = Date.now();

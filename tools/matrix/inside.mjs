@@ -6,6 +6,8 @@
 //   node tools/matrix/inside.mjs --release 13 --out reports/matrix/13 --certify -- [certify's options]
 //       builds the suite, runs `certify` (default: every default DUT) into <out>/certify and
 //       writes <out>/certify/outcome.json (exit code, seconds, environment)
+//   node tools/matrix/inside.mjs --release 13 --out reports/matrix/13 --bench
+//       `npm run bench` against this release's DPDK: <out>/bench/bench.txt and bench.json
 // Uses nothing but Node and the repository's node_modules.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     'timeout-min': { type: 'string', default: '20' },
     certify: { type: 'boolean', default: false },
+    bench: { type: 'boolean', default: false },
   },
 });
 const out = resolve(values.out ?? join(root, 'reports/matrix', values.release));
@@ -103,6 +106,28 @@ say(
 
 const nx = join(root, 'node_modules/nx/bin/nx.js');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+
+if (values.bench) {
+  // The bench as `npm run bench` runs it (nx builds what it needs), its figures also as JSON.
+  const dir = join(out, 'bench');
+  mkdirSync(dir, { recursive: true });
+  say('nx run @dpdk-hotplug/tools:bench');
+  process.env.BENCH_JSON = join(dir, 'bench.json');
+  const bench = await run(
+    process.execPath,
+    [nx, 'run', '@dpdk-hotplug/tools:bench', '--output-style=stream'],
+    {
+      cwd: root,
+      logFile: join(dir, 'bench.txt'),
+    },
+  );
+  process.stderr.write(`${lastLines(bench.text, 40)}\n`);
+  writeFileSync(
+    join(dir, 'outcome.json'),
+    `${JSON.stringify({ environment, exitCode: bench.code, timedOut: bench.timedOut, seconds: Math.round(bench.seconds) }, null, 2)}\n`,
+  );
+  process.exit(bench.code);
+}
 
 if (values.certify) {
   // The default certification, the same settings as on the host: built by nx (the shim against

@@ -292,3 +292,38 @@ export function formatCertifyMarkdown(runs, { when = '' } = {}) {
   }
   return `${out.join('\n')}\n`;
 }
+
+const ratio = (x) => (typeof x === 'number' ? `${x.toFixed(2)}×` : '—');
+const ms = (x) => (typeof x === 'number' ? `${x.toFixed(1)} ms` : '—');
+
+/**
+ * The bench per release (`cli.mjs bench`): each row a figure as a ratio to the C reference of the
+ * same release and run (wall, and CPU time in brackets), so releases compare by ratio, never by
+ * one noisy absolute number; errors listed below.
+ */
+export function formatBenchMarkdown(runs, { when = '' } = {}) {
+  const out = ['# Bench per release (ratios to C, same release, same run; CPU time in brackets)', ''];
+  if (when) out.push(when, '');
+  const ok = runs.filter((r) => r.figures);
+  const head = ok.map((r) => `${r.release.id} (${r.figures.dpdk}, Node ${r.figures.node})`);
+  out.push(`| row | ${head.join(' | ')} |`, `|---|${head.map(() => '---').join('|')}|`);
+  const both = (f) => (f ? `${ratio(f.vsC)} (${ratio(f.cpuVsC)})` : '—');
+  const rows = [
+    ['C hotplug cycle, µs', (f) => (f.hotplug.c ? f.hotplug.c.usPerCycle.toFixed(2) : '—')],
+    ['raw koffi (floor)', (f) => both(f.hotplug.floor)],
+    ['SDK attachSync/detachSync', (f) => both(f.hotplug.sync)],
+    ['SDK attach/detach (async)', (f) => both(f.hotplug.async)],
+    ['testpmd (DTS-style)', (f) => ratio(f.hotplug.testpmd?.vsC)],
+    ['net_ring bursts, packed', (f) => both(f.bursts?.net_ring0?.packed)],
+    ['net_null bursts, packed', (f) => both(f.bursts?.net_null0?.packed)],
+    ['event loop, net_tap: worst 1 ms timer gap', (f) => ms(f.eventLoop?.tap?.worstGapMs)],
+    ['event loop, idle: worst gap', (f) => ms(f.eventLoop?.idle?.worstGapMs)],
+  ];
+  for (const [name, cell] of rows) out.push(`| ${name} | ${ok.map((r) => cell(r.figures)).join(' | ')} |`);
+  const errors = runs.filter((r) => !r.figures);
+  if (errors.length) {
+    out.push('');
+    for (const r of errors) out.push(`- **${r.release.id}**: ${r.error}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -4,6 +4,7 @@ import {
   cacheKey,
   deletionRefusal,
   enterScript,
+  formatBenchMarkdown,
   formatCertifyMarkdown,
   formatMarkdown,
   formatTable,
@@ -311,4 +312,31 @@ test('certify table: DUT × release, the verdict and the checks that did not pas
     '| net_pcap-files | INCONCLUSIVE: 7(suite), 14 skip | ERROR |',
   ]);
   assert.ok(md.includes('- **sid**: no summary (see reports/matrix/sid)'));
+});
+
+test("the bench per release: ratios to the same release's C, CPU beside, errors listed", () => {
+  const f = (dpdk, sync) => ({
+    dpdk,
+    node: 'v20.19.2',
+    hotplug: {
+      c: { usPerCycle: 14.3, vsC: 1, cpuVsC: 1 },
+      floor: { usPerCycle: 18, vsC: 1.24, cpuVsC: 1.26 },
+      sync: { usPerCycle: 21, vsC: sync, cpuVsC: 1.59 },
+    },
+    bursts: { net_ring0: { packed: { vsC: 1.5, cpuVsC: 1.52 } } },
+    eventLoop: { tap: { worstGapMs: 2.16 } },
+  });
+  const md = formatBenchMarkdown(
+    [
+      { release: findRelease('12'), figures: f('22.11.11', 1.49) },
+      { release: findRelease('13'), figures: f('24.11.8', 1.6) },
+      { release: findRelease('sid'), error: 'no figures (see reports/matrix/sid/bench)' },
+    ],
+    { when: 'now' },
+  ).split('\n');
+  assert.equal(md[4], '| row | 12 (22.11.11, Node v20.19.2) | 13 (24.11.8, Node v20.19.2) |');
+  assert.ok(md.includes('| SDK attachSync/detachSync | 1.49× (1.59×) | 1.60× (1.59×) |'));
+  assert.ok(md.includes('| SDK attach/detach (async) | — | — |'));
+  assert.ok(md.includes('| event loop, net_tap: worst 1 ms timer gap | 2.2 ms | 2.2 ms |'));
+  assert.ok(md.includes('- **sid**: no figures (see reports/matrix/sid/bench)'));
 });

@@ -129,11 +129,14 @@ describe('parseDevargs refuses what would crash, hang or misuse the process', ()
     refused('net_pcap0,iface=lo,iface=lo', 'iface', /given twice/);
     refused('net_bonding0,mode=0,mode=1', 'mode', /given twice/);
     refused('net_failsafe0,dev(net_null0),mac=02:00:00:00:00:01,mac=02:00:00:00:00:02', 'mac', /twice/);
+    // vdev_netvsc counts iface and mac together and probes nothing for more than one.
+    refused('net_vdev_netvsc0,iface=a,iface=b', 'iface', /given twice/);
     for (const ok of [
       'net_pcap0,rx_pcap=/nonexistent/a.pcap,rx_pcap=/nonexistent/b.pcap,tx_iface=lo,tx_iface=lo',
       'eth_bond0,mode=0,slave=net_null1,slave=net_null2',
       'net_bonding0,mode=0,member=net_null1,member=net_null2',
-      'net_vdev_netvsc0,iface=a,iface=b',
+      'net_mvpp2,iface=eth0,iface=eth1',
+      'net_af_xdp0,iface=lo,mode=a,mode=b',
       'net_failsafe0,dev(net_null0),dev(net_null1)',
     ])
       expect(() => parseDevargs(ok), ok).not.toThrow();

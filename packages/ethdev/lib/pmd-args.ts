@@ -43,21 +43,32 @@ const DRIVERS: ReadonlyArray<readonly [string, string]> = [
   ['net_bonding', 'net_bonding'],
   ['eth_bond', 'net_bonding'],
   ['net_vdev_netvsc', 'net_vdev_netvsc'],
+  ['eth_vdev_netvsc', 'net_vdev_netvsc'],
+  ['net_af_xdp', 'net_af_xdp'],
+  ['net_mvneta', 'net_mvneta'],
+  ['net_mvpp2', 'net_mvpp2'],
+  ['eth_mvpp2', 'net_mvpp2'],
 ];
 
 /**
- * Keys a PMD reads once per occurrence (each gives one more member, queue or interface). Every
- * other key given twice is refused: most PMDs read one occurrence and ignore the other, and
- * net_ring makes one port per `nodeaction`, all of the device's name, and dies with SIGSEGV on
- * the second. From the PMDs' parsers (DPDK 22.11, 24.11, 25.11): bonding's `slave` (`member`
- * since 23.11) per member; pcap's rx_pcap, tx_pcap, rx_iface, rx_iface_in, tx_iface per queue
- * (`iface` is counted once); vdev_netvsc's iface and mac per interface. Failsafe's dev(...),
- * exec(...) and fd(...) are sub-devices, not keys: any number is allowed.
+ * Keys a PMD reads once per occurrence (each gives one more member, queue or port). Every other
+ * key given twice is refused: most PMDs read one occurrence and ignore the other. Checked against
+ * the parsers of DPDK 22.11, 24.11 and 25.11 (drivers/net): bonding's `slave` (`member` since
+ * 23.11, `slave` refused there) per member; pcap's rx_pcap, tx_pcap, rx_iface, rx_iface_in and
+ * tx_iface per queue (rx_pcap overrides the rx_iface keys, tx_pcap tx_iface; `iface` works only
+ * given once); mvneta's and mvpp2's iface per port; af_xdp's `mode` (25.11) adds a flag per
+ * occurrence. Not here, on purpose: net_ring's `nodeaction` is per occurrence by design, but two
+ * make ports of one name and the second kills the process (SIGSEGV, the `ring-key-twice` hazard);
+ * vdev_netvsc counts `iface` and `mac` together and probes nothing for more than one (its
+ * documentation says otherwise). Failsafe's dev(...), exec(...) and fd(...) are sub-devices, not
+ * keys: DPDK takes two at most (FAILSAFE_MAX_ETHPORTS, -ENOSPC beyond).
  */
 export const REPEATABLE_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   net_bonding: ['slave', 'member'],
   net_pcap: ['rx_pcap', 'tx_pcap', 'rx_iface', 'rx_iface_in', 'tx_iface'],
-  net_vdev_netvsc: ['iface', 'mac'],
+  net_mvneta: ['iface'],
+  net_mvpp2: ['iface'],
+  net_af_xdp: ['mode'],
 });
 
 /**
