@@ -5,42 +5,23 @@
  * EBUSY); on 25.11 the socket is closed and unmapped, and the kernel releases the queue a moment
  * later (a 100 ms wait is enough). The suite says which, from a second attach after a wait.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { atLeast, currentDpdk, Eal } from '@dpdk-hotplug/ethdev';
+import { atLeast, currentDpdk, type Eal } from '@dpdk-hotplug/ethdev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureWithPoolControl, KeptFromEarlierAttach } from './pool-control.js';
+import { type AfXdpVeth, afXdpUnavailable, afXdpVeth } from './test-support/af-xdp-veth.js';
 
-const root = process.getuid?.() === 0;
-const pmdDir = '/usr/lib/x86_64-linux-gnu/dpdk';
-const hasAfXdp =
-  existsSync(pmdDir) &&
-  readdirSync(pmdDir, { recursive: true }).some((f) => String(f).includes('librte_net_af_xdp'));
-const iface = `dphpks${process.pid % 100000}`;
-const devargs = `net_af_xdp0,iface=${iface}`;
+let lab: AfXdpVeth;
 let eal: Eal;
+let devargs: string;
 
-describe.skipIf(!root || !hasAfXdp)(
-  'a re-attach of net_af_xdp in one process (a veth pair of its own)',
+describe.skipIf(afXdpUnavailable !== undefined)(
+  `a re-attach of net_af_xdp in one process (a veth pair of its own)${afXdpUnavailable ? ` (skipped: ${afXdpUnavailable})` : ''}`,
   () => {
     beforeAll(() => {
-      execFileSync('ip', ['link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
-      execFileSync('ip', ['link', 'set', iface, 'up']);
-      execFileSync('ip', ['link', 'set', `${iface}p`, 'up']);
-      eal = Eal.init({
-        noHuge: true,
-        noPci: true,
-        memoryMb: 512,
-        noSharedConfig: true,
-        filePrefix: `kept-socket-${process.pid}`,
-        logLevel: 'error',
-        logEcho: false,
-      });
+      lab = afXdpVeth('dphpks');
+      ({ eal, devargs } = lab);
     });
-    afterAll(() => {
-      eal?.cleanup();
-      execFileSync('ip', ['link', 'del', iface]);
-    });
+    afterAll(() => lab?.tearDown());
 
     it('is refused after the same setup passed, and said as kept (22.11) or released late', async () => {
       const first = await eal.attach(devargs);

@@ -10,20 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench-clock.h"
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #define BURST 32
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static uint16_t tx_copy(uint16_t port, struct rte_mempool *mp, const uint8_t *data, const uint16_t *lens, uint16_t n) {
   struct rte_mbuf *pkts[BURST];
@@ -51,12 +45,6 @@ static uint16_t rx_copy(uint16_t port, uint8_t *buf, uint32_t cap, uint16_t *len
   }
   if (got) rte_pktmbuf_free_bulk(pkts, got);
   return got;
-}
-
-static double cpu(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv) {

@@ -5,41 +5,14 @@
 // machine's own noise, the row to read the tap row against.
 // Usage: node event-loop-gap.mjs tap CYCLES IFACE FILE_PREFIX | idle MS
 // Prints one JSON line: {"cycles", "seconds", "worstGapMs", "p99DelayMs", "maxDelayMs", "worstAttachMs", "worstCloseMs"}.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Eal } from '@dpdk-hotplug/ethdev';
+import { timedAsyncCycles, watchEventLoop } from '@dpdk-hotplug/ethdev/testing';
 
 const [mode, count, iface, filePrefix] = process.argv.slice(2);
-
-/** Runs `work` under the 1 ms timer and the delay histogram; returns what they saw. */
-async function underTimer(work) {
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let last = performance.now();
-  let worstGapMs = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worstGapMs = Math.max(worstGapMs, now - last);
-    last = now;
-  }, 1);
-  histogram.enable();
-  const t0 = performance.now();
-  const extra = await work();
-  const seconds = (performance.now() - t0) / 1000;
-  histogram.disable();
-  clearInterval(timer);
-  // The histogram counts delay beyond its 1 ms resolution, in nanoseconds.
-  return {
-    seconds,
-    worstGapMs,
-    p99DelayMs: histogram.percentile(99) / 1e6,
-    maxDelayMs: histogram.max / 1e6,
-    ...extra,
-  };
-}
+const report = ({ result, ...r }) => console.log(JSON.stringify({ ...r, ...result }));
 
 if (mode === 'idle') {
-  console.log(
-    JSON.stringify(await underTimer(() => new Promise((r) => setTimeout(() => r({}), Number(count))))),
-  );
+  report(await watchEventLoop(() => new Promise((r) => setTimeout(() => r({}), Number(count)))));
   process.exit(0);
 }
 
@@ -55,25 +28,8 @@ const eal = Eal.init({
   logEcho: false,
 });
 const devargs = `net_tap0,iface=${iface}`;
-
 // Warm-up: the first tap attach loads what the kernel and DPDK load once.
-const first = await eal.attach(devargs);
-eal.close(first);
-await eal.detach(first);
-
-const r = await underTimer(async () => {
-  let worstAttachMs = 0;
-  let worstCloseMs = 0;
-  for (let i = 0; i < cycles; i++) {
-    const ta = performance.now();
-    const port = await eal.attach(devargs);
-    worstAttachMs = Math.max(worstAttachMs, performance.now() - ta);
-    const tc = performance.now();
-    eal.close(port);
-    worstCloseMs = Math.max(worstCloseMs, performance.now() - tc);
-    await eal.detach(port);
-  }
-  return { worstAttachMs, worstCloseMs };
-});
+await timedAsyncCycles(eal, devargs, 1);
+const watched = await watchEventLoop(() => timedAsyncCycles(eal, devargs, cycles));
 eal.cleanup();
-console.log(JSON.stringify({ cycles, ...r }));
+report({ ...watched, result: { cycles, ...watched.result } });

@@ -1,0 +1,66 @@
+/**
+ * The event loop while DPDK works, for the tests and the bench that hold the SDK to "never stalls
+ * the event loop": a 1 ms interval timer (its worst gap) and Node's event-loop delay histogram
+ * (its p99 and max) around a piece of async work, and the timed attach → close → detach cycles
+ * they watch. Exported through `@dpdk-hotplug/ethdev/testing`.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Eal } from './eal.js';
+
+export interface EventLoopWatch<T> {
+  result: T;
+  seconds: number;
+  /** The longest time between two firings of the 1 ms timer. */
+  worstGapMs: number;
+  /** The histogram's delay beyond its 1 ms resolution. */
+  p99DelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Runs `work` under the 1 ms timer and the delay histogram; says what they saw. */
+export async function watchEventLoop<T>(work: () => Promise<T>): Promise<EventLoopWatch<T>> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let last = performance.now();
+  let worstGapMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worstGapMs = Math.max(worstGapMs, now - last);
+    last = now;
+  }, 1);
+  histogram.enable();
+  const t0 = performance.now();
+  try {
+    const result = await work();
+    return {
+      result,
+      seconds: (performance.now() - t0) / 1000,
+      worstGapMs,
+      p99DelayMs: histogram.percentile(99) / 1e6,
+      maxDelayMs: histogram.max / 1e6,
+    };
+  } finally {
+    histogram.disable();
+    clearInterval(timer);
+  }
+}
+
+/** `cycles` async attach → close → detach cycles of `devargs`, with the slowest attach and close
+ * (close has no async form: it runs on the main thread). */
+export async function timedAsyncCycles(
+  eal: Eal,
+  devargs: string,
+  cycles: number,
+): Promise<{ worstAttachMs: number; worstCloseMs: number }> {
+  let worstAttachMs = 0;
+  let worstCloseMs = 0;
+  for (let i = 0; i < cycles; i++) {
+    const ta = performance.now();
+    const port = await eal.attach(devargs);
+    worstAttachMs = Math.max(worstAttachMs, performance.now() - ta);
+    const tc = performance.now();
+    eal.close(port);
+    worstCloseMs = Math.max(worstCloseMs, performance.now() - tc);
+    await eal.detach(port);
+  }
+  return { worstAttachMs, worstCloseMs };
+}
