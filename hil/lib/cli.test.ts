@@ -3,17 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunSummary } from '@dpdk-hotplug/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, mergeInto } from './cli.js';
+import { mergeInto } from './cli.js';
+import { runCli } from './test-support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-hil-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCli;
 
 const dut = (name: string, verdict: 'CERTIFIED' | 'FAILED') => ({
   name,

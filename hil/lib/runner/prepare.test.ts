@@ -3,18 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labMachine } from '@dpdk-hotplug/linux/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../cli.js';
+import { runCli } from '../test-support/cli.js';
 import { prepareCommand } from './prepare.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-lab-prepare-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCli;
 
 const inventory = (name: string, text: string) => {
   const file = join(work, name);
