@@ -114,11 +114,11 @@ describe('seeded defects are caught in the right check, with the right words', (
    * A slow PMD is no failing one: check 6 runs the cycles check 7 needs (10) past its time budget.
    * Seen on Debian 13: net_vhost's close takes about 1 s, 8 cycles fit in 10 s, and check 6 failed.
    */
-  it('a slow remove: check 6 still runs 10 cycles past a 1 s budget, and check 7 judges them', () => {
+  it('a slow remove: check 6 still runs 20 cycles past a 1 s budget, and check 7 judges them', () => {
     const { dut } = certifySeeded('slow-remove', ['--budget', '1']);
     expect(check(dut, 6)?.status, check(dut, 6)?.reason).toBe('PASS');
     expect(check(dut, 6)?.notes.join(' ')).toMatch(
-      /cycles: 10 of 40 cycles in \d+\.\d s \(time budget 1 s\)/,
+      /cycles: 20 of 40 cycles in \d+\.\d s \(time budget 1 s\)/,
     );
     expect(check(dut, 7)?.status, check(dut, 7)?.reason).toBe('PASS');
   });

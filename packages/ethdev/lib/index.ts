@@ -40,6 +40,7 @@ export { HAZARDOUS_DEVARGS, type HazardEffect, type HazardousDevargs } from './h
 export {
   analyzeLeaks,
   DEFAULT_THRESHOLDS,
+  detectionFloor,
   type LeakThreshold,
   type LeakVerdict,
   MIN_LEAK_CYCLES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeLeaks, percentile, slope, warmup } from './leak.js';
+import { analyzeLeaks, detectionFloor, percentile, slope, warmup } from './leak.js';
 
 const series = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
@@ -49,5 +49,24 @@ describe('percentile', () => {
     const v = series(100, (i) => i + 1);
     expect([percentile(v, 50), percentile(v, 99), percentile(v, 100)]).toEqual([50, 99, 100]);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('what a run can see', () => {
+  it('names the smallest leak a run of N cycles can call one, and none below it is called', () => {
+    // 10 cycles: a warm-up of 3, a window of 7 (span 6): 4096 / 6 ≈ 683 B of heap per cycle.
+    expect(detectionFloor(10)?.dpdkHeapBytes).toBeCloseTo(4096 / 6);
+    expect(detectionFloor(10)?.fds).toBeCloseTo(2 / 6);
+    // 1000 cycles: the per-cycle threshold decides (8 B), not the total.
+    expect(detectionFloor(1000)?.dpdkHeapBytes).toBe(8);
+    expect(detectionFloor(4)).toBeUndefined();
+    // net_null's 384 B per cycle: not seen in 10 cycles, seen in 20.
+    const heap = (n: number) =>
+      series(n, (i) => ({ fds: 30, dpdkHeapBytes: 360_000 + 384 * i, memzones: 2 }));
+    const leaks = (n: number) => analyzeLeaks(heap(n)).some((v) => v.resource === 'dpdkHeapBytes' && v.leaks);
+    expect(leaks(10)).toBe(false);
+    expect(detectionFloor(10)!.dpdkHeapBytes).toBeGreaterThan(384);
+    expect(leaks(20)).toBe(true);
+    expect(detectionFloor(20)!.dpdkHeapBytes).toBeLessThan(384);
   });
 });

@@ -85,6 +85,23 @@ export function analyzeLeaks(
   });
 }
 
+/**
+ * The smallest steady growth per cycle that {@link analyzeLeaks} can call a leak in `cycles`
+ * samples, per resource: a growth must pass both the per-cycle and the total threshold over the
+ * fitted window, so a short run cannot see a small leak (net_null's 384 B of DPDK heap per cycle
+ * needs a window of 11 cycles to pass 4096 B). Undefined when the run is too short for any verdict.
+ */
+export function detectionFloor(
+  cycles: number,
+  thresholds: Readonly<Record<string, LeakThreshold>> = DEFAULT_THRESHOLDS,
+): Record<string, number> | undefined {
+  const span = cycles - warmup(cycles) - 1;
+  if (cycles - warmup(cycles) < 3) return undefined;
+  return Object.fromEntries(
+    Object.entries(thresholds).map(([resource, t]) => [resource, Math.max(t.perCycle, t.total / span)]),
+  );
+}
+
 /** Nearest-rank percentile of `values` (p from 0 to 100). */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
