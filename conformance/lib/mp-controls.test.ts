@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { attributeMpFailure, controlFor } from './mp-controls.js';
+import { attributeMpFailure, ControlOutcomes, controlFor } from './mp-controls.js';
 import type { MpOutcome } from './mp-scenario.js';
 
 const pass = (run: string): MpOutcome => ({ run, result: 'pass' });
@@ -71,5 +74,30 @@ describe("check 14's control re-runs: whose a multi-process failure is", () => {
     expect(a.fault).toBe('pmd');
     expect(a.evidence[0]).toBe('re-run c: COULD NOT RUN (reserving hugepages needs root)');
     expect(a.evidence).toContain('the control could not run here, so nothing moves the failure off net_tap');
+  });
+});
+
+describe("the run's control outcomes", () => {
+  it('runs a control once per run and says a later DUT reused it; a control that could not run runs again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dphp-mpctl-'));
+    try {
+      let runs = 0;
+      const make = (o: MpOutcome) => async () => {
+        runs++;
+        return o;
+      };
+      // Two workers' files in one folder: another instance reads what the first wrote.
+      const first = await new ControlOutcomes(dir).get('with the control net_null (x)', make(pass('c')));
+      const again = await new ControlOutcomes(dir).get('with the control net_null (x)', make(fail('c')));
+      expect(first).toEqual(pass('c'));
+      expect(again).toEqual({ ...pass('c'), said: 'from an earlier DUT of this run' });
+      expect(runs).toBe(1);
+      const cannot: MpOutcome = { run: 'c2', result: 'could not run', said: 'no hugepages' };
+      await new ControlOutcomes(dir).get('c2', make(cannot));
+      await new ControlOutcomes(dir).get('c2', make(cannot));
+      expect(runs).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,8 @@
  * - the control passes: the PMD's;
  * - the DUT passes with the other order: the report says which order breaks.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Dut } from './dut.js';
 import {
   DETACH_ORDERS,
@@ -64,30 +66,57 @@ export function attributeMpFailure(
   return { fault, evidence };
 }
 
+/**
+ * The control's outcomes for the whole run: a control (its PMD, its order) ends the same way for
+ * every DUT of one run on one machine, so a DUT whose check 14 fails after another's reuses it.
+ * Kept as one file per control in a folder of the run's own; a control two workers need at the
+ * same moment runs in both.
+ */
+export class ControlOutcomes {
+  readonly #dir: string;
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+  #file(run: string): string {
+    return join(this.#dir, `${run.replace(/[^A-Za-z0-9_-]+/g, '_')}.json`);
+  }
+  async get(run: string, make: () => Promise<MpOutcome>): Promise<MpOutcome> {
+    const file = this.#file(run);
+    if (existsSync(file)) {
+      const known = JSON.parse(readFileSync(file, 'utf8')) as MpOutcome;
+      return { ...known, said: `${known.said ? `${known.said}; ` : ''}from an earlier DUT of this run` };
+    }
+    const outcome = await make();
+    // A control that could not run says nothing for the next DUT: it tries again.
+    if (outcome.result !== 'could not run') {
+      mkdirSync(this.#dir, { recursive: true });
+      writeFileSync(file, JSON.stringify(outcome));
+    }
+    return outcome;
+  }
+}
+
 /** Runs both re-runs, one after the other (each with a DPDK instance of its own), and attributes. */
 export async function reRunWithControls(
   makeGroup: () => Promise<MpGroup | { unavailable: string }>,
   dut: Pick<Dut, 'pmd'>,
   target: { devargs: string; device: string; order: DetachOrder; settled(): Promise<boolean> },
+  outcomes?: ControlOutcomes,
 ): Promise<MpAttribution> {
   const ctl = controlFor(dut.pmd);
   const controlTarget = { devargs: ctl.devargs, device: ctl.devargs, settled: async () => true };
-  const control = await tryMpScenario(`with the control ${ctl.pmd} (${target.order})`, makeGroup, {
-    ...controlTarget,
-    order: target.order,
-  });
+  const runControl = (order: DetachOrder) => {
+    const run = `with the control ${ctl.pmd} (${order})`;
+    const make = () => tryMpScenario(run, makeGroup, { ...controlTarget, order });
+    return outcomes ? outcomes.get(run, make) : make();
+  };
+  const control = await runControl(target.order);
   const otherOrder = OTHER_ORDER[target.order];
   const other = await tryMpScenario(`with ${dut.pmd}, ${otherOrder}`, makeGroup, {
     ...target,
     order: otherOrder,
   });
   // Only when the DUT fails the other order too: is that order broken for every PMD?
-  const controlOther =
-    other.result === 'fail'
-      ? await tryMpScenario(`with the control ${ctl.pmd} (${otherOrder})`, makeGroup, {
-          ...controlTarget,
-          order: otherOrder,
-        })
-      : undefined;
+  const controlOther = other.result === 'fail' ? await runControl(otherOrder) : undefined;
   return attributeMpFailure({ pmd: dut.pmd, order: target.order }, control, other, controlOther);
 }

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   analyzeLeaks,
@@ -23,7 +23,7 @@ import { lineChart } from '../dist/charts.js';
 import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../dist/cycles.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
 import type { Lab } from '../dist/lab.js';
-import { reRunWithControls } from '../dist/mp-controls.js';
+import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
 import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
 import { oracleCheck } from '../dist/oracle-check.js';
 import { configureWithPoolControl } from '../dist/pool-control.js';
@@ -386,7 +386,9 @@ test(checkTitle(14), async ({ lab, dut, device, multiProcess, watchdog }, testIn
     }
     await (group as MpGroup).stop();
     extendTimeout(testInfo, watchdog, testInfo.timeout + 90_000);
-    const { fault, evidence } = await reRunWithControls(multiProcess, dut, target);
+    // The controls' outcomes are the run's: in the results folder, beside the DUTs' own.
+    const outcomes = new ControlOutcomes(join(dirname(testInfo.project.outputDir), 'mp-controls'));
+    const { fault, evidence } = await reRunWithControls(multiProcess, dut, target, outcomes);
     annotate('fault', fault);
     for (const line of evidence) annotate('evidence', line);
     throw e;
