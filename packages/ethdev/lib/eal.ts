@@ -11,6 +11,7 @@ import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { pluginFailure } from './drivers.js';
 import { ealArgs, filePrefixOf } from './eal-args.js';
+import { extraArgsProblem } from './eal-flags.js';
 import {
   DpdkError,
   EalStateError,
@@ -155,6 +156,13 @@ export class Eal extends EventEmitter<EalEvents> {
       selectDpdk(options.dpdk);
     }
     binding ??= dpdk();
+    // extraArgs were checked against every release's flags; now against the DPDK in use.
+    const release = /\d+\.\d+(\.\d+)?/.exec(binding.rte_version() as string)?.[0];
+    const flagProblem = options.extraArgs && extraArgsProblem(options.extraArgs, release);
+    if (flagProblem)
+      throw new InvalidInputError('INVALID_OPTION', `Invalid EAL option extraArgs: ${flagProblem}`, {
+        key: 'extraArgs',
+      });
     const owner = binding.dphp_claim(threadId + 1);
     if (owner !== 0) {
       const who = owner === 1 ? 'the main thread' : `worker thread ${owner - 1}`;

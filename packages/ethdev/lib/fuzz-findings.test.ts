@@ -13,7 +13,7 @@ import { type HotplugError, isHotplugError } from './errors.js';
 import { maxMemoryMb } from './options.js';
 import { Defer, errorOf, ip, isRoot, startEal, testEalOptions, uniqueIfName } from './test-support/env.js';
 import { pcapFile } from './testing.js';
-import { bondingMemberKey } from './versions.js';
+import { atLeast, bondingMemberKey } from './versions.js';
 
 let eal: Eal;
 let root: string;
@@ -164,5 +164,11 @@ describe('Eal.init options (refused before DPDK: the EAL of this file is already
       expect(initError({ extraArgs })?.code, JSON.stringify(extraArgs)).toBe('EAL_ALREADY_INITIALIZED');
     }
     expect(eal.args).toContain('--no-telemetry');
+  });
+
+  it("takes a later release's flag only on that release (--log-timestamp: 24.11)", () => {
+    const e = initError({ extraArgs: ['--log-timestamp'] });
+    if (atLeast(currentDpdk().version, 24, 11)) expect(e?.code).toBe('EAL_ALREADY_INITIALIZED');
+    else expect(e?.message).toMatch(/it came in DPDK 24\.11/);
   });
 });
