@@ -4,9 +4,10 @@
 // in its own process with its own EAL, and a ratio is taken within its round: on a shared
 // machine, rounds interleaved this way see the same load, one row's median against another's
 // would not.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { $ } from 'zx';
 
 $.quiet = true;
@@ -54,11 +55,7 @@ await $`cc -O2 -Wall -o ${join(out, 'burst-loop')} ${join(here, 'bench', 'burst-
  * The C rows (and testpmd) end without rte_eal_cleanup, leaving their runtime folder; each row's
  * prefix is this run's own (pid, label, round), so its folder is removed after the row.
  */
-function removeRuntimeDir(prefix) {
-  const base = process.getuid() === 0 ? '/var/run/dpdk' : join(process.env.XDG_RUNTIME_DIR || '/tmp', 'dpdk');
-  const dir = join(base, prefix);
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-}
+const removeRuntimeDir = (prefix) => rmSync(runtimeDirFor(prefix), { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /**

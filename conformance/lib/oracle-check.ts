@@ -74,7 +74,11 @@ export async function oracleCheck(
   let tp: Testpmd | undefined;
   let theirs: StepResult[] = [];
   try {
-    tp = await Testpmd.start({ filePrefix: `certify-testpmd-${process.pid}` });
+    // The DUT's pool on both sides: a pool the suite chose must not decide a difference.
+    tp = await Testpmd.start({
+      filePrefix: `certify-testpmd-${process.pid}`,
+      ...(lab.mbufs !== undefined ? { mbufs: lab.mbufs } : {}),
+    });
     theirs = await testpmdScenario(tp, plan);
   } catch (e) {
     const failed = testpmdFailure(e);

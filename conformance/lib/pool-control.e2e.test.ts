@@ -3,12 +3,9 @@
  * makes. DPDK 22.11's net_af_xdp fails its rx queue setup with EINVAL when the pool holds fewer
  * than 2048 mbufs, whatever the descriptors asked for; the machine runs it with a larger pool.
  */
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL_MBUFS, configureWithPoolControl, PoolTooSmall } from './pool-control.js';
+import { CONTROL_MBUFS, configureWithPoolControl, PoolTooSmall, runControl } from './pool-control.js';
 import { type AfXdpVeth, afXdpUnavailable, afXdpVeth } from './test-support/af-xdp-veth.js';
 
 let lab: AfXdpVeth;
@@ -38,15 +35,7 @@ describe.skipIf(afXdpUnavailable !== undefined)(
     };
 
     /** One configure in a fresh process (the control's own child): nothing earlier decides it. */
-    const fresh = (mbufs: number) => {
-      const child = fileURLToPath(new URL('../dist/pool-control-child.js', import.meta.url));
-      const r = spawnSync(process.execPath, [child, devargs, String(mbufs)], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      if (r.pid) rmSync(`/var/run/dpdk/certify-pool-${r.pid}`, { recursive: true, force: true });
-      return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; message?: string };
-    };
+    const fresh = (mbufs: number) => runControl(devargs, mbufs);
 
     it("the SDK's default pool is refused with EINVAL, and so are 2047 mbufs", () => {
       expect(refusal()?.message).toMatch(/rx queue 0 setup failed with EINVAL$/);

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type Eal, errnoName, isHotplugError, type PortId } from '@dpdk-hotplug/ethdev';
+import { type Eal, errnoName, isHotplugError, type PortId, runtimeDirFor } from '@dpdk-hotplug/ethdev';
 
 export const CONTROL_MBUFS = 8192;
 
@@ -39,30 +39,24 @@ export class KeptFromEarlierAttach extends Error {
 
 type Outcome = { ok: boolean; message?: string };
 
-/** The controls' outcomes per devargs and pool, once per worker: the PMD does not change within a run. */
-const controls = new Map<string, Outcome>();
 /** How many setups of each devargs and pool passed in this process. */
 const passed = new Map<string, number>();
 
 /** The control, in a process of its own (a fresh EAL): does the device configure with this pool? */
-function runControl(devargs: string, mbufs: number): Outcome {
-  const key = `${mbufs} ${devargs}`;
-  const known = controls.get(key);
-  if (known) return known;
+export function runControl(devargs: string, mbufs: number): Outcome {
   const child = fileURLToPath(new URL('../dist/pool-control-child.js', import.meta.url));
   const r = spawnSync(process.execPath, [child, devargs, String(mbufs)], {
     encoding: 'utf8',
     timeout: 30_000,
   });
   // A child that died cannot remove its runtime folder; it is ours, named by the child's pid.
-  if (r.pid) rmSync(`/var/run/dpdk/certify-pool-${r.pid}`, { recursive: true, force: true });
+  if (r.pid) rmSync(runtimeDirFor(`certify-pool-${r.pid}`), { recursive: true, force: true });
   let outcome: Outcome;
   try {
     outcome = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
   } catch {
     outcome = { ok: false, message: `the control process ended with ${r.signal ?? r.status}` };
   }
-  controls.set(key, outcome);
   return outcome;
 }
 
@@ -95,7 +89,7 @@ async function passesAfter(
  * is refused and the port's `devargs` are known, the port is detached and the refusal explained:
  * - the same setup passed on an earlier attach in this process: {@link KeptFromEarlierAttach},
  *   saying whether a fresh attach after a wait passes (released late) or not (kept);
- * - else, with the SDK's pool, the control (once per worker, a fresh process, the same device,
+ * - else, with the SDK's pool, the control (a fresh process, the same device,
  *   {@link CONTROL_MBUFS} mbufs) works: {@link PoolTooSmall}.
  * The first error is rethrown when neither explains it.
  */

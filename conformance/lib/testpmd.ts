@@ -16,6 +16,8 @@ export interface TestpmdOptions {
   filePrefix: string;
   /** How long the start may take (EAL init dominates). */
   startTimeoutMs?: number;
+  /** testpmd's mbuf pool (`--total-num-mbufs`): the DUT's own pool when it names one; default 2048. */
+  mbufs?: number;
   /**
    * Runs testpmd some other way than `sh -c 'exec stdbuf -oL dpdk-testpmd …'` on this host (the
    * recorder enters a root filesystem with it): gets testpmd's arguments, returns the program and
@@ -32,7 +34,7 @@ export function hasTestpmd(): boolean {
 }
 
 /** testpmd's EAL and application arguments: nothing probed at start, a private instance. */
-export function testpmdArgs(filePrefix: string): string[] {
+export function testpmdArgs(filePrefix: string, mbufs = 2048): string[] {
   return [
     '-l',
     '0,1',
@@ -46,7 +48,7 @@ export function testpmdArgs(filePrefix: string): string[] {
     '--log-level=4',
     '--',
     '-i',
-    '--total-num-mbufs=2048',
+    `--total-num-mbufs=${mbufs}`,
   ];
 }
 
@@ -87,7 +89,7 @@ export class Testpmd {
   readonly exchanges: Exchange[] = [];
 
   private constructor(options: TestpmdOptions) {
-    const args = testpmdArgs(options.filePrefix);
+    const args = testpmdArgs(options.filePrefix, options.mbufs);
     const { file, args: argv } = options.launcher?.(args) ?? {
       file: 'sh',
       // One pipe for both streams, in the order written; `exec` keeps the pid testpmd's.

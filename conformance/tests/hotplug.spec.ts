@@ -16,17 +16,19 @@ import {
   isHotplugError,
   type PortId,
   percentile,
+  runtimeDirFor,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../dist/catalogue.js';
 import { lineChart } from '../dist/charts.js';
 import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../dist/cycles.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
-import type { Lab } from '../dist/lab.js';
+import { HELPER_PORTS, type Lab } from '../dist/lab.js';
 import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
 import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
 import { oracleCheck } from '../dist/oracle-check.js';
 import { configureWithPoolControl } from '../dist/pool-control.js';
+import { cyclesFor } from '../dist/settings.js';
 import { hasTestpmd } from '../dist/testpmd.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */
@@ -133,9 +135,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
   // Steps: up to N cycles (or the time budget) of attach, info, configure, start, refused detach,
   // a packet sent, stop, close, detach; every 50th cycle the full traffic check.
   // Verify: every step of every cycle; records latency and resources per cycle for checks 7 and 15.
-  const cycles = settings.forceCycles
-    ? settings.cycles
-    : Math.min(settings.cycles, dut.cycles ?? settings.cycles);
+  const cycles = cyclesFor(settings, dut.cycles);
   // The cycles check 7 needs to see a leak the size of net_null's (384 B of heap a cycle needs 15:
   // detectionFloor), run past the budget: a loaded runner and a quiet one then judge alike.
   const needed = Math.min(cycles, LEAK_CYCLES);
@@ -334,7 +334,7 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
     dut.setup === 'vhost-backend',
     'its backend port must be probed first in the same process; not covered',
   );
-  const members = dut.setup === 'null-members' ? ['net_null90', 'net_null91'] : [];
+  const members = dut.setup === 'null-members' ? HELPER_PORTS['null-members']() : [];
   const child = fileURLToPath(new URL('../dist/startup-child.js', import.meta.url));
   const args = [JSON.stringify([...members, lab.devargs]), device, ...(lab.mbufs ? [String(lab.mbufs)] : [])];
   const r = spawnSync(process.execPath, [child, ...args], {
@@ -342,7 +342,7 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
     timeout: 30_000,
   });
   // A child that died cannot remove its runtime folder; it is ours, named by the child's pid.
-  if (r.pid) rmSync(`/var/run/dpdk/certify-start-${r.pid}`, { recursive: true, force: true });
+  if (r.pid) rmSync(runtimeDirFor(`certify-start-${r.pid}`), { recursive: true, force: true });
   // The child prints one JSON line, also for a failure ({ error, message }).
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   const said = (() => {

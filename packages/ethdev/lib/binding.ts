@@ -300,7 +300,6 @@ export function pmdEventRaiser(): (deviceName: string, event: number) => number 
  * multi-process scenario in the other order (close, then remove) to say which order breaks.
  */
 export function dpdkPortCloser(): (port: number) => number {
-  const ethdev = koffi.load(libraryPath(currentDpdk(), 'ethdev'));
-  const close = ethdev.func('int rte_eth_dev_close(uint16_t port_id)');
-  return (port) => close(port) as number;
+  const { rte_eth_dev_close } = dpdk();
+  return (port) => rte_eth_dev_close(port) as number;
 }

@@ -112,7 +112,7 @@ export function extraArgsProblem(args: readonly string[], version?: string): str
   const known = [...EXTRA_EAL_FLAGS, ...later.map((f) => f.flag)];
   const withValue = [...WITH_VALUE, ...later.filter((f) => f.value === 'required').map((f) => f.flag)];
   const noValue = [...NO_VALUE, ...later.filter((f) => f.value === 'none').map((f) => f.flag)];
-  const release = version === undefined ? 'DPDK 22.11 to 25.11' : `DPDK ${version}`;
+  const release = version === undefined ? 'DPDK 22.11 to 25.11' : version.replace(/^(DPDK )?/, 'DPDK ');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const at = `item ${i} (${JSON.stringify(arg.slice(0, 40))})`;

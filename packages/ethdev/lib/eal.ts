@@ -104,13 +104,14 @@ export class Eal extends EventEmitter<EalEvents> {
     log: DpdkLog,
     args: string[],
     options: EalOptions,
+    version: string,
     runtimeDir?: string,
   ) {
     super();
     this.#dpdk = binding;
     this.#log = log;
     this.args = args;
-    this.version = binding.rte_version() as string;
+    this.version = version;
     this.#ownRuntimeDir = runtimeDir;
     // A process that ends without cleanup() (most do) must not leave its folder in /run/dpdk.
     if (runtimeDir) process.once('exit', this.#removeRuntimeDir);
@@ -157,8 +158,8 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     binding ??= dpdk();
     // extraArgs were checked against every release's flags; now against the DPDK in use.
-    const release = /\d+\.\d+(\.\d+)?/.exec(binding.rte_version() as string)?.[0];
-    const flagProblem = options.extraArgs && extraArgsProblem(options.extraArgs, release);
+    const version = binding.rte_version() as string;
+    const flagProblem = options.extraArgs && extraArgsProblem(options.extraArgs, version);
     if (flagProblem)
       throw new InvalidInputError('INVALID_OPTION', `Invalid EAL option extraArgs: ${flagProblem}`, {
         key: 'extraArgs',
@@ -209,7 +210,7 @@ export class Eal extends EventEmitter<EalEvents> {
       });
     }
     const ealDir = binding.rte_eal_get_runtime_dir() as string;
-    return new Eal(binding, log, args, options, runtimeDir === ealDir ? runtimeDir : undefined);
+    return new Eal(binding, log, args, options, version, runtimeDir === ealDir ? runtimeDir : undefined);
   }
 
   // ------------------------------------------------------------------ hotplug

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Eal } from './eal.js';
 import { isHotplugError } from './errors.js';
-import { Defer, frame, startEal } from './test-support/env.js';
+import { Defer, expectDetachRefusedWhileStarted, frame, startEal } from './test-support/env.js';
 import type { PortId } from './types.js';
 import { bondingMemberKey } from './versions.js';
 
@@ -35,16 +35,7 @@ function up(port: PortId): PortId {
   return port;
 }
 
-function refusedWhileStarted(port: PortId): void {
-  let error: unknown;
-  try {
-    eal.detachSync(port);
-  } catch (e) {
-    error = e;
-  }
-  expect(isHotplugError(error, 'PORT_STARTED')).toBe(true);
-  expect(eal.port(port).state).toBe('started');
-}
+const refusedWhileStarted = (port: PortId) => expectDetachRefusedWhileStarted(eal, port);
 
 async function poll(port: PortId, count: number): Promise<Buffer[]> {
   const got: Buffer[] = [];

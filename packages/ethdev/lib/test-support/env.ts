@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { Eal } from '../eal.js';
 import { HotplugError } from '../errors.js';
 import { ethernetFrame } from '../testing.js';
-import type { EalOptions } from '../types.js';
+import type { EalOptions, PortId } from '../types.js';
 
 /** Options for a test's own EAL: no hugepages, no PCI, no shared files, its own prefix. */
 export function testEalOptions(extra: EalOptions = {}): EalOptions {
@@ -65,4 +66,13 @@ export function errorOf(fn: () => unknown): HotplugError | undefined {
     throw e;
   }
   return undefined;
+}
+
+/** The detach contract for a started port: refused with PORT_STARTED, and the port still started. */
+export function expectDetachRefusedWhileStarted(eal: Eal, port: PortId): void {
+  const error = errorOf(() => eal.detachSync(port));
+  if (error?.code !== 'PORT_STARTED')
+    throw new Error(`detach of started port ${port}: ${error?.code ?? 'not refused'}`);
+  if (eal.port(port).state !== 'started')
+    throw new Error(`port ${port} is ${eal.port(port).state} after the refusal`);
 }
