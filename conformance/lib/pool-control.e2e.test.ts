@@ -62,9 +62,9 @@ describe.skipIf(afXdpUnavailable !== undefined)(
     // In a fresh process: within one, each xsk socket's UMEM stays pinned after a refused setup
     // (an af_xdp re-attach finding of its own), and with 8 MiB of locked memory (this machine,
     // without CAP_SYS_RESOURCE) a later one fails with "Failed to create xsk socket".
-    it('2048 mbufs are enough, 2047 are not (the fill queue reserve of DPDK 22.11: ETH_AF_XDP_DFLT_NUM_DESCS)', () => {
-      expect(fresh(2048)).toEqual({ ok: true });
-      expect(fresh(2047)).toMatchObject({
+    it('2048 mbufs are enough, 2047 are not (the fill queue reserve of DPDK 22.11: ETH_AF_XDP_DFLT_NUM_DESCS)', async () => {
+      expect(await fresh(2048)).toEqual({ ok: true });
+      expect(await fresh(2047)).toMatchObject({
         ok: false,
         message: expect.stringMatching(/rx queue 0 setup failed with EINVAL$/),
       });

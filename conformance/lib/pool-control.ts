@@ -15,11 +15,9 @@
  * attach's xsk socket never closed, and the new one's bind() refused with EBUSY. The same process
  * passed that setup: the refusal is said as kept state, not as a pool too small.
  */
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { type Eal, errnoName, isHotplugError, type PortId, runtimeDirFor } from '@dpdk-hotplug/ethdev';
+import { type Eal, errnoName, isHotplugError, type PortId } from '@dpdk-hotplug/ethdev';
+import { runEalChild } from './eal-child-run.js';
 
 export const CONTROL_MBUFS = 8192;
 
@@ -43,21 +41,9 @@ type Outcome = { ok: boolean; message?: string };
 const passed = new Map<string, number>();
 
 /** The control, in a process of its own (a fresh EAL): does the device configure with this pool? */
-export function runControl(devargs: string, mbufs: number): Outcome {
-  const child = fileURLToPath(new URL('../dist/pool-control-child.js', import.meta.url));
-  const r = spawnSync(process.execPath, [child, devargs, String(mbufs)], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  // A child that died cannot remove its runtime folder; it is ours, named by the child's pid.
-  if (r.pid) rmSync(runtimeDirFor(`certify-pool-${r.pid}`), { recursive: true, force: true });
-  let outcome: Outcome;
-  try {
-    outcome = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
-  } catch {
-    outcome = { ok: false, message: `the control process ended with ${r.signal ?? r.status}` };
-  }
-  return outcome;
+export async function runControl(devargs: string, mbufs: number): Promise<Outcome> {
+  const r = await runEalChild<Outcome>('pool-control-child.js', [devargs, String(mbufs)], 'certify-pool');
+  return r.said ?? { ok: false, message: `the control process ended with ${r.signal ?? r.status}` };
 }
 
 /** How long a refused setup is retried, in a fresh attach, to tell a late release from a kept one. */
@@ -120,7 +106,7 @@ export async function configureWithPoolControl(
         `rx queue setup is refused on an attach right after a detach of the device in this process, where the same setup with ${pool} passed ${before} time(s) before, ${what}; ${refusal}${log ? ` (DPDK: ${log})` : ''}`,
       );
     }
-    if (mbufs !== undefined || !runControl(devargs, CONTROL_MBUFS).ok) throw e;
+    if (mbufs !== undefined || !(await runControl(devargs, CONTROL_MBUFS)).ok) throw e;
     const said = e.errno !== undefined ? errnoName(e.errno) : 'its error';
     throw new PoolTooSmall(
       `rx queue setup needs more mbufs than its descriptors: ${refusal} with the SDK's pool (as many mbufs as its descriptors), and the control (the same device, a pool of ${CONTROL_MBUFS} mbufs, a fresh process) works; DPDK said only ${said}`,

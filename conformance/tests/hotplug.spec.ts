@@ -3,10 +3,8 @@
  * process and EAL. Sources: DTS hotplug/hotplug_mp test plans, OKTET dpdk-pmd-ts test_detach.c,
  * DPDK's app/test and testpmd.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   analyzeLeaks,
   detectionFloor,
@@ -16,12 +14,12 @@ import {
   isHotplugError,
   type PortId,
   percentile,
-  runtimeDirFor,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../dist/catalogue.js';
 import { lineChart } from '../dist/charts.js';
 import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../dist/cycles.js';
+import { runEalChild } from '../dist/eal-child-run.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
 import { HELPER_PORTS, type Lab } from '../dist/lab.js';
 import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
@@ -335,24 +333,15 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
     'its backend port must be probed first in the same process; not covered',
   );
   const members = dut.setup === 'null-members' ? HELPER_PORTS['null-members']() : [];
-  const child = fileURLToPath(new URL('../dist/startup-child.js', import.meta.url));
   const args = [JSON.stringify([...members, lab.devargs]), device, ...(lab.mbufs ? [String(lab.mbufs)] : [])];
-  const r = spawnSync(process.execPath, [child, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  // A child that died cannot remove its runtime folder; it is ours, named by the child's pid.
-  if (r.pid) rmSync(runtimeDirFor(`certify-start-${r.pid}`), { recursive: true, force: true });
   // The child prints one JSON line, also for a failure ({ error, message }).
-  const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  const said = (() => {
-    try {
-      return JSON.parse(last) as { error?: string; message?: string };
-    } catch {
-      return undefined;
-    }
-  })();
-  const why = said?.error ? `${said.message} [${said.error}]` : (r.stderr.trim().split('\n').at(-1) ?? '');
+  const r = await runEalChild<{ error?: string; message?: string }>(
+    'startup-child.js',
+    args,
+    'certify-start',
+  );
+  const said = r.said;
+  const why = said?.error ? `${said.message} [${said.error}]` : r.lastError;
   expect(r.signal, `the EAL-start process died: ${why}`).toBeNull();
   expect(r.status, `the EAL-start process failed: ${why}`).toBe(0);
   const out = said as Record<string, unknown>;
