@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hugepageLab } from './hugepages-lab.js';
 import { Testpmd, TestpmdGone } from './testpmd.js';
 
 const hasTestpmd = (() => {
@@ -66,5 +67,28 @@ describe.skipIf(!hasTestpmd)('Testpmd driver (real dpdk-testpmd)', () => {
     expect(e).toMatchObject({ how: 'crashed', detail: 'SIGSEGV', command: 'show port info 0' });
     expect((e as TestpmdGone).transcript).toContain('Port 0 is attached');
     done(p);
+  });
+
+  // The PCI instance (as in the virtual lab's guest): hugepages in memory, the PCI bus on and an
+  // allowlist that probes nothing. Here on the host with a vdev: no NIC is probed or touched.
+  it('runs a PCI instance on hugepages without probing a device at start', async (ctx) => {
+    const huge = await hugepageLab(40);
+    if ('unavailable' in huge) return ctx.skip();
+    const p = prefix();
+    try {
+      const tp = await Testpmd.start({ filePrefix: p, instance: { kind: 'pci', iovaMode: 'pa' } });
+      try {
+        expect(tp.transcript).not.toMatch(/Probe PCI driver/);
+        expect((await tp.run('port attach net_null0')).answer).toMatchObject({
+          kind: 'attached',
+          ports: [0],
+        });
+      } finally {
+        await tp.close();
+        done(p);
+      }
+    } finally {
+      await huge.undo();
+    }
   });
 });

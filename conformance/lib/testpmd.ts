@@ -1,7 +1,8 @@
 /**
  * dpdk-testpmd, driven interactively as DTS drives it: one command, wait for the prompt, the next.
- * It runs in a process of its own with its own EAL (no shared files, no hugepages, no PCI scan, no
- * ports at start), and is killed by its own pid only: on a command that does not answer in time,
+ * It runs in a process of its own with its own EAL and no port at start (a private instance
+ * without hugepages or PCI scan by default; see {@link TestpmdInstance}), and is killed by its own
+ * pid only: on a command that does not answer in time,
  * on `close()`, and when this process exits (a worker interrupted). A worker killed outright
  * leaves it to the run's ledger (`lib/ledger.ts`), which kills it by pid after checking its
  * command line.
@@ -11,9 +12,23 @@ import { rmSync } from 'node:fs';
 import { record } from './ledger.js';
 import { answerText, PROMPT, parseAnswer, type TestpmdAnswer } from './testpmd-parse.js';
 
+/**
+ * The DPDK instance testpmd runs in. `private`: anonymous memory, no PCI scan, no shared files
+ * (vdevs). `pci`: hugepages kept in memory (no files), the PCI bus scanned but nothing probed at
+ * start (an allowlist of the host bridge, as the SDK's PCI EAL), physical addresses for UIO
+ * drivers. `multi-process`: a primary or a secondary on a shared hugetlbfs; the instance's runtime
+ * folder is its group's to remove, not this process's.
+ */
+export type TestpmdInstance =
+  | { kind: 'private' }
+  | { kind: 'pci'; iovaMode?: 'pa' }
+  | { kind: 'multi-process'; role: 'primary' | 'secondary'; hugeDir: string };
+
 export interface TestpmdOptions {
-  /** The EAL's `--file-prefix`: unique per process. */
+  /** The EAL's `--file-prefix`: unique per process, or per group for `multi-process`. */
   filePrefix: string;
+  /** Default `private`. */
+  instance?: TestpmdInstance;
   /** How long the start may take (EAL init dominates). */
   startTimeoutMs?: number;
   /** testpmd's mbuf pool (`--total-num-mbufs`): the DUT's own pool when it names one; default 2048. */
@@ -33,16 +48,30 @@ export function hasTestpmd(): boolean {
   );
 }
 
-/** testpmd's EAL and application arguments: nothing probed at start, a private instance. */
-export function testpmdArgs(filePrefix: string, mbufs = 2048): string[] {
+/** testpmd's EAL and application arguments: nothing probed at start, in the instance asked for. */
+export function testpmdArgs(
+  filePrefix: string,
+  mbufs = 2048,
+  instance: TestpmdInstance = { kind: 'private' },
+): string[] {
+  const memory =
+    instance.kind === 'private'
+      ? ['--no-huge', '-m', '64', '--no-pci', '--no-shconf']
+      : instance.kind === 'pci'
+        ? // 0000:00:00.0 is the host bridge, which no PMD drives: the scan probes nothing.
+          [
+            '--in-memory',
+            '-m',
+            '64',
+            '-a',
+            '0000:00:00.0',
+            ...(instance.iovaMode ? [`--iova-mode=${instance.iovaMode}`] : []),
+          ]
+        : ['--huge-dir', instance.hugeDir, '-m', '32', '--no-pci', `--proc-type=${instance.role}`];
   return [
     '-l',
     '0,1',
-    '--no-huge',
-    '-m',
-    '64',
-    '--no-pci',
-    '--no-shconf',
+    ...memory,
     '--file-prefix',
     filePrefix,
     '--log-level=4',
@@ -89,7 +118,7 @@ export class Testpmd {
   readonly exchanges: Exchange[] = [];
 
   private constructor(options: TestpmdOptions) {
-    const args = testpmdArgs(options.filePrefix, options.mbufs);
+    const args = testpmdArgs(options.filePrefix, options.mbufs, options.instance);
     const { file, args: argv } = options.launcher?.(args) ?? {
       file: 'sh',
       // One pipe for both streams, in the order written; `exec` keeps the pid testpmd's.
@@ -100,12 +129,14 @@ export class Testpmd {
     const pid = this.#child.pid;
     const forgetProcess =
       pid === undefined ? () => {} : record({ kind: 'process', pid, script: options.filePrefix });
-    // EAL makes its runtime folder even with --no-shconf; ours by its prefix, removed at exit.
+    // EAL makes its runtime folder even with --no-shconf; ours by its prefix, removed at exit
+    // (a multi-process group's is the group's: its other process may still use it).
     const runtime = `/var/run/dpdk/${options.filePrefix}`;
-    const forgetDir = options.launcher ? () => {} : record({ kind: 'dir', path: runtime });
+    const ownsDir = !options.launcher && options.instance?.kind !== 'multi-process';
+    const forgetDir = ownsDir ? record({ kind: 'dir', path: runtime }) : () => {};
     this.#forget = () => {
       forgetProcess();
-      if (options.launcher) return;
+      if (!ownsDir) return;
       rmSync(runtime, { recursive: true, force: true });
       forgetDir();
     };
