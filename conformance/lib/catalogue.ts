@@ -76,6 +76,12 @@ export const PCI_CHECK_SPECS = {
   109: required('unplug: the device leaves the guest and QEMU'),
   110: required('surprise removal: removal event, detach without hang or crash, device gone'),
   111: required('re-plug and attach again'),
+  // Advisory, as check 16: two tools' agreement, not the contract (103–106 judge that).
+  112: {
+    title:
+      'testpmd agrees: the PCI address through dpdk-testpmd gives the same ids, name, driver, refusals and re-attach',
+    class: 'advisory',
+  },
 } as const satisfies Record<number, CheckSpec>;
 
 export type VdevCheckId = keyof typeof VDEV_CHECKS;

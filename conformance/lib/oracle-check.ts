@@ -1,7 +1,8 @@
 /**
- * Check 16's body, run by tests/hotplug.spec.ts in the DUT's worker: the SDK's scenario on the
- * worker's EAL, then testpmd's in a process of its own, compared. Every difference, and a testpmd
- * that crashed, hung or said what the parser cannot read, is a finding with both sides attached.
+ * The body of "testpmd agrees" — check 16 (vdevs, tests/hotplug.spec.ts) and check 112 (PCI
+ * DUTs, tests/pci.spec.ts) — run in the DUT's worker: the SDK's scenario on the worker's EAL, then
+ * testpmd's in a process of its own, compared. Every difference, and a testpmd that crashed, hung
+ * or said what the parser cannot read, is a finding with both sides attached.
  */
 import { type Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
@@ -16,7 +17,7 @@ import {
   testpmdScenario,
 } from './oracle.js';
 import type { Fault } from './summary.js';
-import { Testpmd } from './testpmd.js';
+import { Testpmd, type TestpmdInstance } from './testpmd.js';
 
 /**
  * testpmd's side of the DUT: the same helper ports the lab made in the worker, attached first so
@@ -41,20 +42,51 @@ export interface OracleOutcome {
   fault?: Fault;
 }
 
-export async function oracleCheck(
+/** Check 16 for a vdev DUT: the lab's devargs, the DUT's pool, testpmd in a private instance. */
+export function oracleCheck(
   eal: Eal,
   lab: Lab,
   dut: Dut,
   device: string,
   testInfo: TestInfo,
 ): Promise<OracleOutcome> {
-  const plan = testpmdPlan(dut, lab.devargs, device);
-  const sdk = await sdkScenario(eal, {
-    helpers: [],
-    devargs: lab.devargs,
-    device,
-    ...(lab.mbufs !== undefined ? { mbufs: lab.mbufs } : {}),
-  });
+  return compareWithTestpmd(
+    eal,
+    {
+      sdk: { helpers: [], devargs: lab.devargs, device },
+      testpmd: testpmdPlan(dut, lab.devargs, device),
+      ...(lab.mbufs !== undefined ? { mbufs: lab.mbufs } : {}),
+      settled: lab.settled,
+    },
+    testInfo,
+  );
+}
+
+/** What both tools are run on, each its own way. */
+export interface OracleTarget {
+  sdk: OraclePlan;
+  testpmd: OraclePlan;
+  /** The DUT's pool, on both sides: a pool the suite chose must not decide a difference. */
+  mbufs?: number;
+  /** testpmd's DPDK instance; default private (vdevs). */
+  instance?: TestpmdInstance;
+  /** Resolves once what the kernel holds for an earlier attach has gone (a tap interface). */
+  settled(): Promise<unknown>;
+}
+
+/**
+ * The SDK's scenario on the worker's EAL, then testpmd's in a process of its own, compared: the
+ * body of check 16 (vdevs) and 112 (PCI). Every difference, and a testpmd that crashed, hung or
+ * said what the parser cannot read, is a finding with both sides attached to the test.
+ */
+export async function compareWithTestpmd(
+  eal: Eal,
+  target: OracleTarget,
+  testInfo: TestInfo,
+): Promise<OracleOutcome> {
+  const { device } = target.sdk;
+  const mbufs = target.mbufs !== undefined ? { mbufs: target.mbufs } : {};
+  const sdk = await sdkScenario(eal, { ...target.sdk, ...mbufs });
   // The SDK's re-attached port goes, and with it what the kernel holds for it (a tap interface).
   // A DUT that cannot be detached stays: the checks about detach report it (the `detachedAfter`
   // fixture), and testpmd's own answers are still compared.
@@ -67,19 +99,19 @@ export async function oracleCheck(
       description: `the SDK could not detach the DUT: ${e.message}`,
     });
   }
-  await lab.settled();
+  await target.settled();
   const attach = (name: string, body: string, contentType = 'text/plain') =>
     testInfo.attach(name, { body, contentType });
   await attach('sdk-results.json', JSON.stringify(sdk, null, 2), 'application/json');
   let tp: Testpmd | undefined;
   let theirs: StepResult[] = [];
   try {
-    // The DUT's pool on both sides: a pool the suite chose must not decide a difference.
     tp = await Testpmd.start({
       filePrefix: `certify-testpmd-${process.pid}`,
-      ...(lab.mbufs !== undefined ? { mbufs: lab.mbufs } : {}),
+      ...mbufs,
+      ...(target.instance ? { instance: target.instance } : {}),
     });
-    theirs = await testpmdScenario(tp, plan);
+    theirs = await testpmdScenario(tp, target.testpmd);
   } catch (e) {
     const failed = testpmdFailure(e);
     if (!failed) throw e;
@@ -87,7 +119,7 @@ export async function oracleCheck(
     return { findings: [failed.why], fault: failed.fault };
   } finally {
     await tp?.close();
-    await lab.settled();
+    await target.settled();
   }
   await attach('testpmd-transcript.txt', tp.transcript);
   await attach('testpmd-results.json', JSON.stringify(theirs, null, 2), 'application/json');
@@ -97,7 +129,7 @@ export async function oracleCheck(
     description: `${theirs.map((s) => `${s.step} ${s.outcome}${s.value !== undefined ? ` ${s.value}` : ''}`).join(', ')}`,
   });
   if (!diffs.length) return { findings: [] };
-  // The first difference decides whose the finding is; each is listed.
+  // Any difference testpmd could not do is the PMD's (or testpmd's); each is listed.
   return {
     findings: diffs.map((d) => `${d.step}: ${d.why}`),
     fault: diffs.some((d) => d.fault === 'pmd') ? 'pmd' : 'suite',

@@ -93,6 +93,12 @@ export function pciOf(
   return { model, driver, kernelDriver };
 }
 
+/** The IOVA mode the DUT's userspace driver needs (for the SDK's EAL and testpmd's alike). */
+export function iovaModeOf(dut: Dut): { iovaMode?: 'pa' } {
+  // UIO drivers give no IOMMU: DMA needs physical addresses.
+  return pciOf(dut).driver !== 'vfio-pci' ? { iovaMode: 'pa' } : {};
+}
+
 export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
   dut: [undefined as unknown as Dut, { scope: 'worker', option: true }],
   pciLabModule: [undefined, { scope: 'worker', option: true }],
@@ -122,8 +128,7 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
         filePrefix: `pci-${process.pid}`,
         logLevel: 'notice',
         logEcho: false,
-        // UIO drivers give no IOMMU: DMA needs physical addresses.
-        ...(pciOf(dut).driver !== 'vfio-pci' ? { iovaMode: 'pa' as const } : {}),
+        ...iovaModeOf(dut),
       });
       await use(eal);
       // A failed check leaves its port: stop, close and detach it so the device can be restored.

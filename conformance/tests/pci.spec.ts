@@ -1,11 +1,12 @@
 /**
- * The PCI checks (101–111): a NIC the lab hot-plugs, taken through the kernel and DPDK and away
+ * The PCI checks (101–112): a NIC the lab hot-plugs, taken through the kernel and DPDK and away
  * again — plug, bind, attach, traffic to a peer NIC, refused and clean detach, cycles with leak
- * accounting, restore, unplug, or a surprise removal and a re-plug. One DUT per project, in a
+ * accounting, the same through dpdk-testpmd, restore, unplug, or a surprise removal and a re-plug. One DUT per project, in a
  * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/pci-lab.ts).
  *
  * Declared in the order both removals run them; each project runs only the checks its removal
- * plans (lib/pci-lab.ts, `pciProject`): clean 101–109, surprise 101–104, 110, 111, 106, 108, 109.
+ * plans (lib/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
+ * 106, 112, 108, 109.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
@@ -13,8 +14,10 @@ import { createHost, getDevice } from '@dpdk-hotplug/linux';
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../dist/catalogue.js';
 import { extendTimeout } from '../dist/fixtures.js';
-import { expect, pciOf, test, whoseIfFails } from '../dist/pci-fixtures.js';
+import { compareWithTestpmd } from '../dist/oracle-check.js';
+import { expect, iovaModeOf, pciOf, test, whoseIfFails } from '../dist/pci-fixtures.js';
 import { cyclesFor } from '../dist/settings.js';
+import { hasTestpmd } from '../dist/testpmd.js';
 
 /** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
 const REMOVAL_BUDGET_MS = 5000;
@@ -269,6 +272,32 @@ test(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo)
     leaking.map((l) => `${l.resource} grows ${Number(l.slope.toFixed(1))} per cycle`),
     'resources that grow per cycle',
   ).toEqual([]);
+});
+
+test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
+  // Steps and verdict in lib/oracle-check.ts (check 16's, for a PCI address): attach, info,
+  // start, a refused detach, stop, close, detach, re-attach — through the SDK on this worker's EAL,
+  // then through dpdk-testpmd in a process of its own (hugepages, the PCI bus, the same IOVA mode).
+  const { bdf } = pciDut.boundDevice();
+  test.skip(
+    eal.ports().some((p) => p.device === bdf),
+    'not run: the device is still attached (check 106 failed)',
+  );
+  test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
+  const plan = { helpers: [], devargs: bdf, device: bdf };
+  const { findings, fault } = await compareWithTestpmd(
+    eal,
+    {
+      sdk: plan,
+      testpmd: plan,
+      instance: { kind: 'pci', ...iovaModeOf(dut) },
+      settled: async () => true,
+    },
+    testInfo,
+  );
+  if (fault) note(testInfo, 'fault', fault);
+  for (const f of findings) note(testInfo, 'evidence', f);
+  expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 
 test(checkTitle(108), async ({ eal, pciLab, pciDut, dut }, testInfo) => {
