@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { detectionFloor } from '@dpdk-hotplug/ethdev';
 
 /** Check 6 writes one line per cycle as it ends into this file of the DUT's output folder. */
 export const CYCLES_FILE = 'cycles.json';
@@ -28,4 +29,15 @@ export function readCycles(dir: string): { planned: number; records: CycleRecord
   const head = parsed.shift() as { planned?: number } | undefined;
   if (head?.planned === undefined) return undefined;
   return { planned: head.planned, records: parsed as CycleRecord[] };
+}
+
+/**
+ * What a leak accounting over `cycles` could see, for the report (checks 7 and 107): a PASS over
+ * few cycles (a short budget, a slow PMD, a smoke run) says how coarse it was, or that there was
+ * no accounting at all.
+ */
+export function sensitivity(cycles: number): string {
+  const floor = detectionFloor(cycles);
+  if (!floor) return `${cycles} cycle(s): too few for the leak accounting, which needs 6`;
+  return `over ${cycles} cycles, the smallest steady growth called a leak: ${Math.ceil(floor.dpdkHeapBytes!)} B of DPDK heap, ${+floor.fds!.toFixed(2)} fd per cycle (more cycles see less)`;
 }

@@ -7,7 +7,6 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   analyzeLeaks,
-  detectionFloor,
   type Eal,
   errnoName,
   type HotplugError,
@@ -18,7 +17,7 @@ import {
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../dist/catalogue.js';
 import { lineChart } from '../dist/charts.js';
-import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn } from '../dist/cycles.js';
+import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn, sensitivity } from '../dist/cycles.js';
 import { runEalChild } from '../dist/eal-child-run.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
 import { HELPER_PORTS, type Lab } from '../dist/lab.js';
@@ -205,13 +204,7 @@ test(checkTitle(7), async ({}, testInfo) => {
   const samples = data!.records.map((r) => r.resources);
   const verdicts = analyzeLeaks(samples);
   await attachJson(testInfo, 'leaks', verdicts);
-  // What this run could see: a PASS over few cycles (a short budget, a slow PMD) says so.
-  const floor = detectionFloor(samples.length);
-  if (floor)
-    testInfo.annotations.push({
-      type: 'sensitivity',
-      description: `over ${samples.length} cycles, the smallest steady growth called a leak: ${Math.ceil(floor.dpdkHeapBytes!)} B of DPDK heap, ${+floor.fds!.toFixed(2)} fd per cycle (more cycles see less)`,
-    });
+  testInfo.annotations.push({ type: 'sensitivity', description: sensitivity(samples.length) });
   for (const key of ['fds', 'dpdkHeapBytes', 'memzones', 'netdevs', 'nativeRssBytes']) {
     await testInfo.attach(`${key}.svg`, {
       body: lineChart(
