@@ -5,9 +5,8 @@
  * (a child that died cannot remove it; it is ours, named by the prefix stem and its pid).
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
+import { runtimeFolder } from './ledger.js';
 
 export interface EalChildResult<T> {
   /** The last line of its stdout, parsed; undefined when it is not JSON. */
@@ -27,6 +26,7 @@ export function runEalChild<T>(
 ): Promise<EalChildResult<T>> {
   const file = fileURLToPath(new URL(`../dist/${script}`, import.meta.url));
   const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const runtime = child.pid ? runtimeFolder(`${prefixStem}-${child.pid}`) : undefined;
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => {
@@ -39,7 +39,7 @@ export function runEalChild<T>(
   return new Promise((done) => {
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      if (child.pid) rmSync(runtimeDirFor(`${prefixStem}-${child.pid}`), { recursive: true, force: true });
+      runtime?.remove();
       let said: T | undefined;
       try {
         said = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;

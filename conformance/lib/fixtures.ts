@@ -8,7 +8,7 @@ import { type Dut, placeholderDevargs } from './dut.js';
 import { guardedTest } from './guarded-test.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
-import { record } from './ledger.js';
+import { record, runtimeFolder } from './ledger.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
 import type { Watchdog } from './watchdog.js';
@@ -76,7 +76,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
     async ({ dut }, use) => {
       const pci = parseDevargs(placeholderDevargs(dut.devargs)).bus === 'pci';
       // The worker's runtime folder, in the ledger: a crash leaves it to the run's end.
-      const forget = record({ kind: 'dir', path: `/var/run/dpdk/certify-${process.pid}` });
+      const runtime = runtimeFolder(`certify-${process.pid}`);
       const eal = Eal.init({
         noHuge: !pci,
         noPci: !pci,
@@ -90,7 +90,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
       });
       await use(eal);
       eal.cleanup();
-      forget();
+      runtime.remove();
     },
     { scope: 'worker' },
   ],

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { afterAll, describe, expect, it } from 'vitest';
-import { record, undoLeftovers } from './ledger.js';
+import { LEDGER_ENV, record, runtimeFolder, undoLeftovers } from './ledger.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-ledger-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -55,5 +56,29 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
     expect(readdirSync(ledger)).toHaveLength(1);
     forget();
     expect(readdirSync(ledger)).toHaveLength(0);
+  });
+
+  /**
+   * Steps: a runtime folder recorded under the run's ledger (the environment the workers inherit),
+   * made as DPDK would, then given back.
+   * Verify: DPDK's path for the prefix; in the ledger while it exists; removed and forgotten after.
+   */
+  it('keeps a DPDK runtime folder in the ledger until it is removed', () => {
+    const ledger = join(work, 'ledger3');
+    const before = process.env[LEDGER_ENV];
+    process.env[LEDGER_ENV] = ledger;
+    try {
+      const prefix = `ledger-test-${process.pid}`;
+      const folder = runtimeFolder(prefix);
+      expect(folder.path).toBe(runtimeDirFor(prefix));
+      mkdirSync(folder.path, { recursive: true });
+      expect(readdirSync(ledger)).toHaveLength(1);
+      folder.remove();
+      expect(existsSync(folder.path)).toBe(false);
+      expect(readdirSync(ledger)).toHaveLength(0);
+    } finally {
+      if (before === undefined) delete process.env[LEDGER_ENV];
+      else process.env[LEDGER_ENV] = before;
+    }
   });
 });

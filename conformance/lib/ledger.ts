@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { createHost, releaseHugepages } from '@dpdk-hotplug/linux';
 
 /** The ledger folder of the run (set in the Playwright config; the workers inherit it). */
@@ -31,6 +32,23 @@ export function record(entry: LedgerEntry, ledger = process.env[LEDGER_ENV]): ()
   const file = join(ledger, `${process.pid}-${++counter}-${entry.kind}.json`);
   writeFileSync(file, JSON.stringify(entry));
   return () => rmSync(file, { force: true });
+}
+
+/**
+ * The DPDK runtime folder a process of this run makes with `--file-prefix prefix`, in the ledger
+ * from now until `remove()`: a worker killed meanwhile leaves it to the run's end. One home for
+ * the folders of the worker's EAL, its children, testpmd and the multi-process groups.
+ */
+export function runtimeFolder(prefix: string): { path: string; remove(): void } {
+  const path = runtimeDirFor(prefix);
+  const forget = record({ kind: 'dir', path });
+  return {
+    path,
+    remove() {
+      rmSync(path, { recursive: true, force: true });
+      forget();
+    },
+  };
 }
 
 function entries(ledger: string): { file: string; entry: LedgerEntry }[] {

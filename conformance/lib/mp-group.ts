@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { record } from './ledger.js';
+import { runtimeFolder } from './ledger.js';
 import { MpProcess } from './mp-process.js';
 import type { MpGroup } from './mp-scenario.js';
 
@@ -9,8 +8,7 @@ import type { MpGroup } from './mp-scenario.js';
  * ledger until then. Stopping twice does nothing.
  */
 export function mpGroup(prefix: string, hugeDir: string): MpGroup {
-  const runtime = `/var/run/dpdk/${prefix}`;
-  const forget = record({ kind: 'dir', path: runtime });
+  const runtime = runtimeFolder(prefix);
   const primary = new MpProcess('primary', prefix, hugeDir);
   const secondaries: MpProcess[] = [];
   let stopped = false;
@@ -26,8 +24,7 @@ export function mpGroup(prefix: string, hugeDir: string): MpGroup {
       stopped = true;
       for (const s of secondaries) await s.stop();
       await primary.stop();
-      rmSync(runtime, { recursive: true, force: true });
-      forget();
+      runtime.remove();
     },
   };
 }

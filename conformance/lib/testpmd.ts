@@ -8,8 +8,7 @@
  * command line.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { record } from './ledger.js';
+import { record, runtimeFolder } from './ledger.js';
 import { answerText, PROMPT, parseAnswer, type TestpmdAnswer } from './testpmd-parse.js';
 
 /**
@@ -131,14 +130,11 @@ export class Testpmd {
       pid === undefined ? () => {} : record({ kind: 'process', pid, script: options.filePrefix });
     // EAL makes its runtime folder even with --no-shconf; ours by its prefix, removed at exit
     // (a multi-process group's is the group's: its other process may still use it).
-    const runtime = `/var/run/dpdk/${options.filePrefix}`;
     const ownsDir = !options.launcher && options.instance?.kind !== 'multi-process';
-    const forgetDir = ownsDir ? record({ kind: 'dir', path: runtime }) : () => {};
+    const runtime = ownsDir ? runtimeFolder(options.filePrefix) : undefined;
     this.#forget = () => {
       forgetProcess();
-      if (!ownsDir) return;
-      rmSync(runtime, { recursive: true, force: true });
-      forgetDir();
+      runtime?.remove();
     };
     process.once('exit', this.#onExit);
     const take = (chunk: Buffer) => {

@@ -205,6 +205,9 @@ test(checkTitle(111), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   await pciLab.bind(device.bdf, driver);
   pciDut.save({ bound: true });
   pciDut.port = await eal.attach(device.bdf);
+  const info = eal.port(pciDut.port);
+  expect(info.device).toBe(device.bdf);
+  expect(info.driver, `the PMD driving ${device.bdf}`).toBe(dut.pmd);
   note(testInfo, 'port', `port ${pciDut.port} on ${device.bdf} again`);
 });
 
@@ -323,5 +326,10 @@ test(checkTitle(109), async ({ pciLab, pciDut }, testInfo) => {
   const t0 = performance.now();
   await pciLab.unplug(device);
   pciDut.save({ unplugged: true });
+  // The lab says it is gone; the machine's own view must agree.
+  expect(
+    await host.io.exists(`${host.sysfs}/bus/pci/devices/${device.bdf}`),
+    `${device.bdf} in sysfs after the unplug`,
+  ).toBe(false);
   note(testInfo, 'unplugged', `gone from the machine and the lab in ${ms(t0)} ms`);
 });
