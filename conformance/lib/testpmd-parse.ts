@@ -64,7 +64,7 @@ export class TestpmdParseError extends Error {
  * 22.11: Debian 12; 24.11: Debian 13; 25.11: Debian sid (recorded transcripts in
  * conformance/fixtures/testpmd/).
  */
-export const WORDING = {
+const WORDING = {
   attached: /^Port (\d+) is attached\. Now total ports is (\d+)$/,
   detached: /^Device (\S+) is detached$/,
   /** 22.11's `port detach` (detach_device) does not name the device; `device detach` does. */

@@ -274,7 +274,7 @@ export function permanentArgv(args: readonly string[]): Pointer {
 }
 
 /** A view of C memory (the shim's log ring); valid for the life of the process. */
-export function viewOf(pointer: Pointer, bytes: number): ArrayBuffer {
+function viewOf(pointer: Pointer, bytes: number): ArrayBuffer {
   return koffi.view(pointer, bytes);
 }
 

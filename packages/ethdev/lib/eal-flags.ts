@@ -11,7 +11,7 @@
 import { atLeast } from './versions.js';
 
 /** Flags an `EalOptions` key stands for: give that key instead. */
-export const TYPED_EAL_FLAGS: Readonly<Record<string, string>> = Object.freeze({
+const TYPED_EAL_FLAGS: Readonly<Record<string, string>> = Object.freeze({
   '-l': 'lcores',
   '--lcores': 'lcores',
   '-c': 'lcores',
@@ -92,7 +92,7 @@ const LATER_FLAGS: ReadonlyArray<{
 ];
 
 /** The later flags `version` has; all of them when the version is unknown (checked again later). */
-export function flagsSince(version?: string): typeof LATER_FLAGS {
+function flagsSince(version?: string): typeof LATER_FLAGS {
   return LATER_FLAGS.filter((f) => version === undefined || atLeast(version, f.since[0], f.since[1]));
 }
 

@@ -5,7 +5,7 @@ import { DpdkError, errnoName, InvalidInputError, PortStateError } from './error
 import type { ConfigureOptions, PortId, PortInfo, PortState, PortStats } from './types.js';
 
 /** What a removal left of a device: its ports, or that it is still probed without any. */
-export interface DeviceLeft {
+interface DeviceLeft {
   ports: PortId[];
   probed: boolean;
 }

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { expect } from 'vitest';
 import { Eal } from '../eal.js';
 import { HotplugError } from '../errors.js';
 import { ethernetFrame } from '../testing.js';
