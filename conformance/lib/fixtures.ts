@@ -8,7 +8,7 @@ import { type Dut, placeholderDevargs } from './dut.js';
 import { guardedTest } from './guarded-test.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
-import { record, runtimeFolder } from './ledger.js';
+import { runtimeFolder } from './ledger.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
 import type { Watchdog } from './watchdog.js';
