@@ -161,7 +161,9 @@ it('refuses an unknown EAL flag before DPDK sees it, as DPDK 25.11 ends the proc
   const prefix = `vitest-${process.pid}-unknown-flag`;
   made.push(join(BASE, prefix));
   const r = child({ ...base, filePrefix: prefix, noSharedConfig: true, extraArgs: ['--no-such-eal-flag'] });
+  // Passed on, 22.11 and 24.11 would fail init (EAL_INIT_FAILED, with DPDK's words in dpdkLog)
+  // and 25.11 would end the child: the SDK's own code, and no word of DPDK's, say it never ran.
   expect(r.code).toBe('INVALID_OPTION');
   expect(r.message).toMatch(/--no-such-eal-flag is not an EAL flag/);
-  expect(existsSync(join(BASE, prefix))).toBe(false);
+  expect(r.dpdkLog ?? []).toEqual([]);
 });
