@@ -17,6 +17,7 @@ const EINVAL = 22;
 const ENOENT = 2;
 const ENODEV = 19;
 const EBUSY = 16;
+const EIO = 5;
 const RTE_MAX_ETHPORTS = 32;
 // struct dphp_log_state (native/shim.c): a double `written`, then the ring at offset 16.
 const LOG_RING_OFFSET = 16;
@@ -31,6 +32,11 @@ export interface FakeDriver {
   traffic?: 'loopback' | 'sink';
   /** Whether the port's stats count bytes too (net_null since 25.07), not packets alone. */
   countsBytes?: boolean;
+  /**
+   * The probe attaches a sub-device of this driver (`<driver>9<n>`, one port), then fails with
+   * -EIO: DPDK 22.11's failsafe left its sub-device attached so (the fuzzer's finding). '' never.
+   */
+  failsLeaving?: string;
 }
 
 export interface FakeDpdkSpec {
@@ -117,6 +123,7 @@ export class FakeDpdk implements DpdkBinding {
           maxQueues: d.maxQueues ?? 1,
           traffic: d.traffic ?? 'sink',
           countsBytes: d.countsBytes ?? false,
+          failsLeaving: d.failsLeaving ?? '',
         },
       ]),
     );
@@ -196,6 +203,12 @@ export class FakeDpdk implements DpdkBinding {
     if (!spec) {
       this.log(`EAL: failed to parse device "${devargs}"`);
       return -EINVAL;
+    }
+    if (spec.failsLeaving) {
+      const sub = `${spec.failsLeaving}9${this.#state.devices.size}`;
+      this.dphp_probe(sub, sub, new Uint16Array(RTE_MAX_ETHPORTS), RTE_MAX_ETHPORTS);
+      this.log(`${driverName}: probe of ${name} failed after its sub-device ${sub} was attached`);
+      return -EIO;
     }
     // DPDK: probing a device that is probed returns 0 and makes nothing.
     if (!this.#state.devices.has(name)) {

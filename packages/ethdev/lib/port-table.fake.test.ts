@@ -135,6 +135,17 @@ describe('port table', () => {
     expect(error?.dpdkLog).toEqual(['EAL: failed to parse device "net_nosuch0"']);
     expect(eal.ports()).toEqual([]);
   });
+
+  it('removes a device a failed probe left behind (DPDK 22.11 failsafe left its sub-device so)', () => {
+    const dpdk = new FakeDpdk({ drivers: { net_null: {}, net_failsafe: { failsLeaving: 'net_null' } } });
+    const eal = start(dpdk);
+    const kept = eal.attachSync('net_null0');
+    expect(codeOf(() => eal.attachSync('net_failsafe0'))).toBeDefined();
+    // DPDK's own view, not the SDK's table: the sub-device's port is gone from DPDK too.
+    const ids = new Uint16Array(32);
+    expect([...ids.subarray(0, dpdk.dphp_valid_ports(ids, 32))]).toEqual([kept]);
+    expect(eal.ports().map((p) => p.device)).toEqual(['net_null0']);
+  });
 });
 
 describe("a secondary's view", () => {
