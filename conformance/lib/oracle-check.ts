@@ -70,6 +70,8 @@ export interface OracleTarget {
   mbufs?: number;
   /** testpmd's DPDK instance; default private (vdevs). */
   instance?: TestpmdInstance;
+  /** How long testpmd's start may take (the driver's default otherwise). */
+  startTimeoutMs?: number;
   /** Resolves once what the kernel holds for an earlier attach has gone (a tap interface). */
   settled(): Promise<unknown>;
 }
@@ -106,10 +108,16 @@ export async function compareWithTestpmd(
   let tp: Testpmd | undefined;
   let theirs: StepResult[] = [];
   try {
+    const t0 = performance.now();
     tp = await Testpmd.start({
       filePrefix: `certify-testpmd-${process.pid}`,
       ...mbufs,
       ...(target.instance ? { instance: target.instance } : {}),
+      ...(target.startTimeoutMs !== undefined ? { startTimeoutMs: target.startTimeoutMs } : {}),
+    });
+    testInfo.annotations.push({
+      type: 'testpmd start',
+      description: `${Math.round(performance.now() - t0)} ms to its first prompt`,
     });
     theirs = await testpmdScenario(tp, target.testpmd);
   } catch (e) {

@@ -53,6 +53,8 @@ describe.skipIf(!hasTestpmd)('Testpmd driver (real dpdk-testpmd)', () => {
     const e = await tp.run('port attach net_null0', 0).catch((x) => x);
     expect(e).toBeInstanceOf(TestpmdGone);
     expect(e).toMatchObject({ how: 'hung', command: 'port attach net_null0' });
+    // What it was doing when it was killed: its threads, the main one first (named by testpmd).
+    expect((e as TestpmdGone).detail).toMatch(/its threads: dpdk-testpmd [RSD]/);
     await new Promise((r) => setTimeout(r, 300));
     expect(alive(tp.pid!)).toBe(false);
     done(p);

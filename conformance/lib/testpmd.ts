@@ -8,6 +8,7 @@
  * command line.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { record, runtimeFolder } from './ledger.js';
 import { answerText, PROMPT, parseAnswer, type TestpmdAnswer } from './testpmd-parse.js';
 
@@ -94,6 +95,29 @@ export class TestpmdGone extends Error {
     readonly transcript: string,
   ) {
     super(`testpmd ${how} (${detail}) during "${command}"`);
+  }
+}
+
+/** Each thread of a process as `name state wait-channel` (from /proc), or '' once it is gone. */
+export function threadsOf(pid: number): string {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map((tid) => {
+        const at = (f: string) => {
+          try {
+            return readFileSync(`/proc/${pid}/task/${tid}/${f}`, 'utf8').trim();
+          } catch {
+            return '?';
+          }
+        };
+        // stat: "tid (comm) S …": the state follows the last ')'.
+        const stat = at('stat');
+        const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+        return `${at('comm')} ${state} ${at('wchan') || '-'}`;
+      })
+      .join(', ');
+  } catch {
+    return '';
   }
 }
 
@@ -196,8 +220,15 @@ export class Testpmd {
       if (this.#exit) throw new TestpmdGone(this.#exit.how, this.#exit.detail, command, this.#output);
       const left = deadline - Date.now();
       if (left <= 0) {
+        // Where it waits, read before the kill: the evidence of a hang, not only its duration.
+        const where = this.#child.pid === undefined ? '' : threadsOf(this.#child.pid);
         this.kill();
-        throw new TestpmdGone('hung', `no prompt within ${timeoutMs} ms`, command, this.#output);
+        throw new TestpmdGone(
+          'hung',
+          `no prompt within ${timeoutMs} ms${where ? `; its threads: ${where}` : ''}`,
+          command,
+          this.#output,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

@@ -296,6 +296,8 @@ test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
       sdk: plan,
       testpmd: plan,
       instance: { kind: 'pci', ...iovaModeOf(dut) },
+      // Under emulation a DPDK process's start takes seconds (9.7 s for the whole check, quiet).
+      startTimeoutMs: 60_000,
       settled: async () => true,
     },
     testInfo,
