@@ -170,6 +170,20 @@ describe("testpmd's notices", () => {
   });
 });
 
+describe("ethdev's refusal of a name it still holds", () => {
+  // Seen in a certification (22.11): net_memif's second attach in a testpmd primary, after its
+  // first attach failed on a socket another process held.
+  for (const prefix of ['', 'ETHDEV: '])
+    it(`reads "${prefix}Ethernet device with name … already allocated" as a failed attach`, () => {
+      const text = `Attaching a new port...\n${prefix}Ethernet device with name net_memif0 already allocated\nEAL: Driver cannot attach the device (net_memif0)\nEAL: Failed to attach device on primary process\ntestpmd: Failed to attach port net_memif0,role=server\n`;
+      expect(parseAnswer('port attach net_memif0,role=server', text)).toMatchObject({
+        kind: 'refused',
+        refusal: 'attach-failed',
+        text: `${prefix}Ethernet device with name net_memif0 already allocated`,
+      });
+    });
+});
+
 describe('output it does not understand', () => {
   it('throws with the text instead of guessing', () => {
     const text = 'Attaching a new port...\nPort 0 is now somewhere else\nDone\n';

@@ -106,6 +106,12 @@ export const WORDING = {
   validPorts: /^The valid ports array is \[.*\]$/,
   attachFailed: /^testpmd: Failed to attach port (\S+)$/,
   ealAttachFailed: /^EAL: Failed to attach device on primary process$/,
+  /**
+   * ethdev refusing a port name its shared data still holds (seen in a multi-process primary:
+   * net_memif's attach, after an attach of the same device had failed); 22.11 bare, 24.11 and
+   * 25.11 with ethdev's prefix (RTE_ETHDEV_LOG_LINE).
+   */
+  alreadyAllocated: /^(?:ETHDEV: )?Ethernet device with name (\S+) already allocated$/,
   detachFailed: /^(?:testpmd: )?Failed to (?:detach|remove) device (\S+)/,
   ealDetachFailed: /^EAL: Failed to (?:detach|hotplug remove) device on primary process$/,
   startFailed: /^Fail(?:ed)? to (?:configure|start|setup) (?:port|rx queue|tx queue)/i,
@@ -213,6 +219,7 @@ export function parseAnswer(command: string, text: string): TestpmdAnswer {
     [WORDING.invalidPort, (m, line) => refuse('invalid-port', line, m[1])],
     [WORDING.attachFailed, (_, line) => refuse('attach-failed', line)],
     [WORDING.ealAttachFailed, (_, line) => refuse('attach-failed', line)],
+    [WORDING.alreadyAllocated, (_, line) => refuse('attach-failed', line)],
     [WORDING.detachFailed, (_, line) => refuse('detach-failed', line)],
     [WORDING.ealDetachFailed, (_, line) => refuse('detach-failed', line)],
     [WORDING.startFailed, (_, line) => refuse(kind === 'stop' ? 'stop-failed' : 'start-failed', line)],
