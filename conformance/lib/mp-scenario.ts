@@ -73,7 +73,7 @@ export const LAST_DETACH = {
   secondary: 'detach in the secondary, which attached it: the primary sees it go',
 } as const;
 
-/** The 1-based number of a step title (step 3 and check 14's step 5 share a title: the last wins when `last`). */
+/** The title of step `n` (1–5); step 5's is who detaches (check 14's shares step 3's title). */
 export function stepTitle(n: number, lastDetach: 'primary' | 'secondary' = 'primary'): string {
   return n === 5 ? LAST_DETACH[lastDetach] : (MP_STEPS[n - 1] ?? `step ${n}`);
 }
