@@ -69,7 +69,7 @@ export const MP_STEPS = [
 ] as const;
 
 export const LAST_DETACH = {
-  primary: 'detach in the primary: the secondary sees it go',
+  primary: MP_STEPS[2],
   secondary: 'detach in the secondary, which attached it: the primary sees it go',
 } as const;
 
