@@ -61,6 +61,14 @@ export const VDEV_CHECKS = {
     class: 'advisory',
     ...W,
   },
+  // Advisory, as 16: it judges whether testpmd agrees with check 14 (which judges the contract),
+  // and testpmd's scenario differs from 14's in its last step (its primary cannot detach a port
+  // the secondary attached), so a disagreement can be testpmd's, the PMD's or the suite's.
+  17: {
+    title:
+      "testpmd agrees in multi-process: check 14's scenario through a primary and a secondary dpdk-testpmd ends as check 14 did",
+    class: 'advisory',
+  },
 } as const satisfies Record<number, CheckSpec>;
 
 /** Checks of a PCI device a lab can hot-plug, numbered after the vdev checks. */

@@ -11,6 +11,7 @@ import { buildLab, type Lab } from './lab.js';
 import { runtimeFolder } from './ledger.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
+import { type TestpmdGroup, testpmdGroup } from './testpmd-mp.js';
 import type { Watchdog } from './watchdog.js';
 
 export type { Settings } from './settings.js';
@@ -52,9 +53,11 @@ type WorkerFixtures = {
   labSetUp: { lab: Lab } | { error: string };
 };
 type MultiProcess = () => Promise<MpGroup | { unavailable: string }>;
+type TestpmdMultiProcess = () => Promise<TestpmdGroup | { unavailable: string }>;
 
 type TestFixtures = {
   multiProcess: MultiProcess;
+  testpmdMultiProcess: TestpmdMultiProcess;
   requirements: undefined;
   detachedAfter: undefined;
   events: EventLog;
@@ -183,19 +186,15 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
   // reservation of hugepages for all.
   multiProcess: async ({ watchdog }, use, testInfo) => {
     extendTimeout(testInfo, watchdog, 90_000);
-    let lab: Promise<HugepageLab | { unavailable: string }> | undefined;
-    const groups: MpGroup[] = [];
-    await use(async () => {
-      lab ??= hugepageLab(48);
-      const huge = await lab;
-      if ('unavailable' in huge) return huge;
-      const group = mpGroup(`certify-mp-${process.pid}-${groups.length}`, huge.dir);
-      groups.push(group);
-      return group;
-    });
-    for (const group of groups) await group.stop();
-    const huge = await lab;
-    if (huge && !('unavailable' in huge)) await huge.undo();
+    await groupsOnHugepages((n, dir) => mpGroup(`certify-mp-${process.pid}-${n}`, dir), use);
+  },
+  // Check 17's testpmd groups, the same way (the DUT's pool, as check 16 gives testpmd).
+  testpmdMultiProcess: async ({ labSetUp }, use) => {
+    const mbufs = 'lab' in labSetUp ? labSetUp.lab.mbufs : undefined;
+    await groupsOnHugepages(
+      (n, dir) => testpmdGroup(`certify-tpmp-${process.pid}-${n}`, dir, mbufs === undefined ? {} : { mbufs }),
+      use,
+    );
   },
   events: async ({ eal }, use) => {
     const log = new EventLog(eal);
@@ -203,6 +202,30 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
     log.stop();
   },
 });
+
+/**
+ * Gives the check a maker of DPDK instances of its own (`make(n, hugeDir)`), on one reservation of
+ * 48 hugepages made at the first call, and gives everything back after the check, even after a
+ * timeout: each group stopped, the hugepages and mount undone.
+ */
+async function groupsOnHugepages<G extends MpGroup>(
+  make: (n: number, hugeDir: string) => G,
+  use: (fn: () => Promise<G | { unavailable: string }>) => Promise<void>,
+): Promise<void> {
+  let lab: Promise<HugepageLab | { unavailable: string }> | undefined;
+  const groups: G[] = [];
+  await use(async () => {
+    lab ??= hugepageLab(48);
+    const huge = await lab;
+    if ('unavailable' in huge) return huge;
+    const group = make(groups.length, huge.dir);
+    groups.push(group);
+    return group;
+  });
+  for (const group of groups) await group.stop();
+  const huge = await lab;
+  if (huge && !('unavailable' in huge)) await huge.undo();
+}
 
 /** Gives a check more time, and the hang watchdog with it. */
 export function extendTimeout(testInfo: TestInfo, watchdog: Watchdog, ms: number): void {

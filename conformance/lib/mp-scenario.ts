@@ -1,9 +1,10 @@
 /**
- * Check 14's scenario, one home for the check and its control re-runs: a primary and a secondary
- * of one DPDK instance; attach in the primary, detach in the primary; attach from the secondary,
- * detach from the primary. Each change must be seen by the other process, and neither may die.
+ * Check 14's scenario, one home for the check, its control re-runs and check 17 (the same
+ * scenario through testpmd): a primary and a secondary of one DPDK instance; attach in the
+ * primary, detach in the primary; attach from the secondary, detach from the primary. Each change
+ * must be seen by the other process, and neither may die.
  */
-import type { MpProcess, MpReply } from './mp-process.js';
+import type { MpReply } from './mp-process.js';
 
 /** How the primary takes a port away: the two orders DPDK 22.11 treats differently. */
 export type DetachOrder = 'remove-unclosed' | 'close-then-remove';
@@ -14,11 +15,25 @@ export const DETACH_ORDERS: Readonly<Record<DetachOrder, string>> = {
   'close-then-remove': "the primary closes the port (rte_eth_dev_close), then removes the port's device",
 };
 
+/**
+ * What the scenario needs of one process of the group: the SDK's (lib/mp-process.ts) or
+ * testpmd's (lib/testpmd-mp.ts). `next()` first gives `{ ready: true }` or why it did not start;
+ * `request('attach', { devargs })` answers `{ port }`, `request('detach', { device, order })`
+ * `{ detached }`, anything else is the failure's words.
+ */
+export interface MpPeer {
+  next(): Promise<MpReply>;
+  request(op: 'attach' | 'detach', args: Record<string, string>): Promise<MpReply>;
+  /** The device names it lists as ports now. */
+  devices(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
 /** One primary/secondary pair of a DPDK instance of its own. */
 export interface MpGroup {
-  primary: MpProcess;
+  primary: MpPeer;
   /** A secondary can start only once the primary made the shared state. */
-  startSecondary(): MpProcess;
+  startSecondary(): MpPeer;
   /** Ends both processes and removes the instance's runtime folder. */
   stop(): Promise<void>;
 }
@@ -38,6 +53,45 @@ export interface ScenarioOptions {
   step<T>(title: string, body: () => Promise<T>): Promise<T>;
   /** Something the report should say (a retried attach). */
   note(type: string, description: string): void;
+  /**
+   * Who detaches the port the secondary attached (the last step). Default `primary`, check 14's;
+   * testpmd's primary cannot (see LAST_DETACH), so check 17's is `secondary`.
+   */
+  lastDetach?: 'primary' | 'secondary';
+}
+
+/** The steps, in order (step 5's title depends on who detaches; see {@link LAST_DETACH}). */
+export const MP_STEPS = [
+  'start a primary, then a secondary',
+  'attach in the primary: the secondary sees it',
+  'detach in the primary: the secondary sees it go',
+  'attach from the secondary: the primary sees it',
+] as const;
+
+export const LAST_DETACH = {
+  primary: MP_STEPS[2],
+  secondary: 'detach in the secondary, which attached it: the primary sees it go',
+} as const;
+
+/** The title of step `n` (1–5); step 5's is who detaches (check 14's shares step 3's title). */
+export function stepTitle(n: number, lastDetach: 'primary' | 'secondary' = 'primary'): string {
+  return n === 5 ? LAST_DETACH[lastDetach] : (MP_STEPS[n - 1] ?? `step ${n}`);
+}
+
+/** Wraps a step runner to remember the number and title of the step running (or that failed). */
+export function countingSteps(step: ScenarioOptions['step']): {
+  at: { n: number; title: string };
+  step: ScenarioOptions['step'];
+} {
+  const at = { n: 0, title: '' };
+  return {
+    at,
+    step: (title, body) => {
+      at.n++;
+      at.title = title;
+      return step(title, body);
+    },
+  };
 }
 
 const POLL_MS = 5000;
@@ -58,14 +112,14 @@ function expectPort(reply: MpReply, who: string): void {
 /** Runs the scenario; throws, inside the step that failed, with what was wrong. */
 export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise<void> {
   const { primary } = group;
-  const seen = async (p: MpProcess) => (await p.devices()).includes(o.device);
-  const detachInPrimary = async (secondary: MpProcess) => {
-    const reply = await primary.request('detach', { device: o.device, order: o.order });
-    if (reply.detached !== o.device)
-      throw new Error(`the primary's detach answered ${JSON.stringify(reply)}`);
-    await until('the secondary still lists the port', async () => !(await seen(secondary)));
+  const seen = async (p: MpPeer) => (await p.devices()).includes(o.device);
+  const detach = async (by: MpPeer, other: MpPeer, who: string) => {
+    const reply = await by.request('detach', { device: o.device, order: o.order });
+    if (reply.detached !== o.device) throw new Error(`the ${who}'s detach answered ${JSON.stringify(reply)}`);
+    const them = who === 'primary' ? 'secondary' : 'primary';
+    await until(`the ${them} still lists the port`, async () => !(await seen(other)));
   };
-  const secondary = await o.step('start a primary, then a secondary', async () => {
+  const secondary = await o.step(MP_STEPS[0], async () => {
     const ready = await primary.next();
     if (ready.ready !== true) throw new Error(`the primary did not start: ${JSON.stringify(ready)}`);
     // No DUT is attached yet: a secondary that cannot start is the machine's (DPDK maps the
@@ -80,7 +134,7 @@ export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise
     }
     throw new SecondaryUnavailable(`the secondary process did not start: ${why}`);
   });
-  await o.step('attach in the primary: the secondary sees it', async () => {
+  await o.step(MP_STEPS[1], async () => {
     // An earlier process made and dropped the same interface a moment ago: the kernel lets it go
     // after the process's fd closes, and a new attach of the same name must wait for that.
     if (!(await o.settled()))
@@ -98,14 +152,17 @@ export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise
     expectPort(reply, 'the primary');
     await until('the secondary does not list the port', () => seen(secondary));
   });
-  await o.step('detach in the primary: the secondary sees it go', () => detachInPrimary(secondary));
-  await o.step('attach from the secondary: the primary sees it', async () => {
+  await o.step(MP_STEPS[2], () => detach(primary, secondary, 'primary'));
+  await o.step(MP_STEPS[3], async () => {
     if (!(await o.settled()))
       throw new Error('the interface of the detached port did not go away within 3 s');
     expectPort(await secondary.request('attach', { devargs: o.devargs }), 'the secondary');
     await until('the primary does not list the port', () => seen(primary));
   });
-  await o.step('detach in the primary: the secondary sees it go', () => detachInPrimary(secondary));
+  const last = o.lastDetach ?? 'primary';
+  await o.step(LAST_DETACH[last], () =>
+    last === 'primary' ? detach(primary, secondary, 'primary') : detach(secondary, primary, 'secondary'),
+  );
 }
 
 /** How one run of the scenario ended. */
@@ -115,6 +172,40 @@ export interface MpOutcome {
   result: 'pass' | 'fail' | 'could not run';
   /** The step that failed, and what was wrong. */
   said?: string;
+  /** The number (1–5) of the step that failed or could not run. */
+  step?: number;
+}
+
+/**
+ * Runs the scenario with plain steps on a group made for it, then stops the group. Never throws
+ * for the scenario: the outcome says how it ended, and `error` is what the failed step threw
+ * (check 17 tells a testpmd crash from a refusal by it).
+ */
+export async function runMpOnce(
+  run: string,
+  makeGroup: () => Promise<MpGroup | { unavailable: string }>,
+  o: Omit<ScenarioOptions, 'step' | 'note'> & { note?: ScenarioOptions['note'] },
+): Promise<{ outcome: MpOutcome; error?: unknown }> {
+  const group = await makeGroup();
+  if ('unavailable' in group) return { outcome: { run, result: 'could not run', said: group.unavailable } };
+  const { at, step } = countingSteps((_title, body) => body());
+  try {
+    await runMpScenario(group, { ...o, step, note: o.note ?? (() => {}) });
+    return { outcome: { run, result: 'pass' } };
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0];
+    return {
+      outcome: {
+        run,
+        result: e instanceof SecondaryUnavailable ? 'could not run' : 'fail',
+        said: `${at.title}: ${message}`,
+        step: at.n,
+      },
+      error: e,
+    };
+  } finally {
+    await group.stop();
+  }
 }
 
 /** Runs the scenario as a re-run (plain steps) and says how it ended; never throws for the scenario. */
@@ -123,27 +214,5 @@ export async function tryMpScenario(
   makeGroup: () => Promise<MpGroup | { unavailable: string }>,
   o: Omit<ScenarioOptions, 'step' | 'note'>,
 ): Promise<MpOutcome> {
-  const group = await makeGroup();
-  if ('unavailable' in group) return { run, result: 'could not run', said: group.unavailable };
-  let current = '';
-  try {
-    await runMpScenario(group, {
-      ...o,
-      step: (title, body) => {
-        current = title;
-        return body();
-      },
-      note: () => {},
-    });
-    return { run, result: 'pass' };
-  } catch (e) {
-    const message = (e as Error).message.split('\n')[0];
-    return {
-      run,
-      result: e instanceof SecondaryUnavailable ? 'could not run' : 'fail',
-      said: `${current}: ${message}`,
-    };
-  } finally {
-    await group.stop();
-  }
+  return (await runMpOnce(run, makeGroup, o)).outcome;
 }

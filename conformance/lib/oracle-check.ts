@@ -25,8 +25,7 @@ import { Testpmd, type TestpmdInstance } from './testpmd.js';
  * there: memif keeps its listener after detach, see the README), otherwise the same devargs.
  */
 export function testpmdPlan(dut: Dut, labDevargs: string, device: string): OraclePlan {
-  const own = (s: string) => s.replace(/(\/[^,/]+)\.sock\b/g, '$1-testpmd.sock');
-  const devargs = own(labDevargs);
+  const devargs = ownSockets(labDevargs, 'testpmd');
   const helpers =
     dut.setup === 'null-members'
       ? HELPER_PORTS['null-members']()
@@ -34,6 +33,15 @@ export function testpmdPlan(dut: Dut, labDevargs: string, device: string): Oracl
         ? HELPER_PORTS['vhost-backend'](/path=([^,]+)/.exec(devargs)?.[1] ?? '')
         : [];
   return { helpers, startHelpers: dut.setup === 'vhost-backend', devargs, device };
+}
+
+/**
+ * The devargs with socket files of testpmd's own (`memif.sock` → `memif-TAG.sock`): a server
+ * socket an earlier process made can still be bound (net_memif keeps its listener after detach),
+ * and a second process could not bind the same path.
+ */
+export function ownSockets(devargs: string, tag: string): string {
+  return devargs.replace(/(\/[^,/]+)\.sock\b/g, `$1-${tag}.sock`);
 }
 
 export interface OracleOutcome {

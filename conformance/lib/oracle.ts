@@ -193,16 +193,25 @@ export function compare(sdk: StepResult[], testpmd: StepResult[]): Difference[] 
     if (s.outcome === t.outcome) {
       fault = 'suite';
       why = `the SDK says ${JSON.stringify(s.value)}, testpmd ${JSON.stringify(t.value)}`;
-    } else if (t.outcome === EXPECTED_OUTCOME[step]) {
-      fault = 'suite';
-      why = `testpmd: ${t.outcome}, the SDK: ${s.outcome}${s.said ? ` (${s.said})` : ''}`;
     } else {
-      fault = 'pmd';
-      why = `under testpmd: ${t.outcome}${t.said ? ` (${t.said})` : ''}; through the SDK: ${s.outcome}`;
+      fault = faultOfDifference(t.outcome === EXPECTED_OUTCOME[step]);
+      why =
+        fault === 'suite'
+          ? `testpmd: ${t.outcome}, the SDK: ${s.outcome}${s.said ? ` (${s.said})` : ''}`
+          : `under testpmd: ${t.outcome}${t.said ? ` (${t.said})` : ''}; through the SDK: ${s.outcome}`;
     }
     diffs.push({ step, sdk: s, testpmd: t, fault, why });
   }
   return diffs;
+}
+
+/**
+ * Whose a step is when the SDK and testpmd disagree on it (checks 16 and 17, one rule): testpmd
+ * did what the contract says and the SDK did not → the suite's (testpmd is the reference);
+ * otherwise the PMD's or DPDK's under testpmd.
+ */
+export function faultOfDifference(testpmdAsExpected: boolean): Fault {
+  return testpmdAsExpected ? 'suite' : 'pmd';
 }
 
 /** Why testpmd's run stopped short, as a finding against the PMD or testpmd; undefined for other errors. */
@@ -217,7 +226,7 @@ export function testpmdFailure(e: unknown): { fault: Fault; why: string; transcr
   if (e instanceof TestpmdGone)
     return {
       fault: 'pmd',
-      why: `the PMD or testpmd: testpmd ${e.how} (${e.detail}) during "${e.command}"`,
+      why: `the PMD or testpmd: ${e.message}`,
       transcript: e.transcript,
     };
   if (e instanceof TestpmdParseError)

@@ -31,6 +31,8 @@ function gist(a: TestpmdAnswer): string {
       return `detached ${a.device}, ${a.total} left`;
     case 'refused':
       return `refused ${a.refusal}${a.port !== undefined ? ` ${a.port}` : ''}`;
+    case 'summary':
+      return `summary ${a.ports.map((p) => `${p.port}=${p.name}/${p.driver}`).join(' ') || 'none'}`;
   }
 }
 
@@ -79,7 +81,8 @@ describe('testpmd answers on recorded transcripts', () => {
 
   it('reads every answer of every transcript, the scenario whole in each', () => {
     for (const release of RELEASES) {
-      for (const file of readdirSync(join(FIXTURES, release))) {
+      // Check 16's transcripts; the multi-process ones (mp-*) have a scenario of their own, below.
+      for (const file of readdirSync(join(FIXTURES, release)).filter((f) => !f.startsWith('mp-'))) {
         const all = answers(release, file.replace(/\.txt$/, '')).map((x) => x.answer.kind);
         // Helper ports first; then attach, info, start, refused detach, stop, close, detach, re-attach.
         const from = all.indexOf('info') - 1;
@@ -105,6 +108,55 @@ describe('testpmd answers on recorded transcripts', () => {
   });
 });
 
+// Check 17's transcripts (lib/testpmd-record.ts, recordMultiProcess): the scenario through a
+// primary and a secondary testpmd, then the primary's refusals of a port the secondary attached.
+describe('multi-process answers on recorded transcripts', () => {
+  const gists = (release: string, role: string) =>
+    answers(release, `mp-net_null-${role}`).map(
+      (x) =>
+        `${x.command} → ${gist(x.answer)}${x.answer.events.map((e) => ` [port ${e.port} ${e.event}]`).join('')}`,
+    );
+  for (const release of RELEASES) {
+    it(`reads the primary's answers of ${release}, the refusals of a port the secondary attached too`, () => {
+      expect(gists(release, 'primary')).toEqual([
+        'port attach net_null0 → attached 0 of 1',
+        'show port summary all → summary 0=net_null0/net_null',
+        // The SDK's order in a primary: the stopped port's device removed without closing first.
+        'port detach 0 → detached , 0 left',
+        'show port summary all → summary 0=net_null0/net_null',
+        // The secondary removed it: the primary's DESTROY handler prints this at any moment.
+        'show port summary all → summary none [port 0 closed]',
+        'show port summary all → summary 0=net_null0/net_null',
+        'port detach 0 → refused port-not-stopped',
+        'device detach net_null0 → refused port-not-stopped 0',
+        'port start 0 → refused port-not-stopped 0',
+        'show port summary all → summary none [port 0 closed]',
+      ]);
+    });
+
+    it(`reads the secondary's answers of ${release}`, () => {
+      expect(gists(release, 'secondary')).toEqual([
+        'show port summary all → summary 0=net_null0/net_null',
+        'show port summary all → summary none [port 0 closed]',
+        'port attach net_null0 → attached 0 of 1',
+        'show port summary all → summary 0=net_null0/net_null',
+        'port detach 0 → detached , 0 left',
+        'port attach net_null0 → attached 0 of 1',
+        'port detach 0 → detached , 0 left',
+      ]);
+    });
+  }
+
+  it("keeps each release's secondary start-up words out of the answers", () => {
+    // 22.11: "rte_pdump_init(): cannot allocate …", 24.11: "PDUMP: rte_pdump_init(): …", 25.11: none.
+    const start = (r: string) =>
+      readFileSync(join(FIXTURES, r, 'mp-net_null-secondary.txt'), 'latin1').split('testpmd> ')[0]!;
+    expect(start('22.11')).toMatch(/^rte_pdump_init\(\): cannot allocate pdump statistics$/m);
+    expect(start('24.11')).toMatch(/^PDUMP: rte_pdump_init\(\)/m);
+    expect(start('25.11')).not.toMatch(/pdump/);
+  });
+});
+
 describe("testpmd's notices", () => {
   it('reads "Port was not closed" (22.11 detach_port_device, a stopped port not marked closed) as a notice', () => {
     // Seen with net_af_xdp on 22.11: testpmd goes on and detaches the device.
@@ -116,6 +168,20 @@ describe("testpmd's notices", () => {
       total: 0,
     });
   });
+});
+
+describe("ethdev's refusal of a name it still holds", () => {
+  // Seen in a certification (22.11): net_memif's second attach in a testpmd primary, after its
+  // first attach failed on a socket another process held.
+  for (const prefix of ['', 'ETHDEV: '])
+    it(`reads "${prefix}Ethernet device with name … already allocated" as a failed attach`, () => {
+      const text = `Attaching a new port...\n${prefix}Ethernet device with name net_memif0 already allocated\nEAL: Driver cannot attach the device (net_memif0)\nEAL: Failed to attach device on primary process\ntestpmd: Failed to attach port net_memif0,role=server\n`;
+      expect(parseAnswer('port attach net_memif0,role=server', text)).toMatchObject({
+        kind: 'refused',
+        refusal: 'attach-failed',
+        text: `${prefix}Ethernet device with name net_memif0 already allocated`,
+      });
+    });
 });
 
 describe('output it does not understand', () => {
@@ -140,6 +206,17 @@ describe('output it does not understand', () => {
     expect(() => parseAnswer('show port info 0', '\nMAC address: 00:00:00:00:00:00\n')).toThrow(
       /no "Infos for port" header/,
     );
+  });
+
+  it('refuses a summary whose rows do not match its count, or a row it cannot read', () => {
+    const head =
+      'Number of available ports: 2\nPort MAC Address       Name         Driver         Status   Link\n';
+    const row = '0    3E:26:CD:BA:4D:35 net_null0    net_null       down     10 Gbps\n';
+    expect(() => parseAnswer('show port summary all', head + row)).toThrow(/2 ports announced, 1 listed/);
+    expect(() => parseAnswer('show port summary all', `${head + row}1    net_null1 net_null\n`)).toThrow(
+      /the line "1 {4}net_null1 net_null"/,
+    );
+    expect(() => parseAnswer('show port summary all', row)).toThrow(TestpmdParseError);
   });
 
   it('refuses a command it has no format for', () => {

@@ -25,6 +25,8 @@ export type TestpmdAnswer = (
   | { kind: 'closed'; ports: number[] }
   | { kind: 'detached' /** '' when testpmd does not name it */; device: string; total: number }
   | { kind: 'refused'; refusal: Refusal; port?: number; text: string }
+  /** `show port summary all`: the ports ethdev lists in this process (a multi-process group's shared ones). */
+  | { kind: 'summary'; ports: ListedPort[]; total: number }
 ) & {
   /** DPDK's log lines (`EAL: …`, `TAP: …`, `func(): …`) that carry no answer. */
   logs: string[];
@@ -32,13 +34,33 @@ export type TestpmdAnswer = (
   events: { port: number; event: string }[];
 };
 
-export type CommandKind = 'attach' | 'info' | 'start' | 'stop' | 'close' | 'port-detach' | 'device-detach';
+/** One row of `show port summary all`. */
+export interface ListedPort {
+  port: number;
+  mac: string;
+  /** The port's ethdev name (a vdev's device name). */
+  name: string;
+  driver: string;
+  status: 'up' | 'down';
+  link: string;
+}
+
+export type CommandKind =
+  | 'attach'
+  | 'info'
+  | 'summary'
+  | 'start'
+  | 'stop'
+  | 'close'
+  | 'port-detach'
+  | 'device-detach';
 
 /** A command the parser knows, from its text; throws for any other. */
 export function commandKind(command: string): CommandKind {
   const c = command.trim();
   if (/^port attach \S+$/.test(c)) return 'attach';
   if (/^show port info \d+$/.test(c)) return 'info';
+  if (c === 'show port summary all') return 'summary';
   if (/^port start \d+$/.test(c)) return 'start';
   if (/^port stop \d+$/.test(c)) return 'stop';
   if (/^port close \d+$/.test(c)) return 'close';
@@ -84,10 +106,26 @@ const WORDING = {
   validPorts: /^The valid ports array is \[.*\]$/,
   attachFailed: /^testpmd: Failed to attach port (\S+)$/,
   ealAttachFailed: /^EAL: Failed to attach device on primary process$/,
+  /**
+   * ethdev refusing a port name its shared data still holds (seen in a multi-process primary:
+   * net_memif's attach, after an attach of the same device had failed); 22.11 bare, 24.11 and
+   * 25.11 with ethdev's prefix (RTE_ETHDEV_LOG_LINE).
+   */
+  alreadyAllocated: /^(?:ETHDEV: )?Ethernet device with name (\S+) already allocated$/,
   detachFailed: /^(?:testpmd: )?Failed to (?:detach|remove) device (\S+)/,
   ealDetachFailed: /^EAL: Failed to (?:detach|hotplug remove) device on primary process$/,
   startFailed: /^Fail(?:ed)? to (?:configure|start|setup) (?:port|rx queue|tx queue)/i,
   event: /^Port (\d+): (.+) event$/,
+  /** `show port summary all` (the same format in 22.11, 24.11 and 25.11: config.c port_summary_display). */
+  summaryTotal: /^Number of available ports: (\d+)$/,
+  summaryHeader: /^Port\s+MAC Address\s+Name\s+Driver\s+Status\s+Link$/,
+  summaryRow: /^(\d+)\s+([0-9A-F]{2}(?::[0-9A-F]{2}){5})\s+(\S+)\s+(\S+)\s+(up|down)\s+(.+)$/,
+  /**
+   * A port testpmd's own state machine will not touch: the port another process of the group
+   * attached is left in RTE_PORT_HANDLING by its RTE_ETH_EVENT_NEW handler, so `port start`
+   * answers this (22.11 to 25.11, testpmd.c start_port).
+   */
+  nowNotStopped: /^Port (\d+) is now not stopped$/,
   /** Progress lines that say nothing by themselves. */
   progress:
     /^(?:Attaching a new port\.\.\.|Removing a device\.\.\.|Stopping ports\.\.\.|Closing ports\.\.\.|Checking link statuses\.\.\.|Done|Please stop the ports first)$/,
@@ -131,6 +169,7 @@ export function parseAnswer(command: string, text: string): TestpmdAnswer {
   const extra = { logs, events };
 
   if (kind === 'info') return parseInfo(command, text, lines, extra);
+  if (kind === 'summary') return parseSummary(command, text, lines, extra);
 
   const attachedPorts: number[] = [];
   let total: number | undefined;
@@ -175,10 +214,12 @@ export function parseAnswer(command: string, text: string): TestpmdAnswer {
     [WORDING.progress, () => {}],
     [WORDING.validPorts, () => {}],
     [WORDING.notStopped, (m, line) => refuse('port-not-stopped', line, m[1])],
+    [WORDING.nowNotStopped, (m, line) => refuse('port-not-stopped', line, m[1])],
     [WORDING.invalidPortId, (m, line) => refuse('invalid-port', line, m[1])],
     [WORDING.invalidPort, (m, line) => refuse('invalid-port', line, m[1])],
     [WORDING.attachFailed, (_, line) => refuse('attach-failed', line)],
     [WORDING.ealAttachFailed, (_, line) => refuse('attach-failed', line)],
+    [WORDING.alreadyAllocated, (_, line) => refuse('attach-failed', line)],
     [WORDING.detachFailed, (_, line) => refuse('detach-failed', line)],
     [WORDING.ealDetachFailed, (_, line) => refuse('detach-failed', line)],
     [WORDING.startFailed, (_, line) => refuse(kind === 'stop' ? 'stop-failed' : 'start-failed', line)],
@@ -254,6 +295,51 @@ function parseInfo(
   const driver = fields['Driver name'];
   if (!name || !driver) fail('no "Device name" or "Driver name" in the info block');
   return { kind: 'info', port, name: name!, driver: driver!, fields, ...extra };
+}
+
+/**
+ * `show port summary all`: the count, a header, one row per port. Another process of a group
+ * removing a port makes this one print `Port N is closed` (its RTE_ETH_EVENT_DESTROY handler) at
+ * any moment: kept as an event, wherever it lands.
+ */
+function parseSummary(
+  command: string,
+  text: string,
+  lines: string[],
+  extra: Pick<TestpmdAnswer, 'logs' | 'events'>,
+): TestpmdAnswer {
+  const fail = (why: string): never => {
+    throw new TestpmdParseError(command, text, why);
+  };
+  let total: number | undefined;
+  let header = false;
+  const ports: ListedPort[] = [];
+  for (const line of lines) {
+    const t = WORDING.summaryTotal.exec(line);
+    const row = WORDING.summaryRow.exec(line);
+    const closed = WORDING.closed.exec(line);
+    const ev = WORDING.event.exec(line);
+    if (t && total === undefined) total = Number(t[1]);
+    else if (WORDING.summaryHeader.test(line) && total !== undefined && !header) header = true;
+    else if (row && header) {
+      const [, port, mac, name, driver, status, link] = row;
+      ports.push({
+        port: Number(port),
+        mac: mac!,
+        name: name!,
+        driver: driver!,
+        status: status as 'up' | 'down',
+        link: link!,
+      });
+    } else if (closed) extra.events.push({ port: Number(closed[1]), event: 'closed' });
+    else if (ev) extra.events.push({ port: Number(ev[1]), event: ev[2]! });
+    else if (WORDING.log.test(line)) extra.logs.push(line);
+    else fail(`the line "${line}"`);
+  }
+  if (total === undefined || !header) fail('no "Number of available ports" line and header');
+  // The count is ethdev's, the rows are what testpmd could read: they must agree.
+  if (ports.length !== total) fail(`${total} ports announced, ${ports.length} listed`);
+  return { kind: 'summary', ports, total: total!, ...extra };
 }
 
 /** A whole recorded transcript (raw stdout of an interactive testpmd) as command/answer pairs. */

@@ -7,10 +7,14 @@
  *
  * Usage (root): node conformance/dist/testpmd-record.js host|trixie|sid OUT_DIR
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hugepageLab } from './hugepages-lab.js';
+import { runMpOnce } from './mp-scenario.js';
 import { type OraclePlan, testpmdScenario } from './oracle.js';
 import { Testpmd, type TestpmdOptions } from './testpmd.js';
+import { type TestpmdPeer, testpmdGroup } from './testpmd-mp.js';
 
 const ROOTFS = '/var/cache/dpdk-hotplug/matrix';
 
@@ -58,12 +62,20 @@ const recordings = (release: string): { name: string; plan: OraclePlan; more?: s
   },
 ];
 
-async function launcherFor(release: string): Promise<TestpmdOptions['launcher']> {
+async function launcherFor(
+  release: string,
+  binds: [string, string][] = [],
+): Promise<TestpmdOptions['launcher']> {
   if (release === 'host') return undefined;
   // The matrix's pure helpers (no work copy involved): the same mounts its runs make.
   const url = new URL('../../tools/matrix/lib.mjs', import.meta.url).href;
   const { enterScript, shq } = (await import(url)) as {
-    enterScript: (o: { root: string; command: string; env: Record<string, string> }) => string;
+    enterScript: (o: {
+      root: string;
+      command: string;
+      env: Record<string, string>;
+      binds: [string, string][];
+    }) => string;
     shq: (s: string) => string;
   };
   return (args) => ({
@@ -78,9 +90,71 @@ async function launcherFor(release: string): Promise<TestpmdOptions['launcher']>
         root: join(ROOTFS, release, 'rootfs'),
         command: `exec stdbuf -oL dpdk-testpmd ${args.map(shq).join(' ')} 2>&1`,
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        binds,
       }),
     ],
   });
+}
+
+/**
+ * Check 17's scenario through a primary and a secondary testpmd, then what testpmd's primary says
+ * to a port the secondary attached (the refusals check 17 works around), into
+ * `mp-net_null-primary.txt` and `mp-net_null-secondary.txt`. In a root filesystem each testpmd is
+ * in a mount namespace of its own: the two share the host's hugetlbfs and a runtime folder of the
+ * recorder's, bound at the same paths in both.
+ */
+async function recordMultiProcess(release: string, out: string): Promise<void> {
+  const huge = await hugepageLab(48);
+  if ('unavailable' in huge)
+    throw new Error(`no hugepages for the multi-process recording: ${huge.unavailable}`);
+  const runtime = mkdtempSync(join(tmpdir(), 'dphp-record-run-'));
+  const inRoot = release !== 'host';
+  const launcher = await launcherFor(release, [
+    [huge.dir, '/tmp/huge'],
+    [runtime, '/run/dpdk'],
+  ]);
+  const group = testpmdGroup(`oracle-record-mp-${process.pid}`, inRoot ? '/tmp/huge' : huge.dir, {
+    ...(launcher ? { launcher } : {}),
+  });
+  try {
+    const { outcome } = await runMpOnce('record', async () => group, {
+      devargs: 'net_null0',
+      device: 'net_null0',
+      order: 'remove-unclosed',
+      settled: async () => true,
+      lastDetach: 'secondary',
+    });
+    console.log(`${release} multi-process: ${JSON.stringify(outcome)}`);
+  } finally {
+    await group.stop();
+  }
+  // The primary's refusals, in a group of their own: a port the secondary attached.
+  const again = testpmdGroup(`oracle-record-mp2-${process.pid}`, inRoot ? '/tmp/huge' : huge.dir, {
+    ...(launcher ? { launcher } : {}),
+  });
+  try {
+    await again.primary.next();
+    const secondary = again.startSecondary() as TestpmdPeer;
+    await secondary.next();
+    await secondary.run('port attach net_null0');
+    await again.primary.run('show port summary all');
+    for (const c of ['port detach 0', 'device detach net_null0', 'port start 0']) await again.primary.run(c);
+    await secondary.run('port detach 0');
+    await again.primary.run('show port summary all');
+  } finally {
+    await again.stop();
+    const both = [group, again];
+    for (const role of ['primary', 'secondary'] as const) {
+      const text = both
+        .map((g) =>
+          role === 'primary' ? g.primary.transcript : g.secondaries.map((s) => s.transcript).join(''),
+        )
+        .join('');
+      writeFileSync(join(out, `mp-net_null-${role}.txt`), text);
+    }
+    rmSync(runtime, { recursive: true, force: true });
+    await huge.undo();
+  }
 }
 
 async function main(): Promise<void> {
@@ -102,6 +176,7 @@ async function main(): Promise<void> {
       writeFileSync(join(out, `${r.name}.txt`), tp.transcript);
     }
   }
+  await recordMultiProcess(release, out);
 }
 
 await main();

@@ -93,8 +93,10 @@ export class TestpmdGone extends Error {
     readonly command: string,
     /** Its whole output so far. */
     readonly transcript: string,
+    /** Which testpmd of a multi-process group (`primary`, `secondary`); unset for a lone one. */
+    readonly role?: string,
   ) {
-    super(`testpmd ${how} (${detail}) during "${command}"`);
+    super(`testpmd ${how} (${detail}) during "${command}"${role ? ` in the ${role}` : ''}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * process and EAL. Sources: DTS hotplug/hotplug_mp test plans, OKTET dpdk-pmd-ts test_detach.c,
  * DPDK's app/test and testpmd.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   analyzeLeaks,
@@ -22,8 +22,10 @@ import { runEalChild } from '../dist/eal-child-run.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
 import { HELPER_PORTS, type Lab } from '../dist/lab.js';
 import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
-import { type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
-import { oracleCheck } from '../dist/oracle-check.js';
+import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/mp-oracle.js';
+import { mpOracleCheck } from '../dist/mp-oracle-check.js';
+import { countingSteps, type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
+import { oracleCheck, ownSockets } from '../dist/oracle-check.js';
 import { configureWithPoolControl } from '../dist/pool-control.js';
 import { cyclesFor } from '../dist/settings.js';
 import { hasTestpmd } from '../dist/testpmd.js';
@@ -353,14 +355,23 @@ test(checkTitle(14), async ({ lab, dut, device, multiProcess, watchdog }, testIn
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
   const target = { devargs: lab.devargs, device, order: 'remove-unclosed' as const, settled: lab.settled };
   const annotate = (type: string, description: string) => testInfo.annotations.push({ type, description });
+  // How it ends, for check 17 (testpmd's run of the same scenario): written first as unfinished.
+  const outDir = testInfo.project.outputDir;
+  mkdirSync(outDir, { recursive: true });
+  writeMpOutcome(outDir, UNFINISHED);
+  const { at, step } = countingSteps((title, body) => test.step(title, body));
   try {
-    await runMpScenario(group as MpGroup, {
-      ...target,
-      step: (title, body) => test.step(title, body),
-      note: annotate,
-    });
+    await runMpScenario(group as MpGroup, { ...target, step, note: annotate });
+    writeMpOutcome(outDir, { run: 'check 14', result: 'pass' });
   } catch (e) {
-    if (e instanceof SecondaryUnavailable || (e as Error).name === 'SecondaryUnavailable') {
+    const unavailable = e instanceof SecondaryUnavailable || (e as Error).name === 'SecondaryUnavailable';
+    writeMpOutcome(outDir, {
+      run: 'check 14',
+      result: unavailable ? 'could not run' : 'fail',
+      said: `${at.title}: ${(e as Error).message.split('\n')[0]}`,
+      step: at.n,
+    });
+    if (unavailable) {
       annotate('fault', 'environment');
       annotate('needs', 'a secondary DPDK process that can start beside the primary');
       annotate('evidence', `before any attach, tried twice: ${(e as Error).message}`);
@@ -414,4 +425,33 @@ test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
   if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
   for (const f of findings) testInfo.annotations.push({ type: 'evidence', description: f });
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
+});
+
+test(checkTitle(17), async ({ lab, dut, device, testpmdMultiProcess }, testInfo) => {
+  // Steps: check 14's (lib/mp-scenario.ts) through two dpdk-testpmd, but the last detach is the
+  // secondary's (lib/mp-oracle.ts, TESTPMD_DIFFERS). Verdict: the same step fails (or none) as in
+  // check 14, whose outcome it reads from the DUT's output folder.
+  test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
+  test.skip(
+    dut.setup === 'vhost-backend' || dut.setup === 'null-members',
+    'its helper ports live in the worker process',
+  );
+  test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
+  const sdk = readMpOutcome(testInfo.project.outputDir);
+  test.skip(!sdk, 'check 14 did not run for this DUT: nothing to compare');
+  test.skip(sdk!.result === 'could not run', `check 14 could not run (${sdk!.said}): nothing to compare`);
+  const group = await testpmdMultiProcess();
+  test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
+  // Socket files of its own, as check 16's testpmd (a listener the worker's PMD kept holds the lab's).
+  const target = { devargs: ownSockets(lab.devargs, 'testpmd-mp'), device, settled: lab.settled };
+  const { agree, fault, finding, evidence } = await mpOracleCheck(
+    group as Exclude<typeof group, { unavailable: string }>,
+    target,
+    sdk!,
+    testInfo,
+  );
+  testInfo.annotations.push({ type: 'testpmd', description: finding });
+  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
+  for (const e of evidence) testInfo.annotations.push({ type: 'evidence', description: e });
+  expect(agree, finding).toBe(true);
 });
