@@ -5,10 +5,9 @@
  * anything it does not know), and nothing is guessed. A testpmd that crashes or hangs throws
  * {@link TestpmdGone} out of the step it was in.
  */
-import { rmSync } from 'node:fs';
-import { record } from './ledger.js';
+import { type PeerGroup, peerGroup } from './mp-group.js';
 import type { MpReply } from './mp-process.js';
-import type { MpGroup, MpPeer } from './mp-scenario.js';
+import type { MpPeer } from './mp-scenario.js';
 import { Testpmd, TestpmdGone, type TestpmdOptions } from './testpmd.js';
 import type { ListedPort } from './testpmd-parse.js';
 
@@ -104,48 +103,22 @@ export class TestpmdPeer implements MpPeer {
   }
 }
 
-export interface TestpmdGroup extends MpGroup {
-  primary: TestpmdPeer;
-  /** Every secondary started, in order (a failed start is tried again by the scenario). */
-  readonly secondaries: TestpmdPeer[];
-}
+export type TestpmdGroup = PeerGroup<TestpmdPeer>;
 
 /**
  * A primary testpmd (started now) and its secondaries, `--file-prefix prefix` on the hugetlbfs at
- * `hugeDir`; the instance's runtime folder is the group's, in the run's ledger until `stop`, which
- * quits the secondaries, then the primary, then removes it. Stopping twice does nothing.
+ * `hugeDir` (the group's life and runtime folder: {@link peerGroup}).
  */
 export function testpmdGroup(
   prefix: string,
   hugeDir: string,
   more: Pick<TestpmdOptions, 'mbufs' | 'launcher'> = {},
 ): TestpmdGroup {
-  const runtime = `/var/run/dpdk/${prefix}`;
-  const forget = record({ kind: 'dir', path: runtime });
   const peer = (role: 'primary' | 'secondary') =>
     new TestpmdPeer(role, {
       filePrefix: prefix,
       instance: { kind: 'multi-process', role, hugeDir },
       ...more,
     });
-  const primary = peer('primary');
-  const secondaries: TestpmdPeer[] = [];
-  let stopped = false;
-  return {
-    primary,
-    secondaries,
-    startSecondary() {
-      const s = peer('secondary');
-      secondaries.push(s);
-      return s;
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const s of secondaries) await s.stop();
-      await primary.stop();
-      rmSync(runtime, { recursive: true, force: true });
-      forget();
-    },
-  };
+  return peerGroup(prefix, peer);
 }

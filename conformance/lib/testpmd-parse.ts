@@ -163,9 +163,7 @@ export function parseAnswer(command: string, text: string): TestpmdAnswer {
     .filter((l) => l.trim() !== '');
   const logs: string[] = [];
   const events: TestpmdAnswer['events'] = [];
-  const fail = (why: string): never => {
-    throw new TestpmdParseError(command, text, why);
-  };
+  const fail = failWith(command, text);
   const extra = { logs, events };
 
   if (kind === 'info') return parseInfo(command, text, lines, extra);
@@ -257,9 +255,7 @@ function parseInfo(
   lines: string[],
   extra: Pick<TestpmdAnswer, 'logs' | 'events'>,
 ): TestpmdAnswer {
-  const fail = (why: string): never => {
-    throw new TestpmdParseError(command, text, why);
-  };
+  const fail = failWith(command, text);
   const start = lines.findIndex((l) => WORDING.infoHeader.test(l));
   if (start < 0) {
     for (const line of lines) {
@@ -308,9 +304,7 @@ function parseSummary(
   lines: string[],
   extra: Pick<TestpmdAnswer, 'logs' | 'events'>,
 ): TestpmdAnswer {
-  const fail = (why: string): never => {
-    throw new TestpmdParseError(command, text, why);
-  };
+  const fail = failWith(command, text);
   let total: number | undefined;
   let header = false;
   const ports: ListedPort[] = [];
@@ -340,6 +334,13 @@ function parseSummary(
   // The count is ethdev's, the rows are what testpmd could read: they must agree.
   if (ports.length !== total) fail(`${total} ports announced, ${ports.length} listed`);
   return { kind: 'summary', ports, total: total!, ...extra };
+}
+
+/** Throws the parser's one error for this answer, with the command and the whole text. */
+function failWith(command: string, text: string): (why: string) => never {
+  return (why) => {
+    throw new TestpmdParseError(command, text, why);
+  };
 }
 
 /** A whole recorded transcript (raw stdout of an interactive testpmd) as command/answer pairs. */
