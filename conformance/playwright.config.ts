@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { DEFAULT_DUTS } from './dist/default-duts.js';
 import type { Dut } from './dist/dut.js';
-import { LEDGER_ENV } from './dist/ledger.js';
+import { LEDGER_ENV, ledgerOf } from './dist/ledger.js';
 import { type LabModule, pciProject } from './dist/pci-lab.js';
 import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
 
@@ -30,7 +30,7 @@ const plan: {
 
 // What the run makes on the machine is listed here until given back (lib/ledger.ts); the workers
 // inherit the variable from the runner.
-process.env[LEDGER_ENV] = join(plan.out, 'results', '.ledger');
+process.env[LEDGER_ENV] = ledgerOf(plan.out);
 
 export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule?: LabModule }>({
   testDir: './tests',

@@ -12,9 +12,12 @@ const build = spawnSync('npx', ['nx', 'run', '@dpdk-hotplug/conformance:build', 
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const cli = join(root, 'conformance', 'bin', 'certify.mjs');
+// certify's stdin is a pipe from here: if this process is killed, even by SIGKILL, the pipe
+// closes and certify stops its whole run (conformance/lib/parent-watch.ts).
 const run = spawn(process.execPath, [cli, 'certify', ...process.argv.slice(2)], {
   cwd: root,
-  stdio: 'inherit',
+  stdio: ['pipe', 'inherit', 'inherit'],
+  env: { ...process.env, DPDK_HOTPLUG_PARENT_PIPE: '1' },
 });
 // Ctrl-C reaches certify from the terminal too: wait for it to stop the run and print the
 // verdicts, rather than return to the prompt under its output. SIGTERM is for us alone: pass it on.

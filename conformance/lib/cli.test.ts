@@ -263,19 +263,40 @@ const alive = (pid: number) => {
   }
 };
 
+/** The pids whose process group is `pgid`, from /proc (zombies excluded). */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Fields after the command's closing parenthesis: state, ppid, pgrp, …
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(name));
+    } catch {}
+  }
+  return out;
+}
+
 describe('signals', () => {
-  /** certify net_null (20 cycles) until Playwright's runner has started its worker. */
-  async function startRun(out: string) {
+  /**
+   * certify net_null (20 cycles) until Playwright's runner has started its worker. With `launcher`,
+   * certify is started as `npm run certify` starts it: stdin a pipe from its parent, which says so.
+   */
+  async function startRun(out: string, launcher = false) {
     const child = spawn(
       process.execPath,
       [bin, 'certify', '--only', 'net_null', '--cycles', '20', '--out', out],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        stdio: [launcher ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        env: launcher ? { ...process.env, DPDK_HOTPLUG_PARENT_PIPE: '1' } : process.env,
+      },
     );
     const run = { child, output: '', tree: [] as number[] };
-    child.stdout.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       run.output += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr!.on('data', (d) => {
       run.output += d;
     });
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
@@ -294,19 +315,56 @@ describe('signals', () => {
   }
 
   /**
-   * Steps: kill -9 the certify process once its Playwright run is going. Verify: the runner and
-   * every process under it exit within 15 s (the runner sees its stdin pipe close, SIGINTs its
-   * group, SIGKILLs it 5 s later), and the report folder's lock, left by the dead run, is taken over.
+   * Watches the run's process group (the runner leads it) for `ms` after a kill: every process
+   * seen in it, before or after, must be gone by then, and none may have been born after the kill.
+   */
+  async function expectStoppedAtOnce(run: { tree: number[]; output: string }, ms: number) {
+    const runner = run.tree[0]!;
+    const before = new Set([...run.tree, ...groupMembers(runner)]);
+    const born: number[] = [];
+    const seen = new Set(before);
+    for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+      for (const pid of groupMembers(runner)) {
+        if (!seen.has(pid)) born.push(pid);
+        seen.add(pid);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(born, `started after the kill:\n${run.output}`).toEqual([]);
+    expect([...seen].filter(alive), run.output).toEqual([]);
+  }
+
+  /**
+   * Steps: kill -9 the certify process once its Playwright run is going. Verify: within 3 s the
+   * runner and every process of its group are gone and none was started after the kill (the runner
+   * sees its stdin pipe close and one kill(2) takes its whole group), and the report folder's lock,
+   * left by the dead run, is taken over.
    */
   it.skipIf(!root || !dpdk)(
-    'certify killed with SIGKILL: the Playwright runner notices and stops (root and DPDK only)',
+    'certify killed with SIGKILL: the whole run is gone within 3 s (root and DPDK only)',
     async () => {
       const out = join(work, 'killed');
       const run = await startRun(out);
       process.kill(run.child.pid!, 'SIGKILL');
-      await expectGone(run.tree, () => run.output);
+      await expectStoppedAtOnce(run, 3000);
       expect(run.output).toContain('dpdk-hotplug certify is gone: stopping the run');
       claimReportFolder(out, '0').release();
+    },
+  );
+
+  /**
+   * Steps: start certify as `npm run certify` does (stdin a pipe from its launcher), then close
+   * that pipe as the launcher's death by SIGKILL would. Verify: certify says so and exits, and the
+   * whole run is gone within 3 s.
+   */
+  it.skipIf(!root || !dpdk)(
+    "certify's launcher killed: the whole run is gone within 3 s (root and DPDK only)",
+    async () => {
+      const run = await startRun(join(work, 'orphaned'), true);
+      run.child.stdin!.destroy();
+      await expectStoppedAtOnce(run, 3000);
+      expect(alive(run.child.pid!)).toBe(false);
+      expect(run.output).toContain('the command that started dpdk-hotplug certify is gone');
     },
   );
 
@@ -327,6 +385,20 @@ describe('signals', () => {
       await expectGone(run.tree, () => run.output, 5000);
       expect(existsSync(join(out, 'results.json'))).toBe(true);
       expect(existsSync(join(out, REPORT_LOCK))).toBe(false);
+    },
+  );
+
+  /**
+   * Steps: SIGTERM the certify process twice, as an impatient user's second Ctrl-C would. Verify:
+   * the second signal stops the run at once: its whole group is gone within 3 s, none started after.
+   */
+  it.skipIf(!root || !dpdk)(
+    'a second SIGTERM stops the whole run within 3 s (root and DPDK only)',
+    async () => {
+      const run = await startRun(join(work, 'twice'));
+      process.kill(run.child.pid!, 'SIGTERM');
+      process.kill(run.child.pid!, 'SIGTERM');
+      await expectStoppedAtOnce(run, 3000);
     },
   );
 

@@ -33,7 +33,8 @@ import {
   readInventory,
   shardOf,
 } from './inventory.js';
-import { PARENT_PIPE_ENV } from './parent-watch.js';
+import { ledgerOf } from './ledger.js';
+import { PARENT_PIPE_ENV, stopRunNow, watchParent } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
 import { type Runner, unpreparedDuts } from './runner-prepare.js';
 import { DEFAULT_SETTINGS } from './settings.js';
@@ -75,8 +76,10 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
   -h, --help           this text
 
-Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one at once); the
-reports keep what was done. Killed outright (SIGKILL), certify takes the Playwright run with it.
+Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one, or 10 s
+without an end, at once); the reports keep what was done. Killed outright (SIGKILL), certify
+takes the whole run with it within 3 s; so does the death of a launcher that gives certify a
+pipe as stdin and DPDK_HOTPLUG_PARENT_PIPE=1 (as npm run certify does).
 Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED, 2 on bad
 usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).
 With --expect: 0 when nothing regressed, 1 on a NEW FAIL, 2 on bad usage.`;
@@ -212,7 +215,8 @@ export async function certify(argv: string[]): Promise<number> {
   const here = dirname(fileURLToPath(import.meta.url));
   const config = join(here, '..', 'playwright.config.ts');
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
-  const code = toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun, plan.dpdk);
+  const code =
+    toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun, plan.dpdk, plan.out);
   folder.release();
   const summaryFile = join(plan.out, 'summary.json');
   if (unprepared.length) {
@@ -252,12 +256,16 @@ export async function certify(argv: string[]): Promise<number> {
 }
 
 /** Runs Playwright on the plan file; resolves with its exit code. */
+/** How long a run may take to stop gracefully after a signal before its group is killed. */
+const FORCE_STOP_MS = 10_000;
+
 function runSuite(
   planFile: string,
   config: string,
   playwright: string,
   duts: readonly Dut[],
   dpdk: { version: string; prefix: string },
+  out: string,
 ): Promise<number> {
   console.log(
     `certifying ${duts.length} DUT(s) with DPDK ${dpdk.version} (${dpdk.prefix}): ${duts.map((d) => d.name).join(', ')}`,
@@ -269,12 +277,25 @@ function runSuite(
     // reports and its global teardown gives back hugepages and mounts; a second one stops it at
     // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
     // closes and the runner stops its group (lib/parent-watch.ts).
+    // Started by a launcher that passes a pipe (npm run certify): its death stops the run too.
+    watchParent(() => {
+      console.error('the command that started dpdk-hotplug certify is gone: stopping the run');
+      process.exit(1);
+    });
     const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
       stdio: ['pipe', 'inherit', 'inherit'],
       detached: true,
       env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
     });
+    // The first signal asks Playwright to stop (reports, teardown); a second one, or a run still
+    // going FORCE_STOP_MS later (a worker that missed the SIGINT), stops its group at once.
+    let force: NodeJS.Timeout | undefined;
+    const stopNow = () => {
+      if (child.pid !== undefined && child.exitCode === null) stopRunNow(child.pid, ledgerOf(out));
+    };
     const forward = () => {
+      if (force) return stopNow();
+      force = setTimeout(stopNow, FORCE_STOP_MS);
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
       } catch {}
@@ -282,6 +303,7 @@ function runSuite(
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     for (const s of signals) process.on(s, forward);
     child.on('exit', (c, signal) => {
+      clearTimeout(force);
       for (const s of signals) process.off(s, forward);
       child.stdin?.destroy();
       done(c ?? (signal ? 1 : 0));

@@ -15,6 +15,11 @@ import { createHost, releaseHugepages } from '@dpdk-hotplug/linux';
 /** The ledger folder of the run (set in the Playwright config; the workers inherit it). */
 export const LEDGER_ENV = 'DPDK_HOTPLUG_LEDGER';
 
+/** The ledger folder of a run whose report folder is `out`. */
+export function ledgerOf(out: string): string {
+  return join(out, 'results', '.ledger');
+}
+
 export type LedgerEntry =
   | { kind: 'process'; pid: number; script: string }
   | { kind: 'mount'; path: string }
