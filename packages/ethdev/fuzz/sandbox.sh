@@ -41,7 +41,7 @@ mount -t sysfs fuzz-sys /sys
 # checkout itself bound onto it (through this shell's working folder).
 if [ "$(stat -c %d:%i "$repo" 2>/dev/null)" != "$repo_id" ]; then
   mkdir -p "$repo"
-  mount --rbind /proc/self/cwd "$repo"
+  mount --no-canonicalize --rbind /proc/self/cwd "$repo"
 fi
 
 # Read-only here: what the child never needs to write (the repository too).
@@ -52,4 +52,6 @@ for dir in /usr /etc /boot /home /root /opt /srv /var /work "$repo"; do
 done
 
 ip link set lo up
+# The child starts in its private /tmp, not in the checkout (its working folder until here).
+cd /tmp
 exec "$@"
