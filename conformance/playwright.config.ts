@@ -41,6 +41,8 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
   workers: plan.workers,
   retries: 0,
   timeout: 60_000,
+  // A failed check keeps its trace (steps, annotations, attachments), linked from the certificate.
+  use: { trace: 'retain-on-failure' },
   reporter: [
     ['list'],
     ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Fresh-machine set-up, run before `npm test`, `npm run certify` and `npm run bench`.
-// It must work before `npm install` has run, so it uses nothing but Node itself.
-// Steps: check the platform, install DPDK 22.11 from Debian when missing, install node_modules.
+// Fresh-machine set-up: `node tools/bootstrap.mjs JOB`, run before each npm script (package.json's
+// pre-scripts). It installs what that job needs and nothing more, and never changes the machine's
+// defaults. It must work before `npm install` has run, so it uses nothing but Node itself.
 // Each step is skipped when already satisfied, so a warm run costs a few milliseconds.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -9,49 +9,85 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// What the SDK, the C shim and the test fixtures need from Debian.
-const DEBIAN_PACKAGES = [
-  'dpdk',
-  'dpdk-dev',
-  'libdpdk-dev',
-  'pkg-config',
-  'gcc',
-  'libc6-dev',
-  'iproute2',
-  'libpcap0.8',
-  // dpdk-pmdinfo.py (compared with pmd-probe's ELF reader) and dpdk-devbind.py (compared with the
-  // kernel helpers' inventory) need these; apt only recommends them.
-  'python3-pyelftools',
-  'pciutils',
-  'kmod',
-  // udevadm monitor: the kernel helpers' uevent stream.
-  'udev',
-];
-// The virtual lab (hil/): QEMU and a static busybox for the guest's initramfs. Installed without
-// QEMU's recommends (its GUI alone is 40 packages), and optional: the lab says why it cannot run.
-const LAB_PACKAGES = ['qemu-system-x86', 'busybox-static'];
-// The certificate page is checked in a real browser: Debian's headless Chromium, optional too.
-const BROWSER_PACKAGES = ['chromium'];
-
-function fail(message) {
-  console.error(`\n[dpdk-hotplug setup] ${message}\n`);
-  process.exit(1);
-}
 
 function have(cmd, args = ['--version']) {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 }
 
-function dpdkReady() {
-  return (
-    have('pkg-config', ['--atleast-version=22.11', 'libdpdk']) &&
-    have('gcc') &&
-    have('lspci') &&
-    have('modprobe') &&
-    have('udevadm') &&
-    have('/usr/bin/python3', ['-c', 'import elftools']) &&
-    spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0
-  );
+/**
+ * Debian's packages, in groups: what each group is for, how to tell it is there, whether a job
+ * that needs it fails without it (required) or runs and says why a part is skipped (optional).
+ * Everything installs with --no-install-recommends: libdpdk-dev depends on every PMD library, and
+ * QEMU's recommends alone are 40 packages of GUI.
+ */
+export const GROUPS = {
+  dpdk: {
+    what: 'DPDK 22.11 and a C compiler',
+    // iproute2: the veth pair of net_pcap's and net_af_packet's DUTs (often there already).
+    packages: ['dpdk', 'dpdk-dev', 'libdpdk-dev', 'pkg-config', 'gcc', 'libc6-dev', 'iproute2'],
+    ready: () =>
+      have('pkg-config', ['--atleast-version=22.11', 'libdpdk']) &&
+      have('gcc') &&
+      have('ip', ['-V']) &&
+      have('sh', ['-c', 'command -v dpdk-testpmd']) &&
+      spawnSync('sh', ['-c', 'ldconfig -p | grep -q librte_ethdev.so']).status === 0,
+    required: true,
+  },
+  // What the tests compare with: dpdk-pmdinfo.py (pmd-probe's ELF reader), dpdk-devbind.py (the
+  // kernel helpers' inventory), modprobe and udevadm monitor (the kernel helpers).
+  testTools: {
+    what: "the tests' comparisons with DPDK's scripts and the kernel's tools",
+    packages: ['python3-pyelftools', 'pciutils', 'kmod', 'udev'],
+    ready: () =>
+      have('lspci') &&
+      have('modprobe') &&
+      have('udevadm') &&
+      have('/usr/bin/python3', ['-c', 'import elftools']),
+    required: true,
+  },
+  // The virtual lab (hil/): QEMU and a static busybox for the guest's initramfs.
+  lab: {
+    what: "the virtual lab's QEMU",
+    packages: ['qemu-system-x86', 'busybox-static', 'kmod'],
+    ready: () => have('qemu-system-x86_64') && existsSync('/bin/busybox') && have('modprobe'),
+    required: false,
+    otherwise: 'the virtual lab will say so and its smoke test skip',
+  },
+  // The certificate page is checked in a real browser: Debian's headless Chromium.
+  browser: {
+    what: 'the headless browser that checks the certificate page',
+    packages: ['chromium'],
+    ready: () => have('chromium'),
+    required: false,
+    otherwise: 'that test skips, saying so',
+    // Chromium registers itself as x-www-browser and gnome-www-browser: the machine's default
+    // browser is not ours to set, so alternatives it creates are removed again.
+    dropNewAlternatives: true,
+  },
+};
+
+/** What each job needs: the one place that says which job installs what. */
+export const JOBS = {
+  certify: ['dpdk'],
+  bench: ['dpdk'],
+  matrix: ['dpdk'],
+  lab: ['dpdk', 'lab'],
+  // `npm test` runs every package's tests, the lab's smoke run and the certificate's browser test.
+  test: ['dpdk', 'testTools', 'lab', 'browser'],
+};
+
+/** The Debian packages a job installs (each once). */
+export function packagesOf(job) {
+  return [...new Set(JOBS[job].flatMap((g) => GROUPS[g].packages))];
+}
+
+function say(message) {
+  console.log(`[dpdk-hotplug setup] ${message}`);
+}
+
+function fail(message) {
+  console.error(`\n[dpdk-hotplug setup] ${message}\n`);
+  process.exit(1);
 }
 
 function ensurePlatform() {
@@ -62,26 +98,80 @@ function ensurePlatform() {
   if (major < 20) fail(`Node ${process.versions.node} is too old: install Node 20 or newer.`);
 }
 
-function ensureDpdk() {
-  if (dpdkReady()) return;
-  const install = `apt-get update && apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`;
-  const isDebian = existsSync('/etc/debian_version') && have('apt-get');
-  if (!isDebian) {
-    fail(
-      `DPDK 22.11 (libdpdk, with pkg-config) and gcc are missing and this is not a Debian system.\n` +
-        `Install DPDK 22.11 development files and gcc with your distribution's tools, then run again.`,
-    );
+/** update-alternatives' selections: name → "mode path" (auto/manual, the chosen target). */
+function alternatives() {
+  const r = spawnSync('update-alternatives', ['--get-selections'], { encoding: 'utf8' });
+  const map = new Map();
+  if (r.status !== 0) return map;
+  for (const line of r.stdout.split('\n')) {
+    const [name, mode, path] = line.trim().split(/\s+/);
+    if (name && mode && path) map.set(name, { mode, path });
   }
-  if (process.getuid?.() !== 0) fail(`DPDK 22.11 is missing. Run as root:\n  sudo sh -c '${install}'`);
-  console.log(`[dpdk-hotplug setup] installing DPDK from Debian: ${DEBIAN_PACKAGES.join(' ')}`);
+  return map;
+}
+
+/**
+ * Puts every alternative an install changed back as it was (a package's postinst may make itself
+ * the default: Chromium does for x-www-browser); with `dropNew`, removes groups it created.
+ */
+function restoreAlternatives(before, dropNew) {
+  const after = alternatives();
+  for (const [name, now] of after) {
+    const was = before.get(name);
+    if (!was) {
+      if (dropNew) {
+        spawnSync('update-alternatives', ['--remove-all', name], { stdio: 'ignore' });
+        say(`removed the alternative ${name} (${now.path}) the install created: defaults stay as they were`);
+      }
+      continue;
+    }
+    if (was.mode === now.mode && was.path === now.path) continue;
+    if (was.mode === 'auto') spawnSync('update-alternatives', ['--auto', name], { stdio: 'ignore' });
+    const back = alternatives().get(name);
+    if (back?.path !== was.path)
+      spawnSync('update-alternatives', ['--set', name, was.path], { stdio: 'ignore' });
+    say(`restored the alternative ${name} to ${was.path} (${was.mode}); the install had set ${now.path}`);
+  }
+}
+
+let updated = false;
+
+/** apt-get install of `packages` without recommends, defaults kept; true when it worked. */
+export function aptInstall(packages, dropNewAlternatives) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const add =
-    update.status === 0 &&
-    spawnSync('apt-get', ['install', '-y', '-qq', ...DEBIAN_PACKAGES], { stdio: 'inherit', env });
-  if (!add || add.status !== 0 || !dpdkReady()) {
-    fail(`Installing DPDK failed (no network to Debian's mirrors?). Run by hand:\n  ${install}`);
+  if (!updated) {
+    if (spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status !== 0) return false;
+    updated = true;
   }
+  const before = alternatives();
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env,
+  });
+  restoreAlternatives(before, dropNewAlternatives);
+  return r.status === 0;
+}
+
+/** Makes sure one group is there: installed when root with apt; else what to run, said plainly. */
+function ensureGroup(group) {
+  if (group.ready()) return;
+  const command = `apt-get install --no-install-recommends ${group.packages.join(' ')}`;
+  const isDebian = existsSync('/etc/debian_version') && have('apt-get');
+  const why = !isDebian ? 'this is not a Debian system' : process.getuid?.() !== 0 ? 'not root' : undefined;
+  if (why) {
+    if (!group.required) return say(`${group.what} is missing (${why}); ${group.otherwise}: ${command}`);
+    if (!isDebian)
+      fail(
+        `${group.what} are missing and ${why}: install them with your distribution's tools (Debian: ${command}), then run again.`,
+      );
+    fail(`${group.what} are missing. Run as root:\n  sudo sh -c 'apt-get update && ${command}'`);
+  }
+  say(`installing ${group.what}: ${group.packages.join(' ')}`);
+  const ok = aptInstall(group.packages, group.dropNewAlternatives === true) && group.ready();
+  if (ok) return;
+  if (group.required)
+    fail(`Installing ${group.what} failed (no network to Debian's mirrors?). Run by hand:\n  ${command}`);
+  say(`${group.packages.join(' ')} did not install; ${group.otherwise}`);
 }
 
 function ensureNodeModules() {
@@ -91,48 +181,32 @@ function ensureNodeModules() {
     !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale) return;
   const cmd = existsSync(lock) ? 'ci' : 'install';
-  console.log(`[dpdk-hotplug setup] npm ${cmd}`);
+  say(`npm ${cmd}`);
   const r = spawnSync('npm', [cmd, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) fail(`npm ${cmd} failed; see above.`);
 }
 
-/** Optional packages: installed when root with apt, else the command to run is printed. */
-function ensureOptional(present, packages, what, otherwise) {
-  if (present) return;
-  if (process.getuid?.() !== 0 || !have('apt-get')) {
-    console.log(
-      `[dpdk-hotplug setup] ${what} needs: apt-get install --no-install-recommends ${packages.join(' ')}`,
+/** The set-up of one job: the platform, that job's Debian packages, node_modules. */
+export function setUp(job) {
+  const groups = JOBS[job];
+  if (!groups) {
+    console.error(
+      `bootstrap.mjs: unknown job ${JSON.stringify(job)}; one of ${Object.keys(JOBS).join(', ')}`,
     );
-    return;
+    process.exit(2);
   }
-  console.log(`[dpdk-hotplug setup] installing ${what}: ${packages.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
-    stdio: 'inherit',
-    env,
-  });
-  if (r.status !== 0) console.log(`[dpdk-hotplug setup] ${packages.join(' ')} did not install; ${otherwise}`);
+  ensurePlatform();
+  for (const name of groups) ensureGroup(GROUPS[name]);
+  ensureNodeModules();
+  const version = execFileSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).trim();
+  if (!process.env.DPDK_HOTPLUG_QUIET) say(`ready for ${job}: DPDK ${version}, Node ${process.version}`);
 }
 
-function ensureLab() {
-  ensureOptional(
-    have('qemu-system-x86_64') && existsSync('/bin/busybox'),
-    LAB_PACKAGES,
-    "the virtual lab's QEMU",
-    'the virtual lab will say so and its smoke test skip',
-  );
-  ensureOptional(
-    have('chromium'),
-    BROWSER_PACKAGES,
-    'the headless browser that checks the certificate page',
-    'that test skips, saying so',
-  );
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args.length !== 1 || args[0] === '--help') {
+    console.error(`usage: node tools/bootstrap.mjs JOB   (JOB: ${Object.keys(JOBS).join(', ')})`);
+    process.exit(args[0] === '--help' ? 0 : 2);
+  }
+  setUp(args[0]);
 }
-
-ensurePlatform();
-ensureDpdk();
-ensureLab();
-ensureNodeModules();
-const version = execFileSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).trim();
-if (!process.env.DPDK_HOTPLUG_QUIET)
-  console.log(`[dpdk-hotplug setup] ready: DPDK ${version}, Node ${process.version}`);

@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { release } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentDpdk } from '@dpdk-hotplug/ethdev';
 import type {
@@ -11,11 +10,13 @@ import type {
   TestResult,
 } from '@playwright/test/reporter';
 import { classOf, idOfTitle } from './catalogue.js';
-import { type CycleSeries, certificateHtml } from './certificate.js';
+import { type CycleSeries, certificateHtml, reportLinks } from './certificate.js';
 import { type CycleRecord, readCycles } from './cycles.js';
 import type { Dut } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { describeProgress, readProgress } from './progress.js';
+import { collectRunFacts, type PlanFacts } from './run-facts.js';
+import { DEFAULT_SETTINGS } from './settings.js';
 import {
   type CheckResult,
   type DutSummary,
@@ -85,6 +86,7 @@ export default class CertificationReporter implements Reporter {
       judgeDut(dut);
     }
     this.#run = {
+      facts: collectRunFacts(planFacts()),
       startedAt: new Date().toISOString(),
       status: 'running',
       checksPlanned: planned.size,
@@ -207,14 +209,33 @@ export default class CertificationReporter implements Reporter {
   }
 
   #write(): void {
+    // Playwright's own reports exist once their reporters ended (they end before this one).
+    this.#run.reports = reportLinks(this.#out);
     writeSummary(this.#out, this.#run);
-    const machine = { kernel: `Linux ${release()}`, DPDK: this.#dpdkVersion.replace(/^DPDK /, '') };
-    writeAtomic(this.#out, 'certificate.html', certificateHtml(this.#run, this.#series, machine));
+    writeAtomic(
+      this.#out,
+      'certificate.html',
+      certificateHtml(this.#run, this.#run.facts, { series: this.#series }),
+    );
   }
 }
 
 /** Annotations the summary keeps in fields of their own, not in the notes. */
 const STRUCTURED = new Set(['skip', 'fault', 'needs', 'evidence']);
+
+/**
+ * How the run was started, from the plan `dpdk-hotplug certify` wrote (DPDK_HOTPLUG_PLAN); run
+ * by Playwright directly: its command line and the default settings.
+ */
+function planFacts(): PlanFacts {
+  const file = process.env.DPDK_HOTPLUG_PLAN;
+  if (file) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as PlanFacts;
+    } catch {}
+  }
+  return { command: process.argv.slice(1), settings: { ...DEFAULT_SETTINGS } };
+}
 
 /** The DPDK the suite's workers load (DPDK_HOTPLUG_DPDK, else pkg-config's), not always pkg-config's. */
 function dpdkVersionString(): string {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
 import { expect, it } from 'vitest';
-import type { CheckResult, RunSummary } from './summary.js';
+import { type CheckResult, type RunSummary, SUMMARY_FORMAT } from './summary.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Why the certificate was not checked in a browser: reported as a skipped test, not a silent pass. */
@@ -28,12 +28,15 @@ async function certificateInBrowser(page: string): Promise<void> {
       trs.map((tr) => ({
         dut: tr.getAttribute('data-dut'),
         verdict: tr.querySelector('.verdict')?.textContent,
-        check7: tr.querySelector('td[data-check="7"]')?.textContent,
+        check7: (() => {
+          const td = tr.querySelector('td[data-check="7"]');
+          return `${td?.getAttribute('data-status')} ${td?.querySelector('small')?.textContent ?? ''}`.trim();
+        })(),
       })),
     );
     expect(rows).toEqual(
       expect.arrayContaining([
-        { dut: 'net_null', verdict: 'FAILED', check7: 'FAILpmd' },
+        { dut: 'net_null', verdict: 'FAILED', check7: 'FAIL pmd' },
         { dut: 'net_ring', verdict: 'FAILED', check7: 'PASS' },
       ]),
     );
@@ -69,6 +72,15 @@ it('certifies two DUTs and writes every report', async () => {
     }
     const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(run.status).toBe('failed');
+    // It stands alone: the format, how it was run, and links to reports that exist (a failed
+    // check's trace among them).
+    expect(run.formatVersion).toBe(SUMMARY_FORMAT);
+    expect(run.facts?.command).toBe(`dpdk-hotplug certify --only net_ring,net_null --cycles 60 --out ${out}`);
+    expect(run.facts?.settings).toMatchObject({ cycles: 60, forceCycles: true });
+    const hrefs = run.reports?.map((l) => l.href) ?? [];
+    expect(hrefs).toEqual(expect.arrayContaining(['html/index.html', 'junit.xml', 'results.json']));
+    for (const h of hrefs) expect(existsSync(join(out, h)), h).toBe(true);
+    expect(hrefs.filter((h) => /^results\/net_null\/.*\/trace\.zip$/.test(h)).length).toBeGreaterThan(0);
     const byName = Object.fromEntries(run.duts.map((d) => [d.name, d]));
     const check = (dut: string, id: number) => byName[dut]!.checks.find((c: CheckResult) => c.id === id);
     const status = (dut: string, id: number) => check(dut, id)?.status;

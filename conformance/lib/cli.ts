@@ -208,7 +208,8 @@ export async function certify(argv: string[]): Promise<number> {
     : [];
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
-  const { inventory: _inventory, ...written } = { ...plan, duts: toRun };
+  // The command line goes into the plan, and from there into the certificate.
+  const { inventory: _inventory, ...written } = { ...plan, duts: toRun, command: ['dpdk-hotplug', ...argv] };
   writeFileSync(planFile, JSON.stringify(written, null, 2));
   for (const u of unprepared)
     console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);

@@ -10,6 +10,7 @@ export {
   PCI_CHECK_SPECS,
   VDEV_CHECKS,
 } from './catalogue.js';
+export { type CertificateOptions, type CycleSeries, certificateHtml, reportLinks } from './certificate.js';
 export { certify, planFromArgs } from './cli.js';
 export { DEFAULT_DUTS } from './default-duts.js';
 export {
@@ -47,6 +48,7 @@ export {
   pciProject,
   type Removal,
 } from './pci-lab.js';
+export { collectRunFacts, type RunFacts } from './run-facts.js';
 export {
   dpdkMatches,
   type PrepareItem,
@@ -60,10 +62,14 @@ export {
   type CheckResult,
   type CheckStatus,
   type CoreFinding,
+  type CoverageGap,
+  coverageOf,
   type DutSummary,
   exitCodeOf,
   type Fault,
+  type ReportLink,
   type RunSummary,
+  SUMMARY_FORMAT,
   toMarkdown,
   type Verdict,
   writeSummary,

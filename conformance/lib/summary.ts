@@ -1,7 +1,14 @@
 /** The certification summary of a run: per DUT, each check's result, and a verdict. */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckClass } from './catalogue.js';
+import { type CheckClass, classOf } from './catalogue.js';
+import type { RunFacts } from './run-facts.js';
+
+/**
+ * The format of summary.json, raised when a field changes meaning or goes away (adding one does
+ * not): 1 added it, with `facts`, `reports` and each DUT's `requiredNotRun`.
+ */
+export const SUMMARY_FORMAT = 1;
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
 export type Verdict = 'CERTIFIED' | 'CERTIFIED WITH WARNINGS' | 'FAILED' | 'INCONCLUSIVE';
@@ -45,6 +52,8 @@ export interface DutSummary {
   verdict: Verdict;
   /** Why the verdict is not CERTIFIED. */
   verdictReasons?: string[];
+  /** In summary.json (writeSummary): the required checks skipped or not run, and why. */
+  requiredNotRun?: CoverageGap[];
 }
 
 /** A check that fails for every PMD: DPDK's, listed once. */
@@ -56,7 +65,27 @@ export interface CoreFinding {
   evidence: string;
 }
 
+/** A report beside the summary, by its path relative to the report folder. */
+export interface ReportLink {
+  label: string;
+  href: string;
+}
+
+/** A required check a DUT's verdict stands without: skipped or not run, and why. */
+export interface CoverageGap {
+  check: number;
+  title: string;
+  status: 'SKIP' | 'NOT RUN';
+  why: string;
+}
+
 export interface RunSummary {
+  /** {@link SUMMARY_FORMAT}, set by writeSummary. */
+  formatVersion?: number;
+  /** The suite, Node, DPDK, kernel, machine, command line and settings of the run. */
+  facts?: RunFacts;
+  /** The other reports of the run (Playwright's HTML report, JUnit, traces) that exist. */
+  reports?: ReportLink[];
   startedAt: string;
   finishedAt?: string;
   status: 'running' | 'passed' | 'failed' | 'interrupted' | 'timedout';
@@ -81,6 +110,41 @@ export function exitCodeOf(duts: readonly DutSummary[]): number {
   return 0;
 }
 
+/**
+ * The required checks planned for a DUT that did not run or were skipped, with the reason: what
+ * its verdict stands without (a skip that "does not apply" still leaves that contract unproven).
+ */
+export function coverageOf(d: DutSummary): CoverageGap[] {
+  const gaps: CoverageGap[] = [];
+  const ids = [...new Set([...(d.planned ?? []), ...d.checks.map((c) => c.id)])].sort((a, b) => a - b);
+  for (const id of ids) {
+    if (classOf(id) !== 'required') continue;
+    const c = d.checks.find((x) => x.id === id);
+    if (!c)
+      gaps.push({
+        check: id,
+        title: `check ${id}`,
+        status: 'NOT RUN',
+        why: 'did not run (the run ended first)',
+      });
+    else if (c.status === 'SKIP')
+      gaps.push({
+        check: id,
+        title: c.title,
+        status: 'SKIP',
+        why: [c.reason ?? 'skipped', c.needs && `needs ${c.needs}`].filter(Boolean).join('; '),
+      });
+  }
+  return gaps;
+}
+
+/** One line per DUT that has coverage gaps: "required check 14 skipped: why". */
+export function coverageLine(gaps: readonly CoverageGap[]): string {
+  return gaps
+    .map((g) => `required check ${g.check} ${g.status === 'SKIP' ? 'skipped' : 'not run'}: ${g.why}`)
+    .join('; ');
+}
+
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(3));
 
@@ -90,6 +154,11 @@ export function toMarkdown(run: RunSummary): string {
     '',
     `Run ${run.startedAt}${run.finishedAt ? ` → ${run.finishedAt}` : ''}: ${run.status}.`,
     '',
+    ...factLines(run.facts).map((l) => `- ${l}`),
+    ...(run.reports?.length
+      ? [`- Reports: ${run.reports.map((r) => `[${r.label}](${r.href})`).join(', ')}`]
+      : []),
+    ...(run.facts || run.reports?.length ? [''] : []),
     '| DUT | PMD | verdict | pass | fail | skip |',
     '| --- | --- | --- | --- | --- | --- |',
     ...run.duts.map((d) => {
@@ -125,6 +194,8 @@ export function toMarkdown(run: RunSummary): string {
     );
     if (d.traffic) lines.push(`Traffic: ${d.traffic}.`, '');
     if (d.verdictReasons?.length) lines.push(...d.verdictReasons.map((r) => `- ${cell(r)}`), '');
+    const gaps = coverageOf(d);
+    if (gaps.length) lines.push(`Coverage: ${cell(coverageLine(gaps))}.`, '');
     // A PCI DUT says what it was: NIC model, userspace and kernel drivers, and the lab's versions.
     const pci = Object.entries(d.pci ?? {}).filter(
       ([, v]) => v !== undefined && v !== null && typeof v !== 'object',
@@ -161,8 +232,36 @@ export function toMarkdown(run: RunSummary): string {
  * written whole and renamed, so a reader (or a run killed half-way) never sees half a file.
  */
 export function writeSummary(dir: string, run: RunSummary): void {
-  writeAtomic(dir, 'summary.json', `${JSON.stringify(run, null, 2)}\n`);
+  const json = {
+    ...run,
+    formatVersion: SUMMARY_FORMAT,
+    duts: run.duts.map(({ requiredNotRun: _old, ...d }) => {
+      const gaps = coverageOf(d);
+      return gaps.length ? { ...d, requiredNotRun: gaps } : d;
+    }),
+  };
+  writeAtomic(dir, 'summary.json', `${JSON.stringify(json, null, 2)}\n`);
   writeAtomic(dir, 'summary.md', toMarkdown(run));
+}
+
+/** The run's facts as lines of text: suite, Node, DPDK, kernel, machine, command, settings. */
+export function factLines(facts: RunFacts | undefined): string[] {
+  if (!facts) return [];
+  const { suite, dpdk, machine: m, settings: s } = facts;
+  const commit = suite.commit
+    ? `, commit ${suite.commit.slice(0, 12)}${suite.modified ? ' (with uncommitted changes)' : ''}`
+    : '';
+  const lines = [
+    `Suite: ${suite.name} ${suite.version}${commit}`,
+    `Node ${facts.node}; DPDK ${dpdk.version} at ${dpdk.prefix} (from ${dpdk.from}); ${facts.kernel}`,
+    `Machine: ${m.hostname}, ${m.cpu}, ${m.cores} cores, ${m.arch}, ${m.memoryGiB} GiB`,
+  ];
+  if (facts.command) lines.push(`Command: \`${facts.command}\``);
+  if (s)
+    lines.push(
+      `Settings: ${s.cycles} cycles${s.forceCycles ? ' (forced on every DUT)' : " (a DUT's own cap applies)"}, budget ${s.budgetS} s per DUT${s.workers ? `, ${s.workers} workers` : ''}, expectations ${s.expectations ?? 'none'}`,
+    );
+  return lines;
 }
 
 /** Writes a file whole and renames it into place. */

@@ -15,6 +15,10 @@ if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ] ||
   exit 97
 fi
 mount --make-rprivate /
+# The checkout may live below a folder covered next (a clone in /tmp): this shell's working
+# folder keeps the checkout's own directory reachable, to be bound back over the cover below.
+cd "$repo"
+repo_id=$(stat -c %d:%i .)
 
 # No hugetlbfs in here (first, before /tmp is covered): an init that asks for hugepages fails
 # instead of leaving files on the host's hugetlbfs.
@@ -33,6 +37,13 @@ mount -t tmpfs -o mode=1777,size=64m fuzz-shm /dev/shm
 # This network namespace's own interfaces in /sys/class/net.
 mount -t sysfs fuzz-sys /sys
 
+# The checkout hidden by a cover above: an empty folder of that name in the cover, and the
+# checkout itself bound onto it (through this shell's working folder).
+if [ "$(stat -c %d:%i "$repo" 2>/dev/null)" != "$repo_id" ]; then
+  mkdir -p "$repo"
+  mount --no-canonicalize --rbind /proc/self/cwd "$repo"
+fi
+
 # Read-only here: what the child never needs to write (the repository too).
 for dir in /usr /etc /boot /home /root /opt /srv /var /work "$repo"; do
   [ -d "$dir" ] || continue
@@ -41,4 +52,6 @@ for dir in /usr /etc /boot /home /root /opt /srv /var /work "$repo"; do
 done
 
 ip link set lo up
+# The child starts in its private /tmp, not in the checkout (its working folder until here).
+cd /tmp
 exec "$@"

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +133,33 @@ describe('a DPDK in its own prefix', () => {
       code: 'DPDK_NOT_FOUND',
       message: 'No DPDK at /nonexistent/dpdk-24.11: no such directory',
     });
+  });
+  /**
+   * Steps: make the copy's prefix world-writable (as a DPDK installed below /tmp is); a child
+   * process with DPDK_HOTPLUG_DPDK=PREFIX calls init; the prefix gets its mode back.
+   * Verify: UNSUPPORTED_DPDK in one line naming the PMD folder and the world-writable folder
+   * above it, before DPDK's own "Cannot init plugins".
+   */
+  it('is refused naming the folder when its PMD folder is below a world-writable folder', () => {
+    const script = `
+      import { Eal } from ${JSON.stringify(dist)};
+      try { Eal.init(${JSON.stringify(testEalOptions({ filePrefix: `vitest-open-${process.pid}` }))}); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const mode = statSync(copy.prefix).mode & 0o7777;
+    chmodSync(copy.prefix, 0o777);
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, DPDK_HOTPLUG_DPDK: copy.prefix },
+        encoding: 'utf8',
+      });
+    } finally {
+      chmodSync(copy.prefix, mode);
+    }
+    const e = JSON.parse(out) as { code: string; message: string };
+    expect(e.code).toBe('UNSUPPORTED_DPDK');
+    expect(e.message).toContain(`is below ${copy.prefix}, which anyone may write`);
+    expect(e.message).not.toContain('\n');
   });
 });
 

@@ -11,9 +11,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { findDpdk } from './dpdk-install.js';
+import { pluginFolder } from './plugin-folder.js';
 
 export interface CopiedDpdk {
   prefix: string;
@@ -22,22 +22,21 @@ export interface CopiedDpdk {
   remove(): void;
 }
 
-const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'build');
-
 /**
  * The installed DPDK copied into a new prefix laid out as `meson install --prefix` lays it out:
  * `lib/<arch>/librte_*.so*`, `lib/<arch>/dpdk/pmds-<abi>/`, `lib/<arch>/pkgconfig/*.pc` (prefix=
  * rewritten, as meson writes it) and `include/`. A DPDK built for that prefix has its own PMD
  * folder compiled into librte_eal; the copy gets it by patching that string in its librte_eal
- * (it must fit the original's bytes, so it points through a short symlink). The prefix lives
- * under `parent` (default: this package's build/), not /tmp: EAL refuses PMDs below a
- * world-writable folder. For tests of a DPDK other than pkg-config's; `remove()` deletes it.
+ * (it must fit the original's bytes, so it points through a short symlink). The prefix is a
+ * folder DPDK accepts plugins from (`pluginFolder`): EAL refuses PMDs below a world-writable
+ * folder such as /tmp, wherever the checkout is. For tests of a DPDK other than pkg-config's;
+ * `remove()` deletes it.
  */
-export function copyInstalledDpdk(parent = buildDir): CopiedDpdk {
+export function copyInstalledDpdk(): CopiedDpdk {
   const system = findDpdk(undefined, 'pkg-config');
   if (!system.pmdDir) throw new Error('the installed DPDK reports no PMD folder');
-  mkdirSync(parent, { recursive: true });
-  const prefix = mkdtempSync(join(parent, 'dpdk-copy-'));
+  const folder = pluginFolder('dpdk-copy');
+  const prefix = folder.path;
   const arch = basename(system.libdir);
   const libdir = join(prefix, 'lib', arch);
   const pmdDir = join(libdir, 'dpdk', basename(system.pmdDir));
@@ -74,7 +73,7 @@ export function copyInstalledDpdk(parent = buildDir): CopiedDpdk {
     libdir,
     pmdDir: join(link, 'p'),
     remove() {
-      rmSync(prefix, { recursive: true, force: true });
+      folder.remove();
       rmSync(link, { recursive: true, force: true });
     },
   };

@@ -1,18 +1,29 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Eal } from './eal.js';
 import { ealArgs } from './eal-args.js';
+import { pluginFolder } from './plugin-folder.js';
 import { errorOf, testEalOptions } from './test-support/env.js';
 
-// Under build/, not /tmp: EAL refuses PMDs below a world-writable folder.
-const build = join(dirname(fileURLToPath(import.meta.url)), '..', 'build');
-mkdirSync(build, { recursive: true });
-const work = mkdtempSync(join(build, 'test-drivers-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// A folder DPDK accepts plugins from (not below /tmp, wherever the checkout is).
+const folder = pluginFolder('test-drivers');
+const work = folder.path;
+afterAll(() => folder.remove());
 const hasCc = existsSync('/usr/bin/cc');
+const CHILD = fileURLToPath(new URL('./test-support/plugin-child.mjs', import.meta.url));
 
 describe('drivers (out-of-tree PMDs, -d)', () => {
   /**
@@ -59,5 +70,57 @@ describe('drivers (out-of-tree PMDs, -d)', () => {
         'a PMD could not be loaded: libdphp_absent.so.1: cannot open shared object file',
       ),
     });
+  });
+
+  /**
+   * Steps: a real PMD-shaped .so in a folder DPDK accepts, in a world-writable folder below it,
+   * world-writable itself, and a symlink to the accepted one from /tmp's own folder.
+   * Verify: the SDK refuses the two DPDK would refuse (INVALID_OPTION naming the world-writable
+   * folder or file), takes the symlink (DPDK looks at the real path); and DPDK itself, given the
+   * same files past the SDK's check (plugin-child.mjs), refuses the first ("world-writable and
+   * insecure") and loads the accepted one, so the SDK's rule is DPDK's.
+   */
+  it.skipIf(!hasCc)('refuses a PMD below a world-writable folder, as DPDK does', () => {
+    const ok = join(work, 'librte_net_plain.so');
+    writeFileSync(join(work, 'plain.c'), 'int dphp_plain;\n');
+    execFileSync('cc', ['-shared', '-fPIC', '-o', ok, join(work, 'plain.c')]);
+    const open = join(work, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const below = join(open, 'librte_net_plain.so');
+    copyFileSync(ok, below);
+    const writable = join(work, 'librte_net_writable.so');
+    copyFileSync(ok, writable);
+    chmodSync(writable, 0o666);
+    const linkDir = mkdtempSync(join(tmpdir(), 'dphp-drivers-link-'));
+    const link = join(linkDir, 'librte_net_plain.so');
+    symlinkSync(ok, link);
+    try {
+      for (const [path, folder] of [
+        [below, open],
+        [writable, writable],
+      ]) {
+        expect(errorOf(() => ealArgs({ drivers: [path!] }))).toMatchObject({
+          code: 'INVALID_OPTION',
+          message: expect.stringContaining(
+            `${JSON.stringify(path)} is below ${folder}, which anyone may write`,
+          ),
+        });
+      }
+      expect(ealArgs({ drivers: [link] }).slice(-2)).toEqual(['-d', link]);
+      const dpdkSays = (path: string) => {
+        const r = spawnSync(process.execPath, [CHILD, `vitest-plugin-${process.pid}`, path], {
+          encoding: 'utf8',
+        });
+        return JSON.parse(r.stderr.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      };
+      expect(dpdkSays(below)).toEqual({
+        code: 'EAL_INIT_FAILED',
+        message: expect.stringContaining(`directory path ${open} is world-writable and insecure`),
+      });
+      expect(dpdkSays(ok)).toEqual({ loaded: true });
+    } finally {
+      rmSync(linkDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import { InvalidInputError } from './errors.js';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
+import type { DpdkInstall } from './dpdk-install.js';
+import { EalStateError, InvalidInputError } from './errors.js';
 
 function bad(path: unknown, why: string): InvalidInputError {
   return new InvalidInputError(
@@ -27,7 +28,48 @@ export function driverPath(path: unknown): string {
   } catch {
     throw bad(path, 'is not readable');
   }
+  const open = worldWritableOnPath(path);
+  if (open !== undefined) {
+    throw bad(
+      path,
+      `is below ${open}, which anyone may write: DPDK refuses to load a PMD from there ("world-writable and insecure"); put it in a folder only its owner can write`,
+    );
+  }
   return path;
+}
+
+/**
+ * Refuses a DPDK whose own PMD folder DPDK would refuse (a prefix installed below /tmp): EAL's
+ * "Cannot init plugins" would otherwise be all the user sees.
+ */
+export function checkPmdFolder(install: DpdkInstall): void {
+  const open = install.pmdDir && worldWritableOnPath(install.pmdDir);
+  if (open) {
+    throw new EalStateError(
+      'UNSUPPORTED_DPDK',
+      `DPDK ${install.version} at ${install.prefix} cannot load its PMDs: its PMD folder ${install.pmdDir} is below ${open}, which anyone may write, and DPDK refuses to load plugins from there; install it in a folder only its owner can write`,
+    );
+  }
+}
+
+/**
+ * The first world-writable file or folder on the real path of `path` (from `/` down), as DPDK's
+ * EAL looks before it loads a plugin (`verify_perms` on `realpath`, the file and every folder
+ * above it: S_IWOTH refuses, a sticky bit does not help); undefined when DPDK would accept it.
+ */
+export function worldWritableOnPath(path: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return undefined;
+  }
+  const chain: string[] = [];
+  for (let p = real; ; p = dirname(p)) {
+    chain.unshift(p);
+    if (p === dirname(p)) break;
+  }
+  return chain.find((p) => (statSync(p).mode & constants.S_IWOTH) !== 0);
 }
 
 /**

@@ -10,6 +10,7 @@ export { dpdkPortCloser } from './binding.js';
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 export { type EventLoopWatch, timedAsyncCycles, watchEventLoop } from './event-loop-watch.js';
 export { FakeDpdk, type FakeDpdkSpec, type FakeDriver } from './fake-dpdk.js';
+export { type PluginFolder, pluginFolder } from './plugin-folder.js';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */
 export function ethernetFrame(tag: string, length = 64): Buffer {

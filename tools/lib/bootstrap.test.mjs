@@ -1,0 +1,65 @@
+// The set-up installs what a job needs and keeps the machine's defaults: apt-get and
+// update-alternatives are fakes on PATH here (the real ones would change this machine).
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { aptInstall, JOBS, packagesOf } from '../bootstrap.mjs';
+
+test('certify installs DPDK and the compiler only; the lab and the browser come with their jobs', () => {
+  const certify = packagesOf('certify');
+  for (const p of ['dpdk', 'libdpdk-dev', 'gcc', 'pkg-config']) assert.ok(certify.includes(p), p);
+  for (const p of ['qemu-system-x86', 'busybox-static', 'chromium', 'udev'])
+    assert.ok(!certify.includes(p), `${p} is not certify's`);
+  assert.ok(packagesOf('lab').includes('qemu-system-x86'));
+  assert.ok(!packagesOf('lab').includes('chromium'));
+  for (const p of ['qemu-system-x86', 'chromium', 'python3-pyelftools'])
+    assert.ok(packagesOf('test').includes(p));
+  assert.deepEqual(Object.keys(JOBS).sort(), ['bench', 'certify', 'lab', 'matrix', 'test']);
+});
+
+test('an install that makes itself the default browser leaves the defaults as they were', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dphp-bootstrap-'));
+  const state = join(dir, 'alternatives');
+  const log = join(dir, 'apt.log');
+  const before = 'editor manual /usr/bin/vim.basic\npager auto /usr/bin/less\n';
+  writeFileSync(state, before);
+  // update-alternatives: --get-selections, --auto, --set, --remove-all on a state file.
+  const alt = `#!/bin/sh
+s=${state}
+case "$1" in
+  --get-selections) cat "$s" ;;
+  --auto) awk -v n="$2" '$1 == n { $2 = "auto" } { print }' "$s" > "$s.new" && mv "$s.new" "$s" ;;
+  --set) awk -v n="$2" -v p="$3" '$1 == n { $2 = "manual"; $3 = p } { print }' "$s" > "$s.new" && mv "$s.new" "$s" ;;
+  --remove-all) awk -v n="$2" '$1 != n' "$s" > "$s.new" && mv "$s.new" "$s" ;;
+esac
+`;
+  // apt-get install, as Chromium's postinst: a new x-www-browser, and an existing group taken over.
+  const apt = `#!/bin/sh
+echo "$@" >> ${log}
+[ "$1" = update ] && exit 0
+echo "x-www-browser auto /usr/bin/chromium" >> ${state}
+awk '$1 == "editor" { $2 = "auto"; $3 = "/usr/bin/chromium-editor" } { print }' ${state} > ${state}.new && mv ${state}.new ${state}
+`;
+  for (const [name, text] of [
+    ['update-alternatives', alt],
+    ['apt-get', apt],
+  ]) {
+    writeFileSync(join(dir, name), text);
+    chmodSync(join(dir, name), 0o755);
+  }
+  const path = process.env.PATH;
+  process.env.PATH = `${dir}:${path}`;
+  try {
+    assert.equal(aptInstall(['chromium'], true), true);
+  } finally {
+    process.env.PATH = path;
+  }
+  try {
+    assert.equal(readFileSync(state, 'utf8'), before);
+    assert.match(readFileSync(log, 'utf8'), /^install -y -qq --no-install-recommends chromium$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
