@@ -15,6 +15,7 @@ import { type CycleSeries, certificateHtml } from './certificate.js';
 import { type CycleRecord, readCycles } from './cycles.js';
 import type { Dut } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
+import { writeJunit } from './junit.js';
 import { describeProgress, readProgress } from './progress.js';
 import {
   type CheckResult,
@@ -208,6 +209,7 @@ export default class CertificationReporter implements Reporter {
 
   #write(): void {
     writeSummary(this.#out, this.#run);
+    writeJunit(this.#out, this.#run);
     const machine = { kernel: `Linux ${release()}`, DPDK: this.#dpdkVersion.replace(/^DPDK /, '') };
     writeAtomic(this.#out, 'certificate.html', certificateHtml(this.#run, this.#series, machine));
   }

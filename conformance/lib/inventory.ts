@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { nearest, readTextFile, UsageError } from '@dpdk-hotplug/args';
-import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
+import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev/devargs';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { type Document, LineCounter, type Node, parseDocument } from 'yaml';
