@@ -46,7 +46,13 @@ if (prefixArg) {
 const env = pcDir
   ? { ...process.env, PKG_CONFIG_PATH: [pcDir, process.env.PKG_CONFIG_PATH].filter(Boolean).join(':') }
   : process.env;
-const pc = (...args) => execFileSync('pkg-config', [...args, 'libdpdk'], { encoding: 'utf8', env }).trim();
+// pkg-config's own complaint is not shown: each failure below says what is missing, in one line.
+const pc = (...args) =>
+  execFileSync('pkg-config', [...args, 'libdpdk'], {
+    encoding: 'utf8',
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 let version;
 try {
   version = pc('--modversion');
