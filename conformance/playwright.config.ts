@@ -46,8 +46,9 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
   reporter: [
     ['list'],
     ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],
-    ['junit', { outputFile: join(plan.out, 'junit.xml') }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
+    // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/junit.ts), not
+    // Playwright's junit reporter (one class per spec file, every failed test a failure).
     ['./dist/certification-reporter.js', { outputDir: plan.out }],
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
     ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),

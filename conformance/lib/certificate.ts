@@ -111,7 +111,7 @@ function cell(dut: string, c: CheckResult | undefined, finding: Finding | undefi
 function dutSection(d: DutSummary, series: Record<string, number[]> | undefined): string {
   const parts = [
     `<section id="${esc(d.name)}"><h2>${esc(d.name)} <span class="${VERDICT_CLASS[d.verdict]}">${esc(d.verdict)}</span></h2>`,
-    `<p>PMD <code>${esc(d.pmd)}</code>, devargs <code>${esc(d.devargs)}</code>, ${esc(d.dpdkVersion)}.${d.traffic ? ` Traffic: ${esc(d.traffic)}.` : ''}${d.runner ? ` Runner ${esc(d.runner)}${d.machine ? ` (${esc(d.machine.hostname)}, ${esc(d.machine.kernel)}, ${esc(d.machine.dpdk)})` : ''}.` : ''}</p>`,
+    `<p>PMD <code>${esc(d.pmd)}</code>, devargs <code>${esc(d.devargs)}</code>, ${esc(d.dpdkVersion)}.${d.traffic ? ` Traffic: ${esc(d.traffic)}.` : ''}${d.runner ? ` Runner ${esc(d.runner)}${d.machine ? ` on ${esc(d.machine.hostname)} (${esc(d.machine.kernel)}, DPDK ${esc(d.machine.dpdk)})` : ''}.` : ''}</p>`,
   ];
   if (d.verdictReasons?.length)
     parts.push(`<ul>${d.verdictReasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);
@@ -235,8 +235,21 @@ ${rows.join('\n')}
 </table></div>
 ${findingList}
 ${coverageList}
-${core}
+${runnersTable(run)}${core}
 ${run.duts.map((d) => dutSection(d, series[d.name])).join('\n')}
 </body></html>
+`;
+}
+
+/** A lab merge's runners, each with its machine's facts (lab merge writes the page over every runner). */
+function runnersTable(run: RunSummary): string {
+  if (!run.runners?.length) return '';
+  const rows = run.runners.map(
+    (r) =>
+      `<tr data-runner="${esc(r.runner)}"><th>${esc(r.runner)}${r.shard ? ` (${esc(r.shard)})` : ''}</th><td>${esc(r.machine.hostname)}</td><td>${esc(r.machine.kernel)}</td><td>${esc(r.machine.dpdk)}</td><td>${esc(r.ended)}</td><td>${r.duts.length}</td><td>${esc(r.notRun.join(', ') || '—')}</td></tr>`,
+  );
+  return `<h2>Runners</h2><table id="runners"><tr><th>runner</th><th>machine</th><th>kernel</th><th>DPDK</th><th>run</th><th>DUTs</th><th>not run</th></tr>
+${rows.join('\n')}
+</table>
 `;
 }

@@ -14,6 +14,7 @@ import { type CycleSeries, certificateHtml, reportLinks } from './certificate.js
 import { type CycleRecord, readCycles } from './cycles.js';
 import type { Dut } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
+import { writeJunit } from './junit.js';
 import { describeProgress, readProgress } from './progress.js';
 import { collectRunFacts, type PlanFacts } from './run-facts.js';
 import { DEFAULT_SETTINGS } from './settings.js';
@@ -212,6 +213,7 @@ export default class CertificationReporter implements Reporter {
     // Playwright's own reports exist once their reporters ended (they end before this one).
     this.#run.reports = reportLinks(this.#out);
     writeSummary(this.#out, this.#run);
+    writeJunit(this.#out, this.#run);
     writeAtomic(
       this.#out,
       'certificate.html',

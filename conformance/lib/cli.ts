@@ -17,14 +17,7 @@ import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
-import {
-  compare,
-  ExpectationsError,
-  expectationsMarkdown,
-  readExpectations,
-  regressionExitCode,
-  shippedExpectationsFor,
-} from './expectations.js';
+import { ExpectationsError, expectedFindings, judgeAgainst, ownExpectations } from './expectations.js';
 import {
   blobName,
   dutsFromInventory,
@@ -33,6 +26,7 @@ import {
   readInventory,
   shardOf,
 } from './inventory.js';
+import { writeJunit } from './junit.js';
 import { ledgerOf } from './ledger.js';
 import { PARENT_PIPE_ENV, stopRunNow, watchParent } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
@@ -82,7 +76,10 @@ takes the whole run with it within 3 s; so does the death of a launcher that giv
 pipe as stdin and DPDK_HOTPLUG_PARENT_PIPE=1 (as npm run certify does).
 Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED, 2 on bad
 usage, 3 when none FAILED but one is INCONCLUSIVE (it could not be judged here).
-With --expect: 0 when nothing regressed, 1 on a NEW FAIL, 2 on bad usage.`;
+With --expect, or an inventory DUT's own \`expectations\` file: 0 when every failure is known,
+1 on a NEW FAIL, 3 when nothing regressed but a DUT is INCONCLUSIVE, 2 on bad usage.
+junit.xml: a test suite per DUT, its checks as test cases of the class named after it; failures
+are what the exit code counts (a required check the PMD failed; with expectations, NEW FAILs).`;
 
 const OPTIONS = {
   dut: { type: 'string', multiple: true },
@@ -140,7 +137,13 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
   // The DPDK to certify with: checked here (one line naming the path when wrong); the workers
   // inherit it through DPDK_HOTPLUG_DPDK.
   const dpdk = dpdkInUse(values.dpdk === undefined ? undefined : nonEmpty('--dpdk', values.dpdk));
-  const expectFile = values.expect === 'auto' ? shippedExpectationsFor(dpdk.version) : values.expect;
+  // Known findings: --expect's file (auto: the one shipped for this DPDK) and each inventory
+  // DUT's own `expectations` file; with either, the exit code is about regressions only.
+  const expect = expectedFindings(
+    values.expect === undefined ? undefined : nonEmpty('--expect', values.expect),
+    [dpdk.version],
+    ownExpectations(duts),
+  );
   const out = resolve(cwd, nonEmpty('--out', values.out ?? join('reports', 'certify')));
   if (parse(out).root === out) throw new UsageError(`--out ${out}: refusing the root folder`);
   return {
@@ -160,9 +163,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
     ...(inventory ? { inventory } : {}),
-    ...(expectFile !== undefined
-      ? { expect: { file: expectFile, list: readExpectations(nonEmpty('--expect', expectFile)) } }
-      : {}),
+    ...(expect ? { expect } : {}),
   };
 }
 
@@ -242,18 +243,13 @@ export async function certify(argv: string[]): Promise<number> {
   console.log(
     `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
   );
-  if (!plan.expect) return exitCodeOf(summary.duts);
-  const results = compare(summary, plan.expect.list);
-  writeFileSync(join(plan.out, 'expectations.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(plan.out, 'expectations.md'), expectationsMarkdown(results));
-  console.log(`\nagainst ${plan.expect.file}:`);
-  for (const r of results.filter((x) => x.outcome === 'NEW FAIL' || x.outcome === 'FIXED'))
-    console.log(
-      `  ${r.outcome.padEnd(10)} ${r.dut} check ${r.check}${r.reason ? `: ${r.reason.slice(0, 140)}` : ''}`,
-    );
-  const known = results.filter((r) => r.outcome === 'KNOWN FAIL').length;
-  console.log(`  ${known} known failure(s); details in ${join(plan.out, 'expectations.md')}`);
-  return regressionExitCode(results);
+  if (!plan.expect) {
+    writeJunit(plan.out, summary);
+    return exitCodeOf(summary.duts);
+  }
+  const judged = judgeAgainst(plan.out, summary, plan.expect);
+  console.log(`\n${judged.lines.join('\n')}`);
+  return judged.code;
 }
 
 /** Runs Playwright on the plan file; resolves with its exit code. */

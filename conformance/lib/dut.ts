@@ -1,5 +1,5 @@
 import { nearest } from '@dpdk-hotplug/args';
-import { parseDevargs } from '@dpdk-hotplug/ethdev';
+import { parseDevargs } from '@dpdk-hotplug/ethdev/devargs';
 import type { UserspaceDriver } from '@dpdk-hotplug/linux';
 import { defaultTraffic } from './traffic-table.js';
 

@@ -7,10 +7,11 @@
  * File (JSON): { "expectations": [ { "pmd": "net_null", "dpdk": "22.11", "check": 7,
  *   "reason": "…", "link": "https://…", "dut": "net_null" (optional) } ] }
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSpec } from './catalogue.js';
+import { writeJunit } from './junit.js';
 import type { DutSummary, RunSummary } from './summary.js';
 
 export interface Expectation {
@@ -112,6 +113,54 @@ export function shippedExpectationsFor(dpdkVersion: string, dir = SHIPPED_EXPECT
   return join(dir, file);
 }
 
+/**
+ * The files `--expect FILE|auto` names: FILE, or with `auto` the shipped file of each DPDK
+ * version given (certify: the DPDK in use; lab merge: each runner's, which may differ).
+ */
+export function expectFiles(value: string, dpdkVersions: readonly string[]): string[] {
+  if (value !== 'auto') return [value];
+  return [...new Set(dpdkVersions.map((v) => shippedExpectationsFor(v.replace(/^DPDK /, ''))))];
+}
+
+/**
+ * Each DUT's own expectations (an inventory DUT's `expectations` file), by DUT name; a file is
+ * read once however many DUTs name it. Its entries apply to that DUT only.
+ */
+export function ownExpectations(
+  duts: readonly { name: string; expectations?: string }[],
+): Record<string, Expectation[]> {
+  const files = new Map<string, Expectation[]>();
+  const own: Record<string, Expectation[]> = {};
+  for (const d of duts) {
+    if (!d.expectations) continue;
+    if (!files.has(d.expectations)) files.set(d.expectations, readExpectations(d.expectations));
+    own[d.name] = files.get(d.expectations)!;
+  }
+  return own;
+}
+
+/** What a run is compared with: the `--expect` files' entries, and each DUT's own. */
+export interface ExpectedFindings {
+  /** The files read for `--expect` (none when only DUTs' own files apply). */
+  files: string[];
+  list: Expectation[];
+  own: Record<string, Expectation[]>;
+}
+
+/**
+ * The findings to compare with, or undefined when there are none to compare with (no
+ * `--expect`, and no DUT with a file of its own): then the exit code is the verdicts'.
+ */
+export function expectedFindings(
+  expect: string | undefined,
+  dpdkVersions: readonly string[],
+  own: Record<string, Expectation[]>,
+): ExpectedFindings | undefined {
+  if (expect === undefined && Object.keys(own).length === 0) return undefined;
+  const files = expect === undefined ? [] : expectFiles(expect, dpdkVersions);
+  return { files, list: files.flatMap((f) => readExpectations(f)), own };
+}
+
 const versionOf = (dpdkVersion: string) => /(\d+\.\d+(?:\.\d+)?)/.exec(dpdkVersion)?.[1] ?? '';
 const matchesVersion = (prefix: string, version: string) =>
   version === prefix || version.startsWith(`${prefix}.`);
@@ -127,11 +176,15 @@ function expected(list: readonly Expectation[], dut: DutSummary, check: number):
   );
 }
 
-/** Every check of every DUT against the expectations. */
-export function compare(run: RunSummary, list: readonly Expectation[]): ExpectationResult[] {
+/** Every check of every DUT against the expectations: `list`, and the DUT's `own` entries. */
+export function compare(
+  run: RunSummary,
+  list: readonly Expectation[],
+  own: Readonly<Record<string, readonly Expectation[]>> = {},
+): ExpectationResult[] {
   return run.duts.flatMap((dut) =>
     dut.checks.map((c): ExpectationResult => {
-      const e = expected(list, dut, c.id);
+      const e = expected([...list, ...(own[dut.name] ?? [])], dut, c.id);
       const known = e ? { expected: { reason: e.reason, ...(e.link ? { link: e.link } : {}) } } : {};
       const base = { dut: dut.name, check: c.id, ...(c.reason ? { reason: c.reason } : {}) };
       if (c.status === 'SKIP') return { ...base, outcome: 'SKIP' };
@@ -143,9 +196,54 @@ export function compare(run: RunSummary, list: readonly Expectation[]): Expectat
   );
 }
 
-/** 1 when anything regressed (a NEW FAIL), else 0: FIXED asks for the file to be updated, no more. */
-export function regressionExitCode(results: readonly ExpectationResult[]): number {
-  return results.some((r) => r.outcome === 'NEW FAIL') ? 1 : 0;
+/**
+ * The exit code about regressions only: 1 when anything regressed (a NEW FAIL); else 3 when a
+ * DUT could not be judged (INCONCLUSIVE: not run, or the machine's fault), as without
+ * expectations; else 0. FIXED asks for the file to be updated, no more.
+ */
+export function regressionExitCode(
+  results: readonly ExpectationResult[],
+  duts: readonly Pick<DutSummary, 'verdict'>[] = [],
+): number {
+  if (results.some((r) => r.outcome === 'NEW FAIL')) return 1;
+  return duts.some((d) => d.verdict === 'INCONCLUSIVE') ? 3 : 0;
+}
+
+/**
+ * Compares a run with its expected findings and writes the outcome beside its summary
+ * (`expectations.json`, `expectations.md`, and `junit.xml` whose failures are the NEW FAILs).
+ * `certify` and `lab merge` both end here. Returns the exit code and the lines to print.
+ */
+export function judgeAgainst(
+  dir: string,
+  run: RunSummary,
+  findings: ExpectedFindings,
+): { results: ExpectationResult[]; code: number; lines: string[] } {
+  const results = compare(run, findings.list, findings.own);
+  writeFileSync(join(dir, 'expectations.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, 'expectations.md'), expectationsMarkdown(results));
+  writeJunit(dir, run, results);
+  const owners = Object.keys(findings.own);
+  const against = [
+    ...findings.files,
+    ...(owners.length ? [`the own expectations of ${owners.join(', ')}`] : []),
+  ].join(' and ');
+  const lines = [`against ${against}:`];
+  for (const r of results.filter((x) => x.outcome === 'NEW FAIL' || x.outcome === 'FIXED'))
+    lines.push(
+      `  ${r.outcome.padEnd(10)} ${r.dut} check ${r.check}${r.reason ? `: ${r.reason.slice(0, 140)}` : ''}`,
+    );
+  const known = results.filter((r) => r.outcome === 'KNOWN FAIL').length;
+  lines.push(`  ${known} known failure(s); details in ${join(dir, 'expectations.md')}`);
+  const code = regressionExitCode(results, run.duts);
+  if (code === 3)
+    lines.push(
+      `  no regression, but INCONCLUSIVE: ${run.duts
+        .filter((d) => d.verdict === 'INCONCLUSIVE')
+        .map((d) => d.name)
+        .join(', ')}`,
+    );
+  return { results, code, lines };
 }
 
 export function expectationsMarkdown(results: readonly ExpectationResult[]): string {

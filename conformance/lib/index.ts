@@ -27,6 +27,18 @@ export {
   validateDut,
 } from './dut.js';
 export {
+  compare,
+  type Expectation,
+  type ExpectationResult,
+  ExpectationsError,
+  type ExpectedFindings,
+  expectedFindings,
+  judgeAgainst,
+  ownExpectations,
+  readExpectations,
+  regressionExitCode,
+} from './expectations.js';
+export {
   blobName,
   dutsFromInventory,
   type Inventory,
@@ -38,6 +50,7 @@ export {
   shardOf,
 } from './inventory.js';
 export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
+export { junitXml, writeJunit } from './junit.js';
 export { PARENT_PIPE_ENV } from './parent-watch.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {

@@ -214,6 +214,19 @@ runners:
     );
   });
 
+  it("refuses what the YAML parser refuses in one line naming the file: an alias bomb's 9^7 expansions", () => {
+    // The "billion laughs" of YAML: each alias level multiplies the expansions by 9.
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const found = problems(`${levels.join('\n')}\nversion: 1\nrunners: []\n`);
+    expect(found).toEqual([expect.stringMatching(/^lab\.yaml: not read as YAML: Excessive alias count/)]);
+    expect(found[0]).not.toContain('\n');
+  });
+
   it("certify --inventory --runner takes a runner's DUTs; a malformed inventory is refused before anything runs", () => {
     const file = join(work, 'lab.yaml');
     writeFileSync(file, GOOD);

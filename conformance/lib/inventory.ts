@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { nearest, readTextFile, UsageError } from '@dpdk-hotplug/args';
-import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev';
+import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev/devargs';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { type Document, LineCounter, type Node, parseDocument } from 'yaml';
@@ -151,7 +151,18 @@ export function readInventory(file: string, option = '--inventory'): Inventory {
 
 export function parseInventory(text: string, file: string): Inventory {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The parser's own refusals (an alias bomb's "Excessive alias count", a stack overflow) are
+  // thrown, not listed in doc.errors: each becomes one line naming the file.
+  const refused = (e: unknown): never => {
+    if (!(e instanceof Error)) throw e;
+    throw new InventoryError([`${file}: not read as YAML: ${e.message.split('\n')[0]}`]);
+  };
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    return refused(e);
+  }
   const at = (node: Node | undefined, offset?: number) => {
     const { line, col } = lineCounter.linePos(offset ?? node?.range?.[0] ?? 0);
     return `${file}:${line}:${col}`;
@@ -161,7 +172,12 @@ export function parseInventory(text: string, file: string): Inventory {
     throw new InventoryError(
       syntax.map((e) => `${at(undefined, e.pos[0])}: ${e.message.split('\n')[0]} (${e.code})`),
     );
-  const value = doc.toJS() as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    return refused(e);
+  }
   const legacy = legacyProblem(value);
   if (legacy) throw new InventoryError([`${file}:1:1: ${legacy}`]);
   const problems: { path: Path; message: string }[] = schemaProblems(value);

@@ -12,21 +12,20 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
+// Only what needs no DPDK is imported here: `lab runners` and `lab merge` run on CI machines
+// without one (hil/lib/runner/no-dpdk.test.ts). The SDK's parts come in with their command.
 import {
+  ExpectationsError,
   exitCodeOf,
   InventoryError,
   type RunSummary,
   readInventory,
   writeSummary,
-} from '@dpdk-hotplug/conformance';
+} from '@dpdk-hotplug/conformance/reports';
 import { isLabError } from './errors.js';
 import type { UserspaceDriver } from './guest/plan.js';
 import { labMerge, mergedExitCode, mergeLines } from './runner/merge.js';
-import { prepareCommand } from './runner/prepare.js';
-import { labRun } from './runner/run.js';
-import { DEFAULT_CACHE, prepareLabImage } from './virtual/image.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
-import { runVirtualLab, wasSkipped } from './virtual/run.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -44,14 +43,22 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       present with its model's ids, not used by the machine, bound or free to bind, peers up);
       --fix does what is missing (never touching a NIC the machine uses); --dry-run only lists it.
       Exit 1 when a DUT cannot run.
-  lab run --inventory FILE --runner NAME --out DIR [--shard I/N] [--cycles N] [--budget S] [--workers N]
+  lab run --inventory FILE --runner NAME --out DIR [--expect FILE|auto] [--only NAMES] [--shard I/N]
+          [--cycles N] [--budget S] [--workers N]
       certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
-      HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned);
-      --shard: the I-th of N slices of its vdev DUTs, for N identical machines
-  lab merge DIR... --out DIR
-      one certification over every runner's folder (summary.json/.md, each DUT's runner and
-      machine; DUTs an interrupted runner did not reach are INCONCLUSIVE, not run), one HTML
-      report and one junit.xml (Playwright's merge-reports of the blob reports)
+      HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned, each
+      DUT's own expectations); --only: those DUTs of the runner; --shard: the I-th of N slices of
+      its vdev DUTs, for N identical machines
+  lab merge DIR... --out DIR [--expect FILE|auto]
+      one certification over every runner's folder (summary.json/.md, certificate.html with each
+      runner's machine, junit.xml; DUTs an interrupted runner did not reach are INCONCLUSIVE, not
+      run) and one HTML report (Playwright's merge-reports of the blob reports). Needs no DPDK.
+
+  --expect FILE|auto: known findings, as certify's (auto: the file shipped for each runner's
+  DPDK); an inventory DUT's own \`expectations\` file applies with or without it. Then the exit
+  code is about regressions only: 0 every failure known, 1 a NEW FAIL, 3 none new but a DUT
+  INCONCLUSIVE (not run, or the machine's fault), 2 bad usage. junit.xml: a suite per DUT, its
+  checks of the class named after it, <failure> only for what the exit code counts.
   lab runners --inventory FILE [--json]
       the inventory's runners, one name a line (--json: a list, for a CI matrix)
   lab image [--cache DIR]
@@ -61,9 +68,11 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
   Ctrl-C, SIGTERM or SIGHUP: QEMU is quit, unfinished cases are reported as interrupted, the
   reports are written (a second signal ends the lab at once). Killed (SIGKILL), QEMU goes too.
 Exit code: 0 every DUT CERTIFIED (with or without warnings), 1 one FAILED, 2 bad usage, 3 none FAILED
-but one INCONCLUSIVE (not run, or skipped for what the host lacks, with the reason).`;
+but one INCONCLUSIVE (not run, or skipped for what the host lacks, with the reason); with
+expectations (above), about regressions only.`;
 
-const OPTIONS = {
+/** Every option of `lab` (the CI templates' test checks each command they run against it). */
+export const OPTIONS = {
   models: { type: 'string' },
   drivers: { type: 'string' },
   removal: { type: 'string' },
@@ -80,16 +89,18 @@ const OPTIONS = {
   budget: { type: 'string' },
   workers: { type: 'string' },
   json: { type: 'boolean' },
+  expect: { type: 'string' },
+  only: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** The options each lab command takes (beyond --json and --help). */
-const FORMS = {
+export const FORMS = {
   virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
   prepare: ['inventory', 'runner', 'fix', 'dry-run', 'cache'],
   image: ['cache'],
-  run: ['inventory', 'runner', 'out', 'shard', 'cycles', 'budget', 'workers'],
-  merge: ['out'],
+  run: ['inventory', 'runner', 'out', 'expect', 'only', 'shard', 'cycles', 'budget', 'workers'],
+  merge: ['out', 'expect'],
   runners: ['inventory'],
 } as const;
 
@@ -162,6 +173,7 @@ export async function main(
       if (values.runner === undefined) throw new UsageError('lab prepare needs --runner NAME');
       if (values['dry-run'] && !values.fix)
         throw new UsageError('--dry-run lists what --fix would do; give --fix too');
+      const { prepareCommand } = await import('./runner/prepare.js');
       return await prepareCommand(
         {
           inventory: values.inventory,
@@ -176,11 +188,14 @@ export async function main(
     if (sub === 'run') {
       for (const need of ['inventory', 'runner', 'out'] as const)
         if (values[need] === undefined) throw new UsageError(`lab run needs --${need}`);
+      const { labRun } = await import('./runner/run.js');
       return await labRun({
         inventory: nonEmpty('--inventory', values.inventory!),
         runner: nonEmpty('--runner', values.runner!),
         out: folder('--out', values.out!),
         ...(values.shard !== undefined ? { shard: values.shard } : {}),
+        ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect) } : {}),
+        ...(values.only !== undefined ? { only: values.only } : {}),
         certifyArgs: (['cycles', 'budget', 'workers'] as const).flatMap((k) =>
           values[k] === undefined ? [] : [`--${k}`, values[k]!],
         ),
@@ -189,7 +204,8 @@ export async function main(
     if (sub === 'merge') {
       if (values.out === undefined) throw new UsageError('lab merge needs --out DIR');
       const out = folder('--out', values.out);
-      const result = await labMerge(positionals.slice(1), out);
+      const expect = values.expect === undefined ? undefined : nonEmpty('--expect', values.expect);
+      const result = await labMerge(positionals.slice(1), out, expect);
       if (values.json) io.out(JSON.stringify(result.summary, null, 2));
       else for (const line of mergeLines(result, out)) io.out(line);
       if (result.playwright && result.playwright.code !== 0)
@@ -203,6 +219,7 @@ export async function main(
       else for (const n of names) io.out(n);
       return 0;
     }
+    const { DEFAULT_CACHE, prepareLabImage } = await import('./virtual/image.js');
     if (sub === 'image') {
       const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
       io.out(
@@ -227,6 +244,7 @@ export async function main(
     const removals = list(values.removal, REMOVALS, '--removal', 'removal');
     const out = outputFolder('--out', values.out ?? 'reports/lab'); // made last: all else is valid
     const started = Date.now();
+    const { runVirtualLab, wasSkipped } = await import('./virtual/run.js');
     const summary = await runVirtualLab({
       models: models ?? (smoke ? ['e1000e'] : undefined),
       drivers: drivers ?? (smoke ? ['uio_pci_generic'] : undefined),
@@ -249,7 +267,8 @@ export async function main(
     return exitCodeOf(summary.duts);
   } catch (e) {
     if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
-    if (e instanceof InventoryError) return reportUsageError('lab', new UsageError(e.message), io.err, json);
+    if (e instanceof InventoryError || e instanceof ExpectationsError)
+      return reportUsageError('lab', new UsageError(e.message), io.err, json);
     if (!isLabError(e)) throw e;
     io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);
     return e.code === 'INVALID_ARGUMENT' ? 2 : 1;

@@ -5,7 +5,7 @@ import type { DutSummary, RunSummary } from '@dpdk-hotplug/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli.js';
 import { labMerge, mergedExitCode, mergeLines } from './merge.js';
-import type { RunnerRecord } from './run.js';
+import type { RunnerRecord } from './record.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-lab-merge-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -20,7 +20,13 @@ const dut = (name: string, verdict: DutSummary['verdict']): DutSummary => ({
 });
 
 /** A lab run folder as lab run leaves it: runner.json, and certify's summary (if it got that far). */
-function runFolder(name: string, planned: string[], done: DutSummary[], finished: boolean): string {
+function runFolder(
+  name: string,
+  planned: string[],
+  done: DutSummary[],
+  finished: boolean,
+  extra: Partial<RunnerRecord> = {},
+): string {
   const folder = join(work, name);
   mkdirSync(join(folder, 'certify'), { recursive: true });
   const record: RunnerRecord = {
@@ -31,6 +37,7 @@ function runFolder(name: string, planned: string[], done: DutSummary[], finished
     duts: planned,
     startedAt: '2026-11-30T10:00:00.000Z',
     ...(finished ? { finishedAt: '2026-11-30T10:05:00.000Z', exitCode: 0 } : {}),
+    ...extra,
   };
   writeFileSync(join(folder, 'runner.json'), JSON.stringify(record));
   const run: RunSummary = {
@@ -87,6 +94,107 @@ describe('lab merge', () => {
     const saved = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(saved.duts).toHaveLength(5);
     expect(existsSync(join(out, 'summary.md'))).toBe(true);
+  });
+
+  /**
+   * Steps: runners on DPDK 22.11 and 24.11 whose DUTs fail only known checks; then one more whose
+   * DUT fails a check no file lists; a runner whose DUT has its own expectations (recorded by lab
+   * run); merges with --expect auto, without, and with a file that is not there.
+   * Verify: auto reads each runner's DPDK's shipped file (no DPDK on this side); exit 0 when
+   * every failure is known, 1 on the NEW FAIL; the DUT's own expectations apply with no --expect;
+   * junit.xml has a suite per DUT (class = its name) and one <failure>, the NEW FAIL; the
+   * certificate page lists every runner with its machine; a missing file is one line, exit 2.
+   */
+  it('is red only on regressions against expectations: auto per runner DPDK, and DUTs own files', async () => {
+    const check = (id: number, status: 'PASS' | 'FAIL', cls = 'required' as const) => ({
+      id,
+      title: `${id}. check ${id}`,
+      status,
+      class: cls,
+      notes: [],
+      durationMs: 5,
+    });
+    const failed = (name: string, pmd: string, checks: ReturnType<typeof check>[], dpdk: string) => ({
+      ...dut(name, 'FAILED'),
+      pmd,
+      dpdkVersion: `DPDK ${dpdk}`,
+      planned: checks.map((c) => c.id),
+      checks,
+    });
+    const at = (dpdk: string) => ({
+      machine: { hostname: `host-${dpdk}`, kernel: 'Linux 6.1.0', dpdk },
+    });
+    const ring = runFolder(
+      'e22',
+      ['e22-ring'],
+      [failed('e22-ring', 'net_ring', [check(6, 'FAIL'), check(7, 'PASS'), check(10, 'FAIL')], '22.11.11')],
+      true,
+      at('22.11.11'),
+    );
+    const nul = runFolder(
+      'e24',
+      ['e24-null'],
+      [failed('e24-null', 'net_null', [check(7, 'FAIL'), check(11, 'FAIL')], '24.11.8')],
+      true,
+      at('24.11.8'),
+    );
+    const known = await labMerge([ring, nul], join(work, 'e-known'), 'auto');
+    expect(known.expected?.results.map((r) => r.outcome)).toEqual([
+      'KNOWN FAIL',
+      'PASS',
+      'KNOWN FAIL',
+      'KNOWN FAIL',
+      'KNOWN FAIL',
+    ]);
+    expect(mergedExitCode(known)).toBe(0);
+    // Without expectations the same merge is red: the DUTs FAILED.
+    expect(mergedExitCode(await labMerge([ring, nul], join(work, 'e-plain')))).toBe(1);
+    const regressed = runFolder(
+      'e22b',
+      ['e22b-ring'],
+      [failed('e22b-ring', 'net_ring', [check(3, 'FAIL'), check(6, 'FAIL')], '22.11.11')],
+      true,
+      at('22.11.11'),
+    );
+    const out = join(work, 'e-new');
+    const red = await labMerge([ring, nul, regressed], out, 'auto');
+    expect(mergedExitCode(red)).toBe(1);
+    expect(mergeLines(red, out).join('\n')).toMatch(/NEW FAIL +e22b-ring check 3/);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuites [^>]*tests="7" failures="1" errors="0" skipped="5"/);
+    expect([...junit.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      'e22-ring',
+      'e24-null',
+      'e22b-ring',
+    ]);
+    expect(junit).toContain(
+      '<testcase classname="e22b-ring" name="3. check 3" time="0.005">\n      <failure type="NEW FAIL"',
+    );
+    const page = readFileSync(join(out, 'certificate.html'), 'utf8');
+    for (const host of ['host-22.11.11', 'host-24.11.8']) expect(page).toContain(`<td>${host}</td>`);
+    expect(page).toContain('<tr data-runner="e22b">');
+    expect(page).toContain('Runner e24 on host-24.11.8 (Linux 6.1.0, DPDK 24.11.8)');
+    // A DUT's own expectations (lab run recorded them from the inventory) apply without --expect.
+    const own = runFolder(
+      'e-own',
+      ['e-own-tap'],
+      [failed('e-own-tap', 'net_tap', [check(3, 'FAIL')], '22.11.11')],
+      true,
+      {
+        ...at('22.11.11'),
+        expectations: { 'e-own-tap': [{ pmd: 'net_tap', dpdk: '22.11', check: 3, reason: 'lab-known' }] },
+      },
+    );
+    const mine = await labMerge([own], join(work, 'e-own-out'));
+    expect(mine.expected?.results.map((r) => r.outcome)).toEqual(['KNOWN FAIL']);
+    expect(mergedExitCode(mine)).toBe(0);
+    const err: string[] = [];
+    const code = await main(['merge', own, '--out', join(work, 'e-bad'), '--expect', '/nonexistent/x.json'], {
+      out: () => {},
+      err: (l) => err.push(l),
+    });
+    expect(code).toBe(2);
+    expect(err.join('\n').split('\n')[0]).toBe('dpdk-hotplug lab: /nonexistent/x.json: ENOENT');
   });
 
   it('refuses folders that are not lab runs, the same DUT from two runners, and no folder at all', async () => {

@@ -3,8 +3,19 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { outputFolder, readJsonFile, UsageError } from '@dpdk-hotplug/args';
-import { type DutSummary, exitCodeOf, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
-import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './run.js';
+import {
+  certificateHtml,
+  type DutSummary,
+  type ExpectationResult,
+  exitCodeOf,
+  expectedFindings,
+  judgeAgainst,
+  type RunSummary,
+  writeAtomic,
+  writeJunit,
+  writeSummary,
+} from '@dpdk-hotplug/conformance/reports';
+import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
 
 export interface MergedRunner extends RunnerRecord {
   folder: string;
@@ -17,6 +28,8 @@ export interface MergeResult {
   summary: Omit<RunSummary, 'runners'> & { runners: MergedRunner[] };
   /** Playwright's merge-reports: the blobs merged, and its exit code (undefined: no blob). */
   playwright?: { blobs: number; code: number };
+  /** Against expectations (--expect, or DUTs' own files): each check's outcome, the exit code, what to print. */
+  expected?: { results: ExpectationResult[]; code: number; lines: string[] };
 }
 
 /** A lab run folder's record; a folder that is not one is refused in one line. */
@@ -36,9 +49,16 @@ function readRecord(folder: string): RunnerRecord {
  * interrupted, or killed) is INCONCLUSIVE "not run", naming the runner. Playwright's
  * merge-reports makes one HTML report and one JUnit file of the runners' blob reports.
  */
-export async function labMerge(folders: string[], outDir: string): Promise<MergeResult> {
+export async function labMerge(folders: string[], outDir: string, expect?: string): Promise<MergeResult> {
   if (folders.length === 0) throw new UsageError('lab merge needs the folders of lab run (--out of each)');
   const runs = folders.map((f) => ({ folder: resolve(f), record: readRecord(f) }));
+  // Known findings: --expect's (auto: the shipped file of each runner's DPDK, read here from the
+  // records, never from a DPDK on this machine) and each DUT's own, as its runner recorded them.
+  const findings = expectedFindings(
+    expect,
+    runs.map((r) => r.record.machine.dpdk),
+    Object.assign({}, ...runs.map((r) => r.record.expectations ?? {})),
+  );
   const out = outputFolder('--out', outDir);
   if (runs.some((r) => r.folder === out)) throw new UsageError(`--out ${out} is one of the folders to merge`);
   const duts: DutSummary[] = [];
@@ -95,14 +115,17 @@ export async function labMerge(folders: string[], outDir: string): Promise<Merge
     runners,
   };
   writeSummary(out, summary);
+  writeAtomic(out, 'certificate.html', certificateHtml(summary));
+  const expected = findings ? judgeAgainst(out, summary, findings) : undefined;
+  if (!expected) writeJunit(out, summary);
   const playwright = await mergeBlobs(
     runs.map((r) => join(r.folder, CERTIFY_FOLDER, 'blob')),
     out,
   );
-  return { summary, ...(playwright ? { playwright } : {}) };
+  return { summary, ...(playwright ? { playwright } : {}), ...(expected ? { expected } : {}) };
 }
 
-/** Playwright's merge-reports over every runner's blob: OUT/html and OUT/junit.xml. */
+/** Playwright's merge-reports over every runner's blob: OUT/html (junit.xml is the summary's, above). */
 async function mergeBlobs(
   blobDirs: string[],
   out: string,
@@ -122,13 +145,12 @@ async function mergeBlobs(
   );
   const cli = fromConformance.resolve('@playwright/test/cli');
   const code = await new Promise<number>((done) => {
-    const child = spawn(process.execPath, [cli, 'merge-reports', '--reporter', 'html,junit', inputs], {
+    const child = spawn(process.execPath, [cli, 'merge-reports', '--reporter', 'html', inputs], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
         PLAYWRIGHT_HTML_OUTPUT_DIR: join(out, 'html'),
         PLAYWRIGHT_HTML_OPEN: 'never',
-        PLAYWRIGHT_JUNIT_OUTPUT_FILE: join(out, 'junit.xml'),
       },
     });
     child.on('exit', (c) => done(c ?? 1));
@@ -143,14 +165,17 @@ export function mergeLines(result: MergeResult, out: string): string[] {
       `runner ${r.runner}${r.shard ? ` ${r.shard}` : ''} on ${r.machine.hostname} (${r.machine.kernel}, DPDK ${r.machine.dpdk}): ${r.ended}${r.exitCode !== undefined ? `, exit ${r.exitCode}` : ''}; ${r.duts.length - r.notRun.length} of ${r.duts.length} DUT(s) certified${r.notRun.length ? `, not run: ${r.notRun.join(', ')}` : ''}`,
   );
   for (const d of result.summary.duts) lines.push(`  ${d.verdict.padEnd(23)} ${d.name} (${d.runner})`);
+  lines.push(...(result.expected?.lines ?? []));
   lines.push(
-    `${result.summary.duts.length} DUT(s) from ${result.summary.runners.length} runner(s); ${join(out, 'summary.md')}${
+    `${result.summary.duts.length} DUT(s) from ${result.summary.runners.length} runner(s); ${join(out, 'summary.md')}, certificate.html, junit.xml${
       result.playwright
-        ? `, html/ and junit.xml from ${result.playwright.blobs} blob report(s)`
+        ? `, html/ from ${result.playwright.blobs} blob report(s)`
         : ', no blob report to merge'
     }`,
   );
   return lines;
 }
 
-export const mergedExitCode = (result: MergeResult) => exitCodeOf(result.summary.duts);
+/** certify's: about regressions only when there were expectations, else the verdicts'. */
+export const mergedExitCode = (result: MergeResult) =>
+  result.expected?.code ?? exitCodeOf(result.summary.duts);

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDpdk } from '@dpdk-hotplug/ethdev';
 import { afterAll, describe, expect, it } from 'vitest';
+import { labProcess } from '../test-support/cli.js';
 import { labMerge } from './merge.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-lab-run-'));
@@ -16,24 +16,7 @@ try {
   dpdk = true;
 } catch {}
 
-/** `dpdk-hotplug lab ARGS` in a process of its own (each certify runs its own Playwright). */
-function lab(args: string[]): Promise<{ code: number; out: string }> {
-  const script = `import('@dpdk-hotplug/hil/cli').then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c));`;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
-      cwd: import.meta.dirname,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => done({ code: code ?? 1, out }));
-  });
-}
+const lab = (args: string[]) => labProcess(args);
 
 describe('lab run on two runners side by side, then lab merge', () => {
   /**

@@ -1,37 +1,29 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
-import { outputFolder } from '@dpdk-hotplug/args';
-import { certify, dutsFromInventory, parseShard, readInventory, shardOf } from '@dpdk-hotplug/conformance';
+import { names, outputFolder } from '@dpdk-hotplug/args';
+import {
+  certify,
+  dutsFromInventory,
+  ownExpectations,
+  parseShard,
+  readInventory,
+  shardOf,
+} from '@dpdk-hotplug/conformance';
 import { findDpdk } from '@dpdk-hotplug/ethdev';
+import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
 
-/**
- * What a lab run folder holds besides certify's report (in `certify/`): which runner ran, on
- * which machine, and which DUTs it was to certify, so that `lab merge` can name the DUTs an
- * interrupted runner did not reach.
- */
-export interface RunnerRecord {
-  tool: 'dpdk-hotplug lab run';
-  inventory: string;
-  runner: string;
-  shard?: string;
-  machine: { hostname: string; kernel: string; dpdk: string };
-  /** The DUTs this runner (and shard) was to certify, by name. */
-  duts: string[];
-  startedAt: string;
-  /** Unset while the run goes on, or when it was killed. */
-  finishedAt?: string;
-  exitCode?: number;
-}
-
-export const RUNNER_RECORD = 'runner.json';
-export const CERTIFY_FOLDER = 'certify';
+export { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
 
 export interface LabRunOptions {
   inventory: string;
   runner: string;
   out: string;
   shard?: string;
+  /** Known findings, FILE or auto: certify's --expect (the DUTs' own files apply with or without it). */
+  expect?: string;
+  /** Comma-separated DUT names of the runner: only those (certify's --only). */
+  only?: string;
   /** Passed to certify as they are: --cycles, --budget, --workers. */
   certifyArgs?: string[];
 }
@@ -44,7 +36,18 @@ export interface LabRunOptions {
 export async function labRun(options: LabRunOptions): Promise<number> {
   const inventory = readInventory(options.inventory);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
-  const duts = shardOf(dutsFromInventory(inventory, options.runner), shard);
+  const all = shardOf(dutsFromInventory(inventory, options.runner), shard);
+  const only =
+    options.only === undefined
+      ? undefined
+      : names(
+          '--only',
+          options.only,
+          all.map((d) => d.name),
+          'DUT named',
+        );
+  const duts = only ? all.filter((d) => only.includes(d.name)) : all;
+  const own = ownExpectations(duts);
   const out = outputFolder('--out', options.out);
   let dpdk = 'none found';
   try {
@@ -57,6 +60,7 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     ...(options.shard ? { shard: options.shard } : {}),
     machine: { hostname: hostname(), kernel: `Linux ${release()}`, dpdk },
     duts: duts.map((d) => d.name),
+    ...(Object.keys(own).length ? { expectations: own } : {}),
     startedAt: new Date().toISOString(),
   };
   const write = () => writeFileSync(join(out, RUNNER_RECORD), `${JSON.stringify(record, null, 2)}\n`);
@@ -68,6 +72,8 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     '--runner',
     options.runner,
     ...(options.shard ? ['--shard', options.shard] : []),
+    ...(options.expect !== undefined ? ['--expect', options.expect] : []),
+    ...(only ? ['--only', only.join(',')] : []),
     '--blob',
     '--out',
     join(out, CERTIFY_FOLDER),

@@ -1,0 +1,43 @@
+/**
+ * @dpdk-hotplug/conformance/reports: the suite's reports without the suite — inventories,
+ * summaries, verdicts, expectations, JUnit and the certificate page. Nothing here loads the SDK's
+ * binding (koffi) or needs a DPDK, so a machine with no DPDK (a CI job that lists a lab's runners
+ * or merges their runs) can use it; `hil/lib/runner/no-dpdk.test.ts` proves it.
+ */
+export { type CycleSeries, certificateHtml } from './certificate.js';
+export {
+  compare,
+  type Expectation,
+  type ExpectationResult,
+  ExpectationsError,
+  type ExpectedFindings,
+  expectedFindings,
+  expectFiles,
+  judgeAgainst,
+  type Outcome,
+  ownExpectations,
+  readExpectations,
+  regressionExitCode,
+  shippedExpectationsFor,
+} from './expectations.js';
+export {
+  blobName,
+  dutsFromInventory,
+  type Inventory,
+  InventoryError,
+  parseInventory,
+  parseShard,
+  readInventory,
+  type Shard,
+  shardOf,
+} from './inventory.js';
+export { junitXml, writeJunit } from './junit.js';
+export {
+  type CheckResult,
+  type DutSummary,
+  exitCodeOf,
+  type RunSummary,
+  toMarkdown,
+  writeAtomic,
+  writeSummary,
+} from './summary.js';

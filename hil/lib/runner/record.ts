@@ -1,0 +1,29 @@
+import type { Expectation } from '@dpdk-hotplug/conformance/reports';
+
+/**
+ * What a lab run folder holds besides certify's report (in `certify/`): which runner ran, on
+ * which machine, and which DUTs it was to certify, so that `lab merge` can name the DUTs an
+ * interrupted runner did not reach. Kept apart from `lab run` itself, so that `lab merge`
+ * reads it without loading the SDK (a merge machine has no DPDK).
+ */
+export interface RunnerRecord {
+  tool: 'dpdk-hotplug lab run';
+  inventory: string;
+  runner: string;
+  shard?: string;
+  machine: { hostname: string; kernel: string; dpdk: string };
+  /** The DUTs this runner (and shard) was to certify, by name. */
+  duts: string[];
+  /**
+   * Each DUT's own known findings (its inventory `expectations` file), as read on the runner:
+   * `lab merge` applies them without the runner's file paths.
+   */
+  expectations?: Record<string, Expectation[]>;
+  startedAt: string;
+  /** Unset while the run goes on, or when it was killed. */
+  finishedAt?: string;
+  exitCode?: number;
+}
+
+export const RUNNER_RECORD = 'runner.json';
+export const CERTIFY_FOLDER = 'certify';
