@@ -16,7 +16,17 @@ import type { RunnerRecord } from './record.js';
 const work = mkdtempSync(join(tmpdir(), 'dphp-no-dpdk-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const require = createRequire(import.meta.url);
-const bin = join(dirname(require.resolve('@dpdk-hotplug/cli/package.json')), 'bin', 'dpdk-hotplug.mjs');
+// The `dpdk-hotplug` command as the unscoped package ships it.
+const bin = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'packages',
+  'dpdk-hotplug',
+  'bin',
+  'dpdk-hotplug.mjs',
+);
 const buildShim = join(
   dirname(require.resolve('@dpdk-hotplug/ethdev/package.json')),
   'scripts',
@@ -175,20 +185,20 @@ describe('the CI steps that need no DPDK', () => {
   });
 
   /**
-   * Steps: the ethdev package's build step on the DPDK-less machine, with --if-dpdk (the
-   * package's build script) and without (the binding's on-demand build).
-   * Verify: the build goes on with a note naming what is skipped; without --if-dpdk it still fails.
+   * Steps: the ethdev package's build step on the DPDK-less machine, with --prebuild-or-skip (the
+   * package's build script) and with --prebuild (pack time).
+   * Verify: the build goes on with a note naming what is skipped; with --prebuild alone it still fails.
    */
   it('builds without the native shim, saying so', () => {
     const build = (args: string[]) =>
       spawnSync(process.execPath, [buildShim, ...args], { encoding: 'utf8', env, timeout: 60_000 });
-    const skipped = build(['--if-dpdk']);
+    const skipped = build(['--prebuild-or-skip']);
     expect(skipped.status).toBe(0);
     expect(skipped.stdout).toBe('');
     expect(skipped.stderr).toContain(
       'build-shim: no DPDK found by pkg-config (libdpdk): the native shim is not built',
     );
-    const strict = build([]);
+    const strict = build(['--prebuild']);
     expect(strict.status).toBe(1);
     expect(strict.stderr).toContain('build-shim: libdpdk not found by pkg-config');
   });

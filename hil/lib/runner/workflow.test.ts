@@ -1,8 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parseCommandLine } from '@dpdk-hotplug/args';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,8 +14,14 @@ const gitlab = join(ci, 'lab-certification.gitlab-ci.yml');
 const vdevInventory = join(import.meta.dirname, '..', '..', 'inventory', 'vdev-lab.yaml');
 const work = mkdtempSync(join(tmpdir(), 'dphp-ci-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+// The `dpdk-hotplug` command as the unscoped package ships it.
 const bin = join(
-  dirname(createRequire(import.meta.url).resolve('@dpdk-hotplug/cli/package.json')),
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'packages',
+  'dpdk-hotplug',
   'bin',
   'dpdk-hotplug.mjs',
 );
