@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['lib/**/*.test.ts'],
     pool: 'forks',
     fileParallelism: false,
+    // A hook's clean-up (a report folder's removal) took over 10 s at a load of 28 on 2 cores.
+    hookTimeout: 60_000,
     testTimeout: 180_000,
   },
 });
