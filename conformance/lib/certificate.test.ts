@@ -137,11 +137,21 @@ describe('the certificate', () => {
     expect(links).toEqual([
       { label: "Playwright's HTML report", href: 'html/index.html' },
       { label: 'JUnit', href: 'junit.xml' },
-      { label: 'trace net_null/hotplug-7-leaks', href: 'results/net_null/hotplug-7-leaks/trace.zip' },
+      {
+        label: 'trace net_null check 7',
+        href: 'results/net_null/hotplug-7-leaks/trace.zip',
+        dut: 'net_null',
+        check: 7,
+      },
     ]);
     const html = certificateHtml(run([virtioUser()]), facts, { links });
     for (const l of links) expect(html).toContain(`<a href="${l.href}">`);
     expect(html).not.toContain('results.json');
+    // A failed check's trace is linked from its finding.
+    const nullDut = { ...virtioUser(), name: 'net_null', checks: [check(7, 'FAIL', { reason: 'leaks' })] };
+    expect(certificateHtml(run([nullDut]), facts, { links })).toContain(
+      'check 7 FAIL (required, pmd\'s): leaks (<a href="results/net_null/hotplug-7-leaks/trace.zip">trace</a>)',
+    );
   });
 
   /**

@@ -73,8 +73,16 @@ export function reportLinks(dir: string): ReportLink[] {
           : [],
     );
   };
-  for (const href of traces(results).sort())
-    links.push({ label: `trace ${relative('results', href).replace(/\/trace\.zip$/, '')}`, href });
+  // results/<DUT>/<spec>-<check>-<title…>/trace.zip (Playwright's folder per test).
+  for (const href of traces(results).sort()) {
+    const [, dut, test] = href.split('/');
+    const check = Number(/^[a-z]+-(\d+)-/.exec(test ?? '')?.[1] ?? Number.NaN);
+    links.push(
+      Number.isInteger(check) && dut
+        ? { label: `trace ${dut} check ${check}`, href, dut, check }
+        : { label: `trace ${relative('results', href).replace(/\/trace\.zip$/, '')}`, href },
+    );
+  }
   return links;
 }
 
@@ -189,11 +197,17 @@ export function certificateHtml(
         )
         .join('')}</tr>`,
   );
+  // A trace that belongs to a finding is linked from it; the others from the reports line.
+  const byFinding = (l: ReportLink) => findings.some((f) => f.dut === l.dut && f.check.id === l.check);
+  const traceOf = (dut: string, id: number) => {
+    const t = links.find((l) => l.dut === dut && l.check === id);
+    return t ? ` (<a href="${esc(t.href)}">trace</a>)` : '';
+  };
   const findingList = findings.length
     ? `<h2>Findings</h2><p>Every check that did not pass, numbered as in the matrix.</p><ol id="findings">${findings
         .map(
           ({ n, dut, check: c }) =>
-            `<li id="finding-${n}"><b>${esc(dut)}</b>, check ${c.id} ${c.status}${c.status === 'FAIL' ? ` (${esc(c.class ?? classOf(c.id))}, ${esc(c.fault ?? 'pmd')}'s)` : ` (${esc(c.class ?? classOf(c.id))})`}: ${details(c).map(esc).join('; ') || 'no reason given'}</li>`,
+            `<li id="finding-${n}"><b>${esc(dut)}</b>, check ${c.id} ${c.status}${c.status === 'FAIL' ? ` (${esc(c.class ?? classOf(c.id))}, ${esc(c.fault ?? 'pmd')}'s)` : ` (${esc(c.class ?? classOf(c.id))})`}: ${details(c).map(esc).join('; ') || 'no reason given'}${traceOf(dut, c.id)}</li>`,
         )
         .join('')}</ol>`
     : '';
@@ -210,8 +224,9 @@ export function certificateHtml(
   const core = run.coreFindings?.length
     ? `<h2>DPDK core findings</h2><ul>${run.coreFindings.map((f) => `<li>${esc(f.dpdkVersion)}, check ${f.check}: ${esc(f.reason)} (${esc(f.evidence)})</li>`).join('')}</ul>`
     : '';
-  const reports = links.length
-    ? `<p id="reports">Reports: ${links.map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`).join(' · ')}</p>`
+  const listed = links.filter((l) => !byFinding(l));
+  const reports = listed.length
+    ? `<p id="reports">Reports: ${listed.map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`).join(' · ')}${listed.length < links.length ? ' · the trace of each failed check, with its finding' : ''}</p>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dpdk-hotplug certification</title>

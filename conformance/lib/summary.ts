@@ -69,6 +69,9 @@ export interface CoreFinding {
 export interface ReportLink {
   label: string;
   href: string;
+  /** A trace: the DUT and check it belongs to, when its folder's name says. */
+  dut?: string;
+  check?: number;
 }
 
 /** A required check a DUT's verdict stands without: skipped or not run, and why. */

@@ -8,7 +8,15 @@
 // Options batches: Eal.init(options) per input; a refusal leaves the process clean, anything that
 // reached DPDK spends it (rte_eal_init runs once per process).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Eal, HotplugError, parseDevargs } from '../dist/index.js';
 
@@ -61,10 +69,14 @@ const fdTargets = () => {
 };
 const netdevs = () => readdirSync('/sys/class/net').sort();
 
-/** Every path under the places a PMD could write in the sandbox, but this child's tmp folder. */
+/**
+ * Every path under the places a PMD could write in the sandbox, but this child's tmp folder. A
+ * folder mounted inside one (the checkout, bound back read-only when it lives in /tmp) is listed
+ * but not walked: nothing can be written there, and walking node_modules made each input slow.
+ */
 function files() {
   const seen = [];
-  const walk = (dir, depth) => {
+  const walk = (dir, depth, dev = lstatSync(dir).dev) => {
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -75,7 +87,7 @@ function files() {
       const path = join(dir, e.name);
       if (path === TMP) continue;
       seen.push(path);
-      if (e.isDirectory() && depth < 6) walk(path, depth + 1);
+      if (e.isDirectory() && depth < 6 && lstatSync(path).dev === dev) walk(path, depth + 1, dev);
     }
   };
   for (const root of ['/tmp', '/run', '/dev/shm']) walk(root, 0);
