@@ -64,8 +64,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        report of certify (it has a ${REPORT_MARKER} file); only the files a run
                        writes are replaced; a folder another run is writing to is refused
   --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL
-                       or KNOWN FAIL, and the exit code is 1 only for a NEW FAIL; \`--expect auto\`:
-                       the file shipped for the DPDK in use (22.11, 24.11, 25.11)
+                       or KNOWN FAIL, and the exit code is about regressions only (below);
+                       \`--expect auto\`: the file shipped for the DPDK in use (22.11, 24.11, 25.11)
   --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
                        pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
   -h, --help           this text

@@ -38,11 +38,12 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
               [--removal clean,surprise] [--cycles N] [--smoke] [--out DIR] [--merge SUMMARY.json]
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)
-  lab prepare --inventory FILE --runner NAME [--fix] [--dry-run]
+  lab prepare --inventory FILE --runner NAME [--fix | --restore] [--dry-run]
       check what the runner needs for its DUTs (DPDK, modules, hugepages, IOMMU/VFIO, each NIC
       present with its model's ids, not used by the machine, bound or free to bind, peers up);
       --fix does what is missing (never touching a NIC the machine uses); --dry-run only lists it.
-      Exit 1 when a DUT cannot run.
+      Exit 1 when a DUT cannot run. --restore: give each of the runner's NICs that --fix bound
+      back to its kernel driver (run it after lab run, whatever happened); exit 1 if one failed.
   lab run --inventory FILE --runner NAME --out DIR [--expect FILE|auto] [--only NAMES] [--shard I/N]
           [--cycles N] [--budget S] [--workers N]
       certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
@@ -84,6 +85,7 @@ export const OPTIONS = {
   inventory: { type: 'string' },
   runner: { type: 'string' },
   fix: { type: 'boolean' },
+  restore: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   shard: { type: 'string' },
   budget: { type: 'string' },
@@ -97,7 +99,7 @@ export const OPTIONS = {
 /** The options each lab command takes (beyond --json and --help). */
 export const FORMS = {
   virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
-  prepare: ['inventory', 'runner', 'fix', 'dry-run', 'cache'],
+  prepare: ['inventory', 'runner', 'fix', 'restore', 'dry-run', 'cache'],
   image: ['cache'],
   run: ['inventory', 'runner', 'out', 'expect', 'only', 'shard', 'cycles', 'budget', 'workers'],
   merge: ['out', 'expect'],
@@ -171,9 +173,17 @@ export async function main(
           `lab prepare checks a runner: --inventory FILE --runner NAME [--fix] [--dry-run]; ${IMAGE_MOVED}`,
         );
       if (values.runner === undefined) throw new UsageError('lab prepare needs --runner NAME');
-      if (values['dry-run'] && !values.fix)
-        throw new UsageError('--dry-run lists what --fix would do; give --fix too');
-      const { prepareCommand } = await import('./runner/prepare.js');
+      if (values.fix && values.restore)
+        throw new UsageError('--fix binds the NICs and --restore gives them back: give one');
+      if (values['dry-run'] && !values.fix && !values.restore)
+        throw new UsageError('--dry-run lists what --fix would do (or --restore); give one of them too');
+      const { prepareCommand, restoreCommand } = await import('./runner/prepare.js');
+      if (values.restore)
+        return await restoreCommand(
+          { inventory: values.inventory, runner: values.runner, dryRun: !!values['dry-run'] },
+          io,
+          values.json === true,
+        );
       return await prepareCommand(
         {
           inventory: values.inventory,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { labMachine } from '@dpdk-hotplug/linux/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../test-support/cli.js';
-import { prepareCommand } from './prepare.js';
+import { prepareCommand, restoreCommand } from './prepare.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-lab-prepare-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,6 +38,7 @@ describe('dpdk-hotplug lab prepare', () => {
       [['prepare'], 'prepared by `lab image [--cache DIR]` now'],
       [['prepare', '--cache', '/tmp/x'], 'prepared by `lab image [--cache DIR]` now'],
       [['image', '--fix'], 'lab image does not take --fix'],
+      [['prepare', '--inventory', good, '--runner', 'lab1', '--fix', '--restore'], 'give one'],
       [['prepare', '--inventory', good], 'lab prepare needs --runner NAME'],
       [['prepare', '--inventory', good, '--runner', 'lab2'], 'no runner lab2 (did you mean lab1?)'],
       [
@@ -86,6 +87,28 @@ describe('dpdk-hotplug lab prepare', () => {
       expect(m.driverOf('0000:00:03.0')).toBe('virtio-pci');
       expect(out).toContain('can run    lab1-0000-01-00-0');
       expect(out.find((l) => l.startsWith('CANNOT RUN lab1-0000-00-03-0'))).toMatch(/the machine uses it/);
+      // --restore gives back what --fix bound (a dry run first: nothing written), and only that.
+      out.length = 0;
+      const back = { inventory: file, runner: 'lab1', dryRun: true };
+      expect(await restoreCommand(back, io, false, m.host)).toBe(0);
+      expect(m.driverOf('0000:01:00.0')).toBe('vfio-pci');
+      expect(out[0]).toMatch(
+        /^would restore +lab1-0000-01-00-0 \(0000:01:00\.0\): .*unbind <- 0000:01:00\.0/,
+      );
+      expect(out[1]).toBe('untouched     lab1-0000-00-03-0 (0000:00:03.0): no binding recorded');
+      out.length = 0;
+      expect(await restoreCommand({ ...back, dryRun: false }, io, false, m.host)).toBe(0);
+      expect(m.driverOf('0000:01:00.0')).toBe('e1000e');
+      expect(m.driverOf('0000:00:03.0')).toBe('virtio-pci');
+      expect(out).toEqual([
+        'restored      lab1-0000-01-00-0 (0000:01:00.0): vfio-pci -> e1000e',
+        'untouched     lab1-0000-00-03-0 (0000:00:03.0): no binding recorded',
+        'runner lab1: 2 PCI NIC(s), 1 restored',
+      ]);
+      // The record is gone with the restore: a second one touches nothing.
+      out.length = 0;
+      expect(await restoreCommand({ ...back, dryRun: false }, io, false, m.host)).toBe(0);
+      expect(out[0]).toMatch(/^untouched +lab1-0000-01-00-0/);
     } finally {
       m.cleanup();
     }

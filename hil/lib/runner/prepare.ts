@@ -5,8 +5,8 @@ import {
   type RunnerPreparation,
   readInventory,
 } from '@dpdk-hotplug/conformance';
-import { findDpdk } from '@dpdk-hotplug/ethdev';
-import { createHost, type Host } from '@dpdk-hotplug/linux';
+import { canonicalPciAddress, findDpdk } from '@dpdk-hotplug/ethdev';
+import { createHost, type Host, listBindings, restore } from '@dpdk-hotplug/linux';
 import type { CliIo } from '../cli.js';
 
 export interface PrepareCommand {
@@ -38,4 +38,58 @@ export async function prepareCommand(
   if (json) io.out(JSON.stringify(prepared, null, 2));
   else for (const line of preparationTable(prepared)) io.out(line);
   return prepared.ready ? 0 : 1;
+}
+
+export interface RestoreCommand {
+  inventory: string;
+  runner: string;
+  dryRun: boolean;
+}
+
+/**
+ * `dpdk-hotplug lab prepare --restore`: each PCI NIC of the runner that `--fix` bound goes back
+ * to the kernel driver recorded then (packages/linux's restore), one line each; NICs with no
+ * record are left alone. A CI job runs it whatever happened to the run. Exit 1 when a NIC could
+ * not be given back (the others still are), else 0.
+ */
+export async function restoreCommand(
+  args: RestoreCommand,
+  io: CliIo,
+  json: boolean,
+  host: Host = createHost(),
+): Promise<number> {
+  const inventory = readInventory(args.inventory);
+  const nics = dutsFromInventory(inventory, args.runner).filter((d) => d.pci !== undefined);
+  const recorded = new Set((await listBindings(host)).map((r) => r.address as string));
+  const done: { dut: string; device: string; outcome: string; detail: string }[] = [];
+  for (const dut of nics) {
+    const bdf = canonicalPciAddress(dut.devargs.split(',')[0]!)!;
+    if (!recorded.has(bdf)) {
+      done.push({ dut: dut.name, device: bdf, outcome: 'untouched', detail: 'no binding recorded' });
+      continue;
+    }
+    try {
+      const r = await restore(host, bdf, { dryRun: args.dryRun });
+      const to = r.to ?? 'no driver';
+      done.push({
+        dut: dut.name,
+        device: bdf,
+        outcome: r.dryRun ? 'would restore' : r.changed ? 'restored' : 'already',
+        detail: r.dryRun
+          ? r.writes.map((w) => `${w.path} <- ${w.data}`).join('; ') || `already on ${to}`
+          : `${r.from ?? 'no driver'} -> ${to}`,
+      });
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      done.push({ dut: dut.name, device: bdf, outcome: 'FAILED', detail: e.message.split('\n')[0]! });
+    }
+  }
+  if (json) io.out(JSON.stringify(done, null, 2));
+  else {
+    for (const d of done) io.out(`${d.outcome.padEnd(13)} ${d.dut} (${d.device}): ${d.detail}`);
+    io.out(
+      `runner ${args.runner}: ${nics.length} PCI NIC(s), ${done.filter((d) => d.outcome === 'restored').length} restored`,
+    );
+  }
+  return done.some((d) => d.outcome === 'FAILED') ? 1 : 0;
 }
