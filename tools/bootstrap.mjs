@@ -61,8 +61,9 @@ export const GROUPS = {
     required: false,
     otherwise: 'that test skips, saying so',
     // Chromium registers itself as x-www-browser and gnome-www-browser: the machine's default
-    // browser is not ours to set, so alternatives it creates are removed again.
-    dropNewAlternatives: true,
+    // browser is not ours to set, so these are removed again when the install created them.
+    // (Other new groups stay: a library's alternative may be what makes it load.)
+    dropNewAlternatives: ['x-www-browser', 'gnome-www-browser'],
   },
 };
 
@@ -112,14 +113,15 @@ function alternatives() {
 
 /**
  * Puts every alternative an install changed back as it was (a package's postinst may make itself
- * the default: Chromium does for x-www-browser); with `dropNew`, removes groups it created.
+ * the default: Chromium does for x-www-browser), and removes the groups named in `dropNew` that
+ * it created.
  */
 function restoreAlternatives(before, dropNew) {
   const after = alternatives();
   for (const [name, now] of after) {
     const was = before.get(name);
     if (!was) {
-      if (dropNew) {
+      if (dropNew.includes(name)) {
         spawnSync('update-alternatives', ['--remove-all', name], { stdio: 'ignore' });
         say(`removed the alternative ${name} (${now.path}) the install created: defaults stay as they were`);
       }
@@ -136,8 +138,11 @@ function restoreAlternatives(before, dropNew) {
 
 let updated = false;
 
-/** apt-get install of `packages` without recommends, defaults kept; true when it worked. */
-export function aptInstall(packages, dropNewAlternatives) {
+/**
+ * apt-get install of `packages` without recommends, defaults kept (`dropNewAlternatives`: groups
+ * to remove again if the install created them); true when it worked.
+ */
+export function aptInstall(packages, dropNewAlternatives = []) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!updated) {
     if (spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status !== 0) return false;
@@ -167,7 +172,7 @@ function ensureGroup(group) {
     fail(`${group.what} are missing. Run as root:\n  sudo sh -c 'apt-get update && ${command}'`);
   }
   say(`installing ${group.what}: ${group.packages.join(' ')}`);
-  const ok = aptInstall(group.packages, group.dropNewAlternatives === true) && group.ready();
+  const ok = aptInstall(group.packages, group.dropNewAlternatives) && group.ready();
   if (ok) return;
   if (group.required)
     fail(`Installing ${group.what} failed (no network to Debian's mirrors?). Run by hand:\n  ${command}`);

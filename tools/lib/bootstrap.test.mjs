@@ -40,6 +40,7 @@ esac
 echo "$@" >> ${log}
 [ "$1" = update ] && exit 0
 echo "x-www-browser auto /usr/bin/chromium" >> ${state}
+echo "libblas.so.3-x86_64-linux-gnu auto /usr/lib/x86_64-linux-gnu/blas/libblas.so.3" >> ${state}
 awk '$1 == "editor" { $2 = "auto"; $3 = "/usr/bin/chromium-editor" } { print }' ${state} > ${state}.new && mv ${state}.new ${state}
 `;
   for (const [name, text] of [
@@ -52,12 +53,16 @@ awk '$1 == "editor" { $2 = "auto"; $3 = "/usr/bin/chromium-editor" } { print }' 
   const path = process.env.PATH;
   process.env.PATH = `${dir}:${path}`;
   try {
-    assert.equal(aptInstall(['chromium'], true), true);
+    assert.equal(aptInstall(['chromium'], ['x-www-browser', 'gnome-www-browser']), true);
   } finally {
     process.env.PATH = path;
   }
   try {
-    assert.equal(readFileSync(state, 'utf8'), before);
+    // The browser default is gone again, the takeover undone; a library's new group stays.
+    assert.equal(
+      readFileSync(state, 'utf8'),
+      `${before}libblas.so.3-x86_64-linux-gnu auto /usr/lib/x86_64-linux-gnu/blas/libblas.so.3\n`,
+    );
     assert.match(readFileSync(log, 'utf8'), /^install -y -qq --no-install-recommends chromium$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
