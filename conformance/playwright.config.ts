@@ -19,6 +19,7 @@ const plan: {
   workers: number;
   pciLab?: LabModule;
   blob?: string;
+  repro?: { dir: string; command: string };
 } = process.env.DPDK_HOTPLUG_PLAN
   ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
   : {
@@ -46,7 +47,7 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],
     ['junit', { outputFile: join(plan.out, 'junit.xml') }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
-    ['./dist/certification-reporter.js', { outputDir: plan.out }],
+    ['./dist/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
     ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],

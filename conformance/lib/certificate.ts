@@ -53,7 +53,7 @@ function dutSection(d: DutSummary, series: Record<string, number[]> | undefined)
         Boolean,
       );
       parts.push(
-        `<tr><td>${esc(c.title)}</td><td>${esc(c.class ?? classOf(c.id))}</td><td>${c.status}</td><td>${c.status === 'FAIL' ? esc(c.fault ?? 'pmd') : ''}</td><td>${details.map(esc).join('<br>')}</td></tr>`,
+        `<tr><td>${esc(c.title)}</td><td>${esc(c.class ?? classOf(c.id))}</td><td>${c.status}</td><td>${c.status === 'FAIL' ? esc(c.fault ?? 'pmd') : ''}</td><td>${details.map(esc).join('<br>')}${c.repro ? `<br><a href="${esc(c.repro)}">reproducer</a>` : ''}</td></tr>`,
       );
     }
     parts.push('</table>');

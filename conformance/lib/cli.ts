@@ -73,6 +73,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        the file shipped for the DPDK in use (22.11, 24.11, 25.11)
   --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
                        pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
+  --repro DIR          write a C reproducer per PMD finding into DIR (repro.c, its build command
+                       and a README each), linked from the finding in the reports
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one at once); the
@@ -95,6 +97,7 @@ const OPTIONS = {
   expect: { type: 'string' },
   dpdk: { type: 'string' },
   traffic: { type: 'string' },
+  repro: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -156,6 +159,14 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     out,
     dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
+    ...(values.repro !== undefined
+      ? {
+          repro: {
+            dir: resolve(cwd, nonEmpty('--repro', values.repro)),
+            command: `dpdk-hotplug ${argv.join(' ')}`,
+          },
+        }
+      : {}),
     ...(inventory ? { inventory } : {}),
     ...(expectFile !== undefined
       ? { expect: { file: expectFile, list: readExpectations(nonEmpty('--expect', expectFile)) } }
@@ -237,6 +248,7 @@ export async function certify(argv: string[]): Promise<number> {
   console.log(
     `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
   );
+  if (plan.repro) console.log(`reproducers: ${join(plan.repro.dir, 'README.md')}`);
   if (!plan.expect) return exitCodeOf(summary.duts);
   const results = compare(summary, plan.expect.list);
   writeFileSync(join(plan.out, 'expectations.json'), `${JSON.stringify(results, null, 2)}\n`);
