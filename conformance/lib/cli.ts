@@ -17,6 +17,7 @@ import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
+import { refuseUnknownDuts } from './dut-exists.js';
 import {
   compare,
   ExpectationsError,
@@ -168,6 +169,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
         }
       : {}),
     ...(inventory ? { inventory } : {}),
+    dutArgs: values.dut ?? [],
     ...(expectFile !== undefined
       ? { expect: { file: expectFile, list: readExpectations(nonEmpty('--expect', expectFile)) } }
       : {}),
@@ -198,6 +200,7 @@ export async function certify(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk });
     folder = claimReportFolder(plan.out, version());
   } catch (e) {
     if (e instanceof DutError || e instanceof ExpectationsError || e instanceof InventoryError)
@@ -216,7 +219,7 @@ export async function certify(argv: string[]): Promise<number> {
     : [];
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
-  const { inventory: _inventory, ...written } = { ...plan, duts: toRun };
+  const { inventory: _inventory, dutArgs: _dutArgs, ...written } = { ...plan, duts: toRun };
   writeFileSync(planFile, JSON.stringify(written, null, 2));
   for (const u of unprepared)
     console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
