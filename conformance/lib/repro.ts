@@ -9,9 +9,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bondingMemberKey } from '@dpdk-hotplug/ethdev';
 import type { Dut } from './dut.js';
-import { HELPER_PORTS } from './lab.js';
+import { ownHelperPorts } from './lab.js';
 import type { CheckResult, DutSummary, RunSummary } from './summary.js';
 
 export const REPRO_KINDS = ['leak', 'stale-rx', 'reattach', 'unknown-arg'] as const;
@@ -90,25 +89,8 @@ export function buildCommand(opts: ReproOptions['dpdk'], file = 'repro.c', out =
 
 const cString = (s: string) => JSON.stringify(s);
 
-/** The DUT's devargs and helper ports, with `{peer}` filled in as the suite's set-up does. */
-function devargsOf(dut: Dut, version: string): { devargs: string; helpers: string[] } {
-  if (dut.setup === 'vhost-backend') {
-    const socket = '{dir}/vhost.sock';
-    return {
-      devargs: dut.devargs.replaceAll('{peer}', socket),
-      helpers: [...HELPER_PORTS['vhost-backend'](socket)],
-    };
-  }
-  if (dut.setup === 'null-members') {
-    const members = [...HELPER_PORTS['null-members']()];
-    const key = bondingMemberKey(version);
-    return {
-      devargs: dut.devargs.replaceAll('{peer}', members.map((m) => `${key}=${m}`).join(',')),
-      helpers: members,
-    };
-  }
-  return { devargs: dut.devargs, helpers: [] };
-}
+/** The DUT's devargs and helper ports, `{peer}` filled in as the suite's set-up does. */
+const devargsOf = (dut: Dut, version: string) => ownHelperPorts(dut, version, '{dir}');
 
 /** The C program of one kind for one DUT: parameters, then common.c, then the kind's template. */
 export function reproProgram(kind: ReproKind, dut: Dut, opts: ReproOptions): string {
