@@ -71,6 +71,10 @@ static const char *expand(const char *tmpl, int fresh_dir) {
   return o;
 }
 
+static int attach(const char *devargs, uint16_t *port);
+static struct rte_mempool *make_pool(const char *name, unsigned mbufs);
+static int port_up(uint16_t port, struct rte_mempool *mp, const char **step);
+
 static void start_eal(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it happens, also before a crash */
   char *argv[] = {"repro", REPRO_EAL_ARGS, NULL};
@@ -80,13 +84,22 @@ static void start_eal(void) {
     exit(NOT_RUN);
   }
   printf("%s\n", rte_version());
-  /* The helper ports the device needs (a vhost backend, bonding's members), probed first. */
+  /* The helper ports the device needs (a vhost backend, bonding's members), probed first; a
+   * vhost backend is started too (its socket listens from then on). */
   const char *helpers[] = {REPRO_HELPERS NULL};
   for (int i = 0; helpers[i] != NULL; i++) {
     const char *devargs = expand(helpers[i], 0);
-    int rc = rte_dev_probe(devargs);
+    uint16_t port;
+    int rc = attach(devargs, &port);
     printf("helper port %s: rte_dev_probe %d\n", devargs, rc);
     if (rc < 0) exit(NOT_RUN);
+    if (strncmp(devargs, "net_vhost", 9) == 0) {
+      const char *step;
+      if ((rc = port_up(port, make_pool("helper_pool", 2048), &step)) < 0) {
+        printf("helper port %s: %s %d\n", devargs, step, rc);
+        exit(NOT_RUN);
+      }
+    }
   }
 }
 
