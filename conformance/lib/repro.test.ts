@@ -72,6 +72,8 @@ describe.skipIf(!root)('reproducers of the default run’s findings', () => {
     expect(r.out).toMatch(/attach 1 .*: all 0/);
     expect(r.out).toMatch(/attach 2 .*rte_dev_probe failed/);
     expect(r.log).toMatch(/Address already in use/);
+    // What the first detach left behind: the listener's socket.
+    expect(r.out).toMatch(/left behind: fd socket:\[\d+\]/);
     // A fresh socket path: what the failed attach left (the ethdev) refuses it.
     expect(r.out).toMatch(/attach 3 .*rte_dev_probe failed/);
     expect(r.log).toMatch(/net_memif0 already allocated/);
@@ -89,9 +91,30 @@ describe.skipIf(!root)('reproducers of the default run’s findings', () => {
       expect(r.out).toMatch(/attach 1 .*: all 0/);
       expect(r.out).toMatch(/attach 2 .*rte_eth_rx_queue_setup failed: -22/);
       expect(r.log).toMatch(/Failed to create xsk socket/);
+      // What the first detach left behind: the xsk socket and its BPF program and map.
+      expect(r.out).toMatch(/left behind: fd socket:\[\d+\]/);
+      expect(r.out).toMatch(/left behind: fd anon_inode:bpf-prog/);
     } finally {
       execFileSync('ip', ['link', 'del', iface]);
     }
+  });
+
+  it('net_softnic: cannot start here, and its attach/close/remove leaves memzones that fail the next attach', () => {
+    const softnic: Dut = {
+      name: 'net_softnic',
+      pmd: 'net_softnic',
+      devargs: 'net_softnic0',
+      setup: 'none',
+      traffic: 'none',
+    };
+    const r = runRepro('reattach', softnic);
+    expect(r.status, r.out + r.log).toBe(1);
+    expect(r.out).toMatch(/attach 1 \(net_softnic0\): rte_eth_dev_start failed/);
+    expect(r.out).toMatch(/left behind: memzone RG_net_softnic0-/);
+    const zones = Number(/in all: \+(\d+) memzone/.exec(r.out)?.[1]);
+    expect(zones).toBeGreaterThan(100);
+    expect(r.out).toMatch(/attach 2 \(net_softnic0\): rte_dev_probe failed: -12/);
+    expect(r.log).toMatch(/RING: Cannot reserve memory/);
   });
 
   it('passes where the defect is absent: net_ring does not leak, net_null attaches again', () => {
@@ -101,6 +124,7 @@ describe.skipIf(!root)('reproducers of the default run’s findings', () => {
     const again = runRepro('reattach', dut('net_null'));
     expect(again.status, again.out + again.log).toBe(0);
     expect(again.out).toMatch(/attach 2 .*: all 0/);
+    expect(again.out).toMatch(/held that was not before it:\n {2}nothing\n/);
   });
 });
 

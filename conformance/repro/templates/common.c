@@ -171,6 +171,85 @@ static int memzones(void) {
   return n;
 }
 
+/* ---- what a process holds, by name, to say what a detach left behind ---- */
+#define MAX_NAMES 512
+struct names {
+  int n;
+  char name[MAX_NAMES][96];
+};
+
+static void add_name(struct names *s, const char *kind, const char *name) {
+  if (s->n < MAX_NAMES) snprintf(s->name[s->n++], sizeof(s->name[0]), "%s %s", kind, name);
+}
+
+static void zone_name(const struct rte_memzone *mz, void *arg) {
+  /* ethdev's shared port data: made at the first port, kept for the process's life by design. */
+  if (strcmp(mz->name, "rte_eth_dev_data") != 0) add_name(arg, "memzone", mz->name);
+}
+
+/* Memzones (rte_memzone_walk), fds (what each points to), network interfaces, threads (by name). */
+static void held(struct names *s) {
+  s->n = 0;
+  rte_memzone_walk(zone_name, s);
+  char path[300], target[256];
+  DIR *d = opendir("/proc/self/fd");
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n <= 0) continue;
+    target[n] = 0;
+    if (strncmp(target, "/proc/", 6) != 0) add_name(s, "fd", target); /* not opendir's own */
+  }
+  if (d) closedir(d);
+  if ((d = opendir("/sys/class/net")) != NULL) {
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+      if (e->d_name[0] != '.') add_name(s, "netdev", e->d_name);
+    closedir(d);
+  }
+  if ((d = opendir("/proc/self/task")) != NULL) {
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+      if (e->d_name[0] == '.') continue;
+      snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+      FILE *f = fopen(path, "r");
+      if (f && fgets(target, sizeof(target), f)) {
+        target[strcspn(target, "\n")] = 0;
+        add_name(s, "thread", target);
+      }
+      if (f) fclose(f);
+    }
+    closedir(d);
+  }
+}
+
+/* Prints what `now` holds that `before` did not (a name held twice counts twice); returns how many. */
+static int print_left_behind(const struct names *before, const struct names *now) {
+  static char used[MAX_NAMES];
+  memset(used, 0, sizeof(used));
+  int left = 0;
+  for (int i = 0; i < now->n; i++) {
+    int found = 0;
+    for (int j = 0; j < before->n && !found; j++)
+      if (!used[j] && strcmp(now->name[i], before->name[j]) == 0) used[j] = found = 1;
+    if (!found) {
+      if (left < 20) printf("  left behind: %s\n", now->name[i]);
+      left++;
+    }
+  }
+  if (left > 20) printf("  … and %d more\n", left - 20);
+  if (left) {
+    const char *kinds[] = {"memzone", "fd", "netdev", "thread"};
+    printf("  in all:");
+    for (int k = 0; k < 4; k++) {
+      int n = 0;
+      for (int i = 0; i < now->n; i++) n += strncmp(now->name[i], kinds[k], strlen(kinds[k])) == 0;
+      for (int j = 0; j < before->n; j++) n -= strncmp(before->name[j], kinds[k], strlen(kinds[k])) == 0;
+      printf(" %+d %s%s", n, kinds[k], k < 3 ? "," : "\n");
+    }
+  }
+  return left;
+}
+
 static int open_fds(void) {
   int n = 0;
   DIR *d = opendir("/proc/self/fd");
