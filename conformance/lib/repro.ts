@@ -33,8 +33,10 @@ const KIND_TEXT: Record<ReproKind, { title: string; expected: string; defect: st
   },
   reattach: {
     title: 'the device cannot be attached again after a clean detach',
-    expected: 'the second attach/configure/start/stop/close/remove works as the first did',
-    defect: 'the first cycle passes and the second fails at one of its steps',
+    expected:
+      'the second attach/configure/start/stop/close/remove works as the first did, and the first detach leaves nothing behind',
+    defect:
+      'the second cycle fails at one of its steps (attach/close/remove only when the port cannot start here); the program lists what the first detach left behind: memzones by name, fds, network interfaces, threads',
   },
   'unknown-arg': {
     title: 'an unknown PMD argument is accepted, or refused with a bare -1',
