@@ -24,6 +24,7 @@ const plan: {
   workers: number;
   pciLab?: LabModule;
   blob?: string;
+  repro?: { dir: string; command: string };
 } = process.env.DPDK_HOTPLUG_PLAN
   ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
   : {
@@ -54,7 +55,7 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['json', { outputFile: join(plan.out, 'results.json') }],
     // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/junit.ts), not
     // Playwright's junit reporter (one class per spec file, every failed test a failure).
-    ['./dist/certification-reporter.js', { outputDir: plan.out }],
+    ['./dist/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
     ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],

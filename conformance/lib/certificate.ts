@@ -131,7 +131,7 @@ function dutSection(d: DutSummary, series: Record<string, number[]> | undefined)
     );
     for (const c of d.checks) {
       parts.push(
-        `<tr id="${esc(anchor(d.name, c.id))}"><td>${esc(c.title)}</td><td>${esc(c.class ?? classOf(c.id))}</td><td>${c.status}</td><td>${c.status === 'FAIL' ? esc(c.fault ?? 'pmd') : ''}</td><td>${details(c).map(esc).join('<br>')}</td></tr>`,
+        `<tr id="${esc(anchor(d.name, c.id))}"><td>${esc(c.title)}</td><td>${esc(c.class ?? classOf(c.id))}</td><td>${c.status}</td><td>${c.status === 'FAIL' ? esc(c.fault ?? 'pmd') : ''}</td><td>${details(c).map(esc).join('<br>')}${c.repro ? `<br><a href="${esc(c.repro)}">reproducer</a>` : ''}</td></tr>`,
       );
     }
     parts.push('</table>');

@@ -16,6 +16,7 @@ import type { Dut } from './dut.js';
 import { HANG_MARKER, PROGRESS_MARKER } from './fixtures-constants.js';
 import { writeJunit } from './junit.js';
 import { describeProgress, readProgress } from './progress.js';
+import { writeReproducers } from './repro.js';
 import { collectRunFacts, type PlanFacts } from './run-facts.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import {
@@ -42,9 +43,12 @@ export default class CertificationReporter implements Reporter {
   readonly #outputDirs = new Map<string, string>();
   #dpdkVersion = '';
   readonly #series: CycleSeries = {};
+  readonly #repro: { dir: string; command: string } | undefined;
+  readonly #dutSpecs: Dut[] = [];
 
-  constructor(options: { outputDir: string }) {
+  constructor(options: { outputDir: string; repro?: { dir: string; command: string } }) {
     this.#out = options.outputDir;
+    this.#repro = options.repro;
   }
 
   printsToStdio(): boolean {
@@ -68,6 +72,7 @@ export default class CertificationReporter implements Reporter {
     for (const project of config.projects) {
       const dut = (project.use as { dut?: Dut }).dut;
       if (!dut) continue;
+      this.#dutSpecs.push(dut);
       this.#outputDirs.set(project.name, project.outputDir);
       this.#duts.set(project.name, {
         name: dut.name,
@@ -166,6 +171,15 @@ export default class CertificationReporter implements Reporter {
         'open fds': pick((r) => r.resources.fds),
         'attach ms': pick((r) => r.attachMs),
       };
+    }
+    if (this.#repro) {
+      // certify --repro: a C program per PMD finding, linked from its check.
+      const dpdk = currentDpdk();
+      const custom = dpdk.selectedBy !== 'pkg-config' ? { pcDir: dpdk.pcDir, libdir: dpdk.libdir } : {};
+      writeReproducers(this.#run, this.#dutSpecs, this.#repro.dir, this.#out, {
+        dpdk: { version: dpdk.version, ...custom },
+        command: this.#repro.command,
+      });
     }
     this.#write();
   }

@@ -3,9 +3,10 @@
  * Steps: certify net_ring and net_null with 60 cycles. Verify: the exit code, every report file,
  * and the summary's verdicts and findings, which a suite tuned to pass would not show: net_null
  * leaks DPDK heap every cycle; net_ring accepts an unknown argument (advisory) and, at the full
- * traffic check of cycle 50, returns packets queued before an earlier detach.
+ * traffic check of cycle 50, returns packets queued before an earlier detach. With --repro, each
+ * of those findings gets a C program that, built with its README's command, shows it again.
  */
-import { spawnSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +54,18 @@ it('certifies two DUTs and writes every report', async () => {
     const cli = fileURLToPath(new URL('../bin/certify.mjs', import.meta.url));
     const r = spawnSync(
       process.execPath,
-      [cli, 'certify', '--only', 'net_ring,net_null', '--cycles', '60', '--out', out],
+      [
+        cli,
+        'certify',
+        '--only',
+        'net_ring,net_null',
+        '--cycles',
+        '60',
+        '--out',
+        out,
+        '--repro',
+        join(out, 'repro'),
+      ],
       {
         encoding: 'utf8',
         timeout: 120_000,
@@ -120,12 +132,44 @@ it('certifies two DUTs and writes every report', async () => {
       expect.stringMatching(/^check 7: leaks: dpdkHeapBytes/),
     ]);
     expect(r.stdout).toMatch(/FAILED +net_ring/);
+    reproducersAgree(out, byName.net_null!.checks, byName.net_ring!.checks);
     if (existsSync(CHROMIUM)) await certificateInBrowser(join(out, 'certificate.html'));
     else browserSkipped = `${CHROMIUM} is missing (apt-get install chromium)`;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+/** Each finding links its reproducer; built with its README's command and run, it fails as the check did. */
+function reproducersAgree(out: string, nullChecks: CheckResult[], ringChecks: CheckResult[]): void {
+  const link = (checks: CheckResult[], id: number) => checks.find((c) => c.id === id)?.repro;
+  expect(link(nullChecks, 7)).toBe('repro/net_null-leak/README.md');
+  expect(link(nullChecks, 11)).toBe('repro/net_null-unknown-arg/README.md');
+  expect(link(ringChecks, 6)).toBe('repro/net_ring-stale-rx/README.md');
+  expect(link(ringChecks, 10)).toBe('repro/net_ring-unknown-arg/README.md');
+  expect(link(nullChecks, 6)).toBeUndefined(); // passed: no program
+  expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(
+    '[reproducer](repro/net_null-leak/README.md)',
+  );
+  expect(readFileSync(join(out, 'certificate.html'), 'utf8')).toContain(
+    'href="repro/net_ring-stale-rx/README.md"',
+  );
+  const expected: Record<string, RegExp> = {
+    'net_null-leak': /\(\+384\.0 B per cycle\)/,
+    'net_ring-stale-rx': /\([1-9]\d* of them sent by an earlier attach\)/,
+    'net_null-unknown-arg': /= -1 .*\n.*bare -1/,
+    'net_ring-unknown-arg': /= 0 .*\n.*was accepted/,
+  };
+  for (const [name, says] of Object.entries(expected)) {
+    const dir = join(out, 'repro', name);
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    const build = readme.split('\n').find((l) => /^(PKG_CONFIG_PATH=\S+ )?cc /.test(l))!;
+    execSync(build, { cwd: dir, stdio: 'pipe' });
+    const run = spawnSync('./repro', { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(1);
+    expect(run.stdout, name).toMatch(says);
+  }
+}
 
 it('renders the certificate of that run in a real browser', (ctx) => {
   // The browser check runs inside the run above (its reports go with it); this test makes a

@@ -105,6 +105,18 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
       'dpdk-hotplug certify: --dpdk: No DPDK at /nonexistent/dpdk-25.11: no such directory\n(dpdk-hotplug certify --help lists the options)\n',
     );
     expect(certify(['--out', '/']).err).toContain('--out /: refusing the root folder');
+    // Typos in --dut: checked against the DPDK in use and sysfs, before a report folder is made.
+    const typo = certify(['--dut', 'net_nul0', '--out', 'x']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(
+      /^dpdk-hotplug certify: --dut net_nul0: no PMD of DPDK \S+ is named net_nul \(nearest: net_null\)\n/,
+    );
+    const absent = certify(['--dut', '0000:99:00.0', '--out', 'x']);
+    expect(absent.code).toBe(2);
+    expect(absent.err).toMatch(
+      /^dpdk-hotplug certify: --dut 0000:99:00.0: no PCI device 0000:99:00.0 in \/sys\/bus\/pci\/devices/,
+    );
+    expect(existsSync(join(work, 'x'))).toBe(false);
     const proc = certify(['--out', '/proc/dphp-no-such-folder/r']);
     expect(proc.code).toBe(2);
     expect(proc.err).toContain('--out /proc/dphp-no-such-folder/r: cannot use it: ENOENT');

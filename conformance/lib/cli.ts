@@ -17,6 +17,7 @@ import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
+import { refuseUnknownDuts } from './dut-exists.js';
 import { ExpectationsError, expectedFindings, judgeAgainst, ownExpectations } from './expectations.js';
 import {
   blobName,
@@ -68,6 +69,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        \`--expect auto\`: the file shipped for the DPDK in use (22.11, 24.11, 25.11)
   --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
                        pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
+  --repro DIR          write a C reproducer per PMD finding into DIR (repro.c, its build command
+                       and a README each), linked from the finding in the reports
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one, or 10 s
@@ -95,6 +98,7 @@ const OPTIONS = {
   expect: { type: 'string' },
   dpdk: { type: 'string' },
   traffic: { type: 'string' },
+  repro: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -162,7 +166,16 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     out,
     dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
+    ...(values.repro !== undefined
+      ? {
+          repro: {
+            dir: resolve(cwd, nonEmpty('--repro', values.repro)),
+            command: `dpdk-hotplug ${argv.join(' ')}`,
+          },
+        }
+      : {}),
     ...(inventory ? { inventory } : {}),
+    dutArgs: values.dut ?? [],
     ...(expect ? { expect } : {}),
   };
 }
@@ -191,6 +204,7 @@ export async function certify(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk });
     folder = claimReportFolder(plan.out, version());
   } catch (e) {
     if (e instanceof DutError || e instanceof ExpectationsError || e instanceof InventoryError)
@@ -210,7 +224,11 @@ export async function certify(argv: string[]): Promise<number> {
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
   // The command line goes into the plan, and from there into the certificate.
-  const { inventory: _inventory, ...written } = { ...plan, duts: toRun, command: ['dpdk-hotplug', ...argv] };
+  const {
+    inventory: _inventory,
+    dutArgs: _dutArgs,
+    ...written
+  } = { ...plan, duts: toRun, command: ['dpdk-hotplug', ...argv] };
   writeFileSync(planFile, JSON.stringify(written, null, 2));
   for (const u of unprepared)
     console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
@@ -244,6 +262,7 @@ export async function certify(argv: string[]): Promise<number> {
   console.log(
     `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
   );
+  if (plan.repro) console.log(`reproducers: ${join(plan.repro.dir, 'README.md')}`);
   if (!plan.expect) {
     writeJunit(plan.out, summary);
     return exitCodeOf(summary.duts);

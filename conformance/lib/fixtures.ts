@@ -1,6 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AttachEvent, type DetachEvent, Eal, parseDevargs } from '@dpdk-hotplug/ethdev';
+import {
+  type AttachEvent,
+  type DetachEvent,
+  Eal,
+  type HeldResources,
+  parseDevargs,
+} from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { type CheckSpec, idOfTitle, VDEV_CHECKS, type VdevCheckId } from './catalogue.js';
 import { DEFAULT_DUTS } from './default-duts.js';
@@ -9,6 +15,7 @@ import { guardedTest } from './guarded-test.js';
 import { type HugepageLab, hugepageLab } from './hugepages-lab.js';
 import { buildLab, type Lab } from './lab.js';
 import { runtimeFolder } from './ledger.js';
+import { leftBehindEvidence } from './left-behind.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
 import { type TestpmdGroup, testpmdGroup } from './testpmd-mp.js';
@@ -50,7 +57,8 @@ type WorkerFixtures = {
   stuck: StuckDut;
   dut: Dut;
   eal: Eal;
-  labSetUp: { lab: Lab } | { error: string };
+  /** The lab, and what the process held before the DUT's first attach (for `leftBehindEvidence`). */
+  labSetUp: { lab: Lab; held: HeldResources } | { error: string };
 };
 type MultiProcess = () => Promise<MpGroup | { unavailable: string }>;
 type TestpmdMultiProcess = () => Promise<TestpmdGroup | { unavailable: string }>;
@@ -109,7 +117,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
         await use({ error: String((e as Error).message ?? e).trim() });
         return;
       }
-      await use({ lab });
+      await use({ lab, held: eal.held() });
       lab.teardown();
     },
     { scope: 'worker' },
@@ -161,7 +169,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
   ],
   // Every check starts with the DUT detached, whatever the one before left.
   detachedAfter: [
-    async ({ eal, device, progress, stuck }, use, testInfo) => {
+    async ({ eal, device, progress, stuck, labSetUp }, use, testInfo) => {
       await use(undefined);
       if (eal.running && eal.ports().some((p) => p.device === device)) {
         progress.step(`teardown: stop, close and detach ${device}`);
@@ -177,6 +185,13 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
             description: `could not detach the DUT: ${stuck.reason}`,
           });
         }
+      }
+      // A failed check (a re-attach refused, say): what the DUT's detaches left in this process.
+      if (testInfo.status !== testInfo.expectedStatus && eal.running && 'held' in labSetUp) {
+        try {
+          const left = leftBehindEvidence(labSetUp.held, eal.held());
+          if (left) testInfo.annotations.push({ type: 'evidence', description: left });
+        } catch {} // the EAL is busy (a call that timed out): nothing to add
       }
     },
     { auto: true },

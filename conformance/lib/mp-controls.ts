@@ -100,7 +100,13 @@ export class ControlOutcomes {
 export async function reRunWithControls(
   makeGroup: () => Promise<MpGroup | { unavailable: string }>,
   dut: Pick<Dut, 'pmd'>,
-  target: { devargs: string; device: string; order: DetachOrder; settled(): Promise<boolean> },
+  target: {
+    devargs: string;
+    device: string;
+    order: DetachOrder;
+    settled(): Promise<boolean>;
+    helpers?: readonly string[];
+  },
   outcomes?: ControlOutcomes,
 ): Promise<MpAttribution> {
   const ctl = controlFor(dut.pmd);

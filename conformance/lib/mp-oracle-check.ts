@@ -13,7 +13,7 @@ const line = (who: string, o: MpOutcome) =>
 
 export async function mpOracleCheck(
   group: TestpmdGroup,
-  target: { devargs: string; device: string; settled(): Promise<boolean> },
+  target: { devargs: string; device: string; settled(): Promise<boolean>; helpers?: readonly string[] },
   sdk: MpOutcome,
   testInfo: TestInfo,
 ): Promise<MpJudgement & { evidence: string[] }> {

@@ -58,6 +58,11 @@ export interface ScenarioOptions {
    * testpmd's primary cannot (see LAST_DETACH), so check 17's is `secondary`.
    */
   lastDetach?: 'primary' | 'secondary';
+  /**
+   * Ports the device needs (a vhost backend, bonding's members), attached in the primary before
+   * the DUT, once the secondary runs (so it probes them too); they stay until the group stops.
+   */
+  helpers?: readonly string[];
 }
 
 /** The steps, in order (step 5's title depends on who detaches; see {@link LAST_DETACH}). */
@@ -139,6 +144,15 @@ export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise
     // after the process's fd closes, and a new attach of the same name must wait for that.
     if (!(await o.settled()))
       throw new Error('the interface of an earlier attach did not go away within 3 s');
+    for (const helper of o.helpers ?? []) {
+      const name = helper.split(',')[0]!;
+      const made = await primary.request('attach', { devargs: helper });
+      if (!('port' in made))
+        throw new Error(`the helper port ${name}'s attach answered ${JSON.stringify(made)}`);
+      await until(`the secondary does not list the helper port ${name}`, async () =>
+        (await secondary.devices()).includes(name),
+      );
+    }
     let reply = await primary.request('attach', { devargs: o.devargs });
     if (!('port' in reply)) {
       // Seen in 3 of 18 default runs here, on a loaded machine: net_tun's attach in a fresh

@@ -29,6 +29,8 @@ export interface CheckResult {
   evidence?: string[];
   /** A check skipped or failed for the machine: what the machine needs to run it. */
   needs?: string;
+  /** A failure's reproducer (certify --repro): its README, relative to the reports folder. */
+  repro?: string;
   notes: string[];
   durationMs: number;
 }
@@ -207,7 +209,13 @@ export function toMarkdown(run: RunSummary): string {
     lines.push('| check | class | result | whose | details |', '| --- | --- | --- | --- | --- |');
     for (const c of d.checks) {
       const details = cell(
-        [c.reason, c.needs && `needs ${c.needs}`, ...(c.evidence ?? []), ...c.notes]
+        [
+          c.reason,
+          c.needs && `needs ${c.needs}`,
+          ...(c.evidence ?? []),
+          ...c.notes,
+          c.repro && `[reproducer](${c.repro})`,
+        ]
           .filter(Boolean)
           .join('; '),
       );

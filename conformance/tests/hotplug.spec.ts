@@ -18,9 +18,10 @@ import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../dist/catalogue.js';
 import { lineChart } from '../dist/charts.js';
 import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn, sensitivity } from '../dist/cycles.js';
+import type { Dut } from '../dist/dut.js';
 import { runEalChild } from '../dist/eal-child-run.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
-import { HELPER_PORTS, type Lab } from '../dist/lab.js';
+import { type Lab, ownHelperPorts } from '../dist/lab.js';
 import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
 import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/mp-oracle.js';
 import { mpOracleCheck } from '../dist/mp-oracle-check.js';
@@ -32,6 +33,16 @@ import { hasTestpmd } from '../dist/testpmd.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+/**
+ * The DUT's devargs and helper ports for a process of its own (checks 13, 14): bonding's members
+ * are probed there first; virtio_user connects to the worker's own vhost backend, across
+ * processes, as a vhost-user socket is meant to be used.
+ */
+function helpersOf(dut: Dut, lab: Lab, version: string): { devargs: string; helpers: string[] } {
+  if (dut.setup !== 'null-members') return { devargs: lab.devargs, helpers: [] };
+  return ownHelperPorts(dut, version, '');
+}
 
 function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
@@ -321,14 +332,15 @@ test(checkTitle(12), async ({ eal, lab }) => {
   }
 });
 
-test(checkTitle(13), async ({ lab, dut, device }) => {
+test(checkTitle(13), async ({ eal, lab, dut, device }) => {
   test.skip(dut.pmd === 'pci', 'PCI DUTs are probed at start by the allow list in the lab runner');
-  test.skip(
-    dut.setup === 'vhost-backend',
-    'its backend port must be probed first in the same process; not covered',
-  );
-  const members = dut.setup === 'null-members' ? HELPER_PORTS['null-members']() : [];
-  const args = [JSON.stringify([...members, lab.devargs]), device, ...(lab.mbufs ? [String(lab.mbufs)] : [])];
+  // Its helper ports (bonding's members) are probed first, in that process too.
+  const own = helpersOf(dut, lab, eal.version);
+  const args = [
+    JSON.stringify([...own.helpers, own.devargs]),
+    device,
+    ...(lab.mbufs ? [String(lab.mbufs)] : []),
+  ];
   // The child prints one JSON line, also for a failure ({ error, message }).
   const r = await runEalChild<{ error?: string; message?: string }>(
     'startup-child.js',
@@ -343,17 +355,27 @@ test(checkTitle(13), async ({ lab, dut, device }) => {
   expect(out).toMatchObject({ listed: true, state: 'attached', detached: device, after: false });
 });
 
-test(checkTitle(14), async ({ lab, dut, device, multiProcess, watchdog }, testInfo) => {
+test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, testInfo) => {
   // Steps and verifications: lib/mp-scenario.ts. A failure is re-run with a control PMD and with
   // the other detach order, and its owner follows from them (lib/mp-controls.ts).
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
-  test.skip(
-    dut.setup === 'vhost-backend' || dut.setup === 'null-members',
-    'its helper ports live in the worker process',
-  );
   const group = await multiProcess();
+  // A required check the machine cannot run: the verdict says INCONCLUSIVE, and what it needs.
+  if ('unavailable' in group)
+    testInfo.annotations.push({
+      type: 'needs',
+      description: `hugepages for DPDK's multi-process mode (${group.unavailable})`,
+    });
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
-  const target = { devargs: lab.devargs, device, order: 'remove-unclosed' as const, settled: lab.settled };
+  // Its helper ports are attached in the primary first (the secondary probes them too).
+  const own = helpersOf(dut, lab, eal.version);
+  const target = {
+    devargs: own.devargs,
+    device,
+    order: 'remove-unclosed' as const,
+    settled: lab.settled,
+    helpers: own.helpers,
+  };
   const annotate = (type: string, description: string) => testInfo.annotations.push({ type, description });
   // How it ends, for check 17 (testpmd's run of the same scenario): written first as unfinished.
   const outDir = testInfo.project.outputDir;
@@ -427,14 +449,17 @@ test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 
-test(checkTitle(17), async ({ lab, dut, device, testpmdMultiProcess }, testInfo) => {
+test(checkTitle(17), async ({ eal, lab, dut, device, testpmdMultiProcess }, testInfo) => {
   // Steps: check 14's (lib/mp-scenario.ts) through two dpdk-testpmd, but the last detach is the
   // secondary's (lib/mp-oracle.ts, TESTPMD_DIFFERS). Verdict: the same step fails (or none) as in
   // check 14, whose outcome it reads from the DUT's output folder.
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
+  // Measured on 22.11: testpmd's secondary prints "Device (port 0) link get (without wait)
+  // failed: Operation not supported" for a virtio_user port, and no summary row for it
+  // (port_summary_display returns early), so it cannot say whether it sees the port.
   test.skip(
-    dut.setup === 'vhost-backend' || dut.setup === 'null-members',
-    'its helper ports live in the worker process',
+    dut.setup === 'vhost-backend',
+    "testpmd's secondary lists no virtio_user port (its link get fails: Operation not supported)",
   );
   test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
   const sdk = readMpOutcome(testInfo.project.outputDir);
@@ -442,8 +467,15 @@ test(checkTitle(17), async ({ lab, dut, device, testpmdMultiProcess }, testInfo)
   test.skip(sdk!.result === 'could not run', `check 14 could not run (${sdk!.said}): nothing to compare`);
   const group = await testpmdMultiProcess();
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
-  // Socket files of its own, as check 16's testpmd (a listener the worker's PMD kept holds the lab's).
-  const target = { devargs: ownSockets(lab.devargs, 'testpmd-mp'), device, settled: lab.settled };
+  // Socket files of its own, as check 16's testpmd (a listener the worker's PMD kept holds the
+  // lab's); virtio_user connects to the worker's backend, bonding's members are attached first.
+  const own = helpersOf(dut, lab, eal.version);
+  const target = {
+    devargs: dut.setup === 'vhost-backend' ? own.devargs : ownSockets(own.devargs, 'testpmd-mp'),
+    device,
+    settled: lab.settled,
+    helpers: own.helpers,
+  };
   const { agree, fault, finding, evidence } = await mpOracleCheck(
     group as Exclude<typeof group, { unavailable: string }>,
     target,

@@ -184,6 +184,7 @@ function load(install: DpdkInstall) {
     dphp_port_info: shim.func('int dphp_port_info(uint16_t port, _Out_ dphp_port_info *out)'),
     dphp_configure: shim.func('int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)'),
     dphp_memzone_count: shim.func('int dphp_memzone_count(void)'),
+    dphp_memzone_names: shim.func('int dphp_memzone_names(void *buf, int len)'),
     dphp_heap_in_use: shim.func('double dphp_heap_in_use(void)'),
     // The sync hot path: numbers and strings only, results and packets in the area (dpdk-binding.ts).
     dphp_area: shim.func('void *dphp_area(void)'),

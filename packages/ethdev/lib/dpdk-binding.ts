@@ -50,6 +50,8 @@ export interface DpdkBinding {
   dphp_port_info(port: number, out: RawPortInfo): number;
   dphp_stats(port: number, out: RawEthStats): number;
   dphp_memzone_count(): number;
+  /** Memzone names, each followed by a newline, into `buf`; returns the bytes needed. */
+  dphp_memzone_names(buf: Buffer, len: number): number;
   dphp_heap_in_use(): number;
 
   // ethdev control path

@@ -30,7 +30,7 @@ import {
 } from './options.js';
 import { captureOutput } from './output-capture.js';
 import { type DeviceRecord, type PortRecord, PortTable, portId } from './ports.js';
-import { netdevCount, processResources } from './resources.js';
+import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
 import type {
@@ -536,6 +536,23 @@ export class Eal extends EventEmitter<EalEvents> {
       ports: this.#table.validPorts().length,
       netdevs: netdevCount(),
     };
+  }
+
+  /**
+   * What this process holds now, by name (memzones, fds, netdevs, threads): a snapshot before a
+   * device's first attach and one after its detach say what the detach left behind
+   * (`leftBehind`, `describeHeld`).
+   */
+  held(): HeldResources {
+    this.#ensureIdle('held()');
+    let buf = Buffer.alloc(16 * 1024);
+    let needed = this.#dpdk.dphp_memzone_names(buf, buf.length);
+    if (needed > buf.length) {
+      buf = Buffer.alloc(needed);
+      needed = this.#dpdk.dphp_memzone_names(buf, buf.length);
+    }
+    const memzones = buf.toString('utf8', 0, Math.min(needed, buf.length)).split('\n').filter(Boolean);
+    return { memzones, ...processHeld() };
   }
 
   /**

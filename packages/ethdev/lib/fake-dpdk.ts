@@ -294,6 +294,12 @@ export class FakeDpdk implements DpdkBinding {
   dphp_memzone_count(): number {
     return this.#pools;
   }
+
+  dphp_memzone_names(buf: Buffer, len: number): number {
+    const names = Buffer.from(Array.from({ length: this.#pools }, (_, i) => `fake_pool_${i}\n`).join(''));
+    if (names.length <= len) names.copy(buf);
+    return names.length;
+  }
   dphp_heap_in_use(): number {
     return 0;
   }

@@ -49,6 +49,7 @@ export {
   warmup,
 } from './leak.js';
 export { portId } from './ports.js';
+export { describeHeld, type HeldResources, leftBehind } from './resources.js';
 export { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 export { MAX_PACKET } from './traffic.js';
 export type {

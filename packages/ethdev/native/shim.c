@@ -292,6 +292,29 @@ int dphp_memzone_count(void) {
   return n;
 }
 
+struct zone_names {
+  char *buf;
+  int len, used;
+};
+
+static void name_zone(const struct rte_memzone *mz, void *arg) {
+  struct zone_names *z = arg;
+  int n = (int)strlen(mz->name) + 1;
+  if (z->used + n <= z->len) {
+    memcpy(z->buf + z->used, mz->name, (size_t)n - 1);
+    z->buf[z->used + n - 1] = '\n';
+  }
+  z->used += n;
+}
+
+/* Every memzone's name followed by a newline, into buf (len bytes); returns the bytes needed,
+ * so a caller whose buffer was too small calls again with a bigger one. */
+int dphp_memzone_names(char *buf, int len) {
+  struct zone_names z = {buf, len, 0};
+  rte_memzone_walk(name_zone, &z);
+  return z.used;
+}
+
 /* DPDK heap bytes in use, over every socket. */
 double dphp_heap_in_use(void) {
   double total = 0;

@@ -82,6 +82,34 @@ describe('dpdk-hotplug probe', () => {
     },
   );
 
+  /**
+   * Steps: probe PMD names and devargs no installed PMD registers (a letter too many, one too
+   * few), and ones it does. Verify: the typos exit 2 before anything runs, one line with the
+   * nearest registered name; registered names (eth_ aliases, a suffix after a separator) pass.
+   */
+  it('refuses a PMD name no installed PMD registers, naming the nearest', async () => {
+    for (const [target, near] of [
+      ['net_tapp', 'net_tap'],
+      ['net_nul0', 'net_null'],
+    ] as const) {
+      const r = await cli([target, '--no-runtime']);
+      expect(r.code, r.out + r.err).toBe(2);
+      expect(r.err).toBe(
+        `dpdk-hotplug probe: no PMD of the DPDK in use is named ${target.replace(/\d$/, '')} (nearest: ${near}) [NOT_FOUND]`,
+      );
+      expect(r.out).toBe('');
+    }
+    for (const [target, pmd] of [
+      ['eth_null', 'net_null'],
+      ['net_tap0,iface=x', 'net_tap'],
+      ['net_pcap_rx,rx_pcap=x', 'net_pcap'],
+    ] as const) {
+      const r = await cli([target, '--no-runtime', '--json']);
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out).binary.drivers.map((d: { name: string }) => d.name)).toEqual([pmd]);
+    }
+  });
+
   it('usage errors exit 2 with the reason', async () => {
     expect((await cli([])).code).toBe(2);
     const r = await cli(['pmdinfo', '--installed', '--id', '8086']);

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
+import { ProbeError } from './errors.js';
+import { registeredDriverOf, unknownPmdMessage } from './names.js';
 import { driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
 import { probeRuntime, type RuntimeOptions, type RuntimeResult } from './runtime/probe.js';
 import { type SourceDriver, scanSource } from './source/scan.js';
@@ -133,9 +135,13 @@ export async function probe(target: string, options: CombinedOptions = {}): Prom
     devargs = [bdf];
   } else {
     kind = target.includes(',') || /\d$/.test(target) ? 'devargs' : 'pmd-name';
-    const name = driverOf(target);
-    binary = (await installed()).filter((d) => d.name === name);
-    if (!binary.length) skipped.push(`binary: no installed PMD is named ${name}`);
+    const all = await installed();
+    const known = [...new Set(all.map((d) => d.name))];
+    const name = registeredDriverOf(target, known);
+    // A name no installed PMD registers is a typo or a missing PMD: said before anything runs.
+    if (known.length && !name) throw new ProbeError('NOT_FOUND', unknownPmdMessage(target, known));
+    binary = all.filter((d) => d.name === name);
+    if (!binary.length) skipped.push(`binary: the installed PMDs could not be read`);
     devargs = [kind === 'devargs' ? target : `${target}0`];
   }
   report = { target, kind, binary: { drivers: binary }, skipped, agreement: [] };

@@ -10,6 +10,7 @@ export {
 } from './combined.js';
 export { type Elf, type ElfSection, findStrings, type PrefixPlacement, readElf } from './elf.js';
 export { isProbeError, ProbeError, type ProbeErrorCode } from './errors.js';
+export { registeredDriverOf, registeredPmdNames, unknownPmdMessage } from './names.js';
 export {
   type DriverMatch,
   driversFor,
