@@ -29,7 +29,7 @@ import {
   DEFAULT_TIMEOUT_MS,
 } from './options.js';
 import { captureOutput } from './output-capture.js';
-import { type DeviceRecord, type PortRecord, PortTable, portId } from './ports.js';
+import { type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
@@ -43,6 +43,7 @@ import type {
   PacketBatch,
   PortId,
   PortInfo,
+  PortRef,
   PortStats,
   ResourceSnapshot,
 } from './types.js';
@@ -363,15 +364,15 @@ export class Eal extends EventEmitter<EalEvents> {
    * Rejects with TIMEOUT when the remove has not returned within `timeoutMs` (default 30 s); see
    * {@link attach}.
    */
-  async detach(port: PortId, value?: DetachOptions): Promise<string> {
+  async detach(port: PortRef, value?: DetachOptions): Promise<string> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
-    const id = portId(port);
-    const label = `detach(port ${id})`;
+    const ref = portRef(port);
+    const label = `detach(port ${typeof ref === 'number' ? ref : ref.id})`;
     this.#control.refuseIfWedged(label);
     return this.#control.enqueue(label, () => {
       this.#ensureRunning();
-      const record = this.#table.get(id);
+      const record = this.#table.forDetach(ref);
       this.#refuseOpen(record, options);
       return this.#removeOffThread(record.device, options);
     });
@@ -379,16 +380,18 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /**
    * Removes the device of a stopped and closed port and returns its name: the PCI address or the
-   * vdev name (`net_null0`). A port id names the port that holds it now: after close, DPDK may
-   * give the id to a new port, and then the closed device is detached with `detachDevice`.
+   * vdev name (`net_null0`). After close, DPDK 22.11 may give the id to a new port: a closed port
+   * stays listed and detachable, by its handle (`{ id, generation }`, from `ports()`/`port()`),
+   * by its device's name (`detachDevice`), or by its raw id while no other listed port has that
+   * id (else PORT_ID_REUSED: the id alone cannot say which device the caller means).
    * Refuses (PORT_STARTED, PORT_NOT_CLOSED, SIBLING_PORTS_OPEN) unless `force`, which stops and
    * closes the device's ports first. Runs on this thread: no `timeoutMs`; BUSY while an async
    * call is queued.
    */
-  detachSync(port: PortId, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+  detachSync(port: PortRef, value?: Omit<DetachOptions, 'timeoutMs'>): string {
     this.#ensureIdle('detachSync');
     const options = value === undefined ? NO_OPTIONS : syncOnly('detachSync', checkDetachOptions(value));
-    const record = this.#table.get(port);
+    const record = this.#table.forDetach(port);
     this.#refuseOpen(record, options);
     return this.#detachDevice(record.device, options);
   }
@@ -462,48 +465,48 @@ export class Eal extends EventEmitter<EalEvents> {
   ports(): PortInfo[] {
     this.#ensureIdle('ports()');
     this.#table.sync();
-    return [...this.#table.ports.values()].sort((a, b) => a.id - b.id).map((p) => this.#table.info(p));
+    return this.#table.all().map((p) => this.#table.info(p));
   }
 
-  port(id: PortId): PortInfo {
+  port(id: PortRef): PortInfo {
     this.#ensureIdle('port()');
     return this.#table.info(this.#table.get(id));
   }
 
-  configure(port: PortId, options?: ConfigureOptions): void {
+  configure(port: PortRef, options?: ConfigureOptions): void {
     this.#ensureIdle('configure()');
     this.#table.configure(this.#table.get(port), checkConfigureOptions(options));
   }
 
-  start(port: PortId): void {
+  start(port: PortRef): void {
     this.#ensureIdle('start()');
     this.#table.start(this.#table.get(port));
   }
 
-  stop(port: PortId): void {
+  stop(port: PortRef): void {
     this.#ensureIdle('stop()');
     this.#table.stop(this.#table.get(port));
   }
 
   /** Closes a stopped port. DPDK 22.11 frees the id now; `detach(id)` still removes the device. */
-  close(port: PortId): void {
+  close(port: PortRef): void {
     this.#ensureIdle('close()');
     this.#table.close(this.#table.get(port));
   }
 
-  stats(port: PortId): PortStats {
+  stats(port: PortRef): PortStats {
     this.#ensureRunning();
     return this.#table.stats(this.#table.get(port));
   }
 
   /** Sends packets (each 1 … 2048 bytes) on a started port; returns how many the PMD took. */
-  txBurst(port: PortId, packets: readonly Uint8Array[], queue = 0): number {
+  txBurst(port: PortRef, packets: readonly Uint8Array[], queue = 0): number {
     this.#ensureRunning();
     return txBurst(this.#dpdk, this.#table.get(port), packets, queue);
   }
 
   /** Receives up to `max` packets (≤ 512) from a started port. */
-  rxBurst(port: PortId, max = 32, queue = 0): Buffer[] {
+  rxBurst(port: PortRef, max = 32, queue = 0): Buffer[] {
     this.#ensureRunning();
     return rxBurst(this.#dpdk, this.#table.get(port), max, queue);
   }
@@ -512,13 +515,13 @@ export class Eal extends EventEmitter<EalEvents> {
    * {@link txBurst} without a Buffer per packet: packets end to end in `batch.data`. Nothing is
    * kept after the call: the mbufs are the SDK's and the PMD's, `batch` stays the caller's.
    */
-  txBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+  txBurstPacked(port: PortRef, batch: PacketBatch, queue = 0): number {
     this.#ensureRunning();
     return txBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
   }
 
   /** {@link rxBurst} into the caller's `batch` (packets end to end); returns how many came. */
-  rxBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+  rxBurstPacked(port: PortRef, batch: PacketBatch, queue = 0): number {
     this.#ensureRunning();
     return rxBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
   }
@@ -725,7 +728,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   #onEvent(event: RawEvent): void {
     if (event.kind === 'port-removed') {
-      const record: PortRecord | undefined = this.#table.ports.get(event.port);
+      const record: PortRecord | undefined = this.#table.live.get(event.port);
       this.emit('remove', { source: 'ethdev', port: event.port as PortId, device: record?.device.name });
     } else if (event.kind === 'device-removed') {
       this.emit('remove', { source: 'bus', device: event.device });

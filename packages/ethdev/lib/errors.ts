@@ -16,6 +16,7 @@ export type HotplugErrorCode =
   | 'BUSY'
   | 'EAL_WEDGED'
   | 'TIMEOUT'
+  | 'ABORTED'
   // Attach
   | 'INVALID_DEVARGS'
   | 'INVALID_PCI_ADDRESS'
@@ -27,6 +28,7 @@ export type HotplugErrorCode =
   // Ports and detach
   | 'INVALID_PORT'
   | 'PORT_NOT_FOUND'
+  | 'PORT_ID_REUSED'
   | 'PORT_STARTED'
   | 'PORT_NOT_CLOSED'
   | 'SIBLING_PORTS_OPEN'

@@ -40,18 +40,44 @@ describe('the seam', () => {
 });
 
 describe('port table', () => {
-  it('lets a closed id go to a new port; detach(id) then removes the new one, the closed device goes by name', () => {
+  it('keeps a closed device listed and detachable when DPDK gives its id to a new port; a reused raw id is refused, a handle never names another port', () => {
     const eal = start();
     const a = eal.attachSync('net_null0');
+    const first = eal.port(a);
     eal.close(a);
     const b = eal.attachSync('net_null1');
     expect(b).toBe(a);
-    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([[a, 'net_null1', 'attached']]);
+    const second = eal.port(b);
+    expect(second.generation).not.toBe(first.generation);
+    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([
+      [a, 'net_null0', 'closed'],
+      [a, 'net_null1', 'attached'],
+    ]);
+    expect(codeOf(() => eal.attachSync('net_null0'))).toBe('ALREADY_ATTACHED');
+    // The raw id: lifecycle calls reach the port holding it in DPDK; a detach is ambiguous.
+    expect(eal.port(a).device).toBe('net_null1');
+    expect(codeOf(() => eal.detachSync(a))).toBe('PORT_ID_REUSED');
     eal.close(b);
-    expect(eal.detachSync(b)).toBe('net_null1');
-    expect(codeOf(() => eal.detachSync(b))).toBe('PORT_NOT_FOUND');
-    expect(eal.detachDeviceSync('net_null0')).toBe('net_null0');
+    expect(codeOf(() => eal.detachSync(a))).toBe('PORT_ID_REUSED');
+    expect(codeOf(() => eal.port(a))).toBe('PORT_ID_REUSED');
+    // Handles name one port each, for good.
+    expect(eal.port(first).device).toBe('net_null0');
+    expect(eal.detachSync(first)).toBe('net_null0');
+    expect(codeOf(() => eal.detachSync(first))).toBe('PORT_NOT_FOUND');
+    expect(codeOf(() => eal.port(first))).toBe('PORT_NOT_FOUND');
+    expect(eal.detachSync(a)).toBe('net_null1');
+    expect(codeOf(() => eal.detachSync(second))).toBe('PORT_NOT_FOUND');
     expect(eal.ports()).toEqual([]);
+  });
+
+  it("refuses a handle that is not one (INVALID_PORT), and a handle whose id is not its port's (PORT_NOT_FOUND)", () => {
+    const eal = start();
+    const a = eal.attachSync('net_null0');
+    const { generation } = eal.port(a);
+    expect(codeOf(() => eal.port({ id: a } as never))).toBe('INVALID_PORT');
+    expect(codeOf(() => eal.port({ id: 40, generation } as never))).toBe('INVALID_PORT');
+    expect(codeOf(() => eal.port({ id: a + 1, generation } as never))).toBe('PORT_NOT_FOUND');
+    expect(eal.detachSync({ id: a, generation }, { force: true })).toBe('net_null0');
   });
 
   it('keeps a closed port whose id is not reused, so detach(id) still works after close', () => {

@@ -7,6 +7,24 @@ declare const portIdBrand: unique symbol;
 export type PortId = number & { readonly [portIdBrand]: true };
 
 /**
+ * One port for good: its id and its generation (from {@link PortInfo}, `ports()`, `port()` or
+ * `attachPort`). DPDK 22.11 gives a closed port's id to the next port it makes; a handle still
+ * names the port it was taken from, and once that port's device is detached, no port at all
+ * (PORT_NOT_FOUND).
+ */
+export interface PortHandle {
+  readonly id: PortId;
+  /** The port's number among every port this EAL has known: never given to another port. */
+  readonly generation: number;
+}
+
+/**
+ * How calls name a port: a raw id means the port holding it in DPDK now, else the one closed
+ * port listed with it; a {@link PortHandle} means that port only.
+ */
+export type PortRef = PortId | PortHandle;
+
+/**
  * Where a port is in its life. DPDK itself does not expose most of this, so the SDK keeps it:
  * every lifecycle call goes through the SDK.
  *
@@ -89,7 +107,7 @@ export interface AttachOptions {
 }
 
 /** What `ports()` tells of one port. */
-export interface PortInfo {
+export interface PortInfo extends PortHandle {
   id: PortId;
   /** The ethdev name (`net_null0`, `0000:01:00.0`, or a PMD's own for multi-port devices). */
   name: string;
