@@ -9,6 +9,8 @@
  * EAL_WEDGED until the call returns. If it returns, `late` takes in what it did and the queue is
  * usable again.
  */
+import { writeSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { DpdkError, EalStateError, type HotplugErrorDetails } from './errors.js';
 
 /** One DPDK call to run off the main thread, made when its turn comes. */
@@ -61,9 +63,23 @@ export class ControlQueue {
   #onThread = 0;
   readonly #onLate: (late: LateReturn) => void;
   readonly #hardExit: ((code: number) => void) | undefined;
+  /** The uncaught exception or unhandled rejection the process is dying of, if any. */
+  #fatal: { error: unknown } | undefined;
   readonly #exitGuard = (code: number) => {
-    if (this.#onThread > 0)
-      this.#hardExit?.(typeof code === 'number' ? code : (process.exitCode as number) || 0);
+    if (this.#onThread === 0 || !this.#hardExit) return;
+    // Node emits 'exit' for an uncaught error before it prints it: print it as Node would.
+    if (this.#fatal) writeSync(2, `${fatalReport(this.#fatal.error)}\n`);
+    this.#hardExit(typeof code === 'number' ? code : (process.exitCode as number) || 0);
+  };
+  /**
+   * Seen before Node decides whether the error is fatal (an 'uncaughtException' listener may
+   * handle it): kept only until the next microtask, as a fatal one ends the process before that.
+   */
+  readonly #fatalMonitor = (error: unknown) => {
+    this.#fatal = { error };
+    queueMicrotask(() => {
+      this.#fatal = undefined;
+    });
   };
 
   /**
@@ -206,11 +222,23 @@ export class ControlQueue {
     if (!this.#hardExit) return;
     process.removeListener('exit', this.#exitGuard);
     process.on('exit', this.#exitGuard);
+    if (this.#onThread === 1) process.on('uncaughtExceptionMonitor', this.#fatalMonitor);
   }
 
   #returned(): void {
-    if (--this.#onThread === 0) process.removeListener('exit', this.#exitGuard);
+    if (--this.#onThread > 0) return;
+    process.removeListener('exit', this.#exitGuard);
+    process.removeListener('uncaughtExceptionMonitor', this.#fatalMonitor);
   }
+}
+
+/**
+ * What Node prints for an error that ends the process (src/node_errors.cc): the error as
+ * util.inspect shows it and Node's version; without the source line Node adds above it, which
+ * only Node can find.
+ */
+export function fatalReport(error: unknown): string {
+  return `${inspect(error)}\n\nNode.js ${process.version}`;
 }
 
 function timeoutError(call: OffThreadCall<unknown>): DpdkError {
