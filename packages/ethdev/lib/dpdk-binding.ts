@@ -11,9 +11,9 @@
 import type { Pointer, RawEthStats, RawPortInfo } from './binding.js';
 
 /** A call that koffi can also run on a libuv pool thread (`fn.async(...args, done)`). */
-export interface OffThreadFn<A extends unknown[]> {
-  (...args: A): number;
-  async(...args: [...A, (error: unknown, rc: number) => void]): void;
+export interface OffThreadFn<A extends unknown[], R = number> {
+  (...args: A): R;
+  async(...args: [...A, (error: unknown, result: R) => void]): void;
 }
 
 /** struct dphp_area (native/shim.c), seen from JS: memory shared with the shim, never copied. */
@@ -52,36 +52,23 @@ export interface DpdkBinding {
   dphp_memzone_count(): number;
   dphp_heap_in_use(): number;
 
-  // ethdev control path
-  dphp_configure(port: number, rxq: number, txq: number): number;
-  rte_eth_rx_queue_setup(
-    port: number,
-    queue: number,
-    descriptors: number,
-    socket: number,
-    conf: null,
-    pool: Pointer | undefined,
-  ): number;
-  rte_eth_tx_queue_setup(
-    port: number,
-    queue: number,
-    descriptors: number,
-    socket: number,
-    conf: null,
-  ): number;
-  rte_eth_dev_start(port: number): number;
-  rte_eth_dev_stop(port: number): number;
-  rte_eth_dev_close(port: number): number;
-  rte_eth_promiscuous_enable(port: number): number;
-  rte_pktmbuf_pool_create(
-    name: string,
-    n: number,
-    cache: number,
-    priv: number,
-    dataRoom: number,
-    socket: number,
-  ): Pointer | null;
-  rte_mempool_free(pool: Pointer): void;
+  // ethdev control path: each call of a lifecycle step, on this thread or a worker thread (ports.ts)
+  dphp_configure: OffThreadFn<[port: number, rxq: number, txq: number]>;
+  rte_eth_rx_queue_setup: OffThreadFn<
+    [port: number, queue: number, descriptors: number, socket: number, conf: null, pool: Pointer | undefined]
+  >;
+  rte_eth_tx_queue_setup: OffThreadFn<
+    [port: number, queue: number, descriptors: number, socket: number, conf: null]
+  >;
+  rte_eth_dev_start: OffThreadFn<[port: number]>;
+  rte_eth_dev_stop: OffThreadFn<[port: number]>;
+  rte_eth_dev_close: OffThreadFn<[port: number]>;
+  rte_eth_promiscuous_enable: OffThreadFn<[port: number]>;
+  rte_pktmbuf_pool_create: OffThreadFn<
+    [name: string, n: number, cache: number, priv: number, dataRoom: number, socket: number],
+    Pointer | null
+  >;
+  rte_mempool_free: OffThreadFn<[pool: Pointer], void>;
 
   // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
   readonly area: HotArea;

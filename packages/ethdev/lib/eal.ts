@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { dpdk, MAX_ETHPORTS } from './binding.js';
-import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
+import {
+  abortedError,
+  ControlQueue,
+  type LateOutcome,
+  type LateReturn,
+  type OffThreadCall,
+} from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import type { DpdkBinding } from './dpdk-binding.js';
 import { selectDpdk } from './dpdk-install.js';
@@ -22,18 +28,22 @@ import {
 } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
 import {
+  checkAsyncOptions,
   checkAttachOptions,
+  checkConfigureAsyncOptions,
   checkConfigureOptions,
   checkDetachOptions,
   checkEalOptions,
   DEFAULT_TIMEOUT_MS,
 } from './options.js';
 import { captureOutput } from './output-capture.js';
+import { call, type Plan, type Step, startPlan } from './plan.js';
 import { type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
 import { netdevCount, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
 import type {
+  AsyncOptions,
   AttachOptions,
   ConfigureOptions,
   DetachOptions,
@@ -236,24 +246,52 @@ export class Eal extends EventEmitter<EalEvents> {
     const d: Device = checked ? parseDevargs(devargs, policy) : uncheckedDevice(devargs);
     const label = `attach(${JSON.stringify(d.devargs)})`;
     this.#control.refuseIfWedged(label);
-    return this.#control.enqueue(label, (): OffThreadCall<PortId> => {
-      this.#ensureRunning();
-      // Files are checked again just before the probe, as the sync form checks them.
-      if (checked && d.files.length > 0) parseDevargs(devargs, policy);
-      this.#refuseAttached(d.name, devargs);
-      const mark = this.#log.mark();
-      const ids = new Uint16Array(MAX_ETHPORTS);
-      const before = this.#table.validPorts();
-      return {
-        call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        details: { devargs, device: d.name },
-        start: (done) => this.#dpdk.dphp_probe.async(d.devargs, d.name, ids, MAX_ETHPORTS, done),
-        finish: (n) =>
-          this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark, before),
-        late: (n) => this.#lateAttach(d, devargs, n, ids, before),
-      };
-    });
+    const { signal } = options;
+    return this.#control.enqueue(
+      label,
+      (): OffThreadCall<PortId> => {
+        this.#ensureRunning();
+        // Files are checked again just before the probe, as the sync form checks them.
+        if (checked && d.files.length > 0) parseDevargs(devargs, policy);
+        this.#refuseAttached(d.name, devargs);
+        const mark = this.#log.mark();
+        const ids = new Uint16Array(MAX_ETHPORTS);
+        const before = this.#table.validPorts();
+        const probe = call(this.#dpdk.dphp_probe, d.devargs, d.name, ids, MAX_ETHPORTS);
+        return {
+          call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          details: { devargs, device: d.name },
+          start: (done) =>
+            signal
+              ? startPlan(this.#probeUnlessAborted(d, probe, before, signal), done)
+              : probe.fn.async(...probe.args, done),
+          finish: (n) =>
+            this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark, before),
+          late: (n) => this.#lateAttach(d, devargs, n, ids, before),
+          aborted: (id) => `${d.name} is attached as port ${id}: its removal failed, detach it`,
+        };
+      },
+      signal,
+    );
+  }
+
+  /**
+   * An abortable probe: aborted while DPDK probed, what it made is removed again (on the worker
+   * thread too) and the attach rejects with ABORTED, nothing left. A removal that fails leaves
+   * the device to the table (the attach then rejects with ABORTED saying so).
+   */
+  *#probeUnlessAborted(d: Device, probe: Step, before: readonly PortId[], signal: AbortSignal): Plan<number> {
+    const n: number = yield probe;
+    if (!signal.aborted || n < 0) return n;
+    const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, d.bus, d.name);
+    if (rc < 0) return n;
+    for (const left of this.#table.devicesOfNewPorts(before))
+      yield call(this.#dpdk.rte_eal_hotplug_remove, left.bus, left.name);
+    throw abortedError(
+      `attach(${JSON.stringify(d.devargs)})`,
+      `while DPDK probed ${d.name} (DPDK cannot cancel a probe): the device was detached again, nothing is left`,
+    );
   }
 
   /**
@@ -264,7 +302,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * (INVALID_DEVARGS; see HAZARDOUS_DEVARGS and `overwriteFiles`). Runs on this thread, so it
    * has no timeout (`timeoutMs` is refused), and is refused (BUSY) while an async call is queued.
    */
-  attachSync(devargs: string, options?: Omit<AttachOptions, 'timeoutMs'>): PortId {
+  attachSync(devargs: string, options?: Omit<AttachOptions, keyof AsyncOptions>): PortId {
     this.#ensureIdle('attachSync');
     const policy =
       options === undefined
@@ -370,12 +408,16 @@ export class Eal extends EventEmitter<EalEvents> {
     const ref = portRef(port);
     const label = `detach(port ${typeof ref === 'number' ? ref : ref.id})`;
     this.#control.refuseIfWedged(label);
-    return this.#control.enqueue(label, () => {
-      this.#ensureRunning();
-      const record = this.#table.forDetach(ref);
-      this.#refuseOpen(record, options);
-      return this.#removeOffThread(record.device, options);
-    });
+    return this.#control.enqueue(
+      label,
+      () => {
+        this.#ensureRunning();
+        const record = this.#table.forDetach(ref);
+        this.#refuseOpen(record, options);
+        return this.#removeOffThread(record.device, options);
+      },
+      options.signal,
+    );
   }
 
   /**
@@ -388,7 +430,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * closes the device's ports first. Runs on this thread: no `timeoutMs`; BUSY while an async
    * call is queued.
    */
-  detachSync(port: PortRef, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+  detachSync(port: PortRef, value?: Omit<DetachOptions, keyof AsyncOptions>): string {
     this.#ensureIdle('detachSync');
     const options = value === undefined ? NO_OPTIONS : syncOnly('detachSync', checkDetachOptions(value));
     const record = this.#table.forDetach(port);
@@ -421,7 +463,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
-  detachDeviceSync(name: string, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+  detachDeviceSync(name: string, value?: Omit<DetachOptions, keyof AsyncOptions>): string {
     this.#ensureIdle('detachDeviceSync');
     const options =
       value === undefined ? NO_OPTIONS : syncOnly('detachDeviceSync', checkDetachOptions(value));
@@ -435,10 +477,14 @@ export class Eal extends EventEmitter<EalEvents> {
     const d = parseDevargs(name, LOOKUP);
     const label = `detachDevice(${JSON.stringify(d.name)})`;
     this.#control.refuseIfWedged(label);
-    return this.#control.enqueue(label, () => {
-      this.#ensureRunning();
-      return this.#removeOffThread(this.#deviceNamed(d.name), options);
-    });
+    return this.#control.enqueue(
+      label,
+      () => {
+        this.#ensureRunning();
+        return this.#removeOffThread(this.#deviceNamed(d.name), options);
+      },
+      options.signal,
+    );
   }
 
   #deviceNamed(name: string): DeviceRecord {
@@ -492,6 +538,106 @@ export class Eal extends EventEmitter<EalEvents> {
   close(port: PortRef): void {
     this.#ensureIdle('close()');
     this.#table.close(this.#table.get(port));
+  }
+
+  /**
+   * {@link configure} with its DPDK calls (rte_eth_dev_configure, the pool, the queues) on a
+   * worker thread, queued after the async calls before it (the state is checked when its turn
+   * comes), with `timeoutMs` and `signal` as {@link attach}'s.
+   */
+  configureAsync(port: PortRef, options?: ConfigureOptions & AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const { timeoutMs, signal, ...configure } = checkConfigureAsyncOptions(options);
+    return this.#lifecycleAsync('configure', port, { timeoutMs, signal }, (p) =>
+      this.#table.configurePlan(p, configure),
+    );
+  }
+
+  /** {@link start} on a worker thread, queued; see {@link configureAsync}. */
+  startAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('startAsync', options);
+    return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p));
+  }
+
+  /** {@link stop} on a worker thread, queued; see {@link configureAsync}. */
+  stopAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('stopAsync', options);
+    return this.#lifecycleAsync('stop', port, checked, (p) => this.#table.stopPlan(p));
+  }
+
+  /** {@link close} on a worker thread, queued; see {@link configureAsync}. */
+  closeAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('closeAsync', options);
+    return this.#lifecycleAsync('close', port, checked, (p) => this.#table.closePlan(p));
+  }
+
+  /**
+   * Stops and closes a port, then detaches its device, in one queued turn on a worker thread:
+   * for an application that asks for the whole end of a port's life explicitly (a plain detach
+   * of a started or open port is still refused). The device's other ports must be closed
+   * already (SIBLING_PORTS_OPEN, nothing done). Returns the device's name, as detach does.
+   */
+  release(port: PortRef, options?: AsyncOptions): Promise<string> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('release', options);
+    return this.#lifecycleAsync('release', port, checked, (p) => this.#releasePlan(p), {
+      aborted: (device) => `${device} is detached`,
+      // It detaches: a raw id two listed ports had is refused, as detach refuses it.
+      lookup: (ref) => this.#table.forDetach(ref),
+    });
+  }
+
+  *#releasePlan(port: PortRecord): Plan<string> {
+    const { device } = port;
+    const open = device.ports.filter((p) => p !== port && p.state !== 'closed');
+    if (open.length > 0) {
+      throw new PortStateError(
+        'SIBLING_PORTS_OPEN',
+        `Device ${device.name} has other open ports (${open.map((p) => `${p.id}: ${p.state}`).join(', ')}): close them before release(port ${port.id})`,
+        { device: device.name, port: open[0]!.id },
+      );
+    }
+    if (port.state !== 'closed') {
+      yield* this.#table.stopPlan(port);
+      yield* this.#table.closePlan(port);
+    }
+    const mark = this.#log.mark();
+    const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, device.bus, device.name);
+    return this.#removed(device, rc, mark, false);
+  }
+
+  /** A lifecycle plan on a worker thread, queued; the port is looked up when its turn comes. */
+  #lifecycleAsync<T>(
+    what: string,
+    port: PortRef,
+    options: AsyncOptions,
+    plan: (record: PortRecord) => Plan<T>,
+    said: { aborted?: (result: T) => string; lookup?: (ref: PortRef) => PortRecord } = {},
+  ): Promise<T> {
+    const ref = portRef(port);
+    const label = `${what}${what === 'release' ? '' : 'Async'}(port ${typeof ref === 'number' ? ref : ref.id})`;
+    this.#control.refuseIfWedged(label);
+    return this.#control.enqueue(
+      label,
+      (): OffThreadCall<T, T> => {
+        this.#ensureRunning();
+        const record = said.lookup ? said.lookup(ref) : this.#table.get(ref);
+        const which = `port ${record.id} (${record.device.name})`;
+        return {
+          call: `${what} of ${which}`,
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          details: { port: record.id, device: record.device.name },
+          start: (done) => startPlan(plan(record), done),
+          finish: (result) => result,
+          late: () => ({ outcome: `${which} is ${record.state} after all`, device: record.device.name }),
+          aborted: (result) => said.aborted?.(result) ?? `${which} is ${record.state}`,
+        };
+      },
+      options.signal,
+    );
   }
 
   stats(port: PortRef): PortStats {
@@ -621,6 +767,7 @@ export class Eal extends EventEmitter<EalEvents> {
       start: (done) => this.#dpdk.rte_eal_hotplug_remove.async(device.bus, device.name, done),
       finish: (rc) => this.#removed(device, rc, mark, false),
       late: (rc) => this.#lateRemove(device, rc),
+      aborted: () => `${device.name} is detached`,
     };
   }
 
@@ -773,14 +920,16 @@ function uncheckedDevice(devargs: string): Device {
   return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [] };
 }
 
-/** The sync forms run on this thread and cannot be timed out: a timeoutMs there is a mistake. */
-function syncOnly<T extends { timeoutMs?: number }>(what: string, options: T): T {
-  if (options.timeoutMs !== undefined) {
-    throw new InvalidInputError(
-      'INVALID_OPTION',
-      `Invalid ${what} option timeoutMs: ${what} runs on this thread and cannot be timed out; the async form takes it`,
-      { key: 'timeoutMs' },
-    );
+/** The sync forms run on this thread: they can neither be timed out nor aborted. */
+function syncOnly<T extends AsyncOptions>(what: string, options: T): T {
+  for (const key of ['timeoutMs', 'signal'] as const) {
+    if (options[key] !== undefined) {
+      throw new InvalidInputError(
+        'INVALID_OPTION',
+        `Invalid ${what} option ${key}: ${what} runs on this thread and cannot be ${key === 'signal' ? 'aborted' : 'timed out'}; the async form takes it`,
+        { key },
+      );
+    }
   }
   return options;
 }

@@ -48,10 +48,11 @@ export {
   slope,
   warmup,
 } from './leak.js';
-export { portId } from './ports.js';
+export { portId, portRef } from './ports.js';
 export { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 export { MAX_PACKET } from './traffic.js';
 export type {
+  AsyncOptions,
   AttachEvent,
   AttachOptions,
   ConfigureOptions,
@@ -62,8 +63,10 @@ export type {
   LateEvent,
   LogLevel,
   PacketBatch,
+  PortHandle,
   PortId,
   PortInfo,
+  PortRef,
   PortState,
   PortStats,
   RemoveEvent,

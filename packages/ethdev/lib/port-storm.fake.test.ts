@@ -26,6 +26,14 @@ describe('the port table under a storm of random calls (FakeDpdk)', () => {
       expect(report.outcomes['detachSync PORT_ID_REUSED'] ?? 0).toBeGreaterThan(0);
       expect(report.outcomes['detach ok'] ?? 0).toBeGreaterThan(20);
       expect(report.outcomes['attach ok'] ?? 0).toBeGreaterThan(20);
+      for (const kind of [
+        'configureAsync ok',
+        'startAsync ok',
+        'closeAsync ok',
+        'release ok',
+        'detachDevice ok',
+      ])
+        expect(report.outcomes[kind] ?? 0, kind).toBeGreaterThan(0);
       expect(eal.cleanup()).toEqual([]);
     });
   }

@@ -2,6 +2,7 @@ import { MAX_BURST, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortIn
 import type { DpdkBinding } from './dpdk-binding.js';
 import type { DpdkLog } from './dpdk-log.js';
 import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
+import { call, type Plan, runPlan, type Step } from './plan.js';
 import type {
   ConfigureOptions,
   PortHandle,
@@ -341,7 +342,31 @@ export class PortTable {
     };
   }
 
+  /** The lifecycle calls on this thread (each is also a {@link Plan}: `*Plan`, for the async forms). */
   configure(port: PortRecord, options: ConfigureOptions = {}): void {
+    runPlan(this.configurePlan(port, options));
+  }
+
+  start(port: PortRecord): void {
+    runPlan(this.startPlan(port));
+  }
+
+  /** Stops a started port; stopping a port that is not started does nothing, as in DPDK. */
+  stop(port: PortRecord): void {
+    runPlan(this.stopPlan(port));
+  }
+
+  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
+  close(port: PortRecord): void {
+    runPlan(this.closePlan(port));
+  }
+
+  /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
+  forceClose(port: PortRecord): void {
+    runPlan(this.forceClosePlan(port));
+  }
+
+  *configurePlan(port: PortRecord, options: ConfigureOptions = {}): Plan<void> {
     expectState(port, ['attached', 'configured', 'stopped'], 'configure');
     const info = this.info(port);
     const rxq = count('rxQueues', options.rxQueues, 1, Math.max(1, info.maxRxQueues));
@@ -356,11 +381,14 @@ export class PortTable {
         { port: port.id },
       );
     }
-    this.#call(port, 'configure', () => this.#dpdk.dphp_configure(port.id, rxq, txq));
+    const d = this.#dpdk;
+    yield* this.#step(port, 'configure', call(d.dphp_configure, port.id, rxq, txq));
     if (!port.pool) {
       const mark = this.#log.mark();
-      const pool = this.#dpdk.rte_pktmbuf_pool_create(
-        `dphp_${port.id}_${this.#pools++}`,
+      const name = `dphp_${port.id}_${this.#pools++}`;
+      const pool: Pointer | null = yield call(
+        d.rte_pktmbuf_pool_create,
+        name,
         needed,
         0,
         0,
@@ -375,44 +403,43 @@ export class PortTable {
       }
       port.pool = pool;
       port.poolSize = needed;
-      this.#dpdk.dphp_port_pool(port.id, pool);
+      d.dphp_port_pool(port.id, pool);
     }
     const socket = info.socket < 0 ? SOCKET_ID_ANY : info.socket;
     for (let q = 0; q < rxq; q++) {
-      this.#call(port, `rx queue ${q} setup`, () =>
-        this.#dpdk.rte_eth_rx_queue_setup(port.id, q, rxd, socket, null, port.pool),
-      );
+      const setup = call(d.rte_eth_rx_queue_setup, port.id, q, rxd, socket, null, port.pool);
+      yield* this.#step(port, `rx queue ${q} setup`, setup);
     }
     for (let q = 0; q < txq; q++) {
-      this.#call(port, `tx queue ${q} setup`, () =>
-        this.#dpdk.rte_eth_tx_queue_setup(port.id, q, txd, socket, null),
+      yield* this.#step(
+        port,
+        `tx queue ${q} setup`,
+        call(d.rte_eth_tx_queue_setup, port.id, q, txd, socket, null),
       );
     }
     port.promiscuous = options.promiscuous ?? true;
     port.state = 'configured';
   }
 
-  start(port: PortRecord): void {
+  *startPlan(port: PortRecord): Plan<void> {
     if (port.state === 'started') return;
     expectState(port, ['configured', 'stopped'], 'start');
-    this.#call(port, 'start', () => this.#dpdk.rte_eth_dev_start(port.id));
+    yield* this.#step(port, 'start', call(this.#dpdk.rte_eth_dev_start, port.id));
     // Some PMDs (net_null) do not implement promiscuous mode: traffic works without it.
-    if (port.promiscuous) this.#dpdk.rte_eth_promiscuous_enable(port.id);
+    if (port.promiscuous) yield call(this.#dpdk.rte_eth_promiscuous_enable, port.id);
     port.state = 'started';
   }
 
-  /** Stops a started port; stopping a port that is not started does nothing, as in DPDK. */
-  stop(port: PortRecord): void {
+  *stopPlan(port: PortRecord): Plan<void> {
     if (port.state !== 'started') {
       expectState(port, ['attached', 'configured', 'stopped'], 'stop');
       return;
     }
-    this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
+    yield* this.#step(port, 'stop', call(this.#dpdk.rte_eth_dev_stop, port.id));
     port.state = 'stopped';
   }
 
-  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
-  close(port: PortRecord): void {
+  *closePlan(port: PortRecord): Plan<void> {
     if (port.state === 'closed') return;
     if (port.state === 'started') {
       throw new PortStateError(
@@ -431,7 +458,7 @@ export class PortTable {
       return;
     }
     const mark = this.#log.mark();
-    const rc = this.#dpdk.rte_eth_dev_close(port.id);
+    const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
     if (rc === -EINVAL && this.#log.since(mark).some((l) => /Cannot close started device/.test(l))) {
       // Another PMD drives this port (a bonding device started its members): not our state.
       throw new PortStateError(
@@ -441,18 +468,23 @@ export class PortTable {
       );
     }
     this.#check(port, 'close', rc, mark);
-    this.#freePool(port);
+    if (port.pool) yield* this.#freePoolPlan(port);
     port.state = 'closed';
     // DPDK has freed the id: the next port it makes may get it.
     if (this.live.get(port.id) === port) this.live.delete(port.id);
   }
 
-  /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
-  forceClose(port: PortRecord): void {
+  *forceClosePlan(port: PortRecord): Plan<void> {
     if (port.state === 'closed') return;
-    this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
+    yield* this.#step(port, 'stop', call(this.#dpdk.rte_eth_dev_stop, port.id));
     port.state = 'stopped';
-    this.close(port);
+    yield* this.closePlan(port);
+  }
+
+  /** One DPDK call of a lifecycle step, its failure thrown as LIFECYCLE_FAILED. */
+  *#step(port: PortRecord, what: string, step: Step): Plan<void> {
+    const mark = this.#log.mark();
+    this.#check(port, what, yield step, mark);
   }
 
   stats(port: PortRecord): PortStats {
@@ -472,12 +504,16 @@ export class PortTable {
   }
 
   #freePool(port: PortRecord): void {
-    if (!port.pool) return;
+    if (port.pool) runPlan(this.#freePoolPlan(port));
+  }
+
+  *#freePoolPlan(port: PortRecord): Plan<void> {
+    const pool = port.pool!;
     // The id may hold a newer port by now (DPDK reuses closed ids): its pool stays.
     if (this.live.get(port.id) === port) this.#dpdk.dphp_port_pool(port.id, null);
-    this.#dpdk.rte_mempool_free(port.pool);
     port.pool = undefined;
     port.poolSize = undefined;
+    yield call(this.#dpdk.rte_mempool_free, pool);
   }
 
   #call(port: PortRecord, what: string, fn: () => number): void {

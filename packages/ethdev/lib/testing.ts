@@ -8,7 +8,13 @@ import { writeFileSync } from 'node:fs';
 
 export { dpdkPortCloser } from './binding.js';
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
-export { type EventLoopWatch, timedAsyncCycles, watchEventLoop } from './event-loop-watch.js';
+export {
+  type EventLoopWatch,
+  type LifecycleWorst,
+  timedAsyncCycles,
+  timedLifecycleCycles,
+  watchEventLoop,
+} from './event-loop-watch.js';
 export { FakeDpdk, type FakeDpdkSpec, type FakeDriver } from './fake-dpdk.js';
 
 /** A 64-byte broadcast Ethernet frame (IPv4 ethertype) carrying `tag`, so it can be recognized. */

@@ -94,16 +94,26 @@ export interface EalOptions {
   overwriteFiles?: boolean;
 }
 
-/** Options for {@link Eal.attach} (and `attachSync`, which takes no `timeoutMs`). */
-export interface AttachOptions {
-  /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
-  overwriteFiles?: boolean;
+/** What every async control call takes (attach, detach, configureAsync, …, release). */
+export interface AsyncOptions {
   /**
-   * The async form only: how long DPDK's probe may run on its worker thread, in ms (1 … 3600000,
-   * default 30000), after which the promise rejects with TIMEOUT (see the README: the call goes
-   * on, and the EAL is wedged until it returns).
+   * How long DPDK's calls may run on their worker thread, in ms (1 … 3600000, default 30000),
+   * after which the promise rejects with TIMEOUT (see the README: the call goes on, and the EAL
+   * is wedged until it returns).
    */
   timeoutMs?: number;
+  /**
+   * Aborts the call: before its turn, it is dropped (nothing done); once its DPDK call has
+   * started, it runs to its end (DPDK cannot cancel a call) and the promise rejects with ABORTED
+   * when it has returned; an attach detaches its device again first, so nothing is left.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options for {@link Eal.attach} (and `attachSync`, which takes no `timeoutMs` or `signal`). */
+export interface AttachOptions extends AsyncOptions {
+  /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
+  overwriteFiles?: boolean;
 }
 
 /** What `ports()` tells of one port. */
@@ -157,14 +167,9 @@ export interface PacketBatch {
   count?: number;
 }
 
-export interface DetachOptions {
+export interface DetachOptions extends AsyncOptions {
   /** Stop and close the port (and its device's other ports) first, instead of refusing. */
   force?: boolean;
-  /**
-   * The async forms only: how long DPDK's remove may run on its worker thread, in ms (1 …
-   * 3600000, default 30000), after which the promise rejects with TIMEOUT.
-   */
-  timeoutMs?: number;
 }
 
 /** One reading of the process's resources, for leak accounting across attach/detach cycles. */

@@ -72,6 +72,12 @@ class Model {
     return this.remove(port);
   }
 
+  /** stop → close → detach of one port's device (single-port devices here). */
+  release(ref: number | PortHandle): string {
+    const port = this.resolve(ref, true);
+    return typeof port === 'string' ? port : this.remove(port);
+  }
+
   detachDevice(device: string, force: boolean): string {
     const port = this.ports.find((p) => p.device === device);
     if (!port) return 'DEVICE_NOT_FOUND';
@@ -166,7 +172,7 @@ export async function runStorm(eal: Eal, options: StormOptions): Promise<StormRe
         const op = pick(['configure', 'start', 'stop', 'close'] as const);
         const ref = aRef();
         const sdk = eal as unknown as Record<string, (ref: unknown) => unknown>;
-        const useAsync = anAsync() && typeof sdk[`${op}Async`] === 'function';
+        const useAsync = anAsync();
         label = `${op}${useAsync ? 'Async' : ''}(${JSON.stringify(ref)})`;
         const next = model.lifecycle(op, ref);
         expected = /^[A-Z_]+$/.test(next) ? next : undefined;
@@ -179,12 +185,19 @@ export async function runStorm(eal: Eal, options: StormOptions): Promise<StormRe
         expected = model.detach(ref, force);
         run = () =>
           useAsync ? eal.detach(ref as PortId, { force }) : eal.detachSync(ref as PortId, { force });
-      } else {
+      } else if (r < 0.96 || options.async !== true) {
         const device = pick(options.devices);
         const force = rng() < 0.3;
-        label = `detachDeviceSync(${device}${force ? ', force' : ''})`;
+        const useAsync = anAsync();
+        label = `${useAsync ? 'detachDevice' : 'detachDeviceSync'}(${device}${force ? ', force' : ''})`;
         expected = model.detachDevice(device, force);
-        run = () => eal.detachDeviceSync(device, { force });
+        run = () =>
+          useAsync ? eal.detachDevice(device, { force }) : eal.detachDeviceSync(device, { force });
+      } else {
+        const ref = aRef();
+        label = `release(${JSON.stringify(ref)})`;
+        expected = model.release(ref);
+        run = () => eal.release(ref as PortId);
       }
       let got: unknown;
       try {
