@@ -165,6 +165,11 @@ export class ControlQueue {
     return signal ? Promise.race([run, whileQueued]) : run;
   }
 
+  /** Settles when every call queued so far has settled (a stuck one: at its TIMEOUT). */
+  async settled(): Promise<void> {
+    await this.#tail;
+  }
+
   /** Takes a call out of the pending list; false when it was not there any more. */
   #forget(entry: { label: string }): boolean {
     const at = this.#pending.indexOf(entry);

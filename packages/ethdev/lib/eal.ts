@@ -24,6 +24,7 @@ import {
   errnoName,
   type HotplugError,
   InvalidInputError,
+  isHotplugError,
   PortStateError,
 } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
@@ -44,6 +45,7 @@ import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
 import type {
   AsyncOptions,
+  AttachedPort,
   AttachOptions,
   ConfigureOptions,
   DetachOptions,
@@ -51,6 +53,7 @@ import type {
   EalOptions,
   LateEvent,
   PacketBatch,
+  PortHandle,
   PortId,
   PortInfo,
   PortRef,
@@ -509,14 +512,40 @@ export class Eal extends EventEmitter<EalEvents> {
    * another process of the same DPDK instance attached or detached are taken in first.
    */
   ports(): PortInfo[] {
-    this.#ensureIdle('ports()');
-    this.#table.sync();
-    return this.#table.all().map((p) => this.#table.info(p));
+    this.#ensureRunning();
+    // While an async call runs (or is stuck) on a worker thread, DPDK must not be called: the
+    // SDK's own table answers, with what DPDK said of each port last.
+    const idle = !this.#control.active;
+    if (idle) this.#table.sync();
+    return this.#table.all().map((p) => this.#table.info(p, idle));
   }
 
+  /** One port, as `ports()` lists it (readable while an async call runs, from the SDK's table). */
   port(id: PortRef): PortInfo {
-    this.#ensureIdle('port()');
-    return this.#table.info(this.#table.get(id));
+    this.#ensureRunning();
+    return this.#table.info(this.#table.get(id), !this.#control.active);
+  }
+
+  /**
+   * {@link attach}, answered with a handle of the new (first) port: its id, generation and
+   * device, and `[Symbol.asyncDispose]`, which releases it (stop, close, detach; nothing when
+   * its device is detached already): `await using port = await eal.attachPort('net_null0')`.
+   */
+  async attachPort(devargs: string, options?: AttachOptions): Promise<AttachedPort> {
+    const id = await this.attach(devargs, options);
+    const { generation, device } = this.#table.live.get(id)!;
+    return attachedPort(this, { id, generation }, device.name);
+  }
+
+  /**
+   * `await using eal = Eal.init(…)`: waits for the async calls queued to settle, then
+   * {@link cleanup}; throws what cleanup met (one error, or an AggregateError).
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#control.settled();
+    const errors = this.cleanup();
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `cleanup() met ${errors.length} errors`);
   }
 
   configure(port: PortRef, options?: ConfigureOptions): void {
@@ -913,6 +942,23 @@ export class Eal extends EventEmitter<EalEvents> {
  */
 export function attachUncheckedForTests(eal: Eal, devargs: string, options?: AttachOptions): Promise<PortId> {
   return attachUnchecked(eal, devargs, options);
+}
+
+/** A port handle that releases its port when disposed (see {@link Eal.attachPort}). */
+function attachedPort(eal: Eal, handle: PortHandle, device: string): AttachedPort {
+  return Object.freeze({
+    ...handle,
+    device,
+    async [Symbol.asyncDispose]() {
+      if (!eal.running) return;
+      try {
+        await eal.release(handle);
+      } catch (e) {
+        // Detached already (by the application, or cleanup): nothing left to release.
+        if (!isHotplugError(e, 'PORT_NOT_FOUND')) throw e;
+      }
+    },
+  });
 }
 
 /** A vdev string as given, unchecked: its name is what comes before the first comma. */

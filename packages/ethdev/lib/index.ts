@@ -54,6 +54,7 @@ export { MAX_PACKET } from './traffic.js';
 export type {
   AsyncOptions,
   AttachEvent,
+  AttachedPort,
   AttachOptions,
   ConfigureOptions,
   DetachEvent,

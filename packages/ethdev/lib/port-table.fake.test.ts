@@ -174,6 +174,35 @@ describe('port table', () => {
   });
 });
 
+describe('await using', () => {
+  it('releases an attached port at the end of its scope (stop, close, detach), and the EAL at the end of its own', async () => {
+    const dpdk = new FakeDpdk();
+    const ids = new Uint16Array(32);
+    {
+      await using eal = start(dpdk);
+      {
+        await using port = await eal.attachPort('net_ring0');
+        expect(port).toMatchObject({ id: 0, device: 'net_ring0' });
+        await eal.configureAsync(port);
+        await eal.startAsync(port);
+        expect(eal.port(port).state).toBe('started');
+      }
+      expect(eal.ports()).toEqual([]);
+      expect(dpdk.dphp_valid_ports(ids, 32)).toBe(0);
+      {
+        // Detached already by the application: disposal has nothing left to do.
+        await using port = await eal.attachPort('net_null0');
+        expect(await eal.detach(port, { force: true })).toBe('net_null0');
+      }
+      // Left attached, with an async call queued: the EAL's disposal waits for it, then cleans up.
+      await eal.attachPort('net_null1');
+      void eal.attach('net_null2');
+    }
+    expect(dpdk.cleanedUp).toBe(true);
+    expect(dpdk.dphp_valid_ports(ids, 32)).toBe(0);
+  });
+});
+
 describe("a secondary's view", () => {
   it('takes in the ports the primary attached, and lets go of those it detached', () => {
     const primaryDpdk = new FakeDpdk();

@@ -42,6 +42,8 @@ export interface PortRecord {
   promiscuous?: boolean;
   /** Closed for the SDK, left to the device's removal in DPDK (see {@link PortTable}). */
   closeDeferred?: boolean;
+  /** What DPDK last said of the port (`info`), for reads made while DPDK is busy. */
+  seen?: PortInfo;
 }
 
 /** Throws PORT_STARTED or INVALID_STATE unless the port is in one of `states`. */
@@ -307,9 +309,15 @@ export class PortTable {
     return this.all().filter((p) => p.id === id);
   }
 
-  info(port: PortRecord): PortInfo {
+  /**
+   * What the SDK knows of a port, and DPDK's view of it unless `fromDpdk` is false (while an
+   * async call runs on a worker thread, DPDK must not be called: what it said last is given).
+   */
+  info(port: PortRecord, fromDpdk = true): PortInfo {
     const raw = this.#info;
-    if (port.state === 'closed' || this.#dpdk.dphp_port_info(port.id, raw) !== 0) {
+    if (!fromDpdk && port.seen && port.state !== 'closed')
+      return { ...port.seen, link: { ...port.seen.link }, state: port.state };
+    if (!fromDpdk || port.state === 'closed' || this.#dpdk.dphp_port_info(port.id, raw) !== 0) {
       // DPDK has forgotten a closed port: tell what the SDK knows.
       return {
         id: port.id,
@@ -326,7 +334,7 @@ export class PortTable {
         maxTxQueues: 0,
       };
     }
-    return {
+    port.seen = {
       id: port.id,
       generation: port.generation,
       name: raw.name,
@@ -340,6 +348,7 @@ export class PortTable {
       maxRxQueues: raw.max_rx_queues,
       maxTxQueues: raw.max_tx_queues,
     };
+    return { ...port.seen, link: { ...port.seen.link } };
   }
 
   /** The lifecycle calls on this thread (each is also a {@link Plan}: `*Plan`, for the async forms). */

@@ -19,6 +19,15 @@ export interface PortHandle {
 }
 
 /**
+ * A port handle from `attachPort`: `await using port = await eal.attachPort(…)` releases it at
+ * the end of the scope (stop, close, detach; nothing if its device is detached already).
+ */
+export interface AttachedPort extends PortHandle, AsyncDisposable {
+  /** The device the port belongs to (the PCI address or vdev name). */
+  readonly device: string;
+}
+
+/**
  * How calls name a port: a raw id means the port holding it in DPDK now, else the one closed
  * port listed with it; a {@link PortHandle} means that port only.
  */
