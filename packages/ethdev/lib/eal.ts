@@ -64,6 +64,7 @@ import type {
 const ENOTSUP = 95;
 const RTE_PROC_PRIMARY = 0;
 const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
+const NO_PORTS: readonly PortRecord[] = Object.freeze([]);
 // Looking a device up by name probes nothing: no file or command check applies.
 const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
@@ -787,31 +788,46 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
-    this.#prepareRemove(device, options);
+    const open = this.#openPorts(device, options);
     const mark = this.#log.mark();
+    const remove = call(this.#dpdk.rte_eal_hotplug_remove, device.bus, device.name);
     return {
       call: `rte_eal_hotplug_remove(${device.bus}, ${device.name})`,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
-      start: (done) => this.#dpdk.rte_eal_hotplug_remove.async(device.bus, device.name, done),
+      start: (done) =>
+        open.length === 0
+          ? remove.fn.async(...remove.args, done)
+          : startPlan(this.#forceRemovePlan(open, remove), done),
       finish: (rc) => this.#removed(device, rc, mark, false),
       late: (rc) => this.#lateRemove(device, rc),
       aborted: () => `${device.name} is detached`,
     };
   }
 
+  /** `force`'s stop and close of a device's open ports, then its removal: all on a worker thread. */
+  *#forceRemovePlan(open: readonly PortRecord[], remove: Step): Plan<number> {
+    for (const port of open) yield* this.#table.forceClosePlan(port);
+    return yield remove;
+  }
+
   /** Refuses a device with open ports (unless force, which stops and closes them). */
   #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
-    if (device.ports.every(isClosed)) return;
+    for (const port of this.#openPorts(device, options)) this.#table.forceClose(port);
+  }
+
+  /** The ports `force` must stop and close first; without force, SIBLING_PORTS_OPEN if any. */
+  #openPorts(device: DeviceRecord, options: DetachOptions): readonly PortRecord[] {
+    if (device.ports.every(isClosed)) return NO_PORTS;
     const open = device.ports.filter((p) => p.state !== 'closed');
-    if (open.length > 0 && !options.force) {
+    if (!options.force) {
       throw new PortStateError(
         'SIBLING_PORTS_OPEN',
         `Device ${device.name} still has open ports (${open.map((p) => `${p.id}: ${p.state}`).join(', ')}): close them first`,
         { device: device.name, port: open[0]!.id },
       );
     }
-    for (const port of open) this.#table.forceClose(port);
+    return open;
   }
 
   /**
