@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { dpdk } from './binding.js';
 import { buildScript, currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
 
+/** One check of `doctor`: its name, whether it passed, and what it found. */
 export interface DoctorCheck {
   name: string;
   /** `ok`; `warn` works but deserves a look; `missing` keeps the SDK from working. */
@@ -18,6 +19,7 @@ export interface DoctorCheck {
   detail: string;
 }
 
+/** What `doctor` found: every check, the DPDK selected and the shim built for it. */
 export interface DoctorReport {
   dpdk?: DpdkInstall;
   shim?: { path: string; built: boolean; stamp?: Record<string, unknown> };
@@ -132,6 +134,7 @@ function pmdCheck(d: DpdkInstall): DoctorCheck {
       };
 }
 
+/** The report as the lines `dpdk-hotplug doctor` prints. */
 export function doctorLines(r: DoctorReport): string[] {
   const width = Math.max(...r.checks.map((c) => c.name.length));
   return [

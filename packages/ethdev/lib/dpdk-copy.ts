@@ -15,10 +15,12 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findDpdk } from './dpdk-install.js';
 
+/** A copy of a DPDK install made for a test, and how to remove it. */
 export interface CopiedDpdk {
   prefix: string;
   libdir: string;
   pmdDir: string;
+  /** Removes the copy. */
   remove(): void;
 }
 

@@ -549,16 +549,19 @@ export class Eal extends EventEmitter<EalEvents> {
     if (errors.length > 1) throw new AggregateError(errors, `cleanup() met ${errors.length} errors`);
   }
 
+  /** Sets a port's queues up and makes its mbuf pool (rte_eth_dev_configure, queue setup); the async form is {@link configureAsync}. */
   configure(port: PortRef, options?: ConfigureOptions): void {
     this.#ensureIdle('configure()');
     this.#table.configure(this.#table.get(port), checkConfigureOptions(options));
   }
 
+  /** Starts a configured or stopped port (rte_eth_dev_start); starting a started port does nothing. */
   start(port: PortRef): void {
     this.#ensureIdle('start()');
     this.#table.start(this.#table.get(port));
   }
 
+  /** Stops a started port (rte_eth_dev_stop); stopping a port that is not started does nothing. */
   stop(port: PortRef): void {
     this.#ensureIdle('stop()');
     this.#table.stop(this.#table.get(port));
@@ -670,6 +673,7 @@ export class Eal extends EventEmitter<EalEvents> {
     );
   }
 
+  /** The port's counters (rte_eth_stats_get). */
   stats(port: PortRef): PortStats {
     this.#ensureRunning();
     return this.#table.stats(this.#table.get(port));

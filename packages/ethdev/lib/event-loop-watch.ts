@@ -8,6 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Eal } from './eal.js';
 
+/** What {@link watchEventLoop} saw while `work` ran, and its result. */
 export interface EventLoopWatch<T> {
   result: T;
   seconds: number;

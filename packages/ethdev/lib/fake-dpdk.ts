@@ -39,6 +39,7 @@ export interface FakeDriver {
   failsLeaving?: string;
 }
 
+/** What a {@link FakeDpdk} models: its drivers and the DPDK release it says it is. */
 export interface FakeDpdkSpec {
   /** vdev drivers by name (`net_null`, also reached as `eth_null`); default net_null and net_ring. */
   drivers?: Record<string, FakeDriver>;
@@ -98,6 +99,7 @@ function offThread<A extends unknown[], R = number>(fn: (...args: A) => R): OffT
   });
 }
 
+/** An in-memory DPDK behind the seam, for tests of the SDK's logic above DPDK (see this module's comment). */
 export class FakeDpdk implements DpdkBinding {
   /** The EAL arguments `ealInit` was given, argv[0] first. */
   argv: readonly string[] | undefined;

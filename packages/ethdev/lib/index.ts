@@ -7,6 +7,8 @@
  *   eal.close(port);
  *   await eal.detach(port); // 'net_null0'
  */
+
+export type { RawEthStats, RawPortInfo } from './binding.js';
 export {
   canonicalPciAddress,
   type Devargs,
@@ -14,7 +16,7 @@ export {
   type DevargsPolicy,
   parseDevargs,
 } from './devargs.js';
-export type { DpdkBinding } from './dpdk-binding.js';
+export type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
 export {
   currentDpdk,
   DPDK_ENV,

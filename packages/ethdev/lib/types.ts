@@ -44,6 +44,7 @@ export type PortRef = PortId | PortHandle;
  */
 export type PortState = 'attached' | 'configured' | 'started' | 'stopped' | 'closed';
 
+/** DPDK's log levels, by name. */
 export type LogLevel = 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug';
 
 /** Options for {@link Eal.init}; each maps to one EAL argument, named in its comment. */
@@ -143,6 +144,7 @@ export interface PortInfo extends PortHandle {
   maxTxQueues: number;
 }
 
+/** A port's counters, as DPDK's `rte_eth_stats`. */
 export interface PortStats {
   rxPackets: number;
   txPackets: number;
@@ -154,6 +156,7 @@ export interface PortStats {
   rxNoMbuf: number;
 }
 
+/** Options for `configure` and `configureAsync`. */
 export interface ConfigureOptions {
   rxQueues?: number;
   txQueues?: number;
@@ -195,6 +198,7 @@ export interface ResourceSnapshot {
   netdevs: number;
 }
 
+/** The `attach` event: a device was attached, with its ports (`port` the first). */
 export interface AttachEvent {
   port: PortId;
   ports: readonly PortId[];
@@ -202,6 +206,7 @@ export interface AttachEvent {
   devargs: string;
 }
 
+/** The `detach` event: a device was detached, with the ports it had. */
 export interface DetachEvent {
   ports: readonly PortId[];
   device: string;
@@ -234,6 +239,7 @@ export interface LateEvent {
   elapsedMs: number;
 }
 
+/** The events of {@link Eal}, by name, with their arguments. */
 export interface EalEvents {
   attach: [AttachEvent];
   detach: [DetachEvent];
