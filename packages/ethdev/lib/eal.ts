@@ -85,11 +85,15 @@ let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Pro
  *   port id and returns the PCI address or vdev name of the device it removed.
  * - A port must be stopped and closed before it is detached (or `{ force: true }`): the same rule
  *   for every PMD, whatever DPDK 22.11 would do with a started one.
- * - Control calls run one at a time, in call order. The async forms of attach and detach run
- *   DPDK's probe or remove on a worker thread, queued, with a timeout (TIMEOUT; the call goes on
- *   and the EAL is wedged until it returns: EAL_WEDGED); every other control call runs on the
- *   thread that called `init`, and is refused (BUSY) while an async one is queued or running.
- *   DPDK's C API is not thread safe; this class is, because nothing else reaches DPDK.
+ * - Control calls run one at a time, in call order. The async forms (attach, configureAsync,
+ *   startAsync, stopAsync, closeAsync, detach, detachDevice, release) run their DPDK calls on a
+ *   worker thread, queued, with a timeout (TIMEOUT; the call goes on and the EAL is wedged until
+ *   it returns: EAL_WEDGED) and an AbortSignal (ABORTED); the sync forms run on the thread that
+ *   called `init`, and are refused (BUSY) while an async one is queued or running; `ports()` and
+ *   `port()` then answer from the SDK's table. DPDK's C API is not thread safe; this class is,
+ *   because nothing else reaches DPDK.
+ * - A port is named by a raw id or a handle (`{ id, generation }`): see {@link PortRef}. A closed
+ *   port stays listed and detachable whatever DPDK does with its id.
  * - Failures throw {@link HotplugError}s and leave the process, and every other port, working.
  */
 export class Eal extends EventEmitter<EalEvents> {
