@@ -80,6 +80,7 @@ describe('async attach and detach', () => {
 
   it('refuses the sync forms and other control calls while an async call is in flight (BUSY), names it, and takes them after', async () => {
     const port = eal.attachSync('net_ring0');
+    const before = eal.port(port);
     const pending = eal.attach('net_null0');
     const e = errorOf(() => eal.attachSync('net_null1'));
     expect(isHotplugError(e, 'BUSY')).toBe(true);
@@ -88,15 +89,17 @@ describe('async attach and detach', () => {
       () => eal.detachSync(port, { force: true }),
       () => eal.configure(port),
       () => eal.close(port),
-      () => eal.ports(),
-      () => eal.port(port),
       () => eal.resources(),
       () => eal.cleanup(),
     ]) {
       expect(errorOf(call)?.code).toBe('BUSY');
     }
-    // Names and the data path stay open: they touch no control state of DPDK.
+    // Names and the data path stay open: they touch no control state of DPDK. ports() and
+    // port() answer from the SDK's table (what DPDK said of each port last), calling no DPDK.
     expect(eal.portsOf('net_ring0')).toEqual([port]);
+    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([[port, 'net_ring0', 'attached']]);
+    expect(eal.port(port)).toEqual(before);
+    expect(before).toMatchObject({ id: port, device: 'net_ring0', driver: 'net_ring' });
     expect(eal.stats(port).rxPackets).toBe(0);
     expect(await pending).toBe(1);
     eal.close(port);

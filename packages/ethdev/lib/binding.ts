@@ -18,8 +18,10 @@ const SHIM_ABI = 6;
 export const MAX_ETHPORTS = 32;
 /** Most packets a burst carries, and the largest packet (an mbuf's data room after its headroom). */
 export const MAX_BURST = 512;
+/** The largest packet txBurst takes and rxBurst gives, in bytes: an mbuf's data room after its headroom. */
 export const MAX_PACKET = 2048;
 
+/** struct dphp_port_info (native/shim.c), as koffi decodes it. */
 export interface RawPortInfo {
   name: string;
   device: string;
@@ -34,6 +36,7 @@ export interface RawPortInfo {
   link_speed: number;
 }
 
+/** struct dphp_stats (native/shim.c): DPDK's rte_eth_stats counters. */
 export interface RawEthStats {
   ipackets: number;
   opackets: number;

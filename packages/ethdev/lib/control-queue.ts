@@ -1,29 +1,37 @@
 /**
- * DPDK's control calls, one at a time for the whole process, in call order. The async forms of
- * attach and detach run DPDK's probe or remove on a worker thread (koffi's async call) with a
- * timeout; the sync forms and every other control call run on the main thread, and only when no
- * async call is queued or running: DPDK's control API is not thread safe.
+ * DPDK's control calls, one at a time for the whole process, in call order. The async forms
+ * (attach, detach, configureAsync, …) run their DPDK calls on a worker thread (koffi's async
+ * call) with a timeout and an optional AbortSignal; the sync forms run on the main thread, and
+ * only when no async call is queued or running: DPDK's control API is not thread safe.
+ *
+ * An abort before the call's turn drops it (nothing was done); once its DPDK call has started,
+ * the call runs to its end (DPDK cannot cancel one), and the promise rejects with ABORTED when
+ * it has returned: an attach undoes itself first (see eal.ts).
  *
  * DPDK cannot cancel a call. A call that outlives its timeout is rejected with TIMEOUT and keeps
  * running on its worker thread: the queue is then wedged, and every control call is refused with
  * EAL_WEDGED until the call returns. If it returns, `late` takes in what it did and the queue is
  * usable again.
  */
+import { writeSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { DpdkError, EalStateError, type HotplugErrorDetails } from './errors.js';
 
-/** One DPDK call to run off the main thread, made when its turn comes. */
-export interface OffThreadCall<T> {
+/** One DPDK operation to run off the main thread, made when its turn comes. */
+export interface OffThreadCall<T, R = number> {
   /** The C call as a person reads it: `rte_dev_probe("net_null0")`. */
   readonly call: string;
   readonly timeoutMs: number;
   /** Carried by the TIMEOUT error. */
   readonly details: HotplugErrorDetails;
   /** Starts the call on a worker thread; `done` runs once, on the main thread, when it returns. */
-  start(done: (error: unknown, rc: number) => void): void;
+  start(done: (error: unknown, rc: R) => void): void;
   /** The result (or a thrown HotplugError) from the return code, when the call returned in time. */
-  finish(rc: number): T;
+  finish(rc: R): T;
   /** The call returned after its timeout: take in what it did; returns what became of it. */
-  late(rc: number): LateOutcome;
+  late(rc: R): LateOutcome;
+  /** Says, for ABORTED, what a call that was aborted after it started did (`port 0 is closed`). */
+  aborted?(result: T): string;
 }
 
 /** What a call that returned after its timeout did, as the SDK took it in. */
@@ -37,7 +45,7 @@ export interface LateOutcome {
 /** A call that timed out and returned later. */
 export interface LateReturn extends LateOutcome {
   readonly call: string;
-  /** Its return code; undefined when the binding reported an error instead. */
+  /** Its return code; undefined when the binding reported an error instead (or for a sequence of calls). */
   readonly rc: number | undefined;
   readonly timeoutMs: number;
   /** From its start to its return. */
@@ -55,15 +63,29 @@ const noop = () => {};
 export class ControlQueue {
   #tail: Promise<unknown> = Promise.resolve();
   /** What each queued or running async call is (`attach("net_null0")`), oldest first. */
-  readonly #pending: string[] = [];
+  readonly #pending: Array<{ label: string }> = [];
   #stuck: Stuck | undefined;
   /** Calls started on a worker thread that have not returned (in time or not). */
   #onThread = 0;
   readonly #onLate: (late: LateReturn) => void;
   readonly #hardExit: ((code: number) => void) | undefined;
+  /** The uncaught exception or unhandled rejection the process is dying of, if any. */
+  #fatal: { error: unknown } | undefined;
   readonly #exitGuard = (code: number) => {
-    if (this.#onThread > 0)
-      this.#hardExit?.(typeof code === 'number' ? code : (process.exitCode as number) || 0);
+    if (this.#onThread === 0 || !this.#hardExit) return;
+    // Node emits 'exit' for an uncaught error before it prints it: print it as Node would.
+    if (this.#fatal) writeSync(2, `${fatalReport(this.#fatal.error)}\n`);
+    this.#hardExit(typeof code === 'number' ? code : (process.exitCode as number) || 0);
+  };
+  /**
+   * Seen before Node decides whether the error is fatal (an 'uncaughtException' listener may
+   * handle it): kept only until the next microtask, as a fatal one ends the process before that.
+   */
+  readonly #fatalMonitor = (error: unknown) => {
+    this.#fatal = { error };
+    queueMicrotask(() => {
+      this.#fatal = undefined;
+    });
   };
 
   /**
@@ -94,12 +116,12 @@ export class ControlQueue {
    */
   refuseUnlessIdle(what: string): void {
     this.refuseIfWedged(what);
-    const first = this.#pending[0];
+    const first = this.#pending[0]?.label;
     if (first !== undefined) {
       const more = this.#pending.length > 1 ? ` (and ${this.#pending.length - 1} more queued)` : '';
       throw new EalStateError(
         'BUSY',
-        `${what} refused: ${first} is in flight${more}, and DPDK's control calls run one at a time (its C API is not thread safe): await it first, or use the async form, which waits its turn`,
+        `${what} refused: ${first} is in flight${more}, and DPDK's control calls run one at a time (its C API is not thread safe): await it first, or use the async form (attach, detach, configureAsync, startAsync, stopAsync, closeAsync), which waits its turn`,
       );
     }
   }
@@ -121,44 +143,87 @@ export class ControlQueue {
    * make off the main thread. The promise always settles: with the result, the error, or
    * TIMEOUT once `timeoutMs` has passed since the call started.
    */
-  enqueue<T>(label: string, turn: () => OffThreadCall<T>): Promise<T> {
-    this.#pending.push(label);
-    const result = this.#tail.then(() => this.#run(label, turn));
-    this.#tail = result.then(noop, noop);
-    return result;
+  enqueue<T, R = number>(label: string, turn: () => OffThreadCall<T, R>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortedError(label, 'before it was queued'));
+    const entry = { label };
+    this.#pending.push(entry);
+    let dropped: ((e: unknown) => void) | undefined;
+    const whileQueued = new Promise<never>((_, reject) => {
+      dropped = reject;
+    });
+    const onAbort = () => {
+      // Not started yet: it leaves the queue now, and its turn does nothing.
+      if (this.#forget(entry)) dropped!(abortedError(label, 'while it waited its turn'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const run = this.#tail.then(() => {
+      signal?.removeEventListener('abort', onAbort);
+      return this.#pending.includes(entry) ? this.#run(entry, turn, signal) : whileQueued;
+    });
+    this.#tail = run.then(noop, noop);
+    whileQueued.catch(noop);
+    return signal ? Promise.race([run, whileQueued]) : run;
   }
 
-  #run<T>(label: string, turn: () => OffThreadCall<T>): Promise<T> {
-    let call: OffThreadCall<T>;
+  /** Settles when every call queued so far has settled (a stuck one: at its TIMEOUT). */
+  async settled(): Promise<void> {
+    await this.#tail;
+  }
+
+  /** Takes a call out of the pending list; false when it was not there any more. */
+  #forget(entry: { label: string }): boolean {
+    const at = this.#pending.indexOf(entry);
+    if (at < 0) return false;
+    this.#pending.splice(at, 1);
+    return true;
+  }
+
+  #run<T, R>(entry: { label: string }, turn: () => OffThreadCall<T, R>, signal?: AbortSignal): Promise<T> {
+    const label = entry.label;
+    let call: OffThreadCall<T, R>;
     try {
       this.refuseIfWedged(label);
       call = turn();
     } catch (e) {
-      this.#pending.shift();
+      this.#forget(entry);
       return Promise.reject(e);
     }
     return new Promise<T>((resolve, reject) => {
       const startedAt = performance.now();
       let state: 'running' | 'done' | 'timed-out' = 'running';
-      const timer = setTimeout(() => {
+      // Node's timers run on a millisecond clock of their own: one may fire up to 1 ms early by
+      // performance.now(). The timeout is measured, and the timer armed again for what is left.
+      const onTimer = () => {
         if (state !== 'running') return;
+        const left = call.timeoutMs - (performance.now() - startedAt);
+        if (left > 0) {
+          timer = setTimeout(onTimer, Math.ceil(left));
+          return;
+        }
         state = 'timed-out';
         this.#stuck = { call: call.call, startedAt, timeoutMs: call.timeoutMs };
-        this.#pending.shift();
-        reject(timeoutError(call));
-      }, call.timeoutMs);
-      const done = (error: unknown, rc: number) => {
+        this.#forget(entry);
+        reject(timeoutError(call, performance.now() - startedAt));
+      };
+      let timer = setTimeout(onTimer, call.timeoutMs);
+      const done = (error: unknown, rc: R) => {
         if (state !== 'done') this.#returned();
         if (state === 'running') {
           state = 'done';
           clearTimeout(timer);
-          this.#pending.shift();
+          this.#forget(entry);
           if (error) {
             reject(error);
             return;
           }
           try {
-            resolve(call.finish(rc));
+            const result = call.finish(rc);
+            if (signal?.aborted) {
+              const what = call.aborted?.(result) ?? 'it completed';
+              reject(
+                abortedError(label, `after ${call.call} had started: DPDK cannot cancel a call, and ${what}`),
+              );
+            } else resolve(result);
           } catch (e) {
             reject(e);
           }
@@ -179,19 +244,22 @@ export class ControlQueue {
         this.#onLate({
           ...outcome,
           call: call.call,
-          rc: error ? undefined : rc,
+          rc: error || typeof rc !== 'number' ? undefined : rc,
           timeoutMs: call.timeoutMs,
           elapsedMs,
         });
       };
+      // Counted before it starts: a call may return at once (a sequence with nothing to do).
+      this.#started();
       try {
         call.start(done);
-        this.#started();
       } catch (e) {
         // Never started (koffi refused the arguments, or too many async calls): nothing runs.
+        if (state !== 'running') return;
         state = 'done';
+        this.#returned();
         clearTimeout(timer);
-        this.#pending.shift();
+        this.#forget(entry);
         reject(e);
       }
     });
@@ -206,17 +274,33 @@ export class ControlQueue {
     if (!this.#hardExit) return;
     process.removeListener('exit', this.#exitGuard);
     process.on('exit', this.#exitGuard);
+    if (this.#onThread === 1) process.on('uncaughtExceptionMonitor', this.#fatalMonitor);
   }
 
   #returned(): void {
-    if (--this.#onThread === 0) process.removeListener('exit', this.#exitGuard);
+    if (--this.#onThread > 0) return;
+    process.removeListener('exit', this.#exitGuard);
+    process.removeListener('uncaughtExceptionMonitor', this.#fatalMonitor);
   }
 }
 
-function timeoutError(call: OffThreadCall<unknown>): DpdkError {
+/**
+ * What Node prints for an error that ends the process (src/node_errors.cc): the error as
+ * util.inspect shows it and Node's version; without the source line Node adds above it, which
+ * only Node can find.
+ */
+export function fatalReport(error: unknown): string {
+  return `${inspect(error)}\n\nNode.js ${process.version}`;
+}
+
+export function abortedError(label: string, when: string): EalStateError {
+  return new EalStateError('ABORTED', `${label} was aborted ${when}`);
+}
+
+function timeoutError(call: OffThreadCall<unknown, unknown>, elapsedMs: number): DpdkError {
   return new DpdkError(
     'TIMEOUT',
-    `${call.call} did not return within ${call.timeoutMs} ms. It is still running on a worker thread and cannot be interrupted (DPDK has no cancellation): the device may end up attached or not, and until the call returns the EAL is unusable, so every other control call is refused with EAL_WEDGED. If it returns, the SDK takes in what it did and emits a 'late' event; if it never does, restart the process`,
+    `${call.call} did not return within ${call.timeoutMs} ms (${elapsedMs.toFixed(1)} ms now). It is still running on a worker thread and cannot be interrupted (DPDK has no cancellation): the device may end up attached or not, and until the call returns the EAL is unusable, so every other control call is refused with EAL_WEDGED. If it returns, the SDK takes in what it did and emits a 'late' event; if it never does, restart the process`,
     call.details,
   );
 }

@@ -5,6 +5,9 @@ import { dpdk, loadedShim } from './binding.js';
 import { currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
 import { chooseShim, packagePlaces, type ShimChoice } from './shim-select.js';
 
+export type { ShimChoice, ShimStamp } from './shim-select.js';
+
+/** One check of `doctor`: its name, whether it passed, and what it found. */
 export interface DoctorCheck {
   name: string;
   /** `ok`; `warn` works but deserves a look; `missing` keeps the SDK from working. */
@@ -12,6 +15,7 @@ export interface DoctorCheck {
   detail: string;
 }
 
+/** What `doctor` found: every check, the DPDK selected and the shim built for it. */
 export interface DoctorReport {
   dpdk?: DpdkInstall;
   /** The shim chosen for that DPDK: prebuilt, built here before, or to build (lib/shim-select.ts). */
@@ -120,6 +124,7 @@ function pmdCheck(d: DpdkInstall): DoctorCheck {
       };
 }
 
+/** The report as the lines `dpdk-hotplug doctor` prints. */
 export function doctorLines(r: DoctorReport): string[] {
   const width = Math.max(...r.checks.map((c) => c.name.length));
   return [

@@ -11,9 +11,10 @@
 import type { Pointer, RawEthStats, RawPortInfo } from './binding.js';
 
 /** A call that koffi can also run on a libuv pool thread (`fn.async(...args, done)`). */
-export interface OffThreadFn<A extends unknown[]> {
-  (...args: A): number;
-  async(...args: [...A, (error: unknown, rc: number) => void]): void;
+export interface OffThreadFn<A extends unknown[], R = number> {
+  (...args: A): R;
+  /** The same call on a libuv pool thread; `done` runs on the main thread when it returns. */
+  async(...args: [...A, (error: unknown, result: R) => void]): void;
 }
 
 /** struct dphp_area (native/shim.c), seen from JS: memory shared with the shim, never copied. */
@@ -24,66 +25,68 @@ export interface HotArea {
   readonly data: Buffer;
 }
 
+/** The seam under `Eal`: DPDK's calls and the shim's, by their C names (see this module's comment). */
 export interface DpdkBinding {
   // EAL
   /** rte_eal_init with `argv` (argv[0] first), in memory that lives as long as the process. */
   ealInit(argv: readonly string[]): number;
+  /** rte_eal_cleanup. */
   rte_eal_cleanup(): number;
+  /** rte_version: `DPDK 22.11.11`. */
   rte_version(): string;
+  /** rte_eal_get_runtime_dir: the EAL's runtime folder. */
   rte_eal_get_runtime_dir(): string;
   /** RTE_PROC_PRIMARY (0) or RTE_PROC_SECONDARY (1). */
   rte_eal_process_type(): number;
   rte_eal_hotplug_remove: OffThreadFn<[bus: string, name: string]>;
+  /** rte_dev_hotplug_handle_enable. */
   rte_dev_hotplug_handle_enable(): number;
+  /** rte_dev_hotplug_handle_disable. */
   rte_dev_hotplug_handle_disable(): number;
+  /** rte_dev_event_monitor_start. */
   rte_dev_event_monitor_start(): number;
+  /** rte_dev_event_monitor_stop. */
   rte_dev_event_monitor_stop(): number;
 
   // The shim: ports and devices
+  /** Claims DPDK for a thread (`threadId + 1`): 0, or the thread that holds it. */
   dphp_claim(thread: number): number;
   /** rte_dev_probe, then the device's ports into `out`: their count, or the probe's error. */
   dphp_probe: OffThreadFn<[devargs: string, name: string, out: Uint16Array, cap: number]>;
+  /** A device's ports into `out`: their count. */
   dphp_device_ports(name: string, out: Uint16Array, cap: number): number;
+  /** DPDK's valid ports into `out`: their count. */
   dphp_valid_ports(out: Uint16Array, cap: number): number;
   /** After a removal: the device's ports left (count), -1 still probed without any, 0 gone. */
   dphp_device_left(bus: string, name: string, out: Uint16Array, cap: number): number;
+  /** A port's name, device, driver, MAC, link and queue limits into `out`: 0, or -errno. */
   dphp_port_info(port: number, out: RawPortInfo): number;
+  /** rte_eth_stats_get into `out`. */
   dphp_stats(port: number, out: RawEthStats): number;
+  /** How many memzones DPDK has reserved. */
   dphp_memzone_count(): number;
   /** Memzone names, each followed by a newline, into `buf`; returns the bytes needed. */
   dphp_memzone_names(buf: Buffer, len: number): number;
+  /** DPDK heap bytes in use, all sockets. */
   dphp_heap_in_use(): number;
 
-  // ethdev control path
-  dphp_configure(port: number, rxq: number, txq: number): number;
-  rte_eth_rx_queue_setup(
-    port: number,
-    queue: number,
-    descriptors: number,
-    socket: number,
-    conf: null,
-    pool: Pointer | undefined,
-  ): number;
-  rte_eth_tx_queue_setup(
-    port: number,
-    queue: number,
-    descriptors: number,
-    socket: number,
-    conf: null,
-  ): number;
-  rte_eth_dev_start(port: number): number;
-  rte_eth_dev_stop(port: number): number;
-  rte_eth_dev_close(port: number): number;
-  rte_eth_promiscuous_enable(port: number): number;
-  rte_pktmbuf_pool_create(
-    name: string,
-    n: number,
-    cache: number,
-    priv: number,
-    dataRoom: number,
-    socket: number,
-  ): Pointer | null;
-  rte_mempool_free(pool: Pointer): void;
+  // ethdev control path: each call of a lifecycle step, on this thread or a worker thread (ports.ts)
+  dphp_configure: OffThreadFn<[port: number, rxq: number, txq: number]>;
+  rte_eth_rx_queue_setup: OffThreadFn<
+    [port: number, queue: number, descriptors: number, socket: number, conf: null, pool: Pointer | undefined]
+  >;
+  rte_eth_tx_queue_setup: OffThreadFn<
+    [port: number, queue: number, descriptors: number, socket: number, conf: null]
+  >;
+  rte_eth_dev_start: OffThreadFn<[port: number]>;
+  rte_eth_dev_stop: OffThreadFn<[port: number]>;
+  rte_eth_dev_close: OffThreadFn<[port: number]>;
+  rte_eth_promiscuous_enable: OffThreadFn<[port: number]>;
+  rte_pktmbuf_pool_create: OffThreadFn<
+    [name: string, n: number, cache: number, priv: number, dataRoom: number, socket: number],
+    Pointer | null
+  >;
+  rte_mempool_free: OffThreadFn<[pool: Pointer], void>;
 
   // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
   readonly area: HotArea;
@@ -99,19 +102,28 @@ export interface DpdkBinding {
   dphp_rx(port: number, queue: number, n: number): number;
 
   // log capture and events (shim)
+  /** Installs the shim's log capture (1: echo to stderr too). */
   dphp_log_install(echo: number): number;
+  /** Turns the log's echo to stderr on (1) or off (0). */
   dphp_log_echo(echo: number): void;
   /** struct dphp_log_state's first `bytes` bytes, as a view that lives as long as the process. */
   logView(bytes: number): ArrayBuffer;
   /** The read end of the event pipe, or < 0 when events are not available. */
   dphp_events_open(): number;
+  /** Closes the event pipe. */
   dphp_events_close(): void;
+  /** The size of one event record on the pipe, in bytes. */
   dphp_event_size(): number;
 
   // libc: fds 1 and 2 around rte_eal_init (output-capture.ts), and the exit of last resort
+  /** libc dup. */
   dup(fd: number): number;
+  /** libc dup2. */
   dup2(fd: number, fd2: number): number;
+  /** libc close. */
   close(fd: number): number;
+  /** libc fflush (null: every stream). */
   fflush(stream: null): number;
+  /** libc _exit: ends the process without exit()'s teardown. */
   _exit(code: number): void;
 }

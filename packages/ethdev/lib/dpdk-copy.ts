@@ -15,10 +15,12 @@ import { basename, join } from 'node:path';
 import { findDpdk } from './dpdk-install.js';
 import { pluginFolder } from './plugin-folder.js';
 
+/** A copy of a DPDK install made for a test, and how to remove it. */
 export interface CopiedDpdk {
   prefix: string;
   libdir: string;
   pmdDir: string;
+  /** Removes the copy. */
   remove(): void;
 }
 

@@ -12,8 +12,10 @@ import { buildCommandFor, shimCacheDir } from './shim-select.js';
 
 /** The oldest DPDK with rte_dev_probe/rte_dev_remove as this SDK uses them. */
 export const MIN_DPDK = '22.11';
+/** The environment variable that selects a DPDK install prefix (see `selectDpdk`). */
 export const DPDK_ENV = 'DPDK_HOTPLUG_DPDK';
 
+/** A DPDK install the SDK can load: where it is, its version, and its shim. */
 export interface DpdkInstall {
   /** `22.11.11`, from libdpdk.pc. */
   version: string;

@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
 import { dpdk, MAX_ETHPORTS } from './binding.js';
-import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
+import {
+  abortedError,
+  ControlQueue,
+  type LateOutcome,
+  type LateReturn,
+  type OffThreadCall,
+} from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import type { DpdkBinding } from './dpdk-binding.js';
 import { currentDpdk, selectDpdk } from './dpdk-install.js';
@@ -18,22 +24,28 @@ import {
   errnoName,
   type HotplugError,
   InvalidInputError,
+  isHotplugError,
   PortStateError,
 } from './errors.js';
 import { EventPipe, type RawEvent } from './event-pipe.js';
 import {
+  checkAsyncOptions,
   checkAttachOptions,
+  checkConfigureAsyncOptions,
   checkConfigureOptions,
   checkDetachOptions,
   checkEalOptions,
   DEFAULT_TIMEOUT_MS,
 } from './options.js';
 import { captureOutput } from './output-capture.js';
-import { type DeviceRecord, type PortRecord, PortTable, portId } from './ports.js';
+import { call, type Plan, type Step, startPlan } from './plan.js';
+import { type DeviceRecord, type PortRecord, PortTable, portId, portRef } from './ports.js';
 import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
 import type {
+  AsyncOptions,
+  AttachedPort,
   AttachOptions,
   ConfigureOptions,
   DetachOptions,
@@ -41,8 +53,10 @@ import type {
   EalOptions,
   LateEvent,
   PacketBatch,
+  PortHandle,
   PortId,
   PortInfo,
+  PortRef,
   PortStats,
   ResourceSnapshot,
 } from './types.js';
@@ -50,6 +64,7 @@ import type {
 const ENOTSUP = 95;
 const RTE_PROC_PRIMARY = 0;
 const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
+const NO_PORTS: readonly PortRecord[] = Object.freeze([]);
 // Looking a device up by name probes nothing: no file or command check applies.
 const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true };
 
@@ -70,11 +85,15 @@ let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Pro
  *   port id and returns the PCI address or vdev name of the device it removed.
  * - A port must be stopped and closed before it is detached (or `{ force: true }`): the same rule
  *   for every PMD, whatever DPDK 22.11 would do with a started one.
- * - Control calls run one at a time, in call order. The async forms of attach and detach run
- *   DPDK's probe or remove on a worker thread, queued, with a timeout (TIMEOUT; the call goes on
- *   and the EAL is wedged until it returns: EAL_WEDGED); every other control call runs on the
- *   thread that called `init`, and is refused (BUSY) while an async one is queued or running.
- *   DPDK's C API is not thread safe; this class is, because nothing else reaches DPDK.
+ * - Control calls run one at a time, in call order. The async forms (attach, configureAsync,
+ *   startAsync, stopAsync, closeAsync, detach, detachDevice, release) run their DPDK calls on a
+ *   worker thread, queued, with a timeout (TIMEOUT; the call goes on and the EAL is wedged until
+ *   it returns: EAL_WEDGED) and an AbortSignal (ABORTED); the sync forms run on the thread that
+ *   called `init`, and are refused (BUSY) while an async one is queued or running; `ports()` and
+ *   `port()` then answer from the SDK's table. DPDK's C API is not thread safe; this class is,
+ *   because nothing else reaches DPDK.
+ * - A port is named by a raw id or a handle (`{ id, generation }`): see {@link PortRef}. A closed
+ *   port stays listed and detachable whatever DPDK does with its id.
  * - Failures throw {@link HotplugError}s and leave the process, and every other port, working.
  */
 export class Eal extends EventEmitter<EalEvents> {
@@ -236,24 +255,52 @@ export class Eal extends EventEmitter<EalEvents> {
     const d: Device = checked ? parseDevargs(devargs, policy) : uncheckedDevice(devargs);
     const label = `attach(${JSON.stringify(d.devargs)})`;
     this.#control.refuseIfWedged(label);
-    return this.#control.enqueue(label, (): OffThreadCall<PortId> => {
-      this.#ensureRunning();
-      // Files are checked again just before the probe, as the sync form checks them.
-      if (checked && d.files.length > 0) parseDevargs(devargs, policy);
-      this.#refuseAttached(d.name, devargs);
-      const mark = this.#log.mark();
-      const ids = new Uint16Array(MAX_ETHPORTS);
-      const before = this.#table.validPorts();
-      return {
-        call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        details: { devargs, device: d.name },
-        start: (done) => this.#dpdk.dphp_probe.async(d.devargs, d.name, ids, MAX_ETHPORTS, done),
-        finish: (n) =>
-          this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark, before),
-        late: (n) => this.#lateAttach(d, devargs, n, ids, before),
-      };
-    });
+    const { signal } = options;
+    return this.#control.enqueue(
+      label,
+      (): OffThreadCall<PortId> => {
+        this.#ensureRunning();
+        // Files are checked again just before the probe, as the sync form checks them.
+        if (checked && d.files.length > 0) parseDevargs(devargs, policy);
+        this.#refuseAttached(d.name, devargs);
+        const mark = this.#log.mark();
+        const ids = new Uint16Array(MAX_ETHPORTS);
+        const before = this.#table.validPorts();
+        const probe = call(this.#dpdk.dphp_probe, d.devargs, d.name, ids, MAX_ETHPORTS);
+        return {
+          call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          details: { devargs, device: d.name },
+          start: (done) =>
+            signal
+              ? startPlan(this.#probeUnlessAborted(d, probe, before, signal), done)
+              : probe.fn.async(...probe.args, done),
+          finish: (n) =>
+            this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark, before),
+          late: (n) => this.#lateAttach(d, devargs, n, ids, before),
+          aborted: (id) => `${d.name} is attached as port ${id}: its removal failed, detach it`,
+        };
+      },
+      signal,
+    );
+  }
+
+  /**
+   * An abortable probe: aborted while DPDK probed, what it made is removed again (on the worker
+   * thread too) and the attach rejects with ABORTED, nothing left. A removal that fails leaves
+   * the device to the table (the attach then rejects with ABORTED saying so).
+   */
+  *#probeUnlessAborted(d: Device, probe: Step, before: readonly PortId[], signal: AbortSignal): Plan<number> {
+    const n: number = yield probe;
+    if (!signal.aborted || n < 0) return n;
+    const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, d.bus, d.name);
+    if (rc < 0) return n;
+    for (const left of this.#table.devicesOfNewPorts(before))
+      yield call(this.#dpdk.rte_eal_hotplug_remove, left.bus, left.name);
+    throw abortedError(
+      `attach(${JSON.stringify(d.devargs)})`,
+      `while DPDK probed ${d.name} (DPDK cannot cancel a probe): the device was detached again, nothing is left`,
+    );
   }
 
   /**
@@ -264,7 +311,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * (INVALID_DEVARGS; see HAZARDOUS_DEVARGS and `overwriteFiles`). Runs on this thread, so it
    * has no timeout (`timeoutMs` is refused), and is refused (BUSY) while an async call is queued.
    */
-  attachSync(devargs: string, options?: Omit<AttachOptions, 'timeoutMs'>): PortId {
+  attachSync(devargs: string, options?: Omit<AttachOptions, keyof AsyncOptions>): PortId {
     this.#ensureIdle('attachSync');
     const policy =
       options === undefined
@@ -364,32 +411,38 @@ export class Eal extends EventEmitter<EalEvents> {
    * Rejects with TIMEOUT when the remove has not returned within `timeoutMs` (default 30 s); see
    * {@link attach}.
    */
-  async detach(port: PortId, value?: DetachOptions): Promise<string> {
+  async detach(port: PortRef, value?: DetachOptions): Promise<string> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
-    const id = portId(port);
-    const label = `detach(port ${id})`;
+    const ref = portRef(port);
+    const label = `detach(port ${typeof ref === 'number' ? ref : ref.id})`;
     this.#control.refuseIfWedged(label);
-    return this.#control.enqueue(label, () => {
-      this.#ensureRunning();
-      const record = this.#table.get(id);
-      this.#refuseOpen(record, options);
-      return this.#removeOffThread(record.device, options);
-    });
+    return this.#control.enqueue(
+      label,
+      () => {
+        this.#ensureRunning();
+        const record = this.#table.forDetach(ref);
+        this.#refuseOpen(record, options);
+        return this.#removeOffThread(record.device, options);
+      },
+      options.signal,
+    );
   }
 
   /**
    * Removes the device of a stopped and closed port and returns its name: the PCI address or the
-   * vdev name (`net_null0`). A port id names the port that holds it now: after close, DPDK may
-   * give the id to a new port, and then the closed device is detached with `detachDevice`.
+   * vdev name (`net_null0`). After close, DPDK 22.11 may give the id to a new port: a closed port
+   * stays listed and detachable, by its handle (`{ id, generation }`, from `ports()`/`port()`),
+   * by its device's name (`detachDevice`), or by its raw id while no other listed port has that
+   * id (else PORT_ID_REUSED: the id alone cannot say which device the caller means).
    * Refuses (PORT_STARTED, PORT_NOT_CLOSED, SIBLING_PORTS_OPEN) unless `force`, which stops and
    * closes the device's ports first. Runs on this thread: no `timeoutMs`; BUSY while an async
    * call is queued.
    */
-  detachSync(port: PortId, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+  detachSync(port: PortRef, value?: Omit<DetachOptions, keyof AsyncOptions>): string {
     this.#ensureIdle('detachSync');
     const options = value === undefined ? NO_OPTIONS : syncOnly('detachSync', checkDetachOptions(value));
-    const record = this.#table.get(port);
+    const record = this.#table.forDetach(port);
     this.#refuseOpen(record, options);
     return this.#detachDevice(record.device, options);
   }
@@ -419,7 +472,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
-  detachDeviceSync(name: string, value?: Omit<DetachOptions, 'timeoutMs'>): string {
+  detachDeviceSync(name: string, value?: Omit<DetachOptions, keyof AsyncOptions>): string {
     this.#ensureIdle('detachDeviceSync');
     const options =
       value === undefined ? NO_OPTIONS : syncOnly('detachDeviceSync', checkDetachOptions(value));
@@ -433,10 +486,14 @@ export class Eal extends EventEmitter<EalEvents> {
     const d = parseDevargs(name, LOOKUP);
     const label = `detachDevice(${JSON.stringify(d.name)})`;
     this.#control.refuseIfWedged(label);
-    return this.#control.enqueue(label, () => {
-      this.#ensureRunning();
-      return this.#removeOffThread(this.#deviceNamed(d.name), options);
-    });
+    return this.#control.enqueue(
+      label,
+      () => {
+        this.#ensureRunning();
+        return this.#removeOffThread(this.#deviceNamed(d.name), options);
+      },
+      options.signal,
+    );
   }
 
   #deviceNamed(name: string): DeviceRecord {
@@ -461,50 +518,180 @@ export class Eal extends EventEmitter<EalEvents> {
    * another process of the same DPDK instance attached or detached are taken in first.
    */
   ports(): PortInfo[] {
-    this.#ensureIdle('ports()');
-    this.#table.sync();
-    return [...this.#table.ports.values()].sort((a, b) => a.id - b.id).map((p) => this.#table.info(p));
+    this.#ensureRunning();
+    // While an async call runs (or is stuck) on a worker thread, DPDK must not be called: the
+    // SDK's own table answers, with what DPDK said of each port last.
+    const idle = !this.#control.active;
+    if (idle) this.#table.sync();
+    return this.#table.all().map((p) => this.#table.info(p, idle));
   }
 
-  port(id: PortId): PortInfo {
-    this.#ensureIdle('port()');
-    return this.#table.info(this.#table.get(id));
+  /** One port, as `ports()` lists it (readable while an async call runs, from the SDK's table). */
+  port(id: PortRef): PortInfo {
+    this.#ensureRunning();
+    return this.#table.info(this.#table.get(id), !this.#control.active);
   }
 
-  configure(port: PortId, options?: ConfigureOptions): void {
+  /**
+   * {@link attach}, answered with a handle of the new (first) port: its id, generation and
+   * device, and `[Symbol.asyncDispose]`, which releases it (stop, close, detach; nothing when
+   * its device is detached already): `await using port = await eal.attachPort('net_null0')`.
+   */
+  async attachPort(devargs: string, options?: AttachOptions): Promise<AttachedPort> {
+    const id = await this.attach(devargs, options);
+    const { generation, device } = this.#table.live.get(id)!;
+    return attachedPort(this, { id, generation }, device.name);
+  }
+
+  /**
+   * `await using eal = Eal.init(…)`: waits for the async calls queued to settle, then
+   * {@link cleanup}; throws what cleanup met (one error, or an AggregateError).
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#control.settled();
+    const errors = this.cleanup();
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `cleanup() met ${errors.length} errors`);
+  }
+
+  /** Sets a port's queues up and makes its mbuf pool (rte_eth_dev_configure, queue setup); the async form is {@link configureAsync}. */
+  configure(port: PortRef, options?: ConfigureOptions): void {
     this.#ensureIdle('configure()');
     this.#table.configure(this.#table.get(port), checkConfigureOptions(options));
   }
 
-  start(port: PortId): void {
+  /** Starts a configured or stopped port (rte_eth_dev_start); starting a started port does nothing. */
+  start(port: PortRef): void {
     this.#ensureIdle('start()');
     this.#table.start(this.#table.get(port));
   }
 
-  stop(port: PortId): void {
+  /** Stops a started port (rte_eth_dev_stop); stopping a port that is not started does nothing. */
+  stop(port: PortRef): void {
     this.#ensureIdle('stop()');
     this.#table.stop(this.#table.get(port));
   }
 
   /** Closes a stopped port. DPDK 22.11 frees the id now; `detach(id)` still removes the device. */
-  close(port: PortId): void {
+  close(port: PortRef): void {
     this.#ensureIdle('close()');
     this.#table.close(this.#table.get(port));
   }
 
-  stats(port: PortId): PortStats {
+  /**
+   * {@link configure} with its DPDK calls (rte_eth_dev_configure, the pool, the queues) on a
+   * worker thread, queued after the async calls before it (the state is checked when its turn
+   * comes), with `timeoutMs` and `signal` as {@link attach}'s.
+   */
+  configureAsync(port: PortRef, options?: ConfigureOptions & AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const { timeoutMs, signal, ...configure } = checkConfigureAsyncOptions(options);
+    return this.#lifecycleAsync('configure', port, { timeoutMs, signal }, (p) =>
+      this.#table.configurePlan(p, configure),
+    );
+  }
+
+  /** {@link start} on a worker thread, queued; see {@link configureAsync}. */
+  startAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('startAsync', options);
+    return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p));
+  }
+
+  /** {@link stop} on a worker thread, queued; see {@link configureAsync}. */
+  stopAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('stopAsync', options);
+    return this.#lifecycleAsync('stop', port, checked, (p) => this.#table.stopPlan(p));
+  }
+
+  /** {@link close} on a worker thread, queued; see {@link configureAsync}. */
+  closeAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('closeAsync', options);
+    return this.#lifecycleAsync('close', port, checked, (p) => this.#table.closePlan(p));
+  }
+
+  /**
+   * Stops and closes a port, then detaches its device, in one queued turn on a worker thread:
+   * for an application that asks for the whole end of a port's life explicitly (a plain detach
+   * of a started or open port is still refused). The device's other ports must be closed
+   * already (SIBLING_PORTS_OPEN, nothing done). Returns the device's name, as detach does.
+   */
+  release(port: PortRef, options?: AsyncOptions): Promise<string> {
+    this.#ensureRunning();
+    const checked = checkAsyncOptions('release', options);
+    return this.#lifecycleAsync('release', port, checked, (p) => this.#releasePlan(p), {
+      aborted: (device) => `${device} is detached`,
+      // It detaches: a raw id two listed ports had is refused, as detach refuses it.
+      lookup: (ref) => this.#table.forDetach(ref),
+    });
+  }
+
+  *#releasePlan(port: PortRecord): Plan<string> {
+    const { device } = port;
+    const open = device.ports.filter((p) => p !== port && p.state !== 'closed');
+    if (open.length > 0) {
+      throw new PortStateError(
+        'SIBLING_PORTS_OPEN',
+        `Device ${device.name} has other open ports (${open.map((p) => `${p.id}: ${p.state}`).join(', ')}): close them before release(port ${port.id})`,
+        { device: device.name, port: open[0]!.id },
+      );
+    }
+    if (port.state !== 'closed') {
+      yield* this.#table.stopPlan(port);
+      yield* this.#table.closePlan(port);
+    }
+    const mark = this.#log.mark();
+    const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, device.bus, device.name);
+    return this.#removed(device, rc, mark, false);
+  }
+
+  /** A lifecycle plan on a worker thread, queued; the port is looked up when its turn comes. */
+  #lifecycleAsync<T>(
+    what: string,
+    port: PortRef,
+    options: AsyncOptions,
+    plan: (record: PortRecord) => Plan<T>,
+    said: { aborted?: (result: T) => string; lookup?: (ref: PortRef) => PortRecord } = {},
+  ): Promise<T> {
+    const ref = portRef(port);
+    const label = `${what}${what === 'release' ? '' : 'Async'}(port ${typeof ref === 'number' ? ref : ref.id})`;
+    this.#control.refuseIfWedged(label);
+    return this.#control.enqueue(
+      label,
+      (): OffThreadCall<T, T> => {
+        this.#ensureRunning();
+        const record = said.lookup ? said.lookup(ref) : this.#table.get(ref);
+        const which = `port ${record.id} (${record.device.name})`;
+        return {
+          call: `${what} of ${which}`,
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          details: { port: record.id, device: record.device.name },
+          start: (done) => startPlan(plan(record), done),
+          finish: (result) => result,
+          late: () => ({ outcome: `${which} is ${record.state} after all`, device: record.device.name }),
+          aborted: (result) => said.aborted?.(result) ?? `${which} is ${record.state}`,
+        };
+      },
+      options.signal,
+    );
+  }
+
+  /** The port's counters (rte_eth_stats_get). */
+  stats(port: PortRef): PortStats {
     this.#ensureRunning();
     return this.#table.stats(this.#table.get(port));
   }
 
   /** Sends packets (each 1 … 2048 bytes) on a started port; returns how many the PMD took. */
-  txBurst(port: PortId, packets: readonly Uint8Array[], queue = 0): number {
+  txBurst(port: PortRef, packets: readonly Uint8Array[], queue = 0): number {
     this.#ensureRunning();
     return txBurst(this.#dpdk, this.#table.get(port), packets, queue);
   }
 
   /** Receives up to `max` packets (≤ 512) from a started port. */
-  rxBurst(port: PortId, max = 32, queue = 0): Buffer[] {
+  rxBurst(port: PortRef, max = 32, queue = 0): Buffer[] {
     this.#ensureRunning();
     return rxBurst(this.#dpdk, this.#table.get(port), max, queue);
   }
@@ -513,13 +700,13 @@ export class Eal extends EventEmitter<EalEvents> {
    * {@link txBurst} without a Buffer per packet: packets end to end in `batch.data`. Nothing is
    * kept after the call: the mbufs are the SDK's and the PMD's, `batch` stays the caller's.
    */
-  txBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+  txBurstPacked(port: PortRef, batch: PacketBatch, queue = 0): number {
     this.#ensureRunning();
     return txBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
   }
 
   /** {@link rxBurst} into the caller's `batch` (packets end to end); returns how many came. */
-  rxBurstPacked(port: PortId, batch: PacketBatch, queue = 0): number {
+  rxBurstPacked(port: PortRef, batch: PacketBatch, queue = 0): number {
     this.#ensureRunning();
     return rxBurstPacked(this.#dpdk, this.#table.get(port), batch, queue);
   }
@@ -627,30 +814,46 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
-    this.#prepareRemove(device, options);
+    const open = this.#openPorts(device, options);
     const mark = this.#log.mark();
+    const remove = call(this.#dpdk.rte_eal_hotplug_remove, device.bus, device.name);
     return {
       call: `rte_eal_hotplug_remove(${device.bus}, ${device.name})`,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
-      start: (done) => this.#dpdk.rte_eal_hotplug_remove.async(device.bus, device.name, done),
+      start: (done) =>
+        open.length === 0
+          ? remove.fn.async(...remove.args, done)
+          : startPlan(this.#forceRemovePlan(open, remove), done),
       finish: (rc) => this.#removed(device, rc, mark, false),
       late: (rc) => this.#lateRemove(device, rc),
+      aborted: () => `${device.name} is detached`,
     };
+  }
+
+  /** `force`'s stop and close of a device's open ports, then its removal: all on a worker thread. */
+  *#forceRemovePlan(open: readonly PortRecord[], remove: Step): Plan<number> {
+    for (const port of open) yield* this.#table.forceClosePlan(port);
+    return yield remove;
   }
 
   /** Refuses a device with open ports (unless force, which stops and closes them). */
   #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
-    if (device.ports.every(isClosed)) return;
+    for (const port of this.#openPorts(device, options)) this.#table.forceClose(port);
+  }
+
+  /** The ports `force` must stop and close first; without force, SIBLING_PORTS_OPEN if any. */
+  #openPorts(device: DeviceRecord, options: DetachOptions): readonly PortRecord[] {
+    if (device.ports.every(isClosed)) return NO_PORTS;
     const open = device.ports.filter((p) => p.state !== 'closed');
-    if (open.length > 0 && !options.force) {
+    if (!options.force) {
       throw new PortStateError(
         'SIBLING_PORTS_OPEN',
         `Device ${device.name} still has open ports (${open.map((p) => `${p.id}: ${p.state}`).join(', ')}): close them first`,
         { device: device.name, port: open[0]!.id },
       );
     }
-    for (const port of open) this.#table.forceClose(port);
+    return open;
   }
 
   /**
@@ -743,7 +946,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   #onEvent(event: RawEvent): void {
     if (event.kind === 'port-removed') {
-      const record: PortRecord | undefined = this.#table.ports.get(event.port);
+      const record: PortRecord | undefined = this.#table.live.get(event.port);
       this.emit('remove', { source: 'ethdev', port: event.port as PortId, device: record?.device.name });
     } else if (event.kind === 'device-removed') {
       this.emit('remove', { source: 'bus', device: event.device });
@@ -783,19 +986,38 @@ export function attachUncheckedForTests(eal: Eal, devargs: string, options?: Att
   return attachUnchecked(eal, devargs, options);
 }
 
+/** A port handle that releases its port when disposed (see {@link Eal.attachPort}). */
+function attachedPort(eal: Eal, handle: PortHandle, device: string): AttachedPort {
+  return Object.freeze({
+    ...handle,
+    device,
+    async [Symbol.asyncDispose]() {
+      if (!eal.running) return;
+      try {
+        await eal.release(handle);
+      } catch (e) {
+        // Detached already (by the application, or cleanup): nothing left to release.
+        if (!isHotplugError(e, 'PORT_NOT_FOUND')) throw e;
+      }
+    },
+  });
+}
+
 /** A vdev string as given, unchecked: its name is what comes before the first comma. */
 function uncheckedDevice(devargs: string): Device {
   return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [] };
 }
 
-/** The sync forms run on this thread and cannot be timed out: a timeoutMs there is a mistake. */
-function syncOnly<T extends { timeoutMs?: number }>(what: string, options: T): T {
-  if (options.timeoutMs !== undefined) {
-    throw new InvalidInputError(
-      'INVALID_OPTION',
-      `Invalid ${what} option timeoutMs: ${what} runs on this thread and cannot be timed out; the async form takes it`,
-      { key: 'timeoutMs' },
-    );
+/** The sync forms run on this thread: they can neither be timed out nor aborted. */
+function syncOnly<T extends AsyncOptions>(what: string, options: T): T {
+  for (const key of ['timeoutMs', 'signal'] as const) {
+    if (options[key] !== undefined) {
+      throw new InvalidInputError(
+        'INVALID_OPTION',
+        `Invalid ${what} option ${key}: ${what} runs on this thread and cannot be ${key === 'signal' ? 'aborted' : 'timed out'}; the async form takes it`,
+        { key },
+      );
+    }
   }
   return options;
 }

@@ -16,6 +16,7 @@ export type HotplugErrorCode =
   | 'BUSY'
   | 'EAL_WEDGED'
   | 'TIMEOUT'
+  | 'ABORTED'
   // Attach
   | 'INVALID_DEVARGS'
   | 'INVALID_PCI_ADDRESS'
@@ -27,6 +28,7 @@ export type HotplugErrorCode =
   // Ports and detach
   | 'INVALID_PORT'
   | 'PORT_NOT_FOUND'
+  | 'PORT_ID_REUSED'
   | 'PORT_STARTED'
   | 'PORT_NOT_CLOSED'
   | 'SIBLING_PORTS_OPEN'
@@ -37,6 +39,7 @@ export type HotplugErrorCode =
   | 'LIFECYCLE_FAILED'
   | 'INVALID_ARGUMENT';
 
+/** What a {@link HotplugError} carries besides its code and message. */
 export interface HotplugErrorDetails {
   /** The positive errno DPDK returned (as `-errno`), when it gave one. */
   errno?: number;
@@ -104,6 +107,7 @@ export class EalStateError extends HotplugError {
   override name = 'EalStateError';
 }
 
+/** Whether `value` is a HotplugError (of `code`, when given): the type guard for catch blocks. */
 export function isHotplugError(value: unknown, code?: HotplugErrorCode): value is HotplugError {
   return value instanceof HotplugError && (code === undefined || value.code === code);
 }

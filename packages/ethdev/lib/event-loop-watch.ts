@@ -1,12 +1,14 @@
 /**
  * The event loop while DPDK works, for the tests and the bench that hold the SDK to "never stalls
  * the event loop": a 1 ms interval timer (its worst gap) and Node's event-loop delay histogram
- * (its p99 and max) around a piece of async work, and the timed attach → close → detach cycles
- * they watch. Exported through `@dpdk-hotplug/ethdev/testing`.
+ * (its p99 and max) around a piece of async work, and the timed cycles they watch: attach →
+ * close → detach, and the whole contract in its async forms. Exported through
+ * `@dpdk-hotplug/ethdev/testing`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Eal } from './eal.js';
 
+/** What {@link watchEventLoop} saw while `work` ran, and its result. */
 export interface EventLoopWatch<T> {
   result: T;
   seconds: number;
@@ -63,4 +65,44 @@ export async function timedAsyncCycles(
     await eal.detach(port);
   }
   return { worstAttachMs, worstCloseMs };
+}
+
+/** The slowest of each step over a run of {@link timedLifecycleCycles}, in ms. */
+export interface LifecycleWorst {
+  attach: number;
+  configure: number;
+  start: number;
+  stop: number;
+  close: number;
+  detach: number;
+}
+
+/**
+ * `cycles` cycles of the whole contract, every step in its async form (DPDK's calls on a worker
+ * thread): attach → configureAsync → startAsync → stopAsync → closeAsync → detach; with the
+ * slowest of each step.
+ */
+export async function timedLifecycleCycles(
+  eal: Eal,
+  devargs: string,
+  cycles: number,
+): Promise<LifecycleWorst> {
+  const worst: LifecycleWorst = { attach: 0, configure: 0, start: 0, stop: 0, close: 0, detach: 0 };
+  const timed = async <T>(step: keyof LifecycleWorst, work: Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const result = await work;
+    worst[step] = Math.max(worst[step], performance.now() - t);
+    return result;
+  };
+  for (let i = 0; i < cycles; i++) {
+    const id = await timed('attach', eal.attach(devargs));
+    // The handle: the id alone may name another port once this one is closed.
+    const port = eal.port(id);
+    await timed('configure', eal.configureAsync(port));
+    await timed('start', eal.startAsync(port));
+    await timed('stop', eal.stopAsync(port));
+    await timed('close', eal.closeAsync(port));
+    await timed('detach', eal.detach(port));
+  }
+  return worst;
 }

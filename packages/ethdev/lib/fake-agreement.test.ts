@@ -36,9 +36,15 @@ function step(out: Transcript, fn: () => unknown): void {
 }
 
 const listing = (eal: Eal) =>
-  eal
-    .ports()
-    .map((p) => ({ id: p.id, name: p.name, device: p.device, bus: p.bus, driver: p.driver, state: p.state }));
+  eal.ports().map((p) => ({
+    id: p.id,
+    generation: p.generation,
+    name: p.name,
+    device: p.device,
+    bus: p.bus,
+    driver: p.driver,
+    state: p.state,
+  }));
 
 const scenarios: Record<string, (eal: Eal) => Promise<Transcript>> = {
   'closed-id reuse and detach by name': async (eal) => {
@@ -60,7 +66,41 @@ const scenarios: Record<string, (eal: Eal) => Promise<Transcript>> = {
     step(out, () => eal.detachDeviceSync('net_null0'));
     out.push(await eal.detach(1 as never, { force: true }));
     step(out, () => listing(eal));
+    step(out, () => eal.detachSync(0 as never));
+    step(out, () => listing(eal));
     step(out, () => eal.attachSync('net_bogus0'));
+    step(out, () => listing(eal));
+    await new Promise((r) => setImmediate(r));
+    eal.removeAllListeners();
+    return [...out, events];
+  },
+  // The sequence of issue 25: DPDK gives a closed port's id to the next port; the closed device
+  // stays listed and detachable, a raw id two listed ports had is refused, handles stay exact.
+  'a closed id given to the next port: listed, refused by raw id, exact by handle': async (eal) => {
+    const out: Transcript = [];
+    const events: string[] = [];
+    eal.on('attach', (e) => events.push(`attach ${e.device} ${e.ports}`));
+    eal.on('detach', (e) => events.push(`detach ${e.device} ${e.ports}`));
+    const a = eal.attachSync('net_null0');
+    const first = eal.port(a);
+    step(out, () => eal.close(a));
+    const b = eal.attachSync('net_null1');
+    out.push(b === a);
+    const second = eal.port(b);
+    step(out, () => listing(eal));
+    step(out, () => eal.attachSync('net_null0'));
+    step(out, () => eal.detachSync(a));
+    step(out, () => eal.configure(b));
+    step(out, () => eal.start(second));
+    step(out, () => eal.detachSync(first));
+    step(out, () => listing(eal));
+    const c = eal.attachSync('net_null2');
+    step(out, () => [c, eal.port(c).device]);
+    step(out, () => eal.stop(second));
+    step(out, () => eal.close(second));
+    out.push(await eal.detach(second));
+    step(out, () => eal.detachSync(second));
+    step(out, () => eal.detachSync(c, { force: true }));
     step(out, () => listing(eal));
     await new Promise((r) => setImmediate(r));
     eal.removeAllListeners();

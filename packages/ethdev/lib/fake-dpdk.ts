@@ -39,6 +39,7 @@ export interface FakeDriver {
   failsLeaving?: string;
 }
 
+/** What a {@link FakeDpdk} models: its drivers and the DPDK release it says it is. */
 export interface FakeDpdkSpec {
   /** vdev drivers by name (`net_null`, also reached as `eth_null`); default net_null and net_ring. */
   drivers?: Record<string, FakeDriver>;
@@ -79,25 +80,26 @@ function defaultDrivers(version: string): Record<string, FakeDriver> {
   };
 }
 
-function offThread<A extends unknown[]>(fn: (...args: A) => number): OffThreadFn<A> {
+function offThread<A extends unknown[], R = number>(fn: (...args: A) => R): OffThreadFn<A, R> {
   return Object.assign(fn, {
     // A "worker thread" that returns on the next turn of the event loop.
-    async: (...args: [...A, (error: unknown, rc: number) => void]) => {
-      const done = args.pop() as (error: unknown, rc: number) => void;
+    async: (...args: [...A, (error: unknown, result: R) => void]) => {
+      const done = args.pop() as (error: unknown, result: R) => void;
       setImmediate(() => {
-        let rc: number;
+        let result: R;
         try {
-          rc = fn(...(args as unknown as A));
+          result = fn(...(args as unknown as A));
         } catch (error) {
-          done(error, -1);
+          done(error, -1 as R);
           return;
         }
-        done(null, rc);
+        done(null, result);
       });
     },
   });
 }
 
+/** An in-memory DPDK behind the seam, for tests of the SDK's logic above DPDK (see this module's comment). */
 export class FakeDpdk implements DpdkBinding {
   /** The EAL arguments `ealInit` was given, argv[0] first. */
   argv: readonly string[] | undefined;
@@ -310,44 +312,41 @@ export class FakeDpdk implements DpdkBinding {
     return this.#state.ports[port];
   }
 
-  dphp_configure(port: number, rxq: number, txq: number): number {
+  readonly dphp_configure = offThread((port: number, rxq: number, txq: number): number => {
     const p = this.#port(port);
     if (!p) return -ENODEV;
     if (p.started) return -EBUSY;
     if (rxq > p.device.spec.maxQueues || txq > p.device.spec.maxQueues) return -EINVAL;
     Object.assign(p, { configured: true, rxq, txq });
     return 0;
-  }
-  rte_eth_rx_queue_setup(
-    port: number,
-    queue: number,
-    _d: number,
-    _s: number,
-    _c: null,
-    pool?: Pointer,
-  ): number {
-    const p = this.#port(port);
-    return !p ? -ENODEV : !p.configured || queue >= p.rxq || !pool ? -EINVAL : 0;
-  }
-  rte_eth_tx_queue_setup(port: number, queue: number): number {
-    const p = this.#port(port);
-    return !p ? -ENODEV : !p.configured || queue >= p.txq ? -EINVAL : 0;
-  }
-  rte_eth_dev_start(port: number): number {
+  });
+  readonly rte_eth_rx_queue_setup = offThread(
+    (port: number, queue: number, _d: number, _s: number, _c: null, pool?: Pointer): number => {
+      const p = this.#port(port);
+      return !p ? -ENODEV : !p.configured || queue >= p.rxq || !pool ? -EINVAL : 0;
+    },
+  );
+  readonly rte_eth_tx_queue_setup = offThread(
+    (port: number, queue: number, _d: number, _s: number, _c: null): number => {
+      const p = this.#port(port);
+      return !p ? -ENODEV : !p.configured || queue >= p.txq ? -EINVAL : 0;
+    },
+  );
+  readonly rte_eth_dev_start = offThread((port: number): number => {
     const p = this.#port(port);
     if (!p) return -ENODEV;
     if (!p.configured) return -EINVAL;
     p.started = true;
     return 0;
-  }
-  rte_eth_dev_stop(port: number): number {
+  });
+  readonly rte_eth_dev_stop = offThread((port: number): number => {
     const p = this.#port(port);
     if (!p) return -ENODEV;
     p.started = false;
     return 0;
-  }
+  });
   /** DPDK 22.11: close refuses a started port and frees the id; the device stays probed. */
-  rte_eth_dev_close(port: number): number {
+  readonly rte_eth_dev_close = offThread((port: number): number => {
     const p = this.#port(port);
     if (!p) return -ENODEV;
     if (p.started) {
@@ -356,17 +355,17 @@ export class FakeDpdk implements DpdkBinding {
     }
     this.#state.ports[port] = undefined;
     return 0;
-  }
-  rte_eth_promiscuous_enable(port: number): number {
-    return this.#port(port) ? 0 : -ENODEV;
-  }
-  rte_pktmbuf_pool_create(name: string, n: number): Pointer | null {
-    this.#pools++;
-    return { name, n };
-  }
-  rte_mempool_free(): void {
+  });
+  readonly rte_eth_promiscuous_enable = offThread((port: number): number => (this.#port(port) ? 0 : -ENODEV));
+  readonly rte_pktmbuf_pool_create = offThread(
+    (name: string, n: number, _c: number, _p: number, _d: number, _s: number): Pointer | null => {
+      this.#pools++;
+      return { name, n };
+    },
+  );
+  readonly rte_mempool_free = offThread((_pool: Pointer): void => {
     this.#pools--;
-  }
+  });
 
   // ---------------------------------------------------------------- data path
 

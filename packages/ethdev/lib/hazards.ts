@@ -12,6 +12,7 @@ export type HazardEffect =
   | 'writes-stdout'
   | 'overwrites-file';
 
+/** One devargs that crashes, hangs or misuses the process, and why the SDK refuses it. */
 export interface HazardousDevargs {
   readonly id: string;
   /** The PMD (driver name; its aliases too). */
@@ -47,6 +48,7 @@ const NULL_VALUE =
  */
 const BARE_KEYS_REFUSED = '24.11';
 
+/** Every devargs the SDK refuses because DPDK 22.11 would crash or hang on it, or run a command. */
 export const HAZARDOUS_DEVARGS: readonly HazardousDevargs[] = Object.freeze(
   [
     {

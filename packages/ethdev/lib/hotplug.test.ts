@@ -144,17 +144,24 @@ describe('detach', () => {
 
   it('never detaches the wrong device when DPDK reuses a closed port id', () => {
     // Steps: attach A, close A (DPDK frees id 0), attach B (DPDK gives it id 0), detach 0.
-    // Verify: id 0 names B now; A is still probed and is detached by name.
+    // Verify: A stays listed; the raw id 0 is refused for detach (two listed ports had it);
+    // A is detached by its handle or name, then id 0 names B alone.
     const a = eal.attachSync('net_null0');
+    const handleA = eal.port(a);
     eal.close(a);
     const b = eal.attachSync('net_ring0');
     expect(b).toBe(a);
-    expect(codeOf(() => eal.detachSync(b))).toBe('PORT_NOT_CLOSED');
+    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([
+      [a, 'net_null0', 'closed'],
+      [b, 'net_ring0', 'attached'],
+    ]);
+    expect(codeOf(() => eal.detachSync(b))).toBe('PORT_ID_REUSED');
     expect(eal.port(b).device).toBe('net_ring0');
-    expect(eal.detachDeviceSync('net_null0')).toBe('net_null0');
+    expect(eal.detachSync(handleA)).toBe('net_null0');
     expect(eal.port(b).state).toBe('attached');
     eal.close(b);
     expect(eal.detachSync(b)).toBe('net_ring0');
+    expect(eal.ports()).toEqual([]);
   });
 
   it('leaves ids with holes: iteration and counts stay right after detaching a middle port', () => {

@@ -7,6 +7,8 @@
  *   eal.close(port);
  *   await eal.detach(port); // 'net_null0'
  */
+
+export type { RawEthStats, RawPortInfo } from './binding.js';
 export {
   canonicalPciAddress,
   type Devargs,
@@ -14,7 +16,7 @@ export {
   type DevargsPolicy,
   parseDevargs,
 } from './devargs.js';
-export type { DpdkBinding } from './dpdk-binding.js';
+export type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
 export {
   currentDpdk,
   DPDK_ENV,
@@ -48,12 +50,14 @@ export {
   slope,
   warmup,
 } from './leak.js';
-export { portId } from './ports.js';
+export { portId, portRef } from './ports.js';
 export { describeHeld, type HeldResources, leftBehind } from './resources.js';
 export { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 export { MAX_PACKET } from './traffic.js';
 export type {
+  AsyncOptions,
   AttachEvent,
+  AttachedPort,
   AttachOptions,
   ConfigureOptions,
   DetachEvent,
@@ -63,8 +67,10 @@ export type {
   LateEvent,
   LogLevel,
   PacketBatch,
+  PortHandle,
   PortId,
   PortInfo,
+  PortRef,
   PortState,
   PortStats,
   RemoveEvent,

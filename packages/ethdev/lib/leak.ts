@@ -14,6 +14,7 @@ export interface LeakThreshold {
   total: number;
 }
 
+/** How much each resource may grow a cycle before it counts as a leak. */
 export const DEFAULT_THRESHOLDS: Readonly<Record<string, LeakThreshold>> = {
   fds: { perCycle: 0.02, total: 2 },
   threads: { perCycle: 0.02, total: 2 },
@@ -26,6 +27,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<string, LeakThreshold>> = {
   nativeRssBytes: { perCycle: 4096, total: 8 * 1024 * 1024 },
 };
 
+/** What {@link analyzeLeaks} says of one resource: its first and last reading, and whether it leaks. */
 export interface LeakVerdict {
   resource: string;
   /** Units per cycle. */

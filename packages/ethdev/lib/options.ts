@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { extraArgsProblem } from './eal-flags.js';
 import { InvalidInputError } from './errors.js';
-import type { AttachOptions, ConfigureOptions, DetachOptions, EalOptions, LogLevel } from './types.js';
+import type {
+  AsyncOptions,
+  AttachOptions,
+  ConfigureOptions,
+  DetachOptions,
+  EalOptions,
+  LogLevel,
+} from './types.js';
 
 /** Why a value is wrong, or undefined when it is right. */
 export type Check = (value: unknown) => string | undefined;
@@ -147,8 +154,13 @@ const CONFIGURE: Schema = {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 3_600_000;
 const timeoutMs: Field = { check: int(1, MAX_TIMEOUT_MS), aliases: ['timeout', 'timeoutMS', 'deadlineMs'] };
-const DETACH: Schema = { force: { check: bool }, timeoutMs };
-const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] }, timeoutMs };
+const signal: Field = {
+  check: (v) => (v instanceof AbortSignal ? undefined : `must be an AbortSignal, not ${describe(v)}`),
+  aliases: ['abortSignal', 'abort'],
+};
+const ASYNC: Schema = { timeoutMs, signal };
+const DETACH: Schema = { force: { check: bool }, ...ASYNC };
+const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] }, ...ASYNC };
 
 function bad(what: string, key: string, why: string): InvalidInputError {
   return new InvalidInputError('INVALID_OPTION', `Invalid ${what} option ${key}: ${why}`, { key });
@@ -202,6 +214,10 @@ export function checkEalOptions(value: unknown): EalOptions {
 export const checkConfigureOptions = (v: unknown) => check<ConfigureOptions>('configure', v, CONFIGURE);
 export const checkDetachOptions = (v: unknown) => check<DetachOptions>('detach', v, DETACH);
 export const checkAttachOptions = (v: unknown) => check<AttachOptions>('attach', v, ATTACH);
+/** The options of an async lifecycle call (`what`: `startAsync`, …). */
+export const checkAsyncOptions = (what: string, v: unknown) => check<AsyncOptions>(what, v, ASYNC);
+export const checkConfigureAsyncOptions = (v: unknown) =>
+  check<ConfigureOptions & AsyncOptions>('configureAsync', v, { ...CONFIGURE, ...ASYNC });
 
 const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
 

@@ -16,7 +16,9 @@ function candidates(): string[] {
   return [buildDir, join(cache, 'dpdk-hotplug', 'plugins'), '/var/cache/dpdk-hotplug/plugins'];
 }
 
+/** A folder made by pluginFolder(): where it is, and how to remove it. */
 export interface PluginFolder {
+  /** The folder's absolute path. */
   path: string;
   /** Deletes the folder and everything in it. */
   remove(): void;

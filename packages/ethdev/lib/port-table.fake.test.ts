@@ -40,18 +40,44 @@ describe('the seam', () => {
 });
 
 describe('port table', () => {
-  it('lets a closed id go to a new port; detach(id) then removes the new one, the closed device goes by name', () => {
+  it('keeps a closed device listed and detachable when DPDK gives its id to a new port; a reused raw id is refused, a handle never names another port', () => {
     const eal = start();
     const a = eal.attachSync('net_null0');
+    const first = eal.port(a);
     eal.close(a);
     const b = eal.attachSync('net_null1');
     expect(b).toBe(a);
-    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([[a, 'net_null1', 'attached']]);
+    const second = eal.port(b);
+    expect(second.generation).not.toBe(first.generation);
+    expect(eal.ports().map((p) => [p.id, p.device, p.state])).toEqual([
+      [a, 'net_null0', 'closed'],
+      [a, 'net_null1', 'attached'],
+    ]);
+    expect(codeOf(() => eal.attachSync('net_null0'))).toBe('ALREADY_ATTACHED');
+    // The raw id: lifecycle calls reach the port holding it in DPDK; a detach is ambiguous.
+    expect(eal.port(a).device).toBe('net_null1');
+    expect(codeOf(() => eal.detachSync(a))).toBe('PORT_ID_REUSED');
     eal.close(b);
-    expect(eal.detachSync(b)).toBe('net_null1');
-    expect(codeOf(() => eal.detachSync(b))).toBe('PORT_NOT_FOUND');
-    expect(eal.detachDeviceSync('net_null0')).toBe('net_null0');
+    expect(codeOf(() => eal.detachSync(a))).toBe('PORT_ID_REUSED');
+    expect(codeOf(() => eal.port(a))).toBe('PORT_ID_REUSED');
+    // Handles name one port each, for good.
+    expect(eal.port(first).device).toBe('net_null0');
+    expect(eal.detachSync(first)).toBe('net_null0');
+    expect(codeOf(() => eal.detachSync(first))).toBe('PORT_NOT_FOUND');
+    expect(codeOf(() => eal.port(first))).toBe('PORT_NOT_FOUND');
+    expect(eal.detachSync(a)).toBe('net_null1');
+    expect(codeOf(() => eal.detachSync(second))).toBe('PORT_NOT_FOUND');
     expect(eal.ports()).toEqual([]);
+  });
+
+  it("refuses a handle that is not one (INVALID_PORT), and a handle whose id is not its port's (PORT_NOT_FOUND)", () => {
+    const eal = start();
+    const a = eal.attachSync('net_null0');
+    const { generation } = eal.port(a);
+    expect(codeOf(() => eal.port({ id: a } as never))).toBe('INVALID_PORT');
+    expect(codeOf(() => eal.port({ id: 40, generation } as never))).toBe('INVALID_PORT');
+    expect(codeOf(() => eal.port({ id: a + 1, generation } as never))).toBe('PORT_NOT_FOUND');
+    expect(eal.detachSync({ id: a, generation }, { force: true })).toBe('net_null0');
   });
 
   it('keeps a closed port whose id is not reused, so detach(id) still works after close', () => {
@@ -145,6 +171,35 @@ describe('port table', () => {
     const ids = new Uint16Array(32);
     expect([...ids.subarray(0, dpdk.dphp_valid_ports(ids, 32))]).toEqual([kept]);
     expect(eal.ports().map((p) => p.device)).toEqual(['net_null0']);
+  });
+});
+
+describe('await using', () => {
+  it('releases an attached port at the end of its scope (stop, close, detach), and the EAL at the end of its own', async () => {
+    const dpdk = new FakeDpdk();
+    const ids = new Uint16Array(32);
+    {
+      await using eal = start(dpdk);
+      {
+        await using port = await eal.attachPort('net_ring0');
+        expect(port).toMatchObject({ id: 0, device: 'net_ring0' });
+        await eal.configureAsync(port);
+        await eal.startAsync(port);
+        expect(eal.port(port).state).toBe('started');
+      }
+      expect(eal.ports()).toEqual([]);
+      expect(dpdk.dphp_valid_ports(ids, 32)).toBe(0);
+      {
+        // Detached already by the application: disposal has nothing left to do.
+        await using port = await eal.attachPort('net_null0');
+        expect(await eal.detach(port, { force: true })).toBe('net_null0');
+      }
+      // Left attached, with an async call queued: the EAL's disposal waits for it, then cleans up.
+      await eal.attachPort('net_null1');
+      void eal.attach('net_null2');
+    }
+    expect(dpdk.cleanedUp).toBe(true);
+    expect(dpdk.dphp_valid_ports(ids, 32)).toBe(0);
   });
 });
 

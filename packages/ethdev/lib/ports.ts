@@ -2,7 +2,16 @@ import { MAX_BURST, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortIn
 import type { DpdkBinding } from './dpdk-binding.js';
 import type { DpdkLog } from './dpdk-log.js';
 import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
-import type { ConfigureOptions, PortId, PortInfo, PortState, PortStats } from './types.js';
+import { call, type Plan, runPlan, type Step } from './plan.js';
+import type {
+  ConfigureOptions,
+  PortHandle,
+  PortId,
+  PortInfo,
+  PortRef,
+  PortState,
+  PortStats,
+} from './types.js';
 
 /** What a removal left of a device: its ports, or that it is still probed without any. */
 interface DeviceLeft {
@@ -23,6 +32,8 @@ export interface DeviceRecord {
 
 export interface PortRecord {
   readonly id: PortId;
+  /** This port's number among every port the table has known: no other port ever has it. */
+  readonly generation: number;
   readonly device: DeviceRecord;
   state: PortState;
   /** The port's own mbuf pool, made at configure, freed at close. */
@@ -31,6 +42,8 @@ export interface PortRecord {
   promiscuous?: boolean;
   /** Closed for the SDK, left to the device's removal in DPDK (see {@link PortTable}). */
   closeDeferred?: boolean;
+  /** What DPDK last said of the port (`info`), for reads made while DPDK is busy. */
+  seen?: PortInfo;
 }
 
 /** Throws PORT_STARTED or INVALID_STATE unless the port is in one of `states`. */
@@ -45,6 +58,21 @@ export function expectState(port: PortRecord, states: readonly PortState[], acti
       device: port.device.name,
     },
   );
+}
+
+/** Checks a port reference: a port id (see {@link portId}) or a handle (`{ id, generation }`). */
+export function portRef(value: unknown): PortRef {
+  if (typeof value === 'object' && value !== null) {
+    const { id, generation } = value as Partial<PortHandle>;
+    if (!Number.isInteger(generation) || (generation as number) < 1) {
+      throw new InvalidInputError(
+        'INVALID_PORT',
+        `A port handle needs the id and generation ports() or port() gave, not ${JSON.stringify(value)}`,
+      );
+    }
+    return { id: portId(id), generation: generation as number };
+  }
+  return portId(value);
 }
 
 /** Checks a number as a port id; throws INVALID_PORT naming it. */
@@ -77,8 +105,11 @@ export function count(option: string, value: number | undefined, fallback: numbe
 
 /**
  * The SDK's record of every port and device, and the lifecycle calls on them. DPDK 22.11 frees a
- * port id at close while its device stays probed, so a closed port is kept here (by id) until
- * it is detached or DPDK gives its id to a new port.
+ * port id at close while its device stays probed, and gives the id to the next port it makes:
+ * a closed port is kept on its device, listed and detachable, until its device is detached,
+ * whatever DPDK does with its id. Each port has a generation no other port ever has, so a
+ * handle (`{ id, generation }`) names one port for good; a raw id names the port holding it in
+ * DPDK now, else the one closed port that held it (two closed ports with one id: PORT_ID_REUSED).
  *
  * With `deferClose` (a primary whose DPDK state other processes can share), `close` leaves the
  * port to the device's removal: when a primary calls `rte_eth_dev_close` and then removes the
@@ -87,8 +118,11 @@ export function count(option: string, value: number | undefined, fallback: numbe
  * itself and the secondaries follow. The application's contract is unchanged: close first.
  */
 export class PortTable {
-  readonly ports = new Map<number, PortRecord>();
+  /** The port holding each id in DPDK now: not closed (or closed for the SDK only, deferClose). */
+  readonly live = new Map<number, PortRecord>();
   readonly devices = new Map<string, DeviceRecord>();
+  readonly #byGeneration = new Map<number, PortRecord>();
+  #generations = 0;
   readonly #dpdk: DpdkBinding;
   readonly #log: DpdkLog;
   readonly #ids = new Uint16Array(MAX_ETHPORTS);
@@ -131,9 +165,10 @@ export class PortTable {
   #record(name: string, bus: string, devargs: string, ids: readonly PortId[]): DeviceRecord {
     const device: DeviceRecord = { name, bus, devargs, ports: [] };
     for (const id of ids) {
-      const port: PortRecord = { id, device, state: 'attached' };
+      const port: PortRecord = { id, generation: ++this.#generations, device, state: 'attached' };
       device.ports.push(port);
-      this.ports.set(id, port);
+      this.live.set(id, port);
+      this.#byGeneration.set(port.generation, port);
     }
     this.devices.set(name, device);
     return device;
@@ -142,7 +177,7 @@ export class PortTable {
   /** Records the devices of ports DPDK probed at EAL start (--vdev, PCI allow list). */
   adoptExisting(): void {
     for (const id of this.validPorts()) {
-      if (this.ports.has(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
+      if (this.live.has(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
       const { device, bus } = this.#info;
       if (!this.devices.has(device)) this.#record(device, bus, device, this.devicePorts(device));
     }
@@ -165,9 +200,17 @@ export class PortTable {
   remove(device: DeviceRecord): void {
     for (const port of device.ports) {
       this.#freePool(port);
-      if (this.ports.get(port.id) === port) this.ports.delete(port.id);
+      if (this.live.get(port.id) === port) this.live.delete(port.id);
+      this.#byGeneration.delete(port.generation);
     }
     this.devices.delete(device.name);
+  }
+
+  /** Every port the SDK keeps, closed ones too: by id, then oldest first. */
+  all(): PortRecord[] {
+    const all: PortRecord[] = [];
+    for (const device of this.devices.values()) all.push(...device.ports);
+    return all.sort((a, b) => a.id - b.id || a.generation - b.generation);
   }
 
   /**
@@ -215,28 +258,70 @@ export class PortTable {
     return this.#firstIds(this.#dpdk.dphp_valid_ports(this.#ids, MAX_ETHPORTS));
   }
 
-  /** The record holding `id` now; throws PORT_NOT_FOUND. */
+  /**
+   * The port `value` names: a handle's own port (PORT_NOT_FOUND once detached: never another
+   * port), or for a raw id the port holding it in DPDK now, else the one closed port listed
+   * with it (PORT_ID_REUSED when two closed ports were given the id one after the other).
+   */
   get(value: unknown): PortRecord {
-    const id = portId(value);
-    const port = this.ports.get(id);
-    if (!port) {
-      throw new PortStateError(
-        'PORT_NOT_FOUND',
-        `No port ${id}: it was never attached, or has been detached`,
-        {
-          port: id,
-        },
-      );
+    const ref = portRef(value);
+    if (typeof ref === 'object') {
+      const port = this.#byGeneration.get(ref.generation);
+      if (!port || port.id !== ref.id) {
+        throw new PortStateError(
+          'PORT_NOT_FOUND',
+          `No port ${ref.id} of generation ${ref.generation}: it has been detached${port ? '' : ' (or was never attached)'}`,
+          { port: ref.id },
+        );
+      }
+      return port;
+    }
+    const live = this.live.get(ref);
+    if (live) return live;
+    const closed = this.holders(ref);
+    if (closed.length === 1) return closed[0]!;
+    if (closed.length > 1) throw idReused(ref, closed);
+    throw new PortStateError(
+      'PORT_NOT_FOUND',
+      `No port ${ref}: it was never attached, or has been detached`,
+      {
+        port: ref,
+      },
+    );
+  }
+
+  /**
+   * The port a detach by `value` removes the device of. A raw id that more than one listed port
+   * has had (a closed port's id DPDK gave to a later one) is refused with PORT_ID_REUSED: the
+   * caller may hold either, and detaching the other device cannot be undone.
+   */
+  forDetach(value: unknown): PortRecord {
+    const port = this.get(value);
+    if (typeof value === 'number') {
+      const holders = this.holders(port.id);
+      if (holders.length > 1) throw idReused(port.id, holders);
     }
     return port;
   }
 
-  info(port: PortRecord): PortInfo {
+  /** Every listed port that has id `id`, oldest first. */
+  holders(id: number): PortRecord[] {
+    return this.all().filter((p) => p.id === id);
+  }
+
+  /**
+   * What the SDK knows of a port, and DPDK's view of it unless `fromDpdk` is false (while an
+   * async call runs on a worker thread, DPDK must not be called: what it said last is given).
+   */
+  info(port: PortRecord, fromDpdk = true): PortInfo {
     const raw = this.#info;
-    if (port.state === 'closed' || this.#dpdk.dphp_port_info(port.id, raw) !== 0) {
+    if (!fromDpdk && port.seen && port.state !== 'closed')
+      return { ...port.seen, link: { ...port.seen.link }, state: port.state };
+    if (!fromDpdk || port.state === 'closed' || this.#dpdk.dphp_port_info(port.id, raw) !== 0) {
       // DPDK has forgotten a closed port: tell what the SDK knows.
       return {
         id: port.id,
+        generation: port.generation,
         name: port.device.name,
         device: port.device.name,
         bus: port.device.bus,
@@ -249,8 +334,9 @@ export class PortTable {
         maxTxQueues: 0,
       };
     }
-    return {
+    port.seen = {
       id: port.id,
+      generation: port.generation,
       name: raw.name,
       device: raw.device || port.device.name,
       bus: raw.bus || port.device.bus,
@@ -262,9 +348,34 @@ export class PortTable {
       maxRxQueues: raw.max_rx_queues,
       maxTxQueues: raw.max_tx_queues,
     };
+    return { ...port.seen, link: { ...port.seen.link } };
   }
 
+  /** The lifecycle calls on this thread (each is also a {@link Plan}: `*Plan`, for the async forms). */
   configure(port: PortRecord, options: ConfigureOptions = {}): void {
+    runPlan(this.configurePlan(port, options));
+  }
+
+  start(port: PortRecord): void {
+    runPlan(this.startPlan(port));
+  }
+
+  /** Stops a started port; stopping a port that is not started does nothing, as in DPDK. */
+  stop(port: PortRecord): void {
+    runPlan(this.stopPlan(port));
+  }
+
+  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
+  close(port: PortRecord): void {
+    runPlan(this.closePlan(port));
+  }
+
+  /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
+  forceClose(port: PortRecord): void {
+    runPlan(this.forceClosePlan(port));
+  }
+
+  *configurePlan(port: PortRecord, options: ConfigureOptions = {}): Plan<void> {
     expectState(port, ['attached', 'configured', 'stopped'], 'configure');
     const info = this.info(port);
     const rxq = count('rxQueues', options.rxQueues, 1, Math.max(1, info.maxRxQueues));
@@ -279,11 +390,14 @@ export class PortTable {
         { port: port.id },
       );
     }
-    this.#call(port, 'configure', () => this.#dpdk.dphp_configure(port.id, rxq, txq));
+    const d = this.#dpdk;
+    yield* this.#step(port, 'configure', call(d.dphp_configure, port.id, rxq, txq));
     if (!port.pool) {
       const mark = this.#log.mark();
-      const pool = this.#dpdk.rte_pktmbuf_pool_create(
-        `dphp_${port.id}_${this.#pools++}`,
+      const name = `dphp_${port.id}_${this.#pools++}`;
+      const pool: Pointer | null = yield call(
+        d.rte_pktmbuf_pool_create,
+        name,
         needed,
         0,
         0,
@@ -298,44 +412,43 @@ export class PortTable {
       }
       port.pool = pool;
       port.poolSize = needed;
-      this.#dpdk.dphp_port_pool(port.id, pool);
+      d.dphp_port_pool(port.id, pool);
     }
     const socket = info.socket < 0 ? SOCKET_ID_ANY : info.socket;
     for (let q = 0; q < rxq; q++) {
-      this.#call(port, `rx queue ${q} setup`, () =>
-        this.#dpdk.rte_eth_rx_queue_setup(port.id, q, rxd, socket, null, port.pool),
-      );
+      const setup = call(d.rte_eth_rx_queue_setup, port.id, q, rxd, socket, null, port.pool);
+      yield* this.#step(port, `rx queue ${q} setup`, setup);
     }
     for (let q = 0; q < txq; q++) {
-      this.#call(port, `tx queue ${q} setup`, () =>
-        this.#dpdk.rte_eth_tx_queue_setup(port.id, q, txd, socket, null),
+      yield* this.#step(
+        port,
+        `tx queue ${q} setup`,
+        call(d.rte_eth_tx_queue_setup, port.id, q, txd, socket, null),
       );
     }
     port.promiscuous = options.promiscuous ?? true;
     port.state = 'configured';
   }
 
-  start(port: PortRecord): void {
+  *startPlan(port: PortRecord): Plan<void> {
     if (port.state === 'started') return;
     expectState(port, ['configured', 'stopped'], 'start');
-    this.#call(port, 'start', () => this.#dpdk.rte_eth_dev_start(port.id));
+    yield* this.#step(port, 'start', call(this.#dpdk.rte_eth_dev_start, port.id));
     // Some PMDs (net_null) do not implement promiscuous mode: traffic works without it.
-    if (port.promiscuous) this.#dpdk.rte_eth_promiscuous_enable(port.id);
+    if (port.promiscuous) yield call(this.#dpdk.rte_eth_promiscuous_enable, port.id);
     port.state = 'started';
   }
 
-  /** Stops a started port; stopping a port that is not started does nothing, as in DPDK. */
-  stop(port: PortRecord): void {
+  *stopPlan(port: PortRecord): Plan<void> {
     if (port.state !== 'started') {
       expectState(port, ['attached', 'configured', 'stopped'], 'stop');
       return;
     }
-    this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
+    yield* this.#step(port, 'stop', call(this.#dpdk.rte_eth_dev_stop, port.id));
     port.state = 'stopped';
   }
 
-  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
-  close(port: PortRecord): void {
+  *closePlan(port: PortRecord): Plan<void> {
     if (port.state === 'closed') return;
     if (port.state === 'started') {
       throw new PortStateError(
@@ -354,7 +467,7 @@ export class PortTable {
       return;
     }
     const mark = this.#log.mark();
-    const rc = this.#dpdk.rte_eth_dev_close(port.id);
+    const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
     if (rc === -EINVAL && this.#log.since(mark).some((l) => /Cannot close started device/.test(l))) {
       // Another PMD drives this port (a bonding device started its members): not our state.
       throw new PortStateError(
@@ -364,16 +477,23 @@ export class PortTable {
       );
     }
     this.#check(port, 'close', rc, mark);
+    if (port.pool) yield* this.#freePoolPlan(port);
     port.state = 'closed';
-    this.#freePool(port);
+    // DPDK has freed the id: the next port it makes may get it.
+    if (this.live.get(port.id) === port) this.live.delete(port.id);
   }
 
-  /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
-  forceClose(port: PortRecord): void {
+  *forceClosePlan(port: PortRecord): Plan<void> {
     if (port.state === 'closed') return;
-    this.#call(port, 'stop', () => this.#dpdk.rte_eth_dev_stop(port.id));
+    yield* this.#step(port, 'stop', call(this.#dpdk.rte_eth_dev_stop, port.id));
     port.state = 'stopped';
-    this.close(port);
+    yield* this.closePlan(port);
+  }
+
+  /** One DPDK call of a lifecycle step, its failure thrown as LIFECYCLE_FAILED. */
+  *#step(port: PortRecord, what: string, step: Step): Plan<void> {
+    const mark = this.#log.mark();
+    this.#check(port, what, yield step, mark);
   }
 
   stats(port: PortRecord): PortStats {
@@ -393,12 +513,16 @@ export class PortTable {
   }
 
   #freePool(port: PortRecord): void {
-    if (!port.pool) return;
+    if (port.pool) runPlan(this.#freePoolPlan(port));
+  }
+
+  *#freePoolPlan(port: PortRecord): Plan<void> {
+    const pool = port.pool!;
     // The id may hold a newer port by now (DPDK reuses closed ids): its pool stays.
-    if (this.ports.get(port.id) === port) this.#dpdk.dphp_port_pool(port.id, null);
-    this.#dpdk.rte_mempool_free(port.pool);
+    if (this.live.get(port.id) === port) this.#dpdk.dphp_port_pool(port.id, null);
     port.pool = undefined;
     port.poolSize = undefined;
+    yield call(this.#dpdk.rte_mempool_free, pool);
   }
 
   #call(port: PortRecord, what: string, fn: () => number): void {
@@ -420,4 +544,13 @@ export class PortTable {
       );
     }
   }
+}
+
+function idReused(id: number, holders: readonly PortRecord[]): PortStateError {
+  const who = holders.map((p) => `${p.device.name} (generation ${p.generation}, ${p.state})`).join(', ');
+  return new PortStateError(
+    'PORT_ID_REUSED',
+    `Port id ${id} is ambiguous: DPDK gave it to more than one port still listed (${who}); name the port by its handle ({ id, generation } from ports() or port()) or its device by name (detachDevice)`,
+    { port: id, device: holders.at(-1)!.device.name },
+  );
 }

@@ -45,6 +45,7 @@ export interface ShimTarget {
   abi: string;
 }
 
+/** Where the shim for a DPDK comes from: a prebuild, the user's cache, or a build still to make. */
 export type ShimChoice =
   | { kind: 'prebuilt'; path: string; stamp: ShimStamp }
   | { kind: 'cache'; path: string; stamp: ShimStamp }

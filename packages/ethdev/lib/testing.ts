@@ -8,7 +8,13 @@ import { writeFileSync } from 'node:fs';
 
 export { dpdkPortCloser } from './binding.js';
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
-export { type EventLoopWatch, timedAsyncCycles, watchEventLoop } from './event-loop-watch.js';
+export {
+  type EventLoopWatch,
+  type LifecycleWorst,
+  timedAsyncCycles,
+  timedLifecycleCycles,
+  watchEventLoop,
+} from './event-loop-watch.js';
 export { FakeDpdk, type FakeDpdkSpec, type FakeDriver } from './fake-dpdk.js';
 export { type PluginFolder, pluginFolder } from './plugin-folder.js';
 

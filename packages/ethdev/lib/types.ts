@@ -7,6 +7,33 @@ declare const portIdBrand: unique symbol;
 export type PortId = number & { readonly [portIdBrand]: true };
 
 /**
+ * One port for good: its id and its generation (from {@link PortInfo}, `ports()`, `port()` or
+ * `attachPort`). DPDK 22.11 gives a closed port's id to the next port it makes; a handle still
+ * names the port it was taken from, and once that port's device is detached, no port at all
+ * (PORT_NOT_FOUND).
+ */
+export interface PortHandle {
+  readonly id: PortId;
+  /** The port's number among every port this EAL has known: never given to another port. */
+  readonly generation: number;
+}
+
+/**
+ * A port handle from `attachPort`: `await using port = await eal.attachPort(…)` releases it at
+ * the end of the scope (stop, close, detach; nothing if its device is detached already).
+ */
+export interface AttachedPort extends PortHandle, AsyncDisposable {
+  /** The device the port belongs to (the PCI address or vdev name). */
+  readonly device: string;
+}
+
+/**
+ * How calls name a port: a raw id means the port holding it in DPDK now, else the one closed
+ * port listed with it; a {@link PortHandle} means that port only.
+ */
+export type PortRef = PortId | PortHandle;
+
+/**
  * Where a port is in its life. DPDK itself does not expose most of this, so the SDK keeps it:
  * every lifecycle call goes through the SDK.
  *
@@ -17,6 +44,7 @@ export type PortId = number & { readonly [portIdBrand]: true };
  */
 export type PortState = 'attached' | 'configured' | 'started' | 'stopped' | 'closed';
 
+/** DPDK's log levels, by name. */
 export type LogLevel = 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug';
 
 /** Options for {@link Eal.init}; each maps to one EAL argument, named in its comment. */
@@ -76,20 +104,30 @@ export interface EalOptions {
   overwriteFiles?: boolean;
 }
 
-/** Options for {@link Eal.attach} (and `attachSync`, which takes no `timeoutMs`). */
-export interface AttachOptions {
-  /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
-  overwriteFiles?: boolean;
+/** What every async control call takes (attach, detach, configureAsync, …, release). */
+export interface AsyncOptions {
   /**
-   * The async form only: how long DPDK's probe may run on its worker thread, in ms (1 … 3600000,
-   * default 30000), after which the promise rejects with TIMEOUT (see the README: the call goes
-   * on, and the EAL is wedged until it returns).
+   * How long DPDK's calls may run on their worker thread, in ms (1 … 3600000, default 30000),
+   * after which the promise rejects with TIMEOUT (see the README: the call goes on, and the EAL
+   * is wedged until it returns).
    */
   timeoutMs?: number;
+  /**
+   * Aborts the call: before its turn, it is dropped (nothing done); once its DPDK call has
+   * started, it runs to its end (DPDK cannot cancel a call) and the promise rejects with ABORTED
+   * when it has returned; an attach detaches its device again first, so nothing is left.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options for {@link Eal.attach} (and `attachSync`, which takes no `timeoutMs` or `signal`). */
+export interface AttachOptions extends AsyncOptions {
+  /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
+  overwriteFiles?: boolean;
 }
 
 /** What `ports()` tells of one port. */
-export interface PortInfo {
+export interface PortInfo extends PortHandle {
   id: PortId;
   /** The ethdev name (`net_null0`, `0000:01:00.0`, or a PMD's own for multi-port devices). */
   name: string;
@@ -106,6 +144,7 @@ export interface PortInfo {
   maxTxQueues: number;
 }
 
+/** A port's counters, as DPDK's `rte_eth_stats`. */
 export interface PortStats {
   rxPackets: number;
   txPackets: number;
@@ -117,6 +156,7 @@ export interface PortStats {
   rxNoMbuf: number;
 }
 
+/** Options for `configure` and `configureAsync`. */
 export interface ConfigureOptions {
   rxQueues?: number;
   txQueues?: number;
@@ -139,14 +179,9 @@ export interface PacketBatch {
   count?: number;
 }
 
-export interface DetachOptions {
+export interface DetachOptions extends AsyncOptions {
   /** Stop and close the port (and its device's other ports) first, instead of refusing. */
   force?: boolean;
-  /**
-   * The async forms only: how long DPDK's remove may run on its worker thread, in ms (1 …
-   * 3600000, default 30000), after which the promise rejects with TIMEOUT.
-   */
-  timeoutMs?: number;
 }
 
 /** One reading of the process's resources, for leak accounting across attach/detach cycles. */
@@ -163,6 +198,7 @@ export interface ResourceSnapshot {
   netdevs: number;
 }
 
+/** The `attach` event: a device was attached, with its ports (`port` the first). */
 export interface AttachEvent {
   port: PortId;
   ports: readonly PortId[];
@@ -170,6 +206,7 @@ export interface AttachEvent {
   devargs: string;
 }
 
+/** The `detach` event: a device was detached, with the ports it had. */
 export interface DetachEvent {
   ports: readonly PortId[];
   device: string;
@@ -202,6 +239,7 @@ export interface LateEvent {
   elapsedMs: number;
 }
 
+/** The events of {@link Eal}, by name, with their arguments. */
 export interface EalEvents {
   attach: [AttachEvent];
   detach: [DetachEvent];

@@ -89,13 +89,14 @@ const refused = {
   attach: await codeOfAsync(eal.attach('net_null1')),
   detach: await codeOfAsync(eal.detach(ring, { force: true })),
   detachDevice: await codeOfAsync(eal.detachDevice('net_ring0', { force: true })),
+  // Answered from the SDK's table: no DPDK call.
   ports: codeOf(() => eal.ports()),
   stop: codeOf(() => eal.stop(ring)),
   cleanup: codeOf(() => eal.cleanup()),
 };
 let wedgedMessage;
 try {
-  eal.ports();
+  eal.stop(ring);
 } catch (e) {
   wedgedMessage = e.message;
 }

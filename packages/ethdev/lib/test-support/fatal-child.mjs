@@ -1,0 +1,29 @@
+// An application error while an SDK call is on a worker thread, in a child process of
+// exit-guard.test.ts: the call is a probe that DPDK never finishes (virtio-user's server mode
+// waits for a client), so the SDK's exit guard must end the process itself, and the error must
+// still print. Usage: node fatal-child.mjs throw|reject|reject-value|idle FILE_PREFIX SOCKET
+import { attachUncheckedForTests } from '../../dist/eal.js';
+import { Eal } from '../../dist/index.js';
+
+const [mode, prefix, socket] = process.argv.slice(2);
+const eal = Eal.init({
+  noHuge: true,
+  noPci: true,
+  memoryMb: 64,
+  noSharedConfig: true,
+  filePrefix: prefix,
+  logLevel: 'error',
+  logEcho: false,
+});
+if (mode !== 'idle') {
+  // Never settles: the probe never returns and the timeout is an hour.
+  attachUncheckedForTests(eal, `net_virtio_user0,path=${socket},server=1`, { timeoutMs: 3_600_000 }).catch(
+    () => {},
+  );
+}
+setTimeout(() => {
+  process.stdout.write('@@ failing\n');
+  if (mode === 'throw' || mode === 'idle') throw new Error('application bug (thrown)');
+  if (mode === 'reject') Promise.reject(new Error('application bug (rejected)'));
+  if (mode === 'reject-value') Promise.reject('a plain string');
+}, 200);
