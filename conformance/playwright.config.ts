@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { DEFAULT_DUTS } from './dist/default-duts.js';
 import type { Dut } from './dist/dut.js';
@@ -12,6 +13,10 @@ import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
 // A lab's run names the module of its lab (`pciLab`): its hot-plugged DUTs run the PCI checks.
+// `dpdk-hotplug certify` runs this config compiled (playwright.config.js, tests/*.spec.js, built
+// by `npm run build`): Playwright does not compile TypeScript inside node_modules, where an
+// installed suite lives. Each flavour of the config runs the specs of its own kind.
+const specs = extname(fileURLToPath(import.meta.url)) === '.js' ? '.js' : '.ts';
 const plan: {
   duts: Dut[];
   settings: Settings;
@@ -54,6 +59,6 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     name: dut.name,
     outputDir: join(plan.out, 'results', dut.name),
     use: { dut, settings: plan.settings, pciLabModule: plan.pciLab },
-    ...(dut.pci?.unplug ? pciProject(dut.pci.unplug) : { testMatch: 'hotplug.spec.ts' }),
+    ...(dut.pci?.unplug ? pciProject(dut.pci.unplug, specs) : { testMatch: `hotplug.spec${specs}` }),
   })),
 });

@@ -23,6 +23,8 @@ describe('PCI projects', () => {
     expect(pciProject('clean').grep.test(checkTitle(1))).toBe(false);
     expect(pciProject('clean').grep.test('1010. not a check')).toBe(false);
     expect(pciProject('surprise').testMatch).toBe('pci.spec.ts');
+    // The compiled config (an installed suite) runs the compiled spec.
+    expect(pciProject('surprise', '.js').testMatch).toBe('pci.spec.js');
   });
 });
 

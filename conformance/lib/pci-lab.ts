@@ -67,12 +67,16 @@ export async function loadPciLab(lab: LabModule): Promise<PciLab> {
 
 /**
  * The Playwright project settings of a lab DUT: the PCI spec, with only the checks its removal
- * plans (clean: 101–109; surprise: 110 and 111 instead of 105 and 107).
+ * plans (clean: 101–109; surprise: 110 and 111 instead of 105 and 107). `specExtension`: the
+ * spec the config runs, its own kind (the compiled config runs the compiled specs).
  */
-export function pciProject(removal: Removal): { testMatch: string; grep: RegExp } {
+export function pciProject(
+  removal: Removal,
+  specExtension: '.ts' | '.js' = '.ts',
+): { testMatch: string; grep: RegExp } {
   // Playwright matches grep against the title path: `project file title`.
   return {
-    testMatch: 'pci.spec.ts',
+    testMatch: `pci.spec${specExtension}`,
     grep: new RegExp(`(?:^| )(${plannedPciChecks(removal).join('|')})\\. `),
   };
 }

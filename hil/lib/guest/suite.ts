@@ -72,7 +72,7 @@ export function writeSuitePlan(file: string, plan: LabPlan, out: string, lab: Vi
  */
 export function startSuite(planFile: string, runDir: string, options: { list?: boolean } = {}): ChildProcess {
   const conformance = createRequire(import.meta.url).resolve('@dpdk-hotplug/conformance/package.json');
-  const config = join(dirname(conformance), 'playwright.config.ts');
+  const config = join(dirname(conformance), 'playwright.config.js');
   const playwright = createRequire(conformance).resolve('@playwright/test/cli');
   return spawn(process.execPath, [playwright, 'test', '-c', config, ...(options.list ? ['--list'] : [])], {
     cwd: runDir,

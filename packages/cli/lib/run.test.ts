@@ -76,6 +76,25 @@ describe('dpdk-hotplug dispatcher', () => {
     await expect(run(['nomain'], [noMain], capture().io)).rejects.toThrow(/does not export a function main/);
   });
 
+  it('says an installed package that fails to load is installed, with the real error', async () => {
+    // @dpdk-hotplug/args is installed (a workspace dependency); this entry of it does not exist,
+    // as conformance's dist/index.js did not in a tarball packed without dist/.
+    const c = capture();
+    const broken: Command = {
+      name: 'certify',
+      summary: '',
+      packageName: '@dpdk-hotplug/args',
+      specifier: '@dpdk-hotplug/args/no-such-entry',
+      forward: (r) => r,
+    };
+    const failure = run(['certify'], [broken], c.io);
+    await expect(failure).rejects.toThrow(
+      /dpdk-hotplug certify: @dpdk-hotplug\/args is installed \(.*args\) but @dpdk-hotplug\/args\/no-such-entry could not be loaded: .*no-such-entry/,
+    );
+    await expect(failure).rejects.not.toThrow(/not installed/);
+    expect(c.err).toEqual([]);
+  });
+
   it('runs `dpdk-hotplug certify --help` through the installed bin', () => {
     const bin = fileURLToPath(new URL('../bin/dpdk-hotplug.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [bin, 'certify', '--help'], { encoding: 'utf8' });

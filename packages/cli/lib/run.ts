@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { COMMANDS, type Command, type CommandEntry } from './commands.js';
 
 export interface RunIo {
@@ -18,14 +20,23 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
   ].join('\n');
 }
 
-function isModuleNotFound(e: unknown, specifier: string): boolean {
-  const err = e as NodeJS.ErrnoException;
-  // Only the command's own package missing counts; a missing module deeper down is a real bug.
-  return (
-    (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') &&
-    String(err.message).includes(specifier.split('/').slice(0, 2).join('/'))
-  );
+const resolveFromCli = createRequire(import.meta.url);
+
+/**
+ * Where the command's package is installed, or undefined when it is not. Only a package that
+ * does not resolve is "not installed": a package that resolves but whose module fails to load
+ * (a file missing from its tarball, a dependency of its own missing) is broken, and says why.
+ */
+function installedAt(packageName: string): string | undefined {
+  try {
+    return dirname(resolveFromCli.resolve(`${packageName}/package.json`));
+  } catch {
+    return undefined;
+  }
 }
+
+const isBare = (command: Command) =>
+  command.specifier === command.packageName || command.specifier.startsWith(`${command.packageName}/`);
 
 async function load(command: Command): Promise<CommandEntry> {
   // A variable specifier on purpose: packages are optional at run time, see commands.ts.
@@ -56,7 +67,13 @@ export async function run(
   try {
     entry = await load(command);
   } catch (e) {
-    if (!isModuleNotFound(e, command.specifier)) throw e;
+    if (!isBare(command)) throw e;
+    const dir = installedAt(command.packageName);
+    if (dir !== undefined)
+      throw new Error(
+        `dpdk-hotplug ${name}: ${command.packageName} is installed (${dir}) but ${command.specifier} could not be loaded: ${(e as Error).message}`,
+        { cause: e },
+      );
     io.err(
       `dpdk-hotplug ${name}: needs ${command.packageName}, which is not installed here: npm install ${command.packageName}`,
     );
