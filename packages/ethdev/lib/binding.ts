@@ -8,14 +8,11 @@
  * often stale). Loaded lazily, once per process, on first use, from the DPDK that
  * dpdk-install.ts selected.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import koffi from 'koffi';
 import type { DpdkBinding } from './dpdk-binding.js';
-import { buildScript, currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
+import { currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
+import { readyShim, type ShimChoice } from './shim-select.js';
 
 const SHIM_ABI = 6;
 export const MAX_ETHPORTS = 32;
@@ -92,33 +89,12 @@ export function structTypes(): Record<keyof typeof STRUCTS, koffi.IKoffiCType> {
   return structs;
 }
 
-const shimSource = join(dirname(buildScript), '..', 'native', 'shim.c');
-
-/** Builds the shim for `install` unless built from this shim.c already; throws naming the command. */
-function ensureShim(install: DpdkInstall): void {
-  const stampFile = join(dirname(install.shimPath), 'shim.json');
-  if (existsSync(install.shimPath) && existsSync(stampFile) && existsSync(shimSource)) {
-    const source = createHash('sha256').update(readFileSync(shimSource)).digest('hex');
-    if (JSON.parse(readFileSync(stampFile, 'utf8')).source === source) return;
-  }
-  const args = [buildScript, ...(install.selectedBy === 'pkg-config' ? [] : ['--dpdk', install.prefix])];
-  try {
-    execFileSync(process.execPath, args, { stdio: 'pipe', encoding: 'utf8' });
-  } catch (cause) {
-    const out = `${(cause as { stderr?: string }).stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-    throw new EalStateError(
-      'BINDING_UNAVAILABLE',
-      `The native shim for DPDK ${install.version} at ${install.prefix} is not built and building it failed (${out}): fix that and run \`${install.buildCommand}\``,
-      { cause },
-    );
-  }
-}
-
 function load(install: DpdkInstall) {
   // Opaque handles never leave the SDK.
   koffi.opaque('rte_mempool');
   structTypes();
-  ensureShim(install);
+  // The package's prebuilt shim for this DPDK's ABI, else one built into the user's cache.
+  const chosen = readyShim(install);
   let eal: koffi.IKoffiLib;
   let ethdev: koffi.IKoffiLib;
   let mempool: koffi.IKoffiLib;
@@ -128,7 +104,7 @@ function load(install: DpdkInstall) {
   try {
     // The shim first: its rpath makes the dynamic linker take DPDK's libraries (and their own
     // dependencies) from this DPDK's libdir. The loads by path below are then the same objects.
-    shim = koffi.load(install.shimPath);
+    shim = koffi.load(chosen.path);
     eal = koffi.load(libraryPath(install, 'eal'));
     ethdev = koffi.load(libraryPath(install, 'ethdev'));
     mempool = koffi.load(libraryPath(install, 'mempool'));
@@ -229,15 +205,20 @@ function load(install: DpdkInstall) {
       data: Buffer.from(areaMemory, at('data'), MAX_BURST * MAX_PACKET),
     },
   };
-  const [year, month, minor] = install.version.split('.').map(Number);
+  // A shim built here is for this exact DPDK; a prebuilt one for the DPDK of its stamp, of this
+  // ABI (DPDK keeps an ABI stable across its releases).
+  const [year, month, minor] = (chosen.kind === 'prebuilt' ? chosen.stamp.dpdk : install.version)
+    .split('.')
+    .map(Number);
   const built = b.dphp_built_for();
   if (b.dphp_abi() !== SHIM_ABI || built !== ((year! << 16) | (month! << 8) | (minor ?? 0))) {
     const v = `${built >> 16}.${String((built >> 8) & 0xff).padStart(2, '0')}.${built & 0xff}`;
     throw new EalStateError(
       'BINDING_UNAVAILABLE',
-      `The native shim at ${install.shimPath} is stale (ABI ${b.dphp_abi()}, built for DPDK ${v}; DPDK ${install.version} is loaded, ABI ${SHIM_ABI} expected): run \`${install.buildCommand}\``,
+      `The native shim at ${chosen.path} is stale (ABI ${b.dphp_abi()}, built for DPDK ${v}; DPDK ${install.version} is loaded, ABI ${SHIM_ABI} expected): run \`${install.buildCommand}\``,
     );
   }
+  shimInUse = chosen;
   // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
   return Object.assign(b, seam) satisfies DpdkBinding;
 }
@@ -246,6 +227,12 @@ function load(install: DpdkInstall) {
 export type Binding = ReturnType<typeof load>;
 
 let binding: Binding | undefined;
+let shimInUse: ShimChoice | undefined;
+
+/** The shim this process loaded (prebuilt or built into the cache), once the binding loaded. */
+export function loadedShim(): ShimChoice | undefined {
+  return shimInUse;
+}
 
 /** The process's one binding, loaded on first use from the DPDK selected then. */
 export function dpdk(): Binding {

@@ -7,6 +7,7 @@ import { diagnose } from './doctor.js';
 import { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 import { findDpdk, selectDpdk } from './dpdk-install.js';
 import { Eal } from './eal.js';
+import { shimCacheRoot } from './shim-select.js';
 import { errorOf, testEalOptions } from './test-support/env.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
@@ -74,7 +75,9 @@ describe('a DPDK in its own prefix', () => {
     expect(doctor.checks.map((c) => `${c.status} ${c.name}`)).toEqual(
       ['DPDK', 'libraries', 'PMD folder', 'shim', 'load'].map((n) => `ok ${n}`),
     );
-    expect(doctor.shim?.stamp).toMatchObject({ prefix: copy.prefix, pinned: true });
+    // No prebuilt shim fits a DPDK in its own prefix: it was built into the user's cache.
+    expect(doctor.shim).toMatchObject({ kind: 'cache', stamp: { prefix: copy.prefix, pinned: true } });
+    expect(shimDir.startsWith(`${shimCacheRoot()}/`)).toBe(true);
     expect(errorOf(() => selectDpdk('/usr'))).toMatchObject({
       code: 'DPDK_ALREADY_LOADED',
       message: expect.stringContaining(copy.prefix),

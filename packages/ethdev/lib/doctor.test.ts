@@ -1,6 +1,41 @@
-import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './doctor.js';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+const scratch = mkdtempSync(join(tmpdir(), 'dphp-doctor-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * `dpdk-hotplug doctor` (the built one) in a child process that sees no prebuilt shim: an empty
+ * folder bind-mounted over the package's prebuilds/, in a private mount namespace (unshare -m),
+ * so the rest of the machine still sees them. `cache` is its XDG_CACHE_HOME.
+ */
+function doctorWithoutPrebuilds(cache: string) {
+  const empty = mkdtempSync(join(scratch, 'empty-'));
+  const prebuilds = join(pkg, 'prebuilds');
+  mkdirSync(prebuilds, { recursive: true });
+  const doctor = `import(${JSON.stringify(join(pkg, 'dist', 'doctor.js'))}).then(async (m) => { process.exitCode = await m.main([]); })`;
+  return spawnSync(
+    'unshare',
+    [
+      '-m',
+      'sh',
+      '-c',
+      'mount --make-rprivate / && mount --bind "$1" "$2" && exec "$3" -e "$4"',
+      'sh',
+      empty,
+      prebuilds,
+      process.execPath,
+      doctor,
+    ],
+    { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cache } },
+  );
+}
 
 async function doctor(args: string[]) {
   const out: string[] = [];
@@ -39,7 +74,46 @@ describe('dpdk-hotplug doctor', () => {
     expect(json).toMatchObject({
       ok: true,
       dpdk: { version },
-      shim: { built: true, stamp: { dpdk: version } },
+      // `npm run build` made the package's prebuilt shim for this (Debian's) DPDK.
+      shim: { kind: 'prebuilt', stamp: { dpdk: version, prefix: '/usr' } },
     });
+  });
+
+  /**
+   * Steps: doctor with no prebuilt shim and a cache it cannot create (XDG_CACHE_HOME below a
+   * regular file), so no shim can be had.
+   * Verify: exit 1 (it used to say "everything the SDK needs is there" and exit 0), a missing
+   * "load" line with the command that builds the shim, under that cache.
+   */
+  it('exits 1 and prints the command that fixes it when no shim can be loaded', () => {
+    const file = join(scratch, 'a-file');
+    writeFileSync(file, '');
+    const r = doctorWithoutPrebuilds(join(file, 'cache'));
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /^warn +shim +no prebuilt shim in .*prebuilds\/linux-\S+\/dpdk-abi\d+; none built in /m,
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^missing load .*building one failed \\(build-shim: cannot create .*run \`node \\S+/scripts/build-shim\\.mjs --out ${file}/cache/dpdk-hotplug/shims/`,
+        'm',
+      ),
+    );
+    expect(r.stdout).toContain('something the SDK needs is missing');
+  });
+
+  /**
+   * Steps: doctor with no prebuilt shim and a new, writable XDG cache.
+   * Verify: exit 0; it built the shim into that cache (never into the package) and loaded it.
+   */
+  it('builds a shim into the XDG cache when no prebuilt one fits, and loads it', () => {
+    const cache = mkdtempSync(join(scratch, 'cache-'));
+    const r = doctorWithoutPrebuilds(cache);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^ok +shim +built now: ${cache}/dpdk-hotplug/shims/\\S+/libdphp_shim\\.so$`, 'm'),
+    );
+    expect(r.stdout).toMatch(/^ok +load +the shim and DPDK /m);
+    expect(existsSync(join(cache, 'dpdk-hotplug', 'shims'))).toBe(true);
   });
 });

@@ -1,15 +1,9 @@
-/**
- * `dpdk-hotplug doctor`: which DPDK this process would use, its PMD folder, the shim built for
- * it, and what is missing. Loads DPDK's libraries (no rte_eal_init) when the shim is built, so a
- * "load" line is a real load, not a guess.
- */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { dpdk } from './binding.js';
-import { buildScript, currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
+import { dpdk, loadedShim } from './binding.js';
+import { currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
+import { chooseShim, packagePlaces, type ShimChoice } from './shim-select.js';
 
 export interface DoctorCheck {
   name: string;
@@ -20,19 +14,11 @@ export interface DoctorCheck {
 
 export interface DoctorReport {
   dpdk?: DpdkInstall;
-  shim?: { path: string; built: boolean; stamp?: Record<string, unknown> };
+  /** The shim chosen for that DPDK: prebuilt, built here before, or to build (lib/shim-select.ts). */
+  shim?: ShimChoice;
   checks: DoctorCheck[];
   ok: boolean;
 }
-
-const hasCc = () => {
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Checks the DPDK under `prefix`, or the one this process would select. */
 export function diagnose(prefix?: string): DoctorReport {
@@ -64,40 +50,19 @@ export function diagnose(prefix?: string): DoctorReport {
         },
   );
   checks.push(pmdCheck(d));
-  const stampFile = join(dirname(d.shimPath), 'shim.json');
-  const built = existsSync(d.shimPath) && existsSync(stampFile);
-  const stamp = built ? (JSON.parse(readFileSync(stampFile, 'utf8')) as Record<string, unknown>) : undefined;
-  const source = join(dirname(buildScript), '..', 'native', 'shim.c');
-  const fresh =
-    stamp !== undefined &&
-    existsSync(source) &&
-    stamp.source === createHash('sha256').update(readFileSync(source)).digest('hex');
-  extra.shim = { path: d.shimPath, built: fresh, ...(stamp ? { stamp } : {}) };
-  if (fresh) {
-    checks.push({
-      name: 'shim',
-      status: 'ok',
-      detail: `${d.shimPath}, built for DPDK ${stamp.dpdk} at ${stamp.prefix}${stamp.pinned ? ' (links every library a PMD needs: ld.so would not find this DPDK by soname)' : ''}`,
-    });
-  } else {
-    const why = built ? 'built from another shim.c' : 'not built';
-    checks.push(
-      hasCc()
-        ? {
-            name: 'shim',
-            status: 'warn',
-            detail: `${d.shimPath} ${why}: built on first use, or now with \`${d.buildCommand}\``,
-          }
-        : {
-            name: 'shim',
-            status: 'missing',
-            detail: `${d.shimPath} ${why}, and no C compiler (cc) to build it: install gcc, then run \`${d.buildCommand}\``,
-          },
-    );
-  }
-  if (fresh && absent.length === 0) {
+  const choice = chooseShim(d, packagePlaces());
+  extra.shim = choice;
+  checks.push(shimCheck(choice, d));
+  if (absent.length === 0) {
+    // A real load, as the SDK's first call does it: the prebuilt shim, the cached one, or one
+    // built into the cache now. When that fails, the SDK cannot work: its error names the fix.
     try {
       const b = dpdk();
+      const used = loadedShim();
+      if (used && choice.kind === 'build') {
+        extra.shim = used;
+        checks.push({ name: 'shim', status: 'ok', detail: `built now: ${used.path}` });
+      }
       const v = b.dphp_built_for();
       checks.push({
         name: 'load',
@@ -109,6 +74,29 @@ export function diagnose(prefix?: string): DoctorReport {
     }
   }
   return report();
+}
+
+function shimCheck(choice: ShimChoice, d: DpdkInstall): DoctorCheck {
+  switch (choice.kind) {
+    case 'prebuilt':
+      return {
+        name: 'shim',
+        status: 'ok',
+        detail: `${choice.path}: prebuilt for DPDK ABI ${choice.stamp.abi} (compiled against ${choice.stamp.dpdk})`,
+      };
+    case 'cache':
+      return {
+        name: 'shim',
+        status: 'ok',
+        detail: `${choice.path}: built here for DPDK ${choice.stamp.dpdk} at ${choice.stamp.prefix}${choice.stamp.pinned ? ' (links every library a PMD needs: ld.so would not find this DPDK by soname)' : ''}`,
+      };
+    case 'build':
+      return {
+        name: 'shim',
+        status: 'warn',
+        detail: `${choice.why}: building one into the cache (\`${d.buildCommand}\`)`,
+      };
+  }
 }
 
 function pmdCheck(d: DpdkInstall): DoctorCheck {
@@ -141,8 +129,8 @@ export function doctorLines(r: DoctorReport): string[] {
 }
 
 const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX] [--json]
-  which DPDK the SDK uses (version, prefix, libdir), its PMD folder, the native shim built for it,
-  and what is missing. --dpdk: check the DPDK under that meson install prefix instead of the one
+  which DPDK the SDK uses (version, prefix, libdir), its PMD folder, the native shim for it
+  (prebuilt in the package, or built into ~/.cache/dpdk-hotplug), loads them, and what is missing. --dpdk: check the DPDK under that meson install prefix instead of the one
   selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing needed is missing, else 1.`;
 
 /** `dpdk-hotplug doctor`: exit 0 when nothing needed is missing, 1 when something is, 2 bad usage. */

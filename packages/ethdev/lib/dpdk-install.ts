@@ -5,11 +5,10 @@
  * load) is read from that DPDK, never assumed.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EalStateError } from './errors.js';
+import { buildCommandFor, shimCacheDir } from './shim-select.js';
 
 /** The oldest DPDK with rte_dev_probe/rte_dev_remove as this SDK uses them. */
 export const MIN_DPDK = '22.11';
@@ -29,14 +28,15 @@ export interface DpdkInstall {
   pmdDir: string | undefined;
   /** How it was chosen. */
   selectedBy: 'selectDpdk' | 'env' | 'pkg-config';
-  /** The shim built for this DPDK: `build/<version>-<hash of prefix>/libdphp_shim.so`. */
+  /**
+   * Where a shim built on this machine for this DPDK lives: the user's cache,
+   * `$XDG_CACHE_HOME/dpdk-hotplug/shims/<version>-abi<ABI>-<hash of prefix>/libdphp_shim.so`
+   * (lib/shim-select.ts). A prebuilt shim of the package is used instead when one fits.
+   */
   shimPath: string;
-  /** `node .../build-shim.mjs [--dpdk PREFIX]`: the command that builds that shim. */
+  /** `node .../build-shim.mjs --out DIR [--dpdk PREFIX]`: the command that builds that shim. */
   buildCommand: string;
 }
-
-const pkgRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const buildScript = join(pkgRoot, 'scripts', 'build-shim.mjs');
 
 let selected: { prefix: string; by: 'selectDpdk' } | undefined;
 let loaded: DpdkInstall | undefined;
@@ -119,11 +119,6 @@ export function versionBefore(a: string, b: string): boolean {
   return false;
 }
 
-/** The key of a shim built for this DPDK: version and a hash of the prefix. */
-export function shimKey(version: string, prefix: string): string {
-  return `${version}-${createHash('sha256').update(prefix).digest('hex').slice(0, 10)}`;
-}
-
 /** The soname number of librte_eal in libdir: what `-lrte_eal` links against. */
 function ealAbi(libdir: string): string | undefined {
   const dev = join(libdir, 'librte_eal.so');
@@ -202,6 +197,7 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
     );
   const real =
     prefix !== undefined ? realpathSync(prefix) : existsSync(pcPrefix) ? realpathSync(pcPrefix) : pcPrefix;
+  const shimDir = shimCacheDir({ version, prefix: real, libdir, abi });
   const install: DpdkInstall = {
     version,
     prefix: real,
@@ -210,8 +206,8 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
     abi,
     pmdDir: pluginPathOf(join(libdir, `librte_eal.so.${abi}`)),
     selectedBy,
-    shimPath: join(pkgRoot, 'build', shimKey(version, real), 'libdphp_shim.so'),
-    buildCommand: `node ${buildScript}${prefix === undefined ? '' : ` --dpdk ${real}`}`,
+    shimPath: join(shimDir, 'libdphp_shim.so'),
+    buildCommand: buildCommandFor(shimDir, prefix === undefined ? undefined : real),
   };
   cache.set(key, install);
   return install;

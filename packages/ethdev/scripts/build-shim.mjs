@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Builds native/shim.c against one DPDK into build/<version>-<hash of prefix>/libdphp_shim.so,
-// so that a process never loads a shim built against another DPDK.
-// Usage: build-shim.mjs [--dpdk PREFIX]   (default: $DPDK_HOTPLUG_DPDK, else pkg-config libdpdk)
-// Rebuilt only when shim.c changed. The binding runs this on demand; lib/dpdk-install.ts
-// computes the same folder name (shimKey).
+// Builds native/shim.c against one DPDK. Two destinations:
+//   --out DIR    DIR/libdphp_shim.so: the binding's on-demand build for a DPDK with no prebuilt
+//                shim, into the user's cache (lib/shim-select.ts names DIR; never node_modules)
+//   --prebuild   prebuilds/<platform>-<arch>/dpdk-abi<ABI>/libdphp_shim.so: the shim shipped in
+//                the package for every DPDK of that ABI the dynamic linker finds by soname (a
+//                distribution's package); run at pack time (prepack) and by the release matrix
+//   --prebuild-or-skip   the same, or nothing (exit 0) for a DPDK in its own prefix: `npm run build`
+// Usage: build-shim.mjs (--out DIR | --prebuild) [--dpdk PREFIX]
+//   (DPDK: --dpdk, else $DPDK_HOTPLUG_DPDK, else pkg-config libdpdk)
+// Rebuilt only when shim.c changed (shim.json beside the shim holds what it was built from).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -15,13 +20,21 @@ import {
   renameSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(pkg, 'native', 'shim.c');
-const flag = process.argv.indexOf('--dpdk');
-const prefixArg = flag > 0 ? process.argv[flag + 1] : process.env.DPDK_HOTPLUG_DPDK || undefined;
+const option = (name) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const prefixArg = option('--dpdk') ?? (process.env.DPDK_HOTPLUG_DPDK || undefined);
+const outArg = option('--out');
+const skipUnlessSystem = process.argv.includes('--prebuild-or-skip');
+const prebuild = skipUnlessSystem || process.argv.includes('--prebuild');
+if ((outArg === undefined) === !prebuild)
+  fail('give one of --out DIR (a build for this machine) or --prebuild (the shim shipped in the package)');
 
 function fail(message) {
   console.error(`build-shim: ${message}`);
@@ -59,23 +72,37 @@ if (!(major > 22 || (major === 22 && minor >= 11)))
   fail(`DPDK ${version} found; dpdk-hotplug needs DPDK 22.11 or newer`);
 const prefix = realpathSync(prefixArg ? resolve(prefixArg) : pc('--variable=prefix'));
 const libdir = pc('--variable=libdir');
-const dir = join(
-  pkg,
-  'build',
-  `${version}-${createHash('sha256').update(prefix).digest('hex').slice(0, 10)}`,
-);
+const abi = /^librte_eal\.so\.(\d+)/.exec(basename(realpathSync(join(libdir, 'librte_eal.so'))))?.[1];
+if (!abi) fail(`no shared librte_eal.so in ${libdir}`);
+const pinned = !systemLinkerFinds(libdir);
+if (prebuild && pinned && skipUnlessSystem) {
+  console.error(
+    `build-shim: DPDK ${version} at ${prefix} is not a distribution's DPDK: no prebuilt shim for it; the SDK builds its shim into the user's cache on first use`,
+  );
+  process.exit(0);
+}
+if (prebuild && pinned)
+  fail(
+    `DPDK ${version} at ${prefix} is not the one the dynamic linker finds by soname: a prebuilt shim is made only against a distribution's DPDK (one in ld.so.cache); use --out DIR for this one`,
+  );
+const dir = prebuild
+  ? join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, `dpdk-abi${abi}`)
+  : resolve(outArg);
 const out = join(dir, 'libdphp_shim.so');
 const stampFile = join(dir, 'shim.json');
 const source = createHash('sha256').update(readFileSync(src)).digest('hex');
 const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {};
-if (existsSync(out) && stamp.source === source) {
+if (existsSync(out) && stamp.source === source && stamp.dpdk === version && stamp.prefix === prefix) {
   console.log(out);
   process.exit(0);
 }
-mkdirSync(dir, { recursive: true });
+try {
+  mkdirSync(dir, { recursive: true });
+} catch (e) {
+  fail(`cannot create ${dir}: ${e.message}`);
+}
 const tmp = `${out}.${process.pid}.tmp`;
 let libs = pc('--libs').split(/\s+/);
-const pinned = !systemLinkerFinds(libdir);
 if (pinned) {
   // The dynamic linker would not find this DPDK by soname (or would find another): link every
   // core library and every librte_* a PMD needs, so that all of them load with the shim from
@@ -110,7 +137,7 @@ try {
 renameSync(tmp, out);
 writeFileSync(
   stampFile,
-  `${JSON.stringify({ dpdk: version, prefix, libdir, pinned, source, built: new Date().toISOString() }, null, 2)}\n`,
+  `${JSON.stringify({ dpdk: version, abi, platform: `${process.platform}-${process.arch}`, prefix, libdir, pinned, source, built: new Date().toISOString() }, null, 2)}\n`,
 );
 console.error(`built ${out} against DPDK ${version} at ${prefix}`);
 console.log(out);
@@ -120,9 +147,12 @@ function systemLinkerFinds(libdir) {
   const eal = realpathSync(join(libdir, 'librte_eal.so'));
   const soname = /librte_eal\.so\.\d+/.exec(eal)?.[0];
   let cache = '';
-  try {
-    cache = execFileSync('ldconfig', ['-p'], { encoding: 'utf8' });
-  } catch {}
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    try {
+      cache = execFileSync(ldconfig, ['-p'], { encoding: 'utf8' });
+      break;
+    } catch {}
+  }
   const hit = cache.split('\n').find((l) => l.trim().startsWith(`${soname} (`));
   const path = hit?.split(' => ')[1]?.trim();
   return path !== undefined && existsSync(path) && realpathSync(path) === eal;
