@@ -96,7 +96,7 @@ describe('dpdk-hotplug dispatcher', () => {
   });
 
   it('runs `dpdk-hotplug certify --help` through the installed bin', () => {
-    const bin = fileURLToPath(new URL('../bin/dpdk-hotplug.mjs', import.meta.url));
+    const bin = fileURLToPath(new URL('../../dpdk-hotplug/bin/dpdk-hotplug.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [bin, 'certify', '--help'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Usage: dpdk-hotplug certify');
@@ -109,7 +109,7 @@ describe('dpdk-hotplug dispatcher', () => {
    * as touching the machine: each is refused while the arguments are read.
    */
   it('every command refuses bad usage the same way: exit 2, one line, no stack trace', () => {
-    const bin = fileURLToPath(new URL('../bin/dpdk-hotplug.mjs', import.meta.url));
+    const bin = fileURLToPath(new URL('../../dpdk-hotplug/bin/dpdk-hotplug.mjs', import.meta.url));
     const cases: Array<[string[], string]> = [
       [['certify', '--cycles', '1e12'], '--cycles must be a whole number from 1 to 1000000'],
       [['certify', '--only', ''], '--only must not be empty'],
