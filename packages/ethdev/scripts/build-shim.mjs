@@ -93,7 +93,7 @@ const stampFile = join(dir, 'shim.json');
 const source = createHash('sha256').update(readFileSync(src)).digest('hex');
 const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {};
 if (existsSync(out) && stamp.source === source && stamp.dpdk === version && stamp.prefix === prefix) {
-  console.log(out);
+  console.error(`up to date: ${out}`);
   process.exit(0);
 }
 try {
@@ -140,7 +140,6 @@ writeFileSync(
   `${JSON.stringify({ dpdk: version, abi, platform: `${process.platform}-${process.arch}`, prefix, libdir, pinned, source, built: new Date().toISOString() }, null, 2)}\n`,
 );
 console.error(`built ${out} against DPDK ${version} at ${prefix}`);
-console.log(out);
 
 /** Whether ld.so, by soname, finds this libdir's librte_eal (its cache: ldconfig -p). */
 function systemLinkerFinds(libdir) {
