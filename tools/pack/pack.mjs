@@ -5,7 +5,7 @@
 // The packed-install test (packed-install.test.mjs) and the README's table of tarballs use it.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +22,8 @@ export function publishedWorkspaces() {
 }
 
 /** Packs them all into `dest` with one npm call; returns each tarball's name, file, size, files. */
-export function packAll(dest) {
+export function packAll(destination) {
+  const dest = resolve(destination);
   const args = ['pack', '--pack-destination', dest, '--json', '--no-fund', '--no-audit'];
   for (const w of publishedWorkspaces()) args.push('--workspace', w.dir);
   const out = execFileSync('npm', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
