@@ -109,6 +109,57 @@ function trackedFiles() {
 }
 
 /**
+ * The native shim ethdev ships for one release's DPDK ABI: built by build-shim.mjs --prebuild in
+ * that release (its DPDK, its libc; on the host for 12), copied into the host's
+ * packages/ethdev/prebuilds/, where `npm pack` takes it. Resolves with the stamp of each copied.
+ */
+async function prebuildRelease(release, { cache }) {
+  const script = 'packages/ethdev/scripts/build-shim.mjs';
+  const hostPrebuilds = join(repo, 'packages/ethdev/prebuilds');
+  const reports = join(repo, 'reports/matrix', release.id);
+  mkdirSync(reports, { recursive: true });
+  const logFile = join(reports, 'prebuild.log');
+  writeFileSync(logFile, '');
+  let from = hostPrebuilds;
+  if (release.host) {
+    const r = spawnSync(process.execPath, [join(repo, script), '--prebuild'], { encoding: 'utf8' });
+    writeFileSync(logFile, `${r.stdout}${r.stderr}`);
+    if (r.status !== 0)
+      throw new Error(`${release.id}: build-shim failed: ${r.stderr.trim().split('\n').pop()}`);
+  } else {
+    const unlock = lock(release, cache);
+    try {
+      const prepared = await prepareRootfs(release, { cache });
+      const work = makeWorkCopy(release, cache);
+      const r = await runInRoot({
+        root: prepared.rootfs,
+        binds: [[work, WORK_IN_ROOT]],
+        cwd: WORK_IN_ROOT,
+        command: ['node', script, '--prebuild'].map(shq).join(' '),
+        logFile,
+      });
+      if (r.code !== 0) throw new Error(`${release.id}: build-shim failed in the chroot (see ${logFile})`);
+      from = join(work, 'packages/ethdev/prebuilds');
+    } finally {
+      unlock();
+    }
+  }
+  const stamps = [];
+  for (const platform of readdirSync(from))
+    for (const abi of readdirSync(join(from, platform))) {
+      const dir = join(from, platform, abi);
+      const stamp = JSON.parse(readFileSync(join(dir, 'shim.json'), 'utf8'));
+      // The host's folder also holds the other releases' prebuilds: report the one built here.
+      if (from === hostPrebuilds && !readFileSync(logFile, 'utf8').includes(`${dir}/libdphp_shim.so`))
+        continue;
+      // The work copy holds only this release's (ignored files are not copied into it).
+      if (from !== hostPrebuilds) cpSync(dir, join(hostPrebuilds, platform, abi), { recursive: true });
+      stamps.push({ platform, abi, ...stamp });
+    }
+  return stamps;
+}
+
+/**
  * A throwaway copy of the work tree for one release, so its builds (the shim, dist/) never touch
  * the host's: the files git sees (committed or not, ignored ones left out), and node_modules as
  * hard links (plain JS and koffi's prebuilt binaries). Caches that tools rewrite in place
@@ -280,6 +331,22 @@ async function main() {
     }
     return 0;
   }
+  if (command === 'prebuilds') {
+    const releases = rest.length > 0 ? rest.map(findRelease) : RELEASES;
+    let failed = 0;
+    for (const release of releases) {
+      try {
+        for (const s of await prebuildRelease(release, { cache }))
+          console.log(
+            `${release.id} (${release.suite}): prebuilds/${s.platform}/dpdk-abi${s.abi}: DPDK ${s.dpdk}`,
+          );
+      } catch (error) {
+        failed++;
+        console.error(String(error.message ?? error));
+      }
+    }
+    return failed ? 1 : 0;
+  }
   if (command === 'clean') {
     for (const name of rest) {
       const release = findRelease(name);
@@ -348,7 +415,7 @@ async function main() {
     releases = values.release ? values.release.flatMap((r) => r.split(',')).map(findRelease) : RELEASES;
   } else {
     throw new Error(
-      `unknown command ${command}: prepare, run, certify, bench, clean, or none (every release)`,
+      `unknown command ${command}: prepare, run, certify, bench, prebuilds, clean, or none (every release)`,
     );
   }
   const packages = packageList();
