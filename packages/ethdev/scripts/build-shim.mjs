@@ -150,10 +150,12 @@ try {
   fail(`cc failed building ${src} against DPDK ${version} at ${prefix} (see above)`);
 }
 renameSync(tmp, out);
+// Renamed into place too: a process choosing a shim never reads half a stamp.
 writeFileSync(
-  stampFile,
+  `${stampFile}.${process.pid}.tmp`,
   `${JSON.stringify({ dpdk: version, abi, platform: `${process.platform}-${process.arch}`, prefix, libdir, pinned, source, built: new Date().toISOString() }, null, 2)}\n`,
 );
+renameSync(`${stampFile}.${process.pid}.tmp`, stampFile);
 console.error(`built ${out} against DPDK ${version} at ${prefix}`);
 
 /** Whether ld.so, by soname, finds this libdir's librte_eal (its cache: ldconfig -p). */
