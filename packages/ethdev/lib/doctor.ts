@@ -50,8 +50,9 @@ export function diagnose(prefix?: string): DoctorReport {
   checks.push({
     name: 'DPDK',
     status: 'ok',
-    detail: `${d.version} at ${d.prefix} (selected by ${d.selectedBy}), libdir ${d.libdir}, sonames librte_*.so.${d.abi}`,
+    detail: `${d.version} ${d.kind === 'build' ? 'uninstalled build folder' : 'install'} at ${d.prefix} (selected by ${d.selectedBy}), libdir ${d.libdir}, sonames librte_*.so.${d.abi}`,
   });
+  if (d.kind === 'build') checks.push(buildDirCheck(d));
   const libs = ['eal', 'ethdev', 'mempool', 'mbuf'].map((n) => libraryPath(d, n));
   const absent = libs.filter((l) => !existsSync(l));
   checks.push(
@@ -111,6 +112,22 @@ export function diagnose(prefix?: string): DoctorReport {
   return report();
 }
 
+/** What a build folder lacks that an install has: testpmd (certify's check 16 runs it). */
+function buildDirCheck(d: DpdkInstall): DoctorCheck {
+  const testpmd = join(d.prefix, 'app', 'dpdk-testpmd');
+  return existsSync(testpmd)
+    ? {
+        name: 'build folder',
+        status: 'ok',
+        detail: `libdpdk-uninstalled.pc in ${d.pcDir}, PMDs loaded from ${d.pmdDir} with -d, ${testpmd}`,
+      }
+    : {
+        name: 'build folder',
+        status: 'warn',
+        detail: `libdpdk-uninstalled.pc in ${d.pcDir}, PMDs loaded from ${d.pmdDir} with -d; no app/dpdk-testpmd (configure with -Denable_apps=test-pmd for certify's testpmd checks)`,
+      };
+}
+
 function pmdCheck(d: DpdkInstall): DoctorCheck {
   if (!d.pmdDir)
     return { name: 'PMD folder', status: 'missing', detail: `librte_eal in ${d.libdir} names none` };
@@ -140,10 +157,10 @@ export function doctorLines(r: DoctorReport): string[] {
   ];
 }
 
-const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX] [--json]
+const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX|BUILD] [--json]
   which DPDK the SDK uses (version, prefix, libdir), its PMD folder, the native shim built for it,
-  and what is missing. --dpdk: check the DPDK under that meson install prefix instead of the one
-  selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing needed is missing, else 1.`;
+  and what is missing. --dpdk: check the DPDK under that meson install prefix, or in that
+  uninstalled meson build folder, instead of the one selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing needed is missing, else 1.`;
 
 /** `dpdk-hotplug doctor`: exit 0 when nothing needed is missing, 1 when something is, 2 bad usage. */
 export async function main(

@@ -7,7 +7,7 @@ import { dpdk, MAX_ETHPORTS } from './binding.js';
 import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import type { DpdkBinding } from './dpdk-binding.js';
-import { selectDpdk } from './dpdk-install.js';
+import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { pluginFailure } from './drivers.js';
 import { ealArgs, filePrefixOf } from './eal-args.js';
@@ -156,6 +156,8 @@ export class Eal extends EventEmitter<EalEvents> {
         );
       selectDpdk(options.dpdk);
     }
+    // A build folder's PMDs are not where its librte_eal looks: the EAL is told (`-d`).
+    if (!binding) args.push(...pmdFolderArgs(currentDpdk()));
     binding ??= dpdk();
     // extraArgs were checked against every release's flags; now against the DPDK in use.
     const version = binding.rte_version() as string;

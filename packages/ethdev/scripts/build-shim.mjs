@@ -29,9 +29,20 @@ function fail(message) {
 }
 
 let pcDir;
+// An uninstalled meson build folder (the same rule as lib/dpdk-install.ts's isDpdkBuildDir): its
+// libdpdk-uninstalled.pc is in meson-uninstalled/, its libraries in lib/, its PMDs in drivers/.
+let buildDir;
 if (prefixArg) {
   const prefix = resolve(prefixArg);
   if (!existsSync(prefix)) fail(`no DPDK at ${prefix}: no such directory`);
+  if (existsSync(join(prefix, 'build.ninja')) && existsSync(join(prefix, 'meson-private'))) buildDir = prefix;
+}
+if (buildDir) {
+  pcDir = join(buildDir, 'meson-uninstalled');
+  if (!existsSync(join(pcDir, 'libdpdk-uninstalled.pc')))
+    fail(`no meson-uninstalled/libdpdk-uninstalled.pc in ${buildDir}`);
+} else if (prefixArg) {
+  const prefix = resolve(prefixArg);
   const lib = join(prefix, 'lib');
   const dirs = ['lib/pkgconfig', 'lib64/pkgconfig'];
   if (existsSync(lib))
@@ -58,7 +69,8 @@ const [major, minor] = version.split('.').map(Number);
 if (!(major > 22 || (major === 22 && minor >= 11)))
   fail(`DPDK ${version} found; dpdk-hotplug needs DPDK 22.11 or newer`);
 const prefix = realpathSync(prefixArg ? resolve(prefixArg) : pc('--variable=prefix'));
-const libdir = pc('--variable=libdir');
+// pkg-config prefers libdpdk-uninstalled.pc in pcDir; its libdir names the install's layout.
+const libdir = buildDir ? join(buildDir, 'lib') : pc('--variable=libdir');
 const dir = join(
   pkg,
   'build',
@@ -83,7 +95,7 @@ if (pinned) {
   libs = [
     '-Wl,--no-as-needed',
     ...libs.filter((a) => a !== '-Wl,--as-needed'),
-    ...pmdNeeds(libdir).map((n) => `-l:${n}`),
+    ...pmdNeeds(libdir, buildDir && join(buildDir, 'drivers')).map((n) => `-l:${n}`),
   ];
 }
 // DT_RPATH, not RUNPATH: it also applies to the dependencies of the libraries the shim needs.
@@ -129,14 +141,16 @@ function systemLinkerFinds(libdir) {
 }
 
 /** The librte_* sonames the PMDs of this DPDK's plugin folder need (objdump -p). */
-function pmdNeeds(libdir) {
+function pmdNeeds(libdir, buildPmdDir) {
   const eal = readFileSync(join(libdir, 'librte_eal.so'));
   const at = eal.indexOf('DPDK_PLUGIN_PATH=');
-  if (at < 0) return [];
-  const pmdDir = eal
-    .subarray(at + 17, eal.indexOf(0, at))
-    .toString()
-    .trim();
+  if (at < 0 && !buildPmdDir) return [];
+  const pmdDir =
+    buildPmdDir ??
+    eal
+      .subarray(at + 17, eal.indexOf(0, at))
+      .toString()
+      .trim();
   if (!existsSync(pmdDir)) return [];
   const files = readdirSync(pmdDir)
     .filter((f) => /\.so\.\d+\.\d+$/.test(f))
