@@ -20,6 +20,7 @@ export {
   parseKmod,
   pmdInfoPrefixPlacement,
   readPmdInfoFile,
+  readPmdInfoFileSync,
   scanPmdInfo,
 } from './pmdinfo.js';
 export {
