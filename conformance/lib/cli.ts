@@ -33,8 +33,10 @@ import {
   readInventory,
   shardOf,
 } from './inventory.js';
+import { readDriver, withDriver } from './oot-drivers.js';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
+import { DRIVERS_ENV } from './run-drivers.js';
 import { type Runner, unpreparedDuts } from './runner-prepare.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import { exitCodeOf, type RunSummary, writeSummary } from './summary.js';
@@ -71,8 +73,12 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL
                        or KNOWN FAIL, and the exit code is 1 only for a NEW FAIL; \`--expect auto\`:
                        the file shipped for the DPDK in use (22.11, 24.11, 25.11)
-  --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
-                       pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
+  --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix), or an uninstalled
+                       meson build folder, instead of pkg-config's libdpdk; the same as
+                       DPDK_HOTPLUG_DPDK=PREFIX
+  --driver PATH.so     an out-of-tree PMD every EAL of the run loads (-d; repeatable): the drivers
+                       it registers (its PMD_INFO_STRING records) may be named by --dut, as a vdev
+                       (net_mypmd0) or a PCI address of a device whose ids it claims
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one at once); the
@@ -94,6 +100,7 @@ const OPTIONS = {
   out: { type: 'string' },
   expect: { type: 'string' },
   dpdk: { type: 'string' },
+  driver: { type: 'string', multiple: true },
   traffic: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -106,6 +113,10 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     throw new UsageError('the command is `certify`');
   if (values.traffic !== undefined && values.dut === undefined)
     throw new UsageError('--traffic says what the --dut devices can show; give --dut too');
+  // Read before any DUT: what each .so registers is what --dut may name.
+  const drivers = (values.driver ?? []).map((p) =>
+    readDriver(nonEmpty('--driver', p), '--driver', cwd, values.dpdk),
+  );
   let duts: Dut[] = (values.dut ?? []).map((d) => dutFromDevargs(d, values.traffic));
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
@@ -120,6 +131,9 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     inventory = { file: values.inventory, runners: read.runners.filter((r) => !runner || r.name === runner) };
   }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
+  // An inventory DUT's pmdFile must register a driver too (before anything runs).
+  for (const d of duts) if (d.driver) readDriver(d.driver, `DUT ${d.name}: pmdFile`, cwd, values.dpdk);
+  duts = duts.map((d) => withDriver(d, drivers));
   if (values.only !== undefined) {
     const wanted = names(
       '--only',
@@ -155,6 +169,10 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     }),
     out,
     dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
+    // Every out-of-tree PMD of the run: the --driver files and the inventory DUTs' pmdFile.
+    drivers: [
+      ...new Set([...drivers.map((d) => d.file), ...duts.flatMap((d) => (d.driver ? [d.driver] : []))]),
+    ],
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
     ...(inventory ? { inventory } : {}),
     ...(expectFile !== undefined
@@ -197,6 +215,7 @@ export async function certify(argv: string[]): Promise<number> {
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
   if (plan.dpdk.given) process.env[DPDK_ENV] = plan.dpdk.prefix;
+  if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
   // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
   const unprepared = plan.inventory
     ? (

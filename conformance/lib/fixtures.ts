@@ -11,6 +11,7 @@ import { buildLab, type Lab } from './lab.js';
 import { runtimeFolder } from './ledger.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
+import { runDrivers } from './run-drivers.js';
 import { type TestpmdGroup, testpmdGroup } from './testpmd-mp.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -89,6 +90,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
         // The lab's files live in its own private folder: rewriting them is the point.
         overwriteFiles: true,
         logLevel: 'error',
+        drivers: runDrivers(), // certify --driver: the run's out-of-tree PMDs
         logEcho: false,
       });
       await use(eal);
