@@ -9,7 +9,14 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dpdk } from './binding.js';
-import { buildScript, currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
+import {
+  buildScript,
+  currentDpdk,
+  type DpdkInstall,
+  libraryPath,
+  selectDpdk,
+  usesBuildDrivers,
+} from './dpdk-install.js';
 
 export interface DoctorCheck {
   name: string;
@@ -112,20 +119,25 @@ export function diagnose(prefix?: string): DoctorReport {
   return report();
 }
 
-/** What a build folder lacks that an install has: testpmd (certify's check 16 runs it). */
+/**
+ * A build folder: where its PMDs come from (drivers/, or the install it was installed to, which
+ * its librte_eal loads anyway), and what it lacks that an install has (testpmd, for check 16).
+ */
 function buildDirCheck(d: DpdkInstall): DoctorCheck {
   const testpmd = join(d.prefix, 'app', 'dpdk-testpmd');
-  return existsSync(testpmd)
-    ? {
-        name: 'build folder',
-        status: 'ok',
-        detail: `libdpdk-uninstalled.pc in ${d.pcDir}, PMDs loaded from ${d.pmdDir} with -d, ${testpmd}`,
-      }
-    : {
-        name: 'build folder',
-        status: 'warn',
-        detail: `libdpdk-uninstalled.pc in ${d.pcDir}, PMDs loaded from ${d.pmdDir} with -d; no app/dpdk-testpmd (configure with -Denable_apps=test-pmd for certify's testpmd checks)`,
-      };
+  const pmds = usesBuildDrivers(d)
+    ? `PMDs loaded from ${d.pmdDir} with -d`
+    : `PMDs from ${d.pmdDir}, where this build was installed (its librte_eal loads that folder at init; drivers/ is not loaded on top)`;
+  const base = `libdpdk-uninstalled.pc in ${d.pcDir}, ${pmds}`;
+  if (!existsSync(testpmd))
+    return {
+      name: 'build folder',
+      status: 'warn',
+      detail: `${base}; no app/dpdk-testpmd (configure with -Denable_apps=test-pmd for certify's testpmd checks)`,
+    };
+  return usesBuildDrivers(d)
+    ? { name: 'build folder', status: 'ok', detail: `${base}, ${testpmd}` }
+    : { name: 'build folder', status: 'warn', detail: `${base}, ${testpmd}` };
 }
 
 function pmdCheck(d: DpdkInstall): DoctorCheck {

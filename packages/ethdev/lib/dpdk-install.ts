@@ -106,9 +106,11 @@ export function isDpdkBuildDir(dir: string): boolean {
 }
 
 /**
- * The DPDK in an uninstalled build folder: libdpdk-uninstalled.pc (meson ≥ 0.54) for its version,
- * `lib/` for its libraries (the .pc's libdir names the install's layout, not the build's) and
- * `drivers/` for its PMDs (the EAL's own PMD folder is the install's, absent here).
+ * The DPDK in a build folder: libdpdk-uninstalled.pc (meson ≥ 0.54) for its version, `lib/` for
+ * its libraries (the .pc's libdir names the install's layout, not the build's) and `drivers/` for
+ * its PMDs — unless the folder was installed too: its librte_eal then loads the installed PMD
+ * folder at init whatever it is told, and `drivers/` on top would register every PMD twice
+ * (an EAL panic), so the installed folder is the one.
  */
 function buildDirLayout(dir: string): { pcDir: string; version: string; libdir: string; pmdDir: string } {
   const pcDir = join(dir, 'meson-uninstalled');
@@ -124,7 +126,9 @@ function buildDirLayout(dir: string): { pcDir: string; version: string; libdir: 
     throw notFound(
       `DPDK build folder ${dir}: no lib/librte_eal.so — not built yet (run \`ninja -C ${dir}\`), or configured with -Ddefault_library=static`,
     );
-  return { pcDir, version: readPc(pcFile).version, libdir, pmdDir: join(dir, 'drivers') };
+  const installed = pluginPathOf(realpathSync(join(libdir, 'librte_eal.so')));
+  const pmdDir = installed && existsSync(installed) ? installed : join(dir, 'drivers');
+  return { pcDir, version: readPc(pcFile).version, libdir, pmdDir };
 }
 
 /** libdpdk.pc's version and variables (`${x}` expanded), read as pkg-config reads them. */
@@ -280,12 +284,17 @@ function cacheBuildDir(key: string, dir: string, selectedBy: DpdkInstall['select
   return install;
 }
 
+/** Whether the PMDs of this DPDK are a build folder's `drivers/` (which the EAL must be told). */
+export function usesBuildDrivers(install: DpdkInstall): boolean {
+  return install.kind === 'build' && install.pmdDir === join(install.prefix, 'drivers');
+}
+
 /**
  * EAL options this DPDK needs to find its own PMDs: none for an install (librte_eal names its PMD
- * folder), `-d <build>/drivers` for a build folder (the folder librte_eal names is the install's).
+ * folder), `-d <build>/drivers` for a build folder never installed.
  */
 export function pmdFolderArgs(install: DpdkInstall): string[] {
-  return install.kind === 'build' && install.pmdDir ? ['-d', install.pmdDir] : [];
+  return usesBuildDrivers(install) ? ['-d', install.pmdDir!] : [];
 }
 
 /** The path of one of the DPDK's shared libraries: `libraryPath(d, 'ethdev')`. */

@@ -71,6 +71,11 @@ if (!(major > 22 || (major === 22 && minor >= 11)))
 const prefix = realpathSync(prefixArg ? resolve(prefixArg) : pc('--variable=prefix'));
 // pkg-config prefers libdpdk-uninstalled.pc in pcDir; its libdir names the install's layout.
 const libdir = buildDir ? join(buildDir, 'lib') : pc('--variable=libdir');
+// A build folder's PMDs: drivers/, or the folder it was installed to, which its librte_eal loads
+// at init anyway (lib/dpdk-install.ts's buildDirLayout: the same rule). The shim links the bus
+// libraries from that folder, or the EAL would load a second copy of them (a panic).
+const buildPmdDir =
+  buildDir && (existsSync(ealPluginPath(libdir) ?? '') ? ealPluginPath(libdir) : join(buildDir, 'drivers'));
 const dir = join(
   pkg,
   'build',
@@ -95,7 +100,7 @@ if (pinned) {
   libs = [
     '-Wl,--no-as-needed',
     ...libs.filter((a) => a !== '-Wl,--as-needed'),
-    ...pmdNeeds(libdir, buildDir && join(buildDir, 'drivers')).map((n) => `-l:${n}`),
+    ...pmdNeeds(libdir, buildPmdDir).map((n) => `-l:${n}`),
   ];
 }
 // DT_RPATH, not RUNPATH: it also applies to the dependencies of the libraries the shim needs.
@@ -111,6 +116,8 @@ const args = [
   tmp,
   src,
   `-Wl,--disable-new-dtags,-rpath,${libdir}`,
+  // A build folder keeps the bus libraries a PMD needs (librte_bus_vdev) with its PMDs.
+  ...(buildPmdDir ? [`-L${buildPmdDir}`, `-Wl,-rpath,${buildPmdDir}`] : []),
 ];
 try {
   execFileSync('cc', [...args, ...pc('--cflags').split(/\s+/), ...libs].filter(Boolean), {
@@ -141,17 +148,21 @@ function systemLinkerFinds(libdir) {
 }
 
 /** The librte_* sonames the PMDs of this DPDK's plugin folder need (objdump -p). */
-function pmdNeeds(libdir, buildPmdDir) {
+/** DPDK_PLUGIN_PATH in librte_eal: the folder the EAL loads PMDs from at init. */
+function ealPluginPath(libdir) {
   const eal = readFileSync(join(libdir, 'librte_eal.so'));
   const at = eal.indexOf('DPDK_PLUGIN_PATH=');
-  if (at < 0 && !buildPmdDir) return [];
-  const pmdDir =
-    buildPmdDir ??
-    eal
-      .subarray(at + 17, eal.indexOf(0, at))
-      .toString()
-      .trim();
-  if (!existsSync(pmdDir)) return [];
+  return at < 0
+    ? undefined
+    : eal
+        .subarray(at + 17, eal.indexOf(0, at))
+        .toString()
+        .trim();
+}
+
+function pmdNeeds(libdir, pmdFolder) {
+  const pmdDir = pmdFolder ?? ealPluginPath(libdir);
+  if (!pmdDir || !existsSync(pmdDir)) return [];
   const files = readdirSync(pmdDir)
     .filter((f) => /\.so\.\d+\.\d+$/.test(f))
     .map((f) => join(pmdDir, f));
