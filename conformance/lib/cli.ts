@@ -168,7 +168,12 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
     }),
     out,
-    dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
+    dpdk: {
+      version: dpdk.version,
+      prefix: dpdk.prefix,
+      libdir: dpdk.libdir,
+      given: values.dpdk !== undefined,
+    },
     // Every out-of-tree PMD of the run: the --driver files and the inventory DUTs' pmdFile.
     drivers: [
       ...new Set([...drivers.map((d) => d.file), ...duts.flatMap((d) => (d.driver ? [d.driver] : []))]),
@@ -214,7 +219,18 @@ export async function certify(argv: string[]): Promise<number> {
   }
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
-  if (plan.dpdk.given) process.env[DPDK_ENV] = plan.dpdk.prefix;
+  if (plan.dpdk.given) {
+    process.env[DPDK_ENV] = plan.dpdk.prefix;
+    // That DPDK's testpmd (checks 16 and 17), not the one of the system's DPDK on PATH. An
+    // installed one finds its libraries by soname: that DPDK's libdir first, for the whole run
+    // (the SDK's own processes load the same libraries by path already).
+    const own = ['bin', 'app']
+      .map((d) => join(plan.dpdk.prefix, d))
+      .find((d) => existsSync(join(d, 'dpdk-testpmd')));
+    if (own) process.env.PATH = `${own}:${process.env.PATH ?? ''}`;
+    if (own?.endsWith('/bin'))
+      process.env.LD_LIBRARY_PATH = [plan.dpdk.libdir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  }
   if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
   // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
   const unprepared = plan.inventory

@@ -230,6 +230,9 @@ export function buildDpdk(source, { cache = DPDK_CACHE, force = false, log = () 
     CCACHE_DIR: join(cache, 'ccache'),
     // Paths below the cache are hashed relative to it: two trees of one version share objects.
     CCACHE_BASEDIR: cache,
+    // Debian's python3 first: it has python3-pyelftools, which DPDK ≥ 24.x's meson looks for in
+    // the python3 on PATH (a pyenv or venv python3 earlier on PATH may not have it).
+    PATH: `/usr/bin:${process.env.PATH ?? ''}`,
   };
   const timed = (what, command, args) => {
     log(`${what}: ${command} ${args.join(' ')}`);
