@@ -73,6 +73,9 @@ export function driverPaths(tree, drivers = DRIVERS) {
 export function mesonOptions(tree) {
   return [
     '-Denable_driver_sdk=true',
+    // DPDK's meson.build defaults to static: testpmd would then be linked statically, and a
+    // shared out-of-tree PMD loaded into it (-d) registers a second copy of each library (panic).
+    '-Ddefault_library=shared',
     `-Denable_drivers=${driverPaths(tree).join(',')}`,
     '-Denable_apps=test-pmd',
     '-Dtests=false',
@@ -202,7 +205,7 @@ export function cachedBuilds(cache = DPDK_CACHE) {
     .map((k) => join(root, k, 'stamp.json'))
     .filter((f) => existsSync(f))
     .map((f) => JSON.parse(readFileSync(f, 'utf8')))
-    .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }));
+    .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }) || b.date.localeCompare(a.date));
 }
 
 /**
