@@ -205,7 +205,9 @@ export function cachedBuilds(cache = DPDK_CACHE) {
     .map((k) => join(root, k, 'stamp.json'))
     .filter((f) => existsSync(f))
     .map((f) => JSON.parse(readFileSync(f, 'utf8')))
-    .sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }) || b.date.localeCompare(a.date));
+    .sort(
+      (a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }) || b.date.localeCompare(a.date),
+    );
 }
 
 /**
