@@ -72,7 +72,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        writes are replaced; a folder another run is writing to is refused
   --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL
                        or KNOWN FAIL, and the exit code is 1 only for a NEW FAIL; \`--expect auto\`:
-                       the file shipped for the DPDK in use (22.11, 24.11, 25.11)
+                       the file shipped for the DPDK in use (22.11, 23.11, 24.11, 25.11;
+                       another release is refused, never read as clean)
   --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix), or an uninstalled
                        meson build folder, instead of pkg-config's libdpdk; the same as
                        DPDK_HOTPLUG_DPDK=PREFIX
