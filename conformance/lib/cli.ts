@@ -29,8 +29,10 @@ import {
 } from './inventory.js';
 import { writeJunit } from './junit.js';
 import { ledgerOf } from './ledger.js';
+import { readDriver, withDriver } from './oot-drivers.js';
 import { PARENT_PIPE_ENV, stopRunNow, watchParent } from './parent-watch.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
+import { DRIVERS_ENV } from './run-drivers.js';
 import { type Runner, unpreparedDuts } from './runner-prepare.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import { exitCodeOf, type RunSummary, writeSummary } from './summary.js';
@@ -66,9 +68,14 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        writes are replaced; a folder another run is writing to is refused
   --expect FILE        expected findings (JSON, see conformance/README.md): failures become NEW FAIL
                        or KNOWN FAIL, and the exit code is about regressions only (below);
-                       \`--expect auto\`: the file shipped for the DPDK in use (22.11, 24.11, 25.11)
-  --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
-                       pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
+                       \`--expect auto\`: the file shipped for the DPDK in use (22.11, 23.11, 24.11,
+                       25.11; another release is refused, never read as clean)
+  --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix), or an uninstalled
+                       meson build folder, instead of pkg-config's libdpdk; the same as
+                       DPDK_HOTPLUG_DPDK=PREFIX
+  --driver PATH.so     an out-of-tree PMD every EAL of the run loads (-d; repeatable): the drivers
+                       it registers (its PMD_INFO_STRING records) may be named by --dut, as a vdev
+                       (net_mypmd0) or a PCI address of a device whose ids it claims
   --repro DIR          write a C reproducer per PMD finding into DIR (repro.c, its build command
                        and a README each), linked from the finding in the reports
   -h, --help           this text
@@ -97,6 +104,7 @@ const OPTIONS = {
   out: { type: 'string' },
   expect: { type: 'string' },
   dpdk: { type: 'string' },
+  driver: { type: 'string', multiple: true },
   traffic: { type: 'string' },
   repro: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -110,6 +118,10 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     throw new UsageError('the command is `certify`');
   if (values.traffic !== undefined && values.dut === undefined)
     throw new UsageError('--traffic says what the --dut devices can show; give --dut too');
+  // Read before any DUT: what each .so registers is what --dut may name.
+  const drivers = (values.driver ?? []).map((p) =>
+    readDriver(nonEmpty('--driver', p), '--driver', cwd, values.dpdk),
+  );
   let duts: Dut[] = (values.dut ?? []).map((d) => dutFromDevargs(d, values.traffic));
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
@@ -124,6 +136,9 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     inventory = { file: values.inventory, runners: read.runners.filter((r) => !runner || r.name === runner) };
   }
   if (duts.length === 0) duts = [...DEFAULT_DUTS];
+  // An inventory DUT's pmdFile must register a driver too (before anything runs).
+  for (const d of duts) if (d.driver) readDriver(d.driver, `DUT ${d.name}: pmdFile`, cwd, values.dpdk);
+  duts = duts.map((d) => withDriver(d, drivers));
   if (values.only !== undefined) {
     const wanted = names(
       '--only',
@@ -164,7 +179,16 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
       default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
     }),
     out,
-    dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
+    dpdk: {
+      version: dpdk.version,
+      prefix: dpdk.prefix,
+      libdir: dpdk.libdir,
+      given: values.dpdk !== undefined,
+    },
+    // Every out-of-tree PMD of the run: the --driver files and the inventory DUTs' pmdFile.
+    drivers: [
+      ...new Set([...drivers.map((d) => d.file), ...duts.flatMap((d) => (d.driver ? [d.driver] : []))]),
+    ],
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
     ...(values.repro !== undefined
       ? {
@@ -175,7 +199,9 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
         }
       : {}),
     ...(inventory ? { inventory } : {}),
+    // Checked against the PMDs of the DPDK in use before anything runs; with the .so's names.
     dutArgs: values.dut ?? [],
+    driverNames: drivers.flatMap((d) => d.names),
     ...(expect ? { expect } : {}),
   };
 }
@@ -204,7 +230,7 @@ export async function certify(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk });
+    await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk, extraNames: plan.driverNames });
     folder = claimReportFolder(plan.out, version());
   } catch (e) {
     if (e instanceof DutError || e instanceof ExpectationsError || e instanceof InventoryError)
@@ -214,7 +240,19 @@ export async function certify(argv: string[]): Promise<number> {
   }
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
-  if (plan.dpdk.given) process.env[DPDK_ENV] = plan.dpdk.prefix;
+  if (plan.dpdk.given) {
+    process.env[DPDK_ENV] = plan.dpdk.prefix;
+    // That DPDK's testpmd (checks 16 and 17), not the one of the system's DPDK on PATH. An
+    // installed one finds its libraries by soname: that DPDK's libdir first, for the whole run
+    // (the SDK's own processes load the same libraries by path already).
+    const own = ['bin', 'app']
+      .map((d) => join(plan.dpdk.prefix, d))
+      .find((d) => existsSync(join(d, 'dpdk-testpmd')));
+    if (own) process.env.PATH = `${own}:${process.env.PATH ?? ''}`;
+    if (own?.endsWith('/bin'))
+      process.env.LD_LIBRARY_PATH = [plan.dpdk.libdir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  }
+  if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
   // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
   const unprepared = plan.inventory
     ? (
@@ -227,6 +265,7 @@ export async function certify(argv: string[]): Promise<number> {
   const {
     inventory: _inventory,
     dutArgs: _dutArgs,
+    driverNames: _driverNames,
     ...written
   } = { ...plan, duts: toRun, command: ['dpdk-hotplug', ...argv] };
   writeFileSync(planFile, JSON.stringify(written, null, 2));

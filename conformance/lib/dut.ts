@@ -83,6 +83,11 @@ export interface Dut {
   runner?: string;
   /** Lab inventory DUTs: its own expectations file (absolute path). */
   expectations?: string;
+  /**
+   * The out-of-tree PMD (.so, absolute path) that drives the DUT, loaded with `-d` by every EAL
+   * of the run (`certify --driver`, an inventory DUT's `pmdFile`).
+   */
+  driver?: string;
 }
 
 /**
@@ -166,6 +171,11 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (v.pci !== undefined) dut.pci = v.pci as Dut['pci'];
   if (typeof v.runner === 'string') dut.runner = v.runner;
   if (typeof v.expectations === 'string') dut.expectations = v.expectations;
+  if (v.driver !== undefined) {
+    if (typeof v.driver !== 'string' || !v.driver.startsWith('/'))
+      throw new DutError(`${where}: driver must be the absolute path of a PMD .so`);
+    dut.driver = v.driver;
+  }
   return dut;
 }
 

@@ -18,6 +18,7 @@ import { runtimeFolder } from './ledger.js';
 import { leftBehindEvidence } from './left-behind.js';
 import { mpGroup } from './mp-group.js';
 import type { MpGroup } from './mp-scenario.js';
+import { runDrivers } from './run-drivers.js';
 import { type TestpmdGroup, testpmdGroup } from './testpmd-mp.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -97,6 +98,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
         // The lab's files live in its own private folder: rewriting them is the point.
         overwriteFiles: true,
         logLevel: 'error',
+        drivers: runDrivers(), // certify --driver: the run's out-of-tree PMDs
         logEcho: false,
       });
       await use(eal);

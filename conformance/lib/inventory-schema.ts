@@ -35,6 +35,11 @@ const Expectations = Type.String({
   minLength: 1,
   description: "the DUT's expected findings (certify --expect format), relative to the inventory file",
 });
+const PmdFile = Type.String({
+  minLength: 1,
+  description:
+    "the out-of-tree PMD (.so) that drives the DUT, relative to the inventory file: every EAL of the run loads it (certify --driver); named pmdFile because a PCI entry's driver is its userspace driver",
+});
 const Traffic = Type.String({
   minLength: 1,
   description: `what traffic the DUT can show, as certify --traffic says it: loopback, source-sink, tx-only, none, or peer=IFACE (the host interface cabled to it; ${IFNAME.source})`,
@@ -71,6 +76,7 @@ export const PciDutSchema = Type.Object(
     cycles: Type.Optional(Cycles),
     mbufs: Type.Optional(Mbufs),
     expectations: Type.Optional(Expectations),
+    pmdFile: Type.Optional(PmdFile),
   },
   { additionalProperties: false, description: 'a PCI NIC of the runner' },
 );
@@ -88,6 +94,7 @@ export const VdevDutSchema = Type.Object(
     cycles: Type.Optional(Cycles),
     mbufs: Type.Optional(Mbufs),
     expectations: Type.Optional(Expectations),
+    pmdFile: Type.Optional(PmdFile),
   },
   { additionalProperties: false, description: 'a virtual device of the runner' },
 );

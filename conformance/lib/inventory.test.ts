@@ -126,7 +126,7 @@ runners:
       'lab.yaml:6:14: runners[0].duts[0].pci: "0000:3b:00" is not valid: a PCI address, domain:bus:device.function (0000:3b:00.0)',
       'lab.yaml:9:17: runners[0].duts[0].driver: "vfio_pci" is not one of vfio-pci, igb_uio, uio_pci_generic (did you mean vfio-pci?)',
       "lab.yaml:13:9: runners[0].duts[1].ids: missing: the model's vendor:device ids, lower-case hex as lspci -n prints them (8086:10d3)",
-      'lab.yaml:19:24: runners[0].duts[1].kernel_driver: unknown field (did you mean kernelDriver?); known: name, pci, model, ids, driver, kernelDriver, traffic, removal, args, cycles, mbufs, expectations',
+      'lab.yaml:19:24: runners[0].duts[1].kernel_driver: unknown field (did you mean kernelDriver?); known: name, pci, model, ids, driver, kernelDriver, traffic, removal, args, cycles, mbufs, expectations, pmdFile',
     ]);
   });
 

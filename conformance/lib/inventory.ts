@@ -239,6 +239,8 @@ export function parseInventory(text: string, file: string): Inventory {
         }
         if (dut.expectations && !existsSync(dut.expectations))
           problems.push({ path: [...path, 'expectations'], message: `no such file: ${dut.expectations}` });
+        if (dut.driver && !existsSync(dut.driver))
+          problems.push({ path: [...path, 'pmdFile'], message: `no such file: ${dut.driver}` });
         duts.push(dut);
       } catch (e) {
         if (!(e instanceof DutError)) throw e;
@@ -301,6 +303,9 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
             ? entry.expectations
             : resolve(dirname(resolve(file)), entry.expectations),
         }
+      : {}),
+    ...(entry.pmdFile
+      ? { driver: isAbsolute(entry.pmdFile) ? entry.pmdFile : resolve(dirname(resolve(file)), entry.pmdFile) }
       : {}),
   };
   if ('pci' in entry) {

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { dpdkPortCloser } from '@dpdk-hotplug/ethdev/testing';
 import type { DetachOrder } from './mp-scenario.js';
+import { runDrivers } from './run-drivers.js';
 
 const [role, filePrefix, hugeDir] = process.argv.slice(2) as ['primary' | 'secondary', string, string];
 const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -22,6 +23,7 @@ try {
     logEcho: false,
     // The lab's tx file lives in its private folder: the PMD may write it again.
     overwriteFiles: true,
+    drivers: runDrivers(), // certify --driver: the run's out-of-tree PMDs
     ...(role === 'primary' ? { memoryMb: 32 } : {}),
     // The secondary maps the primary's memory at the same addresses; DPDK's default base (near
     // 0xd00000000) is sometimes taken in a Node process already, so the primary reserves high.

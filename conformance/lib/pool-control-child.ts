@@ -5,6 +5,7 @@
  * Usage: node pool-control-child.js DEVARGS MBUFS
  */
 import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { runDrivers } from './run-drivers.js';
 
 const [devargs, mbufs] = process.argv.slice(2) as [string, string];
 try {
@@ -15,6 +16,7 @@ try {
     noSharedConfig: true,
     filePrefix: `certify-pool-${process.pid}`,
     overwriteFiles: true,
+    drivers: runDrivers(), // certify --driver: the run's out-of-tree PMDs
     logLevel: 'error',
     logEcho: false,
   });

@@ -4,6 +4,7 @@
  * Usage: node startup-child.js '["net_null90", "net_bonding0,…"]' DEVICE [MBUFS]
  */
 import { Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { runDrivers } from './run-drivers.js';
 
 // A failure is one JSON line too, so the check quotes DPDK's words and not a source line.
 process.on('uncaughtException', (e) => {
@@ -22,6 +23,7 @@ const eal = Eal.init({
   vdevs: JSON.parse(vdevsJson),
   // The DUT's tx file is in the lab's private folder, written by the worker's attaches before.
   overwriteFiles: true,
+  drivers: runDrivers(), // certify --driver: the run's out-of-tree PMDs
   logLevel: 'error',
 });
 const port = eal.ports().find((p) => p.device === device);

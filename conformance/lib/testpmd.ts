@@ -10,6 +10,7 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { record, runtimeFolder } from './ledger.js';
+import { driverArgs } from './run-drivers.js';
 import { answerText, PROMPT, parseAnswer, type TestpmdAnswer } from './testpmd-parse.js';
 
 /**
@@ -75,6 +76,8 @@ export function testpmdArgs(
     '--file-prefix',
     filePrefix,
     '--log-level=4',
+    // The run's out-of-tree PMDs (certify --driver), as the SDK's EALs load them.
+    ...driverArgs(),
     '--',
     '-i',
     `--total-num-mbufs=${mbufs}`,

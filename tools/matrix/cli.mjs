@@ -16,6 +16,8 @@
 //       passed on), into reports/matrix/<release>/bench/; prints the ratios to C per release and
 //       writes reports/matrix/bench.md
 //   node tools/matrix/cli.mjs clean <release>          delete a root filesystem (refused while mounted)
+//   node tools/matrix/cli.mjs dpdk-build (--tree DIR | --tag TAG [--git DIR] | --tarball FILE)
+//       build a DPDK source tree into a cached prefix (/var/cache/dpdk-hotplug/dpdk/<key>), print it
 //
 // `npm run test:matrix` is the first form. Root filesystems are cached outside the repository
 // (/var/cache/dpdk-hotplug/matrix/<suite>, or $DPDK_HOTPLUG_MATRIX_CACHE).
@@ -41,6 +43,12 @@ const repo = resolve(import.meta.dirname, '../..');
 export const DEFAULT_PACKAGES = ['packages/linux', 'packages/ethdev', 'packages/pmd-probe', 'packages/cli'];
 /** Where the work tree's copy is seen inside a release's root filesystem. */
 const WORK_IN_ROOT = '/srv/dpdk-hotplug';
+
+// `dpdk-build …` has options of its own (dpdk-build-cli.mjs).
+if (process.argv[2] === 'dpdk-build') {
+  const { dpdkBuildMain } = await import('./dpdk-build-cli.mjs');
+  process.exit(dpdkBuildMain(process.argv.slice(3)));
+}
 
 // `certify <release>... -- [certify's options]`: what follows `--` is certify's, untouched.
 const dashes = process.argv.indexOf('--', 2);

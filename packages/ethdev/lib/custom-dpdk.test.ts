@@ -188,7 +188,7 @@ describe('a DPDK that cannot be used', () => {
     });
     const empty = join(copy.prefix, 'extra');
     expect(errorOf(() => findDpdk(empty))?.message).toBe(
-      `No DPDK at ${empty}: no lib/*/pkgconfig/libdpdk.pc (give a meson install prefix)`,
+      `No DPDK at ${empty}: no lib/*/pkgconfig/libdpdk.pc (give a meson install prefix) and no build.ninja (or a meson build folder)`,
     );
     const old = join(copy.prefix, 'old');
     const pcDir = join(old, 'lib', 'x86_64-linux-gnu', 'pkgconfig');

@@ -64,7 +64,10 @@ describe('dpdk-hotplug doctor', () => {
     const r = await doctor([]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      new RegExp(`^ok +DPDK +${version.replaceAll('.', '\\.')} at /usr \\(selected by pkg-config\\)`, 'm'),
+      new RegExp(
+        `^ok +DPDK +${version.replaceAll('.', '\\.')} install at /usr \\(selected by pkg-config\\)`,
+        'm',
+      ),
     );
     expect(r.out).toMatch(/^ok +PMD folder +\/usr\/lib\/\S+\/dpdk\/pmds-[\d.]+: \d+ PMDs$/m);
     expect(r.out).toMatch(

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dpdk, loadedShim } from './binding.js';
-import { currentDpdk, type DpdkInstall, libraryPath, selectDpdk } from './dpdk-install.js';
+import { currentDpdk, type DpdkInstall, libraryPath, selectDpdk, usesBuildDrivers } from './dpdk-install.js';
 import { chooseShim, packagePlaces, type ShimChoice } from './shim-select.js';
 
 export type { ShimChoice, ShimStamp } from './shim-select.js';
@@ -40,8 +40,9 @@ export function diagnose(prefix?: string): DoctorReport {
   checks.push({
     name: 'DPDK',
     status: 'ok',
-    detail: `${d.version} at ${d.prefix} (selected by ${d.selectedBy}), libdir ${d.libdir}, sonames librte_*.so.${d.abi}`,
+    detail: `${d.version} ${d.kind === 'build' ? 'uninstalled build folder' : 'install'} at ${d.prefix} (selected by ${d.selectedBy}), libdir ${d.libdir}, sonames librte_*.so.${d.abi}`,
   });
+  if (d.kind === 'build') checks.push(buildDirCheck(d));
   const libs = ['eal', 'ethdev', 'mempool', 'mbuf'].map((n) => libraryPath(d, n));
   const absent = libs.filter((l) => !existsSync(l));
   checks.push(
@@ -103,6 +104,27 @@ function shimCheck(choice: ShimChoice, d: DpdkInstall): DoctorCheck {
   }
 }
 
+/**
+ * A build folder: where its PMDs come from (drivers/, or the install it was installed to, which
+ * its librte_eal loads anyway), and what it lacks that an install has (testpmd, for check 16).
+ */
+function buildDirCheck(d: DpdkInstall): DoctorCheck {
+  const testpmd = join(d.prefix, 'app', 'dpdk-testpmd');
+  const pmds = usesBuildDrivers(d)
+    ? `PMDs loaded from ${d.pmdDir} with -d`
+    : `PMDs from ${d.pmdDir}, where this build was installed (its librte_eal loads that folder at init; drivers/ is not loaded on top)`;
+  const base = `libdpdk-uninstalled.pc in ${d.pcDir}, ${pmds}`;
+  if (!existsSync(testpmd))
+    return {
+      name: 'build folder',
+      status: 'warn',
+      detail: `${base}; no app/dpdk-testpmd (configure with -Denable_apps=test-pmd for certify's testpmd checks)`,
+    };
+  return usesBuildDrivers(d)
+    ? { name: 'build folder', status: 'ok', detail: `${base}, ${testpmd}` }
+    : { name: 'build folder', status: 'warn', detail: `${base}, ${testpmd}` };
+}
+
 function pmdCheck(d: DpdkInstall): DoctorCheck {
   if (!d.pmdDir)
     return { name: 'PMD folder', status: 'missing', detail: `librte_eal in ${d.libdir} names none` };
@@ -133,10 +155,12 @@ export function doctorLines(r: DoctorReport): string[] {
   ];
 }
 
-const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX] [--json]
+const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX|BUILD] [--json]
   which DPDK the SDK uses (version, prefix, libdir), its PMD folder, the native shim for it
-  (prebuilt in the package, or built into ~/.cache/dpdk-hotplug), loads them, and what is missing. --dpdk: check the DPDK under that meson install prefix instead of the one
-  selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing needed is missing, else 1.`;
+  (prebuilt in the package, or built into ~/.cache/dpdk-hotplug), loads them, and what is missing.
+  --dpdk: check the DPDK under that meson install prefix, or in that uninstalled meson build
+  folder, instead of the one selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing
+  needed is missing, else 1.`;
 
 /** `dpdk-hotplug doctor`: exit 0 when nothing needed is missing, 1 when something is, 2 bad usage. */
 export async function main(

@@ -31,6 +31,12 @@ export interface DpdkInstall {
   /** How it was chosen. */
   selectedBy: 'selectDpdk' | 'env' | 'pkg-config';
   /**
+   * `install`: a meson install prefix (or pkg-config's); `build`: an uninstalled meson build
+   * folder (what `ninja -C build` leaves), whose libraries are in `lib/`, its PMDs in `drivers/`
+   * and its libdpdk.pc in `meson-uninstalled/` (libdpdk-uninstalled.pc).
+   */
+  kind: 'install' | 'build';
+  /**
    * Where a shim built on this machine for this DPDK lives: the user's cache,
    * `$XDG_CACHE_HOME/dpdk-hotplug/shims/<version>-abi<ABI>-<hash of prefix>/libdphp_shim.so`
    * (lib/shim-select.ts). A prebuilt shim of the package is used instead when one fits.
@@ -96,6 +102,37 @@ function pcDirIn(prefix: string): string | undefined {
   return candidates.map((c) => join(prefix, c)).find((d) => existsSync(join(d, 'libdpdk.pc')));
 }
 
+/** A meson build folder of DPDK: build.ninja, and the uninstalled libdpdk.pc meson writes. */
+export function isDpdkBuildDir(dir: string): boolean {
+  return existsSync(join(dir, 'build.ninja')) && existsSync(join(dir, 'meson-private'));
+}
+
+/**
+ * The DPDK in a build folder: libdpdk-uninstalled.pc (meson ≥ 0.54) for its version, `lib/` for
+ * its libraries (the .pc's libdir names the install's layout, not the build's) and `drivers/` for
+ * its PMDs — unless the folder was installed too: its librte_eal then loads the installed PMD
+ * folder at init whatever it is told, and `drivers/` on top would register every PMD twice
+ * (an EAL panic), so the installed folder is the one.
+ */
+function buildDirLayout(dir: string): { pcDir: string; version: string; libdir: string; pmdDir: string } {
+  const pcDir = join(dir, 'meson-uninstalled');
+  const pcFile = join(pcDir, 'libdpdk-uninstalled.pc');
+  if (!existsSync(pcFile)) {
+    const installed = existsSync(join(dir, 'meson-private', 'libdpdk.pc'));
+    throw notFound(
+      `DPDK build folder ${dir}: no meson-uninstalled/libdpdk-uninstalled.pc (${installed ? 'meson older than 0.54 writes none: install the build with `meson install` and give its prefix' : 'not a DPDK build folder, or its meson setup failed'})`,
+    );
+  }
+  const libdir = join(dir, 'lib');
+  if (!existsSync(join(libdir, 'librte_eal.so')))
+    throw notFound(
+      `DPDK build folder ${dir}: no lib/librte_eal.so — not built yet (run \`ninja -C ${dir}\`), or configured with -Ddefault_library=static`,
+    );
+  const installed = pluginPathOf(realpathSync(join(libdir, 'librte_eal.so')));
+  const pmdDir = installed && existsSync(installed) ? installed : join(dir, 'drivers');
+  return { pcDir, version: readPc(pcFile).version, libdir, pmdDir };
+}
+
 /** libdpdk.pc's version and variables (`${x}` expanded), read as pkg-config reads them. */
 function readPc(file: string): { version: string; vars: Record<string, string> } {
   const vars: Record<string, string> = { pcfiledir: dirname(file) };
@@ -153,9 +190,12 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
     const abs = resolve(prefix);
     if (!existsSync(abs) || !statSync(abs).isDirectory())
       throw notFound(`No DPDK at ${abs}: no such directory`);
+    if (isDpdkBuildDir(abs)) return cacheBuildDir(key, abs, selectedBy);
     pcDir = pcDirIn(abs);
     if (!pcDir)
-      throw notFound(`No DPDK at ${abs}: no lib/*/pkgconfig/libdpdk.pc (give a meson install prefix)`);
+      throw notFound(
+        `No DPDK at ${abs}: no lib/*/pkgconfig/libdpdk.pc (give a meson install prefix) and no build.ninja (or a meson build folder)`,
+      );
   }
   if (!pcDir) {
     try {
@@ -208,11 +248,52 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
     abi,
     pmdDir: pluginPathOf(join(libdir, `librte_eal.so.${abi}`)),
     selectedBy,
+    kind: 'install',
     shimPath: join(shimDir, 'libdphp_shim.so'),
     buildCommand: buildCommandFor(shimDir, prefix === undefined ? undefined : real),
   };
   cache.set(key, install);
   return install;
+}
+
+function cacheBuildDir(key: string, dir: string, selectedBy: DpdkInstall['selectedBy']): DpdkInstall {
+  const { pcDir, version, libdir, pmdDir } = buildDirLayout(dir);
+  if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK))
+    throw new EalStateError(
+      'UNSUPPORTED_DPDK',
+      `DPDK ${version} at ${dir} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,
+    );
+  const abi = ealAbi(libdir);
+  if (!abi) throw notFound(`DPDK build folder ${dir}: librte_eal.so in ${libdir} has no soname number`);
+  const real = realpathSync(dir);
+  const shimDir = shimCacheDir({ version, prefix: real, libdir, abi });
+  const install: DpdkInstall = {
+    version,
+    prefix: real,
+    libdir,
+    pcDir,
+    abi,
+    pmdDir,
+    selectedBy,
+    kind: 'build',
+    shimPath: join(shimDir, 'libdphp_shim.so'),
+    buildCommand: buildCommandFor(shimDir, real),
+  };
+  cache.set(key, install);
+  return install;
+}
+
+/** Whether the PMDs of this DPDK are a build folder's `drivers/` (which the EAL must be told). */
+export function usesBuildDrivers(install: DpdkInstall): boolean {
+  return install.kind === 'build' && install.pmdDir === join(install.prefix, 'drivers');
+}
+
+/**
+ * EAL options this DPDK needs to find its own PMDs: none for an install (librte_eal names its PMD
+ * folder), `-d <build>/drivers` for a build folder never installed.
+ */
+export function pmdFolderArgs(install: DpdkInstall): string[] {
+  return usesBuildDrivers(install) ? ['-d', install.pmdDir!] : [];
 }
 
 /** The path of one of the DPDK's shared libraries: `libraryPath(d, 'ethdev')`. */

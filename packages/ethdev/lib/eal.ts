@@ -13,7 +13,7 @@ import {
 } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import type { DpdkBinding } from './dpdk-binding.js';
-import { currentDpdk, selectDpdk } from './dpdk-install.js';
+import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { checkPmdFolder, pluginFailure } from './drivers.js';
 import { ealArgs, filePrefixOf } from './eal-args.js';
@@ -175,7 +175,11 @@ export class Eal extends EventEmitter<EalEvents> {
         );
       selectDpdk(options.dpdk);
     }
-    if (!binding) checkPmdFolder(currentDpdk());
+    if (!binding) {
+      checkPmdFolder(currentDpdk());
+      // A build folder's PMDs are not where its librte_eal looks: the EAL is told (`-d`).
+      args.push(...pmdFolderArgs(currentDpdk()));
+    }
     binding ??= dpdk();
     // extraArgs were checked against every release's flags; now against the DPDK in use.
     const version = binding.rte_version() as string;

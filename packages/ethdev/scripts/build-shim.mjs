@@ -45,9 +45,20 @@ function fail(message) {
 }
 
 let pcDir;
+// An uninstalled meson build folder (the same rule as lib/dpdk-install.ts's isDpdkBuildDir): its
+// libdpdk-uninstalled.pc is in meson-uninstalled/, its libraries in lib/, its PMDs in drivers/.
+let buildDir;
 if (prefixArg) {
   const prefix = resolve(prefixArg);
   if (!existsSync(prefix)) fail(`no DPDK at ${prefix}: no such directory`);
+  if (existsSync(join(prefix, 'build.ninja')) && existsSync(join(prefix, 'meson-private'))) buildDir = prefix;
+}
+if (buildDir) {
+  pcDir = join(buildDir, 'meson-uninstalled');
+  if (!existsSync(join(pcDir, 'libdpdk-uninstalled.pc')))
+    fail(`no meson-uninstalled/libdpdk-uninstalled.pc in ${buildDir}`);
+} else if (prefixArg) {
+  const prefix = resolve(prefixArg);
   const lib = join(prefix, 'lib');
   const dirs = ['lib/pkgconfig', 'lib64/pkgconfig'];
   if (existsSync(lib))
@@ -86,7 +97,13 @@ const [major, minor] = version.split('.').map(Number);
 if (!(major > 22 || (major === 22 && minor >= 11)))
   fail(`DPDK ${version} found; dpdk-hotplug needs DPDK 22.11 or newer`);
 const prefix = realpathSync(prefixArg ? resolve(prefixArg) : pc('--variable=prefix'));
-const libdir = pc('--variable=libdir');
+// pkg-config prefers libdpdk-uninstalled.pc in pcDir; its libdir names the install's layout.
+const libdir = buildDir ? join(buildDir, 'lib') : pc('--variable=libdir');
+// A build folder's PMDs: drivers/, or the folder it was installed to, which its librte_eal loads
+// at init anyway (lib/dpdk-install.ts's buildDirLayout: the same rule). The shim links the bus
+// libraries from that folder, or the EAL would load a second copy of them (a panic).
+const buildPmdDir =
+  buildDir && (existsSync(ealPluginPath(libdir) ?? '') ? ealPluginPath(libdir) : join(buildDir, 'drivers'));
 const abi = /^librte_eal\.so\.(\d+)/.exec(basename(realpathSync(join(libdir, 'librte_eal.so'))))?.[1];
 if (!abi) fail(`no shared librte_eal.so in ${libdir}`);
 const pinned = !systemLinkerFinds(libdir);
@@ -125,7 +142,7 @@ if (pinned) {
   libs = [
     '-Wl,--no-as-needed',
     ...libs.filter((a) => a !== '-Wl,--as-needed'),
-    ...pmdNeeds(libdir).map((n) => `-l:${n}`),
+    ...pmdNeeds(libdir, buildPmdDir).map((n) => `-l:${n}`),
   ];
 }
 // DT_RPATH, not RUNPATH: it also applies to the dependencies of the libraries the shim needs.
@@ -141,6 +158,8 @@ const args = [
   tmp,
   src,
   `-Wl,--disable-new-dtags,-rpath,${libdir}`,
+  // A build folder keeps the bus libraries a PMD needs (librte_bus_vdev) with its PMDs.
+  ...(buildPmdDir ? [`-L${buildPmdDir}`, `-Wl,-rpath,${buildPmdDir}`] : []),
 ];
 try {
   execFileSync('cc', [...args, ...pc('--cflags').split(/\s+/), ...libs].filter(Boolean), {
@@ -174,16 +193,22 @@ function systemLinkerFinds(libdir) {
   return path !== undefined && existsSync(path) && realpathSync(path) === eal;
 }
 
-/** The librte_* sonames the PMDs of this DPDK's plugin folder need (objdump -p). */
-function pmdNeeds(libdir) {
+/** DPDK_PLUGIN_PATH in librte_eal: the folder the EAL loads PMDs from at init. */
+function ealPluginPath(libdir) {
   const eal = readFileSync(join(libdir, 'librte_eal.so'));
   const at = eal.indexOf('DPDK_PLUGIN_PATH=');
-  if (at < 0) return [];
-  const pmdDir = eal
-    .subarray(at + 17, eal.indexOf(0, at))
-    .toString()
-    .trim();
-  if (!existsSync(pmdDir)) return [];
+  return at < 0
+    ? undefined
+    : eal
+        .subarray(at + 17, eal.indexOf(0, at))
+        .toString()
+        .trim();
+}
+
+/** The librte_* sonames the PMDs of this DPDK's plugin folder (or `pmdFolder`) need (objdump -p). */
+function pmdNeeds(libdir, pmdFolder) {
+  const pmdDir = pmdFolder ?? ealPluginPath(libdir);
+  if (!pmdDir || !existsSync(pmdDir)) return [];
   const files = readdirSync(pmdDir)
     .filter((f) => /\.so\.\d+\.\d+$/.test(f))
     .map((f) => join(pmdDir, f));

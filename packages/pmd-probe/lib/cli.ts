@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   integer,
   isUsageError,
@@ -11,7 +12,7 @@ import {
 import { DPDK_ENV } from '@dpdk-hotplug/ethdev';
 import { probe } from './combined.js';
 import { isProbeError, ProbeError } from './errors.js';
-import { dpdkFor, driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
+import { dpdkFor, driversFor, type PmdInfo, readPmdInfoFileSync, scanPmdInfo } from './pmdinfo.js';
 import { probeRuntime, type RuntimeResult } from './runtime/probe.js';
 import { type SourceDriver, scanSource } from './source/scan.js';
 
@@ -33,8 +34,11 @@ const USAGE = `dpdk-hotplug probe — can this PMD detach, and why do we think s
       all the evidence there is for a source tree, a PMD file, a PMD name, devargs or a PCI address
 
   --cycles: 1 to 10000 (default 20); --timeout-ms: 1 to 3600000 (default 30000); decimal digits.
-  --dpdk PREFIX   the DPDK to read and run (a meson install prefix), with any form; default
-                  DPDK_HOTPLUG_DPDK, else pkg-config's libdpdk
+  --dpdk PREFIX   the DPDK to read and run (a meson install prefix or an uninstalled build
+                  folder), with any form; default DPDK_HOTPLUG_DPDK, else pkg-config's libdpdk
+  --driver PATH.so  an out-of-tree PMD (repeatable; runtime and <target>): its records count as
+                  installed ones and the runtime probe's EAL loads it (-d); one that registers
+                  no PMD is refused
 Exit code: 0 fine, 1 a verdict against detaching (or a conflict), 2 bad usage or input.`;
 
 const OPTIONS = {
@@ -47,6 +51,7 @@ const OPTIONS = {
   'no-runtime': { type: 'boolean' },
   source: { type: 'string' },
   dpdk: { type: 'string' },
+  driver: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,8 +59,8 @@ const OPTIONS = {
 const FORMS: Record<string, string[]> = {
   source: [],
   pmdinfo: ['installed', 'id'],
-  runtime: ['cycles', 'timeout-ms', 'no-lifecycle'],
-  target: ['source', 'no-runtime', 'cycles', 'timeout-ms', 'no-lifecycle'],
+  runtime: ['cycles', 'timeout-ms', 'no-lifecycle', 'driver'],
+  target: ['source', 'no-runtime', 'cycles', 'timeout-ms', 'no-lifecycle', 'driver'],
 };
 
 function sourceLines(drivers: SourceDriver[]): string[] {
@@ -84,6 +89,21 @@ function runtimeLines(r: RuntimeResult): string[] {
   ];
 }
 
+/** `--driver PATH`: a readable .so that registers a PMD (its real path), else a UsageError. */
+function outOfTreePmd(path: string): string {
+  const file = resolve(path);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--driver ${path}: no such file`);
+  let records: PmdInfo[];
+  try {
+    records = readPmdInfoFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--driver ${path}: ${(e as Error).message}`);
+  }
+  if (records.length === 0)
+    throw new UsageError(`--driver ${path}: registers no PMD (no PMD_INFO_STRING record)`);
+  return realpathSync(file);
+}
+
 /** Runs `dpdk-hotplug probe ...`; resolves the exit code (0 ok, 1 a verdict against detaching, 2 usage). */
 export async function main(
   argv: readonly string[],
@@ -91,7 +111,8 @@ export async function main(
 ): Promise<number> {
   const json = argv.includes('--json');
   let parsed: ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
-  let runtimeOptions: { cycles?: number; timeoutMs?: number; lifecycle?: boolean };
+  let runtimeOptions: { cycles?: number; timeoutMs?: number; lifecycle?: boolean; drivers?: string[] };
+  let drivers: string[] = [];
   try {
     parsed = parseCommandLine(argv, OPTIONS);
     const { values, positionals } = parsed;
@@ -120,6 +141,7 @@ export async function main(
         /^(0x)?[0-9a-f]{1,4}:(0x)?[0-9a-f]{1,4}$/i,
         'vendor:device in hex, e.g. 8086:10d3',
       );
+    drivers = (values.driver ?? []).map((d) => outOfTreePmd(nonEmpty('--driver', d)));
     runtimeOptions = {
       ...(values.cycles !== undefined
         ? { cycles: integer('--cycles', values.cycles, { min: 1, max: 10_000 }) }
@@ -128,6 +150,7 @@ export async function main(
         ? { timeoutMs: integer('--timeout-ms', values['timeout-ms'], { min: 1, max: 3_600_000 }) }
         : {}),
       ...(values['no-lifecycle'] ? { lifecycle: false } : {}),
+      ...(drivers.length ? { drivers } : {}),
     };
   } catch (e) {
     if (isUsageError(e)) return reportUsageError('probe', e, io.err, json);
@@ -195,6 +218,7 @@ export async function main(
         const report = await probe(sub!, {
           ...(values.source ? { source: String(values.source) } : {}),
           ...(values['no-runtime'] ? { noRuntime: true } : {}),
+          ...(drivers.length ? { drivers } : {}),
           runtime: runtimeOptions,
         });
         print(report, () => [

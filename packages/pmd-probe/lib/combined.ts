@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
 import { ProbeError } from './errors.js';
 import { registeredDriverOf, unknownPmdMessage } from './names.js';
-import { driversFor, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
+import { driversFor, installedPmdDir, type PmdInfo, scanPmdInfo } from './pmdinfo.js';
 import { probeRuntime, type RuntimeOptions, type RuntimeResult } from './runtime/probe.js';
 import { type SourceDriver, scanSource } from './source/scan.js';
 
@@ -36,6 +37,11 @@ export interface CombinedOptions {
   runtime?: RuntimeOptions;
   /** Skip the runtime probe (it attaches the device for real). */
   noRuntime?: boolean;
+  /**
+   * Out-of-tree PMDs (.so): their records count as installed ones for a name, devargs or PCI
+   * target, and the runtime probe loads them (`-d`).
+   */
+  drivers?: string[];
 }
 
 function sourceSays(d: SourceDriver): Says {
@@ -108,7 +114,17 @@ export async function probe(target: string, options: CombinedOptions = {}): Prom
     return report;
   }
   // The installed PMDs are read only for the targets that look them up (a name, devargs, a BDF).
-  const installed = async () => (await scanPmdInfo('installed').catch(() => null))?.drivers ?? [];
+  const extra = options.drivers?.length ? (await scanPmdInfo(options.drivers)).drivers : [];
+  const installed = async () => [
+    ...((await scanPmdInfo('installed').catch(() => null))?.drivers ?? []),
+    ...extra,
+  ];
+  const runtime: RuntimeOptions = {
+    ...options.runtime,
+    ...(options.drivers?.length
+      ? { drivers: [...new Set([...(options.runtime?.drivers ?? []), ...options.drivers])] }
+      : {}),
+  };
   const bdf = canonicalPciAddress(target);
   let devargs: string[] = [];
   let binary: PmdInfo[] = [];
@@ -116,6 +132,11 @@ export async function probe(target: string, options: CombinedOptions = {}): Prom
   if (existsSync(target)) {
     kind = 'pmd-file';
     binary = (await scanPmdInfo(target)).drivers;
+    // A PMD file outside the DPDK's PMD folder is loaded by the runtime probe's EAL itself.
+    const file = realpathSync(target);
+    const pmdDir = await installedPmdDir().catch(() => undefined);
+    if (!pmdDir || relative(realpathSync(pmdDir), file).startsWith('..'))
+      runtime.drivers = [...(runtime.drivers ?? []), file];
     for (const d of binary) {
       if (d.pci_ids?.length)
         skipped.push(
@@ -146,7 +167,7 @@ export async function probe(target: string, options: CombinedOptions = {}): Prom
   }
   report = { target, kind, binary: { drivers: binary }, skipped, agreement: [] };
   if (options.noRuntime) skipped.push('runtime: not asked for');
-  else report.runtime = await Promise.all(devargs.map((d) => probeRuntime(d, options.runtime)));
+  else report.runtime = await Promise.all(devargs.map((d) => probeRuntime(d, runtime)));
   if (options.source) {
     const src = await scanSource(options.source);
     const names = new Set([...binary.map((d) => d.name), ...devargs.map(driverOf)]);

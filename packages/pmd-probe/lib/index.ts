@@ -21,6 +21,7 @@ export {
   parseKmod,
   pmdInfoPrefixPlacement,
   readPmdInfoFile,
+  readPmdInfoFileSync,
   scanPmdInfo,
 } from './pmdinfo.js';
 export {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { currentDpdk, type DpdkInstall, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
@@ -126,6 +127,10 @@ async function inspectFile(file: string, placement: PrefixPlacement): Promise<In
   } catch (cause) {
     throw new ProbeError('NOT_FOUND', `cannot read ${file}`, { file, cause });
   }
+  return inspectBuffer(buf, file, placement);
+}
+
+function inspectBuffer(buf: Buffer, file: string, placement: PrefixPlacement): Inspected {
   const elf = readElf(buf, file);
   const rodata = elf.section('.rodata');
   const drivers = (rodata ? findStrings(rodata, 'PMD_INFO_STRING=', placement) : []).flatMap((s) => {
@@ -169,6 +174,20 @@ async function withNeeded(
  */
 export async function readPmdInfoFile(file: string, options: { dpdk?: string } = {}): Promise<PmdInfo[]> {
   return (await inspectFile(file, pmdInfoPrefixPlacement(optionalDpdk(options.dpdk)?.version))).drivers;
+}
+
+/**
+ * `readPmdInfoFile`, synchronously: for a command line's checks before anything runs (certify's
+ * and probe's `--driver`). Throws NOT_FOUND or NOT_ELF.
+ */
+export function readPmdInfoFileSync(file: string, options: { dpdk?: string } = {}): PmdInfo[] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (cause) {
+    throw new ProbeError('NOT_FOUND', `cannot read ${file}`, { file, cause });
+  }
+  return inspectBuffer(buf, file, pmdInfoPrefixPlacement(optionalDpdk(options.dpdk)?.version)).drivers;
 }
 
 /**

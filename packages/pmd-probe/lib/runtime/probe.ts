@@ -65,6 +65,8 @@ export interface RuntimeOptions {
   timeoutMs?: number;
   /** EAL options for the child; by default no hugepages, no shared config, its own file prefix. */
   eal?: EalOptions;
+  /** Out-of-tree PMDs (.so, absolute paths) the child's EAL loads (`-d`), beside `eal.drivers`. */
+  drivers?: string[];
   /** The child program; tests replace it to exercise crashes and hangs. */
   childScript?: string;
 }
@@ -111,6 +113,10 @@ export async function probeRuntime(devargs: string, options: RuntimeOptions = {}
   return first;
 }
 
+function withDrivers(eal: EalOptions, drivers: string[] | undefined): EalOptions {
+  return drivers?.length ? { ...eal, drivers: [...(eal.drivers ?? []), ...drivers] } : eal;
+}
+
 /** This process's DPDK choice, passed on: selectDpdk is per process, the child is another. */
 function childEnv(): NodeJS.ProcessEnv {
   try {
@@ -131,7 +137,7 @@ async function runChild(devargs: string, options: RuntimeOptions): Promise<Runti
     devargs,
     cycles,
     lifecycle: options.lifecycle ?? true,
-    eal: options.eal ?? defaultEal(devargs),
+    eal: withDrivers(options.eal ?? defaultEal(devargs), options.drivers),
   };
   const script = options.childScript ?? fileURLToPath(new URL('./child.js', import.meta.url));
   // The prefix this probe chose is its own: a child killed for hanging (or crashing) leaves its
