@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { extraArgsProblem } from './eal-flags.js';
 import { InvalidInputError } from './errors.js';
 import type { AttachOptions, ConfigureOptions, DetachOptions, EalOptions, LogLevel } from './types.js';
@@ -107,6 +108,10 @@ const filePrefix: Check = (v) =>
     ? undefined
     : `must be a folder name of 1 to 32 letters, digits, "_", "-" or "." (not first), not ${describe(v)}`;
 
+const absolutePaths: Check = (v) =>
+  strings('absolute folder paths')(v) ??
+  ((v as string[]).every((p) => isAbsolute(p)) ? undefined : 'must be absolute folder paths');
+
 const EAL: Schema = {
   lcores: { check: lcores, aliases: ['l', 'lcore', 'cores', 'corelist'] },
   memoryMb: { check: memoryMb, aliases: ['m', 'memory', 'mem', 'memoryMB'] },
@@ -125,6 +130,9 @@ const EAL: Schema = {
   extraArgs: { check: extraArgs, aliases: ['args', 'argv', 'eal'] },
   allowShellCommandsInDevargs: { check: bool, aliases: ['allowExec', 'allowShellCommands'] },
   overwriteFiles: { check: bool, aliases: ['overwrite'] },
+  devargsPaths: { check: absolutePaths, aliases: ['devargsFolders', 'allowedPaths'] },
+  nonPortDevices: { check: bool, aliases: ['allowNonPortDevices'] },
+  captureDevices: { check: bool, aliases: ['capture'] },
   // Each path is checked where it is used (drivers.ts, dpdk-install.ts), with the file's state.
   drivers: { check: strings('shared-object paths'), aliases: ['d', 'driver', 'pmds', 'plugins'] },
   dpdk: {
@@ -148,7 +156,11 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_TIMEOUT_MS = 3_600_000;
 const timeoutMs: Field = { check: int(1, MAX_TIMEOUT_MS), aliases: ['timeout', 'timeoutMS', 'deadlineMs'] };
 const DETACH: Schema = { force: { check: bool }, timeoutMs };
-const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] }, timeoutMs };
+const ATTACH: Schema = {
+  overwriteFiles: { check: bool, aliases: ['overwrite'] },
+  captureDevices: { check: bool, aliases: ['capture'] },
+  timeoutMs,
+};
 
 function bad(what: string, key: string, why: string): InvalidInputError {
   return new InvalidInputError('INVALID_OPTION', `Invalid ${what} option ${key}: ${why}`, { key });

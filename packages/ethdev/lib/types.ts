@@ -74,12 +74,33 @@ export interface EalOptions {
   allowShellCommandsInDevargs?: boolean;
   /** Let PMDs truncate existing files (net_pcap's `tx_pcap`) for every attach; see `AttachOptions`. */
   overwriteFiles?: boolean;
+  /**
+   * The folders a devargs may name files and sockets in (pcap's rx_pcap/tx_pcap, softnic's
+   * firmware, vhost's iface, virtio_user's path): a path outside them, or a symlink leading
+   * outside (a dangling one too), is refused (INVALID_DEVARGS naming the key and the path).
+   * Default: anywhere — a library does not know its application's folders; special files,
+   * existing files a PMD would unlink or truncate, and silent vhost-user peers are refused anyway.
+   */
+  devargsPaths?: readonly string[];
+  /**
+   * Let attach probe devices that make no ethdev port (baseband, compress, crypto, event …, known
+   * from the PMD's registration): refused by default (NOT_A_PORT_DEVICE). Allowed, their keys must
+   * be ones their registration names, and the attach ends NO_PORT_CREATED with the device removed.
+   */
+  nonPortDevices?: boolean;
+  /** Let a failsafe take over a device already attached (its `dev(...)`); see `AttachOptions`. */
+  captureDevices?: boolean;
 }
 
 /** Options for {@link Eal.attach} (and `attachSync`, which takes no `timeoutMs`). */
 export interface AttachOptions {
   /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
   overwriteFiles?: boolean;
+  /**
+   * Let a failsafe (`net_failsafe0,dev(net_null3)`) take over a device already attached: the
+   * failsafe owns it from then on, and its detach removes it. Refused without (INVALID_DEVARGS).
+   */
+  captureDevices?: boolean;
   /**
    * The async form only: how long DPDK's probe may run on its worker thread, in ms (1 … 3600000,
    * default 30000), after which the promise rejects with TIMEOUT (see the README: the call goes

@@ -1,0 +1,41 @@
+/**
+ * What an Eal lets a devargs do (EalOptions, AttachOptions), as the DevargsPolicy parseDevargs
+ * checks: kept here so that eal.ts only builds it and tells it what attached.
+ */
+import type { Devargs, DevargsPolicy } from './devargs.js';
+import { loadedDrivers } from './device-class.js';
+import type { AttachOptions, EalOptions } from './types.js';
+
+/** The Eal-wide part of the policy beyond files and shell commands. */
+export function devargsGuards(
+  options: EalOptions,
+  attached: (name: string) => boolean,
+): Omit<DevargsPolicy, 'ownFiles' | 'overwriteFiles' | 'allowShellCommands'> {
+  return {
+    devargsPaths: options.devargsPaths,
+    nonPortDevices: options.nonPortDevices === true,
+    captureDevices: options.captureDevices === true,
+    drivers: loadedDrivers,
+    attached,
+    memifListeners: new Map<string, string>(),
+  };
+}
+
+/** The Eal's policy with one attach's options over it. */
+export function attachPolicy<P extends DevargsPolicy>(policy: P, options: AttachOptions): P {
+  if (options.overwriteFiles === undefined && options.captureDevices === undefined) return policy;
+  return {
+    ...policy,
+    ...(options.overwriteFiles === undefined ? {} : { overwriteFiles: options.overwriteFiles }),
+    ...(options.captureDevices === undefined ? {} : { captureDevices: options.captureDevices }),
+  };
+}
+
+/** A device attached: a memif server's socket is remembered (net_memif keeps its listener). */
+export function rememberAttached(
+  policy: DevargsPolicy,
+  d: Partial<Pick<Devargs, 'name' | 'memifServerSocket'>>,
+) {
+  if (d.memifServerSocket && d.name && policy.memifListeners instanceof Map)
+    policy.memifListeners.set(d.name, d.memifServerSocket);
+}
