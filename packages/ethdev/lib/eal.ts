@@ -487,7 +487,11 @@ export class Eal extends EventEmitter<EalEvents> {
 
   start(port: PortId): void {
     this.#ensureIdle('start()');
-    this.#table.start(this.#table.get(port));
+    const record = this.#table.get(port);
+    // A PMD may print what it reads (softnic: each line of its firmware file): never to our stdout.
+    const { stdout, stderr } = captureOutput(this.#dpdk, () => this.#table.start(record));
+    if ((stdout || stderr) && this.listenerCount('pmdOutput') > 0)
+      queueMicrotask(() => this.emit('pmdOutput', { port: record.id, call: 'start', stdout, stderr }));
   }
 
   stop(port: PortId): void {

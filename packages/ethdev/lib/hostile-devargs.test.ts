@@ -326,6 +326,26 @@ describe('sockets and special files', () => {
     expect(readFileSync(precious, 'utf8')).toBe('precious data');
     expect(existsSync(fifo)).toBe(true);
   });
+
+  it('keeps what a PMD prints at start off stdout (softnic echoes each line of its firmware file)', async () => {
+    const firmware = join(root, 'firmware.cli');
+    writeFileSync(firmware, 'precious line one\nprecious line two\n');
+    const calls: Call[] = [
+      ['attach', `net_softnic0,firmware=${firmware}`],
+      ['configure', 0],
+      ['start', 0],
+      ['pmdOutput'],
+      ['stop', 0],
+      ['close', 0],
+      ['detach', 0],
+    ];
+    const r = await run(calls);
+    const steps = survived(r, calls);
+    expect(r.stdout).toBe('');
+    const [event] = steps[3]!.value as Array<{ port: number; call: string; stdout: string }>;
+    expect(event).toMatchObject({ port: 0, call: 'start' });
+    expect(event!.stdout).toContain('precious line one');
+  });
 });
 
 describe('a path policy', () => {

@@ -62,6 +62,7 @@ export type {
   LateEvent,
   LogLevel,
   PacketBatch,
+  PmdOutputEvent,
   PortId,
   PortInfo,
   PortState,

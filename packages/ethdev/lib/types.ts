@@ -223,9 +223,21 @@ export interface LateEvent {
   elapsedMs: number;
 }
 
+/**
+ * What a PMD printed to stdout or stderr during a port call (softnic prints each line of its
+ * firmware file at start): kept off the process's own output, given to listeners only.
+ */
+export interface PmdOutputEvent {
+  port: PortId;
+  call: 'start';
+  stdout: string;
+  stderr: string;
+}
+
 export interface EalEvents {
   attach: [AttachEvent];
   detach: [DetachEvent];
   remove: [RemoveEvent];
   late: [LateEvent];
+  pmdOutput: [PmdOutputEvent];
 }

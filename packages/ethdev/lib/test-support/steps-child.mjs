@@ -3,7 +3,7 @@
 // (stdout stays the PMDs', so a test sees what they printed).
 // Usage: node steps-child.mjs FILE_PREFIX EAL_OPTIONS_JSON STEPS_JSON
 // A step: [op, arg?, options?]; ops: attach, attachAsync, configure, start, stop, close, detach,
-// detachDevice, ports, devices (the names of attached devices), cleanup.
+// detachDevice, ports, cleanup, pmdOutput (the pmdOutput events so far).
 import { Eal } from '../../dist/index.js';
 
 const [prefix, options, steps] = process.argv.slice(2);
@@ -19,6 +19,8 @@ const eal = Eal.init({
   ...JSON.parse(options),
 });
 const portName = (p) => `${p.name}@${p.device}`;
+const printed = [];
+eal.on('pmdOutput', (e) => printed.push(e));
 const calls = {
   attach: (a, o) => eal.attachSync(a, o),
   attachAsync: (a, o) => eal.attach(a, o),
@@ -30,6 +32,7 @@ const calls = {
   detachDevice: (a, o) => eal.detachDeviceSync(a, o),
   ports: () => eal.ports().map(portName),
   cleanup: () => eal.cleanup().map((e) => e.message),
+  pmdOutput: () => printed,
 };
 for (const [op, arg, opts] of JSON.parse(steps)) {
   const started = Date.now();
