@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { dirname, join, parse, resolve } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   integer,
@@ -13,7 +13,7 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
@@ -73,6 +73,10 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        the file shipped for the DPDK in use (22.11, 24.11, 25.11)
   --dpdk PREFIX        the DPDK installed under PREFIX (a meson install prefix) instead of
                        pkg-config's libdpdk; the same as DPDK_HOTPLUG_DPDK=PREFIX
+  --devargs-paths A:B  the only folders the DUTs' devargs may name files and sockets in (pcap
+                       files, vhost sockets …), symlinks followed; the labs' own folders under the
+                       system's temporary folder are added. Default: anywhere (the DUTs are the
+                       operator's). The same as DPDK_HOTPLUG_DEVARGS_PATHS=A:B
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one at once); the
@@ -94,6 +98,7 @@ const OPTIONS = {
   out: { type: 'string' },
   expect: { type: 'string' },
   dpdk: { type: 'string' },
+  'devargs-paths': { type: 'string' },
   traffic: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -155,12 +160,30 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     }),
     out,
     dpdk: { version: dpdk.version, prefix: dpdk.prefix, given: values.dpdk !== undefined },
+    ...(values['devargs-paths'] !== undefined ? { devargsPaths: devargsPaths(values['devargs-paths']) } : {}),
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
     ...(inventory ? { inventory } : {}),
     ...(expectFile !== undefined
       ? { expect: { file: expectFile, list: readExpectations(nonEmpty('--expect', expectFile)) } }
       : {}),
   };
+}
+
+/**
+ * --devargs-paths A:B: the folders the DUTs' devargs may name files and sockets in (the SDK's
+ * devargsPaths), existing absolute folders. The labs' own private folders (under the system's
+ * temporary folder) are added: the suite makes its files and sockets there.
+ */
+function devargsPaths(value: string): string[] {
+  const paths = nonEmpty('--devargs-paths', value)
+    .split(':')
+    .filter((p) => p !== '');
+  for (const p of paths) {
+    if (!isAbsolute(p)) throw new UsageError(`--devargs-paths: ${p} is not an absolute path`);
+    if (!existsSync(p) || !statSync(p).isDirectory())
+      throw new UsageError(`--devargs-paths: ${p} is not a folder`);
+  }
+  return [...paths, tmpdir()];
 }
 
 /** The DPDK given by --dpdk, else DPDK_HOTPLUG_DPDK, else pkg-config's; UsageError when unusable. */
@@ -197,6 +220,8 @@ export async function certify(argv: string[]): Promise<number> {
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
   if (plan.dpdk.given) process.env[DPDK_ENV] = plan.dpdk.prefix;
+  // And the folders their devargs may use (the SDK reads it where Eal.init is given none).
+  if (plan.devargsPaths) process.env[DEVARGS_PATHS_ENV] = plan.devargsPaths.join(':');
   // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
   const unprepared = plan.inventory
     ? (

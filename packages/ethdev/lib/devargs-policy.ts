@@ -2,9 +2,32 @@
  * What an Eal lets a devargs do (EalOptions, AttachOptions), as the DevargsPolicy parseDevargs
  * checks: kept here so that eal.ts only builds it and tells it what attached.
  */
+
+import { isAbsolute } from 'node:path';
 import type { Devargs, DevargsPolicy } from './devargs.js';
 import { loadedDrivers } from './device-class.js';
+import { InvalidInputError } from './errors.js';
 import type { AttachOptions, EalOptions } from './types.js';
+
+/**
+ * The default of `devargsPaths` when `Eal.init` is not given one: absolute folders separated by
+ * ":" (as PATH), so that a command (certify --devargs-paths) sets it for every process it starts.
+ */
+export const DEVARGS_PATHS_ENV = 'DPDK_HOTPLUG_DEVARGS_PATHS';
+
+function pathsFromEnv(): string[] | undefined {
+  const value = process.env[DEVARGS_PATHS_ENV];
+  if (value === undefined || value === '') return undefined;
+  const paths = value.split(':').filter((p) => p !== '');
+  const bad = paths.find((p) => !isAbsolute(p));
+  if (bad !== undefined)
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      `Invalid ${DEVARGS_PATHS_ENV}: ${JSON.stringify(bad)} is not an absolute folder path`,
+      { key: 'devargsPaths' },
+    );
+  return paths;
+}
 
 /** The Eal-wide part of the policy beyond files and shell commands. */
 export function devargsGuards(
@@ -12,7 +35,7 @@ export function devargsGuards(
   attached: (name: string) => boolean,
 ): Omit<DevargsPolicy, 'ownFiles' | 'overwriteFiles' | 'allowShellCommands'> {
   return {
-    devargsPaths: options.devargsPaths,
+    devargsPaths: options.devargsPaths ?? pathsFromEnv(),
     nonPortDevices: options.nonPortDevices === true,
     captureDevices: options.captureDevices === true,
     drivers: loadedDrivers,

@@ -54,10 +54,16 @@ interface Run {
 type Call = [op: string, arg?: unknown, options?: Record<string, unknown>];
 
 /** The calls in a child with its own EAL; killed after `limitMs` (a hang). */
-function run(calls: Call[], options: Record<string, unknown> = {}, limitMs = 20_000): Promise<Run> {
+function run(
+  calls: Call[],
+  options: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+  limitMs = 20_000,
+): Promise<Run> {
   const prefix = `vitest-hostile-${process.pid}-${serial++}`;
   const child = spawn(process.execPath, [STEPS, prefix, JSON.stringify(options), JSON.stringify(calls)], {
     stdio: 'pipe',
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -97,8 +103,12 @@ function survived(r: Run, calls: Call[]): Step[] {
   return r.steps;
 }
 
-async function runs(calls: Call[], options?: Record<string, unknown>): Promise<Step[]> {
-  return survived(await run(calls, options), calls);
+async function runs(
+  calls: Call[],
+  options?: Record<string, unknown>,
+  env?: Record<string, string>,
+): Promise<Step[]> {
+  return survived(await run(calls, options, env), calls);
 }
 
 describe('ports only, unless asked', () => {
@@ -379,6 +389,19 @@ describe('a path policy', () => {
     expect(ok!.value).toBe(0);
     expect(existsSync(join(outside, 'made-by-pmd.pcap'))).toBe(false);
     expect(execFileSync('ls', [outside], { encoding: 'utf8' })).toBe('');
+  });
+
+  it('takes its folders from DPDK_HOTPLUG_DEVARGS_PATHS when Eal.init names none (what certify --devargs-paths sets)', async () => {
+    const allowed = join(root, 'env-allowed');
+    mkdirSync(allowed);
+    const calls: Call[] = [
+      ['attach', `net_pcap0,tx_pcap=${join(root, 'env-outside.pcap')}`],
+      ['attach', `net_pcap0,tx_pcap=${join(allowed, 'in.pcap')}`],
+    ];
+    const [outside, inside] = await runs(calls, {}, { DPDK_HOTPLUG_DEVARGS_PATHS: allowed });
+    expect([outside!.code, outside!.key]).toEqual(['INVALID_DEVARGS', 'tx_pcap']);
+    expect(inside!.value).toBe(0);
+    expect(existsSync(join(root, 'env-outside.pcap'))).toBe(false);
   });
 });
 

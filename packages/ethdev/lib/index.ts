@@ -14,6 +14,7 @@ export {
   type DevargsPolicy,
   parseDevargs,
 } from './devargs.js';
+export { DEVARGS_PATHS_ENV } from './devargs-policy.js';
 export type { DpdkBinding } from './dpdk-binding.js';
 export {
   currentDpdk,
