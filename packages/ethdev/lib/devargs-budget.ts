@@ -5,6 +5,13 @@
  */
 import type { Refuse } from './pmd-args.js';
 
+/**
+ * af_packet opens a socket and maps its rings for every queue pair in the probe: about 40 ms a
+ * pair here (64 pairs 2.6 s, over 5 s under load: the fuzzer's hangs), so a device takes at most
+ * 16, af_packet's own RTE_PMD_AF_PACKET_MAX_RINGS.
+ */
+export const AF_PACKET_MAX_QPAIRS = 16;
+
 /** The most one device's rings may take (af_packet's kernel rings, memif's shared regions). */
 export const RING_BUDGET_BYTES = 256 * 2 ** 20;
 
@@ -40,6 +47,11 @@ export function checkBudget(driver: string | undefined, pairs: ReadonlyMap<strin
     const qpairs = int(pairs, 'qpairs', AF_PACKET.qpairs);
     const total = 2 * qpairs * framecnt * framesz;
     if (Number.isNaN(total)) return; // a malformed number: the PMD refuses it
+    if (qpairs > AF_PACKET_MAX_QPAIRS)
+      refuse(
+        `qpairs=${qpairs}: af_packet opens a socket and maps two rings per queue pair in its probe (about 40 ms each here); a device takes at most ${AF_PACKET_MAX_QPAIRS} (RTE_PMD_AF_PACKET_MAX_RINGS)`,
+        'qpairs',
+      );
     if (total > RING_BUDGET_BYTES) {
       const key = pairs.has('framecnt') ? 'framecnt' : pairs.has('framesz') ? 'framesz' : 'qpairs';
       refuse(

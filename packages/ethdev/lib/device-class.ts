@@ -6,8 +6,8 @@
  * drivers/baseband …). The libraries are the ones mapped in this process (/proc/self/maps), so
  * the answer is about the DPDK that would probe the device, not a list written here.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { nearMiss } from './options.js';
 
 export interface RegisteredDriver {
@@ -38,6 +38,33 @@ export function loadedDrivers(): readonly RegisteredDriver[] {
   for (const library of libraries) drivers.push(...driversIn(library));
   cache = Object.freeze(drivers);
   return cache;
+}
+
+const installed = new Map<string, readonly RegisteredDriver[]>();
+
+/**
+ * The drivers DPDK would load at init, before it has (Eal.init's `vdevs`): the PMD libraries of
+ * its PMD folder (regular files: the .so symlinks name the same ones) and the `-d` ones.
+ */
+export function driversToLoad(
+  pmdDir: string | undefined,
+  extra: readonly string[] = [],
+): readonly RegisteredDriver[] {
+  const key = `${pmdDir}\0${extra.join('\0')}`;
+  const known = installed.get(key);
+  if (known) return known;
+  const libraries = [...extra];
+  try {
+    for (const name of pmdDir ? readdirSync(pmdDir) : []) {
+      const path = join(pmdDir!, name);
+      if (LIBRARY.test(name) && lstatSync(path).isFile()) libraries.push(path);
+    }
+  } catch {
+    // no such folder: nothing to tell from
+  }
+  const drivers = Object.freeze(libraries.flatMap(driversIn));
+  installed.set(key, drivers);
+  return drivers;
 }
 
 function driversIn(library: string): RegisteredDriver[] {

@@ -6,7 +6,7 @@ import { attachError } from './attach-errors.js';
 import { dpdk, MAX_ETHPORTS } from './binding.js';
 import { ControlQueue, type LateOutcome, type LateReturn, type OffThreadCall } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
-import { attachPolicy, devargsGuards, rememberAttached } from './devargs-policy.js';
+import { attachPolicy, devargsGuards, keepsDpdkMemory, rememberAttached } from './devargs-policy.js';
 import type { DpdkBinding } from './dpdk-binding.js';
 import { selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
@@ -603,7 +603,9 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#dpdk.dphp_events_close();
     this.#events?.close();
     this.#running = false;
-    this.#dpdk.rte_eal_cleanup();
+    // rte_eal_cleanup unmaps DPDK's memory while the interrupt thread goes on: with a listener
+    // net_memif kept (devargs-policy.ts) that thread then reads freed memory (SIGSEGV).
+    if (!keepsDpdkMemory(this.#policy)) this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
     process.off('exit', this.#removeRuntimeDir);
     this.#removeRuntimeDir();
