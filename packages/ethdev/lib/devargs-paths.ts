@@ -21,6 +21,9 @@ export interface PathPolicy {
 
 export type Refuse = (why: string, key: string) => never;
 
+/** vhost-user sockets that answered, by path: their device and inode then. */
+const answered = new Map<string, string>();
+
 // The kernel's vhost backends virtio_user also takes for `path` (character devices).
 const KERNEL_VHOST = /^\/dev\/(vhost-net|vhost-vdpa-\d+)$/;
 
@@ -105,7 +108,12 @@ export function checkDevargsPath(file: DevargsFile, policy: PathPolicy, refuse: 
     if (s.isCharacterDevice() && KERNEL_VHOST.test(realpathSync(file.path))) return;
     if (!s.isSocket())
       refuse(`${at} is ${kind(s)}: virtio_user needs a vhost-user socket (or /dev/vhost-net)`, file.key);
+    // A socket that answered keeps its inode while its peer lives: asked once (an attach/detach
+    // loop against one backend pays the child process on its first attach only).
+    const identity = `${s.dev}:${s.ino}`;
+    if (answered.get(file.path) === identity) return;
     const answer = askPeer(file.path, 'vhost');
+    if (answer !== 'silent') answered.set(file.path, identity);
     if (answer === 'silent')
       refuse(
         `${at}: the peer accepted and did not answer VHOST_USER_GET_FEATURES within ${VHOST_USER_DEADLINE_MS} ms; virtio_user would wait for it for good`,
