@@ -121,6 +121,22 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     expect(proc.code).toBe(2);
     expect(proc.err).toContain('--out /proc/dphp-no-such-folder/r: cannot use it: ENOENT');
   });
+
+  it("--devargs-paths: existing absolute folders, with the labs' temporary folder added", () => {
+    expect(planFromArgs(['certify', '--devargs-paths', `${work}:/srv`])?.devargsPaths).toEqual([
+      work,
+      '/srv',
+      tmpdir(),
+    ]);
+    expect(planFromArgs(['certify'])?.devargsPaths).toBeUndefined();
+    expect(certify(['--devargs-paths', 'relative/x']).err).toContain(
+      '--devargs-paths: relative/x is not an absolute path',
+    );
+    expect(certify(['--devargs-paths', '/nonexistent-folder']).err).toContain(
+      '--devargs-paths: /nonexistent-folder is not a folder',
+    );
+    expect(certify(['--devargs-paths', '/nonexistent-folder']).code).toBe(2);
+  });
 });
 
 describe('an inventory runner that is not prepared', () => {

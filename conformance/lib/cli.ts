@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { dirname, join, parse, resolve } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   integer,
@@ -13,7 +13,7 @@ import {
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
+import { DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
@@ -78,6 +78,10 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        (net_mypmd0) or a PCI address of a device whose ids it claims
   --repro DIR          write a C reproducer per PMD finding into DIR (repro.c, its build command
                        and a README each), linked from the finding in the reports
+  --devargs-paths A:B  the only folders the DUTs' devargs may name files and sockets in (pcap
+                       files, vhost sockets …), symlinks followed; the labs' own folders under the
+                       system's temporary folder are added. Default: anywhere (the DUTs are the
+                       operator's). The same as DPDK_HOTPLUG_DEVARGS_PATHS=A:B
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one, or 10 s
@@ -105,6 +109,7 @@ const OPTIONS = {
   expect: { type: 'string' },
   dpdk: { type: 'string' },
   driver: { type: 'string', multiple: true },
+  'devargs-paths': { type: 'string' },
   traffic: { type: 'string' },
   repro: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -189,6 +194,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     drivers: [
       ...new Set([...drivers.map((d) => d.file), ...duts.flatMap((d) => (d.driver ? [d.driver] : []))]),
     ],
+    ...(values['devargs-paths'] !== undefined ? { devargsPaths: devargsPaths(values['devargs-paths']) } : {}),
     ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
     ...(values.repro !== undefined
       ? {
@@ -204,6 +210,23 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     driverNames: drivers.flatMap((d) => d.names),
     ...(expect ? { expect } : {}),
   };
+}
+
+/**
+ * --devargs-paths A:B: the folders the DUTs' devargs may name files and sockets in (the SDK's
+ * devargsPaths), existing absolute folders. The labs' own private folders (under the system's
+ * temporary folder) are added: the suite makes its files and sockets there.
+ */
+function devargsPaths(value: string): string[] {
+  const paths = nonEmpty('--devargs-paths', value)
+    .split(':')
+    .filter((p) => p !== '');
+  for (const p of paths) {
+    if (!isAbsolute(p)) throw new UsageError(`--devargs-paths: ${p} is not an absolute path`);
+    if (!existsSync(p) || !statSync(p).isDirectory())
+      throw new UsageError(`--devargs-paths: ${p} is not a folder`);
+  }
+  return [...paths, tmpdir()];
 }
 
 /** The DPDK given by --dpdk, else DPDK_HOTPLUG_DPDK, else pkg-config's; UsageError when unusable. */
@@ -253,6 +276,8 @@ export async function certify(argv: string[]): Promise<number> {
       process.env.LD_LIBRARY_PATH = [plan.dpdk.libdir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
   if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
+  // And the folders their devargs may use (the SDK reads it where Eal.init is given none).
+  if (plan.devargsPaths) process.env[DEVARGS_PATHS_ENV] = plan.devargsPaths.join(':');
   // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
   const unprepared = plan.inventory
     ? (

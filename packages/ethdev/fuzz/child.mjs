@@ -9,14 +9,17 @@
 // reached DPDK spends it (rte_eal_init runs once per process).
 import { execFileSync } from 'node:child_process';
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Eal, HotplugError, parseDevargs } from '../dist/index.js';
 
@@ -39,11 +42,47 @@ record.writeUInt32LE(60, 12);
 writeFileSync(PCAP, Buffer.concat([header, record, Buffer.alloc(60, 0xff)]));
 writeFileSync(FILE, 'precious data, not a capture');
 execFileSync('mkfifo', [FIFO]);
+writeFileSync(join(TMP, 'firmware.cli'), '# an empty softnic firmware\n');
+// Outside the devargs paths (the child's EAL allows TMP only): nothing may appear or go there.
+const OUTSIDE = '/tmp/fz-outside';
+mkdirSync(OUTSIDE, { recursive: true });
+const KEEP = join(OUTSIDE, 'keep');
+writeFileSync(KEEP, 'precious data outside');
+const LINK_OUT = join(TMP, 'link-out');
+const DANGLING = join(TMP, 'dangling');
+symlinkSync(KEEP, LINK_OUT);
+symlinkSync(join(OUTSIDE, 'made-through-a-link.pcap'), DANGLING);
+// Sockets: one that accepts and never answers (this process never runs its event loop during a
+// batch, so the kernel accepts and no one reads), one another process left behind (no listener).
+const SILENT = join(TMP, 'silent.sock');
+const LIVE = join(OUTSIDE, 'live.sock');
+const DEAD = join(TMP, 'dead.sock');
+// unref: they must not keep the child alive after its batch.
+for (const path of [SILENT, LIVE])
+  createServer(() => {})
+    .listen(path)
+    .unref();
+execFileSync('/usr/bin/python3', [
+  '-c',
+  `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(DEAD)})`,
+]);
+/** Files that must stay (an input that deletes one is a finding). */
+const FIXTURES = [PCAP, FILE, FIFO, KEEP, LINK_OUT, DANGLING, DEAD];
 // DPDK's parent runtime folder, as on any machine where DPDK ran once: not a leftover of an input.
 mkdirSync('/run/dpdk', { recursive: true, mode: 0o700 });
 
 const expand = (s) =>
-  s.replaceAll('{tmp}', TMP).replaceAll('{pcap}', PCAP).replaceAll('{file}', FILE).replaceAll('{fifo}', FIFO);
+  s
+    .replaceAll('{tmp}', TMP)
+    .replaceAll('{pcap}', PCAP)
+    .replaceAll('{file}', FILE)
+    .replaceAll('{fifo}', FIFO)
+    .replaceAll('{silent}', SILENT)
+    .replaceAll('{live}', LIVE)
+    .replaceAll('{dead}', DEAD)
+    .replaceAll('{outside}', OUTSIDE)
+    .replaceAll('{link-out}', LINK_OUT)
+    .replaceAll('{dangling}', DANGLING);
 
 /** What a call threw: a HotplugError's code (and errno, key), or another exception's type. */
 function classify(stage, e) {
@@ -96,6 +135,15 @@ function files() {
   return new Set(seen);
 }
 
+function isLink(path) {
+  try {
+    readlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function snapshot(eal) {
   return { ports: eal ? eal.ports().length : 0, netdevs: netdevs(), fds: fdCount(), files: files() };
 }
@@ -115,6 +163,10 @@ function leftovers(before, after, fdsBefore) {
   }
   const newFiles = [...after.files].filter((f) => !before.files.has(f));
   if (newFiles.length) out.push({ what: 'files', paths: newFiles.slice(0, 20) });
+  const gone = FIXTURES.filter((f) => !existsSync(f) && !isLink(f));
+  if (gone.length) out.push({ what: 'deleted', paths: gone });
+  if (readFileSync(KEEP, 'utf8') !== 'precious data outside')
+    out.push({ what: 'deleted', paths: [`${KEEP} (content)`] });
   return out;
 }
 
@@ -131,6 +183,7 @@ function runDevargs() {
       filePrefix: batch.prefix,
       logLevel: 'emergency',
       logEcho: false,
+      devargsPaths: [TMP],
     });
   } catch (e) {
     send({ t: 'init-failed', error: classify('init', e), message: String(e?.message) });
@@ -155,15 +208,8 @@ function runDevargs() {
         port = eal.attachSync(devargs);
         outcome = { kind: 'attached' };
       } catch (e) {
+        // Probed with no port: the SDK removes it again (checked below: nothing may be left).
         outcome = classify('attach', e);
-        // Probed with no port: the error says to remove it with detachDevice, as an app would.
-        if (e?.code === 'NO_PORT_CREATED') {
-          try {
-            eal.detachDeviceSync(name);
-          } catch (e2) {
-            outcome.detach = classify('detach', e2);
-          }
-        }
       }
       if (port !== undefined) {
         try {

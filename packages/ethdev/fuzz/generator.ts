@@ -5,7 +5,11 @@
  * any one input can be made again from its seed and index.
  *
  * Placeholders, filled in by the child in its private tmp folder: `{tmp}` the folder, `{pcap}` a
- * readable pcap file, `{file}` an existing regular file, `{fifo}` a FIFO no one opens.
+ * readable pcap file, `{file}` an existing regular file, `{fifo}` a FIFO no one opens, `{silent}`
+ * a UNIX socket that accepts and never answers, `{live}` a socket another listener holds,
+ * `{dead}` a socket file no one listens on, `{outside}` a folder outside the devargs paths,
+ * `{link-out}` a symlink in `{tmp}` to a file there, `{dangling}` a symlink in `{tmp}` to a
+ * file there that does not exist.
  */
 
 /** A 32-bit PRNG (mulberry32): small, fast, and the same on every machine. */
@@ -96,7 +100,32 @@ export const DEVARGS_SEEDS: Readonly<Record<string, readonly string[]>> = {
     'net_failsafe0,exec(echo net_null1)',
     'net_failsafe0,fd(0)',
   ],
+  net_softnic: ['net_softnic0,firmware={tmp}/firmware.cli', 'net_softnic0,firmware={file},conn_port=8086'],
+  net_vdev_netvsc: ['net_vdev_netvsc0,iface=lo,force=1', 'net_vdev_netvsc0,ignore=1'],
   pci: ['0000:00:00.0', '00:1f.7', '0000:00:03.0,rxq=1'],
+  // Vdev drivers of the other classes Debian 12 ships (no ethdev port): refused, NOT_A_PORT_DEVICE.
+  baseband: ['baseband_null0', 'baseband_null0,max_nb_queues=2', 'baseband_turbo_sw0,socket_id=0'],
+  compress: ['compress_zlib0', 'compress_isal0,socket_id=0'],
+  crypto: [
+    'crypto_null0',
+    'crypto_aesni_mb0,max_nb_queue_pairs=2',
+    'crypto_aesni_gcm0',
+    'crypto_openssl0,socket_id=0',
+    'crypto_kasumi0',
+    'crypto_snow3g0',
+    'crypto_zuc0',
+    'crypto_chacha20_poly1305_0',
+    'crypto_scheduler0,worker=crypto_null1',
+  ],
+  event: [
+    'event_sw0',
+    'event_sw0,sched_quanta=64',
+    'event_dsw0',
+    'event_opdl0,numa_node=0',
+    'event_skeleton0',
+  ],
+  dma: ['dma_skeleton0', 'dma_skeleton0,lcore=0'],
+  raw: ['rawdev_skeleton0'],
 };
 
 /** Keys each PMD knows (DPDK 22.11), for bare, duplicated and spliced keys. */
@@ -131,8 +160,42 @@ const PMD_KEYS: Readonly<Record<string, readonly string[]>> = {
     'lsc_poll_period_ms',
   ],
   net_failsafe: ['mac', 'hotplug_poll'],
+  net_softnic: ['firmware', 'conn_port', 'cpu_id'],
+  net_vdev_netvsc: ['iface', 'mac', 'force', 'ignore'],
   pci: ['rxq', 'txq', 'key'],
+  baseband: ['max_nb_queues', 'socket_id'],
+  compress: ['socket_id'],
+  crypto: ['max_nb_queue_pairs', 'socket_id', 'name', 'worker', 'mode'],
+  event: ['numa_node', 'self_test', 'do_validation', 'sched_quanta', 'credit_quanta'],
+  dma: ['lcore'],
+  raw: ['self_test'],
 };
+
+/** Sizes a devargs asks of the kernel and DPDK (rings, queues, buffers), by PMD. */
+const SIZE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  net_af_packet: ['framecnt', 'framesz', 'blocksz', 'qpairs'],
+  net_memif: ['rsize', 'bsize'],
+  net_virtio_user: ['queue_size', 'queues'],
+  net_vhost: ['queues'],
+  net_null: ['size'],
+  crypto: ['max_nb_queue_pairs'],
+  baseband: ['max_nb_queues'],
+};
+const SIZES = ['16', '64', '1024', '4096', '65536', '131072', '1048576', '16777216', '4294967295'];
+
+/** The special and existing paths a socket or file key is given (see the placeholders). */
+const SOCKET_PATHS = [
+  '{silent}',
+  '{live}',
+  '{dead}',
+  '{file}',
+  '{fifo}',
+  '{link-out}',
+  '{dangling}',
+  '/dev/zero',
+  '{outside}/keep',
+  '{outside}/new.sock',
+];
 
 const LIMIT_NUMBERS = [
   '0',
@@ -182,6 +245,12 @@ const PATHS = [
   '{tmp}/./out2.pcap',
   '//',
   '/etc/fuzz-new.pcap',
+  '{outside}/new.pcap',
+  '{outside}/keep',
+  '{link-out}',
+  '{dangling}',
+  '{silent}',
+  '{dead}',
   '/usr/fuzz-new.pcap',
   '~/x.pcap',
   `{tmp}/${'p'.repeat(255)}.pcap`,
@@ -348,6 +417,7 @@ export const DEVARGS_MUTATIONS: Readonly<Record<string, Mutation>> = {
       net_vhost: ['iface'],
       net_virtio_user: ['path'],
       net_memif: ['socket'],
+      net_softnic: ['firmware'],
     };
     const keys = fileKeys[pmd];
     const p = split(s);
@@ -359,6 +429,48 @@ export const DEVARGS_MUTATIONS: Readonly<Record<string, Mutation>> = {
     return join(p);
   },
   'limit-numbers': (rng, s, pmd) => withValue(rng, s, () => pick(rng, LIMIT_NUMBERS), pmd),
+  /** Rings, queues and buffers past what a machine can give (af_packet framecnt × qpairs …). */
+  sizes: (rng, s, pmd) => {
+    const p = split(s);
+    for (let k = 1 + int(rng, 2); k > 0; k--) {
+      const key = pick(rng, SIZE_KEYS[pmd] ?? SIZE_KEYS.net_af_packet!);
+      const i = p.args.findIndex((a) => a.startsWith(`${key}=`));
+      const pair = `${key}=${pick(rng, SIZES)}`;
+      if (i >= 0) p.args[i] = pair;
+      else p.args.push(pair);
+    }
+    return join(p);
+  },
+  /** A socket or file key given a silent, live or dead socket, a special or existing file, a symlink. */
+  'socket-paths': (rng, s, pmd) => {
+    const keys: Record<string, string> = {
+      net_vhost: 'iface',
+      net_virtio_user: 'path',
+      net_memif: 'socket',
+      net_softnic: 'firmware',
+      net_pcap: 'rx_pcap',
+    };
+    const key = keys[pmd] ?? pick(rng, Object.values(keys));
+    const p = split(s);
+    const i = p.args.findIndex((a) => a.startsWith(`${key}=`));
+    const pair = `${key}=${pick(rng, SOCKET_PATHS)}`;
+    if (i >= 0) p.args[i] = pair;
+    else p.args.push(pair);
+    if (pmd === 'net_memif' && !p.args.includes('socket-abstract=no')) p.args.push('socket-abstract=no');
+    return join(p);
+  },
+  /** A device of another class, or inside a failsafe. */
+  'device-class': (rng, s) => {
+    const other = pick(rng, [
+      ...DEVARGS_SEEDS.baseband!,
+      ...DEVARGS_SEEDS.compress!,
+      ...DEVARGS_SEEDS.crypto!,
+      ...DEVARGS_SEEDS.event!,
+    ]);
+    return rng() < 0.5
+      ? `${other},${split(s).args.join(',')}`.replace(/,$/, '')
+      : `net_failsafe0,dev(${other})`;
+  },
   'pci-names': (rng, s) => {
     const p = split(s);
     p.name = pick(rng, PCI_NAMES);

@@ -94,6 +94,8 @@ export interface FuzzReport {
   errnos: Record<string, number>;
   /** mutation → outcome label → inputs. */
   byMutation: Record<string, Record<string, number>>;
+  /** Outcomes by the PMD or device class of the seed (`options` for Eal.init inputs). */
+  byClass: Record<string, Record<string, number>>;
   crashes: Finding[];
   hangs: Finding[];
   leftovers: Finding[];
@@ -344,6 +346,7 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
     outcomes: {},
     errnos: {},
     byMutation: {},
+    byClass: {},
     crashes: [],
     hangs: [],
     leftovers: [],
@@ -376,6 +379,9 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
         report.byMutation[m] ??= {};
         count(report.byMutation[m], l);
       }
+      const cls = classOf(input);
+      report.byClass[cls] ??= {};
+      count(report.byClass[cls], l);
       const findings: Finding[] = [];
       for (const o of [d.outcome, d.outcome.close, d.outcome.detach, d.outcome.forceDetach]) {
         if (o?.kind === 'exception') {
@@ -454,6 +460,9 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
     const l = s.kind === 'hang' ? 'hang' : 'crash';
     report.labels[s.input.index] = l;
     count(report.outcomes, l);
+    const cls = classOf(s.input);
+    report.byClass[cls] ??= {};
+    count(report.byClass[cls], l);
   });
   // A leftover no known finding explains, alone in a fresh child: its own, or the history's?
   await pool(report.leftovers.filter((x) => !x.known).slice(0, 50), jobs, async (f) => {
@@ -471,6 +480,26 @@ export async function runFuzz(options: RunOptions): Promise<FuzzReport> {
   });
   report.durationMs = Date.now() - started;
   return report;
+}
+
+const classOf = (input: FuzzInput) => (input.kind === 'devargs' ? input.pmd : 'options');
+
+/** The outcome table per PMD or device class, as Markdown. */
+export function classTable(report: FuzzReport): string[] {
+  const short = (l: string) => l.replace(/ \(.*$/, '');
+  const rows = Object.entries(report.byClass).sort((a, b) => a[0].localeCompare(b[0]));
+  const totals = (t: Record<string, number>) => Object.values(t).reduce((a, b) => a + b, 0);
+  const lines = ['| class | inputs | outcomes |', '| --- | ---: | --- |'];
+  for (const [cls, t] of rows) {
+    const merged: Record<string, number> = {};
+    for (const [l, n] of Object.entries(t)) merged[short(l)] = (merged[short(l)] ?? 0) + n;
+    const outcomes = Object.entries(merged)
+      .sort((a, b) => b[1] - a[1])
+      .map(([l, n]) => `${l} ${n}`)
+      .join(', ');
+    lines.push(`| ${cls} | ${totals(t)} | ${outcomes} |`);
+  }
+  return lines;
 }
 
 /** Findings that no known.ts entry explains. */
@@ -515,6 +544,7 @@ export function summary(report: FuzzReport): string[] {
         .join(', ')}`,
     );
   }
+  lines.push('outcomes per PMD or device class:', ...classTable(report).map((l) => `  ${l}`));
   const all = [...report.crashes, ...report.hangs, ...report.leftovers, ...report.exceptions];
   const byId = new Map<string, Finding[]>();
   for (const f of all.filter((x) => x.known)) byId.set(f.known!.id, [...(byId.get(f.known!.id) ?? []), f]);

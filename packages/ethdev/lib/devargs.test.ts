@@ -17,7 +17,16 @@ describe('parseDevargs', () => {
     ['01:00.0', 'pci', '0000:01:00.0', '', '0000:01:00.0'],
     ['0000:AF:1F.7,rxq=2', 'pci', '0000:af:1f.7', 'rxq=2', '0000:af:1f.7,rxq=2'],
   ])('%s is a %s device named %s', (input, bus, name, args, devargs) => {
-    expect(parseDevargs(input)).toEqual({ input, bus, name, args, devargs, shellCommands: [], files: [] });
+    expect(parseDevargs(input)).toEqual({
+      input,
+      bus,
+      name,
+      args,
+      devargs,
+      shellCommands: [],
+      files: [],
+      subDevices: [],
+    });
   });
 
   it.each([

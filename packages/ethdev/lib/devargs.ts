@@ -1,7 +1,15 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename } from 'node:path';
+import { checkDevargsPath } from './devargs-paths.js';
+import { nearestKey, type RegisteredDriver, vdevDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
-import { checkPmdArgs, type DevargsFile, driverOf, type PmdArgsFindings } from './pmd-args.js';
+import {
+  checkPmdArgs,
+  type DevargsFile,
+  driverOf,
+  kvargsPairs,
+  type PmdArgsFindings,
+  type ProbedDevice,
+} from './pmd-args.js';
 
 export type { DevargsFile } from './pmd-args.js';
 
@@ -18,8 +26,12 @@ export interface Devargs {
   readonly devargs: string;
   /** Commands failsafe `exec(...)` sub-devices would run (refused unless allowed). */
   readonly shellCommands: readonly string[];
-  /** Files the PMDs would open (net_pcap's rx_pcap, tx_pcap), checked at each call. */
+  /** Files and sockets the PMDs would use (pcap's rx_pcap, vhost's iface …), checked at each call. */
   readonly files: readonly DevargsFile[];
+  /** Failsafe's `dev(...)` sub-devices. */
+  readonly subDevices: readonly ProbedDevice[];
+  readonly memifClientSocket?: { readonly path: string; readonly key: string };
+  readonly memifServerSocket?: string;
 }
 
 /** What a caller allows beyond the default; see `EalOptions`. */
@@ -30,6 +42,17 @@ export interface DevargsPolicy {
   readonly overwriteFiles?: boolean;
   /** Absolute paths of files this process's PMDs made, which they may write again. */
   readonly ownFiles?: ReadonlySet<string>;
+  /** Folders a devargs may read or write; undefined: anywhere (see devargs-paths.ts). */
+  readonly devargsPaths?: readonly string[];
+  /** The drivers DPDK registered (device-class.ts); without them no class check is made. */
+  readonly drivers?: () => readonly RegisteredDriver[];
+  /** Probe devices of other classes than net (no ethdev port), held to their registered keys. */
+  readonly nonPortDevices?: boolean;
+  /** Whether a device is attached now: a failsafe may not take one unless `captureDevices`. */
+  readonly attached?: (name: string) => boolean;
+  readonly captureDevices?: boolean;
+  /** memif server sockets this process's devices listened on, by device name (memif keeps them). */
+  readonly memifListeners?: ReadonlyMap<string, string>;
 }
 
 // RTE_DEV_NAME_MAX_LEN is 64 with the NUL.
@@ -95,35 +118,65 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
       'exec(...)',
     );
   }
-  if (result.files.length > 0) for (const file of result.files) checkFile(result.input, file, policy);
+  const refuse = (why: string, key: string): never => {
+    throw invalid(result.input, why, 'INVALID_DEVARGS', key);
+  };
+  if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
+  if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
+    const taken = result.subDevices.find((s) => policy.attached!(s.name));
+    if (taken)
+      refuse(
+        `${taken.name} is attached: failsafe would take it over and remove it with itself; pass captureDevices: true to allow`,
+        'dev(...)',
+      );
+  }
+  const client = result.memifClientSocket;
+  if (client && policy.memifListeners) {
+    for (const [device, socket] of policy.memifListeners) {
+      if (socket === client.path && !policy.attached?.(device))
+        refuse(
+          `a memif client on ${client.path}, the listener ${device} kept after its detach (net_memif keeps it): the client joins a dead server and DPDK's cleanup crashes (SIGSEGV)${client.key === 'socket' || client.key === 'role' ? '' : `; memif ignores every argument when one is unknown (${client.key}), and goes on as a client on its default socket`}`,
+          client.key,
+        );
+    }
+  }
+  for (const file of result.files) checkDevargsPath(file, policy, refuse);
   return result;
 }
 
-/** A FIFO or device blocks libpcap; an existing tx file is truncated. */
-function checkFile(input: string, file: DevargsFile, policy: DevargsPolicy): void {
-  let stat: ReturnType<typeof statSync>;
-  try {
-    stat = statSync(file.path, { throwIfNoEntry: false });
-  } catch {
-    return; // unreadable path: the PMD fails to open it and says so
-  }
-  if (!stat) return;
-  const at = `${file.key}=${file.path}`;
-  if (!stat.isFile()) {
-    throw invalid(
-      input,
-      `${at} is not a regular file: a FIFO or device would block the PMD`,
-      'INVALID_DEVARGS',
-      file.key,
-    );
-  }
-  if (file.access === 'write' && !policy.overwriteFiles && !policy.ownFiles?.has(resolve(file.path))) {
-    throw invalid(
-      input,
-      `${at} exists and the PMD would truncate it; pass overwriteFiles: true to allow`,
-      'INVALID_DEVARGS',
-      file.key,
-    );
+/**
+ * Only drivers of the net class make ethdev ports: others (baseband, compress, crypto, event …)
+ * are refused unless `nonPortDevices`, and then held to the keys their registration names (they
+ * crashed on any other: baseband_null0,x=1).
+ */
+function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: string, key: string) => never) {
+  const drivers = policy.drivers!();
+  if (drivers.length === 0) return; // no PMD loaded (a fake DPDK): nothing to tell from
+  for (const device of [{ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) }, ...d.subDevices]) {
+    const driver = vdevDriver(device.name, drivers);
+    if (!driver) continue; // DPDK finds no driver either: UNKNOWN_DRIVER
+    if (driver.deviceClass === 'net') continue;
+    if (!policy.nonPortDevices) {
+      throw new InvalidInputError(
+        'NOT_A_PORT_DEVICE',
+        `Invalid devargs ${JSON.stringify(d.input)}: ${driver.name} is a ${driver.deviceClass} driver (${basename(driver.library)}), which makes no ethdev port; Eal.init({ nonPortDevices: true }) allows it`,
+        { devargs: d.input, device: device.name },
+      );
+    }
+    for (const key of device.keys) {
+      if (driver.keys.includes(key)) continue;
+      const near = nearestKey(key, driver.keys);
+      const known = driver.keys.length > 0 ? `takes ${driver.keys.join(', ')}` : 'takes no arguments';
+      refuse(
+        `${JSON.stringify(key)} is not a key of ${driver.name}: ${driver.name} ${known}${near ? `; did you mean ${near}?` : ''}`,
+        key,
+      );
+    }
+    if (driver.deviceClass === 'event' && device.keys.includes('self_test'))
+      refuse(
+        `${driver.name}'s self_test runs DPDK's unit test in the probe (event_opdl's crashes)`,
+        'self_test',
+      );
   }
 }
 
@@ -135,18 +188,19 @@ function parse(input: unknown): Devargs {
     throw new InvalidInputError('INVALID_DEVARGS', `devargs must be a string, got ${describe(input)}`);
   }
   const d = parseName(input, input);
-  const found: PmdArgsFindings = { shellCommands: [], files: [] };
+  const found: PmdArgsFindings = { shellCommands: [], files: [], subDevices: [] };
   const refuse = (why: string, key: string): never => {
     throw invalid(input, why, 'INVALID_DEVARGS', key);
   };
   // A failsafe sub-device (`dev(net_null0,size=64)`) is a device string of its own.
   const sub = (devargs: string) => {
     const s = parseName(devargs, input);
-    return { driver: s.bus === 'vdev' ? driverOf(s.name) : undefined, args: s.args };
+    return { driver: s.bus === 'vdev' ? driverOf(s.name) : undefined, name: s.name, args: s.args };
   };
   checkPmdArgs(d.bus === 'vdev' ? driverOf(d.name) : undefined, d.args, found, refuse, sub);
   Object.freeze(found.files);
   Object.freeze(found.shellCommands);
+  Object.freeze(found.subDevices);
   const devargs = d.bus === 'vdev' ? input : d.args ? `${d.name},${d.args}` : d.name;
   return Object.freeze({ input, ...d, devargs, ...found });
 }

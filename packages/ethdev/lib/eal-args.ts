@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseDevargs } from './devargs.js';
+import { type DevargsPolicy, parseDevargs } from './devargs.js';
+import { driversToLoad } from './device-class.js';
+import { currentDpdk, findDpdk } from './dpdk-install.js';
 import { driverPath } from './drivers.js';
 import { InvalidInputError } from './errors.js';
 import { checkEalOptions, LOG_LEVELS } from './options.js';
@@ -26,9 +28,13 @@ export function filePrefixOf(options: EalOptions): { prefix: string | undefined;
 /** EAL argv (without argv[0]) for the options, each checked first; throws INVALID_OPTION or INVALID_DEVARGS. */
 export function ealArgs(value: EalOptions): string[] {
   const options = checkEalOptions(value);
-  const policy = {
+  const policy: DevargsPolicy = {
     allowShellCommands: options.allowShellCommandsInDevargs,
     overwriteFiles: options.overwriteFiles,
+    devargsPaths: options.devargsPaths,
+    nonPortDevices: options.nonPortDevices,
+    // `--vdev` devices are probed by rte_eal_init, before any PMD is mapped: the PMDs it will load.
+    drivers: () => driversToLoad(pmdDirOf(options.dpdk), options.drivers),
   };
   const args: string[] = [];
   const { lcores = [firstAllowedCpu()] } = options;
@@ -61,6 +67,15 @@ export function ealArgs(value: EalOptions): string[] {
   args.push(...(options.extraArgs ?? []));
   for (const driver of options.drivers ?? []) args.push('-d', driverPath(driver));
   return args;
+}
+
+/** The PMD folder of the DPDK Eal.init will load; undefined when it cannot tell (init says why). */
+function pmdDirOf(prefix: string | undefined): string | undefined {
+  try {
+    return (prefix === undefined ? currentDpdk() : findDpdk(prefix)).pmdDir;
+  } catch {
+    return undefined;
+  }
 }
 
 function bad(option: string, why: string): InvalidInputError {

@@ -12,6 +12,7 @@ import {
   type OffThreadCall,
 } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
+import { attachPolicy, devargsGuards, keepsDpdkMemory, rememberAttached } from './devargs-policy.js';
 import type { DpdkBinding } from './dpdk-binding.js';
 import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
@@ -138,6 +139,7 @@ export class Eal extends EventEmitter<EalEvents> {
       allowShellCommands: options.allowShellCommandsInDevargs === true,
       overwriteFiles: options.overwriteFiles === true,
       ownFiles: new Set(),
+      ...devargsGuards(options, (name) => this.#table.devices.has(name)),
     };
     // A primary whose state secondaries can share leaves close to the device's removal (ports.ts).
     const sharedState = !options.noSharedConfig && !options.inMemory;
@@ -254,8 +256,7 @@ export class Eal extends EventEmitter<EalEvents> {
   #attachAsync(devargs: string, value: AttachOptions | undefined, checked: boolean): Promise<PortId> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkAttachOptions(value);
-    const policy =
-      options.overwriteFiles === undefined ? this.#policy : { ...this.#policy, ...overwrite(options) };
+    const policy = attachPolicy(this.#policy, options);
     const d: Device = checked ? parseDevargs(devargs, policy) : uncheckedDevice(devargs);
     const label = `attach(${JSON.stringify(d.devargs)})`;
     this.#control.refuseIfWedged(label);
@@ -264,8 +265,8 @@ export class Eal extends EventEmitter<EalEvents> {
       label,
       (): OffThreadCall<PortId> => {
         this.#ensureRunning();
-        // Files are checked again just before the probe, as the sync form checks them.
-        if (checked && d.files.length > 0) parseDevargs(devargs, policy);
+        // Files and attached devices are checked again just before the probe, as the sync form checks them.
+        if (checked) parseDevargs(devargs, policy);
         this.#refuseAttached(d.name, devargs);
         const mark = this.#log.mark();
         const ids = new Uint16Array(MAX_ETHPORTS);
@@ -320,7 +321,7 @@ export class Eal extends EventEmitter<EalEvents> {
     const policy =
       options === undefined
         ? this.#policy
-        : { ...this.#policy, ...overwrite(syncOnly('attachSync', checkAttachOptions(options))) };
+        : attachPolicy(this.#policy, syncOnly('attachSync', checkAttachOptions(options)));
     const d = parseDevargs(devargs, policy);
     this.#refuseAttached(d.name, devargs);
     const mark = this.#log.mark();
@@ -359,12 +360,18 @@ export class Eal extends EventEmitter<EalEvents> {
     if (d.files.length > 0) this.#ownFiles(d.files);
     const first = device.ports[0];
     if (!first) {
+      const left = this.#removePortless(device, before);
       throw new DpdkError(
         'NO_PORT_CREATED',
-        `Device ${d.name} is probed but has no ethdev port (not a network device?); remove it with detachDevice(${JSON.stringify(d.name)})`,
-        { devargs, device: d.name, dpdkLog: this.#log.since(mark) },
+        `Device ${d.name} made no ethdev port (not a network device?): ${left}`,
+        {
+          devargs,
+          device: d.name,
+          dpdkLog: this.#log.since(mark),
+        },
       );
     }
+    rememberAttached(this.#policy, d);
     this.#emitAttach(device, devargs);
     return first.id;
   }
@@ -392,15 +399,18 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     const device = this.#table.probed(d.name, d.bus, d.devargs, n, ids) as DeviceRecord;
     if (d.files.length > 0) this.#ownFiles(d.files);
-    this.#table.sync();
-    const ports = device.ports.map((p) => p.id);
-    if (ports.length === 0) {
+    if (device.ports.length === 0) {
+      const left = this.#removePortless(device, before);
+      this.#table.sync();
       return {
-        outcome: `${d.name} is probed after all but has no ethdev port: remove it with detachDevice(${JSON.stringify(d.name)})`,
+        outcome: `${d.name} is probed after all but made no ethdev port: ${left}`,
         device: d.name,
-        ports,
+        ports: [],
       };
     }
+    rememberAttached(this.#policy, d);
+    this.#table.sync();
+    const ports = device.ports.map((p) => p.id);
     this.#emitAttach(device, devargs);
     return {
       outcome: `${d.name} is attached after all, as port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`,
@@ -567,7 +577,11 @@ export class Eal extends EventEmitter<EalEvents> {
   /** Starts a configured or stopped port (rte_eth_dev_start); starting a started port does nothing. */
   start(port: PortRef): void {
     this.#ensureIdle('start()');
-    this.#table.start(this.#table.get(port));
+    const record = this.#table.get(port);
+    // A PMD may print what it reads (softnic: each line of its firmware file): never to our stdout.
+    const { stdout, stderr } = captureOutput(this.#dpdk, () => this.#table.start(record));
+    if ((stdout || stderr) && this.listenerCount('pmdOutput') > 0)
+      queueMicrotask(() => this.emit('pmdOutput', { port: record.id, call: 'start', stdout, stderr }));
   }
 
   /** Stops a started port (rte_eth_dev_stop); stopping a port that is not started does nothing. */
@@ -798,7 +812,9 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#dpdk.dphp_events_close();
     this.#events?.close();
     this.#running = false;
-    this.#dpdk.rte_eal_cleanup();
+    // rte_eal_cleanup unmaps DPDK's memory while the interrupt thread goes on: with a listener
+    // net_memif kept (devargs-policy.ts) that thread then reads freed memory (SIGSEGV).
+    if (!keepsDpdkMemory(this.#policy)) this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
     process.off('exit', this.#removeRuntimeDir);
     this.#removeRuntimeDir();
@@ -934,6 +950,29 @@ export class Eal extends EventEmitter<EalEvents> {
     );
   }
 
+  /**
+   * A probe that made no port of its own is undone: the devices whose ports it made (netvsc's
+   * failsafe), then the device itself. Says what is left (a PMD that cannot be removed).
+   */
+  #removePortless(device: DeviceRecord, before: readonly PortId[]): string {
+    const stuck: string[] = [];
+    for (const other of this.#table.devicesOfNewPorts(before)) {
+      if (other.name === device.name) continue;
+      if (this.#dpdk.rte_eal_hotplug_remove(other.bus, other.name) < 0) stuck.push(other.name);
+      else {
+        const record = this.#table.devices.get(other.name);
+        if (record) this.#table.remove(record);
+      }
+    }
+    const rc = this.#dpdk.rte_eal_hotplug_remove(device.bus, device.name);
+    if (rc < 0) stuck.push(device.name);
+    else this.#table.remove(device);
+    this.#table.sync();
+    return stuck.length === 0
+      ? 'it is removed again, with what its probe made'
+      : `${stuck.join(', ')} could not be removed (${errnoName(rc)}); detachDevice may retry`;
+  }
+
   #ownFiles(files: readonly DevargsFile[]): void {
     for (const f of files) if (f.access === 'write') this.#policy.ownFiles.add(resolve(f.path));
   }
@@ -1025,9 +1064,6 @@ function syncOnly<T extends AsyncOptions>(what: string, options: T): T {
   }
   return options;
 }
-
-const overwrite = (o: AttachOptions) =>
-  o.overwriteFiles === undefined ? {} : { overwriteFiles: o.overwriteFiles };
 
 const isClosed = (p: PortRecord) => p.state === 'closed';
 

@@ -44,12 +44,9 @@ describe.skipIf(why !== undefined)(
     it('meets exactly the known findings it names (fuzz/known.ts: none open; pmd and by-design ones)', () => {
       const all = [...report.crashes, ...report.hangs, ...report.leftovers, ...report.exceptions];
       const seen = [...new Set(all.filter((f) => f.known).map((f) => f.known!.id))].sort();
-      // A finding that is fixed leaves this list (and known.ts): the fix shows here.
-      expect(seen).toEqual([
-        'memif-listener-kept',
-        'shared-config-runtime-dir-kept',
-        'tap-persist-keeps-netdev',
-      ]);
+      // A finding that is fixed leaves this list (and known.ts): the fix shows here. (Since the
+      // corpus took in every device class, issue 27, this slice no longer meets tap persist=1.)
+      expect(seen).toEqual(['memif-listener-kept', 'shared-config-runtime-dir-kept']);
     });
 
     it('ran every input', () => {

@@ -16,6 +16,8 @@ export {
   type DevargsPolicy,
   parseDevargs,
 } from './devargs.js';
+export { DEVARGS_PATHS_ENV } from './devargs-policy.js';
+export type { RegisteredDriver } from './device-class.js';
 export type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
 export {
   currentDpdk,
@@ -50,6 +52,7 @@ export {
   slope,
   warmup,
 } from './leak.js';
+export type { ProbedDevice } from './pmd-args.js';
 export { portId, portRef } from './ports.js';
 export { describeHeld, type HeldResources, leftBehind } from './resources.js';
 export { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
@@ -67,6 +70,7 @@ export type {
   LateEvent,
   LogLevel,
   PacketBatch,
+  PmdOutputEvent,
   PortHandle,
   PortId,
   PortInfo,

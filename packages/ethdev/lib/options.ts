@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { extraArgsProblem } from './eal-flags.js';
 import { InvalidInputError } from './errors.js';
 import type {
@@ -114,6 +115,10 @@ const filePrefix: Check = (v) =>
     ? undefined
     : `must be a folder name of 1 to 32 letters, digits, "_", "-" or "." (not first), not ${describe(v)}`;
 
+const absolutePaths: Check = (v) =>
+  strings('absolute folder paths')(v) ??
+  ((v as string[]).every((p) => isAbsolute(p)) ? undefined : 'must be absolute folder paths');
+
 const EAL: Schema = {
   lcores: { check: lcores, aliases: ['l', 'lcore', 'cores', 'corelist'] },
   memoryMb: { check: memoryMb, aliases: ['m', 'memory', 'mem', 'memoryMB'] },
@@ -132,6 +137,9 @@ const EAL: Schema = {
   extraArgs: { check: extraArgs, aliases: ['args', 'argv', 'eal'] },
   allowShellCommandsInDevargs: { check: bool, aliases: ['allowExec', 'allowShellCommands'] },
   overwriteFiles: { check: bool, aliases: ['overwrite'] },
+  devargsPaths: { check: absolutePaths, aliases: ['devargsFolders', 'allowedPaths'] },
+  nonPortDevices: { check: bool, aliases: ['allowNonPortDevices'] },
+  captureDevices: { check: bool, aliases: ['capture'] },
   // Each path is checked where it is used (drivers.ts, dpdk-install.ts), with the file's state.
   drivers: { check: strings('shared-object paths'), aliases: ['d', 'driver', 'pmds', 'plugins'] },
   dpdk: {
@@ -160,7 +168,11 @@ const signal: Field = {
 };
 const ASYNC: Schema = { timeoutMs, signal };
 const DETACH: Schema = { force: { check: bool }, ...ASYNC };
-const ATTACH: Schema = { overwriteFiles: { check: bool, aliases: ['overwrite'] }, ...ASYNC };
+const ATTACH: Schema = {
+  overwriteFiles: { check: bool, aliases: ['overwrite'] },
+  captureDevices: { check: bool, aliases: ['capture'] },
+  ...ASYNC,
+};
 
 function bad(what: string, key: string, why: string): InvalidInputError {
   return new InvalidInputError('INVALID_OPTION', `Invalid ${what} option ${key}: ${why}`, { key });

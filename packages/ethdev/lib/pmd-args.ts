@@ -2,25 +2,42 @@
  * PMD arguments read as DPDK 22.11 reads them (rte_kvargs, failsafe's sub-device syntax), to
  * refuse what would crash, hang or misuse the process before any PMD sees it (see hazards.ts).
  */
+import { checkBudget } from './devargs-budget.js';
 import { maxQueuesPerPort } from './dpdk-config.js';
 
-/** A file a PMD would open: `read` (rx_pcap) or `write` (tx_pcap, truncated at attach). */
+/**
+ * A path a PMD would use: `read` a regular file (rx_pcap, softnic's firmware), `write` one
+ * (tx_pcap, truncated at attach), `listen` on a UNIX socket it first unlinks (vhost's iface),
+ * `vhost-user` connect to a vhost-user socket and wait for its answers (virtio_user's path).
+ */
 export interface DevargsFile {
   readonly key: string;
   readonly path: string;
-  readonly access: 'read' | 'write';
+  readonly access: 'read' | 'write' | 'listen' | 'vhost-user';
+}
+
+/** A device a devargs probes (the device itself, failsafe's sub-devices) and the keys it gives. */
+export interface ProbedDevice {
+  readonly name: string;
+  readonly keys: readonly string[];
 }
 
 export interface PmdArgsFindings {
   /** Commands failsafe's `exec(...)` sub-devices would run with popen. */
   readonly shellCommands: string[];
   readonly files: DevargsFile[];
+  /** Failsafe's `dev(...)` sub-devices: probed with it, removed with it. */
+  readonly subDevices: ProbedDevice[];
+  /** A memif client's socket (memif's default when it ignores its arguments), for kept listeners. */
+  memifClientSocket?: { path: string; key: string };
+  /** A memif server's socket. */
+  memifServerSocket?: string;
 }
 
 /** Throws the caller's INVALID_DEVARGS error. */
 export type Refuse = (why: string, key: string) => never;
 /** Parses a failsafe sub-device's own devargs (`net_null0,size=64`): its driver and arguments. */
-export type SubDevice = (devargs: string) => { driver: string | undefined; args: string };
+export type SubDevice = (devargs: string) => { driver: string | undefined; name: string; args: string };
 
 // The vdev bus takes the first driver whose name or alias is a prefix of the device name.
 const DRIVERS: ReadonlyArray<readonly [string, string]> = [
@@ -45,6 +62,8 @@ const DRIVERS: ReadonlyArray<readonly [string, string]> = [
   ['net_vdev_netvsc', 'net_vdev_netvsc'],
   ['eth_vdev_netvsc', 'net_vdev_netvsc'],
   ['net_af_xdp', 'net_af_xdp'],
+  ['net_softnic', 'net_softnic'],
+  ['eth_softnic', 'net_softnic'],
   ['net_mvneta', 'net_mvneta'],
   ['net_mvpp2', 'net_mvpp2'],
   ['eth_mvpp2', 'net_mvpp2'],
@@ -135,6 +154,46 @@ export function checkPmdArgs(
     seen.add(key);
     checkPair(driver, key, value, found, refuse);
   }
+  const pairs = new Map(kvargsPairs(kv) as Array<[string, string]>);
+  checkBudget(driver, pairs, refuse);
+  if (driver === 'net_memif') memifSockets(pairs, found);
+  if (driver === 'net_vhost' && pairs.has('iface') && pairs.get('client') !== '1')
+    found.files.push({ key: 'iface', path: pairs.get('iface')!, access: 'listen' });
+  if (driver === 'net_virtio_user' && pairs.has('path'))
+    found.files.push({ key: 'path', path: pairs.get('path')!, access: 'vhost-user' });
+}
+
+const MEMIF_KEYS = [
+  'id',
+  'role',
+  'bsize',
+  'rsize',
+  'socket',
+  'socket-abstract',
+  'owner-uid',
+  'owner-gid',
+  'mac',
+  'zero-copy',
+  'secret',
+];
+// net_memif's MEMIF_DEFAULT_SOCKET_FILENAME in 22.11.
+const MEMIF_DEFAULT_SOCKET = '/run/memif.sock';
+
+/**
+ * Where a memif device listens or connects. memif ignores every argument when one is unknown to
+ * it (rte_kvargs_parse fails and it goes on with its defaults): then it is a client on its
+ * default socket, whatever the devargs said.
+ */
+function memifSockets(pairs: ReadonlyMap<string, string>, found: PmdArgsFindings): void {
+  const unknown = [...pairs.keys()].find((k) => !MEMIF_KEYS.includes(k));
+  if (unknown) {
+    found.memifClientSocket = { path: `${MEMIF_DEFAULT_SOCKET} (abstract)`, key: unknown };
+    return;
+  }
+  // A socket is the path and its namespace (abstract unless socket-abstract=no).
+  const path = `${pairs.get('socket') ?? MEMIF_DEFAULT_SOCKET}${pairs.get('socket-abstract') === 'no' ? '' : ' (abstract)'}`;
+  if (pairs.get('role') === 'server') found.memifServerSocket = path;
+  else found.memifClientSocket = { path, key: pairs.has('socket') ? 'socket' : 'role' };
 }
 
 function checkPair(
@@ -166,6 +225,8 @@ function checkPair(
       `persist=${value}: net_tap keeps the interface after detach whatever the value (persist=0 too); write persist=1 to keep it, or leave persist out`,
       key,
     );
+  } else if (driver === 'net_softnic' && key === 'firmware') {
+    found.files.push({ key, path: value, access: 'read' });
   } else if (driver === 'net_pcap' && (key === 'rx_pcap' || key === 'tx_pcap')) {
     if (value === '-')
       refuse(`${key}=- is libpcap's standard ${key === 'rx_pcap' ? 'input' : 'output'}`, key);
@@ -201,6 +262,12 @@ function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub:
           'dev(...)',
         );
       checkPmdArgs(d.driver, d.args, found, refuse, sub);
+      if (d.driver === 'net_ring' && kvargsPairs(d.args).some(([k]) => k === 'nodeaction'))
+        refuse(
+          "a failsafe sub-device's nodeaction: net_ring names its port after the node, not the device, so failsafe never takes it and leaves it behind (a port no detach removes)",
+          'nodeaction',
+        );
+      found.subDevices.push({ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) });
     } else if (kind === 'exec') {
       found.shellCommands.push(body.replaceAll(',', ' '));
     } else if (kind === 'fd') {

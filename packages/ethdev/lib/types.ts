@@ -102,6 +102,22 @@ export interface EalOptions {
   allowShellCommandsInDevargs?: boolean;
   /** Let PMDs truncate existing files (net_pcap's `tx_pcap`) for every attach; see `AttachOptions`. */
   overwriteFiles?: boolean;
+  /**
+   * The folders a devargs may name files and sockets in (pcap's rx_pcap/tx_pcap, softnic's
+   * firmware, vhost's iface, virtio_user's path): a path outside them, or a symlink leading
+   * outside (a dangling one too), is refused (INVALID_DEVARGS naming the key and the path).
+   * Default: anywhere — a library does not know its application's folders; special files,
+   * existing files a PMD would unlink or truncate, and silent vhost-user peers are refused anyway.
+   */
+  devargsPaths?: readonly string[];
+  /**
+   * Let attach probe devices that make no ethdev port (baseband, compress, crypto, event …, known
+   * from the PMD's registration): refused by default (NOT_A_PORT_DEVICE). Allowed, their keys must
+   * be ones their registration names, and the attach ends NO_PORT_CREATED with the device removed.
+   */
+  nonPortDevices?: boolean;
+  /** Let a failsafe take over a device already attached (its `dev(...)`); see `AttachOptions`. */
+  captureDevices?: boolean;
 }
 
 /** What every async control call takes (attach, detach, configureAsync, …, release). */
@@ -124,6 +140,11 @@ export interface AsyncOptions {
 export interface AttachOptions extends AsyncOptions {
   /** Let the PMD truncate an existing file this devargs names for writing (`tx_pcap`). */
   overwriteFiles?: boolean;
+  /**
+   * Let a failsafe (`net_failsafe0,dev(net_null3)`) take over a device already attached: the
+   * failsafe owns it from then on, and its detach removes it. Refused without (INVALID_DEVARGS).
+   */
+  captureDevices?: boolean;
 }
 
 /** What `ports()` tells of one port. */
@@ -239,10 +260,22 @@ export interface LateEvent {
   elapsedMs: number;
 }
 
+/**
+ * What a PMD printed to stdout or stderr during a port call (softnic prints each line of its
+ * firmware file at start): kept off the process's own output, given to listeners only.
+ */
+export interface PmdOutputEvent {
+  port: PortId;
+  call: 'start';
+  stdout: string;
+  stderr: string;
+}
+
 /** The events of {@link Eal}, by name, with their arguments. */
 export interface EalEvents {
   attach: [AttachEvent];
   detach: [DetachEvent];
   remove: [RemoveEvent];
   late: [LateEvent];
+  pmdOutput: [PmdOutputEvent];
 }

@@ -1,0 +1,75 @@
+/**
+ * What an Eal lets a devargs do (EalOptions, AttachOptions), as the DevargsPolicy parseDevargs
+ * checks: kept here so that eal.ts only builds it and tells it what attached.
+ */
+
+import { isAbsolute } from 'node:path';
+import type { Devargs, DevargsPolicy } from './devargs.js';
+import { loadedDrivers } from './device-class.js';
+import { InvalidInputError } from './errors.js';
+import type { AttachOptions, EalOptions } from './types.js';
+
+/**
+ * The default of `devargsPaths` when `Eal.init` is not given one: absolute folders separated by
+ * ":" (as PATH), so that a command (certify --devargs-paths) sets it for every process it starts.
+ */
+export const DEVARGS_PATHS_ENV = 'DPDK_HOTPLUG_DEVARGS_PATHS';
+
+function pathsFromEnv(): string[] | undefined {
+  const value = process.env[DEVARGS_PATHS_ENV];
+  if (value === undefined || value === '') return undefined;
+  const paths = value.split(':').filter((p) => p !== '');
+  const bad = paths.find((p) => !isAbsolute(p));
+  if (bad !== undefined)
+    throw new InvalidInputError(
+      'INVALID_OPTION',
+      `Invalid ${DEVARGS_PATHS_ENV}: ${JSON.stringify(bad)} is not an absolute folder path`,
+      { key: 'devargsPaths' },
+    );
+  return paths;
+}
+
+/** The Eal-wide part of the policy beyond files and shell commands. */
+export function devargsGuards(
+  options: EalOptions,
+  attached: (name: string) => boolean,
+): Omit<DevargsPolicy, 'ownFiles' | 'overwriteFiles' | 'allowShellCommands'> {
+  return {
+    devargsPaths: options.devargsPaths ?? pathsFromEnv(),
+    nonPortDevices: options.nonPortDevices === true,
+    captureDevices: options.captureDevices === true,
+    drivers: loadedDrivers,
+    attached,
+    memifListeners: new Map<string, string>(),
+  };
+}
+
+/** The Eal's policy with one attach's options over it. */
+export function attachPolicy<P extends DevargsPolicy>(policy: P, options: AttachOptions): P {
+  if (options.overwriteFiles === undefined && options.captureDevices === undefined) return policy;
+  return {
+    ...policy,
+    ...(options.overwriteFiles === undefined ? {} : { overwriteFiles: options.overwriteFiles }),
+    ...(options.captureDevices === undefined ? {} : { captureDevices: options.captureDevices }),
+  };
+}
+
+/** A device attached: a memif server's socket is remembered (net_memif keeps its listener). */
+export function rememberAttached(
+  policy: DevargsPolicy,
+  d: Partial<Pick<Devargs, 'name' | 'memifServerSocket'>>,
+) {
+  if (d.memifServerSocket && d.name && policy.memifListeners instanceof Map)
+    policy.memifListeners.set(d.name, d.memifServerSocket);
+}
+
+/**
+ * Whether cleanup() must leave DPDK's memory mapped: a memif server attached in this process left
+ * its listener registered with the EAL's interrupt thread after its detach (DPDK 22.11), and the
+ * thread reads it after rte_eal_cleanup has unmapped it — SIGSEGV in rte_intr_fd_get, in about 1
+ * cleanup of 8 (seen with gdb). Without rte_eal_cleanup the memory stays until the process ends;
+ * the EAL cannot be initialized again in the process either way.
+ */
+export function keepsDpdkMemory(policy: DevargsPolicy): boolean {
+  return (policy.memifListeners?.size ?? 0) > 0;
+}
