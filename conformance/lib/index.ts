@@ -10,7 +10,7 @@ export {
   PCI_CHECK_SPECS,
   VDEV_CHECKS,
 } from './catalogue.js';
-export { type CertificateOptions, type CycleSeries, certificateHtml, reportLinks } from './certificate.js';
+export { type CertificateOptions, reportLinks } from './certificate.js';
 export { certify, planFromArgs } from './cli.js';
 export { DEFAULT_DUTS } from './default-duts.js';
 export {
@@ -26,31 +26,7 @@ export {
   type TrafficMode,
   validateDut,
 } from './dut.js';
-export {
-  compare,
-  type Expectation,
-  type ExpectationResult,
-  ExpectationsError,
-  type ExpectedFindings,
-  expectedFindings,
-  judgeAgainst,
-  ownExpectations,
-  readExpectations,
-  regressionExitCode,
-} from './expectations.js';
-export {
-  blobName,
-  dutsFromInventory,
-  type Inventory,
-  InventoryError,
-  parseInventory,
-  parseShard,
-  readInventory,
-  type Shard,
-  shardOf,
-} from './inventory.js';
 export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
-export { junitXml, writeJunit } from './junit.js';
 export { PARENT_PIPE_ENV } from './parent-watch.js';
 export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
 export {
@@ -61,6 +37,8 @@ export {
   pciProject,
   type Removal,
 } from './pci-lab.js';
+// Everything a DPDK-less machine may use (inventories, expectations, JUnit, summaries, the page).
+export * from './reports.js';
 export { collectRunFacts, type RunFacts } from './run-facts.js';
 export {
   dpdkMatches,
