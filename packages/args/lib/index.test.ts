@@ -9,12 +9,14 @@ import {
   names,
   nearest,
   nonEmpty,
+  notRootFolder,
   oneOf,
   outputFolder,
   parseCommandLine,
   readJsonFile,
   readTextFile,
   reportUsageError,
+  runCommand,
   size,
   UsageError,
 } from './index.js';
@@ -145,6 +147,51 @@ describe('output folders', () => {
     expect(() => outputFolder('--out', '/proc/dphp-no-such/x')).toThrow(
       '--out /proc/dphp-no-such/x: cannot use it: ENOENT',
     );
+  });
+});
+
+describe('notRootFolder', () => {
+  it('gives the folder absolute and refuses the root however it is spelled', () => {
+    expect(notRootFolder('--cache', 'c', work)).toBe(join(work, 'c'));
+    expect(() => notRootFolder('--cache', '/')).toThrow('--cache /: refusing the root folder');
+    expect(() => notRootFolder('--out', '..', '/tmp')).toThrow('--out /: refusing the root folder');
+    expect(() => notRootFolder('--out', ' ')).toThrow('--out must not be empty');
+  });
+});
+
+describe('runCommand', () => {
+  const captured = () => {
+    const lines = { out: [] as string[], err: [] as string[] };
+    return { lines, io: { out: (l: string) => lines.out.push(l), err: (l: string) => lines.err.push(l) } };
+  };
+  class Refused extends Error {}
+
+  it("resolves the body's exit code and prints nothing of its own", async () => {
+    const { lines, io } = captured();
+    expect(await runCommand('x', io, false, async () => 3)).toBe(3);
+    expect(lines).toEqual({ out: [], err: [] });
+  });
+
+  it('prints a usage error as one line (JSON with --json) and exits 2', async () => {
+    const { lines, io } = captured();
+    const refuse = () => {
+      throw new UsageError('--n must be 1');
+    };
+    expect(await runCommand('lab', io, false, refuse)).toBe(2);
+    expect(lines.err[0]).toMatch(/^dpdk-hotplug lab: --n must be 1\n/);
+    expect(await runCommand('lab', io, true, refuse)).toBe(2);
+    expect(JSON.parse(lines.err[1]!).error.message).toBe('--n must be 1');
+  });
+
+  it("hands other errors to the command's failure handler, and lets unknown ones propagate", async () => {
+    const { io } = captured();
+    const failure = (e: unknown) => (e instanceof Refused ? 1 : undefined);
+    const fail = (e: Error) => () => {
+      throw e;
+    };
+    expect(await runCommand('x', io, false, fail(new Refused('no')), failure)).toBe(1);
+    await expect(runCommand('x', io, false, fail(new TypeError('bug')), failure)).rejects.toThrow('bug');
+    await expect(runCommand('x', io, false, fail(new Refused('no')))).rejects.toThrow('no');
   });
 });
 

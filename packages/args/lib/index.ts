@@ -252,8 +252,7 @@ export function readJsonFile(option: string, path: string): unknown {
  * for a folder whose parent exists (under /proc).
  */
 export function outputFolder(option: string, path: string, cwd = process.cwd()): string {
-  const dir = resolve(cwd, nonEmpty(option, path));
-  if (parse(dir).root === dir) throw new UsageError(`${option} ${dir}: refusing the root folder`);
+  const dir = notRootFolder(option, path, cwd);
   try {
     makeFolders(dir);
     if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${dir} is not a folder`);
@@ -261,6 +260,16 @@ export function outputFolder(option: string, path: string, cwd = process.cwd()):
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${option} ${dir}: cannot use it: ${(e as Error).message}`);
   }
+  return dir;
+}
+
+/**
+ * A folder named on the command line, absolute, refused in one line when it is empty or the root
+ * (`/`, `/tmp/..`): a command that writes or clears a folder must never be given the whole disk.
+ */
+export function notRootFolder(option: string, path: string, cwd = process.cwd()): string {
+  const dir = resolve(cwd, nonEmpty(option, path));
+  if (parse(dir).root === dir) throw new UsageError(`${option} ${dir}: refusing the root folder`);
   return dir;
 }
 
@@ -297,6 +306,43 @@ export function reportUsageError(
   if (json) err(JSON.stringify({ error: { name: e.name, code: e.code, message: e.message } }));
   else err(`dpdk-hotplug ${command}: ${e.message}\n(dpdk-hotplug ${command} --help lists the options)`);
   return EXIT_USAGE;
+}
+
+/** Where a command prints: its results (`out`) and its errors and progress (`err`), one line a call. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** The process's own standard output and error. */
+export const consoleIo = (): CliIo => ({ out: console.log, err: console.error });
+
+/**
+ * A command's typed failures as an exit code (after printing them in one line), or undefined for
+ * an error it does not know, which then propagates as the bug it is.
+ */
+export type FailureHandler = (e: unknown) => number | undefined;
+
+/**
+ * The shell every command's `main()` runs in: `body` parses and runs the command and resolves its
+ * exit code; a UsageError it throws is printed by reportUsageError (one line, exit 2); any other
+ * error goes to `failure` (the command's own typed errors) and, when it is not one, propagates.
+ */
+export async function runCommand(
+  command: string,
+  io: CliIo,
+  json: boolean,
+  body: () => number | Promise<number>,
+  failure: FailureHandler = () => undefined,
+): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (isUsageError(e)) return reportUsageError(command, e, io.err, json);
+    const code = failure(e);
+    if (code === undefined) throw e;
+    return code;
+  }
 }
 
 function required<T>(option: string, fallback: T | undefined): T {

@@ -1,11 +1,12 @@
 import {
+  type CliIo as CommandIo,
+  consoleIo,
   integer,
-  isUsageError,
   matching,
   nonEmpty,
   oneOf,
   parseCommandLine,
-  reportUsageError,
+  runCommand,
   size,
   UsageError,
 } from '@dpdk-hotplug/args';
@@ -20,9 +21,8 @@ import { loadModule, readiness } from './readiness.js';
 import { listBindings } from './records.js';
 import { UeventMonitor } from './uevents.js';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
+/** Where the commands print, and the machine they act on (a FakeMachine's in tests). */
+export interface CliIo extends CommandIo {
   host?: Host;
 }
 
@@ -131,50 +131,55 @@ function refuseForeign(command: string, values: Values): void {
 }
 
 /** Runs one kernel-side command; resolves the exit code (0 ok, 1 failed, 2 usage). */
-export async function main(
-  argv: readonly string[],
-  io: CliIo = { out: console.log, err: console.error },
-): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = consoleIo()): Promise<number> {
   const [command, ...rest] = argv;
+  const name = command ?? 'kernel-side';
   const json = rest.includes('--json');
-  try {
-    const { values, positionals } = parseCommandLine(rest, OPTIONS);
-    if (values.help || !command) {
-      (command ? io.out : io.err)(USAGE);
-      return command ? 0 : 2;
-    }
-    if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
-    refuseForeign(command, values);
-    if (positionals.length > COMMANDS[command].positionals)
-      throw new UsageError(
-        `too many arguments: ${positionals.slice(COMMANDS[command].positionals).join(' ')}`,
-      );
-    return await run(command, values, positionals, io);
-  } catch (e) {
-    const name = command ?? 'kernel-side';
-    if (isUsageError(e)) return reportUsageError(name, e, io.err, json);
-    const errno = errnoOf(e);
-    if (!isKernelError(e) && errno) {
-      // A file of our own (the binding records, the hugepage lock in /run/dpdk-hotplug) that could
-      // not be written: one line with the path and the errno, not a stack trace.
-      const hint = ['EACCES', 'EPERM', 'EROFS'].includes(errno)
-        ? writeHint(errno, io.host?.uid ?? process.getuid?.() ?? null)
-        : 'the state folder (/run/dpdk-hotplug) must be a folder this user can write';
-      if (json)
-        io.err(JSON.stringify({ error: { name: 'Error', code: errno, message: (e as Error).message } }));
-      else io.err(`dpdk-hotplug ${name}: ${(e as Error).message}: ${hint}`);
-      return 1;
-    }
-    if (!isKernelError(e)) throw e;
+  return runCommand(
+    name,
+    io,
+    json,
+    async () => {
+      const { values, positionals } = parseCommandLine(rest, OPTIONS);
+      if (values.help || !command) {
+        (command ? io.out : io.err)(USAGE);
+        return command ? 0 : 2;
+      }
+      if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"`);
+      refuseForeign(command, values);
+      if (positionals.length > COMMANDS[command].positionals)
+        throw new UsageError(
+          `too many arguments: ${positionals.slice(COMMANDS[command].positionals).join(' ')}`,
+        );
+      return await run(command, values, positionals, io);
+    },
+    (e) => kernelFailure(name, e, io, json),
+  );
+}
+
+/** A kernel error, or a file of our own that could not be written, in one line; its exit code. */
+function kernelFailure(name: string, e: unknown, io: CliIo, json: boolean): number | undefined {
+  const errno = errnoOf(e);
+  if (!isKernelError(e) && errno) {
+    // A file of our own (the binding records, the hugepage lock in /run/dpdk-hotplug) that could
+    // not be written: one line with the path and the errno, not a stack trace.
+    const hint = ['EACCES', 'EPERM', 'EROFS'].includes(errno)
+      ? writeHint(errno, io.host?.uid ?? process.getuid?.() ?? null)
+      : 'the state folder (/run/dpdk-hotplug) must be a folder this user can write';
     if (json)
-      io.err(
-        JSON.stringify({
-          error: { name: e.name, code: e.code, message: e.message, path: e.path, errno: e.errno },
-        }),
-      );
-    else io.err(`dpdk-hotplug ${name}: ${e.message} [${e.code}]`);
-    return e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_PCI_ADDRESS' ? 2 : 1;
+      io.err(JSON.stringify({ error: { name: 'Error', code: errno, message: (e as Error).message } }));
+    else io.err(`dpdk-hotplug ${name}: ${(e as Error).message}: ${hint}`);
+    return 1;
   }
+  if (!isKernelError(e)) return undefined;
+  if (json)
+    io.err(
+      JSON.stringify({
+        error: { name: e.name, code: e.code, message: e.message, path: e.path, errno: e.errno },
+      }),
+    );
+  else io.err(`dpdk-hotplug ${name}: ${e.message} [${e.code}]`);
+  return e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_PCI_ADDRESS' ? 2 : 1;
 }
 
 async function run(command: string, values: Values, positionals: string[], io: CliIo): Promise<number> {

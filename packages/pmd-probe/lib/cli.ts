@@ -1,12 +1,13 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  type CliIo,
+  consoleIo,
   integer,
-  isUsageError,
   matching,
   nonEmpty,
   parseCommandLine,
-  reportUsageError,
+  runCommand,
   UsageError,
 } from '@dpdk-hotplug/args';
 import { DPDK_ENV } from '@dpdk-hotplug/ethdev';
@@ -16,10 +17,7 @@ import { dpdkFor, driversFor, type PmdInfo, readPmdInfoFileSync, scanPmdInfo } f
 import { probeRuntime, type RuntimeResult } from './runtime/probe.js';
 import { type SourceDriver, scanSource } from './source/scan.js';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from '@dpdk-hotplug/args';
 
 const USAGE = `dpdk-hotplug probe — can this PMD detach, and why do we think so?
 
@@ -105,147 +103,137 @@ function outOfTreePmd(path: string): string {
 }
 
 /** Runs `dpdk-hotplug probe ...`; resolves the exit code (0 ok, 1 a verdict against detaching, 2 usage). */
-export async function main(
-  argv: readonly string[],
-  io: CliIo = { out: console.log, err: console.error },
-): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = consoleIo()): Promise<number> {
   const json = argv.includes('--json');
-  let parsed: ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
-  let runtimeOptions: { cycles?: number; timeoutMs?: number; lifecycle?: boolean; drivers?: string[] };
-  let drivers: string[] = [];
-  try {
-    parsed = parseCommandLine(argv, OPTIONS);
-    const { values, positionals } = parsed;
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
-    if (positionals.length === 0)
-      throw new UsageError('probe needs a target: source, pmdinfo, runtime or a PMD');
-    const form = positionals[0]! in FORMS ? positionals[0]! : 'target';
-    const foreign = Object.keys(values).filter((k) => !['json', 'help', 'dpdk', ...FORMS[form]!].includes(k));
-    if (foreign.length)
-      throw new UsageError(
-        `probe ${form === 'target' ? '<target>' : form} does not take ${foreign.map((f) => `--${f}`).join(', ')}`,
+  return runCommand(
+    'probe',
+    io,
+    json,
+    () => probeCommand(argv, io, json),
+    (e) => {
+      if (!isProbeError(e)) return undefined;
+      io.err(
+        json
+          ? JSON.stringify({ error: { name: e.name, code: e.code, message: e.message } })
+          : `dpdk-hotplug probe: ${e.message} [${e.code}]`,
       );
-    const most = form === 'target' ? 1 : 2;
-    if (positionals.length > most)
-      throw new UsageError(`too many arguments: ${positionals.slice(most).join(' ')}`);
-    if (positionals[1] !== undefined) nonEmpty(`probe ${form}'s argument`, positionals[1]);
-    nonEmpty('the target', positionals[0]!);
-    if (values.source !== undefined) nonEmpty('--source', values.source);
-    if (values.id !== undefined)
-      matching(
-        '--id',
-        values.id,
-        /^(0x)?[0-9a-f]{1,4}:(0x)?[0-9a-f]{1,4}$/i,
-        'vendor:device in hex, e.g. 8086:10d3',
-      );
-    drivers = (values.driver ?? []).map((d) => outOfTreePmd(nonEmpty('--driver', d)));
-    runtimeOptions = {
-      ...(values.cycles !== undefined
-        ? { cycles: integer('--cycles', values.cycles, { min: 1, max: 10_000 }) }
-        : {}),
-      ...(values['timeout-ms'] !== undefined
-        ? { timeoutMs: integer('--timeout-ms', values['timeout-ms'], { min: 1, max: 3_600_000 }) }
-        : {}),
-      ...(values['no-lifecycle'] ? { lifecycle: false } : {}),
-      ...(drivers.length ? { drivers } : {}),
-    };
-  } catch (e) {
-    if (isUsageError(e)) return reportUsageError('probe', e, io.err, json);
-    throw e;
+      return 2;
+    },
+  );
+}
+
+async function probeCommand(argv: readonly string[], io: CliIo, json: boolean): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
   }
-  const { values, positionals } = parsed;
+  if (positionals.length === 0)
+    throw new UsageError('probe needs a target: source, pmdinfo, runtime or a PMD');
+  const form = positionals[0]! in FORMS ? positionals[0]! : 'target';
+  const foreign = Object.keys(values).filter((k) => !['json', 'help', 'dpdk', ...FORMS[form]!].includes(k));
+  if (foreign.length)
+    throw new UsageError(
+      `probe ${form === 'target' ? '<target>' : form} does not take ${foreign.map((f) => `--${f}`).join(', ')}`,
+    );
+  const most = form === 'target' ? 1 : 2;
+  if (positionals.length > most)
+    throw new UsageError(`too many arguments: ${positionals.slice(most).join(' ')}`);
+  if (positionals[1] !== undefined) nonEmpty(`probe ${form}'s argument`, positionals[1]);
+  nonEmpty('the target', positionals[0]!);
+  if (values.source !== undefined) nonEmpty('--source', values.source);
+  if (values.id !== undefined)
+    matching(
+      '--id',
+      values.id,
+      /^(0x)?[0-9a-f]{1,4}:(0x)?[0-9a-f]{1,4}$/i,
+      'vendor:device in hex, e.g. 8086:10d3',
+    );
+  const drivers = (values.driver ?? []).map((d) => outOfTreePmd(nonEmpty('--driver', d)));
+  const runtimeOptions = {
+    ...(values.cycles !== undefined
+      ? { cycles: integer('--cycles', values.cycles, { min: 1, max: 10_000 }) }
+      : {}),
+    ...(values['timeout-ms'] !== undefined
+      ? { timeoutMs: integer('--timeout-ms', values['timeout-ms'], { min: 1, max: 3_600_000 }) }
+      : {}),
+    ...(values['no-lifecycle'] ? { lifecycle: false } : {}),
+    ...(drivers.length ? { drivers } : {}),
+  };
   const print = (data: unknown, lines: () => string[]) => {
     if (json) io.out(JSON.stringify(data, null, 2));
     else for (const l of lines()) io.out(l);
   };
   const [sub, arg] = positionals;
-  try {
-    if (typeof values.dpdk === 'string') {
-      // Checked here; the env var carries the choice to this process's binding and to children.
-      process.env[DPDK_ENV] = dpdkFor(values.dpdk).prefix;
+  if (typeof values.dpdk === 'string') {
+    // Checked here; the env var carries the choice to this process's binding and to children.
+    process.env[DPDK_ENV] = dpdkFor(values.dpdk).prefix;
+  }
+  switch (sub) {
+    case 'source': {
+      if (!arg) throw new ProbeError('INVALID_ARGUMENT', 'probe source needs a folder or file');
+      const scan = await scanSource(arg);
+      print(scan, () => [
+        `${scan.files} files, era ${scan.era}: ${scan.eraReason}`,
+        ...sourceLines(scan.drivers),
+      ]);
+      return scan.drivers.some((d) => d.verdict === 'not-detachable') ? 1 : 0;
     }
-    switch (sub) {
-      case 'source': {
-        if (!arg) throw new ProbeError('INVALID_ARGUMENT', 'probe source needs a folder or file');
-        const scan = await scanSource(arg);
-        print(scan, () => [
-          `${scan.files} files, era ${scan.era}: ${scan.eraReason}`,
-          ...sourceLines(scan.drivers),
-        ]);
-        return scan.drivers.some((d) => d.verdict === 'not-detachable') ? 1 : 0;
-      }
-      case 'pmdinfo': {
-        const target = values.installed ? 'installed' : arg;
-        if (!target)
-          throw new ProbeError('INVALID_ARGUMENT', 'probe pmdinfo needs a file, a folder or --installed');
-        // For a file, its librte_* dependencies too, as dpdk-pmdinfo.py reads them; a folder is read as it is.
-        const isFile = target !== 'installed' && existsSync(target) && statSync(target).isFile();
-        const scan = await scanPmdInfo(target, { followNeeded: isFile });
-        if (values.id) {
-          const [vendor, device] = values.id.split(':') as [string, string];
-          const matches = driversFor(scan.drivers, { vendor, device });
-          print(matches, () =>
-            matches.length
-              ? matches.map(
-                  (m) =>
-                    `${m.driver.name}: kernel modules ${m.kernelModules.map((a) => a.join(' + ')).join(' or ') || 'not stated'}  (${m.driver.file})`,
-                )
-              : [`no PMD in ${scan.files.length} files claims ${values.id}`],
-          );
-          return matches.length ? 0 : 1;
-        }
-        // dpdk-pmdinfo.py's JSON shape for --json, without our file field.
-        print(
-          scan.drivers.map(({ file: _file, ...d }) => d),
-          () => [`${scan.drivers.length} drivers in ${scan.files.length} files`, ...pmdLines(scan.drivers)],
+    case 'pmdinfo': {
+      const target = values.installed ? 'installed' : arg;
+      if (!target)
+        throw new ProbeError('INVALID_ARGUMENT', 'probe pmdinfo needs a file, a folder or --installed');
+      // For a file, its librte_* dependencies too, as dpdk-pmdinfo.py reads them; a folder is read as it is.
+      const isFile = target !== 'installed' && existsSync(target) && statSync(target).isFile();
+      const scan = await scanPmdInfo(target, { followNeeded: isFile });
+      if (values.id) {
+        const [vendor, device] = values.id.split(':') as [string, string];
+        const matches = driversFor(scan.drivers, { vendor, device });
+        print(matches, () =>
+          matches.length
+            ? matches.map(
+                (m) =>
+                  `${m.driver.name}: kernel modules ${m.kernelModules.map((a) => a.join(' + ')).join(' or ') || 'not stated'}  (${m.driver.file})`,
+              )
+            : [`no PMD in ${scan.files.length} files claims ${values.id}`],
         );
-        return 0;
+        return matches.length ? 0 : 1;
       }
-      case 'runtime': {
-        if (!arg)
-          throw new ProbeError(
-            'INVALID_ARGUMENT',
-            'probe runtime needs devargs, e.g. net_null0 or 0000:01:00.0',
-          );
-        const r = await probeRuntime(arg, runtimeOptions);
-        print(r, () => runtimeLines(r));
-        return r.verdict === 'detachable' ? 0 : 1;
-      }
-      default: {
-        const report = await probe(sub!, {
-          ...(values.source ? { source: String(values.source) } : {}),
-          ...(values['no-runtime'] ? { noRuntime: true } : {}),
-          ...(drivers.length ? { drivers } : {}),
-          runtime: runtimeOptions,
-        });
-        print(report, () => [
-          `${report.target} (${report.kind})`,
-          ...(report.binary ? ['binary:', ...pmdLines(report.binary.drivers).map((l) => `  ${l}`)] : []),
-          ...(report.source
-            ? [
-                `source (era ${report.source.era}):`,
-                ...sourceLines(report.source.drivers).map((l) => `  ${l}`),
-              ]
-            : []),
-          ...(report.runtime
-            ? ['runtime:', ...report.runtime.flatMap(runtimeLines).map((l) => `  ${l}`)]
-            : []),
-          ...report.skipped.map((s) => `skipped ${s}`),
-          ...report.agreement.map((a) => `${a.agree ? 'agree   ' : 'CONFLICT'} ${a.driver}: ${a.note}`),
-        ]);
-        return report.agreement.every((a) => a.agree) ? 0 : 1;
-      }
+      // dpdk-pmdinfo.py's JSON shape for --json, without our file field.
+      print(
+        scan.drivers.map(({ file: _file, ...d }) => d),
+        () => [`${scan.drivers.length} drivers in ${scan.files.length} files`, ...pmdLines(scan.drivers)],
+      );
+      return 0;
     }
-  } catch (e) {
-    if (!isProbeError(e)) throw e;
-    io.err(
-      json
-        ? JSON.stringify({ error: { name: e.name, code: e.code, message: e.message } })
-        : `dpdk-hotplug probe: ${e.message} [${e.code}]`,
-    );
-    return 2;
+    case 'runtime': {
+      if (!arg)
+        throw new ProbeError(
+          'INVALID_ARGUMENT',
+          'probe runtime needs devargs, e.g. net_null0 or 0000:01:00.0',
+        );
+      const r = await probeRuntime(arg, runtimeOptions);
+      print(r, () => runtimeLines(r));
+      return r.verdict === 'detachable' ? 0 : 1;
+    }
+    default: {
+      const report = await probe(sub!, {
+        ...(values.source ? { source: String(values.source) } : {}),
+        ...(values['no-runtime'] ? { noRuntime: true } : {}),
+        ...(drivers.length ? { drivers } : {}),
+        runtime: runtimeOptions,
+      });
+      print(report, () => [
+        `${report.target} (${report.kind})`,
+        ...(report.binary ? ['binary:', ...pmdLines(report.binary.drivers).map((l) => `  ${l}`)] : []),
+        ...(report.source
+          ? [`source (era ${report.source.era}):`, ...sourceLines(report.source.drivers).map((l) => `  ${l}`)]
+          : []),
+        ...(report.runtime ? ['runtime:', ...report.runtime.flatMap(runtimeLines).map((l) => `  ${l}`)] : []),
+        ...report.skipped.map((s) => `skipped ${s}`),
+        ...report.agreement.map((a) => `${a.agree ? 'agree   ' : 'CONFLICT'} ${a.driver}: ${a.note}`),
+      ]);
+      return report.agreement.every((a) => a.agree) ? 0 : 1;
+    }
   }
 }
