@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, parse, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   integer,
   isUsageError,
   names,
   nonEmpty,
+  notRootFolder,
   parseCommandLine,
   reportUsageError,
   UsageError,
@@ -168,8 +169,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()) {
     [dpdk.version],
     ownExpectations(duts),
   );
-  const out = resolve(cwd, nonEmpty('--out', values.out ?? join('reports', 'certify')));
-  if (parse(out).root === out) throw new UsageError(`--out ${out}: refusing the root folder`);
+  const out = notRootFolder('--out', values.out ?? join('reports', 'certify'), cwd);
   return {
     duts,
     settings: {

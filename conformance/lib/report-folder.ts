@@ -9,8 +9,8 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join, parse } from 'node:path';
-import { makeFolders, UsageError } from '@dpdk-hotplug/args';
+import { join } from 'node:path';
+import { makeFolders, notRootFolder, UsageError } from '@dpdk-hotplug/args';
 
 /** The file that says "this folder is a report of ours": JSON `{tool, version, createdAt}`. */
 export const REPORT_MARKER = '.dpdk-hotplug-report';
@@ -132,7 +132,7 @@ export function claimReportFolder(dir: string, version: string): ReportFolder {
 }
 
 function claim(dir: string, version: string): ReportFolder {
-  if (parse(dir).root === dir) throw new UsageError(`--out ${dir}: refusing the root folder`);
+  notRootFolder('--out', dir);
   let st = lstat(dir);
   if (st && !st.isDirectory())
     throw new UsageError(

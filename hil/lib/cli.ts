@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type CliIo,
+  consoleIo,
   integer,
-  isUsageError,
   names,
   nonEmpty,
+  notRootFolder,
   oneOf,
   outputFolder,
   parseCommandLine,
   readJsonFile,
   reportUsageError,
+  runCommand,
   UsageError,
 } from '@dpdk-hotplug/args';
 // Only what needs no DPDK is imported here: `lab runners` and `lab merge` run on CI machines
@@ -27,10 +30,7 @@ import type { UserspaceDriver } from './guest/plan.js';
 import { labMerge, mergedExitCode, mergeLines } from './runner/merge.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from '@dpdk-hotplug/args';
 
 const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
 
@@ -112,9 +112,9 @@ const IMAGE_MOVED = "the virtual lab's QEMU image is prepared by `lab image [--c
 const DRIVERS = ['uio_pci_generic', 'vfio-pci', 'igb_uio'] as const;
 const REMOVALS = ['clean', 'surprise'] as const;
 
-/** A folder named on the command line: not empty, not the root. */
+/** A folder named on the command line, as given: not empty, not the root. */
 function folder(option: string, text: string): string {
-  if (nonEmpty(option, text) === '/') throw new UsageError(`${option} / : refusing the root folder`);
+  notRootFolder(option, text);
   return text;
 }
 
@@ -140,147 +140,144 @@ export function mergeInto(path: string, lab: RunSummary): RunSummary {
   return merged;
 }
 
-export async function main(
-  argv: readonly string[],
-  io: CliIo = { out: console.log, err: console.error },
-): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = consoleIo()): Promise<number> {
   const json = argv.includes('--json');
-  let parsed: ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
-  try {
-    parsed = parseCommandLine(argv, OPTIONS);
-  } catch (e) {
-    if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
-    throw e;
-  }
-  const { values, positionals } = parsed;
+  return runCommand(
+    'lab',
+    io,
+    json,
+    () => labCommand(argv, io),
+    (e) => {
+      if (e instanceof InventoryError || e instanceof ExpectationsError)
+        return reportUsageError('lab', new UsageError(e.message), io.err, json);
+      if (!isLabError(e)) return undefined;
+      io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);
+      return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    },
+  );
+}
+
+async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
   if (values.help) {
     io.out(USAGE);
     return 0;
   }
-  try {
-    if (positionals[0] === undefined)
-      throw new UsageError('lab needs a command: virtual, prepare, run, merge, runners or image');
-    const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
-    const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
-    if (foreign.length)
-      throw new UsageError(`lab ${sub} does not take ${foreign.map((f) => `--${f}`).join(', ')}`);
-    if (positionals.length > 1 && sub !== 'merge')
-      throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
-    const cache = values.cache === undefined ? undefined : folder('--cache', values.cache);
-    if (sub === 'prepare') {
-      if (values.cache !== undefined || values.inventory === undefined)
-        throw new UsageError(
-          `lab prepare checks a runner: --inventory FILE --runner NAME [--fix] [--dry-run]; ${IMAGE_MOVED}`,
-        );
-      if (values.runner === undefined) throw new UsageError('lab prepare needs --runner NAME');
-      if (values.fix && values.restore)
-        throw new UsageError('--fix binds the NICs and --restore gives them back: give one');
-      if (values['dry-run'] && !values.fix && !values.restore)
-        throw new UsageError('--dry-run lists what --fix would do (or --restore); give one of them too');
-      const { prepareCommand, restoreCommand } = await import('./runner/prepare.js');
-      if (values.restore)
-        return await restoreCommand(
-          { inventory: values.inventory, runner: values.runner, dryRun: !!values['dry-run'] },
-          io,
-          values.json === true,
-        );
-      return await prepareCommand(
-        {
-          inventory: values.inventory,
-          runner: values.runner,
-          fix: !!values.fix,
-          dryRun: !!values['dry-run'],
-        },
+  if (positionals[0] === undefined)
+    throw new UsageError('lab needs a command: virtual, prepare, run, merge, runners or image');
+  const sub = oneOf('lab', positionals[0], Object.keys(FORMS) as (keyof typeof FORMS)[]);
+  const foreign = Object.keys(values).filter((k) => !['json', 'help', ...FORMS[sub]].includes(k));
+  if (foreign.length)
+    throw new UsageError(`lab ${sub} does not take ${foreign.map((f) => `--${f}`).join(', ')}`);
+  if (positionals.length > 1 && sub !== 'merge')
+    throw new UsageError(`too many arguments: ${positionals.slice(1).join(' ')}`);
+  const cache = values.cache === undefined ? undefined : folder('--cache', values.cache);
+  if (sub === 'prepare') {
+    if (values.cache !== undefined || values.inventory === undefined)
+      throw new UsageError(
+        `lab prepare checks a runner: --inventory FILE --runner NAME [--fix] [--dry-run]; ${IMAGE_MOVED}`,
+      );
+    if (values.runner === undefined) throw new UsageError('lab prepare needs --runner NAME');
+    if (values.fix && values.restore)
+      throw new UsageError('--fix binds the NICs and --restore gives them back: give one');
+    if (values['dry-run'] && !values.fix && !values.restore)
+      throw new UsageError('--dry-run lists what --fix would do (or --restore); give one of them too');
+    const { prepareCommand, restoreCommand } = await import('./runner/prepare.js');
+    if (values.restore)
+      return await restoreCommand(
+        { inventory: values.inventory, runner: values.runner, dryRun: !!values['dry-run'] },
         io,
         values.json === true,
       );
-    }
-    if (sub === 'run') {
-      for (const need of ['inventory', 'runner', 'out'] as const)
-        if (values[need] === undefined) throw new UsageError(`lab run needs --${need}`);
-      const { labRun } = await import('./runner/run.js');
-      return await labRun({
-        inventory: nonEmpty('--inventory', values.inventory!),
-        runner: nonEmpty('--runner', values.runner!),
-        out: folder('--out', values.out!),
-        ...(values.shard !== undefined ? { shard: values.shard } : {}),
-        ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect) } : {}),
-        ...(values.only !== undefined ? { only: values.only } : {}),
-        certifyArgs: (['cycles', 'budget', 'workers'] as const).flatMap((k) =>
-          values[k] === undefined ? [] : [`--${k}`, values[k]!],
-        ),
-      });
-    }
-    if (sub === 'merge') {
-      if (values.out === undefined) throw new UsageError('lab merge needs --out DIR');
-      const out = folder('--out', values.out);
-      const expect = values.expect === undefined ? undefined : nonEmpty('--expect', values.expect);
-      const result = await labMerge(positionals.slice(1), out, expect);
-      if (values.json) io.out(JSON.stringify(result.summary, null, 2));
-      else for (const line of mergeLines(result, out)) io.out(line);
-      if (result.playwright && result.playwright.code !== 0)
-        io.err(`dpdk-hotplug lab: Playwright's merge-reports exited with ${result.playwright.code}`);
-      return mergedExitCode(result);
-    }
-    if (sub === 'runners') {
-      if (values.inventory === undefined) throw new UsageError('lab runners needs --inventory FILE');
-      const names = readInventory(values.inventory).runners.map((r) => r.name);
-      if (values.json) io.out(JSON.stringify(names));
-      else for (const n of names) io.out(n);
-      return 0;
-    }
-    const { DEFAULT_CACHE, prepareLabImage } = await import('./virtual/image.js');
-    if (sub === 'image') {
-      const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
-      io.out(
-        values.json
-          ? JSON.stringify(image, null, 2)
-          : `ready: QEMU ${image.qemuVersion}, kernel ${image.kernelVersion}, ${image.initrd}`,
-      );
-      return 0;
-    }
-    const smoke = values.smoke === true;
-    const cycles = integer('--cycles', values.cycles, { min: 1, max: 1000, default: smoke ? 1 : 12 });
-    const merge = values.merge === undefined ? undefined : nonEmpty('--merge', values.merge);
-    if (merge) readSummary(merge); // refused now, not after the run
-    const list = <T extends string>(
-      v: string | undefined,
-      known: readonly T[],
-      option: string,
-      what: string,
-    ) => (v === undefined ? undefined : names(option, v, known, what));
-    const models = list(values.models, Object.keys(NIC_MODELS) as NicModel[], '--models', 'NIC model');
-    const drivers = list<UserspaceDriver>(values.drivers, DRIVERS, '--drivers', 'driver');
-    const removals = list(values.removal, REMOVALS, '--removal', 'removal');
-    const out = outputFolder('--out', values.out ?? 'reports/lab'); // made last: all else is valid
-    const started = Date.now();
-    const { runVirtualLab, wasSkipped } = await import('./virtual/run.js');
-    const summary = await runVirtualLab({
-      models: models ?? (smoke ? ['e1000e'] : undefined),
-      drivers: drivers ?? (smoke ? ['uio_pci_generic'] : undefined),
-      removals: removals ?? (smoke ? ['clean'] : undefined),
-      cycles,
-      outDir: out,
-      ...(cache ? { cacheDir: cache } : {}),
-      onProgress: (l) => io.err(l),
-    });
-    writeSummary(out, summary);
-    if (merge) mergeInto(merge, summary);
-    const secs = ((Date.now() - started) / 1000).toFixed(0);
-    if (values.json) io.out(JSON.stringify(summary, null, 2));
-    else {
-      for (const d of summary.duts) {
-        io.out(`${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}`);
-      }
-      io.out(`${summary.duts.length} DUTs in ${secs} s; reports in ${out}/summary.{json,md}`);
-    }
-    return exitCodeOf(summary.duts);
-  } catch (e) {
-    if (isUsageError(e)) return reportUsageError('lab', e, io.err, json);
-    if (e instanceof InventoryError || e instanceof ExpectationsError)
-      return reportUsageError('lab', new UsageError(e.message), io.err, json);
-    if (!isLabError(e)) throw e;
-    io.err(`dpdk-hotplug lab: ${e.message} [${e.code}]`);
-    return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    return await prepareCommand(
+      {
+        inventory: values.inventory,
+        runner: values.runner,
+        fix: !!values.fix,
+        dryRun: !!values['dry-run'],
+      },
+      io,
+      values.json === true,
+    );
   }
+  if (sub === 'run') {
+    for (const need of ['inventory', 'runner', 'out'] as const)
+      if (values[need] === undefined) throw new UsageError(`lab run needs --${need}`);
+    const { labRun } = await import('./runner/run.js');
+    return await labRun({
+      inventory: nonEmpty('--inventory', values.inventory!),
+      runner: nonEmpty('--runner', values.runner!),
+      out: folder('--out', values.out!),
+      ...(values.shard !== undefined ? { shard: values.shard } : {}),
+      ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect) } : {}),
+      ...(values.only !== undefined ? { only: values.only } : {}),
+      certifyArgs: (['cycles', 'budget', 'workers'] as const).flatMap((k) =>
+        values[k] === undefined ? [] : [`--${k}`, values[k]!],
+      ),
+    });
+  }
+  if (sub === 'merge') {
+    if (values.out === undefined) throw new UsageError('lab merge needs --out DIR');
+    const out = folder('--out', values.out);
+    const expect = values.expect === undefined ? undefined : nonEmpty('--expect', values.expect);
+    const result = await labMerge(positionals.slice(1), out, expect);
+    if (values.json) io.out(JSON.stringify(result.summary, null, 2));
+    else for (const line of mergeLines(result, out)) io.out(line);
+    if (result.playwright && result.playwright.code !== 0)
+      io.err(`dpdk-hotplug lab: Playwright's merge-reports exited with ${result.playwright.code}`);
+    return mergedExitCode(result);
+  }
+  if (sub === 'runners') {
+    if (values.inventory === undefined) throw new UsageError('lab runners needs --inventory FILE');
+    const names = readInventory(values.inventory).runners.map((r) => r.name);
+    if (values.json) io.out(JSON.stringify(names));
+    else for (const n of names) io.out(n);
+    return 0;
+  }
+  const { DEFAULT_CACHE, prepareLabImage } = await import('./virtual/image.js');
+  if (sub === 'image') {
+    const image = await prepareLabImage(cache ?? DEFAULT_CACHE);
+    io.out(
+      values.json
+        ? JSON.stringify(image, null, 2)
+        : `ready: QEMU ${image.qemuVersion}, kernel ${image.kernelVersion}, ${image.initrd}`,
+    );
+    return 0;
+  }
+  const smoke = values.smoke === true;
+  const cycles = integer('--cycles', values.cycles, { min: 1, max: 1000, default: smoke ? 1 : 12 });
+  const merge = values.merge === undefined ? undefined : nonEmpty('--merge', values.merge);
+  if (merge) readSummary(merge); // refused now, not after the run
+  const list = <T extends string>(
+    v: string | undefined,
+    known: readonly T[],
+    option: string,
+    what: string,
+  ) => (v === undefined ? undefined : names(option, v, known, what));
+  const models = list(values.models, Object.keys(NIC_MODELS) as NicModel[], '--models', 'NIC model');
+  const drivers = list<UserspaceDriver>(values.drivers, DRIVERS, '--drivers', 'driver');
+  const removals = list(values.removal, REMOVALS, '--removal', 'removal');
+  const out = outputFolder('--out', values.out ?? 'reports/lab'); // made last: all else is valid
+  const started = Date.now();
+  const { runVirtualLab, wasSkipped } = await import('./virtual/run.js');
+  const summary = await runVirtualLab({
+    models: models ?? (smoke ? ['e1000e'] : undefined),
+    drivers: drivers ?? (smoke ? ['uio_pci_generic'] : undefined),
+    removals: removals ?? (smoke ? ['clean'] : undefined),
+    cycles,
+    outDir: out,
+    ...(cache ? { cacheDir: cache } : {}),
+    onProgress: (l) => io.err(l),
+  });
+  writeSummary(out, summary);
+  if (merge) mergeInto(merge, summary);
+  const secs = ((Date.now() - started) / 1000).toFixed(0);
+  if (values.json) io.out(JSON.stringify(summary, null, 2));
+  else {
+    for (const d of summary.duts) {
+      io.out(`${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}`);
+    }
+    io.out(`${summary.duts.length} DUTs in ${secs} s; reports in ${out}/summary.{json,md}`);
+  }
+  return exitCodeOf(summary.duts);
 }

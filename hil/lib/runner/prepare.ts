@@ -1,3 +1,4 @@
+import type { CliIo } from '@dpdk-hotplug/args';
 import {
   dutsFromInventory,
   preparationTable,
@@ -7,7 +8,6 @@ import {
 } from '@dpdk-hotplug/conformance';
 import { canonicalPciAddress, findDpdk } from '@dpdk-hotplug/ethdev';
 import { createHost, type Host, listBindings, restore } from '@dpdk-hotplug/linux';
-import type { CliIo } from '../cli.js';
 
 export interface PrepareCommand {
   inventory: string;
