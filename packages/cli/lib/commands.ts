@@ -58,8 +58,9 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'doctor',
     summary: 'which DPDK the SDK uses, its PMD folder and native shim, and what is missing',
+    // The command line is this package's (./doctor.js); the diagnosis is ethdev's.
     packageName: '@dpdk-hotplug/ethdev',
-    specifier: '@dpdk-hotplug/ethdev/cli',
+    specifier: new URL('./doctor.js', import.meta.url).href,
     forward: asIs,
   },
   {

@@ -66,6 +66,18 @@ describe('dpdk-hotplug dispatcher', () => {
     expect(c.err.join('\n')).toContain('npm install @dpdk-hotplug/not-installed');
   });
 
+  it("names the package a command of the dispatcher's own needs when it is not installed", async () => {
+    // As doctor: its module is here, the diagnosis it imports is another package's.
+    const c = capture();
+    const own = fakeCommand(
+      'own',
+      "import '@dpdk-hotplug/not-installed/doctor';\nexport async function main() { return 0; }",
+      { packageName: '@dpdk-hotplug/not-installed' },
+    );
+    expect(await run(['own'], [own], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('needs @dpdk-hotplug/not-installed, which is not installed here');
+  });
+
   it('does not hide a broken module behind "not installed"', async () => {
     const broken = fakeCommand(
       'broken',
@@ -129,6 +141,8 @@ describe('dpdk-hotplug dispatcher', () => {
         '--timeout-ms must be a whole number',
       ],
       [['lab', 'virtual', '--cycles', '1e3'], '--cycles must be a whole number from 1 to 1000'],
+      [['doctor', '--dpdkk', '/usr'], 'unknown option --dpdkk (did you mean --dpdk?)'],
+      [['doctor', '--dpdk', ''], '--dpdk must not be empty'],
     ];
     for (const [args, message] of cases) {
       const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 30_000 });

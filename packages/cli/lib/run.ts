@@ -38,6 +38,12 @@ function installedAt(packageName: string): string | undefined {
 const isBare = (command: Command) =>
   command.specifier === command.packageName || command.specifier.startsWith(`${command.packageName}/`);
 
+/** Whether loading failed because `packageName` itself could not be found. */
+const missingPackage = (e: unknown, packageName: string) =>
+  (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
+  String((e as Error).message).includes(`'${packageName}`) &&
+  installedAt(packageName) === undefined;
+
 async function load(command: Command): Promise<CommandEntry> {
   // A variable specifier on purpose: packages are optional at run time, see commands.ts.
   const mod: Record<string, unknown> = await import(command.specifier);
@@ -67,7 +73,8 @@ export async function run(
   try {
     entry = await load(command);
   } catch (e) {
-    if (!isBare(command)) throw e;
+    // A command whose module is the dispatcher's own (doctor) needs its package all the same.
+    if (!isBare(command) && !missingPackage(e, command.packageName)) throw e;
     const dir = installedAt(command.packageName);
     if (dir !== undefined)
       throw new Error(

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from './doctor.js';
+import { diagnose, doctorLines } from './doctor.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dphp-doctor-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /**
- * `dpdk-hotplug doctor` (the built one) in a child process that sees no prebuilt shim: an empty
+ * The diagnosis (the built one) in a child process that sees no prebuilt shim: an empty
  * folder bind-mounted over the package's prebuilds/, in a private mount namespace (unshare -m),
  * so the rest of the machine still sees them. `cache` is its XDG_CACHE_HOME.
  */
@@ -19,7 +19,8 @@ function doctorWithoutPrebuilds(cache: string) {
   const empty = mkdtempSync(join(scratch, 'empty-'));
   const prebuilds = join(pkg, 'prebuilds');
   mkdirSync(prebuilds, { recursive: true });
-  const doctor = `import(${JSON.stringify(join(pkg, 'dist', 'doctor.js'))}).then(async (m) => { process.exitCode = await m.main([]); })`;
+  // Prints the report's lines and exits 1 when something is missing, as `dpdk-hotplug doctor` does.
+  const doctor = `import(${JSON.stringify(join(pkg, 'dist', 'doctor.js'))}).then((m) => { const r = m.diagnose(); for (const l of m.doctorLines(r)) console.log(l); process.exitCode = r.ok ? 0 : 1; })`;
   return spawnSync(
     'unshare',
     [
@@ -37,32 +38,32 @@ function doctorWithoutPrebuilds(cache: string) {
   );
 }
 
-async function doctor(args: string[]) {
-  const out: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
-  return { code, out: out.join('\n') };
+/** The diagnosis of the DPDK under `prefix` (else the one selected), and its lines. */
+function doctor(prefix?: string) {
+  const report = diagnose(prefix);
+  return { ok: report.ok, report, out: doctorLines(report).join('\n') };
 }
 
-describe('dpdk-hotplug doctor', () => {
+describe("doctor's diagnosis", () => {
   /**
    * Steps: doctor with a prefix that does not exist.
-   * Verify: exit 1, the DPDK line says missing and names the path.
+   * Verify: not ok, the DPDK line says missing and names the path.
    */
-  it('says what is missing and exits 1', async () => {
-    const r = await doctor(['--dpdk', '/nonexistent/dpdk']);
-    expect(r.code).toBe(1);
+  it('says what is missing and is not ok', () => {
+    const r = doctor('/nonexistent/dpdk');
+    expect(r.ok).toBe(false);
     expect(r.out).toContain('missing DPDK  No DPDK at /nonexistent/dpdk: no such directory');
   });
 
   /**
-   * Steps: doctor on pkg-config's DPDK, text and JSON.
-   * Verify: exit 0; the version pkg-config gives, its PMD folder, the shim built for it, and a
+   * Steps: doctor on pkg-config's DPDK: its lines and its report.
+   * Verify: ok; the version pkg-config gives, its PMD folder, the shim built for it, and a
    * real load of the libraries.
    */
-  it("describes pkg-config's DPDK, its PMD folder, its shim, and loads them", async () => {
+  it("describes pkg-config's DPDK, its PMD folder, its shim, and loads them", () => {
     const version = execFileSync('pkg-config', ['--modversion', 'libdpdk'], { encoding: 'utf8' }).trim();
-    const r = await doctor([]);
-    expect(r.code).toBe(0);
+    const r = doctor();
+    expect(r.ok).toBe(true);
     expect(r.out).toMatch(
       new RegExp(
         `^ok +DPDK +${version.replaceAll('.', '\\.')} install at /usr \\(selected by pkg-config\\)`,
@@ -73,8 +74,7 @@ describe('dpdk-hotplug doctor', () => {
     expect(r.out).toMatch(
       new RegExp(`^ok +load +the shim and DPDK ${version.replaceAll('.', '\\.')} load`, 'm'),
     );
-    const json = JSON.parse((await doctor(['--json'])).out);
-    expect(json).toMatchObject({
+    expect(r.report).toMatchObject({
       ok: true,
       dpdk: { version },
       // `npm run build` made the package's prebuilt shim for this (Debian's) DPDK.

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { dpdk, loadedShim } from './binding.js';
 import { currentDpdk, type DpdkInstall, libraryPath, selectDpdk, usesBuildDrivers } from './dpdk-install.js';
 import { chooseShim, packagePlaces, type ShimChoice } from './shim-select.js';
@@ -153,36 +152,4 @@ export function doctorLines(r: DoctorReport): string[] {
     ...r.checks.map((c) => `${c.status.padEnd(7)} ${c.name.padEnd(width)}  ${c.detail}`),
     r.ok ? 'everything the SDK needs is there' : 'something the SDK needs is missing (see above)',
   ];
-}
-
-const USAGE = `dpdk-hotplug doctor [--dpdk PREFIX|BUILD] [--json]
-  which DPDK the SDK uses (version, prefix, libdir), its PMD folder, the native shim for it
-  (prebuilt in the package, or built into ~/.cache/dpdk-hotplug), loads them, and what is missing.
-  --dpdk: check the DPDK under that meson install prefix, or in that uninstalled meson build
-  folder, instead of the one selected by DPDK_HOTPLUG_DPDK or pkg-config. Exit 0 when nothing
-  needed is missing, else 1.`;
-
-/** `dpdk-hotplug doctor`: exit 0 when nothing needed is missing, 1 when something is, 2 bad usage. */
-export async function main(
-  argv: readonly string[],
-  io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) },
-): Promise<number> {
-  let values: { dpdk?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { dpdk: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  const r = diagnose(values.dpdk);
-  if (values.json) io.out(JSON.stringify(r, null, 2));
-  else for (const l of doctorLines(r)) io.out(l);
-  return r.ok ? 0 : 1;
 }
