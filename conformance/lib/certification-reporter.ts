@@ -27,10 +27,12 @@ import {
   writeAtomic,
   writeSummary,
 } from './summary.js';
-import { attributeAcrossDuts, judgeDut } from './verdict.js';
+import { attributeAcrossDuts, judgeDut, notRunDut } from './verdict.js';
 import { readHangMarker } from './watchdog.js';
 
 const FAULTS: readonly Fault[] = ['pmd', 'dpdk', 'environment', 'suite'];
+/** Why a DUT none of whose checks ended is INCONCLUSIVE (a run interrupted or crashed before it). */
+const NOT_REACHED = 'the run ended before any of its checks';
 
 /**
  * Writes summary.json and summary.md into `outputDir` after every finished check, so that a run
@@ -69,28 +71,33 @@ export default class CertificationReporter implements Reporter {
           projectSuite.allTests().map((t) => idOfTitle(t.title)),
         );
     }
+    const specs = new Map<string, Dut>();
     for (const project of config.projects) {
       const dut = (project.use as { dut?: Dut }).dut;
       if (!dut) continue;
       this.#dutSpecs.push(dut);
       this.#outputDirs.set(project.name, project.outputDir);
-      this.#duts.set(project.name, {
-        name: dut.name,
-        pmd: dut.pmd,
-        devargs: dut.devargs,
-        pci: dut.pci,
-        ...(dut.runner ? { runner: dut.runner } : {}),
-        traffic: describeTraffic(dut),
-        dpdkVersion,
-        checks: [],
-        verdict: 'INCONCLUSIVE',
-      });
+      specs.set(project.name, dut);
     }
     for (const test of suite.allTests()) planned.add(idOfTitle(test.title));
-    for (const [name, dut] of this.#duts) {
-      dut.planned = plannedOf.get(name) ?? [...planned];
-      judgeDut(dut);
-    }
+    // Not run until one of its checks ends: a run that ends first leaves it saying so.
+    for (const [name, dut] of specs)
+      this.#duts.set(
+        name,
+        notRunDut(
+          {
+            name: dut.name,
+            pmd: dut.pmd,
+            devargs: dut.devargs,
+            pci: dut.pci,
+            ...(dut.runner ? { runner: dut.runner } : {}),
+            traffic: describeTraffic(dut),
+            dpdkVersion,
+            planned: plannedOf.get(name) ?? [...planned],
+          },
+          NOT_REACHED,
+        ),
+      );
     this.#run = {
       facts: collectRunFacts(planFacts()),
       startedAt: new Date().toISOString(),
@@ -149,6 +156,7 @@ export default class CertificationReporter implements Reporter {
       if (a.name === 'latency') dut.latency = JSON.parse(a.body.toString());
     }
     dut.checks = [...dut.checks.filter((c) => c.id !== check.id), check].sort((a, b) => a.id - b.id);
+    delete dut.notRun; // it ran
     judgeDut(dut);
     this.#write();
   }

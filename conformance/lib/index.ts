@@ -66,4 +66,11 @@ export {
   writeSummary,
 } from './summary.js';
 export { defaultTraffic, TRAFFIC_BY_PMD } from './traffic-table.js';
-export { attributeAcrossDuts, type Judgement, judge, judgeDut } from './verdict.js';
+export {
+  attributeAcrossDuts,
+  type DutNotJudged,
+  type Judgement,
+  judge,
+  judgeDut,
+  notRunDut,
+} from './verdict.js';

@@ -41,3 +41,4 @@ export {
   writeAtomic,
   writeSummary,
 } from './summary.js';
+export { type DutNotJudged, judge, judgeDut, notRunDut } from './verdict.js';

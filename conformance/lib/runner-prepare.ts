@@ -17,6 +17,7 @@ import {
 import type { Dut } from './dut.js';
 import type { Inventory } from './inventory.js';
 import type { DutSummary } from './summary.js';
+import { notRunDut } from './verdict.js';
 
 /**
  * Runner preparation: what a lab runner needs before its DUTs can be certified, checked on a
@@ -412,20 +413,20 @@ export async function unpreparedDuts(
     for (const dut of runner.duts) {
       const why = p.notReady[dut.name];
       if (!why) continue;
-      out.push({
-        name: dut.name,
-        pmd: dut.pmd,
-        devargs: dut.devargs,
-        ...(dut.pci ? { pci: dut.pci } : {}),
-        runner: runner.name,
-        dpdkVersion,
-        planned: [],
-        checks: [],
-        verdict: 'INCONCLUSIVE',
-        verdictReasons: [
-          `not run: runner ${runner.name} is not prepared for it: ${why} (dpdk-hotplug lab prepare --inventory ${inventoryFile} --runner ${runner.name} [--fix])`,
-        ],
-      });
+      out.push(
+        notRunDut(
+          {
+            name: dut.name,
+            pmd: dut.pmd,
+            devargs: dut.devargs,
+            ...(dut.pci ? { pci: dut.pci } : {}),
+            runner: runner.name,
+            dpdkVersion,
+            planned: [],
+          },
+          `runner ${runner.name} is not prepared for it: ${why} (dpdk-hotplug lab prepare --inventory ${inventoryFile} --runner ${runner.name} [--fix])`,
+        ),
+      );
     }
   }
   return out;

@@ -52,6 +52,8 @@ export interface DutSummary {
   leaks?: { resource: string; slope: number; growth: number; leaks: boolean }[];
   latency?: { cycles: number; attachMs: Record<string, number>; detachMs: Record<string, number> };
   verdict: Verdict;
+  /** Why the suite did not run this DUT at all, when it did not (verdict.ts's notRunDut). */
+  notRun?: string;
   /** Why the verdict is not CERTIFIED. */
   verdictReasons?: string[];
   /** In summary.json (writeSummary): the required checks skipped or not run, and why. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { check, dutOf as dut } from './test-support/results.js';
-import { attributeAcrossDuts, judge } from './verdict.js';
+import { attributeAcrossDuts, judge, judgeDut, notRunDut } from './verdict.js';
 
 describe('judge: the one verdict rule', () => {
   it('CERTIFIED when every planned required check passed or does not apply', () => {
@@ -40,6 +40,34 @@ describe('judge: the one verdict rule', () => {
       'FAILED',
     );
     expect(judge([check(14, 'FAIL', { fault: 'dpdk' })], [14]).verdict).toBe('CERTIFIED WITH WARNINGS');
+  });
+});
+
+describe('notRunDut: a DUT the suite did not run, built one way', () => {
+  const named = { name: 'lab2-b', pmd: 'net_e1000_em', devargs: '0000:01:00.0', dpdkVersion: 'DPDK 22.11' };
+
+  it('is INCONCLUSIVE with one reason saying why, even with nothing planned (judge alone says CERTIFIED)', () => {
+    expect(judge([], []).verdict).toBe('CERTIFIED');
+    const d = notRunDut({ ...named, planned: [] }, 'runner lab2 stopped before it');
+    expect(d).toMatchObject({ ...named, checks: [], notRun: 'runner lab2 stopped before it' });
+    expect([d.verdict, d.verdictReasons]).toEqual([
+      'INCONCLUSIVE',
+      ['not run: runner lab2 stopped before it'],
+    ]);
+  });
+
+  it('says why in one line instead of a line per planned check, skipped for a need or not run', () => {
+    const skipped = [1, 4].map((id) => check(id, 'SKIP', { needs: 'QEMU 8.0' }));
+    const d = notRunDut({ ...named, planned: [1, 4], checks: skipped }, 'QEMU 7.2: igb since 8.0');
+    expect(d.verdictReasons).toEqual(['not run: QEMU 7.2: igb since 8.0']);
+    expect(d.checks).toBe(skipped);
+  });
+
+  it('stays not run when judged again, and a PMD failure it did show still outweighs it', () => {
+    const d = notRunDut({ ...named, planned: [1] }, 'the run ended before any of its checks');
+    expect(judgeDut(d).verdict).toBe('INCONCLUSIVE');
+    d.checks = [check(1, 'FAIL', { reason: 'port id leaks' })];
+    expect([judgeDut(d).verdict, d.verdictReasons]).toEqual(['FAILED', ['check 1: port id leaks']]);
   });
 });
 

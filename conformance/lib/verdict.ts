@@ -18,7 +18,16 @@ export interface Judgement {
   reasons: string[];
 }
 
-export function judge(checks: readonly CheckResult[], planned: readonly number[]): Judgement {
+/**
+ * `notRun`: why the suite did not run the DUT at all (a runner not prepared for it, a lab that
+ * stopped before it, a host that cannot run it). Then it is INCONCLUSIVE for that one reason,
+ * `not run: <why>`, unless a check it did run failed for the PMD.
+ */
+export function judge(
+  checks: readonly CheckResult[],
+  planned: readonly number[],
+  notRun?: string,
+): Judgement {
   const failed: string[] = [];
   const inconclusive: string[] = [];
   const warnings: string[] = [];
@@ -42,17 +51,33 @@ export function judge(checks: readonly CheckResult[], planned: readonly number[]
     else inconclusive.push(`${line} (${fault === 'suite' ? "the suite's own fault" : 'the environment'})`);
   }
   if (failed.length) return { verdict: 'FAILED', reasons: failed };
+  if (notRun !== undefined) return { verdict: 'INCONCLUSIVE', reasons: [`not run: ${notRun}`] };
   if (inconclusive.length) return { verdict: 'INCONCLUSIVE', reasons: inconclusive };
   if (warnings.length) return { verdict: 'CERTIFIED WITH WARNINGS', reasons: warnings };
   return { verdict: 'CERTIFIED', reasons: [] };
 }
 
-/** Judges one DUT in place from its checks and plan. */
+/** Judges one DUT in place from its checks, its plan and, if it was not run, why. */
 export function judgeDut(dut: DutSummary): DutSummary {
-  const { verdict, reasons } = judge(dut.checks, dut.planned ?? []);
+  const { verdict, reasons } = judge(dut.checks, dut.planned ?? [], dut.notRun);
   dut.verdict = verdict;
   dut.verdictReasons = reasons;
   return dut;
+}
+
+/** What names a DUT in a summary, without what judging it gives. */
+export type DutNotJudged = Omit<DutSummary, 'checks' | 'verdict' | 'verdictReasons' | 'notRun'> & {
+  checks?: CheckResult[];
+};
+
+/**
+ * The one way to report a DUT the suite did not run: INCONCLUSIVE through judge(), its reason
+ * `not run: <why>`. Used by certify (a runner not prepared, the run ended before it), the virtual
+ * lab (a host that cannot run it, a lab stopped before it) and `lab merge` (a runner that did not
+ * reach it).
+ */
+export function notRunDut(dut: DutNotJudged, why: string): DutSummary {
+  return judgeDut({ ...dut, checks: dut.checks ?? [], notRun: why, verdict: 'INCONCLUSIVE' });
 }
 
 /** PMDs whose failures are the control: if they fail a check too, the check is not the PMD's. */

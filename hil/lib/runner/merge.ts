@@ -10,6 +10,7 @@ import {
   exitCodeOf,
   expectedFindings,
   judgeAgainst,
+  notRunDut,
   type RunSummary,
   writeAtomic,
   writeJunit,
@@ -75,19 +76,19 @@ export async function labMerge(folders: string[], outDir: string, expect?: strin
       duts.push({ ...d, runner: d.runner ?? record.runner, machine: record.machine });
     const notRun = record.duts.filter((name) => !done.has(name));
     for (const name of notRun)
-      duts.push({
-        name,
-        pmd: '',
-        devargs: '',
-        runner: record.runner,
-        dpdkVersion: `DPDK ${record.machine.dpdk}`,
-        planned: [],
-        checks: [],
-        verdict: 'INCONCLUSIVE',
-        verdictReasons: [
-          `not run: runner ${record.runner}${record.shard ? ` (shard ${record.shard})` : ''} on ${record.machine.hostname} ${finished ? 'did not certify it' : 'stopped before it'} (${folder})`,
-        ],
-      });
+      duts.push(
+        notRunDut(
+          {
+            name,
+            pmd: '',
+            devargs: '',
+            runner: record.runner,
+            dpdkVersion: `DPDK ${record.machine.dpdk}`,
+            planned: [],
+          },
+          `runner ${record.runner}${record.shard ? ` (shard ${record.shard})` : ''} on ${record.machine.hostname} ${finished ? 'did not certify it' : 'stopped before it'} (${folder})`,
+        ),
+      );
     for (const f of run?.coreFindings ?? [])
       if (!coreFindings.some((c) => c.check === f.check && c.dpdkVersion === f.dpdkVersion))
         coreFindings.push(f);

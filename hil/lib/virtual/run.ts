@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DutSummary, judgeDut, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
+import { type DutSummary, notRunDut, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
 import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
 import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
@@ -58,27 +58,29 @@ export function labCases(
  * lab stopped before it (timeout, interrupt), which counts.
  */
 function notRun(c: LabCase, kind: 'skipped' | 'unfinished', why: string): DutSummary {
-  return judgeDut({
-    name: c.name,
-    pmd: c.model,
-    devargs: `hot-plugged ${c.model}`,
-    pci: { model: c.model, driver: c.driver, removal: c.removal, [kind]: why },
-    dpdkVersion: 'n/a',
-    planned: plannedChecks(c),
-    checks:
-      kind === 'skipped'
-        ? plannedChecks(c).map((id) => ({
-            id,
-            title: `check ${id}`,
-            status: 'SKIP' as const,
-            reason: why,
-            needs: why,
-            notes: [],
-            durationMs: 0,
-          }))
-        : [],
-    verdict: 'INCONCLUSIVE',
-  });
+  return notRunDut(
+    {
+      name: c.name,
+      pmd: c.model,
+      devargs: `hot-plugged ${c.model}`,
+      pci: { model: c.model, driver: c.driver, removal: c.removal, [kind]: why },
+      dpdkVersion: 'n/a',
+      planned: plannedChecks(c),
+      checks:
+        kind === 'skipped'
+          ? plannedChecks(c).map((id) => ({
+              id,
+              title: `check ${id}`,
+              status: 'SKIP' as const,
+              reason: why,
+              needs: why,
+              notes: [],
+              durationMs: 0,
+            }))
+          : [],
+    },
+    why,
+  );
 }
 
 /** A DUT the host cannot run (QEMU too old, a driver it cannot build): reported, not failed. */
