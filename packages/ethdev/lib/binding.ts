@@ -147,6 +147,10 @@ function load(install: DpdkInstall) {
     rte_eth_dev_start: ethdev.func('int rte_eth_dev_start(uint16_t port_id)'),
     rte_eth_dev_stop: ethdev.func('int rte_eth_dev_stop(uint16_t port_id)'),
     rte_eth_dev_close: ethdev.func('int rte_eth_dev_close(uint16_t port_id)'),
+    // The bench's four-call floor only (tools/bench/koffi-floor.mjs): the SDK reads ports in the shim.
+    rte_eth_dev_get_port_by_name: ethdev.func(
+      'int rte_eth_dev_get_port_by_name(const char *name, _Out_ uint16_t *port_id)',
+    ),
     rte_eth_promiscuous_enable: ethdev.func('int rte_eth_promiscuous_enable(uint16_t port_id)'),
     rte_eth_stats_reset: ethdev.func('int rte_eth_stats_reset(uint16_t port_id)'),
     // mempool
