@@ -139,14 +139,26 @@ for (const dev of DEVICES) {
         'async',
         (prefix) => $`node --expose-gc ${loop} async ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
       ],
+      [
+        'empty',
+        (prefix) => $`node ${floorScript} async-empty ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
+      ],
     ];
     if (withTestpmd)
       rows.push([
         'testpmd',
         (prefix) => $`node ${join(here, 'bench', 'testpmd-driver.mjs')} ${TESTPMD_CYCLES} ${prefix}`,
       ]);
-    const [c, four, shim, sync, async_, testpmd] = await rounds(rows);
-    const named = { c, floor: four, shimFloor: shim, sync, async: async_, ...(testpmd ? { testpmd } : {}) };
+    const [c, four, shim, sync, async_, empty, testpmd] = await rounds(rows);
+    const named = {
+      c,
+      floor: four,
+      shimFloor: shim,
+      sync,
+      async: async_,
+      asyncEmpty: empty,
+      ...(testpmd ? { testpmd } : {}),
+    };
     figures.hotplugRuns[`${dev}@${cycles}`] = Object.fromEntries(
       Object.entries(named).map(([k, r]) => [
         k,
@@ -170,6 +182,7 @@ for (const dev of DEVICES) {
       ["the SDK's three shim crossings, raw koffi (no SDK logic)", shim, ''],
       ['SDK attachSync → close → detachSync', sync, '≤ 1.1× floor'],
       ['SDK await attach → close → await detach', async_, '≤ 6× sync'],
+      ['two empty koffi async calls, awaited (no DPDK)', empty, ''],
       ...(testpmd ? [['testpmd, interactive (DTS)', testpmd, '']] : []),
     ].map(([name, r, goal]) => [
       name,
@@ -178,9 +191,9 @@ for (const dev of DEVICES) {
       r.cpuUs === undefined ? '' : r.cpuUs.toFixed(2),
       r.cpuVsFirst === undefined ? '' : times(r.cpuVsFirst),
       r === testpmd ? '' : `${times(r.vs(1).wall)} / ${times(r.vs(1).cpu)}`,
-      r === async_ ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
+      r === async_ || r === empty ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
       goal,
-      r.initMs === undefined || r === four || r === shim ? '' : r.initMs.toFixed(1),
+      r.initMs === undefined || r === four || r === shim || r === empty ? '' : r.initMs.toFixed(1),
       kib(r.rssGrowthBytes),
       kib(r.heapGrowthBytes),
     ]);

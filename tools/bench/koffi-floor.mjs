@@ -2,10 +2,13 @@
 // - `four`: the C cycle's own four DPDK calls (rte_dev_probe, rte_eth_dev_get_port_by_name,
 //   rte_eth_dev_close, rte_eal_hotplug_remove, as hotplug-loop.c makes them), each straight
 //   through koffi's sync call: four crossings, no SDK logic, no check of what a remove left.
-// - `shim`: the SDK's own crossings for one cycle (dphp_probe_area: probe and port lookup;
-//   rte_eth_dev_close; dphp_remove: remove and what it left), with no SDK logic around them.
+// - `shim`: the SDK's own crossings for one cycle (dphp_attach_area: snapshot, probe, port lookup;
+//   rte_eth_dev_close; dphp_detach_area: remove and what it left), with no SDK logic around them.
+// - `async-empty`: the async cycle's mechanism with nothing in it: two koffi async calls of an
+//   empty C function (dphp_abi), each awaited (a libuv pool hop and back), as the SDK's async
+//   cycle makes two (attach, detach); no DPDK call at all.
 // The gap between `four` and C is koffi's price per call; between the SDK rows and these, the SDK's own.
-// Usage: node koffi-floor.mjs four|shim CYCLES DEVARGS EAL-OPTIONS-JSON
+// Usage: node koffi-floor.mjs four|shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON
 // Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rssGrowthBytes"}.
 import { Eal } from '@dpdk-hotplug/ethdev';
 // Internal on purpose: a benchmark of the binding itself; applications never see it.
@@ -27,18 +30,25 @@ function fourCalls() {
   if (b.rte_eal_hotplug_remove('vdev', devargs) !== 0) throw new Error('remove failed');
 }
 function shimCalls() {
-  if (b.dphp_probe_area(devargs, devargs) !== 1) throw new Error('probe failed');
+  if (b.dphp_attach_area(devargs, devargs) !== 1) throw new Error('probe failed');
   if (b.rte_eth_dev_close(ids[0]) !== 0) throw new Error('close failed');
-  if (b.dphp_remove('vdev', devargs) !== 0) throw new Error('remove failed');
+  if (b.dphp_detach_area('vdev', devargs) !== 0) throw new Error('remove failed');
 }
-const cycle = { four: fourCalls, shim: shimCalls }[mode];
-if (!cycle) throw new Error(`mode: four or shim, not ${mode}`);
+const emptyHop = () =>
+  new Promise((resolve, reject) => b.dphp_abi.async((error, rc) => (error ? reject(error) : resolve(rc))));
+async function emptyHops() {
+  await emptyHop();
+  await emptyHop();
+}
+const cycle = { four: fourCalls, shim: shimCalls, 'async-empty': emptyHops }[mode];
+if (!cycle) throw new Error(`mode: four, shim or async-empty, not ${mode}`);
 
-for (let i = 0; i < Math.min(2000, cycles); i++) cycle();
+for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
 const rssBefore = process.memoryUsage.rss();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
-for (let i = 0; i < cycles; i++) cycle();
+if (mode === 'async-empty') for (let i = 0; i < cycles; i++) await cycle();
+else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
 const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
