@@ -113,7 +113,10 @@ export function vdevDriver(
   const name = vdevName.startsWith('eth_') ? `net_${vdevName.slice(4)}` : vdevName;
   // Every attach asks: a scan of every driver cost a sync cycle more than a DPDK call does.
   let byName = matches.get(drivers);
-  if (!byName) matches.set(drivers, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    matches.set(drivers, byName);
+  }
   if (byName.has(name)) return byName.get(name);
   let best: RegisteredDriver | undefined;
   for (const d of drivers) {
