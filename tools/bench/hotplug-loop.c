@@ -1,17 +1,30 @@
 /*
  * C reference for `npm run bench`: the same attach/close/detach cycle the SDK runs, straight
- * against DPDK. Prints one JSON line: {"initMs":…, "cycles":…, "seconds":…, "cpuSeconds":…}
+ * against DPDK. Prints one JSON line: {"initMs":…, "cycles":…, "seconds":…, "cpuSeconds":…,
+ * "rssGrowthBytes":…} (the resident set's growth over the loop: malloc's heap and DPDK's)
  * (cpuSeconds: the process's CPU time over the loop, which preemption on a shared machine does not inflate).
  * Usage: hotplug-loop CYCLES DEVARGS DEVNAME BUS -- EAL-ARGS…
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench-clock.h"
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+
+/* The resident set in bytes, as Node's process.memoryUsage.rss() reads it. */
+static long rss(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return resident * sysconf(_SC_PAGESIZE);
+}
 
 int main(int argc, char **argv) {
   if (argc < 6 || strcmp(argv[5], "--") != 0) {
@@ -27,6 +40,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   double init = now() - t0;
+  long rss1 = rss();
   double t1 = now(), c1 = cpu();
   for (long i = 0; i < cycles; i++) {
     uint16_t port;
@@ -37,8 +51,8 @@ int main(int argc, char **argv) {
     }
   }
   double seconds = now() - t1, cpuSeconds = cpu() - c1;
-  printf("{\"initMs\":%.3f,\"cycles\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f}\n", init * 1e3, cycles, seconds,
-         cpuSeconds);
+  printf("{\"initMs\":%.3f,\"cycles\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"rssGrowthBytes\":%ld}\n",
+         init * 1e3, cycles, seconds, cpuSeconds, rss() - rss1);
   rte_eal_cleanup();
   return 0;
 }

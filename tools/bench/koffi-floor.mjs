@@ -1,31 +1,56 @@
-// The floor of any koffi-based SDK, for `npm run bench`: the SDK's own DPDK calls for one cycle
-// (dphp_probe_area, rte_eth_dev_close, dphp_remove: remove and its proof) made straight through its koffi
-// binding, with no SDK logic around them. The gap between this row and C is koffi's price per
-// call; the gap between the SDK rows and this one is the SDK's own.
-// Usage: node koffi-floor.mjs CYCLES DEVARGS EAL-OPTIONS-JSON
+// The floor of any koffi-based SDK, for `npm run bench`, in two forms (the first argument):
+// - `four`: the C cycle's own four DPDK calls (rte_dev_probe, rte_eth_dev_get_port_by_name,
+//   rte_eth_dev_close, rte_eal_hotplug_remove, as hotplug-loop.c makes them), each straight
+//   through koffi's sync call: four crossings, no SDK logic, no check of what a remove left.
+// - `shim`: the SDK's own crossings for one cycle (dphp_attach_area: snapshot, probe, port lookup;
+//   rte_eth_dev_close; dphp_detach_area: remove and what it left), with no SDK logic around them.
+// - `async-empty`: the async cycle's mechanism with nothing in it: two koffi async calls of an
+//   empty C function (dphp_abi), each awaited (a libuv pool hop and back), as the SDK's async
+//   cycle makes two (attach, detach); no DPDK call at all.
+// The gap between `four` and C is koffi's price per call; between the SDK rows and these, the SDK's own.
+// Usage: node koffi-floor.mjs four|shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rssGrowthBytes"}.
 import { Eal } from '@dpdk-hotplug/ethdev';
 // Internal on purpose: a benchmark of the binding itself; applications never see it.
 import { dpdk } from '../../packages/ethdev/dist/binding.js';
 
-const [cyclesText, devargs, optionsJson] = process.argv.slice(2);
+const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
 const cycles = Number(cyclesText);
 const t0 = performance.now();
 const eal = Eal.init(JSON.parse(optionsJson));
 const initMs = performance.now() - t0;
 const b = dpdk();
 const ids = b.area.ports;
+const port = new Uint16Array(1);
 
-function cycle() {
-  if (b.dphp_probe_area(devargs, devargs) !== 1) throw new Error('probe failed');
-  if (b.rte_eth_dev_close(ids[0]) !== 0) throw new Error('close failed');
-  if (b.dphp_remove('vdev', devargs) !== 0) throw new Error('remove failed');
+function fourCalls() {
+  if (b.rte_dev_probe(devargs) !== 0) throw new Error('probe failed');
+  if (b.rte_eth_dev_get_port_by_name(devargs, port) !== 0) throw new Error('port lookup failed');
+  if (b.rte_eth_dev_close(port[0]) !== 0) throw new Error('close failed');
+  if (b.rte_eal_hotplug_remove('vdev', devargs) !== 0) throw new Error('remove failed');
 }
+function shimCalls() {
+  if (b.dphp_attach_area(devargs, devargs) !== 1) throw new Error('probe failed');
+  if (b.rte_eth_dev_close(ids[0]) !== 0) throw new Error('close failed');
+  if (b.dphp_detach_area('vdev', devargs) !== 0) throw new Error('remove failed');
+}
+const emptyHop = () =>
+  new Promise((resolve, reject) => b.dphp_abi.async((error, rc) => (error ? reject(error) : resolve(rc))));
+async function emptyHops() {
+  await emptyHop();
+  await emptyHop();
+}
+const cycle = { four: fourCalls, shim: shimCalls, 'async-empty': emptyHops }[mode];
+if (!cycle) throw new Error(`mode: four, shim or async-empty, not ${mode}`);
 
-for (let i = 0; i < Math.min(2000, cycles); i++) cycle();
+for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
+const rssBefore = process.memoryUsage.rss();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
-for (let i = 0; i < cycles; i++) cycle();
+if (mode === 'async-empty') for (let i = 0; i < cycles; i++) await cycle();
+else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
+const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
 eal.cleanup();
-console.log(JSON.stringify({ initMs, cycles, seconds, cpuSeconds: (user + system) / 1e6 }));
+console.log(JSON.stringify({ initMs, cycles, seconds, cpuSeconds: (user + system) / 1e6, rssGrowthBytes }));

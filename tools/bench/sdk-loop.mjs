@@ -1,6 +1,7 @@
 // SDK side of `npm run bench`: the same cycle as hotplug-loop.c, through @dpdk-hotplug/ethdev.
 // Usage: node --expose-gc sdk-loop.mjs sync|async CYCLES DEVARGS EAL-OPTIONS-JSON
-// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes"}.
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes", "rssGrowthBytes"}
+// (JS heap growth after a gc; the process's RSS growth, C's malloc and DPDK's included).
 import { Eal } from '@dpdk-hotplug/ethdev';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
@@ -24,13 +25,24 @@ async function asyncCycle() {
 for (let i = 0; i < Math.min(2000, cycles); i++) mode === 'sync' ? syncCycle() : await asyncCycle();
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
+const rssBefore = process.memoryUsage.rss();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 if (mode === 'sync') for (let i = 0; i < cycles; i++) syncCycle();
 else for (let i = 0; i < cycles; i++) await asyncCycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
+const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
 globalThis.gc?.();
 const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore;
 eal.cleanup();
-console.log(JSON.stringify({ initMs, cycles, seconds, cpuSeconds: (user + system) / 1e6, heapGrowthBytes }));
+console.log(
+  JSON.stringify({
+    initMs,
+    cycles,
+    seconds,
+    cpuSeconds: (user + system) / 1e6,
+    heapGrowthBytes,
+    rssGrowthBytes,
+  }),
+);

@@ -310,7 +310,7 @@ export function formatBenchMarkdown(runs, { when = '' } = {}) {
   const both = (f) => (f ? `${ratio(f.vsC)} (${ratio(f.cpuVsC)})` : '—');
   const rows = [
     ['C hotplug cycle, µs', (f) => (f.hotplug.c ? f.hotplug.c.usPerCycle.toFixed(2) : '—')],
-    ['raw koffi (floor)', (f) => both(f.hotplug.floor)],
+    ['four DPDK calls through koffi (floor)', (f) => both(f.hotplug.floor)],
     ['SDK attachSync/detachSync', (f) => both(f.hotplug.sync)],
     ['SDK attach/detach (async)', (f) => both(f.hotplug.async)],
     ['testpmd (DTS-style)', (f) => ratio(f.hotplug.testpmd?.vsC)],

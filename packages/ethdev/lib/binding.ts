@@ -14,7 +14,7 @@ import { currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-i
 import { EalStateError } from './errors.js';
 import { readyShim, type ShimChoice } from './shim-select.js';
 
-const SHIM_ABI = 6;
+const SHIM_ABI = 7;
 export const MAX_ETHPORTS = 32;
 /** Most packets a burst carries, and the largest packet (an mbuf's data room after its headroom). */
 export const MAX_BURST = 512;
@@ -147,6 +147,10 @@ function load(install: DpdkInstall) {
     rte_eth_dev_start: ethdev.func('int rte_eth_dev_start(uint16_t port_id)'),
     rte_eth_dev_stop: ethdev.func('int rte_eth_dev_stop(uint16_t port_id)'),
     rte_eth_dev_close: ethdev.func('int rte_eth_dev_close(uint16_t port_id)'),
+    // The bench's four-call floor only (tools/bench/koffi-floor.mjs): the SDK reads ports in the shim.
+    rte_eth_dev_get_port_by_name: ethdev.func(
+      'int rte_eth_dev_get_port_by_name(const char *name, _Out_ uint16_t *port_id)',
+    ),
     rte_eth_promiscuous_enable: ethdev.func('int rte_eth_promiscuous_enable(uint16_t port_id)'),
     rte_eth_stats_reset: ethdev.func('int rte_eth_stats_reset(uint16_t port_id)'),
     // mempool
@@ -176,8 +180,12 @@ function load(install: DpdkInstall) {
     dphp_events_close: shim.func('void dphp_events_close(void)'),
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
-    dphp_probe: shim.func(
-      'int dphp_probe(const char *devargs, const char *devname, _Out_ uint16_t *out, int cap)',
+    // An attach and a detach in one crossing each, for the async forms (their own arrays).
+    dphp_attach: shim.func(
+      'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
+    ),
+    dphp_detach: shim.func(
+      'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
     ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
@@ -191,8 +199,8 @@ function load(install: DpdkInstall) {
     dphp_heap_in_use: shim.func('double dphp_heap_in_use(void)'),
     // The sync hot path: numbers and strings only, results and packets in the area (dpdk-binding.ts).
     dphp_area: shim.func('void *dphp_area(void)'),
-    dphp_probe_area: shim.func('int dphp_probe_area(const char *devargs, const char *devname)'),
-    dphp_remove: shim.func('int dphp_remove(const char *bus, const char *name)'),
+    dphp_attach_area: shim.func('int dphp_attach_area(const char *devargs, const char *devname)'),
+    dphp_detach_area: shim.func('int dphp_detach_area(const char *bus, const char *name)'),
     dphp_port_pool: shim.func('int dphp_port_pool(uint16_t port, rte_mempool *mp)'),
     dphp_tx: shim.func('uint16_t dphp_tx(uint16_t port, uint16_t queue, uint16_t n)'),
     dphp_rx: shim.func('uint16_t dphp_rx(uint16_t port, uint16_t queue, uint16_t n)'),
@@ -204,6 +212,7 @@ function load(install: DpdkInstall) {
     logView: (bytes: number) => viewOf(b.dphp_log_state(), bytes),
     area: {
       ports: new Uint16Array(areaMemory, at('ports'), MAX_ETHPORTS),
+      before: new Uint16Array(areaMemory, at('before'), MAX_ETHPORTS),
       left: new Int32Array(areaMemory, at('left'), 1),
       lens: new Uint16Array(areaMemory, at('lens'), MAX_BURST),
       data: Buffer.from(areaMemory, at('data'), MAX_BURST * MAX_PACKET),

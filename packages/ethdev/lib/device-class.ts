@@ -111,12 +111,26 @@ export function vdevDriver(
   drivers: readonly RegisteredDriver[] = loadedDrivers(),
 ): RegisteredDriver | undefined {
   const name = vdevName.startsWith('eth_') ? `net_${vdevName.slice(4)}` : vdevName;
+  // Every attach asks: a scan of every driver cost a sync cycle more than a DPDK call does.
+  let byName = matches.get(drivers);
+  if (!byName) {
+    byName = new Map();
+    matches.set(drivers, byName);
+  }
+  if (byName.has(name)) return byName.get(name);
   let best: RegisteredDriver | undefined;
   for (const d of drivers) {
     if (name.startsWith(d.name) && (!best || d.name.length > best.name.length)) best = d;
   }
+  // Names are the caller's: a bounded memo, cleared when full rather than grown without end.
+  if (byName.size >= MATCHES_KEPT) byName.clear();
+  byName.set(name, best);
   return best;
 }
+
+/** vdevDriver's answers per driver list (lists are frozen and cached: same list, same answer). */
+const matches = new WeakMap<readonly RegisteredDriver[], Map<string, RegisteredDriver | undefined>>();
+const MATCHES_KEPT = 1024;
 
 /** The registered key nearest to `key` (a typo), if any. */
 export function nearestKey(key: string, keys: readonly string[]): string | undefined {

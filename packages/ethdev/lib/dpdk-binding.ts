@@ -20,6 +20,8 @@ export interface OffThreadFn<A extends unknown[], R = number> {
 /** struct dphp_area (native/shim.c), seen from JS: memory shared with the shim, never copied. */
 export interface HotArea {
   readonly ports: Uint16Array;
+  /** The valid ports before the last dphp_attach_area, 0xffff after the last. */
+  readonly before: Uint16Array;
   readonly left: Int32Array;
   readonly lens: Uint16Array;
   readonly data: Buffer;
@@ -51,8 +53,18 @@ export interface DpdkBinding {
   // The shim: ports and devices
   /** Claims DPDK for a thread (`threadId + 1`): 0, or the thread that holds it. */
   dphp_claim(thread: number): number;
-  /** rte_dev_probe, then the device's ports into `out`: their count, or the probe's error. */
-  dphp_probe: OffThreadFn<[devargs: string, name: string, out: Uint16Array, cap: number]>;
+  /**
+   * An attach in one crossing: DPDK's valid ports into `before` (0xffff after the last), then
+   * rte_dev_probe and the device's ports into `ports`: their count, or the probe's error.
+   */
+  dphp_attach: OffThreadFn<
+    [devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number]
+  >;
+  /**
+   * A detach in one crossing: rte_eal_hotplug_remove's rc; when 0, dphp_device_left's result in
+   * `left[0]` (the ports left in `ports`).
+   */
+  dphp_detach: OffThreadFn<[bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number]>;
   /** A device's ports into `out`: their count. */
   dphp_device_ports(name: string, out: Uint16Array, cap: number): number;
   /** DPDK's valid ports into `out`: their count. */
@@ -90,10 +102,10 @@ export interface DpdkBinding {
 
   // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
   readonly area: HotArea;
-  /** dphp_probe into `area.ports`. */
-  dphp_probe_area(devargs: string, name: string): number;
-  /** rte_eal_hotplug_remove's rc; when 0, dphp_device_left's result in `area.left` (ports in `area.ports`). */
-  dphp_remove(bus: string, name: string): number;
+  /** dphp_attach into `area.ports` and `area.before`. */
+  dphp_attach_area(devargs: string, name: string): number;
+  /** dphp_detach into `area.ports` and `area.left`. */
+  dphp_detach_area(bus: string, name: string): number;
   /** The port's mbuf pool for dphp_tx (null: none). */
   dphp_port_pool(port: number, pool: Pointer | null): number;
   /** Sends the first `n` packets of `area` (lengths in `area.lens`); returns how many the PMD took. */

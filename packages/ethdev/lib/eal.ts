@@ -40,7 +40,7 @@ import {
 } from './options.js';
 import { captureOutput } from './output-capture.js';
 import { call, type Plan, type Step, startPlan } from './plan.js';
-import { type DeviceRecord, type PortRecord, PortTable, portId, portRef } from './ports.js';
+import { type DeviceLeft, type DeviceRecord, type PortRecord, PortTable, portId, portRef } from './ports.js';
 import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
@@ -270,8 +270,9 @@ export class Eal extends EventEmitter<EalEvents> {
         this.#refuseAttached(d.name, devargs);
         const mark = this.#log.mark();
         const ids = new Uint16Array(MAX_ETHPORTS);
-        const before = this.#table.validPorts();
-        const probe = call(this.#dpdk.dphp_probe, d.devargs, d.name, ids, MAX_ETHPORTS);
+        // Filled by the attach's own crossing, before its probe (see dphp_attach).
+        const before = new Uint16Array(MAX_ETHPORTS);
+        const probe = call(this.#dpdk.dphp_attach, d.devargs, d.name, ids, before, MAX_ETHPORTS);
         return {
           call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
           timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -295,7 +296,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * thread too) and the attach rejects with ABORTED, nothing left. A removal that fails leaves
    * the device to the table (the attach then rejects with ABORTED saying so).
    */
-  *#probeUnlessAborted(d: Device, probe: Step, before: readonly PortId[], signal: AbortSignal): Plan<number> {
+  *#probeUnlessAborted(d: Device, probe: Step, before: Uint16Array, signal: AbortSignal): Plan<number> {
     const n: number = yield probe;
     if (!signal.aborted || n < 0) return n;
     const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, d.bus, d.name);
@@ -325,8 +326,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const d = parseDevargs(devargs, policy);
     this.#refuseAttached(d.name, devargs);
     const mark = this.#log.mark();
-    const before = this.#table.validPorts();
-    return this.#attached(d, devargs, this.#table.probe(d.name, d.bus, d.devargs), mark, before);
+    const device = this.#table.probe(d.name, d.bus, d.devargs);
+    return this.#attached(d, devargs, device, mark, this.#dpdk.area.before);
   }
 
   #refuseAttached(name: string, devargs: string): void {
@@ -350,7 +351,7 @@ export class Eal extends EventEmitter<EalEvents> {
     devargs: string,
     device: DeviceRecord | number,
     mark: number,
-    before: readonly PortId[],
+    before: Uint16Array,
   ): PortId {
     if (typeof device === 'number') {
       this.#undoFailedProbe(d.bus, d.name, before);
@@ -385,13 +386,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** A probe that timed out returned: its device and ports join the table (or its failure is undone). */
-  #lateAttach(
-    d: Device,
-    devargs: string,
-    n: number,
-    ids: Uint16Array,
-    before: readonly PortId[],
-  ): LateOutcome {
+  #lateAttach(d: Device, devargs: string, n: number, ids: Uint16Array, before: Uint16Array): LateOutcome {
     if (n < 0) {
       this.#undoFailedProbe(d.bus, d.name, before);
       this.#table.sync();
@@ -661,8 +656,9 @@ export class Eal extends EventEmitter<EalEvents> {
       yield* this.#table.closePlan(port);
     }
     const mark = this.#log.mark();
-    const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, device.bus, device.name);
-    return this.#removed(device, rc, mark, false);
+    const { step, left } = this.#detachStep(device);
+    const rc: number = yield step;
+    return this.#removed(device, rc, mark, left);
   }
 
   /** A lifecycle plan on a worker thread, queued; the port is looked up when its turn comes. */
@@ -830,13 +826,26 @@ export class Eal extends EventEmitter<EalEvents> {
   #detachDevice(device: DeviceRecord, options: DetachOptions): string {
     this.#prepareRemove(device, options);
     const mark = this.#log.mark();
-    return this.#removed(device, this.#table.removeDevice(device.bus, device.name), mark, true);
+    const rc = this.#table.removeDevice(device.bus, device.name);
+    return this.#removed(device, rc, mark, this.#leftInArea);
+  }
+
+  readonly #leftInArea = (): DeviceLeft => this.#table.leftInArea();
+
+  /** dphp_detach of a device off the main thread, into its own arrays; `left` reads them once it returned 0. */
+  #detachStep(device: DeviceRecord): { step: Step; left: () => DeviceLeft } {
+    const ports = new Uint16Array(MAX_ETHPORTS);
+    const left = new Int32Array(1);
+    return {
+      step: call(this.#dpdk.dphp_detach, device.bus, device.name, ports, left, MAX_ETHPORTS),
+      left: () => this.#table.leftIn(left, ports),
+    };
   }
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
     const open = this.#openPorts(device, options);
     const mark = this.#log.mark();
-    const remove = call(this.#dpdk.rte_eal_hotplug_remove, device.bus, device.name);
+    const { step: remove, left } = this.#detachStep(device);
     return {
       call: `rte_eal_hotplug_remove(${device.bus}, ${device.name})`,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -845,7 +854,7 @@ export class Eal extends EventEmitter<EalEvents> {
         open.length === 0
           ? remove.fn.async(...remove.args, done)
           : startPlan(this.#forceRemovePlan(open, remove), done),
-      finish: (rc) => this.#removed(device, rc, mark, false),
+      finish: (rc) => this.#removed(device, rc, mark, left),
       late: (rc) => this.#lateRemove(device, rc),
       aborted: () => `${device.name} is detached`,
     };
@@ -877,10 +886,10 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /**
-   * The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error. On this
-   * thread, the remove's crossing also said what it left (`leftInArea`).
+   * The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error; `leftBehind`
+   * reads what the same crossing (dphp_detach) said the removal left.
    */
-  #removed(device: DeviceRecord, rc: number, mark: number, onThisThread: boolean): string {
+  #removed(device: DeviceRecord, rc: number, mark: number, leftBehind: () => DeviceLeft): string {
     if (rc < 0) {
       const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
       const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
@@ -892,9 +901,7 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     this.#table.remove(device);
     // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
-    const { ports: left, probed } = onThisThread
-      ? this.#table.leftInArea()
-      : this.#table.leftAfterRemove(device.bus, device.name);
+    const { ports: left, probed } = leftBehind();
     if (probed) {
       const what = left.length
         ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`
@@ -954,7 +961,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * A probe that made no port of its own is undone: the devices whose ports it made (netvsc's
    * failsafe), then the device itself. Says what is left (a PMD that cannot be removed).
    */
-  #removePortless(device: DeviceRecord, before: readonly PortId[]): string {
+  #removePortless(device: DeviceRecord, before: Uint16Array): string {
     const stuck: string[] = [];
     for (const other of this.#table.devicesOfNewPorts(before)) {
       if (other.name === device.name) continue;
@@ -981,7 +988,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * A PMD that failed half-way may leave its device probed, and the sub-devices it probed
    * (failsafe's dev(...)): every device whose ports appeared since `before` is removed.
    */
-  #undoFailedProbe(bus: string, name: string, before: readonly PortId[]): void {
+  #undoFailedProbe(bus: string, name: string, before: Uint16Array): void {
     if (this.#table.devicePorts(name).length > 0) this.#dpdk.rte_eal_hotplug_remove(bus, name);
     for (const left of this.#table.devicesOfNewPorts(before))
       this.#dpdk.rte_eal_hotplug_remove(left.bus, left.name);

@@ -4,6 +4,8 @@
  * lists, error codes, events, packets. A rule the fake gets wrong shows here first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dpdk, MAX_ETHPORTS } from './binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { currentDpdk } from './dpdk-install.js';
 import type { Eal } from './eal.js';
 import { Eal as EalClass } from './eal.js';
@@ -13,10 +15,12 @@ import { startEal, testEalOptions } from './test-support/env.js';
 
 let real: Eal;
 let fake: Eal;
+let fakeBinding: FakeDpdk;
 beforeAll(() => {
   real = startEal();
   // The fake models the release in use (net_null counts bytes since 25.07).
-  fake = EalClass.init(testEalOptions(), new FakeDpdk({ version: currentDpdk().version }));
+  fakeBinding = new FakeDpdk({ version: currentDpdk().version });
+  fake = EalClass.init(testEalOptions(), fakeBinding);
 });
 afterAll(() => {
   expect(real.cleanup()).toEqual([]);
@@ -149,4 +153,56 @@ describe('FakeDpdk and the DPDK in use agree', () => {
       expect(onFake).toEqual(onReal);
     });
   }
+});
+
+/**
+ * The one-crossing attach and detach (shim.c's dphp_attach, dphp_detach and their area forms)
+ * straight on each binding, without the SDK: the snapshot of the ports before a probe, the
+ * ports a probe made, a removal's rc and what it left.
+ */
+function crossings(b: DpdkBinding): unknown[] {
+  const out: unknown[] = [];
+  const ports = new Uint16Array(MAX_ETHPORTS);
+  const before = new Uint16Array(MAX_ETHPORTS);
+  const left = new Int32Array(1);
+  const attach = (devargs: string) => {
+    const n = b.dphp_attach(devargs, devargs, ports, before, MAX_ETHPORTS);
+    return { n, ports: [...ports.subarray(0, Math.max(n, 0))], before: [...before] };
+  };
+  const detach = (name: string) => {
+    left[0] = 99;
+    const rc = b.dphp_detach('vdev', name, ports, left, MAX_ETHPORTS);
+    return { rc, left: left[0] };
+  };
+  const null7 = attach('net_null7');
+  const ring = attach('net_ring7');
+  out.push(null7, ring);
+  const n = b.dphp_attach_area('net_null8', 'net_null8');
+  out.push({ n, ports: [...b.area.ports.subarray(0, Math.max(n, 0))], before: [...b.area.before] });
+  out.push(detach('net_null7'), detach('net_null7'));
+  // A closed port's device: remove still finds it, and leaves nothing.
+  out.push(b.rte_eth_dev_close(ring.ports[0]!), detach('net_ring7'));
+  b.area.left[0] = 99;
+  out.push(b.dphp_detach_area('vdev', 'net_null8'), b.area.left[0]);
+  out.push(b.dphp_detach_area('vdev', 'net_null8'));
+  return out;
+}
+
+describe('the one-crossing attach and detach agree', () => {
+  it('dphp_attach, dphp_detach and their area forms', () => {
+    const onReal = crossings(dpdk());
+    const onFake = crossings(fakeBinding);
+    expect(onFake).toEqual(onReal);
+    // What the scenario is there to show, so that agreeing on nothing fails.
+    const [null7, ring7, null8] = onReal as Array<{ n: number; ports: number[]; before: number[] }>;
+    expect(null7!.n).toBe(1);
+    expect(ring7!.before).toContain(null7!.ports[0]);
+    expect(null8!.before.filter((id) => id !== 0xffff)).toEqual(
+      [null7!.ports[0], ring7!.ports[0]].sort((a, b) => a! - b!),
+    );
+    expect(onReal.slice(3, 5)).toEqual([
+      { rc: 0, left: 0 },
+      { rc: -22, left: 99 },
+    ]);
+  });
 });

@@ -172,8 +172,9 @@ export class FakeDpdk implements DpdkBinding {
   readonly rte_eal_hotplug_remove = offThread((bus: string, name: string): number => {
     const device = this.#state.devices.get(name);
     if (!device || device.bus !== bus) {
+      // DPDK's rte_eal_hotplug_remove answers EINVAL, not ENOENT (fake-agreement.test.ts).
       this.log(`EAL: Cannot find plugged device (${name})`);
-      return -ENOENT;
+      return -EINVAL;
     }
     // The PMD's remove releases every port of its device, closed or not.
     this.#state.ports.forEach((p, id) => {
@@ -194,7 +195,25 @@ export class FakeDpdk implements DpdkBinding {
     return 0;
   }
 
-  readonly dphp_probe = offThread((devargs: string, name: string, out: Uint16Array, cap: number): number => {
+  /** dphp_attach's snapshot, then its probe (shim.c): one crossing on the real binding. */
+  readonly dphp_attach = offThread(
+    (devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number): number => {
+      const n = this.dphp_valid_ports(before, cap);
+      before.fill(0xffff, n, cap);
+      return this.#probe(devargs, name, ports, cap);
+    },
+  );
+
+  /** rte_eal_hotplug_remove and, when it returned 0, what it left (shim.c's dphp_detach). */
+  readonly dphp_detach = offThread(
+    (bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number): number => {
+      const rc = this.rte_eal_hotplug_remove(bus, name);
+      if (rc === 0) left[0] = this.dphp_device_left(bus, name, ports, cap);
+      return rc;
+    },
+  );
+
+  #probe(devargs: string, name: string, out: Uint16Array, cap: number): number {
     const bus = /^[0-9a-f]{4}:/i.test(name) ? 'pci' : 'vdev';
     if (bus === 'pci') {
       this.log(`EAL: Cannot find device (${name})`);
@@ -208,7 +227,7 @@ export class FakeDpdk implements DpdkBinding {
     }
     if (spec.failsLeaving) {
       const sub = `${spec.failsLeaving}9${this.#state.devices.size}`;
-      this.dphp_probe(sub, sub, new Uint16Array(RTE_MAX_ETHPORTS), RTE_MAX_ETHPORTS);
+      this.#probe(sub, sub, new Uint16Array(RTE_MAX_ETHPORTS), RTE_MAX_ETHPORTS);
       this.log(`${driverName}: probe of ${name} failed after its sub-device ${sub} was attached`);
       return -EIO;
     }
@@ -235,7 +254,7 @@ export class FakeDpdk implements DpdkBinding {
       });
     }
     return this.dphp_device_ports(name, out, cap);
-  });
+  }
 
   /** rte_eth_dev_allocate: the lowest unused ids. */
   #freeIds(n: number): number[] | undefined {
@@ -371,19 +390,18 @@ export class FakeDpdk implements DpdkBinding {
 
   readonly area: HotArea = {
     ports: new Uint16Array(RTE_MAX_ETHPORTS),
+    before: new Uint16Array(RTE_MAX_ETHPORTS),
     left: new Int32Array(1),
     lens: new Uint16Array(MAX_BURST),
     data: Buffer.alloc(MAX_BURST * MAX_PACKET),
   };
 
-  dphp_probe_area(devargs: string, name: string): number {
-    return this.dphp_probe(devargs, name, this.area.ports, RTE_MAX_ETHPORTS);
+  dphp_attach_area(devargs: string, name: string): number {
+    return this.dphp_attach(devargs, name, this.area.ports, this.area.before, RTE_MAX_ETHPORTS);
   }
 
-  dphp_remove(bus: string, name: string): number {
-    const rc = this.rte_eal_hotplug_remove(bus, name);
-    if (rc === 0) this.area.left[0] = this.dphp_device_left(bus, name, this.area.ports, RTE_MAX_ETHPORTS);
-    return rc;
+  dphp_detach_area(bus: string, name: string): number {
+    return this.dphp_detach(bus, name, this.area.ports, this.area.left, RTE_MAX_ETHPORTS);
   }
 
   readonly #portPools = new Map<number, Pointer>();

@@ -14,7 +14,7 @@ import type {
 } from './types.js';
 
 /** What a removal left of a device: its ports, or that it is still probed without any. */
-interface DeviceLeft {
+export interface DeviceLeft {
   ports: PortId[];
   probed: boolean;
 }
@@ -139,16 +139,17 @@ export class PortTable {
   }
 
   /**
-   * Probes a device and records it with its ports; returns DPDK's error code (< 0) or the
-   * device. A closed record whose id DPDK gave to one of the new ports is let go.
+   * Probes a device and records it with its ports, in one crossing that also leaves the valid
+   * ports of before the probe in `area.before` (a failed probe's clean-up reads them); returns
+   * DPDK's error code (< 0) or the device.
    */
   probe(name: string, bus: string, devargs: string): DeviceRecord | number {
-    const n = this.#dpdk.dphp_probe_area(devargs, name);
+    const n = this.#dpdk.dphp_attach_area(devargs, name);
     return n < 0 ? n : this.#record(name, bus, devargs, this.#firstIds(n, this.#dpdk.area.ports));
   }
 
   /**
-   * Records what a dphp_probe made off the main thread into its own `ids` (see `probe`): the
+   * Records what a dphp_attach made off the main thread into its own `ids` (see `probe`): the
    * device, or DPDK's error code (< 0).
    */
   probed(name: string, bus: string, devargs: string, n: number, ids: Uint16Array): DeviceRecord | number {
@@ -214,24 +215,21 @@ export class PortTable {
   }
 
   /**
-   * What a removal that returned 0 left of a device, in one FFI call: its ports, or that it is
-   * still probed on its bus without any.
-   */
-  leftAfterRemove(bus: string, name: string): DeviceLeft {
-    return this.#left(this.#dpdk.dphp_device_left(bus, name, this.#ids, MAX_ETHPORTS), this.#ids);
-  }
-
-  /**
-   * rte_eal_hotplug_remove on this thread, with what it left when it returned 0 (then
-   * `leftInArea()` tells it): a detach and its proof in one crossing. Returns remove's rc.
+   * dphp_detach on this thread: rte_eal_hotplug_remove with what it left when it returned 0
+   * (then `leftInArea()` tells it), a detach and its proof in one crossing. Returns remove's rc.
    */
   removeDevice(bus: string, name: string): number {
-    return this.#dpdk.dphp_remove(bus, name);
+    return this.#dpdk.dphp_detach_area(bus, name);
   }
 
-  /** What the last `removeDevice` that returned 0 left (see leftAfterRemove). */
+  /** What the last `removeDevice` that returned 0 left. */
   leftInArea(): DeviceLeft {
     return this.#left(this.#dpdk.area.left[0]!, this.#dpdk.area.ports);
+  }
+
+  /** What a dphp_detach that returned 0 off the main thread left, in its own arrays. */
+  leftIn(left: Int32Array, ports: Uint16Array): DeviceLeft {
+    return this.#left(left[0]!, ports);
   }
 
   #left(n: number, ids: Uint16Array): DeviceLeft {
@@ -244,8 +242,8 @@ export class PortTable {
     return this.#firstIds(this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS));
   }
 
-  /** The devices (bus and name) of DPDK's ports that are not in `before`. */
-  devicesOfNewPorts(before: readonly PortId[]): Array<{ bus: string; name: string }> {
+  /** The devices (bus and name) of DPDK's ports that are not in `before` (dphp_attach's snapshot). */
+  devicesOfNewPorts(before: Uint16Array): Array<{ bus: string; name: string }> {
     const found = new Map<string, string>();
     for (const id of this.validPorts()) {
       if (before.includes(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;

@@ -37,7 +37,7 @@
 #include <rte_version.h>
 #include <stddef.h>
 
-#define DPHP_ABI 6
+#define DPHP_ABI 7
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -402,6 +402,28 @@ int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) 
   return 0;
 }
 
+/*
+ * An attach in one crossing, sync or on a pool thread: DPDK's valid ports into `before` (the
+ * snapshot a failed probe's clean-up needs: every device whose ports appeared since; UINT16_MAX
+ * after the last), then dphp_probe into `ports`. Returns dphp_probe's result.
+ */
+int dphp_attach(const char *devargs, const char *devname, uint16_t *ports, uint16_t *before, int cap) {
+  int n = dphp_valid_ports(before, cap);
+  for (int i = n; i < cap; i++) before[i] = UINT16_MAX;
+  return dphp_probe(devargs, devname, ports, cap);
+}
+
+/*
+ * A detach in one crossing: rte_eal_hotplug_remove and, when it returned 0, what it left
+ * (dphp_device_left into *left and `ports`), the proof that the PMD's remove finished. Returns
+ * remove's rc.
+ */
+int dphp_detach(const char *bus, const char *name, uint16_t *ports, int32_t *left, int cap) {
+  int rc = rte_eal_hotplug_remove(bus, name);
+  if (rc == 0) *left = dphp_device_left(bus, name, ports, cap);
+  return rc;
+}
+
 /* ---------------------------------------------------------------- the hot path's area */
 
 /*
@@ -414,8 +436,9 @@ int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) 
 #define DPHP_BURST 512
 #define DPHP_PACKET 2048
 struct dphp_area {
-  uint16_t ports[DPHP_PORTS]; /* port ids a probe made, or a removal left */
-  int32_t left;               /* dphp_device_left's result after a removal that returned 0 */
+  uint16_t ports[DPHP_PORTS];  /* port ids a probe made, or a removal left */
+  uint16_t before[DPHP_PORTS]; /* the valid ports before a probe, UINT16_MAX after the last */
+  int32_t left;                /* dphp_device_left's result after a removal that returned 0 */
   uint16_t lens[DPHP_BURST];  /* packet lengths of a burst */
   uint8_t data[DPHP_BURST * DPHP_PACKET]; /* a burst's packets, end to end */
 };
@@ -423,17 +446,14 @@ static struct dphp_area area;
 
 struct dphp_area *dphp_area(void) { return &area; }
 
-/* dphp_probe into the area. */
-int dphp_probe_area(const char *devargs, const char *devname) {
-  return dphp_probe(devargs, devname, area.ports, DPHP_PORTS);
+/* dphp_attach into the area. */
+int dphp_attach_area(const char *devargs, const char *devname) {
+  return dphp_attach(devargs, devname, area.ports, area.before, DPHP_PORTS);
 }
 
-/* rte_eal_hotplug_remove and, when it returned 0, what it left (dphp_device_left into
- * area.left and area.ports): a detach and its proof in one crossing. Returns remove's rc. */
-int dphp_remove(const char *bus, const char *name) {
-  int rc = rte_eal_hotplug_remove(bus, name);
-  if (rc == 0) area.left = dphp_device_left(bus, name, area.ports, DPHP_PORTS);
-  return rc;
+/* dphp_detach into the area (area.ports, area.left). */
+int dphp_detach_area(const char *bus, const char *name) {
+  return dphp_detach(bus, name, area.ports, &area.left, DPHP_PORTS);
 }
 
 /* Sends the area's first n packets (area.lens) with the port's pool; 0 without a pool. */
@@ -486,6 +506,7 @@ static const struct {
     DPHP_FIELD(dphp_event, name),
     DPHP_SIZE(dphp_area),
     DPHP_FIELD(dphp_area, ports),
+    DPHP_FIELD(dphp_area, before),
     DPHP_FIELD(dphp_area, left),
     DPHP_FIELD(dphp_area, lens),
     DPHP_FIELD(dphp_area, data),
