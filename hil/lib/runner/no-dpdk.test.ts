@@ -11,22 +11,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DPDK_HOTPLUG_BIN } from '../test-support/cli.js';
 import type { RunnerRecord } from './record.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-no-dpdk-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const require = createRequire(import.meta.url);
-// The `dpdk-hotplug` command as the unscoped package ships it.
-const bin = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'packages',
-  'dpdk-hotplug',
-  'bin',
-  'dpdk-hotplug.mjs',
-);
+const bin = DPDK_HOTPLUG_BIN;
 const buildShim = join(
   dirname(require.resolve('@dpdk-hotplug/ethdev/package.json')),
   'scripts',

@@ -7,6 +7,7 @@ import { parseCommandLine } from '@dpdk-hotplug/args';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FORMS, main, OPTIONS } from '../cli.js';
+import { DPDK_HOTPLUG_BIN } from '../test-support/cli.js';
 
 const ci = join(import.meta.dirname, '..', '..', 'ci');
 const template = join(ci, 'lab-certification.yml');
@@ -14,17 +15,7 @@ const gitlab = join(ci, 'lab-certification.gitlab-ci.yml');
 const vdevInventory = join(import.meta.dirname, '..', '..', 'inventory', 'vdev-lab.yaml');
 const work = mkdtempSync(join(tmpdir(), 'dphp-ci-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-// The `dpdk-hotplug` command as the unscoped package ships it.
-const bin = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'packages',
-  'dpdk-hotplug',
-  'bin',
-  'dpdk-hotplug.mjs',
-);
+const bin = DPDK_HOTPLUG_BIN;
 
 /** Every shell command text of a template: GitHub steps' `run`, GitLab jobs' scripts. */
 function commandsOf(file: string): string[] {

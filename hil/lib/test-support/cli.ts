@@ -1,5 +1,18 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { main } from '../cli.js';
+
+/** The `dpdk-hotplug` command as the unscoped package ships it (this checkout's). */
+export const DPDK_HOTPLUG_BIN = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'packages',
+  'dpdk-hotplug',
+  'bin',
+  'dpdk-hotplug.mjs',
+);
 
 /** Runs `dpdk-hotplug lab` with `args` as a test would type it: its exit code and what it said. */
 export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
