@@ -40,7 +40,7 @@ import {
 } from './options.js';
 import { captureOutput } from './output-capture.js';
 import { call, type Plan, type Step, startPlan } from './plan.js';
-import { type DeviceLeft, type DeviceRecord, type PortRecord, PortTable, portId, portRef } from './ports.js';
+import { type DeviceLeft, type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
 import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
