@@ -11,11 +11,13 @@
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { chromium } from '@playwright/test';
 import { expect, it } from 'vitest';
 import { compare, readExpectations, shippedExpectationsFor } from './expectations.js';
+import { reproPrefix } from './repro.js';
 import { type CheckResult, exitCodeOf, type RunSummary, SUMMARY_FORMAT } from './summary.js';
 import { judge } from './verdict.js';
 
@@ -162,6 +164,8 @@ function reproducersAgree(out: string, run: RunSummary): void {
       const build = readme.split('\n').find((l) => /^(PKG_CONFIG_PATH=\S+ )?cc /.test(l))!;
       execSync(build, { cwd: dir, stdio: 'pipe' });
       const ran = spawnSync('./repro', { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      // DPDK leaves the program's runtime folder behind (made by this run, so ours to remove).
+      rmSync(runtimeDirFor(reproPrefix(basename(dir))), { recursive: true, force: true });
       expect(ran.status, `${c.repro}: ${ran.stdout}${ran.stderr}`).toBe(1);
       programs++;
     }

@@ -10,11 +10,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { currentDpdk } from '@dpdk-hotplug/ethdev';
+import { currentDpdk, runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DUTS } from './default-duts.js';
 import type { Dut } from './dut.js';
-import { buildCommand, REPRO_IFACE, type ReproKind, reproKindOf, reproProgram } from './repro.js';
+import {
+  buildCommand,
+  REPRO_IFACE,
+  type ReproKind,
+  reproKindOf,
+  reproPrefix,
+  reproProgram,
+} from './repro.js';
 import type { CheckResult } from './summary.js';
 
 const root = process.getuid?.() === 0;
@@ -41,6 +48,8 @@ function runRepro(kind: ReproKind, of: Dut, env: Record<string, string> = {}) {
     timeout: 60_000,
     env: { ...process.env, ...env },
   });
+  // DPDK leaves the program's runtime folder behind (made by this run, so ours to remove).
+  rmSync(runtimeDirFor(reproPrefix(`${of.name}-${kind}`)), { recursive: true, force: true });
   return { status: r.status, out: r.stdout, log: r.stderr };
 }
 

@@ -76,9 +76,17 @@ export interface ReproOptions {
   cycles?: number;
 }
 
+/**
+ * The file prefix (so the runtime folder's name) of the program named `name`, the name of its
+ * folder (`<dut>-<kind>`, e.g. `net_null-leak`).
+ */
+export function reproPrefix(name: string): string {
+  return `dphp-repro-${name}`;
+}
+
 /** The EAL options every program runs with: in memory, no PCI, its own prefix (as the suite). */
 export function reproEalArgs(name: string): string[] {
-  return ['--no-huge', '-m', '256', '--no-pci', '--no-shconf', '--file-prefix', `dphp-repro-${name}`];
+  return ['--no-huge', '-m', '256', '--no-pci', '--no-shconf', '--file-prefix', reproPrefix(name)];
 }
 
 /** The one-line build command against the DPDK in use. */
