@@ -216,12 +216,7 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
   const libdir = pc.vars.libdir ?? '';
   const pcPrefix = pc.vars.prefix ?? '';
   const where = prefix === undefined ? `pkg-config's libdpdk (${pcDir})` : resolve(prefix);
-  if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK)) {
-    throw new EalStateError(
-      'UNSUPPORTED_DPDK',
-      `DPDK ${version} at ${where} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,
-    );
-  }
+  refuseUnsupported(version, where);
   if (!libdir || !existsSync(libdir))
     throw notFound(
       `DPDK ${version} at ${where}: its libdir ${libdir || '(none in libdpdk.pc)'} does not exist`,
@@ -239,18 +234,40 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
     );
   const real =
     prefix !== undefined ? realpathSync(prefix) : existsSync(pcPrefix) ? realpathSync(pcPrefix) : pcPrefix;
-  const shimDir = shimCacheDir({ version, prefix: real, libdir, abi });
+  return remember(
+    key,
+    { version, prefix: real, libdir, pcDir, abi, selectedBy, kind: 'install' },
+    pluginPathOf(join(libdir, `librte_eal.so.${abi}`)),
+    prefix === undefined ? undefined : real,
+  );
+}
+
+/** UNSUPPORTED_DPDK for a version older than MIN_DPDK (or not a version at all). */
+function refuseUnsupported(version: string, where: string): void {
+  if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK))
+    throw new EalStateError(
+      'UNSUPPORTED_DPDK',
+      `DPDK ${version} at ${where} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,
+    );
+}
+
+/**
+ * The install record of a DPDK found (an install or a build folder), with where a shim built
+ * here for it lives and the command that builds it (`--dpdk given` when it was not pkg-config's),
+ * cached under `key`.
+ */
+function remember(
+  key: string,
+  found: Omit<DpdkInstall, 'pmdDir' | 'shimPath' | 'buildCommand'>,
+  pmdDir: string | undefined,
+  given: string | undefined,
+): DpdkInstall {
+  const shimDir = shimCacheDir(found);
   const install: DpdkInstall = {
-    version,
-    prefix: real,
-    libdir,
-    pcDir,
-    abi,
-    pmdDir: pluginPathOf(join(libdir, `librte_eal.so.${abi}`)),
-    selectedBy,
-    kind: 'install',
+    ...found,
+    pmdDir,
     shimPath: join(shimDir, 'libdphp_shim.so'),
-    buildCommand: buildCommandFor(shimDir, prefix === undefined ? undefined : real),
+    buildCommand: buildCommandFor(shimDir, given),
   };
   cache.set(key, install);
   return install;
@@ -258,29 +275,16 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
 
 function cacheBuildDir(key: string, dir: string, selectedBy: DpdkInstall['selectedBy']): DpdkInstall {
   const { pcDir, version, libdir, pmdDir } = buildDirLayout(dir);
-  if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK))
-    throw new EalStateError(
-      'UNSUPPORTED_DPDK',
-      `DPDK ${version} at ${dir} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,
-    );
+  refuseUnsupported(version, dir);
   const abi = ealAbi(libdir);
   if (!abi) throw notFound(`DPDK build folder ${dir}: librte_eal.so in ${libdir} has no soname number`);
   const real = realpathSync(dir);
-  const shimDir = shimCacheDir({ version, prefix: real, libdir, abi });
-  const install: DpdkInstall = {
-    version,
-    prefix: real,
-    libdir,
-    pcDir,
-    abi,
+  return remember(
+    key,
+    { version, prefix: real, libdir, pcDir, abi, selectedBy, kind: 'build' },
     pmdDir,
-    selectedBy,
-    kind: 'build',
-    shimPath: join(shimDir, 'libdphp_shim.so'),
-    buildCommand: buildCommandFor(shimDir, real),
-  };
-  cache.set(key, install);
-  return install;
+    real,
+  );
 }
 
 /** Whether the PMDs of this DPDK are a build folder's `drivers/` (which the EAL must be told). */
