@@ -344,9 +344,10 @@ describe('signals', () => {
 
   /**
    * Watches the run's process group (the runner leads it) for `ms` after a kill: every process
-   * seen in it, before or after, must be gone by then, and none may have been born after the kill.
+   * seen in it, before or after, must be gone by then, and (with `noneBorn`) none may have been
+   * born after the kill.
    */
-  async function expectStoppedAtOnce(run: { tree: number[]; output: string }, ms: number) {
+  async function expectStoppedAtOnce(run: { tree: number[]; output: string }, ms: number, noneBorn = true) {
     const runner = run.tree[0]!;
     const before = new Set([...run.tree, ...groupMembers(runner)]);
     const born: number[] = [];
@@ -358,7 +359,7 @@ describe('signals', () => {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(born, `started after the kill:\n${run.output}`).toEqual([]);
+    if (noneBorn) expect(born, `started after the kill:\n${run.output}`).toEqual([]);
     expect([...seen].filter(alive), run.output).toEqual([]);
   }
 
@@ -418,7 +419,10 @@ describe('signals', () => {
 
   /**
    * Steps: SIGTERM the certify process twice, as an impatient user's second Ctrl-C would. Verify:
-   * the second signal stops the run at once: its whole group is gone within 3 s, none started after.
+   * the second signal stops the run at once: its whole group is gone within 3 s, whatever it
+   * started. Not "none born": the first signal asks Playwright to stop gracefully, and it may
+   * start a process (its teardown) before certify has read the second one; the two kill tests
+   * above prove that nothing starts after the group's kill.
    */
   it.skipIf(!root || !dpdk)(
     'a second SIGTERM stops the whole run within 3 s (root and DPDK only)',
@@ -426,7 +430,7 @@ describe('signals', () => {
       const run = await startRun(join(work, 'twice'));
       process.kill(run.child.pid!, 'SIGTERM');
       process.kill(run.child.pid!, 'SIGTERM');
-      await expectStoppedAtOnce(run, 3000);
+      await expectStoppedAtOnce(run, 3000, false);
     },
   );
 
