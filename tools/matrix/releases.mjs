@@ -26,6 +26,8 @@ const COMMON = [
  * @property {boolean} host     true: run on this machine, no chroot
  * @property {string[]} packages what apt installs in its root filesystem
  * @property {string[]} aptOptions extra apt-get options (sid's Release file is past its Valid-Until)
+ * @property {string} [folder]  the cache folder's name when not the suite's (another root of that suite)
+ * @property {string} [readyFile] a file whose presence says the root is complete (default usr/bin/node)
  */
 
 /** @type {Release[]} */

@@ -24,7 +24,8 @@ export function log(message) {
 
 /** Where a release's root filesystem, its stamp and its work copy live. */
 export function releaseDirs(release, cache = DEFAULT_CACHE) {
-  const dir = join(cache, release.suite);
+  // `folder`: a root filesystem of the same suite with other packages (the CI templates' DPDK-less one).
+  const dir = join(cache, release.folder ?? release.suite);
   return {
     dir,
     rootfs: join(dir, 'rootfs'),
@@ -202,7 +203,8 @@ export async function prepareRootfs(release, { cache = DEFAULT_CACHE, force = fa
     aptOptions: release.aptOptions,
   });
   const stamp = readStamp(dirs.stamp);
-  if (!force && stamp?.key === key && existsSync(join(dirs.rootfs, 'usr/bin/node'))) {
+  const readyFile = release.readyFile ?? 'usr/bin/node';
+  if (!force && stamp?.key === key && existsSync(join(dirs.rootfs, readyFile))) {
     log(
       `${release.suite}: cached in ${dirs.rootfs} (key ${key}, made ${stamp.preparedAt} in ${stamp.seconds} s)`,
     );
