@@ -253,7 +253,8 @@ export async function prepareRootfs(release, { cache = DEFAULT_CACHE, force = fa
   const versions = await runInRoot({
     root: dirs.staging,
     // dpkg-query's format, $-escaped for sh's double quotes.
-    command: `pkg-config --modversion libdpdk && node --version && dpkg-query -W -f "\\\${Version}\\n" dpdk`,
+    // Each line `none` when absent (a root without DPDK or Node: the CI templates' one).
+    command: `(pkg-config --modversion libdpdk 2>/dev/null || echo none) && (node --version 2>/dev/null || echo none) && (dpkg-query -W -f "\\\${Version}\\n" dpdk 2>/dev/null || echo none)`,
   });
   const [dpdk = '?', node = '?', dpdkPackage = '?'] = versions.output.trim().split('\n');
 
