@@ -25,7 +25,7 @@ import { log, prepareRootfs, releaseDirs, removeTree, runInRoot } from '../matri
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const inventory = 'hil/inventory/vdev-lab.yaml';
-const templates = {
+export const templates = {
   github: join(repo, 'hil', 'ci', 'lab-certification.yml'),
   gitlab: join(repo, 'hil', 'ci', 'lab-certification.gitlab-ci.yml'),
 };
@@ -52,8 +52,11 @@ export function jobSteps(file, name) {
   return (job.script ?? []).map((run) => ({ run }));
 }
 
+/** The `uses:` steps this runner stands in for: the clone, the copied Node, the artifacts. */
+export const KNOWN_USES = /^actions\/(checkout|setup-node|upload-artifact|download-artifact)@/;
+
 /** Where each template's DPDK-less jobs run and what they are given. */
-function plans(artifacts) {
+export function plans(artifacts) {
   return [
     {
       template: 'github',
