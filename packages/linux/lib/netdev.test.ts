@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHost } from './host.js';
 import {
   addNetns,
   addVethPair,
@@ -87,11 +88,54 @@ describe('network interfaces and namespaces on a fake machine', () => {
       errno: 'ENODEV',
       hint: expect.stringContaining('is not there'),
     });
-    await expect(rxPackets(m.host, 'nope0')).rejects.toMatchObject({ code: 'NETDEV_FAILED' });
+    await expect(rxPackets(m.host, 'nope0')).rejects.toMatchObject({
+      code: 'NETDEV_FAILED',
+      errno: 'ENOENT',
+    });
+    await addNetns(m.host, 'n2');
+    await expect(rxPackets(m.host, 'nope0', { netns: 'n2' })).rejects.toMatchObject({
+      code: 'NETDEV_FAILED',
+      errno: 'ENODEV',
+      path: `${m.netnsDir}/n2: nope0`,
+    });
     const before = m.commands.length;
     for (const bad of ['', 'a/b', 'sixteen-chars-xx', '..', 'has space'])
       await expect(addVethPair(m.host, bad, 'b9')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(addNetns(m.host, '../etc')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(m.commands.length).toBe(before);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('network interfaces and namespaces on this machine', () => {
+  /**
+   * Steps: the fake's scenario on the real kernel, with names of this test's own: a namespace, a
+   * veth pair into it, both ends up, then the pair made again, then everything deleted.
+   * Verify: what the fake simulates is what iproute2 and the kernel do (the interface in sysfs,
+   * the peer only in the namespace, counters readable, EEXIST for the second pair, gone after).
+   */
+  it('behaves as the fake says', async () => {
+    const host = createHost();
+    const tag = process.pid % 100000;
+    const [ns, name, peer] = [`dphp-nd${tag}`, `dhn${tag}`, `dhm${tag}`];
+    try {
+      await addNetns(host, ns);
+      await addVethPair(host, name, peer, { peerNetns: ns });
+      expect(await linkExists(host, name)).toBe(true);
+      expect(await linkExists(host, peer)).toBe(false);
+      await setLinkUp(host, name);
+      await setLinkUp(host, peer, { netns: ns });
+      expect(await rxPackets(host, name)).toBeGreaterThanOrEqual(0);
+      expect(await rxPackets(host, peer, { netns: ns })).toBeGreaterThanOrEqual(0);
+      await expect(addVethPair(host, name, `${peer}x`)).rejects.toMatchObject({
+        code: 'NETDEV_FAILED',
+        errno: 'EEXIST',
+      });
+      await expect(setLinkUp(host, `${name}x`)).rejects.toMatchObject({ errno: 'ENODEV' });
+    } finally {
+      await deleteLink(host, name);
+      await deleteNetns(host, ns);
+    }
+    expect(await linkExists(host, name)).toBe(false);
+    expect(await netnsExists(host, ns)).toBe(false);
   });
 });

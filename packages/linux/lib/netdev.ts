@@ -6,7 +6,7 @@
  * errno iproute2 reported and what to do.
  */
 import { join } from 'node:path';
-import { KernelError, writeHint } from './errors.js';
+import { errnoOf, KernelError, writeHint } from './errors.js';
 import type { ExecResult, Host } from './host.js';
 
 export interface NetdevOptions {
@@ -57,6 +57,16 @@ function ipHint(errno: string | undefined, path: string, host: Host, stderr: str
   }
 }
 
+/** NETDEV_FAILED for `ip args` that ended with `result`, about `path`. */
+function ipFailed(host: Host, args: readonly string[], result: ExecResult, path: string): KernelError {
+  const errno = IP_ERRNOS.find(([re]) => re.test(result.stderr))?.[1];
+  return new KernelError('NETDEV_FAILED', `ip ${args.join(' ')} failed (${result.stderr.trim()})`, {
+    path,
+    ...(errno ? { errno } : {}),
+    hint: ipHint(errno, path, host, result.stderr),
+  });
+}
+
 /** Runs `ip args` (or plans it); throws a KernelError about `path` when it fails. */
 async function ip(host: Host, args: string[], path: string, options: NetdevOptions): Promise<string[]> {
   const command = ['ip', ...args];
@@ -65,20 +75,9 @@ async function ip(host: Host, args: string[], path: string, options: NetdevOptio
   try {
     result = await host.exec('ip', args);
   } catch (cause) {
-    throw new KernelError('COMMAND_FAILED', 'cannot run ip', {
-      path,
-      hint: 'install iproute2',
-      cause,
-    });
+    throw new KernelError('COMMAND_FAILED', 'cannot run ip', { path, hint: 'install iproute2', cause });
   }
-  if (result.code !== 0) {
-    const errno = IP_ERRNOS.find(([re]) => re.test(result.stderr))?.[1];
-    throw new KernelError('NETDEV_FAILED', `${command.join(' ')} failed (${result.stderr.trim()})`, {
-      path,
-      ...(errno ? { errno } : {}),
-      hint: ipHint(errno, path, host, result.stderr),
-    });
-  }
+  if (result.code !== 0) throw ipFailed(host, args, result, path);
   return command;
 }
 
@@ -170,7 +169,7 @@ export async function rxPackets(host: Host, name: string, options: { netns?: str
     } catch (cause) {
       throw new KernelError('NETDEV_FAILED', `cannot read ${path}`, {
         path,
-        errno: (cause as { code?: string }).code,
+        errno: errnoOf(cause),
         hint: `${linkPath(host, name)} is not there (deleted already, or never made)`,
         cause,
       });
@@ -181,16 +180,13 @@ export async function rxPackets(host: Host, name: string, options: { netns?: str
   const path = `${netnsPath(host, netns)}: ${name}`;
   const args = ['-n', netns, '-j', '-s', 'link', 'show', 'dev', name];
   const r = await host.exec('ip', args);
-  const shown =
-    r.code === 0 ? (JSON.parse(r.stdout) as Array<{ stats64?: { rx?: { packets?: number } } }>) : [];
-  const packets = shown[0]?.stats64?.rx?.packets;
-  if (typeof packets !== 'number') {
-    const errno = IP_ERRNOS.find(([re]) => re.test(r.stderr))?.[1];
-    throw new KernelError('NETDEV_FAILED', `ip ${args.join(' ')} gave no rx counter (${r.stderr.trim()})`, {
+  if (r.code !== 0) throw ipFailed(host, args, r, path);
+  const packets = (JSON.parse(r.stdout) as Array<{ stats64?: { rx?: { packets?: number } } }>)[0]?.stats64?.rx
+    ?.packets;
+  if (typeof packets !== 'number')
+    throw new KernelError('NETDEV_FAILED', `ip ${args.join(' ')} showed no rx counter`, {
       path,
-      ...(errno ? { errno } : {}),
-      hint: ipHint(errno, path, host, r.stderr),
+      hint: 'an iproute2 without JSON statistics (-j -s): install a newer one',
     });
-  }
   return packets;
 }
