@@ -1,10 +1,18 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
-import { addNetns, addVethPair, linkExists, mountHugetlbfs, mounts, netnsExists } from '@dpdk-hotplug/linux';
+import {
+  addNetns,
+  addVethPair,
+  createHost,
+  linkExists,
+  mountHugetlbfs,
+  mounts,
+  netnsExists,
+} from '@dpdk-hotplug/linux';
 import { labMachine } from '@dpdk-hotplug/linux/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LEDGER_ENV, record, runtimeFolder, undoLeftovers } from './ledger.js';
@@ -36,7 +44,7 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
     record({ kind: 'process', pid: other.pid!, script }, ledger);
     const link = `dphpled${process.pid % 10000}`;
     if (root) {
-      execFileSync('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`]);
+      await addVethPair(createHost(), link, `${link}p`);
       record({ kind: 'link', name: link }, ledger);
     }
     const minesExit = new Promise((r) => mine.once('exit', r));
