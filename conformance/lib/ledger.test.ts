@@ -4,15 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
-import {
-  addNetns,
-  addVethPair,
-  createHost,
-  linkExists,
-  mountHugetlbfs,
-  mounts,
-  netnsExists,
-} from '@dpdk-hotplug/linux';
+import * as linux from '@dpdk-hotplug/linux';
 import { labMachine } from '@dpdk-hotplug/linux/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LEDGER_ENV, record, runtimeFolder, undoLeftovers } from './ledger.js';
@@ -44,7 +36,7 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
     record({ kind: 'process', pid: other.pid!, script }, ledger);
     const link = `dphpled${process.pid % 10000}`;
     if (root) {
-      await addVethPair(createHost(), link, `${link}p`);
+      await linux.addVethPair(linux.createHost(), link, `${link}p`);
       record({ kind: 'link', name: link }, ledger);
     }
     const minesExit = new Promise((r) => mine.once('exit', r));
@@ -103,15 +95,15 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
     const m = labMachine();
     try {
       const ledger = join(work, 'ledger4');
-      await addNetns(m.host, 'dphp-ns');
+      await linux.addNetns(m.host, 'dphp-ns');
       record({ kind: 'netns', name: 'dphp-ns' }, ledger);
-      await addVethPair(m.host, 'dhv9', 'dhp9', { peerNetns: 'dphp-ns' });
+      await linux.addVethPair(m.host, 'dhv9', 'dhp9', { peerNetns: 'dphp-ns' });
       record({ kind: 'link', name: 'dhv9' }, ledger);
       const huge = join(m.root, 'huge');
-      await mountHugetlbfs(m.host, huge, { pageSizeKb: 2048 });
+      await linux.mountHugetlbfs(m.host, huge, { pageSizeKb: 2048 });
       record({ kind: 'mount', path: huge }, ledger);
       const keep = join(m.root, 'keep');
-      await mountHugetlbfs(m.host, join(keep, 'huge'), { pageSizeKb: 2048 });
+      await linux.mountHugetlbfs(m.host, join(keep, 'huge'), { pageSizeKb: 2048 });
       record({ kind: 'dir', path: keep }, ledger);
 
       const { undone, problems } = await undoLeftovers(ledger, m.host);
@@ -120,9 +112,9 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
         'deleted network namespace dphp-ns',
         `unmounted ${huge}`,
       ]);
-      expect(await linkExists(m.host, 'dhv9')).toBe(false);
-      expect(await netnsExists(m.host, 'dphp-ns')).toBe(false);
-      expect((await mounts(m.host)).map((e) => e.target)).not.toContain(huge);
+      expect(await linux.linkExists(m.host, 'dhv9')).toBe(false);
+      expect(await linux.netnsExists(m.host, 'dphp-ns')).toBe(false);
+      expect((await linux.mounts(m.host)).map((e) => e.target)).not.toContain(huge);
       expect(problems).toEqual([expect.stringContaining(`left in place: ${keep}/huge is mounted there`)]);
       expect(existsSync(keep)).toBe(true);
     } finally {

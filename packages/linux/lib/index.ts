@@ -50,6 +50,7 @@ export { isUnder, type MountEntry, mounts, mountsUnder, parseMountinfo, parseMou
 export {
   addNetns,
   addVethPair,
+  type Deleted,
   deleteLink,
   deleteNetns,
   linkExists,

@@ -14,6 +14,9 @@ export interface NetdevOptions {
   dryRun?: boolean;
 }
 
+/** A delete's command, or null when there was nothing to delete. */
+export type Deleted = string[] | null;
+
 /** Interface names: what the kernel takes (IFNAMSIZ 16 with the NUL), without `/` or spaces. */
 const IFNAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 /** Namespace names become files in /run/netns. */
@@ -105,13 +108,10 @@ export async function addNetns(host: Host, name: string, options: NetdevOptions 
 }
 
 /** Deletes network namespace `name` and what is in it; null when there is none (nothing to do). */
-export async function deleteNetns(
-  host: Host,
-  name: string,
-  options: NetdevOptions = {},
-): Promise<string[] | null> {
-  if (!(await netnsExists(host, name))) return null;
-  return ip(host, ['netns', 'del', name], netnsPath(host, name), options);
+export async function deleteNetns(host: Host, name: string, options: NetdevOptions = {}): Promise<Deleted> {
+  return (await netnsExists(host, name))
+    ? ip(host, ['netns', 'del', name], netnsPath(host, name), options)
+    : null;
 }
 
 /**
@@ -147,13 +147,10 @@ export async function setLinkUp(
 }
 
 /** Deletes interface `name` of the host's namespace (a veth's peer goes with it); null when absent. */
-export async function deleteLink(
-  host: Host,
-  name: string,
-  options: NetdevOptions = {},
-): Promise<string[] | null> {
-  if (!(await linkExists(host, name))) return null;
-  return ip(host, ['link', 'del', name], linkPath(host, name), options);
+export async function deleteLink(host: Host, name: string, options: NetdevOptions = {}): Promise<Deleted> {
+  return (await linkExists(host, name))
+    ? ip(host, ['link', 'del', name], linkPath(host, name), options)
+    : null;
 }
 
 /**
