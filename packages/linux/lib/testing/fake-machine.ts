@@ -1,5 +1,4 @@
 import {
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -210,7 +209,7 @@ export class FakeMachine {
     const a = inNetns === undefined ? [...args] : args.slice(2);
     const hostLink = (name: string) => join(this.sysfs, 'class/net', name);
     const exists = (name: string, netns?: string) =>
-      netns === undefined ? existsSync(hostLink(name)) : (this.#netns.get(netns)?.has(name) ?? false);
+      netns === undefined ? this.#isLink(hostLink(name)) : (this.#netns.get(netns)?.has(name) ?? false);
     const noDevice = (name: string) => fail(`Cannot find device "${name}"`);
     const show = (name: string, rx: number) =>
       ok(JSON.stringify([{ ifname: name, stats64: { rx: { packets: rx } } }]));
@@ -260,6 +259,16 @@ export class FakeMachine {
         return rx === undefined ? noDevice(a[5]!) : show(a[5]!, rx);
       };
     return undefined;
+  }
+
+  /** Whether `path` is a symlink (class/net lists interfaces as links to their device). */
+  #isLink(path: string): boolean {
+    try {
+      readlinkSync(path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** A virtual interface, as the kernel lists one: devices/virtual/net/NAME and class/net/NAME. */
