@@ -31,9 +31,10 @@ const cell = (s) => String(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /**
  * The page, as Markdown. `releases`: [{ file, release, platform, description, expectations }]
- * (oldest first); `duts`: [{ name, pmd }]; `checkSpec(id)` → { title, class }.
+ * (oldest first); `duts`: [{ name, pmd }]; `checkSpec(id)` → { title, class }; `runs`: [{ label,
+ * summary }] (certify's summary.json), shown as they came out, after the expectations.
  */
-export function findingsPage({ releases, duts, checkSpec }) {
+export function findingsPage({ releases, duts, checkSpec, runs = [] }) {
   const classOf = (id) => checkSpec(id).class;
   const lines = [
     '# Findings',
@@ -104,5 +105,38 @@ export function findingsPage({ releases, duts, checkSpec }) {
     }
   }
   lines.push('', '## The findings', ...details, '');
+  if (runs.length > 0) lines.push(...observedSection(runs));
   return lines.join('\n');
+}
+
+/**
+ * Runs as they came out (certify's or a lab merge's summary.json: the matrix's releases, a lab's
+ * NIC models): per DUT, each run's verdict and the checks it did not pass.
+ */
+function observedSection(runs) {
+  const columns = runs.map((r, i) => ({
+    label: r.label ?? `run ${i + 1}`,
+    byDut: new Map(r.summary.duts.map((d) => [d.name, d])),
+  }));
+  const names = [...new Set(runs.flatMap((r) => r.summary.duts.map((d) => d.name)))];
+  const lines = [
+    '## Observed runs',
+    '',
+    'Verdicts as the runs gave them (the checks that failed in parentheses), for what the expectations',
+    'do not cover: PCI NICs of a lab, a release without shipped expectations.',
+    '',
+    `| DUT | ${columns.map((c) => cell(c.label)).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---').join(' | ')} |`,
+  ];
+  for (const name of names) {
+    const cells = columns.map(({ byDut }) => {
+      const d = byDut.get(name);
+      if (!d) return '';
+      const failed = d.checks.filter((c) => c.status === 'FAIL').map((c) => c.id);
+      return failed.length ? `${d.verdict} (${failed.join(', ')})` : d.verdict;
+    });
+    lines.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  return lines;
 }

@@ -46,6 +46,27 @@ test('a cell is the verdict the expected failures give, linked to each finding',
   assert.doesNotMatch(page, /another DUT of the PMD/);
 });
 
+test('runs are shown as they came out, each DUT with its verdict and failed checks', () => {
+  const check = (id, status) => ({ id, title: '', status });
+  const run = (label, duts) => ({ label, summary: { duts } });
+  const page = findingsPage({
+    releases: [release('22.11', [])],
+    duts,
+    checkSpec: (id) => checks[id],
+    runs: [
+      run('22.11 on host', [
+        { name: 'net_a', verdict: 'FAILED', checks: [check(6, 'FAIL'), check(11, 'PASS')] },
+      ]),
+      run('lab e1000', [{ name: 'pci-e1000', verdict: 'CERTIFIED', checks: [check(101, 'PASS')] }]),
+    ],
+  });
+  assert.match(page, /## Observed runs/);
+  assert.match(page, /\| DUT \| 22\.11 on host \| lab e1000 \|/);
+  assert.match(page, /\| net_a \| FAILED \(6\) \| {2}\|/);
+  assert.match(page, /\| pci-e1000 \| {2}\| CERTIFIED \|/);
+  assert.doesNotMatch(findingsPage({ releases: [], duts, checkSpec: (id) => checks[id] }), /Observed runs/);
+});
+
 test('release and platform come from the file name', () => {
   assert.deepEqual(releaseOfFile('debian-12-source-dpdk-23.11.json'), {
     release: '23.11',
