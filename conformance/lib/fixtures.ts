@@ -114,13 +114,13 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
     async ({ eal, dut }, use) => {
       let lab: Lab;
       try {
-        lab = buildLab(eal, dut);
+        lab = await buildLab(eal, dut);
       } catch (e) {
         await use({ error: String((e as Error).message ?? e).trim() });
         return;
       }
       await use({ lab, held: eal.held() });
-      lab.teardown();
+      await lab.teardown();
     },
     { scope: 'worker' },
   ],

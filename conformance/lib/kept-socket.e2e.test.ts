@@ -17,8 +17,8 @@ let devargs: string;
 describe.skipIf(afXdpUnavailable !== undefined)(
   `a re-attach of net_af_xdp in one process (a veth pair of its own)${afXdpUnavailable ? ` (skipped: ${afXdpUnavailable})` : ''}`,
   () => {
-    beforeAll(() => {
-      lab = afXdpVeth('dphpks');
+    beforeAll(async () => {
+      lab = await afXdpVeth('dphpks');
       ({ eal, devargs } = lab);
     });
     afterAll(() => lab?.tearDown());

@@ -1,9 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bondingMemberKey, type Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { ethernetFrame, ipv4Packet, pcapFile } from '@dpdk-hotplug/ethdev/testing';
+import {
+  addNetns,
+  addVethPair,
+  createHost,
+  deleteLink,
+  deleteNetns,
+  linkExists,
+  rxPackets,
+  setLinkUp,
+} from '@dpdk-hotplug/linux';
 import type { Dut } from './dut.js';
 import { type LedgerEntry, record } from './ledger.js';
 
@@ -25,7 +34,7 @@ export interface Lab {
   /** Files in the lab's private directory (sockets, captures): a leak shows as growth. */
   files(): number;
   /** Undoes every change, in reverse order; safe to call twice. */
-  teardown(): void;
+  teardown(): Promise<void>;
   /**
    * Resolves once what an earlier detach of the DUT removed is gone from the kernel too (a tap
    * interface is unregistered after its fd closes, a moment later), so that another process can
@@ -34,15 +43,11 @@ export interface Lab {
   settled(): Promise<boolean>;
 }
 
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8' });
-}
-
 const marker = (tag: string) => `dphp-${tag}-${Math.random().toString(36).slice(2, 8)}`;
 
-async function until(ms: number, done: () => boolean): Promise<boolean> {
+async function until(ms: number, done: () => boolean | Promise<boolean>): Promise<boolean> {
   const end = Date.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 2));
   }
@@ -50,13 +55,13 @@ async function until(ms: number, done: () => boolean): Promise<boolean> {
 }
 
 /** Sends a burst and waits for a counter to show it arrived. */
-function counted(frames: (tag: string) => Buffer[], counter: () => number, where: string) {
+function counted(frames: (tag: string) => Buffer[], counter: () => Promise<number>, where: string) {
   return async (eal: Eal, port: PortId): Promise<TrafficResult> => {
     const burst = frames(marker('k'));
-    const before = counter();
+    const before = await counter();
     const sent = eal.txBurst(port, burst);
-    await until(2000, () => counter() - before >= burst.length);
-    const received = counter() - before;
+    await until(2000, async () => (await counter()) - before >= burst.length);
+    const received = (await counter()) - before;
     return {
       ok: sent === burst.length && received >= burst.length,
       sent,
@@ -101,14 +106,15 @@ export function ownHelperPorts(
 }
 
 /** Builds the environment a DUT needs; every step registers its undo first. */
-export function buildLab(eal: Eal, dut: Dut): Lab {
-  const undo: Array<() => void> = [];
+export async function buildLab(eal: Eal, dut: Dut): Promise<Lab> {
+  const host = createHost();
+  const undo: Array<() => unknown> = [];
   const dir = mkdtempSync(join(tmpdir(), `dphp-${dut.name}-`));
   // Each thing made is in the run's ledger until it is undone (a crashed worker cannot undo it).
   const made = (entry: LedgerEntry, fn: () => unknown) => {
     const forget = record(entry);
-    undo.push(() => {
-      fn();
+    undo.push(async () => {
+      await fn();
       forget();
     });
   };
@@ -128,34 +134,27 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
         const ns = `dphp-${tag}`;
         iface = `dhv${tag}`;
         const inner = `dhp${tag}`;
-        made({ kind: 'netns', name: ns }, () => existsSync(`/run/netns/${ns}`) && ip('netns', 'del', ns));
-        ip('netns', 'add', ns);
-        made(
-          { kind: 'link', name: iface },
-          () => existsSync(`/sys/class/net/${iface}`) && ip('link', 'del', iface),
-        );
-        ip('link', 'add', iface, 'type', 'veth', 'peer', 'name', inner, 'netns', ns);
-        ip('link', 'set', iface, 'up');
-        ip('-n', ns, 'link', 'set', inner, 'up');
-        const rx = () =>
-          JSON.parse(ip('-n', ns, '-j', '-s', 'link', 'show', 'dev', inner))[0].stats64.rx.packets as number;
+        made({ kind: 'netns', name: ns }, () => deleteNetns(host, ns));
+        await addNetns(host, ns);
+        made({ kind: 'link', name: iface }, () => deleteLink(host, iface));
+        await addVethPair(host, iface, inner, { peerNetns: ns });
+        await setLinkUp(host, iface);
+        await setLinkUp(host, inner, { netns: ns });
+        const rx = () => rxPackets(host, inner, { netns: ns });
         traffic = counted(frames, rx, `${inner} in netns ${ns}`);
         break;
       }
       case 'tap': {
         iface = `dht${tag}`;
         // The PMD makes and deletes the interface; this undoes it only if a failure came first.
-        made(
-          { kind: 'link', name: iface },
-          () => existsSync(`/sys/class/net/${iface}`) && ip('link', 'del', iface),
-        );
-        const counter = () => Number(readFileSync(`/sys/class/net/${iface}/statistics/rx_packets`, 'utf8'));
+        made({ kind: 'link', name: iface }, () => deleteLink(host, iface));
+        const counter = () => rxPackets(host, iface);
         // net_tun is layer 3: it carries IP packets, not Ethernet frames.
         const make =
           dut.pmd === 'net_tun' ? (t: string) => [1, 2, 3, 4].map((i) => ipv4Packet(`${t}-${i}`)) : frames;
         const count = counted(make, counter, `kernel interface ${iface}`);
         traffic = async (e, port) => {
-          ip('link', 'set', iface, 'up');
+          await setLinkUp(host, iface);
           return count(e, port);
         };
         break;
@@ -196,15 +195,14 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
         break;
     }
   } catch (e) {
-    runAll(undo);
+    await runAll(undo);
     throw e;
   }
 
   if (!traffic && dut.traffic === 'kernel-peer' && dut.peerInterface) {
     // A host interface the caller named (--traffic peer=IFACE): what the DUT sends, it counts.
     const peerIf = dut.peerInterface;
-    const rx = () => Number(readFileSync(`/sys/class/net/${peerIf}/statistics/rx_packets`, 'utf8'));
-    traffic = counted(frames, rx, `peer interface ${peerIf}`);
+    traffic = counted(frames, () => rxPackets(host, peerIf), `peer interface ${peerIf}`);
   }
   if (!traffic) traffic = genericTraffic(dut, frames);
   const devargs = dut.devargs
@@ -218,7 +216,7 @@ export function buildLab(eal: Eal, dut: Dut): Lab {
     files: () => readdirSync(dir).length,
     teardown: () => runAll(undo),
     settled: () =>
-      dut.setup === 'tap' ? until(3000, () => !existsSync(`/sys/class/net/${iface}`)) : Promise.resolve(true),
+      dut.setup === 'tap' ? until(3000, async () => !(await linkExists(host, iface))) : Promise.resolve(true),
   };
 }
 
@@ -274,10 +272,10 @@ function genericTraffic(dut: Dut, frames: (tag: string) => Buffer[]): Lab['traff
   };
 }
 
-function runAll(undo: Array<() => void>): void {
+async function runAll(undo: Array<() => unknown>): Promise<void> {
   for (const step of undo.splice(0).reverse()) {
     try {
-      step();
+      await step();
     } catch (e) {
       console.error(`lab clean-up step failed: ${(e as Error).message}`);
     }

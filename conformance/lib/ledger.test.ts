@@ -1,9 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
+import * as linux from '@dpdk-hotplug/linux';
+import { labMachine } from '@dpdk-hotplug/linux/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LEDGER_ENV, record, runtimeFolder, undoLeftovers } from './ledger.js';
 
@@ -34,7 +36,7 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
     record({ kind: 'process', pid: other.pid!, script }, ledger);
     const link = `dphpled${process.pid % 10000}`;
     if (root) {
-      execFileSync('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`]);
+      await linux.addVethPair(linux.createHost(), link, `${link}p`);
       record({ kind: 'link', name: link }, ledger);
     }
     const minesExit = new Promise((r) => mine.once('exit', r));
@@ -79,6 +81,44 @@ describe('the run ledger: the safety net undoes what the run made, and nothing e
     } finally {
       if (before === undefined) delete process.env[LEDGER_ENV];
       else process.env[LEDGER_ENV] = before;
+    }
+  });
+
+  /**
+   * Steps: on a fake machine, a worker's namespace, veth and hugetlbfs mount recorded, and a
+   * folder recorded with a hugetlbfs mount under it that the ledger does not list; the run's end
+   * undoes the ledger through that machine's host.
+   * Verify: the namespace, the interface and the recorded mount are gone (ip and umount on the
+   * fake); the folder with a mount under it is left in place, said as a problem naming the mount.
+   */
+  it('gives back interfaces, namespaces and mounts through the kernel helpers', async () => {
+    const m = labMachine();
+    try {
+      const ledger = join(work, 'ledger4');
+      await linux.addNetns(m.host, 'dphp-ns');
+      record({ kind: 'netns', name: 'dphp-ns' }, ledger);
+      await linux.addVethPair(m.host, 'dhv9', 'dhp9', { peerNetns: 'dphp-ns' });
+      record({ kind: 'link', name: 'dhv9' }, ledger);
+      const huge = join(m.root, 'huge');
+      await linux.mountHugetlbfs(m.host, huge, { pageSizeKb: 2048 });
+      record({ kind: 'mount', path: huge }, ledger);
+      const keep = join(m.root, 'keep');
+      await linux.mountHugetlbfs(m.host, join(keep, 'huge'), { pageSizeKb: 2048 });
+      record({ kind: 'dir', path: keep }, ledger);
+
+      const { undone, problems } = await undoLeftovers(ledger, m.host);
+      expect(undone).toEqual([
+        'deleted interface dhv9',
+        'deleted network namespace dphp-ns',
+        `unmounted ${huge}`,
+      ]);
+      expect(await linux.linkExists(m.host, 'dhv9')).toBe(false);
+      expect(await linux.netnsExists(m.host, 'dphp-ns')).toBe(false);
+      expect((await linux.mounts(m.host)).map((e) => e.target)).not.toContain(huge);
+      expect(problems).toEqual([expect.stringContaining(`left in place: ${keep}/huge is mounted there`)]);
+      expect(existsSync(keep)).toBe(true);
+    } finally {
+      m.cleanup();
     }
   });
 });

@@ -6,11 +6,19 @@
  * runner's global teardown undoes what the ledger still lists, and nothing else: no process is
  * killed by name, no hugepage count is reset, so two runs on one machine stay independent.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
-import { createHost, releaseHugepages } from '@dpdk-hotplug/linux';
+import {
+  createHost,
+  deleteLink,
+  deleteNetns,
+  type Host,
+  mounts,
+  mountsUnder,
+  releaseHugepages,
+  unmountHugetlbfs,
+} from '@dpdk-hotplug/linux';
 
 /** The ledger folder of the run (set in the Playwright config; the workers inherit it). */
 export const LEDGER_ENV = 'DPDK_HOTPLUG_LEDGER';
@@ -71,17 +79,6 @@ function entries(ledger: string): { file: string; entry: LedgerEntry }[] {
     });
 }
 
-/** Mount points now, from this process's mount table. */
-function mounts(): { target: string; type: string }[] {
-  return readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [, target, type] = l.split(' ');
-      return { target: (target ?? '').replace(/\\040/g, ' '), type: type ?? '' };
-    });
-}
-
 /** Whether `pid` is alive and still runs `script` (a pid the kernel reused is someone else's). */
 function runs(pid: number, script: string): boolean {
   try {
@@ -92,10 +89,14 @@ function runs(pid: number, script: string): boolean {
 }
 
 /**
- * Undoes every thing the ledger still lists, in order: processes, mounts, folders, hugepages.
- * Returns one line per thing undone, and the problems met (it goes on past them).
+ * Undoes every thing the ledger still lists, in order: processes, interfaces, namespaces, mounts,
+ * folders, hugepages, through `host` (the machine's; a test passes a FakeMachine's). Returns one
+ * line per thing undone, and the problems met (it goes on past them).
  */
-export async function undoLeftovers(ledger: string): Promise<{ undone: string[]; problems: string[] }> {
+export async function undoLeftovers(
+  ledger: string,
+  host: Host = createHost(),
+): Promise<{ undone: string[]; problems: string[] }> {
   const undone: string[] = [];
   const problems: string[] = [];
   const all = entries(ledger);
@@ -103,7 +104,7 @@ export async function undoLeftovers(ledger: string): Promise<{ undone: string[];
   for (const kind of order) {
     for (const { file, entry } of all.filter((e) => e.entry.kind === kind)) {
       try {
-        const what = await undo(entry);
+        const what = await undo(host, entry);
         if (what) undone.push(what);
         unlinkSync(file);
       } catch (e) {
@@ -115,35 +116,31 @@ export async function undoLeftovers(ledger: string): Promise<{ undone: string[];
   return { undone, problems };
 }
 
-async function undo(entry: LedgerEntry): Promise<string | undefined> {
+async function undo(host: Host, entry: LedgerEntry): Promise<string | undefined> {
   switch (entry.kind) {
     case 'process':
       if (!runs(entry.pid, entry.script)) return undefined;
       process.kill(entry.pid, 'SIGKILL');
       return `killed ${entry.pid} (${entry.script})`;
     case 'mount':
-      if (!mounts().some((m) => m.target === entry.path && m.type === 'hugetlbfs')) return undefined;
-      execFileSync('umount', [entry.path]);
+      if (!(await mounts(host)).some((m) => m.target === entry.path && m.type === 'hugetlbfs'))
+        return undefined;
+      await unmountHugetlbfs(host, entry.path);
       return `unmounted ${entry.path}`;
     case 'dir': {
       if (!existsSync(entry.path)) return undefined;
       // Never delete through a mount: a folder with anything mounted under it stays.
-      const under = resolve(entry.path);
-      const inside = mounts().find((m) => m.target === under || m.target.startsWith(`${under}/`));
+      const [inside] = mountsUnder(await mounts(host), entry.path);
       if (inside) throw new Error(`left in place: ${inside.target} is mounted there`);
       rmSync(entry.path, { recursive: true, force: true });
       return `removed ${entry.path}`;
     }
     case 'link':
-      if (!existsSync(`/sys/class/net/${entry.name}`)) return undefined;
-      execFileSync('ip', ['link', 'del', entry.name]);
-      return `deleted interface ${entry.name}`;
+      return (await deleteLink(host, entry.name)) ? `deleted interface ${entry.name}` : undefined;
     case 'netns':
-      if (!existsSync(`/run/netns/${entry.name}`)) return undefined;
-      execFileSync('ip', ['netns', 'del', entry.name]);
-      return `deleted network namespace ${entry.name}`;
+      return (await deleteNetns(host, entry.name)) ? `deleted network namespace ${entry.name}` : undefined;
     case 'hugepages':
-      await releaseHugepages(createHost(), entry.pages, { pageSizeKb: entry.pageSizeKb });
+      await releaseHugepages(host, entry.pages, { pageSizeKb: entry.pageSizeKb });
       return `gave back ${entry.pages} hugepages of ${entry.pageSizeKb} kB`;
   }
 }

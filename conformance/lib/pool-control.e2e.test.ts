@@ -15,8 +15,8 @@ let devargs: string;
 describe.skipIf(afXdpUnavailable !== undefined)(
   `the pool control (net_af_xdp on a veth pair of its own)${afXdpUnavailable ? ` (skipped: ${afXdpUnavailable})` : ''}`,
   () => {
-    beforeAll(() => {
-      lab = afXdpVeth('dphppc');
+    beforeAll(async () => {
+      lab = await afXdpVeth('dphppc');
       ({ eal, devargs } = lab);
     });
     afterAll(() => lab?.tearDown());

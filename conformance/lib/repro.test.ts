@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentDpdk, runtimeDirFor } from '@dpdk-hotplug/ethdev';
+import { addVethPair, createHost, deleteLink, setLinkUp } from '@dpdk-hotplug/linux';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DUTS } from './default-duts.js';
 import type { Dut } from './dut.js';
@@ -88,13 +89,14 @@ describe.skipIf(!root)('reproducers of the default run’s findings', () => {
     expect(r.log).toMatch(/net_memif0 already allocated/);
   });
 
-  it('net_af_xdp: the reattach program’s second rx queue setup fails with EINVAL (checks 3, 5, 6)', () => {
+  it('net_af_xdp: the reattach program’s second rx queue setup fails with EINVAL (checks 3, 5, 6)', async () => {
     // The interface its README tells a maintainer to make, removed afterwards.
+    const host = createHost();
     const iface = `${REPRO_IFACE.slice(0, 8)}t${process.pid % 1000}`;
-    execFileSync('ip', ['link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
+    await addVethPair(host, iface, `${iface}p`);
     try {
-      execFileSync('ip', ['link', 'set', iface, 'up']);
-      execFileSync('ip', ['link', 'set', `${iface}p`, 'up']);
+      await setLinkUp(host, iface);
+      await setLinkUp(host, `${iface}p`);
       const r = runRepro('reattach', dut('net_af_xdp'), { REPRO_IFACE: iface });
       expect(r.status, r.out + r.log).toBe(1);
       expect(r.out).toMatch(/attach 1 .*: all 0/);
@@ -104,7 +106,7 @@ describe.skipIf(!root)('reproducers of the default run’s findings', () => {
       expect(r.out).toMatch(/left behind: fd socket:\[\d+\]/);
       expect(r.out).toMatch(/left behind: fd anon_inode:bpf-prog/);
     } finally {
-      execFileSync('ip', ['link', 'del', iface]);
+      await deleteLink(host, iface);
     }
   });
 

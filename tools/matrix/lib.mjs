@@ -1,7 +1,7 @@
-// The matrix's pure parts: Debian mirror and cache key, mount tables and the refusal to delete
-// a directory with anything mounted under it, the shell script that enters a root filesystem in a
-// private mount namespace, vitest's JSON results, and the results table. No side effects here:
-// tools/matrix/*.test.mjs test them with injected inputs.
+// The matrix's pure parts: Debian mirror and cache key, the shell script that enters a root
+// filesystem in a private mount namespace, vitest's JSON results, and the results table. No side
+// effects here, and no import of a built package (inside.mjs loads this in a release's work copy
+// before anything is built): tools/matrix/*.test.mjs test them with injected inputs.
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
@@ -41,66 +41,6 @@ export function cacheKey({ suite, mirror, packages, aptOptions = [], variant = '
     aptOptions,
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
-}
-
-/** `\040`-style escapes in /proc/<pid>/mountinfo paths (space, tab, newline, backslash). */
-function unescapeMountPath(path) {
-  return path.replace(/\\([0-7]{3})/g, (_, octal) => String.fromCharCode(Number.parseInt(octal, 8)));
-}
-
-/** The mount points and file system types in a mountinfo text (proc(5)). */
-export function parseMountinfo(text) {
-  const mounts = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const [left, right = ''] = line.split(' - ');
-    const fields = left.split(' ');
-    if (fields.length < 5) continue;
-    mounts.push({ mountPoint: unescapeMountPath(fields[4]), fsType: right.split(' ')[0] ?? '' });
-  }
-  return mounts;
-}
-
-/** True when `path` is `dir` or inside it (both absolute; no symlink resolution). */
-export function isUnder(path, dir) {
-  const d = resolve(dir);
-  const p = resolve(path);
-  return p === d || p.startsWith(d === '/' ? '/' : `${d}/`);
-}
-
-/**
- * The mounts at or under `dir` in a mountinfo text. A process's mountinfo shows mount points
- * relative to its root: for a process chrooted in `/x/rootfs`, `/dev` is `/x/rootfs/dev`. `root`
- * is that process's root, so the mount points are compared as the host sees them.
- */
-export function mountsUnder(dir, mountinfoText, root = '/') {
-  return parseMountinfo(mountinfoText)
-    .map((m) => ({ ...m, mountPoint: root === '/' ? m.mountPoint : resolve(root, `.${m.mountPoint}`) }))
-    .filter((m) => isUnder(m.mountPoint, dir));
-}
-
-/**
- * Why `dir` must not be deleted, or null when it may be. `mountinfos` are the mount tables of
- * every mount namespace and root that can be seen (a run's private namespace has its own, read
- * through a process in it): a text (seen from /) or `{ root, text }` (read from a process whose
- * root is `root`, a chroot). `roots` are processes' root directories (a live chroot in the tree).
- */
-export function deletionRefusal(dir, { mountinfos = [], roots = [] } = {}) {
-  const d = resolve(dir);
-  if (d === '/' || d.split('/').filter(Boolean).length < 2) return `refusing to delete ${d}: too close to /`;
-  const mounted = new Set();
-  for (const table of mountinfos) {
-    const { root = '/', text } = typeof table === 'string' ? { text: table } : table;
-    for (const m of mountsUnder(d, text, root)) mounted.add(m.mountPoint);
-  }
-  if (mounted.size > 0) {
-    return `refusing to delete ${d}: something is mounted under it (${[...mounted].sort().join(', ')}); a run may still be inside it`;
-  }
-  const inside = roots.filter((r) => isUnder(r.root, d));
-  if (inside.length > 0) {
-    return `refusing to delete ${d}: process ${inside.map((r) => r.pid).join(', ')} has its root in it`;
-  }
-  return null;
 }
 
 /** Single-quoted for sh. */

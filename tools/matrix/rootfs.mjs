@@ -13,7 +13,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cacheKey, deletionRefusal, enterScript, mirrorFromSources } from './lib.mjs';
+import { isUnder, mountsUnder, parseMountinfo } from '@dpdk-hotplug/linux';
+import { cacheKey, enterScript, mirrorFromSources } from './lib.mjs';
 
 export const DEFAULT_CACHE = process.env.DPDK_HOTPLUG_MATRIX_CACHE ?? '/var/cache/dpdk-hotplug/matrix';
 export const PATH_IN_ROOT = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -64,6 +65,31 @@ export function allMountinfos() {
   }
   if (seen.size === 0) seen.set('self', { root: '/', text: readFileSync('/proc/self/mountinfo', 'utf8') });
   return [...seen.values()];
+}
+
+/**
+ * Why `dir` must not be deleted, or null when it may be. `mountinfos` are the mount tables of
+ * every mount namespace and root that can be seen (a run's private namespace has its own, read
+ * through a process in it): a text (seen from /) or `{ root, text }` (read from a process whose
+ * root is `root`, a chroot), read by @dpdk-hotplug/linux's one mount-table reader. `roots` are
+ * processes' root directories (a live chroot in the tree).
+ */
+export function deletionRefusal(dir, { mountinfos = [], roots = [] } = {}) {
+  const d = resolve(dir);
+  if (d === '/' || d.split('/').filter(Boolean).length < 2) return `refusing to delete ${d}: too close to /`;
+  const mounted = new Set();
+  for (const table of mountinfos) {
+    const { root = '/', text } = typeof table === 'string' ? { text: table } : table;
+    for (const m of mountsUnder(parseMountinfo(text), d, root)) mounted.add(m.target);
+  }
+  if (mounted.size > 0) {
+    return `refusing to delete ${d}: something is mounted under it (${[...mounted].sort().join(', ')}); a run may still be inside it`;
+  }
+  const inside = roots.filter((r) => isUnder(r.root, d));
+  if (inside.length > 0) {
+    return `refusing to delete ${d}: process ${inside.map((r) => r.pid).join(', ')} has its root in it`;
+  }
+  return null;
 }
 
 /** Every process's root directory (a chroot shows up as its root). */

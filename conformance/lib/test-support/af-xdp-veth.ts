@@ -2,9 +2,9 @@
  * net_af_xdp on a veth pair of a test's own, with an EAL of its own (the tests of
  * lib/pool-control.ts): root and the PMD installed, or the tests skip with that reason.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { Eal } from '@dpdk-hotplug/ethdev';
+import { addVethPair, createHost, deleteLink, setLinkUp } from '@dpdk-hotplug/linux';
 
 const PMD_DIR = '/usr/lib/x86_64-linux-gnu/dpdk';
 
@@ -22,14 +22,15 @@ export interface AfXdpVeth {
   readonly devargs: string;
   readonly eal: Eal;
   /** Cleans the EAL up and removes the veth pair. */
-  tearDown(): void;
+  tearDown(): Promise<void>;
 }
 
 /** Makes the veth pair `<tag><pid>` and its peer, up, and an EAL with its own prefix. */
-export function afXdpVeth(tag: string): AfXdpVeth {
+export async function afXdpVeth(tag: string): Promise<AfXdpVeth> {
+  const host = createHost();
   const iface = `${tag}${process.pid % 100000}`.slice(0, 13);
-  execFileSync('ip', ['link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
-  for (const name of [iface, `${iface}p`]) execFileSync('ip', ['link', 'set', name, 'up']);
+  await addVethPair(host, iface, `${iface}p`);
+  for (const name of [iface, `${iface}p`]) await setLinkUp(host, name);
   const eal = Eal.init({
     noHuge: true,
     noPci: true,
@@ -43,9 +44,9 @@ export function afXdpVeth(tag: string): AfXdpVeth {
     iface,
     devargs: `net_af_xdp0,iface=${iface}`,
     eal,
-    tearDown: () => {
+    tearDown: async () => {
       eal.cleanup();
-      execFileSync('ip', ['link', 'del', iface]);
+      await deleteLink(host, iface);
     },
   };
 }

@@ -9,47 +9,13 @@
  * dpdk-install.ts selected.
  */
 import koffi from 'koffi';
-import type { DpdkBinding } from './dpdk-binding.js';
+import { type DpdkBinding, MAX_BURST, MAX_ETHPORTS, MAX_PACKET, type Pointer } from './dpdk-binding.js';
 import { currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
 import { readyShim, type ShimChoice } from './shim-select.js';
+import { versionNumber, versionOfNumber } from './versions.js';
 
 const SHIM_ABI = 7;
-export const MAX_ETHPORTS = 32;
-/** Most packets a burst carries, and the largest packet (an mbuf's data room after its headroom). */
-export const MAX_BURST = 512;
-/** The largest packet txBurst takes and rxBurst gives, in bytes: an mbuf's data room after its headroom. */
-export const MAX_PACKET = 2048;
-
-/** struct dphp_port_info (native/shim.c), as koffi decodes it. */
-export interface RawPortInfo {
-  name: string;
-  device: string;
-  bus: string;
-  driver: string;
-  socket: number;
-  max_rx_queues: number;
-  max_tx_queues: number;
-  mac: number[];
-  link_up: number;
-  link_duplex: number;
-  link_speed: number;
-}
-
-/** struct dphp_stats (native/shim.c): DPDK's rte_eth_stats counters. */
-export interface RawEthStats {
-  ipackets: number;
-  opackets: number;
-  ibytes: number;
-  obytes: number;
-  imissed: number;
-  ierrors: number;
-  oerrors: number;
-  rx_nombuf: number;
-}
-
-/** A C pointer held by the SDK (argv, mempools, the log ring); never handed to users. */
-export type Pointer = object;
 
 /** The shim's own structs, as koffi lays them out; lib/layout.test.ts holds them to the C compiler's. */
 export const STRUCTS = {
@@ -220,12 +186,10 @@ function load(install: DpdkInstall) {
   };
   // A shim built here is for this exact DPDK; a prebuilt one for the DPDK of its stamp, of this
   // ABI (DPDK keeps an ABI stable across its releases).
-  const [year, month, minor] = (chosen.kind === 'prebuilt' ? chosen.stamp.dpdk : install.version)
-    .split('.')
-    .map(Number);
+  const wanted = versionNumber(chosen.kind === 'prebuilt' ? chosen.stamp.dpdk : install.version);
   const built = b.dphp_built_for();
-  if (b.dphp_abi() !== SHIM_ABI || built !== ((year! << 16) | (month! << 8) | (minor ?? 0))) {
-    const v = `${built >> 16}.${String((built >> 8) & 0xff).padStart(2, '0')}.${built & 0xff}`;
+  if (b.dphp_abi() !== SHIM_ABI || built !== wanted) {
+    const v = versionOfNumber(built);
     throw new EalStateError(
       'BINDING_UNAVAILABLE',
       `The native shim at ${chosen.path} is stale (ABI ${b.dphp_abi()}, built for DPDK ${v}; DPDK ${install.version} is loaded, ABI ${SHIM_ABI} expected): run \`${install.buildCommand}\``,

@@ -7,8 +7,48 @@
  * Members keep the C names and signatures of the calls they stand for (see native/shim.c and
  * binding.ts), so that a reader of eal.ts sees the DPDK call; `ealInit` and `logView` wrap the
  * two that take or return raw memory. Return codes are DPDK's: < 0 is -errno.
+ *
+ * This module loads nothing (no koffi, no DPDK): the fake and the SDK's logic take their types
+ * and the shim's fixed sizes from here, so a test on the fake never loads the native binding
+ * (lib/seam.test.ts proves it).
  */
-import type { Pointer, RawEthStats, RawPortInfo } from './binding.js';
+
+/** RTE_MAX_ETHPORTS of the DPDK the shim is built against: port ids are below it. */
+export const MAX_ETHPORTS = 32;
+/** Most packets a burst carries, and the largest packet (an mbuf's data room after its headroom). */
+export const MAX_BURST = 512;
+/** The largest packet txBurst takes and rxBurst gives, in bytes: an mbuf's data room after its headroom. */
+export const MAX_PACKET = 2048;
+
+/** struct dphp_port_info (native/shim.c), as koffi decodes it. */
+export interface RawPortInfo {
+  name: string;
+  device: string;
+  bus: string;
+  driver: string;
+  socket: number;
+  max_rx_queues: number;
+  max_tx_queues: number;
+  mac: number[];
+  link_up: number;
+  link_duplex: number;
+  link_speed: number;
+}
+
+/** struct dphp_stats (native/shim.c): DPDK's rte_eth_stats counters. */
+export interface RawEthStats {
+  ipackets: number;
+  opackets: number;
+  ibytes: number;
+  obytes: number;
+  imissed: number;
+  ierrors: number;
+  oerrors: number;
+  rx_nombuf: number;
+}
+
+/** A C pointer held by the SDK (argv, mempools, the log ring); never handed to users. */
+export type Pointer = object;
 
 /** A call that koffi can also run on a libuv pool thread (`fn.async(...args, done)`). */
 export interface OffThreadFn<A extends unknown[], R = number> {

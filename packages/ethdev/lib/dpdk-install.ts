@@ -9,9 +9,11 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { EalStateError } from './errors.js';
 import { buildCommandFor, shimCacheDir } from './shim-select.js';
+import { atLeast, releaseOf } from './versions.js';
 
 /** The oldest DPDK with rte_dev_probe/rte_dev_remove as this SDK uses them. */
 export const MIN_DPDK = '22.11';
+const MIN_RELEASE = releaseOf(MIN_DPDK)!;
 /** The environment variable that selects a DPDK install prefix (see `selectDpdk`). */
 export const DPDK_ENV = 'DPDK_HOTPLUG_DPDK';
 
@@ -147,17 +149,6 @@ function readPc(file: string): { version: string; vars: Record<string, string> }
   return { version, vars };
 }
 
-/** `a` < `b` for dotted versions (`22.11.4` < `23.03`). */
-export function versionBefore(a: string, b: string): boolean {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d < 0;
-  }
-  return false;
-}
-
 /** The soname number of librte_eal in libdir: what `-lrte_eal` links against. */
 function ealAbi(libdir: string): string | undefined {
   const dev = join(libdir, 'librte_eal.so');
@@ -244,7 +235,7 @@ export function findDpdk(prefix?: string, selectedBy: DpdkInstall['selectedBy'] 
 
 /** UNSUPPORTED_DPDK for a version older than MIN_DPDK (or not a version at all). */
 function refuseUnsupported(version: string, where: string): void {
-  if (!/^\d+\.\d+/.test(version) || versionBefore(version, MIN_DPDK))
+  if (!/^\d+\.\d+/.test(version) || !atLeast(version, MIN_RELEASE.year, MIN_RELEASE.month))
     throw new EalStateError(
       'UNSUPPORTED_DPDK',
       `DPDK ${version} at ${where} is not supported: this SDK needs DPDK ${MIN_DPDK} or newer`,

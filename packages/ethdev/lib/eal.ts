@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { attachError } from './attach-errors.js';
-import { dpdk, MAX_ETHPORTS } from './binding.js';
+import { dpdk } from './binding.js';
 import {
   abortedError,
   ControlQueue,
@@ -13,7 +13,7 @@ import {
 } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import { attachPolicy, devargsGuards, keepsDpdkMemory, rememberAttached } from './devargs-policy.js';
-import type { DpdkBinding } from './dpdk-binding.js';
+import { type DpdkBinding, MAX_ETHPORTS } from './dpdk-binding.js';
 import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { checkPmdFolder, pluginFailure } from './drivers.js';

@@ -4,8 +4,8 @@
  * lists, error codes, events, packets. A rule the fake gets wrong shows here first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dpdk, MAX_ETHPORTS } from './binding.js';
-import type { DpdkBinding } from './dpdk-binding.js';
+import { dpdk } from './binding.js';
+import { type DpdkBinding, MAX_ETHPORTS } from './dpdk-binding.js';
 import { currentDpdk } from './dpdk-install.js';
 import type { Eal } from './eal.js';
 import { Eal as EalClass } from './eal.js';

@@ -9,8 +9,16 @@
  * DPDK in use to keep it honest. It is not DPDK: no claim about DPDK
  * may rest on a test that uses it.
  */
-import { MAX_BURST, MAX_PACKET, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
-import type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
+import {
+  type DpdkBinding,
+  type HotArea,
+  MAX_BURST,
+  MAX_PACKET,
+  type OffThreadFn,
+  type Pointer,
+  type RawEthStats,
+  type RawPortInfo,
+} from './dpdk-binding.js';
 import { atLeast } from './versions.js';
 
 const EINVAL = 22;

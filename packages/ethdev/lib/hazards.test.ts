@@ -18,7 +18,7 @@ import { HAZARDOUS_DEVARGS, type HazardousDevargs } from './hazards.js';
 import { runtimeDirFor } from './runtime-dir.js';
 import { errorOf, startEal } from './test-support/env.js';
 import { ethernetFrame } from './testing.js';
-import { atLeast } from './versions.js';
+import { atLeast, releaseOf } from './versions.js';
 
 const RAW_PROBE = fileURLToPath(new URL('./test-support/raw-probe.mjs', import.meta.url));
 const HANG_MS = 2500;
@@ -76,8 +76,8 @@ function rawProbe(devargs: string, fdFile: string, prefix: string, needs = ''): 
 
 function expectEffect(row: HazardousDevargs, o: Outcome, l: ReturnType<typeof lab>): void {
   const seen = `${row.id}: ${JSON.stringify({ ...o, stdout: o.stdout.length })}`;
-  const [year, month] = (row.fixedIn ?? '').split('.').map(Number);
-  if (row.fixedIn && atLeast(currentDpdk().version, year!, month!)) {
+  const fixed = row.fixedIn === undefined ? undefined : releaseOf(row.fixedIn);
+  if (fixed && atLeast(currentDpdk().version, fixed.year, fixed.month)) {
     // Fixed upstream: this DPDK refuses the input itself, nothing crashes or hangs.
     expect({ signal: o.signal, hung: o.hung }, seen).toEqual({ signal: null, hung: false });
     expect(o.stderr, seen).toMatch(/rc=-\d+/);

@@ -8,7 +8,6 @@
  *   await eal.detach(port); // 'net_null0'
  */
 
-export type { RawEthStats, RawPortInfo } from './binding.js';
 export {
   canonicalPciAddress,
   type Devargs,
@@ -18,7 +17,7 @@ export {
 } from './devargs.js';
 export { DEVARGS_PATHS_ENV } from './devargs-policy.js';
 export type { RegisteredDriver } from './device-class.js';
-export type { DpdkBinding, HotArea, OffThreadFn } from './dpdk-binding.js';
+export type { DpdkBinding, HotArea, OffThreadFn, RawEthStats, RawPortInfo } from './dpdk-binding.js';
 export {
   currentDpdk,
   DPDK_ENV,

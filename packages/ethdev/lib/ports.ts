@@ -1,5 +1,11 @@
-import { MAX_BURST, MAX_ETHPORTS, type Pointer, type RawEthStats, type RawPortInfo } from './binding.js';
-import type { DpdkBinding } from './dpdk-binding.js';
+import {
+  type DpdkBinding,
+  MAX_BURST,
+  MAX_ETHPORTS,
+  type Pointer,
+  type RawEthStats,
+  type RawPortInfo,
+} from './dpdk-binding.js';
 import type { DpdkLog } from './dpdk-log.js';
 import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
 import { call, type Plan, runPlan, type Step } from './plan.js';

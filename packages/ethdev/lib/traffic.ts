@@ -1,5 +1,4 @@
-import { MAX_BURST, MAX_PACKET } from './binding.js';
-import type { DpdkBinding } from './dpdk-binding.js';
+import { type DpdkBinding, MAX_BURST, MAX_PACKET } from './dpdk-binding.js';
 import { InvalidInputError } from './errors.js';
 import { count, expectState, type PortRecord } from './ports.js';
 import type { PacketBatch } from './types.js';

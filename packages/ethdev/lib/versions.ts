@@ -11,16 +11,42 @@ export interface DpdkRelease {
   readonly month: number;
 }
 
+/** A DPDK version: `22.11.11` is { year: 22, month: 11, minor: 11 }. */
+export interface DpdkVersion extends DpdkRelease {
+  /** `11` for 22.11.11; 0 when the version names the release alone (`25.11`). */
+  readonly minor: number;
+}
+
+/** `DPDK 22.11.11`, `22.11.11` or `25.11` → { year: 22, month: 11, minor: 11 (or 0) }; undefined for anything else. */
+export function versionOf(version: string): DpdkVersion | undefined {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  return m ? { year: Number(m[1]), month: Number(m[2]), minor: Number(m[3] ?? 0) } : undefined;
+}
+
 /** `DPDK 22.11.11`, `22.11.11` or `25.11` → { year: 22, month: 11 }; undefined for anything else. */
 export function releaseOf(version: string): DpdkRelease | undefined {
-  const m = /(\d+)\.(\d+)/.exec(version);
-  return m ? { year: Number(m[1]), month: Number(m[2]) } : undefined;
+  const v = versionOf(version);
+  return v && { year: v.year, month: v.month };
 }
 
 /** Whether `version` is `year.month` or newer (an unparsable version counts as the oldest). */
 export function atLeast(version: string, year: number, month: number): boolean {
   const r = releaseOf(version);
   return r !== undefined && (r.year > year || (r.year === year && r.month >= month));
+}
+
+/**
+ * DPDK's RTE_VERSION_NUM packing of a version, `year << 16 | month << 8 | minor`, as the shim
+ * reports the DPDK it was built for (`dphp_built_for`); undefined for an unparsable version.
+ */
+export function versionNumber(version: string): number | undefined {
+  const v = versionOf(version);
+  return v && (v.year << 16) | (v.month << 8) | v.minor;
+}
+
+/** versionNumber's inverse: `22.11.11` (month padded to two digits, as DPDK writes it). */
+export function versionOfNumber(packed: number): string {
+  return `${packed >> 16}.${String((packed >> 8) & 0xff).padStart(2, '0')}.${packed & 0xff}`;
 }
 
 /**

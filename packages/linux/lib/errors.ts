@@ -15,7 +15,8 @@ export type KernelErrorCode =
   | 'MOUNT_FAILED'
   | 'NO_SUCH_SLOT'
   | 'TIMEOUT'
-  | 'COMMAND_FAILED';
+  | 'COMMAND_FAILED'
+  | 'NETDEV_FAILED';
 
 export interface KernelErrorDetails {
   /** The PCI address the error is about. */

@@ -60,6 +60,8 @@ export interface HostOptions {
   devfs?: string;
   /** Where bind records are kept so `restore` can give a device back; `/run/dpdk-hotplug`. */
   stateDir?: string;
+  /** Where `ip netns` keeps named network namespaces; `/run/netns` by default. */
+  netnsDir?: string;
   /** The pci.ids file; the first of Debian's usual places by default; `null` for no names. */
   pciIds?: string | null;
   io?: HostIo;
@@ -76,6 +78,8 @@ export interface Host {
   readonly procfs: string;
   readonly devfs: string;
   readonly stateDir: string;
+  /** Where `ip netns` keeps named network namespaces. */
+  readonly netnsDir: string;
   /** Where to look for pci.ids, first found wins; empty for no names. */
   readonly pciIds: readonly string[];
   readonly io: HostIo;
@@ -184,6 +188,7 @@ export function createHost(options: HostOptions = {}): Host {
     procfs,
     devfs: options.devfs ?? '/dev',
     stateDir: options.stateDir ?? '/run/dpdk-hotplug',
+    netnsDir: options.netnsDir ?? '/run/netns',
     pciIds: options.pciIds === undefined ? PCI_IDS_PATHS : options.pciIds === null ? [] : [options.pciIds],
     io: options.io ?? nodeIo,
     exec,

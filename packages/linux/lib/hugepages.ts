@@ -5,6 +5,7 @@ import { makeFolders } from '@dpdk-hotplug/args';
 import type { PlannedWrite } from './bind.js';
 import { errnoOf, KernelError, writeHint } from './errors.js';
 import { type Host, run } from './host.js';
+import { mounts } from './mounts.js';
 
 export interface HugepageNode {
   node: number;
@@ -126,21 +127,14 @@ export async function hugepages(host: Host): Promise<Hugepages> {
       nodes: perNode,
     });
   }
-  let mounts: HugetlbfsMount[] = [];
-  try {
-    mounts = (await host.io.read(host.proc('mounts')))
-      .split('\n')
-      .map((l) => l.split(' '))
-      .filter((f) => f[2] === 'hugetlbfs')
-      .map((f) => {
-        const opt = /pagesize=(\d+)([KMG])/i.exec(f[3] ?? '');
-        const kb = opt
-          ? (Number(opt[1]) * UNITS[opt[2]!.toUpperCase()]!) / 1024
-          : (defaultPageSizeKb ?? 2048);
-        return { target: f[1]!, pageSizeKb: kb };
-      });
-  } catch {}
-  return { defaultPageSizeKb, sizes: result, mounts };
+  const hugetlbfs = (await mounts(host))
+    .filter((m) => m.type === 'hugetlbfs')
+    .map((m) => {
+      const opt = /pagesize=(\d+)([KMG])/i.exec(m.options);
+      const kb = opt ? (Number(opt[1]) * UNITS[opt[2]!.toUpperCase()]!) / 1024 : (defaultPageSizeKb ?? 2048);
+      return { target: m.target, pageSizeKb: kb };
+    });
+  return { defaultPageSizeKb, sizes: result, mounts: hugetlbfs };
 }
 
 /**

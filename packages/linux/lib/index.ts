@@ -46,6 +46,19 @@ export {
   USERSPACE_DRIVERS,
   type UserspaceDriver,
 } from './inventory.js';
+export { isUnder, type MountEntry, mounts, mountsUnder, parseMountinfo, parseMounts } from './mounts.js';
+export {
+  addNetns,
+  addVethPair,
+  type Deleted,
+  deleteLink,
+  deleteNetns,
+  linkExists,
+  type NetdevOptions,
+  netnsExists,
+  rxPackets,
+  setLinkUp,
+} from './netdev.js';
 export { isPciAddress, type PciAddress, pciAddress } from './pci-address.js';
 export {
   type HotplugOptions,

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { KernelError } from './errors.js';
 import type { Host, NetState } from './host.js';
+import { mounts } from './mounts.js';
 import { type PciAddress, pciAddress } from './pci-address.js';
 import { type PciNames, pciNames } from './pci-ids.js';
 
@@ -115,19 +116,14 @@ interface Context {
 
 /** What the devices' use is judged by; `only` limits it to one device (no `ip` runs if it has no interface). */
 async function context(host: Host, only?: string): Promise<Context> {
-  const [netByDevice, blockByDevice, mountsText] = await Promise.all([
+  const [netByDevice, blockByDevice, mounted] = await Promise.all([
     childrenByDevice(host, 'class/net'),
     childrenByDevice(host, 'block'),
-    readOr(host, host.proc('mounts'), ''),
+    mounts(host),
   ]);
   const needNet = only === undefined ? netByDevice.size > 0 : netByDevice.has(only);
   const net: NetState = needNet ? await host.net() : { links: [], routes: [] };
-  const mounts = (mountsText ?? '')
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((f) => f.length >= 2)
-    .map(([source, target]) => ({ source: source!, target: (target ?? '').replace(/\\040/g, ' ') }));
-  return { net, netByDevice, blockByDevice, mounts };
+  return { net, netByDevice, blockByDevice, mounts: mounted };
 }
 
 function describeInterface(ctx: Context, name: string): NetInterface {

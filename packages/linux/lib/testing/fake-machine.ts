@@ -83,6 +83,8 @@ export class FakeMachine {
   readonly procfs: string;
   readonly devfs: string;
   readonly stateDir: string;
+  /** Where the fake's named network namespaces are (`ip netns add` makes a file here). */
+  readonly netnsDir: string;
   readonly writes: SysfsWrite[] = [];
   /** Programs run through the host's exec that the fake simulates (`modprobe <module>`), argv each. */
   readonly commands: string[][] = [];
@@ -92,6 +94,11 @@ export class FakeMachine {
   readonly #dynamicIds = new Map<string, Set<string>>();
   readonly #failures: Failure[] = [];
   readonly #denied = new Set<string>();
+  readonly #commandFailures: Array<{ pattern: RegExp; stderr: string; times: number }> = [];
+  /** Interfaces inside each named namespace: name → packets received. */
+  readonly #netns = new Map<string, Map<string, number>>();
+  /** veth ends of the host's namespace → their peer (name, and namespace if not the host's). */
+  readonly #peers = new Map<string, { name: string; netns?: string }>();
 
   constructor(spec: FakeMachineSpec, hostOptions: HostOptions = {}) {
     this.#spec = spec;
@@ -100,6 +107,7 @@ export class FakeMachine {
     this.procfs = join(this.root, 'proc');
     this.devfs = join(this.root, 'dev');
     this.stateDir = join(this.root, 'run');
+    this.netnsDir = join(this.root, 'netns');
     this.#build();
     const net = spec.net ?? { links: [], routes: [] };
     this.host = createHost({
@@ -107,15 +115,22 @@ export class FakeMachine {
       procfs: this.procfs,
       devfs: this.devfs,
       stateDir: this.stateDir,
+      netnsDir: this.netnsDir,
       pciIds: null,
       net: async () => net,
-      // Loading a module is simulated (it appears in /sys/module); `modprobe -n` and other
-      // programs run for real.
+      // Loading a module (it appears in /sys/module), iproute2's link and netns commands and
+      // hugetlbfs mounts are simulated; `modprobe -n` and other programs run for real.
       exec: async (file, args, options) => {
-        if (file === 'modprobe' && args.length === 1 && !args[0]!.startsWith('-')) {
+        const simulated = this.#simulate(file, args);
+        if (simulated) {
           this.commands.push([file, ...args]);
-          mkdirSync(join(this.sysfs, 'module', args[0]!), { recursive: true });
-          return { code: 0, stdout: '', stderr: '' };
+          const line = [file, ...args].join(' ');
+          const failure = this.#commandFailures.find((f) => f.times > 0 && f.pattern.test(line));
+          if (failure) {
+            failure.times--;
+            return { code: 2, stdout: '', stderr: failure.stderr };
+          }
+          return simulated();
         }
         return nodeExec(file, args, options);
       },
@@ -131,6 +146,148 @@ export class FakeMachine {
   /** The next `times` writes to a path matching `pattern` fail with `errno`. */
   failWrites(pattern: RegExp, errno: string, times = 1): void {
     this.#failures.push({ pattern, errno, times });
+  }
+
+  /**
+   * The next `times` simulated commands whose command line matches `pattern` fail (exit 2) with
+   * `stderr`, as the program would print it (`RTNETLINK answers: Operation not permitted`).
+   */
+  failCommands(pattern: RegExp, stderr: string, times = 1): void {
+    this.#commandFailures.push({ pattern, stderr, times });
+  }
+
+  /** Interface `name` (of the host's namespace, or of `netns`) receives `packets` more. */
+  receive(name: string, packets: number, netns?: string): void {
+    if (netns !== undefined) {
+      const links = this.#netns.get(netns)!;
+      links.set(name, links.get(name)! + packets);
+      return;
+    }
+    const file = join(this.sysfs, 'devices/virtual/net', name, 'statistics/rx_packets');
+    writeFileSync(file, `${Number(readFileSync(file, 'utf8')) + packets}\n`);
+  }
+
+  /** The interfaces of a named namespace, or undefined when there is no such namespace. */
+  netnsLinks(netns: string): string[] | undefined {
+    const links = this.#netns.get(netns);
+    return links && [...links.keys()];
+  }
+
+  /** What a simulated program does, or undefined for one that runs for real. */
+  #simulate(
+    file: string,
+    args: readonly string[],
+  ): (() => { code: number; stdout: string; stderr: string }) | undefined {
+    const ok = (stdout = '') => ({ code: 0, stdout, stderr: '' });
+    const fail = (stderr: string, code = 1) => ({ code, stdout: '', stderr });
+    if (file === 'modprobe' && args.length === 1 && !args[0]!.startsWith('-'))
+      return () => {
+        mkdirSync(join(this.sysfs, 'module', args[0]!), { recursive: true });
+        return ok();
+      };
+    const mountsFile = join(this.procfs, 'mounts');
+    if (file === 'mount' && args[0] === '-t' && args[1] === 'hugetlbfs' && args.length === 6)
+      return () => {
+        writeFileSync(
+          mountsFile,
+          `${readFileSync(mountsFile, 'utf8')}nodev ${args[5]} hugetlbfs rw,${args[3]} 0 0\n`,
+        );
+        return ok();
+      };
+    if (file === 'umount' && args.length === 1)
+      return () => {
+        const lines = readFileSync(mountsFile, 'utf8').split('\n');
+        const i = lines.findIndex((l) => l.split(' ')[1] === args[0]);
+        if (i < 0) return fail(`umount: ${args[0]}: not mounted.`, 32);
+        lines.splice(i, 1);
+        writeFileSync(mountsFile, lines.join('\n'));
+        return ok();
+      };
+    if (file !== 'ip') return undefined;
+    const [netnsFlag, netnsName] = args;
+    const inNetns = netnsFlag === '-n' ? netnsName : undefined;
+    const a = inNetns === undefined ? [...args] : args.slice(2);
+    const hostLink = (name: string) => join(this.sysfs, 'class/net', name);
+    const exists = (name: string, netns?: string) =>
+      netns === undefined ? this.#isLink(hostLink(name)) : (this.#netns.get(netns)?.has(name) ?? false);
+    const noDevice = (name: string) => fail(`Cannot find device "${name}"`);
+    const show = (name: string, rx: number) =>
+      ok(JSON.stringify([{ ifname: name, stats64: { rx: { packets: rx } } }]));
+    if (a[0] === 'netns' && a[1] === 'add' && a.length === 3)
+      return () => {
+        if (this.#netns.has(a[2]!))
+          return fail(`Cannot create namespace file "/run/netns/${a[2]}": File exists`);
+        this.#netns.set(a[2]!, new Map());
+        this.#file(join(this.netnsDir, a[2]!));
+        return ok();
+      };
+    if (a[0] === 'netns' && a[1] === 'del' && a.length === 3)
+      return () => {
+        if (!this.#netns.delete(a[2]!))
+          return fail(`Cannot remove namespace file "/run/netns/${a[2]}": No such file or directory`);
+        rmSync(join(this.netnsDir, a[2]!));
+        for (const [end, peer] of this.#peers) if (peer.netns === a[2]) this.#deleteHostLink(end);
+        return ok();
+      };
+    if (a[0] === 'link' && a[1] === 'add' && a[3] === 'type' && a[4] === 'veth' && a[6] === 'name')
+      return () => {
+        const [name, peer, netns] = [a[2]!, a[7]!, a[8] === 'netns' ? a[9] : undefined];
+        if (exists(name) || exists(peer, netns)) return fail('RTNETLINK answers: File exists', 2);
+        if (netns !== undefined && !this.#netns.has(netns))
+          return fail(`Invalid "netns" value "${netns}"`, 255);
+        this.#addHostLink(name);
+        if (netns === undefined) this.#addHostLink(peer);
+        else this.#netns.get(netns)!.set(peer, 0);
+        this.#peers.set(name, { name: peer, ...(netns !== undefined ? { netns } : {}) });
+        return ok();
+      };
+    if (a[0] === 'link' && a[1] === 'set' && a[3] === 'up' && a.length === 4)
+      return () => {
+        if (!exists(a[2]!, inNetns)) return noDevice(a[2]!);
+        if (inNetns === undefined) writeFileSync(join(hostLink(a[2]!), 'operstate'), 'up\n');
+        return ok();
+      };
+    if (a[0] === 'link' && a[1] === 'del' && a.length === 3 && inNetns === undefined)
+      return () => {
+        if (!exists(a[2]!)) return noDevice(a[2]!);
+        this.#deleteHostLink(a[2]!);
+        return ok();
+      };
+    if (a.length === 6 && a.slice(0, 5).join(' ') === '-j -s link show dev' && inNetns !== undefined)
+      return () => {
+        const rx = this.#netns.get(inNetns)?.get(a[5]!);
+        return rx === undefined ? noDevice(a[5]!) : show(a[5]!, rx);
+      };
+    return undefined;
+  }
+
+  /** Whether `path` is a symlink (class/net lists interfaces as links to their device). */
+  #isLink(path: string): boolean {
+    try {
+      readlinkSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A virtual interface, as the kernel lists one: devices/virtual/net/NAME and class/net/NAME. */
+  #addHostLink(name: string): void {
+    const dir = join(this.sysfs, 'devices/virtual/net', name);
+    this.#file(join(dir, 'statistics/rx_packets'), '0\n');
+    this.#file(join(dir, 'operstate'), 'down\n');
+    this.#link(join(this.sysfs, 'class/net', name), dir);
+  }
+
+  /** Deletes a host-side interface and its veth peer (both ends go together). */
+  #deleteHostLink(name: string): void {
+    const peer = this.#peers.get(name);
+    this.#peers.delete(name);
+    for (const n of [name, ...(peer && peer.netns === undefined ? [peer.name] : [])]) {
+      rmSync(join(this.sysfs, 'class/net', n), { force: true });
+      rmSync(join(this.sysfs, 'devices/virtual/net', n), { recursive: true, force: true });
+    }
+    if (peer?.netns !== undefined) this.#netns.get(peer.netns)?.delete(peer.name);
   }
 
   /** This process may no longer open `path` (under the fake /dev) read-write, as a non-root user could not. */

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { findingsPage, releaseOfFile } from './findings.mjs';
+import { currentPage, PAGE } from './generate.mjs';
+
+test('docs/findings.md is what the shipped expectations give (run generate.mjs after editing them)', () => {
+  assert.equal(readFileSync(PAGE, 'utf8'), currentPage());
+});
+
+const checks = {
+  6: { title: 'repeated cycles', class: 'required' },
+  11: { title: 'only 0 or a negative errno', class: 'advisory' },
+};
+const duts = [
+  { name: 'net_a', pmd: 'net_a' },
+  { name: 'net_b-x', pmd: 'net_b' },
+  { name: 'net_c', pmd: 'net_c' },
+];
+const release = (r, expectations) => ({ file: `x-dpdk-${r}.json`, release: r, platform: 'P', expectations });
+
+test('a cell is the verdict the expected failures give, linked to each finding', () => {
+  const page = findingsPage({
+    releases: [
+      release('22.11', [
+        { pmd: 'net_a', dpdk: '22.11', check: 6, reason: 'leaks', link: 'https://example.org/a' },
+        { pmd: 'net_b', dpdk: '22.11', check: 11, reason: 'bare -1', dut: 'net_b-x' },
+        { pmd: 'net_b', dpdk: '22.11', check: 6, reason: 'another DUT of the PMD', dut: 'net_b-y' },
+      ]),
+      release('24.11', [{ pmd: 'net_a', dpdk: '24.11', check: 11, reason: 'bare -1' }]),
+    ],
+    duts,
+    checkSpec: (id) => checks[id],
+  });
+  assert.match(
+    page,
+    /\| net_a \(net_a\) \| FAILED \(\[6\]\(#net_a-6\)\) \| CERTIFIED WITH WARNINGS \(\[11\]\(#net_a-11\)\) \|/,
+  );
+  assert.match(
+    page,
+    /\| net_b-x \(net_b\) \| CERTIFIED WITH WARNINGS \(\[11\]\(#net_b-x-11\)\) \| CERTIFIED \|/,
+  );
+  assert.match(page, /\| net_c \(net_c\) \| CERTIFIED \| CERTIFIED \|/);
+  assert.match(page, /\| net_a \| 6 \| required \| \[FAIL\]\(#net_a-6\) \| {2}\|/);
+  assert.match(page, /- \*\*22\.11\*\* \(P\): leaks \(\[source\]\(https:\/\/example\.org\/a\)\)/);
+  assert.doesNotMatch(page, /another DUT of the PMD/);
+});
+
+test('runs are shown as they came out, each DUT with its verdict and failed checks', () => {
+  const check = (id, status) => ({ id, title: '', status });
+  const run = (label, duts) => ({ label, summary: { duts } });
+  const page = findingsPage({
+    releases: [release('22.11', [])],
+    duts,
+    checkSpec: (id) => checks[id],
+    runs: [
+      run('22.11 on host', [
+        { name: 'net_a', verdict: 'FAILED', checks: [check(6, 'FAIL'), check(11, 'PASS')] },
+      ]),
+      run('lab e1000', [{ name: 'pci-e1000', verdict: 'CERTIFIED', checks: [check(101, 'PASS')] }]),
+    ],
+  });
+  assert.match(page, /## Observed runs/);
+  assert.match(page, /\| DUT \| 22\.11 on host \| lab e1000 \|/);
+  assert.match(page, /\| net_a \| FAILED \(6\) \| {2}\|/);
+  assert.match(page, /\| pci-e1000 \| {2}\| CERTIFIED \|/);
+  assert.doesNotMatch(findingsPage({ releases: [], duts, checkSpec: (id) => checks[id] }), /Observed runs/);
+});
+
+test('release and platform come from the file name', () => {
+  assert.deepEqual(releaseOfFile('debian-12-source-dpdk-23.11.json'), {
+    release: '23.11',
+    platform: 'Debian 12, built from source',
+  });
+  assert.throws(() => releaseOfFile('notes.json'), /named <platform>-dpdk-<year.month>\.json/);
+});
