@@ -38,6 +38,7 @@ export function devargsGuards(
     devargsPaths: options.devargsPaths ?? pathsFromEnv(),
     nonPortDevices: options.nonPortDevices === true,
     captureDevices: options.captureDevices === true,
+    devargsBudgetMb: options.devargsBudgetMb,
     drivers: loadedDrivers,
     attached,
     memifListeners: new Map<string, string>(),

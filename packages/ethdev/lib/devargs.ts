@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { checkRingBudget, DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './devargs-budget.js';
 import { checkDevargsPath } from './devargs-paths.js';
 import { nearestKey, type RegisteredDriver, vdevDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
@@ -32,6 +33,8 @@ export interface Devargs {
   readonly subDevices: readonly ProbedDevice[];
   readonly memifClientSocket?: { readonly path: string; readonly key: string };
   readonly memifServerSocket?: string;
+  /** What each device's rings ask of memory (af_packet, memif), checked against the budget. */
+  readonly ringAsks: readonly RingAsk[];
 }
 
 /** What a caller allows beyond the default; see `EalOptions`. */
@@ -51,6 +54,8 @@ export interface DevargsPolicy {
   /** Whether a device is attached now: a failsafe may not take one unless `captureDevices`. */
   readonly attached?: (name: string) => boolean;
   readonly captureDevices?: boolean;
+  /** The MiB one device's rings may ask (devargs-budget.ts); default DEFAULT_DEVARGS_BUDGET_MB. */
+  readonly devargsBudgetMb?: number;
   /** memif server sockets this process's devices listened on, by device name (memif keeps them). */
   readonly memifListeners?: ReadonlyMap<string, string>;
 }
@@ -140,6 +145,7 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
         );
     }
   }
+  checkRingBudget(result.ringAsks, policy.devargsBudgetMb ?? DEFAULT_DEVARGS_BUDGET_MB, refuse);
   for (const file of result.files) checkDevargsPath(file, policy, refuse);
   return result;
 }
@@ -188,7 +194,7 @@ function parse(input: unknown): Devargs {
     throw new InvalidInputError('INVALID_DEVARGS', `devargs must be a string, got ${describe(input)}`);
   }
   const d = parseName(input, input);
-  const found: PmdArgsFindings = { shellCommands: [], files: [], subDevices: [] };
+  const found: PmdArgsFindings = { shellCommands: [], files: [], subDevices: [], ringAsks: [] };
   const refuse = (why: string, key: string): never => {
     throw invalid(input, why, 'INVALID_DEVARGS', key);
   };
@@ -197,10 +203,11 @@ function parse(input: unknown): Devargs {
     const s = parseName(devargs, input);
     return { driver: s.bus === 'vdev' ? driverOf(s.name) : undefined, name: s.name, args: s.args };
   };
-  checkPmdArgs(d.bus === 'vdev' ? driverOf(d.name) : undefined, d.args, found, refuse, sub);
+  checkPmdArgs(d.bus === 'vdev' ? driverOf(d.name) : undefined, d.name, d.args, found, refuse, sub);
   Object.freeze(found.files);
   Object.freeze(found.shellCommands);
   Object.freeze(found.subDevices);
+  Object.freeze(found.ringAsks);
   const devargs = d.bus === 'vdev' ? input : d.args ? `${d.name},${d.args}` : d.name;
   return Object.freeze({ input, ...d, devargs, ...found });
 }

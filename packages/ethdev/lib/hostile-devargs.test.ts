@@ -434,4 +434,32 @@ describe('resource bounds', () => {
     expect([gib!.code, gib!.key]).toEqual(['INVALID_DEVARGS', 'framecnt']);
     expect([memif!.code, memif!.key]).toEqual(['INVALID_DEVARGS', 'rsize']);
   });
+
+  it('takes the budget from Eal.init({ devargsBudgetMb }), and names it in the error', async () => {
+    const calls: Call[] = [
+      ['attach', 'net_af_packet0,iface=lo,framecnt=1024'],
+      ['attach', 'net_af_packet1,iface=lo,framecnt=512'],
+      ['close', 0],
+      ['detach', 0],
+    ];
+    // 2 rings × 1 qpair × 1024 frames × 2048 bytes = 4 MiB, over 3; the default device's 2 MiB is not.
+    const [over, under] = await runs(calls, { devargsBudgetMb: 3 });
+    expect([over!.code, over!.key]).toEqual(['INVALID_DEVARGS', 'framecnt']);
+    expect(over!.message).toContain(
+      "net_af_packet0: af_packet's rings are kernel memory: 2 rings × 1 qpairs × 1024 frames × 2048 bytes = 4 MiB, over the budget of 3 MiB a device may ask (Eal.init's devargsBudgetMb)",
+    );
+    expect(under!.value).toBe(0);
+    // The default budget (256 MiB) named as such; a larger one lets the 1 GiB device through the check.
+    const gib = 'net_af_packet0,iface=lo,framecnt=131072,qpairs=2';
+    expect(errorOf(() => parseDevargs(gib))?.message).toContain(
+      "= 1 GiB, over the budget of 256 MiB a device may ask (Eal.init's devargsBudgetMb, default 256)",
+    );
+    expect(errorOf(() => parseDevargs(gib, { devargsBudgetMb: 1024 }))).toBeUndefined();
+    // A failsafe's sub-device is held to it too, named.
+    const sub = errorOf(() => parseDevargs('net_failsafe0,dev(net_memif3,rsize=14,bsize=65535,socket=@y)'));
+    expect([sub?.code, sub?.key]).toEqual(['INVALID_DEVARGS', 'rsize']);
+    expect(sub?.message).toContain(
+      "net_memif3: memif's region: 2 rings × 2^14 buffers × 65535 bytes = 2 GiB",
+    );
+  });
 });

@@ -140,6 +140,7 @@ const EAL: Schema = {
   devargsPaths: { check: absolutePaths, aliases: ['devargsFolders', 'allowedPaths'] },
   nonPortDevices: { check: bool, aliases: ['allowNonPortDevices'] },
   captureDevices: { check: bool, aliases: ['capture'] },
+  devargsBudgetMb: { check: int(1, 2 ** 20), aliases: ['devargsBudget', 'ringBudgetMb', 'budgetMb'] },
   // Each path is checked where it is used (drivers.ts, dpdk-install.ts), with the file's state.
   drivers: { check: strings('shared-object paths'), aliases: ['d', 'driver', 'pmds', 'plugins'] },
   dpdk: {

@@ -118,6 +118,14 @@ export interface EalOptions {
   nonPortDevices?: boolean;
   /** Let a failsafe take over a device already attached (its `dev(...)`); see `AttachOptions`. */
   captureDevices?: boolean;
+  /**
+   * The MiB of memory one device's rings may ask for (net_af_packet's kernel rings: 2 × qpairs ×
+   * framecnt × framesz; net_memif's region: 2 × 2^rsize × bsize), an integer 1 … 2^20. Default
+   * 256 (DEFAULT_DEVARGS_BUDGET_MB): 128 default af_packet devices, and under the 1.02 GiB that
+   * framecnt=131072,qpairs=2 took from the kernel. A devargs over it is refused (INVALID_DEVARGS,
+   * the key and the arithmetic in the message) before DPDK sees it.
+   */
+  devargsBudgetMb?: number;
 }
 
 /** What every async control call takes (attach, detach, configureAsync, …, release). */
