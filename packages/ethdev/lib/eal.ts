@@ -38,7 +38,7 @@ import {
   checkEalOptions,
   DEFAULT_TIMEOUT_MS,
 } from './options.js';
-import { captureOutput } from './output-capture.js';
+import { beginCapture, type CapturedOutput, captureOutput } from './output-capture.js';
 import { call, type Plan, type Step, startPlan } from './plan.js';
 import { type DeviceLeft, type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
 import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
@@ -575,8 +575,12 @@ export class Eal extends EventEmitter<EalEvents> {
     const record = this.#table.get(port);
     // A PMD may print what it reads (softnic: each line of its firmware file): never to our stdout.
     const { stdout, stderr } = captureOutput(this.#dpdk, () => this.#table.start(record));
+    this.#pmdOutput(record.id, 'start', { stdout, stderr });
+  }
+
+  #pmdOutput(port: PortId, call: 'start' | 'startAsync', { stdout, stderr }: CapturedOutput): void {
     if ((stdout || stderr) && this.listenerCount('pmdOutput') > 0)
-      queueMicrotask(() => this.emit('pmdOutput', { port: record.id, call: 'start', stdout, stderr }));
+      queueMicrotask(() => this.emit('pmdOutput', { port, call, stdout, stderr }));
   }
 
   /** Stops a started port (rte_eth_dev_stop); stopping a port that is not started does nothing. */
@@ -608,7 +612,9 @@ export class Eal extends EventEmitter<EalEvents> {
   startAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
     this.#ensureRunning();
     const checked = checkAsyncOptions('startAsync', options);
-    return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p));
+    return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p), {
+      capture: 'startAsync',
+    });
   }
 
   /** {@link stop} on a worker thread, queued; see {@link configureAsync}. */
@@ -667,7 +673,12 @@ export class Eal extends EventEmitter<EalEvents> {
     port: PortRef,
     options: AsyncOptions,
     plan: (record: PortRecord) => Plan<T>,
-    said: { aborted?: (result: T) => string; lookup?: (ref: PortRef) => PortRecord } = {},
+    said: {
+      aborted?: (result: T) => string;
+      lookup?: (ref: PortRef) => PortRecord;
+      /** Capture what the worker thread's calls print, as start() does (softnic echoes its firmware). */
+      capture?: 'startAsync';
+    } = {},
   ): Promise<T> {
     const ref = portRef(port);
     const label = `${what}${what === 'release' ? '' : 'Async'}(port ${typeof ref === 'number' ? ref : ref.id})`;
@@ -678,11 +689,30 @@ export class Eal extends EventEmitter<EalEvents> {
         this.#ensureRunning();
         const record = said.lookup ? said.lookup(ref) : this.#table.get(ref);
         const which = `port ${record.id} (${record.device.name})`;
+        const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         return {
           call: `${what} of ${which}`,
-          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          timeoutMs,
           details: { port: record.id, device: record.device.name },
-          start: (done) => startPlan(plan(record), done),
+          start: (done) => {
+            if (!said.capture) return startPlan(plan(record), done);
+            const call = said.capture;
+            const capture = beginCapture(this.#dpdk, { keepNodeOutput: true });
+            let ended = false;
+            const end = () => {
+              if (ended) return;
+              ended = true;
+              this.#pmdOutput(record.id, call, capture.end());
+            };
+            // A call that outlives its timeout keeps running: the process gets its output back then.
+            const timer = setTimeout(end, timeoutMs);
+            timer.unref();
+            startPlan(plan(record), (error, result) => {
+              clearTimeout(timer);
+              end();
+              done(error, result);
+            });
+          },
           finish: (result) => result,
           late: () => ({ outcome: `${which} is ${record.state} after all`, device: record.device.name }),
           aborted: (result) => said.aborted?.(result) ?? `${which} is ${record.state}`,

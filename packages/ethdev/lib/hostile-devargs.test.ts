@@ -368,6 +368,30 @@ describe('sockets and special files', () => {
     expect(event).toMatchObject({ port: 0, call: 'start' });
     expect(event!.stdout).toContain('precious line one');
   });
+
+  it('keeps what a PMD prints in startAsync off stdout too, and what Node writes meanwhile on it', async () => {
+    const firmware = join(root, 'firmware-async.cli');
+    writeFileSync(firmware, 'precious async line one\nprecious async line two\n');
+    const calls: Call[] = [
+      ['attach', `net_softnic0,firmware=${firmware}`],
+      ['configure', 0],
+      ['startAsync', 0],
+      ['pmdOutput'],
+      ['stop', 0],
+      ['close', 0],
+      ['detach', 0],
+    ];
+    const r = await run(calls);
+    const steps = survived(r, calls);
+    expect(r.stdout).not.toContain('precious');
+    const [event] = steps[3]!.value as Array<{ port: number; call: string; stdout: string }>;
+    expect(event).toMatchObject({ port: 0, call: 'startAsync' });
+    expect(event!.stdout).toContain('precious async line one');
+    expect(event!.stdout).not.toContain('node line');
+    // Every line console.log wrote while the start ran is on the real stdout.
+    const written = steps[2]!.value as number;
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('node line'))).toHaveLength(written);
+  });
 });
 
 describe('a path policy', () => {

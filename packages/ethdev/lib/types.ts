@@ -274,7 +274,8 @@ export interface LateEvent {
  */
 export interface PmdOutputEvent {
   port: PortId;
-  call: 'start';
+  /** `start()`, or `startAsync()` (what its worker thread's DPDK calls printed). */
+  call: 'start' | 'startAsync';
   stdout: string;
   stderr: string;
 }

@@ -2,7 +2,8 @@
 // process that runs them (hostile-devargs.test.ts). Reports one JSON line per step on stderr
 // (stdout stays the PMDs', so a test sees what they printed).
 // Usage: node steps-child.mjs FILE_PREFIX EAL_OPTIONS_JSON STEPS_JSON
-// A step: [op, arg?, options?]; ops: attach, attachAsync, configure, start, stop, close, detach,
+// A step: [op, arg?, options?]; ops: attach, attachAsync, configure, start, startAsync (which
+// writes "node line <n>" to stdout with console.log while it runs, and returns n), stop, close, detach,
 // detachDevice, ports, cleanup, pmdOutput (the pmdOutput events so far), connect (to a socket).
 import { connect } from 'node:net';
 import { Eal } from '../../dist/index.js';
@@ -33,6 +34,17 @@ const calls = {
   attachAsync: (a, o) => eal.attach(a, o),
   configure: (a) => eal.configure(a),
   start: (a) => eal.start(a),
+  startAsync: async (a, o) => {
+    const started = eal.startAsync(a, o);
+    let n = 0;
+    const timer = setInterval(() => console.log(`node line ${n++}`), 0);
+    try {
+      await started;
+    } finally {
+      clearInterval(timer);
+    }
+    return n;
+  },
   stop: (a) => eal.stop(a),
   close: (a) => eal.close(a),
   detach: (a, o) => eal.detachSync(a, o),
