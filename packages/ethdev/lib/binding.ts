@@ -14,7 +14,7 @@ import { currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-i
 import { EalStateError } from './errors.js';
 import { readyShim, type ShimChoice } from './shim-select.js';
 
-const SHIM_ABI = 7;
+const SHIM_ABI = 8;
 export const MAX_ETHPORTS = 32;
 /** Most packets a burst carries, and the largest packet (an mbuf's data room after its headroom). */
 export const MAX_BURST = 512;
@@ -178,6 +178,8 @@ function load(install: DpdkInstall) {
     dphp_log_echo: shim.func('void dphp_log_echo(int echo)'),
     dphp_events_open: shim.func('int dphp_events_open(void)'),
     dphp_events_close: shim.func('void dphp_events_close(void)'),
+    dphp_end_intr_thread: shim.func('int dphp_end_intr_thread(int timeout_ms)'),
+    dphp_end_telemetry: shim.func('int dphp_end_telemetry(int timeout_ms)'),
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
     // An attach and a detach in one crossing each, for the async forms (their own arrays).

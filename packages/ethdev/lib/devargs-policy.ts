@@ -63,14 +63,3 @@ export function rememberAttached(
   if (d.memifServerSocket && d.name && policy.memifListeners instanceof Map)
     policy.memifListeners.set(d.name, d.memifServerSocket);
 }
-
-/**
- * Whether cleanup() must leave DPDK's memory mapped: a memif server attached in this process left
- * its listener registered with the EAL's interrupt thread after its detach (DPDK 22.11), and the
- * thread reads it after rte_eal_cleanup has unmapped it — SIGSEGV in rte_intr_fd_get, in about 1
- * cleanup of 8 (seen with gdb). Without rte_eal_cleanup the memory stays until the process ends;
- * the EAL cannot be initialized again in the process either way.
- */
-export function keepsDpdkMemory(policy: DevargsPolicy): boolean {
-  return (policy.memifListeners?.size ?? 0) > 0;
-}

@@ -124,6 +124,13 @@ export interface DpdkBinding {
   dphp_events_open(): number;
   /** Closes the event pipe. */
   dphp_events_close(): void;
+  /**
+   * Ends DPDK's interrupt thread before rte_eal_cleanup unmaps what it reads (native/shim.c):
+   * its tid, or < 0 (-ETIMEDOUT after `timeoutMs`, or rte_intr_callback_register's error).
+   */
+  dphp_end_intr_thread(timeoutMs: number): number;
+  /** Ends telemetry's listener threads: how many sockets it shut down, or < 0 (-ETIMEDOUT). */
+  dphp_end_telemetry(timeoutMs: number): number;
   /** The size of one event record on the pipe, in bytes. */
   dphp_event_size(): number;
 

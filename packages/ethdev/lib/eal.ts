@@ -12,7 +12,7 @@ import {
   type OffThreadCall,
 } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
-import { attachPolicy, devargsGuards, keepsDpdkMemory, rememberAttached } from './devargs-policy.js';
+import { attachPolicy, devargsGuards, rememberAttached } from './devargs-policy.js';
 import type { DpdkBinding } from './dpdk-binding.js';
 import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
@@ -64,6 +64,8 @@ import type {
 
 const ENOTSUP = 95;
 const RTE_PROC_PRIMARY = 0;
+/** How long cleanup() waits for each of DPDK's threads to end (they end in about a millisecond). */
+const THREAD_END_MS = 2000;
 const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
 const NO_PORTS: readonly PortRecord[] = Object.freeze([]);
 // Looking a device up by name probes nothing: no file or command check applies.
@@ -838,13 +840,34 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#dpdk.dphp_events_close();
     this.#events?.close();
     this.#running = false;
-    // rte_eal_cleanup unmaps DPDK's memory while the interrupt thread goes on: with a listener
-    // net_memif kept (devargs-policy.ts) that thread then reads freed memory (SIGSEGV).
-    if (!keepsDpdkMemory(this.#policy)) this.#dpdk.rte_eal_cleanup();
+    // rte_eal_cleanup unmaps DPDK's memory and leaves DPDK's threads running: the interrupt
+    // thread read a source net_memif never unregisters (its server's listener) after the unmap,
+    // SIGSEGV. So both threads end first (native/shim.c); if the interrupt thread does not,
+    // DPDK's memory stays mapped until the process ends rather than risk that.
+    const { error, intrEnded } = this.#endDpdkThreads();
+    if (error) errors.push(error);
+    if (intrEnded) this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
     process.off('exit', this.#removeRuntimeDir);
     this.#removeRuntimeDir();
     return errors;
+  }
+
+  /** Ends DPDK's interrupt and telemetry threads; an error names one that stayed. */
+  #endDpdkThreads(): { error?: HotplugError; intrEnded: boolean } {
+    const telemetry = this.#dpdk.dphp_end_telemetry(THREAD_END_MS);
+    const intr = this.#dpdk.dphp_end_intr_thread(THREAD_END_MS);
+    if (intr >= 0 && telemetry >= 0) return { intrEnded: true };
+    const what = [
+      intr < 0 ? `DPDK's interrupt thread (${errnoName(intr)})` : '',
+      telemetry < 0 ? `telemetry's threads (${errnoName(telemetry)})` : '',
+    ].filter(Boolean);
+    const error = new DpdkError(
+      'LIFECYCLE_FAILED',
+      `cleanup() could not end ${what.join(' and ')} within ${THREAD_END_MS} ms${intr < 0 ? ": rte_eal_cleanup skipped, DPDK's memory stays mapped until the process ends" : ''}`,
+      { errno: -(intr < 0 ? intr : telemetry) },
+    );
+    return { error, intrEnded: intr >= 0 };
   }
 
   readonly #removeRuntimeDir = (): void => {

@@ -457,6 +457,13 @@ export class FakeDpdk implements DpdkBinding {
     return -ENOENT;
   }
   dphp_events_close(): void {}
+  /** No DPDK threads in the fake: nothing to end. */
+  dphp_end_intr_thread(): number {
+    return 0;
+  }
+  dphp_end_telemetry(): number {
+    return 0;
+  }
   dphp_event_size(): number {
     return 80;
   }

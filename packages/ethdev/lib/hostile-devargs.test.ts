@@ -260,6 +260,35 @@ describe('composite devices', () => {
     expect(ports!.value).toEqual([]);
   });
 
+  it("cleanup() after a memif server runs rte_eal_cleanup and ends DPDK's threads; a peer on the kept listener after it is harmless", async () => {
+    // net_memif never unregisters its server's listener from the interrupt thread (22.11 … 25.11):
+    // with DPDK's memory unmapped, the thread's next wake (this peer's connection) read it, SIGSEGV.
+    const name = `@dphp-hostile-${process.pid}`;
+    const calls: Call[] = [
+      ['attach', `net_memif0,role=server,secret=a,socket=${name}`],
+      ['configure', 0],
+      ['start', 0],
+      ['stop', 0],
+      ['close', 0],
+      ['detach', 0],
+      ['threads'],
+      ['vmSizeKb'],
+      ['cleanup'],
+      ['threads'],
+      ['vmSizeKb'],
+      // memif prefixes the abstract name with NUL and keeps the "@".
+      ['connectSeqpacket', name],
+    ];
+    const steps = await runs(calls);
+    const [threadsBefore, vmBefore, cleanup, threadsAfter, vmAfter, peer] = steps.slice(6);
+    expect(threadsBefore!.value).toEqual(expect.arrayContaining(['eal-intr-thread', 'telemetry-v2']));
+    expect(cleanup!.value).toEqual([]);
+    expect(threadsAfter!.value).toEqual([]);
+    // rte_eal_cleanup unmapped DPDK's memory (memoryMb 128).
+    expect((vmBefore!.value as number) - (vmAfter!.value as number)).toBeGreaterThan(100 * 1024);
+    expect(peer!.value).toBe('connected');
+  });
+
   it('reads a memif devargs with a key memif does not know as memif does: a client on its default socket', () => {
     // The issue's sequence used the default socket (abstract, host-wide): shown here on the parser,
     // as another test's memif there would make the DPDK run flaky.
