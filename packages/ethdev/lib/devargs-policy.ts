@@ -7,6 +7,7 @@ import { isAbsolute } from 'node:path';
 import type { Devargs, DevargsPolicy } from './devargs.js';
 import { loadedDrivers } from './device-class.js';
 import { InvalidInputError } from './errors.js';
+import { pciClassReader } from './pci-class.js';
 import type { AttachOptions, EalOptions } from './types.js';
 
 /**
@@ -39,6 +40,7 @@ export function devargsGuards(
     nonPortDevices: options.nonPortDevices === true,
     captureDevices: options.captureDevices === true,
     devargsBudgetMb: options.devargsBudgetMb,
+    pciClass: pciClassReader(options.sysfs),
     drivers: loadedDrivers,
     attached,
     memifListeners: new Map<string, string>(),

@@ -3,6 +3,7 @@ import { checkRingBudget, DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './deva
 import { checkDevargsPath } from './devargs-paths.js';
 import { nearestKey, type RegisteredDriver, vdevDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
+import { describePciClass, PCI_NETWORK_CLASS } from './pci-class.js';
 import {
   checkPmdArgs,
   type DevargsFile,
@@ -54,6 +55,8 @@ export interface DevargsPolicy {
   /** Whether a device is attached now: a failsafe may not take one unless `captureDevices`. */
   readonly attached?: (name: string) => boolean;
   readonly captureDevices?: boolean;
+  /** A PCI device's class code (pci-class.ts); without it PCI devices are not class-checked. */
+  readonly pciClass?: (address: string) => number | undefined;
   /** The MiB one device's rings may ask (devargs-budget.ts); default DEFAULT_DEVARGS_BUDGET_MB. */
   readonly devargsBudgetMb?: number;
   /** memif server sockets this process's devices listened on, by device name (memif keeps them). */
@@ -127,6 +130,8 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
     throw invalid(result.input, why, 'INVALID_DEVARGS', key);
   };
   if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
+  if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
+    checkPciClass(result, policy.pciClass);
   if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
     const taken = result.subDevices.find((s) => policy.attached!(s.name));
     if (taken)
@@ -184,6 +189,17 @@ function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: str
         'self_test',
       );
   }
+}
+
+/** A PCI device that is not a network controller makes no port: refused before DPDK probes it. */
+function checkPciClass(d: Devargs, pciClass: (address: string) => number | undefined) {
+  const code = pciClass(d.name);
+  if (code === undefined || code >> 16 === PCI_NETWORK_CLASS) return;
+  throw new InvalidInputError(
+    'NOT_A_PORT_DEVICE',
+    `Invalid devargs ${JSON.stringify(d.input)}: ${d.name} is a PCI device of class ${describePciClass(code)}, not a network controller (0x02xxxx), so no ethdev port; Eal.init({ nonPortDevices: true }) allows it`,
+    { devargs: d.input, device: d.name },
+  );
 }
 
 const PARSED_MAX = 256;

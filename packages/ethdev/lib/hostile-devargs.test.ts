@@ -470,6 +470,39 @@ describe('a path policy', () => {
   });
 });
 
+describe('PCI devices are class-checked', () => {
+  it('refuses a PCI device that is not a network controller before DPDK probes it (fake sysfs), unless nonPortDevices', async () => {
+    const sysfs = join(root, 'sys');
+    for (const [address, code] of [
+      ['0000:05:00.0', '0x010802'], // an NVMe drive
+      ['0000:06:00.0', '0x120000'], // a processing accelerator
+      ['0000:07:00.0', '0x020000'], // an Ethernet controller
+    ]) {
+      mkdirSync(join(sysfs, 'bus/pci/devices', address!), { recursive: true });
+      writeFileSync(join(sysfs, 'bus/pci/devices', address!, 'class'), `${code}\n`);
+    }
+    const calls: Call[] = [
+      ['attach', '0000:05:00.0'],
+      ['attach', '06:00.0'],
+      ['attach', '0000:07:00.0'],
+      ['attach', '0000:08:00.0'], // not in this sysfs: DPDK's answer
+    ];
+    const [nvme, accel, nic, absent] = await runs(calls, { sysfs });
+    expect([nvme!.code, accel!.code]).toEqual(['NOT_A_PORT_DEVICE', 'NOT_A_PORT_DEVICE']);
+    expect(nvme!.message).toContain(
+      '0000:05:00.0 is a PCI device of class 0x010802 (mass storage controller), not a network controller (0x02xxxx)',
+    );
+    expect(accel!.message).toContain('class 0x120000 (processing accelerator)');
+    // A network controller and an unknown address reach DPDK, which has no PCI bus here (noPci).
+    expect(nic!.code).not.toBe('NOT_A_PORT_DEVICE');
+    expect(nic!.code).toBeDefined();
+    expect(absent!.code).not.toBe('NOT_A_PORT_DEVICE');
+    const [allowed] = await runs([['attach', '0000:05:00.0']], { sysfs, nonPortDevices: true });
+    expect(allowed!.code).not.toBe('NOT_A_PORT_DEVICE');
+    expect(allowed!.code).toBeDefined();
+  });
+});
+
 describe('resource bounds', () => {
   it('refuses an af_packet ring budget over the limit, with the arithmetic (framecnt=1048576,qpairs=16 asked ~64 GiB)', async () => {
     const calls: Call[] = [

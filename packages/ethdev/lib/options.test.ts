@@ -42,6 +42,7 @@ describe('Eal.init refuses bad options with INVALID_OPTION naming the key', () =
     [{ devargsBudgetMb: 0 }, 'devargsBudgetMb', /integer from 1/],
     [{ devargsBudgetMb: '256' }, 'devargsBudgetMb', /integer from 1/],
     [{ devargsBudget: 256 }, 'devargsBudget', /did you mean devargsBudgetMb\?/],
+    [{ sysfs: 'sys' }, 'sysfs', /must be an absolute folder path/],
     [{ iovaMode: 'xx' }, 'iovaMode', /"pa", "va"/],
     [{ vdevs: 'net_null0' }, 'vdevs', /must be an array/],
     [{ filePrefix: '..' }, 'filePrefix', /folder name/],

@@ -126,6 +126,13 @@ export interface EalOptions {
    * the key and the arithmetic in the message) before DPDK sees it.
    */
   devargsBudgetMb?: number;
+  /**
+   * Where sysfs is mounted (default `/sys`): `attach` reads a PCI device's class there
+   * (`bus/pci/devices/<address>/class`) and refuses one that is not a network controller
+   * (0x02xxxx) with NOT_A_PORT_DEVICE before DPDK probes it, unless `nonPortDevices`. Tests and
+   * containers pass another root.
+   */
+  sysfs?: string;
 }
 
 /** What every async control call takes (attach, detach, configureAsync, …, release). */
