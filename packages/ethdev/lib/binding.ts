@@ -191,6 +191,7 @@ function load(install: DpdkInstall) {
     ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
+    dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),
     dphp_device_left: shim.func(
       'int dphp_device_left(const char *bus, const char *name, _Out_ uint16_t *out, int cap)',
     ),

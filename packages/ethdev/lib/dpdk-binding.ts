@@ -71,6 +71,8 @@ export interface DpdkBinding {
   dphp_valid_ports(out: Uint16Array, cap: number): number;
   /** After a removal: the device's ports left (count), -1 still probed without any, 0 gone. */
   dphp_device_left(bus: string, name: string, out: Uint16Array, cap: number): number;
+  /** Whether the device is on its bus with a driver: 1, else 0. */
+  dphp_device_probed(bus: string, name: string): number;
   /** A port's name, device, driver, MAC, link and queue limits into `out`: 0, or -errno. */
   dphp_port_info(port: number, out: RawPortInfo): number;
   /** rte_eth_stats_get into `out`. */

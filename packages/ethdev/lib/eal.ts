@@ -966,7 +966,28 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
     this.#emitDetach(device);
+    this.#sweepGone(device, mark);
     return device.name;
+  }
+
+  /**
+   * Devices that went with a detached one (a failsafe's or netvsc's sub-devices, whose ports the
+   * caller may have closed): forgotten, with their detach event. A port DPDK still lists for one
+   * of them is DETACH_INCOMPLETE.
+   */
+  #sweepGone(detached: DeviceRecord, mark: number): void {
+    for (const other of [...this.#table.devices.values()]) {
+      if (this.#table.isProbed(other)) continue;
+      this.#table.remove(other);
+      this.#emitDetach(other);
+      const listed = this.#table.devicePorts(other.name);
+      if (listed.length > 0)
+        throw new DpdkError(
+          'DETACH_INCOMPLETE',
+          `Detached ${detached.name}, which took ${other.name} with it, but DPDK still lists port${listed.length > 1 ? 's' : ''} ${listed.join(', ')} of ${other.name}`,
+          { device: other.name, port: listed[0], dpdkLog: this.#log.since(mark) },
+        );
+    }
   }
 
   #emitDetach(device: DeviceRecord): void {
@@ -989,6 +1010,11 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#table.sync();
     const left = this.#table.devicePorts(device.name);
     this.#emitDetach(device);
+    for (const other of [...this.#table.devices.values()]) {
+      if (this.#table.isProbed(other)) continue;
+      this.#table.remove(other);
+      this.#emitDetach(other);
+    }
     return {
       outcome: left.length
         ? `${device.name} is detached after all, but DPDK still lists its port${left.length > 1 ? 's' : ''} ${left.join(', ')}`

@@ -286,6 +286,10 @@ export class FakeDpdk implements DpdkBinding {
     return this.#state.devices.get(name)?.bus === bus ? -1 : 0;
   }
 
+  dphp_device_probed(bus: string, name: string): number {
+    return this.#state.devices.get(name)?.bus === bus ? 1 : 0;
+  }
+
   dphp_port_info(port: number, out: RawPortInfo): number {
     const p = this.#state.ports[port];
     if (!p) return -ENODEV;

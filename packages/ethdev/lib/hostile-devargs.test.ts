@@ -245,6 +245,35 @@ describe('composite devices', () => {
     expect(cleanup!.value).toEqual([]);
   });
 
+  it('leaves no port of a device that went with a detached composite (a failsafe sub-device the caller closed)', async () => {
+    // ports() takes the sub-device's port in; the caller then closes it before the failsafe goes.
+    const calls: Call[] = [
+      ['attach', 'net_failsafe0,dev(net_null1)'],
+      ['ports'],
+      ['close', 1],
+      ['release', 0],
+      ['ports'],
+      ['attach', 'net_failsafe2,dev(net_ring3)'],
+      ['ports'],
+      ['close', 1],
+      ['close', 0],
+      ['detach', 0],
+      ['ports'],
+      ['attach', 'net_failsafe4,dev(net_null5)'],
+      ['ports'],
+      ['close', 1],
+      ['detachAsync', 0, { force: true }],
+      ['ports'],
+      ['cleanup'],
+    ];
+    const steps = await runs(calls);
+    expect(steps[1]!.value).toEqual(['net_failsafe0@net_failsafe0', 'net_null1@net_null1']);
+    for (const s of steps) expect(s.code, `${s.op}: ${s.message}`).toBeUndefined();
+    // Before: the closed sub-device's port stayed in ports() after its failsafe was gone.
+    for (const i of [4, 10, 15]) expect(steps[i]!.value).toEqual([]);
+    expect(steps[16]!.value).toEqual([]);
+  });
+
   it('refuses a memif client on the listener a detached memif server of this process kept (cleanup() crashed after it)', async () => {
     const sock = join(root, 'memif.sock');
     const calls: Call[] = [

@@ -525,6 +525,18 @@ int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) 
   return 0;
 }
 
+/* Whether a device is on its bus with a driver (probed): 1, else 0; -EINVAL for a bad bus name. */
+int dphp_device_probed(const char *bus, const char *name) {
+  char filter[64];
+  struct rte_dev_iterator it;
+  struct rte_device *dev;
+  if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
+  RTE_DEV_FOREACH(dev, filter, &it) {
+    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
+  }
+  return 0;
+}
+
 /*
  * An attach in one crossing, sync or on a pool thread: DPDK's valid ports into `before` (the
  * snapshot a failed probe's clean-up needs: every device whose ports appeared since; UINT16_MAX

@@ -4,7 +4,7 @@
 // Usage: node steps-child.mjs FILE_PREFIX EAL_OPTIONS_JSON STEPS_JSON
 // A step: [op, arg?, options?]; ops: attach, attachAsync, configure, start, startAsync (which
 // writes "node line <n>" to stdout with console.log while it runs, and returns n), stop, close, detach,
-// detachDevice, ports, cleanup, pmdOutput (the pmdOutput events so far), connect (to a socket),
+// detachDevice, release, detachAsync, ports, cleanup, pmdOutput (the pmdOutput events so far), connect (to a socket),
 // connectSeqpacket (a SOCK_SEQPACKET connection to an abstract socket, as a memif peer makes;
 // through python3, as Node has none), threads (the names of the threads not Node's), vmSizeKb.
 import { execFileSync } from 'node:child_process';
@@ -53,6 +53,8 @@ const calls = {
   close: (a) => eal.close(a),
   detach: (a, o) => eal.detachSync(a, o),
   detachDevice: (a, o) => eal.detachDeviceSync(a, o),
+  release: (a, o) => eal.release(a, o),
+  detachAsync: (a, o) => eal.detach(a, o),
   ports: () => eal.ports().map(portName),
   cleanup: () => eal.cleanup().map((e) => e.message),
   pmdOutput: () => printed,
