@@ -75,7 +75,7 @@ const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true }
 const initResults = new WeakMap<DpdkBinding, 'ok' | 'failed'>();
 
 /** What attach needs of a device string. */
-type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files'>;
+type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files' | 'subDevices'>;
 
 let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Promise<PortId>;
 
@@ -376,6 +376,8 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     rememberAttached(this.#policy, d);
     this.#emitAttach(device, devargs);
+    // A failsafe's sub-devices made ports too: the caller's to see and to detach from now on.
+    if (d.subDevices.length > 0) this.#table.adoptExisting();
     return first.id;
   }
 
@@ -1134,7 +1136,7 @@ function attachedPort(eal: Eal, handle: PortHandle, device: string): AttachedPor
 
 /** A vdev string as given, unchecked: its name is what comes before the first comma. */
 function uncheckedDevice(devargs: string): Device {
-  return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [] };
+  return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [], subDevices: [] };
 }
 
 /** The sync forms run on this thread: they can neither be timed out nor aborted. */

@@ -245,7 +245,7 @@ describe('composite devices', () => {
     expect(cleanup!.value).toEqual([]);
   });
 
-  it('leaves no port of a device that went with a detached composite (a failsafe sub-device the caller closed)', async () => {
+  it('leaves no port of a device that went with a detached composite (a failsafe sub-device the caller closed), and takes its port in at attach', async () => {
     // ports() takes the sub-device's port in; the caller then closes it before the failsafe goes.
     const calls: Call[] = [
       ['attach', 'net_failsafe0,dev(net_null1)'],
@@ -259,9 +259,10 @@ describe('composite devices', () => {
       ['close', 0],
       ['detach', 0],
       ['ports'],
+      // No ports() first: the attach took the sub-device's port in.
       ['attach', 'net_failsafe4,dev(net_null5)'],
-      ['ports'],
       ['close', 1],
+      ['ports'],
       ['detachAsync', 0, { force: true }],
       ['ports'],
       ['cleanup'],
@@ -271,6 +272,7 @@ describe('composite devices', () => {
     for (const s of steps) expect(s.code, `${s.op}: ${s.message}`).toBeUndefined();
     // Before: the closed sub-device's port stayed in ports() after its failsafe was gone.
     for (const i of [4, 10, 15]) expect(steps[i]!.value).toEqual([]);
+    expect(steps[13]!.value).toEqual(['net_failsafe4@net_failsafe4', 'net_null5@net_null5']);
     expect(steps[16]!.value).toEqual([]);
   });
 
