@@ -6,7 +6,7 @@
 // writes "node line <n>" to stdout with console.log while it runs, and returns n), stop, close, detach,
 // detachDevice, release, detachAsync, ports, cleanup, pmdOutput (the pmdOutput events so far), connect (to a socket),
 // connectSeqpacket (a SOCK_SEQPACKET connection to an abstract socket, as a memif peer makes;
-// through python3, as Node has none), threads (the names of the threads not Node's), vmSizeKb.
+// through python3, as Node has none), threads (the names of the process's threads but the main one's, "node"), vmSizeKb.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
