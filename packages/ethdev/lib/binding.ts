@@ -15,7 +15,7 @@ import { EalStateError } from './errors.js';
 import { readyShim, type ShimChoice } from './shim-select.js';
 import { versionNumber, versionOfNumber } from './versions.js';
 
-const SHIM_ABI = 7;
+const SHIM_ABI = 8;
 
 /** The shim's own structs, as koffi lays them out; lib/layout.test.ts holds them to the C compiler's. */
 export const STRUCTS = {
@@ -144,6 +144,8 @@ function load(install: DpdkInstall) {
     dphp_log_echo: shim.func('void dphp_log_echo(int echo)'),
     dphp_events_open: shim.func('int dphp_events_open(void)'),
     dphp_events_close: shim.func('void dphp_events_close(void)'),
+    dphp_end_intr_thread: shim.func('int dphp_end_intr_thread(int timeout_ms)'),
+    dphp_end_telemetry: shim.func('int dphp_end_telemetry(int timeout_ms)'),
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
     // An attach and a detach in one crossing each, for the async forms (their own arrays).
@@ -155,6 +157,7 @@ function load(install: DpdkInstall) {
     ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
+    dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),
     dphp_device_left: shim.func(
       'int dphp_device_left(const char *bus, const char *name, _Out_ uint16_t *out, int cap)',
     ),

@@ -12,8 +12,20 @@ import type { Refuse } from './pmd-args.js';
  */
 export const AF_PACKET_MAX_QPAIRS = 16;
 
-/** The most one device's rings may take (af_packet's kernel rings, memif's shared regions). */
-export const RING_BUDGET_BYTES = 256 * 2 ** 20;
+/**
+ * The most one device's rings may take (af_packet's kernel rings, memif's shared regions) unless
+ * `Eal.init({ devargsBudgetMb })` says otherwise: 256 MiB, 128 times af_packet's default device
+ * (1 queue pair of 2 rings × 512 frames × 2048 bytes = 2 MiB) and 64 times memif's (4 MiB).
+ */
+export const DEFAULT_DEVARGS_BUDGET_MB = 256;
+
+/** What a device's rings ask for, with the arithmetic and the key that set it (parse time). */
+export interface RingAsk {
+  readonly device: string;
+  readonly key: string;
+  readonly bytes: number;
+  readonly arithmetic: string;
+}
 
 // net_af_packet's defaults (DFLT_FRAME_SIZE, DFLT_FRAME_COUNT) in 22.11 … 25.11.
 const AF_PACKET = { framesz: 2048, framecnt: 512, qpairs: 1 };
@@ -38,39 +50,57 @@ function int(pairs: ReadonlyMap<string, string>, key: string, fallback: number):
   return /^\d{1,12}$/.test(v) ? Number(v) : Number.NaN;
 }
 
-/** Refuses a device whose rings would take more than RING_BUDGET_BYTES, with the arithmetic. */
-export function checkBudget(driver: string | undefined, pairs: ReadonlyMap<string, string>, refuse: Refuse) {
+/**
+ * What a device's rings ask for (undefined when its PMD maps none, or a number is malformed: the
+ * PMD refuses it); refuses af_packet's queue pairs past AF_PACKET_MAX_QPAIRS at once (a bound of
+ * time, not of memory).
+ */
+export function ringAsk(
+  driver: string | undefined,
+  device: string,
+  pairs: ReadonlyMap<string, string>,
+  refuse: Refuse,
+): RingAsk | undefined {
   if (driver === 'net_af_packet') {
     // A queue pair has an rx and a tx ring of framecnt frames of framesz bytes (mmap'd from the kernel).
     const framecnt = int(pairs, 'framecnt', AF_PACKET.framecnt);
     const framesz = int(pairs, 'framesz', AF_PACKET.framesz);
     const qpairs = int(pairs, 'qpairs', AF_PACKET.qpairs);
     const total = 2 * qpairs * framecnt * framesz;
-    if (Number.isNaN(total)) return; // a malformed number: the PMD refuses it
+    if (Number.isNaN(total)) return undefined;
     if (qpairs > AF_PACKET_MAX_QPAIRS)
       refuse(
         `qpairs=${qpairs}: af_packet opens a socket and maps two rings per queue pair in its probe (about 40 ms each here); a device takes at most ${AF_PACKET_MAX_QPAIRS} (RTE_PMD_AF_PACKET_MAX_RINGS)`,
         'qpairs',
       );
-    if (total > RING_BUDGET_BYTES) {
-      const key = pairs.has('framecnt') ? 'framecnt' : pairs.has('framesz') ? 'framesz' : 'qpairs';
-      refuse(
-        `af_packet's rings are kernel memory: 2 rings × ${qpairs} qpairs × ${framecnt} frames × ${framesz} bytes = ${bytes(total)}, over the budget of ${bytes(RING_BUDGET_BYTES)} a device may ask`,
-        key,
-      );
-    }
-  } else if (driver === 'net_memif') {
+    const key = pairs.has('framecnt') ? 'framecnt' : pairs.has('framesz') ? 'framesz' : 'qpairs';
+    const arithmetic = `af_packet's rings are kernel memory: 2 rings × ${qpairs} qpairs × ${framecnt} frames × ${framesz} bytes = ${bytes(total)}`;
+    return { device, key, bytes: total, arithmetic };
+  }
+  if (driver === 'net_memif') {
     const rsize = int(pairs, 'rsize', MEMIF.rsize);
     const bsize = int(pairs, 'bsize', MEMIF.bsize);
-    if (Number.isNaN(rsize) || Number.isNaN(bsize) || rsize > 30) return;
+    if (Number.isNaN(rsize) || Number.isNaN(bsize) || rsize > 30) return undefined;
     // Each ring of 2^rsize buffers of bsize bytes, one per direction: the region memif maps.
     const total = 2 * MEMIF.queues * 2 ** rsize * bsize;
-    if (total > RING_BUDGET_BYTES) {
-      const key = pairs.has('rsize') ? 'rsize' : 'bsize';
-      refuse(
-        `memif's region: 2 rings × 2^${rsize} buffers × ${bsize} bytes = ${bytes(total)}, over the budget of ${bytes(RING_BUDGET_BYTES)} a device may ask`,
-        key,
-      );
-    }
+    const key = pairs.has('rsize') ? 'rsize' : 'bsize';
+    return {
+      device,
+      key,
+      bytes: total,
+      arithmetic: `memif's region: 2 rings × 2^${rsize} buffers × ${bsize} bytes = ${bytes(total)}`,
+    };
   }
+  return undefined;
+}
+
+/** Refuses the first device whose rings ask more than `budgetMb` MiB, with the arithmetic. */
+export function checkRingBudget(asks: readonly RingAsk[], budgetMb: number, refuse: Refuse): void {
+  const budget = budgetMb * 2 ** 20;
+  const over = asks.find((a) => a.bytes > budget);
+  if (over)
+    refuse(
+      `${over.device}: ${over.arithmetic}, over the budget of ${bytes(budget)} a device may ask (Eal.init's devargsBudgetMb${budgetMb === DEFAULT_DEVARGS_BUDGET_MB ? `, default ${DEFAULT_DEVARGS_BUDGET_MB}` : ''})`,
+      over.key,
+    );
 }

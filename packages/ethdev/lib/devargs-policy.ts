@@ -7,6 +7,7 @@ import { isAbsolute } from 'node:path';
 import type { Devargs, DevargsPolicy } from './devargs.js';
 import { loadedDrivers } from './device-class.js';
 import { InvalidInputError } from './errors.js';
+import { pciClassReader } from './pci-class.js';
 import type { AttachOptions, EalOptions } from './types.js';
 
 /**
@@ -38,6 +39,8 @@ export function devargsGuards(
     devargsPaths: options.devargsPaths ?? pathsFromEnv(),
     nonPortDevices: options.nonPortDevices === true,
     captureDevices: options.captureDevices === true,
+    devargsBudgetMb: options.devargsBudgetMb,
+    pciClass: pciClassReader(options.sysfs),
     drivers: loadedDrivers,
     attached,
     memifListeners: new Map<string, string>(),
@@ -61,15 +64,4 @@ export function rememberAttached(
 ) {
   if (d.memifServerSocket && d.name && policy.memifListeners instanceof Map)
     policy.memifListeners.set(d.name, d.memifServerSocket);
-}
-
-/**
- * Whether cleanup() must leave DPDK's memory mapped: a memif server attached in this process left
- * its listener registered with the EAL's interrupt thread after its detach (DPDK 22.11), and the
- * thread reads it after rte_eal_cleanup has unmapped it — SIGSEGV in rte_intr_fd_get, in about 1
- * cleanup of 8 (seen with gdb). Without rte_eal_cleanup the memory stays until the process ends;
- * the EAL cannot be initialized again in the process either way.
- */
-export function keepsDpdkMemory(policy: DevargsPolicy): boolean {
-  return (policy.memifListeners?.size ?? 0) > 0;
 }

@@ -26,6 +26,7 @@ describe('parseDevargs', () => {
       shellCommands: [],
       files: [],
       subDevices: [],
+      ringAsks: [],
     });
   });
 

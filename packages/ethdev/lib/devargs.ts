@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
+import { checkRingBudget, DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './devargs-budget.js';
 import { checkDevargsPath } from './devargs-paths.js';
 import { nearestKey, type RegisteredDriver, vdevDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
+import { describePciClass, PCI_NETWORK_CLASS } from './pci-class.js';
 import {
   checkPmdArgs,
   type DevargsFile,
@@ -32,6 +34,8 @@ export interface Devargs {
   readonly subDevices: readonly ProbedDevice[];
   readonly memifClientSocket?: { readonly path: string; readonly key: string };
   readonly memifServerSocket?: string;
+  /** What each device's rings ask of memory (af_packet, memif), checked against the budget. */
+  readonly ringAsks: readonly RingAsk[];
 }
 
 /** What a caller allows beyond the default; see `EalOptions`. */
@@ -51,6 +55,10 @@ export interface DevargsPolicy {
   /** Whether a device is attached now: a failsafe may not take one unless `captureDevices`. */
   readonly attached?: (name: string) => boolean;
   readonly captureDevices?: boolean;
+  /** A PCI device's class code (pci-class.ts); without it PCI devices are not class-checked. */
+  readonly pciClass?: (address: string) => number | undefined;
+  /** The MiB one device's rings may ask (devargs-budget.ts); default DEFAULT_DEVARGS_BUDGET_MB. */
+  readonly devargsBudgetMb?: number;
   /** memif server sockets this process's devices listened on, by device name (memif keeps them). */
   readonly memifListeners?: ReadonlyMap<string, string>;
 }
@@ -122,6 +130,8 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
     throw invalid(result.input, why, 'INVALID_DEVARGS', key);
   };
   if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
+  if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
+    checkPciClass(result, policy.pciClass);
   if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
     const taken = result.subDevices.find((s) => policy.attached!(s.name));
     if (taken)
@@ -140,6 +150,7 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
         );
     }
   }
+  checkRingBudget(result.ringAsks, policy.devargsBudgetMb ?? DEFAULT_DEVARGS_BUDGET_MB, refuse);
   for (const file of result.files) checkDevargsPath(file, policy, refuse);
   return result;
 }
@@ -180,6 +191,17 @@ function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: str
   }
 }
 
+/** A PCI device that is not a network controller makes no port: refused before DPDK probes it. */
+function checkPciClass(d: Devargs, pciClass: (address: string) => number | undefined) {
+  const code = pciClass(d.name);
+  if (code === undefined || code >> 16 === PCI_NETWORK_CLASS) return;
+  throw new InvalidInputError(
+    'NOT_A_PORT_DEVICE',
+    `Invalid devargs ${JSON.stringify(d.input)}: ${d.name} is a PCI device of class ${describePciClass(code)}, not a network controller (0x02xxxx), so no ethdev port; Eal.init({ nonPortDevices: true }) allows it`,
+    { devargs: d.input, device: d.name },
+  );
+}
+
 const PARSED_MAX = 256;
 const parsed = new Map<string, Devargs>();
 
@@ -188,7 +210,7 @@ function parse(input: unknown): Devargs {
     throw new InvalidInputError('INVALID_DEVARGS', `devargs must be a string, got ${describe(input)}`);
   }
   const d = parseName(input, input);
-  const found: PmdArgsFindings = { shellCommands: [], files: [], subDevices: [] };
+  const found: PmdArgsFindings = { shellCommands: [], files: [], subDevices: [], ringAsks: [] };
   const refuse = (why: string, key: string): never => {
     throw invalid(input, why, 'INVALID_DEVARGS', key);
   };
@@ -197,10 +219,11 @@ function parse(input: unknown): Devargs {
     const s = parseName(devargs, input);
     return { driver: s.bus === 'vdev' ? driverOf(s.name) : undefined, name: s.name, args: s.args };
   };
-  checkPmdArgs(d.bus === 'vdev' ? driverOf(d.name) : undefined, d.args, found, refuse, sub);
+  checkPmdArgs(d.bus === 'vdev' ? driverOf(d.name) : undefined, d.name, d.args, found, refuse, sub);
   Object.freeze(found.files);
   Object.freeze(found.shellCommands);
   Object.freeze(found.subDevices);
+  Object.freeze(found.ringAsks);
   const devargs = d.bus === 'vdev' ? input : d.args ? `${d.name},${d.args}` : d.name;
   return Object.freeze({ input, ...d, devargs, ...found });
 }

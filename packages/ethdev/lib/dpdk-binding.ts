@@ -111,6 +111,8 @@ export interface DpdkBinding {
   dphp_valid_ports(out: Uint16Array, cap: number): number;
   /** After a removal: the device's ports left (count), -1 still probed without any, 0 gone. */
   dphp_device_left(bus: string, name: string, out: Uint16Array, cap: number): number;
+  /** Whether the device is on its bus with a driver: 1, else 0. */
+  dphp_device_probed(bus: string, name: string): number;
   /** A port's name, device, driver, MAC, link and queue limits into `out`: 0, or -errno. */
   dphp_port_info(port: number, out: RawPortInfo): number;
   /** rte_eth_stats_get into `out`. */
@@ -164,6 +166,13 @@ export interface DpdkBinding {
   dphp_events_open(): number;
   /** Closes the event pipe. */
   dphp_events_close(): void;
+  /**
+   * Ends DPDK's interrupt thread before rte_eal_cleanup unmaps what it reads (native/shim.c):
+   * its tid, or < 0 (-ETIMEDOUT after `timeoutMs`, or rte_intr_callback_register's error).
+   */
+  dphp_end_intr_thread(timeoutMs: number): number;
+  /** Ends telemetry's listener threads: how many sockets it shut down, or < 0 (-ETIMEDOUT). */
+  dphp_end_telemetry(timeoutMs: number): number;
   /** The size of one event record on the pipe, in bytes. */
   dphp_event_size(): number;
 

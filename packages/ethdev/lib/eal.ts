@@ -12,7 +12,7 @@ import {
   type OffThreadCall,
 } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
-import { attachPolicy, devargsGuards, keepsDpdkMemory, rememberAttached } from './devargs-policy.js';
+import { attachPolicy, devargsGuards, rememberAttached } from './devargs-policy.js';
 import { type DpdkBinding, MAX_ETHPORTS } from './dpdk-binding.js';
 import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
@@ -38,7 +38,7 @@ import {
   checkEalOptions,
   DEFAULT_TIMEOUT_MS,
 } from './options.js';
-import { captureOutput } from './output-capture.js';
+import { beginCapture, type CapturedOutput, captureOutput } from './output-capture.js';
 import { call, type Plan, type Step, startPlan } from './plan.js';
 import { type DeviceLeft, type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
 import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
@@ -64,6 +64,8 @@ import type {
 
 const ENOTSUP = 95;
 const RTE_PROC_PRIMARY = 0;
+/** How long cleanup() waits for each of DPDK's threads to end (they end in about a millisecond). */
+const THREAD_END_MS = 2000;
 const NO_OPTIONS: DetachOptions & AttachOptions = Object.freeze({});
 const NO_PORTS: readonly PortRecord[] = Object.freeze([]);
 // Looking a device up by name probes nothing: no file or command check applies.
@@ -73,7 +75,7 @@ const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true }
 const initResults = new WeakMap<DpdkBinding, 'ok' | 'failed'>();
 
 /** What attach needs of a device string. */
-type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files'>;
+type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files' | 'subDevices'>;
 
 let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Promise<PortId>;
 
@@ -374,6 +376,8 @@ export class Eal extends EventEmitter<EalEvents> {
     }
     rememberAttached(this.#policy, d);
     this.#emitAttach(device, devargs);
+    // A failsafe's sub-devices made ports too: the caller's to see and to detach from now on.
+    if (d.subDevices.length > 0) this.#table.adoptExisting();
     return first.id;
   }
 
@@ -575,8 +579,12 @@ export class Eal extends EventEmitter<EalEvents> {
     const record = this.#table.get(port);
     // A PMD may print what it reads (softnic: each line of its firmware file): never to our stdout.
     const { stdout, stderr } = captureOutput(this.#dpdk, () => this.#table.start(record));
+    this.#pmdOutput(record.id, 'start', { stdout, stderr });
+  }
+
+  #pmdOutput(port: PortId, call: 'start' | 'startAsync', { stdout, stderr }: CapturedOutput): void {
     if ((stdout || stderr) && this.listenerCount('pmdOutput') > 0)
-      queueMicrotask(() => this.emit('pmdOutput', { port: record.id, call: 'start', stdout, stderr }));
+      queueMicrotask(() => this.emit('pmdOutput', { port, call, stdout, stderr }));
   }
 
   /** Stops a started port (rte_eth_dev_stop); stopping a port that is not started does nothing. */
@@ -608,7 +616,9 @@ export class Eal extends EventEmitter<EalEvents> {
   startAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
     this.#ensureRunning();
     const checked = checkAsyncOptions('startAsync', options);
-    return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p));
+    return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p), {
+      capture: 'startAsync',
+    });
   }
 
   /** {@link stop} on a worker thread, queued; see {@link configureAsync}. */
@@ -667,7 +677,12 @@ export class Eal extends EventEmitter<EalEvents> {
     port: PortRef,
     options: AsyncOptions,
     plan: (record: PortRecord) => Plan<T>,
-    said: { aborted?: (result: T) => string; lookup?: (ref: PortRef) => PortRecord } = {},
+    said: {
+      aborted?: (result: T) => string;
+      lookup?: (ref: PortRef) => PortRecord;
+      /** Capture what the worker thread's calls print, as start() does (softnic echoes its firmware). */
+      capture?: 'startAsync';
+    } = {},
   ): Promise<T> {
     const ref = portRef(port);
     const label = `${what}${what === 'release' ? '' : 'Async'}(port ${typeof ref === 'number' ? ref : ref.id})`;
@@ -678,11 +693,30 @@ export class Eal extends EventEmitter<EalEvents> {
         this.#ensureRunning();
         const record = said.lookup ? said.lookup(ref) : this.#table.get(ref);
         const which = `port ${record.id} (${record.device.name})`;
+        const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         return {
           call: `${what} of ${which}`,
-          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          timeoutMs,
           details: { port: record.id, device: record.device.name },
-          start: (done) => startPlan(plan(record), done),
+          start: (done) => {
+            if (!said.capture) return startPlan(plan(record), done);
+            const call = said.capture;
+            const capture = beginCapture(this.#dpdk, { keepNodeOutput: true });
+            let ended = false;
+            const end = () => {
+              if (ended) return;
+              ended = true;
+              this.#pmdOutput(record.id, call, capture.end());
+            };
+            // A call that outlives its timeout keeps running: the process gets its output back then.
+            const timer = setTimeout(end, timeoutMs);
+            timer.unref();
+            startPlan(plan(record), (error, result) => {
+              clearTimeout(timer);
+              end();
+              done(error, result);
+            });
+          },
           finish: (result) => result,
           late: () => ({ outcome: `${which} is ${record.state} after all`, device: record.device.name }),
           aborted: (result) => said.aborted?.(result) ?? `${which} is ${record.state}`,
@@ -808,13 +842,34 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#dpdk.dphp_events_close();
     this.#events?.close();
     this.#running = false;
-    // rte_eal_cleanup unmaps DPDK's memory while the interrupt thread goes on: with a listener
-    // net_memif kept (devargs-policy.ts) that thread then reads freed memory (SIGSEGV).
-    if (!keepsDpdkMemory(this.#policy)) this.#dpdk.rte_eal_cleanup();
+    // rte_eal_cleanup unmaps DPDK's memory and leaves DPDK's threads running: the interrupt
+    // thread read a source net_memif never unregisters (its server's listener) after the unmap,
+    // SIGSEGV. So both threads end first (native/shim.c); if the interrupt thread does not,
+    // DPDK's memory stays mapped until the process ends rather than risk that.
+    const { error, intrEnded } = this.#endDpdkThreads();
+    if (error) errors.push(error);
+    if (intrEnded) this.#dpdk.rte_eal_cleanup();
     // DPDK 22.11 leaves its telemetry socket and the folder in /var/run/dpdk behind.
     process.off('exit', this.#removeRuntimeDir);
     this.#removeRuntimeDir();
     return errors;
+  }
+
+  /** Ends DPDK's interrupt and telemetry threads; an error names one that stayed. */
+  #endDpdkThreads(): { error?: HotplugError; intrEnded: boolean } {
+    const telemetry = this.#dpdk.dphp_end_telemetry(THREAD_END_MS);
+    const intr = this.#dpdk.dphp_end_intr_thread(THREAD_END_MS);
+    if (intr >= 0 && telemetry >= 0) return { intrEnded: true };
+    const what = [
+      intr < 0 ? `DPDK's interrupt thread (${errnoName(intr)})` : '',
+      telemetry < 0 ? `telemetry's threads (${errnoName(telemetry)})` : '',
+    ].filter(Boolean);
+    const error = new DpdkError(
+      'LIFECYCLE_FAILED',
+      `cleanup() could not end ${what.join(' and ')} within ${THREAD_END_MS} ms${intr < 0 ? ": rte_eal_cleanup skipped, DPDK's memory stays mapped until the process ends" : ''}`,
+      { errno: -(intr < 0 ? intr : telemetry) },
+    );
+    return { error, intrEnded: intr >= 0 };
   }
 
   readonly #removeRuntimeDir = (): void => {
@@ -913,7 +968,28 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
     this.#emitDetach(device);
+    this.#sweepGone(device, mark);
     return device.name;
+  }
+
+  /**
+   * Devices that went with a detached one (a failsafe's or netvsc's sub-devices, whose ports the
+   * caller may have closed): forgotten, with their detach event. A port DPDK still lists for one
+   * of them is DETACH_INCOMPLETE.
+   */
+  #sweepGone(detached: DeviceRecord, mark: number): void {
+    for (const other of [...this.#table.devices.values()]) {
+      if (this.#table.isProbed(other)) continue;
+      this.#table.remove(other);
+      this.#emitDetach(other);
+      const listed = this.#table.devicePorts(other.name);
+      if (listed.length > 0)
+        throw new DpdkError(
+          'DETACH_INCOMPLETE',
+          `Detached ${detached.name}, which took ${other.name} with it, but DPDK still lists port${listed.length > 1 ? 's' : ''} ${listed.join(', ')} of ${other.name}`,
+          { device: other.name, port: listed[0], dpdkLog: this.#log.since(mark) },
+        );
+    }
   }
 
   #emitDetach(device: DeviceRecord): void {
@@ -936,6 +1012,11 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#table.sync();
     const left = this.#table.devicePorts(device.name);
     this.#emitDetach(device);
+    for (const other of [...this.#table.devices.values()]) {
+      if (this.#table.isProbed(other)) continue;
+      this.#table.remove(other);
+      this.#emitDetach(other);
+    }
     return {
       outcome: left.length
         ? `${device.name} is detached after all, but DPDK still lists its port${left.length > 1 ? 's' : ''} ${left.join(', ')}`
@@ -1055,7 +1136,7 @@ function attachedPort(eal: Eal, handle: PortHandle, device: string): AttachedPor
 
 /** A vdev string as given, unchecked: its name is what comes before the first comma. */
 function uncheckedDevice(devargs: string): Device {
-  return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [] };
+  return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [], subDevices: [] };
 }
 
 /** The sync forms run on this thread: they can neither be timed out nor aborted. */

@@ -294,6 +294,10 @@ export class FakeDpdk implements DpdkBinding {
     return this.#state.devices.get(name)?.bus === bus ? -1 : 0;
   }
 
+  dphp_device_probed(bus: string, name: string): number {
+    return this.#state.devices.get(name)?.bus === bus ? 1 : 0;
+  }
+
   dphp_port_info(port: number, out: RawPortInfo): number {
     const p = this.#state.ports[port];
     if (!p) return -ENODEV;
@@ -465,6 +469,13 @@ export class FakeDpdk implements DpdkBinding {
     return -ENOENT;
   }
   dphp_events_close(): void {}
+  /** No DPDK threads in the fake: nothing to end. */
+  dphp_end_intr_thread(): number {
+    return 0;
+  }
+  dphp_end_telemetry(): number {
+    return 0;
+  }
   dphp_event_size(): number {
     return 80;
   }

@@ -245,6 +245,37 @@ describe('composite devices', () => {
     expect(cleanup!.value).toEqual([]);
   });
 
+  it('leaves no port of a device that went with a detached composite (a failsafe sub-device the caller closed), and takes its port in at attach', async () => {
+    // ports() takes the sub-device's port in; the caller then closes it before the failsafe goes.
+    const calls: Call[] = [
+      ['attach', 'net_failsafe0,dev(net_null1)'],
+      ['ports'],
+      ['close', 1],
+      ['release', 0],
+      ['ports'],
+      ['attach', 'net_failsafe2,dev(net_ring3)'],
+      ['ports'],
+      ['close', 1],
+      ['close', 0],
+      ['detach', 0],
+      ['ports'],
+      // No ports() first: the attach took the sub-device's port in.
+      ['attach', 'net_failsafe4,dev(net_null5)'],
+      ['close', 1],
+      ['ports'],
+      ['detachAsync', 0, { force: true }],
+      ['ports'],
+      ['cleanup'],
+    ];
+    const steps = await runs(calls);
+    expect(steps[1]!.value).toEqual(['net_failsafe0@net_failsafe0', 'net_null1@net_null1']);
+    for (const s of steps) expect(s.code, `${s.op}: ${s.message}`).toBeUndefined();
+    // Before: the closed sub-device's port stayed in ports() after its failsafe was gone.
+    for (const i of [4, 10, 15]) expect(steps[i]!.value).toEqual([]);
+    expect(steps[13]!.value).toEqual(['net_failsafe4@net_failsafe4', 'net_null5@net_null5']);
+    expect(steps[16]!.value).toEqual([]);
+  });
+
   it('refuses a memif client on the listener a detached memif server of this process kept (cleanup() crashed after it)', async () => {
     const sock = join(root, 'memif.sock');
     const calls: Call[] = [
@@ -258,6 +289,42 @@ describe('composite devices', () => {
     expect([client!.code, client!.key]).toEqual(['INVALID_DEVARGS', 'socket']);
     expect(client!.message).toContain('net_memif0');
     expect(ports!.value).toEqual([]);
+  });
+
+  it("cleanup() after a memif server runs rte_eal_cleanup and ends DPDK's threads; a peer on the kept listener after it is harmless", async () => {
+    // net_memif never unregisters its server's listener from the interrupt thread (22.11 … 25.11):
+    // with DPDK's memory unmapped, the thread's next wake (this peer's connection) read it, SIGSEGV.
+    const name = `@dphp-hostile-${process.pid}`;
+    const calls: Call[] = [
+      ['attach', `net_memif0,role=server,secret=a,socket=${name}`],
+      ['configure', 0],
+      ['start', 0],
+      ['stop', 0],
+      ['close', 0],
+      ['detach', 0],
+      ['threads'],
+      ['vmSizeKb'],
+      ['cleanup'],
+      ['threads'],
+      ['vmSizeKb'],
+      // memif prefixes the abstract name with NUL and keeps the "@".
+      ['connectSeqpacket', name],
+    ];
+    const steps = await runs(calls);
+    const [threadsBefore, vmBefore, cleanup, threadsAfter, vmAfter, peer] = steps.slice(6);
+    // eal-intr-thread and telemetry-v2 up to 23.07; dpdk-intr and dpdk-telemet-v2 from 23.11.
+    const names = threadsBefore!.value as string[];
+    expect(names.filter((n) => /^(eal-intr-thread|dpdk-intr)$/.test(n))).toHaveLength(1);
+    expect(names.filter((n) => /^(telemetry-v2|dpdk-telemet-v2)$/.test(n))).toHaveLength(1);
+    expect(cleanup!.value).toEqual([]);
+    // DPDK names its threads eal-…, dpdk-…, telemetry-…, rte_…; Node's (node, libuv-worker …) stay.
+    const dpdkThreads = (value: unknown) =>
+      (value as string[]).filter((n) => /^(eal-|dpdk-|telemetry-|rte_)/.test(n));
+    expect(dpdkThreads(threadsBefore!.value)).toHaveLength(2);
+    expect(dpdkThreads(threadsAfter!.value)).toEqual([]);
+    // rte_eal_cleanup unmapped DPDK's memory (memoryMb 128).
+    expect((vmBefore!.value as number) - (vmAfter!.value as number)).toBeGreaterThan(100 * 1024);
+    expect(peer!.value).toBe('connected');
   });
 
   it('reads a memif devargs with a key memif does not know as memif does: a client on its default socket', () => {
@@ -368,6 +435,30 @@ describe('sockets and special files', () => {
     expect(event).toMatchObject({ port: 0, call: 'start' });
     expect(event!.stdout).toContain('precious line one');
   });
+
+  it('keeps what a PMD prints in startAsync off stdout too, and what Node writes meanwhile on it', async () => {
+    const firmware = join(root, 'firmware-async.cli');
+    writeFileSync(firmware, 'precious async line one\nprecious async line two\n');
+    const calls: Call[] = [
+      ['attach', `net_softnic0,firmware=${firmware}`],
+      ['configure', 0],
+      ['startAsync', 0],
+      ['pmdOutput'],
+      ['stop', 0],
+      ['close', 0],
+      ['detach', 0],
+    ];
+    const r = await run(calls);
+    const steps = survived(r, calls);
+    expect(r.stdout).not.toContain('precious');
+    const [event] = steps[3]!.value as Array<{ port: number; call: string; stdout: string }>;
+    expect(event).toMatchObject({ port: 0, call: 'startAsync' });
+    expect(event!.stdout).toContain('precious async line one');
+    expect(event!.stdout).not.toContain('node line');
+    // Every line console.log wrote while the start ran is on the real stdout.
+    const written = steps[2]!.value as number;
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('node line'))).toHaveLength(written);
+  });
 });
 
 describe('a path policy', () => {
@@ -417,6 +508,39 @@ describe('a path policy', () => {
   });
 });
 
+describe('PCI devices are class-checked', () => {
+  it('refuses a PCI device that is not a network controller before DPDK probes it (fake sysfs), unless nonPortDevices', async () => {
+    const sysfs = join(root, 'sys');
+    for (const [address, code] of [
+      ['0000:05:00.0', '0x010802'], // an NVMe drive
+      ['0000:06:00.0', '0x120000'], // a processing accelerator
+      ['0000:07:00.0', '0x020000'], // an Ethernet controller
+    ]) {
+      mkdirSync(join(sysfs, 'bus/pci/devices', address!), { recursive: true });
+      writeFileSync(join(sysfs, 'bus/pci/devices', address!, 'class'), `${code}\n`);
+    }
+    const calls: Call[] = [
+      ['attach', '0000:05:00.0'],
+      ['attach', '06:00.0'],
+      ['attach', '0000:07:00.0'],
+      ['attach', '0000:08:00.0'], // not in this sysfs: DPDK's answer
+    ];
+    const [nvme, accel, nic, absent] = await runs(calls, { sysfs });
+    expect([nvme!.code, accel!.code]).toEqual(['NOT_A_PORT_DEVICE', 'NOT_A_PORT_DEVICE']);
+    expect(nvme!.message).toContain(
+      '0000:05:00.0 is a PCI device of class 0x010802 (mass storage controller), not a network controller (0x02xxxx)',
+    );
+    expect(accel!.message).toContain('class 0x120000 (processing accelerator)');
+    // A network controller and an unknown address reach DPDK, which has no PCI bus here (noPci).
+    expect(nic!.code).not.toBe('NOT_A_PORT_DEVICE');
+    expect(nic!.code).toBeDefined();
+    expect(absent!.code).not.toBe('NOT_A_PORT_DEVICE');
+    const [allowed] = await runs([['attach', '0000:05:00.0']], { sysfs, nonPortDevices: true });
+    expect(allowed!.code).not.toBe('NOT_A_PORT_DEVICE');
+    expect(allowed!.code).toBeDefined();
+  });
+});
+
 describe('resource bounds', () => {
   it('refuses an af_packet ring budget over the limit, with the arithmetic (framecnt=1048576,qpairs=16 asked ~64 GiB)', async () => {
     const calls: Call[] = [
@@ -433,5 +557,33 @@ describe('resource bounds', () => {
     expect(big!.message).toContain('2 rings × 16 qpairs × 1048576 frames × 2048 bytes = 64 GiB');
     expect([gib!.code, gib!.key]).toEqual(['INVALID_DEVARGS', 'framecnt']);
     expect([memif!.code, memif!.key]).toEqual(['INVALID_DEVARGS', 'rsize']);
+  });
+
+  it('takes the budget from Eal.init({ devargsBudgetMb }), and names it in the error', async () => {
+    const calls: Call[] = [
+      ['attach', 'net_af_packet0,iface=lo,framecnt=1024'],
+      ['attach', 'net_af_packet1,iface=lo,framecnt=512'],
+      ['close', 0],
+      ['detach', 0],
+    ];
+    // 2 rings × 1 qpair × 1024 frames × 2048 bytes = 4 MiB, over 3; the default device's 2 MiB is not.
+    const [over, under] = await runs(calls, { devargsBudgetMb: 3 });
+    expect([over!.code, over!.key]).toEqual(['INVALID_DEVARGS', 'framecnt']);
+    expect(over!.message).toContain(
+      "net_af_packet0: af_packet's rings are kernel memory: 2 rings × 1 qpairs × 1024 frames × 2048 bytes = 4 MiB, over the budget of 3 MiB a device may ask (Eal.init's devargsBudgetMb)",
+    );
+    expect(under!.value).toBe(0);
+    // The default budget (256 MiB) named as such; a larger one lets the 1 GiB device through the check.
+    const gib = 'net_af_packet0,iface=lo,framecnt=131072,qpairs=2';
+    expect(errorOf(() => parseDevargs(gib))?.message).toContain(
+      "= 1 GiB, over the budget of 256 MiB a device may ask (Eal.init's devargsBudgetMb, default 256)",
+    );
+    expect(errorOf(() => parseDevargs(gib, { devargsBudgetMb: 1024 }))).toBeUndefined();
+    // A failsafe's sub-device is held to it too, named.
+    const sub = errorOf(() => parseDevargs('net_failsafe0,dev(net_memif3,rsize=14,bsize=65535,socket=@y)'));
+    expect([sub?.code, sub?.key]).toEqual(['INVALID_DEVARGS', 'rsize']);
+    expect(sub?.message).toContain(
+      "net_memif3: memif's region: 2 rings × 2^14 buffers × 65535 bytes = 2 GiB",
+    );
   });
 });

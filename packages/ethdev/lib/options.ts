@@ -119,6 +119,9 @@ const absolutePaths: Check = (v) =>
   strings('absolute folder paths')(v) ??
   ((v as string[]).every((p) => isAbsolute(p)) ? undefined : 'must be absolute folder paths');
 
+const absoluteFolder: Check = (v) =>
+  typeof v === 'string' && isAbsolute(v) ? undefined : `must be an absolute folder path, not ${describe(v)}`;
+
 const EAL: Schema = {
   lcores: { check: lcores, aliases: ['l', 'lcore', 'cores', 'corelist'] },
   memoryMb: { check: memoryMb, aliases: ['m', 'memory', 'mem', 'memoryMB'] },
@@ -140,6 +143,8 @@ const EAL: Schema = {
   devargsPaths: { check: absolutePaths, aliases: ['devargsFolders', 'allowedPaths'] },
   nonPortDevices: { check: bool, aliases: ['allowNonPortDevices'] },
   captureDevices: { check: bool, aliases: ['capture'] },
+  devargsBudgetMb: { check: int(1, 2 ** 20), aliases: ['devargsBudget', 'ringBudgetMb', 'budgetMb'] },
+  sysfs: { check: absoluteFolder, aliases: ['sysfsRoot', 'sysRoot'] },
   // Each path is checked where it is used (drivers.ts, dpdk-install.ts), with the file's state.
   drivers: { check: strings('shared-object paths'), aliases: ['d', 'driver', 'pmds', 'plugins'] },
   dpdk: {

@@ -2,7 +2,7 @@
  * PMD arguments read as DPDK 22.11 reads them (rte_kvargs, failsafe's sub-device syntax), to
  * refuse what would crash, hang or misuse the process before any PMD sees it (see hazards.ts).
  */
-import { checkBudget } from './devargs-budget.js';
+import { type RingAsk, ringAsk } from './devargs-budget.js';
 import { maxQueuesPerPort } from './dpdk-config.js';
 
 /**
@@ -32,6 +32,8 @@ export interface PmdArgsFindings {
   memifClientSocket?: { path: string; key: string };
   /** A memif server's socket. */
   memifServerSocket?: string;
+  /** What each device's rings ask for (devargs-budget.ts), checked against the Eal's budget. */
+  readonly ringAsks: RingAsk[];
 }
 
 /** Throws the caller's INVALID_DEVARGS error. */
@@ -134,6 +136,7 @@ const MBUF_DATA = 2048;
 /** Checks a device's PMD arguments; records the files and commands it asks for. */
 export function checkPmdArgs(
   driver: string | undefined,
+  device: string,
   args: string,
   found: PmdArgsFindings,
   refuse: Refuse,
@@ -155,7 +158,8 @@ export function checkPmdArgs(
     checkPair(driver, key, value, found, refuse);
   }
   const pairs = new Map(kvargsPairs(kv) as Array<[string, string]>);
-  checkBudget(driver, pairs, refuse);
+  const ask = ringAsk(driver, device, pairs, refuse);
+  if (ask) found.ringAsks.push(ask);
   if (driver === 'net_memif') memifSockets(pairs, found);
   if (driver === 'net_vhost' && pairs.has('iface') && pairs.get('client') !== '1')
     found.files.push({ key: 'iface', path: pairs.get('iface')!, access: 'listen' });
@@ -261,7 +265,7 @@ function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub:
           "a failsafe sub-device cannot be a failsafe: DPDK 22.11 leaves the inner one's port behind after detach",
           'dev(...)',
         );
-      checkPmdArgs(d.driver, d.args, found, refuse, sub);
+      checkPmdArgs(d.driver, d.name, d.args, found, refuse, sub);
       if (d.driver === 'net_ring' && kvargsPairs(d.args).some(([k]) => k === 'nodeaction'))
         refuse(
           "a failsafe sub-device's nodeaction: net_ring names its port after the node, not the device, so failsafe never takes it and leaves it behind (a port no detach removes)",

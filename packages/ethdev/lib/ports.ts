@@ -243,6 +243,11 @@ export class PortTable {
     return n > 0 ? { ports: this.#firstIds(n, ids), probed: true } : { ports: [], probed: true };
   }
 
+  /** Whether DPDK still has the device on its bus with a driver. */
+  isProbed(device: DeviceRecord): boolean {
+    return this.#dpdk.dphp_device_probed(device.bus, device.name) === 1;
+  }
+
   /** DPDK's current ports of a device, lowest id first. */
   devicePorts(name: string): PortId[] {
     return this.#firstIds(this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS));

@@ -118,6 +118,21 @@ export interface EalOptions {
   nonPortDevices?: boolean;
   /** Let a failsafe take over a device already attached (its `dev(...)`); see `AttachOptions`. */
   captureDevices?: boolean;
+  /**
+   * The MiB of memory one device's rings may ask for (net_af_packet's kernel rings: 2 × qpairs ×
+   * framecnt × framesz; net_memif's region: 2 × 2^rsize × bsize), an integer 1 … 2^20. Default
+   * 256 (DEFAULT_DEVARGS_BUDGET_MB): 128 default af_packet devices, and under the 1.02 GiB that
+   * framecnt=131072,qpairs=2 took from the kernel. A devargs over it is refused (INVALID_DEVARGS,
+   * the key and the arithmetic in the message) before DPDK sees it.
+   */
+  devargsBudgetMb?: number;
+  /**
+   * Where sysfs is mounted (default `/sys`): `attach` reads a PCI device's class there
+   * (`bus/pci/devices/<address>/class`) and refuses one that is not a network controller
+   * (0x02xxxx) with NOT_A_PORT_DEVICE before DPDK probes it, unless `nonPortDevices`. Tests and
+   * containers pass another root.
+   */
+  sysfs?: string;
 }
 
 /** What every async control call takes (attach, detach, configureAsync, …, release). */
@@ -266,7 +281,8 @@ export interface LateEvent {
  */
 export interface PmdOutputEvent {
   port: PortId;
-  call: 'start';
+  /** `start()`, or `startAsync()` (what its worker thread's DPDK calls printed). */
+  call: 'start' | 'startAsync';
   stdout: string;
   stderr: string;
 }

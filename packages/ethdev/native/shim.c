@@ -19,17 +19,25 @@
 #define _GNU_SOURCE
 /* rte_dev_event_callback_register is still experimental in 22.11. */
 #define ALLOW_EXPERIMENTAL_API
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -37,7 +45,7 @@
 #include <rte_version.h>
 #include <stddef.h>
 
-#define DPHP_ABI 7
+#define DPHP_ABI 8
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -160,6 +168,121 @@ void dphp_events_close(void) {
   ev_pipe[1] = -1;
   /* The read end belongs to JS, which closes it. */
   ev_pipe[0] = -1;
+}
+
+/* ---------------------------------------------------------------- DPDK's own threads */
+
+/* rte_eal_cleanup unmaps DPDK's memory and leaves its interrupt and telemetry threads running
+ * (22.11 … 25.11 stop neither). The interrupt thread walks its interrupt sources whenever one of
+ * their fds wakes it, and a source whose handle lives in DPDK's memory is then read after the
+ * unmap: net_memif never unregisters its server's listener (memif_socket_remove_device frees the
+ * socket and its handle, not the EAL's copy of it, made with rte_intr_instance_dup in DPDK's
+ * memory), so the next wake after rte_eal_cleanup died with SIGSEGV in rte_intr_fd_get. These
+ * end both threads first, through what they already do: the interrupt thread runs a callback
+ * of ours on an eventfd that ends it (pthread_exit; the EAL's lock is not held while a callback
+ * runs); telemetry's listener threads quit when accept() fails, which a shutdown() of their
+ * listening socket makes it do. */
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static volatile int intr_thread_tid;
+
+static void end_intr_thread(void *arg) {
+  (void)arg;
+  __atomic_store_n(&intr_thread_tid, (int)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+  pthread_exit(NULL);
+}
+
+static int task_alive(int tid) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/task/%d", tid);
+  return access(path, F_OK) == 0;
+}
+
+/* Ends DPDK's interrupt thread, waiting up to timeout_ms; returns its tid (> 0), -ETIMEDOUT, or
+ * rte_intr_callback_register's error. Nothing DPDK does afterwards is woken by an fd. */
+int dphp_end_intr_thread(int timeout_ms) {
+  int fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK); /* readable at once */
+  if (fd < 0) return -errno;
+  struct rte_intr_handle *h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+  if (h == NULL || rte_intr_fd_set(h, fd) != 0 || rte_intr_type_set(h, RTE_INTR_HANDLE_EXT) != 0) {
+    close(fd);
+    return -ENOMEM;
+  }
+  int rc = rte_intr_callback_register(h, end_intr_thread, NULL);
+  if (rc < 0) {
+    rte_intr_instance_free(h);
+    close(fd);
+    return rc;
+  }
+  /* The handle and the eventfd stay: the EAL's source names them for good. */
+  for (int waited = 0; waited <= timeout_ms; waited++) {
+    int tid = __atomic_load_n(&intr_thread_tid, __ATOMIC_SEQ_CST);
+    if (tid > 0 && !task_alive(tid)) return tid;
+    sleep_ms(1);
+  }
+  return -ETIMEDOUT;
+}
+
+static int telemetry_threads(void) {
+  DIR *d = opendir("/proc/self/task");
+  if (d == NULL) return -errno;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], comm[32] = "";
+    snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+    FILE *f = fopen(path, "re");
+    if (f == NULL) continue;
+    if (fgets(comm, sizeof(comm), f) != NULL &&
+        (strncmp(comm, "telemetry-v", 11) == 0 || strncmp(comm, "dpdk-telemet-v", 14) == 0))
+      n++;
+    fclose(f);
+  }
+  closedir(d);
+  return n;
+}
+
+/* Ends telemetry's listener threads (runtime_dir/dpdk_telemetry.v2…, runtime_dir/telemetry):
+ * shuts their listening sockets down and waits up to timeout_ms for the threads to go, then
+ * closes the sockets. Returns the number of sockets shut down, or -ETIMEDOUT. */
+int dphp_end_telemetry(int timeout_ms) {
+  const char *dir = rte_eal_get_runtime_dir();
+  char v2[sizeof(((struct sockaddr_un *)0)->sun_path)], v1[sizeof(v2)];
+  snprintf(v2, sizeof(v2), "%s/dpdk_telemetry.v", dir);
+  snprintf(v1, sizeof(v1), "%s/telemetry", dir);
+  int fds[8], n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) return -errno;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < 8) {
+    int fd = atoi(e->d_name);
+    struct sockaddr_un sun;
+    socklen_t len = sizeof(sun);
+    int listening = 0;
+    socklen_t optlen = sizeof(listening);
+    if (e->d_name[0] == '.' || fd == dirfd(d)) continue;
+    if (getsockname(fd, (struct sockaddr *)&sun, &len) != 0 || sun.sun_family != AF_UNIX) continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0 || !listening) continue;
+    sun.sun_path[sizeof(sun.sun_path) - 1] = '\0';
+    if (strncmp(sun.sun_path, v2, strlen(v2)) == 0 || strcmp(sun.sun_path, v1) == 0) fds[n++] = fd;
+  }
+  closedir(d);
+  if (n == 0) return 0;
+  /* Their thread logs "Error with accept, telemetry thread quitting" as it goes: not an error here. */
+  int level = rte_log_get_level(rte_log_register("lib.telemetry"));
+  rte_log_set_level_pattern("lib.telemetry", RTE_LOG_EMERG);
+  for (int i = 0; i < n; i++) shutdown(fds[i], SHUT_RDWR);
+  int waited = 0;
+  while (telemetry_threads() > 0 && waited++ < timeout_ms) sleep_ms(1);
+  if (level > 0) rte_log_set_level_pattern("lib.telemetry", (uint32_t)level);
+  if (telemetry_threads() > 0) return -ETIMEDOUT;
+  for (int i = 0; i < n; i++) close(fds[i]);
+  return n;
 }
 
 /* ---------------------------------------------------------------- ports and devices */
@@ -398,6 +521,18 @@ int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) 
   if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
   RTE_DEV_FOREACH(dev, filter, &it) {
     if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL ? -1 : 0;
+  }
+  return 0;
+}
+
+/* Whether a device is on its bus with a driver (probed): 1, else 0; -EINVAL for a bad bus name. */
+int dphp_device_probed(const char *bus, const char *name) {
+  char filter[64];
+  struct rte_dev_iterator it;
+  struct rte_device *dev;
+  if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
+  RTE_DEV_FOREACH(dev, filter, &it) {
+    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
   }
   return 0;
 }

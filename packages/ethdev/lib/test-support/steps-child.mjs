@@ -2,8 +2,13 @@
 // process that runs them (hostile-devargs.test.ts). Reports one JSON line per step on stderr
 // (stdout stays the PMDs', so a test sees what they printed).
 // Usage: node steps-child.mjs FILE_PREFIX EAL_OPTIONS_JSON STEPS_JSON
-// A step: [op, arg?, options?]; ops: attach, attachAsync, configure, start, stop, close, detach,
-// detachDevice, ports, cleanup, pmdOutput (the pmdOutput events so far), connect (to a socket).
+// A step: [op, arg?, options?]; ops: attach, attachAsync, configure, start, startAsync (which
+// writes "node line <n>" to stdout with console.log while it runs, and returns n), stop, close, detach,
+// detachDevice, release, detachAsync, ports, cleanup, pmdOutput (the pmdOutput events so far), connect (to a socket),
+// connectSeqpacket (a SOCK_SEQPACKET connection to an abstract socket, as a memif peer makes;
+// through python3, as Node has none), threads (the names of the process's threads but the main one's, "node"), vmSizeKb.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Eal } from '../../dist/index.js';
 
@@ -33,13 +38,39 @@ const calls = {
   attachAsync: (a, o) => eal.attach(a, o),
   configure: (a) => eal.configure(a),
   start: (a) => eal.start(a),
+  startAsync: async (a, o) => {
+    const started = eal.startAsync(a, o);
+    let n = 0;
+    const timer = setInterval(() => console.log(`node line ${n++}`), 0);
+    try {
+      await started;
+    } finally {
+      clearInterval(timer);
+    }
+    return n;
+  },
   stop: (a) => eal.stop(a),
   close: (a) => eal.close(a),
   detach: (a, o) => eal.detachSync(a, o),
   detachDevice: (a, o) => eal.detachDeviceSync(a, o),
+  release: (a, o) => eal.release(a, o),
+  detachAsync: (a, o) => eal.detach(a, o),
   ports: () => eal.ports().map(portName),
   cleanup: () => eal.cleanup().map((e) => e.message),
   pmdOutput: () => printed,
+  threads: () =>
+    readdirSync('/proc/self/task')
+      .map((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim())
+      .filter((name) => name !== 'node')
+      .sort(),
+  vmSizeKb: () => Number(/VmSize:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]),
+  connectSeqpacket: async (a) => {
+    const py = `import socket,sys,time\ns=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET)\ntry:\n  s.connect('\\0'+sys.argv[1]); print('connected')\nexcept OSError as e: print(e.strerror)\nsys.stdout.flush(); time.sleep(0.3)`;
+    const said = execFileSync('python3', ['-c', py, a], { encoding: 'utf8' }).trim();
+    // The process's threads get a moment to see the connection.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return said;
+  },
   // Connects to a UNIX socket (a leading "@": the abstract namespace) and waits 300 ms.
   connect: (a) =>
     new Promise((resolve) => {
