@@ -3,8 +3,16 @@
  * outcome changes at one commit, with skipped steps; the range and option errors. The builds and
  * runs of a real bisection are in the README (they take minutes a step).
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bisect, bisectPlanFromArgs, driversFor, type Outcome, parseRange } from './bisect.js';
+import {
+  bisect,
+  bisectPlanFromArgs,
+  commitsBetween,
+  driversFor,
+  type Outcome,
+  parseRange,
+} from './bisect.js';
 import { dutFromDevargs } from './dut.js';
 
 const history = Array.from({ length: 100 }, (_, i) => `c${i}`);
@@ -82,5 +90,22 @@ describe('the command line', () => {
       'net/af_xdp',
     ]);
     expect(driversFor(dutFromDevargs('net_tun0'))).toContain('net/tap');
+  });
+});
+
+// The team's DPDK mirror (DPDK_HOTPLUG_DPDK_GIT), when this machine has one.
+const MIRROR = process.env.DPDK_HOTPLUG_DPDK_GIT ?? '/work/.mirror/DPDK+dpdk/repo';
+
+describe.skipIf(!existsSync(MIRROR))('the range, on DPDK’s own history', () => {
+  it('lists the commits after GOOD up to BAD, oldest first (the 22.11 branch around fde6a99f1c)', () => {
+    const { good, commits } = commitsBetween(MIRROR, '2e6e29e797', '48309178df');
+    expect(good).toMatch(/^2e6e29e797/);
+    expect(commits).toHaveLength(8);
+    expect(commits[3]).toMatch(/^fde6a99f1c/); // "net/af_xdp: fix leak on XSK configuration failure"
+    expect(commits[7]).toMatch(/^48309178df/);
+  });
+
+  it('refuses a GOOD that is not an ancestor of BAD', () => {
+    expect(() => commitsBetween(MIRROR, '48309178df', '2e6e29e797')).toThrow(/is not an ancestor of/);
   });
 });
