@@ -16,6 +16,7 @@ import {
 } from '@dpdk-hotplug/args';
 import { DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
+import { bisectCommand } from './bisect.js';
 import { DEFAULT_DUTS } from './default-duts.js';
 import { type Dut, DutError, dutFromDevargs } from './dut.js';
 import { refuseUnknownDuts } from './dut-exists.js';
@@ -83,6 +84,10 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        files, vhost sockets …), symlinks followed; the labs' own folders under the
                        system's temporary folder are added. Default: anywhere (the DUTs are the
                        operator's). The same as DPDK_HOTPLUG_DEVARGS_PATHS=A:B
+  --bisect GOOD..BAD   with one --dut, --check N and --git DIR (a DPDK git directory): the first
+                       commit between GOOD and BAD whose outcome of check N is BAD's; each step a
+                       reduced DPDK build (tools/matrix dpdk-build, ccache) and a certification
+                       of the DUT; reports in --out (default ./reports/bisect)
   -h, --help           this text
 
 Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one, or 10 s
@@ -245,6 +250,8 @@ const version = (): string =>
 
 /** Runs the suite for the plan; resolves with the exit code. */
 export async function certify(argv: string[]): Promise<number> {
+  // certify --bisect: a search over DPDK commits, each step a build and a run (lib/bisect.ts).
+  if (argv.some((a) => a === '--bisect' || a.startsWith('--bisect='))) return bisectCommand(argv);
   let plan: ReturnType<typeof planFromArgs>;
   let folder: ReturnType<typeof claimReportFolder>;
   try {

@@ -9,10 +9,37 @@ export interface CycleRecord {
   attachMs: number;
   detachMs: number;
   resources: Record<string, number>;
+  /** False when the port was not configured and started this cycle (its start failed before). */
+  started?: boolean;
 }
 
+/** Check 6's start that failed: the cycles from then on are attach/close/detach. */
+export interface StartFailure {
+  cycle: number;
+  error: string;
+}
+
+/** Check 6's attach that failed after a detach, and what the first detach left behind. */
+export interface ReattachFailure {
+  cycle: number;
+  error: string;
+  /** `describeHeld` of what the first detach left behind, or undefined when it left nothing. */
+  leftBehind?: string;
+}
+
+export interface Cycles {
+  planned: number;
+  records: CycleRecord[];
+  startFailed?: StartFailure;
+  reattachFailed?: ReattachFailure;
+}
+
+/** The line of `cycles.json` that records a failed start or re-attach (beside the cycles). */
+export const startFailedLine = (f: StartFailure) => `${JSON.stringify({ startFailed: f })}\n`;
+export const reattachFailedLine = (f: ReattachFailure) => `${JSON.stringify({ reattachFailed: f })}\n`;
+
 /** The cycles check 6 recorded in `dir`, also those before a crash (a torn last line is left out). */
-export function readCycles(dir: string): { planned: number; records: CycleRecord[] } | undefined {
+export function readCycles(dir: string): Cycles | undefined {
   let lines: string[];
   try {
     lines = readFileSync(join(dir, CYCLES_FILE), 'utf8').split('\n');
@@ -28,7 +55,13 @@ export function readCycles(dir: string): { planned: number; records: CycleRecord
   });
   const head = parsed.shift() as { planned?: number } | undefined;
   if (head?.planned === undefined) return undefined;
-  return { planned: head.planned, records: parsed as CycleRecord[] };
+  const cycles: Cycles = { planned: head.planned, records: [] };
+  for (const line of parsed) {
+    if (line.startFailed) cycles.startFailed = line.startFailed;
+    else if (line.reattachFailed) cycles.reattachFailed = line.reattachFailed;
+    else cycles.records.push(line as CycleRecord);
+  }
+  return cycles;
 }
 
 /**

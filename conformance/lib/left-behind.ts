@@ -12,12 +12,17 @@ import { describeHeld, type HeldResources, leftBehind } from '@dpdk-hotplug/ethd
  */
 const NODE_OWN_FD = /^(pipe:|anon_inode:\[(eventpoll|eventfd|timerfd|signalfd)\])/;
 
-/** The evidence line, or undefined when nothing was left behind. */
-export function leftBehindEvidence(before: HeldResources, now: HeldResources): string | undefined {
+/** What is held in `now` and was not in `before` (Node's own left out), said; '' when nothing. */
+export function leftBehindSaid(before: HeldResources, now: HeldResources): string {
   const left = leftBehind(before, now);
   left.fds = left.fds.filter((f) => !NODE_OWN_FD.test(f));
   left.threads = [...new Set(left.threads)].filter((t) => !before.threads.includes(t));
-  const said = describeHeld(left);
+  return describeHeld(left);
+}
+
+/** The evidence line, or undefined when nothing was left behind. */
+export function leftBehindEvidence(before: HeldResources, now: HeldResources): string | undefined {
+  const said = leftBehindSaid(before, now);
   return said
     ? `held after the DUT's detach, not before its first attach in this process: ${said}`
     : undefined;

@@ -137,4 +137,59 @@ describe.skipIf(!build)(`net_dphpfix, an out-of-tree PMD, certified (${build?.ve
       rmSync(out, { recursive: true, force: true });
     }
   }, 1_200_000);
+
+  it('a port that cannot start still gets its cycles, and check 7 judges them (nostart=1)', () => {
+    const fixture = JSON.parse(
+      execFileSync(process.execPath, [join(fixtures, 'build.mjs'), '--dpdk', build!.prefix, '--json'], {
+        encoding: 'utf8',
+      }),
+    ) as { defective: string };
+    const out = mkdtempSync(join(tmpdir(), 'dphp-oot-nostart-'));
+    try {
+      spawnSync(
+        process.execPath,
+        [
+          cli,
+          'certify',
+          '--dpdk',
+          build!.prefix,
+          '--driver',
+          fixture.defective,
+          '--dut',
+          'net_dphpfix7,defect=leak,nostart=1',
+          '--dut',
+          'net_dphpfix8,nostart=1',
+          '--traffic',
+          'loopback',
+          '--cycles',
+          '20',
+          '--out',
+          out,
+        ],
+        { encoding: 'utf8', timeout: 600_000 },
+      );
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+      const check = (dut: string, id: number) =>
+        summary.duts.find((d) => d.name === dut)!.checks.find((c) => c.id === id)!;
+      for (const dut of ['net_dphpfix7', 'net_dphpfix8']) {
+        // Check 6 fails on the start and still runs its 20 cycles, as attach/close/detach.
+        expect(check(dut, 6).status).toBe('FAIL');
+        expect(check(dut, 6).reason).toMatch(
+          /^cycle 0: DpdkError: Port \d+ \(net_dphpfix\d\): start failed with EIO; the cycles went on as attach\/close\/detach$/,
+        );
+        expect(check(dut, 6).notes.join('\n')).toMatch(
+          /20 of 20 cycles .*, 20 of them attach\/close\/detach only/,
+        );
+      }
+      // Check 7 judges them instead of skipping: the leak is seen, its absence too.
+      expect(check('net_dphpfix7', 7).status).toBe('FAIL');
+      const perCycle = Number(
+        /dpdkHeapBytes grows (\d+) per cycle/.exec(check('net_dphpfix7', 7).reason ?? '')?.[1],
+      );
+      expect(perCycle).toBeGreaterThanOrEqual(64 * 1024);
+      expect(check('net_dphpfix8', 7).status, check('net_dphpfix8', 7).reason).toBe('PASS');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 900_000);
 });

@@ -15,6 +15,7 @@ import { addVethPair, createHost, deleteLink, setLinkUp } from '@dpdk-hotplug/li
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DUTS } from './default-duts.js';
 import type { Dut } from './dut.js';
+import { hugepageLab } from './hugepages-lab.js';
 import {
   buildCommand,
   REPRO_IFACE,
@@ -52,6 +53,17 @@ function runRepro(kind: ReproKind, of: Dut, env: Record<string, string> = {}) {
   // DPDK leaves the program's runtime folder behind (made by this run, so ours to remove).
   rmSync(runtimeDirFor(reproPrefix(`${of.name}-${kind}`)), { recursive: true, force: true });
   return { status: r.status, out: r.stdout, log: r.stderr };
+}
+
+/** Runs `fn` with a private hugetlbfs of 48 reserved pages (a primary and its secondary share them). */
+async function onHugepages<T>(fn: (dir: string) => T): Promise<T> {
+  const lab = await hugepageLab(48);
+  if ('unavailable' in lab) throw new Error(`hugepages: ${lab.unavailable}`);
+  try {
+    return fn(lab.dir);
+  } finally {
+    await lab.undo();
+  }
 }
 
 describe.skipIf(!root)('reproducers of the default run’s findings', () => {
@@ -128,6 +140,47 @@ describe.skipIf(!root)('reproducers of the default run’s findings', () => {
     expect(r.log).toMatch(/RING: Cannot reserve memory/);
   });
 
+  it('net_af_xdp: another process cannot set the port up while this one holds what its detach kept (checks 13, 16)', () => {
+    const iface = `${REPRO_IFACE.slice(0, 8)}o${process.pid % 1000}`;
+    execFileSync('ip', ['link', 'add', iface, 'type', 'veth', 'peer', 'name', `${iface}p`]);
+    try {
+      execFileSync('ip', ['link', 'set', iface, 'up']);
+      execFileSync('ip', ['link', 'set', `${iface}p`, 'up']);
+      const r = runRepro('other-process', dut('net_af_xdp'), { REPRO_IFACE: iface });
+      expect(r.status, r.out + r.log).toBe(1);
+      // The control: a fresh process sets the port up before this one touched it.
+      expect(r.out).toMatch(
+        /before this process touched the device:\n {2}--vdev net_af_xdp0,iface=\S+: configure, start, stop, close, remove: all 0/,
+      );
+      expect(r.out).toMatch(/left behind: fd socket:\[\d+\]/);
+      expect(r.out).toMatch(
+        /after this process detached the device .*:\n {2}--vdev \S+: rte_eth_rx_queue_setup failed: -22/,
+      );
+      expect(r.log).toMatch(/Failed to create xsk socket/);
+    } finally {
+      execFileSync('ip', ['link', 'del', iface]);
+    }
+  });
+
+  it('net_failsafe: the primary aborts removing the unclosed port while a secondary runs (check 14)', async () => {
+    const r = await onHugepages((dir) => runRepro('mp-remove', dut('net_failsafe'), { REPRO_HUGE_DIR: dir }));
+    expect(r.status, r.out + r.log).toBe(1);
+    expect(r.out).toMatch(/the secondary, after the attach: ports: net_failsafe0/);
+    expect(r.out).toMatch(/DEFECT PRESENT: the primary died of Aborted removing the unclosed port's device/);
+    expect(r.log).toMatch(/free\(\): invalid pointer/);
+  });
+
+  it('passes where the defect is absent: net_null in another process and under a secondary', async () => {
+    const other = runRepro('other-process', dut('net_null'));
+    expect(other.status, other.out + other.log).toBe(0);
+    expect(other.out).toMatch(
+      /after this process detached the device .*:\n {2}--vdev net_null0: configure, start, stop, close, remove: all 0/,
+    );
+    const mp = await onHugepages((dir) => runRepro('mp-remove', dut('net_null'), { REPRO_HUGE_DIR: dir }));
+    expect(mp.status, mp.out + mp.log).toBe(0);
+    expect(mp.out).toMatch(/rte_dev_remove: 0 \(ok\)\n {2}the secondary, after the removal: ports:\n/);
+  });
+
   it('passes where the defect is absent: net_ring does not leak, net_null attaches again', () => {
     const leak = runRepro('leak', dut('net_ring'));
     expect(leak.status, leak.out + leak.log).toBe(0);
@@ -173,12 +226,45 @@ describe('the kind of reproducer of a finding', () => {
     expect(
       reproKindOf(fail(11, 'not a meaningful negative errno: … returned -1 (a bare -1, read as EPERM)')),
     ).toBe('unknown-arg');
+    // The reasons of a certify run on 22.11.11 (--only net_af_xdp,net_failsafe, 6 December 2026).
+    expect(
+      reproKindOf(
+        fail(
+          13,
+          'the EAL-start process failed: Port 0 (net_af_xdp0): rx queue 0 setup failed with EINVAL [LIFECYCLE_FAILED]',
+        ),
+      ),
+    ).toBe('other-process');
+    expect(
+      reproKindOf(
+        fail(
+          16,
+          'testpmd and the SDK differ: start: under testpmd: refused (xsk_configure(): Failed to create xsk socket. | eth_rx_queue_setup(): Failed to configure xdp socket | Fail to configure port 0 rx queues); through the SDK: ok; detach-started: …',
+          { fault: 'pmd' },
+        ),
+      ),
+    ).toBe('other-process');
+    expect(
+      reproKindOf(
+        fail(
+          14,
+          'detach in the primary: the secondary sees it go: the primary process died (SIGABRT): free(): invalid pointer',
+          { fault: 'pmd' },
+        ),
+      ),
+    ).toBe('mp-remove');
+    // check 6's finding of a port that cannot start, whose re-attach fails: the reattach program.
+    expect(
+      reproKindOf(
+        fail(
+          7,
+          'left behind by a detach: cycle 1: the attach after a clean detach failed: DpdkError: DPDK could not attach "net_softnic0": RING: Cannot reserve memory; the first detach left behind memzones +256 (…)',
+        ),
+      ),
+    ).toBe('reattach');
   });
   it('gives none to what is not the PMD’s, or has no template', () => {
     expect(reproKindOf(fail(7, 'leaks: dpdkHeapBytes grows', { fault: 'suite' }))).toBeUndefined();
-    expect(
-      reproKindOf(fail(14, 'the primary process died (SIGABRT): free(): invalid pointer')),
-    ).toBeUndefined();
     expect(reproKindOf({ ...fail(7, 'leaks: x'), status: 'PASS' })).toBeUndefined();
   });
 });

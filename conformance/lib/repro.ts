@@ -13,7 +13,14 @@ import type { Dut } from './dut.js';
 import { ownHelperPorts } from './lab.js';
 import type { CheckResult, DutSummary, RunSummary } from './summary.js';
 
-export const REPRO_KINDS = ['leak', 'stale-rx', 'reattach', 'unknown-arg'] as const;
+export const REPRO_KINDS = [
+  'leak',
+  'stale-rx',
+  'reattach',
+  'unknown-arg',
+  'other-process',
+  'mp-remove',
+] as const;
 export type ReproKind = (typeof REPRO_KINDS)[number];
 
 const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), '..', 'repro', 'templates');
@@ -43,6 +50,19 @@ const KIND_TEXT: Record<ReproKind, { title: string; expected: string; defect: st
     expected: 'rte_dev_probe refuses `dphp_no_such_argument=1` with a negative errno and leaves no port',
     defect: 'rte_dev_probe returns 0 (accepted) or -1 (a bare -1, read as EPERM)',
   },
+  'other-process': {
+    title: 'another process cannot use the device after this process detached it',
+    expected:
+      'a process that probes the device at its EAL start (--vdev) sets it up after this process attached, set up and detached it, as it did before',
+    defect:
+      'the other process fails (at its queue setup, say) while this process lives, because of what its detach kept; the program lists what that was',
+  },
+  'mp-remove': {
+    title: "the primary dies removing a stopped, unclosed port's device while a secondary runs",
+    expected:
+      'rte_dev_remove in the primary, of a port not closed first (the order that keeps secondaries consistent), returns 0 and both processes live',
+    defect: 'the primary process dies (a signal) or rte_dev_remove fails',
+  },
 };
 
 /** The kind of reproducer of a failed check, from its check and what it said; undefined: none. */
@@ -55,6 +75,10 @@ export function reproKindOf(check: CheckResult): ReproKind | undefined {
     return 'reattach';
   if ((check.id === 10 && /accepted it/.test(reason)) || (check.id === 11 && /bare -1/.test(reason)))
     return 'unknown-arg';
+  // A process of its own (13: the EAL-start process; 16: testpmd) that cannot set the port up.
+  if (check.id === 13 && /the EAL-start process (failed|died)/.test(reason)) return 'other-process';
+  if (check.id === 16 && /\bstart: under testpmd: refused/.test(reason)) return 'other-process';
+  if (check.id === 14 && /primary[^:]* died|the primary process died/.test(reason)) return 'mp-remove';
   return undefined;
 }
 
@@ -89,11 +113,20 @@ export function reproEalArgs(name: string): string[] {
   return ['--no-huge', '-m', '256', '--no-pci', '--no-shconf', '--file-prefix', reproPrefix(name)];
 }
 
+/** The EAL options of a program, as its README says them (mp-remove: a primary and a secondary). */
+function ealOptionsText(kind: ReproKind, name: string): string {
+  if (kind === 'mp-remove')
+    return `--proc-type=primary|secondary --file-prefix ${reproPrefix(name)}-<pid> --huge-dir $REPRO_HUGE_DIR --no-pci -m 64 (primary)`;
+  const args = reproEalArgs(name).join(' ');
+  return kind === 'other-process' ? `${args} (the other process: the same, and --vdev DEVARGS)` : args;
+}
+
 /** The one-line build command against the DPDK in use. */
 export function buildCommand(opts: ReproOptions['dpdk'], file = 'repro.c', out = 'repro'): string {
   const env = opts.pcDir ? `PKG_CONFIG_PATH=${opts.pcDir} ` : '';
   // A DPDK outside the loader's path: the program finds its libraries by rpath.
-  const rpath = opts.pcDir && opts.libdir ? ` -Wl,-rpath,${opts.libdir}` : '';
+  // DT_RPATH, not RUNPATH: it also finds the libraries DPDK's own libraries need (librte_kvargs).
+  const rpath = opts.pcDir && opts.libdir ? ` -Wl,--disable-new-dtags,-rpath,${opts.libdir}` : '';
   return `${env}cc -O1 -Wall -o ${out} ${file} $(${env}pkg-config --cflags --libs libdpdk)${rpath}`;
 }
 
@@ -114,6 +147,7 @@ export function reproProgram(kind: ReproKind, dut: Dut, opts: ReproOptions): str
     `#define REPRO_DEVARGS ${cString(devargs)}`,
     `#define REPRO_HELPERS ${helpers.map((h) => `${cString(h)}, `).join('')}`,
     `#define REPRO_EAL_ARGS ${eal.map(cString).join(', ')}`,
+    `#define REPRO_MP_PREFIX ${cString(reproPrefix(`${dut.name}-${kind}`))}`,
     `#define REPRO_DEFAULT_IFACE ${cString(REPRO_IFACE)}`,
     '#define REPRO_DESCRIPTORS 512',
     `#define REPRO_MBUFS ${dut.mbufs ?? 2048}`,
@@ -130,7 +164,24 @@ export function reproProgram(kind: ReproKind, dut: Dut, opts: ReproOptions): str
 }
 
 /** What a program needs on the machine before it runs, for its README. */
-function setupText(dut: Dut): string[] {
+function setupText(dut: Dut, kind: ReproKind): string[] {
+  const hugepages =
+    kind === 'mp-remove'
+      ? [
+          'A primary and a secondary share hugepages: mount a hugetlbfs with some 2 MB pages free and name it (default `/dev/hugepages`):',
+          '',
+          '```sh',
+          'echo 64 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages',
+          'mkdir -p /mnt/huge && mount -t hugetlbfs -o pagesize=2M none /mnt/huge',
+          'REPRO_HUGE_DIR=/mnt/huge ./repro',
+          '```',
+          '',
+        ]
+      : [];
+  return [...hugepages, ...setupOfDut(dut)];
+}
+
+function setupOfDut(dut: Dut): string[] {
   switch (dut.setup) {
     case 'veth-netns':
       return [
@@ -176,7 +227,7 @@ function readme(
     '',
     `- PMD: \`${dut.pmd}\`; devargs: \`${devargs}\`${helpers.length ? `; helper ports probed first: ${helpers.map((h) => `\`${h}\``).join(', ')}` : ''}`,
     `- ${summary.dpdkVersion}`,
-    `- EAL options: \`${reproEalArgs(`${dut.name}-${kind}`).join(' ')}\``,
+    `- EAL options: \`${ealOptionsText(kind, `${dut.name}-${kind}`)}\``,
     `- Expected: ${text.expected}.`,
     `- The defect: ${text.defect}.`,
     '',
@@ -187,7 +238,7 @@ function readme(
     './repro; echo "exit $?"   # 1: the defect is present, 0: absent, 2: could not be tried here',
     '```',
     '',
-    ...setupText(dut),
+    ...setupText(dut, kind),
     '',
     '## What the certification observed',
     '',

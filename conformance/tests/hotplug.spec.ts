@@ -3,7 +3,7 @@
  * process and EAL. Sources: DTS hotplug/hotplug_mp test plans, OKTET dpdk-pmd-ts test_detach.c,
  * DPDK's app/test and testpmd.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   analyzeLeaks,
@@ -17,11 +17,21 @@ import {
 import type { TestInfo } from '@playwright/test';
 import { checkTitle } from '../dist/catalogue.js';
 import { lineChart } from '../dist/charts.js';
-import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn, sensitivity } from '../dist/cycles.js';
+import {
+  CYCLES_FILE,
+  type CycleRecord,
+  type ReattachFailure,
+  readCycles as readCyclesIn,
+  reattachFailedLine,
+  type StartFailure,
+  sensitivity,
+  startFailedLine,
+} from '../dist/cycles.js';
 import type { Dut } from '../dist/dut.js';
 import { runEalChild } from '../dist/eal-child-run.js';
 import { expect, extendTimeout, test } from '../dist/fixtures.js';
 import { type Lab, ownHelperPorts } from '../dist/lab.js';
+import { leftBehindSaid } from '../dist/left-behind.js';
 import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
 import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/mp-oracle.js';
 import { mpOracleCheck } from '../dist/mp-oracle-check.js';
@@ -142,10 +152,13 @@ test(checkTitle(5), async ({ eal, lab }, testInfo) => {
   if (lab.traffic) await traffic(eal, lab, await up(eal, again, lab), testInfo);
 });
 
-test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress }, testInfo) => {
+test(checkTitle(6), async ({ eal, lab, labSetUp, dut, device, settings, watchdog, progress }, testInfo) => {
   // Steps: up to N cycles (or the time budget) of attach, info, configure, start, refused detach,
   // a packet sent, stop, close, detach; every 50th cycle the full traffic check.
   // Verify: every step of every cycle; records latency and resources per cycle for checks 7 and 15.
+  // A port that cannot start (softnic without a pipeline spec) fails the check at its first start
+  // and still gets the cycles, as attach/close/detach: check 7 judges them. An attach that fails
+  // after a detach names what the first detach left behind (net_softnic's rings: -ENOMEM).
   const cycles = cyclesFor(settings, dut.cycles);
   // The cycles check 7 needs to see a leak the size of net_null's (384 B of heap a cycle needs 15:
   // detectionFloor), run past the budget: a loaded runner and a quiet one then judge alike.
@@ -154,28 +167,56 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
   const records: CycleRecord[] = [];
   const started = performance.now();
   const probe = [Buffer.alloc(64, 0xff)];
+  let firstLeft: string | undefined;
+  let startFailed: StartFailure | undefined;
+  let reattachFailed: ReattachFailure | undefined;
   // One line per cycle as it ends: a crash or a hang keeps the cycles that ran, for checks 7 and 15.
-  const log = openSync(join(testInfo.project.outputDir, CYCLES_FILE), 'w');
+  const logPath = join(testInfo.project.outputDir, CYCLES_FILE);
+  const log = openSync(logPath, 'w');
+  // What the process held before the DUT's first attach here (and the log), to say what check 6's
+  // first detach left behind.
+  const held = 'held' in labSetUp ? labSetUp.held : eal.held();
+  const before = { ...held, fds: [...held.fds, realpathSync(logPath)] };
   writeSync(log, `${JSON.stringify({ planned: cycles })}\n`);
   try {
     // The budget bounds the run, not the cycles check 7 needs to judge: a slow PMD gets them.
     for (let i = 0; i < cycles && (i < needed || performance.now() - started < settings.budgetMs); i++) {
       progress.step('attach', i);
       const t0 = performance.now();
-      const port = eal.attachSync(lab.devargs);
+      let port: PortId;
+      try {
+        port = eal.attachSync(lab.devargs);
+      } catch (e) {
+        if (i === 0 || !isHotplugError(e)) throw e;
+        reattachFailed = { cycle: i, error: `${e.name}: ${e.message}`, leftBehind: firstLeft };
+        writeSync(log, reattachFailedLine(reattachFailed));
+        break;
+      }
       const attachMs = performance.now() - t0;
       expect(eal.port(port).device, `cycle ${i}`).toBe(device);
-      progress.step('configure and start', i);
-      await up(eal, port, lab);
-      progress.step('detach of the started port (must be refused)', i);
-      expect(errorOf(() => eal.detachSync(port))?.code, `cycle ${i}: detach of a started port`).toBe(
-        'PORT_STARTED',
-      );
-      progress.step('traffic', i);
-      if (lab.traffic && i % 50 === 0) await traffic(eal, lab, port);
-      else if (lab.traffic) eal.txBurst(port, probe);
-      progress.step('stop', i);
-      eal.stop(port);
+      const upNow = !startFailed;
+      if (upNow) {
+        progress.step('configure and start', i);
+        try {
+          await up(eal, port, lab);
+        } catch (e) {
+          if (!isHotplugError(e)) throw e;
+          // From here on, attach/close/detach: the cycles a port that cannot start still owes.
+          startFailed = { cycle: i, error: `${e.name}: ${e.message}` };
+          writeSync(log, startFailedLine(startFailed));
+        }
+      }
+      if (!startFailed) {
+        progress.step('detach of the started port (must be refused)', i);
+        expect(errorOf(() => eal.detachSync(port))?.code, `cycle ${i}: detach of a started port`).toBe(
+          'PORT_STARTED',
+        );
+        progress.step('traffic', i);
+        if (lab.traffic && i % 50 === 0) await traffic(eal, lab, port);
+        else if (lab.traffic) eal.txBurst(port, probe);
+        progress.step('stop', i);
+        eal.stop(port);
+      }
       progress.step('close', i);
       eal.close(port);
       progress.step('detach', i);
@@ -183,7 +224,9 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
       expect(eal.detachSync(port), `cycle ${i}`).toBe(device);
       const detachMs = performance.now() - t1;
       progress.step('resource sample', i);
-      const record = { attachMs, detachMs, resources: sample(eal, lab) };
+      if (i === 0) firstLeft = leftBehindSaid(before, eal.held()) || undefined;
+      const record: CycleRecord = { attachMs, detachMs, resources: sample(eal, lab) };
+      if (startFailed) record.started = false;
       records.push(record);
       writeSync(log, `${JSON.stringify(record)}\n`);
       if ((i + 1) % 100 === 0) console.log(`[${dut.name}] cycles ${i + 1}/${cycles}`);
@@ -194,9 +237,23 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
   // Every cycle's steps were asserted in the loop, which runs at least `needed` of them.
   testInfo.annotations.push({
     type: 'cycles',
-    description: `${records.length} of ${cycles} cycles in ${((performance.now() - started) / 1000).toFixed(1)} s${records.length < cycles ? ` (time budget ${settings.budgetMs / 1000} s)` : ''}`,
+    description: `${records.length} of ${cycles} cycles in ${((performance.now() - started) / 1000).toFixed(1)} s${records.length < cycles && !reattachFailed ? ` (time budget ${settings.budgetMs / 1000} s)` : ''}${startFailed ? `, ${records.filter((r) => r.started === false).length} of them attach/close/detach only` : ''}`,
   });
+  const findings = [
+    startFailed &&
+      `cycle ${startFailed.cycle}: ${startFailed.error}; the cycles went on as attach/close/detach`,
+    reattachFailed && reattachFailedSaid(reattachFailed),
+  ].filter(Boolean);
+  expect(findings, findings.join('; ')).toEqual([]);
 });
+
+/** A re-attach refused after a detach, and its cause when the first detach left something. */
+function reattachFailedSaid(f: ReattachFailure): string {
+  const cause = f.leftBehind
+    ? `; the first detach left behind ${f.leftBehind}, not held before the first attach`
+    : '; the first detach left nothing behind that the process can see';
+  return `cycle ${f.cycle}: the attach after a clean detach failed: ${f.error}${cause}`;
+}
 
 /**
  * The resources after a cycle. RSS is judged without V8's heap and external buffers, which grow
@@ -214,7 +271,19 @@ function readCycles(testInfo: TestInfo) {
 
 test(checkTitle(7), async ({}, testInfo) => {
   const data = readCycles(testInfo);
-  test.skip(!data || data.records.length < 10, 'check 6 recorded fewer than 10 cycles');
+  const reattach = data?.reattachFailed;
+  // A detach that kept what the next attach needed: a leak seen whole, over a single cycle.
+  if (reattach?.leftBehind && data!.records.length < 10)
+    throw new Error(`left behind by a detach: ${reattachFailedSaid(reattach)}`);
+  test.skip(
+    !data || data.records.length < 10,
+    `check 6 recorded fewer than 10 cycles${reattach ? ` (${reattachFailedSaid(reattach)})` : ''}`,
+  );
+  if (data!.startFailed)
+    testInfo.annotations.push({
+      type: 'cycles',
+      description: `from cycle ${data!.startFailed.cycle}, attach/close/detach only (${data!.startFailed.error})`,
+    });
   const samples = data!.records.map((r) => r.resources);
   const verdicts = analyzeLeaks(samples);
   await attachJson(testInfo, 'leaks', verdicts);

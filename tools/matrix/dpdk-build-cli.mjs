@@ -1,5 +1,6 @@
 // `node tools/matrix/cli.mjs dpdk-build (--tree DIR | --tag TAG [--git DIR] | --tarball FILE)
-//     [--cache DIR] [--force] [--jobs N] [--json]`
+//     [--cache DIR] [--force] [--jobs N] [--drivers LIST] [--apps LIST] [--json]`
+// --drivers and --apps make a reduced build (certify --bisect): `--apps ''` builds no app.
 // Builds a DPDK source tree into <cache>/dpdk/<version>-<hash>/{build,prefix} (or reuses it) and
 // prints the prefix: `DPDK_HOTPLUG_DPDK=$(node tools/matrix/cli.mjs dpdk-build --tag v23.11.7)`.
 // `dpdk-build --list` prints the cached builds. Exit 2 on a usage error, 1 when the build fails.
@@ -7,12 +8,15 @@ import { parseArgs } from 'node:util';
 import { buildDpdk, cachedBuilds, DPDK_CACHE, isDir } from './dpdk-build.mjs';
 
 const USAGE =
-  'dpdk-build (--tree DIR | --tag TAG [--git DIR] | --tarball FILE) [--cache DIR] [--force] [--jobs N] [--json] | --list';
+  'dpdk-build (--tree DIR | --tag TAG [--git DIR] | --tarball FILE) [--cache DIR] [--force] [--jobs N] [--drivers LIST] [--apps LIST] [--json] | --list';
 
 function usage(message) {
   process.stderr.write(`dpdk-hotplug matrix dpdk-build: ${message} (usage: ${USAGE})\n`);
   process.exit(2);
 }
+
+/** A comma-separated list; '' is the empty list. */
+const list = (value) => value.split(',').filter((v) => v !== '');
 
 export function dpdkBuildMain(argv) {
   let values;
@@ -27,6 +31,8 @@ export function dpdkBuildMain(argv) {
         cache: { type: 'string', default: DPDK_CACHE },
         force: { type: 'boolean', default: false },
         jobs: { type: 'string' },
+        drivers: { type: 'string' },
+        apps: { type: 'string' },
         json: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
       },
@@ -50,7 +56,14 @@ export function dpdkBuildMain(argv) {
   try {
     const stamp = buildDpdk(
       { tree: values.tree, tag: values.tag, git: values.git, tarball: values.tarball },
-      { cache: values.cache, force: values.force, log, jobs: values.jobs && Number(values.jobs) },
+      {
+        cache: values.cache,
+        force: values.force,
+        log,
+        jobs: values.jobs && Number(values.jobs),
+        ...(values.drivers !== undefined ? { drivers: list(values.drivers) } : {}),
+        ...(values.apps !== undefined ? { apps: list(values.apps) } : {}),
+      },
     );
     log(
       `DPDK ${stamp.version} (${stamp.commit.slice(0, 12)}): setup ${stamp.seconds.setup} s, ninja ${stamp.seconds.ninja} s, install ${stamp.seconds.install} s; prefix ${(stamp.bytes.prefix / 1e6).toFixed(1)} MB, build ${(stamp.bytes.build / 1e6).toFixed(1)} MB`,

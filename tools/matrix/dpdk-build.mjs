@@ -69,15 +69,19 @@ export function driverPaths(tree, drivers = DRIVERS) {
   });
 }
 
-/** meson's options for this tree: the driver SDK, the drivers above, testpmd only, no tests. */
-export function mesonOptions(tree) {
+/**
+ * meson's options for this tree: the driver SDK, the drivers above, testpmd only, no tests. A
+ * reduced build (certify --bisect) names its own `drivers` and `apps` (none: every app disabled,
+ * and the optional libraries too).
+ */
+export function mesonOptions(tree, { drivers = DRIVERS, apps = ['test-pmd'] } = {}) {
   return [
     '-Denable_driver_sdk=true',
     // DPDK's meson.build defaults to static: testpmd would then be linked statically, and a
     // shared out-of-tree PMD loaded into it (-d) registers a second copy of each library (panic).
     '-Ddefault_library=shared',
-    `-Denable_drivers=${driverPaths(tree).join(',')}`,
-    '-Denable_apps=test-pmd',
+    `-Denable_drivers=${driverPaths(tree, drivers).join(',')}`,
+    ...(apps.length ? [`-Denable_apps=${apps.join(',')}`] : ['-Ddisable_apps=*', '-Ddisable_libs=*']),
     '-Dtests=false',
     '-Dexamples=',
     '-Denable_docs=false',
@@ -215,10 +219,13 @@ export function cachedBuilds(cache = DPDK_CACHE) {
  * { key, version, commit, source, options, prefix, build, seconds: { setup, ninja, install },
  *   bytes: { prefix, build }, ccache, date }.
  */
-export function buildDpdk(source, { cache = DPDK_CACHE, force = false, log = () => {}, jobs } = {}) {
+export function buildDpdk(
+  source,
+  { cache = DPDK_CACHE, force = false, log = () => {}, jobs, drivers, apps } = {},
+) {
   const { tree, commit, source: from } = resolveSource(source, cache);
   const version = treeVersion(tree);
-  const options = mesonOptions(tree);
+  const options = mesonOptions(tree, { drivers, apps });
   const key = buildKey({ version, commit, options });
   const dirs = buildDirs(key, cache);
   if (!force && existsSync(dirs.stamp)) {

@@ -32,6 +32,11 @@ describe('dpdk-build', () => {
     assert.ok(options.includes('-Denable_driver_sdk=true'));
     assert.ok(options.includes('-Denable_apps=test-pmd'));
     assert.ok(options.includes('-Dtests=false'));
+    // A reduced build (certify --bisect): its drivers only, no app and no optional library.
+    const reduced = mesonOptions(moved, { drivers: ['bus/vdev', 'net/e1000'], apps: [] });
+    assert.ok(reduced.includes('-Denable_drivers=bus/vdev,net/intel/e1000'));
+    assert.ok(reduced.includes('-Ddisable_apps=*'));
+    assert.ok(!reduced.some((o) => o.startsWith('-Denable_apps')));
   });
 
   it('keys a build by version, commit and options', () => {

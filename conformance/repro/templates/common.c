@@ -48,6 +48,8 @@ static const char *expand(const char *tmpl, int fresh_dir) {
   static int next;
   char *o = out[next++ % 4];
   const char *iface = getenv("REPRO_IFACE") ? getenv("REPRO_IFACE") : REPRO_DEFAULT_IFACE;
+  /* A process this program started uses its folder (REPRO_DIR), not one of its own. */
+  if (repro_dir[0] == 0 && !fresh_dir && getenv("REPRO_DIR")) snprintf(repro_dir, sizeof(repro_dir), "%s", getenv("REPRO_DIR"));
   if (strstr(tmpl, "{dir}") && (fresh_dir || repro_dir[0] == 0)) {
     strcpy(repro_dir, "/tmp/dpdk-hotplug-repro-XXXXXX");
     if (mkdtemp(repro_dir) == NULL) {
