@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
-import { DEFAULT_DUTS } from './dist/default-duts.js';
-import type { Dut } from './dist/dut.js';
-import { LEDGER_ENV, ledgerOf } from './dist/ledger.js';
-import { type LabModule, pciProject } from './dist/pci-lab.js';
-import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
+import { LEDGER_ENV, ledgerOf } from './dist/common/ledger.js';
+import { DEFAULT_DUTS } from './dist/model/default-duts.js';
+import type { Dut } from './dist/model/dut.js';
+import { DEFAULT_SETTINGS, type Settings } from './dist/model/settings.js';
+import { type LabModule, pciProject } from './dist/worker/pci-lab.js';
 
 // One build: the runner, its workers and their child processes all load the compiled suite
 // (dist/, built by `npm run build`), never lib/*.ts beside it (lib/one-build.test.ts).
@@ -40,7 +40,7 @@ process.env[LEDGER_ENV] = ledgerOf(plan.out);
 
 export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule?: LabModule }>({
   testDir: './tests',
-  globalSetup: './dist/global-setup.js',
+  globalSetup: './dist/runner/global-setup.js',
   outputDir: join(plan.out, 'results'),
   // Checks of one DUT run in order in one worker (one EAL); DUTs run side by side.
   fullyParallel: false,
@@ -55,7 +55,7 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['json', { outputFile: join(plan.out, 'results.json') }],
     // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/junit.ts), not
     // Playwright's junit reporter (one class per spec file, every failed test a failure).
-    ['./dist/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
+    ['./dist/runner/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
     ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],

@@ -15,21 +15,31 @@ import {
   percentile,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../dist/catalogue.js';
-import { lineChart } from '../dist/charts.js';
-import { CYCLES_FILE, type CycleRecord, readCycles as readCyclesIn, sensitivity } from '../dist/cycles.js';
-import type { Dut } from '../dist/dut.js';
-import { runEalChild } from '../dist/eal-child-run.js';
-import { expect, extendTimeout, test } from '../dist/fixtures.js';
-import { type Lab, ownHelperPorts } from '../dist/lab.js';
-import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
-import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/mp-oracle.js';
-import { mpOracleCheck } from '../dist/mp-oracle-check.js';
-import { countingSteps, type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
-import { oracleCheck, ownSockets } from '../dist/oracle-check.js';
-import { configureWithPoolControl } from '../dist/pool-control.js';
-import { cyclesFor } from '../dist/settings.js';
-import { hasTestpmd } from '../dist/testpmd.js';
+import { ControlOutcomes, reRunWithControls } from '../dist/checks/mp-controls.js';
+import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/checks/mp-oracle.js';
+import { mpOracleCheck } from '../dist/checks/mp-oracle-check.js';
+import { oracleCheck, ownSockets } from '../dist/checks/oracle-check.js';
+import { configureWithPoolControl } from '../dist/checks/pool-control.js';
+import {
+  CYCLES_FILE,
+  type CycleRecord,
+  readCycles as readCyclesIn,
+  sensitivity,
+} from '../dist/common/cycles.js';
+import { checkTitle } from '../dist/model/catalogue.js';
+import type { Dut } from '../dist/model/dut.js';
+import { cyclesFor } from '../dist/model/settings.js';
+import {
+  countingSteps,
+  type MpGroup,
+  runMpScenario,
+  SecondaryUnavailable,
+} from '../dist/multi-process/mp-scenario.js';
+import { runEalChild } from '../dist/processes/eal-child-run.js';
+import { lineChart } from '../dist/reports/charts.js';
+import { hasTestpmd } from '../dist/testpmd/testpmd.js';
+import { type Lab, ownHelperPorts } from '../dist/worker/dut-environment.js';
+import { expect, extendTimeout, test } from '../dist/worker/fixtures.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);

@@ -12,13 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
 import { createHost, getDevice } from '@dpdk-hotplug/linux';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../dist/catalogue.js';
-import { sensitivity } from '../dist/cycles.js';
-import { extendTimeout } from '../dist/fixtures.js';
-import { compareWithTestpmd } from '../dist/oracle-check.js';
-import { expect, iovaModeOf, pciOf, test, whoseIfFails } from '../dist/pci-fixtures.js';
-import { cyclesFor } from '../dist/settings.js';
-import { hasTestpmd } from '../dist/testpmd.js';
+import { compareWithTestpmd } from '../dist/checks/oracle-check.js';
+import { sensitivity } from '../dist/common/cycles.js';
+import { checkTitle } from '../dist/model/catalogue.js';
+import { cyclesFor } from '../dist/model/settings.js';
+import { hasTestpmd } from '../dist/testpmd/testpmd.js';
+import { extendTimeout } from '../dist/worker/fixtures.js';
+import { expect, iovaModeOf, pciOf, test, whoseIfFails } from '../dist/worker/pci-fixtures.js';
 
 /** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
 const REMOVAL_BUDGET_MS = 5000;
