@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS, type Settings } from './dist/model/settings.js';
 import { type LabModule, pciProject } from './dist/worker/pci-lab.js';
 
 // One build: the runner, its workers and their child processes all load the compiled suite
-// (dist/, built by `npm run build`), never lib/*.ts beside it (lib/one-build.test.ts).
+// (dist/, built by `npm run build`), never lib/*.ts beside it (lib/runner/one-build.test.ts).
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
 // A lab's run names the module of its lab (`pciLab`): its hot-plugged DUTs run the PCI checks.
@@ -34,7 +34,7 @@ const plan: {
       workers: 2,
     };
 
-// What the run makes on the machine is listed here until given back (lib/ledger.ts); the workers
+// What the run makes on the machine is listed here until given back (lib/common/ledger.ts); the workers
 // inherit the variable from the runner.
 process.env[LEDGER_ENV] = ledgerOf(plan.out);
 
@@ -53,7 +53,7 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['list'],
     ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
-    // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/junit.ts), not
+    // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/reports/junit.ts), not
     // Playwright's junit reporter (one class per spec file, every failed test a failure).
     ['./dist/runner/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).

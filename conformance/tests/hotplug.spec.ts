@@ -74,7 +74,7 @@ function lowestFreeId(eal: Eal): number {
   return id;
 }
 
-/** Configures (with the DUT's pool) and starts; a refused queue setup gets its control (lib/pool-control.ts). */
+/** Configures (with the DUT's pool) and starts; a refused queue setup gets its control (lib/checks/pool-control.ts). */
 async function up(eal: Eal, port: PortId, lab: Lab): Promise<PortId> {
   await configureWithPoolControl(eal, port, lab.devargs, lab.mbufs);
   eal.start(port);
@@ -367,8 +367,8 @@ test(checkTitle(13), async ({ eal, lab, dut, device }) => {
 });
 
 test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, testInfo) => {
-  // Steps and verifications: lib/mp-scenario.ts. A failure is re-run with a control PMD and with
-  // the other detach order, and its owner follows from them (lib/mp-controls.ts).
+  // Steps and verifications: lib/multi-process/mp-scenario.ts. A failure is re-run with a control PMD and with
+  // the other detach order, and its owner follows from them (lib/checks/mp-controls.ts).
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
   const group = await multiProcess();
   // A required check the machine cannot run: the verdict says INCONCLUSIVE, and what it needs.
@@ -450,7 +450,7 @@ test(checkTitle(15), async ({}, testInfo) => {
 });
 
 test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
-  // Steps and verdict in lib/oracle-check.ts: checks 1–5 through the SDK, then through
+  // Steps and verdict in lib/checks/oracle-check.ts: checks 1–5 through the SDK, then through
   // dpdk-testpmd in a process of its own; every difference is a finding with both sides attached.
   test.skip(dut.pmd === 'pci', 'PCI DUTs: a testpmd of their own needs the lab runner');
   test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
@@ -461,8 +461,8 @@ test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
 });
 
 test(checkTitle(17), async ({ eal, lab, dut, device, testpmdMultiProcess }, testInfo) => {
-  // Steps: check 14's (lib/mp-scenario.ts) through two dpdk-testpmd, but the last detach is the
-  // secondary's (lib/mp-oracle.ts, TESTPMD_DIFFERS). Verdict: the same step fails (or none) as in
+  // Steps: check 14's (lib/multi-process/mp-scenario.ts) through two dpdk-testpmd, but the last detach is the
+  // secondary's (lib/checks/mp-oracle.ts, TESTPMD_DIFFERS). Verdict: the same step fails (or none) as in
   // check 14, whose outcome it reads from the DUT's output folder.
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
   // Measured on 22.11: testpmd's secondary prints "Device (port 0) link get (without wait)

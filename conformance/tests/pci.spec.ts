@@ -2,10 +2,10 @@
  * The PCI checks (101–112): a NIC the lab hot-plugs, taken through the kernel and DPDK and away
  * again — plug, bind, attach, traffic to a peer NIC, refused and clean detach, cycles with leak
  * accounting, the same through dpdk-testpmd, restore, unplug, or a surprise removal and a re-plug. One DUT per project, in a
- * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/pci-lab.ts).
+ * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/worker/pci-lab.ts).
  *
  * Declared in the order both removals run them; each project runs only the checks its removal
- * plans (lib/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
+ * plans (lib/worker/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
  * 106, 112, 108, 109.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -280,7 +280,7 @@ test(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo)
 });
 
 test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
-  // Steps and verdict in lib/oracle-check.ts (check 16's, for a PCI address): attach, info,
+  // Steps and verdict in lib/checks/oracle-check.ts (check 16's, for a PCI address): attach, info,
   // start, a refused detach, stop, close, detach, re-attach — through the SDK on this worker's EAL,
   // then through dpdk-testpmd in a process of its own (hugepages, the PCI bus, the same IOVA mode).
   const { bdf } = pciDut.boundDevice();

@@ -1,6 +1,6 @@
 /**
  * net_af_xdp attached again right after its detach, in one process, with a pool it can run with
- * (lib/pool-control.ts): the setup that passed on the first attach is refused on the next one.
+ * (lib/checks/pool-control.ts): the setup that passed on the first attach is refused on the next one.
  * DPDK 22.11 keeps the first attach's xsk socket (strace: never closed; the new bind() gets
  * EBUSY); on 25.11 the socket is closed and unmapped, and the kernel releases the queue a moment
  * later (a 100 ms wait is enough). The suite says which, from a second attach after a wait.

@@ -1,7 +1,7 @@
 /**
- * Check 17's body, run by tests/hotplug.spec.ts: check 14's scenario (lib/mp-scenario.ts, its
+ * Check 17's body, run by tests/hotplug.spec.ts: check 14's scenario (lib/multi-process/mp-scenario.ts, its
  * steps and waits) through a primary and a secondary dpdk-testpmd, compared with how check 14
- * ended for the same DUT. Both transcripts are attached; the comparison is lib/mp-oracle.ts.
+ * ended for the same DUT. Both transcripts are attached; the comparison is lib/checks/mp-oracle.ts.
  */
 import type { TestInfo } from '@playwright/test';
 import { type MpOutcome, runMpOnce } from '../multi-process/mp-scenario.js';

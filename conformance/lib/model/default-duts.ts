@@ -1,7 +1,7 @@
 import type { Dut } from './dut.js';
 import { defaultTraffic } from './traffic-table.js';
 
-/** The PMD's traffic from the one table (lib/traffic-table.ts). */
+/** The PMD's traffic from the one table (lib/model/traffic-table.ts). */
 const known = (pmd: string): Pick<Dut, 'traffic' | 'trafficNote'> => {
   const t = defaultTraffic(pmd);
   return { traffic: t.mode, ...(t.note ? { trafficNote: t.note } : {}) };
@@ -53,7 +53,7 @@ export const DEFAULT_DUTS: readonly Dut[] = [
     cycles: 100,
     // Its rx queue setup takes ETH_AF_XDP_DFLT_NUM_DESCS (2048) mbufs for the fill queue whatever
     // the descriptors (22.11 to 25.11), and fails with EINVAL on the SDK's pool: given a pool it
-    // can run with, the checks judge its hotplug (lib/pool-control.ts has the evidence).
+    // can run with, the checks judge its hotplug (lib/checks/pool-control.ts has the evidence).
     mbufs: 4096,
   },
   {

@@ -5,7 +5,7 @@ import { record } from '../common/ledger.js';
 
 export type MpReply = Record<string, unknown> & { error?: string; message?: string };
 
-/** One DPDK process of a multi-process group (lib/mp-child.ts), one request at a time. */
+/** One DPDK process of a multi-process group (lib/multi-process/mp-child.ts), one request at a time. */
 export class MpProcess {
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #replies: MpReply[] = [];

@@ -16,8 +16,8 @@ export const DETACH_ORDERS: Readonly<Record<DetachOrder, string>> = {
 };
 
 /**
- * What the scenario needs of one process of the group: the SDK's (lib/mp-process.ts) or
- * testpmd's (lib/testpmd-mp.ts). `next()` first gives `{ ready: true }` or why it did not start;
+ * What the scenario needs of one process of the group: the SDK's (lib/multi-process/mp-process.ts) or
+ * testpmd's (lib/testpmd/testpmd-mp.ts). `next()` first gives `{ ready: true }` or why it did not start;
  * `request('attach', { devargs })` answers `{ port }`, `request('detach', { device, order })`
  * `{ detached }`, anything else is the failure's words.
  */

@@ -58,7 +58,7 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
   --dut DEVARGS        a device under test: a vdev string or a PCI address bound beforehand (repeatable)
   --traffic MODE       what traffic the --dut devices can show: loopback, source-sink, tx-only, none
                        (judged on hotplug alone), or peer=IFACE (a host interface receives what they
-                       send); default: what the suite knows of the PMD (lib/traffic-table.ts)
+                       send); default: what the suite knows of the PMD (lib/model/traffic-table.ts)
   --inventory FILE     the DUTs of a lab inventory (YAML or JSON, schema/inventory.schema.json);
                        --runner NAME picks one runner
   --only NAMES         comma-separated DUT names, each known (net_null,net_tap,...)
@@ -362,7 +362,7 @@ function runSuite(
     // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
     // reports and its global teardown gives back hugepages and mounts; a second one stops it at
     // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
-    // closes and the runner stops its group (lib/parent-watch.ts).
+    // closes and the runner stops its group (lib/runner/parent-watch.ts).
     // Started by a launcher that passes a pipe (npm run certify): its death stops the run too.
     watchParent(() => {
       console.error('the command that started dpdk-hotplug certify is gone: stopping the run');

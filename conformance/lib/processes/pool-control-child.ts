@@ -1,5 +1,5 @@
 /**
- * The pool control's own process (lib/pool-control.ts): a fresh EAL attaches the device and
+ * The pool control's own process (lib/checks/pool-control.ts): a fresh EAL attaches the device and
  * configures it with a large pool, so nothing an earlier attach left in the worker's process
  * (net_af_xdp's sockets) decides the outcome. Prints one JSON line: { ok: true } or the error.
  * Usage: node pool-control-child.js DEVARGS MBUFS

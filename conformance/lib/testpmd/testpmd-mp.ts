@@ -1,6 +1,6 @@
 /**
  * Check 17's processes: a primary and a secondary dpdk-testpmd on one `--file-prefix` and one
- * hugetlbfs, seen by check 14's scenario (lib/mp-scenario.ts) through {@link MpPeer}: each
+ * hugetlbfs, seen by check 14's scenario (lib/multi-process/mp-scenario.ts) through {@link MpPeer}: each
  * scenario request becomes testpmd commands, each answer is read by the parser (which throws on
  * anything it does not know), and nothing is guessed. A testpmd that crashes or hangs throws
  * {@link TestpmdGone} out of the step it was in.

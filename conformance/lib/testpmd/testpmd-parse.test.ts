@@ -1,5 +1,5 @@
 // The parser on transcripts recorded from DPDK 22.11 (this host), 24.11 (Debian 13) and 25.11
-// (sid) by lib/testpmd-record.ts: every answer is read, and the same scenario gives the same
+// (sid) by lib/testpmd/testpmd-record.ts: every answer is read, and the same scenario gives the same
 // typed answers whatever each release's wording.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,7 +108,7 @@ describe('testpmd answers on recorded transcripts', () => {
   });
 });
 
-// Check 17's transcripts (lib/testpmd-record.ts, recordMultiProcess): the scenario through a
+// Check 17's transcripts (lib/testpmd/testpmd-record.ts, recordMultiProcess): the scenario through a
 // primary and a secondary testpmd, then the primary's refusals of a port the secondary attached.
 describe('multi-process answers on recorded transcripts', () => {
   const gists = (release: string, role: string) =>

@@ -4,7 +4,7 @@
  * without hugepages or PCI scan by default; see {@link TestpmdInstance}), and is killed by its own
  * pid only: on a command that does not answer in time,
  * on `close()`, and when this process exits (a worker interrupted). A worker killed outright
- * leaves it to the run's ledger (`lib/ledger.ts`), which kills it by pid after checking its
+ * leaves it to the run's ledger (`lib/common/ledger.ts`), which kills it by pid after checking its
  * command line.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
