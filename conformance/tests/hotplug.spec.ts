@@ -28,6 +28,7 @@ import {
 } from '../dist/common/cycles.js';
 import { checkTitle } from '../dist/model/catalogue.js';
 import type { Dut } from '../dist/model/dut.js';
+import { ownHelperPorts } from '../dist/model/helper-ports.js';
 import { cyclesFor } from '../dist/model/settings.js';
 import {
   countingSteps,
@@ -38,7 +39,7 @@ import {
 import { runEalChild } from '../dist/processes/eal-child-run.js';
 import { lineChart } from '../dist/reports/charts.js';
 import { hasTestpmd } from '../dist/testpmd/testpmd.js';
-import { type Lab, ownHelperPorts } from '../dist/worker/dut-environment.js';
+import type { Lab } from '../dist/worker/dut-environment.js';
 import { expect, extendTimeout, test } from '../dist/worker/fixtures.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */

@@ -7,6 +7,7 @@
 import { type Eal, isHotplugError } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import type { Dut } from '../model/dut.js';
+import { HELPER_PORTS } from '../model/helper-ports.js';
 import type { Fault } from '../model/summary.js';
 import {
   compare,
@@ -17,7 +18,7 @@ import {
   testpmdScenario,
 } from '../testpmd/oracle.js';
 import { Testpmd, type TestpmdInstance } from '../testpmd/testpmd.js';
-import { HELPER_PORTS, type Lab } from '../worker/dut-environment.js';
+import type { Lab } from '../worker/dut-environment.js';
 
 /**
  * testpmd's side of the DUT: the same helper ports the lab made in the worker, attached first so

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dut } from '../model/dut.js';
-import { ownHelperPorts } from '../worker/dut-environment.js';
+import { ownHelperPorts } from '../model/helper-ports.js';
 import type { CheckResult, DutSummary, RunSummary } from '../model/summary.js';
 
 export const REPRO_KINDS = ['leak', 'stale-rx', 'reattach', 'unknown-arg'] as const;

@@ -6,6 +6,7 @@ import { bondingMemberKey, type Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { ethernetFrame, ipv4Packet, pcapFile } from '@dpdk-hotplug/ethdev/testing';
 import { type LedgerEntry, record } from '../common/ledger.js';
 import type { Dut } from '../model/dut.js';
+import { HELPER_PORTS } from '../model/helper-ports.js';
 
 /** What a traffic check saw: `ok` when the packets went where the DUT's traffic mode says. */
 export interface TrafficResult {
@@ -64,40 +65,6 @@ function counted(frames: (tag: string) => Buffer[], counter: () => number, where
       detail: `counted at ${where}`,
     };
   };
-}
-
-/** The helper ports a set-up attaches before the DUT, in this order (check 16 makes them in testpmd too). */
-export const HELPER_PORTS = {
-  'vhost-backend': (socket: string) => [`net_vhost99,iface=${socket},queues=1`],
-  'null-members': () => ['net_null90', 'net_null91'],
-} as const;
-
-/**
- * A DUT's devargs and the helper ports it needs, for a process of its own (checks 13 and 14, a
- * reproducer): `{peer}` filled as the set-up fills it, a vhost backend's socket in `dir` (not the
- * worker's, whose backend listens there). No helpers for other set-ups.
- */
-export function ownHelperPorts(
-  dut: Dut,
-  dpdkVersion: string,
-  dir: string,
-): { devargs: string; helpers: string[] } {
-  if (dut.setup === 'vhost-backend') {
-    const socket = `${dir}/vhost.sock`;
-    return {
-      devargs: dut.devargs.replaceAll('{peer}', socket),
-      helpers: [...HELPER_PORTS['vhost-backend'](socket)],
-    };
-  }
-  if (dut.setup === 'null-members') {
-    const members = [...HELPER_PORTS['null-members']()];
-    const key = bondingMemberKey(dpdkVersion);
-    return {
-      devargs: dut.devargs.replaceAll('{peer}', members.map((m) => `${key}=${m}`).join(',')),
-      helpers: members,
-    };
-  }
-  return { devargs: dut.devargs, helpers: [] };
 }
 
 /** Builds the environment a DUT needs; every step registers its undo first. */
