@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { LEDGER_ENV, ledgerOf } from './dist/common/ledger.js';
-import { DEFAULT_DUTS } from './dist/model/default-duts.js';
 import type { Dut } from './dist/model/dut.js';
-import { DEFAULT_SETTINGS, type Settings } from './dist/model/settings.js';
+import type { Settings } from './dist/model/settings.js';
+import { readPlanFile } from './dist/plan/certification-plan.js';
 import { type LabModule, pciProject } from './dist/worker/pci-lab.js';
 
 // One build: the runner, its workers and their child processes all load the compiled suite
@@ -17,22 +16,7 @@ import { type LabModule, pciProject } from './dist/worker/pci-lab.js';
 // by `npm run build`): Playwright does not compile TypeScript inside node_modules, where an
 // installed suite lives. Each flavour of the config runs the specs of its own kind.
 const specs = extname(fileURLToPath(import.meta.url)) === '.js' ? '.js' : '.ts';
-const plan: {
-  duts: Dut[];
-  settings: Settings;
-  out: string;
-  workers: number;
-  pciLab?: LabModule;
-  blob?: string;
-  repro?: { dir: string; command: string };
-} = process.env.DPDK_HOTPLUG_PLAN
-  ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
-  : {
-      duts: DEFAULT_DUTS,
-      settings: { ...DEFAULT_SETTINGS },
-      out: join(process.cwd(), 'reports', 'certify'),
-      workers: 2,
-    };
+const plan = readPlanFile();
 
 // What the run makes on the machine is listed here until given back (lib/common/ledger.ts); the workers
 // inherit the variable from the runner.

@@ -1,5 +1,6 @@
 /** @dpdk-hotplug/conformance: the certification suite's parts, for tools and the lab runner. */
 
+export { PARENT_PIPE_ENV } from './common/parent-watch.js';
 export { type InventoryDocument, InventorySchema } from './lab/inventory-schema.js';
 export {
   dpdkMatches,
@@ -61,11 +62,19 @@ export {
   judgeDut,
   notRunDut,
 } from './model/verdict.js';
+export {
+  type CertificationPlan,
+  PLAN_ENV,
+  readPlanFile,
+  type SuitePlan,
+  writePlanFile,
+} from './plan/certification-plan.js';
 export { certify, planFromArgs } from './plan/cli.js';
+export { launch } from './plan/launcher.js';
+export { LIMITS, type PlanRequest, planCertification } from './plan/planner.js';
 export { type CertificateOptions, reportLinks } from './reports/certificate.js';
 // Everything a DPDK-less machine may use (inventories, expectations, JUnit, summaries, the page).
 export * from './reports.js';
-export { PARENT_PIPE_ENV } from './runner/parent-watch.js';
 export {
   type LabModule,
   type PciLab,

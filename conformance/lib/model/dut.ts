@@ -229,3 +229,11 @@ export function dutFromDevargs(devargs: string, traffic?: string): Dut {
     `--dut ${devargs}`,
   );
 }
+
+/** The module a run names for its lab: `export function createPciLab(options): PciLab | Promise<PciLab>`. */
+export interface LabModule {
+  /** Absolute path (or file URL) of an ES module. */
+  module: string;
+  /** Handed to its `createPciLab`: JSON. */
+  options?: unknown;
+}

@@ -28,13 +28,13 @@ export interface RunFacts {
   };
 }
 
-/** What the run's plan says of how it was started (cli.ts writes it, playwright.config.ts reads it). */
+/** What the run's plan file says of how it was started (plan/certification-plan.ts writes it). */
 export interface PlanFacts {
   command?: string[];
   settings?: { cycles: number; budgetMs: number; forceCycles: boolean };
   workers?: number;
   dpdk?: { given: boolean };
-  expect?: { file: string };
+  expect?: { files: string[] };
 }
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -103,7 +103,7 @@ export function collectRunFacts(plan: PlanFacts = {}): RunFacts {
       budgetS: plan.settings.budgetMs / 1000,
       forceCycles: plan.settings.forceCycles,
       ...(plan.workers !== undefined ? { workers: plan.workers } : {}),
-      ...(plan.expect ? { expectations: plan.expect.file } : {}),
+      ...(plan.expect?.files.length ? { expectations: plan.expect.files.join(', ') } : {}),
     };
   return facts;
 }

@@ -1,54 +1,22 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * `dpdk-hotplug certify`: its command line, read into a typed request, planned
+ * (planner.ts) and run by the one launcher (launcher.ts), as `lab run` does without an argv.
+ */
 import {
   integer,
   isUsageError,
-  names,
   nonEmpty,
-  notRootFolder,
   parseCommandLine,
   reportUsageError,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk, isHotplugError } from '@dpdk-hotplug/ethdev';
-import { createHost } from '@dpdk-hotplug/linux';
-import { ledgerOf } from '../common/ledger.js';
-import { DRIVERS_ENV } from '../common/run-drivers.js';
-import {
-  blobName,
-  dutsFromInventory,
-  InventoryError,
-  parseShard,
-  readInventory,
-  shardOf,
-} from '../lab/inventory.js';
-import { type Runner, unpreparedDuts } from '../lab/runner-prepare.js';
-import { DEFAULT_DUTS } from '../model/default-duts.js';
-import { type Dut, DutError, dutFromDevargs } from '../model/dut.js';
-import { DEFAULT_SETTINGS } from '../model/settings.js';
-import { exitCodeOf, type RunSummary, writeSummary } from '../model/summary.js';
-import {
-  ExpectationsError,
-  expectedFindings,
-  judgeAgainst,
-  ownExpectations,
-} from '../reports/expectations.js';
-import { writeJunit } from '../reports/junit.js';
-import { PARENT_PIPE_ENV, stopRunNow, watchParent } from '../runner/parent-watch.js';
-import { refuseUnknownDuts } from './dut-exists.js';
-import { readDriver, withDriver } from './oot-drivers.js';
-import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
+import { parseShard } from '../lab/inventory.js';
+import type { CertificationPlan } from './certification-plan.js';
+import { launch } from './launcher.js';
+import { LIMITS, planCertification } from './planner.js';
+import { REPORT_MARKER } from './report-folder.js';
 
-/** The ranges of the numeric options, as --help states them. */
-export const LIMITS = {
-  cycles: { min: 1, max: 1_000_000, default: DEFAULT_SETTINGS.cycles },
-  budget: { min: 1, max: 86_400, default: DEFAULT_SETTINGS.budgetMs / 1000 },
-  workers: { min: 1, max: 64 },
-} as const;
+export { LIMITS } from './planner.js';
 
 const USAGE = `Usage: dpdk-hotplug certify [options]
 
@@ -121,278 +89,65 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The run's plan from the command line; throws UsageError or DutError. */
-export function planFromArgs(argv: string[], cwd = process.cwd()) {
+/** The run's plan from the command line (undefined for --help); throws UsageError. */
+export function planFromArgs(argv: string[], cwd = process.cwd()): CertificationPlan | undefined {
   const { values, positionals } = parseCommandLine(argv, OPTIONS);
   if (values.help) return undefined;
   if (positionals[0] !== 'certify' || positionals.length > 1)
     throw new UsageError('the command is `certify`');
-  if (values.traffic !== undefined && values.dut === undefined)
-    throw new UsageError('--traffic says what the --dut devices can show; give --dut too');
-  // Read before any DUT: what each .so registers is what --dut may name.
-  const drivers = (values.driver ?? []).map((p) =>
-    readDriver(nonEmpty('--driver', p), '--driver', cwd, values.dpdk),
-  );
-  let duts: Dut[] = (values.dut ?? []).map((d) => dutFromDevargs(d, values.traffic));
   if (values.runner !== undefined && values.inventory === undefined)
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
-  let inventory: { file: string; runners: Runner[] } | undefined;
   if (values.shard !== undefined && values.runner === undefined)
     throw new UsageError('--shard splits the vdev DUTs of one --runner; give --inventory and --runner too');
-  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
-  if (values.inventory !== undefined) {
-    const read = readInventory(values.inventory);
-    const runner = values.runner === undefined ? undefined : nonEmpty('--runner', values.runner);
-    duts.push(...shardOf(dutsFromInventory(read, runner), shard));
-    inventory = { file: values.inventory, runners: read.runners.filter((r) => !runner || r.name === runner) };
-  }
-  if (duts.length === 0) duts = [...DEFAULT_DUTS];
-  // An inventory DUT's pmdFile must register a driver too (before anything runs).
-  for (const d of duts) if (d.driver) readDriver(d.driver, `DUT ${d.name}: pmdFile`, cwd, values.dpdk);
-  duts = duts.map((d) => withDriver(d, drivers));
-  if (values.only !== undefined) {
-    const wanted = names(
-      '--only',
-      values.only,
-      duts.map((d) => d.name),
-      'DUT named',
-    );
-    duts = duts.filter((d) => wanted.includes(d.name));
-  }
-  const seen = new Set<string>();
-  for (const d of duts) {
-    if (seen.has(d.name)) throw new UsageError(`two DUTs are named ${d.name}`);
-    seen.add(d.name);
-  }
-  // The DPDK to certify with: checked here (one line naming the path when wrong); the workers
-  // inherit it through DPDK_HOTPLUG_DPDK.
-  const dpdk = dpdkInUse(values.dpdk === undefined ? undefined : nonEmpty('--dpdk', values.dpdk));
-  // Known findings: --expect's file (auto: the one shipped for this DPDK) and each inventory
-  // DUT's own `expectations` file; with either, the exit code is about regressions only.
-  const expect = expectedFindings(
-    values.expect === undefined ? undefined : nonEmpty('--expect', values.expect),
-    [dpdk.version],
-    ownExpectations(duts),
+  const number = (option: 'cycles' | 'budget' | 'workers') =>
+    values[option] === undefined ? undefined : integer(`--${option}`, values[option], LIMITS[option]);
+  return planCertification(
+    {
+      ...(values.dut !== undefined ? { duts: values.dut } : {}),
+      ...(values.traffic !== undefined ? { traffic: values.traffic } : {}),
+      ...(values.inventory !== undefined
+        ? {
+            inventory: {
+              file: values.inventory,
+              ...(values.runner !== undefined ? { runner: values.runner } : {}),
+              ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
+            },
+          }
+        : {}),
+      ...(values.only !== undefined ? { only: values.only.split(',') } : {}),
+      ...(number('cycles') !== undefined ? { cycles: number('cycles') } : {}),
+      ...(number('budget') !== undefined ? { budgetS: number('budget') } : {}),
+      ...(number('workers') !== undefined ? { workers: number('workers') } : {}),
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      ...(values.expect !== undefined ? { expect: values.expect } : {}),
+      ...(values.dpdk !== undefined ? { dpdk: values.dpdk } : {}),
+      ...(values.driver !== undefined ? { drivers: values.driver } : {}),
+      ...(values['devargs-paths'] !== undefined
+        ? {
+            devargsPaths: nonEmpty('--devargs-paths', values['devargs-paths'])
+              .split(':')
+              .filter((p) => p !== ''),
+          }
+        : {}),
+      ...(values.blob ? { blob: true } : {}),
+      ...(values.repro !== undefined ? { repro: values.repro } : {}),
+      command: ['dpdk-hotplug', ...argv],
+    },
+    cwd,
   );
-  const out = notRootFolder('--out', values.out ?? join('reports', 'certify'), cwd);
-  return {
-    duts,
-    settings: {
-      cycles: integer('--cycles', values.cycles, LIMITS.cycles),
-      budgetMs: integer('--budget', values.budget, LIMITS.budget) * 1000,
-      forceCycles: values.cycles !== undefined,
-    },
-    // One more worker than cores: kernel-backed DUTs wait on the kernel (netdevs, sockets) as
-    // much as they compute; measured 55 s instead of 64 s for the default run on 2 cores.
-    workers: integer('--workers', values.workers, {
-      ...LIMITS.workers,
-      default: Math.min(LIMITS.workers.max, availableParallelism() + 1),
-    }),
-    out,
-    dpdk: {
-      version: dpdk.version,
-      prefix: dpdk.prefix,
-      libdir: dpdk.libdir,
-      given: values.dpdk !== undefined,
-    },
-    // Every out-of-tree PMD of the run: the --driver files and the inventory DUTs' pmdFile.
-    drivers: [
-      ...new Set([...drivers.map((d) => d.file), ...duts.flatMap((d) => (d.driver ? [d.driver] : []))]),
-    ],
-    ...(values['devargs-paths'] !== undefined ? { devargsPaths: devargsPaths(values['devargs-paths']) } : {}),
-    ...(values.blob ? { blob: blobName(values.runner, shard) } : {}),
-    ...(values.repro !== undefined
-      ? {
-          repro: {
-            dir: resolve(cwd, nonEmpty('--repro', values.repro)),
-            command: `dpdk-hotplug ${argv.join(' ')}`,
-          },
-        }
-      : {}),
-    ...(inventory ? { inventory } : {}),
-    // Checked against the PMDs of the DPDK in use before anything runs; with the .so's names.
-    dutArgs: values.dut ?? [],
-    driverNames: drivers.flatMap((d) => d.names),
-    ...(expect ? { expect } : {}),
-  };
 }
 
-/**
- * --devargs-paths A:B: the folders the DUTs' devargs may name files and sockets in (the SDK's
- * devargsPaths), existing absolute folders. The labs' own private folders (under the system's
- * temporary folder) are added: the suite makes its files and sockets there.
- */
-function devargsPaths(value: string): string[] {
-  const paths = nonEmpty('--devargs-paths', value)
-    .split(':')
-    .filter((p) => p !== '');
-  for (const p of paths) {
-    if (!isAbsolute(p)) throw new UsageError(`--devargs-paths: ${p} is not an absolute path`);
-    if (!existsSync(p) || !statSync(p).isDirectory())
-      throw new UsageError(`--devargs-paths: ${p} is not a folder`);
-  }
-  return [...paths, tmpdir()];
-}
-
-/** The DPDK given by --dpdk, else DPDK_HOTPLUG_DPDK, else pkg-config's; UsageError when unusable. */
-function dpdkInUse(prefix: string | undefined) {
-  const given = prefix ?? process.env[DPDK_ENV];
-  try {
-    return findDpdk(given, given === undefined ? 'pkg-config' : 'env');
-  } catch (e) {
-    if (isHotplugError(e)) throw new UsageError(`${prefix !== undefined ? '--dpdk: ' : ''}${e.message}`);
-    throw e;
-  }
-}
-
-const version = (): string =>
-  (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-
-/** Runs the suite for the plan; resolves with the exit code. */
+/** `dpdk-hotplug certify ARGV`: plans and launches the run; resolves with the exit code. */
 export async function certify(argv: string[]): Promise<number> {
-  let plan: ReturnType<typeof planFromArgs>;
-  let folder: ReturnType<typeof claimReportFolder>;
   try {
-    plan = planFromArgs(argv);
+    const plan = planFromArgs(argv);
     if (!plan) {
       console.log(USAGE);
       return 0;
     }
-    await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk, extraNames: plan.driverNames });
-    folder = claimReportFolder(plan.out, version());
+    return await launch(plan);
   } catch (e) {
-    if (e instanceof DutError || e instanceof ExpectationsError || e instanceof InventoryError)
-      return reportUsageError('certify', new UsageError(e.message), console.error);
     if (isUsageError(e)) return reportUsageError('certify', e, console.error);
     throw e;
   }
-  process.once('exit', folder.release);
-  // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
-  if (plan.dpdk.given) {
-    process.env[DPDK_ENV] = plan.dpdk.prefix;
-    // That DPDK's testpmd (checks 16 and 17), not the one of the system's DPDK on PATH. An
-    // installed one finds its libraries by soname: that DPDK's libdir first, for the whole run
-    // (the SDK's own processes load the same libraries by path already).
-    const own = ['bin', 'app']
-      .map((d) => join(plan.dpdk.prefix, d))
-      .find((d) => existsSync(join(d, 'dpdk-testpmd')));
-    if (own) process.env.PATH = `${own}:${process.env.PATH ?? ''}`;
-    if (own?.endsWith('/bin'))
-      process.env.LD_LIBRARY_PATH = [plan.dpdk.libdir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  }
-  if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
-  // And the folders their devargs may use (the SDK reads it where Eal.init is given none).
-  if (plan.devargsPaths) process.env[DEVARGS_PATHS_ENV] = plan.devargsPaths.join(':');
-  // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
-  const unprepared = plan.inventory
-    ? (
-        await unpreparedDuts(createHost(), plan.inventory.runners, () => findDpdk(), plan.inventory.file)
-      ).filter((u) => plan.duts.some((d) => d.name === u.name))
-    : [];
-  const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
-  const planFile = join(plan.out, 'plan.json');
-  // The command line goes into the plan, and from there into the certificate.
-  const {
-    inventory: _inventory,
-    dutArgs: _dutArgs,
-    driverNames: _driverNames,
-    ...written
-  } = { ...plan, duts: toRun, command: ['dpdk-hotplug', ...argv] };
-  writeFileSync(planFile, JSON.stringify(written, null, 2));
-  for (const u of unprepared)
-    console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
-  const here = dirname(fileURLToPath(import.meta.url));
-  // The compiled config (see playwright.config.ts): Playwright compiles no TypeScript in node_modules.
-  const config = join(here, '..', '..', 'playwright.config.js');
-  const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
-  const code =
-    toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun, plan.dpdk, plan.out);
-  folder.release();
-  const summaryFile = join(plan.out, 'summary.json');
-  if (unprepared.length) {
-    const now = new Date().toISOString();
-    const run: RunSummary = existsSync(summaryFile)
-      ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary)
-      : { startedAt: now, finishedAt: now, status: 'passed', checksPlanned: 0, duts: [] };
-    writeSummary(plan.out, { ...run, duts: [...run.duts, ...unprepared] });
-  }
-  if (!existsSync(summaryFile)) {
-    console.error('dpdk-hotplug: the suite wrote no summary; see the output above');
-    return code || 1;
-  }
-  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
-  console.log('\nverdicts:');
-  for (const d of summary.duts) {
-    console.log(`  ${d.verdict.padEnd(23)} ${d.name}`);
-    for (const why of d.verdictReasons ?? []) console.log(`      ${why.split('\n')[0]!.slice(0, 160)}`);
-  }
-  for (const f of summary.coreFindings ?? [])
-    console.log(`  DPDK core finding (${f.dpdkVersion}), check ${f.check}: ${f.reason} — ${f.evidence}`);
-  console.log(
-    `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
-  );
-  if (plan.repro) console.log(`reproducers: ${join(plan.repro.dir, 'README.md')}`);
-  if (!plan.expect) {
-    writeJunit(plan.out, summary);
-    return exitCodeOf(summary.duts);
-  }
-  const judged = judgeAgainst(plan.out, summary, plan.expect);
-  console.log(`\n${judged.lines.join('\n')}`);
-  return judged.code;
-}
-
-/** Runs Playwright on the plan file; resolves with its exit code. */
-/** How long a run may take to stop gracefully after a signal before its group is killed. */
-const FORCE_STOP_MS = 10_000;
-
-function runSuite(
-  planFile: string,
-  config: string,
-  playwright: string,
-  duts: readonly Dut[],
-  dpdk: { version: string; prefix: string },
-  out: string,
-): Promise<number> {
-  console.log(
-    `certifying ${duts.length} DUT(s) with DPDK ${dpdk.version} (${dpdk.prefix}): ${duts.map((d) => d.name).join(', ')}`,
-  );
-  return new Promise<number>((done) => {
-    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
-    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
-    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
-    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
-    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
-    // closes and the runner stops its group (lib/runner/parent-watch.ts).
-    // Started by a launcher that passes a pipe (npm run certify): its death stops the run too.
-    watchParent(() => {
-      console.error('the command that started dpdk-hotplug certify is gone: stopping the run');
-      process.exit(1);
-    });
-    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
-      stdio: ['pipe', 'inherit', 'inherit'],
-      detached: true,
-      env: { ...process.env, DPDK_HOTPLUG_PLAN: planFile, [PARENT_PIPE_ENV]: '1' },
-    });
-    // The first signal asks Playwright to stop (reports, teardown); a second one, or a run still
-    // going FORCE_STOP_MS later (a worker that missed the SIGINT), stops its group at once.
-    let force: NodeJS.Timeout | undefined;
-    const stopNow = () => {
-      if (child.pid !== undefined && child.exitCode === null) stopRunNow(child.pid, ledgerOf(out));
-    };
-    const forward = () => {
-      if (force) return stopNow();
-      force = setTimeout(stopNow, FORCE_STOP_MS);
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
-      } catch {}
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.on(s, forward);
-    child.on('exit', (c, signal) => {
-      clearTimeout(force);
-      for (const s of signals) process.off(s, forward);
-      child.stdin?.destroy();
-      done(c ?? (signal ? 1 : 0));
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentDpdk } from '@dpdk-hotplug/ethdev';
 import type {
@@ -16,7 +16,6 @@ import { readHangMarker } from '../common/watchdog.js';
 import { classOf, idOfTitle } from '../model/catalogue.js';
 import type { Dut } from '../model/dut.js';
 import { collectRunFacts, type PlanFacts } from '../model/run-facts.js';
-import { DEFAULT_SETTINGS } from '../model/settings.js';
 import {
   type CheckResult,
   type DutSummary,
@@ -26,6 +25,7 @@ import {
   writeSummary,
 } from '../model/summary.js';
 import { attributeAcrossDuts, judgeDut, notRunDut } from '../model/verdict.js';
+import { readPlanFile } from '../plan/certification-plan.js';
 import { type CycleSeries, certificateHtml, reportLinks } from '../reports/certificate.js';
 import { writeJunit } from '../reports/junit.js';
 import { writeReproducers } from '../reports/repro.js';
@@ -248,17 +248,11 @@ export default class CertificationReporter implements Reporter {
 const STRUCTURED = new Set(['skip', 'fault', 'needs', 'evidence']);
 
 /**
- * How the run was started, from the plan `dpdk-hotplug certify` wrote (DPDK_HOTPLUG_PLAN); run
- * by Playwright directly: its command line and the default settings.
+ * How the run was started, from the plan its launcher wrote (plan/certification-plan.ts); run by
+ * Playwright directly: its command line and the default settings.
  */
 function planFacts(): PlanFacts {
-  const file = process.env.DPDK_HOTPLUG_PLAN;
-  if (file) {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as PlanFacts;
-    } catch {}
-  }
-  return { command: process.argv.slice(1), settings: { ...DEFAULT_SETTINGS } };
+  return { command: process.argv.slice(1), ...readPlanFile() };
 }
 
 /** The DPDK the suite's workers load (DPDK_HOTPLUG_DPDK, else pkg-config's), not always pkg-config's. */

@@ -1,12 +1,12 @@
 import { LEDGER_ENV, undoLeftovers } from '../common/ledger.js';
-import { watchParent } from './parent-watch.js';
+import { watchParent } from '../common/parent-watch.js';
 
 /**
  * The safety net, in Playwright's runner process: a worker killed by a crash or by the hang
  * watchdog cannot undo what it made on the machine, so the run's end undoes what the run's ledger
  * (lib/common/ledger.ts) still lists — its own processes by pid, interfaces, namespaces, mounts, folders
  * and the hugepages it added — and nothing else. It also watches for `dpdk-hotplug certify` going
- * away (lib/runner/parent-watch.ts).
+ * away (lib/common/parent-watch.ts).
  */
 export default function globalSetup(): () => Promise<void> {
   // Started by `dpdk-hotplug certify`: stop when it is gone, even killed with SIGKILL.

@@ -2,13 +2,16 @@
  * The lab a PCI DUT lives in, as the PCI checks (101–111, `tests/pci.spec.ts`) see it: something
  * that plugs a NIC, unplugs it cleanly or without warning, binds it to a userspace driver and
  * back, and counts the frames a peer NIC receives. The virtual lab (`@dpdk-hotplug/hil`, a QEMU
- * guest asking the host's QMP) implements it today; a physical runner (slot power, sysfs remove
- * and rescan, `@dpdk-hotplug/linux`) implements the same interface.
+ * guest asking the host's QMP) is the only one today; a physical runner's (slot power, sysfs
+ * remove and rescan, `@dpdk-hotplug/linux`) would implement the same interface.
  *
  * The suite cannot import the lab's package (the lab depends on the suite), so a run names the
  * module that makes its lab (`LabModule`) and the fixture imports it in the worker.
  */
+import type { LabModule } from '../model/dut.js';
 import { plannedPciChecks } from '../model/pci-checks.js';
+
+export type { LabModule };
 
 /** A NIC the lab plugged: where it sits, and its PCI address as the machine under test sees it. */
 export interface PluggedDevice {
@@ -39,14 +42,6 @@ export interface PciLab {
   readonly peerName?: string;
   /** Unplugs every NIC the lab plugged for DUTs (not the peer); names what it unplugged. */
   sweep(): Promise<string[]>;
-}
-
-/** The module a run names for its lab: `export function createPciLab(options): PciLab | Promise<PciLab>`. */
-export interface LabModule {
-  /** Absolute path (or file URL) of an ES module. */
-  module: string;
-  /** Handed to its `createPciLab`: JSON. */
-  options?: unknown;
 }
 
 /** How the lab takes a DUT away at the end: unplugged cleanly, or pulled while its port runs. */

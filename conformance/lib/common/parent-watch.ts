@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LEDGER_ENV } from '../common/ledger.js';
+import { LEDGER_ENV } from './ledger.js';
 
 /** Set by `dpdk-hotplug certify` for the Playwright runner it starts: its stdin is a pipe from certify. */
 export const PARENT_PIPE_ENV = 'DPDK_HOTPLUG_PARENT_PIPE';

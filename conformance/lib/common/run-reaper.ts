@@ -7,7 +7,7 @@
  * hugepages — exactly as the global teardown would have.
  * Usage: node run-reaper.js LEDGER
  */
-import { undoLeftovers } from '../common/ledger.js';
+import { undoLeftovers } from './ledger.js';
 
 const ledger = process.argv[2];
 if (ledger) {
