@@ -3,7 +3,7 @@
  * process and EAL. Sources: DTS hotplug/hotplug_mp test plans, OKTET dpdk-pmd-ts test_detach.c,
  * DPDK's app/test and testpmd.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   analyzeLeaks,
@@ -16,16 +16,17 @@ import {
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { ControlOutcomes, reRunWithControls } from '../dist/checks/mp-controls.js';
-import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/checks/mp-oracle.js';
 import { mpOracleCheck } from '../dist/checks/mp-oracle-check.js';
 import { oracleCheck, ownSockets } from '../dist/checks/oracle-check.js';
 import { configureWithPoolControl } from '../dist/checks/pool-control.js';
+import { addFinding } from '../dist/common/check-findings.js';
 import {
-  CYCLES_FILE,
+  CycleLog,
   type CycleRecord,
   readCycles as readCyclesIn,
   sensitivity,
 } from '../dist/common/cycles.js';
+import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/common/mp-outcome.js';
 import { checkTitle } from '../dist/model/catalogue.js';
 import type { Dut } from '../dist/model/dut.js';
 import { ownHelperPorts } from '../dist/model/helper-ports.js';
@@ -166,8 +167,7 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
   const started = performance.now();
   const probe = [Buffer.alloc(64, 0xff)];
   // One line per cycle as it ends: a crash or a hang keeps the cycles that ran, for checks 7 and 15.
-  const log = openSync(join(testInfo.project.outputDir, CYCLES_FILE), 'w');
-  writeSync(log, `${JSON.stringify({ planned: cycles })}\n`);
+  const log = new CycleLog(testInfo.project.outputDir, cycles);
   try {
     // The budget bounds the run, not the cycles check 7 needs to judge: a slow PMD gets them.
     for (let i = 0; i < cycles && (i < needed || performance.now() - started < settings.budgetMs); i++) {
@@ -196,11 +196,11 @@ test(checkTitle(6), async ({ eal, lab, dut, device, settings, watchdog, progress
       progress.step('resource sample', i);
       const record = { attachMs, detachMs, resources: sample(eal, lab) };
       records.push(record);
-      writeSync(log, `${JSON.stringify(record)}\n`);
+      log.add(record);
       if ((i + 1) % 100 === 0) console.log(`[${dut.name}] cycles ${i + 1}/${cycles}`);
     }
   } finally {
-    closeSync(log);
+    log.close();
   }
   // Every cycle's steps were asserted in the loop, which runs at least `needed` of them.
   testInfo.annotations.push({
@@ -249,13 +249,12 @@ test(checkTitle(7), async ({}, testInfo) => {
   // 25.11) Node 24's workers grew 80–490 KB per cycle for net_null, net_pcap-files and net_bonding,
   // and Node 20 in the same root filesystem, on the same DPDK, nothing.
   if (leaking.length > 0 && leaking.every((l) => l.startsWith('nativeRssBytes')) && NODE_MAJOR >= 24) {
-    testInfo.annotations.push(
-      { type: 'fault', description: 'suite' },
-      {
-        type: 'evidence',
-        description: `Node ${process.versions.node}: the suite's native RSS accounting grows under Node 24 with no DPDK resource growing (Node 20 on the same DPDK shows none)`,
-      },
-    );
+    addFinding(testInfo, {
+      fault: 'suite',
+      evidence: [
+        `Node ${process.versions.node}: the suite's native RSS accounting grows under Node 24 with no DPDK resource growing (Node 20 on the same DPDK shows none)`,
+      ],
+    });
   }
   expect(leaking.length, `leaks: ${leaking.join('; ')}`).toBe(0);
 });
@@ -374,10 +373,7 @@ test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, t
   const group = await multiProcess();
   // A required check the machine cannot run: the verdict says INCONCLUSIVE, and what it needs.
   if ('unavailable' in group)
-    testInfo.annotations.push({
-      type: 'needs',
-      description: `hugepages for DPDK's multi-process mode (${group.unavailable})`,
-    });
+    addFinding(testInfo, { needs: `hugepages for DPDK's multi-process mode (${group.unavailable})` });
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
   // Its helper ports are attached in the primary first (the secondary probes them too).
   const own = helpersOf(dut, lab, eal.version);
@@ -406,9 +402,11 @@ test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, t
       step: at.n,
     });
     if (unavailable) {
-      annotate('fault', 'environment');
-      annotate('needs', 'a secondary DPDK process that can start beside the primary');
-      annotate('evidence', `before any attach, tried twice: ${(e as Error).message}`);
+      addFinding(testInfo, {
+        fault: 'environment',
+        needs: 'a secondary DPDK process that can start beside the primary',
+        evidence: [`before any attach, tried twice: ${(e as Error).message}`],
+      });
       throw e;
     }
     await (group as MpGroup).stop();
@@ -416,8 +414,7 @@ test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, t
     // The controls' outcomes are the run's: in the results folder, beside the DUTs' own.
     const outcomes = new ControlOutcomes(join(dirname(testInfo.project.outputDir), 'mp-controls'));
     const { fault, evidence } = await reRunWithControls(multiProcess, dut, target, outcomes);
-    annotate('fault', fault);
-    for (const line of evidence) annotate('evidence', line);
+    addFinding(testInfo, { fault, evidence });
     throw e;
   }
 });
@@ -456,8 +453,7 @@ test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
   test.skip(dut.pmd === 'pci', 'PCI DUTs: a testpmd of their own needs the lab runner');
   test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
   const { findings, fault } = await oracleCheck(eal, lab, dut, device, testInfo);
-  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
-  for (const f of findings) testInfo.annotations.push({ type: 'evidence', description: f });
+  addFinding(testInfo, { ...(fault ? { fault } : {}), evidence: findings });
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 
@@ -495,7 +491,6 @@ test(checkTitle(17), async ({ eal, lab, dut, device, testpmdMultiProcess }, test
     testInfo,
   );
   testInfo.annotations.push({ type: 'testpmd', description: finding });
-  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
-  for (const e of evidence) testInfo.annotations.push({ type: 'evidence', description: e });
+  addFinding(testInfo, { ...(fault ? { fault } : {}), evidence });
   expect(agree, finding).toBe(true);
 });

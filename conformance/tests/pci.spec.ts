@@ -13,6 +13,7 @@ import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
 import { createHost, getDevice } from '@dpdk-hotplug/linux';
 import type { TestInfo } from '@playwright/test';
 import { compareWithTestpmd } from '../dist/checks/oracle-check.js';
+import { addFinding } from '../dist/common/check-findings.js';
 import { sensitivity } from '../dist/common/cycles.js';
 import { checkTitle } from '../dist/model/catalogue.js';
 import { cyclesFor } from '../dist/model/settings.js';
@@ -302,8 +303,7 @@ test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
     },
     testInfo,
   );
-  if (fault) note(testInfo, 'fault', fault);
-  for (const f of findings) note(testInfo, 'evidence', f);
+  addFinding(testInfo, { ...(fault ? { fault } : {}), evidence: findings });
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 

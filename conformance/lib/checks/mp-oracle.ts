@@ -1,41 +1,13 @@
 /**
- * Check 17's comparison: check 14's scenario through the SDK (its outcome, recorded by check 14
- * in the DUT's output folder) and through testpmd, step by step. Pure: tested on made-up outcomes.
+ * Check 17's comparison: check 14's scenario through the SDK (its outcome, handed over in
+ * common/mp-outcome.ts) and through testpmd, step by step. Pure: tested on made-up outcomes.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
+import type { MpOutcome } from '../common/mp-outcome.js';
 import type { Fault } from '../model/summary.js';
-import {
-  LAST_DETACH,
-  type MpOutcome,
-  SecondaryUnavailable,
-  stepTitle,
-} from '../multi-process/mp-scenario.js';
+import { LAST_DETACH, SecondaryUnavailable, stepTitle } from '../multi-process/mp-scenario.js';
 import { faultOfDifference, testpmdFailure } from '../testpmd/oracle.js';
 import { TestpmdGone } from '../testpmd/testpmd.js';
-
-/** Check 14 writes how it ended into this file of the DUT's output folder; check 17 reads it. */
-export const MP_OUTCOME_FILE = 'mp-outcome.json';
-
-/** Written when check 14 starts, so a check 14 killed midway (hang, crash) reads as such. */
-export const UNFINISHED: MpOutcome = {
-  run: 'check 14',
-  result: 'could not run',
-  said: 'check 14 did not finish (its worker was killed)',
-};
-
-export function writeMpOutcome(dir: string, outcome: MpOutcome): void {
-  writeFileSync(join(dir, MP_OUTCOME_FILE), JSON.stringify(outcome));
-}
-
-/** Check 14's outcome in `dir`, or undefined when it did not run there. */
-export function readMpOutcome(dir: string): MpOutcome | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, MP_OUTCOME_FILE), 'utf8')) as MpOutcome;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Where testpmd's scenario must differ from check 14's, and why (evidence on every run). */
 export const TESTPMD_DIFFERS = `step 5 differs by design: check 14 has "${LAST_DETACH.primary}", testpmd "${LAST_DETACH.secondary}" — testpmd's primary cannot detach a port another process attached (its RTE_ETH_EVENT_NEW handler leaves it in RTE_PORT_HANDLING: "Port not stopped"), and its only other way, close then remove, crashes the secondary on 22.11 for the control PMD too`;

@@ -1,5 +1,31 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sensitivity } from './cycles.js';
+import { CYCLES_FILE, CycleLog, readCycles, sensitivity } from './cycles.js';
+
+describe("check 6's cycles, handed to checks 7 and 15", () => {
+  it('reads what the log wrote, cycle by cycle, and leaves out a torn last line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dphp-cycles-'));
+    try {
+      expect(readCycles(dir)).toBeUndefined();
+      const log = new CycleLog(dir, 3);
+      expect(readCycles(dir)).toEqual({ planned: 3, records: [] });
+      const record = { attachMs: 1.5, detachMs: 0.5, resources: { fds: 10 } };
+      log.add(record);
+      log.add({ ...record, resources: { fds: 11 } });
+      log.close();
+      // A worker killed in the middle of a write.
+      appendFileSync(join(dir, CYCLES_FILE), '{"attachMs": 2, "detac');
+      expect(readCycles(dir)).toEqual({
+        planned: 3,
+        records: [record, { ...record, resources: { fds: 11 } }],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('sensitivity (what a leak accounting over N cycles could see)', () => {
   it('says there was no accounting below 6 cycles, and a finer floor the more cycles ran', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectionFloor } from '@dpdk-hotplug/ethdev';
 
@@ -9,6 +9,27 @@ export interface CycleRecord {
   attachMs: number;
   detachMs: number;
   resources: Record<string, number>;
+}
+
+/**
+ * Check 6's side of the hand-off: the cycles file in `dir`, its head (`planned`) written now and
+ * one line per cycle as it ends, so a crash or a hang keeps the cycles that ran (readCycles).
+ */
+export class CycleLog {
+  readonly #fd: number;
+
+  constructor(dir: string, planned: number) {
+    this.#fd = openSync(join(dir, CYCLES_FILE), 'w');
+    writeSync(this.#fd, `${JSON.stringify({ planned })}\n`);
+  }
+
+  add(record: CycleRecord): void {
+    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
 }
 
 /** The cycles check 6 recorded in `dir`, also those before a crash (a torn last line is left out). */

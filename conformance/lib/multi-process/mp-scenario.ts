@@ -4,7 +4,11 @@
  * primary, detach in the primary; attach from the secondary, detach from the primary. Each change
  * must be seen by the other process, and neither may die.
  */
+
+import type { MpOutcome } from '../common/mp-outcome.js';
 import type { MpReply } from './mp-process.js';
+
+export type { MpOutcome };
 
 /** How the primary takes a port away: the two orders DPDK 22.11 treats differently. */
 export type DetachOrder = 'remove-unclosed' | 'close-then-remove';
@@ -177,17 +181,6 @@ export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise
   await o.step(LAST_DETACH[last], () =>
     last === 'primary' ? detach(primary, secondary, 'primary') : detach(secondary, primary, 'secondary'),
   );
-}
-
-/** How one run of the scenario ended. */
-export interface MpOutcome {
-  /** What ran: the PMD and the order. */
-  run: string;
-  result: 'pass' | 'fail' | 'could not run';
-  /** The step that failed, and what was wrong. */
-  said?: string;
-  /** The number (1–5) of the step that failed or could not run. */
-  step?: number;
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   TestCase,
   TestResult,
 } from '@playwright/test/reporter';
+import { FINDING_ANNOTATIONS, findingOf } from '../common/check-findings.js';
 import { type CycleRecord, readCycles } from '../common/cycles.js';
 import { HANG_MARKER, PROGRESS_MARKER } from '../common/markers.js';
 import { describeProgress, readProgress } from '../common/progress.js';
@@ -131,24 +132,21 @@ export default class CertificationReporter implements Reporter {
       class: classOf(id),
       status: result.status === 'passed' ? 'PASS' : result.status === 'skipped' ? 'SKIP' : 'FAIL',
       notes: annotations
-        .filter((a) => !STRUCTURED.has(a.type) && a.description)
+        .filter((a) => a.type !== 'skip' && !FINDING_ANNOTATIONS.has(a.type) && a.description)
         .map((a) => `${a.type}: ${a.description}`),
       durationMs: result.duration,
     };
-    const needs = said('needs');
-    if (needs) check.needs = needs;
-    const evidence = annotations
-      .filter((a) => a.type === 'evidence' && a.description)
-      .map((a) => a.description!);
-    if (evidence.length) check.evidence = evidence;
+    // Whose a failure is, what the machine lacks, the evidence: typed, from the worker's findings.
+    const finding = findingOf(result.attachments);
+    if (finding.needs) check.needs = finding.needs;
+    if (finding.evidence) check.evidence = finding.evidence;
     if (check.status === 'SKIP') check.reason = said('skip') ?? 'skipped';
     if (check.status === 'FAIL') {
       const { reason, where } = this.#failure(project, result);
       check.reason = reason;
       if (where) check.evidence = [...(check.evidence ?? []), `died at ${where}`];
-      // A check that knows whose a failure is says so (`fault` annotation: "environment"); else the PMD's.
-      const fault = said('fault') as Fault | undefined;
-      if (fault && FAULTS.includes(fault)) check.fault = fault;
+      // A check that knows whose a failure is says so (its finding's `fault`); else the PMD's.
+      if (finding.fault && FAULTS.includes(finding.fault)) check.fault = finding.fault;
     }
     for (const a of result.attachments) {
       if (!a.body) continue;
@@ -243,9 +241,6 @@ export default class CertificationReporter implements Reporter {
     );
   }
 }
-
-/** Annotations the summary keeps in fields of their own, not in the notes. */
-const STRUCTURED = new Set(['skip', 'fault', 'needs', 'evidence']);
 
 /**
  * How the run was started, from the plan its launcher wrote (plan/certification-plan.ts); run by

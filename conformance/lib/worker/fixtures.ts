@@ -8,6 +8,7 @@ import {
   parseDevargs,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
+import { addFinding } from '../common/check-findings.js';
 import { type HugepageLab, hugepageLab } from '../common/hugepages.js';
 import { runtimeFolder } from '../common/ledger.js';
 import { runDrivers } from '../common/run-drivers.js';
@@ -131,16 +132,16 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
       // the same way, the later checks are skipped with the reason (one restart, not fifteen).
       const seen = join(testInfo.project.outputDir, 'lab-set-up-failed');
       if (existsSync(seen)) {
-        testInfo.annotations.push({ type: 'needs', description: needs });
+        addFinding(testInfo, { needs });
         testInfo.skip(true, `not run: the DUT's set-up failed, as in an earlier check: ${labSetUp.error}`);
       }
       mkdirSync(testInfo.project.outputDir, { recursive: true });
       writeFileSync(seen, labSetUp.error);
-      testInfo.annotations.push(
-        { type: 'fault', description: 'environment' },
-        { type: 'needs', description: needs },
-        { type: 'evidence', description: `the set-up failed before the PMD was touched: ${labSetUp.error}` },
-      );
+      addFinding(testInfo, {
+        fault: 'environment',
+        needs,
+        evidence: [`the set-up failed before the PMD was touched: ${labSetUp.error}`],
+      });
       throw new Error(`the DUT's set-up (${dut.setup}) failed: ${labSetUp.error}`);
     }
     await use(labSetUp.lab);
@@ -192,7 +193,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
       if (testInfo.status !== testInfo.expectedStatus && eal.running && 'held' in labSetUp) {
         try {
           const left = leftBehindEvidence(labSetUp.held, eal.held());
-          if (left) testInfo.annotations.push({ type: 'evidence', description: left });
+          if (left) addFinding(testInfo, { evidence: [left] });
         } catch {} // the EAL is busy (a call that timed out): nothing to add
       }
     },

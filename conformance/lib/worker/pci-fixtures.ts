@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
+import { addFinding } from '../common/check-findings.js';
 import type { Dut } from '../model/dut.js';
 import { guardedTest } from './guarded-test.js';
 import { type LabModule, loadPciLab, type PciLab, type PluggedDevice } from './pci-lab.js';
@@ -158,7 +159,7 @@ export async function whoseIfFails<T>(
   try {
     return await body();
   } catch (e) {
-    testInfo.annotations.push({ type: 'fault', description: fault }, { type: 'evidence', description: why });
+    addFinding(testInfo, { fault, evidence: [why] });
     throw e;
   }
 }
