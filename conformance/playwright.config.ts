@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
-import { DEFAULT_DUTS } from './dist/default-duts.js';
-import type { Dut } from './dist/dut.js';
-import { LEDGER_ENV, ledgerOf } from './dist/ledger.js';
-import { type LabModule, pciProject } from './dist/pci-lab.js';
-import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
+import { LEDGER_ENV, ledgerOf } from './dist/common/ledger.js';
+import type { Dut } from './dist/model/dut.js';
+import type { Settings } from './dist/model/settings.js';
+import { readPlanFile } from './dist/plan/certification-plan.js';
+import { type LabModule, pciProject } from './dist/worker/pci-lab.js';
 
 // One build: the runner, its workers and their child processes all load the compiled suite
-// (dist/, built by `npm run build`), never lib/*.ts beside it (lib/one-build.test.ts).
+// (dist/, built by `npm run build`), never lib/*.ts beside it (lib/runner/one-build.test.ts).
 // `dpdk-hotplug certify` writes the run's plan (DUTs, settings, output folder) to a file and
 // names it here; run directly, the suite certifies the default DUTs into ./reports/certify.
 // A lab's run names the module of its lab (`pciLab`): its hot-plugged DUTs run the PCI checks.
@@ -17,30 +16,15 @@ import { DEFAULT_SETTINGS, type Settings } from './dist/settings.js';
 // by `npm run build`): Playwright does not compile TypeScript inside node_modules, where an
 // installed suite lives. Each flavour of the config runs the specs of its own kind.
 const specs = extname(fileURLToPath(import.meta.url)) === '.js' ? '.js' : '.ts';
-const plan: {
-  duts: Dut[];
-  settings: Settings;
-  out: string;
-  workers: number;
-  pciLab?: LabModule;
-  blob?: string;
-  repro?: { dir: string; command: string };
-} = process.env.DPDK_HOTPLUG_PLAN
-  ? JSON.parse(readFileSync(process.env.DPDK_HOTPLUG_PLAN, 'utf8'))
-  : {
-      duts: DEFAULT_DUTS,
-      settings: { ...DEFAULT_SETTINGS },
-      out: join(process.cwd(), 'reports', 'certify'),
-      workers: 2,
-    };
+const plan = readPlanFile();
 
-// What the run makes on the machine is listed here until given back (lib/ledger.ts); the workers
+// What the run makes on the machine is listed here until given back (lib/common/ledger.ts); the workers
 // inherit the variable from the runner.
 process.env[LEDGER_ENV] = ledgerOf(plan.out);
 
 export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule?: LabModule }>({
   testDir: './tests',
-  globalSetup: './dist/global-setup.js',
+  globalSetup: './dist/runner/global-setup.js',
   outputDir: join(plan.out, 'results'),
   // Checks of one DUT run in order in one worker (one EAL); DUTs run side by side.
   fullyParallel: false,
@@ -53,9 +37,9 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     ['list'],
     ['html', { outputFolder: join(plan.out, 'html'), open: 'never' }],
     ['json', { outputFile: join(plan.out, 'results.json') }],
-    // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/junit.ts), not
+    // Also junit.xml: a suite per DUT, failures as the verdicts count them (lib/reports/junit.ts), not
     // Playwright's junit reporter (one class per spec file, every failed test a failure).
-    ['./dist/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
+    ['./dist/runner/certification-reporter.js', { outputDir: plan.out, repro: plan.repro }],
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
     ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],

@@ -13,7 +13,7 @@ const build = spawnSync('npx', ['nx', 'run', '@dpdk-hotplug/conformance:build', 
 if (build.status !== 0) process.exit(build.status ?? 1);
 const cli = join(root, 'conformance', 'bin', 'certify.mjs');
 // certify's stdin is a pipe from here: if this process is killed, even by SIGKILL, the pipe
-// closes and certify stops its whole run (conformance/lib/parent-watch.ts).
+// closes and certify stops its whole run (conformance/lib/common/parent-watch.ts).
 const run = spawn(process.execPath, [cli, 'certify', ...process.argv.slice(2)], {
   cwd: root,
   stdio: ['pipe', 'inherit', 'inherit'],

@@ -1,5 +1,16 @@
 /** @dpdk-hotplug/conformance: the certification suite's parts, for tools and the lab runner. */
 
+export { PARENT_PIPE_ENV } from './common/parent-watch.js';
+export { type InventoryDocument, InventorySchema } from './lab/inventory-schema.js';
+export {
+  dpdkMatches,
+  type PrepareItem,
+  type PrepareOptions,
+  preparationTable,
+  prepareRunner,
+  type Runner,
+  type RunnerPreparation,
+} from './lab/runner-prepare.js';
 export {
   type CheckClass,
   type CheckId,
@@ -9,10 +20,8 @@ export {
   classOf,
   PCI_CHECK_SPECS,
   VDEV_CHECKS,
-} from './catalogue.js';
-export { type CertificateOptions, reportLinks } from './certificate.js';
-export { certify, planFromArgs } from './cli.js';
-export { DEFAULT_DUTS } from './default-duts.js';
+} from './model/catalogue.js';
+export { DEFAULT_DUTS } from './model/default-duts.js';
 export {
   type Dut,
   DutError,
@@ -25,30 +34,9 @@ export {
   type SetupKind,
   type TrafficMode,
   validateDut,
-} from './dut.js';
-export { type InventoryDocument, InventorySchema } from './inventory-schema.js';
-export { PARENT_PIPE_ENV } from './parent-watch.js';
-export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './pci-checks.js';
-export {
-  type LabModule,
-  type PciLab,
-  PciLabError,
-  type PluggedDevice,
-  pciProject,
-  type Removal,
-} from './pci-lab.js';
-// Everything a DPDK-less machine may use (inventories, expectations, JUnit, summaries, the page).
-export * from './reports.js';
-export { collectRunFacts, type RunFacts } from './run-facts.js';
-export {
-  dpdkMatches,
-  type PrepareItem,
-  type PrepareOptions,
-  preparationTable,
-  prepareRunner,
-  type Runner,
-  type RunnerPreparation,
-} from './runner-prepare.js';
+} from './model/dut.js';
+export { PCI_CHECKS, type PciCheckId, plannedPciChecks } from './model/pci-checks.js';
+export { collectRunFacts, type RunFacts } from './model/run-facts.js';
 export {
   type CheckResult,
   type CheckStatus,
@@ -64,8 +52,8 @@ export {
   toMarkdown,
   type Verdict,
   writeSummary,
-} from './summary.js';
-export { defaultTraffic, TRAFFIC_BY_PMD } from './traffic-table.js';
+} from './model/summary.js';
+export { defaultTraffic, TRAFFIC_BY_PMD } from './model/traffic-table.js';
 export {
   attributeAcrossDuts,
   type DutNotJudged,
@@ -73,4 +61,25 @@ export {
   judge,
   judgeDut,
   notRunDut,
-} from './verdict.js';
+} from './model/verdict.js';
+export {
+  type CertificationPlan,
+  PLAN_ENV,
+  readPlanFile,
+  type SuitePlan,
+  writePlanFile,
+} from './plan/certification-plan.js';
+export { certify, planFromArgs } from './plan/cli.js';
+export { launch } from './plan/launcher.js';
+export { LIMITS, type PlanRequest, planCertification } from './plan/planner.js';
+export { type CertificateOptions, reportLinks } from './reports/certificate.js';
+// Everything a DPDK-less machine may use (inventories, expectations, JUnit, summaries, the page).
+export * from './reports.js';
+export {
+  type LabModule,
+  type PciLab,
+  PciLabError,
+  type PluggedDevice,
+  pciProject,
+  type Removal,
+} from './worker/pci-lab.js';

@@ -4,7 +4,29 @@
  * binding (koffi) or needs a DPDK, so a machine with no DPDK (a CI job that lists a lab's runners
  * or merges their runs) can use it; `hil/lib/runner/no-dpdk.test.ts` proves it.
  */
-export { type CycleSeries, certificateHtml } from './certificate.js';
+
+export {
+  blobName,
+  dutsFromInventory,
+  type Inventory,
+  InventoryError,
+  parseInventory,
+  parseShard,
+  readInventory,
+  type Shard,
+  shardOf,
+} from './lab/inventory.js';
+export {
+  type CheckResult,
+  type DutSummary,
+  exitCodeOf,
+  type RunSummary,
+  toMarkdown,
+  writeAtomic,
+  writeSummary,
+} from './model/summary.js';
+export { type DutNotJudged, judge, judgeDut, notRunDut } from './model/verdict.js';
+export { type CycleSeries, certificateHtml } from './reports/certificate.js';
 export {
   compare,
   type Expectation,
@@ -19,26 +41,5 @@ export {
   readExpectations,
   regressionExitCode,
   shippedExpectationsFor,
-} from './expectations.js';
-export {
-  blobName,
-  dutsFromInventory,
-  type Inventory,
-  InventoryError,
-  parseInventory,
-  parseShard,
-  readInventory,
-  type Shard,
-  shardOf,
-} from './inventory.js';
-export { junitXml, writeJunit } from './junit.js';
-export {
-  type CheckResult,
-  type DutSummary,
-  exitCodeOf,
-  type RunSummary,
-  toMarkdown,
-  writeAtomic,
-  writeSummary,
-} from './summary.js';
-export { type DutNotJudged, judge, judgeDut, notRunDut } from './verdict.js';
+} from './reports/expectations.js';
+export { junitXml, writeJunit } from './reports/junit.js';

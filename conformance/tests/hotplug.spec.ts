@@ -3,7 +3,7 @@
  * process and EAL. Sources: DTS hotplug/hotplug_mp test plans, OKTET dpdk-pmd-ts test_detach.c,
  * DPDK's app/test and testpmd.
  */
-import { closeSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   analyzeLeaks,
@@ -15,31 +15,36 @@ import {
   percentile,
 } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../dist/catalogue.js';
-import { lineChart } from '../dist/charts.js';
+import { ControlOutcomes, reRunWithControls } from '../dist/checks/mp-controls.js';
+import { mpOracleCheck } from '../dist/checks/mp-oracle-check.js';
+import { oracleCheck, ownSockets } from '../dist/checks/oracle-check.js';
+import { configureWithPoolControl } from '../dist/checks/pool-control.js';
+import { addFinding } from '../dist/common/check-findings.js';
 import {
-  CYCLES_FILE,
+  CycleLog,
   type CycleRecord,
   type ReattachFailure,
   readCycles as readCyclesIn,
-  reattachFailedLine,
   type StartFailure,
   sensitivity,
-  startFailedLine,
-} from '../dist/cycles.js';
-import type { Dut } from '../dist/dut.js';
-import { runEalChild } from '../dist/eal-child-run.js';
-import { expect, extendTimeout, test } from '../dist/fixtures.js';
-import { type Lab, ownHelperPorts } from '../dist/lab.js';
-import { leftBehindSaid } from '../dist/left-behind.js';
-import { ControlOutcomes, reRunWithControls } from '../dist/mp-controls.js';
-import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/mp-oracle.js';
-import { mpOracleCheck } from '../dist/mp-oracle-check.js';
-import { countingSteps, type MpGroup, runMpScenario, SecondaryUnavailable } from '../dist/mp-scenario.js';
-import { oracleCheck, ownSockets } from '../dist/oracle-check.js';
-import { configureWithPoolControl } from '../dist/pool-control.js';
-import { cyclesFor } from '../dist/settings.js';
-import { hasTestpmd } from '../dist/testpmd.js';
+} from '../dist/common/cycles.js';
+import { readMpOutcome, UNFINISHED, writeMpOutcome } from '../dist/common/mp-outcome.js';
+import { checkTitle } from '../dist/model/catalogue.js';
+import type { Dut } from '../dist/model/dut.js';
+import { ownHelperPorts } from '../dist/model/helper-ports.js';
+import { cyclesFor } from '../dist/model/settings.js';
+import {
+  countingSteps,
+  type MpGroup,
+  runMpScenario,
+  SecondaryUnavailable,
+} from '../dist/multi-process/mp-scenario.js';
+import { runEalChild } from '../dist/processes/eal-child-run.js';
+import { lineChart } from '../dist/reports/charts.js';
+import { hasTestpmd } from '../dist/testpmd/testpmd.js';
+import type { Lab } from '../dist/worker/dut-environment.js';
+import { expect, extendTimeout, test } from '../dist/worker/fixtures.js';
+import { leftBehindSaid } from '../dist/worker/left-behind.js';
 
 /** The Node running the checks: its memory accounting differs by major (check 7). */
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
@@ -74,7 +79,7 @@ function lowestFreeId(eal: Eal): number {
   return id;
 }
 
-/** Configures (with the DUT's pool) and starts; a refused queue setup gets its control (lib/pool-control.ts). */
+/** Configures (with the DUT's pool) and starts; a refused queue setup gets its control (lib/checks/pool-control.ts). */
 async function up(eal: Eal, port: PortId, lab: Lab): Promise<PortId> {
   await configureWithPoolControl(eal, port, lab.devargs, lab.mbufs);
   eal.start(port);
@@ -171,13 +176,11 @@ test(checkTitle(6), async ({ eal, lab, labSetUp, dut, device, settings, watchdog
   let startFailed: StartFailure | undefined;
   let reattachFailed: ReattachFailure | undefined;
   // One line per cycle as it ends: a crash or a hang keeps the cycles that ran, for checks 7 and 15.
-  const logPath = join(testInfo.project.outputDir, CYCLES_FILE);
-  const log = openSync(logPath, 'w');
+  const log = new CycleLog(testInfo.project.outputDir, cycles);
   // What the process held before the DUT's first attach here (and the log), to say what check 6's
   // first detach left behind.
   const held = 'held' in labSetUp ? labSetUp.held : eal.held();
-  const before = { ...held, fds: [...held.fds, realpathSync(logPath)] };
-  writeSync(log, `${JSON.stringify({ planned: cycles })}\n`);
+  const before = { ...held, fds: [...held.fds, realpathSync(log.path)] };
   try {
     // The budget bounds the run, not the cycles check 7 needs to judge: a slow PMD gets them.
     for (let i = 0; i < cycles && (i < needed || performance.now() - started < settings.budgetMs); i++) {
@@ -189,7 +192,7 @@ test(checkTitle(6), async ({ eal, lab, labSetUp, dut, device, settings, watchdog
       } catch (e) {
         if (i === 0 || !isHotplugError(e)) throw e;
         reattachFailed = { cycle: i, error: `${e.name}: ${e.message}`, leftBehind: firstLeft };
-        writeSync(log, reattachFailedLine(reattachFailed));
+        log.reattachFailed(reattachFailed);
         break;
       }
       const attachMs = performance.now() - t0;
@@ -203,7 +206,7 @@ test(checkTitle(6), async ({ eal, lab, labSetUp, dut, device, settings, watchdog
           if (!isHotplugError(e)) throw e;
           // From here on, attach/close/detach: the cycles a port that cannot start still owes.
           startFailed = { cycle: i, error: `${e.name}: ${e.message}` };
-          writeSync(log, startFailedLine(startFailed));
+          log.startFailed(startFailed);
         }
       }
       if (!startFailed) {
@@ -228,11 +231,11 @@ test(checkTitle(6), async ({ eal, lab, labSetUp, dut, device, settings, watchdog
       const record: CycleRecord = { attachMs, detachMs, resources: sample(eal, lab) };
       if (startFailed) record.started = false;
       records.push(record);
-      writeSync(log, `${JSON.stringify(record)}\n`);
+      log.add(record);
       if ((i + 1) % 100 === 0) console.log(`[${dut.name}] cycles ${i + 1}/${cycles}`);
     }
   } finally {
-    closeSync(log);
+    log.close();
   }
   // Every cycle's steps were asserted in the loop, which runs at least `needed` of them.
   testInfo.annotations.push({
@@ -307,13 +310,12 @@ test(checkTitle(7), async ({}, testInfo) => {
   // 25.11) Node 24's workers grew 80–490 KB per cycle for net_null, net_pcap-files and net_bonding,
   // and Node 20 in the same root filesystem, on the same DPDK, nothing.
   if (leaking.length > 0 && leaking.every((l) => l.startsWith('nativeRssBytes')) && NODE_MAJOR >= 24) {
-    testInfo.annotations.push(
-      { type: 'fault', description: 'suite' },
-      {
-        type: 'evidence',
-        description: `Node ${process.versions.node}: the suite's native RSS accounting grows under Node 24 with no DPDK resource growing (Node 20 on the same DPDK shows none)`,
-      },
-    );
+    addFinding(testInfo, {
+      fault: 'suite',
+      evidence: [
+        `Node ${process.versions.node}: the suite's native RSS accounting grows under Node 24 with no DPDK resource growing (Node 20 on the same DPDK shows none)`,
+      ],
+    });
   }
   expect(leaking.length, `leaks: ${leaking.join('; ')}`).toBe(0);
 });
@@ -426,16 +428,13 @@ test(checkTitle(13), async ({ eal, lab, dut, device }) => {
 });
 
 test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, testInfo) => {
-  // Steps and verifications: lib/mp-scenario.ts. A failure is re-run with a control PMD and with
-  // the other detach order, and its owner follows from them (lib/mp-controls.ts).
+  // Steps and verifications: lib/multi-process/mp-scenario.ts. A failure is re-run with a control PMD and with
+  // the other detach order, and its owner follows from them (lib/checks/mp-controls.ts).
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
   const group = await multiProcess();
   // A required check the machine cannot run: the verdict says INCONCLUSIVE, and what it needs.
   if ('unavailable' in group)
-    testInfo.annotations.push({
-      type: 'needs',
-      description: `hugepages for DPDK's multi-process mode (${group.unavailable})`,
-    });
+    addFinding(testInfo, { needs: `hugepages for DPDK's multi-process mode (${group.unavailable})` });
   test.skip('unavailable' in group, 'unavailable' in group ? group.unavailable : '');
   // Its helper ports are attached in the primary first (the secondary probes them too).
   const own = helpersOf(dut, lab, eal.version);
@@ -464,9 +463,11 @@ test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, t
       step: at.n,
     });
     if (unavailable) {
-      annotate('fault', 'environment');
-      annotate('needs', 'a secondary DPDK process that can start beside the primary');
-      annotate('evidence', `before any attach, tried twice: ${(e as Error).message}`);
+      addFinding(testInfo, {
+        fault: 'environment',
+        needs: 'a secondary DPDK process that can start beside the primary',
+        evidence: [`before any attach, tried twice: ${(e as Error).message}`],
+      });
       throw e;
     }
     await (group as MpGroup).stop();
@@ -474,8 +475,7 @@ test(checkTitle(14), async ({ eal, lab, dut, device, multiProcess, watchdog }, t
     // The controls' outcomes are the run's: in the results folder, beside the DUTs' own.
     const outcomes = new ControlOutcomes(join(dirname(testInfo.project.outputDir), 'mp-controls'));
     const { fault, evidence } = await reRunWithControls(multiProcess, dut, target, outcomes);
-    annotate('fault', fault);
-    for (const line of evidence) annotate('evidence', line);
+    addFinding(testInfo, { fault, evidence });
     throw e;
   }
 });
@@ -509,19 +509,18 @@ test(checkTitle(15), async ({}, testInfo) => {
 });
 
 test(checkTitle(16), async ({ eal, lab, dut, device }, testInfo) => {
-  // Steps and verdict in lib/oracle-check.ts: checks 1–5 through the SDK, then through
+  // Steps and verdict in lib/checks/oracle-check.ts: checks 1–5 through the SDK, then through
   // dpdk-testpmd in a process of its own; every difference is a finding with both sides attached.
   test.skip(dut.pmd === 'pci', 'PCI DUTs: a testpmd of their own needs the lab runner');
   test.skip(!hasTestpmd(), 'dpdk-testpmd (or stdbuf) is not installed');
   const { findings, fault } = await oracleCheck(eal, lab, dut, device, testInfo);
-  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
-  for (const f of findings) testInfo.annotations.push({ type: 'evidence', description: f });
+  addFinding(testInfo, { ...(fault ? { fault } : {}), evidence: findings });
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 
 test(checkTitle(17), async ({ eal, lab, dut, device, testpmdMultiProcess }, testInfo) => {
-  // Steps: check 14's (lib/mp-scenario.ts) through two dpdk-testpmd, but the last detach is the
-  // secondary's (lib/mp-oracle.ts, TESTPMD_DIFFERS). Verdict: the same step fails (or none) as in
+  // Steps: check 14's (lib/multi-process/mp-scenario.ts) through two dpdk-testpmd, but the last detach is the
+  // secondary's (lib/checks/mp-oracle.ts, TESTPMD_DIFFERS). Verdict: the same step fails (or none) as in
   // check 14, whose outcome it reads from the DUT's output folder.
   test.skip(dut.pmd === 'pci', 'PCI DUTs: run in the lab runner');
   // Measured on 22.11: testpmd's secondary prints "Device (port 0) link get (without wait)
@@ -553,7 +552,6 @@ test(checkTitle(17), async ({ eal, lab, dut, device, testpmdMultiProcess }, test
     testInfo,
   );
   testInfo.annotations.push({ type: 'testpmd', description: finding });
-  if (fault) testInfo.annotations.push({ type: 'fault', description: fault });
-  for (const e of evidence) testInfo.annotations.push({ type: 'evidence', description: e });
+  addFinding(testInfo, { ...(fault ? { fault } : {}), evidence });
   expect(agree, finding).toBe(true);
 });

@@ -2,23 +2,24 @@
  * The PCI checks (101–112): a NIC the lab hot-plugs, taken through the kernel and DPDK and away
  * again — plug, bind, attach, traffic to a peer NIC, refused and clean detach, cycles with leak
  * accounting, the same through dpdk-testpmd, restore, unplug, or a surprise removal and a re-plug. One DUT per project, in a
- * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/pci-lab.ts).
+ * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/worker/pci-lab.ts).
  *
  * Declared in the order both removals run them; each project runs only the checks its removal
- * plans (lib/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
+ * plans (lib/worker/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
  * 106, 112, 108, 109.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
 import { createHost, getDevice } from '@dpdk-hotplug/linux';
 import type { TestInfo } from '@playwright/test';
-import { checkTitle } from '../dist/catalogue.js';
-import { sensitivity } from '../dist/cycles.js';
-import { extendTimeout } from '../dist/fixtures.js';
-import { compareWithTestpmd } from '../dist/oracle-check.js';
-import { expect, iovaModeOf, pciOf, test, whoseIfFails } from '../dist/pci-fixtures.js';
-import { cyclesFor } from '../dist/settings.js';
-import { hasTestpmd } from '../dist/testpmd.js';
+import { compareWithTestpmd } from '../dist/checks/oracle-check.js';
+import { addFinding } from '../dist/common/check-findings.js';
+import { sensitivity } from '../dist/common/cycles.js';
+import { checkTitle } from '../dist/model/catalogue.js';
+import { cyclesFor } from '../dist/model/settings.js';
+import { hasTestpmd } from '../dist/testpmd/testpmd.js';
+import { extendTimeout } from '../dist/worker/fixtures.js';
+import { expect, iovaModeOf, pciOf, test, whoseIfFails } from '../dist/worker/pci-fixtures.js';
 
 /** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
 const REMOVAL_BUDGET_MS = 5000;
@@ -280,7 +281,7 @@ test(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo)
 });
 
 test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
-  // Steps and verdict in lib/oracle-check.ts (check 16's, for a PCI address): attach, info,
+  // Steps and verdict in lib/checks/oracle-check.ts (check 16's, for a PCI address): attach, info,
   // start, a refused detach, stop, close, detach, re-attach — through the SDK on this worker's EAL,
   // then through dpdk-testpmd in a process of its own (hugepages, the PCI bus, the same IOVA mode).
   const { bdf } = pciDut.boundDevice();
@@ -302,8 +303,7 @@ test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
     },
     testInfo,
   );
-  if (fault) note(testInfo, 'fault', fault);
-  for (const f of findings) note(testInfo, 'evidence', f);
+  addFinding(testInfo, { ...(fault ? { fault } : {}), evidence: findings });
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 

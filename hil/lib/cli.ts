@@ -211,9 +211,9 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
       ...(values.shard !== undefined ? { shard: values.shard } : {}),
       ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect) } : {}),
       ...(values.only !== undefined ? { only: values.only } : {}),
-      certifyArgs: (['cycles', 'budget', 'workers'] as const).flatMap((k) =>
-        values[k] === undefined ? [] : [`--${k}`, values[k]!],
-      ),
+      ...(values.cycles !== undefined ? { cycles: values.cycles } : {}),
+      ...(values.budget !== undefined ? { budget: values.budget } : {}),
+      ...(values.workers !== undefined ? { workers: values.workers } : {}),
     });
   }
   if (sub === 'merge') {

@@ -1,6 +1,6 @@
 /**
  * net_af_xdp on a veth pair of a test's own, with an EAL of its own (the tests of
- * lib/pool-control.ts): root and the PMD installed, or the tests skip with that reason.
+ * lib/checks/pool-control.ts): root and the PMD installed, or the tests skip with that reason.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { Eal } from '@dpdk-hotplug/ethdev';

@@ -1,5 +1,5 @@
 /** Builders of check results and DUT summaries for the tests of the verdict, the expectations and the reports. */
-import type { CheckResult, DutSummary } from '../summary.js';
+import type { CheckResult, DutSummary } from '../model/summary.js';
 
 export const check = (
   id: number,

@@ -1,16 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
-import { names, outputFolder } from '@dpdk-hotplug/args';
+import { integer, outputFolder } from '@dpdk-hotplug/args';
 import {
-  certify,
-  dutsFromInventory,
+  LIMITS,
+  launch,
   ownExpectations,
   parseShard,
+  planCertification,
   readInventory,
-  shardOf,
 } from '@dpdk-hotplug/conformance';
-import { findDpdk } from '@dpdk-hotplug/ethdev';
 import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
 
 export { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
@@ -24,8 +23,10 @@ export interface LabRunOptions {
   expect?: string;
   /** Comma-separated DUT names of the runner: only those (certify's --only). */
   only?: string;
-  /** Passed to certify as they are: --cycles, --budget, --workers. */
-  certifyArgs?: string[];
+  /** certify's --cycles, --budget (seconds) and --workers, as given on the command line. */
+  cycles?: string;
+  budget?: string;
+  workers?: string;
 }
 
 /**
@@ -34,51 +35,49 @@ export interface LabRunOptions {
  * with OUT/runner.json saying what was planned where. Resolves with certify's exit code.
  */
 export async function labRun(options: LabRunOptions): Promise<number> {
-  const inventory = readInventory(options.inventory);
-  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
-  const all = shardOf(dutsFromInventory(inventory, options.runner), shard);
-  const only =
-    options.only === undefined
-      ? undefined
-      : names(
-          '--only',
-          options.only,
-          all.map((d) => d.name),
-          'DUT named',
-        );
-  const duts = only ? all.filter((d) => only.includes(d.name)) : all;
-  const own = ownExpectations(duts);
   const out = outputFolder('--out', options.out);
-  let dpdk = 'none found';
-  try {
-    dpdk = findDpdk().version;
-  } catch {}
+  const number = (option: 'cycles' | 'budget' | 'workers') =>
+    options[option] === undefined ? undefined : integer(`--${option}`, options[option], LIMITS[option]);
+  const command = [
+    'dpdk-hotplug',
+    'lab',
+    'run',
+    '--inventory',
+    options.inventory,
+    '--runner',
+    options.runner,
+  ];
+  // The inventory is read once; the one launcher certifies the plan (as `certify` does).
+  const plan = planCertification({
+    inventory: {
+      file: options.inventory,
+      runner: options.runner,
+      ...(options.shard !== undefined ? { shard: parseShard(options.shard) } : {}),
+      read: readInventory(options.inventory),
+    },
+    ...(options.only !== undefined ? { only: options.only.split(',') } : {}),
+    ...(options.expect !== undefined ? { expect: options.expect } : {}),
+    ...(number('cycles') !== undefined ? { cycles: number('cycles') } : {}),
+    ...(number('budget') !== undefined ? { budgetS: number('budget') } : {}),
+    ...(number('workers') !== undefined ? { workers: number('workers') } : {}),
+    out: join(out, CERTIFY_FOLDER),
+    blob: true,
+    command,
+  });
+  const own = ownExpectations(plan.duts);
   const record: RunnerRecord = {
     tool: 'dpdk-hotplug lab run',
     inventory: options.inventory,
     runner: options.runner,
     ...(options.shard ? { shard: options.shard } : {}),
-    machine: { hostname: hostname(), kernel: `Linux ${release()}`, dpdk },
-    duts: duts.map((d) => d.name),
+    machine: { hostname: hostname(), kernel: `Linux ${release()}`, dpdk: plan.dpdk.version },
+    duts: plan.duts.map((d) => d.name),
     ...(Object.keys(own).length ? { expectations: own } : {}),
     startedAt: new Date().toISOString(),
   };
   const write = () => writeFileSync(join(out, RUNNER_RECORD), `${JSON.stringify(record, null, 2)}\n`);
   write();
-  const code = await certify([
-    'certify',
-    '--inventory',
-    options.inventory,
-    '--runner',
-    options.runner,
-    ...(options.shard ? ['--shard', options.shard] : []),
-    ...(options.expect !== undefined ? ['--expect', options.expect] : []),
-    ...(only ? ['--only', only.join(',')] : []),
-    '--blob',
-    '--out',
-    join(out, CERTIFY_FOLDER),
-    ...(options.certifyArgs ?? []),
-  ]);
+  const code = await launch(plan);
   record.finishedAt = new Date().toISOString();
   record.exitCode = code;
   write();

@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { readHangMarker } from './watchdog.js';
+
+const watchdog = new URL('../../dist/common/watchdog.js', import.meta.url).pathname;
+let dir: string;
+let marker: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dphp-watchdog-'));
+  marker = join(dir, 'hang.json');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `body` in a child process that has a Watchdog `w` writing to `marker`. */
+function child(body: string) {
+  const script = `import { Watchdog } from ${JSON.stringify(watchdog)};
+    const w = new Watchdog(${JSON.stringify(marker)});
+    ${body}`;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+}
+
+const block = (ms: number) => `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});`;
+
+it('kills a process whose armed step hangs, and leaves a marker naming the step', () => {
+  // Steps: a child arms 300 ms for "check 6", then blocks its JS thread for 10 s.
+  // Verify: it dies by SIGKILL well before 10 s, and the marker names the step.
+  const started = Date.now();
+  const r = child(`w.arm('6. repeated cycles', 300); ${block(10_000)}`);
+  expect(r.signal).toBe('SIGKILL');
+  expect(Date.now() - started).toBeLessThan(5000);
+  expect(readHangMarker(marker)).toMatchObject({ hung: '6. repeated cycles', timeoutMs: 300 });
+});
+
+it('lets a disarmed step take its time', () => {
+  const r = child(`w.arm('quick', 200); w.disarm(); ${block(600)} await w.stop();`);
+  expect(r.status).toBe(0);
+  expect(readHangMarker(marker)).toBeUndefined();
+});

@@ -1,0 +1,161 @@
+/**
+ * The one launcher of a certification: takes a `CertificationPlan` (from `certify`'s command line
+ * or `lab run`), refuses DUTs that name no device here, claims the report folder, sets the run's
+ * environment, leaves out the DUTs their runner is not prepared for, writes the plan file and runs
+ * Playwright on it, then prints the verdicts and returns the exit code (against expectations when
+ * the plan has them).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk } from '@dpdk-hotplug/ethdev';
+import { createHost } from '@dpdk-hotplug/linux';
+import { ledgerOf } from '../common/ledger.js';
+import { PARENT_PIPE_ENV, stopRunNow, watchParent } from '../common/parent-watch.js';
+import { DRIVERS_ENV } from '../common/run-drivers.js';
+import { unpreparedDuts } from '../lab/runner-prepare.js';
+import type { Dut } from '../model/dut.js';
+import { exitCodeOf, type RunSummary, writeSummary } from '../model/summary.js';
+import { judgeAgainst } from '../reports/expectations.js';
+import { writeJunit } from '../reports/junit.js';
+import { type CertificationPlan, PLAN_ENV, writePlanFile } from './certification-plan.js';
+import { refuseUnknownDuts } from './dut-exists.js';
+import { claimReportFolder } from './report-folder.js';
+
+const version = (): string =>
+  (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * Runs the certification `plan`; resolves with the exit code. Throws UsageError (before anything
+ * runs) for a DUT that names no device here or a report folder that is not ours.
+ */
+export async function launch(plan: CertificationPlan): Promise<number> {
+  await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk, extraNames: plan.driverNames });
+  const folder = claimReportFolder(plan.out, version());
+  process.once('exit', folder.release);
+  // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
+  if (plan.dpdk.given) {
+    process.env[DPDK_ENV] = plan.dpdk.prefix;
+    // That DPDK's testpmd (checks 16 and 17), not the one of the system's DPDK on PATH. An
+    // installed one finds its libraries by soname: that DPDK's libdir first, for the whole run
+    // (the SDK's own processes load the same libraries by path already).
+    const own = ['bin', 'app']
+      .map((d) => join(plan.dpdk.prefix, d))
+      .find((d) => existsSync(join(d, 'dpdk-testpmd')));
+    if (own) process.env.PATH = `${own}:${process.env.PATH ?? ''}`;
+    if (own?.endsWith('/bin'))
+      process.env.LD_LIBRARY_PATH = [plan.dpdk.libdir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  }
+  if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
+  // And the folders their devargs may use (the SDK reads it where Eal.init is given none).
+  if (plan.devargsPaths) process.env[DEVARGS_PATHS_ENV] = plan.devargsPaths.join(':');
+  // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
+  const unprepared = plan.inventory
+    ? (
+        await unpreparedDuts(createHost(), plan.inventory.runners, () => findDpdk(), plan.inventory.file)
+      ).filter((u) => plan.duts.some((d) => d.name === u.name))
+    : [];
+  const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
+  const planFile = join(plan.out, 'plan.json');
+  // The launcher's own fields stay here; the suite's plan goes to the file.
+  const { inventory: _inventory, dutArgs: _dutArgs, driverNames: _driverNames, ...suite } = plan;
+  writePlanFile(planFile, { ...suite, duts: toRun });
+  for (const u of unprepared)
+    console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
+  const here = dirname(fileURLToPath(import.meta.url));
+  // The compiled config (see playwright.config.ts): Playwright compiles no TypeScript in node_modules.
+  const config = join(here, '..', '..', 'playwright.config.js');
+  const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
+  const code =
+    toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun, plan.dpdk, plan.out);
+  folder.release();
+  const summaryFile = join(plan.out, 'summary.json');
+  if (unprepared.length) {
+    const now = new Date().toISOString();
+    const run: RunSummary = existsSync(summaryFile)
+      ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary)
+      : { startedAt: now, finishedAt: now, status: 'passed', checksPlanned: 0, duts: [] };
+    writeSummary(plan.out, { ...run, duts: [...run.duts, ...unprepared] });
+  }
+  if (!existsSync(summaryFile)) {
+    console.error('dpdk-hotplug: the suite wrote no summary; see the output above');
+    return code || 1;
+  }
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  console.log('\nverdicts:');
+  for (const d of summary.duts) {
+    console.log(`  ${d.verdict.padEnd(23)} ${d.name}`);
+    for (const why of d.verdictReasons ?? []) console.log(`      ${why.split('\n')[0]!.slice(0, 160)}`);
+  }
+  for (const f of summary.coreFindings ?? [])
+    console.log(`  DPDK core finding (${f.dpdkVersion}), check ${f.check}: ${f.reason} — ${f.evidence}`);
+  console.log(
+    `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
+  );
+  if (plan.repro) console.log(`reproducers: ${join(plan.repro.dir, 'README.md')}`);
+  if (!plan.expect) {
+    writeJunit(plan.out, summary);
+    return exitCodeOf(summary.duts);
+  }
+  const judged = judgeAgainst(plan.out, summary, plan.expect);
+  console.log(`\n${judged.lines.join('\n')}`);
+  return judged.code;
+}
+
+/** How long a run may take to stop gracefully after a signal before its group is killed. */
+const FORCE_STOP_MS = 10_000;
+
+/** Runs Playwright on the plan file; resolves with its exit code. */
+function runSuite(
+  planFile: string,
+  config: string,
+  playwright: string,
+  duts: readonly Dut[],
+  dpdk: { version: string; prefix: string },
+  out: string,
+): Promise<number> {
+  console.log(
+    `certifying ${duts.length} DUT(s) with DPDK ${dpdk.version} (${dpdk.prefix}): ${duts.map((d) => d.name).join(', ')}`,
+  );
+  return new Promise<number>((done) => {
+    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
+    // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
+    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
+    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
+    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
+    // closes and the runner stops its group (lib/common/parent-watch.ts).
+    // Started by a launcher that passes a pipe (npm run certify): its death stops the run too.
+    watchParent(() => {
+      console.error('the command that started dpdk-hotplug certify is gone: stopping the run');
+      process.exit(1);
+    });
+    const child = spawn(process.execPath, [playwright, 'test', '-c', config], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      detached: true,
+      env: { ...process.env, [PLAN_ENV]: planFile, [PARENT_PIPE_ENV]: '1' },
+    });
+    // The first signal asks Playwright to stop (reports, teardown); a second one, or a run still
+    // going FORCE_STOP_MS later (a worker that missed the SIGINT), stops its group at once.
+    let force: NodeJS.Timeout | undefined;
+    const stopNow = () => {
+      if (child.pid !== undefined && child.exitCode === null) stopRunNow(child.pid, ledgerOf(out));
+    };
+    const forward = () => {
+      if (force) return stopNow();
+      force = setTimeout(stopNow, FORCE_STOP_MS);
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      } catch {}
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    child.on('exit', (c, signal) => {
+      clearTimeout(force);
+      for (const s of signals) process.off(s, forward);
+      child.stdin?.destroy();
+      done(c ?? (signal ? 1 : 0));
+    });
+  });
+}

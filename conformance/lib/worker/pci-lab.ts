@@ -1,0 +1,77 @@
+/**
+ * The lab a PCI DUT lives in, as the PCI checks (101–111, `tests/pci.spec.ts`) see it: something
+ * that plugs a NIC, unplugs it cleanly or without warning, binds it to a userspace driver and
+ * back, and counts the frames a peer NIC receives. The virtual lab (`@dpdk-hotplug/hil`, a QEMU
+ * guest asking the host's QMP) is the only one today; a physical runner's (slot power, sysfs
+ * remove and rescan, `@dpdk-hotplug/linux`) would implement the same interface.
+ *
+ * The suite cannot import the lab's package (the lab depends on the suite), so a run names the
+ * module that makes its lab (`LabModule`) and the fixture imports it in the worker.
+ */
+import type { LabModule } from '../model/dut.js';
+import { plannedPciChecks } from '../model/pci-checks.js';
+
+export type { LabModule };
+
+/** A NIC the lab plugged: where it sits, and its PCI address as the machine under test sees it. */
+export interface PluggedDevice {
+  /** The lab's own name for it (QEMU's device id, a runner's port name). */
+  id: string;
+  model: string;
+  /** The hotplug slot it sits in (`/sys/bus/pci/slots/N`). */
+  slot: string;
+  bdf: string;
+}
+
+export interface PciLab {
+  /** Plugs a NIC of `model` and resolves once it is bound to its kernel driver. */
+  plug(model: string): Promise<PluggedDevice>;
+  /** Binds the device to a userspace driver (its interface goes); says what it wrote. */
+  bind(bdf: string, driver: string): Promise<string>;
+  /** Gives the device back to the kernel driver it had before `bind`. */
+  restore(bdf: string): Promise<void>;
+  /** Unplugs the device cleanly; resolves once it is gone from the machine and from the lab. */
+  unplug(device: PluggedDevice): Promise<void>;
+  /** Pulls the device without warning (the attention button is not waited for); resolves at once. */
+  surpriseRemove(device: PluggedDevice): Promise<void>;
+  /** After `surpriseRemove`: resolves once the device is gone from the machine and from the lab. */
+  waitGone(device: PluggedDevice): Promise<void>;
+  /** Frames the peer NIC has received so far, or undefined when the lab has no peer. */
+  peerFrames(): number | undefined;
+  /** The peer NIC's name, for the report. */
+  readonly peerName?: string;
+  /** Unplugs every NIC the lab plugged for DUTs (not the peer); names what it unplugged. */
+  sweep(): Promise<string[]>;
+}
+
+/** How the lab takes a DUT away at the end: unplugged cleanly, or pulled while its port runs. */
+export type Removal = 'clean' | 'surprise';
+
+export class PciLabError extends Error {
+  override name = 'PciLabError';
+}
+
+/** Imports the lab's module and makes its lab; a module without `createPciLab` is named as such. */
+export async function loadPciLab(lab: LabModule): Promise<PciLab> {
+  const url = lab.module.startsWith('file:') ? lab.module : new URL(`file://${lab.module}`).href;
+  const mod = (await import(url)) as { createPciLab?: (options: unknown) => PciLab | Promise<PciLab> };
+  if (typeof mod.createPciLab !== 'function')
+    throw new PciLabError(`${lab.module} does not export createPciLab(options)`);
+  return mod.createPciLab(lab.options);
+}
+
+/**
+ * The Playwright project settings of a lab DUT: the PCI spec, with only the checks its removal
+ * plans (clean: 101–109; surprise: 110 and 111 instead of 105 and 107). `specExtension`: the
+ * spec the config runs, its own kind (the compiled config runs the compiled specs).
+ */
+export function pciProject(
+  removal: Removal,
+  specExtension: '.ts' | '.js' = '.ts',
+): { testMatch: string; grep: RegExp } {
+  // Playwright matches grep against the title path: `project file title`.
+  return {
+    testMatch: `pci.spec${specExtension}`,
+    grep: new RegExp(`(?:^| )(${plannedPciChecks(removal).join('|')})\\. `),
+  };
+}
