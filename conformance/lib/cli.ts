@@ -32,6 +32,7 @@ import { writeJunit } from './junit.js';
 import { ledgerOf } from './ledger.js';
 import { readDriver, withDriver } from './oot-drivers.js';
 import { PARENT_PIPE_ENV, stopRunNow, watchParent } from './parent-watch.js';
+import type { LabModule } from './pci-lab.js';
 import { claimReportFolder, REPORT_MARKER } from './report-folder.js';
 import { DRIVERS_ENV } from './run-drivers.js';
 import { type Runner, unpreparedDuts } from './runner-prepare.js';
@@ -243,8 +244,12 @@ function dpdkInUse(prefix: string | undefined) {
 const version = (): string =>
   (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-/** Runs the suite for the plan; resolves with the exit code. */
-export async function certify(argv: string[]): Promise<number> {
+/**
+ * Runs the suite for the plan; resolves with the exit code. `pciLab`: the lab whose DUTs with
+ * a `pci.unplug` run the PCI checks (a caller's, e.g. `lab run`'s runner lab: the suite cannot
+ * import the lab's package).
+ */
+export async function certify(argv: string[], options: { pciLab?: LabModule } = {}): Promise<number> {
   let plan: ReturnType<typeof planFromArgs>;
   let folder: ReturnType<typeof claimReportFolder>;
   try {
@@ -292,7 +297,12 @@ export async function certify(argv: string[]): Promise<number> {
     dutArgs: _dutArgs,
     driverNames: _driverNames,
     ...written
-  } = { ...plan, duts: toRun, command: ['dpdk-hotplug', ...argv] };
+  } = {
+    ...plan,
+    duts: toRun,
+    command: ['dpdk-hotplug', ...argv],
+    ...(options.pciLab ? { pciLab: options.pciLab } : {}),
+  };
   writeFileSync(planFile, JSON.stringify(written, null, 2));
   for (const u of unprepared)
     console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);

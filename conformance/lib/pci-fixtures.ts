@@ -103,10 +103,10 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
   dut: [undefined as unknown as Dut, { scope: 'worker', option: true }],
   pciLabModule: [undefined, { scope: 'worker', option: true }],
   pciLab: [
-    async ({ pciLabModule }, use) => {
+    async ({ pciLabModule, dut }, use) => {
       if (!pciLabModule)
         throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
-      await use(await loadPciLab(pciLabModule));
+      await use(await loadPciLab(pciLabModule, dut));
     },
     { scope: 'worker' },
   ],

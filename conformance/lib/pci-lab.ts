@@ -8,6 +8,7 @@
  * The suite cannot import the lab's package (the lab depends on the suite), so a run names the
  * module that makes its lab (`LabModule`) and the fixture imports it in the worker.
  */
+import type { Dut } from './dut.js';
 import { plannedPciChecks } from './pci-checks.js';
 
 /** A NIC the lab plugged: where it sits, and its PCI address as the machine under test sees it. */
@@ -41,7 +42,10 @@ export interface PciLab {
   sweep(): Promise<string[]>;
 }
 
-/** The module a run names for its lab: `export function createPciLab(options): PciLab | Promise<PciLab>`. */
+/**
+ * The module a run names for its lab: `export function createPciLab(options, dut): PciLab |
+ * Promise<PciLab>`, called once per DUT in its worker (a runner's lab is the DUT's own NIC).
+ */
 export interface LabModule {
   /** Absolute path (or file URL) of an ES module. */
   module: string;
@@ -57,12 +61,14 @@ export class PciLabError extends Error {
 }
 
 /** Imports the lab's module and makes its lab; a module without `createPciLab` is named as such. */
-export async function loadPciLab(lab: LabModule): Promise<PciLab> {
+export async function loadPciLab(lab: LabModule, dut?: Dut): Promise<PciLab> {
   const url = lab.module.startsWith('file:') ? lab.module : new URL(`file://${lab.module}`).href;
-  const mod = (await import(url)) as { createPciLab?: (options: unknown) => PciLab | Promise<PciLab> };
+  const mod = (await import(url)) as {
+    createPciLab?: (options: unknown, dut?: Dut) => PciLab | Promise<PciLab>;
+  };
   if (typeof mod.createPciLab !== 'function')
     throw new PciLabError(`${lab.module} does not export createPciLab(options)`);
-  return mod.createPciLab(lab.options);
+  return mod.createPciLab(lab.options, dut);
 }
 
 /**

@@ -48,12 +48,14 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
           [--cycles N] [--budget S] [--workers N]
       certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
       HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned, each
-      DUT's own expectations); --only: those DUTs of the runner; --shard: the I-th of N slices of
-      its vdev DUTs, for N identical machines
+      DUT's own expectations, what its --expect read); --only: those DUTs of the runner; --shard:
+      the I-th of N slices of its vdev DUTs, for N identical machines. PCI DUTs with a removal
+      (slot-power, sysfs-remove, qemu) run the PCI checks 101-112, one DUT at a time
   lab merge DIR... --out DIR [--expect FILE|auto]
       one certification over every runner's folder (summary.json/.md, certificate.html with each
       runner's machine, junit.xml; DUTs an interrupted runner did not reach are INCONCLUSIVE, not
       run) and one HTML report (Playwright's merge-reports of the blob reports). Needs no DPDK.
+      Without --expect, each runner's own lab run --expect applies to its DUTs.
 
   --expect FILE|auto: known findings, as certify's (auto: the file shipped for each runner's
   DPDK); an inventory DUT's own \`expectations\` file applies with or without it. Then the exit

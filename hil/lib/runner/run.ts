@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { names, outputFolder } from '@dpdk-hotplug/args';
 import {
   certify,
   dutsFromInventory,
+  expectedFindings,
   ownExpectations,
   parseShard,
   readInventory,
@@ -53,6 +55,13 @@ export async function labRun(options: LabRunOptions): Promise<number> {
   try {
     dpdk = findDpdk().version;
   } catch {}
+  // What --expect reads here, for lab merge; a bad --expect is certify's to refuse (exit 2).
+  let expect: RunnerRecord['expect'];
+  if (options.expect !== undefined)
+    try {
+      const read = expectedFindings(options.expect, [`DPDK ${dpdk}`], {});
+      if (read) expect = { given: options.expect, files: read.files, list: read.list };
+    } catch {}
   const record: RunnerRecord = {
     tool: 'dpdk-hotplug lab run',
     inventory: options.inventory,
@@ -61,24 +70,32 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     machine: { hostname: hostname(), kernel: `Linux ${release()}`, dpdk },
     duts: duts.map((d) => d.name),
     ...(Object.keys(own).length ? { expectations: own } : {}),
+    ...(expect ? { expect } : {}),
     startedAt: new Date().toISOString(),
   };
   const write = () => writeFileSync(join(out, RUNNER_RECORD), `${JSON.stringify(record, null, 2)}\n`);
   write();
-  const code = await certify([
-    'certify',
-    '--inventory',
-    options.inventory,
-    '--runner',
-    options.runner,
-    ...(options.shard ? ['--shard', options.shard] : []),
-    ...(options.expect !== undefined ? ['--expect', options.expect] : []),
-    ...(only ? ['--only', only.join(',')] : []),
-    '--blob',
-    '--out',
-    join(out, CERTIFY_FOLDER),
-    ...(options.certifyArgs ?? []),
-  ]);
+  // PCI DUTs the runner can take away and bring back run the PCI checks with this runner's lab,
+  // one DUT at a time: a bus rescan or a slot's power touches more than one DUT's NIC.
+  const pci = duts.some((d) => d.pci?.unplug);
+  const code = await certify(
+    [
+      'certify',
+      '--inventory',
+      options.inventory,
+      '--runner',
+      options.runner,
+      ...(options.shard ? ['--shard', options.shard] : []),
+      ...(options.expect !== undefined ? ['--expect', options.expect] : []),
+      ...(only ? ['--only', only.join(',')] : []),
+      '--blob',
+      '--out',
+      join(out, CERTIFY_FOLDER),
+      ...(options.certifyArgs ?? []),
+      ...(pci ? ['--workers', '1'] : []),
+    ],
+    pci ? { pciLab: { module: fileURLToPath(new URL('./pci-lab.js', import.meta.url)) } } : {},
+  );
   record.finishedAt = new Date().toISOString();
   record.exitCode = code;
   write();
