@@ -38,6 +38,7 @@ import { DRIVERS_ENV } from './run-drivers.js';
 import { type Runner, unpreparedDuts } from './runner-prepare.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import { exitCodeOf, type RunSummary, writeSummary } from './summary.js';
+import { notRunDut } from './verdict.js';
 
 /** The ranges of the numeric options, as --help states them. */
 export const LIMITS = {
@@ -289,6 +290,24 @@ export async function certify(argv: string[], options: { pciLab?: LabModule } = 
         await unpreparedDuts(createHost(), plan.inventory.runners, () => findDpdk(), plan.inventory.file)
       ).filter((u) => plan.duts.some((d) => d.name === u.name))
     : [];
+  // The PCI checks need a lab that can take the NIC away: lab run names its runner's.
+  if (!options.pciLab)
+    for (const d of plan.duts)
+      if (d.pci?.unplug && !unprepared.some((u) => u.name === d.name))
+        unprepared.push(
+          notRunDut(
+            {
+              name: d.name,
+              pmd: d.pmd,
+              devargs: d.devargs,
+              pci: d.pci,
+              ...(d.runner ? { runner: d.runner } : {}),
+              dpdkVersion: `DPDK ${plan.dpdk.version}`,
+              planned: [],
+            },
+            `its PCI checks (removal ${d.pci.removal ?? 'by the lab'}) need the runner's lab: certify it with dpdk-hotplug lab run --inventory ${plan.inventory?.file ?? 'FILE'} --runner ${d.runner ?? 'NAME'}`,
+          ),
+        );
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
   // The command line goes into the plan, and from there into the certificate.

@@ -76,7 +76,9 @@ export class VirtualMachine {
       'quiet',
       `dphp.lab=${o.runDir}`,
       ...(o.keep.length ? [`dphp.keep=${o.keep.join(',')}`] : []),
-      ...(o.iommu ? ['intel_iommu=on', 'iommu=pt'] : []),
+      // no_timer_check: under TCG on a loaded host the IO-APIC timer check through interrupt
+      // remapping failed ("timer doesn't work through Interrupt-remapped IO-APIC": a panic at boot).
+      ...(o.iommu ? ['intel_iommu=on', 'iommu=pt', 'no_timer_check'] : []),
     ].join(' ');
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
       '-device',
