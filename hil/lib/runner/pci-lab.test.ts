@@ -99,6 +99,43 @@ describe('a runner lab', () => {
   });
 
   /**
+   * Steps: a sysfs-remove DUT whose removal write blocks (as the kernel's does under vfio-pci
+   * until the application lets the device go); pull it, then wait until it is gone.
+   * Verify: the pull returns while the write is still blocked; waitGone waits for the write and
+   * the device's going.
+   */
+  it('does not wait for a pull the kernel holds until DPDK lets go', async () => {
+    const m = machine();
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const host = {
+      ...m.host,
+      io: {
+        ...m.host.io,
+        write: async (path: string, data: string) => {
+          if (path.endsWith('/remove') && m.writes.some((w) => w.path.endsWith('/rescan'))) await held;
+          return m.host.io.write(path, data);
+        },
+      },
+    };
+    const lab = runnerLab(e1000e('0000:01:00.0', 'sysfs-remove', 'surprise'), host, { timeoutMs: 2000 });
+    const device = await lab.plug('e1000e');
+    await lab.surpriseRemove(device);
+    expect(present(m, '0000:01:00.0')).toBe(true);
+    let gone = false;
+    const waiting = lab.waitGone(device).then(() => {
+      gone = true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(gone).toBe(false);
+    release();
+    await waiting;
+    expect(present(m, '0000:01:00.0')).toBe(false);
+  });
+
+  /**
    * Steps: a qemu DUT, its host a mailbox server that plugs and unplugs in the fake machine (as
    * QMP's device_add into a root port, and device_del, would); plug, unplug.
    * Verify: the host is asked to plug the DUT's model into the DUT's own slot, and to unplug the

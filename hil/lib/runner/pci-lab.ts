@@ -109,7 +109,17 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
     }
   }
 
+  /**
+   * A pull under way: under vfio-pci the kernel's removal (the sysfs write, the slot's power-off)
+   * waits until the application lets the device go, which it does only after the removal event:
+   * so the pull is not awaited where it is made, only by `waitGone`.
+   */
+  let pulling: Promise<void> | undefined;
+
   async function waitGone(id: string): Promise<void> {
+    const pull = pulling;
+    pulling = undefined;
+    await pull;
     await waitForDevice(host, bdf, 'absent', { timeoutMs });
     if (removal === 'qemu') await call(qemu(), { op: 'wait-deleted', id, timeoutMs }, timeoutMs + 10_000);
   }
@@ -156,7 +166,10 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
     async surpriseRemove(d) {
       // Without warning: the kernel removes the device under the running port (sysfs remove,
       // the slot's power cut, or QEMU's device_del with nobody pressing the attention button).
-      await takeAway(d.id, false);
+      pulling = takeAway(d.id, false);
+      pulling.catch(() => {}); // handled in waitGone (or never asked for): no unhandled rejection
+      // Its errors reach waitGone; a refusal at once (a NIC in use, no slot) is thrown here.
+      await Promise.race([pulling, new Promise((r) => setTimeout(r, 100))]);
     },
     async waitGone(d) {
       await waitGone(d.id);
