@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     ...pci.map((d) => moduleOf(d.pci!.driver!)),
     ...[...models, ...(plan.peer ? [plan.peer] : [])].map((m) => NIC_MODELS[m].kernelModule),
   ]);
+  // A machine has a name: lab run records it with the runner's facts (the kernel gives "(none)").
+  execFileSync('hostname', [`${plan.runner}-guest`]);
   execFileSync('modprobe', ['-d', plan.modulesRoot, '-a', ...modules], { stdio: 'inherit' });
   await reserveHugepages(host, runner?.hugepages ?? '256M', { pageSizeKb: 2048 });
   await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
