@@ -20,6 +20,7 @@ import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { labRun } from '../runner/run.js';
 import { NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
+import { TRANSFORM_CACHE_ENV } from './suite.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
 export interface GuestRunnerPlan {
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
     say(`${d.name}: ${d.pci!.model} seated at ${bdf} (slot ${slot}), removed by ${d.pci!.removal}`);
   }
   process.env[QEMU_MAILBOX_ENV] = runDir;
+  // Playwright's compiled suite, kept by the host across runs (compiling it under TCG takes minutes).
+  process.env[TRANSFORM_CACHE_ENV] = join(runDir, 'transform-cache');
   const t0 = performance.now();
   const code = await labRun({
     inventory: plan.inventory,

@@ -65,6 +65,10 @@ async function runGuest(
     certifyArgs: o.certifyArgs ?? [],
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
+  // Playwright's transform cache, kept in the lab's cache between runs: the guest compiles the
+  // suite once, not on every run (the guest sees the host's root read-only, the run folder not).
+  const keptCache = join(image.cacheDir, 'transform-cache');
+  if (existsSync(keptCache)) cpSync(keptCache, join(runDir, 'transform-cache'), { recursive: true });
   const agent = fileURLToPath(new URL('../guest/runner-agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
@@ -115,6 +119,8 @@ async function runGuest(
     await vm?.stop();
     // What lab run wrote (kept even when it did not end: lab merge names what it did not reach).
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
+    if (existsSync(join(runDir, 'transform-cache')))
+      cpSync(join(runDir, 'transform-cache'), keptCache, { recursive: true });
     mkdirSync(folder, { recursive: true });
     for (const f of ['console.log', 'guest.log'])
       if (existsSync(join(runDir, f))) cpSync(join(runDir, f), join(folder, `${f}`));
