@@ -108,7 +108,9 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
         throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
       await use(await loadPciLab(pciLabModule, dut));
     },
-    { scope: 'worker' },
+    // Importing the lab's module compiles it first (Playwright's transform): in a QEMU guest under
+    // TCG on a loaded host that took over the 60 s a fixture has by default.
+    { scope: 'worker', timeout: 300_000 },
   ],
   pciDut: [
     async ({ pciLab }, use, workerInfo) => {

@@ -96,6 +96,12 @@ describe('a runner lab', () => {
       'bus/pci/slots/2/power=0',
       'bus/pci/slots/2/power=1',
     ]);
+    // A slot that lost its card with the power (pciehp: ENODEV), as a QEMU root port does.
+    await lab.unplug(again);
+    m.failWrites(/slots\/2\/power$/, 'ENODEV');
+    await expect(lab.plug('e1000e')).rejects.toThrow(
+      /^slot 2 holds no card after its power-off \(.*ENODEV.*\): its NIC was unplugged with the power, as a QEMU root port does/,
+    );
   });
 
   /**

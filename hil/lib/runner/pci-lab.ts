@@ -147,7 +147,16 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
       }
       let id = dut.name;
       if (removal === 'sysfs-remove') await rescan(host);
-      else if (removal === 'slot-power') await slotPower(host, slot, true);
+      else if (removal === 'slot-power')
+        await slotPower(host, slot, true).catch((e: Error) => {
+          if (!/ENODEV/.test(e.message)) throw e;
+          // pciehp answers ENODEV when the slot it powers on holds no card: a QEMU root port
+          // unplugs the device whose slot the guest powered off; a server's slot keeps its card.
+          throw new LabError(
+            'NOT_SUPPORTED',
+            `slot ${slot} holds no card after its power-off (${e.message}): its NIC was unplugged with the power, as a QEMU root port does; slot-power needs a slot that keeps its card powered off`,
+          );
+        });
       else id = (await call<PluggedNic>(qemu(), { op: 'plug', model, slot: Number(slot) })).id;
       await waitForDevice(host, bdf, 'present', { driver: kernelDriver, timeoutMs });
       return device(id);
