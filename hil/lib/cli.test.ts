@@ -10,6 +10,7 @@ const work = mkdtempSync(join(tmpdir(), 'dphp-hil-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const cli = runCli;
+const QEMU_RUNNERS = join(import.meta.dirname, '..', 'inventory', 'qemu-runners.yaml');
 
 const dut = (name: string, verdict: 'CERTIFIED' | 'FAILED') => ({
   name,
@@ -60,6 +61,17 @@ describe('dpdk-hotplug lab', () => {
       [['prepare', '--cycles', '3'], 'lab prepare does not take --cycles'],
       [['virtaul'], 'lab: unknown value "virtaul" (did you mean virtual?)'],
       [['virtual', 'now'], 'too many arguments: now'],
+      // Guests as runners: the inventory says the NICs; its runners only.
+      [['virtual', '--runner', 'qemu-a'], 'lab virtual takes --runner with --inventory'],
+      [
+        ['virtual', '--inventory', QEMU_RUNNERS, '--models', 'e1000'],
+        'lab virtual --inventory takes its NICs from the inventory, not --models',
+      ],
+      [
+        ['virtual', '--inventory', QEMU_RUNNERS, '--runner', 'qemu-c'],
+        '--runner: no runner qemu-c (did you mean qemu-a?)',
+      ],
+      [['virtual', '--inventory', QEMU_RUNNERS, '--cycles', '0'], '--cycles must be a whole number'],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type CliIo,
   consoleIo,
@@ -38,6 +38,9 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
               [--removal clean,surprise] [--cycles N] [--smoke] [--out DIR] [--merge SUMMARY.json]
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)
+  lab virtual --inventory FILE [--runner A,B] [--cycles N] [--expect FILE|auto] [--out DIR]
+      each runner of the inventory a QEMU guest running lab run (side by side), then lab merge
+      into DIR/merged; each runner's folder in DIR/NAME. Exit code: lab merge's
   lab prepare --inventory FILE --runner NAME [--fix | --restore] [--dry-run]
       check what the runner needs for its DUTs (DPDK, modules, hugepages, IOMMU/VFIO, each NIC
       present with its model's ids, not used by the machine, bound or free to bind, peers up);
@@ -48,12 +51,14 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
           [--cycles N] [--budget S] [--workers N]
       certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
       HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned, each
-      DUT's own expectations); --only: those DUTs of the runner; --shard: the I-th of N slices of
-      its vdev DUTs, for N identical machines
+      DUT's own expectations, what its --expect read); --only: those DUTs of the runner; --shard:
+      the I-th of N slices of its vdev DUTs, for N identical machines. PCI DUTs with a removal
+      (slot-power, sysfs-remove, qemu) run the PCI checks 101-112, one DUT at a time
   lab merge DIR... --out DIR [--expect FILE|auto]
       one certification over every runner's folder (summary.json/.md, certificate.html with each
       runner's machine, junit.xml; DUTs an interrupted runner did not reach are INCONCLUSIVE, not
       run) and one HTML report (Playwright's merge-reports of the blob reports). Needs no DPDK.
+      Without --expect, each runner's own lab run --expect applies to its DUTs.
 
   --expect FILE|auto: known findings, as certify's (auto: the file shipped for each runner's
   DPDK); an inventory DUT's own \`expectations\` file applies with or without it. Then the exit
@@ -98,7 +103,19 @@ export const OPTIONS = {
 
 /** The options each lab command takes (beyond --json and --help). */
 export const FORMS = {
-  virtual: ['models', 'drivers', 'removal', 'cycles', 'smoke', 'out', 'merge', 'cache'],
+  virtual: [
+    'models',
+    'drivers',
+    'removal',
+    'cycles',
+    'smoke',
+    'out',
+    'merge',
+    'cache',
+    'inventory',
+    'runner',
+    'expect',
+  ],
   prepare: ['inventory', 'runner', 'fix', 'restore', 'dry-run', 'cache'],
   image: ['cache'],
   run: ['inventory', 'runner', 'out', 'expect', 'only', 'shard', 'cycles', 'budget', 'workers'],
@@ -155,6 +172,61 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo()): Pr
       return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
     },
   );
+}
+
+/**
+ * `lab virtual --inventory FILE [--runner A,B] [--cycles N] [--expect X] [--out DIR]`: each
+ * runner a QEMU guest running lab run, side by side, then lab merge. Exit: lab merge's.
+ */
+async function guestRunners(
+  values: { [K in keyof typeof OPTIONS]?: string | boolean },
+  cache: string | undefined,
+  io: CliIo,
+): Promise<number> {
+  for (const k of ['models', 'drivers', 'removal', 'smoke', 'merge'] as const)
+    if (values[k] !== undefined)
+      throw new UsageError(`lab virtual --inventory takes its NICs from the inventory, not --${k}`);
+  const file = nonEmpty('--inventory', values.inventory as string);
+  const known = readInventory(file).runners.map((r) => r.name);
+  const runners =
+    values.runner === undefined ? undefined : names('--runner', values.runner as string, known, 'runner');
+  const cycles =
+    values.cycles === undefined
+      ? undefined
+      : integer('--cycles', values.cycles as string, { min: 1, max: 1000, default: 12 });
+  const out = outputFolder('--out', (values.out as string | undefined) ?? 'reports/lab-runners');
+  const { runGuestRunners } = await import('./virtual/runners.js');
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.once(s, onSignal);
+  try {
+    const r = await runGuestRunners({
+      inventory: file,
+      ...(runners ? { runners } : {}),
+      outDir: out,
+      ...(cache ? { cacheDir: cache } : {}),
+      ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect as string) } : {}),
+      certifyArgs: cycles === undefined ? [] : ['--cycles', String(cycles)],
+      onProgress: (l) => io.err(l),
+      stopped: () => stop,
+    });
+    for (const g of r.runners)
+      io.out(
+        `runner ${g.runner}: ${g.error ?? `lab run exit ${g.exitCode}`}, ${(g.wallMs / 1000).toFixed(0)} s wall, ${g.folder}`,
+      );
+    if (!r.merged) {
+      io.err("dpdk-hotplug lab: no guest wrote a lab run folder; see each runner folder's guest.log");
+      return 1;
+    }
+    for (const line of mergeLines(r.merged, join(out, 'merged'))) io.out(line);
+    io.out(`lab merge: ${((r.mergeMs ?? 0) / 1000).toFixed(1)} s`);
+    return mergedExitCode(r.merged);
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
 }
 
 async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -244,6 +316,10 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
     );
     return 0;
   }
+  if (values.inventory !== undefined) return await guestRunners(values, cache, io);
+  for (const only of ['runner', 'expect'] as const)
+    if (values[only] !== undefined)
+      throw new UsageError(`lab virtual takes --${only} with --inventory (its guests as lab runners)`);
   const smoke = values.smoke === true;
   const cycles = integer('--cycles', values.cycles, { min: 1, max: 1000, default: smoke ? 1 : 12 });
   const merge = values.merge === undefined ? undefined : nonEmpty('--merge', values.merge);

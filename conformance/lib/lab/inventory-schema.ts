@@ -67,6 +67,19 @@ export const PciDutSchema = Type.Object(
     }),
     traffic: Traffic,
     removal: oneOf(REMOVAL_METHODS, 'how the lab can remove the NIC and bring it back'),
+    unplug: Type.Optional(
+      oneOf(
+        ['clean', 'surprise'],
+        'how the PCI checks (101-112) take the NIC away by its removal: clean (check 109, the default) or surprise (check 110, while its port runs); a removal of none runs the vdev checks instead',
+      ),
+    ),
+    pmd: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9_]{1,64}$',
+        description:
+          'the DPDK PMD that drives the NIC (net_e1000_em), which the attach checks expect; default: the model',
+      }),
+    ),
     args: Type.Optional(
       Type.String({
         minLength: 1,

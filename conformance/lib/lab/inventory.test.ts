@@ -41,6 +41,8 @@ runners:
         kernelDriver: i40e
         traffic: none
         removal: slot-power
+        unplug: surprise
+        pmd: net_i40e
         args: rx_low_latency=1
   - name: lab2
     duts:
@@ -81,9 +83,28 @@ describe('lab inventory', () => {
         peerInterface: 'enp94s0f0',
         cycles: 200,
         runner: 'lab1',
-        pci: { ids: '8086:1572', driver: 'vfio-pci', kernelDriver: 'i40e', removal: 'sysfs-remove' },
+        // A NIC the runner can take away runs the PCI checks (clean removal unless said).
+        pci: {
+          ids: '8086:1572',
+          driver: 'vfio-pci',
+          kernelDriver: 'i40e',
+          removal: 'sysfs-remove',
+          unplug: 'clean',
+        },
       },
-      { name: 'lab1-x710-p1', devargs: '0000:3b:00.1,rx_low_latency=1', traffic: 'none' },
+      {
+        name: 'lab1-x710-p1',
+        pmd: 'net_i40e',
+        devargs: '0000:3b:00.1,rx_low_latency=1',
+        traffic: 'none',
+        pci: { removal: 'slot-power', unplug: 'surprise' },
+      },
+    ]);
+    // With no removal, no PCI checks (the vdev checks, on a NIC bound beforehand); unplug refused.
+    const none = GOOD.replace('removal: sysfs-remove', 'removal: none');
+    expect(dutsFromInventory(parseInventory(none, 'lab.yaml'), 'lab1')[0]!.pci?.unplug).toBeUndefined();
+    expect(problems(none.replace('removal: slot-power', 'removal: none'))).toEqual([
+      'lab.yaml:24:17: runners[0].duts[1].unplug: needs a removal the runner can make (slot-power, sysfs-remove or qemu), not none',
     ]);
     expect(dutsFromInventory(inv, 'lab2')).toMatchObject([
       { name: 'lab2-net_null0', pmd: 'net_null', traffic: 'source-sink', setup: 'none' },
@@ -126,7 +147,7 @@ runners:
       'lab.yaml:6:14: runners[0].duts[0].pci: "0000:3b:00" is not valid: a PCI address, domain:bus:device.function (0000:3b:00.0)',
       'lab.yaml:9:17: runners[0].duts[0].driver: "vfio_pci" is not one of vfio-pci, igb_uio, uio_pci_generic (did you mean vfio-pci?)',
       "lab.yaml:13:9: runners[0].duts[1].ids: missing: the model's vendor:device ids, lower-case hex as lspci -n prints them (8086:10d3)",
-      'lab.yaml:19:24: runners[0].duts[1].kernel_driver: unknown field (did you mean kernelDriver?); known: name, pci, model, ids, driver, kernelDriver, traffic, removal, args, cycles, mbufs, expectations, pmdFile',
+      'lab.yaml:19:24: runners[0].duts[1].kernel_driver: unknown field (did you mean kernelDriver?); known: name, pci, model, ids, driver, kernelDriver, traffic, removal, unplug, pmd, args, cycles, mbufs, expectations, pmdFile',
     ]);
   });
 

@@ -262,6 +262,8 @@ export function parseInventory(text: string, file: string): Inventory {
 /** The traffic words and the devargs (through the SDK's parser) of an entry: [field, problem] each. */
 function fieldChecks(entry: PciDutEntry | VdevDutEntry): [string, string][] {
   const out: [string, string][] = [];
+  if ('pci' in entry && entry.unplug !== undefined && entry.removal === 'none')
+    out.push(['unplug', 'needs a removal the runner can make (slot-power, sysfs-remove or qemu), not none']);
   if (entry.traffic !== undefined)
     try {
       parseTraffic(entry.traffic, 'x');
@@ -313,7 +315,7 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
     return validateDut(
       {
         name: entry.name ?? `${runner.name}-${bdf.replace(/[:.]/g, '-')}`,
-        pmd: entry.model,
+        pmd: entry.pmd ?? entry.model,
         devargs: entry.args ? `${bdf},${entry.args}` : bdf,
         setup: 'none',
         ...parseTraffic(entry.traffic, 'x: traffic'),
@@ -323,6 +325,8 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
           driver: entry.driver,
           kernelDriver: entry.kernelDriver,
           removal: entry.removal,
+          // A NIC the runner can take away and bring back runs the PCI checks (tests/pci.spec.ts).
+          ...(entry.removal !== 'none' ? { unplug: entry.unplug ?? 'clean' } : {}),
         },
         ...common,
       },

@@ -26,7 +26,7 @@ runners:
         driver: vfio-pci
         kernelDriver: e1000e
         traffic: peer=enp2s0
-        removal: sysfs-remove
+        removal: none
       - name: own-nic
         pci: 0000:00:03.0
         model: virtio-net
@@ -147,6 +147,36 @@ describe('runner preparation on a fake machine', () => {
       ]),
     );
     expect(item(p, 'runner', 'hugepages')?.done?.[0]).toMatch(/^would write 32 to .*nr_hugepages$/);
+  });
+
+  /**
+   * Steps: check and --fix a runner whose NICs run the PCI checks (a removal that is not none):
+   * one present on its kernel driver (sysfs-remove), one QEMU has not plugged yet (qemu).
+   * Verify: both can run (the checks plug and bind them: 101, 102); --fix binds neither.
+   */
+  it('leaves the NICs of the PCI checks on their kernel driver, plugged or not', async () => {
+    const m = machine();
+    const text = `version: 1\nrunners:\n  - name: r\n    duts:\n${[
+      ['0000:01:00.0', 'sysfs-remove'],
+      ['0000:05:00.0', 'qemu'],
+    ]
+      .map(
+        ([bdf, removal]) =>
+          `      - pci: ${bdf}\n        model: e1000e\n        ids: 8086:10d3\n        driver: vfio-pci\n        kernelDriver: e1000e\n        traffic: none\n        removal: ${removal}\n`,
+      )
+      .join('')}`;
+    const p = await prepareRunner(m.host, runner(text), { dpdk, fix: true });
+    expect(item(p, 'r-0000-01-00-0', 'bound')).toMatchObject({
+      ready: true,
+      detail: 'bound to e1000e: free to bind to vfio-pci (check 102 binds it)',
+    });
+    expect(item(p, 'r-0000-05-00-0', 'present')).toMatchObject({
+      ready: true,
+      detail: 'no PCI device at 0000:05:00.0: check 101 plugs it (device_add)',
+    });
+    expect(p.notReady).toEqual({});
+    expect(m.driverOf('0000:01:00.0')).toBe('e1000e');
+    expect(m.writes.some((w) => w.path.includes('0000:01:00.0'))).toBe(false);
   });
 
   it('refuses a DPDK other than the one the runner asks for, for every DUT', async () => {

@@ -283,12 +283,16 @@ async function preparePci(
     qemu: 'plug it (device_add; the virtual lab does it)',
     none: 'seat the NIC, or correct its address in the inventory',
   };
+  // The PCI checks plug a NIC QEMU removes themselves (check 101): absent is a state they start from.
+  const plugsItself = !dev && pci.unplug !== undefined && pci.removal === 'qemu';
   report({
     scope: dut.name,
     check: 'present',
-    ready: dev !== undefined,
-    detail: dev ? `${bdf} is there` : `no PCI device at ${bdf}`,
-    ...(dev ? {} : { fix: howBack[pci.removal ?? 'none'] }),
+    ready: dev !== undefined || plugsItself,
+    detail: dev
+      ? `${bdf} is there`
+      : `no PCI device at ${bdf}${plugsItself ? ': check 101 plugs it (device_add)' : ''}`,
+    ...(dev || plugsItself ? {} : { fix: howBack[pci.removal ?? 'none'] }),
     ...(rescanned.length ? { done: rescanned } : {}),
   });
   if (!dev) return;
@@ -319,7 +323,14 @@ async function preparePci(
   }
   const driver = pci.driver!;
   const done: string[] = [];
-  if (dev.driver !== driver && (dev.driver === null || dev.driver === pci.kernelDriver) && fix) {
+  // The PCI checks start from the kernel driver and bind the NIC themselves (check 102).
+  const checksBind = pci.unplug !== undefined;
+  if (
+    !checksBind &&
+    dev.driver !== driver &&
+    (dev.driver === null || dev.driver === pci.kernelDriver) &&
+    fix
+  ) {
     try {
       const r = await bind(host, bdf, driver, { dryRun });
       done.push(...r.writes.map((w) => `${dryRun ? 'would write' : 'wrote'} ${w.data.trim()} to ${w.path}`));
@@ -331,16 +342,17 @@ async function preparePci(
   const bound = dev.driver === driver;
   const free = dev.driver === null || dev.driver === pci.kernelDriver;
   const willBind = dryRun && done.length > 0 && !done[0]!.startsWith('bind failed');
+  const checksWillBind = checksBind && free;
   report({
     scope: dut.name,
     check: 'bound',
-    ready: bound || willBind,
+    ready: bound || willBind || checksWillBind,
     detail: bound
       ? `bound to ${driver}`
       : free
-        ? `bound to ${dev.driver ?? 'no driver'}: free to bind to ${driver}${willBind ? ' (bound after --fix)' : ''}`
+        ? `bound to ${dev.driver ?? 'no driver'}: free to bind to ${driver}${willBind ? ' (bound after --fix)' : checksWillBind ? ' (check 102 binds it)' : ''}`
         : `bound to ${dev.driver}, neither ${driver} nor its kernel driver ${pci.kernelDriver}`,
-    ...(bound || willBind
+    ...(bound || willBind || checksWillBind
       ? {}
       : {
           fix: free

@@ -230,7 +230,10 @@ export function dutFromDevargs(devargs: string, traffic?: string): Dut {
   );
 }
 
-/** The module a run names for its lab: `export function createPciLab(options): PciLab | Promise<PciLab>`. */
+/**
+ * The module a run names for its lab: `export function createPciLab(options, dut): PciLab |
+ * Promise<PciLab>`, called once per DUT in its worker (a runner's lab is the DUT's own NIC).
+ */
 export interface LabModule {
   /** Absolute path (or file URL) of an ES module. */
   module: string;

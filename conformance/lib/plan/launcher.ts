@@ -18,6 +18,7 @@ import { DRIVERS_ENV } from '../common/run-drivers.js';
 import { unpreparedDuts } from '../lab/runner-prepare.js';
 import type { Dut } from '../model/dut.js';
 import { exitCodeOf, type RunSummary, writeSummary } from '../model/summary.js';
+import { notRunDut } from '../model/verdict.js';
 import { judgeAgainst } from '../reports/expectations.js';
 import { writeJunit } from '../reports/junit.js';
 import { type CertificationPlan, PLAN_ENV, writePlanFile } from './certification-plan.js';
@@ -57,6 +58,24 @@ export async function launch(plan: CertificationPlan): Promise<number> {
         await unpreparedDuts(createHost(), plan.inventory.runners, () => findDpdk(), plan.inventory.file)
       ).filter((u) => plan.duts.some((d) => d.name === u.name))
     : [];
+  // The PCI checks need a lab that can take the NIC away: lab run names its runner's.
+  if (!plan.pciLab)
+    for (const d of plan.duts)
+      if (d.pci?.unplug && !unprepared.some((u) => u.name === d.name))
+        unprepared.push(
+          notRunDut(
+            {
+              name: d.name,
+              pmd: d.pmd,
+              devargs: d.devargs,
+              pci: d.pci,
+              ...(d.runner ? { runner: d.runner } : {}),
+              dpdkVersion: `DPDK ${plan.dpdk.version}`,
+              planned: [],
+            },
+            `its PCI checks (removal ${d.pci.removal ?? 'by the lab'}) need the runner's lab: certify it with dpdk-hotplug lab run --inventory ${plan.inventory?.file ?? 'FILE'} --runner ${d.runner ?? 'NAME'}`,
+          ),
+        );
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
   // The launcher's own fields stay here; the suite's plan goes to the file.

@@ -104,12 +104,14 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
   dut: [undefined as unknown as Dut, { scope: 'worker', option: true }],
   pciLabModule: [undefined, { scope: 'worker', option: true }],
   pciLab: [
-    async ({ pciLabModule }, use) => {
+    async ({ pciLabModule, dut }, use) => {
       if (!pciLabModule)
         throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
-      await use(await loadPciLab(pciLabModule));
+      await use(await loadPciLab(pciLabModule, dut));
     },
-    { scope: 'worker' },
+    // Importing the lab's module compiles it first (Playwright's transform): in a QEMU guest under
+    // TCG on a loaded host that took over the 60 s a fixture has by default.
+    { scope: 'worker', timeout: 300_000 },
   ],
   pciDut: [
     async ({ pciLab }, use, workerInfo) => {

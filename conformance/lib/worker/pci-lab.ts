@@ -8,7 +8,7 @@
  * The suite cannot import the lab's package (the lab depends on the suite), so a run names the
  * module that makes its lab (`LabModule`) and the fixture imports it in the worker.
  */
-import type { LabModule } from '../model/dut.js';
+import type { Dut, LabModule } from '../model/dut.js';
 import { plannedPciChecks } from '../model/pci-checks.js';
 
 export type { LabModule };
@@ -52,12 +52,14 @@ export class PciLabError extends Error {
 }
 
 /** Imports the lab's module and makes its lab; a module without `createPciLab` is named as such. */
-export async function loadPciLab(lab: LabModule): Promise<PciLab> {
+export async function loadPciLab(lab: LabModule, dut?: Dut): Promise<PciLab> {
   const url = lab.module.startsWith('file:') ? lab.module : new URL(`file://${lab.module}`).href;
-  const mod = (await import(url)) as { createPciLab?: (options: unknown) => PciLab | Promise<PciLab> };
+  const mod = (await import(url)) as {
+    createPciLab?: (options: unknown, dut?: Dut) => PciLab | Promise<PciLab>;
+  };
   if (typeof mod.createPciLab !== 'function')
     throw new PciLabError(`${lab.module} does not export createPciLab(options)`);
-  return mod.createPciLab(lab.options);
+  return mod.createPciLab(lab.options, dut);
 }
 
 /**

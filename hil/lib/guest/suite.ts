@@ -19,7 +19,7 @@ import type { VirtualLabOptions } from './virtual-lab.js';
  * Playwright's transform cache folder (an internal variable of Playwright 1.x, used by its own
  * tests; without it the cache is in the temporary folder, a tmpfs the guest starts empty).
  */
-const TRANSFORM_CACHE_ENV = 'PWTEST_CACHE_DIR';
+export const TRANSFORM_CACHE_ENV = 'PWTEST_CACHE_DIR';
 
 /** Where the guest's run of the PCI suite writes its reports (summary, HTML, JUnit), in the run folder. */
 export function suiteOutOf(runDir: string): string {

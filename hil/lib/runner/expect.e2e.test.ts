@@ -113,6 +113,16 @@ describe('lab run and lab merge against expectations', () => {
       const both = await merge(['a', 'b'], 'm-ab', '--expect', 'auto');
       expect(both.code, both.out).toBe(1);
       expect(both.out).toMatch(/NEW FAIL +rb-net_ring0 check 7/);
+      // Without --expect, rb's own `lab run --expect auto` (recorded in its folder) applies to rb.
+      const rb = JSON.parse(readFileSync(join(work, 'b', 'runner.json'), 'utf8'));
+      expect(rb.expect).toMatchObject({
+        given: 'auto',
+        files: [expect.stringMatching(/debian-12-dpdk-22\.11\.json$/)],
+      });
+      const inherited = await merge(['a', 'b'], 'm-ab-inherited');
+      expect(inherited.code, inherited.out).toBe(1);
+      expect(inherited.out).toContain('(lab run --expect auto of runner rb)');
+      expect(inherited.out).toMatch(/NEW FAIL +rb-net_ring0 check 7/);
 
       const out = join(work, 'm-ab');
       const outcomes = JSON.parse(readFileSync(join(out, 'expectations.json'), 'utf8')) as {

@@ -197,6 +197,53 @@ describe('lab merge', () => {
     expect(err.join('\n').split('\n')[0]).toBe('dpdk-hotplug lab: /nonexistent/x.json: ENOENT');
   });
 
+  /**
+   * Steps: two runners whose DUTs (both net_ring, both failing check 6) ran one with `lab run
+   * --expect FILE` (recorded in its runner.json, the file itself gone since), one without;
+   * merge without --expect, then with --expect naming a file that knows nothing.
+   * Verify: without --expect the first runner's findings apply to its own DUT only (KNOWN FAIL),
+   * not to the other runner's (NEW FAIL, exit 1), and the lines name whose --expect it was;
+   * --expect given again replaces them (both NEW FAIL).
+   */
+  it("inherits each runner's own lab run --expect unless given again", async () => {
+    const failing = (name: string) => ({
+      ...dut(name, 'FAILED'),
+      pmd: 'net_ring',
+      planned: [6],
+      checks: [
+        {
+          id: 6,
+          title: '6. check 6',
+          status: 'FAIL' as const,
+          class: 'required' as const,
+          notes: [],
+          durationMs: 5,
+        },
+      ],
+    });
+    const file = join(work, 'gone.json');
+    const a = runFolder('xa', ['xa-ring'], [failing('xa-ring')], true, {
+      expect: {
+        given: file,
+        files: [file],
+        list: [{ pmd: 'net_ring', dpdk: '22.11', check: 6, reason: 'known on xa' }],
+      },
+    });
+    const b = runFolder('xb', ['xb-ring'], [failing('xb-ring')], true);
+    const out = join(work, 'x-merged');
+    const inherited = await labMerge([a, b], out);
+    expect(inherited.expected?.results.map((r) => [r.dut, r.outcome])).toEqual([
+      ['xa-ring', 'KNOWN FAIL'],
+      ['xb-ring', 'NEW FAIL'],
+    ]);
+    expect(mergedExitCode(inherited)).toBe(1);
+    expect(mergeLines(inherited, out)).toContain(`against ${file} (lab run --expect ${file} of runner xa):`);
+    const empty = join(work, 'empty-expect.json');
+    writeFileSync(empty, '{"expectations": []}');
+    const again = await labMerge([a, b], join(work, 'x-again'), empty);
+    expect(again.expected?.results.map((r) => r.outcome)).toEqual(['NEW FAIL', 'NEW FAIL']);
+  });
+
   it('refuses folders that are not lab runs, the same DUT from two runners, and no folder at all', async () => {
     const stray = join(work, 'stray');
     mkdirSync(stray, { recursive: true });

@@ -6,7 +6,9 @@ import { outputFolder, readJsonFile, UsageError } from '@dpdk-hotplug/args';
 import {
   certificateHtml,
   type DutSummary,
+  type Expectation,
   type ExpectationResult,
+  type ExpectedFindings,
   exitCodeOf,
   expectedFindings,
   judgeAgainst,
@@ -33,6 +35,30 @@ export interface MergeResult {
   expected?: { results: ExpectationResult[]; code: number; lines: string[] };
 }
 
+/**
+ * Without `lab merge --expect`: each runner's own `lab run --expect` findings, each narrowed to
+ * that runner's DUTs (a runner's file says nothing of another's DUTs).
+ */
+function inheritedFindings(
+  records: readonly RunnerRecord[],
+  own: Record<string, Expectation[]>,
+): ExpectedFindings | undefined {
+  const given = records.filter((r) => r.expect);
+  if (given.length === 0) return expectedFindings(undefined, [], own);
+  return {
+    files: given.map(
+      (r) =>
+        `${r.expect!.files.join(', ') || 'no file'} (lab run --expect ${r.expect!.given} of runner ${r.runner})`,
+    ),
+    list: given.flatMap((r) =>
+      r.expect!.list.flatMap((e) =>
+        e.dut !== undefined ? (r.duts.includes(e.dut) ? [e] : []) : r.duts.map((dut) => ({ ...e, dut })),
+      ),
+    ),
+    own,
+  };
+}
+
 /** A lab run folder's record; a folder that is not one is refused in one line. */
 function readRecord(folder: string): RunnerRecord {
   const file = join(folder, RUNNER_RECORD);
@@ -54,12 +80,20 @@ export async function labMerge(folders: string[], outDir: string, expect?: strin
   if (folders.length === 0) throw new UsageError('lab merge needs the folders of lab run (--out of each)');
   const runs = folders.map((f) => ({ folder: resolve(f), record: readRecord(f) }));
   // Known findings: --expect's (auto: the shipped file of each runner's DPDK, read here from the
-  // records, never from a DPDK on this machine) and each DUT's own, as its runner recorded them.
-  const findings = expectedFindings(
-    expect,
-    runs.map((r) => r.record.machine.dpdk),
-    Object.assign({}, ...runs.map((r) => r.record.expectations ?? {})),
-  );
+  // records, never from a DPDK on this machine), else each runner's own `lab run --expect` as it
+  // recorded it; and each DUT's own, as its runner recorded them.
+  const own = Object.assign({}, ...runs.map((r) => r.record.expectations ?? {}));
+  const findings =
+    expect !== undefined
+      ? expectedFindings(
+          expect,
+          runs.map((r) => r.record.machine.dpdk),
+          own,
+        )
+      : inheritedFindings(
+          runs.map((r) => r.record),
+          own,
+        );
   const out = outputFolder('--out', outDir);
   if (runs.some((r) => r.folder === out)) throw new UsageError(`--out ${out} is one of the folders to merge`);
   const duts: DutSummary[] = [];

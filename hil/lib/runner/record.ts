@@ -19,6 +19,11 @@ export interface RunnerRecord {
    * `lab merge` applies them without the runner's file paths.
    */
   expectations?: Record<string, Expectation[]>;
+  /**
+   * The run's own `--expect` (FILE or auto) and the findings it read there: `lab merge` without
+   * `--expect` applies them to this runner's DUTs (the file need not exist where it merges).
+   */
+  expect?: { given: string; files: string[]; list: Expectation[] };
   startedAt: string;
   /** Unset while the run goes on, or when it was killed. */
   finishedAt?: string;

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { integer, outputFolder } from '@dpdk-hotplug/args';
 import {
   LIMITS,
@@ -64,7 +65,18 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     blob: true,
     command,
   });
+  // PCI DUTs the runner can take away and bring back run the PCI checks with this runner's lab,
+  // one DUT at a time: a bus rescan or a slot's power touches more than one DUT's NIC.
+  if (plan.duts.some((d) => d.pci?.unplug)) {
+    plan.pciLab = { module: fileURLToPath(new URL('./pci-lab.js', import.meta.url)) };
+    plan.workers = 1;
+  }
   const own = ownExpectations(plan.duts);
+  // What --expect read here, for lab merge (the file need not exist where it merges).
+  const expect: RunnerRecord['expect'] =
+    options.expect !== undefined && plan.expect
+      ? { given: options.expect, files: plan.expect.files, list: plan.expect.list }
+      : undefined;
   const record: RunnerRecord = {
     tool: 'dpdk-hotplug lab run',
     inventory: options.inventory,
@@ -73,6 +85,7 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     machine: { hostname: hostname(), kernel: `Linux ${release()}`, dpdk: plan.dpdk.version },
     duts: plan.duts.map((d) => d.name),
     ...(Object.keys(own).length ? { expectations: own } : {}),
+    ...(expect ? { expect } : {}),
     startedAt: new Date().toISOString(),
   };
   const write = () => writeFileSync(join(out, RUNNER_RECORD), `${JSON.stringify(record, null, 2)}\n`);

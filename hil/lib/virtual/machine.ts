@@ -76,7 +76,9 @@ export class VirtualMachine {
       'quiet',
       `dphp.lab=${o.runDir}`,
       ...(o.keep.length ? [`dphp.keep=${o.keep.join(',')}`] : []),
-      ...(o.iommu ? ['intel_iommu=on', 'iommu=pt'] : []),
+      // no_timer_check: under TCG on a loaded host the IO-APIC timer check through interrupt
+      // remapping failed ("timer doesn't work through Interrupt-remapped IO-APIC": a panic at boot).
+      ...(o.iommu ? ['intel_iommu=on', 'iommu=pt', 'no_timer_check'] : []),
     ].join(' ');
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
       '-device',
@@ -141,11 +143,20 @@ export class VirtualMachine {
     return this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
-  /** Hot-plugs a NIC into the first free root port, on the shared hub. */
-  async plug(model: NicModel, extra: Record<string, unknown> = {}): Promise<PluggedNic> {
+  /**
+   * Hot-plugs a NIC into root port `at` (its slot number: an inventory's address lives there),
+   * else into the first free one, on the shared hub.
+   */
+  async plug(model: NicModel, extra: Record<string, unknown> = {}, at?: number): Promise<PluggedNic> {
     if (!(model in NIC_MODELS)) throw new LabError('INVALID_ARGUMENT', `unknown NIC model "${model}"`);
     const used = new Set([...this.#plugged.values()].map((p) => p.slot));
-    const slot = Array.from({ length: this.options.rootPorts }, (_, i) => i + 1).find((s) => !used.has(s));
+    if (at !== undefined && (!Number.isInteger(at) || at < 1 || at > this.options.rootPorts || used.has(at)))
+      throw new LabError(
+        'INVALID_ARGUMENT',
+        `root port ${at} is not a free one of 1 to ${this.options.rootPorts}`,
+      );
+    const slot =
+      at ?? Array.from({ length: this.options.rootPorts }, (_, i) => i + 1).find((s) => !used.has(s));
     if (slot === undefined)
       throw new LabError('INVALID_ARGUMENT', `all ${this.options.rootPorts} root ports are in use`);
     const id = `nic${this.#next++}`;

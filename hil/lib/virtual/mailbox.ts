@@ -9,7 +9,7 @@ import { LabError } from '../errors.js';
  * network, no virtio-serial and no agent protocol, and a transcript stays behind for debugging.
  */
 export type Request =
-  | { op: 'plug'; model: string }
+  | { op: 'plug'; model: string; slot?: number }
   | { op: 'unplug'; id: string }
   | { op: 'wait-deleted'; id: string; timeoutMs?: number }
   | { op: 'plugged' };

@@ -200,7 +200,7 @@ async function runGroup(
     mailbox = serve(runDir, async (r: Request) => {
       switch (r.op) {
         case 'plug':
-          return machine.plug(r.model as NicModel);
+          return machine.plug(r.model as NicModel, {}, r.slot);
         case 'unplug':
           return machine.requestUnplug(r.id);
         case 'wait-deleted':

@@ -1,0 +1,118 @@
+// A QEMU guest as a lab runner: runs as the guest's only program (from guest.sh). It makes the
+// guest the machine its inventory entry describes — the drivers loaded, the hugepages reserved,
+// the NICs that are not QEMU-removed seated in their slots, the peer NIC up — then runs
+// `lab run --inventory FILE --runner NAME` as any runner does. The checks, their lab (hil's
+// runner lab) and the report folder are lab run's; QEMU only answers the mailbox (plug, unplug).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
+import {
+  createHost,
+  getDevice,
+  moduleOf,
+  mountHugetlbfs,
+  reserveHugepages,
+  slots,
+  waitForSlot,
+} from '@dpdk-hotplug/linux';
+import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
+import { labRun } from '../runner/run.js';
+import { NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
+import { call } from '../virtual/mailbox.js';
+import { TRANSFORM_CACHE_ENV } from './suite.js';
+
+/** What the host hands the guest in `runner-plan.json`. */
+export interface GuestRunnerPlan {
+  /** `modprobe -d` root of the guest kernel's modules. */
+  modulesRoot: string;
+  inventory: string;
+  runner: string;
+  /** lab run's --out, in the run folder the host copies back. */
+  out: string;
+  /** A NIC bound to its kernel driver that counts the DUTs' frames, plugged in a slot no DUT uses. */
+  peer: NicModel | null;
+  /** lab run's --expect. */
+  expect?: string;
+  /** More lab run options, certify's (--cycles N, --budget S). */
+  certifyArgs: string[];
+}
+
+const runDir = process.argv[2]!;
+const plan = JSON.parse(readFileSync(join(runDir, 'runner-plan.json'), 'utf8')) as GuestRunnerPlan;
+const host = createHost();
+const say = (m: string) => process.stdout.write(`[guest ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+/** The guest's slot (its root port) for a PCI address: the slot whose address is its bus:device. */
+async function slotFor(bdf: string): Promise<number> {
+  const address = bdf.slice(0, bdf.lastIndexOf('.'));
+  const slot = (await slots(host)).find((s) => s.address === address)?.slot;
+  if (!slot) throw new Error(`${bdf}: no root port of this guest has that address`);
+  return Number(slot);
+}
+
+async function plugAt(model: NicModel, slot: number): Promise<string> {
+  await call<PluggedNic>(runDir, { op: 'plug', model, slot });
+  return waitForSlot(host, String(slot), { driver: NIC_MODELS[model].kernelDriver, timeoutMs: 30_000 });
+}
+
+async function main(): Promise<void> {
+  const inventory = readInventory(plan.inventory);
+  const runner = inventory.runners.find((r) => r.name === plan.runner);
+  const pci = dutsFromInventory(inventory, plan.runner).filter((d) => d.pci?.model);
+  const models = pci.map((d) => d.pci!.model as NicModel);
+  const unknown = models.filter((m) => !(m in NIC_MODELS));
+  if (unknown.length)
+    throw new Error(`QEMU emulates no ${unknown.join(', ')} here (${Object.keys(NIC_MODELS).join(', ')})`);
+  const modules = new Set([
+    ...pci.map((d) => moduleOf(d.pci!.driver!)),
+    ...[...models, ...(plan.peer ? [plan.peer] : [])].map((m) => NIC_MODELS[m].kernelModule),
+  ]);
+  // A machine has a name: lab run records it with the runner's facts (the kernel gives "(none)").
+  execFileSync('hostname', [`${plan.runner}-guest`]);
+  execFileSync('modprobe', ['-d', plan.modulesRoot, '-a', ...modules], { stdio: 'inherit' });
+  await reserveHugepages(host, runner?.hugepages ?? '256M', { pageSizeKb: 2048 });
+  await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
+  const slotOf = new Map<string, number>();
+  for (const d of pci) slotOf.set(d.name, await slotFor(d.devargs.split(',')[0]!));
+  const used = new Set(slotOf.values());
+  // The peer first: its interface is the guest's first (eth0, as the inventory's traffic says).
+  if (plan.peer) {
+    const free = (await slots(host)).map((s) => Number(s.slot)).find((s) => !used.has(s));
+    if (free === undefined) throw new Error('no root port is left for the peer NIC');
+    const bdf = await plugAt(plan.peer, free);
+    let ifname = '';
+    for (let i = 0; i < 100 && !ifname; i++) {
+      ifname = (await getDevice(host, bdf)).interfaces[0]?.name ?? '';
+      if (!ifname) await new Promise((r) => setTimeout(r, 50));
+    }
+    execFileSync('ip', ['link', 'set', 'dev', ifname, 'up', 'promisc', 'on']);
+    say(`peer ${plan.peer} is ${ifname} (slot ${free})`);
+  }
+  // A server's NICs are seated before it boots; QEMU-removed ones are plugged by check 101.
+  for (const d of pci) {
+    if (d.pci!.removal === 'qemu') continue;
+    const slot = slotOf.get(d.name)!;
+    const bdf = await plugAt(d.pci!.model as NicModel, slot);
+    say(`${d.name}: ${d.pci!.model} seated at ${bdf} (slot ${slot}), removed by ${d.pci!.removal}`);
+  }
+  process.env[QEMU_MAILBOX_ENV] = runDir;
+  // Playwright's compiled suite, kept by the host across runs (compiling it under TCG takes minutes).
+  process.env[TRANSFORM_CACHE_ENV] = join(runDir, 'transform-cache');
+  const t0 = performance.now();
+  const code = await labRun({
+    inventory: plan.inventory,
+    runner: plan.runner,
+    out: plan.out,
+    ...(plan.expect !== undefined ? { expect: plan.expect } : {}),
+    certifyArgs: plan.certifyArgs,
+  });
+  say(`lab run ended with exit code ${code} after ${Math.round((performance.now() - t0) / 1000)} s`);
+  writeFileSync(join(runDir, 'guest-done'), String(code));
+}
+
+main().catch((e) => {
+  say(`agent failed: ${e?.stack ?? e}`);
+  writeFileSync(join(runDir, 'guest-failed'), String(e?.stack ?? e));
+  process.exit(1);
+});
