@@ -33,9 +33,14 @@ const BOOT_MODULES = [
  * folder read-write at the same path, tmpfs on /tmp and /run, then switch_root and run the
  * run's guest.sh. The machine powers off when it returns (or panics, which -no-reboot ends).
  */
+/** What the guest's init prints first when booted for the accelerator probe. */
+export const PROBE_REACHED = 'dphp-init: the guest reached its init';
+
 const INIT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+# The accelerator probe (accel.ts) only asks whether the kernel gets this far.
+grep -q dphp.probe /proc/cmdline && { echo "${PROBE_REACHED}"; echo o > /proc/sysrq-trigger; sleep 10; }
 for m in $(cat /modules.list); do insmod /modules/$m || echo "dphp-init: insmod $m failed"; done
 lab=$(sed -n 's/.*dphp.lab=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
 opts=trans=virtio,version=9p2000.L,msize=512000

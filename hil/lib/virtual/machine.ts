@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../errors.js';
+import type { Accel } from './accel.js';
 import { guardChild } from './guard.js';
 import type { LabImage } from './image.js';
 import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
@@ -29,6 +30,10 @@ export interface MachineOptions {
   cpus?: number;
   /** Host folders the guest must see although they lie under /tmp or /run, where it mounts tmpfs. */
   keep?: string[];
+  /** KVM (`-cpu host`) or software emulation (`-cpu max`, the default): see `chooseAccel`. */
+  accel?: Accel;
+  /** `-cpu`: the model the accelerator's probe chose (default `max`). */
+  cpu?: string;
 }
 
 export interface PluggedNic {
@@ -40,7 +45,7 @@ export interface PluggedNic {
 }
 
 /**
- * One QEMU guest under software emulation: q35, PCIe root ports with native hotplug, the host's
+ * One QEMU guest (KVM or software emulation): q35, PCIe root ports with native hotplug, the host's
  * root and the run folder over virtio-9p, QMP for device_add/device_del. Every NIC sits on one
  * QEMU hub, so NICs in the guest can exchange frames. `stop()` always ends QEMU.
  */
@@ -83,7 +88,8 @@ export class VirtualMachine {
       `pcie-root-port,id=rp${i + 1},chassis=${i + 1},slot=${i + 1}`,
     ]).flat();
     return [
-      ...['-machine', `q35,accel=tcg${o.iommu ? ',kernel-irqchip=split' : ''}`, '-cpu', 'max'],
+      ...['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`],
+      ...['-cpu', o.cpu],
       ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],
       ...['-kernel', image.vmlinuz, '-initrd', image.initrd, '-append', append],
       ...['-serial', `file:${join(o.runDir, 'console.log')}`],
@@ -106,6 +112,8 @@ export class VirtualMachine {
       memoryMb: 2048,
       cpus: 2,
       keep: [],
+      accel: 'tcg',
+      cpu: 'max',
       ...options,
     };
     rmSync(join(o.runDir, 'qmp.sock'), { force: true });

@@ -6,6 +6,7 @@ import { type DutSummary, notRunDut, type RunSummary, writeSummary } from '@dpdk
 import { LabError } from '../errors.js';
 import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
 import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
+import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { type NicModel, VirtualMachine } from './machine.js';
 import { type Request, serve } from './mailbox.js';
@@ -130,6 +131,8 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
   }
   summary.checksPlanned = Math.max(0, ...all.map((c) => plannedChecks(c).length));
   write();
+  const accel = runnable.length ? await chooseAccel(image) : undefined;
+  if (accel) progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
   const groups = [
     { iommu: false, cases: runnable.filter((c) => c.driver !== 'vfio-pci') },
     { iommu: true, cases: runnable.filter((c) => c.driver === 'vfio-pci') },
@@ -145,7 +148,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
   try {
     for (const g of groups) {
       if (interrupted) break;
-      const done = await runGroup(image, g.iommu, g.cases, o, progress, () => interrupted);
+      const done = await runGroup(image, accel!, g.iommu, g.cases, o, progress, () => interrupted);
       summary.duts.push(...done);
       write();
     }
@@ -164,6 +167,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
 
 async function runGroup(
   image: LabImage,
+  accel: AccelChoice,
   iommu: boolean,
   cases: LabCase[],
   o: VirtualLabOptions,
@@ -178,6 +182,7 @@ async function runGroup(
     hugepagesMb: 256,
     peer: o.peer === undefined ? 'e1000' : o.peer,
     qemuVersion: image.qemuVersion,
+    accel: `${accel.accel.toUpperCase()}: ${accel.why}`,
     kernelVersion: image.kernelVersion,
     cases,
   };
@@ -195,7 +200,13 @@ async function runGroup(
     // The guest runs this checkout's code: keep it visible wherever it lies (CI may clone into /tmp).
     const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
     warm = warmSuite(runDir, plan);
-    vm = await VirtualMachine.start(image, { runDir, iommu, keep: [checkout, dirname(process.execPath)] });
+    vm = await VirtualMachine.start(image, {
+      runDir,
+      iommu,
+      accel: accel.accel,
+      cpu: accel.cpu,
+      keep: [checkout, dirname(process.execPath)],
+    });
     const machine = vm;
     mailbox = serve(runDir, async (r: Request) => {
       switch (r.op) {
