@@ -36,7 +36,7 @@ export async function probeBoot(
   const args = [
     ...['-machine', `q35,accel=${accel}`, '-cpu', cpu],
     ...['-m', '512M', '-smp', '1', '-nodefaults', '-nographic', '-no-reboot'],
-    ...['-kernel', image.vmlinuz, '-initrd', image.initrd],
+    ...['-kernel', image.kernel, '-initrd', image.initrd],
     // Not quiet: a hang names the kernel's last message (e.g. "Probing EDD").
     ...['-append', 'console=ttyS0 panic=-1 dphp.probe=1'],
     ...['-serial', `file:${consoleLog}`],

@@ -1,5 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../errors.js';
@@ -12,6 +21,12 @@ export interface LabImage {
   qemuVersion: string;
   kernelVersion: string;
   vmlinuz: string;
+  /**
+   * What QEMU boots (`-kernel`): the kernel unpacked from vmlinuz as an ELF with a PVH entry,
+   * which skips SeaBIOS's real-mode boot and the xz decompression under emulation (63 s → 17 s
+   * to the guest's init, measured under load), or vmlinuz itself when it has none.
+   */
+  kernel: string;
   initrd: string;
   /** `modprobe -d` root: `<it>/lib/modules/<kernelVersion>`. */
   modulesRoot: string;
@@ -181,6 +196,7 @@ export async function prepareLabImage(cacheDir = DEFAULT_CACHE): Promise<LabImag
     await $`depmod -b ${kernelDir} ${pkg.version}`.quiet();
   }
 
+  const kernel = pvhKernel(vmlinuz, join(kernelDir, 'boot', `vmlinux-pvh-${pkg.version}`));
   const modules = bootModules(modulesDir);
   const hash = createHash('sha256').update(INIT).update(modules.join(',')).digest('hex').slice(0, 12);
   const initrd = join(cacheDir, `initramfs-${pkg.version}-${hash}.cpio.gz`);
@@ -208,10 +224,50 @@ export async function prepareLabImage(cacheDir = DEFAULT_CACHE): Promise<LabImag
     qemuVersion,
     kernelVersion: pkg.version,
     vmlinuz,
+    kernel,
     initrd,
     modulesRoot: kernelDir,
     igbUio,
   };
+}
+
+/** Whether an ELF file has Xen's PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), which QEMU boots directly. */
+function hasPvhEntry(elf: Buffer): boolean {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false;
+  const phoff = Number(elf.readBigUInt64LE(0x20));
+  const phentsize = elf.readUInt16LE(0x36);
+  for (let i = 0; i < elf.readUInt16LE(0x38); i++) {
+    const ph = phoff + i * phentsize;
+    if (elf.readUInt32LE(ph) !== 4) continue; // PT_NOTE
+    let at = Number(elf.readBigUInt64LE(ph + 8));
+    const end = at + Number(elf.readBigUInt64LE(ph + 32));
+    while (at + 12 <= end) {
+      const namesz = elf.readUInt32LE(at);
+      const descsz = elf.readUInt32LE(at + 4);
+      const name = elf.toString('latin1', at + 12, at + 12 + namesz - 1);
+      if (name === 'Xen' && elf.readUInt32LE(at + 8) === 18) return true;
+      at += 12 + Math.ceil(namesz / 4) * 4 + Math.ceil(descsz / 4) * 4;
+    }
+  }
+  return false;
+}
+
+/**
+ * The kernel inside Debian's vmlinuz (xz-compressed after the real-mode set-up), unpacked once
+ * with xz into `target` when it has a PVH entry; vmlinuz when it cannot be (another compression,
+ * no PVH): the guest then boots the slower way, same results.
+ */
+function pvhKernel(vmlinuz: string, target: string): string {
+  if (existsSync(target)) return target;
+  const image = readFileSync(vmlinuz);
+  const xz = image.indexOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
+  if (xz < 0) return vmlinuz;
+  // Synchronous, once per kernel: xz stops reading at the stream's end, which spawnSync tolerates.
+  const r = spawnSync('xz', ['-dc', '--single-stream'], { input: image.subarray(xz), maxBuffer: 1 << 30 });
+  if (r.status !== 0 || !hasPvhEntry(r.stdout)) return vmlinuz;
+  writeFileSync(`${target}.part`, r.stdout);
+  renameSync(`${target}.part`, target);
+  return target;
 }
 
 async function download(debs: string, names: string[]): Promise<string[]> {

@@ -91,7 +91,7 @@ export class VirtualMachine {
       ...['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`],
       ...['-cpu', o.cpu],
       ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],
-      ...['-kernel', image.vmlinuz, '-initrd', image.initrd, '-append', append],
+      ...['-kernel', image.kernel, '-initrd', image.initrd, '-append', append],
       ...['-serial', `file:${join(o.runDir, 'console.log')}`],
       ...['-qmp', `unix:${join(o.runDir, 'qmp.sock')},server=on,wait=off`],
       // ACPI hotplug never adds a device behind a root port here; native PCIe hotplug does.
