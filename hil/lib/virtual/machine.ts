@@ -16,8 +16,23 @@ export const NIC_MODELS = {
   // virtio-pci binds the PCI function; virtio_net makes the interface on top of it.
   'virtio-net-pci': { pmd: 'net_virtio', kernelDriver: 'virtio-pci', kernelModule: 'virtio_net' },
   vmxnet3: { pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3', kernelModule: 'vmxnet3' },
+  // An SR-IOV virtual function of QEMU's igb (QEMU >= 8): the lab plugs its PF, an igb bound to
+  // the kernel's igb, and the guest makes the VFs (sriov_numvfs); the DUT is the first VF.
+  igbvf: { pmd: 'net_e1000_igb_vf', kernelDriver: 'igbvf', kernelModule: 'igbvf', pf: 'igb' },
 } as const;
 export type NicModel = keyof typeof NIC_MODELS;
+
+/** The PF model whose VFs a VF model is (`igb` for `igbvf`), or undefined for a NIC QEMU plugs itself. */
+export function pfModel(model: NicModel): NicModel | undefined {
+  const m = NIC_MODELS[model];
+  return 'pf' in m ? m.pf : undefined;
+}
+
+/** The guest's kernel modules a model needs: its driver's, and its PF's for a VF. */
+export function kernelModules(model: NicModel): string[] {
+  const pf = pfModel(model);
+  return [NIC_MODELS[model].kernelModule, ...(pf ? [NIC_MODELS[pf].kernelModule] : [])];
+}
 
 export interface MachineOptions {
   /** The run's folder: shared read-write with the guest at the same path; sockets and logs go here. */
@@ -164,7 +179,8 @@ export class VirtualMachine {
         : {};
     try {
       await this.qmp.execute('device_add', {
-        driver: model,
+        // A VF model: its PF is plugged; the guest makes the VFs.
+        driver: pfModel(model) ?? model,
         id,
         bus: `rp${slot}`,
         netdev: `hp-${id}`,

@@ -30,14 +30,15 @@ export interface VirtualLabOptions {
 
 const MODEL_NEEDS: Partial<Record<NicModel, { qemu: number; why: string }>> = {
   igb: { qemu: 8, why: 'QEMU emulates igb since 8.0' },
+  igbvf: { qemu: 8, why: 'QEMU emulates igb and its SR-IOV VFs since 8.0' },
 };
 
 export function labCases(
   o: Pick<VirtualLabOptions, 'models' | 'drivers' | 'removals' | 'cycles'>,
 ): LabCase[] {
   const cases: LabCase[] = [];
-  // igb is in the default list so that a host whose QEMU lacks it says so in the report.
-  for (const model of o.models ?? ['e1000', 'e1000e', 'igb', 'virtio-net-pci', 'vmxnet3']) {
+  // igb and its VFs are in the default list so that a host whose QEMU lacks them says so in the report.
+  for (const model of o.models ?? ['e1000', 'e1000e', 'igb', 'igbvf', 'virtio-net-pci', 'vmxnet3']) {
     for (const driver of o.drivers ?? ['uio_pci_generic', 'igb_uio', 'vfio-pci']) {
       for (const removal of o.removals ?? ['clean', 'surprise']) {
         cases.push({
