@@ -59,7 +59,11 @@ grep -q dphp.probe /proc/cmdline && { echo "${PROBE_REACHED}"; echo o > /proc/sy
 for m in $(cat /modules.list); do insmod /modules/$m || echo "dphp-init: insmod $m failed"; done
 lab=$(sed -n 's/.*dphp.lab=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
 opts=trans=virtio,version=9p2000.L,msize=512000
-mount -t 9p -o $opts,ro hostroot /newroot || { echo "dphp-init: cannot mount the host root"; exec sh; }
+# The host's root is only read, and nothing the guest reads there changes during a run (the run's
+# files are in the lab folder, mounted uncached): cache=loose keeps what was read in the guest,
+# where every uncached open, stat and read is a 9p round trip under emulation (Node's and
+# Playwright's thousands of module files).
+mount -t 9p -o $opts,ro,cache=loose hostroot /newroot || { echo "dphp-init: cannot mount the host root"; exec sh; }
 mount -t 9p -o $opts lab /newroot$lab || echo "dphp-init: cannot mount the lab folder $lab"
 mkdir -p /hostroot && mount --bind /newroot /hostroot
 mount -t tmpfs tmpfs /newroot/tmp; mount -t tmpfs tmpfs /newroot/run
