@@ -38,7 +38,7 @@ export async function probeBoot(
     ...['-m', '512M', '-smp', '1', '-nodefaults', '-nographic', '-no-reboot'],
     ...['-kernel', image.kernel, '-initrd', image.initrd],
     // Not quiet: a hang names the kernel's last message (e.g. "Probing EDD").
-    ...['-append', 'console=ttyS0 panic=-1 dphp.probe=1'],
+    ...['-append', 'console=ttyS0 panic=-1 no_timer_check dphp.probe=1'],
     ...['-serial', `file:${consoleLog}`],
   ];
   const started = Date.now();

@@ -93,6 +93,9 @@ export class VirtualMachine {
       'console=ttyS0',
       'pcie_ports=native',
       'panic=-1',
+      // Booted through PVH there is no BIOS MP table routing the 8254 timer: the kernel's timer
+      // check fails, and with interrupt remapping (the IOMMU guest) it panics.
+      'no_timer_check',
       'quiet',
       `dphp.lab=${o.runDir}`,
       ...(o.keep.length ? [`dphp.keep=${o.keep.join(',')}`] : []),
