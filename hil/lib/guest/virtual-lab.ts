@@ -72,6 +72,19 @@ async function makeVfs(host: Host, pf: string, model: NicModel): Promise<string>
     if (Date.now() > deadline) throw new Error(`${pf}: no VF 0 within 20 s of sriov_numvfs=${VFS}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  // As an SR-IOV host sets VFs up for DPDK: the PF's anti-spoofing would drop the frames a VF
+  // sends with another source MAC than the one the PF gave it (check 104's do).
+  // (Best effort: a PF driver without these settings leaves the VF as it is; 104 then says so.)
+  for (let i = 0; ifname && i < VFS; i++) {
+    for (const setting of [
+      ['spoofchk', 'off'],
+      ['trust', 'on'],
+    ]) {
+      try {
+        execFileSync('ip', ['link', 'set', 'dev', ifname, 'vf', String(i), ...setting], { stdio: 'ignore' });
+      } catch {}
+    }
+  }
   const vf = basename(await host.io.readlink(link));
   await waitForDevice(host, vf, 'present', { driver: NIC_MODELS[model].kernelDriver, timeoutMs: 20_000 });
   return vf;
