@@ -108,7 +108,9 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
         throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
       await use(await loadPciLab(pciLabModule));
     },
-    { scope: 'worker' },
+    // Loading the lab's module took over 60 s (Playwright's default) in a worker's first start
+    // in an emulated guest under load: the lab's first DUT was lost to the timeout.
+    { scope: 'worker', timeout: 300_000 },
   ],
   pciDut: [
     async ({ pciLab }, use, workerInfo) => {
