@@ -4,7 +4,7 @@
 // defaults. It must work before `npm install` has run, so it uses nothing but Node itself.
 // Each step is skipped when already satisfied, so a warm run costs a few milliseconds.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +52,13 @@ export const GROUPS = {
     ready: () => have('qemu-system-x86_64') && existsSync('/bin/busybox') && have('modprobe'),
     required: false,
     otherwise: 'the virtual lab will say so and its smoke test skip',
+    // QEMU emulates igb, and igb's SR-IOV virtual functions, since 8.0; bookworm has 7.2.
+    newer: {
+      command: 'qemu-system-x86_64',
+      package: 'qemu-system-x86',
+      atLeast: 8,
+      why: 'igb and its SR-IOV VFs',
+    },
   },
   // The certificate page is checked in a real browser: Debian's headless Chromium.
   browser: {
@@ -138,6 +145,62 @@ function restoreAlternatives(before, dropNew) {
 
 let updated = false;
 
+/** Where the set-up writes the one apt source it may add: Debian's backports of this release. */
+export const BACKPORTS_SOURCE = '/etc/apt/sources.list.d/dpdk-hotplug-backports.sources';
+
+/** The major version a command prints (`--version`), or undefined when it is missing. */
+export function majorVersion(command) {
+  const r = spawnSync(command, ['--version'], { encoding: 'utf8' });
+  const m = r.status === 0 ? /version (\d+)\./.exec(r.stdout) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The Debian codename of this machine (`bookworm`), from os-release. */
+function codename(osRelease = '/etc/os-release') {
+  if (!existsSync(osRelease)) return undefined;
+  return /^VERSION_CODENAME=(\S+)$/m.exec(readFileSync(osRelease, 'utf8'))?.[1];
+}
+
+/**
+ * A package newer than the release's, from Debian's backports: adds the `<codename>-backports`
+ * source (once; backports are pinned at 100 by Debian, so nothing else is upgraded from them)
+ * and installs the package from it. Says what it did; true when the command is new enough after.
+ */
+export function ensureBackport(newer, { source = BACKPORTS_SOURCE, osRelease } = {}) {
+  const current = majorVersion(newer.command);
+  if (current !== undefined && current >= newer.atLeast) return true;
+  const release = codename(osRelease);
+  const suite = `${release}-backports`;
+  const command = `apt-get install -t ${suite} --no-install-recommends ${newer.package}`;
+  const was = current === undefined ? 'missing' : `${current}`;
+  if (!release || process.getuid?.() !== 0 || !have('apt-get', ['--version'])) {
+    say(
+      `${newer.package} ${was} is older than ${newer.atLeast} (${newer.why}); as root on Debian: add ${suite} to apt's sources, then ${command}`,
+    );
+    return false;
+  }
+  if (!existsSync(source)) {
+    say(
+      `${newer.package} ${was} is older than ${newer.atLeast}, needed for ${newer.why}: adding Debian's ${suite} to apt's sources (${source}; backports are pinned at 100, nothing else is upgraded from them)`,
+    );
+    writeFileSync(
+      source,
+      `# Added by dpdk-hotplug's set-up (tools/bootstrap.mjs) for ${newer.package} >= ${newer.atLeast}.\nTypes: deb\nURIs: http://deb.debian.org/debian\nSuites: ${suite}\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n`,
+    );
+    updated = false;
+  }
+  say(`installing ${newer.package} from ${suite}: ${command}`);
+  if (!aptInstall(['-t', suite, newer.package])) {
+    say(
+      `${newer.package} from ${suite} did not install; the lab runs on ${newer.package} ${was} without ${newer.why}`,
+    );
+    return false;
+  }
+  const now = majorVersion(newer.command);
+  say(`${newer.command} is now ${now ?? 'missing'} (from ${suite})`);
+  return now !== undefined && now >= newer.atLeast;
+}
+
 /**
  * apt-get install of `packages` without recommends, defaults kept (`dropNewAlternatives`: groups
  * to remove again if the install created them); true when it worked.
@@ -159,6 +222,11 @@ export function aptInstall(packages, dropNewAlternatives = []) {
 
 /** Makes sure one group is there: installed when root with apt; else what to run, said plainly. */
 function ensureGroup(group) {
+  ensurePackages(group);
+  if (group.newer && group.ready()) ensureBackport(group.newer);
+}
+
+function ensurePackages(group) {
   if (group.ready()) return;
   const command = `apt-get install --no-install-recommends ${group.packages.join(' ')}`;
   const isDebian = existsSync('/etc/debian_version') && have('apt-get');

@@ -34,7 +34,7 @@ export type { CliIo } from '@dpdk-hotplug/args';
 
 const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
 
-  lab virtual [--models e1000,e1000e,virtio-net-pci,vmxnet3] [--drivers uio_pci_generic,igb_uio,vfio-pci]
+  lab virtual [--models e1000,e1000e,igb,igbvf,virtio-net-pci,vmxnet3] [--drivers uio_pci_generic,igb_uio,vfio-pci]
               [--removal clean,surprise] [--cycles N] [--smoke] [--out DIR] [--merge SUMMARY.json]
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { aptInstall, JOBS, packagesOf } from '../bootstrap.mjs';
+import { aptInstall, ensureBackport, GROUPS, JOBS, packagesOf } from '../bootstrap.mjs';
 
 test('certify installs DPDK and the compiler only; the lab and the browser come with their jobs', () => {
   const certify = packagesOf('certify');
@@ -65,6 +65,42 @@ awk '$1 == "editor" { $2 = "auto"; $3 = "/usr/bin/chromium-editor" } { print }' 
     );
     assert.match(readFileSync(log, 'utf8'), /^install -y -qq --no-install-recommends chromium$/m);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('QEMU older than 8: the backports source is added once and QEMU installed from it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dphp-bootstrap-'));
+  const log = join(dir, 'apt.log');
+  const version = join(dir, 'qemu-version');
+  writeFileSync(version, '7.2.22');
+  writeFileSync(join(dir, 'os-release'), 'ID=debian\nVERSION_CODENAME=bookworm\n');
+  const fakes = {
+    // QEMU prints the version in a state file; apt-get's install from backports raises it.
+    'qemu-system-x86_64': `#!/bin/sh\necho "QEMU emulator version $(cat ${version}) (Debian)"\n`,
+    'apt-get': `#!/bin/sh\necho "$@" >> ${log}\ncase "$*" in *"-t bookworm-backports qemu-system-x86"*) echo 10.0.2 > ${version} ;; esac\nexit 0\n`,
+    'update-alternatives': '#!/bin/sh\nexit 0\n',
+  };
+  for (const [name, text] of Object.entries(fakes)) {
+    writeFileSync(join(dir, name), text);
+    chmodSync(join(dir, name), 0o755);
+  }
+  const source = join(dir, 'backports.sources');
+  const path = process.env.PATH;
+  process.env.PATH = `${dir}:${path}`;
+  try {
+    const opts = { source, osRelease: join(dir, 'os-release') };
+    assert.equal(ensureBackport(GROUPS.lab.newer, opts), true);
+    assert.match(readFileSync(source, 'utf8'), /^Suites: bookworm-backports$/m);
+    assert.match(
+      readFileSync(log, 'utf8'),
+      /^update -qq\ninstall -y -qq --no-install-recommends -t bookworm-backports qemu-system-x86$/m,
+    );
+    // QEMU 10 now: nothing more is installed.
+    assert.equal(ensureBackport(GROUPS.lab.newer, opts), true);
+    assert.equal(readFileSync(log, 'utf8').match(/^install /gm)?.length, 1);
+  } finally {
+    process.env.PATH = path;
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHost, getDevice, moduleOf, mountHugetlbfs, reserveHugepages } from '@dpdk-hotplug/linux';
-import { NIC_MODELS } from '../virtual/machine.js';
+import { kernelModules } from '../virtual/machine.js';
 import type { LabPlan } from './plan.js';
 import { startSuite, suiteOutOf, writeSuitePlan } from './suite.js';
 import { createPciLab, plugNic, type VirtualLabOptions } from './virtual-lab.js';
@@ -44,8 +44,7 @@ async function main(): Promise<void> {
   say(`kernel ${plan.kernelVersion}, ${plan.cases.length} cases`);
   const drivers = [...new Set(plan.cases.map((c) => c.driver))];
   const models = new Set([...plan.cases.map((c) => c.model), ...(plan.peer ? [plan.peer] : [])]);
-  const kernelModules = [...models].map((m) => NIC_MODELS[m].kernelModule);
-  modprobe([...drivers.map(moduleOf), ...kernelModules]);
+  modprobe([...drivers.map(moduleOf), ...new Set([...models].flatMap(kernelModules))]);
   await reserveHugepages(host, `${plan.hugepagesMb}M`, { pageSizeKb: 2048 });
   await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
   const peer = await plugPeer();

@@ -22,6 +22,8 @@ export interface LabPlan {
   /** A NIC bound to its kernel driver, on the same hub, that counts the frames DUTs send. */
   peer: NicModel | null;
   qemuVersion: string;
+  /** The accelerator the guest runs on and why (`chooseAccel`), for the report. */
+  accel?: string;
   kernelVersion: string;
   cases: LabCase[];
 }

@@ -29,7 +29,7 @@ export function suiteOutOf(runDir: string): string {
 /** A case as the suite's DUT: the model's PMD and drivers, its removal, what the lab is. */
 export function dutOf(
   c: LabCase,
-  plan: Pick<LabPlan, 'qemuVersion' | 'kernelVersion'>,
+  plan: Pick<LabPlan, 'qemuVersion' | 'kernelVersion' | 'accel'>,
   peerIf?: string,
 ): Dut {
   const nic = NIC_MODELS[c.model];
@@ -45,7 +45,7 @@ export function dutOf(
       driver: c.driver,
       kernelDriver: nic.kernelDriver,
       unplug: c.removal,
-      lab: `QEMU ${plan.qemuVersion}, guest kernel ${plan.kernelVersion}`,
+      lab: `QEMU ${plan.qemuVersion}${plan.accel ? ` (${plan.accel})` : ''}, guest kernel ${plan.kernelVersion}`,
     },
   };
 }

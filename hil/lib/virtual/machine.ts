@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../errors.js';
+import type { Accel } from './accel.js';
 import { guardChild } from './guard.js';
 import type { LabImage } from './image.js';
 import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
@@ -15,8 +16,23 @@ export const NIC_MODELS = {
   // virtio-pci binds the PCI function; virtio_net makes the interface on top of it.
   'virtio-net-pci': { pmd: 'net_virtio', kernelDriver: 'virtio-pci', kernelModule: 'virtio_net' },
   vmxnet3: { pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3', kernelModule: 'vmxnet3' },
+  // An SR-IOV virtual function of QEMU's igb (QEMU >= 8): the lab plugs its PF, an igb bound to
+  // the kernel's igb, and the guest makes the VFs (sriov_numvfs); the DUT is the first VF.
+  igbvf: { pmd: 'net_e1000_igb_vf', kernelDriver: 'igbvf', kernelModule: 'igbvf', pf: 'igb' },
 } as const;
 export type NicModel = keyof typeof NIC_MODELS;
+
+/** The PF model whose VFs a VF model is (`igb` for `igbvf`), or undefined for a NIC QEMU plugs itself. */
+export function pfModel(model: NicModel): NicModel | undefined {
+  const m = NIC_MODELS[model];
+  return 'pf' in m ? m.pf : undefined;
+}
+
+/** The guest's kernel modules a model needs: its driver's, and its PF's for a VF. */
+export function kernelModules(model: NicModel): string[] {
+  const pf = pfModel(model);
+  return [NIC_MODELS[model].kernelModule, ...(pf ? [NIC_MODELS[pf].kernelModule] : [])];
+}
 
 export interface MachineOptions {
   /** The run's folder: shared read-write with the guest at the same path; sockets and logs go here. */
@@ -29,6 +45,10 @@ export interface MachineOptions {
   cpus?: number;
   /** Host folders the guest must see although they lie under /tmp or /run, where it mounts tmpfs. */
   keep?: string[];
+  /** KVM (`-cpu host`) or software emulation (`-cpu max`, the default): see `chooseAccel`. */
+  accel?: Accel;
+  /** `-cpu`: the model the accelerator's probe chose (default `max`). */
+  cpu?: string;
 }
 
 export interface PluggedNic {
@@ -40,7 +60,7 @@ export interface PluggedNic {
 }
 
 /**
- * One QEMU guest under software emulation: q35, PCIe root ports with native hotplug, the host's
+ * One QEMU guest (KVM or software emulation): q35, PCIe root ports with native hotplug, the host's
  * root and the run folder over virtio-9p, QMP for device_add/device_del. Every NIC sits on one
  * QEMU hub, so NICs in the guest can exchange frames. `stop()` always ends QEMU.
  */
@@ -73,6 +93,9 @@ export class VirtualMachine {
       'console=ttyS0',
       'pcie_ports=native',
       'panic=-1',
+      // Booted through PVH there is no BIOS MP table routing the 8254 timer: the kernel's timer
+      // check fails, and with interrupt remapping (the IOMMU guest) it panics.
+      'no_timer_check',
       'quiet',
       `dphp.lab=${o.runDir}`,
       ...(o.keep.length ? [`dphp.keep=${o.keep.join(',')}`] : []),
@@ -85,9 +108,10 @@ export class VirtualMachine {
       `pcie-root-port,id=rp${i + 1},chassis=${i + 1},slot=${i + 1}`,
     ]).flat();
     return [
-      ...['-machine', `q35,accel=tcg${o.iommu ? ',kernel-irqchip=split' : ''}`, '-cpu', 'max'],
+      ...['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`],
+      ...['-cpu', o.cpu],
       ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],
-      ...['-kernel', image.vmlinuz, '-initrd', image.initrd, '-append', append],
+      ...['-kernel', image.kernel, '-initrd', image.initrd, '-append', append],
       ...['-serial', `file:${join(o.runDir, 'console.log')}`],
       ...['-qmp', `unix:${join(o.runDir, 'qmp.sock')},server=on,wait=off`],
       // ACPI hotplug never adds a device behind a root port here; native PCIe hotplug does.
@@ -108,6 +132,8 @@ export class VirtualMachine {
       memoryMb: 2048,
       cpus: 2,
       keep: [],
+      accel: 'tcg',
+      cpu: 'max',
       ...options,
     };
     rmSync(join(o.runDir, 'qmp.sock'), { force: true });
@@ -167,7 +193,8 @@ export class VirtualMachine {
         : {};
     try {
       await this.qmp.execute('device_add', {
-        driver: model,
+        // A VF model: its PF is plugged; the guest makes the VFs.
+        driver: pfModel(model) ?? model,
         id,
         bus: `rp${slot}`,
         netdev: `hp-${id}`,

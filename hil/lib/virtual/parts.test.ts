@@ -106,14 +106,15 @@ describe('lab cases', () => {
     expect(cases[0]).toMatchObject({ name: 'virtual-e1000-uio_pci_generic-clean', cycles: 12 });
     expect(plannedChecks(cases[0]!)).toContain(107);
     expect(plannedChecks(cases[1]!)).toEqual(expect.arrayContaining([110, 111]));
-    // The default matrix: five models, three drivers, two removals.
-    expect(labCases({})).toHaveLength(30);
+    // The default matrix: six models (igb's SR-IOV VF among them), three drivers, two removals.
+    expect(labCases({})).toHaveLength(36);
+    expect(labCases({}).filter((c) => c.model === 'igbvf')).toHaveLength(6);
   });
 });
 
 describe('DUTs the host cannot run', () => {
   /**
-   * Steps: run the lab with igb on a QEMU 7.2 image and igb_uio on an image whose igb_uio did not
+   * Steps: run the lab with igb and its VF on a QEMU 7.2 image and igb_uio on an image whose igb_uio did not
    * build (nothing runnable, so no guest boots).
    * Verify: each DUT is INCOMPLETE with the reason on every check and in pci.skipped, counted as
    * skipped, and the run itself passes; the summary is written.
@@ -125,13 +126,14 @@ describe('DUTs the host cannot run', () => {
       qemuVersion: '7.2.22',
       kernelVersion: 'k',
       vmlinuz: '',
+      kernel: '',
       initrd: '',
       modulesRoot: '',
       igbUio: { missing: 'building igb_uio failed: no headers' },
     };
     const out = join(work, 'not-run');
     const s1 = await runVirtualLab({
-      models: ['igb'],
+      models: ['igb', 'igbvf'],
       drivers: ['vfio-pci'],
       removals: ['clean'],
       outDir: out,
@@ -146,12 +148,15 @@ describe('DUTs the host cannot run', () => {
       image,
       onProgress: () => {},
     });
+    expect(s1.duts.map((d) => d.pci?.skipped)).toEqual([
+      'QEMU 7.2.22: QEMU emulates igb since 8.0',
+      'QEMU 7.2.22: QEMU emulates igb and its SR-IOV VFs since 8.0',
+    ]);
     for (const [s, why] of [
       [s1, 'QEMU 7.2.22: QEMU emulates igb since 8.0'],
       [s2, 'igb_uio: building igb_uio failed: no headers'],
     ] as const) {
       expect(s.status).toBe('passed');
-      expect(s.duts).toHaveLength(1);
       const d = s.duts[0]!;
       // Not judged here: the machine lacks what the DUT needs, and the verdict says what.
       expect(d.verdict).toBe('INCONCLUSIVE');

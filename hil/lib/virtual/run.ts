@@ -6,6 +6,7 @@ import { type DutSummary, notRunDut, type RunSummary, writeSummary } from '@dpdk
 import { LabError } from '../errors.js';
 import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
 import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
+import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { type NicModel, VirtualMachine } from './machine.js';
 import { type Request, serve } from './mailbox.js';
@@ -29,14 +30,15 @@ export interface VirtualLabOptions {
 
 const MODEL_NEEDS: Partial<Record<NicModel, { qemu: number; why: string }>> = {
   igb: { qemu: 8, why: 'QEMU emulates igb since 8.0' },
+  igbvf: { qemu: 8, why: 'QEMU emulates igb and its SR-IOV VFs since 8.0' },
 };
 
 export function labCases(
   o: Pick<VirtualLabOptions, 'models' | 'drivers' | 'removals' | 'cycles'>,
 ): LabCase[] {
   const cases: LabCase[] = [];
-  // igb is in the default list so that a host whose QEMU lacks it says so in the report.
-  for (const model of o.models ?? ['e1000', 'e1000e', 'igb', 'virtio-net-pci', 'vmxnet3']) {
+  // igb and its VFs are in the default list so that a host whose QEMU lacks them says so in the report.
+  for (const model of o.models ?? ['e1000', 'e1000e', 'igb', 'igbvf', 'virtio-net-pci', 'vmxnet3']) {
     for (const driver of o.drivers ?? ['uio_pci_generic', 'igb_uio', 'vfio-pci']) {
       for (const removal of o.removals ?? ['clean', 'surprise']) {
         cases.push({
@@ -130,6 +132,8 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
   }
   summary.checksPlanned = Math.max(0, ...all.map((c) => plannedChecks(c).length));
   write();
+  const accel = runnable.length ? await chooseAccel(image) : undefined;
+  if (accel) progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
   const groups = [
     { iommu: false, cases: runnable.filter((c) => c.driver !== 'vfio-pci') },
     { iommu: true, cases: runnable.filter((c) => c.driver === 'vfio-pci') },
@@ -145,7 +149,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
   try {
     for (const g of groups) {
       if (interrupted) break;
-      const done = await runGroup(image, g.iommu, g.cases, o, progress, () => interrupted);
+      const done = await runGroup(image, accel!, g.iommu, g.cases, o, progress, () => interrupted);
       summary.duts.push(...done);
       write();
     }
@@ -164,6 +168,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
 
 async function runGroup(
   image: LabImage,
+  accel: AccelChoice,
   iommu: boolean,
   cases: LabCase[],
   o: VirtualLabOptions,
@@ -178,6 +183,7 @@ async function runGroup(
     hugepagesMb: 256,
     peer: o.peer === undefined ? 'e1000' : o.peer,
     qemuVersion: image.qemuVersion,
+    accel: `${accel.accel.toUpperCase()}: ${accel.why}`,
     kernelVersion: image.kernelVersion,
     cases,
   };
@@ -195,7 +201,13 @@ async function runGroup(
     // The guest runs this checkout's code: keep it visible wherever it lies (CI may clone into /tmp).
     const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
     warm = warmSuite(runDir, plan);
-    vm = await VirtualMachine.start(image, { runDir, iommu, keep: [checkout, dirname(process.execPath)] });
+    vm = await VirtualMachine.start(image, {
+      runDir,
+      iommu,
+      accel: accel.accel,
+      cpu: accel.cpu,
+      keep: [checkout, dirname(process.execPath)],
+    });
     const machine = vm;
     mailbox = serve(runDir, async (r: Request) => {
       switch (r.op) {
