@@ -209,7 +209,7 @@ async function guestRunners(
       outDir: out,
       ...(cache ? { cacheDir: cache } : {}),
       ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect as string) } : {}),
-      certifyArgs: cycles === undefined ? [] : ['--cycles', String(cycles)],
+      ...(cycles !== undefined ? { cycles } : {}),
       onProgress: (l) => io.err(l),
       stopped: () => stop,
     });

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dutFromDevargs } from '../model/dut.js';
 import {
   bisect,
   bisectPlanFromArgs,
@@ -13,7 +14,6 @@ import {
   type Outcome,
   parseRange,
 } from './bisect.js';
-import { dutFromDevargs } from '../model/dut.js';
 
 const history = Array.from({ length: 100 }, (_, i) => `c${i}`);
 

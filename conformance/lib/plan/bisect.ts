@@ -141,7 +141,15 @@ export function driversFor(dut: Dut): string[] {
 
 /** The release matrix's build command (tools/matrix), in this repository; undefined outside it. */
 export function matrixCli(): string | undefined {
-  const cli = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'tools', 'matrix', 'cli.mjs');
+  const cli = resolve(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    '..',
+    '..',
+    'tools',
+    'matrix',
+    'cli.mjs',
+  );
   return existsSync(cli) ? cli : undefined;
 }
 

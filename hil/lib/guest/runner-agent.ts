@@ -34,8 +34,8 @@ export interface GuestRunnerPlan {
   peer: NicModel | null;
   /** lab run's --expect. */
   expect?: string;
-  /** More lab run options, certify's (--cycles N, --budget S). */
-  certifyArgs: string[];
+  /** lab run's --cycles. */
+  cycles?: string;
 }
 
 const runDir = process.argv[2]!;
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     runner: plan.runner,
     out: plan.out,
     ...(plan.expect !== undefined ? { expect: plan.expect } : {}),
-    certifyArgs: plan.certifyArgs,
+    ...(plan.cycles !== undefined ? { cycles: plan.cycles } : {}),
   });
   say(`lab run ended with exit code ${code} after ${Math.round((performance.now() - t0) / 1000)} s`);
   writeFileSync(join(runDir, 'guest-done'), String(code));

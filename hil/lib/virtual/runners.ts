@@ -24,8 +24,8 @@ export interface GuestRunnersOptions {
   outDir: string;
   cacheDir?: string;
   expect?: string;
-  /** certify's options for every lab run (--cycles N, --budget S). */
-  certifyArgs?: string[];
+  /** lab run's --cycles for every runner. */
+  cycles?: number;
   /** One guest's whole run is stopped after this long (default 90 min: Playwright under TCG). */
   timeoutMs?: number;
   onProgress?: (line: string) => void;
@@ -62,7 +62,7 @@ async function runGuest(
     out: join(runDir, 'out'),
     peer: 'e1000',
     ...(o.expect !== undefined ? { expect: o.expect } : {}),
-    certifyArgs: o.certifyArgs ?? [],
+    ...(o.cycles !== undefined ? { cycles: String(o.cycles) } : {}),
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
   // Playwright's transform cache, kept in the lab's cache between runs: the guest compiles the
