@@ -95,6 +95,8 @@ async function rounds(rows) {
     heapGrowthBytes:
       rs[0].heapGrowthBytes === undefined ? undefined : median(rs.map((r) => r.heapGrowthBytes)),
     rssGrowthBytes: rs[0].rssGrowthBytes === undefined ? undefined : median(rs.map((r) => r.rssGrowthBytes)),
+    dpdkHeapGrowthBytes:
+      rs[0].dpdkHeapGrowthBytes === undefined ? undefined : median(rs.map((r) => r.dpdkHeapGrowthBytes)),
     /** The median of this row's per-round ratio to row `k`'s (wall, CPU). */
     vs: (k) => ({
       wall: median(rs.map((r, i) => r.us / results[k][i].us)),
@@ -169,6 +171,7 @@ for (const dev of DEVICES) {
           vsFloor: r.vs(1).wall,
           cpuVsFloor: r.vs(1).cpu,
           rssGrowthBytes: r.rssGrowthBytes,
+          dpdkHeapGrowthBytes: r.dpdkHeapGrowthBytes,
         },
       ]),
     );
@@ -194,11 +197,12 @@ for (const dev of DEVICES) {
       r === async_ || r === empty ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
       goal,
       r.initMs === undefined || r === four || r === shim || r === empty ? '' : r.initMs.toFixed(1),
+      kib(r.dpdkHeapGrowthBytes),
       kib(r.rssGrowthBytes),
       kib(r.heapGrowthBytes),
     ]);
     console.log(
-      `\nattach → close → detach cycles of ${dev}, ${cycles} per run, ${RUNS} interleaved rounds, medians (DPDK ${DPDK_VERSION}, Node ${process.version})\n${table(['path', 'µs/cycle', 'vs C', 'CPU µs', 'CPU vs C', 'vs floor (wall / CPU)', 'vs sync', 'goal', 'init ms', 'RSS Δ', 'JS heap Δ'], lines)}`,
+      `\nattach → close → detach cycles of ${dev}, ${cycles} per run, ${RUNS} interleaved rounds, medians (DPDK ${DPDK_VERSION}, Node ${process.version})\n${table(['path', 'µs/cycle', 'vs C', 'CPU µs', 'CPU vs C', 'vs floor (wall / CPU)', 'vs sync', 'goal', 'init ms', 'DPDK heap Δ', 'RSS Δ', 'JS heap Δ'], lines)}`,
     );
     if (testpmd)
       console.log(
@@ -207,7 +211,35 @@ for (const dev of DEVICES) {
   }
 }
 console.log(
-  "\nRSS Δ: the process's resident set growth over the measured loop (malloc and DPDK heaps included). Init: Eal.init includes loading the DPDK libraries through koffi; the C program loads them before main.",
+  "\nDPDK heap Δ: rte_malloc_get_socket_stats' bytes in use, after the loop less before it (the C row has no warm-up: its first cycle's one-off allocations count). RSS Δ: the process's resident set growth over the measured loop (malloc, DPDK's and V8's heaps included). JS heap Δ: V8's heap in use after a gc. Init: Eal.init includes loading the DPDK libraries through koffi; the C program loads them before main.",
+);
+
+// The async mechanism's own price: an empty call off the main thread and back, awaited, through
+// each candidate (round-trip.mjs), interleaved; the SDK uses the first.
+const HOPS = Number(process.env.BENCH_HOPS ?? 20_000);
+const hop = join(here, 'bench', 'round-trip.mjs');
+const mechanisms = [
+  ['koffi', "koffi's async call (libuv pool thread): the SDK's"],
+  ['atomics', 'a persistent worker, Atomics.notify / Atomics.waitAsync'],
+  ['atomics-spin', 'the same, both sides polling ≤ 50 µs before they sleep'],
+  ['message', 'a persistent worker, postMessage both ways'],
+];
+const hopRuns = await rounds(
+  mechanisms.map(([mode]) => [`hop-${mode}`, () => $`node ${hop} ${mode} ${HOPS}`]),
+);
+figures.roundTrip = Object.fromEntries(
+  mechanisms.map(([mode], i) => [mode, { usPerCall: hopRuns[i].usPerCycle, cpuUsPerCall: hopRuns[i].cpuUs }]),
+);
+console.log(
+  `\nOne empty C call (dphp_abi) off the main thread and back, awaited, ${HOPS} per run, ${RUNS} interleaved rounds, medians\n${table(
+    ['mechanism', 'µs/call', 'CPU µs/call', 'vs koffi (wall / CPU)'],
+    mechanisms.map(([, name], i) => [
+      name,
+      hopRuns[i].usPerCycle.toFixed(2),
+      hopRuns[i].cpuUs.toFixed(2),
+      `${times(hopRuns[i].vsFirst)} / ${times(hopRuns[i].cpuVsFirst)}`,
+    ]),
+  )}`,
 );
 
 if (ONLY_HOTPLUG) {

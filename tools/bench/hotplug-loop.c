@@ -1,7 +1,8 @@
 /*
  * C reference for `npm run bench`: the same attach/close/detach cycle the SDK runs, straight
  * against DPDK. Prints one JSON line: {"initMs":…, "cycles":…, "seconds":…, "cpuSeconds":…,
- * "rssGrowthBytes":…} (the resident set's growth over the loop: malloc's heap and DPDK's)
+ * "rssGrowthBytes":…, "dpdkHeapGrowthBytes":…} (the resident set's growth over the loop: malloc's
+ * heap and DPDK's; DPDK's heap growth alone, as rte_malloc_get_socket_stats counts it)
  * (cpuSeconds: the process's CPU time over the loop, which preemption on a shared machine does not inflate).
  * Usage: hotplug-loop CYCLES DEVARGS DEVNAME BUS -- EAL-ARGS…
  */
@@ -14,6 +15,8 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 
 /* The resident set in bytes, as Node's process.memoryUsage.rss() reads it. */
 static long rss(void) {
@@ -24,6 +27,16 @@ static long rss(void) {
     fclose(f);
   }
   return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* DPDK heap bytes in use over every socket, as the shim's dphp_heap_in_use counts them. */
+static double dpdk_heap(void) {
+  double total = 0;
+  for (unsigned i = 0; i < rte_socket_count(); i++) {
+    struct rte_malloc_socket_stats st;
+    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0) total += (double)st.heap_allocsz_bytes;
+  }
+  return total;
 }
 
 int main(int argc, char **argv) {
@@ -41,6 +54,7 @@ int main(int argc, char **argv) {
   }
   double init = now() - t0;
   long rss1 = rss();
+  double heap1 = dpdk_heap();
   double t1 = now(), c1 = cpu();
   for (long i = 0; i < cycles; i++) {
     uint16_t port;
@@ -51,8 +65,9 @@ int main(int argc, char **argv) {
     }
   }
   double seconds = now() - t1, cpuSeconds = cpu() - c1;
-  printf("{\"initMs\":%.3f,\"cycles\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"rssGrowthBytes\":%ld}\n",
-         init * 1e3, cycles, seconds, cpuSeconds, rss() - rss1);
+  printf("{\"initMs\":%.3f,\"cycles\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"rssGrowthBytes\":%ld,"
+         "\"dpdkHeapGrowthBytes\":%.0f}\n",
+         init * 1e3, cycles, seconds, cpuSeconds, rss() - rss1, dpdk_heap() - heap1);
   rte_eal_cleanup();
   return 0;
 }

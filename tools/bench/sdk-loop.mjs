@@ -1,7 +1,8 @@
 // SDK side of `npm run bench`: the same cycle as hotplug-loop.c, through @dpdk-hotplug/ethdev.
 // Usage: node --expose-gc sdk-loop.mjs sync|async CYCLES DEVARGS EAL-OPTIONS-JSON
-// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes", "rssGrowthBytes"}
-// (JS heap growth after a gc; the process's RSS growth, C's malloc and DPDK's included).
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes", "rssGrowthBytes",
+// "dpdkHeapGrowthBytes"} (JS heap growth after a gc; the process's RSS growth, C's malloc and
+// DPDK's included; DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
@@ -26,6 +27,7 @@ for (let i = 0; i < Math.min(2000, cycles); i++) mode === 'sync' ? syncCycle() :
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 const rssBefore = process.memoryUsage.rss();
+const dpdkHeapBefore = eal.resources().dpdkHeapBytes;
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 if (mode === 'sync') for (let i = 0; i < cycles; i++) syncCycle();
@@ -35,6 +37,7 @@ const { user, system } = process.cpuUsage(c1);
 const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
 globalThis.gc?.();
 const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore;
+const dpdkHeapGrowthBytes = eal.resources().dpdkHeapBytes - dpdkHeapBefore;
 eal.cleanup();
 console.log(
   JSON.stringify({
@@ -44,5 +47,6 @@ console.log(
     cpuSeconds: (user + system) / 1e6,
     heapGrowthBytes,
     rssGrowthBytes,
+    dpdkHeapGrowthBytes,
   }),
 );
