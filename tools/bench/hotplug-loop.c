@@ -4,6 +4,8 @@
  * "rssGrowthBytes":…, "dpdkHeapGrowthBytes":…} (the resident set's growth over the loop: malloc's
  * heap and DPDK's; DPDK's heap growth alone, as rte_malloc_get_socket_stats counts it)
  * (cpuSeconds: the process's CPU time over the loop, which preemption on a shared machine does not inflate).
+ * With HOTPLUG_CONFIGURE=1 each cycle also configures the port (one rx and one tx queue of 512
+ * descriptors, an mbuf pool made once) before its close: the cycle in which net_null leaks.
  * Usage: hotplug-loop CYCLES DEVARGS DEVNAME BUS -- EAL-ARGS…
  */
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 
 /* The resident set in bytes, as Node's process.memoryUsage.rss() reads it. */
 static long rss(void) {
@@ -53,12 +56,25 @@ int main(int argc, char **argv) {
     return 1;
   }
   double init = now() - t0;
+  const char *configure = getenv("HOTPLUG_CONFIGURE");
+  struct rte_mempool *pool = NULL;
+  if (configure != NULL && strcmp(configure, "1") == 0) {
+    pool = rte_pktmbuf_pool_create("bench", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+    if (pool == NULL) {
+      fprintf(stderr, "no mbuf pool\n");
+      return 1;
+    }
+  }
   long rss1 = rss();
   double heap1 = dpdk_heap();
   double t1 = now(), c1 = cpu();
   for (long i = 0; i < cycles; i++) {
     uint16_t port;
+    struct rte_eth_conf conf = {0};
     if (rte_dev_probe(devargs) != 0 || rte_eth_dev_get_port_by_name(name, &port) != 0 ||
+        (pool != NULL && (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+                          rte_eth_rx_queue_setup(port, 0, 512, rte_socket_id(), NULL, pool) != 0 ||
+                          rte_eth_tx_queue_setup(port, 0, 512, rte_socket_id(), NULL) != 0)) ||
         rte_eth_dev_close(port) != 0 || rte_eal_hotplug_remove(bus, name) != 0) {
       fprintf(stderr, "cycle %ld failed\n", i);
       return 1;
