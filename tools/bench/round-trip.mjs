@@ -123,13 +123,15 @@ if (!isMainThread) {
   /** attach, close, detach of net_null0, raw, each checked. */
   const rawCycle = async (viaWorker) => {
     const n = viaWorker
-      ? await viaAtomics(ATTACH, 'net_null0', 'net_null0').then((rc) => (ports.set(m.ports), rc))
+      ? await viaAtomics(ATTACH, 'net_null0', 'net_null0')
       : await koffiCall(b.dphp_attach, 'net_null0', 'net_null0', ports, before, 32);
+    if (viaWorker) ports.set(m.ports);
     if (n !== 1) throw new Error(`attach: ${n}`);
     if (b.rte_eth_dev_close(ports[0]) !== 0) throw new Error('close failed');
     const rc = viaWorker
-      ? await viaAtomics(DETACH, 'vdev', 'net_null0').then((r) => ((left[0] = m.left[0]), r))
+      ? await viaAtomics(DETACH, 'vdev', 'net_null0')
       : await koffiCall(b.dphp_detach, 'vdev', 'net_null0', ports, left, 32);
+    if (viaWorker) left[0] = m.left[0];
     if (rc !== 0 || left[0] !== 0) throw new Error(`detach: ${rc}, left ${left[0]}`);
   };
   const viaMessage = () =>
