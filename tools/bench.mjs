@@ -185,7 +185,7 @@ for (const dev of DEVICES) {
       ["the SDK's three shim crossings, raw koffi (no SDK logic)", shim, ''],
       ['SDK attachSync → close → detachSync', sync, '≤ 1.1× floor'],
       ['SDK await attach → close → await detach', async_, '≤ 6× sync'],
-      ['two empty koffi async calls, awaited (no DPDK)', empty, ''],
+      ["two empty async calls through the SDK's worker, awaited (no DPDK)", empty, ''],
       ...(testpmd ? [['testpmd, interactive (DTS)', testpmd, '']] : []),
     ].map(([name, r, goal]) => [
       name,
@@ -256,12 +256,12 @@ console.log(
 
 // The async mechanism's own price: an empty call off the main thread and back, awaited, through
 // each candidate (round-trip.mjs); then a raw net_null0 attach → close → detach cycle (no SDK
-// logic) through the two that can carry one; interleaved. The SDK uses koffi's.
+// logic) through the two that can carry one; interleaved. The SDK uses the Atomics worker (lib/off-thread.ts).
 const HOPS = Number(process.env.BENCH_HOPS ?? 20_000);
 const hop = join(here, 'bench', 'round-trip.mjs');
 const mechanisms = [
-  ['koffi', "empty call: koffi's async call (libuv pool thread), the SDK's"],
-  ['atomics', 'empty call: a persistent worker, Atomics.notify / Atomics.waitAsync'],
+  ['koffi', "empty call: koffi's async call (libuv pool thread)"],
+  ['atomics', "empty call: a persistent worker, Atomics.notify / Atomics.waitAsync (the SDK's)"],
   ['atomics-spin', 'empty call: the same, both sides polling ≤ 50 µs before they sleep'],
   ['message', 'empty call: a persistent worker, postMessage both ways'],
   ['koffi-cycle', 'raw net_null0 cycle, attach and detach through koffi async'],

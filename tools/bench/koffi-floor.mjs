@@ -4,8 +4,8 @@
 //   through koffi's sync call: four crossings, no SDK logic, no check of what a remove left.
 // - `shim`: the SDK's own crossings for one cycle (dphp_attach_area: snapshot, probe, port lookup;
 //   rte_eth_dev_close; dphp_detach_area: remove and what it left), with no SDK logic around them.
-// - `async-empty`: the async cycle's mechanism with nothing in it: two koffi async calls of an
-//   empty C function (dphp_abi), each awaited (a libuv pool hop and back), as the SDK's async
+// - `async-empty`: the async cycle's mechanism with nothing in it: two async calls of an
+//   empty C function (dphp_abi) through the SDK's worker (off-thread.ts), each awaited, as the SDK's async
 //   cycle makes two (attach, detach); no DPDK call at all.
 // The gap between `four` and C is koffi's price per call; between the SDK rows and these, the SDK's own.
 // Usage: node koffi-floor.mjs four|shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON

@@ -1,9 +1,10 @@
 // The async mechanism's own price, for `npm run bench`: one empty C call (the shim's dphp_abi,
 // no DPDK) made off the main thread and awaited, through each candidate mechanism:
 // - `koffi`: koffi's async call (a libuv pool thread; its result comes back through the loop),
-//   the SDK's mechanism;
+//   the SDK's before session 9;
 // - `atomics`: a persistent worker_threads worker that makes the call synchronously, woken with
-//   Atomics.notify on a SharedArrayBuffer, its answer awaited with Atomics.waitAsync;
+//   Atomics.notify on a SharedArrayBuffer, its answer awaited with Atomics.waitAsync (the SDK's
+//   mechanism now, packages/ethdev/lib/off-thread.ts);
 // - `atomics-spin`: the same, with the worker polling for up to 50 µs before it sleeps and the
 //   main thread polling (setImmediate, the loop keeps running) for up to 50 µs before it waits;
 // - `message`: the same worker, asked and answered with postMessage.
