@@ -4,12 +4,13 @@
 //   through koffi's sync call: four crossings, no SDK logic, no check of what a remove left.
 // - `shim`: the SDK's own crossings for one cycle (dphp_attach_area: snapshot, probe, port lookup;
 //   rte_eth_dev_close; dphp_detach_area: remove and what it left), with no SDK logic around them.
-// - `async-empty`: the async cycle's mechanism with nothing in it: two koffi async calls of an
-//   empty C function (dphp_abi), each awaited (a libuv pool hop and back), as the SDK's async
+// - `async-empty`: the async cycle's mechanism with nothing in it: two async calls of an
+//   empty C function (dphp_abi) through the SDK's worker (off-thread.ts), each awaited, as the SDK's async
 //   cycle makes two (attach, detach); no DPDK call at all.
 // The gap between `four` and C is koffi's price per call; between the SDK rows and these, the SDK's own.
 // Usage: node koffi-floor.mjs four|shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON
-// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rssGrowthBytes"}.
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rssGrowthBytes",
+// "dpdkHeapGrowthBytes"} (DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
 // Internal on purpose: a benchmark of the binding itself; applications never see it.
 import { dpdk } from '../../packages/ethdev/dist/binding.js';
@@ -45,6 +46,7 @@ if (!cycle) throw new Error(`mode: four, shim or async-empty, not ${mode}`);
 
 for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
 const rssBefore = process.memoryUsage.rss();
+const dpdkHeapBefore = b.dphp_heap_in_use();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 if (mode === 'async-empty') for (let i = 0; i < cycles; i++) await cycle();
@@ -52,5 +54,15 @@ else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
 const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
+const dpdkHeapGrowthBytes = b.dphp_heap_in_use() - dpdkHeapBefore;
 eal.cleanup();
-console.log(JSON.stringify({ initMs, cycles, seconds, cpuSeconds: (user + system) / 1e6, rssGrowthBytes }));
+console.log(
+  JSON.stringify({
+    initMs,
+    cycles,
+    seconds,
+    cpuSeconds: (user + system) / 1e6,
+    rssGrowthBytes,
+    dpdkHeapGrowthBytes,
+  }),
+);

@@ -1,7 +1,10 @@
 // SDK side of `npm run bench`: the same cycle as hotplug-loop.c, through @dpdk-hotplug/ethdev.
-// Usage: node --expose-gc sdk-loop.mjs sync|async CYCLES DEVARGS EAL-OPTIONS-JSON
-// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes", "rssGrowthBytes"}
-// (JS heap growth after a gc; the process's RSS growth, C's malloc and DPDK's included).
+// `configure`: the sync cycle with a configure (one rx and one tx queue) before the close, the
+// cycle in which net_null leaks (HOTPLUG_CONFIGURE=1 hotplug-loop.c's).
+// Usage: node --expose-gc sdk-loop.mjs sync|async|configure CYCLES DEVARGS EAL-OPTIONS-JSON
+// Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes", "rssGrowthBytes",
+// "dpdkHeapGrowthBytes"} (JS heap growth after a gc; the process's RSS growth, C's malloc and
+// DPDK's included; DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
@@ -15,6 +18,12 @@ function syncCycle() {
   eal.close(port);
   eal.detachSync(port);
 }
+function configureCycle() {
+  const port = eal.attachSync(devargs);
+  eal.configure(port, { rxQueues: 1, txQueues: 1 });
+  eal.close(port);
+  eal.detachSync(port);
+}
 async function asyncCycle() {
   const port = await eal.attach(devargs);
   eal.close(port);
@@ -22,19 +31,23 @@ async function asyncCycle() {
 }
 
 // Warm up the JIT and DPDK's first-use allocations, then measure.
-for (let i = 0; i < Math.min(2000, cycles); i++) mode === 'sync' ? syncCycle() : await asyncCycle();
+const cycle = { sync: syncCycle, async: asyncCycle, configure: configureCycle }[mode];
+if (!cycle) throw new Error(`mode: sync, async or configure, not ${mode}`);
+for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 const rssBefore = process.memoryUsage.rss();
+const dpdkHeapBefore = eal.resources().dpdkHeapBytes;
 const t1 = performance.now();
 const c1 = process.cpuUsage();
-if (mode === 'sync') for (let i = 0; i < cycles; i++) syncCycle();
-else for (let i = 0; i < cycles; i++) await asyncCycle();
+if (mode === 'async') for (let i = 0; i < cycles; i++) await asyncCycle();
+else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
 const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
 globalThis.gc?.();
 const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore;
+const dpdkHeapGrowthBytes = eal.resources().dpdkHeapBytes - dpdkHeapBefore;
 eal.cleanup();
 console.log(
   JSON.stringify({
@@ -44,5 +57,6 @@ console.log(
     cpuSeconds: (user + system) / 1e6,
     heapGrowthBytes,
     rssGrowthBytes,
+    dpdkHeapGrowthBytes,
   }),
 );

@@ -12,6 +12,7 @@ import koffi from 'koffi';
 import { type DpdkBinding, MAX_BURST, MAX_ETHPORTS, MAX_PACKET, type Pointer } from './dpdk-binding.js';
 import { currentDpdk, type DpdkInstall, libraryPath, markLoaded } from './dpdk-install.js';
 import { EalStateError } from './errors.js';
+import { OffThreadWorker, WORKER_CALLS, type WorkerCallName } from './off-thread.js';
 import { readyShim, type ShimChoice } from './shim-select.js';
 import { versionNumber, versionOfNumber } from './versions.js';
 
@@ -199,6 +200,20 @@ function load(install: DpdkInstall) {
     );
   }
   shimInUse = chosen;
+  // The async forms of the calls the worker makes go through it (off-thread.ts), made on first use.
+  let worker: OffThreadWorker | undefined;
+  const libs = {
+    shim: chosen.path,
+    eal: libraryPath(install, 'eal'),
+    ethdev: libraryPath(install, 'ethdev'),
+  };
+  for (const name of Object.keys(WORKER_CALLS) as WorkerCallName[]) {
+    (b[name] as { async: unknown }).async = (...argsAndDone: unknown[]) => {
+      const done = argsAndDone.pop() as (error: unknown, rc: number) => void;
+      worker ??= new OffThreadWorker(libs);
+      worker.call(name, argsAndDone, done);
+    };
+  }
   // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
   return Object.assign(b, seam) satisfies DpdkBinding;
 }

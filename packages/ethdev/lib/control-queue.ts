@@ -1,7 +1,7 @@
 /**
  * DPDK's control calls, one at a time for the whole process, in call order. The async forms
- * (attach, detach, configureAsync, …) run their DPDK calls on a worker thread (koffi's async
- * call) with a timeout and an optional AbortSignal; the sync forms run on the main thread, and
+ * (attach, detach, configureAsync, …) run their DPDK calls on a worker thread (off-thread.ts,
+ * or koffi's async call for those with a pointer) with a timeout and an optional AbortSignal; the sync forms run on the main thread, and
  * only when no async call is queued or running: DPDK's control API is not thread safe.
  *
  * An abort before the call's turn drops it (nothing was done); once its DPDK call has started,

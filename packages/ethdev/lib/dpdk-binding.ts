@@ -50,10 +50,10 @@ export interface RawEthStats {
 /** A C pointer held by the SDK (argv, mempools, the log ring); never handed to users. */
 export type Pointer = object;
 
-/** A call that koffi can also run on a libuv pool thread (`fn.async(...args, done)`). */
+/** A call that can also run on a worker thread (`fn.async(...args, done)`: off-thread.ts's worker, or koffi's libuv pool). */
 export interface OffThreadFn<A extends unknown[], R = number> {
   (...args: A): R;
-  /** The same call on a libuv pool thread; `done` runs on the main thread when it returns. */
+  /** The same call on a worker thread; `done` runs on the main thread when it returns. */
   async(...args: [...A, (error: unknown, result: R) => void]): void;
 }
 

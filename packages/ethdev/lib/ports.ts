@@ -315,7 +315,12 @@ export class PortTable {
 
   /** Every listed port that has id `id`, oldest first. */
   holders(id: number): PortRecord[] {
-    return this.all().filter((p) => p.id === id);
+    // On every detach by id: a scan, not `all()`'s copy and sort of every port.
+    const holders: PortRecord[] = [];
+    for (const device of this.devices.values()) {
+      for (const port of device.ports) if (port.id === id) holders.push(port);
+    }
+    return holders.length > 1 ? holders.sort((a, b) => a.generation - b.generation) : holders;
   }
 
   /**
