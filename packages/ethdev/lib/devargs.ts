@@ -132,7 +132,13 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
   if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
     checkPciClass(result, policy.pciClass);
-  if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
+  // The composite itself attached already: that is ALREADY_ATTACHED (its sub-devices are its own).
+  if (
+    result.subDevices.length > 0 &&
+    policy.attached &&
+    !policy.captureDevices &&
+    !policy.attached(result.name)
+  ) {
     const taken = result.subDevices.find((s) => policy.attached!(s.name));
     if (taken)
       refuse(

@@ -245,6 +245,22 @@ describe('composite devices', () => {
     expect(cleanup!.value).toEqual([]);
   });
 
+  it('says ALREADY_ATTACHED for a failsafe attached twice (its own sub-device is no capture)', async () => {
+    const calls: Call[] = [
+      ['attach', 'net_failsafe0,dev(net_null3)'],
+      ['attach', 'net_failsafe0,dev(net_null3)'],
+      ['detachDevice', 'net_failsafe0', { force: true }],
+      ['ports'],
+      ['cleanup'],
+    ];
+    const [first, second, detached, after, cleanup] = await runs(calls);
+    expect(first!.value).toBeTypeOf('number');
+    expect(second!.code).toBe('ALREADY_ATTACHED');
+    expect(detached!.value).toBe('net_failsafe0');
+    expect(after!.value).toEqual([]);
+    expect(cleanup!.value).toEqual([]);
+  });
+
   it('leaves no port of a device that went with a detached composite (a failsafe sub-device the caller closed), and takes its port in at attach', async () => {
     // ports() takes the sub-device's port in; the caller then closes it before the failsafe goes.
     const calls: Call[] = [
