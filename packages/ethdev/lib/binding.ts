@@ -97,7 +97,7 @@ function load(install: DpdkInstall) {
     rte_eal_get_runtime_dir: eal.func('const char *rte_eal_get_runtime_dir(void)'),
     rte_eal_process_type: eal.func('int rte_eal_process_type(void)'),
     rte_dev_probe: eal.func('int rte_dev_probe(const char *devargs)'),
-    rte_eal_hotplug_remove: eal.func('int rte_eal_hotplug_remove(const char *busname, const char *devname)'),
+    rte_eal_hotplug_remove: eal.func(WORKER_CALLS.rte_eal_hotplug_remove.sig),
     rte_dev_hotplug_handle_enable: eal.func('int rte_dev_hotplug_handle_enable(void)'),
     rte_dev_hotplug_handle_disable: eal.func('int rte_dev_hotplug_handle_disable(void)'),
     rte_dev_event_monitor_start: eal.func('int rte_dev_event_monitor_start(void)'),
@@ -108,17 +108,15 @@ function load(install: DpdkInstall) {
     rte_eth_rx_queue_setup: ethdev.func(
       'int rte_eth_rx_queue_setup(uint16_t port_id, uint16_t queue, uint16_t nb_desc, unsigned int socket_id, void *rx_conf, rte_mempool *mp)',
     ),
-    rte_eth_tx_queue_setup: ethdev.func(
-      'int rte_eth_tx_queue_setup(uint16_t port_id, uint16_t queue, uint16_t nb_desc, unsigned int socket_id, void *tx_conf)',
-    ),
-    rte_eth_dev_start: ethdev.func('int rte_eth_dev_start(uint16_t port_id)'),
-    rte_eth_dev_stop: ethdev.func('int rte_eth_dev_stop(uint16_t port_id)'),
-    rte_eth_dev_close: ethdev.func('int rte_eth_dev_close(uint16_t port_id)'),
+    rte_eth_tx_queue_setup: ethdev.func(WORKER_CALLS.rte_eth_tx_queue_setup.sig),
+    rte_eth_dev_start: ethdev.func(WORKER_CALLS.rte_eth_dev_start.sig),
+    rte_eth_dev_stop: ethdev.func(WORKER_CALLS.rte_eth_dev_stop.sig),
+    rte_eth_dev_close: ethdev.func(WORKER_CALLS.rte_eth_dev_close.sig),
     // The bench's four-call floor only (tools/bench/koffi-floor.mjs): the SDK reads ports in the shim.
     rte_eth_dev_get_port_by_name: ethdev.func(
       'int rte_eth_dev_get_port_by_name(const char *name, _Out_ uint16_t *port_id)',
     ),
-    rte_eth_promiscuous_enable: ethdev.func('int rte_eth_promiscuous_enable(uint16_t port_id)'),
+    rte_eth_promiscuous_enable: ethdev.func(WORKER_CALLS.rte_eth_promiscuous_enable.sig),
     rte_eth_stats_reset: ethdev.func('int rte_eth_stats_reset(uint16_t port_id)'),
     // mempool
     rte_pktmbuf_pool_create: mbuf.func(
@@ -135,7 +133,7 @@ function load(install: DpdkInstall) {
     // a DPDK call that timed out is still running on one of its threads (eal.ts).
     _exit: libc.func('void _exit(int status)'),
     // shim (native/shim.c)
-    dphp_abi: shim.func('int dphp_abi(void)'),
+    dphp_abi: shim.func(WORKER_CALLS.dphp_abi.sig),
     dphp_built_for: shim.func('int dphp_built_for(void)'),
     dphp_layout: shim.func('long dphp_layout(const char *name)'),
     dphp_stats: shim.func('int dphp_stats(uint16_t port, _Out_ dphp_stats *out)'),
@@ -150,12 +148,8 @@ function load(install: DpdkInstall) {
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
     // An attach and a detach in one crossing each, for the async forms (their own arrays).
-    dphp_attach: shim.func(
-      'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
-    ),
-    dphp_detach: shim.func(
-      'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
-    ),
+    dphp_attach: shim.func(WORKER_CALLS.dphp_attach.sig),
+    dphp_detach: shim.func(WORKER_CALLS.dphp_detach.sig),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
     dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),
@@ -163,7 +157,7 @@ function load(install: DpdkInstall) {
       'int dphp_device_left(const char *bus, const char *name, _Out_ uint16_t *out, int cap)',
     ),
     dphp_port_info: shim.func('int dphp_port_info(uint16_t port, _Out_ dphp_port_info *out)'),
-    dphp_configure: shim.func('int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)'),
+    dphp_configure: shim.func(WORKER_CALLS.dphp_configure.sig),
     dphp_memzone_count: shim.func('int dphp_memzone_count(void)'),
     dphp_memzone_names: shim.func('int dphp_memzone_names(void *buf, int len)'),
     dphp_heap_in_use: shim.func('double dphp_heap_in_use(void)'),

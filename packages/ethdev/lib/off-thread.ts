@@ -27,7 +27,10 @@ const waitAsync = (
 /** How each argument crosses: a string, a number, null, or an output array of N elements. */
 type ArgKind = 's' | 'n' | 'null' | 'u16[]' | 'i32[]';
 
-/** The calls the worker makes, by name: its C signature and how its arguments cross. */
+/**
+ * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
+ * declares these functions from the same signatures: one prototype each (see koffi's own tests).
+ */
 export const WORKER_CALLS = {
   dphp_abi: { lib: 'shim', sig: 'int dphp_abi(void)', args: [] },
   dphp_attach: {
