@@ -24,7 +24,8 @@ export function log(message) {
 
 /** Where a release's root filesystem, its stamp and its work copy live. */
 export function releaseDirs(release, cache = DEFAULT_CACHE) {
-  const dir = join(cache, release.suite);
+  // A source-built DPDK runs on the host: its folder holds only the work copy and the lock.
+  const dir = join(cache, release.source ? `dpdk-${release.id}` : release.suite);
   return {
     dir,
     rootfs: join(dir, 'rootfs'),
