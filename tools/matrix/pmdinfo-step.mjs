@@ -38,7 +38,9 @@ export async function pmdinfoStep({ probe, ethdev, tree }) {
   if (!existsSync(script)) return { ...result, error: `${dpdk.prefix} installed no bin/dpdk-pmdinfo.py` };
   const plain = await probe.scanPmdInfo(pmdDir);
   const ours = await probe.scanPmdInfo(pmdDir, { followNeeded: true });
-  const py = spawnSync('python3', [script, ...plain.files], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  // Debian's python3 (with python3-pyelftools), not one a pyenv put first on PATH.
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const py = spawnSync(python, [script, ...plain.files], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (py.status !== 0)
     return { ...result, error: `${script} exited ${py.status}: ${py.stderr.trim().split('\n').pop()}` };
   Object.assign(result, {
