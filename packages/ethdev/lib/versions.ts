@@ -30,3 +30,11 @@ export function atLeast(version: string, year: number, month: number): boolean {
 export function bondingMemberKey(version: string): 'slave' | 'member' {
   return atLeast(version, 23, 11) ? 'member' : 'slave';
 }
+
+/**
+ * The EAL's interrupt thread's name: `eal-intr-thread` until 23.07; DPDK 23.11 names its
+ * control threads `dpdk-<name>` (`dpdk-intr`), seen in the release matrix's 23.11 build.
+ */
+export function interruptThreadName(version: string): string {
+  return atLeast(version, 23, 11) ? 'dpdk-intr' : 'eal-intr-thread';
+}
