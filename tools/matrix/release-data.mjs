@@ -61,6 +61,8 @@ function cells(r) {
   const verdicts = Object.entries(counts)
     .map(([v, n]) => `${n} ${SHORT[v] ?? v}`)
     .join(', ');
+  // A run of some DUTs only (`-- --only …`) is said, never taken for the default certification.
+  const only = c?.args?.includes('--only') ? ` (--only ${c.args[c.args.indexOf('--only') + 1]})` : '';
   const e = c?.expectations;
   return {
     dpdk: r.build?.version ?? r.environment?.dpdk ?? c?.dpdk?.replace(/^DPDK /, '') ?? '',
@@ -74,7 +76,7 @@ function cells(r) {
         : `${p.equal ? 'equal' : '**differs**'} (${p.theirs} records)`
       : '',
     source: p?.source ? `${p.source.drivers} drivers, ${p.source.detachable} detachable` : '',
-    certify: verdicts,
+    certify: verdicts && `${verdicts}${only}`,
     expectations: !c
       ? ''
       : !e

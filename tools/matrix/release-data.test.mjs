@@ -40,6 +40,9 @@ it('keeps each command’s part of a release, and says a skip until the release 
   updateReleaseData(dir, findRelease('26.07'), {
     certify: certify({ file: null, note: 'no shipped expectations for DPDK 26.07.0' }),
   });
+  updateReleaseData(dir, findRelease('13'), {
+    certify: { ...certify(undefined), args: ['--only', 'net_null,net_tap'] },
+  });
   updateReleaseData(dir, findRelease('12'), {
     tests: [{ package: 'packages/linux', passed: 42, failed: 0, skipped: 0 }],
     certify: certify({
@@ -56,6 +59,10 @@ it('keeps each command’s part of a release, and says a skip until the release 
   assert.equal(r.certify.verdicts.net_null.verdict, 'FAILED');
   assert.ok(r.certifyAt && r.testsAt);
   const table = formatReleasesMarkdown(data);
+  assert.match(
+    table,
+    /^\| 13 \| 26\.07\.0 \| Debian \| {2}\| {2}\| {2}\| 1 F, 1 C \(--only net_null,net_tap\) \| not compared \|$/m,
+  );
   const rows = table.split('\n').filter((l) => /^\| (12|26\.07) /.test(l));
   // Release order, not insertion order: 12 first.
   assert.match(
