@@ -19,10 +19,9 @@ export function buildCommand(release) {
 export function cachedBuildOf(tag, builds = cachedBuilds()) {
   return builds.find(
     (b) =>
-      b.source === tag ||
-      (b.source.startsWith(`${tag} of `) &&
-        existsSync(b.tree) &&
-        JSON.stringify(b.options) === JSON.stringify(mesonOptions(b.tree))),
+      b.source.startsWith(`${tag} of `) &&
+      existsSync(b.tree) &&
+      JSON.stringify(b.options) === JSON.stringify(mesonOptions(b.tree)),
   );
 }
 
