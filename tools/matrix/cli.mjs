@@ -208,7 +208,13 @@ function makeWorkCopy(release, cache) {
  */
 async function runInside(release, insideArgs, { cache, timeoutMin, stamp }) {
   const reports = join(repo, 'reports/matrix', release.id);
-  removeTree(reports);
+  // Only this command's part of a previous run is deleted (certify's, bench's, or the tests'
+  // and everything else), so `run` and `certify` of one release keep each other's reports.
+  const part = insideArgs.includes('--certify') ? 'certify' : insideArgs.includes('--bench') ? 'bench' : '';
+  if (existsSync(reports))
+    for (const f of readdirSync(reports))
+      if (part ? f.startsWith(part) : !f.startsWith('certify') && !f.startsWith('bench'))
+        removeTree(join(reports, f));
   mkdirSync(reports, { recursive: true });
   const args = ['--release', release.id, '--timeout-min', String(timeoutMin)];
   let unlock = () => {};

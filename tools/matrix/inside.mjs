@@ -15,7 +15,7 @@
 // Uses nothing but Node and the repository's node_modules.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeTestCounts, vitestCounts } from './lib.mjs';
 
@@ -81,6 +81,9 @@ function run(cmd, args, { cwd, logFile }) {
       clearTimeout(timer);
       current = null;
       const text = Buffer.concat(chunks).toString();
+      // Another command of the matrix on this release (certify beside run) may have replaced the
+      // release's reports folder meanwhile: write into a new one.
+      mkdirSync(dirname(logFile), { recursive: true });
       writeFileSync(logFile, text);
       done({ code: code ?? 128, signal, timedOut, text, seconds: (Date.now() - started) / 1000 });
     });
@@ -284,6 +287,7 @@ if (values.pmdinfo) {
   );
 }
 
+mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'results.json'), `${JSON.stringify({ environment, results, pmdinfo }, null, 2)}\n`);
 process.exit(
   results.every((r) => r.status === 'passed') && !pmdinfo?.error && pmdinfo?.equal !== false ? 0 : 1,
