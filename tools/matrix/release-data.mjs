@@ -19,8 +19,8 @@ export function readReleaseData(dir) {
 }
 
 /**
- * Merges `part` into the release's record (each key replaced whole, with the time it was
- * written: `<key>At`); a part that ran replaces an earlier skip, a skip is kept beside older data.
+ * Merges `part` into the release's record (each key replaced whole — `tests` package by
+ * package —, with the time it was written: `<key>At`); a part that ran replaces an earlier skip, a skip is kept beside older data.
  */
 export function updateReleaseData(dir, release, part) {
   const data = readReleaseData(dir);
@@ -35,7 +35,11 @@ export function updateReleaseData(dir, release, part) {
   if (!part.skipped) delete record.skipped;
   for (const [key, value] of Object.entries(part)) {
     if (value === undefined) continue;
-    record[key] = value;
+    // A run of some packages replaces those packages' rows only.
+    if (key === 'tests' && Array.isArray(before.tests)) {
+      const ran = new Set(value.map((t) => t.package));
+      record.tests = [...before.tests.filter((t) => !ran.has(t.package)), ...value];
+    } else record[key] = value;
     record[`${key}At`] = now;
   }
   data.releases[release.id] = record;
