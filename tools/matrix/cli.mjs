@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The release matrix (issue 12): the test suite on Debian 12 (the host, DPDK 22.11, Node 20),
-// Debian 13 trixie (DPDK 24.11, Node 20) and sid (DPDK 25.11, Node 24).
+// Debian 13 trixie (DPDK 24.11, Node 20) and sid (DPDK 25.11, Node 24); and (issue 23) on
+// DPDKs built from source on the host: 23.11 LTS and 26.07 from their tags, main from --tree.
 //
 //   node tools/matrix/cli.mjs [--release 13] [--packages linux,ethdev | --packages all]
 //       prepare what is missing, run every release (or one), print release × package, write
 //       reports/matrix/summary.md and summary.json; exit 1 when any release fails
+//       --git DIR: the DPDK git directory the source releases' tags are built from when no
+//       build is cached (default $DPDK_HOTPLUG_DPDK_GIT); --tree DIR: a DPDK tree, run as `main`
+//       (source releases with no build and no --git are skipped, saying how to build them)
 //   node tools/matrix/cli.mjs prepare <release>...     make (or reuse) a release's root filesystem
 //   node tools/matrix/cli.mjs run <release> [--packages …]
 //   node tools/matrix/cli.mjs certify [<release>...] [-- certify's options]
@@ -26,7 +30,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBenchMarkdown, formatCertifyMarkdown, formatMarkdown, formatTable, shq } from './lib.mjs';
-import { findRelease, RELEASES } from './releases.mjs';
+import { formatReleasesMarkdown, readReleaseData, updateReleaseData } from './release-data.mjs';
+import { defaultReleases, findRelease, RELEASES } from './releases.mjs';
 import {
   DEFAULT_CACHE,
   lockRelease,
@@ -37,6 +42,7 @@ import {
   runInRoot,
   stopRuns,
 } from './rootfs.mjs';
+import { sourceBuild, sourceEnv } from './source-release.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
 /** What the matrix runs by default: the SDK's packages (conformance, hil and tools with --packages). */
@@ -62,6 +68,8 @@ const { values, positionals } = parseArgs({
     cache: { type: 'string', default: DEFAULT_CACHE },
     force: { type: 'boolean', default: false },
     'timeout-min': { type: 'string', default: '20' },
+    git: { type: 'string', default: process.env.DPDK_HOTPLUG_DPDK_GIT },
+    tree: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -198,14 +206,43 @@ function makeWorkCopy(release, cache) {
  * `insideArgs`; its reports end up in reports/matrix/<release>/ (a previous run's are deleted
  * first, so they never stand in for this one's). Resolves with that folder.
  */
-async function runInside(release, insideArgs, { cache, timeoutMin }) {
+async function runInside(release, insideArgs, { cache, timeoutMin, stamp }) {
   const reports = join(repo, 'reports/matrix', release.id);
-  removeTree(reports);
+  // Only this command's part of a previous run is deleted (certify's, bench's, or the tests'
+  // and everything else), so `run` and `certify` of one release keep each other's reports.
+  const part = insideArgs.includes('--certify') ? 'certify' : insideArgs.includes('--bench') ? 'bench' : '';
+  if (existsSync(reports))
+    for (const f of readdirSync(reports))
+      if (part ? f.startsWith(part) : !f.startsWith('certify') && !f.startsWith('bench'))
+        removeTree(join(reports, f));
   mkdirSync(reports, { recursive: true });
   const args = ['--release', release.id, '--timeout-min', String(timeoutMin)];
   let unlock = () => {};
   try {
-    if (release.host) {
+    if (release.source) {
+      // A source build on the host, on a copy of the work tree (its dist/ and shim are that
+      // DPDK's, never the host's), with that build selected for every process.
+      unlock = lock(release, cache);
+      const work = makeWorkCopy(release, cache);
+      log(`${release.id}: DPDK ${stamp.version} at ${stamp.prefix}, work tree copy ${work}`);
+      const code = await new Promise((done) => {
+        const child = spawn(
+          process.execPath,
+          [join(work, 'tools/matrix/inside.mjs'), ...args, '--out', reports, ...insideArgs],
+          {
+            cwd: work,
+            stdio: ['ignore', 'inherit', 'inherit'],
+            env: { ...process.env, ...sourceEnv(stamp) },
+          },
+        );
+        hostRun = child;
+        child.on('close', (c) => {
+          hostRun = null;
+          done(c ?? 1);
+        });
+      });
+      log(`${release.id}: inside.mjs exited ${code}`);
+    } else if (release.host) {
       log(`${release.id} (${release.suite}): on the host, in ${repo}`);
       const code = await new Promise((done) => {
         const child = spawn(
@@ -249,15 +286,31 @@ async function runInside(release, insideArgs, { cache, timeoutMin }) {
 /** The tests of one release; its rows for the table. */
 async function runRelease(release, packages, options) {
   const started = Date.now();
-  const base = { release: release.id, suite: release.suite };
-  const failAll = (note) => packages.map((p) => ({ ...base, package: p, status: 'error', note }));
+  const base = { release: release.id, suite: release.source ? 'source' : release.suite };
+  const failAll = (note, status = 'error') => packages.map((p) => ({ ...base, package: p, status, note }));
   let env = { dpdk: '', node: '' };
   let results;
+  let pmdinfo;
   try {
-    const reports = await runInside(release, packages, options);
+    const built = withSourceBuild(release, options);
+    if (built.skip) {
+      updateReleaseData(reportsRoot, release, { skipped: built.skip });
+      return failAll(built.skip, 'skipped');
+    }
+    const tree = built.stamp?.tree;
+    const reports = await runInside(release, [...packages, '--pmdinfo', ...(tree ? ['--tree', tree] : [])], {
+      ...options,
+      stamp: built.stamp,
+    });
     const file = join(reports, 'results.json');
     if (!existsSync(file)) return failAll(`no results (see ${join('reports/matrix', release.id)})`);
-    ({ environment: env, results } = JSON.parse(readFileSync(file, 'utf8')));
+    ({ environment: env, results, pmdinfo } = JSON.parse(readFileSync(file, 'utf8')));
+    updateReleaseData(reportsRoot, release, {
+      build: buildFacts(built.stamp),
+      environment: env,
+      tests: results,
+      pmdinfo,
+    });
   } catch (error) {
     return failAll(String(error.message ?? error).split('\n')[0]);
   }
@@ -278,7 +331,17 @@ async function runRelease(release, packages, options) {
 async function certifyRelease(release, certifyArgs, options) {
   const started = Date.now();
   try {
-    const reports = await runInside(release, ['--certify', '--', ...certifyArgs], options);
+    const built = withSourceBuild(release, options);
+    if (built.skip) {
+      updateReleaseData(reportsRoot, release, { skipped: built.skip });
+      return { release, skipped: built.skip };
+    }
+    // A source build is certify's --dpdk (also selected by the environment), unless one is given.
+    const dpdkArgs = built.stamp && !certifyArgs.includes('--dpdk') ? ['--dpdk', built.stamp.prefix] : [];
+    const reports = await runInside(release, ['--certify', '--', ...dpdkArgs, ...certifyArgs], {
+      ...options,
+      stamp: built.stamp,
+    });
     const dir = join(reports, 'certify');
     const outcome = existsSync(join(dir, 'outcome.json'))
       ? JSON.parse(readFileSync(join(dir, 'outcome.json'), 'utf8'))
@@ -286,10 +349,42 @@ async function certifyRelease(release, certifyArgs, options) {
     if (!existsSync(join(dir, 'summary.json')))
       return { release, error: `no summary (see ${join('reports/matrix', release.id)})`, outcome };
     log(`${release.id}: certified in ${Math.round((Date.now() - started) / 1000)} s`);
-    return { release, outcome, summary: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) };
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    updateReleaseData(reportsRoot, release, {
+      build: buildFacts(built.stamp),
+      certify: {
+        args: [...dpdkArgs, ...certifyArgs],
+        exitCode: outcome.exitCode,
+        seconds: outcome.seconds,
+        dpdk: summary.duts[0]?.dpdkVersion,
+        verdicts: Object.fromEntries(
+          summary.duts.map((d) => [
+            d.name,
+            { verdict: d.verdict, notPassed: d.checks.filter((c) => c.status !== 'PASS').map((c) => c.id) },
+          ]),
+        ),
+        expectations: outcome.expectations,
+      },
+    });
+    return { release, outcome, summary };
   } catch (error) {
     return { release, error: String(error.message ?? error).split('\n')[0] };
   }
+}
+
+const reportsRoot = join(repo, 'reports/matrix');
+
+/** A source release's build ({ stamp } or { skip }); {} for Debian's releases. */
+function withSourceBuild(release, options) {
+  if (!release.source) return {};
+  return sourceBuild(release, { git: options.git, tree: options.tree, log });
+}
+
+/** What the release data keeps of a source build (undefined for Debian's DPDK). */
+function buildFacts(stamp) {
+  if (!stamp) return undefined;
+  const { version, commit, source, tree, prefix, seconds, bytes, date } = stamp;
+  return { version, commit, source, tree, prefix, seconds, bytes, date };
 }
 
 /** The host release's inside.mjs while it runs. */
@@ -339,8 +434,13 @@ async function main() {
     }
     return 0;
   }
+  const debianOnly = (what, releases) => {
+    const source = releases.find((r) => r.source);
+    if (source) throw new Error(`${what}: Debian's releases only (${source.id} is a DPDK built from source)`);
+    return releases;
+  };
   if (command === 'prebuilds') {
-    const releases = rest.length > 0 ? rest.map(findRelease) : RELEASES;
+    const releases = debianOnly('prebuilds', rest.length > 0 ? rest.map(findRelease) : RELEASES);
     let failed = 0;
     for (const release of releases) {
       try {
@@ -370,12 +470,14 @@ async function main() {
     }
     return 0;
   }
+  const sourceOptions = { git: values.git, tree: values.tree };
   if (command === 'certify') {
-    const releases = rest.length > 0 ? rest.map(findRelease) : RELEASES;
+    const releases =
+      rest.length > 0 ? rest.map(findRelease) : defaultReleases({ tree: Boolean(values.tree) });
     const started = Date.now();
     const runs = [];
     for (const release of releases)
-      runs.push(await certifyRelease(release, certifyArgs, { cache, timeoutMin }));
+      runs.push(await certifyRelease(release, certifyArgs, { cache, timeoutMin, ...sourceOptions }));
     const seconds = Math.round((Date.now() - started) / 1000);
     const markdown = formatCertifyMarkdown(runs, {
       when: `${new Date().toISOString()}, ${seconds} s, certify ${certifyArgs.join(' ') || '(default DUTs)'}`,
@@ -384,13 +486,14 @@ async function main() {
     const dir = join(repo, 'reports/matrix');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'certify.md'), markdown);
+    writeFileSync(join(dir, 'releases.md'), formatReleasesMarkdown(readReleaseData(dir)));
     console.log(`reports/matrix/certify.md, reports/matrix/<release>/certify/ (${seconds} s)`);
     // certify's own exit codes, the worst of the releases: 2 no summary, 1 FAILED/NEW FAIL, 3 INCONCLUSIVE.
     const codes = runs.map((r) => (r.summary ? (r.outcome?.exitCode ?? 1) : 2));
     return codes.find((c) => c === 2) ?? codes.find((c) => c === 1) ?? codes.find((c) => c !== 0) ?? 0;
   }
   if (command === 'bench') {
-    const releases = rest.length > 0 ? rest.map(findRelease) : RELEASES;
+    const releases = debianOnly('bench', rest.length > 0 ? rest.map(findRelease) : RELEASES);
     const started = Date.now();
     const runs = [];
     for (const release of releases) {
@@ -420,7 +523,9 @@ async function main() {
     if (rest.length === 0) throw new Error('run <release>: which release? (12, 13, sid)');
     releases = rest.map(findRelease);
   } else if (command === 'all') {
-    releases = values.release ? values.release.flatMap((r) => r.split(',')).map(findRelease) : RELEASES;
+    releases = values.release
+      ? values.release.flatMap((r) => r.split(',')).map(findRelease)
+      : defaultReleases({ tree: Boolean(values.tree) });
   } else {
     throw new Error(
       `unknown command ${command}: prepare, run, certify, bench, prebuilds, clean, or none (every release)`,
@@ -429,7 +534,8 @@ async function main() {
   const packages = packageList();
   const started = Date.now();
   const rows = [];
-  for (const release of releases) rows.push(...(await runRelease(release, packages, { cache, timeoutMin })));
+  for (const release of releases)
+    rows.push(...(await runRelease(release, packages, { cache, timeoutMin, ...sourceOptions })));
   const seconds = Math.round((Date.now() - started) / 1000);
   const table = formatTable(rows);
   console.log(`\n${table}\n`);
@@ -442,7 +548,12 @@ async function main() {
     `${JSON.stringify({ when: new Date().toISOString(), seconds, rows }, null, 2)}\n`,
   );
   console.log(`reports/matrix/summary.md, summary.json (${seconds} s)`);
-  return rows.every((r) => r.status === 'passed') ? 0 : 1;
+  writeFileSync(join(dir, 'releases.md'), formatReleasesMarkdown(readReleaseData(dir)));
+  console.log(
+    'reports/matrix/releases.json, releases.md (each release: its DPDK, tests, pmdinfo, certification)',
+  );
+  // A source release skipped for want of a build is said in the table, not a failure.
+  return rows.every((r) => r.status === 'passed' || r.status === 'skipped') ? 0 : 1;
 }
 
 main().then(

@@ -8,10 +8,14 @@
 //       writes <out>/certify/outcome.json (exit code, seconds, environment)
 //   node tools/matrix/inside.mjs --release 13 --out reports/matrix/13 --bench
 //       `npm run bench` against this release's DPDK: <out>/bench/bench.txt and bench.json
+//   node tools/matrix/inside.mjs … --pmdinfo [--tree DIR] packages/…
+//       after the packages: pmd-probe's reading of the installed PMDs against that DPDK's own
+//       dpdk-pmdinfo.py, and the source scan of DIR (results.json's `pmdinfo`)
+// A source-built DPDK is selected by the environment the matrix gives (source-release.mjs).
 // Uses nothing but Node and the repository's node_modules.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeTestCounts, vitestCounts } from './lib.mjs';
 
@@ -24,6 +28,8 @@ const { values, positionals } = parseArgs({
     'timeout-min': { type: 'string', default: '20' },
     certify: { type: 'boolean', default: false },
     bench: { type: 'boolean', default: false },
+    pmdinfo: { type: 'boolean', default: false },
+    tree: { type: 'string' },
   },
 });
 const out = resolve(values.out ?? join(root, 'reports/matrix', values.release));
@@ -75,6 +81,9 @@ function run(cmd, args, { cwd, logFile }) {
       clearTimeout(timer);
       current = null;
       const text = Buffer.concat(chunks).toString();
+      // Another command of the matrix on this release (certify beside run) may have replaced the
+      // release's reports folder meanwhile: write into a new one.
+      mkdirSync(dirname(logFile), { recursive: true });
       writeFileSync(logFile, text);
       done({ code: code ?? 128, signal, timedOut, text, seconds: (Date.now() - started) / 1000 });
     });
@@ -94,9 +103,10 @@ const environment = {
   dpdk: sh('pkg-config --modversion libdpdk 2>/dev/null') || 'missing',
   // The sonames the binding has to load (librte_eal.so.23 on 22.11, .25 on 24.11, .26 on 25.11).
   librteEal: sh(
-    'ls /usr/lib/*/librte_eal.so.* 2>/dev/null | sed "s|.*/||" | grep -E "^librte_eal\\.so\\.[0-9]+$"',
+    'ls "$(pkg-config --variable=libdir libdpdk)"/librte_eal.so.* 2>/dev/null | sed "s|.*/||" | grep -E "^librte_eal\\.so\\.[0-9]+$"',
   ),
-  dpdkPmdinfo: existsSync('/usr/bin/dpdk-pmdinfo.py'),
+  dpdkPrefix: process.env.DPDK_HOTPLUG_DPDK || sh('pkg-config --variable=prefix libdpdk 2>/dev/null'),
+  dpdkPmdinfo: existsSync(`${process.env.DPDK_HOTPLUG_DPDK || '/usr'}/bin/dpdk-pmdinfo.py`),
   debian: sh('cat /etc/debian_version 2>/dev/null'),
   kernel: sh('uname -r'),
 };
@@ -127,6 +137,29 @@ if (values.bench) {
     `${JSON.stringify({ environment, exitCode: bench.code, timedOut: bench.timedOut, seconds: Math.round(bench.seconds) }, null, 2)}\n`,
   );
   process.exit(bench.code);
+}
+
+/**
+ * The run against the suite's shipped expectations of its DPDK (what `--expect auto` reads):
+ * { file, outcomes: { 'KNOWN FAIL': n, … }, newFails }, or { file: null, note } when none are
+ * shipped for that release (said, never read as clean).
+ */
+async function shippedExpectations(summaryFile) {
+  if (!existsSync(summaryFile)) return undefined;
+  const reports = await import('@dpdk-hotplug/conformance/reports');
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  const version = (summary.duts[0]?.dpdkVersion ?? environment.dpdk).replace(/^DPDK /, '');
+  let file;
+  try {
+    file = reports.shippedExpectationsFor(version);
+  } catch (e) {
+    return { file: null, note: e.message };
+  }
+  const results = reports.compare(summary, reports.readExpectations(file));
+  const outcomes = {};
+  for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  const listed = (o) => results.filter((r) => r.outcome === o).map((r) => `${r.dut} ${r.check}`);
+  return { file: file.replace(/.*\//, ''), outcomes, newFails: listed('NEW FAIL'), fixed: listed('FIXED') };
 }
 
 if (values.certify) {
@@ -160,6 +193,7 @@ if (values.certify) {
     exitCode: cert.code,
     timedOut: cert.timedOut,
     seconds: Math.round(cert.seconds),
+    expectations: await shippedExpectations(join(dir, 'summary.json')),
   };
   writeFileSync(join(dir, 'outcome.json'), `${JSON.stringify(outcome, null, 2)}\n`);
   process.exit(cert.code);
@@ -223,5 +257,38 @@ for (const dir of positionals) {
   results.push(row);
 }
 
-writeFileSync(join(out, 'results.json'), `${JSON.stringify({ environment, results }, null, 2)}\n`);
-process.exit(results.every((r) => r.status === 'passed') ? 0 : 1);
+let pmdinfo;
+if (values.pmdinfo) {
+  // pmd-probe and ethdev are built by the packages' step (pmd-probe depends on ethdev).
+  say('pmd-probe: nx run @dpdk-hotplug/pmd-probe:build');
+  const build = await run(
+    process.execPath,
+    [nx, 'run', '@dpdk-hotplug/pmd-probe:build', '--output-style=stream'],
+    {
+      cwd: root,
+      logFile: join(out, 'pmdinfo.build.log'),
+    },
+  );
+  if (build.code !== 0) pmdinfo = { error: `pmd-probe build failed: ${lastLines(build.text, 2)}` };
+  else {
+    const { pmdinfoStep } = await import('./pmdinfo-step.mjs');
+    try {
+      pmdinfo = await pmdinfoStep({
+        probe: await import('@dpdk-hotplug/pmd-probe'),
+        ethdev: await import('@dpdk-hotplug/ethdev'),
+        tree: values.tree,
+      });
+    } catch (e) {
+      pmdinfo = { error: String(e.message ?? e).split('\n')[0] };
+    }
+  }
+  say(
+    `pmdinfo: ${pmdinfo.error ?? `${pmdinfo.equal ? 'equal to' : 'DIFFERS from'} ${pmdinfo.script} (${pmdinfo.ours} / ${pmdinfo.theirs} records)`}${pmdinfo.source ? `; source scan: ${pmdinfo.source.drivers} drivers, ${pmdinfo.source.detachable} detachable` : ''}`,
+  );
+}
+
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ environment, results, pmdinfo }, null, 2)}\n`);
+process.exit(
+  results.every((r) => r.status === 'passed') && !pmdinfo?.error && pmdinfo?.equal !== false ? 0 : 1,
+);

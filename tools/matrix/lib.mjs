@@ -114,6 +114,9 @@ export function vitestCounts(report) {
  * skipped, failedFiles, status, note }; status is 'passed', 'failed' (a test failed, or the build), or
  * 'error' (nothing ran: the release could not be prepared).
  */
+/** A row's result word (a failure is FAIL); a source release with no build is SKIPPED, its note says why. */
+const STATUS_WORD = { passed: 'PASS', error: 'ERROR', skipped: 'SKIPPED' };
+
 export function formatTable(rows) {
   const head = [
     'release',
@@ -135,7 +138,7 @@ export function formatTable(rows) {
     String(r.failed ?? 0),
     String(r.skipped ?? 0),
     String(r.failedFiles ?? 0),
-    r.status === 'passed' ? 'PASS' : r.status === 'error' ? 'ERROR' : 'FAIL',
+    STATUS_WORD[r.status] ?? 'FAIL',
   ]);
   const numeric = new Set([4, 5, 6, 7]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -151,14 +154,14 @@ export function formatMarkdown(rows, { title = 'Release matrix', when = '' } = {
   out.push('| release | DPDK | Node | package | passed | failed | skipped | files failed | result |');
   out.push('|---|---|---|---|--:|--:|--:|--:|---|');
   for (const r of rows) {
-    const result = r.status === 'passed' ? 'PASS' : r.status === 'error' ? 'ERROR' : '**FAIL**';
+    const result = STATUS_WORD[r.status] ?? '**FAIL**';
     out.push(
       `| ${r.release} (${r.suite}) | ${r.dpdk ?? ''} | ${r.node ?? ''} | ${r.package} | ${r.passed ?? 0} | ${r.failed ?? 0} | ${r.skipped ?? 0} | ${r.failedFiles ?? 0} | ${result} |`,
     );
   }
   const notes = rows.filter((r) => r.status !== 'passed' && (r.note || r.failures?.length));
   if (notes.length > 0) {
-    out.push('', '## What failed', '');
+    out.push('', '## What failed or was skipped', '');
     for (const r of notes) {
       out.push(`- **${r.release} ${r.package}**${r.note ? `: ${r.note}` : ''}`);
       for (const f of (r.failures ?? []).slice(0, 20)) out.push(`  - ${f.replace(/\|/g, '\\|')}`);

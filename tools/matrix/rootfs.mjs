@@ -25,8 +25,9 @@ export function log(message) {
 
 /** Where a release's root filesystem, its stamp and its work copy live. */
 export function releaseDirs(release, cache = DEFAULT_CACHE) {
+  // A source-built DPDK runs on the host: its folder holds only the work copy and the lock.
   // `folder`: a root filesystem of the same suite with other packages (the CI templates' DPDK-less one).
-  const dir = join(cache, release.folder ?? release.suite);
+  const dir = join(cache, release.source ? `dpdk-${release.id}` : (release.folder ?? release.suite));
   return {
     dir,
     rootfs: join(dir, 'rootfs'),

@@ -76,7 +76,10 @@ function counted(frames: (tag: string) => Buffer[], counter: () => Promise<numbe
 export async function buildLab(eal: Eal, dut: Dut): Promise<Lab> {
   const host = createHost();
   const undo: Array<() => unknown> = [];
-  const dir = mkdtempSync(join(tmpdir(), `dphp-${dut.name}-`));
+  // A short name: DPDK 24.11.7+ and 26.07 refuse devargs of 128 characters or more (-E2BIG,
+  // "devargs truncated"), and net_pcap-files' two paths plus check 11's unknown argument reached
+  // 129 with `dphp-net_pcap-files-XXXXXX`, so check 11 saw EAL's refusal instead of the PMD's -1.
+  const dir = mkdtempSync(join(tmpdir(), 'dphp-'));
   // Each thing made is in the run's ledger until it is undone (a crashed worker cannot undo it).
   const made = (entry: LedgerEntry, fn: () => unknown) => {
     const forget = record(entry);

@@ -43,19 +43,23 @@ export function copyInstalledDpdk(): CopiedDpdk {
   const libdir = join(prefix, 'lib', arch);
   const pmdDir = join(libdir, 'dpdk', basename(system.pmdDir));
   mkdirSync(join(libdir, 'dpdk'), { recursive: true });
-  mkdirSync(join(prefix, 'include', arch), { recursive: true });
   const libs = readdirSync(system.libdir)
     .filter((f) => /^librte_.*\.so/.test(f))
     .map((f) => join(system.libdir, f));
   execFileSync('cp', ['-a', ...libs, libdir]);
   execFileSync('cp', ['-a', system.pmdDir, pmdDir]);
   execFileSync('cp', ['-a', join(system.libdir, 'pkgconfig'), join(libdir, 'pkgconfig')]);
-  execFileSync('cp', ['-a', join(system.prefix, 'include', 'dpdk'), join(prefix, 'include', 'dpdk')]);
-  execFileSync('cp', [
-    '-a',
-    join(system.prefix, 'include', arch, 'dpdk'),
-    join(prefix, 'include', arch, 'dpdk'),
-  ]);
+  // Debian's headers are in include/dpdk and include/<arch>/dpdk; a meson install's own (a
+  // source build, dpdk-build's) straight in include/.
+  if (existsSync(join(system.prefix, 'include', 'dpdk'))) {
+    mkdirSync(join(prefix, 'include', arch), { recursive: true });
+    execFileSync('cp', ['-a', join(system.prefix, 'include', 'dpdk'), join(prefix, 'include', 'dpdk')]);
+    execFileSync('cp', [
+      '-a',
+      join(system.prefix, 'include', arch, 'dpdk'),
+      join(prefix, 'include', arch, 'dpdk'),
+    ]);
+  } else execFileSync('cp', ['-a', join(system.prefix, 'include'), join(prefix, 'include')]);
   // A meson install has its own dpdk-pmdinfo.py too.
   const pmdinfo = join(system.prefix, 'bin', 'dpdk-pmdinfo.py');
   if (existsSync(pmdinfo)) {

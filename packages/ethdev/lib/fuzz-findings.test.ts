@@ -2,7 +2,7 @@
  * The fuzzer's findings (fuzz/known.ts) that the SDK now refuses or cleans up, each with the
  * input that showed it, on real DPDK: a clear error naming the key, or nothing left behind.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,10 +68,12 @@ describe('devargs', () => {
   });
 
   it('bounds a queue count by RTE_MAX_QUEUES_PER_PORT of the DPDK in use (af_packet qpairs=32768 blocked ~15 s)', () => {
-    const header = readFileSync(
-      join(currentDpdk().prefix, 'include', 'x86_64-linux-gnu', 'dpdk', 'rte_config.h'),
-      'utf8',
-    );
+    // Debian's rte_config.h is in include/<arch>/dpdk, a meson install's in include/.
+    const { prefix } = currentDpdk();
+    const config = [join(prefix, 'include', 'x86_64-linux-gnu', 'dpdk'), join(prefix, 'include')]
+      .map((d) => join(d, 'rte_config.h'))
+      .find((f) => existsSync(f));
+    const header = readFileSync(config ?? join(prefix, 'include', 'rte_config.h'), 'utf8');
     const max = Number(/#define RTE_MAX_QUEUES_PER_PORT (\d+)/.exec(header)?.[1]);
     expect(maxQueuesPerPort()).toBe(max);
     for (const qpairs of ['32768', '65535', String(max + 1), '0', '0x10', '2x']) {

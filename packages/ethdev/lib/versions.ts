@@ -56,3 +56,11 @@ export function versionOfNumber(packed: number): string {
 export function bondingMemberKey(version: string): 'slave' | 'member' {
   return atLeast(version, 23, 11) ? 'member' : 'slave';
 }
+
+/**
+ * The EAL's interrupt thread's name: `eal-intr-thread` until 23.07; DPDK 23.11 names its
+ * control threads `dpdk-<name>` (`dpdk-intr`), seen in the release matrix's 23.11 build.
+ */
+export function interruptThreadName(version: string): string {
+  return atLeast(version, 23, 11) ? 'dpdk-intr' : 'eal-intr-thread';
+}

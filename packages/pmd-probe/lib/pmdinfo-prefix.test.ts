@@ -33,7 +33,8 @@ describe.skipIf(!hasPython)('PMD records of a DPDK in its own prefix', () => {
     const real = realpathSync(copy.prefix);
     expect(ours.files.filter((f) => !f.startsWith(`${real}/`))).toEqual([]);
     const plain = await scanPmdInfo('installed', { dpdk: copy.prefix });
-    expect(plain.files.length).toBeGreaterThan(50);
+    // Debian's DPDK has over 50 PMDs, a reduced source build (the release matrix's) about 16.
+    expect(plain.files.length).toBeGreaterThan(10);
     const script = join(copy.prefix, 'bin', 'dpdk-pmdinfo.py');
     const theirs: PmdInfo[] = JSON.parse(
       execFileSync('/usr/bin/python3', [script, ...plain.files], {

@@ -15,7 +15,18 @@ import {
   scanPmdInfo,
 } from './pmdinfo.js';
 
-const PMDINFO = '/usr/bin/dpdk-pmdinfo.py';
+// The script of the DPDK in use (Debian's in /usr/bin; a source build's in its prefix, as the
+// release matrix runs it), whose rules that DPDK's records follow.
+const DPDK = (() => {
+  try {
+    return currentDpdk();
+  } catch {
+    return undefined;
+  }
+})();
+const PMDINFO = join(DPDK?.prefix ?? '/usr', 'bin', 'dpdk-pmdinfo.py');
+/** Debian's whole DPDK (every PMD), not a reduced source build (dpdk-build's: about 16 PMDs). */
+const debians = DPDK?.prefix === '/usr';
 const hasPython = existsSync(PMDINFO) && existsSync('/usr/bin/python3');
 const hasGcc = existsSync('/usr/bin/gcc') || existsSync('/usr/bin/cc');
 const work = mkdtempSync(join(tmpdir(), 'dphp-elf-'));
@@ -36,10 +47,10 @@ describe.skipIf(!hasPython)('the installed PMDs, compared with dpdk-pmdinfo.py',
     const dir = await installedPmdDir();
     const ours = await scanPmdInfo(dir, { followNeeded: true });
     const plain = await scanPmdInfo(dir);
-    expect(plain.files.length).toBeGreaterThan(50);
+    expect(plain.files.length).toBeGreaterThan(debians ? 50 : 10);
     expect(ours.skipped).toEqual([]);
     const theirs = pmdinfoPy(plain.files);
-    expect(theirs.length).toBeGreaterThan(100);
+    expect(theirs.length).toBeGreaterThan(debians ? 100 : 10);
     expect(new Set(ours.drivers.map(key))).toEqual(new Set(theirs.map(key)));
     expect(ours.drivers).toHaveLength(theirs.length);
   });
@@ -81,7 +92,8 @@ describe.skipIf(!hasPython)('libraries given by their soname links', () => {
     const ours = (await scanPmdInfo(links, { followNeeded: true })).drivers;
     const theirs = pmdinfoPy(links);
     const distinct = new Set(theirs.map(key));
-    expect(theirs.length).toBeGreaterThan(distinct.size);
+    // Debian's libdir has such libraries; a reduced source build may have none.
+    if (debians) expect(theirs.length).toBeGreaterThan(distinct.size);
     expect(new Set(ours.map(key))).toEqual(distinct);
     expect(ours).toHaveLength(distinct.size);
   });

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { currentDpdk } from '../dpdk-install.js';
 import { Eal } from '../eal.js';
 import { HotplugError } from '../errors.js';
 import { ethernetFrame } from '../testing.js';
@@ -74,4 +77,14 @@ export function expectDetachRefusedWhileStarted(eal: Eal, port: PortId): void {
     throw new Error(`detach of started port ${port}: ${error?.code ?? 'not refused'}`);
   if (eal.port(port).state !== 'started')
     throw new Error(`port ${port} is ${eal.port(port).state} after the refusal`);
+}
+
+/**
+ * Whether the DPDK in use has these PMD libraries (`baseband_null` → librte_baseband_null.so in
+ * its PMD folder). Debian's has every one; a reduced source build (the release matrix's 23.11
+ * and 26.07, `tools/matrix/dpdk-build.mjs`) only the suite's, so tests of others skip there.
+ */
+export function dpdkHasPmds(...names: string[]): boolean {
+  const { pmdDir } = currentDpdk();
+  return pmdDir !== undefined && names.every((n) => existsSync(join(pmdDir, `librte_${n}.so`)));
 }
