@@ -126,19 +126,17 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
       'exec(...)',
     );
   }
+  // The device itself is attached: the caller refuses that as ALREADY_ATTACHED before any probe.
+  // Its files and sub-devices are its own by now (vhost's live socket, failsafe's sub-device), so
+  // the checks below, about what a new probe would do, do not apply.
+  if (policy.attached?.(result.name)) return result;
   const refuse = (why: string, key: string): never => {
     throw invalid(result.input, why, 'INVALID_DEVARGS', key);
   };
   if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
   if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
     checkPciClass(result, policy.pciClass);
-  // The composite itself attached already: that is ALREADY_ATTACHED (its sub-devices are its own).
-  if (
-    result.subDevices.length > 0 &&
-    policy.attached &&
-    !policy.captureDevices &&
-    !policy.attached(result.name)
-  ) {
+  if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
     const taken = result.subDevices.find((s) => policy.attached!(s.name));
     if (taken)
       refuse(

@@ -264,20 +264,31 @@ describe('composite devices', () => {
     expect(cleanup!.value).toEqual([]);
   });
 
-  it('says ALREADY_ATTACHED for a failsafe attached twice (its own sub-device is no capture)', async () => {
+  it('says ALREADY_ATTACHED for a device attached twice, whatever it holds by now (failsafe, vhost)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dphp-twice-'));
+    const socket = join(dir, 'vhost.sock');
+    const vhost = `net_vhost0,iface=${socket}`;
     const calls: Call[] = [
       ['attach', 'net_failsafe0,dev(net_null3)'],
       ['attach', 'net_failsafe0,dev(net_null3)'],
       ['detachDevice', 'net_failsafe0', { force: true }],
+      // vhost's socket exists once it is attached: a new probe there would be refused.
+      ['attach', vhost],
+      ['attach', vhost],
+      ['detachDevice', 'net_vhost0', { force: true }],
       ['ports'],
       ['cleanup'],
     ];
-    const [first, second, detached, after, cleanup] = await runs(calls);
+    const [first, second, detached, vFirst, vSecond, vDetached, after, cleanup] = await runs(calls);
     expect(first!.value).toBeTypeOf('number');
     expect(second!.code).toBe('ALREADY_ATTACHED');
     expect(detached!.value).toBe('net_failsafe0');
+    expect(vFirst!.value).toBeTypeOf('number');
+    expect(vSecond!.code).toBe('ALREADY_ATTACHED');
+    expect(vDetached!.value).toBe('net_vhost0');
     expect(after!.value).toEqual([]);
     expect(cleanup!.value).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('leaves no port of a device that went with a detached composite (a failsafe sub-device the caller closed), and takes its port in at attach', async () => {
