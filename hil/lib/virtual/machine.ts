@@ -6,6 +6,7 @@ import { LabError } from '../errors.js';
 import type { Accel } from './accel.js';
 import { guardChild } from './guard.js';
 import type { LabImage } from './image.js';
+import { type Request, serve } from './mailbox.js';
 import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
 
 /** Emulated NIC models, as QEMU names them: the PMD that drives each, its kernel driver and module. */
@@ -212,6 +213,22 @@ export class VirtualMachine {
 
   pluggedNics(): PluggedNic[] {
     return [...this.#plugged.values()];
+  }
+
+  /** Answers the guest's lab requests (plug, unplug, …) through the mailbox in `runDir`. */
+  serveMailbox(runDir: string): { stop(): Promise<void> } {
+    return serve(runDir, async (r: Request) => {
+      switch (r.op) {
+        case 'plug':
+          return this.plug(r.model as NicModel, {}, r.slot);
+        case 'unplug':
+          return this.requestUnplug(r.id);
+        case 'wait-deleted':
+          return this.waitDeleted(r.id, r.timeoutMs);
+        case 'plugged':
+          return this.pluggedNics();
+      }
+    });
   }
 
   /** Asks for the NIC's removal (`device_del`); the guest completes it (slot power off, or the attention button). */

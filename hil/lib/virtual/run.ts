@@ -9,7 +9,6 @@ import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { type NicModel, VirtualMachine } from './machine.js';
-import { type Request, serve } from './mailbox.js';
 
 export interface VirtualLabOptions {
   models?: NicModel[];
@@ -209,18 +208,7 @@ async function runGroup(
       keep: [checkout, dirname(process.execPath)],
     });
     const machine = vm;
-    mailbox = serve(runDir, async (r: Request) => {
-      switch (r.op) {
-        case 'plug':
-          return machine.plug(r.model as NicModel, {}, r.slot);
-        case 'unplug':
-          return machine.requestUnplug(r.id);
-        case 'wait-deleted':
-          return machine.waitDeleted(r.id, r.timeoutMs);
-        case 'plugged':
-          return machine.pluggedNics();
-      }
-    });
+    mailbox = machine.serveMailbox(runDir);
     // A safety net for a guest that stops answering (the suite times each check itself): under
     // emulation on a loaded host, Playwright took up to 4 minutes to start a DUT's worker.
     const deadline = Date.now() + (o.timeoutMs ?? cases.length * 600_000 + 300_000);

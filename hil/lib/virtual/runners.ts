@@ -12,9 +12,9 @@ import { readInventory } from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
+import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
-import { type NicModel, VirtualMachine } from './machine.js';
-import { type Request, serve } from './mailbox.js';
+import { VirtualMachine } from './machine.js';
 
 export interface GuestRunnersOptions {
   inventory: string;
@@ -45,6 +45,7 @@ export interface GuestRunnerResult {
 /** Boots one guest for `runner`, runs lab run in it, copies its folder to `folder`. */
 async function runGuest(
   image: LabImage,
+  accel: AccelChoice,
   o: GuestRunnersOptions,
   runner: string,
   iommu: boolean,
@@ -80,21 +81,12 @@ async function runGuest(
     vm = await VirtualMachine.start(image, {
       runDir,
       iommu,
+      accel: accel.accel,
+      cpu: accel.cpu,
       keep: [checkout, dirname(process.execPath), dirname(resolve(o.inventory))],
     });
     const machine = vm;
-    mailbox = serve(runDir, async (r: Request) => {
-      switch (r.op) {
-        case 'plug':
-          return machine.plug(r.model as NicModel, {}, r.slot);
-        case 'unplug':
-          return machine.requestUnplug(r.id);
-        case 'wait-deleted':
-          return machine.waitDeleted(r.id, r.timeoutMs);
-        case 'plugged':
-          return machine.pluggedNics();
-      }
-    });
+    mailbox = machine.serveMailbox(runDir);
     const deadline = Date.now() + (o.timeoutMs ?? 90 * 60_000);
     const done = () => existsSync(join(runDir, 'guest-done')) || existsSync(join(runDir, 'guest-failed'));
     while (machine.running && Date.now() < deadline && !o.stopped?.() && !done())
@@ -145,10 +137,13 @@ export async function runGuestRunners(
   const chosen = inventory.runners.filter((r) => !o.runners || o.runners.includes(r.name));
   const image = o.image ?? (await prepareLabImage(o.cacheDir ?? DEFAULT_CACHE));
   mkdirSync(o.outDir, { recursive: true });
+  const accel = await chooseAccel(image);
+  progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
   const runners = await Promise.all(
     chosen.map((r) =>
       runGuest(
         image,
+        accel,
         o,
         r.name,
         r.duts.some((d) => d.pci?.driver === 'vfio-pci'),
