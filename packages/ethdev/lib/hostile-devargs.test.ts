@@ -465,51 +465,49 @@ describe('sockets and special files', () => {
     expect(existsSync(fifo)).toBe(true);
   });
 
+  /** softnic with a firmware file of `lines`, through configure and `start` (or startAsync) to detach. */
+  async function softnicStart(start: 'start' | 'startAsync', lines: string) {
+    const firmware = join(root, `firmware-${start}.cli`);
+    writeFileSync(firmware, lines);
+    const calls: Call[] = [
+      ['attach', `net_softnic0,firmware=${firmware}`],
+      ['configure', 0],
+      [start, 0],
+      ['pmdOutput'],
+      ['stop', 0],
+      ['close', 0],
+      ['detach', 0],
+    ];
+    const r = await run(calls);
+    const steps = survived(r, calls);
+    const [event] = steps[3]!.value as Array<{ port: number; call: string; stdout: string }>;
+    return { stdout: r.stdout, event: event!, startValue: steps[2]!.value };
+  }
+
   it('keeps what a PMD prints at start off stdout (softnic echoes each line of its firmware file)', async ({
     skip,
   }) => {
     skip(!dpdkHasPmds('net_softnic'), NO_SOFTNIC);
-    const firmware = join(root, 'firmware.cli');
-    writeFileSync(firmware, 'precious line one\nprecious line two\n');
-    const calls: Call[] = [
-      ['attach', `net_softnic0,firmware=${firmware}`],
-      ['configure', 0],
-      ['start', 0],
-      ['pmdOutput'],
-      ['stop', 0],
-      ['close', 0],
-      ['detach', 0],
-    ];
-    const r = await run(calls);
-    const steps = survived(r, calls);
-    expect(r.stdout).toBe('');
-    const [event] = steps[3]!.value as Array<{ port: number; call: string; stdout: string }>;
+    const { stdout, event } = await softnicStart('start', 'precious line one\nprecious line two\n');
+    expect(stdout).toBe('');
     expect(event).toMatchObject({ port: 0, call: 'start' });
-    expect(event!.stdout).toContain('precious line one');
+    expect(event.stdout).toContain('precious line one');
   });
 
-  it('keeps what a PMD prints in startAsync off stdout too, and what Node writes meanwhile on it', async () => {
-    const firmware = join(root, 'firmware-async.cli');
-    writeFileSync(firmware, 'precious async line one\nprecious async line two\n');
-    const calls: Call[] = [
-      ['attach', `net_softnic0,firmware=${firmware}`],
-      ['configure', 0],
-      ['startAsync', 0],
-      ['pmdOutput'],
-      ['stop', 0],
-      ['close', 0],
-      ['detach', 0],
-    ];
-    const r = await run(calls);
-    const steps = survived(r, calls);
-    expect(r.stdout).not.toContain('precious');
-    const [event] = steps[3]!.value as Array<{ port: number; call: string; stdout: string }>;
+  it('keeps what a PMD prints in startAsync off stdout too, and what Node writes meanwhile on it', async ({
+    skip,
+  }) => {
+    skip(!dpdkHasPmds('net_softnic'), NO_SOFTNIC);
+    const { stdout, event, startValue } = await softnicStart(
+      'startAsync',
+      'precious async line one\nprecious async line two\n',
+    );
+    expect(stdout).not.toContain('precious');
     expect(event).toMatchObject({ port: 0, call: 'startAsync' });
-    expect(event!.stdout).toContain('precious async line one');
-    expect(event!.stdout).not.toContain('node line');
+    expect(event.stdout).toContain('precious async line one');
+    expect(event.stdout).not.toContain('node line');
     // Every line console.log wrote while the start ran is on the real stdout.
-    const written = steps[2]!.value as number;
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('node line'))).toHaveLength(written);
+    expect(stdout.split('\n').filter((l) => l.startsWith('node line'))).toHaveLength(startValue as number);
   });
 });
 
