@@ -16,7 +16,7 @@ import {
 } from '@dpdk-hotplug/linux';
 import type { Dut } from '../model/dut.js';
 import type { DutSummary } from '../model/summary.js';
-import { notRunDut } from '../model/verdict.js';
+import { dutNotRun } from '../model/verdict.js';
 import type { Inventory } from './inventory.js';
 
 /**
@@ -426,16 +426,9 @@ export async function unpreparedDuts(
       const why = p.notReady[dut.name];
       if (!why) continue;
       out.push(
-        notRunDut(
-          {
-            name: dut.name,
-            pmd: dut.pmd,
-            devargs: dut.devargs,
-            ...(dut.pci ? { pci: dut.pci } : {}),
-            runner: runner.name,
-            dpdkVersion,
-            planned: [],
-          },
+        dutNotRun(
+          { ...dut, runner: runner.name },
+          dpdkVersion,
           `runner ${runner.name} is not prepared for it: ${why} (dpdk-hotplug lab prepare --inventory ${inventoryFile} --runner ${runner.name} [--fix])`,
         ),
       );

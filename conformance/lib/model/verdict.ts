@@ -10,6 +10,7 @@
  * - CERTIFIED: everything else.
  */
 import { classOf } from './catalogue.js';
+import type { Dut } from './dut.js';
 import type { CheckResult, CoreFinding, DutSummary, Verdict } from './summary.js';
 
 export interface Judgement {
@@ -78,6 +79,22 @@ export type DutNotJudged = Omit<DutSummary, 'checks' | 'verdict' | 'verdictReaso
  */
 export function notRunDut(dut: DutNotJudged, why: string): DutSummary {
   return judgeDut({ ...dut, checks: dut.checks ?? [], notRun: why, verdict: 'INCONCLUSIVE' });
+}
+
+/** notRunDut for a DUT of the plan (an inventory's, with its runner), on `dpdkVersion`. */
+export function dutNotRun(dut: Dut, dpdkVersion: string, why: string): DutSummary {
+  return notRunDut(
+    {
+      name: dut.name,
+      pmd: dut.pmd,
+      devargs: dut.devargs,
+      ...(dut.pci ? { pci: dut.pci } : {}),
+      ...(dut.runner ? { runner: dut.runner } : {}),
+      dpdkVersion,
+      planned: [],
+    },
+    why,
+  );
 }
 
 /** PMDs whose failures are the control: if they fail a check too, the check is not the PMD's. */

@@ -18,7 +18,7 @@ import { DRIVERS_ENV } from '../common/run-drivers.js';
 import { unpreparedDuts } from '../lab/runner-prepare.js';
 import type { Dut } from '../model/dut.js';
 import { exitCodeOf, type RunSummary, writeSummary } from '../model/summary.js';
-import { notRunDut } from '../model/verdict.js';
+import { dutNotRun } from '../model/verdict.js';
 import { judgeAgainst } from '../reports/expectations.js';
 import { writeJunit } from '../reports/junit.js';
 import { type CertificationPlan, PLAN_ENV, writePlanFile } from './certification-plan.js';
@@ -63,16 +63,9 @@ export async function launch(plan: CertificationPlan): Promise<number> {
     for (const d of plan.duts)
       if (d.pci?.unplug && !unprepared.some((u) => u.name === d.name))
         unprepared.push(
-          notRunDut(
-            {
-              name: d.name,
-              pmd: d.pmd,
-              devargs: d.devargs,
-              pci: d.pci,
-              ...(d.runner ? { runner: d.runner } : {}),
-              dpdkVersion: `DPDK ${plan.dpdk.version}`,
-              planned: [],
-            },
+          dutNotRun(
+            d,
+            `DPDK ${plan.dpdk.version}`,
             `its PCI checks (removal ${d.pci.removal ?? 'by the lab'}) need the runner's lab: certify it with dpdk-hotplug lab run --inventory ${plan.inventory?.file ?? 'FILE'} --runner ${d.runner ?? 'NAME'}`,
           ),
         );
