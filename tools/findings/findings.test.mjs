@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { findingsPage, releaseOfFile } from './findings.mjs';
+import { checkBeyondChecks, findingsPage, releaseOfFile } from './findings.mjs';
 import { currentPage, PAGE } from './generate.mjs';
 
 test('docs/findings.md is what the shipped expectations give (run generate.mjs after editing them)', () => {
@@ -73,4 +73,71 @@ test('release and platform come from the file name', () => {
     platform: 'Debian 12, built from source',
   });
   assert.throws(() => releaseOfFile('notes.json'), /named <platform>-dpdk-<year.month>\.json/);
+});
+
+const finding = (id, more = {}) => ({
+  id,
+  subject: 'EAL',
+  releases: ['22.11', '24.11'],
+  title: `title of ${id}`,
+  detail: 'what | happens',
+  sdk: 'refuses it',
+  evidence: 'a.test.ts',
+  ...more,
+});
+const beyond = {
+  core: [finding('core-x')],
+  pmds: [finding('pmd-y', { subject: 'net_y' })],
+  nicModels: [
+    {
+      id: 'nic-z',
+      nic: 'QEMU e1000e',
+      pmd: 'net_e1000_em',
+      kernelDrivers: 'vfio-pci',
+      removal: 'surprise',
+      lab: 'QEMU 10',
+      verdict: 'FAILED (110)',
+      finding: 'slow close',
+    },
+  ],
+  releaseDifferences: [
+    { subject: 'net_bonding', releases: '23.11 →', difference: 'member', home: 'versions.ts' },
+  ],
+};
+
+test('findings no expectation records get a linkable row each, by kind; the matrix its table', () => {
+  const page = findingsPage({
+    releases: [release('22.11', [])],
+    duts,
+    checkSpec: (id) => checks[id],
+    beyond,
+    matrix: ['| release | DPDK |', '|---|---|', '| 13 | 24.11.8 |'],
+  });
+  assert.match(
+    page,
+    /## DPDK core\n[^#]*\| <a id="core-x"><\/a>title of core-x: what \\\| happens \| EAL \| 22\.11, 24\.11 \| refuses it \| a\.test\.ts \|/,
+  );
+  assert.match(
+    page,
+    /## PMDs, beyond the default checks\n[^#]*<a id="pmd-y"><\/a>title of pmd-y[^\n]*\| net_y \|/,
+  );
+  assert.match(
+    page,
+    /\| <a id="nic-z"><\/a>QEMU e1000e \| net_e1000_em \| vfio-pci \| surprise \| QEMU 10 \| FAILED \(110\) \| slow close \|/,
+  );
+  assert.match(page, /\| net_bonding \| 23\.11 → \| member \| versions\.ts \|/);
+  assert.match(page, /## The release matrix, last runs\n[^#]*\| 13 \| 24\.11\.8 \|/);
+  assert.ok(page.indexOf('## DPDK core') < page.indexOf('## The findings'));
+});
+
+test('a finding without a field, or an id given twice, is refused by name', () => {
+  assert.throws(
+    () => checkBeyondChecks({ ...beyond, core: [finding('core-x', { sdk: undefined })] }),
+    /core\[0\] \(core-x\) has no "sdk"/,
+  );
+  assert.throws(
+    () => checkBeyondChecks({ ...beyond, pmds: [finding('core-x')] }),
+    /id "core-x" is given twice/,
+  );
+  assert.throws(() => checkBeyondChecks({ ...beyond, nicModels: undefined }), /"nicModels" must be a list/);
 });

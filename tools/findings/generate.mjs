@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes docs/findings.md from conformance/expectations/*.json (tools/findings/findings.mjs);
+// Writes docs/findings.md from conformance/expectations/*.json, the findings no expectation
+// records (beyond-checks.json) and the release matrix's last runs (tools/matrix/measured/);
 // `--check` writes nothing and exits 1 when the checked-in page is not what the files give.
 // `--run LABEL=SUMMARY.json` (repeatable) adds runs as they came out (the matrix's, a lab's) to a
 // page written to `--out FILE` (the checked-in page is the expectations' alone).
@@ -8,11 +9,14 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSpec, DEFAULT_DUTS, readExpectations } from '@dpdk-hotplug/conformance';
+import { readReleaseData, releasesTable } from '../matrix/release-data.mjs';
 import { findingsPage, releaseOfFile } from './findings.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
 export const PAGE = join(repo, 'docs/findings.md');
 const EXPECTATIONS = join(repo, 'conformance/expectations');
+const BEYOND_CHECKS = join(import.meta.dirname, 'beyond-checks.json');
+const MATRIX = join(repo, 'tools/matrix/measured');
 
 /** The page the shipped expectations give now, with `runs` ([{ label, summary }]) if any. */
 export function currentPage(runs = []) {
@@ -23,7 +27,14 @@ export function currentPage(runs = []) {
       return { file, ...releaseOfFile(f), expectations: readExpectations(file) };
     })
     .sort((a, b) => a.release.localeCompare(b.release, 'en', { numeric: true }));
-  return findingsPage({ releases, duts: DEFAULT_DUTS, checkSpec, runs });
+  return findingsPage({
+    releases,
+    duts: DEFAULT_DUTS,
+    checkSpec,
+    runs,
+    beyond: JSON.parse(readFileSync(BEYOND_CHECKS, 'utf8')),
+    matrix: releasesTable(readReleaseData(MATRIX)),
+  });
 }
 
 function usage(message) {

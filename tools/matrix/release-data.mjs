@@ -94,14 +94,20 @@ function cells(r) {
   };
 }
 
-/** releases.json as a Markdown table: release × DPDK, build, tests, pmdinfo, certification. */
+/** releases.json as a Markdown page: its heading and the table of `releasesTable`. */
 export function formatReleasesMarkdown(data) {
+  return `${['# The matrix per release', '', ...releasesTable(data)].join('\n')}\n`;
+}
+
+/**
+ * releases.json as Markdown lines (a legend, then release × DPDK, build, tests, pmdinfo,
+ * certification), for releases.md and the findings page (tools/findings).
+ */
+export function releasesTable(data) {
   const ids = Object.keys(data.releases).sort(
     (a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99),
   );
   const out = [
-    '# The matrix per release',
-    '',
     'Tests: passed / failed / skipped over the packages run. pmdinfo: pmd-probe against that DPDK’s',
     'own `dpdk-pmdinfo.py`. Verdicts of the default certification: C certified, CW with warnings,',
     'F failed, I inconclusive; expectations: the shipped file `--expect auto` reads.',
@@ -120,5 +126,5 @@ export function formatReleasesMarkdown(data) {
       `| ${id} | ${c.dpdk} | ${c.build} | ${c.tests} | ${c.pmdinfo} | ${c.source} | ${c.certify} | ${c.expectations} |`,
     );
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
