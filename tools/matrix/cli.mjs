@@ -19,6 +19,9 @@
 //       `npm run bench` on each release (all by default; BENCH_CYCLES, BENCH_RUNS, BENCH_BURSTS
 //       passed on), into reports/matrix/<release>/bench/; prints the ratios to C per release and
 //       writes reports/matrix/bench.md
+//   node tools/matrix/cli.mjs prebuilds [<release>...]
+//       build ethdev's shim inside each Debian release (all by default) into
+//       packages/ethdev/prebuilds/<platform>/dpdk-abi<ABI>/, for `npm pack`
 //   node tools/matrix/cli.mjs clean <release>          delete a root filesystem (refused while mounted)
 //   node tools/matrix/cli.mjs dpdk-build (--tree DIR | --tag TAG [--git DIR] | --tarball FILE)
 //       build a DPDK source tree into a cached prefix (/var/cache/dpdk-hotplug/dpdk/<key>), print it
