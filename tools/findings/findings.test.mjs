@@ -128,6 +128,12 @@ test('findings no expectation records get a linkable row each, by kind; the matr
   assert.match(page, /\| net_bonding \| 23\.11 → \| member \| versions\.ts \|/);
   assert.match(page, /## The release matrix, last runs\n[^#]*\| 13 \| 24\.11\.8 \|/);
   assert.ok(page.indexOf('## DPDK core') < page.indexOf('## The findings'));
+  assert.match(page, /\| <a id="pmd-net_y"><\/a>net_y \| {2}\| \[title of pmd-y\]\(#pmd-y\) \| {2}\|/);
+  assert.match(
+    page,
+    /\| <a id="pmd-net_e1000_em"><\/a>net_e1000_em \| {2}\| {2}\| \[QEMU e1000e\]\(#nic-z\) \|/,
+  );
+  assert.match(page, /\| <a id="pmd-net_a"><\/a>net_a \| net_a \(no finding\) \|/);
 });
 
 test('a finding without a field, or an id given twice, is refused by name', () => {
