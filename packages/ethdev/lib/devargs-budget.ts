@@ -21,9 +21,13 @@ export const DEFAULT_DEVARGS_BUDGET_MB = 256;
 
 /** What a device's rings ask for, with the arithmetic and the key that set it (parse time). */
 export interface RingAsk {
+  /** The device whose rings these are (the device itself, or a failsafe's sub-device). */
   readonly device: string;
+  /** The PMD argument that set the size (or the PMD's default when none did). */
   readonly key: string;
+  /** The memory the rings take, in bytes. */
   readonly bytes: number;
+  /** How `bytes` was reckoned, for the refusal's message (`2 rings × 512 frames × 2048 B`). */
   readonly arithmetic: string;
 }
 

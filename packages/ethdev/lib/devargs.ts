@@ -19,6 +19,7 @@ export type { DevargsFile } from './pmd-args.js';
 export interface Devargs {
   /** What the caller passed. */
   readonly input: string;
+  /** The bus the device string names: a PCI address, or a virtual device. */
   readonly bus: 'pci' | 'vdev';
   /** The device name DPDK gives the device: canonical BDF (`0000:01:00.0`) or vdev name. */
   readonly name: string;
@@ -32,7 +33,14 @@ export interface Devargs {
   readonly files: readonly DevargsFile[];
   /** Failsafe's `dev(...)` sub-devices. */
   readonly subDevices: readonly ProbedDevice[];
-  readonly memifClientSocket?: { readonly path: string; readonly key: string };
+  /** A memif client's socket (memif's default when it ignores its arguments), for kept listeners. */
+  readonly memifClientSocket?: {
+    /** The socket's path (abstract or not, as memif reads it). */
+    readonly path: string;
+    /** The argument that named it (`socket`), or the default's name. */
+    readonly key: string;
+  };
+  /** A memif server's socket. */
   readonly memifServerSocket?: string;
   /** What each device's rings ask of memory (af_packet, memif), checked against the budget. */
   readonly ringAsks: readonly RingAsk[];
@@ -54,6 +62,7 @@ export interface DevargsPolicy {
   readonly nonPortDevices?: boolean;
   /** Whether a device is attached now: a failsafe may not take one unless `captureDevices`. */
   readonly attached?: (name: string) => boolean;
+  /** Let a failsafe take a device that is attached (`EalOptions.captureDevices`). */
   readonly captureDevices?: boolean;
   /** A PCI device's class code (pci-class.ts); without it PCI devices are not class-checked. */
   readonly pciClass?: (address: string) => number | undefined;

@@ -8,18 +8,23 @@ export type { ShimChoice, ShimStamp } from './shim-select.js';
 
 /** One check of `doctor`: its name, whether it passed, and what it found. */
 export interface DoctorCheck {
+  /** What was checked (`DPDK`, `PMD folder`, `native shim` …). */
   name: string;
   /** `ok`; `warn` works but deserves a look; `missing` keeps the SDK from working. */
   status: 'ok' | 'warn' | 'missing';
+  /** What was found, and for `warn`/`missing` what to do about it. */
   detail: string;
 }
 
 /** What `doctor` found: every check, the DPDK selected and the shim built for it. */
 export interface DoctorReport {
+  /** The DPDK selected, when one was found. */
   dpdk?: DpdkInstall;
   /** The shim chosen for that DPDK: prebuilt, built here before, or to build (lib/shim-select.ts). */
   shim?: ShimChoice;
+  /** Every check, in the order made. */
   checks: DoctorCheck[];
+  /** True when no check is `missing`: the SDK can work here. */
   ok: boolean;
 }
 

@@ -22,28 +22,47 @@ export const MAX_PACKET = 2048;
 
 /** struct dphp_port_info (native/shim.c), as koffi decodes it. */
 export interface RawPortInfo {
+  /** The ethdev name. */
   name: string;
+  /** The device's name on its bus. */
   device: string;
+  /** The bus's name (`pci`, `vdev`). */
   bus: string;
+  /** The driver's name. */
   driver: string;
+  /** NUMA socket, -1 when unknown. */
   socket: number;
+  /** dev_info.max_rx_queues. */
   max_rx_queues: number;
+  /** dev_info.max_tx_queues. */
   max_tx_queues: number;
+  /** The MAC address's six bytes. */
   mac: number[];
+  /** 1 when the link is up. */
   link_up: number;
+  /** 1 for full duplex. */
   link_duplex: number;
+  /** Link speed in Mbit/s. */
   link_speed: number;
 }
 
 /** struct dphp_stats (native/shim.c): DPDK's rte_eth_stats counters. */
 export interface RawEthStats {
+  /** Packets received. */
   ipackets: number;
+  /** Packets sent. */
   opackets: number;
+  /** Bytes received. */
   ibytes: number;
+  /** Bytes sent. */
   obytes: number;
+  /** Packets dropped by the hardware, rx queues full. */
   imissed: number;
+  /** Erroneous packets received. */
   ierrors: number;
+  /** Packets that failed to be sent. */
   oerrors: number;
+  /** Receive failures for want of an mbuf. */
   rx_nombuf: number;
 }
 
@@ -59,11 +78,15 @@ export interface OffThreadFn<A extends unknown[], R = number> {
 
 /** struct dphp_area (native/shim.c), seen from JS: memory shared with the shim, never copied. */
 export interface HotArea {
+  /** The port ids a probe made, or a removal left. */
   readonly ports: Uint16Array;
   /** The valid ports before the last dphp_attach_area, 0xffff after the last. */
   readonly before: Uint16Array;
+  /** dphp_device_left's answer after a removal that returned 0 (one element). */
   readonly left: Int32Array;
+  /** The packet lengths of a burst. */
   readonly lens: Uint16Array;
+  /** A burst's packets, end to end. */
   readonly data: Buffer;
 }
 
@@ -80,6 +103,7 @@ export interface DpdkBinding {
   rte_eal_get_runtime_dir(): string;
   /** RTE_PROC_PRIMARY (0) or RTE_PROC_SECONDARY (1). */
   rte_eal_process_type(): number;
+  /** rte_eal_hotplug_remove: 0, or -errno. */
   rte_eal_hotplug_remove: OffThreadFn<[bus: string, name: string]>;
   /** rte_dev_hotplug_handle_enable. */
   rte_dev_hotplug_handle_enable(): number;
@@ -125,24 +149,34 @@ export interface DpdkBinding {
   dphp_heap_in_use(): number;
 
   // ethdev control path: each call of a lifecycle step, on this thread or a worker thread (ports.ts)
+  /** rte_eth_dev_configure with `rxq` and `txq` queues and a zeroed rte_eth_conf: 0, or -errno. */
   dphp_configure: OffThreadFn<[port: number, rxq: number, txq: number]>;
+  /** rte_eth_rx_queue_setup (default queue conf) with the port's pool: 0, or -errno. */
   rte_eth_rx_queue_setup: OffThreadFn<
     [port: number, queue: number, descriptors: number, socket: number, conf: null, pool: Pointer | undefined]
   >;
+  /** rte_eth_tx_queue_setup (default queue conf): 0, or -errno. */
   rte_eth_tx_queue_setup: OffThreadFn<
     [port: number, queue: number, descriptors: number, socket: number, conf: null]
   >;
+  /** rte_eth_dev_start: 0, or -errno. */
   rte_eth_dev_start: OffThreadFn<[port: number]>;
+  /** rte_eth_dev_stop: 0, or -errno. */
   rte_eth_dev_stop: OffThreadFn<[port: number]>;
+  /** rte_eth_dev_close (frees the port id; the device stays probed): 0, or -errno. */
   rte_eth_dev_close: OffThreadFn<[port: number]>;
+  /** rte_eth_promiscuous_enable: 0, or -errno. */
   rte_eth_promiscuous_enable: OffThreadFn<[port: number]>;
+  /** rte_pktmbuf_pool_create: the pool, or null (rte_errno says why). */
   rte_pktmbuf_pool_create: OffThreadFn<
     [name: string, n: number, cache: number, priv: number, dataRoom: number, socket: number],
     Pointer | null
   >;
+  /** rte_mempool_free. */
   rte_mempool_free: OffThreadFn<[pool: Pointer], void>;
 
   // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
+  /** The memory shared with the shim for the hot path's results and packets. */
   readonly area: HotArea;
   /** dphp_attach into `area.ports` and `area.before`. */
   dphp_attach_area(devargs: string, name: string): number;

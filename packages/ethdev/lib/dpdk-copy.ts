@@ -17,8 +17,11 @@ import { pluginFolder } from './plugin-folder.js';
 
 /** A copy of a DPDK install made for a test, and how to remove it. */
 export interface CopiedDpdk {
+  /** The copy's install prefix. */
   prefix: string;
+  /** Its library folder (`lib/<arch>`). */
   libdir: string;
+  /** Its PMD folder, the one its patched librte_eal loads PMDs from. */
   pmdDir: string;
   /** Removes the copy. */
   remove(): void;

@@ -23,6 +23,7 @@ export interface DpdkInstall {
   version: string;
   /** The install prefix (real path); `/usr` for Debian's packages. */
   prefix: string;
+  /** The folder holding its librte_*.so (`<prefix>/lib/<arch>`). */
   libdir: string;
   /** The folder holding libdpdk.pc. */
   pcDir: string;

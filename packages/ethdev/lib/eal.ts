@@ -1091,7 +1091,16 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** The timed-out call still running on a worker thread, if any (see EAL_WEDGED). */
-  get stuckCall(): { call: string; runningMs: number; timeoutMs: number } | undefined {
+  get stuckCall():
+    | {
+        /** The C call, as the TIMEOUT error named it. */
+        call: string;
+        /** How long it has run so far. */
+        runningMs: number;
+        /** The timeout it was given. */
+        timeoutMs: number;
+      }
+    | undefined {
     return this.#control.stuck;
   }
 

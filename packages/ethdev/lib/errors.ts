@@ -44,13 +44,17 @@ export type HotplugErrorCode =
 export interface HotplugErrorDetails {
   /** The positive errno DPDK returned (as `-errno`), when it gave one. */
   errno?: number;
+  /** The device string of the call that failed. */
   devargs?: string;
   /** The option or PMD argument that was refused. */
   key?: string;
+  /** The port id the call was about. */
   port?: number;
+  /** The device name (PCI address or vdev name) the call was about. */
   device?: string;
   /** What DPDK logged during the failed call, line by line. */
   dpdkLog?: readonly string[];
+  /** The underlying error, kept as the standard `Error.cause`. */
   cause?: unknown;
 }
 
@@ -67,13 +71,21 @@ export function errnoName(errno: number): string {
  * are attached, because DPDK's return codes alone are often too terse (or misleading) to act on.
  */
 export class HotplugError extends Error {
+  /** The class's name, as `Error` has it (the subclasses set their own). */
   override name = 'HotplugError';
+  /** What went wrong, stable across releases: the field programs branch on. */
   readonly code: HotplugErrorCode;
+  /** The positive errno DPDK returned (as `-errno`), when it gave one. */
   readonly errno: number | undefined;
+  /** The device string of the call that failed, when it had one. */
   readonly devargs: string | undefined;
+  /** The option or PMD argument that was refused, when one was. */
   readonly key: string | undefined;
+  /** The port id the call was about, when it had one. */
   readonly port: number | undefined;
+  /** The device name (PCI address or vdev name) the call was about, when known. */
   readonly device: string | undefined;
+  /** What DPDK logged during the failed call (for a failed init, the usage text it printed). */
   readonly dpdkLog: readonly string[];
 
   constructor(code: HotplugErrorCode, message: string, details: HotplugErrorDetails = {}) {
@@ -90,21 +102,25 @@ export class HotplugError extends Error {
 
 /** The input was wrong before DPDK saw it (devargs, port id, options). */
 export class InvalidInputError extends HotplugError {
+  /** The class's name, as `Error` has it. */
   override name = 'InvalidInputError';
 }
 
 /** The port is not in a state that allows the call (started, not closed, …). */
 export class PortStateError extends HotplugError {
+  /** The class's name, as `Error` has it. */
   override name = 'PortStateError';
 }
 
 /** DPDK returned an error; `errno` and `dpdkLog` say what it said. */
 export class DpdkError extends HotplugError {
+  /** The class's name, as `Error` has it. */
   override name = 'DpdkError';
 }
 
 /** The EAL cannot be used from here: not initialised, cleaned up, another thread, another OS. */
 export class EalStateError extends HotplugError {
+  /** The class's name, as `Error` has it. */
   override name = 'EalStateError';
 }
 

@@ -10,12 +10,15 @@ import type { Eal } from './eal.js';
 
 /** What {@link watchEventLoop} saw while `work` ran, and its result. */
 export interface EventLoopWatch<T> {
+  /** What `work` returned. */
   result: T;
+  /** How long `work` ran. */
   seconds: number;
   /** The longest time between two firings of the 1 ms timer. */
   worstGapMs: number;
   /** The histogram's delay beyond its 1 ms resolution. */
   p99DelayMs: number;
+  /** The histogram's largest delay beyond its 1 ms resolution. */
   maxDelayMs: number;
 }
 
@@ -52,7 +55,12 @@ export async function timedAsyncCycles(
   eal: Eal,
   devargs: string,
   cycles: number,
-): Promise<{ worstAttachMs: number; worstCloseMs: number }> {
+): Promise<{
+  /** The slowest `await attach`. */
+  worstAttachMs: number;
+  /** The slowest sync `close`. */
+  worstCloseMs: number;
+}> {
   let worstAttachMs = 0;
   let worstCloseMs = 0;
   for (let i = 0; i < cycles; i++) {
@@ -69,11 +77,17 @@ export async function timedAsyncCycles(
 
 /** The slowest of each step over a run of {@link timedLifecycleCycles}, in ms. */
 export interface LifecycleWorst {
+  /** The slowest `attach`, in ms. */
   attach: number;
+  /** The slowest `configureAsync`, in ms. */
   configure: number;
+  /** The slowest `startAsync`, in ms. */
   start: number;
+  /** The slowest `stopAsync`, in ms. */
   stop: number;
+  /** The slowest `closeAsync`, in ms. */
   close: number;
+  /** The slowest `detach`, in ms. */
   detach: number;
 }
 

@@ -34,6 +34,7 @@ const LOG_RING_OFFSET = 16;
 export interface FakeDriver {
   /** Ports per device (default 1); a device with several names them `<device>_<i>`. */
   ports?: number;
+  /** Most rx and tx queues a port takes (default 1). */
   maxQueues?: number;
   /** `loopback`: what is sent is received on the same port (net_ring); `sink`: sent packets
    * vanish and rx hands out 64-byte zero packets (net_null). */
@@ -111,6 +112,7 @@ function offThread<A extends unknown[], R = number>(fn: (...args: A) => R): OffT
 export class FakeDpdk implements DpdkBinding {
   /** The EAL arguments `ealInit` was given, argv[0] first. */
   argv: readonly string[] | undefined;
+  /** Whether `rte_eal_cleanup` was called. */
   cleanedUp = false;
   readonly #state: SharedState;
   readonly #drivers: Record<string, Required<FakeDriver>>;

@@ -14,12 +14,15 @@ export type HazardEffect =
 
 /** One devargs that crashes, hangs or misuses the process, and why the SDK refuses it. */
 export interface HazardousDevargs {
+  /** The row's stable name (`ring-bare-key`), for tests and the fuzzer's known findings. */
   readonly id: string;
   /** The PMD (driver name; its aliases too). */
   readonly pmd: string;
   /** The argument, or the failsafe sub-device syntax (`exec(...)`). */
   readonly key: string;
+  /** What DPDK does with it: crash, hang, run a command, overwrite a file … */
   readonly effect: HazardEffect;
+  /** Why, in DPDK's code: what the refusal's message says. */
   readonly why: string;
   /**
    * A devargs that shows it. Placeholders: `{dir}` an empty private directory, `{fifo}` a FIFO no

@@ -29,13 +29,17 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<string, LeakThreshold>> = {
 
 /** What {@link analyzeLeaks} says of one resource: its first and last reading, and whether it leaks. */
 export interface LeakVerdict {
+  /** The resource's name in the samples (`dpdkHeapBytes`, `fds` …). */
   resource: string;
   /** Units per cycle. */
   slope: number;
   /** Fitted growth over the analysed window. */
   growth: number;
+  /** The first reading of the analysed window (after the warm-up). */
   first: number;
+  /** The last reading. */
   last: number;
+  /** Whether both the slope and the growth reach the resource's thresholds. */
   leaks: boolean;
 }
 

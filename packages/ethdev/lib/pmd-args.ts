@@ -11,14 +11,19 @@ import { maxQueuesPerPort } from './dpdk-config.js';
  * `vhost-user` connect to a vhost-user socket and wait for its answers (virtio_user's path).
  */
 export interface DevargsFile {
+  /** The PMD argument that names it (`rx_pcap`, `iface`, `socket`). */
   readonly key: string;
+  /** The path as given. */
   readonly path: string;
+  /** What the PMD does with it: reads, writes, listens on, or speaks vhost-user to it. */
   readonly access: 'read' | 'write' | 'listen' | 'vhost-user';
 }
 
 /** A device a devargs probes (the device itself, failsafe's sub-devices) and the keys it gives. */
 export interface ProbedDevice {
+  /** The device's name (`net_null90`). */
   readonly name: string;
+  /** The argument keys its devargs give, in order. */
   readonly keys: readonly string[];
 }
 

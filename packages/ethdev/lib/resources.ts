@@ -24,9 +24,13 @@ export function netdevCount(): number {
  * (their names). Two snapshots say what a detach left behind (`leftBehind`).
  */
 export interface HeldResources {
+  /** DPDK memzones by name. */
   memzones: string[];
+  /** Open fds, each as what it points to (`socket:[…]`, `anon_inode:bpf-prog`, a path). */
   fds: string[];
+  /** Network interfaces of this network namespace, by name. */
   netdevs: string[];
+  /** The process's threads, by name. */
   threads: string[];
 }
 

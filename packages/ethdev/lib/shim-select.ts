@@ -26,14 +26,21 @@ export const shimSource = join(pkgRoot, 'native', 'shim.c');
 
 /** What `scripts/build-shim.mjs` writes beside a shim (shim.json). */
 export interface ShimStamp {
+  /** The DPDK version the shim was built against (`22.11.11`). */
   dpdk: string;
+  /** That DPDK's ABI (librte_eal's soname number). */
   abi?: string;
+  /** `<platform>-<arch>` it was built on (`linux-x64`). */
   platform?: string;
+  /** That DPDK's install prefix. */
   prefix: string;
+  /** That DPDK's library folder. */
   libdir: string;
+  /** Linked to that libdir's libraries by path (a DPDK the dynamic linker does not find by soname). */
   pinned: boolean;
   /** sha256 of the shim.c it was built from. */
   source: string;
+  /** When it was built (ISO 8601). */
   built?: string;
 }
 
@@ -47,10 +54,31 @@ export interface ShimTarget {
 
 /** Where the shim for a DPDK comes from: a prebuild, the user's cache, or a build still to make. */
 export type ShimChoice =
-  | { kind: 'prebuilt'; path: string; stamp: ShimStamp }
-  | { kind: 'cache'; path: string; stamp: ShimStamp }
+  | {
+      /** A prebuild shipped in the package fits. */
+      kind: 'prebuilt';
+      /** The shim's file. */
+      path: string;
+      /** What it was built for. */
+      stamp: ShimStamp;
+    }
+  | {
+      /** A shim built on this machine before fits. */
+      kind: 'cache';
+      /** The shim's file. */
+      path: string;
+      /** What it was built for. */
+      stamp: ShimStamp;
+    }
   /** Neither fits: a build into `path`'s folder is needed (`why` says what was looked at). */
-  | { kind: 'build'; path: string; why: string };
+  | {
+      /** A build is needed. */
+      kind: 'build';
+      /** Where the build goes. */
+      path: string;
+      /** What was looked at, and why none fitted. */
+      why: string;
+    };
 
 export interface ShimPlaces {
   /** The package's `prebuilds/` folder. */

@@ -4,7 +4,10 @@ declare const portIdBrand: unique symbol;
  * A DPDK port id (0 … 31 in Debian's build). Branded so that a plain number has to be checked
  * (with {@link portId}) before it is used as one; the SDK hands out only valid ones.
  */
-export type PortId = number & { readonly [portIdBrand]: true };
+export type PortId = number & {
+  /** Type-level brand only: no such property exists at run time. */
+  readonly [portIdBrand]: true;
+};
 
 /**
  * One port for good: its id and its generation (from {@link PortInfo}, `ports()`, `port()` or
@@ -13,6 +16,7 @@ export type PortId = number & { readonly [portIdBrand]: true };
  * (PORT_NOT_FOUND).
  */
 export interface PortHandle {
+  /** The port id DPDK gave the port (DPDK may give it to another port after a close). */
   readonly id: PortId;
   /** The port's number among every port this EAL has known: never given to another port. */
   readonly generation: number;
@@ -164,39 +168,66 @@ export interface AttachOptions extends AsyncOptions {
 
 /** What `ports()` tells of one port. */
 export interface PortInfo extends PortHandle {
+  /** The port id DPDK gave the port. */
   id: PortId;
   /** The ethdev name (`net_null0`, `0000:01:00.0`, or a PMD's own for multi-port devices). */
   name: string;
   /** The device the port belongs to: what `detach` returns. */
   device: string;
+  /** The bus the device is on, as DPDK names it (`pci`, `vdev`). */
   bus: string;
+  /** The PMD driving the port (`net_null`, `net_e1000_em`). */
   driver: string;
+  /** Where the port is in the contract's sequence. */
   state: PortState;
   /** NUMA socket, -1 when unknown. */
   socket: number;
+  /** The port's MAC address (`02:00:00:00:00:01`); empty while DPDK has not been asked yet. */
   mac: string;
-  link: { up: boolean; speedMbps: number; fullDuplex: boolean };
+  /** The link as DPDK reports it now. */
+  link: {
+    /** Whether the link is up. */
+    up: boolean;
+    /** Its speed in Mbit/s (0 when unknown or down). */
+    speedMbps: number;
+    /** Whether it is full duplex. */
+    fullDuplex: boolean;
+  };
+  /** The most rx queues the PMD allows (`configure`'s bound). */
   maxRxQueues: number;
+  /** The most tx queues the PMD allows (`configure`'s bound). */
   maxTxQueues: number;
 }
 
 /** A port's counters, as DPDK's `rte_eth_stats`. */
 export interface PortStats {
+  /** Packets received (`ipackets`). */
   rxPackets: number;
+  /** Packets sent (`opackets`). */
   txPackets: number;
+  /** Bytes received (`ibytes`). */
   rxBytes: number;
+  /** Bytes sent (`obytes`). */
   txBytes: number;
+  /** Packets the hardware dropped because the rx queues were full (`imissed`). */
   rxMissed: number;
+  /** Erroneous packets received (`ierrors`). */
   rxErrors: number;
+  /** Packets that failed to be sent (`oerrors`). */
   txErrors: number;
+  /** Receive failures for want of an mbuf (`rx_nombuf`). */
   rxNoMbuf: number;
 }
 
 /** Options for `configure` and `configureAsync`. */
 export interface ConfigureOptions {
+  /** Rx queues to set up (default 1; at most the port's `maxRxQueues`). */
   rxQueues?: number;
+  /** Tx queues to set up (default 1; at most the port's `maxTxQueues`). */
   txQueues?: number;
+  /** Descriptors per rx queue (default 512). */
   rxDescriptors?: number;
+  /** Descriptors per tx queue (default 512). */
   txDescriptors?: number;
   /** Mbufs in the port's own packet pool; default: enough for every ring plus 512. */
   mbufs?: number;
@@ -210,11 +241,15 @@ export interface ConfigureOptions {
  * default `lengths.length`; rx receives up to `lengths.length` (≤ 512).
  */
 export interface PacketBatch {
+  /** The packets' bytes, one after the other. */
   data: Uint8Array;
+  /** Each packet's length, in order. */
   lengths: Uint16Array;
+  /** Tx: how many packets of the batch to send (default `lengths.length`). */
   count?: number;
 }
 
+/** Options for `detach` and `detachDevice`. */
 export interface DetachOptions extends AsyncOptions {
   /** Stop and close the port (and its device's other ports) first, instead of refusing. */
   force?: boolean;
@@ -222,11 +257,15 @@ export interface DetachOptions extends AsyncOptions {
 
 /** One reading of the process's resources, for leak accounting across attach/detach cycles. */
 export interface ResourceSnapshot {
+  /** Open file descriptors of the process. */
   fds: number;
+  /** Threads of the process. */
   threads: number;
+  /** Resident set size, in bytes. */
   rssBytes: number;
   /** DPDK heap in use, all sockets. */
   dpdkHeapBytes: number;
+  /** DPDK memzones reserved. */
   memzones: number;
   /** Valid DPDK ports. */
   ports: number;
@@ -236,15 +275,21 @@ export interface ResourceSnapshot {
 
 /** The `attach` event: a device was attached, with its ports (`port` the first). */
 export interface AttachEvent {
+  /** The device's first port: what `attach` returned. */
   port: PortId;
+  /** Every port of the device. */
   ports: readonly PortId[];
+  /** The device's name (PCI address or vdev name). */
   device: string;
+  /** The device string it was attached with. */
   devargs: string;
 }
 
 /** The `detach` event: a device was detached, with the ports it had. */
 export interface DetachEvent {
+  /** The ports the device had. */
   ports: readonly PortId[];
+  /** The device's name: what `detach` returned. */
   device: string;
 }
 
@@ -252,7 +297,9 @@ export interface DetachEvent {
 export interface RemoveEvent {
   /** `ethdev`: RTE_ETH_EVENT_INTR_RMV for a port. `bus`: the hotplug monitor saw the kernel remove it. */
   source: 'ethdev' | 'bus';
+  /** The port whose device went away, when DPDK named one. */
   port?: PortId;
+  /** The device that went away, when known. */
   device?: string;
 }
 
@@ -267,9 +314,11 @@ export interface LateEvent {
   rc: number | undefined;
   /** What became of it: `net_pcap0 is attached after all, as port 0`. */
   outcome: string;
+  /** The device the call was about, when known. */
   device?: string;
   /** The ports it made (a probe). */
   ports?: readonly PortId[];
+  /** The timeout the call was given. */
   timeoutMs: number;
   /** From the call's start to its return. */
   elapsedMs: number;
@@ -280,18 +329,26 @@ export interface LateEvent {
  * firmware file at start): kept off the process's own output, given to listeners only.
  */
 export interface PmdOutputEvent {
+  /** The port whose call the PMD printed during. */
   port: PortId;
   /** `start()`, or `startAsync()` (what its worker thread's DPDK calls printed). */
   call: 'start' | 'startAsync';
+  /** What the PMD wrote to fd 1 during the call. */
   stdout: string;
+  /** What the PMD wrote to fd 2 during the call. */
   stderr: string;
 }
 
 /** The events of {@link Eal}, by name, with their arguments. */
 export interface EalEvents {
+  /** A device was attached (after the call returned). */
   attach: [AttachEvent];
+  /** A device was detached (after the call returned). */
   detach: [DetachEvent];
+  /** A device went away underneath DPDK. */
   remove: [RemoveEvent];
+  /** An async call that timed out returned after all. */
   late: [LateEvent];
+  /** A PMD printed during `start()` or `startAsync()`. */
   pmdOutput: [PmdOutputEvent];
 }
