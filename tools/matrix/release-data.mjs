@@ -52,6 +52,12 @@ const ORDER = ['12', '23.11', '13', 'sid', '26.07', 'main'];
 const SHORT = { CERTIFIED: 'C', 'CERTIFIED WITH WARNINGS': 'CW', FAILED: 'F', INCONCLUSIVE: 'I' };
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** A build's source for a table: the tag (`v23.11.7 of /mirror` → `v23.11.7`), or a tree's folder name, not this machine's path. */
+const sourceLabel = (source) => {
+  const tag = source.replace(/ of .*/, '');
+  return tag.startsWith('/') ? `tree ${tag.split('/').at(-1)}` : tag;
+};
+
 /** One cell per fact of a release record. */
 function cells(r) {
   const tests = (r.tests ?? []).reduce(
@@ -71,7 +77,7 @@ function cells(r) {
   return {
     dpdk: r.build?.version ?? r.environment?.dpdk ?? c?.dpdk?.replace(/^DPDK /, '') ?? '',
     build: r.build
-      ? `${r.build.source.replace(/ of .*/, '')}: ninja ${Math.round(r.build.seconds.ninja)} s, prefix ${mb(r.build.bytes.prefix)}, build ${mb(r.build.bytes.build)}`
+      ? `${sourceLabel(r.build.source)}: ninja ${Math.round(r.build.seconds.ninja)} s, prefix ${mb(r.build.bytes.prefix)}, build ${mb(r.build.bytes.build)}`
       : 'Debian',
     tests: r.tests ? `${tests.passed} / ${tests.failed} / ${tests.skipped}` : '',
     pmdinfo: p

@@ -81,3 +81,22 @@ it('keeps each command’s part of a release, and says a skip until the release 
     /^\| 26\.07 \| 26\.07\.0 \| v26\.07: ninja 1217 s, prefix 30\.3 MB, build 40\.3 MB \| 312 \/ 1 \/ 2 \| equal \(21 records\) \| 40 drivers, 38 detachable \| 1 F, 1 C \| \*\*none shipped\*\* \|$/,
   );
 });
+
+it('names a tree build by its folder, not by this machine’s path', () => {
+  const treeDir = mkdtempSync(join(tmpdir(), 'dphp-release-tree-'));
+  try {
+    updateReleaseData(treeDir, findRelease('26.07'), {
+      build: {
+        version: '26.11.0-rc0',
+        source: '/var/cache/dpdk-hotplug/src/main-38f72e500b3b',
+        seconds: { ninja: 3234 },
+        bytes: { prefix: 24.7e6, build: 34.2e6 },
+      },
+    });
+    const table = formatReleasesMarkdown(readReleaseData(treeDir));
+    assert.match(table, /\| tree main-38f72e500b3b: ninja 3234 s,/);
+    assert.doesNotMatch(table, /\/var\/cache/);
+  } finally {
+    rmSync(treeDir, { recursive: true, force: true });
+  }
+});
