@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ealArgs, firstAllowedCpu } from './eal-args.js';
 import { isHotplugError } from './errors.js';
@@ -53,6 +56,35 @@ describe('ealArgs', () => {
     expect(ealArgs({ processType: 'secondary' })).not.toContain('--file-prefix');
     expect(ealArgs({ processType: 'auto' })).not.toContain('--file-prefix');
     expect(ealArgs({ processType: 'primary' })).toContain(`dphp-${process.pid}`);
+  });
+
+  it('class-checks the allow list as attach does (fake sysfs): not the block list, not with nonPortDevices', () => {
+    const sysfs = mkdtempSync(join(tmpdir(), 'dphp-eal-sysfs-'));
+    try {
+      for (const [address, code] of [
+        ['0000:05:00.0', '0x010802'], // an NVMe drive
+        ['0000:07:00.0', '0x020000'], // an Ethernet controller
+        ['0000:00:00.0', '0x060000'], // the host bridge: allowed to probe nothing at start
+      ] as const) {
+        mkdirSync(join(sysfs, 'bus/pci/devices', address), { recursive: true });
+        writeFileSync(join(sysfs, 'bus/pci/devices', address, 'class'), `${code}\n`);
+      }
+      let error: unknown;
+      try {
+        ealArgs({ sysfs, allow: ['0000:07:00.0', '05:00.0'] });
+      } catch (e) {
+        error = e;
+      }
+      expect(isHotplugError(error) && error.code).toBe('NOT_A_PORT_DEVICE');
+      expect((error as Error).message).toContain(
+        '0000:05:00.0 is a PCI device of class 0x010802 (mass storage controller), not a network controller',
+      );
+      expect(ealArgs({ sysfs, allow: ['0000:07:00.0'], block: ['0000:05:00.0'] })).toContain('0000:07:00.0');
+      expect(ealArgs({ sysfs, allow: ['0000:00:00.0'] })).toContain('0000:00:00.0');
+      expect(ealArgs({ sysfs, allow: ['0000:05:00.0'], nonPortDevices: true })).toContain('0000:05:00.0');
+    } finally {
+      rmSync(sysfs, { recursive: true, force: true });
+    }
   });
 
   it('reads the first allowed CPU from /proc/self/status', () => {

@@ -5,6 +5,7 @@ import { currentDpdk, findDpdk } from './dpdk-install.js';
 import { driverPath } from './drivers.js';
 import { InvalidInputError } from './errors.js';
 import { checkEalOptions, LOG_LEVELS } from './options.js';
+import { PCI_BRIDGE_CLASS, pciClassReader } from './pci-class.js';
 import type { EalOptions } from './types.js';
 
 /** The first CPU this process may run on, from /proc/self/status. */
@@ -33,6 +34,7 @@ export function ealArgs(value: EalOptions): string[] {
     overwriteFiles: options.overwriteFiles,
     devargsPaths: options.devargsPaths,
     nonPortDevices: options.nonPortDevices,
+    devargsBudgetMb: options.devargsBudgetMb,
     // `--vdev` devices are probed by rte_eal_init, before any PMD is mapped: the PMDs it will load.
     drivers: () => driversToLoad(pmdDirOf(options.dpdk), options.drivers),
   };
@@ -49,12 +51,22 @@ export function ealArgs(value: EalOptions): string[] {
     if (d.bus !== 'vdev') throw bad('vdevs', `${JSON.stringify(vdev)} is a PCI address; put it in allow`);
     args.push('--vdev', d.devargs);
   }
+  // The allow list is probed by rte_eal_init as `attach` probes: class-checked the same way
+  // (NOT_A_PORT_DEVICE); the block list is never probed, so any class may be in it. A bridge is
+  // let through: no PMD drives one, and allowing the host bridge is how a process scans the bus
+  // and probes nothing at start (pmd-probe, certify's PCI worker).
+  const classOf = pciClassReader(options.sysfs);
+  const pciClass = (address: string) => {
+    const code = classOf(address);
+    return code !== undefined && code >> 16 === PCI_BRIDGE_CLASS ? undefined : code;
+  };
+  const allowPolicy: DevargsPolicy = { ...policy, pciClass };
   for (const [flag, list, name] of [
     ['-a', options.allow, 'allow'],
     ['-b', options.block, 'block'],
   ] as const) {
     for (const item of list ?? []) {
-      const d = parseDevargs(item, policy);
+      const d = parseDevargs(item, flag === '-a' ? allowPolicy : policy);
       if (d.bus !== 'pci') throw bad(name, `${JSON.stringify(item)} is not a PCI address`);
       args.push(flag, d.devargs);
     }
