@@ -30,6 +30,16 @@ function pathsFromEnv(): string[] | undefined {
   return paths;
 }
 
+/**
+ * Whether other processes may share the instance: a process type or file prefix given (the way to
+ * share one, see EalOptions.filePrefix) with shared state (not noSharedConfig, inMemory, noHuge).
+ * The SDK's own per-process prefix is not meant for secondaries.
+ */
+export function sharesInstance(options: EalOptions): boolean {
+  if (options.noSharedConfig || options.inMemory || options.noHuge) return false;
+  return options.processType !== undefined || options.filePrefix !== undefined;
+}
+
 /** The Eal-wide part of the policy beyond files and shell commands. */
 export function devargsGuards(
   options: EalOptions,
@@ -44,6 +54,7 @@ export function devargsGuards(
     drivers: loadedDrivers,
     attached,
     memifListeners: new Map<string, string>(),
+    multiProcess: sharesInstance(options),
   };
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type DevargsPolicy, parseDevargs } from './devargs.js';
+import { sharesInstance } from './devargs-policy.js';
 import { driversToLoad } from './device-class.js';
 import { currentDpdk, findDpdk } from './dpdk-install.js';
 import { driverPath } from './drivers.js';
@@ -35,6 +36,7 @@ export function ealArgs(value: EalOptions): string[] {
     devargsPaths: options.devargsPaths,
     nonPortDevices: options.nonPortDevices,
     devargsBudgetMb: options.devargsBudgetMb,
+    multiProcess: sharesInstance(options),
     // `--vdev` devices are probed by rte_eal_init, before any PMD is mapped: the PMDs it will load.
     drivers: () => driversToLoad(pmdDirOf(options.dpdk), options.drivers),
   };

@@ -52,6 +52,7 @@ export {
   slope,
   warmup,
 } from './leak.js';
+export { type MultiProcessCut, multiProcessCut, type SplitDevargs } from './multi-process-cut.js';
 export type { ProbedDevice } from './pmd-args.js';
 export { portId, portRef } from './ports.js';
 export { describeHeld, type HeldResources, leftBehind } from './resources.js';
