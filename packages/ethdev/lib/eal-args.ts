@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type DevargsPolicy, parseDevargs } from './devargs.js';
-import { sharesInstance } from './devargs-policy.js';
+import { policyOptions, sharesInstance } from './devargs-policy.js';
 import { driversToLoad } from './device-class.js';
 import { currentDpdk, findDpdk } from './dpdk-install.js';
 import { driverPath } from './drivers.js';
@@ -30,12 +30,13 @@ export function filePrefixOf(options: EalOptions): { prefix: string | undefined;
 /** EAL argv (without argv[0]) for the options, each checked first; throws INVALID_OPTION or INVALID_DEVARGS. */
 export function ealArgs(value: EalOptions): string[] {
   const options = checkEalOptions(value);
+  const { devargsPaths, devargsBudgetMb, sysfs } = policyOptions(options);
   const policy: DevargsPolicy = {
     allowShellCommands: options.allowShellCommandsInDevargs,
     overwriteFiles: options.overwriteFiles,
-    devargsPaths: options.devargsPaths,
+    devargsPaths,
     nonPortDevices: options.nonPortDevices,
-    devargsBudgetMb: options.devargsBudgetMb,
+    devargsBudgetMb,
     multiProcess: sharesInstance(options),
     // `--vdev` devices are probed by rte_eal_init, before any PMD is mapped: the PMDs it will load.
     drivers: () => driversToLoad(pmdDirOf(options.dpdk), options.drivers),
@@ -57,7 +58,7 @@ export function ealArgs(value: EalOptions): string[] {
   // (NOT_A_PORT_DEVICE); the block list is never probed, so any class may be in it. A bridge is
   // let through: no PMD drives one, and allowing the host bridge is how a process scans the bus
   // and probes nothing at start (pmd-probe, certify's PCI worker).
-  const classOf = pciClassReader(options.sysfs);
+  const classOf = pciClassReader(sysfs);
   const pciClass = (address: string) => {
     const code = classOf(address);
     return code !== undefined && code >> 16 === PCI_BRIDGE_CLASS ? undefined : code;
