@@ -44,6 +44,10 @@ export interface CertificationPlan extends SuitePlan {
   drivers: string[];
   /** Folders the DUTs' devargs may name files and sockets in (the SDK's devargsPaths). */
   devargsPaths?: string[];
+  /** The MiB one DUT's rings may ask (the SDK's devargsBudgetMb). */
+  devargsBudgetMb?: number;
+  /** Where sysfs is mounted (the SDK's sysfs). */
+  sysfs?: string;
   /** The inventory the DUTs come from: its runners are checked for what each DUT needs first. */
   inventory?: { file: string; runners: Inventory['runners'] };
   /** The --dut devargs as given, refused before anything runs when they name no device here. */

@@ -139,6 +139,25 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
   });
 });
 
+describe('certify --devargs-budget and --sysfs (the SDK options every EAL of the run takes)', () => {
+  it('plans them, and refuses a bad value in one line with exit 2', () => {
+    const plan = planFromArgs(['certify', '--devargs-budget', '64', '--sysfs', work]);
+    expect([plan?.devargsBudgetMb, plan?.sysfs]).toEqual([64, work]);
+    expect(planFromArgs(['certify'])?.sysfs).toBeUndefined();
+    const big = certify(['--devargs-budget', '2000000']);
+    expect([big.code, big.err.trim().split('\n')[0]]).toEqual([
+      2,
+      'dpdk-hotplug certify: --devargs-budget must be a whole number from 1 to 1048576, got 2000000',
+    ]);
+    expect(certify(['--devargs-budget', '64M']).err).toContain('in decimal digits, got "64M"');
+    const sysfs = certify(['--sysfs', '/nonexistent-sysfs']);
+    expect([sysfs.code, sysfs.err]).toEqual([
+      2,
+      expect.stringContaining('--sysfs /nonexistent-sysfs is not a folder'),
+    ]);
+  });
+});
+
 describe('an inventory runner that is not prepared', () => {
   /**
    * Steps: certify --inventory --runner where the runner lists this machine's own NIC and a NIC

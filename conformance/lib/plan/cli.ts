@@ -3,6 +3,7 @@
  * (planner.ts) and run by the one launcher (launcher.ts), as `lab run` does without an argv.
  */
 import {
+  existingFolder,
   integer,
   isUsageError,
   nonEmpty,
@@ -57,6 +58,12 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        files, vhost sockets …), symlinks followed; the labs' own folders under the
                        system's temporary folder are added. Default: anywhere (the DUTs are the
                        operator's). The same as DPDK_HOTPLUG_DEVARGS_PATHS=A:B
+  --devargs-budget MB  the memory one DUT's rings may ask (af_packet, memif), 1 to 1048576 MiB
+                       (default 256): a devargs over it is refused before DPDK sees it; the same
+                       as DPDK_HOTPLUG_DEVARGS_BUDGET_MB=MB
+  --sysfs DIR          where sysfs is mounted (default /sys): PCI DUTs' classes are read there, and
+                       one that is not a network controller is refused; the same as
+                       DPDK_HOTPLUG_SYSFS=DIR
   --bisect GOOD..BAD   with one --dut, --check N and --git DIR (a DPDK git directory): the first
                        commit between GOOD and BAD whose outcome of check N is BAD's; each step a
                        reduced DPDK build (tools/matrix dpdk-build, ccache) and a certification
@@ -89,6 +96,8 @@ const OPTIONS = {
   dpdk: { type: 'string' },
   driver: { type: 'string', multiple: true },
   'devargs-paths': { type: 'string' },
+  'devargs-budget': { type: 'string' },
+  sysfs: { type: 'string' },
   traffic: { type: 'string' },
   repro: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -134,6 +143,10 @@ export function planFromArgs(argv: string[], cwd = process.cwd()): Certification
               .filter((p) => p !== ''),
           }
         : {}),
+      ...(values['devargs-budget'] !== undefined
+        ? { devargsBudgetMb: integer('--devargs-budget', values['devargs-budget'], LIMITS.devargsBudget) }
+        : {}),
+      ...(values.sysfs !== undefined ? { sysfs: existingFolder('--sysfs', values.sysfs, cwd) } : {}),
       ...(values.blob ? { blob: true } : {}),
       ...(values.repro !== undefined ? { repro: values.repro } : {}),
       command: ['dpdk-hotplug', ...argv],

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk } from '@dpdk-hotplug/ethdev';
+import { DEVARGS_BUDGET_ENV, DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk, SYSFS_ENV } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { ledgerOf } from '../common/ledger.js';
 import { PARENT_PIPE_ENV, stopRunNow, watchParent } from '../common/parent-watch.js';
@@ -52,6 +52,8 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   if (plan.drivers.length) process.env[DRIVERS_ENV] = plan.drivers.join(':');
   // And the folders their devargs may use (the SDK reads it where Eal.init is given none).
   if (plan.devargsPaths) process.env[DEVARGS_PATHS_ENV] = plan.devargsPaths.join(':');
+  if (plan.devargsBudgetMb !== undefined) process.env[DEVARGS_BUDGET_ENV] = String(plan.devargsBudgetMb);
+  if (plan.sysfs !== undefined) process.env[SYSFS_ENV] = plan.sysfs;
   // Inventory DUTs their runner is not prepared for are not run: INCONCLUSIVE, saying why.
   const unprepared = plan.inventory
     ? (

@@ -30,6 +30,8 @@ export const LIMITS = {
   cycles: { min: 1, max: 1_000_000, default: DEFAULT_SETTINGS.cycles },
   budget: { min: 1, max: 86_400, default: DEFAULT_SETTINGS.budgetMs / 1000 },
   workers: { min: 1, max: 64 },
+  // The SDK's bound of devargsBudgetMb.
+  devargsBudget: { min: 1, max: 2 ** 20 },
 } as const;
 
 /** What a certification is asked for, already typed (a command line's values, checked). */
@@ -56,6 +58,10 @@ export interface PlanRequest {
   drivers?: string[];
   /** Folders the devargs may name files in (absolute, existing). */
   devargsPaths?: string[];
+  /** The MiB one DUT's rings may ask (the SDK's devargsBudgetMb). */
+  devargsBudgetMb?: number;
+  /** Where sysfs is mounted (the SDK's sysfs), an existing folder. */
+  sysfs?: string;
   /** Write a blob report for `lab merge`. */
   blob?: boolean;
   /** Reproducers of the PMD findings: their folder (relative to `cwd`). */
@@ -144,6 +150,8 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
       ...new Set([...drivers.map((d) => d.file), ...duts.flatMap((d) => (d.driver ? [d.driver] : []))]),
     ],
     ...(request.devargsPaths !== undefined ? { devargsPaths: devargsPaths(request.devargsPaths) } : {}),
+    ...(request.devargsBudgetMb !== undefined ? { devargsBudgetMb: request.devargsBudgetMb } : {}),
+    ...(request.sysfs !== undefined ? { sysfs: request.sysfs } : {}),
     ...(request.blob ? { blob: blobName(inv?.runner, inv?.shard) } : {}),
     ...(request.repro !== undefined
       ? {

@@ -1,8 +1,9 @@
 // Check 17's group and scenario against this host's dpdk-testpmd (no mock: two real testpmd on a
 // private hugetlbfs), and one comparison with check 14's SDK processes on a DUT that fails.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { pcapFile } from '@dpdk-hotplug/ethdev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeMp } from '../checks/mp-oracle.js';
 import { type HugepageLab, hugepageLab } from '../common/hugepages.js';
@@ -99,6 +100,78 @@ describe.skipIf(!hasTestpmd())('testpmd multi-process group (real dpdk-testpmd)'
     } finally {
       for (const g of sdkGroups) await g.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * Issue 27's leftover /tmp/dphp-a-pca: net_pcap keeps 63 characters of its arguments for its
+   * secondaries (ETH_PCAP_ARG_MAXLEN), which re-read that copy. A DUT folder in a private parent,
+   * long enough that the cut tx_pcap path is a sibling of the folder, inside the parent.
+   */
+  const cutLab = () => {
+    const parent = mkdtempSync(join(tmpdir(), 'dphp-mpcut-'));
+    const dut = join(parent, `dut-${'f'.repeat(60 - parent.length)}`);
+    mkdirSync(dut);
+    pcapFile(join(dut, 'rx.pcap'), []);
+    const devargs = `net_pcap0,tx_pcap=${dut}/tx.pcap,rx_pcap=${dut}/rx.pcap`;
+    // What a secondary reads: the first 63 characters of the arguments, `tx_pcap=` and 55 more.
+    const cut = `${dut}/tx.pcap`.slice(0, 55);
+    expect(cut.startsWith(`${parent}/dut-`) && !cut.startsWith(`${dut}/`)).toBe(true);
+    return { parent, dut, devargs, cut };
+  };
+
+  it("DPDK's own testpmd: the secondary writes net_pcap's tx_pcap cut to 63 characters of arguments", async (ctx) => {
+    if ('unavailable' in huge) return ctx.skip();
+    const lab = cutLab();
+    try {
+      const g = made();
+      await g.primary.next();
+      const secondary = g.startSecondary();
+      if (
+        !(await secondary.next().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return ctx.skip(); // ASLR: the machine's
+      // Straight to testpmd, past TestpmdPeer.request (which refuses it, as the next test shows).
+      await g.primary.run(`port attach ${lab.devargs}`);
+      const end = Date.now() + 5000;
+      while (!existsSync(lab.cut) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(readdirSync(lab.parent).sort()).toEqual([basename(lab.cut), basename(lab.dut)].sort());
+      await g.stop();
+    } finally {
+      rmSync(lab.parent, { recursive: true, force: true });
+    }
+  });
+
+  it("check 14's SDK processes and check 17's testpmd refuse it: nothing lands outside the DUT's folder", async (ctx) => {
+    if ('unavailable' in huge) return ctx.skip();
+    const lab = cutLab();
+    const sdkGroups: MpGroup[] = [];
+    try {
+      const sdk = await runMpOnce(
+        'check 14',
+        async () => {
+          const g = mpGroup(`tpmp-cut-${process.pid}`, (huge as HugepageLab).dir);
+          sdkGroups.push(g);
+          return g;
+        },
+        { ...target(lab.devargs, 'net_pcap0'), lastDetach: 'primary' },
+      );
+      const tp = await runMpOnce('testpmd', async () => made(), target(lab.devargs, 'net_pcap0'));
+      if (sdk.outcome.result === 'could not run') return ctx.skip(); // ASLR: the machine's
+      expect(sdk.outcome).toMatchObject({ result: 'fail', step: 2 });
+      expect(sdk.outcome.said).toContain(
+        'net_pcap keeps 63 characters of its arguments for secondary processes',
+      );
+      expect(sdk.outcome.said).toContain(`a secondary would read tx_pcap=${lab.cut};`);
+      expect(tp.outcome).toMatchObject({ step: 2 });
+      expect(tp.outcome.said).toContain('not given to testpmd: net_pcap keeps 63 characters');
+      expect(readdirSync(lab.parent)).toEqual([basename(lab.dut)]);
+    } finally {
+      for (const g of sdkGroups) await g.stop();
+      rmSync(lab.parent, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@
  * anything it does not know), and nothing is guessed. A testpmd that crashes or hangs throws
  * {@link TestpmdGone} out of the step it was in.
  */
+import { multiProcessCut } from '@dpdk-hotplug/ethdev';
 import { type PeerGroup, peerGroup } from '../multi-process/mp-group.js';
 import type { MpReply } from '../multi-process/mp-process.js';
 import type { MpPeer } from '../multi-process/mp-scenario.js';
@@ -66,6 +67,10 @@ export class TestpmdPeer implements MpPeer {
 
   async request(op: 'attach' | 'detach', args: Record<string, string>): Promise<MpReply> {
     if (op === 'attach') {
+      // What DPDK would cut for the other process is not given to testpmd: its secondary would
+      // write a cut path, outside the DUT's folder (the SDK's processes refuse it the same way).
+      const cut = multiProcessCut(args.devargs!);
+      if (cut) return { error: 'INVALID_DEVARGS', message: `not given to testpmd: ${cut.why}` };
       const r = await this.run(`port attach ${args.devargs}`);
       return r.answer.kind === 'attached'
         ? { port: r.answer.ports[0] }

@@ -76,10 +76,11 @@ function counted(frames: (tag: string) => Buffer[], counter: () => Promise<numbe
 export async function buildLab(eal: Eal, dut: Dut): Promise<Lab> {
   const host = createHost();
   const undo: Array<() => unknown> = [];
-  // A short name: DPDK 24.11.7+ and 26.07 refuse devargs of 128 characters or more (-E2BIG,
-  // "devargs truncated"), and net_pcap-files' two paths plus check 11's unknown argument reached
-  // 129 with `dphp-net_pcap-files-XXXXXX`, so check 11 saw EAL's refusal instead of the PMD's -1.
-  const dir = mkdtempSync(join(tmpdir(), 'dphp-'));
+  // A short name (/tmp/dphpXXXXXX, 15 characters): DPDK 24.11.7+ and 26.07 refuse devargs of 128
+  // characters or more (-E2BIG), which net_pcap-files' check 11 reached with a longer one; and
+  // net_pcap keeps 63 characters of its arguments for secondaries (check 14), exactly what its two
+  // paths take here. A longer one (TMPDIR) makes the SDK refuse check 14's attach, naming the cut.
+  const dir = mkdtempSync(join(tmpdir(), 'dphp'));
   // Each thing made is in the run's ledger until it is undone (a crashed worker cannot undo it).
   const made = (entry: LedgerEntry, fn: () => unknown) => {
     const forget = record(entry);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  existingFolder,
   formatSize,
   integer,
   matching,
@@ -147,6 +148,17 @@ describe('output folders', () => {
     expect(() => outputFolder('--out', '/proc/dphp-no-such/x')).toThrow(
       '--out /proc/dphp-no-such/x: cannot use it: ENOENT',
     );
+  });
+});
+
+describe('existingFolder', () => {
+  it('returns an existing folder absolute; a missing one or a file is one line', () => {
+    expect(existingFolder('--sysfs', 'sys', '/')).toBe('/sys');
+    expect(() => existingFolder('--sysfs', '/nonexistent-dphp')).toThrow(
+      '--sysfs /nonexistent-dphp is not a folder',
+    );
+    expect(() => existingFolder('--sysfs', '/etc/hostname')).toThrow('--sysfs /etc/hostname is not a folder');
+    expect(() => existingFolder('--sysfs', '')).toThrow(UsageError);
   });
 });
 

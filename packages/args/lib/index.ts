@@ -273,6 +273,19 @@ export function notRootFolder(option: string, path: string, cwd = process.cwd())
   return dir;
 }
 
+/** A folder named on the command line that must exist (read from, not written): returned absolute. */
+export function existingFolder(option: string, path: string, cwd = process.cwd()): string {
+  const dir = resolve(cwd, nonEmpty(option, path));
+  let folder = false;
+  try {
+    folder = statSync(dir).isDirectory();
+  } catch {
+    // missing or unreadable: not a folder this command can use
+  }
+  if (!folder) throw new UsageError(`${option} ${dir} is not a folder`);
+  return dir;
+}
+
 /** `mkdir -p`, one level at a time; a folder made meanwhile by someone else is fine. */
 export function makeFolders(dir: string): void {
   const exists = (p: string) => {

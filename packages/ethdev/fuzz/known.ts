@@ -70,6 +70,18 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         ),
       ),
   },
+  {
+    id: 'pcap-phy-mac-socket-kept',
+    status: 'pmd',
+    why: 'net_pcap (DPDK 26.07 and main) refuses phy_mac other than 0 or 1 after `iface` opened the interface, and releases nothing: the capture socket stays (commit df67cf00e2; 22.11 reads any value with atoi). Reproduced in lib/fuzz-findings.test.ts',
+    matches: (f) =>
+      /^(net|eth)_pcap/.test(nameOf(f)) &&
+      /(^|,)iface=/.test(devargsOf(f)) &&
+      /(^|,)phy_mac=(?!(0|1)(,|$))/.test(devargsOf(f)) &&
+      f.outcome?.code === 'ATTACH_FAILED' &&
+      only(f, 'fds') &&
+      f.leftovers!.every((l) => (l.targets ?? []).every((t) => t.includes(' -> socket:'))),
+  },
   // ------------------------------------------------------------ Eal.init options
   {
     id: 'shared-config-runtime-dir-kept',

@@ -3,6 +3,7 @@ import { checkRingBudget, DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './deva
 import { checkDevargsPath } from './devargs-paths.js';
 import { nearestKey, type RegisteredDriver, vdevDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
+import { multiProcessCut } from './multi-process-cut.js';
 import { describePciClass, PCI_NETWORK_CLASS } from './pci-class.js';
 import {
   checkPmdArgs,
@@ -70,6 +71,8 @@ export interface DevargsPolicy {
   readonly devargsBudgetMb?: number;
   /** memif server sockets this process's devices listened on, by device name (memif keeps them). */
   readonly memifListeners?: ReadonlyMap<string, string>;
+  /** Other processes share the instance: refuse what DPDK would cut for them (multi-process-cut.ts). */
+  readonly multiProcess?: boolean;
 }
 
 // RTE_DEV_NAME_MAX_LEN is 64 with the NUL.
@@ -142,6 +145,10 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   const refuse = (why: string, key: string): never => {
     throw invalid(result.input, why, 'INVALID_DEVARGS', key);
   };
+  if (policy.multiProcess) {
+    const cut = multiProcessCut(result);
+    if (cut) refuse(cut.why, cut.key);
+  }
   if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
   if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
     checkPciClass(result, policy.pciClass);

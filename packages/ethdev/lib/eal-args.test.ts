@@ -1,6 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ealArgs, firstAllowedCpu } from './eal-args.js';
 import { isHotplugError } from './errors.js';
+import { errorOf } from './test-support/env.js';
 
 describe('ealArgs', () => {
   it('maps each option to its EAL argument', () => {
@@ -53,6 +57,64 @@ describe('ealArgs', () => {
     expect(ealArgs({ processType: 'secondary' })).not.toContain('--file-prefix');
     expect(ealArgs({ processType: 'auto' })).not.toContain('--file-prefix');
     expect(ealArgs({ processType: 'primary' })).toContain(`dphp-${process.pid}`);
+  });
+
+  it('class-checks the allow list as attach does (fake sysfs): not the block list, not with nonPortDevices', () => {
+    const sysfs = mkdtempSync(join(tmpdir(), 'dphp-eal-sysfs-'));
+    try {
+      for (const [address, code] of [
+        ['0000:05:00.0', '0x010802'], // an NVMe drive
+        ['0000:07:00.0', '0x020000'], // an Ethernet controller
+        ['0000:00:00.0', '0x060000'], // the host bridge: allowed to probe nothing at start
+      ] as const) {
+        mkdirSync(join(sysfs, 'bus/pci/devices', address), { recursive: true });
+        writeFileSync(join(sysfs, 'bus/pci/devices', address, 'class'), `${code}\n`);
+      }
+      let error: unknown;
+      try {
+        ealArgs({ sysfs, allow: ['0000:07:00.0', '05:00.0'] });
+      } catch (e) {
+        error = e;
+      }
+      expect(isHotplugError(error) && error.code).toBe('NOT_A_PORT_DEVICE');
+      expect((error as Error).message).toContain(
+        '0000:05:00.0 is a PCI device of class 0x010802 (mass storage controller), not a network controller',
+      );
+      expect(ealArgs({ sysfs, allow: ['0000:07:00.0'], block: ['0000:05:00.0'] })).toContain('0000:07:00.0');
+      expect(ealArgs({ sysfs, allow: ['0000:00:00.0'] })).toContain('0000:00:00.0');
+      expect(ealArgs({ sysfs, allow: ['0000:05:00.0'], nonPortDevices: true })).toContain('0000:05:00.0');
+    } finally {
+      rmSync(sysfs, { recursive: true, force: true });
+    }
+  });
+
+  it('takes devargsBudgetMb and sysfs from the environment when not given (what certify and probe set)', () => {
+    const sysfs = mkdtempSync(join(tmpdir(), 'dphp-eal-sysfs-'));
+    const saved = { ...process.env };
+    try {
+      mkdirSync(join(sysfs, 'bus/pci/devices/0000:05:00.0'), { recursive: true });
+      writeFileSync(join(sysfs, 'bus/pci/devices/0000:05:00.0/class'), '0x010802\n');
+      const af = 'net_af_packet0,iface=lo,framecnt=16384,qpairs=2'; // 128 MiB of rings
+      process.env.DPDK_HOTPLUG_SYSFS = sysfs;
+      process.env.DPDK_HOTPLUG_DEVARGS_BUDGET_MB = '64';
+      expect(errorOf(() => ealArgs({ allow: ['0000:05:00.0'] }))?.code).toBe('NOT_A_PORT_DEVICE');
+      expect(errorOf(() => ealArgs({ vdevs: [af] }))).toMatchObject({ code: 'INVALID_DEVARGS' });
+      expect(errorOf(() => ealArgs({ vdevs: [af] }))?.message).toContain('over the budget of 64 MiB');
+      // The option wins over the environment.
+      expect(ealArgs({ vdevs: [af], devargsBudgetMb: 256 })).toContain(af);
+      expect(ealArgs({ allow: ['0000:05:00.0'], sysfs: '/nonexistent' })).toContain('0000:05:00.0');
+      process.env.DPDK_HOTPLUG_DEVARGS_BUDGET_MB = '64M';
+      expect(errorOf(() => ealArgs({}))).toMatchObject({ code: 'INVALID_OPTION', key: 'devargsBudgetMb' });
+      expect(errorOf(() => ealArgs({}))?.message).toBe(
+        'Invalid DPDK_HOTPLUG_DEVARGS_BUDGET_MB: "64M" is not a whole number of MiB from 1 to 1048576',
+      );
+      delete process.env.DPDK_HOTPLUG_DEVARGS_BUDGET_MB;
+      process.env.DPDK_HOTPLUG_SYSFS = 'sys';
+      expect(errorOf(() => ealArgs({}))).toMatchObject({ code: 'INVALID_OPTION', key: 'sysfs' });
+    } finally {
+      process.env = saved;
+      rmSync(sysfs, { recursive: true, force: true });
+    }
   });
 
   it('reads the first allowed CPU from /proc/self/status', () => {

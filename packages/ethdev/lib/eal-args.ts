@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { type DevargsPolicy, parseDevargs } from './devargs.js';
+import { policyOptions, sharesInstance } from './devargs-policy.js';
 import { driversToLoad } from './device-class.js';
 import { currentDpdk, findDpdk } from './dpdk-install.js';
 import { driverPath } from './drivers.js';
 import { InvalidInputError } from './errors.js';
 import { checkEalOptions, LOG_LEVELS } from './options.js';
+import { PCI_BRIDGE_CLASS, pciClassReader } from './pci-class.js';
 import type { EalOptions } from './types.js';
 
 /** The first CPU this process may run on, from /proc/self/status. */
@@ -28,11 +30,14 @@ export function filePrefixOf(options: EalOptions): { prefix: string | undefined;
 /** EAL argv (without argv[0]) for the options, each checked first; throws INVALID_OPTION or INVALID_DEVARGS. */
 export function ealArgs(value: EalOptions): string[] {
   const options = checkEalOptions(value);
+  const { devargsPaths, devargsBudgetMb, sysfs } = policyOptions(options);
   const policy: DevargsPolicy = {
     allowShellCommands: options.allowShellCommandsInDevargs,
     overwriteFiles: options.overwriteFiles,
-    devargsPaths: options.devargsPaths,
+    devargsPaths,
     nonPortDevices: options.nonPortDevices,
+    devargsBudgetMb,
+    multiProcess: sharesInstance(options),
     // `--vdev` devices are probed by rte_eal_init, before any PMD is mapped: the PMDs it will load.
     drivers: () => driversToLoad(pmdDirOf(options.dpdk), options.drivers),
   };
@@ -49,12 +54,22 @@ export function ealArgs(value: EalOptions): string[] {
     if (d.bus !== 'vdev') throw bad('vdevs', `${JSON.stringify(vdev)} is a PCI address; put it in allow`);
     args.push('--vdev', d.devargs);
   }
+  // The allow list is probed by rte_eal_init as `attach` probes: class-checked the same way
+  // (NOT_A_PORT_DEVICE); the block list is never probed, so any class may be in it. A bridge is
+  // let through: no PMD drives one, and allowing the host bridge is how a process scans the bus
+  // and probes nothing at start (pmd-probe, certify's PCI worker).
+  const classOf = pciClassReader(sysfs);
+  const pciClass = (address: string) => {
+    const code = classOf(address);
+    return code !== undefined && code >> 16 === PCI_BRIDGE_CLASS ? undefined : code;
+  };
+  const allowPolicy: DevargsPolicy = { ...policy, pciClass };
   for (const [flag, list, name] of [
     ['-a', options.allow, 'allow'],
     ['-b', options.block, 'block'],
   ] as const) {
     for (const item of list ?? []) {
-      const d = parseDevargs(item, policy);
+      const d = parseDevargs(item, flag === '-a' ? allowPolicy : policy);
       if (d.bus !== 'pci') throw bad(name, `${JSON.stringify(item)} is not a PCI address`);
       args.push(flag, d.devargs);
     }

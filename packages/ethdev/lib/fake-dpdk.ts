@@ -19,7 +19,7 @@ import {
   type RawEthStats,
   type RawPortInfo,
 } from './dpdk-binding.js';
-import { atLeast } from './versions.js';
+import { atLeast, removedVdevStaysOnBus } from './versions.js';
 
 const EINVAL = 22;
 const ENOENT = 2;
@@ -77,6 +77,8 @@ interface FakePort {
 /** What one DPDK instance holds; a secondary shares its primary's. */
 class SharedState {
   readonly devices = new Map<string, FakeDevice>();
+  /** vdevs removed and still on their bus, unprobed (removedVdevStaysOnBus). */
+  readonly unprobed = new Set<string>();
   readonly ports: (FakePort | undefined)[] = new Array(RTE_MAX_ETHPORTS).fill(undefined);
 }
 
@@ -182,7 +184,12 @@ export class FakeDpdk implements DpdkBinding {
   readonly rte_eal_hotplug_remove = offThread((bus: string, name: string): number => {
     const device = this.#state.devices.get(name);
     if (!device || device.bus !== bus) {
-      // DPDK's rte_eal_hotplug_remove answers EINVAL, not ENOENT (fake-agreement.test.ts).
+      // A device its bus does not list: EINVAL, not ENOENT; one removed before and kept on its
+      // bus (26.07+): ENOENT (fake-agreement.test.ts).
+      if (bus === 'vdev' && this.#state.unprobed.has(name)) {
+        this.log('EAL: Device is not probed');
+        return -ENOENT;
+      }
       this.log(`EAL: Cannot find plugged device (${name})`);
       return -EINVAL;
     }
@@ -191,6 +198,7 @@ export class FakeDpdk implements DpdkBinding {
       if (p?.device === device) this.#state.ports[id] = undefined;
     });
     this.#state.devices.delete(name);
+    if (bus === 'vdev' && removedVdevStaysOnBus(this.#version)) this.#state.unprobed.add(name);
     return 0;
   });
 
@@ -250,6 +258,7 @@ export class FakeDpdk implements DpdkBinding {
         return -ENODEV;
       }
       this.#state.devices.set(name, device);
+      this.#state.unprobed.delete(name);
       free.forEach((id, i) => {
         this.#state.ports[id] = {
           name: spec.ports > 1 ? `${name}_${i}` : name,

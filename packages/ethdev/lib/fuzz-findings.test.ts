@@ -2,7 +2,7 @@
  * The fuzzer's findings (fuzz/known.ts) that the SDK now refuses or cleans up, each with the
  * input that showed it, on real DPDK: a clear error naming the key, or nothing left behind.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,38 @@ describe('devargs', () => {
       eal.detachDeviceSync('net_failsafe0');
     }
   });
+
+  /**
+   * The fuzzer's `pcap-phy-mac-socket-kept` (seed 1, input 187: phy_mac=4294967296), DPDK's own:
+   * since 26.07 (commit df67cf00e2, "net/pcap: consolidate boolean flag handling") net_pcap takes
+   * phy_mac 0 or 1 only, and a refusal after `iface` opened the interface releases nothing (its
+   * queue is not counted yet), so the capture socket stays. 22.11 reads any value with atoi.
+   */
+  it.skipIf(!isRoot)(
+    "net_pcap's phy_mac=2 on an iface: refused with its socket kept since 26.07 (DPDK's)",
+    () => {
+      const sockets = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+          } catch {
+            return false; // closed meanwhile
+          }
+        }).length;
+      const before = sockets();
+      const e = errorOf(() => eal.attachSync('net_pcap0,iface=lo,phy_mac=2'));
+      if (atLeast(currentDpdk().version, 26, 7)) {
+        expect(e?.code).toBe('ATTACH_FAILED');
+        expect(eal.ports()).toEqual([]);
+        expect(sockets() - before).toBe(1);
+      } else {
+        expect(e).toBeUndefined();
+        eal.close(eal.portsOf('net_pcap0')[0]!);
+        eal.detachDeviceSync('net_pcap0');
+        expect(sockets()).toBe(before);
+      }
+    },
+  );
 
   it('refuses net_tap persist=<not 1> (persist=0 persisted too)', () => {
     const e = refused('net_tap0,persist=0', 'persist');

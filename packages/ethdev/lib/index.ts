@@ -16,7 +16,7 @@ export {
   parseDevargs,
 } from './devargs.js';
 export { DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './devargs-budget.js';
-export { DEVARGS_PATHS_ENV } from './devargs-policy.js';
+export { DEVARGS_BUDGET_ENV, DEVARGS_PATHS_ENV, SYSFS_ENV } from './devargs-policy.js';
 export type { RegisteredDriver } from './device-class.js';
 export type { DpdkBinding, HotArea, OffThreadFn, RawEthStats, RawPortInfo } from './dpdk-binding.js';
 export {
@@ -52,6 +52,7 @@ export {
   slope,
   warmup,
 } from './leak.js';
+export { type MultiProcessCut, multiProcessCut, type SplitDevargs } from './multi-process-cut.js';
 export type { ProbedDevice } from './pmd-args.js';
 export { portId, portRef } from './ports.js';
 export { describeHeld, type HeldResources, leftBehind } from './resources.js';

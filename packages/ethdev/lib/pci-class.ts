@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 /** PCI base class 0x02: network controller (Ethernet 0x0200, …). */
 export const PCI_NETWORK_CLASS = 0x02;
+/** PCI base class 0x06: bridge (the host bridge 0x0600, …), which no PMD drives. */
+export const PCI_BRIDGE_CLASS = 0x06;
 
 // The PCI base classes (PCI Code and ID Assignment Specification), for the error message.
 const BASE_CLASSES: Record<number, string> = {

@@ -131,8 +131,8 @@ export interface EalOptions {
    */
   devargsBudgetMb?: number;
   /**
-   * Where sysfs is mounted (default `/sys`): `attach` reads a PCI device's class there
-   * (`bus/pci/devices/<address>/class`) and refuses one that is not a network controller
+   * Where sysfs is mounted (default `/sys`): `attach` and the `allow` list read a PCI device's
+   * class there (`bus/pci/devices/<address>/class`) and refuse one that is not a network controller
    * (0x02xxxx) with NOT_A_PORT_DEVICE before DPDK probes it, unless `nonPortDevices`. Tests and
    * containers pass another root.
    */

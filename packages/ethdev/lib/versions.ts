@@ -64,3 +64,14 @@ export function bondingMemberKey(version: string): 'slave' | 'member' {
 export function interruptThreadName(version: string): string {
   return atLeast(version, 23, 11) ? 'dpdk-intr' : 'eal-intr-thread';
 }
+
+/**
+ * Whether a removed vdev stays on its bus, unprobed: DPDK 26.07's hotplug removal only calls the
+ * driver's remove and frees the device at bus cleanup (commit c9a337fe7a, "bus: align unplug
+ * with device probe"). So removing it again answers -ENOENT ("Device is not probed") where
+ * earlier releases, which freed it, answer -EINVAL ("Cannot find plugged device"). Seen in
+ * fake-agreement.test.ts on the release matrix's 26.07 and main builds.
+ */
+export function removedVdevStaysOnBus(version: string): boolean {
+  return atLeast(version, 26, 7);
+}

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // The built package: probe() runs the runtime probe's compiled child.
 import { driverOf, probe } from '@dpdk-hotplug/pmd-probe';
+import { main as builtMain } from '@dpdk-hotplug/pmd-probe/cli';
 import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 
@@ -140,6 +141,15 @@ describe('dpdk-hotplug probe', () => {
       [['net_null', '--source', ''], '--source must not be empty'],
       [['runtime', 'net_null0', 'extra'], 'too many arguments: extra'],
       [['runtime', 'net_null0', '--cylces', '5'], 'unknown option --cylces (did you mean --cycles?)'],
+      [
+        ['runtime', 'net_null0', '--devargs-budget', '0'],
+        '--devargs-budget must be a whole number from 1 to 1048576, got 0',
+      ],
+      [
+        ['runtime', 'net_null0', '--sysfs', '/nonexistent-sysfs'],
+        '--sysfs /nonexistent-sysfs is not a folder',
+      ],
+      [['source', '.', '--sysfs', '/sys'], 'probe source does not take --sysfs'],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);
@@ -149,5 +159,32 @@ describe('dpdk-hotplug probe', () => {
     expect(JSON.parse((await cli(['runtime', 'x', '--cycles', '-1', '--json'])).err)).toMatchObject({
       error: { code: 'USAGE' },
     });
+  });
+
+  /**
+   * Steps: a runtime probe of af_packet rings of 128 MiB with --devargs-budget 64, then 256.
+   * Verify: the child's EAL refuses the first (the budget in DPDK_HOTPLUG_DEVARGS_BUDGET_MB reached
+   * it), and not the second.
+   */
+  it("--devargs-budget reaches the runtime probe's EAL", async (ctx) => {
+    if (process.getuid?.() !== 0) return ctx.skip();
+    const saved = process.env.DPDK_HOTPLUG_DEVARGS_BUDGET_MB;
+    const af = 'net_af_packet0,iface=lo,framecnt=16384,qpairs=2';
+    // The built CLI: its runtime probe starts the compiled child.
+    const built = async (args: string[]) => {
+      const lines: string[] = [];
+      await builtMain(args, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      return lines.join('\n');
+    };
+    try {
+      const over = await built(['runtime', af, '--devargs-budget', '64', '--cycles', '1', '--json']);
+      expect(over).toContain('over the budget of 64 MiB');
+      const under = await built(['runtime', af, '--devargs-budget', '256', '--cycles', '1', '--json']);
+      expect(under).toContain('"devargs": "net_af_packet0');
+      expect(under).not.toContain('over the budget');
+    } finally {
+      if (saved === undefined) delete process.env.DPDK_HOTPLUG_DEVARGS_BUDGET_MB;
+      else process.env.DPDK_HOTPLUG_DEVARGS_BUDGET_MB = saved;
+    }
   });
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   type CliIo,
   consoleIo,
+  existingFolder,
   integer,
   matching,
   nonEmpty,
@@ -10,7 +11,7 @@ import {
   runCommand,
   UsageError,
 } from '@dpdk-hotplug/args';
-import { DPDK_ENV } from '@dpdk-hotplug/ethdev';
+import { DEVARGS_BUDGET_ENV, DPDK_ENV, SYSFS_ENV } from '@dpdk-hotplug/ethdev';
 import { probe } from './combined.js';
 import { isProbeError, ProbeError } from './errors.js';
 import { dpdkFor, driversFor, type PmdInfo, readPmdInfoFileSync, scanPmdInfo } from './pmdinfo.js';
@@ -37,6 +38,10 @@ const USAGE = `dpdk-hotplug probe — can this PMD detach, and why do we think s
   --driver PATH.so  an out-of-tree PMD (repeatable; runtime and <target>): its records count as
                   installed ones and the runtime probe's EAL loads it (-d); one that registers
                   no PMD is refused
+  --devargs-budget MB  the memory the device's rings may ask (af_packet, memif), 1 to 1048576
+                  MiB (default 256; runtime and <target>): over it, the devargs is refused
+  --sysfs DIR     where sysfs is mounted (default /sys; runtime and <target>): a PCI device's
+                  class is read there, and one that is not a network controller is refused
 Exit code: 0 fine, 1 a verdict against detaching (or a conflict), 2 bad usage or input.`;
 
 const OPTIONS = {
@@ -50,6 +55,8 @@ const OPTIONS = {
   source: { type: 'string' },
   dpdk: { type: 'string' },
   driver: { type: 'string', multiple: true },
+  'devargs-budget': { type: 'string' },
+  sysfs: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,8 +64,17 @@ const OPTIONS = {
 const FORMS: Record<string, string[]> = {
   source: [],
   pmdinfo: ['installed', 'id'],
-  runtime: ['cycles', 'timeout-ms', 'no-lifecycle', 'driver'],
-  target: ['source', 'no-runtime', 'cycles', 'timeout-ms', 'no-lifecycle', 'driver'],
+  runtime: ['cycles', 'timeout-ms', 'no-lifecycle', 'driver', 'devargs-budget', 'sysfs'],
+  target: [
+    'source',
+    'no-runtime',
+    'cycles',
+    'timeout-ms',
+    'no-lifecycle',
+    'driver',
+    'devargs-budget',
+    'sysfs',
+  ],
 };
 
 function sourceLines(drivers: SourceDriver[]): string[] {
@@ -165,6 +181,12 @@ async function probeCommand(argv: readonly string[], io: CliIo, json: boolean): 
     else for (const l of lines()) io.out(l);
   };
   const [sub, arg] = positionals;
+  // Checked here; the env vars carry them to the runtime probe's child, whose Eal.init reads them.
+  if (values['devargs-budget'] !== undefined)
+    process.env[DEVARGS_BUDGET_ENV] = String(
+      integer('--devargs-budget', values['devargs-budget'], { min: 1, max: 2 ** 20 }),
+    );
+  if (values.sysfs !== undefined) process.env[SYSFS_ENV] = existingFolder('--sysfs', values.sysfs);
   if (typeof values.dpdk === 'string') {
     // Checked here; the env var carries the choice to this process's binding and to children.
     process.env[DPDK_ENV] = dpdkFor(values.dpdk).prefix;
