@@ -145,13 +145,17 @@ for (const dev of DEVICES) {
         'empty',
         (prefix) => $`node ${floorScript} async-empty ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
       ],
+      [
+        'ashim',
+        (prefix) => $`node ${floorScript} async-shim ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
+      ],
     ];
     if (withTestpmd)
       rows.push([
         'testpmd',
         (prefix) => $`node ${join(here, 'bench', 'testpmd-driver.mjs')} ${TESTPMD_CYCLES} ${prefix}`,
       ]);
-    const [c, four, shim, sync, async_, empty, testpmd] = await rounds(rows);
+    const [c, four, shim, sync, async_, empty, asyncShim, testpmd] = await rounds(rows);
     const named = {
       c,
       floor: four,
@@ -159,6 +163,7 @@ for (const dev of DEVICES) {
       sync,
       async: async_,
       asyncEmpty: empty,
+      asyncShimFloor: asyncShim,
       ...(testpmd ? { testpmd } : {}),
     };
     figures.hotplugRuns[`${dev}@${cycles}`] = Object.fromEntries(
@@ -170,8 +175,12 @@ for (const dev of DEVICES) {
           cpuVsC: r.cpuVsFirst,
           vsFloor: r.vs(1).wall,
           cpuVsFloor: r.vs(1).cpu,
+          vsSync: r.vs(3).wall,
+          cpuVsSync: r.vs(3).cpu,
+          cpuUsPerCycle: r.cpuUs,
           rssGrowthBytes: r.rssGrowthBytes,
           dpdkHeapGrowthBytes: r.dpdkHeapGrowthBytes,
+          heapGrowthBytes: r.heapGrowthBytes,
         },
       ]),
     );
@@ -186,6 +195,7 @@ for (const dev of DEVICES) {
       ['SDK attachSync → close → detachSync', sync, '≤ 1.1× floor'],
       ['SDK await attach → close → await detach', async_, '≤ 6× sync'],
       ["two empty async calls through the SDK's worker, awaited (no DPDK)", empty, ''],
+      ["the SDK's async crossings, raw: attach and detach through its worker (no SDK logic)", asyncShim, ''],
       ...(testpmd ? [['testpmd, interactive (DTS)', testpmd, '']] : []),
     ].map(([name, r, goal]) => [
       name,
@@ -194,9 +204,11 @@ for (const dev of DEVICES) {
       r.cpuUs === undefined ? '' : r.cpuUs.toFixed(2),
       r.cpuVsFirst === undefined ? '' : times(r.cpuVsFirst),
       r === testpmd ? '' : `${times(r.vs(1).wall)} / ${times(r.vs(1).cpu)}`,
-      r === async_ || r === empty ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
+      r === async_ || r === empty || r === asyncShim ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
       goal,
-      r.initMs === undefined || r === four || r === shim || r === empty ? '' : r.initMs.toFixed(1),
+      r.initMs === undefined || r === four || r === shim || r === empty || r === asyncShim
+        ? ''
+        : r.initMs.toFixed(1),
       kib(r.dpdkHeapGrowthBytes),
       kib(r.rssGrowthBytes),
       kib(r.heapGrowthBytes),
