@@ -277,6 +277,7 @@ const mechanisms = [
   ['koffi', "empty call: koffi's async call (libuv pool thread)"],
   ['atomics', "empty call: a persistent worker, Atomics.notify / Atomics.waitAsync (the SDK's)"],
   ['atomics-spin', 'empty call: the same, both sides polling ≤ 50 µs before they sleep'],
+  ['atomics-block', 'empty call: the same, main thread blocked in Atomics.wait (the floor; stops the loop)'],
   ['message', 'empty call: a persistent worker, postMessage both ways'],
   ['koffi-cycle', 'raw net_null0 cycle, attach and detach through koffi async'],
   ['atomics-cycle', 'raw net_null0 cycle, attach and detach through the Atomics worker'],
