@@ -145,13 +145,17 @@ for (const dev of DEVICES) {
         'empty',
         (prefix) => $`node ${floorScript} async-empty ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
       ],
+      [
+        'ashim',
+        (prefix) => $`node ${floorScript} async-shim ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
+      ],
     ];
     if (withTestpmd)
       rows.push([
         'testpmd',
         (prefix) => $`node ${join(here, 'bench', 'testpmd-driver.mjs')} ${TESTPMD_CYCLES} ${prefix}`,
       ]);
-    const [c, four, shim, sync, async_, empty, testpmd] = await rounds(rows);
+    const [c, four, shim, sync, async_, empty, asyncShim, testpmd] = await rounds(rows);
     const named = {
       c,
       floor: four,
@@ -159,6 +163,7 @@ for (const dev of DEVICES) {
       sync,
       async: async_,
       asyncEmpty: empty,
+      asyncShimFloor: asyncShim,
       ...(testpmd ? { testpmd } : {}),
     };
     figures.hotplugRuns[`${dev}@${cycles}`] = Object.fromEntries(
@@ -170,8 +175,12 @@ for (const dev of DEVICES) {
           cpuVsC: r.cpuVsFirst,
           vsFloor: r.vs(1).wall,
           cpuVsFloor: r.vs(1).cpu,
+          vsSync: r.vs(3).wall,
+          cpuVsSync: r.vs(3).cpu,
+          cpuUsPerCycle: r.cpuUs,
           rssGrowthBytes: r.rssGrowthBytes,
           dpdkHeapGrowthBytes: r.dpdkHeapGrowthBytes,
+          heapGrowthBytes: r.heapGrowthBytes,
         },
       ]),
     );
@@ -186,6 +195,7 @@ for (const dev of DEVICES) {
       ['SDK attachSync → close → detachSync', sync, '≤ 1.1× floor'],
       ['SDK await attach → close → await detach', async_, '≤ 6× sync'],
       ["two empty async calls through the SDK's worker, awaited (no DPDK)", empty, ''],
+      ["the SDK's async crossings, raw: attach and detach through its worker (no SDK logic)", asyncShim, ''],
       ...(testpmd ? [['testpmd, interactive (DTS)', testpmd, '']] : []),
     ].map(([name, r, goal]) => [
       name,
@@ -194,9 +204,11 @@ for (const dev of DEVICES) {
       r.cpuUs === undefined ? '' : r.cpuUs.toFixed(2),
       r.cpuVsFirst === undefined ? '' : times(r.cpuVsFirst),
       r === testpmd ? '' : `${times(r.vs(1).wall)} / ${times(r.vs(1).cpu)}`,
-      r === async_ || r === empty ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
+      r === async_ || r === empty || r === asyncShim ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
       goal,
-      r.initMs === undefined || r === four || r === shim || r === empty ? '' : r.initMs.toFixed(1),
+      r.initMs === undefined || r === four || r === shim || r === empty || r === asyncShim
+        ? ''
+        : r.initMs.toFixed(1),
       kib(r.dpdkHeapGrowthBytes),
       kib(r.rssGrowthBytes),
       kib(r.heapGrowthBytes),
@@ -221,7 +233,9 @@ console.log(
 const LEAK_CYCLES = Number(process.env.BENCH_LEAK_CYCLES ?? 1000);
 const leakRows = [];
 figures.dpdkHeap = {};
-for (const dev of DEVICES) {
+// net_ring0 is the control that does not leak: kept even when BENCH_DEVICES leaves it out.
+const LEAK_DEVICES = (process.env.BENCH_LEAK_DEVICES ?? 'net_null0,net_ring0').split(',');
+for (const dev of LEAK_DEVICES) {
   const cLeak = (cycles, prefix) =>
     $({
       env: { ...process.env, HOTPLUG_CONFIGURE: '1' },
@@ -263,6 +277,7 @@ const mechanisms = [
   ['koffi', "empty call: koffi's async call (libuv pool thread)"],
   ['atomics', "empty call: a persistent worker, Atomics.notify / Atomics.waitAsync (the SDK's)"],
   ['atomics-spin', 'empty call: the same, both sides polling ≤ 50 µs before they sleep'],
+  ['atomics-block', 'empty call: the same, main thread blocked in Atomics.wait (the floor; stops the loop)'],
   ['message', 'empty call: a persistent worker, postMessage both ways'],
   ['koffi-cycle', 'raw net_null0 cycle, attach and detach through koffi async'],
   ['atomics-cycle', 'raw net_null0 cycle, attach and detach through the Atomics worker'],

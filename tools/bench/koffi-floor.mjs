@@ -4,11 +4,13 @@
 //   through koffi's sync call: four crossings, no SDK logic, no check of what a remove left.
 // - `shim`: the SDK's own crossings for one cycle (dphp_attach_area: snapshot, probe, port lookup;
 //   rte_eth_dev_close; dphp_detach_area: remove and what it left), with no SDK logic around them.
+// - `async-shim`: the SDK's async cycle with no SDK logic: dphp_attach through the SDK's worker
+//   (off-thread.ts), rte_eth_dev_close on this thread, dphp_detach through the worker, each awaited.
 // - `async-empty`: the async cycle's mechanism with nothing in it: two async calls of an
 //   empty C function (dphp_abi) through the SDK's worker (off-thread.ts), each awaited, as the SDK's async
 //   cycle makes two (attach, detach); no DPDK call at all.
 // The gap between `four` and C is koffi's price per call; between the SDK rows and these, the SDK's own.
-// Usage: node koffi-floor.mjs four|shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON
+// Usage: node koffi-floor.mjs four|shim|async-shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON
 // Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rssGrowthBytes",
 // "dpdkHeapGrowthBytes"} (DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
@@ -35,21 +37,38 @@ function shimCalls() {
   if (b.rte_eth_dev_close(ids[0]) !== 0) throw new Error('close failed');
   if (b.dphp_detach_area('vdev', devargs) !== 0) throw new Error('remove failed');
 }
+const viaWorker = (fn, ...args) =>
+  new Promise((resolve, reject) => fn.async(...args, (error, rc) => (error ? reject(error) : resolve(rc))));
+const asyncPorts = new Uint16Array(32);
+const asyncBefore = new Uint16Array(32);
+const asyncLeft = new Int32Array(1);
+async function asyncShimCalls() {
+  if ((await viaWorker(b.dphp_attach, devargs, devargs, asyncPorts, asyncBefore, 32)) !== 1)
+    throw new Error('probe failed');
+  if (b.rte_eth_dev_close(asyncPorts[0]) !== 0) throw new Error('close failed');
+  if (
+    (await viaWorker(b.dphp_detach, 'vdev', devargs, asyncPorts, asyncLeft, 32)) !== 0 ||
+    asyncLeft[0] !== 0
+  )
+    throw new Error('remove failed');
+}
 const emptyHop = () =>
   new Promise((resolve, reject) => b.dphp_abi.async((error, rc) => (error ? reject(error) : resolve(rc))));
 async function emptyHops() {
   await emptyHop();
   await emptyHop();
 }
-const cycle = { four: fourCalls, shim: shimCalls, 'async-empty': emptyHops }[mode];
-if (!cycle) throw new Error(`mode: four, shim or async-empty, not ${mode}`);
+const cycle = { four: fourCalls, shim: shimCalls, 'async-shim': asyncShimCalls, 'async-empty': emptyHops }[
+  mode
+];
+if (!cycle) throw new Error(`mode: four, shim, async-shim or async-empty, not ${mode}`);
 
 for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
 const rssBefore = process.memoryUsage.rss();
 const dpdkHeapBefore = b.dphp_heap_in_use();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
-if (mode === 'async-empty') for (let i = 0; i < cycles; i++) await cycle();
+if (mode.startsWith('async')) for (let i = 0; i < cycles; i++) await cycle();
 else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);

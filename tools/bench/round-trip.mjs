@@ -7,12 +7,14 @@
 //   mechanism now, packages/ethdev/lib/off-thread.ts);
 // - `atomics-spin`: the same, with the worker polling for up to 50 µs before it sleeps and the
 //   main thread polling (setImmediate, the loop keeps running) for up to 50 µs before it waits;
+// - `atomics-block`: the same worker, the main thread blocked in Atomics.wait until it answers
+//   (the event loop stops meanwhile, so the SDK cannot do this): the floor of a thread handoff;
 // - `message`: the same worker, asked and answered with postMessage.
 // With `-cycle` (`koffi-cycle`, `atomics-cycle`): a whole async net_null0 cycle instead, raw (no
 // SDK logic): the shim's dphp_attach off the main thread, rte_eth_dev_close on it, dphp_detach
 // off it, through koffi's async call or through the worker (its own koffi binding of the shim);
 // EAL options as JSON in the third argument.
-// Usage: node round-trip.mjs koffi|atomics|atomics-spin|message|koffi-cycle|atomics-cycle CALLS [EAL-OPTIONS-JSON]
+// Usage: node round-trip.mjs koffi|atomics|atomics-spin|atomics-block|message|koffi-cycle|atomics-cycle CALLS [EAL-OPTIONS-JSON]
 // Prints one JSON line: {"cycles", "seconds", "cpuSeconds"} (CPU: every thread of the process).
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import koffi from 'koffi';
@@ -135,6 +137,15 @@ if (!isMainThread) {
     if (viaWorker) left[0] = m.left[0];
     if (rc !== 0 || left[0] !== 0) throw new Error(`detach: ${rc}, left ${left[0]}`);
   };
+  // The floor of any handoff between two threads here: the main thread blocked in Atomics.wait
+  // until the worker answers (the event loop stopped meanwhile: not usable by the SDK).
+  const viaBlocking = () => {
+    s[OP] = 0;
+    Atomics.store(s, STATE, REQUEST);
+    if (Atomics.load(s, ASLEEP) === 1) Atomics.notify(s, STATE);
+    while (Atomics.load(s, STATE) === REQUEST) Atomics.wait(s, STATE, REQUEST);
+    return Promise.resolve(s[RESULT]);
+  };
   const viaMessage = () =>
     new Promise((resolve) => {
       worker.once('message', resolve);
@@ -144,6 +155,7 @@ if (!isMainThread) {
     koffi: viaKoffi,
     atomics: () => viaAtomics(),
     'atomics-spin': () => viaAtomics(),
+    'atomics-block': viaBlocking,
     message: viaMessage,
     'koffi-cycle': () => rawCycle(false),
     'atomics-cycle': () => rawCycle(true),

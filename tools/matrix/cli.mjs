@@ -271,7 +271,11 @@ async function runInside(release, insideArgs, { cache, timeoutMin, stamp }) {
         binds: [[work, WORK_IN_ROOT]],
         cwd: WORK_IN_ROOT,
         // Tests that only make sense on the host (removeTree's) skip themselves on it.
-        env: { DPDK_HOTPLUG_MATRIX_CHROOT: release.suite },
+        // The bench's own settings (BENCH_ONLY, BENCH_CYCLES, BENCH_RUNS, …) reach it in the root too.
+        env: {
+          DPDK_HOTPLUG_MATRIX_CHROOT: release.suite,
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_'))),
+        },
         command: ['node', 'tools/matrix/inside.mjs', ...args, '--out', out, ...insideArgs].map(shq).join(' '),
         logFile: join(reports, 'run.log'),
         echo: true,

@@ -251,8 +251,8 @@ export class Eal extends EventEmitter<EalEvents> {
    * the probe goes on, DPDK cannot cancel it, and every control call is refused with EAL_WEDGED
    * until it returns; then the SDK takes in what it did and emits `late`.
    */
-  async attach(devargs: string, options?: AttachOptions): Promise<PortId> {
-    return this.#attachAsync(devargs, options, true);
+  attach(devargs: string, options?: AttachOptions): Promise<PortId> {
+    return rejecting(() => this.#attachAsync(devargs, options, true));
   }
 
   #attachAsync(devargs: string, value: AttachOptions | undefined, checked: boolean): Promise<PortId> {
@@ -263,12 +263,14 @@ export class Eal extends EventEmitter<EalEvents> {
     const label = `attach(${JSON.stringify(d.devargs)})`;
     this.#control.refuseIfWedged(label);
     const { signal } = options;
-    return this.#control.enqueue(
+    // Whether its turn comes later than now (else the checks above are the turn's own).
+    let queued = false;
+    const turn = this.#control.enqueue(
       label,
       (): OffThreadCall<PortId> => {
         this.#ensureRunning();
         // Files and attached devices are checked again just before the probe, as the sync form checks them.
-        if (checked) parseDevargs(devargs, policy);
+        if (checked && queued) parseDevargs(devargs, policy);
         this.#refuseAttached(d.name, devargs);
         const mark = this.#log.mark();
         const ids = new Uint16Array(MAX_ETHPORTS);
@@ -291,6 +293,8 @@ export class Eal extends EventEmitter<EalEvents> {
       },
       signal,
     );
+    queued = true;
+    return turn;
   }
 
   /**
@@ -424,7 +428,11 @@ export class Eal extends EventEmitter<EalEvents> {
    * Rejects with TIMEOUT when the remove has not returned within `timeoutMs` (default 30 s); see
    * {@link attach}.
    */
-  async detach(port: PortRef, value?: DetachOptions): Promise<string> {
+  detach(port: PortRef, value?: DetachOptions): Promise<string> {
+    return rejecting(() => this.#detachAsync(port, value));
+  }
+
+  #detachAsync(port: PortRef, value: DetachOptions | undefined): Promise<string> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
     const ref = portRef(port);
@@ -493,7 +501,11 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** {@link detachDeviceSync} with DPDK's remove on a worker thread, queued; see {@link detach}. */
-  async detachDevice(name: string, value?: DetachOptions): Promise<string> {
+  detachDevice(name: string, value?: DetachOptions): Promise<string> {
+    return rejecting(() => this.#detachDeviceAsync(name, value));
+  }
+
+  #detachDeviceAsync(name: string, value: DetachOptions | undefined): Promise<string> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkDetachOptions(value);
     const d = parseDevargs(name, LOOKUP);
@@ -1141,6 +1153,18 @@ function attachedPort(eal: Eal, handle: PortHandle, device: string): AttachedPor
       }
     },
   });
+}
+
+/**
+ * `start()`'s promise, or its synchronous throw as a rejection: an async method's semantics
+ * without the extra promise (and microtask ticks) an `async` function returning a promise adds.
+ */
+function rejecting<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** A vdev string as given, unchecked: its name is what comes before the first comma. */

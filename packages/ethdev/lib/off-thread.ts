@@ -75,6 +75,7 @@ const IDLE = 0;
 const REQUEST = 1;
 // 2: returned; 3: koffi threw (the message in the first string).
 const FAILED = 3;
+
 const SLOT = { state: 0, op: 1, rc: 2, lenA: 3, lenB: 4, errLen: 5 } as const;
 const MAX_OUT = 64;
 const STRING_BYTES = 8192;
@@ -103,22 +104,28 @@ const outs = {
   'i32[]': [new Int32Array(shared, layout.outA, maxOut), new Int32Array(shared, layout.outB, maxOut)],
 };
 const strs = [new Uint8Array(shared, layout.strA, stringBytes), new Uint8Array(shared, layout.strB, stringBytes)];
+// Each call's argument list, made once: the shared output arrays and nulls stay, strings and
+// numbers are written in before each call.
+const argvs = calls.map((c) => {
+  let out = 0;
+  return c.args.map((kind) => (kind === 's' || kind === 'n' || kind === 'null' ? null : outs[kind][out++]));
+});
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
 for (;;) {
   // Asleep until a request: on whatever the state is now (done, failed or idle), never spinning.
   for (let v = Atomics.load(s, slot.state); v !== 1; v = Atomics.load(s, slot.state)) Atomics.wait(s, slot.state, v);
-  const call = calls[s[slot.op]];
+  const op = s[slot.op];
+  const kinds = calls[op].args;
+  const args = argvs[op];
   let state = 2;
   try {
-    let str = 0, out = 0, num = 0;
-    const args = call.args.map((kind) => {
-      if (kind === 's') { const len = s[str === 0 ? slot.lenA : slot.lenB]; return text.decode(strs[str++].slice(0, len)); }
-      if (kind === 'n') return numbers[num++];
-      if (kind === 'null') return null;
-      return outs[kind][out++];
-    });
-    s[slot.rc] = fns[s[slot.op]](...args);
+    let str = 0, num = 0;
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] === 's') { const len = s[str === 0 ? slot.lenA : slot.lenB]; args[i] = text.decode(strs[str++].slice(0, len)); }
+      else if (kinds[i] === 'n') args[i] = numbers[num++];
+    }
+    s[slot.rc] = fns[op].apply(null, args);
   } catch (e) {
     state = 3;
     s[slot.errLen] = utf8.encodeInto(String(e && e.message || e), strs[0]).written;
@@ -135,6 +142,14 @@ export interface WorkerLibraries {
   readonly ethdev: string;
 }
 
+/** A call on the worker: its output arrays (copied back when it returned) and its callback. */
+interface Job {
+  readonly name: WorkerCallName;
+  readonly outA: Uint16Array | Int32Array | undefined;
+  readonly outB: Uint16Array | Int32Array | undefined;
+  readonly done: (error: unknown, rc: number) => void;
+}
+
 /** The persistent worker and its shared page. */
 export class OffThreadWorker {
   readonly #worker: Worker;
@@ -147,8 +162,10 @@ export class OffThreadWorker {
   readonly #outA32: Int32Array;
   readonly #outB32: Int32Array;
   readonly #names: WorkerCallName[];
+  readonly #index = {} as Record<WorkerCallName, number>;
   readonly #utf8 = new TextEncoder();
-  #busy = false;
+  /** The call on the worker now, if any. */
+  #job: Job | undefined;
 
   constructor(libs: WorkerLibraries) {
     const shared = new SharedArrayBuffer(LAYOUT.bytes);
@@ -161,6 +178,9 @@ export class OffThreadWorker {
     this.#strA = new Uint8Array(shared, LAYOUT.strA, STRING_BYTES);
     this.#strB = new Uint8Array(shared, LAYOUT.strB, STRING_BYTES);
     this.#names = Object.keys(WORKER_CALLS) as WorkerCallName[];
+    this.#names.forEach((name, i) => {
+      this.#index[name] = i;
+    });
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -186,13 +206,16 @@ export class OffThreadWorker {
    * output arrays copied back into the caller's. Throws when a call is already running there.
    */
   call(name: WorkerCallName, args: readonly unknown[], done: (error: unknown, rc: number) => void): void {
-    if (this.#busy) throw new Error(`${name}: the off-thread worker is busy (one call at a time)`);
+    if (this.#job) throw new Error(`${name}: the off-thread worker is busy (one call at a time)`);
     const spec = WORKER_CALLS[name];
     const s = this.#slots;
     let str = 0;
     let num = 0;
-    const outputs: Array<Uint16Array | Int32Array> = [];
-    spec.args.forEach((kind: ArgKind, i) => {
+    let outA: Uint16Array | Int32Array | undefined;
+    let outB: Uint16Array | Int32Array | undefined;
+    const kinds: readonly ArgKind[] = spec.args;
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
       const value = args[i];
       if (kind === 's') {
         const target = str === 0 ? this.#strA : this.#strB;
@@ -204,42 +227,50 @@ export class OffThreadWorker {
       else if (kind === 'u16[]' || kind === 'i32[]') {
         const out = value as Uint16Array | Int32Array;
         if (out.length > MAX_OUT) throw new Error(`${name}: argument ${i + 1} holds more than ${MAX_OUT}`);
-        outputs.push(out);
+        if (outA === undefined) outA = out;
+        else outB = out;
       }
-    });
-    s[SLOT.op] = this.#names.indexOf(name);
-    this.#busy = true;
-    this.#worker.ref();
+    }
+    s[SLOT.op] = this.#index[name];
+    this.#job = { name, outA, outB, done };
     Atomics.store(s, SLOT.state, REQUEST);
     Atomics.notify(s, SLOT.state);
-    const finish = () => {
-      const state = Atomics.load(s, SLOT.state);
-      this.#busy = false;
-      this.#worker.unref();
-      Atomics.store(s, SLOT.state, IDLE);
-      if (state === FAILED) {
-        const message = new TextDecoder().decode(this.#strA.slice(0, s[SLOT.errLen]));
-        done(new Error(`${name} failed on the worker thread: ${message}`), 0);
-        return;
-      }
-      outputs.forEach((out, k) => {
-        const wide = out instanceof Int32Array;
-        const from = k === 0 ? (wide ? this.#outA32 : this.#outA16) : wide ? this.#outB32 : this.#outB16;
-        out.set(from.subarray(0, out.length));
-      });
-      done(null, s[SLOT.rc]!);
-    };
-    // The previous call's notify may come late and wake this wait: the state is read again.
-    // `done` never runs inside `call`, as with koffi's async call.
-    const wait = (): void => {
-      if (Atomics.load(s, SLOT.state) !== REQUEST) {
-        finish();
-        return;
-      }
-      const w = waitAsync(s, SLOT.state, REQUEST);
-      if (w.async) w.value.then(wait);
-      else queueMicrotask(wait);
-    };
-    queueMicrotask(wait);
+    // While it runs, the worker holds the process alive (a pending waitAsync does not).
+    this.#worker.ref();
+    // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask.
+    queueMicrotask(this.#wait);
   }
+
+  /** Awaits the worker's answer; the previous call's late notify may wake it: the state is read again. */
+  readonly #wait = (): void => {
+    const s = this.#slots;
+    if (Atomics.load(s, SLOT.state) !== REQUEST) {
+      this.#finish();
+      return;
+    }
+    const w = waitAsync(s, SLOT.state, REQUEST);
+    if (w.async) w.value.then(this.#wait);
+    else queueMicrotask(this.#wait);
+  };
+
+  readonly #finish = (): void => {
+    const s = this.#slots;
+    const job = this.#job as Job;
+    const state = Atomics.load(s, SLOT.state);
+    this.#job = undefined;
+    this.#worker.unref();
+    Atomics.store(s, SLOT.state, IDLE);
+    if (state === FAILED) {
+      const message = new TextDecoder().decode(this.#strA.slice(0, s[SLOT.errLen]));
+      job.done(new Error(`${job.name} failed on the worker thread: ${message}`), 0);
+      return;
+    }
+    if (job.outA) copyOut(job.outA, job.outA instanceof Int32Array ? this.#outA32 : this.#outA16);
+    if (job.outB) copyOut(job.outB, job.outB instanceof Int32Array ? this.#outB32 : this.#outB16);
+    job.done(null, s[SLOT.rc]!);
+  };
+}
+
+function copyOut(to: Uint16Array | Int32Array, from: Uint16Array | Int32Array): void {
+  for (let i = 0; i < to.length; i++) to[i] = from[i]!;
 }
