@@ -254,6 +254,8 @@ export class FakeMachine {
         if (inNetns === undefined) writeFileSync(join(hostLink(a[2]!), 'operstate'), 'up\n');
         return ok();
       };
+    if (a[0] === 'link' && a[1] === 'set' && a[3] === 'vf' && a.length === 7 && inNetns === undefined)
+      return () => (exists(a[2]!) ? ok() : noDevice(a[2]!)); // a PF's VF setting: only recorded
     if (a[0] === 'link' && a[1] === 'del' && a.length === 3 && inNetns === undefined)
       return () => {
         if (!exists(a[2]!)) return noDevice(a[2]!);
