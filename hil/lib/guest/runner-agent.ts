@@ -10,6 +10,7 @@ import { dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
 import {
   createHost,
   getDevice,
+  loadModule,
   moduleOf,
   mountHugetlbfs,
   reserveHugepages,
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   ]);
   // A machine has a name: lab run records it with the runner's facts (the kernel gives "(none)").
   execFileSync('hostname', [`${plan.runner}-guest`]);
-  execFileSync('modprobe', ['-d', plan.modulesRoot, '-a', ...modules], { stdio: 'inherit' });
+  for (const m of modules) await loadModule(host, m, { modulesRoot: plan.modulesRoot });
   await reserveHugepages(host, runner?.hugepages ?? '256M', { pageSizeKb: 2048 });
   await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
   const slotOf = new Map<string, number>();
