@@ -25,8 +25,8 @@ import {
   readInventory,
   writeSummary,
 } from '@dpdk-hotplug/conformance/reports';
+import type { UserspaceDriver } from '@dpdk-hotplug/linux';
 import { isLabError } from './errors.js';
-import type { UserspaceDriver } from './guest/plan.js';
 import { labMerge, mergedExitCode, mergeLines } from './runner/merge.js';
 import { NIC_MODELS, type NicModel } from './virtual/machine.js';
 

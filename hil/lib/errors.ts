@@ -5,6 +5,7 @@ export type LabErrorCode =
   | 'QMP_ERROR'
   | 'TIMEOUT'
   | 'GUEST_FAILED'
+  | 'PF_LOST'
   | 'INVALID_INVENTORY'
   | 'INVALID_ARGUMENT';
 

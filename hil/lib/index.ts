@@ -1,6 +1,5 @@
 /** @dpdk-hotplug/hil: lab runs — the virtual lab that hot-plugs emulated NICs into a QEMU guest. */
 export { isLabError, LabError, type LabErrorCode } from './errors.js';
-export { type LabCase, type LabPlan, PCI_CHECKS, plannedChecks, type UserspaceDriver } from './guest/plan.js';
 export { DEFAULT_CACHE, type LabImage, prepareLabImage } from './virtual/image.js';
 export { type CpioEntry, initramfs } from './virtual/initramfs.js';
 export {
@@ -11,4 +10,14 @@ export {
   VirtualMachine,
 } from './virtual/machine.js';
 export { QmpClient, type QmpEvent } from './virtual/qmp.js';
-export { labCases, runVirtualLab, type VirtualLabOptions } from './virtual/run.js';
+export {
+  type LabCase,
+  labCases,
+  MATRIX_RUNNERS,
+  matrixInventory,
+  PCI_CHECKS,
+  plannedChecks,
+  runVirtualLab,
+  type UserspaceDriver,
+  type VirtualLabOptions,
+} from './virtual/run.js';

@@ -198,7 +198,7 @@ runners:
     ['bad YAML', 'yaml', /^lab\.yaml:\d+:\d+: .*\([A-Z_]+\)$/],
   ])('refuses %s', (_what, which, message) => {
     const pci = (addr: string, name = '') =>
-      `      - pci: ${addr}\n${name}        model: e1000e\n        ids: 8086:10d3\n        driver: vfio-pci\n        kernelDriver: e1000e\n        traffic: none\n        removal: qemu\n`;
+      `      - pci: ${addr}\n${name}        model: e1000e\n        ids: 8086:10d3\n        driver: vfio-pci\n        kernelDriver: e1000e\n        traffic: none\n        removal: sysfs-remove\n`;
     const texts: Record<string, string> = {
       dup: `version: 1\nruners: []\n`.replace(
         'runers: []\n',
@@ -219,6 +219,17 @@ runners:
       found.some((p) => message.test(p)),
       found.join('\n'),
     ).toBe(true);
+  });
+
+  it('lets DUTs QEMU plugs and unplugs share an address: its slot holds one at a time', () => {
+    const pci = (name: string, model: string, ids: string) =>
+      `      - pci: 0000:01:00.0\n        name: ${name}\n        model: ${model}\n        ids: ${ids}\n        driver: vfio-pci\n        kernelDriver: ${model}\n        traffic: none\n        removal: qemu\n`;
+    const text = `version: 1\nrunners:\n  - name: r1\n    duts:\n${pci('a', 'e1000e', '8086:10d3')}${pci('b', 'e1000', '8086:100e')}`;
+    expect(problems(text)).toEqual([]);
+    expect(dutsFromInventory(parseInventory(text, 'lab.yaml'), 'r1').map((d) => d.devargs)).toEqual([
+      '0000:01:00.0',
+      '0000:01:00.0',
+    ]);
   });
 
   it('refuses the JSON inventory of before with how to convert it, and an unknown runner with the nearest', () => {

@@ -227,7 +227,9 @@ export function parseInventory(text: string, file: string): Inventory {
             message: `DUT ${dut.name} is named twice (first at ${twice}); names are unique across the inventory`,
           });
         else names.set(`dut ${dut.name}`, firstAt(namePath));
-        if ('pci' in entry) {
+        // A slot QEMU plugs and unplugs holds one DUT's NIC at a time (check 101 plugs it, 109
+        // unplugs it, one DUT after the other): qemu-removed DUTs may share an address.
+        if ('pci' in entry && entry.removal !== 'qemu') {
           const bdf = canonicalPciAddress(entry.pci)!;
           const seen = addresses.get(bdf);
           if (seen)

@@ -10,17 +10,18 @@ import { dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
 import {
   createHost,
   getDevice,
+  loadModule,
   moduleOf,
   mountHugetlbfs,
   reserveHugepages,
+  setLinkUp,
   slots,
   waitForSlot,
 } from '@dpdk-hotplug/linux';
 import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { labRun } from '../runner/run.js';
-import { NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
+import { kernelModules, NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
-import { TRANSFORM_CACHE_ENV } from './suite.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
 export interface GuestRunnerPlan {
@@ -36,6 +37,10 @@ export interface GuestRunnerPlan {
   expect?: string;
   /** lab run's --cycles. */
   cycles?: string;
+  /** The lab line of each PCI DUT's report (QEMU, accelerator, guest kernel). */
+  lab?: string;
+  /** Set for lab run (Playwright's transform cache in the run folder). */
+  env?: Record<string, string>;
 }
 
 const runDir = process.argv[2]!;
@@ -43,9 +48,12 @@ const plan = JSON.parse(readFileSync(join(runDir, 'runner-plan.json'), 'utf8')) 
 const host = createHost();
 const say = (m: string) => process.stdout.write(`[guest ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-/** The guest's slot (its root port) for a PCI address: the slot whose address is its bus:device. */
+/**
+ * The guest's slot (its root port) for a PCI address: the slot of its bus (a root port's bus
+ * holds one card, device 0, and the VFs a PF there makes).
+ */
 async function slotFor(bdf: string): Promise<number> {
-  const address = bdf.slice(0, bdf.lastIndexOf('.'));
+  const address = `${bdf.slice(0, bdf.lastIndexOf(':'))}:00`;
   const slot = (await slots(host)).find((s) => s.address === address)?.slot;
   if (!slot) throw new Error(`${bdf}: no root port of this guest has that address`);
   return Number(slot);
@@ -66,11 +74,11 @@ async function main(): Promise<void> {
     throw new Error(`QEMU emulates no ${unknown.join(', ')} here (${Object.keys(NIC_MODELS).join(', ')})`);
   const modules = new Set([
     ...pci.map((d) => moduleOf(d.pci!.driver!)),
-    ...[...models, ...(plan.peer ? [plan.peer] : [])].map((m) => NIC_MODELS[m].kernelModule),
+    ...[...models, ...(plan.peer ? [plan.peer] : [])].flatMap(kernelModules),
   ]);
   // A machine has a name: lab run records it with the runner's facts (the kernel gives "(none)").
   execFileSync('hostname', [`${plan.runner}-guest`]);
-  execFileSync('modprobe', ['-d', plan.modulesRoot, '-a', ...modules], { stdio: 'inherit' });
+  for (const m of modules) await loadModule(host, m, { modulesRoot: plan.modulesRoot });
   await reserveHugepages(host, runner?.hugepages ?? '256M', { pageSizeKb: 2048 });
   await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
   const slotOf = new Map<string, number>();
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
       ifname = (await getDevice(host, bdf)).interfaces[0]?.name ?? '';
       if (!ifname) await new Promise((r) => setTimeout(r, 50));
     }
-    execFileSync('ip', ['link', 'set', 'dev', ifname, 'up', 'promisc', 'on']);
+    await setLinkUp(host, ifname, { promisc: true });
     say(`peer ${plan.peer} is ${ifname} (slot ${free})`);
   }
   // A server's NICs are seated before it boots; QEMU-removed ones are plugged by check 101.
@@ -97,8 +105,7 @@ async function main(): Promise<void> {
     say(`${d.name}: ${d.pci!.model} seated at ${bdf} (slot ${slot}), removed by ${d.pci!.removal}`);
   }
   process.env[QEMU_MAILBOX_ENV] = runDir;
-  // Playwright's compiled suite, kept by the host across runs (compiling it under TCG takes minutes).
-  process.env[TRANSFORM_CACHE_ENV] = join(runDir, 'transform-cache');
+  Object.assign(process.env, plan.env);
   const t0 = performance.now();
   const code = await labRun({
     inventory: plan.inventory,
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
     out: plan.out,
     ...(plan.expect !== undefined ? { expect: plan.expect } : {}),
     ...(plan.cycles !== undefined ? { cycles: plan.cycles } : {}),
+    ...(plan.lab !== undefined ? { lab: plan.lab } : {}),
   });
   say(`lab run ended with exit code ${code} after ${Math.round((performance.now() - t0) / 1000)} s`);
   writeFileSync(join(runDir, 'guest-done'), String(code));

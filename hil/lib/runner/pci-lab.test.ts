@@ -190,6 +190,113 @@ describe('a runner lab', () => {
   });
 
   /**
+   * Steps: an igbvf DUT removed by qemu at VF 0's address; its host a mailbox server that plugs
+   * the PF (an igb whose VFs the fake kernel makes on sriov_numvfs) into slot 1; plug, bind,
+   * surprise-remove, wait until gone; plug again (111), then unplug.
+   * Verify: QEMU is asked for the VF model in the PF's slot; the PF's interface goes up, 2 VFs are
+   * made and VF 0 (the DUT) is bound to igbvf; the surprise removal destroys the VFs and leaves
+   * the PF bound to igb; the re-plug unplugs that PF first; the clean unplug destroys the VFs,
+   * then the PF goes.
+   */
+  it('makes a VF DUT on the PF QEMU plugs, and pulls it by destroying the VFs', async () => {
+    const pfAddress = '0000:01:00.0';
+    const vf = (fn: number) => ({
+      address: `0000:01:10.${fn}`,
+      vendor: '8086',
+      device: '10ca',
+      class: '020000',
+      driver: 'igbvf',
+      iommuGroup: 20 + fn,
+    });
+    const m = labMachine({
+      devices: [
+        {
+          address: pfAddress,
+          vendor: '8086',
+          device: '10c9',
+          class: '020000',
+          driver: 'igb',
+          interfaces: ['enp1s0'],
+          slot: '1',
+          vfs: [vf(0), vf(2)],
+        },
+      ],
+      drivers: [
+        { name: 'igb', ids: ['8086:10c9'] },
+        { name: 'igbvf', ids: ['8086:10ca'] },
+        { name: 'vfio-pci' },
+      ],
+      net: { links: [], routes: [] },
+    });
+    machines.push(m);
+    const runDir = mkdtempSync(join(tmpdir(), 'dphp-runner-lab-'));
+    const asked: unknown[] = [];
+    const plugged = new Map<string, number>();
+    let next = 1;
+    const power = (slot: number, on: boolean) =>
+      m.host.io.write(m.host.sys('bus/pci/slots', String(slot), 'power'), on ? '1' : '0');
+    await power(1, false); // nothing plugged yet
+    const host = serve(runDir, async (r) => {
+      asked.push(r);
+      if (r.op === 'plugged') return [...plugged].map(([id, slot]) => ({ id, model: 'igbvf', slot }));
+      if (r.op === 'plug') {
+        const id = `nic${next++}`;
+        plugged.set(id, r.slot!);
+        await power(r.slot!, true);
+        return { id, model: r.model, port: `rp${r.slot}`, slot: r.slot };
+      }
+      if (r.op === 'unplug') {
+        await power(plugged.get(r.id)!, false).catch(() => {});
+        plugged.delete(r.id);
+      }
+      return undefined;
+    });
+    try {
+      const dut = dutOf(
+        'pci: 0000:01:10.0\nmodel: igbvf\npmd: net_e1000_igb_vf\nids: 8086:10ca\ndriver: vfio-pci\nkernelDriver: igbvf\ntraffic: none\nremoval: qemu\nunplug: surprise',
+      );
+      const lab = runnerLab(dut, m.host, { qemuMailbox: runDir, timeoutMs: 2000 });
+      const device = await lab.plug('igbvf');
+      expect(device).toMatchObject({ id: 'nic1', slot: '1', bdf: '0000:01:10.0' });
+      expect(m.driverOf('0000:01:10.0')).toBe('igbvf');
+      expect(m.driverOf('0000:01:10.2')).toBe('igbvf');
+      expect(m.commands.map((c) => c.join(' '))).toEqual([
+        'ip link set enp1s0 up',
+        'ip link set enp1s0 vf 0 spoofchk off',
+        'ip link set enp1s0 vf 0 trust on',
+        'ip link set enp1s0 vf 1 spoofchk off',
+        'ip link set enp1s0 vf 1 trust on',
+      ]);
+      await lab.bind('0000:01:10.0', 'vfio-pci');
+      await lab.surpriseRemove(device);
+      await lab.waitGone(device);
+      expect(present(m, '0000:01:10.0')).toBe(false);
+      expect(m.driverOf(pfAddress)).toBe('igb');
+      const again = await lab.plug('igbvf');
+      expect(again).toMatchObject({ id: 'nic2', bdf: '0000:01:10.0' });
+      await lab.unplug(again);
+      expect(present(m, pfAddress)).toBe(false);
+      expect(m.writes.filter((w) => w.path.endsWith('sriov_numvfs')).map((w) => w.data)).toEqual([
+        '2',
+        '0',
+        '2',
+        '0',
+      ]);
+      expect(asked.filter((a) => (a as { op: string }).op !== 'plugged')).toEqual([
+        { op: 'plug', model: 'igbvf', slot: 1 },
+        { op: 'unplug', id: 'nic1' },
+        { op: 'wait-deleted', id: 'nic1', timeoutMs: 2000 },
+        { op: 'plug', model: 'igbvf', slot: 1 },
+        { op: 'unplug', id: 'nic2' },
+        { op: 'wait-deleted', id: 'nic2', timeoutMs: 2000 },
+      ]);
+    } finally {
+      await host.stop();
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+
+  /**
    * Steps: a model the DUT is not; slot-power where no slot is; qemu with no mailbox; a DUT
    * whose removal is none.
    * Verify: each refused with a message naming the DUT and what is missing; nothing written.

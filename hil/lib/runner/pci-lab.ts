@@ -6,7 +6,10 @@
  * - `slot-power`: its hotplug slot powered off and on (pciehp: a physical server's slot, or a
  *   QEMU root port);
  * - `qemu`: QMP `device_del`/`device_add` by the host of the guest this runner is, asked through
- *   the mailbox folder the guest shares with it (`DPDK_HOTPLUG_QEMU_MAILBOX`).
+ *   the mailbox folder the guest shares with it (`DPDK_HOTPLUG_QEMU_MAILBOX`). Several such DUTs
+ *   may share a slot, one after the other: what QEMU has there is unplugged first. A VF model
+ *   (`igbvf`) is an SR-IOV VF of a PF QEMU plugs (`igb`): the lab makes the PF's VFs and the DUT
+ *   is VF 0; its surprise removal is the cloud's, the VFs destroyed while DPDK holds one.
  *
  * Bind and restore are `@dpdk-hotplug/linux`'s; the peer is the DUT's `peerInterface` (its
  * inventory `traffic: peer=IFACE`). Nothing here knows whether the machine is a VM: a QEMU guest
@@ -26,12 +29,16 @@ import {
   removeDevice,
   rescan,
   restore,
+  setLinkUp,
+  setVf,
+  setVfCount,
   slotPower,
   slots,
+  virtualFunctions,
   waitForDevice,
 } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
-import type { PluggedNic } from '../virtual/machine.js';
+import { NIC_MODELS, type NicModel, type PluggedNic, pfModel } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
 
 /** The variable naming the guest's mailbox folder to its host (the virtual lab's run folder). */
@@ -56,6 +63,42 @@ function pciDutOf(dut: Dut) {
   return { bdf, model: pci.model, kernelDriver: pci.kernelDriver, removal: pci.removal };
 }
 
+/** VFs the lab makes on a PF; the DUT is the first, the others stay with the kernel's VF driver. */
+const VFS = 2;
+
+/**
+ * Makes the PF's VFs (its interface up first: a VF has no link while its PF is down) and resolves
+ * with them once the first is bound to `vfDriver`.
+ */
+async function makeVfs(host: Host, pf: string, vfDriver: string, timeoutMs: number): Promise<string[]> {
+  const ifname = (await getDevice(host, pf)).interfaces[0]?.name;
+  if (ifname) await setLinkUp(host, ifname);
+  const vfs = await setVfCount(host, pf, VFS, { timeoutMs });
+  // As an SR-IOV host sets VFs up for DPDK: the PF's anti-spoofing would drop the frames a VF
+  // sends with another source MAC than the one the PF gave it (check 104's do). Best effort: a
+  // PF driver without these settings leaves the VF as it is; 104 then says so.
+  for (let i = 0; ifname && i < vfs.length; i++)
+    for (const [setting, on] of [
+      ['spoofchk', false],
+      ['trust', true],
+    ] as const)
+      await setVf(host, ifname, i, setting, on).catch(() => {});
+  await waitForDevice(host, vfs[0]!, 'present', { driver: vfDriver, timeoutMs });
+  return vfs;
+}
+
+/**
+ * After a VF model's VFs were destroyed: its PF must still be there, with its kernel driver and
+ * interface. Throws naming what is not.
+ */
+async function checkPf(host: Host, pf: string, kernelDriver: string): Promise<void> {
+  await waitForDevice(host, pf, 'present', { driver: kernelDriver, timeoutMs: 5_000 }).catch(() => {
+    throw new LabError('PF_LOST', `the PF ${pf} is gone or lost its driver ${kernelDriver} with its VFs`);
+  });
+  if (!(await getDevice(host, pf)).interfaces.length)
+    throw new LabError('PF_LOST', `the PF ${pf} has no interface after its VFs were destroyed`);
+}
+
 /** The hotplug slot the device's bus and device number sit in, or '' when it has none. */
 async function slotOf(host: Host, bdf: string): Promise<string> {
   const address = bdf.slice(0, bdf.lastIndexOf('.'));
@@ -69,6 +112,9 @@ async function slotOf(host: Host, bdf: string): Promise<string> {
 export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}): PciLab {
   const { bdf, model, kernelDriver, removal } = pciDutOf(dut);
   const timeoutMs = options.timeoutMs ?? 20_000;
+  // A VF QEMU makes through its PF: the PF is function 0 of the VF's bus (a root port's own bus).
+  const pf = removal === 'qemu' && model in NIC_MODELS ? pfModel(model as NicModel) : undefined;
+  const pfAddress = pf ? `${bdf.slice(0, bdf.lastIndexOf(':'))}:00.0` : undefined;
   const mailbox = options.qemuMailbox ?? process.env[QEMU_MAILBOX_ENV];
   const qemu = () => {
     if (!mailbox)
@@ -88,7 +134,7 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
     (await call<PluggedNic[]>(qemu(), { op: 'plugged' })).find((n) => String(n.slot) === slot);
   let slot = '';
   const slotNow = async () => {
-    slot ||= await slotOf(host, bdf);
+    slot ||= await slotOf(host, pfAddress ?? bdf);
     if (!slot && removal !== 'sysfs-remove')
       throw new LabError(
         'INVALID_ARGUMENT',
@@ -124,6 +170,30 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
     if (removal === 'qemu') await call(qemu(), { op: 'wait-deleted', id, timeoutMs }, timeoutMs + 10_000);
   }
 
+  /** The VFs of the DUT's PF destroyed (nothing holds them, or the pull of a surprise removal). */
+  const vfsOff = async () => {
+    if (pfAddress && (await virtualFunctions(host, pfAddress)).length) await setVfCount(host, pfAddress, 0);
+  };
+
+  /**
+   * What QEMU has in the DUT's slot (an earlier DUT's NIC, a PF and its VFs), unplugged: given
+   * back to its kernel driver if bound, VFs destroyed. The slot is the lab's: the inventory says
+   * QEMU plugs this DUT there.
+   */
+  async function clearQemuSlot(): Promise<void> {
+    const there = await qemuNic(slot);
+    if (!there) return;
+    const bus = bdf.slice(0, bdf.lastIndexOf(':') + 1);
+    const inSlot = (await host.io.list(host.sys('bus/pci/devices'))).filter((a) => a.startsWith(bus));
+    const bound = new Set<string>((await listBindings(host)).map((b) => b.address));
+    for (const address of inSlot.filter((a) => bound.has(a))) await restore(host, address);
+    for (const address of inSlot)
+      if ((await virtualFunctions(host, address)).length) await setVfCount(host, address, 0);
+    await takeAway(there.id, true);
+    await waitForDevice(host, `${bus}00.0`, 'absent', { timeoutMs });
+    await call(qemu(), { op: 'wait-deleted', id: there.id, timeoutMs }, timeoutMs + 10_000);
+  }
+
   return {
     ...(dut.peerInterface ? { peerName: dut.peerInterface } : {}),
     async plug(asked) {
@@ -132,8 +202,9 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
       await slotNow();
       // A NIC already there (the runner's usual state) is taken away first: check 101 judges a
       // real arrival, bound to its kernel driver, whatever driver it had.
-      const before = await present();
-      if (before) {
+      const before = removal === 'qemu' ? undefined : await present();
+      if (removal === 'qemu') await clearQemuSlot();
+      else if (before) {
         if (before.active)
           throw new LabError(
             'INVALID_ARGUMENT',
@@ -141,9 +212,8 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
           );
         // Bound by `lab prepare --fix` or an earlier run: given back first, its record forgotten.
         if ((await listBindings(host)).some((b) => b.address === bdf)) await restore(host, bdf);
-        const id = removal === 'qemu' ? ((await qemuNic(slot))?.id ?? '') : dut.name;
-        await takeAway(id, true);
-        await waitGone(id);
+        await takeAway(dut.name, true);
+        await waitGone(dut.name);
       }
       let id = dut.name;
       if (removal === 'sysfs-remove') await rescan(host);
@@ -158,6 +228,13 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
           );
         });
       else id = (await call<PluggedNic>(qemu(), { op: 'plug', model, slot: Number(slot) })).id;
+      if (pf && pfAddress) {
+        // QEMU plugged the PF: its VFs are the lab's to make.
+        await waitForDevice(host, pfAddress, 'present', { driver: NIC_MODELS[pf].kernelDriver, timeoutMs });
+        const vfs = await makeVfs(host, pfAddress, kernelDriver, timeoutMs);
+        if (vfs[0] !== bdf)
+          throw new LabError('INVALID_ARGUMENT', `DUT ${dut.name}: the PF's VF 0 is ${vfs[0]}, not ${bdf}`);
+      }
       await waitForDevice(host, bdf, 'present', { driver: kernelDriver, timeoutMs });
       return device(id);
     },
@@ -169,19 +246,28 @@ export function runnerLab(dut: Dut, host: Host, options: RunnerLabOptions = {}):
       await restore(host, address);
     },
     async unplug(d) {
+      // A VF goes with its PF's VFs (nothing holds it now), then QEMU unplugs the PF.
+      await vfsOff();
       await takeAway(d.id, true);
       await waitGone(d.id);
     },
     async surpriseRemove(d) {
       // Without warning: the kernel removes the device under the running port (sysfs remove,
       // the slot's power cut, or QEMU's device_del with nobody pressing the attention button).
-      pulling = takeAway(d.id, false);
+      // A VF: its PF's VFs destroyed while DPDK holds one, as a cloud pulls a VM's VF.
+      pulling = pf ? vfsOff() : takeAway(d.id, false);
       pulling.catch(() => {}); // handled in waitGone (or never asked for): no unhandled rejection
       // Its errors reach waitGone; a refusal at once (a NIC in use, no slot) is thrown here.
       await Promise.race([pulling, new Promise((r) => setTimeout(r, 100))]);
     },
     async waitGone(d) {
-      await waitGone(d.id);
+      if (!pf || !pfAddress) return waitGone(d.id);
+      // The VF is gone, its PF stays: with its driver and interface.
+      const pull = pulling;
+      pulling = undefined;
+      await pull;
+      await waitForDevice(host, bdf, 'absent', { timeoutMs });
+      await checkPf(host, pfAddress, NIC_MODELS[pf].kernelDriver);
     },
     peerFrames() {
       return dut.peerInterface

@@ -28,6 +28,8 @@ export interface LabRunOptions {
   cycles?: string;
   budget?: string;
   workers?: string;
+  /** What lab the runner is (a QEMU guest's versions), for each PCI DUT's report (`pci.lab`). */
+  lab?: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     blob: true,
     command,
   });
+  if (options.lab !== undefined) for (const d of plan.duts) if (d.pci) d.pci.lab = options.lab;
   // PCI DUTs the runner can take away and bring back run the PCI checks with this runner's lab,
   // one DUT at a time: a bus rescan or a slot's power touches more than one DUT's NIC.
   if (plan.duts.some((d) => d.pci?.unplug)) {

@@ -9,17 +9,32 @@ import type { LabImage } from './image.js';
 import { type Request, serve } from './mailbox.js';
 import { QmpClient as Qmp, type QmpClient, type QmpEvent } from './qmp.js';
 
-/** Emulated NIC models, as QEMU names them: the PMD that drives each, its kernel driver and module. */
+/**
+ * Emulated NIC models, as QEMU names them: the PMD that drives each, its kernel driver and module,
+ * and its `vendor:device` ids as the guest sees it (virtio-net-pci on a PCIe root port is the
+ * modern device).
+ */
 export const NIC_MODELS = {
-  e1000: { pmd: 'net_e1000_em', kernelDriver: 'e1000', kernelModule: 'e1000' },
-  e1000e: { pmd: 'net_e1000_em', kernelDriver: 'e1000e', kernelModule: 'e1000e' },
-  igb: { pmd: 'net_e1000_igb', kernelDriver: 'igb', kernelModule: 'igb' },
+  e1000: { pmd: 'net_e1000_em', kernelDriver: 'e1000', kernelModule: 'e1000', ids: '8086:100e' },
+  e1000e: { pmd: 'net_e1000_em', kernelDriver: 'e1000e', kernelModule: 'e1000e', ids: '8086:10d3' },
+  igb: { pmd: 'net_e1000_igb', kernelDriver: 'igb', kernelModule: 'igb', ids: '8086:10c9' },
   // virtio-pci binds the PCI function; virtio_net makes the interface on top of it.
-  'virtio-net-pci': { pmd: 'net_virtio', kernelDriver: 'virtio-pci', kernelModule: 'virtio_net' },
-  vmxnet3: { pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3', kernelModule: 'vmxnet3' },
+  'virtio-net-pci': {
+    pmd: 'net_virtio',
+    kernelDriver: 'virtio-pci',
+    kernelModule: 'virtio_net',
+    ids: '1af4:1041',
+  },
+  vmxnet3: { pmd: 'net_vmxnet3', kernelDriver: 'vmxnet3', kernelModule: 'vmxnet3', ids: '15ad:07b0' },
   // An SR-IOV virtual function of QEMU's igb (QEMU >= 8): the lab plugs its PF, an igb bound to
   // the kernel's igb, and the guest makes the VFs (sriov_numvfs); the DUT is the first VF.
-  igbvf: { pmd: 'net_e1000_igb_vf', kernelDriver: 'igbvf', kernelModule: 'igbvf', pf: 'igb' },
+  igbvf: {
+    pmd: 'net_e1000_igb_vf',
+    kernelDriver: 'igbvf',
+    kernelModule: 'igbvf',
+    pf: 'igb',
+    ids: '8086:10ca',
+  },
 } as const;
 export type NicModel = keyof typeof NIC_MODELS;
 

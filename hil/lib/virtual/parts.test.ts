@@ -1,13 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readInventory } from '@dpdk-hotplug/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
-import { plannedChecks } from '../guest/plan.js';
 import { initramfs } from './initramfs.js';
 import { call, serve } from './mailbox.js';
 import { QmpClient } from './qmp.js';
-import { labCases, runVirtualLab, wasSkipped } from './run.js';
+import { labCases, matrixInventory, plannedChecks, runVirtualLab, wasSkipped } from './run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-hil-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -109,6 +109,52 @@ describe('lab cases', () => {
     // The default matrix: six models (igb's SR-IOV VF among them), three drivers, two removals.
     expect(labCases({})).toHaveLength(36);
     expect(labCases({}).filter((c) => c.model === 'igbvf')).toHaveLength(6);
+  });
+});
+
+describe('the matrix as an inventory', () => {
+  /**
+   * Steps: write two models × two drivers × two removals as the matrix's inventory and read it
+   * back with conformance's inventory reader, as lab run does in the guest.
+   * Verify: a UIO runner and an IOMMU runner; every DUT removed by QEMU in root port 1 (bus 01;
+   * the igb VF at VF 0's address), with its model's PMD, ids and kernel driver, the clean or
+   * surprise PCI checks, its cycles and the peer eth0; no DUT lost.
+   */
+  it('is a lab inventory of QEMU runners whose DUTs QEMU plugs into root port 1', () => {
+    const cases = labCases({
+      models: ['e1000e', 'igbvf'],
+      drivers: ['uio_pci_generic', 'vfio-pci'],
+      cycles: 3,
+    });
+    const file = join(work, 'matrix.json');
+    writeFileSync(file, JSON.stringify(matrixInventory(cases)));
+    const inventory = readInventory(file);
+    expect(inventory.runners.map((r) => [r.name, r.duts.length])).toEqual([
+      ['virtual-uio', 4],
+      ['virtual-iommu', 4],
+    ]);
+    const duts = inventory.runners.flatMap((r) => r.duts);
+    expect(duts.map((d) => d.name).sort()).toEqual(cases.map((c) => c.name).sort());
+    expect(duts.find((d) => d.name === 'virtual-igbvf-vfio-pci-surprise')).toMatchObject({
+      devargs: '0000:01:10.0',
+      pmd: 'net_e1000_igb_vf',
+      runner: 'virtual-iommu',
+      cycles: 3,
+      traffic: 'kernel-peer',
+      peerInterface: 'eth0',
+      pci: {
+        model: 'igbvf',
+        ids: '8086:10ca',
+        driver: 'vfio-pci',
+        kernelDriver: 'igbvf',
+        removal: 'qemu',
+        unplug: 'surprise',
+      },
+    });
+    expect(duts.find((d) => d.name === 'virtual-e1000e-uio_pci_generic-clean')).toMatchObject({
+      devargs: '0000:01:00.0',
+      pci: { ids: '8086:10d3', kernelDriver: 'e1000e', unplug: 'clean' },
+    });
   });
 });
 

@@ -1,26 +1,55 @@
-import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type DutSummary, notRunDut, type RunSummary, writeSummary } from '@dpdk-hotplug/conformance';
-import { LabError } from '../errors.js';
-import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from '../guest/plan.js';
-import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
-import { type AccelChoice, chooseAccel } from './accel.js';
+/**
+ * `lab virtual`'s matrix (`--models`, `--drivers`, `--removal`, `npm run lab:virtual`, the smoke
+ * run): NIC models × userspace drivers × removals, written as a lab inventory of QEMU runners —
+ * one guest without an IOMMU for the UIO drivers, one with an emulated Intel IOMMU for vfio-pci —
+ * whose DUTs QEMU plugs and unplugs in one root port, one after the other. The guests run `lab
+ * run` on it and `lab merge` merges them (runners.ts): the checks, their lab and the reports are
+ * those of every runner. What is the matrix's own: the DUTs the host cannot run (QEMU too old,
+ * igb_uio not built), reported as not run, and the one summary of all of them.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type PciCheckId, plannedPciChecks } from '@dpdk-hotplug/conformance/pci-checks';
+import {
+  certificateHtml,
+  type DutSummary,
+  notRunDut,
+  type RunSummary,
+  writeAtomic,
+  writeJunit,
+  writeSummary,
+} from '@dpdk-hotplug/conformance/reports';
+import type { UserspaceDriver } from '@dpdk-hotplug/linux';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
-import { type NicModel, VirtualMachine } from './machine.js';
+import { NIC_MODELS, type NicModel, pfModel } from './machine.js';
+import { type GuestRunnerResult, runGuestRunners } from './runners.js';
+
+export { PCI_CHECKS, type PciCheckId } from '@dpdk-hotplug/conformance/pci-checks';
+export type { UserspaceDriver } from '@dpdk-hotplug/linux';
+
+/** One device under test of the matrix: a NIC model on a userspace driver, removed one way. */
+export interface LabCase {
+  name: string;
+  model: NicModel;
+  driver: UserspaceDriver;
+  removal: 'clean' | 'surprise';
+  /** Attach/detach cycles in check 107 (default 12). */
+  cycles: number;
+}
+
+export function plannedChecks(c: LabCase): PciCheckId[] {
+  return plannedPciChecks(c.removal);
+}
 
 export interface VirtualLabOptions {
   models?: NicModel[];
   drivers?: UserspaceDriver[];
   removals?: Array<'clean' | 'surprise'>;
   cycles?: number;
-  /** NIC on the hub that counts the DUTs' frames (default e1000; null for none). */
-  peer?: NicModel | null;
-  /** Where summary.json, summary.md, the guests' Playwright reports and logs go. */
+  /** Where summary.json, summary.md, junit.xml, the inventory and each guest's runner folder go. */
   outDir: string;
   cacheDir?: string;
-  /** The whole run is stopped after this long (default: 600 s per case + 300 s). */
+  /** A guest's run is stopped after this long (default: 600 s per case + 300 s). */
   timeoutMs?: number;
   onProgress?: (line: string) => void;
   /** Prepared image, when the caller has one. */
@@ -53,6 +82,44 @@ export function labCases(
   return cases;
 }
 
+/** The matrix's runners: the UIO drivers' guest, and the vfio-pci guest with an emulated IOMMU. */
+export const MATRIX_RUNNERS = { uio: 'virtual-uio', iommu: 'virtual-iommu' } as const;
+
+/**
+ * Root port 1 (the guest's bus 01) holds each DUT in turn: QEMU plugs it there in check 101 and
+ * unplugs it in 109. A VF model's DUT is VF 0 of the PF QEMU plugs there (igb: device 10.0).
+ */
+const SLOT_BUS = '0000:01';
+const addressOf = (model: NicModel) => `${SLOT_BUS}:${pfModel(model) ? '10' : '00'}.0`;
+
+/**
+ * The matrix's cases as a lab inventory (conformance's format, JSON): its runners with their DUTs,
+ * each removed by QEMU, its frames counted by the guest's peer e1000 (`eth0`).
+ */
+export function matrixInventory(cases: LabCase[]): object {
+  const dutOf = (c: LabCase) => ({
+    name: c.name,
+    pci: addressOf(c.model),
+    model: c.model,
+    pmd: NIC_MODELS[c.model].pmd,
+    ids: NIC_MODELS[c.model].ids,
+    driver: c.driver,
+    kernelDriver: NIC_MODELS[c.model].kernelDriver,
+    traffic: 'peer=eth0',
+    removal: 'qemu',
+    unplug: c.removal,
+    cycles: c.cycles,
+  });
+  const runners = [
+    { name: MATRIX_RUNNERS.uio, cases: cases.filter((c) => c.driver !== 'vfio-pci') },
+    { name: MATRIX_RUNNERS.iommu, cases: cases.filter((c) => c.driver === 'vfio-pci') },
+  ].filter((r) => r.cases.length);
+  return {
+    version: 1,
+    runners: runners.map((r) => ({ name: r.name, hugepages: '256M', duts: r.cases.map(dutOf) })),
+  };
+}
+
 /**
  * A DUT that did not run, INCONCLUSIVE with the reason. `skipped`: the host cannot run it (QEMU too
  * old, a driver it cannot build), reported but not counted against the run; `unfinished`: the
@@ -62,9 +129,9 @@ function notRun(c: LabCase, kind: 'skipped' | 'unfinished', why: string): DutSum
   return notRunDut(
     {
       name: c.name,
-      pmd: c.model,
-      devargs: `hot-plugged ${c.model}`,
-      pci: { model: c.model, driver: c.driver, removal: c.removal, [kind]: why },
+      pmd: NIC_MODELS[c.model].pmd,
+      devargs: addressOf(c.model),
+      pci: { model: c.model, driver: c.driver, removal: 'qemu', unplug: c.removal, [kind]: why },
       dpdkVersion: 'n/a',
       planned: plannedChecks(c),
       checks:
@@ -89,23 +156,11 @@ export function wasSkipped(d: DutSummary): boolean {
   return typeof d.pci?.skipped === 'string';
 }
 
-/** The DUTs of the guest's suite run so far (its certification summary, rewritten after every check). */
-function readResults(runDir: string): RunSummary | undefined {
-  const f = join(suiteOutOf(runDir), 'summary.json');
-  try {
-    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as RunSummary) : undefined;
-  } catch {
-    return undefined; // written by rename: only a run folder gone half-way gets here
-  }
-}
-
-/** A DUT all of whose planned checks have a result. */
-const finished = (d: DutSummary) => (d.planned ?? []).every((id) => d.checks.some((c) => c.id === id));
-
 /**
- * Runs PCI cases in QEMU guests: one guest without an IOMMU for the UIO drivers, one with an
- * emulated Intel IOMMU for vfio-pci. Writes the summary as it goes; stops QEMU and removes the run
- * folder at the end, also on failure, timeout or Ctrl-C.
+ * Runs the matrix: the DUTs the host can run through `lab run` in its QEMU guests, one guest
+ * after the other, merged with `lab merge` into `outDir`, beside each guest's runner folder.
+ * Writes the summary as it goes; Ctrl-C, SIGTERM or SIGHUP stop waiting for the guest, quit QEMU
+ * and report the cases that did not finish as interrupted.
  */
 export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
   const progress = o.onProgress ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -118,7 +173,6 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
     checksPlanned: 0,
     duts: [],
   };
-  const write = () => writeSummary(o.outDir, summary);
   const all = labCases(o);
   const runnable: LabCase[] = [];
   for (const c of all) {
@@ -129,28 +183,46 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
       summary.duts.push(notRun(c, 'skipped', `igb_uio: ${image.igbUio.missing}`));
     else runnable.push(c);
   }
+  const skipped = [...summary.duts];
   summary.checksPlanned = Math.max(0, ...all.map((c) => plannedChecks(c).length));
-  write();
-  const accel = runnable.length ? await chooseAccel(image) : undefined;
-  if (accel) progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
-  const groups = [
-    { iommu: false, cases: runnable.filter((c) => c.driver !== 'vfio-pci') },
-    { iommu: true, cases: runnable.filter((c) => c.driver === 'vfio-pci') },
-  ].filter((g) => g.cases.length);
-  // Ctrl-C, SIGTERM or SIGHUP: stop waiting for the guest, quit QEMU, report unfinished cases
-  // as interrupted. (A SIGKILL skips all this: QEMU's guard kills it, see guard.ts.)
+  writeSummary(o.outDir, summary);
   let interrupted = false;
-  const onSigint = () => {
+  const onSignal = () => {
     interrupted = true;
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.once(s, onSigint); // a second one ends the lab at once
+  for (const s of signals) process.once(s, onSignal); // a second one ends the lab at once
   try {
-    for (const g of groups) {
-      if (interrupted) break;
-      const done = await runGroup(image, accel!, g.iommu, g.cases, o, progress, () => interrupted);
-      summary.duts.push(...done);
-      write();
+    if (runnable.length) {
+      const inventory = join(o.outDir, 'inventory.json');
+      writeFileSync(inventory, `${JSON.stringify(matrixInventory(runnable), null, 2)}\n`);
+      const run = await runGuestRunners({
+        inventory,
+        outDir: o.outDir,
+        mergedDir: o.outDir,
+        image,
+        oneAtATime: true,
+        ...(o.cycles !== undefined ? { cycles: o.cycles } : {}),
+        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+        onProgress: progress,
+        stopped: () => interrupted,
+      });
+      const merged = run.merged?.summary;
+      const judged = new Map((merged?.duts ?? []).filter((d) => d.checks.length).map((d) => [d.name, d]));
+      const runnerOf = (c: LabCase) =>
+        run.runners.find(
+          (r) => r.runner === (c.driver === 'vfio-pci' ? MATRIX_RUNNERS.iommu : MATRIX_RUNNERS.uio),
+        );
+      const why = (r: GuestRunnerResult | undefined) =>
+        interrupted
+          ? 'interrupted'
+          : (r?.error ?? (r ? `lab run ended (exit ${r.exitCode}) before this case` : 'not reached'));
+      summary.duts = [
+        ...skipped,
+        ...runnable.map((c) => judged.get(c.name) ?? notRun(c, 'unfinished', why(runnerOf(c)))),
+      ];
+      if (merged?.coreFindings) summary.coreFindings = merged.coreFindings;
+      if (merged) summary.runners = merged.runners;
     }
     summary.status = interrupted
       ? 'interrupted'
@@ -158,116 +230,12 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
         ? 'failed'
         : 'passed';
   } finally {
-    for (const s of signals) process.off(s, onSigint);
+    for (const s of signals) process.off(s, onSignal);
     summary.finishedAt = new Date().toISOString();
-    write();
+    // The one certification of the matrix: the merged runners' DUTs and the ones not run.
+    writeSummary(o.outDir, summary);
+    writeJunit(o.outDir, summary);
+    if (summary.runners) writeAtomic(o.outDir, 'certificate.html', certificateHtml(summary));
   }
   return summary;
-}
-
-async function runGroup(
-  image: LabImage,
-  accel: AccelChoice,
-  iommu: boolean,
-  cases: LabCase[],
-  o: VirtualLabOptions,
-  progress: (l: string) => void,
-  stopped: () => boolean,
-): Promise<DutSummary[]> {
-  // Not under /tmp or /run: the guest mounts tmpfs there, which would hide the shared folder.
-  const runDir = join(image.cacheDir, 'runs', `${Date.now()}-${process.pid}-${iommu ? 'iommu' : 'uio'}`);
-  mkdirSync(runDir, { recursive: true });
-  const plan: LabPlan = {
-    modulesRoot: image.modulesRoot,
-    hugepagesMb: 256,
-    peer: o.peer === undefined ? 'e1000' : o.peer,
-    qemuVersion: image.qemuVersion,
-    accel: `${accel.accel.toUpperCase()}: ${accel.why}`,
-    kernelVersion: image.kernelVersion,
-    cases,
-  };
-  writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 2));
-  const agent = fileURLToPath(new URL('../guest/agent.js', import.meta.url));
-  writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
-  let vm: VirtualMachine | undefined;
-  let warm: ChildProcess | undefined;
-  let mailbox: { stop(): Promise<void> } | undefined;
-  const reported = new Set<string>();
-  try {
-    progress(
-      `[lab] booting a guest${iommu ? ' with an IOMMU' : ''} for ${cases.length} cases (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
-    );
-    // The guest runs this checkout's code: keep it visible wherever it lies (CI may clone into /tmp).
-    const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
-    warm = warmSuite(runDir, plan);
-    vm = await VirtualMachine.start(image, {
-      runDir,
-      iommu,
-      accel: accel.accel,
-      cpu: accel.cpu,
-      keep: [checkout, dirname(process.execPath)],
-    });
-    const machine = vm;
-    mailbox = machine.serveMailbox(runDir);
-    // A safety net for a guest that stops answering (the suite times each check itself): under
-    // emulation on a loaded host, Playwright took up to 4 minutes to start a DUT's worker.
-    const deadline = Date.now() + (o.timeoutMs ?? cases.length * 600_000 + 300_000);
-    while (machine.running && Date.now() < deadline && !stopped()) {
-      for (const d of readResults(runDir)?.duts ?? []) {
-        if (reported.has(d.name) || !finished(d)) continue;
-        reported.add(d.name);
-        const fails = d.checks.filter((c) => c.status === 'FAIL');
-        progress(
-          `[lab] ${d.name}: ${d.verdict}${fails.length ? ` (${fails.map((f) => `${f.id}: ${f.reason}`).join('; ')})` : ''}`,
-        );
-      }
-      if (existsSync(join(runDir, 'guest-done')) || existsSync(join(runDir, 'guest-failed'))) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    if (existsSync(join(runDir, 'guest-failed'))) {
-      throw new LabError(
-        'GUEST_FAILED',
-        `the guest agent failed: ${readFileSync(join(runDir, 'guest-failed'), 'utf8').split('\n')[0]}`,
-      );
-    }
-    // What the suite judged; a DUT it did not finish is reported as not run, with why.
-    const results = (readResults(runDir)?.duts ?? []).filter((d) => d.checks.length > 0);
-    for (const c of cases.filter((x) => !results.some((d) => d.name === x.name))) {
-      const why = stopped()
-        ? 'interrupted'
-        : machine.running
-          ? 'the lab timed out'
-          : 'the guest stopped before this case';
-      results.push(notRun(c, 'unfinished', why));
-    }
-    return results;
-  } finally {
-    warm?.kill('SIGKILL');
-    await mailbox?.stop();
-    await vm?.stop();
-    const tag = iommu ? 'iommu' : 'uio';
-    for (const f of ['console.log', 'guest.log']) {
-      if (existsSync(join(runDir, f))) copyFileSync(join(runDir, f), join(o.outDir, `${tag}-${f}`));
-    }
-    // The guest's Playwright reports: HTML and JUnit, beside the lab's summary.
-    const suite = suiteOutOf(runDir);
-    if (existsSync(join(suite, 'html')))
-      cpSync(join(suite, 'html'), join(o.outDir, `${tag}-html`), { recursive: true });
-    if (existsSync(join(suite, 'junit.xml')))
-      copyFileSync(join(suite, 'junit.xml'), join(o.outDir, `${tag}-junit.xml`));
-    rmSync(runDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Lists the guest's suite on the host while the guest boots: Playwright compiles the suite's
- * TypeScript into its transform cache in the run folder, which the guest then reads instead of
- * compiling under emulation. The guest's own run is the same either way, only slower without.
- */
-function warmSuite(runDir: string, plan: LabPlan): ChildProcess {
-  const file = join(runDir, 'warm-plan.json');
-  writeSuitePlan(file, plan, join(runDir, 'warm'), { runDir });
-  const child = startSuite(file, runDir, { list: true });
-  child.on('error', () => {});
-  return child;
 }

@@ -5,16 +5,33 @@
  * each guest's report folder back and merges them with `lab merge`. Nothing of the certification
  * is the virtual lab's own: the checks, their lab and the reports are lab run's and lab merge's.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readInventory } from '@dpdk-hotplug/conformance';
+import {
+  type Dut,
+  dutsFromInventory,
+  PARENT_PIPE_ENV,
+  PLAN_ENV,
+  type RunSummary,
+  readInventory,
+  writePlanFile,
+} from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
+import { CERTIFY_FOLDER } from '../runner/record.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { VirtualMachine } from './machine.js';
+
+/**
+ * Playwright's transform cache folder (an internal variable of Playwright 1.x, used by its own
+ * tests; without it the cache is in the temporary folder, a tmpfs the guest starts empty).
+ */
+const TRANSFORM_CACHE_ENV = 'PWTEST_CACHE_DIR';
 
 export interface GuestRunnersOptions {
   inventory: string;
@@ -26,11 +43,18 @@ export interface GuestRunnersOptions {
   expect?: string;
   /** lab run's --cycles for every runner. */
   cycles?: number;
-  /** One guest's whole run is stopped after this long (default 90 min: Playwright under TCG). */
+  /**
+   * One guest's whole run is stopped after this long (default: 10 min a DUT and 5 more, at least
+   * 90 min: Playwright under TCG on a loaded host).
+   */
   timeoutMs?: number;
   onProgress?: (line: string) => void;
   image?: LabImage;
   stopped?: () => boolean;
+  /** Boot the guests one after the other, not side by side (one guest's worth of CPU at a time). */
+  oneAtATime?: boolean;
+  /** Where lab merge writes the merged certification (default OUT/merged). */
+  mergedDir?: string;
 }
 
 export interface GuestRunnerResult {
@@ -51,6 +75,7 @@ async function runGuest(
   iommu: boolean,
   folder: string,
   progress: (l: string) => void,
+  accelWhy: string,
 ): Promise<GuestRunnerResult> {
   const t0 = Date.now();
   // Not under /tmp or /run: the guest mounts tmpfs there, which would hide the shared folder.
@@ -64,20 +89,30 @@ async function runGuest(
     peer: 'e1000',
     ...(o.expect !== undefined ? { expect: o.expect } : {}),
     ...(o.cycles !== undefined ? { cycles: String(o.cycles) } : {}),
+    // The report's lab line of each PCI DUT: which QEMU, how accelerated, which guest kernel.
+    lab: `QEMU ${image.qemuVersion} (${accel.accel.toUpperCase()}: ${accelWhy}), guest kernel ${image.kernelVersion}`,
+    // Playwright's compiled suite, kept across runs (compiling it under TCG takes minutes).
+    env: { [TRANSFORM_CACHE_ENV]: join(runDir, 'transform-cache') },
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
   // Playwright's transform cache, kept in the lab's cache between runs: the guest compiles the
   // suite once, not on every run (the guest sees the host's root read-only, the run folder not).
   const keptCache = join(image.cacheDir, 'transform-cache');
   if (existsSync(keptCache)) cpSync(keptCache, join(runDir, 'transform-cache'), { recursive: true });
+  const duts = dutsFromInventory(readInventory(o.inventory), runner);
   const agent = fileURLToPath(new URL('../guest/runner-agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
   let vm: VirtualMachine | undefined;
   let mailbox: { stop(): Promise<void> } | undefined;
+  let warm: ChildProcess | undefined;
   const result: GuestRunnerResult = { runner, folder, wallMs: 0 };
+  const reported = new Set<string>();
   try {
-    progress(`[lab] ${runner}: booting a guest${iommu ? ' with an IOMMU' : ''} (QEMU ${image.qemuVersion})`);
+    progress(
+      `[lab] ${runner}: booting a guest${iommu ? ' with an IOMMU' : ''} for ${duts.length} DUT(s) (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
+    );
+    warm = warmTransformCache(runDir, duts);
     vm = await VirtualMachine.start(image, {
       runDir,
       iommu,
@@ -87,10 +122,12 @@ async function runGuest(
     });
     const machine = vm;
     mailbox = machine.serveMailbox(runDir);
-    const deadline = Date.now() + (o.timeoutMs ?? 90 * 60_000);
+    const deadline = Date.now() + (o.timeoutMs ?? Math.max(90 * 60_000, duts.length * 600_000 + 300_000));
     const done = () => existsSync(join(runDir, 'guest-done')) || existsSync(join(runDir, 'guest-failed'));
-    while (machine.running && Date.now() < deadline && !o.stopped?.() && !done())
+    while (machine.running && Date.now() < deadline && !o.stopped?.() && !done()) {
+      reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
       await new Promise((r) => setTimeout(r, 500));
+    }
     if (existsSync(join(runDir, 'guest-failed')))
       throw new LabError(
         'GUEST_FAILED',
@@ -107,8 +144,10 @@ async function runGuest(
   } catch (e) {
     result.error = (e as Error).message;
   } finally {
+    warm?.kill('SIGKILL');
     await mailbox?.stop();
     await vm?.stop();
+    reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
     // What lab run wrote (kept even when it did not end: lab merge names what it did not reach).
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
     if (existsSync(join(runDir, 'transform-cache')))
@@ -125,9 +164,58 @@ async function runGuest(
   return result;
 }
 
+/** Says each DUT of the guest's summary (rewritten after every check) once all its planned checks have a result. */
+function reportFinished(certify: string, reported: Set<string>, say: (line: string) => void): void {
+  let run: RunSummary | undefined;
+  try {
+    run = JSON.parse(readFileSync(join(certify, 'summary.json'), 'utf8')) as RunSummary;
+  } catch {
+    return; // not written yet (or half-way through a guest's rename)
+  }
+  for (const d of run.duts) {
+    if (reported.has(d.name) || !(d.planned ?? []).every((id) => d.checks.some((c) => c.id === id))) continue;
+    reported.add(d.name);
+    const fails = d.checks.filter((c) => c.status === 'FAIL');
+    say(
+      `${d.name}: ${d.verdict}${fails.length ? ` (${fails.map((f) => `${f.id}: ${f.reason}`).join('; ')})` : ''}`,
+    );
+  }
+}
+
 /**
- * Runs every chosen runner of the inventory in a guest of its own, side by side, then merges
- * their folders. A runner with a vfio-pci DUT gets the emulated IOMMU.
+ * Lists the guest's suite on the host while the guest boots: Playwright compiles the suite's
+ * TypeScript into its transform cache in the run folder, which the guest then reads instead of
+ * compiling under emulation. The guest's own run is the same either way, only slower without.
+ */
+function warmTransformCache(runDir: string, duts: Dut[]): ChildProcess {
+  const planFile = join(runDir, 'warm-plan.json');
+  writePlanFile(planFile, {
+    duts,
+    settings: { cycles: 1, budgetMs: 1000, forceCycles: false },
+    out: join(runDir, 'warm'),
+    workers: 1,
+    pciLab: { module: fileURLToPath(new URL('../runner/pci-lab.js', import.meta.url)) },
+  });
+  const conformance = createRequire(import.meta.url).resolve('@dpdk-hotplug/conformance/package.json');
+  const playwright = createRequire(conformance).resolve('@playwright/test/cli');
+  const config = join(dirname(conformance), 'playwright.config.js');
+  const child = spawn(process.execPath, [playwright, 'test', '-c', config, '--list'], {
+    cwd: runDir,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: {
+      ...process.env,
+      [PLAN_ENV]: planFile,
+      [PARENT_PIPE_ENV]: '1',
+      [TRANSFORM_CACHE_ENV]: join(runDir, 'transform-cache'),
+    },
+  });
+  child.on('error', () => {});
+  return child;
+}
+
+/**
+ * Runs every chosen runner of the inventory in a guest of its own, side by side (or one after
+ * the other), then merges their folders. A runner with a vfio-pci DUT gets the emulated IOMMU.
  */
 export async function runGuestRunners(
   o: GuestRunnersOptions,
@@ -139,23 +227,24 @@ export async function runGuestRunners(
   mkdirSync(o.outDir, { recursive: true });
   const accel = await chooseAccel(image);
   progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
-  const runners = await Promise.all(
-    chosen.map((r) =>
-      runGuest(
-        image,
-        accel,
-        o,
-        r.name,
-        r.duts.some((d) => d.pci?.driver === 'vfio-pci'),
-        join(o.outDir, r.name),
-        progress,
-      ),
-    ),
-  );
+  const guest = (r: (typeof chosen)[number]) =>
+    runGuest(
+      image,
+      accel,
+      o,
+      r.name,
+      r.duts.some((d) => d.pci?.driver === 'vfio-pci'),
+      join(o.outDir, r.name),
+      progress,
+      accel.why,
+    );
+  const runners: GuestRunnerResult[] = [];
+  if (o.oneAtATime) for (const r of chosen) if (!o.stopped?.()) runners.push(await guest(r));
+  if (!o.oneAtATime) runners.push(...(await Promise.all(chosen.map(guest))));
   const folders = runners.map((r) => r.folder).filter((f) => existsSync(join(f, 'runner.json')));
   if (folders.length === 0) return { runners };
   const t0 = Date.now();
   // Each runner's own --expect, as its folder records it (lab merge's inheritance).
-  const merged = await labMerge(folders, join(o.outDir, 'merged'));
+  const merged = await labMerge(folders, o.mergedDir ?? join(o.outDir, 'merged'));
   return { runners, merged, mergeMs: Date.now() - t0 };
 }

@@ -18,12 +18,15 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)', () => {
   /**
-   * Steps: prepare the lab image (cached), boot a guest, hot-plug a peer NIC, and run
-   * conformance's PCI spec on Playwright in the guest: hot-plug an e1000e, bind uio_pci_generic
-   * with @dpdk-hotplug/linux, attach, send frames to the peer, detach, restore e1000e, unplug.
-   * Verify: every planned PCI check passes, judged by the suite's reporter; QEMU is gone and the
-   * run folder removed afterwards; the summary, Playwright's HTML and JUnit reports and the
-   * guest's logs are in the output folder.
+   * Steps: prepare the lab image (cached), write the one case as an inventory of one QEMU runner,
+   * boot its guest, hot-plug a peer NIC, and run `lab run` in the guest (conformance's PCI spec on
+   * Playwright, the runner's lab): QEMU hot-plugs an e1000e, bind uio_pci_generic with
+   * @dpdk-hotplug/linux, attach, send frames to the peer, detach, restore e1000e, unplug; then
+   * `lab merge` on the host.
+   * Verify: every planned PCI check passes, judged by the suite's reporter; the report names the
+   * QEMU, its accelerator (KVM or TCG) and the guest kernel; QEMU is gone and the run folder
+   * removed afterwards; the merged summary, JUnit, certificate and HTML report, the inventory and
+   * the runner's folder (lab run's reports, the guest's logs) are in the output folder.
    */
   // About 1 minute on a quiet host; Playwright starting twice in the emulated guest (runner and
   // worker) took up to 6 minutes with the host's 2 cores shared by a load of 20.
@@ -51,15 +54,24 @@ describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)',
     expect(dut.checks.find((c) => c.id === 104)?.notes).toContainEqual(
       expect.stringMatching(/^traffic: 4 frames sent, 4 counted by the peer/),
     );
-    expect(readdirSync(out).sort()).toEqual([
-      'summary.json',
-      'summary.md',
-      'uio-console.log',
-      'uio-guest.log',
-      'uio-html',
-      'uio-junit.xml',
-    ]);
-    expect(readFileSync(join(out, 'uio-junit.xml'), 'utf8')).toContain('101. plug');
+    expect(dut.pci).toMatchObject({ model: 'e1000e', removal: 'qemu', unplug: 'clean' });
+    expect(dut.pci?.lab).toMatch(/^QEMU \S+ \((KVM|TCG): .+\), guest kernel \S+/);
+    expect(dut.runner).toBe('virtual-uio');
+    expect(readdirSync(out)).toEqual(
+      expect.arrayContaining([
+        'certificate.html',
+        'html',
+        'inventory.json',
+        'junit.xml',
+        'summary.json',
+        'summary.md',
+        'virtual-uio',
+      ]),
+    );
+    expect(readdirSync(join(out, 'virtual-uio')).sort()).toEqual(
+      expect.arrayContaining(['certify', 'console.log', 'guest.log', 'runner.json']),
+    );
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('101. plug');
     // This run's folder is gone; another process's runs (a lab beside this test) are theirs.
     const runs = join(DEFAULT_CACHE, 'runs');
     const mine = (existsSync(runs) ? readdirSync(runs) : []).filter((d) => d.includes(`-${process.pid}-`));

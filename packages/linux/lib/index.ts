@@ -58,15 +58,20 @@ export {
   netnsExists,
   rxPackets,
   setLinkUp,
+  setVf,
+  type VfSetting,
 } from './netdev.js';
 export { isPciAddress, type PciAddress, pciAddress } from './pci-address.js';
 export {
   type HotplugOptions,
   type PciSlot,
+  physicalFunction,
   removeDevice,
   rescan,
+  setVfCount,
   slotPower,
   slots,
+  virtualFunctions,
   waitForDevice,
   waitForSlot,
 } from './pci-hotplug.js';

@@ -9,6 +9,7 @@ import {
   netnsExists,
   rxPackets,
   setLinkUp,
+  setVf,
 } from './netdev.js';
 import { fakeMachines } from './test-support/machines.js';
 
@@ -30,6 +31,10 @@ describe('network interfaces and namespaces on a fake machine', () => {
     expect(await linkExists(m.host, 'dhv1')).toBe(true);
     expect(await linkExists(m.host, 'dhp1')).toBe(false); // in the namespace, not the host's
     expect(await setLinkUp(m.host, 'dhv1')).toEqual(['ip', 'link', 'set', 'dhv1', 'up']);
+    expect(await setLinkUp(m.host, 'dhv1', { promisc: true })).toEqual(
+      'ip link set dhv1 up promisc on'.split(' '),
+    );
+    expect(m.read('class/net/dhv1/operstate')).toBe('up\n');
     expect(await setLinkUp(m.host, 'dhp1', { netns: 'dphp-1' })).toEqual(
       'ip -n dphp-1 link set dhp1 up'.split(' '),
     );
@@ -53,6 +58,12 @@ describe('network interfaces and namespaces on a fake machine', () => {
     expect(await addVethPair(m.host, 'a1', 'b1', { dryRun: true })).toEqual(
       'ip link add a1 type veth peer name b1'.split(' '),
     );
+    expect(await setVf(m.host, 'enp1s0', 1, 'spoofchk', false, { dryRun: true })).toEqual(
+      'ip link set enp1s0 vf 1 spoofchk off'.split(' '),
+    );
+    await expect(setVf(m.host, 'enp1s0', -1, 'trust', true)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     expect(await netnsExists(m.host, 'n1')).toBe(false);
     expect(await linkExists(m.host, 'a1')).toBe(false);
     expect(m.commands).toEqual([]);

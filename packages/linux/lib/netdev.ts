@@ -134,16 +134,47 @@ export async function addVethPair(
   return ip(host, args, linkPath(host, name), options);
 }
 
-/** Brings interface `name` up, in namespace `netns` or the host's. Returns the command. */
+/**
+ * Brings interface `name` up, in namespace `netns` or the host's; `promisc`: it also receives
+ * frames for other MACs (a peer that counts what a DUT sends). Returns the command.
+ */
 export async function setLinkUp(
   host: Host,
   name: string,
-  options: NetdevOptions & { netns?: string } = {},
+  options: NetdevOptions & { netns?: string; promisc?: boolean } = {},
 ): Promise<string[]> {
   checkName('interface', name);
   const inNetns = options.netns === undefined ? [] : ['-n', options.netns];
   if (options.netns !== undefined) checkName('network namespace', options.netns);
-  return ip(host, [...inNetns, 'link', 'set', name, 'up'], linkPath(host, name), options);
+  const promisc = options.promisc ? ['promisc', 'on'] : [];
+  return ip(host, [...inNetns, 'link', 'set', name, 'up', ...promisc], linkPath(host, name), options);
+}
+
+/** A setting a PF's driver keeps for each of its SR-IOV VFs (`ip link set PF vf N …`). */
+export type VfSetting = 'spoofchk' | 'trust';
+
+/**
+ * Turns `setting` of VF `vf` of the PF whose interface is `pf` on or off: `spoofchk off` lets the
+ * VF send frames with another source MAC than its own, `trust on` lets it ask for more (promiscuous
+ * mode, more MACs), as an SR-IOV host sets VFs up for DPDK. Returns the command.
+ */
+export async function setVf(
+  host: Host,
+  pf: string,
+  vf: number,
+  setting: VfSetting,
+  on: boolean,
+  options: NetdevOptions = {},
+): Promise<string[]> {
+  checkName('interface', pf);
+  if (!Number.isInteger(vf) || vf < 0)
+    throw new KernelError('INVALID_ARGUMENT', `invalid VF number ${vf}`, { hint: 'use 0, 1, …' });
+  return ip(
+    host,
+    ['link', 'set', pf, 'vf', String(vf), setting, on ? 'on' : 'off'],
+    linkPath(host, pf),
+    options,
+  );
 }
 
 /** Deletes interface `name` of the host's namespace (a veth's peer goes with it); null when absent. */

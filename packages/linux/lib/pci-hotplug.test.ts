@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { bind } from './bind.js';
 import { getDevice } from './inventory.js';
-import { removeDevice, rescan, slotPower, slots, waitForDevice, waitForSlot } from './pci-hotplug.js';
+import {
+  physicalFunction,
+  removeDevice,
+  rescan,
+  setVfCount,
+  slotPower,
+  slots,
+  virtualFunctions,
+  waitForDevice,
+  waitForSlot,
+} from './pci-hotplug.js';
 import { fakeMachines } from './test-support/machines.js';
 
 const make = fakeMachines();
@@ -84,5 +94,47 @@ describe('PCI hotplug on a fake tree', () => {
     });
     expect(m.writes).toEqual([]);
     expect((await getDevice(m.host, NIC)).driver).toBe('e1000e');
+  });
+});
+
+describe('SR-IOV VFs on a fake tree', () => {
+  const pf = '0000:03:00.0';
+  const vf = (fn: number) => ({
+    address: `0000:03:10.${fn}`,
+    vendor: '8086',
+    device: '10ca',
+    class: '020000',
+    driver: 'igbvf',
+  });
+  const machine = () =>
+    make({
+      devices: [
+        { address: pf, vendor: '8086', device: '10c9', class: '020000', driver: 'igb', vfs: [vf(0), vf(2)] },
+      ],
+      drivers: [
+        { name: 'igb', ids: ['8086:10c9'] },
+        { name: 'igbvf', ids: ['8086:10ca'] },
+      ],
+    });
+
+  /**
+   * Steps: make 2 VFs on an igb PF, ask each VF for its PF, change the count while VFs exist,
+   * destroy them. Verify: the VFs' addresses in order, bound to igbvf; physfn names the PF and
+   * is undefined for the PF itself; the kernel's EBUSY; none left after 0.
+   */
+  it('makes VFs, names their PF and destroys them', async () => {
+    const m = machine();
+    expect(await virtualFunctions(m.host, pf)).toEqual([]);
+    expect(await setVfCount(m.host, pf, 2, { timeoutMs: 1000 })).toEqual(['0000:03:10.0', '0000:03:10.2']);
+    await waitForDevice(m.host, '0000:03:10.2', 'present', { driver: 'igbvf', timeoutMs: 1000 });
+    expect(await physicalFunction(m.host, '0000:03:10.0')).toBe(pf);
+    expect(await physicalFunction(m.host, pf)).toBeUndefined();
+    await expect(setVfCount(m.host, pf, 1)).rejects.toMatchObject({ errno: 'EBUSY' });
+    expect(await setVfCount(m.host, pf, 0)).toEqual([]);
+    expect(await virtualFunctions(m.host, pf)).toEqual([]);
+    await waitForDevice(m.host, '0000:03:10.0', 'absent', { timeoutMs: 1000 });
+    expect(m.writes.map((w) => w.data)).toEqual(['2', '1', '0']);
+    expect(await setVfCount(m.host, pf, 1, { dryRun: true })).toEqual([]);
+    expect(m.writes).toHaveLength(3);
   });
 });

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlannedWrite } from './bind.js';
 import { errnoOf, KernelError, writeHint } from './errors.js';
@@ -198,5 +199,51 @@ export async function waitForSlot(
       });
     }
     await sleep(options.intervalMs ?? 20);
+  }
+}
+
+/** The SR-IOV VFs a PF has now, in order (its `virtfnN` links); none for a device that is no PF. */
+export async function virtualFunctions(host: Host, pf: string): Promise<PciAddress[]> {
+  const bdf = pciAddress(pf);
+  const out: PciAddress[] = [];
+  for (let i = 0; ; i++) {
+    const link = host.sys('bus/pci/devices', bdf, `virtfn${i}`);
+    if (!(await host.io.exists(link))) return out;
+    out.push(pciAddress(basename(await host.io.readlink(link))));
+  }
+}
+
+/** The PF a VF belongs to (its `physfn` link), or undefined for a device that is no VF. */
+export async function physicalFunction(host: Host, vf: string): Promise<PciAddress | undefined> {
+  const link = host.sys('bus/pci/devices', pciAddress(vf), 'physfn');
+  if (!(await host.io.exists(link))) return undefined;
+  return pciAddress(basename(await host.io.realpath(link)));
+}
+
+/**
+ * Makes `count` SR-IOV VFs on PF `pf` (`sriov_numvfs`) and resolves with their addresses once
+ * each is there; `count` 0 destroys them (the kernel's write returns once every VF is gone: under
+ * vfio-pci, once the application holding one let it go). A PF's VFs change only through 0.
+ */
+export async function setVfCount(
+  host: Host,
+  pf: string,
+  count: number,
+  options: { timeoutMs?: number; dryRun?: boolean } = {},
+): Promise<PciAddress[]> {
+  const bdf = pciAddress(pf);
+  await write(host, host.sys('bus/pci/devices', bdf, 'sriov_numvfs'), String(count), bdf, options.dryRun);
+  if (options.dryRun || count === 0) return [];
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const vfs = await virtualFunctions(host, bdf);
+    if (vfs.length >= count) return vfs;
+    if (Date.now() >= deadline)
+      throw new KernelError('TIMEOUT', `${bdf}: ${vfs.length} of ${count} VFs within ${timeoutMs} ms`, {
+        device: bdf,
+        hint: 'see the PF driver in the kernel log (dmesg)',
+      });
+    await sleep(20);
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readiness } from './readiness.js';
+import { loadModule, readiness } from './readiness.js';
 import { fakeMachines } from './test-support/machines.js';
 
 const make = fakeMachines();
@@ -56,5 +56,23 @@ describe('readiness on a fake machine', () => {
       detail: expect.stringContaining('eth0'),
     });
     expect(uio.checks.find((c) => c.name === 'uio')).toMatchObject({ ok: true });
+  });
+});
+
+describe('loading a module', () => {
+  /**
+   * Steps: plan loading igb_uio from the modules of a kernel unpacked under a root of its own,
+   * and one that is loaded already. Verify: `modprobe -d ROOT igb_uio`; nothing for the loaded one.
+   */
+  it('takes the modules from another root with modprobe -d', async () => {
+    const m = make();
+    expect(await loadModule(m.host, 'igb_uio', { dryRun: true, modulesRoot: '/var/cache/k' })).toMatchObject({
+      command: ['modprobe', '-d', '/var/cache/k', 'igb_uio'],
+      changed: true,
+    });
+    expect(await loadModule(m.host, 'uio_pci_generic', { dryRun: true, modulesRoot: '/k' })).toMatchObject({
+      changed: false,
+    });
+    expect(m.commands).toEqual([]);
   });
 });

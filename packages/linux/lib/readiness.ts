@@ -206,16 +206,18 @@ export interface ModuleLoad {
 /**
  * Loads the kernel module that provides `driver` with `modprobe` (nothing when it is loaded
  * already). With `dryRun`, runs nothing and returns the command. COMMAND_FAILED carries
- * modprobe's own message (a module this kernel lacks, not being root).
+ * modprobe's own message (a module this kernel lacks, not being root). `modulesRoot`: the modules
+ * are under that root, not `/` (`modprobe -d`: a kernel unpacked beside the system, as the
+ * virtual lab's guest boots).
  */
 export async function loadModule(
   host: Host,
   driver: string,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; modulesRoot?: string } = {},
 ): Promise<ModuleLoad> {
   requireDriverName(driver);
   const module = moduleOf(driver);
-  const command = ['modprobe', module];
+  const command = ['modprobe', ...(options.modulesRoot ? ['-d', options.modulesRoot] : []), module];
   const dryRun = options.dryRun === true;
   if ((await host.io.exists(host.sys('bus/pci/drivers', driver))) || (await moduleLoaded(host, module)))
     return { module, command, changed: false, dryRun };

@@ -29,6 +29,8 @@ export interface FakeDevice {
   nested?: string;
   block?: string[];
   slot?: string;
+  /** An SR-IOV PF: the VFs `sriov_numvfs=N` makes (the first N), each with its driver at start. */
+  vfs?: FakeDevice[];
 }
 
 export interface FakeDriver {
@@ -241,12 +243,19 @@ export class FakeMachine {
         this.#peers.set(name, { name: peer, ...(netns !== undefined ? { netns } : {}) });
         return ok();
       };
-    if (a[0] === 'link' && a[1] === 'set' && a[3] === 'up' && a.length === 4)
+    if (
+      a[0] === 'link' &&
+      a[1] === 'set' &&
+      a[3] === 'up' &&
+      (a.length === 4 || (a.length === 6 && a[4] === 'promisc' && a[5] === 'on'))
+    )
       return () => {
         if (!exists(a[2]!, inNetns)) return noDevice(a[2]!);
         if (inNetns === undefined) writeFileSync(join(hostLink(a[2]!), 'operstate'), 'up\n');
         return ok();
       };
+    if (a[0] === 'link' && a[1] === 'set' && a[3] === 'vf' && a.length === 7 && inNetns === undefined)
+      return () => (exists(a[2]!) ? ok() : noDevice(a[2]!)); // a PF's VF setting: only recorded
     if (a[0] === 'link' && a[1] === 'del' && a.length === 3 && inNetns === undefined)
       return () => {
         if (!exists(a[2]!)) return noDevice(a[2]!);
@@ -386,7 +395,32 @@ export class FakeMachine {
       this.#file(join(this.sysfs, 'bus/pci/slots', d.slot, 'address'), `${d.address.slice(0, -2)}\n`);
       this.#file(join(this.sysfs, 'bus/pci/slots', d.slot, 'power'), '1\n');
     }
+    if (d.vfs) {
+      this.#file(dev('sriov_totalvfs'), `${d.vfs.length}\n`);
+      this.#file(dev('sriov_numvfs'), '0\n');
+    }
     if (d.driver) this.#bind(d.address, d.driver);
+  }
+
+  /** `sriov_numvfs` ← `count`: the PF's first `count` VFs appear (0: they all go), as the kernel does. */
+  #setNumVfs(pf: FakeDevice, count: number, fail: (errno: string) => never): void {
+    const vfs = pf.vfs ?? [];
+    const now = Number(readFileSync(this.#dev(pf.address, 'sriov_numvfs'), 'utf8'));
+    if (!Number.isInteger(count) || count < 0 || count > vfs.length) fail('ERANGE');
+    if (now > 0 && count > 0) fail('EBUSY'); // the kernel changes VFs only through 0
+    for (const [i, vf] of vfs.slice(0, now).entries()) {
+      this.#removeDevice(vf.address);
+      this.#removed.delete(vf.address);
+      this.#spec.devices.splice(this.#spec.devices.indexOf(vf), 1);
+      rmSync(this.#dev(pf.address, `virtfn${i}`), { force: true });
+    }
+    for (const [i, vf] of vfs.slice(0, count).entries()) {
+      this.#spec.devices.push(vf);
+      this.#addDevice(vf);
+      this.#link(this.#dev(vf.address, 'physfn'), this.#dev(pf.address));
+      this.#link(this.#dev(pf.address, `virtfn${i}`), this.#dev(vf.address));
+    }
+    writeFileSync(this.#dev(pf.address, 'sriov_numvfs'), `${count}\n`);
   }
 
   #spec_of(address: string): FakeDevice | undefined {
@@ -473,7 +507,7 @@ export class FakeMachine {
         code: failure.errno,
       });
     }
-    const fail = (errno: string) => {
+    const fail = (errno: string): never => {
       throw Object.assign(new Error(`${errno}: write '${rel}'`), { code: errno });
     };
     const value = data.replace(/\0/g, '').trim();
@@ -533,6 +567,13 @@ export class FakeMachine {
       writeFileSync(path, `${value}\n`);
       if (value === '0') this.#removeDevice(d!.address);
       else if (this.#removed.has(d!.address)) this.#restoreDevice(d!);
+      return;
+    }
+    m = /^bus\/pci\/devices\/([^/]+)\/sriov_numvfs$/.exec(rel);
+    if (m) {
+      const pf = this.#spec_of(m[1]!);
+      if (!pf?.vfs || !this.#present(pf.address)) fail('ENOENT');
+      this.#setNumVfs(pf!, Number(value), fail);
       return;
     }
     m = /hugepages-(\d+)kB\/nr_hugepages$/.exec(rel);
