@@ -37,9 +37,13 @@ function cutPair(args: string, max: number): { key: string; read: string } {
 
 /** A devargs split as parseDevargs splits it (its result is one). */
 export interface SplitDevargs {
+  /** The bus the name belongs to: a PCI address, or a vdev. */
   readonly bus: 'pci' | 'vdev';
+  /** The device name, before the first comma. */
   readonly name: string;
+  /** The driver's arguments, after the first comma ('' when none). */
   readonly args: string;
+  /** The whole devargs, as rte_dev_probe gets it. */
   readonly devargs: string;
 }
 
