@@ -8,7 +8,7 @@ import { type LabCase, type LabPlan, plannedChecks, type UserspaceDriver } from 
 import { startSuite, suiteOutOf, writeSuitePlan } from '../guest/suite.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
-import { type NicModel, VirtualMachine } from './machine.js';
+import { type NicModel, QEMU_TRACE_LOG, VirtualMachine } from './machine.js';
 
 export interface VirtualLabOptions {
   models?: NicModel[];
@@ -246,7 +246,7 @@ async function runGroup(
     await mailbox?.stop();
     await vm?.stop();
     const tag = iommu ? 'iommu' : 'uio';
-    for (const f of ['console.log', 'guest.log']) {
+    for (const f of ['console.log', 'guest.log', QEMU_TRACE_LOG]) {
       if (existsSync(join(runDir, f))) copyFileSync(join(runDir, f), join(o.outDir, `${tag}-${f}`));
     }
     // The guest's Playwright reports: HTML and JUnit, beside the lab's summary.
