@@ -55,16 +55,34 @@ async function unplugNic(
   await call(runDir, { op: 'wait-deleted', id: nic.id, timeoutMs: 20_000 }, 30_000);
 }
 
+/**
+ * The kernel interface of a NIC bound to its kernel driver: it can appear a moment after the
+ * driver is bound. None within 5 s is an error naming the NIC (a PF left down has no VF traffic:
+ * its transmit is off, and its driver answers no VF's mailbox).
+ */
+export async function interfaceOf(host: Host, bdf: string): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const ifname = (await getDevice(host, bdf)).interfaces[0]?.name;
+    if (ifname) return ifname;
+    if (Date.now() > deadline)
+      throw new Error(`${bdf}: no kernel interface within 5 s of binding its driver`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** VFs the lab makes on a PF; the DUT is the first, the others stay with the kernel's VF driver. */
 const VFS = 2;
 
 /**
- * Makes the PF's SR-IOV VFs (its interface up first: a VF has no link while its PF is down) and
- * resolves with the first VF once its kernel driver has it.
+ * Makes the PF's SR-IOV VFs, then brings the PF's interface up (a VF has no link while its PF is
+ * down), and resolves with the first VF once its kernel driver has it. In that order because the
+ * kernel's igb tells its VFs "PF reset done" (CTRL_EXT.PFRSTD) only when it opens with VFs: made
+ * after the PF was up, the VFs never see it and no VF's reset handshake with the PF completes.
  */
 async function makeVfs(host: Host, pf: string, model: NicModel): Promise<string> {
-  const ifname = (await getDevice(host, pf)).interfaces[0]?.name;
-  if (ifname) execFileSync('ip', ['link', 'set', 'dev', ifname, 'up']);
+  const ifname = await interfaceOf(host, pf);
+  execFileSync('ip', ['link', 'set', 'dev', ifname, 'down']);
   await host.io.write(host.sys('bus/pci/devices', pf, 'sriov_numvfs'), String(VFS));
   const link = host.sys('bus/pci/devices', pf, 'virtfn0');
   const deadline = Date.now() + 20_000;
@@ -72,10 +90,11 @@ async function makeVfs(host: Host, pf: string, model: NicModel): Promise<string>
     if (Date.now() > deadline) throw new Error(`${pf}: no VF 0 within 20 s of sriov_numvfs=${VFS}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  execFileSync('ip', ['link', 'set', 'dev', ifname, 'up']);
   // As an SR-IOV host sets VFs up for DPDK: the PF's anti-spoofing would drop the frames a VF
   // sends with another source MAC than the one the PF gave it (check 104's do).
   // (Best effort: a PF driver without these settings leaves the VF as it is; 104 then says so.)
-  for (let i = 0; ifname && i < VFS; i++) {
+  for (let i = 0; i < VFS; i++) {
     for (const setting of [
       ['spoofchk', 'off'],
       ['trust', 'on'],
