@@ -74,9 +74,7 @@ describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
       const closed = new Promise<void>((r) => qmp.once('close', () => r()));
       await qmp.execute('quit');
       await closed;
-      expect(readFileSync(join(work, QEMU_TRACE_LOG), 'utf8')).toMatch(
-        /^monitor_qmp_cmd_in_band /m,
-      );
+      expect(readFileSync(join(work, QEMU_TRACE_LOG), 'utf8')).toMatch(/^monitor_qmp_cmd_in_band /m);
     } finally {
       qemu.kill('SIGKILL');
     }
