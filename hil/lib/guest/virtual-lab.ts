@@ -58,7 +58,7 @@ async function unplugNic(
 /**
  * The kernel interface of a NIC bound to its kernel driver: it can appear a moment after the
  * driver is bound. None within 5 s is an error naming the NIC (a PF left down has no VF traffic:
- * its transmit is off, and its driver answers no VF's mailbox).
+ * its transmit is off, and no VF's reset handshake with it completes).
  */
 export async function interfaceOf(host: Host, bdf: string): Promise<string> {
   const deadline = Date.now() + 5_000;
