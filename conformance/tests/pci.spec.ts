@@ -9,7 +9,7 @@
  * 106, 112, 108, 109.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { analyzeLeaks, type Eal, percentile } from '@dpdk-hotplug/ethdev';
+import { analyzeLeaks, type Eal, type PortId, percentile } from '@dpdk-hotplug/ethdev';
 import { createHost, getDevice } from '@dpdk-hotplug/linux';
 import type { TestInfo } from '@playwright/test';
 import { compareWithTestpmd } from '../dist/checks/oracle-check.js';
@@ -19,7 +19,7 @@ import { checkTitle } from '../dist/model/catalogue.js';
 import { cyclesFor } from '../dist/model/settings.js';
 import { hasTestpmd } from '../dist/testpmd/testpmd.js';
 import { extendTimeout } from '../dist/worker/fixtures.js';
-import { expect, iovaModeOf, pciOf, test, whoseIfFails } from '../dist/worker/pci-fixtures.js';
+import { expect, iovaModeOf, type PciDut, pciOf, test, whoseIfFails } from '../dist/worker/pci-fixtures.js';
 
 /** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
 const REMOVAL_BUDGET_MS = 5000;
@@ -156,12 +156,37 @@ test(checkTitle(105), async ({ eal, pciDut }, testInfo) => {
   note(testInfo, 'refused', 'PORT_STARTED; the port still sends');
 });
 
+/**
+ * Check 110's starting point, a started port of the NIC: 104's, or — when a failure before it
+ * restarted the worker (104's traffic, say) — one it attaches and starts itself, noted, so that
+ * a traffic finding does not hide the removal's outcome.
+ */
+async function startedPort(eal: Eal, pciDut: PciDut, testInfo: TestInfo): Promise<PortId> {
+  if (pciDut.port !== undefined && pciDut.started) return pciDut.port;
+  const { bdf } = pciDut.boundDevice();
+  test.skip(
+    pciDut.port !== undefined,
+    'not run: the port attached in this worker was not started (check 104 failed)',
+  );
+  const t0 = performance.now();
+  const port = await eal.attach(bdf);
+  pciDut.port = port;
+  eal.configure(port);
+  eal.start(port);
+  pciDut.started = true;
+  note(
+    testInfo,
+    'port',
+    `port ${port} attached and started by this check in ${ms(t0)} ms (a check before it failed)`,
+  );
+  return port;
+}
+
 test(checkTitle(110), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   // Steps: with DPDK's hotplug monitor on, the lab pulls the NIC while its port runs; then stop,
   // close and detach, each timed. Verify: the removal event arrives; stop + close within the
   // budget; detach returns the address; the device is gone.
-  const port = pciDut.attachedPort();
-  test.skip(!pciDut.started, 'not run: the port was not started (check 104 failed)');
+  const port = await startedPort(eal, pciDut, testInfo);
   const device = pciDut.device();
   eal.enableHotplugMonitor();
   const removed = new Promise<string>((resolve) => eal.once('remove', (e) => resolve(`${e.source} event`)));

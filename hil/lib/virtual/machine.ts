@@ -67,6 +67,23 @@ export interface MachineOptions {
   cpu?: string;
 }
 
+/** The QEMU log of the trace events a run asked for (copied beside the lab's summary). */
+export const QEMU_TRACE_LOG = 'qemu-trace.log';
+
+/**
+ * QEMU trace events to log, from `DPDK_HOTPLUG_LAB_QEMU_TRACE` (comma-separated names or
+ * patterns, e.g. `igb_core_vf_reset,igb_set_vfmailbox,e1000e_tx_disabled`): a diagnosis aid for
+ * what an emulated NIC did, written to `qemu-trace.log` in the run folder. Unset: no tracing.
+ */
+export function qemuTrace(runDir: string, env = process.env.DPDK_HOTPLUG_LAB_QEMU_TRACE): string[] {
+  const events = (env ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!events.length) return [];
+  return [...events.flatMap((e) => ['-trace', `enable=${e}`]), '-D', join(runDir, QEMU_TRACE_LOG)];
+}
+
 export interface PluggedNic {
   id: string;
   model: NicModel;
@@ -124,6 +141,7 @@ export class VirtualMachine {
       `pcie-root-port,id=rp${i + 1},chassis=${i + 1},slot=${i + 1}`,
     ]).flat();
     return [
+      ...qemuTrace(o.runDir),
       ...['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`],
       ...['-cpu', o.cpu],
       ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readInventory } from '@dpdk-hotplug/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initramfs } from './initramfs.js';
+import { QEMU_TRACE_LOG, qemuTrace } from './machine.js';
 import { call, serve } from './mailbox.js';
 import { QmpClient } from './qmp.js';
 import { labCases, matrixInventory, plannedChecks, runVirtualLab, wasSkipped } from './run.js';
@@ -46,11 +47,14 @@ describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
   /**
    * Steps: start QEMU with no machine and a QMP socket; query its version; send an unknown
    * command; quit.
-   * Verify: the version; QMP_ERROR naming CommandNotFound; the client sees the socket close.
+   * Verify: the version; QMP_ERROR naming CommandNotFound; the client sees the socket close;
+   * the trace event the lab's `DPDK_HOTPLUG_LAB_QEMU_TRACE` asked for is in its QEMU log.
    */
   it('executes commands, types errors and sees QEMU go', async () => {
     const sock = join(work, 'qmp.sock');
+    expect(qemuTrace(work, ' ,')).toEqual([]);
     const qemu = spawn(QEMU, [
+      ...qemuTrace(work, 'monitor_qmp_cmd_in_band'),
       '-machine',
       'none',
       '-nodefaults',
@@ -70,6 +74,7 @@ describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
       const closed = new Promise<void>((r) => qmp.once('close', () => r()));
       await qmp.execute('quit');
       await closed;
+      expect(readFileSync(join(work, QEMU_TRACE_LOG), 'utf8')).toMatch(/^monitor_qmp_cmd_in_band /m);
     } finally {
       qemu.kill('SIGKILL');
     }

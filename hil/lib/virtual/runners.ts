@@ -25,7 +25,7 @@ import { labMerge, type MergeResult } from '../runner/merge.js';
 import { CERTIFY_FOLDER } from '../runner/record.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
-import { VirtualMachine } from './machine.js';
+import { QEMU_TRACE_LOG, VirtualMachine } from './machine.js';
 
 /**
  * Playwright's transform cache folder (an internal variable of Playwright 1.x, used by its own
@@ -153,7 +153,7 @@ async function runGuest(
     if (existsSync(join(runDir, 'transform-cache')))
       cpSync(join(runDir, 'transform-cache'), keptCache, { recursive: true });
     mkdirSync(folder, { recursive: true });
-    for (const f of ['console.log', 'guest.log'])
+    for (const f of ['console.log', 'guest.log', QEMU_TRACE_LOG])
       if (existsSync(join(runDir, f))) cpSync(join(runDir, f), join(folder, `${f}`));
     rmSync(runDir, { recursive: true, force: true });
     result.wallMs = Date.now() - t0;

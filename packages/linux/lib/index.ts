@@ -57,6 +57,7 @@ export {
   type NetdevOptions,
   netnsExists,
   rxPackets,
+  setLinkDown,
   setLinkUp,
   setVf,
   type VfSetting,

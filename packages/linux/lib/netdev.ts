@@ -150,6 +150,12 @@ export async function setLinkUp(
   return ip(host, [...inNetns, 'link', 'set', name, 'up', ...promisc], linkPath(host, name), options);
 }
 
+/** Takes interface `name` down (the host's namespace). Returns the command. */
+export async function setLinkDown(host: Host, name: string, options: NetdevOptions = {}): Promise<string[]> {
+  checkName('interface', name);
+  return ip(host, ['link', 'set', name, 'down'], linkPath(host, name), options);
+}
+
 /** A setting a PF's driver keeps for each of its SR-IOV VFs (`ip link set PF vf N …`). */
 export type VfSetting = 'spoofchk' | 'trust';
 

@@ -246,12 +246,12 @@ export class FakeMachine {
     if (
       a[0] === 'link' &&
       a[1] === 'set' &&
-      a[3] === 'up' &&
-      (a.length === 4 || (a.length === 6 && a[4] === 'promisc' && a[5] === 'on'))
+      (a[3] === 'up' || a[3] === 'down') &&
+      (a.length === 4 || (a.length === 6 && a[3] === 'up' && a[4] === 'promisc' && a[5] === 'on'))
     )
       return () => {
         if (!exists(a[2]!, inNetns)) return noDevice(a[2]!);
-        if (inNetns === undefined) writeFileSync(join(hostLink(a[2]!), 'operstate'), 'up\n');
+        if (inNetns === undefined) writeFileSync(join(hostLink(a[2]!), 'operstate'), `${a[3]}\n`);
         return ok();
       };
     if (a[0] === 'link' && a[1] === 'set' && a[3] === 'vf' && a.length === 7 && inNetns === undefined)
