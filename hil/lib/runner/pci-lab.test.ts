@@ -193,8 +193,8 @@ describe('a runner lab', () => {
    * Steps: an igbvf DUT removed by qemu at VF 0's address; its host a mailbox server that plugs
    * the PF (an igb whose VFs the fake kernel makes on sriov_numvfs) into slot 1; plug, bind,
    * surprise-remove, wait until gone; plug again (111), then unplug.
-   * Verify: QEMU is asked for the VF model in the PF's slot; the PF's interface goes up, 2 VFs are
-   * made and VF 0 (the DUT) is bound to igbvf; the surprise removal destroys the VFs and leaves
+   * Verify: QEMU is asked for the VF model in the PF's slot; the PF's interface goes down, 2 VFs are
+   * made, the PF goes up and VF 0 (the DUT) is bound to igbvf; the surprise removal destroys the VFs and leaves
    * the PF bound to igb; the re-plug unplugs that PF first; the clean unplug destroys the VFs,
    * then the PF goes.
    */
@@ -260,7 +260,10 @@ describe('a runner lab', () => {
       expect(device).toMatchObject({ id: 'nic1', slot: '1', bdf: '0000:01:10.0' });
       expect(m.driverOf('0000:01:10.0')).toBe('igbvf');
       expect(m.driverOf('0000:01:10.2')).toBe('igbvf');
+      // The PF down while its VFs are made, then up: igb tells its VFs "PF reset done" only
+      // when it opens with VFs (session 10: made after it was up, no VF frame left).
       expect(m.commands.map((c) => c.join(' '))).toEqual([
+        'ip link set enp1s0 down',
         'ip link set enp1s0 up',
         'ip link set enp1s0 vf 0 spoofchk off',
         'ip link set enp1s0 vf 0 trust on',

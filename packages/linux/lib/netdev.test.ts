@@ -8,6 +8,7 @@ import {
   linkExists,
   netnsExists,
   rxPackets,
+  setLinkDown,
   setLinkUp,
   setVf,
 } from './netdev.js';
@@ -35,6 +36,9 @@ describe('network interfaces and namespaces on a fake machine', () => {
       'ip link set dhv1 up promisc on'.split(' '),
     );
     expect(m.read('class/net/dhv1/operstate')).toBe('up\n');
+    expect(await setLinkDown(m.host, 'dhv1')).toEqual(['ip', 'link', 'set', 'dhv1', 'down']);
+    expect(m.read('class/net/dhv1/operstate')).toBe('down\n');
+    await setLinkUp(m.host, 'dhv1');
     expect(await setLinkUp(m.host, 'dhp1', { netns: 'dphp-1' })).toEqual(
       'ip -n dphp-1 link set dhp1 up'.split(' '),
     );
@@ -133,6 +137,8 @@ describe.skipIf(process.getuid?.() !== 0)('network interfaces and namespaces on 
       await addVethPair(host, name, peer, { peerNetns: ns });
       expect(await linkExists(host, name)).toBe(true);
       expect(await linkExists(host, peer)).toBe(false);
+      await setLinkUp(host, name);
+      await setLinkDown(host, name);
       await setLinkUp(host, name);
       await setLinkUp(host, peer, { netns: ns });
       expect(await rxPackets(host, name)).toBeGreaterThanOrEqual(0);
