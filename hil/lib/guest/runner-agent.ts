@@ -20,6 +20,7 @@ import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { labRun } from '../runner/run.js';
 import { NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
+import { ProcessTimeline } from './process-timeline.js';
 import { TRANSFORM_CACHE_ENV } from './suite.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
@@ -57,6 +58,10 @@ async function plugAt(model: NicModel, slot: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // Node's start to here: loading the agent's modules (the SDK's packages) over 9p.
+  say(
+    `agent ready: ${Math.round(performance.now())} ms after node started (uptime ${readFileSync('/proc/uptime', 'utf8').split(' ')[0]} s)`,
+  );
   const inventory = readInventory(plan.inventory);
   const runner = inventory.runners.find((r) => r.name === plan.runner);
   const pci = dutsFromInventory(inventory, plan.runner).filter((d) => d.pci?.model);
@@ -100,6 +105,8 @@ async function main(): Promise<void> {
   // Playwright's compiled suite, kept by the host across runs (compiling it under TCG takes minutes).
   process.env[TRANSFORM_CACHE_ENV] = join(runDir, 'transform-cache');
   const t0 = performance.now();
+  say('lab run starts');
+  const timeline = new ProcessTimeline((line) => say(line)).start();
   const code = await labRun({
     inventory: plan.inventory,
     runner: plan.runner,
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
     ...(plan.expect !== undefined ? { expect: plan.expect } : {}),
     ...(plan.cycles !== undefined ? { cycles: plan.cycles } : {}),
   });
+  timeline.stop();
   say(`lab run ended with exit code ${code} after ${Math.round((performance.now() - t0) / 1000)} s`);
   writeFileSync(join(runDir, 'guest-done'), String(code));
 }
