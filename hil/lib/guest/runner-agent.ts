@@ -18,10 +18,10 @@ import {
 } from '@dpdk-hotplug/linux';
 import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { labRun } from '../runner/run.js';
+import { TRANSFORM_CACHE_ENV } from '../runner/worker-cache.js';
 import { NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
 import { ProcessTimeline } from './process-timeline.js';
-import { TRANSFORM_CACHE_ENV } from './suite.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
 export interface GuestRunnerPlan {

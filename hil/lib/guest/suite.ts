@@ -11,15 +11,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Dut, PARENT_PIPE_ENV } from '@dpdk-hotplug/conformance';
+import { TRANSFORM_CACHE_ENV } from '../runner/worker-cache.js';
 import { NIC_MODELS } from '../virtual/machine.js';
 import type { LabCase, LabPlan } from './plan.js';
 import type { VirtualLabOptions } from './virtual-lab.js';
 
-/**
- * Playwright's transform cache folder (an internal variable of Playwright 1.x, used by its own
- * tests; without it the cache is in the temporary folder, a tmpfs the guest starts empty).
- */
-export const TRANSFORM_CACHE_ENV = 'PWTEST_CACHE_DIR';
+// Playwright's transform cache folder (without it the cache is in the temporary folder, a tmpfs
+// the guest starts empty).
+export { TRANSFORM_CACHE_ENV };
 
 /** Where the guest's run of the PCI suite writes its reports (summary, HTML, JUnit), in the run folder. */
 export function suiteOutOf(runDir: string): string {

@@ -12,6 +12,7 @@ import { readInventory } from '@dpdk-hotplug/conformance';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
+import { compileForWorkers, RUNNER_LAB_MODULE } from '../runner/worker-cache.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { VirtualMachine } from './machine.js';
@@ -70,6 +71,8 @@ async function runGuest(
   // suite once, not on every run (the guest sees the host's root read-only, the run folder not).
   const keptCache = join(image.cacheDir, 'transform-cache');
   if (existsSync(keptCache)) cpSync(keptCache, join(runDir, 'transform-cache'), { recursive: true });
+  // The lab module only the guest's Playwright workers load: compiled here, not by each of them.
+  await compileForWorkers([RUNNER_LAB_MODULE], join(runDir, 'transform-cache'));
   const agent = fileURLToPath(new URL('../guest/runner-agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
