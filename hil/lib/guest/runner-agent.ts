@@ -22,6 +22,7 @@ import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { labRun } from '../runner/run.js';
 import { kernelModules, NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
+import { ProcessTimeline } from './process-timeline.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
 export interface GuestRunnerPlan {
@@ -65,6 +66,10 @@ async function plugAt(model: NicModel, slot: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // Node's start to here: loading the agent's modules (the SDK's packages) over 9p.
+  say(
+    `agent ready: ${Math.round(performance.now())} ms after node started (uptime ${readFileSync('/proc/uptime', 'utf8').split(' ')[0]} s)`,
+  );
   const inventory = readInventory(plan.inventory);
   const runner = inventory.runners.find((r) => r.name === plan.runner);
   const pci = dutsFromInventory(inventory, plan.runner).filter((d) => d.pci?.model);
@@ -107,6 +112,8 @@ async function main(): Promise<void> {
   process.env[QEMU_MAILBOX_ENV] = runDir;
   Object.assign(process.env, plan.env);
   const t0 = performance.now();
+  say('lab run starts');
+  const timeline = new ProcessTimeline((line) => say(line)).start();
   const code = await labRun({
     inventory: plan.inventory,
     runner: plan.runner,
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
     ...(plan.cycles !== undefined ? { cycles: plan.cycles } : {}),
     ...(plan.lab !== undefined ? { lab: plan.lab } : {}),
   });
+  timeline.stop();
   say(`lab run ended with exit code ${code} after ${Math.round((performance.now() - t0) / 1000)} s`);
   writeFileSync(join(runDir, 'guest-done'), String(code));
 }

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { integer, outputFolder } from '@dpdk-hotplug/args';
 import {
   LIMITS,
@@ -12,6 +11,7 @@ import {
   readInventory,
 } from '@dpdk-hotplug/conformance';
 import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
+import { RUNNER_LAB_MODULE } from './worker-cache.js';
 
 export { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
 
@@ -71,7 +71,7 @@ export async function labRun(options: LabRunOptions): Promise<number> {
   // PCI DUTs the runner can take away and bring back run the PCI checks with this runner's lab,
   // one DUT at a time: a bus rescan or a slot's power touches more than one DUT's NIC.
   if (plan.duts.some((d) => d.pci?.unplug)) {
-    plan.pciLab = { module: fileURLToPath(new URL('./pci-lab.js', import.meta.url)) };
+    plan.pciLab = { module: RUNNER_LAB_MODULE };
     plan.workers = 1;
   }
   const own = ownExpectations(plan.duts);

@@ -23,15 +23,10 @@ import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
 import { CERTIFY_FOLDER } from '../runner/record.js';
+import { compileForWorkers, RUNNER_LAB_MODULE, TRANSFORM_CACHE_ENV } from '../runner/worker-cache.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import { QEMU_TRACE_LOG, VirtualMachine } from './machine.js';
-
-/**
- * Playwright's transform cache folder (an internal variable of Playwright 1.x, used by its own
- * tests; without it the cache is in the temporary folder, a tmpfs the guest starts empty).
- */
-const TRANSFORM_CACHE_ENV = 'PWTEST_CACHE_DIR';
 
 export interface GuestRunnersOptions {
   inventory: string;
@@ -100,6 +95,8 @@ async function runGuest(
   const keptCache = join(image.cacheDir, 'transform-cache');
   if (existsSync(keptCache)) cpSync(keptCache, join(runDir, 'transform-cache'), { recursive: true });
   const duts = dutsFromInventory(readInventory(o.inventory), runner);
+  // The lab module only the guest's Playwright workers load: compiled here, not by each of them.
+  await compileForWorkers([RUNNER_LAB_MODULE], join(runDir, 'transform-cache'));
   const agent = fileURLToPath(new URL('../guest/runner-agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
