@@ -39,3 +39,22 @@ it('lets a disarmed step take its time', () => {
   expect(r.status).toBe(0);
   expect(readHangMarker(marker)).toBeUndefined();
 });
+
+it('gives an armed step more time when a fixture allows it, and never less', () => {
+  // Steps: arm 300 ms, then allow at least 1500 ms (a fixture's own longer timeout), block
+  // 800 ms, stop; then arm 1500 ms, allow 50 ms (shorter), block 800 ms, stop.
+  // Verify: the first lives past its original 300 ms; the second keeps its 1500 ms and lives.
+  const r = child(`w.arm('pciLab', 300); w.allowAtLeast(1500); ${block(800)} await w.stop();`);
+  expect(r.status).toBe(0);
+  expect(readHangMarker(marker)).toBeUndefined();
+  const s = child(`w.arm('7. leaks', 1500); w.allowAtLeast(50); ${block(800)} await w.stop();`);
+  expect(s.status).toBe(0);
+  expect(readHangMarker(marker)).toBeUndefined();
+});
+
+it('allows nothing while disarmed', () => {
+  // Steps: allowAtLeast without an armed step, then block. Verify: no kill, no marker.
+  const r = child(`w.allowAtLeast(200); ${block(600)} await w.stop();`);
+  expect(r.status).toBe(0);
+  expect(readHangMarker(marker)).toBeUndefined();
+});

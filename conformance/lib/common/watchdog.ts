@@ -54,6 +54,19 @@ export class Watchdog {
     this.#deadline[0] = Date.now() + timeoutMs;
   }
 
+  /**
+   * While armed, gives the guarded step at least `timeoutMs` from now (a longer deadline kept):
+   * for a fixture with its own, longer timeout that blocks the event loop (a module compiled on
+   * import), so the guard does not call it a hang before that timeout.
+   */
+  allowAtLeast(timeoutMs: number): void {
+    if (this.#deadline[0] === 0) return;
+    const until = Date.now() + timeoutMs;
+    if (until <= this.#deadline[0]!) return;
+    this.#deadline[1] = this.#deadline[1]! + (until - this.#deadline[0]!);
+    this.#deadline[0] = until;
+  }
+
   disarm(): void {
     this.#deadline[0] = 0;
   }

@@ -100,18 +100,24 @@ export function iovaModeOf(dut: Dut): { iovaMode?: 'pa' } {
   return pciOf(dut).driver !== 'vfio-pci' ? { iovaMode: 'pa' } : {};
 }
 
+/** How long loading the lab's module may take (its compilation under TCG is minutes). */
+const PCI_LAB_LOAD_MS = 300_000;
+
 export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
   dut: [undefined as unknown as Dut, { scope: 'worker', option: true }],
   pciLabModule: [undefined, { scope: 'worker', option: true }],
   pciLab: [
-    async ({ pciLabModule, dut }, use) => {
+    async ({ pciLabModule, dut, watchdog }, use) => {
       if (!pciLabModule)
         throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
+      // The import blocks the event loop while it compiles: the hang guard waits as long as this
+      // fixture's own timeout (before, its 135 s killed a worker the fixture allowed 300 s).
+      watchdog.allowAtLeast(PCI_LAB_LOAD_MS + 15_000);
       await use(await loadPciLab(pciLabModule, dut));
     },
     // Importing the lab's module compiles it first (Playwright's transform): in a QEMU guest under
     // TCG on a loaded host that took over the 60 s a fixture has by default.
-    { scope: 'worker', timeout: 300_000 },
+    { scope: 'worker', timeout: PCI_LAB_LOAD_MS },
   ],
   pciDut: [
     async ({ pciLab }, use, workerInfo) => {
@@ -145,7 +151,6 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  // Playwright's own timeout fires while the event loop runs; the watchdog when a PMD blocks it.
 });
 
 /**
