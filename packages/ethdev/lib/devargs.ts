@@ -167,6 +167,11 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
 function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: string, key: string) => never) {
   const drivers = policy.drivers!();
   if (drivers.length === 0) return; // no PMD loaded (a fake DPDK): nothing to tell from
+  // The answer depends on the parse, the driver list and nonPortDevices only (no file system):
+  // a devargs that passed against this very list is not checked again at each attach.
+  const nonPortDevices = policy.nonPortDevices === true;
+  const passed = classesPassed.get(d);
+  if (passed && passed.drivers === drivers && passed.nonPortDevices === nonPortDevices) return;
   for (const device of [{ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) }, ...d.subDevices]) {
     const driver = vdevDriver(device.name, drivers);
     if (!driver) continue; // DPDK finds no driver either: UNKNOWN_DRIVER
@@ -193,7 +198,14 @@ function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: str
         'self_test',
       );
   }
+  classesPassed.set(d, { drivers, nonPortDevices });
 }
+
+/** Parses whose device classes passed, with what they passed against (see checkDeviceClasses). */
+const classesPassed = new WeakMap<
+  Devargs,
+  { readonly drivers: readonly RegisteredDriver[]; readonly nonPortDevices: boolean }
+>();
 
 /** A PCI device that is not a network controller makes no port: refused before DPDK probes it. */
 function checkPciClass(d: Devargs, pciClass: (address: string) => number | undefined) {
