@@ -399,9 +399,16 @@ export class PortTable {
     runPlan(this.stopPlan(port));
   }
 
-  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
+  /**
+   * Closes a stopped port: DPDK frees its id; the device stays probed until detach. closePlan's
+   * steps, on this thread without a generator: every sync cycle closes, and a plan allocates.
+   */
   close(port: PortRecord): void {
-    runPlan(this.closePlan(port));
+    if (!this.#closeCallsDpdk(port)) return;
+    const mark = this.#log.mark();
+    this.#checkClose(port, this.#dpdk.rte_eth_dev_close(port.id), mark);
+    if (port.pool) runPlan(this.#freePoolPlan(port));
+    this.#closed(port);
   }
 
   /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
@@ -483,7 +490,17 @@ export class PortTable {
   }
 
   *closePlan(port: PortRecord): Plan<void> {
-    if (port.state === 'closed') return;
+    if (!this.#closeCallsDpdk(port)) return;
+    const mark = this.#log.mark();
+    const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
+    this.#checkClose(port, rc, mark);
+    if (port.pool) yield* this.#freePoolPlan(port);
+    this.#closed(port);
+  }
+
+  /** Whether a close calls DPDK: not for a closed port, nor with deferClose; PORT_STARTED if started. */
+  #closeCallsDpdk(port: PortRecord): boolean {
+    if (port.state === 'closed') return false;
     if (port.state === 'started') {
       throw new PortStateError(
         'PORT_STARTED',
@@ -498,10 +515,13 @@ export class PortTable {
       // Still stopped and configured in DPDK, its pool in use: both go with the device.
       port.state = 'closed';
       port.closeDeferred = true;
-      return;
+      return false;
     }
-    const mark = this.#log.mark();
-    const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
+    return true;
+  }
+
+  /** rte_eth_dev_close's failure, typed. */
+  #checkClose(port: PortRecord, rc: number, mark: number): void {
     if (rc === -EINVAL && this.#log.since(mark).some((l) => /Cannot close started device/.test(l))) {
       // Another PMD drives this port (a bonding device started its members): not our state.
       throw new PortStateError(
@@ -511,7 +531,9 @@ export class PortTable {
       );
     }
     this.#check(port, 'close', rc, mark);
-    if (port.pool) yield* this.#freePoolPlan(port);
+  }
+
+  #closed(port: PortRecord): void {
     port.state = 'closed';
     // DPDK has freed the id: the next port it makes may get it.
     if (this.live.get(port.id) === port) this.live.delete(port.id);
