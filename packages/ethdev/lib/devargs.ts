@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { checkRingBudget, DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './devargs-budget.js';
-import { checkDevargsPath } from './devargs-paths.js';
+import { checkDevargsPath, type Refuse } from './devargs-paths.js';
 import { nearestKey, type RegisteredDriver, vdevDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
 import { multiProcessCut } from './multi-process-cut.js';
@@ -142,9 +142,7 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   // Its files and sub-devices are its own by now (vhost's live socket, failsafe's sub-device), so
   // the checks below, about what a new probe would do, do not apply.
   if (policy.attached?.(result.name)) return result;
-  const refuse = (why: string, key: string): never => {
-    throw invalid(result.input, why, 'INVALID_DEVARGS', key);
-  };
+  const refuse = refuserOf(result);
   if (policy.multiProcess) {
     const cut = multiProcessCut(result);
     if (cut) refuse(cut.why, cut.key);
@@ -170,19 +168,39 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
         );
     }
   }
-  checkRingBudget(result.ringAsks, policy.devargsBudgetMb ?? DEFAULT_DEVARGS_BUDGET_MB, refuse);
+  if (result.ringAsks.length > 0)
+    checkRingBudget(result.ringAsks, policy.devargsBudgetMb ?? DEFAULT_DEVARGS_BUDGET_MB, refuse);
   for (const file of result.files) checkDevargsPath(file, policy, refuse);
   return result;
 }
+
+/** A parse's refusal (INVALID_DEVARGS naming the key), made once: an attach that passes allocates none. */
+function refuserOf(d: Devargs): Refuse {
+  let refuse = refusers.get(d);
+  if (!refuse) {
+    refuse = (why, key) => {
+      throw invalid(d.input, why, 'INVALID_DEVARGS', key);
+    };
+    refusers.set(d, refuse);
+  }
+  return refuse;
+}
+
+const refusers = new WeakMap<Devargs, Refuse>();
 
 /**
  * Only drivers of the net class make ethdev ports: others (baseband, compress, crypto, event …)
  * are refused unless `nonPortDevices`, and then held to the keys their registration names (they
  * crashed on any other: baseband_null0,x=1).
  */
-function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: string, key: string) => never) {
+function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: Refuse) {
   const drivers = policy.drivers!();
   if (drivers.length === 0) return; // no PMD loaded (a fake DPDK): nothing to tell from
+  // The answer depends on the parse, the driver list and nonPortDevices only (no file system):
+  // a devargs that passed against this very list is not checked again at each attach.
+  const nonPortDevices = policy.nonPortDevices === true;
+  const passed = classesPassed.get(d);
+  if (passed && passed.drivers === drivers && passed.nonPortDevices === nonPortDevices) return;
   for (const device of [{ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) }, ...d.subDevices]) {
     const driver = vdevDriver(device.name, drivers);
     if (!driver) continue; // DPDK finds no driver either: UNKNOWN_DRIVER
@@ -209,7 +227,14 @@ function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: (why: str
         'self_test',
       );
   }
+  classesPassed.set(d, { drivers, nonPortDevices });
 }
+
+/** Parses whose device classes passed, with what they passed against (see checkDeviceClasses). */
+const classesPassed = new WeakMap<
+  Devargs,
+  { readonly drivers: readonly RegisteredDriver[]; readonly nonPortDevices: boolean }
+>();
 
 /** A PCI device that is not a network controller makes no port: refused before DPDK probes it. */
 function checkPciClass(d: Devargs, pciClass: (address: string) => number | undefined) {

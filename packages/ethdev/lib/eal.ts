@@ -990,6 +990,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * of them is DETACH_INCOMPLETE.
    */
   #sweepGone(detached: DeviceRecord, mark: number): void {
+    if (this.#table.devices.size === 0) return; // the usual case: no copy to make
     for (const other of [...this.#table.devices.values()]) {
       if (this.#table.isProbed(other)) continue;
       this.#table.remove(other);

@@ -151,7 +151,7 @@ export class PortTable {
    */
   probe(name: string, bus: string, devargs: string): DeviceRecord | number {
     const n = this.#dpdk.dphp_attach_area(devargs, name);
-    return n < 0 ? n : this.#record(name, bus, devargs, this.#firstIds(n, this.#dpdk.area.ports));
+    return n < 0 ? n : this.#record(name, bus, devargs, n, this.#dpdk.area.ports);
   }
 
   /**
@@ -159,7 +159,7 @@ export class PortTable {
    * device, or DPDK's error code (< 0).
    */
   probed(name: string, bus: string, devargs: string, n: number, ids: Uint16Array): DeviceRecord | number {
-    return n < 0 ? n : this.#record(name, bus, devargs, [...ids.subarray(0, n)] as PortId[]);
+    return n < 0 ? n : this.#record(name, bus, devargs, n, ids);
   }
 
   /** The first `n` ids the shim wrote; a plain loop, as a subarray per call costs more than the copy. */
@@ -169,9 +169,11 @@ export class PortTable {
     return ids;
   }
 
-  #record(name: string, bus: string, devargs: string, ids: readonly PortId[]): DeviceRecord {
+  /** Records a device with the first `n` port ids of `ids` (read in place: no copy per attach). */
+  #record(name: string, bus: string, devargs: string, n: number, ids: ArrayLike<number>): DeviceRecord {
     const device: DeviceRecord = { name, bus, devargs, ports: [] };
-    for (const id of ids) {
+    for (let i = 0; i < n; i++) {
+      const id = ids[i] as PortId;
       const port: PortRecord = { id, generation: ++this.#generations, device, state: 'attached' };
       device.ports.push(port);
       this.live.set(id, port);
@@ -186,7 +188,10 @@ export class PortTable {
     for (const id of this.validPorts()) {
       if (this.live.has(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
       const { device, bus } = this.#info;
-      if (!this.devices.has(device)) this.#record(device, bus, device, this.devicePorts(device));
+      if (!this.devices.has(device)) {
+        const ports = this.devicePorts(device);
+        this.#record(device, bus, device, ports.length, ports);
+      }
     }
   }
 
@@ -287,9 +292,10 @@ export class PortTable {
     }
     const live = this.live.get(ref);
     if (live) return live;
-    const closed = this.holders(ref);
-    if (closed.length === 1) return closed[0]!;
-    if (closed.length > 1) throw idReused(ref, closed);
+    // A closed port's id, on every detach by id: a scan without a list (built for the error only).
+    const closed = this.#oldestHolder(ref);
+    if (closed && this.#holderCount(ref) === 1) return closed;
+    if (closed) throw idReused(ref, this.holders(ref));
     throw new PortStateError(
       'PORT_NOT_FOUND',
       `No port ${ref}: it was never attached, or has been detached`,
@@ -306,11 +312,25 @@ export class PortTable {
    */
   forDetach(value: unknown): PortRecord {
     const port = this.get(value);
-    if (typeof value === 'number') {
-      const holders = this.holders(port.id);
-      if (holders.length > 1) throw idReused(port.id, holders);
-    }
+    // Counted first: the list is built only for the error.
+    if (typeof value === 'number' && this.#holderCount(port.id) > 1)
+      throw idReused(port.id, this.holders(port.id));
     return port;
+  }
+
+  #oldestHolder(id: number): PortRecord | undefined {
+    let oldest: PortRecord | undefined;
+    for (const device of this.devices.values()) {
+      for (const port of device.ports)
+        if (port.id === id && (!oldest || port.generation < oldest.generation)) oldest = port;
+    }
+    return oldest;
+  }
+
+  #holderCount(id: number): number {
+    let n = 0;
+    for (const device of this.devices.values()) for (const port of device.ports) if (port.id === id) n++;
+    return n;
   }
 
   /** Every listed port that has id `id`, oldest first. */
@@ -379,9 +399,16 @@ export class PortTable {
     runPlan(this.stopPlan(port));
   }
 
-  /** Closes a stopped port: DPDK frees its id; the device stays probed until detach. */
+  /**
+   * Closes a stopped port: DPDK frees its id; the device stays probed until detach. closePlan's
+   * steps, on this thread without a generator: every sync cycle closes, and a plan allocates.
+   */
   close(port: PortRecord): void {
-    runPlan(this.closePlan(port));
+    if (!this.#closeCallsDpdk(port)) return;
+    const mark = this.#log.mark();
+    this.#checkClose(port, this.#dpdk.rte_eth_dev_close(port.id), mark);
+    if (port.pool) runPlan(this.#freePoolPlan(port));
+    this.#closed(port);
   }
 
   /** Stop (whatever the SDK thinks: another PMD may have started it) and close; for force and cleanup. */
@@ -463,7 +490,17 @@ export class PortTable {
   }
 
   *closePlan(port: PortRecord): Plan<void> {
-    if (port.state === 'closed') return;
+    if (!this.#closeCallsDpdk(port)) return;
+    const mark = this.#log.mark();
+    const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
+    this.#checkClose(port, rc, mark);
+    if (port.pool) yield* this.#freePoolPlan(port);
+    this.#closed(port);
+  }
+
+  /** Whether a close calls DPDK: not for a closed port, nor with deferClose; PORT_STARTED if started. */
+  #closeCallsDpdk(port: PortRecord): boolean {
+    if (port.state === 'closed') return false;
     if (port.state === 'started') {
       throw new PortStateError(
         'PORT_STARTED',
@@ -478,10 +515,13 @@ export class PortTable {
       // Still stopped and configured in DPDK, its pool in use: both go with the device.
       port.state = 'closed';
       port.closeDeferred = true;
-      return;
+      return false;
     }
-    const mark = this.#log.mark();
-    const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
+    return true;
+  }
+
+  /** rte_eth_dev_close's failure, typed. */
+  #checkClose(port: PortRecord, rc: number, mark: number): void {
     if (rc === -EINVAL && this.#log.since(mark).some((l) => /Cannot close started device/.test(l))) {
       // Another PMD drives this port (a bonding device started its members): not our state.
       throw new PortStateError(
@@ -491,7 +531,9 @@ export class PortTable {
       );
     }
     this.#check(port, 'close', rc, mark);
-    if (port.pool) yield* this.#freePoolPlan(port);
+  }
+
+  #closed(port: PortRecord): void {
     port.state = 'closed';
     // DPDK has freed the id: the next port it makes may get it.
     if (this.live.get(port.id) === port) this.live.delete(port.id);
