@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory } from '../lab/inventory.js';
 import { DEFAULT_DUTS } from '../model/default-duts.js';
-import type { Dut, LabModule } from '../model/dut.js';
+import type { Dut, DutDevice, LabModule } from '../model/dut.js';
 import { DEFAULT_SETTINGS, type Settings } from '../model/settings.js';
 import type { ExpectedFindings } from '../reports/expectations.js';
 
@@ -46,8 +46,8 @@ export interface CertificationPlan extends SuitePlan {
   devargsPaths?: string[];
   /** The inventory the DUTs come from: its runners are checked for what each DUT needs first. */
   inventory?: { file: string; runners: Inventory['runners'] };
-  /** The --dut devargs as given, refused before anything runs when they name no device here. */
-  dutArgs: string[];
+  /** The --dut devices (as the DUT model read them), refused before anything runs when not here. */
+  dutDevices: DutDevice[];
   /** PMD names the run's out-of-tree drivers register (a --dut may name them). */
   driverNames: string[];
 }

@@ -2,14 +2,7 @@
  * `dpdk-hotplug certify`: its command line, read into a typed request, planned
  * (planner.ts) and run by the one launcher (launcher.ts), as `lab run` does without an argv.
  */
-import {
-  integer,
-  isUsageError,
-  nonEmpty,
-  parseCommandLine,
-  reportUsageError,
-  UsageError,
-} from '@dpdk-hotplug/args';
+import { consoleIo, integer, nonEmpty, parseCommandLine, runCommand, UsageError } from '@dpdk-hotplug/args';
 import { parseShard } from '../lab/inventory.js';
 import { bisectCommand } from './bisect.js';
 import type { CertificationPlan } from './certification-plan.js';
@@ -146,15 +139,12 @@ export function planFromArgs(argv: string[], cwd = process.cwd()): Certification
 export async function certify(argv: string[]): Promise<number> {
   // certify --bisect: a search over DPDK commits, each step a build and a run (plan/bisect.ts).
   if (argv.some((a) => a === '--bisect' || a.startsWith('--bisect='))) return bisectCommand(argv);
-  try {
+  return runCommand('certify', consoleIo(), false, async () => {
     const plan = planFromArgs(argv);
     if (!plan) {
       console.log(USAGE);
       return 0;
     }
-    return await launch(plan);
-  } catch (e) {
-    if (isUsageError(e)) return reportUsageError('certify', e, console.error);
-    throw e;
-  }
+    return launch(plan);
+  });
 }

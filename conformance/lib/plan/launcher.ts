@@ -33,7 +33,7 @@ const version = (): string =>
  * runs) for a DUT that names no device here or a report folder that is not ours.
  */
 export async function launch(plan: CertificationPlan): Promise<number> {
-  await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk, extraNames: plan.driverNames });
+  await refuseUnknownDuts(plan.dutDevices, { dpdk: plan.dpdk, extraNames: plan.driverNames });
   const folder = claimReportFolder(plan.out, version());
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
@@ -72,7 +72,7 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
   // The launcher's own fields stay here; the suite's plan goes to the file.
-  const { inventory: _inventory, dutArgs: _dutArgs, driverNames: _driverNames, ...suite } = plan;
+  const { inventory: _inventory, dutDevices: _dutDevices, driverNames: _driverNames, ...suite } = plan;
   writePlanFile(planFile, { ...suite, duts: toRun });
   for (const u of unprepared)
     console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);

@@ -19,7 +19,7 @@ import {
   shardOf,
 } from '../lab/inventory.js';
 import { DEFAULT_DUTS } from '../model/default-duts.js';
-import { type Dut, DutError, dutFromDevargs } from '../model/dut.js';
+import { type Dut, DutError, deviceOf, dutFromDevargs } from '../model/dut.js';
 import { DEFAULT_SETTINGS } from '../model/settings.js';
 import { ExpectationsError, expectedFindings, ownExpectations } from '../reports/expectations.js';
 import type { CertificationPlan } from './certification-plan.js';
@@ -82,7 +82,8 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
   const drivers = (request.drivers ?? []).map((p) =>
     readDriver(nonEmpty('--driver', p), '--driver', cwd, request.dpdk),
   );
-  let duts: Dut[] = (request.duts ?? []).map((d) => dutFromDevargs(d, request.traffic));
+  const given = (request.duts ?? []).map((d) => dutFromDevargs(d, request.traffic));
+  let duts: Dut[] = [...given];
   let inventory: CertificationPlan['inventory'];
   const inv = request.inventory;
   if (inv) {
@@ -156,7 +157,7 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
     ...(inventory ? { inventory } : {}),
     command: request.command,
     // Checked against the PMDs of the DPDK in use before anything runs; with the .so's names.
-    dutArgs: request.duts ?? [],
+    dutDevices: given.map(deviceOf),
     driverNames: drivers.flatMap((d) => d.names),
     ...(expect ? { expect } : {}),
   };
