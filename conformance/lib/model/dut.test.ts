@@ -78,14 +78,16 @@ describe('DUT schema', () => {
 });
 
 describe('certify command line', () => {
-  it('defaults to every default DUT, 1000 cycles capped per DUT, 10 s budget, cores + 1 workers', () => {
+  it('defaults to every default DUT, 1000 cycles capped per DUT, 10 s budget, cores + 1 workers, 10 s to stop', () => {
     const plan = planFromArgs(['certify'], '/work')!;
     expect(plan.duts).toHaveLength(DEFAULT_DUTS.length);
     expect(plan.settings).toEqual({ cycles: 1000, budgetMs: 10_000, forceCycles: false });
     expect(plan).toMatchObject({
       workers: Math.min(64, availableParallelism() + 1),
       out: '/work/reports/certify',
+      stopGraceMs: 10_000,
     });
+    expect(planFromArgs(['certify', '--stop-grace', '0'], '/work')!.stopGraceMs).toBe(0);
   });
 
   it('takes --dut, --only, --cycles, --budget, --out', () => {

@@ -50,6 +50,11 @@ export interface CertificationPlan extends SuitePlan {
   dutDevices: DutDevice[];
   /** PMD names the run's out-of-tree drivers register (a --dut may name them). */
   driverNames: string[];
+  /**
+   * How long the run may take to stop gracefully after SIGINT, SIGTERM or SIGHUP (reports,
+   * teardown) before its process group is killed (certify --stop-grace).
+   */
+  stopGraceMs: number;
 }
 
 /** Writes the suite's plan to `file`, for Playwright's config and the reporter (readPlanFile). */
