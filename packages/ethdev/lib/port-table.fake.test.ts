@@ -166,7 +166,18 @@ describe('port table', () => {
     const dpdk = new FakeDpdk({ drivers: { net_null: {}, net_failsafe: { failsLeaving: 'net_null' } } });
     const eal = start(dpdk);
     const kept = eal.attachSync('net_null0');
-    expect(codeOf(() => eal.attachSync('net_failsafe0'))).toBeDefined();
+    let failed: HotplugError | undefined;
+    try {
+      eal.attachSync('net_failsafe0');
+    } catch (e) {
+      failed = e as HotplugError;
+    }
+    expect(failed?.code).toBe('ATTACH_FAILED');
+    expect(failed?.dpdkLog).toContainEqual(
+      expect.stringMatching(
+        /^net_failsafe: probe of net_failsafe0 failed after its sub-device net_null9\d was attached$/,
+      ),
+    );
     // DPDK's own view, not the SDK's table: the sub-device's port is gone from DPDK too.
     const ids = new Uint16Array(32);
     expect([...ids.subarray(0, dpdk.dphp_valid_ports(ids, 32))]).toEqual([kept]);
