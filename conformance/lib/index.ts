@@ -24,7 +24,10 @@ export {
 export { DEFAULT_DUTS } from './model/default-duts.js';
 export {
   type Dut,
+  type DutDevice,
   DutError,
+  deviceOf,
+  dutDevice,
   dutFromDevargs,
   parseTraffic,
   pmdOf,

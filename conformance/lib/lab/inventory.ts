@@ -1,11 +1,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { nearest, readTextFile, UsageError } from '@dpdk-hotplug/args';
-import { canonicalPciAddress, parseDevargs } from '@dpdk-hotplug/ethdev/devargs';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { type Document, LineCounter, type Node, parseDocument } from 'yaml';
-import { type Dut, DutError, parseTraffic, placeholderDevargs, pmdOf, validateDut } from '../model/dut.js';
+import {
+  type Dut,
+  type DutDevice,
+  DutError,
+  dutDevice,
+  parseTraffic,
+  pmdOf,
+  validateDut,
+} from '../model/dut.js';
 import { defaultTraffic } from '../model/traffic-table.js';
 import {
   type InventoryDocument,
@@ -209,16 +216,17 @@ export function parseInventory(text: string, file: string): Inventory {
     for (const [j, entry] of r.duts.entries()) {
       const path: Path = ['runners', i, 'duts', j];
       // Each field's own problem, so that a DUT with two gets two lines.
-      const fieldProblems = fieldChecks(entry).map(([field, message]) => ({
+      const checked = fieldChecks(entry);
+      const fieldProblems = checked.problems.map(([field, message]) => ({
         path: [...path, field],
         message,
       }));
-      if (fieldProblems.length) {
+      if (fieldProblems.length || !checked.device) {
         problems.push(...fieldProblems);
         continue;
       }
       try {
-        const dut = dutOf(r, entry, file);
+        const dut = dutOf(r, entry, file, checked.device);
         const namePath = 'name' in entry && entry.name ? [...path, 'name'] : path;
         const twice = names.get(`dut ${dut.name}`);
         if (twice)
@@ -229,8 +237,8 @@ export function parseInventory(text: string, file: string): Inventory {
         else names.set(`dut ${dut.name}`, firstAt(namePath));
         // A slot QEMU plugs and unplugs holds one DUT's NIC at a time (check 101 plugs it, 109
         // unplugs it, one DUT after the other): qemu-removed DUTs may share an address.
-        if ('pci' in entry && entry.removal !== 'qemu') {
-          const bdf = canonicalPciAddress(entry.pci)!;
+        if (checked.device.bus === 'pci' && !('pci' in entry && entry.removal === 'qemu')) {
+          const bdf = checked.device.name;
           const seen = addresses.get(bdf);
           if (seen)
             problems.push({
@@ -261,8 +269,14 @@ export function parseInventory(text: string, file: string): Inventory {
   return inventory;
 }
 
-/** The traffic words and the devargs (through the SDK's parser) of an entry: [field, problem] each. */
-function fieldChecks(entry: PciDutEntry | VdevDutEntry): [string, string][] {
+/**
+ * The traffic words and the devargs of an entry: [field, problem] each, and the device its
+ * devargs names (read once, through the DUT model's dutDevice).
+ */
+function fieldChecks(entry: PciDutEntry | VdevDutEntry): {
+  problems: [string, string][];
+  device?: DutDevice;
+} {
   const out: [string, string][] = [];
   if ('pci' in entry && entry.unplug !== undefined && entry.removal === 'none')
     out.push(['unplug', 'needs a removal the runner can make (slot-power, sysfs-remove or qemu), not none']);
@@ -274,17 +288,14 @@ function fieldChecks(entry: PciDutEntry | VdevDutEntry): [string, string][] {
     }
   const [field, devargs] =
     'pci' in entry
-      ? [
-          entry.args ? 'args' : 'pci',
-          `${canonicalPciAddress(entry.pci)}${entry.args ? `,${entry.args}` : ''}`,
-        ]
-      : ['vdev', placeholderDevargs(entry.vdev)];
+      ? [entry.args ? 'args' : 'pci', entry.args ? `${entry.pci},${entry.args}` : entry.pci]
+      : ['vdev', entry.vdev];
   try {
-    parseDevargs(devargs);
+    return { problems: out, device: dutDevice(devargs, 'x') };
   } catch (e) {
-    out.push([field, (e as Error).message]);
+    out.push([field, (e as Error).message.replace(/^x: /, '')]);
+    return { problems: out };
   }
-  return out;
 }
 
 /** The inventory field a DutError (`x: traffic: …`, `x: devargs: …`) is about, and its message. */
@@ -296,7 +307,7 @@ function splitField(message: string, entry: PciDutEntry | VdevDutEntry): [string
 }
 
 /** One inventory entry as the suite's DUT. */
-function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: string): Dut {
+function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: string, device: DutDevice): Dut {
   const common = {
     runner: runner.name,
     ...(entry.cycles !== undefined ? { cycles: entry.cycles } : {}),
@@ -313,7 +324,7 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
       : {}),
   };
   if ('pci' in entry) {
-    const bdf = canonicalPciAddress(entry.pci)!;
+    const bdf = device.name;
     return validateDut(
       {
         name: entry.name ?? `${runner.name}-${bdf.replace(/[:.]/g, '-')}`,
@@ -333,13 +344,14 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
         ...common,
       },
       'x',
+      device,
     );
   }
-  const pmd = pmdOf(entry.vdev);
+  const pmd = pmdOf(device);
   const known = defaultTraffic(pmd);
   return validateDut(
     {
-      name: entry.name ?? `${runner.name}-${entry.vdev.split(',')[0]!.toLowerCase()}`,
+      name: entry.name ?? `${runner.name}-${device.name.toLowerCase()}`,
       pmd,
       devargs: entry.vdev,
       setup: entry.setup ?? 'none',
@@ -350,6 +362,7 @@ function dutOf(runner: RunnerEntry, entry: PciDutEntry | VdevDutEntry, file: str
       ...common,
     },
     'x',
+    device,
   );
 }
 

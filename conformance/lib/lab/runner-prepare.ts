@@ -1,4 +1,3 @@
-import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
 import {
   bind,
   getDevice,
@@ -14,7 +13,7 @@ import {
   rescan,
   reserveHugepages,
 } from '@dpdk-hotplug/linux';
-import type { Dut } from '../model/dut.js';
+import { type Dut, deviceOf } from '../model/dut.js';
 import type { DutSummary } from '../model/summary.js';
 import { dutNotRun } from '../model/verdict.js';
 import type { Inventory } from './inventory.js';
@@ -255,7 +254,7 @@ async function preparePci(
   report: (item: PrepareItem) => void,
 ): Promise<void> {
   const pci = dut.pci!;
-  const bdf = canonicalPciAddress(dut.devargs.split(',')[0]!)!;
+  const bdf = deviceOf(dut).name;
   let dev: PciDevice | undefined;
   const find = async () => {
     try {

@@ -1,4 +1,4 @@
-import type { Dut } from './dut.js';
+import { type Dut, dutDevice } from './dut.js';
 import { defaultTraffic } from './traffic-table.js';
 
 /** The PMD's traffic from the one table (lib/model/traffic-table.ts). */
@@ -15,7 +15,7 @@ const known = (pmd: string): Pick<Dut, 'traffic' | 'trafficNote'> => {
  * `cycles` caps the kernel-backed PMDs, whose cycle costs tens of milliseconds of kernel work
  * (netdev and socket teardown), so that the default run stays within a minute.
  */
-export const DEFAULT_DUTS: readonly Dut[] = [
+const DUTS: readonly Omit<Dut, 'device'>[] = [
   { name: 'net_null', pmd: 'net_null', devargs: 'net_null0', setup: 'none', ...known('net_null') },
   { name: 'net_ring', pmd: 'net_ring', devargs: 'net_ring0', setup: 'none', ...known('net_ring') },
   {
@@ -111,3 +111,9 @@ export const DEFAULT_DUTS: readonly Dut[] = [
     ...known('net_failsafe'),
   },
 ];
+
+/** The default DUTs, each with the device its devargs names (read once, here). */
+export const DEFAULT_DUTS: readonly Dut[] = DUTS.map((d) => ({
+  ...d,
+  device: dutDevice(d.devargs, `default DUT ${d.name}`),
+}));

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { planFromArgs } from '../plan/cli.js';
 import { DEFAULT_DUTS } from './default-duts.js';
-import { DutError, dutFromDevargs, parseTraffic, pmdOf, validateDut } from './dut.js';
+import { DutError, deviceOf, dutDevice, dutFromDevargs, parseTraffic, pmdOf, validateDut } from './dut.js';
 
 describe('DUT schema', () => {
   it('accepts every default DUT and gives each a unique name', () => {
@@ -25,10 +25,22 @@ describe('DUT schema', () => {
     expect(() => validateDut(value)).toThrow(message);
   });
 
-  it('names the PMD of a devargs', () => {
-    expect(pmdOf('net_pcap0,iface=eth0')).toBe('net_pcap');
-    expect(pmdOf('eth_pcap0,iface=eth0')).toBe('net_pcap');
-    expect(pmdOf('0000:01:00.0')).toBe('pci');
+  it('names the PMD of the device a devargs names', () => {
+    expect(pmdOf(dutDevice('net_pcap0,iface=eth0'))).toBe('net_pcap');
+    expect(pmdOf(dutDevice('eth_pcap0,iface=eth0'))).toBe('net_pcap');
+    expect(pmdOf(dutDevice('0000:01:00.0'))).toBe('pci');
+  });
+
+  it("reads the device once, when the DUT is made: the bus and DPDK's name of it", () => {
+    expect(dutDevice('01:00.0,rx_low_latency=1')).toEqual({ bus: 'pci', name: '0000:01:00.0' });
+    expect(dutDevice('net_pcap0,rx_pcap={dir}/rx.pcap')).toEqual({ bus: 'vdev', name: 'net_pcap0' });
+    expect(dutDevice('net_bonding0,mode=0,{peer}')).toEqual({ bus: 'vdev', name: 'net_bonding0' });
+    expect(() => dutDevice('net_pcap{iface},iface=x', 'DUT x: devargs')).toThrow(
+      'DUT x: devargs: the device name may not hold a placeholder ({dir}, {iface}, {peer})',
+    );
+    expect(dutFromDevargs('01:00.0').device).toEqual({ bus: 'pci', name: '0000:01:00.0' });
+    for (const d of DEFAULT_DUTS) expect(deviceOf(d).bus).toBe('vdev');
+    expect(() => deviceOf({ name: 'e1000-guest' })).toThrow('DUT e1000-guest: its lab plugs it at run time');
   });
 
   it('makes a DUT from a bare --dut', () => {
@@ -66,14 +78,16 @@ describe('DUT schema', () => {
 });
 
 describe('certify command line', () => {
-  it('defaults to every default DUT, 1000 cycles capped per DUT, 10 s budget, cores + 1 workers', () => {
+  it('defaults to every default DUT, 1000 cycles capped per DUT, 10 s budget, cores + 1 workers, 10 s to stop', () => {
     const plan = planFromArgs(['certify'], '/work')!;
     expect(plan.duts).toHaveLength(DEFAULT_DUTS.length);
     expect(plan.settings).toEqual({ cycles: 1000, budgetMs: 10_000, forceCycles: false });
     expect(plan).toMatchObject({
       workers: Math.min(64, availableParallelism() + 1),
       out: '/work/reports/certify',
+      stopGraceMs: 10_000,
     });
+    expect(planFromArgs(['certify', '--stop-grace', '0'], '/work')!.stopGraceMs).toBe(0);
   });
 
   it('takes --dut, --only, --cycles, --budget, --out', () => {

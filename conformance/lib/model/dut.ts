@@ -47,7 +47,17 @@ export interface Dut {
   name: string;
   /** The PMD, as reported (`net_null`); for PCI DUTs, the expected driver. */
   pmd: string;
+  /**
+   * The devargs as given (placeholders unfilled): shown in the reports, filled in and attached by
+   * the worker. Never read for what it names: that is `device`.
+   */
   devargs: string;
+  /**
+   * What `devargs` names, read once by the SDK's parser when the DUT was made (dutDevice); read it
+   * through deviceOf. Absent only for a DUT its lab plugs at run time (the guests' hot-plugged
+   * NICs, whose `devargs` is a description): the lab says which device it is.
+   */
+  device?: DutDevice;
   setup: SetupKind;
   traffic: TrafficMode;
   /** Why traffic is `none` or limited, for the report. */
@@ -91,6 +101,18 @@ export interface Dut {
 }
 
 /**
+ * The device a DUT's devargs names, as the SDK's parser (`@dpdk-hotplug/ethdev/devargs`) read it
+ * when the DUT was made: the one parse of the devargs in the suite. It travels in the plan to the
+ * workers, the checks and the lab; what reaches `rte_dev_probe` is the devargs string, which the
+ * SDK's attach checks at its own boundary.
+ */
+export interface DutDevice {
+  readonly bus: 'pci' | 'vdev';
+  /** DPDK's name of the device: the canonical PCI address (`0000:01:00.0`) or the vdev name. */
+  readonly name: string;
+}
+
+/**
  * How a lab can take a PCI DUT away and give it back: the slot's power (`/sys/bus/pci/slots`),
  * the device's sysfs `remove` then a bus rescan, QEMU's `device_del`/`device_add` (the virtual
  * lab), or not at all.
@@ -125,8 +147,11 @@ export function placeholderDevargs(devargs: string): string {
   return devargs.replace(/(?<=,)\{(dir|iface|peer)\}(?=,|$)/g, 'x=x').replace(/\{(dir|iface|peer)\}/g, 'x');
 }
 
-/** Checks an untrusted DUT description (inventory file, JSON); throws DutError naming the field. */
-export function validateDut(value: unknown, where = 'DUT'): Dut {
+/**
+ * Checks an untrusted DUT description (inventory file, JSON); throws DutError naming the field.
+ * `parsed`: what its devargs names, when the caller read it already with dutDevice.
+ */
+export function validateDut(value: unknown, where = 'DUT', parsed?: DutDevice): Dut {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new DutError(`${where}: must be an object`);
   const v = value as Record<string, unknown>;
@@ -139,11 +164,7 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (!DUT_NAME.test(name))
     throw new DutError(`${where}: name ${JSON.stringify(name)} must match ${DUT_NAME}`);
   const devargs = str('devargs');
-  try {
-    parseDevargs(placeholderDevargs(devargs));
-  } catch (e) {
-    throw new DutError(`${where}: devargs: ${(e as Error).message}`);
-  }
+  const device = parsed ?? dutDevice(devargs, `${where}: devargs`);
   const setup = (v.setup ?? 'none') as SetupKind;
   if (!SETUPS.includes(setup)) throw new DutError(`${where}: setup must be one of ${SETUPS.join(', ')}`);
   const traffic = (v.traffic ?? 'tx-only') as TrafficMode;
@@ -152,7 +173,14 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   if (v.cycles !== undefined && (!Number.isInteger(v.cycles) || (v.cycles as number) < 1)) {
     throw new DutError(`${where}: cycles must be a positive integer`);
   }
-  const dut: Dut = { name, pmd: typeof v.pmd === 'string' ? v.pmd : pmdOf(devargs), devargs, setup, traffic };
+  const dut: Dut = {
+    name,
+    pmd: typeof v.pmd === 'string' ? v.pmd : pmdOf(device),
+    devargs,
+    device,
+    setup,
+    traffic,
+  };
   if (typeof v.trafficNote === 'string') dut.trafficNote = v.trafficNote;
   if (v.peerInterface !== undefined) {
     if (typeof v.peerInterface !== 'string' || !IFNAME.test(v.peerInterface))
@@ -179,11 +207,35 @@ export function validateDut(value: unknown, where = 'DUT'): Dut {
   return dut;
 }
 
-/** `net_pcap0,iface=x` → `net_pcap`; `eth_pcap0` → `net_pcap`; a PCI address → `pci`. */
-export function pmdOf(devargs: string): string {
-  const name = devargs.split(',')[0]!;
-  if (/^[0-9a-f]{0,4}:?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(name)) return 'pci';
-  return name.replace(/\d+$/, '').replace(/^eth_/, 'net_');
+/**
+ * What a DUT's devargs names, through the SDK's parser, its placeholders filled for the check
+ * (placeholderDevargs); throws DutError starting with `where`. A placeholder in the device's name
+ * is refused: the name must be known before the set-up runs.
+ */
+export function dutDevice(devargs: string, where = 'devargs'): DutDevice {
+  let d: ReturnType<typeof parseDevargs>;
+  try {
+    d = parseDevargs(placeholderDevargs(devargs));
+  } catch (e) {
+    throw new DutError(`${where}: ${(e as Error).message}`);
+  }
+  // A vdev's name is kept as given: filled, a placeholder in it would have changed it.
+  if (d.bus === 'vdev' && devargs !== d.name && !devargs.startsWith(`${d.name},`))
+    throw new DutError(`${where}: the device name may not hold a placeholder ({dir}, {iface}, {peer})`);
+  return Object.freeze({ bus: d.bus, name: d.name });
+}
+
+/** What the DUT's devargs names; throws DutError for a DUT its lab plugs at run time (no device yet). */
+export function deviceOf(dut: Pick<Dut, 'name' | 'device'>): DutDevice {
+  if (!dut.device)
+    throw new DutError(`DUT ${dut.name}: its lab plugs it at run time; it names no device yet`);
+  return dut.device;
+}
+
+/** The PMD a device names: `net_pcap0` → `net_pcap`; `eth_pcap0` → `net_pcap`; a PCI device → `pci`. */
+export function pmdOf(device: DutDevice): string {
+  if (device.bus === 'pci') return 'pci';
+  return device.name.replace(/\d+$/, '').replace(/^eth_/, 'net_');
 }
 
 /**
@@ -208,14 +260,9 @@ export function parseTraffic(text: string, where = '--traffic'): Pick<Dut, 'traf
 
 /** A DUT from a bare `--dut` devargs on the command line; traffic from `--traffic`, else the PMD's default. */
 export function dutFromDevargs(devargs: string, traffic?: string): Dut {
-  try {
-    parseDevargs(devargs);
-  } catch (e) {
-    throw new DutError(`--dut: ${(e as Error).message}`);
-  }
-  const pmd = pmdOf(devargs);
-  const name =
-    `${pmd === 'pci' ? `pci-${devargs.split(',')[0]!.replace(/[:.]/g, '-')}` : devargs.split(',')[0]}`.toLowerCase();
+  const device = dutDevice(devargs, '--dut');
+  const pmd = pmdOf(device);
+  const name = (pmd === 'pci' ? `pci-${device.name.replace(/[:.]/g, '-')}` : device.name).toLowerCase();
   const given = traffic === undefined ? undefined : parseTraffic(traffic);
   const known = defaultTraffic(pmd);
   return validateDut(
@@ -227,6 +274,7 @@ export function dutFromDevargs(devargs: string, traffic?: string): Dut {
       ...(given ?? { traffic: known.mode, ...(known.note ? { trafficNote: known.note } : {}) }),
     },
     `--dut ${devargs}`,
+    device,
   );
 }
 

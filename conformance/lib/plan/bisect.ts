@@ -11,12 +11,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  consoleIo,
   integer,
-  isUsageError,
   nonEmpty,
   notRootFolder,
   parseCommandLine,
   reportUsageError,
+  runCommand,
   UsageError,
 } from '@dpdk-hotplug/args';
 import { DEFAULT_DUTS } from '../model/default-duts.js';
@@ -261,17 +262,17 @@ export function bisectPlanFromArgs(argv: string[], cwd = process.cwd()) {
 }
 
 /** `certify --bisect`: prints each step and the first commit; exit 0 found, 1 not, 2 usage. */
-export async function bisectCommand(argv: string[]): Promise<number> {
-  let plan: ReturnType<typeof bisectPlanFromArgs>;
-  let range: ReturnType<typeof commitsBetween>;
-  try {
-    plan = bisectPlanFromArgs(argv);
-    range = commitsBetween(plan.gitDir, plan.range.good, plan.range.bad);
-  } catch (e) {
-    if (e instanceof DutError) return reportUsageError('certify', new UsageError(e.message), console.error);
-    if (isUsageError(e)) return reportUsageError('certify', e, console.error);
-    throw e;
-  }
+export function bisectCommand(argv: string[]): Promise<number> {
+  const io = consoleIo();
+  // A DUT the command line names wrong is bad usage too (one line, exit 2).
+  const dutError = (e: unknown) =>
+    e instanceof DutError ? reportUsageError('certify', new UsageError(e.message), io.err) : undefined;
+  return runCommand('certify', io, false, () => runBisect(argv), dutError);
+}
+
+async function runBisect(argv: string[]): Promise<number> {
+  const plan = bisectPlanFromArgs(argv);
+  const range = commitsBetween(plan.gitDir, plan.range.good, plan.range.bad);
   mkdirSync(plan.out, { recursive: true });
   const certifyCli = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'certify.mjs');
   console.log(

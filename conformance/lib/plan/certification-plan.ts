@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory } from '../lab/inventory.js';
 import { DEFAULT_DUTS } from '../model/default-duts.js';
-import type { Dut, LabModule } from '../model/dut.js';
+import type { Dut, DutDevice, LabModule } from '../model/dut.js';
 import { DEFAULT_SETTINGS, type Settings } from '../model/settings.js';
 import type { ExpectedFindings } from '../reports/expectations.js';
 
@@ -50,10 +50,15 @@ export interface CertificationPlan extends SuitePlan {
   sysfs?: string;
   /** The inventory the DUTs come from: its runners are checked for what each DUT needs first. */
   inventory?: { file: string; runners: Inventory['runners'] };
-  /** The --dut devargs as given, refused before anything runs when they name no device here. */
-  dutArgs: string[];
+  /** The --dut devices (as the DUT model read them), refused before anything runs when not here. */
+  dutDevices: DutDevice[];
   /** PMD names the run's out-of-tree drivers register (a --dut may name them). */
   driverNames: string[];
+  /**
+   * How long the run may take to stop gracefully after SIGINT, SIGTERM or SIGHUP (reports,
+   * teardown) before its process group is killed (certify --stop-grace).
+   */
+  stopGraceMs: number;
 }
 
 /** Writes the suite's plan to `file`, for Playwright's config and the reporter (readPlanFile). */

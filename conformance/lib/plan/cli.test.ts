@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planFromArgs } from './cli.js';
+import { GRACE_OVER } from './launcher.js';
 import { claimReportFolder, REPORT_LOCK, REPORT_MARKER } from './report-folder.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-certify-cli-'));
@@ -42,6 +43,8 @@ describe('certify refuses bad values with exit 2 and one line, before touching a
     [['--cycles', '2000000'], 'got 2000000'],
     [['--workers', '1e3'], '--workers must be a whole number from 1 to 64 in decimal digits, got "1e3"'],
     [['--budget', '1e9'], '--budget must be a whole number from 1 to 86400 in decimal digits, got "1e9"'],
+    [['--stop-grace', '601'], '--stop-grace must be a whole number from 0 to 600, got 601'],
+    [['--stop-grace', '-1'], '--stop-grace must be a whole number from 0 to 600, got -1'],
     [['--only', ''], '--only must not be empty'],
     [['--only', 'net_nul'], '--only: no DUT named net_nul (did you mean net_null?)'],
     [['--only', 'net_null,'], '--only has an empty DUT named'],
@@ -323,6 +326,26 @@ async function delivered(pid: number, signal: NodeJS.Signals): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
 }
 
+/** A process's command line, for a message ('' once it is gone). */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** A process's session id, from /proc (undefined once it is gone). */
+function sessionOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: state, ppid, pgrp, session, …
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pids whose process group is `pgid`, from /proc (zombies excluded). */
 function groupMembers(pgid: number): number[] {
   const out: number[] = [];
@@ -343,10 +366,10 @@ describe('signals', () => {
    * certify net_null (20 cycles) until Playwright's runner has started its worker. With `launcher`,
    * certify is started as `npm run certify` starts it: stdin a pipe from its parent, which says so.
    */
-  async function startRun(out: string, launcher = false) {
+  async function startRun(out: string, launcher = false, extra: string[] = []) {
     const child = spawn(
       process.execPath,
-      [bin, 'certify', '--only', 'net_null', '--cycles', '20', '--out', out],
+      [bin, 'certify', '--only', 'net_null', '--cycles', '20', '--out', out, ...extra],
       {
         stdio: [launcher ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         env: launcher ? { ...process.env, DPDK_HOTPLUG_PARENT_PIPE: '1' } : process.env,
@@ -377,22 +400,31 @@ describe('signals', () => {
   /**
    * Watches the run's process group (the runner leads it) for `ms` after a kill: every process
    * seen in it, before or after, must be gone by then, and (with `noneBorn`) none may have been
-   * born after the kill.
+   * born after the kill. One is not the run's: the process the runner forks to kill its group
+   * and undo its ledger (parent-watch.ts's stopRunNow), seen in the group between its fork and
+   * its setsid; it leaves the group for a session of its own, which is how it is told apart.
    */
   async function expectStoppedAtOnce(run: { tree: number[]; output: string }, ms: number, noneBorn = true) {
     const runner = run.tree[0]!;
     const before = new Set([...run.tree, ...groupMembers(runner)]);
-    const born: number[] = [];
+    const born = new Map<number, string>();
+    const leftGroup = new Set<number>();
     const seen = new Set(before);
-    for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-      for (const pid of groupMembers(runner)) {
-        if (!seen.has(pid)) born.push(pid);
-        seen.add(pid);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0, deadline = Date.now() + ms; Date.now() < deadline; i++) {
+      if (i % 5 === 0)
+        for (const pid of groupMembers(runner)) {
+          if (!seen.has(pid)) born.set(pid, commandOf(pid));
+          seen.add(pid);
+        }
+      for (const pid of born.keys()) if (sessionOf(pid) === pid) leftGroup.add(pid);
+      await new Promise((r) => setTimeout(r, 10));
     }
-    if (noneBorn) expect(born, `started after the kill:\n${run.output}`).toEqual([]);
-    expect([...seen].filter(alive), run.output).toEqual([]);
+    const bornInRun = [...born].filter(([pid]) => !leftGroup.has(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+    if (noneBorn) expect(bornInRun, `started after the kill:\n${run.output}`).toEqual([]);
+    expect(
+      [...seen].filter((pid) => alive(pid) && !leftGroup.has(pid)),
+      run.output,
+    ).toEqual([]);
   }
 
   /**
@@ -430,21 +462,46 @@ describe('signals', () => {
   );
 
   /**
-   * Steps: SIGTERM the certify process once its Playwright run is going. Verify: it reaches the
-   * runner (as SIGINT: Playwright stops gracefully and writes its reports), certify ends, and so
-   * does every process under it.
+   * Steps: SIGTERM the certify process once its Playwright run is going, with a --stop-grace (60 s)
+   * that a loaded machine cannot exhaust (a default run under load once took 11.7 s to stop, over
+   * the default 10 s). Verify: it reaches the runner (as SIGINT: Playwright stops gracefully and
+   * writes its reports), certify ends by itself, not by the grace's kill, and so does every process
+   * under it; the report folder is released.
    */
   it.skipIf(!root || !dpdk)(
-    'certify forwards SIGTERM to its Playwright run (root and DPDK only)',
+    'certify forwards SIGTERM to its Playwright run, which stops gracefully (root and DPDK only)',
     async () => {
       const out = join(work, 'terminated');
-      const run = await startRun(out);
+      const run = await startRun(out, false, ['--stop-grace', '60']);
       const ended = new Promise<number | null>((r) => run.child.on('exit', (code) => r(code)));
+      const since = Date.now();
       process.kill(run.child.pid!, 'SIGTERM');
       const code = await ended;
-      expect(code, run.output).not.toBeNull(); // certify itself was not killed by the signal
+      const took = `stopped in ${Date.now() - since} ms:\n${run.output}`;
+      expect(code, took).not.toBeNull(); // certify itself was not killed by the signal
+      expect(run.output, took).not.toContain(GRACE_OVER);
       await expectGone(run.tree, () => run.output, 5000);
-      expect(existsSync(join(out, 'results.json'))).toBe(true);
+      expect(existsSync(join(out, 'results.json')), took).toBe(true);
+      expect(existsSync(join(out, REPORT_LOCK))).toBe(false);
+    },
+    120_000,
+  );
+
+  /**
+   * Steps: SIGTERM the certify process with --stop-grace 0 (no graceful stop: Playwright's takes
+   * longer than that, always). Verify: certify says the grace ran out; within 3 s it has ended and
+   * every process of its run is gone; the report folder is released.
+   */
+  it.skipIf(!root || !dpdk)(
+    'a run that outlasts --stop-grace is stopped at its end, saying so (root and DPDK only)',
+    async () => {
+      const out = join(work, 'grace-over');
+      const run = await startRun(out, false, ['--stop-grace', '0']);
+      const ended = new Promise<number | null>((r) => run.child.on('exit', (code) => r(code)));
+      process.kill(run.child.pid!, 'SIGTERM');
+      await expectStoppedAtOnce({ ...run, tree: [...run.tree, run.child.pid!] }, 3000, false);
+      expect(await ended, run.output).not.toBeNull();
+      expect(run.output).toContain(`dpdk-hotplug certify: ${GRACE_OVER} (0 s, --stop-grace)`);
       expect(existsSync(join(out, REPORT_LOCK))).toBe(false);
     },
   );

@@ -3,12 +3,12 @@
  * (planner.ts) and run by the one launcher (launcher.ts), as `lab run` does without an argv.
  */
 import {
+  consoleIo,
   existingFolder,
   integer,
-  isUsageError,
   nonEmpty,
   parseCommandLine,
-  reportUsageError,
+  runCommand,
   UsageError,
 } from '@dpdk-hotplug/args';
 import { parseShard } from '../lab/inventory.js';
@@ -39,6 +39,9 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        overrides each DUT's cap)
   --budget SECONDS     time budget of that check per DUT, 1 to 86400 (default 10)
   --workers N          DUTs certified side by side, 1 to 64 (default: cores + 1)
+  --stop-grace SECONDS how long the run may take to stop gracefully after Ctrl-C, SIGTERM or SIGHUP
+                       (its reports, its teardown), 0 to 600 (default 10; 0: none); then, or on a
+                       second signal, its processes are killed and the reports keep what was written
   --out DIR            reports folder (default ./reports/certify): new, empty, or an earlier
                        report of certify (it has a ${REPORT_MARKER} file); only the files a run
                        writes are replaced; a folder another run is writing to is refused
@@ -70,8 +73,8 @@ With no --dut and no --inventory: every default vdev DUT (see conformance/README
                        of the DUT; reports in --out (default ./reports/bisect)
   -h, --help           this text
 
-Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one, or 10 s
-without an end, at once); the reports keep what was done. Killed outright (SIGKILL), certify
+Numbers are decimal digits. Ctrl-C, SIGTERM or SIGHUP stops the run (a second one, or
+--stop-grace seconds without an end, at once); the reports keep what was done. Killed outright (SIGKILL), certify
 takes the whole run with it within 3 s; so does the death of a launcher that gives certify a
 pipe as stdin and DPDK_HOTPLUG_PARENT_PIPE=1 (as npm run certify does).
 Exit code: 0 when every DUT is CERTIFIED (with or without warnings), 1 when one FAILED, 2 on bad
@@ -91,6 +94,7 @@ const OPTIONS = {
   cycles: { type: 'string' },
   budget: { type: 'string' },
   workers: { type: 'string' },
+  'stop-grace': { type: 'string' },
   out: { type: 'string' },
   expect: { type: 'string' },
   dpdk: { type: 'string' },
@@ -113,8 +117,10 @@ export function planFromArgs(argv: string[], cwd = process.cwd()): Certification
     throw new UsageError('--runner picks a runner of an --inventory file; give the --inventory too');
   if (values.shard !== undefined && values.runner === undefined)
     throw new UsageError('--shard splits the vdev DUTs of one --runner; give --inventory and --runner too');
-  const number = (option: 'cycles' | 'budget' | 'workers') =>
-    values[option] === undefined ? undefined : integer(`--${option}`, values[option], LIMITS[option]);
+  const number = (option: 'cycles' | 'budget' | 'workers' | 'stop-grace') => {
+    const limits = option === 'stop-grace' ? LIMITS.stopGrace : LIMITS[option];
+    return values[option] === undefined ? undefined : integer(`--${option}`, values[option], limits);
+  };
   return planCertification(
     {
       ...(values.dut !== undefined ? { duts: values.dut } : {}),
@@ -132,6 +138,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()): Certification
       ...(number('cycles') !== undefined ? { cycles: number('cycles') } : {}),
       ...(number('budget') !== undefined ? { budgetS: number('budget') } : {}),
       ...(number('workers') !== undefined ? { workers: number('workers') } : {}),
+      ...(number('stop-grace') !== undefined ? { stopGraceS: number('stop-grace') } : {}),
       ...(values.out !== undefined ? { out: values.out } : {}),
       ...(values.expect !== undefined ? { expect: values.expect } : {}),
       ...(values.dpdk !== undefined ? { dpdk: values.dpdk } : {}),
@@ -159,15 +166,12 @@ export function planFromArgs(argv: string[], cwd = process.cwd()): Certification
 export async function certify(argv: string[]): Promise<number> {
   // certify --bisect: a search over DPDK commits, each step a build and a run (plan/bisect.ts).
   if (argv.some((a) => a === '--bisect' || a.startsWith('--bisect='))) return bisectCommand(argv);
-  try {
+  return runCommand('certify', consoleIo(), false, async () => {
     const plan = planFromArgs(argv);
     if (!plan) {
       console.log(USAGE);
       return 0;
     }
-    return await launch(plan);
-  } catch (e) {
-    if (isUsageError(e)) return reportUsageError('certify', e, console.error);
-    throw e;
-  }
+    return launch(plan);
+  });
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentDpdk } from '@dpdk-hotplug/ethdev';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deviceOf, dutFromDevargs } from '../model/dut.js';
 import { refuseUnknownDuts } from './dut-exists.js';
 
 const sysfs = mkdtempSync(join(tmpdir(), 'dphp-sysfs-'));
@@ -15,7 +16,11 @@ mkdirSync(join(sysfs, 'bus', 'pci', 'devices', '0000:01:00.0'), { recursive: tru
 afterAll(() => rmSync(sysfs, { recursive: true, force: true }));
 const dpdk = currentDpdk();
 const check = (devargs: string, extraNames?: string[]) =>
-  refuseUnknownDuts([devargs], { dpdk, sysfs, ...(extraNames ? { extraNames } : {}) });
+  refuseUnknownDuts([deviceOf(dutFromDevargs(devargs))], {
+    dpdk,
+    sysfs,
+    ...(extraNames ? { extraNames } : {}),
+  });
 
 describe('refuseUnknownDuts', () => {
   it('refuses a vdev no registered PMD drives, naming the nearest', async () => {

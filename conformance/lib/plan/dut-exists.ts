@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '@dpdk-hotplug/args';
-import { canonicalPciAddress } from '@dpdk-hotplug/ethdev';
 import { registeredDriverOf, registeredPmdNames, unknownPmdMessage } from '@dpdk-hotplug/pmd-probe';
+import type { DutDevice } from '../model/dut.js';
 
 export interface DutExistsOptions {
   /** The DPDK in use: its prefix (whose PMDs are read) and version (for the message). */
@@ -18,21 +18,19 @@ export interface DutExistsOptions {
   sysfs?: string;
 }
 
-/** Throws UsageError for the first `--dut` devargs that names no device here. */
+/** Throws UsageError for the first `--dut` device (as the DUT model read it) that is not here. */
 export async function refuseUnknownDuts(
-  devargs: readonly string[],
+  devices: readonly DutDevice[],
   options: DutExistsOptions,
 ): Promise<void> {
   let known: string[] | undefined;
-  for (const d of devargs) {
-    const device = d.split(',')[0]!;
-    const bdf = canonicalPciAddress(device);
-    if (bdf) {
+  for (const { bus, name: device } of devices) {
+    if (bus === 'pci') {
       const devices = join(options.sysfs ?? '/sys', 'bus', 'pci', 'devices');
       // No nearest address: it could be the machine's own NIC, which certify must never be pointed at.
-      if (!existsSync(join(devices, bdf)))
+      if (!existsSync(join(devices, device)))
         throw new UsageError(
-          `--dut ${device}: no PCI device ${bdf} in ${devices} (dpdk-hotplug devices lists them)`,
+          `--dut ${device}: no PCI device ${device} in ${devices} (dpdk-hotplug devices lists them)`,
         );
       continue;
     }

@@ -33,7 +33,7 @@ const version = (): string =>
  * runs) for a DUT that names no device here or a report folder that is not ours.
  */
 export async function launch(plan: CertificationPlan): Promise<number> {
-  await refuseUnknownDuts(plan.dutArgs, { dpdk: plan.dpdk, extraNames: plan.driverNames });
+  await refuseUnknownDuts(plan.dutDevices, { dpdk: plan.dpdk, extraNames: plan.driverNames });
   const folder = claimReportFolder(plan.out, version());
   process.once('exit', folder.release);
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
@@ -74,7 +74,13 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   const toRun = plan.duts.filter((d) => !unprepared.some((u) => u.name === d.name));
   const planFile = join(plan.out, 'plan.json');
   // The launcher's own fields stay here; the suite's plan goes to the file.
-  const { inventory: _inventory, dutArgs: _dutArgs, driverNames: _driverNames, ...suite } = plan;
+  const {
+    inventory: _inventory,
+    dutDevices: _dutDevices,
+    driverNames: _driverNames,
+    stopGraceMs,
+    ...suite
+  } = plan;
   writePlanFile(planFile, { ...suite, duts: toRun });
   for (const u of unprepared)
     console.log(`not run: ${u.name}: ${u.verdictReasons![0]!.replace(/^not run: /, '')}`);
@@ -83,7 +89,9 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   const config = join(here, '..', '..', 'playwright.config.js');
   const playwright = createRequire(import.meta.url).resolve('@playwright/test/cli');
   const code =
-    toRun.length === 0 ? 0 : await runSuite(planFile, config, playwright, toRun, plan.dpdk, plan.out);
+    toRun.length === 0
+      ? 0
+      : await runSuite(planFile, config, playwright, toRun, plan.dpdk, plan.out, stopGraceMs);
   folder.release();
   const summaryFile = join(plan.out, 'summary.json');
   if (unprepared.length) {
@@ -118,8 +126,8 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   return judged.code;
 }
 
-/** How long a run may take to stop gracefully after a signal before its group is killed. */
-const FORCE_STOP_MS = 10_000;
+/** What certify prints when a signalled run did not stop within its --stop-grace. */
+export const GRACE_OVER = 'the run did not stop gracefully in time';
 
 /** Runs Playwright on the plan file; resolves with its exit code. */
 function runSuite(
@@ -129,6 +137,7 @@ function runSuite(
   duts: readonly Dut[],
   dpdk: { version: string; prefix: string },
   out: string,
+  stopGraceMs: number,
 ): Promise<number> {
   console.log(
     `certifying ${duts.length} DUT(s) with DPDK ${dpdk.version} (${dpdk.prefix}): ${duts.map((d) => d.name).join(', ')}`,
@@ -151,14 +160,21 @@ function runSuite(
       env: { ...process.env, [PLAN_ENV]: planFile, [PARENT_PIPE_ENV]: '1' },
     });
     // The first signal asks Playwright to stop (reports, teardown); a second one, or a run still
-    // going FORCE_STOP_MS later (a worker that missed the SIGINT), stops its group at once.
+    // going stopGraceMs later (a slow teardown, a worker that missed the SIGINT), stops its group
+    // at once.
     let force: NodeJS.Timeout | undefined;
     const stopNow = () => {
       if (child.pid !== undefined && child.exitCode === null) stopRunNow(child.pid, ledgerOf(out));
     };
+    const graceOver = () => {
+      console.error(
+        `dpdk-hotplug certify: ${GRACE_OVER} (${stopGraceMs / 1000} s, --stop-grace): stopping its processes now; the reports keep what was written`,
+      );
+      stopNow();
+    };
     const forward = () => {
       if (force) return stopNow();
-      force = setTimeout(stopNow, FORCE_STOP_MS);
+      force = setTimeout(graceOver, stopGraceMs);
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
       } catch {}

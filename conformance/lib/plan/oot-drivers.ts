@@ -8,7 +8,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { UsageError } from '@dpdk-hotplug/args';
 import { type PciId, type PmdInfo, readPmdInfoFileSync } from '@dpdk-hotplug/pmd-probe';
-import type { Dut } from '../model/dut.js';
+import { type Dut, deviceOf } from '../model/dut.js';
 
 export interface OutOfTreeDriver {
   /** The .so's real path (what `-d` gets). */
@@ -86,9 +86,7 @@ export function withDriver(dut: Dut, drivers: readonly OutOfTreeDriver[], sysfs?
     const hit = drivers.find((d) => d.names.includes(dut.pmd));
     return hit ? { ...dut, driver: hit.file } : dut;
   }
-  const address = dut.devargs.split(',')[0]!.toLowerCase();
-  const full = /^[0-9a-f]{4}:/.test(address) ? address : `0000:${address}`;
-  const ids = pciIdsOf(full, sysfs);
+  const ids = pciIdsOf(deviceOf(dut).name, sysfs);
   if (!ids) return dut;
   for (const d of drivers) {
     if (d.pciIds.some((p) => p.vendor === ids.vendor && (p.device === undefined || p.device === ids.device)))

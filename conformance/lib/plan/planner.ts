@@ -19,7 +19,7 @@ import {
   shardOf,
 } from '../lab/inventory.js';
 import { DEFAULT_DUTS } from '../model/default-duts.js';
-import { type Dut, DutError, dutFromDevargs } from '../model/dut.js';
+import { type Dut, DutError, deviceOf, dutFromDevargs } from '../model/dut.js';
 import { DEFAULT_SETTINGS } from '../model/settings.js';
 import { ExpectationsError, expectedFindings, ownExpectations } from '../reports/expectations.js';
 import type { CertificationPlan } from './certification-plan.js';
@@ -32,6 +32,10 @@ export const LIMITS = {
   workers: { min: 1, max: 64 },
   // The SDK's bound of devargsBudgetMb.
   devargsBudget: { min: 1, max: 2 ** 20 },
+  // After a stop signal: the time to write the reports and give back hugepages and mounts. A
+  // default run under load took 11.7 s once (seven jobs on two cores): a signalled run that needs
+  // longer is killed, its reports kept as far as they were written.
+  stopGrace: { min: 0, max: 600, default: 10 },
 } as const;
 
 /** What a certification is asked for, already typed (a command line's values, checked). */
@@ -48,6 +52,8 @@ export interface PlanRequest {
   /** The time budget of the cycles, in seconds. */
   budgetS?: number;
   workers?: number;
+  /** How long the run may take to stop gracefully after a signal, in seconds. */
+  stopGraceS?: number;
   /** The report folder (relative to `cwd`). */
   out?: string;
   /** Known findings: a file, or `auto` (the one shipped for the DPDK in use). */
@@ -88,7 +94,8 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
   const drivers = (request.drivers ?? []).map((p) =>
     readDriver(nonEmpty('--driver', p), '--driver', cwd, request.dpdk),
   );
-  let duts: Dut[] = (request.duts ?? []).map((d) => dutFromDevargs(d, request.traffic));
+  const given = (request.duts ?? []).map((d) => dutFromDevargs(d, request.traffic));
+  let duts: Dut[] = [...given];
   let inventory: CertificationPlan['inventory'];
   const inv = request.inventory;
   if (inv) {
@@ -138,6 +145,7 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
     // One more worker than cores: kernel-backed DUTs wait on the kernel (netdevs, sockets) as
     // much as they compute; measured 55 s instead of 64 s for the default run on 2 cores.
     workers: request.workers ?? Math.min(LIMITS.workers.max, availableParallelism() + 1),
+    stopGraceMs: (request.stopGraceS ?? LIMITS.stopGrace.default) * 1000,
     out,
     dpdk: {
       version: dpdk.version,
@@ -164,7 +172,7 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
     ...(inventory ? { inventory } : {}),
     command: request.command,
     // Checked against the PMDs of the DPDK in use before anything runs; with the .so's names.
-    dutArgs: request.duts ?? [],
+    dutDevices: given.map(deviceOf),
     driverNames: drivers.flatMap((d) => d.names),
     ...(expect ? { expect } : {}),
   };

@@ -1,12 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type AttachEvent,
-  type DetachEvent,
-  Eal,
-  type HeldResources,
-  parseDevargs,
-} from '@dpdk-hotplug/ethdev';
+import { type AttachEvent, type DetachEvent, Eal, type HeldResources } from '@dpdk-hotplug/ethdev';
 import type { TestInfo } from '@playwright/test';
 import { addFinding } from '../common/check-findings.js';
 import { type HugepageLab, hugepageLab } from '../common/hugepages.js';
@@ -15,7 +9,7 @@ import { runDrivers } from '../common/run-drivers.js';
 import type { Watchdog } from '../common/watchdog.js';
 import { type CheckSpec, idOfTitle, VDEV_CHECKS, type VdevCheckId } from '../model/catalogue.js';
 import { DEFAULT_DUTS } from '../model/default-duts.js';
-import { type Dut, placeholderDevargs } from '../model/dut.js';
+import { type Dut, deviceOf } from '../model/dut.js';
 import { mpGroup } from '../multi-process/mp-group.js';
 import type { MpGroup } from '../multi-process/mp-scenario.js';
 import { type TestpmdGroup, testpmdGroup } from '../testpmd/testpmd-mp.js';
@@ -87,7 +81,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
   // worker after a failed test, and with it a new EAL.
   eal: [
     async ({ dut }, use) => {
-      const pci = parseDevargs(placeholderDevargs(dut.devargs)).bus === 'pci';
+      const pci = deviceOf(dut).bus === 'pci';
       // The worker's runtime folder, in the ledger: a crash leaves it to the run's end.
       const runtime = runtimeFolder(`certify-${process.pid}`);
       const eal = Eal.init({
@@ -146,9 +140,9 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
     }
     await use(labSetUp.lab);
   },
-  device: async ({ lab }, use) => {
-    // Only the name is read here: the lab's own files may be rewritten.
-    await use(parseDevargs(lab.devargs, { overwriteFiles: true }).name);
+  // The DUT's device name, as the model read it (the lab fills in no name); after the lab's set-up.
+  device: async ({ lab: _lab, dut }, use) => {
+    await use(deviceOf(dut).name);
   },
   // Auto fixtures run in this order, after guardedTest's hang guard. First: skip with the reason
   // when the machine lacks what the DUT needs (before any EAL is made).

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { RunSummary } from '../model/summary.js';
+import { compare, readExpectations, shippedExpectationsFor } from '../reports/expectations.js';
 
 function certify(args: string[]): RunSummary {
   const out = mkdtempSync(join(tmpdir(), 'dphp-left-'));
@@ -29,16 +30,21 @@ function certify(args: string[]): RunSummary {
   }
 }
 
-it('net_softnic: cycles without a start, and the memzones its first detach kept fail the next attach', () => {
+it('net_softnic: cycles without a start, and the memzones its first detach kept fail the next attach', (ctx) => {
   const run = certify(['--dut', 'net_softnic0', '--traffic', 'none', '--cycles', '20']);
   const check = (id: number) => run.duts[0]!.checks.find((c) => c.id === id)!;
   const zones =
     /the first detach left behind memzones \+(\d+) \(RG_net_softnic0-TH0-REQ, RG_net_softnic0-TH0-RSP, /;
-  // Check 6: the start fails, the cycle goes on as attach/close/detach, the next attach is refused.
-  expect(check(6).status).toBe('FAIL');
+  // Check 6: the start fails (no pipeline spec here: the machine's, for every release), the cycle
+  // goes on as attach/close/detach.
   expect(check(6).reason).toMatch(
     /^cycle 0: DpdkError: Port 0 \(net_softnic0\): start failed with EIO; the cycles went on as attach\/close\/detach; /,
   );
+  // The kept rings are 22.11's softnic (seen on it): a release whose detach keeps none has no
+  // evidence to show, and this test nothing more to check.
+  if (!/cycle 1: the attach after a clean detach failed/.test(check(6).reason ?? ''))
+    ctx.skip(`this DPDK's softnic keeps nothing its next attach needs: ${run.duts[0]!.dpdkVersion}`);
+  expect(check(6).status).toBe('FAIL');
   expect(check(6).reason).toMatch(
     /cycle 1: the attach after a clean detach failed: DpdkError: DPDK could not attach "net_softnic0": RING: Cannot reserve memory/,
   );
@@ -51,10 +57,25 @@ it('net_softnic: cycles without a start, and the memzones its first detach kept 
   expect(check(7).reason).toMatch(zones);
 });
 
-it('net_memif: the refused re-attach names the socket and memzone the detach kept', () => {
+it('net_memif: the refused re-attach names the socket and memzone the detach kept', (ctx) => {
   const run = certify(['--only', 'net_memif', '--cycles', '20']);
   const check5 = run.duts[0]!.checks.find((c) => c.id === 5)!;
-  // Kept on every release run here (22.11 to 25.11: conformance/README.md); said either way.
+  // Kept on every release run here (22.11 to 25.11): the shipped expectations of this DPDK say
+  // so, not this test. The day a release keeps no listener, its expectations lose the finding and
+  // check 5 must pass; a DPDK with no shipped expectations has nothing to say here.
+  let shipped: string;
+  try {
+    shipped = shippedExpectationsFor(run.duts[0]!.dpdkVersion.replace(/^DPDK /, ''));
+  } catch (e) {
+    ctx.skip(`no shipped expectations for this DPDK: ${(e as Error).message}`);
+    return;
+  }
+  const outcome = compare(run, readExpectations(shipped)).find((o) => o.dut === 'net_memif' && o.check === 5);
+  // Expected to fail (known, or FIXED: then the expectations are stale and this fails saying so).
+  if (outcome?.outcome !== 'KNOWN FAIL' && outcome?.outcome !== 'FIXED') {
+    expect(check5.status, `${shipped} knows no finding of check 5: ${check5.reason}`).toBe('PASS');
+    return;
+  }
   expect(check5.status, check5.reason).toBe('FAIL');
   expect(check5.reason).toMatch(/could not attach/);
   const said = check5.evidence?.find((e) => e.startsWith("held after the DUT's detach"));

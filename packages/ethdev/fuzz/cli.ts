@@ -7,14 +7,14 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
+  consoleIo,
   EXIT_FAILED,
   EXIT_OK,
   integer,
-  isUsageError,
   makeFolders,
   nonEmpty,
   parseCommandLine,
-  reportUsageError,
+  runCommand,
 } from '@dpdk-hotplug/args';
 import { cannotRun, FUZZ_DIR, openFindings, runFuzz, summary, unexplained } from './runner.js';
 
@@ -89,15 +89,14 @@ async function main(argv: string[]): Promise<number> {
   return unexplained(report).length === 0 && openFindings(report).length === 0 ? EXIT_OK : EXIT_FAILED;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+// Every command's shell (packages/args): bad usage one line, exit 2; any other failure one line, exit 1.
+process.exitCode = await runCommand(
+  'fuzz',
+  consoleIo(),
+  false,
+  () => main(process.argv.slice(2)),
   (e) => {
-    if (isUsageError(e)) process.exitCode = reportUsageError('fuzz', e, (l) => console.error(l));
-    else {
-      console.error(`dpdk-hotplug fuzz: ${(e as Error).message}`);
-      process.exitCode = EXIT_FAILED;
-    }
+    console.error(`dpdk-hotplug fuzz: ${(e as Error).message}`);
+    return EXIT_FAILED;
   },
 );

@@ -16,15 +16,18 @@ function start(dpdk = new FakeDpdk(), options: EalOptions = OPTIONS): Eal {
   return Eal.init(options, dpdk);
 }
 
-function codeOf(fn: () => unknown): string | undefined {
+/** The hotplug error `fn` throws, or undefined when it throws none. */
+function errorOf(fn: () => unknown): HotplugError | undefined {
   try {
     fn();
   } catch (e) {
-    if (isHotplugError(e)) return e.code;
+    if (isHotplugError(e)) return e;
     throw e;
   }
   return undefined;
 }
+
+const codeOf = (fn: () => unknown): string | undefined => errorOf(fn)?.code;
 
 describe('the seam', () => {
   it('gives the EAL arguments to the binding, and inits each binding once', () => {
@@ -151,12 +154,7 @@ describe('port table', () => {
 
   it('a failed attach leaves nothing behind and carries what DPDK logged', () => {
     const eal = start();
-    let error: HotplugError | undefined;
-    try {
-      eal.attachSync('net_nosuch0');
-    } catch (e) {
-      error = e as HotplugError;
-    }
+    const error = errorOf(() => eal.attachSync('net_nosuch0'));
     expect(error?.code).toBe('UNKNOWN_DRIVER');
     expect(error?.dpdkLog).toEqual(['EAL: failed to parse device "net_nosuch0"']);
     expect(eal.ports()).toEqual([]);
@@ -166,7 +164,13 @@ describe('port table', () => {
     const dpdk = new FakeDpdk({ drivers: { net_null: {}, net_failsafe: { failsLeaving: 'net_null' } } });
     const eal = start(dpdk);
     const kept = eal.attachSync('net_null0');
-    expect(codeOf(() => eal.attachSync('net_failsafe0'))).toBeDefined();
+    const failed = errorOf(() => eal.attachSync('net_failsafe0'));
+    expect(failed?.code).toBe('ATTACH_FAILED');
+    expect(failed?.dpdkLog).toContainEqual(
+      expect.stringMatching(
+        /^net_failsafe: probe of net_failsafe0 failed after its sub-device net_null9\d was attached$/,
+      ),
+    );
     // DPDK's own view, not the SDK's table: the sub-device's port is gone from DPDK too.
     const ids = new Uint16Array(32);
     expect([...ids.subarray(0, dpdk.dphp_valid_ports(ids, 32))]).toEqual([kept]);

@@ -104,8 +104,9 @@ describe('the kernel-side commands (fake machine)', () => {
         '--node must be a whole number from 0 to 1023, got -1',
       ],
       [['hugepages', '--dry-run'], '--dry-run goes with --reserve, --mount or --unmount'],
-      [['hugepages', '--unmount', '/'], '--unmount needs an absolute folder other than /'],
-      [['hugepages', '--mount', 'rel/dir'], '--mount needs an absolute folder other than /'],
+      [['hugepages', '--unmount', '/'], '--unmount /: refusing the root folder'],
+      [['hugepages', '--mount', '/tmp/..'], '--mount /: refusing the root folder'],
+      [['hugepages', '--mount', 'rel/dir'], '--mount needs an absolute folder, got "rel/dir"'],
       [['hugepages', '--unmount', '/home'], 'no hugetlbfs is mounted at /home'],
       [
         ['hugepages', '--reserve', '1T'],

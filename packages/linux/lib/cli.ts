@@ -4,6 +4,7 @@ import {
   integer,
   matching,
   nonEmpty,
+  notRootFolder,
   oneOf,
   parseCommandLine,
   runCommand,
@@ -274,9 +275,10 @@ async function hugepagesCommand(host: Host, values: Values, dryRun: boolean, pri
   if (node >= 0 && values.reserve === undefined) throw new UsageError('--node goes with --reserve');
   const dirOption = (option: '--mount' | '--unmount', v: string | undefined) => {
     if (v === undefined) return undefined;
-    if (nonEmpty(option, v) === '/' || !v.startsWith('/'))
-      throw new UsageError(`${option} needs an absolute folder other than /, got ${JSON.stringify(v)}`);
-    return v;
+    if (!nonEmpty(option, v).startsWith('/'))
+      throw new UsageError(`${option} needs an absolute folder, got ${JSON.stringify(v)}`);
+    // The root, however spelled (/tmp/..), refused as every command refuses it.
+    return notRootFolder(option, v);
   };
   const mount = dirOption('--mount', values.mount);
   const unmount = dirOption('--unmount', values.unmount);
