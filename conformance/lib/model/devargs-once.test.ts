@@ -38,7 +38,8 @@ function suiteSources(): Record<string, string> {
   const files: Record<string, string> = {
     'playwright.config.ts': readFileSync(join(root, 'playwright.config.ts'), 'utf8'),
   };
-  for (const dir of ['lib', 'tests'])
+  // The lab's runners (hil) read DUTs of the same model: they are held to the same rule.
+  for (const dir of ['lib', 'tests', '../hil/lib'])
     for (const e of readdirSync(join(root, dir), { recursive: true, withFileTypes: true })) {
       if (!e.isFile() || !e.name.endsWith('.ts')) continue;
       const path = join(e.parentPath, e.name);
@@ -66,9 +67,10 @@ describe('the devargs are parsed once, in the DUT model', () => {
     ]);
   });
 
-  it('holds for the suite: no file but the model reads a devargs', () => {
+  it('holds for the suite and the lab: no file but the model reads a devargs', () => {
     const files = suiteSources();
     expect(Object.keys(files)).toContain(PARSER_HOME);
+    expect(Object.keys(files)).toContain('../hil/lib/runner/pci-lab.ts');
     expect(files[PARSER_HOME]).toMatch(/\bparseDevargs\s*\(/);
     expect(secondReaders(files)).toEqual([]);
   });

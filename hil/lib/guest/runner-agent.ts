@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
+import { deviceOf, dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
 import {
   createHost,
   getDevice,
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   await reserveHugepages(host, runner?.hugepages ?? '256M', { pageSizeKb: 2048 });
   await mountHugetlbfs(host, '/dev/hugepages', { pageSizeKb: 2048 });
   const slotOf = new Map<string, number>();
-  for (const d of pci) slotOf.set(d.name, await slotFor(d.devargs.split(',')[0]!));
+  for (const d of pci) slotOf.set(d.name, await slotFor(deviceOf(d).name));
   const used = new Set(slotOf.values());
   // The peer first: its interface is the guest's first (eth0, as the inventory's traffic says).
   if (plan.peer) {

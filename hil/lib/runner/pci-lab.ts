@@ -55,7 +55,9 @@ export interface RunnerLabOptions {
 /** What the lab needs of the DUT: its address, model, drivers and removal method. */
 function pciDutOf(dut: Dut) {
   const pci = dut.pci;
-  const bdf = dut.devargs.split(',')[0]!;
+  // The DUT model's device (its devargs parsed once, when the inventory was read).
+  const bdf = dut.device?.bus === 'pci' ? dut.device.name : undefined;
+  if (!bdf) throw new LabError('INVALID_ARGUMENT', `DUT ${dut.name}: the PCI checks need a PCI device`);
   if (!pci?.model || !pci.kernelDriver || !pci.removal || pci.removal === 'none')
     throw new LabError(
       'INVALID_ARGUMENT',

@@ -1,12 +1,13 @@
 import type { CliIo } from '@dpdk-hotplug/args';
 import {
+  deviceOf,
   dutsFromInventory,
   preparationTable,
   prepareRunner,
   type RunnerPreparation,
   readInventory,
 } from '@dpdk-hotplug/conformance';
-import { canonicalPciAddress, findDpdk } from '@dpdk-hotplug/ethdev';
+import { findDpdk } from '@dpdk-hotplug/ethdev';
 import { createHost, type Host, listBindings, restore } from '@dpdk-hotplug/linux';
 
 export interface PrepareCommand {
@@ -63,7 +64,7 @@ export async function restoreCommand(
   const recorded = new Set((await listBindings(host)).map((r) => r.address as string));
   const done: { dut: string; device: string; outcome: string; detail: string }[] = [];
   for (const dut of nics) {
-    const bdf = canonicalPciAddress(dut.devargs.split(',')[0]!)!;
+    const bdf = deviceOf(dut).name;
     if (!recorded.has(bdf)) {
       done.push({ dut: dut.name, device: bdf, outcome: 'untouched', detail: 'no binding recorded' });
       continue;
