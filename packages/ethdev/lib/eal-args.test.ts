@@ -18,6 +18,7 @@ describe('ealArgs', () => {
         vdevs: ['net_null0', 'eth_pcap0,iface=lo'],
         allow: ['01:00.0'],
         block: ['0000:00:03.0'],
+        sysfs: '/nonexistent', // no class known: this machine's device at 01:00.0 must not decide
         filePrefix: 'app1',
         iovaMode: 'pa',
         logLevel: 'debug',
