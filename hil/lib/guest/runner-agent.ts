@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { deviceOf, dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
 import {
   createHost,
-  getDevice,
   loadModule,
   moduleOf,
   mountHugetlbfs,
   reserveHugepages,
   setLinkUp,
   slots,
+  waitForInterface,
   waitForSlot,
 } from '@dpdk-hotplug/linux';
 import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
@@ -94,11 +94,7 @@ async function main(): Promise<void> {
     const free = (await slots(host)).map((s) => Number(s.slot)).find((s) => !used.has(s));
     if (free === undefined) throw new Error('no root port is left for the peer NIC');
     const bdf = await plugAt(plan.peer, free);
-    let ifname = '';
-    for (let i = 0; i < 100 && !ifname; i++) {
-      ifname = (await getDevice(host, bdf)).interfaces[0]?.name ?? '';
-      if (!ifname) await new Promise((r) => setTimeout(r, 50));
-    }
+    const ifname = await waitForInterface(host, bdf);
     await setLinkUp(host, ifname, { promisc: true });
     say(`peer ${plan.peer} is ${ifname} (slot ${free})`);
   }

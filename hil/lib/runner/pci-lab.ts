@@ -37,6 +37,7 @@ import {
   slots,
   virtualFunctions,
   waitForDevice,
+  waitForInterface,
 } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
 import { NIC_MODELS, type NicModel, type PluggedNic, pfModel } from '../virtual/machine.js';
@@ -70,22 +71,6 @@ function pciDutOf(dut: Dut) {
 const VFS = 2;
 
 /**
- * The kernel interface of a NIC bound to its kernel driver: it can appear a moment after the
- * driver is bound. None within 5 s is an error naming the NIC (a PF left down has no VF traffic:
- * its transmit is off, and its driver answers no VF's mailbox).
- */
-async function interfaceOf(host: Host, bdf: string): Promise<string> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const ifname = (await getDevice(host, bdf)).interfaces[0]?.name;
-    if (ifname) return ifname;
-    if (Date.now() > deadline)
-      throw new LabError('PF_LOST', `${bdf}: no kernel interface within 5 s of binding its driver`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
  * Makes the PF's VFs with the PF down, then brings the PF up (a VF has no link while its PF is
  * down), and resolves with them once the first is bound to `vfDriver`. In that order because
  * the kernel's igb tells its VFs "PF reset done" (CTRL_EXT.PFRSTD) only when it opens with VFs:
@@ -93,7 +78,8 @@ async function interfaceOf(host: Host, bdf: string): Promise<string> {
  * (QEMU's trace: "TX Disabled"; check 104 counted 0 of 4 frames before this order).
  */
 async function makeVfs(host: Host, pf: string, vfDriver: string, timeoutMs: number): Promise<string[]> {
-  const ifname = await interfaceOf(host, pf);
+  // A PF left down has no VF traffic: its transmit is off, and its driver answers no VF's mailbox.
+  const ifname = await waitForInterface(host, pf);
   await setLinkDown(host, ifname);
   const vfs = await setVfCount(host, pf, VFS, { timeoutMs });
   await setLinkUp(host, ifname);

@@ -74,6 +74,7 @@ export {
   slots,
   virtualFunctions,
   waitForDevice,
+  waitForInterface,
   waitForSlot,
 } from './pci-hotplug.js';
 export type { PciNames } from './pci-ids.js';

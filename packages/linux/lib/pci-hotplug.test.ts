@@ -10,6 +10,7 @@ import {
   slots,
   virtualFunctions,
   waitForDevice,
+  waitForInterface,
   waitForSlot,
 } from './pci-hotplug.js';
 import { fakeMachines } from './test-support/machines.js';
@@ -71,6 +72,21 @@ describe('PCI hotplug on a fake tree', () => {
     await expect(waitForDevice(m.host, '0000:07:00.0', 'present', { timeoutMs: 50 })).rejects.toMatchObject({
       code: 'TIMEOUT',
       message: expect.stringContaining('0000:07:00.0 did not appear within 50 ms'),
+    });
+  });
+
+  /**
+   * Steps: ask for the interface of a NIC bound to its kernel driver, of one bound to vfio-pci,
+   * and of an absent device. Verify: the first's name; a TIMEOUT naming the device for the others.
+   */
+  it("waits for a NIC's kernel interface and says which device has none", async () => {
+    const m = make();
+    expect(await waitForInterface(m.host, NIC, { timeoutMs: 200 })).toMatch(/^\w+$/);
+    await bind(m.host, NIC, 'vfio-pci');
+    await expect(waitForInterface(m.host, NIC, { timeoutMs: 60 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      device: NIC,
+      message: expect.stringContaining(`${NIC} has no kernel interface within 60 ms`),
     });
   });
 

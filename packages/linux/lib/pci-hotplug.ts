@@ -170,6 +170,30 @@ export async function waitForDevice(
 }
 
 /**
+ * Waits until a device bound to its kernel driver has a kernel interface (the driver registers it
+ * a moment after the bind) and returns its name. Throws TIMEOUT naming the device.
+ */
+export async function waitForInterface(
+  host: Host,
+  address: string,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<string> {
+  const bdf = pciAddress(address);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ifname = (await getDevice(host, bdf)).interfaces[0]?.name;
+    if (ifname) return ifname;
+    if (Date.now() >= deadline)
+      throw new KernelError('TIMEOUT', `${bdf} has no kernel interface within ${timeoutMs} ms`, {
+        device: bdf,
+        hint: 'is it bound to its kernel network driver?',
+      });
+    await sleep(options.intervalMs ?? 50);
+  }
+}
+
+/**
  * Waits until a device sits in a hotplug slot (and, given `driver`, is bound to it) and returns
  * its function 0's address: what a lab needs after asking a hypervisor or a person to plug a card.
  */
