@@ -2,8 +2,7 @@
  * The async forms' mechanism: one persistent worker thread that makes DPDK's control calls
  * synchronously through its own koffi binding of the same libraries, woken with Atomics.notify
  * on a SharedArrayBuffer and awaited with Atomics.waitAsync. Chosen by measurement over koffi's
- * async calls (a libuv pool hop each; `npm run bench`'s mechanism table, packages/ethdev
- * README): the same raw net_null cycle cost 0.42× the wall time and 0.69× the CPU time.
+ * async calls (a libuv pool hop each; `npm run bench`'s mechanism table, docs/measurements.md): the same raw net_null cycle cost 0.42× the wall time and 0.69× the CPU time.
  *
  * Calls whose arguments are numbers, strings, null and output arrays go through it; those that
  * take or return a pointer (mbuf pools) keep koffi's async call: a koffi pointer cannot cross

@@ -53,19 +53,30 @@ export type LogLevel = 'emergency' | 'alert' | 'critical' | 'error' | 'warning' 
 
 /** Options for {@link Eal.init}; each maps to one EAL argument, named in its comment. */
 export interface EalOptions {
-  /** `-l`: the lcores. Default: the first CPU this process may run on (one lcore, no workers). */
+  /**
+   * `-l`: the lcores, as CPU numbers (`[0, 1]`) or a list (`"0-1,3"`), each a CPU this process may
+   * run on and < 128 (RTE_MAX_LCORE). Default: the first CPU this process may run on (one lcore, no
+   * workers).
+   */
   lcores?: readonly number[] | string;
-  /** `-m`: memory to preallocate, in MiB. */
+  /**
+   * `-m`: memory to preallocate, in MiB: an integer 1 … the machine's memory (`os.totalmem()`).
+   * DPDK 22.11 takes up to 2^20, but with `--no-huge` `-m 1000000` or more it died with SIGSEGV or
+   * ran on for seconds (found by the fuzzer).
+   */
   memoryMb?: number;
   /** `--no-huge`: anonymous memory instead of hugepages (no multi-process). */
   noHuge?: boolean;
   /** `--no-pci`: do not scan the PCI bus. */
   noPci?: boolean;
-  /** `--vdev`, once each: virtual devices probed at start. */
+  /** `--vdev`, once each: virtual devices probed at start, each checked as `attach` checks it. */
   vdevs?: readonly string[];
-  /** `-a`, once each: the PCI devices to probe at start (the allow list). */
+  /**
+   * `-a`, once each: the PCI devices to probe at start (the allow list), PCI addresses with PMD
+   * arguments; each is checked by its sysfs class as `attach` checks it (a bridge is let through).
+   */
   allow?: readonly string[];
-  /** `-b`, once each: PCI devices never to probe. */
+  /** `-b`, once each: PCI addresses never to probe (never probed, so not checked by class). */
   block?: readonly string[];
   /**
    * `--file-prefix`: names the runtime folder (/var/run/dpdk/<prefix>) and hugepage files; 1 to
@@ -76,17 +87,31 @@ export interface EalOptions {
   filePrefix?: string;
   /** `--no-shconf`: no shared config file (no secondary processes). */
   noSharedConfig?: boolean;
-  /** `--in-memory`: no files at all in hugetlbfs or /var/run (conflicts with `noHuge`). */
+  /** `--in-memory`: no files at all in hugetlbfs or /var/run (with `noHuge` refused, as DPDK refuses it). */
   inMemory?: boolean;
   /** `--iova-mode`. Mixing UIO and VFIO devices in one process needs `pa`. */
   iovaMode?: 'pa' | 'va';
-  /** `--proc-type`. A secondary with `noSharedConfig` or `inMemory` is refused (it could not join). */
+  /**
+   * `--proc-type`. A secondary with `noSharedConfig` or `inMemory` is refused (it could not join:
+   * given to DPDK, `rte_eal_init` blocked for over 90 s, until killed).
+   */
   processType?: 'primary' | 'secondary' | 'auto';
-  /** `--log-level`: DPDK's global log level. Default `notice`, as DPDK's. */
+  /**
+   * `--log-level`: DPDK's global log level, `'emergency'` … `'debug'`. Default `notice`, as DPDK's.
+   * A component's level (`--log-level=pmd.net.ring:debug`) goes in `extraArgs`.
+   */
   logLevel?: LogLevel;
   /** Copy DPDK's log to stderr as DPDK would (default true). It is captured either way. */
   logEcho?: boolean;
-  /** Appended as they are, after the arguments above. */
+  /**
+   * EAL flags no typed option covers, appended last as they are: up to 64 non-empty strings without
+   * NUL, each a flag of the DPDK in use (`-n`, `--socket-mem`, `--huge-dir`, `--legacy-mem`,
+   * `--main-lcore`, `--vfio-intr`, `--no-telemetry`, `--trace*`, a component's `--log-level` …;
+   * the list is `lib/eal-flags.ts`), as `--flag=value`, `--flag value` or `-n4`. Anything else is
+   * INVALID_OPTION (key `extraArgs`) before DPDK sees it, naming what to use: a flag with a typed
+   * option (`--vdev` → `vdevs`, `-m` → `memoryMb`, `--in-memory` → `inMemory` …), `--help` (DPDK
+   * would print its usage and exit 0), an unknown flag, an abbreviation (`--in-mem`) or a stray word.
+   */
   extraArgs?: readonly string[];
   /**
    * `-d`, once each: out-of-tree PMDs to load, as absolute paths of shared objects (each checked:
@@ -143,7 +168,7 @@ export interface EalOptions {
 export interface AsyncOptions {
   /**
    * How long DPDK's calls may run on their worker thread, in ms (1 … 3600000, default 30000),
-   * after which the promise rejects with TIMEOUT (see the README: the call goes on, and the EAL
+   * after which the promise rejects with TIMEOUT (see docs/ethdev-contract.md: the call goes on, and the EAL
    * is wedged until it returns).
    */
   timeoutMs?: number;
@@ -225,11 +250,14 @@ export interface ConfigureOptions {
   rxQueues?: number;
   /** Tx queues to set up (default 1; at most the port's `maxTxQueues`). */
   txQueues?: number;
-  /** Descriptors per rx queue (default 512). */
+  /** Descriptors per rx queue, 1 … 65535 (default 512). */
   rxDescriptors?: number;
-  /** Descriptors per tx queue (default 512). */
+  /** Descriptors per tx queue, 1 … 65535 (default 512). */
   txDescriptors?: number;
-  /** Mbufs in the port's own packet pool; default: enough for every ring plus 512. */
+  /**
+   * Mbufs in the port's own packet pool, 1 … 2^20; default: enough for every ring plus 512. The SDK
+   * makes the pool at `configure` and frees it at close.
+   */
   mbufs?: number;
   /** Put the port in promiscuous mode after start (default true, as testpmd does). */
   promiscuous?: boolean;
@@ -251,7 +279,11 @@ export interface PacketBatch {
 
 /** Options for `detach` and `detachDevice`. */
 export interface DetachOptions extends AsyncOptions {
-  /** Stop and close the port (and its device's other ports) first, instead of refusing. */
+  /**
+   * Stop and close the port (and its device's other ports) first, instead of refusing; the async
+   * `detach` and `detachDevice` do that on the worker thread too. `detachSync` and
+   * `detachDeviceSync` take only this (a `timeoutMs` or `signal` there is INVALID_OPTION).
+   */
   force?: boolean;
 }
 

@@ -3,7 +3,7 @@
  * of the calls that succeeded. After every call the SDK's table (`ports()`: id, generation,
  * device, state), the call's outcome (its result or error code) and the events emitted must
  * equal the model's. The model holds DPDK 22.11's id rule (a new port takes the lowest id no
- * open port holds: close frees an id) and the SDK's contract (README); nothing in it reads
+ * open port holds: close frees an id) and the SDK's contract (docs/ethdev-contract.md); nothing in it reads
  * the SDK's state.
  */
 import { mulberry32 } from '../../fuzz/generator.js';
@@ -101,7 +101,7 @@ class Model {
 
 type LifecycleOp = 'configure' | 'start' | 'stop' | 'close';
 
-/** The SDK's state rules (ports.ts, README): the state after `op`, or its error code. */
+/** The SDK's state rules (ports.ts, docs/ethdev-contract.md): the state after `op`, or its error code. */
 function nextState(op: LifecycleOp, state: PortState): PortState | string {
   const refused = state === 'started' ? 'PORT_STARTED' : 'INVALID_STATE';
   switch (op) {
