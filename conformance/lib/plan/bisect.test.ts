@@ -1,7 +1,7 @@
 /**
  * certify --bisect's search and command line (pure): the search over a made-up history whose
  * outcome changes at one commit, with skipped steps; the range and option errors. The builds and
- * runs of a real bisection are in the README (they take minutes a step).
+ * runs of a real bisection are in docs/measurements.md (they take minutes a step).
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -14,8 +14,9 @@ import type { AttachEvent, DetachEvent, PortId } from './types.js';
 let eal: Eal;
 beforeAll(() => {
   // The SDK's default for a primary: shared config, under the SDK's own prefix (removed at
-  // cleanup). Its close is left to the device's removal (README, multi-process), which runs on
-  // the worker thread: with noSharedConfig, net_tap's close runs rte_eth_dev_close on this thread.
+  // cleanup). Its close is left to the device's removal (docs/ethdev-contract.md, multi-process),
+  // which runs on the worker thread: with noSharedConfig, net_tap's close runs rte_eth_dev_close
+  // on this thread.
   eal = startEal({ noSharedConfig: false, filePrefix: undefined });
 });
 afterAll(() => {

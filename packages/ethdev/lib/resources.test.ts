@@ -66,7 +66,8 @@ it('net_ring: 300 full cycles after warm-up leak no fd, thread, memzone, heap by
 
 it('net_null: the accounting catches DPDK 22.11 net_null leaking 384 heap bytes per configured cycle', () => {
   // A finding, confirmed with the C reference: net_null allocates a dummy packet per queue at
-  // queue setup and never frees it at close. If DPDK fixes it, this test fails: update the README.
+  // queue setup and never frees it at close. If DPDK fixes it, this test fails: update the
+  // shipped expectations (docs/findings.md).
   expect(growth('net_null0', 100)).toEqual({
     ...Object.fromEntries(LEAK_KEYS.map((k) => [k, 0])),
     dpdkHeapBytes: 384,
