@@ -5,11 +5,12 @@
  * for them: no device on a bus the kernel could remove, and it loops back what it sends, so its
  * traffic is judged inside the process alone.
  *
- * Held before the pull (attached, started, a burst looped back), kept busy while the removal is
- * handled (a burst every {@link BUSY_EVERY_MS}: DPDK handles the removal on its interrupt thread
- * while the application polls), and judged after the DUT's device is gone: still listed with the
- * same id, name and driver, started; no removal event named it; a burst out comes back in and
- * its counters move by it; it stops, closes and detaches, the detach returning its name.
+ * Held before the pull (attached, started, a burst looped back), kept busy from the pull until
+ * the DUT's device is gone (a burst every {@link BUSY_EVERY_MS}: DPDK handles the removal on its
+ * interrupt thread, and the SDK detaches on a worker thread, while the application polls), and
+ * judged after: still listed with the same id, name and driver, started; no removal event named
+ * it; a burst out comes back in and its counters move by it; it stops, closes and detaches, the
+ * detach returning its name.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Eal, PortId, PortStats, RemoveEvent } from '@dpdk-hotplug/ethdev';
@@ -18,7 +19,7 @@ import type { Eal, PortId, PortStats, RemoveEvent } from '@dpdk-hotplug/ethdev';
 export const OTHER_PORT_DEVARGS = 'net_ring_other';
 /** Frames in each of its bursts. */
 export const OTHER_PORT_BURST = 8;
-/** How often it sends a burst while the removal is handled. */
+/** How often it sends a burst while the removal is handled and the device goes. */
 export const BUSY_EVERY_MS = 100;
 
 /** The other port as it was held before the pull. */
