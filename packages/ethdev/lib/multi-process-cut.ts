@@ -8,7 +8,7 @@
  * - net_pcap keeps 63 characters of its arguments (ETH_PCAP_ARG_MAXLEN 64) in the shared device
  *   data, and its probe in a secondary parses that copy (22.11 through main, 26.11-rc0).
  */
-import { canonicalPciAddress } from './devargs.js';
+import { type SplitDevargs, splitDevargs } from './devargs.js';
 import { driverOf, kvargsPairs } from './pmd-args.js';
 
 /** The characters of a devargs EAL's hotplug message carries to the other processes. */
@@ -35,37 +35,13 @@ function cutPair(args: string, max: number): { key: string; read: string } {
   return { key: whole[i]?.[0] ?? key, read: value === undefined ? `${key} (no value)` : `${key}=${value}` };
 }
 
-/** A devargs split as parseDevargs splits it (its result is one). */
-export interface SplitDevargs {
-  /** The bus the name belongs to: a PCI address, or a vdev. */
-  readonly bus: 'pci' | 'vdev';
-  /** The device name, before the first comma. */
-  readonly name: string;
-  /** The driver's arguments, after the first comma ('' when none). */
-  readonly args: string;
-  /** The whole devargs, as rte_dev_probe gets it. */
-  readonly devargs: string;
-}
-
-/** A devargs string split as parseDevargs splits it (without its checks): for other programs' devargs. */
-function split(devargs: string): SplitDevargs {
-  const comma = devargs.indexOf(',');
-  const name = comma < 0 ? devargs : devargs.slice(0, comma);
-  return {
-    bus: canonicalPciAddress(name) ? 'pci' : 'vdev',
-    name,
-    args: comma < 0 ? '' : devargs.slice(comma + 1),
-    devargs,
-  };
-}
-
 /**
  * Where a devargs would be cut for another process of the instance, or undefined when it is
  * carried whole: a string (as another program, testpmd, would be given it), or parseDevargs'
  * result (`devargs` is what rte_dev_probe gets).
  */
 export function multiProcessCut(input: string | SplitDevargs): MultiProcessCut | undefined {
-  const d = typeof input === 'string' ? split(input) : input;
+  const d = typeof input === 'string' ? splitDevargs(input) : input;
   const driver = d.bus === 'vdev' ? driverOf(d.name) : undefined;
   const max = driver ? SECONDARY_ARGS_MAX[driver] : undefined;
   if (max !== undefined && d.args.length > max) {
