@@ -39,12 +39,28 @@ describe('parseDevargs', () => {
   ])('splitDevargs splits %s where parseDevargs does, with the name as given', (input) => {
     const parsed = parseDevargs(input);
     const split = splitDevargs(input);
-    expect(split).toEqual({ bus: parsed.bus, name: split.name, args: parsed.args, devargs: input });
+    expect(split).toEqual({
+      bus: parsed.bus,
+      name: split.name,
+      args: parsed.args,
+      devargs: input,
+      subDevices: parsed.subDevices.map(({ name, args }) => ({ name, args })),
+    });
     expect(canonicalPciAddress(split.name) ?? split.name).toBe(parsed.name);
   });
 
   it('splitDevargs checks nothing: what parseDevargs refuses is split all the same', () => {
-    expect(splitDevargs(',x=1')).toEqual({ bus: 'vdev', name: '', args: 'x=1', devargs: ',x=1' });
+    expect(splitDevargs(',x=1')).toEqual({
+      bus: 'vdev',
+      name: '',
+      args: 'x=1',
+      devargs: ',x=1',
+      subDevices: [],
+    });
+    // Failsafe's sub-devices, an fd(...) and an unclosed dev( among them: what its parser reads.
+    expect(splitDevargs('net_failsafe0,fd(3),dev(net_pcap1,iface=lo),dev(net_null2').subDevices).toEqual([
+      { name: 'net_pcap1', args: 'iface=lo' },
+    ]);
     expect(splitDevargs('0000:zz:00.0,a=1')).toMatchObject({ bus: 'vdev', name: '0000:zz:00.0' });
   });
 

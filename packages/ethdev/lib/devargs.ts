@@ -9,6 +9,7 @@ import {
   checkPmdArgs,
   type DevargsFile,
   driverOf,
+  failsafeParams,
   kvargsPairs,
   type PmdArgsFindings,
   type ProbedDevice,
@@ -283,6 +284,8 @@ export interface SplitDevargs {
   readonly args: string;
   /** The whole devargs, as rte_dev_probe gets it. */
   readonly devargs: string;
+  /** Failsafe's `dev(...)` sub-devices, split the same way: their names and arguments. */
+  readonly subDevices: readonly Pick<ProbedDevice, 'name' | 'args'>[];
 }
 
 /**
@@ -292,12 +295,17 @@ export interface SplitDevargs {
 export function splitDevargs(devargs: string): SplitDevargs {
   const comma = devargs.indexOf(',');
   const name = comma < 0 ? devargs : devargs.slice(0, comma);
-  return {
-    bus: canonicalPciAddress(name) ? 'pci' : 'vdev',
-    name,
-    args: comma < 0 ? '' : devargs.slice(comma + 1),
-    devargs,
-  };
+  const bus = canonicalPciAddress(name) ? 'pci' : 'vdev';
+  const args = comma < 0 ? '' : devargs.slice(comma + 1);
+  const subDevices =
+    bus === 'vdev' && driverOf(name) === 'net_failsafe'
+      ? failsafeParams(args).flatMap((p) => {
+          if (!('group' in p) || p.group !== 'dev') return [];
+          const sub = splitDevargs(p.body);
+          return [{ name: sub.name, args: sub.args }];
+        })
+      : [];
+  return { bus, name, args, devargs, subDevices };
 }
 
 /** A name DPDK's buses would read as a PCI address (or a broken one), not a vdev name. */

@@ -7,6 +7,9 @@
  *   (EAL_DEV_MP_DEV_ARGS_MAX_LEN 128): 22.11 cuts the rest, 24.11.7+ and 26.07 refuse (-E2BIG).
  * - net_pcap keeps 63 characters of its arguments (ETH_PCAP_ARG_MAXLEN 64) in the shared device
  *   data, and its probe in a secondary parses that copy (22.11 through main, 26.11-rc0).
+ * - A failsafe's `dev(...)` sub-devices are probed by failsafe through rte_eal_hotplug_add, so each
+ *   is a hotplug of its own for the secondaries (failsafe_eal.c fs_bus_init): a net_pcap among
+ *   them is cut as above (its own devargs are inside the failsafe's 127 characters).
  */
 import { type SplitDevargs, splitDevargs } from './devargs.js';
 import { driverOf, kvargsPairs } from './pmd-args.js';
@@ -35,6 +38,18 @@ function cutPair(args: string, max: number): { key: string; read: string } {
   return { key: whole[i]?.[0] ?? key, read: value === undefined ? `${key} (no value)` : `${key}=${value}` };
 }
 
+/** Where the PMD of vdev `name` keeps too few characters of `args` for its secondaries. */
+function pmdCut(name: string, args: string): MultiProcessCut | undefined {
+  const driver = driverOf(name);
+  const max = driver ? SECONDARY_ARGS_MAX[driver] : undefined;
+  if (max === undefined || args.length <= max) return undefined;
+  const { key, read } = cutPair(args, max);
+  return {
+    key,
+    why: `${driver} keeps ${max} characters of its arguments for secondary processes (these are ${args.length}), so a secondary would read ${read}; shorten the paths, or share no instance (noSharedConfig)`,
+  };
+}
+
 /**
  * Where a devargs would be cut for another process of the instance, or undefined when it is
  * carried whole: a string (as another program, testpmd, would be given it), or parseDevargs'
@@ -42,14 +57,11 @@ function cutPair(args: string, max: number): { key: string; read: string } {
  */
 export function multiProcessCut(input: string | SplitDevargs): MultiProcessCut | undefined {
   const d = typeof input === 'string' ? splitDevargs(input) : input;
-  const driver = d.bus === 'vdev' ? driverOf(d.name) : undefined;
-  const max = driver ? SECONDARY_ARGS_MAX[driver] : undefined;
-  if (max !== undefined && d.args.length > max) {
-    const { key, read } = cutPair(d.args, max);
-    return {
-      key,
-      why: `${driver} keeps ${max} characters of its arguments for secondary processes (these are ${d.args.length}), so a secondary would read ${read}; shorten the paths, or share no instance (noSharedConfig)`,
-    };
+  const own = d.bus === 'vdev' ? pmdCut(d.name, d.args) : undefined;
+  if (own) return own;
+  for (const sub of d.subDevices) {
+    const cut = pmdCut(sub.name, sub.args);
+    if (cut) return { key: cut.key, why: `failsafe's sub-device ${sub.name}: ${cut.why}` };
   }
   if (d.devargs.length > MP_DEVARGS_MAX) {
     const prefix = d.devargs.length - d.args.length;
