@@ -72,7 +72,7 @@ export {
   type SuitePlan,
   writePlanFile,
 } from './plan/certification-plan.js';
-export { certify, planFromArgs } from './plan/cli.js';
+export { certify, DEVARGS_POLICY_OPTIONS, devargsPolicyRequest, planFromArgs } from './plan/cli.js';
 export { launch } from './plan/launcher.js';
 export { LIMITS, type PlanRequest, planCertification } from './plan/planner.js';
 export { type CertificateOptions, reportLinks } from './reports/certificate.js';

@@ -11,6 +11,15 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const cli = runCli;
 const QEMU_RUNNERS = join(import.meta.dirname, '..', 'inventory', 'qemu-runners.yaml');
+/** `lab run`'s required options for a runner of QEMU_RUNNERS, its --out in `work`. */
+const runOf = (runner: string) => [
+  '--inventory',
+  QEMU_RUNNERS,
+  '--runner',
+  runner,
+  '--out',
+  join(work, runner),
+];
 
 const dut = (name: string, verdict: 'CERTIFIED' | 'FAILED') => ({
   name,
@@ -72,6 +81,16 @@ describe('dpdk-hotplug lab', () => {
         '--runner: no runner qemu-c (did you mean qemu-a?)',
       ],
       [['virtual', '--inventory', QEMU_RUNNERS, '--cycles', '0'], '--cycles must be a whole number'],
+      // certify's devargs policy, checked as certify checks it, before anything is planned.
+      [
+        ['run', ...runOf('qemu-a'), '--devargs-budget', '0'],
+        '--devargs-budget must be a whole number from 1 to 1048576, got 0',
+      ],
+      [
+        ['run', ...runOf('qemu-a'), '--sysfs', '/proc/dphp-no-such'],
+        '--sysfs /proc/dphp-no-such is not a folder',
+      ],
+      [['prepare', '--sysfs', '/sys'], 'lab prepare does not take --sysfs'],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);

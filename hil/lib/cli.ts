@@ -48,12 +48,13 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       Exit 1 when a DUT cannot run. --restore: give each of the runner's NICs that --fix bound
       back to its kernel driver (run it after lab run, whatever happened); exit 1 if one failed.
   lab run --inventory FILE --runner NAME --out DIR [--expect FILE|auto] [--only NAMES] [--shard I/N]
-          [--cycles N] [--budget S] [--workers N]
+          [--cycles N] [--budget S] [--workers N] [--devargs-budget MB] [--sysfs DIR]
       certify the runner's DUTs through the conformance suite into DIR/certify (summary, JUnit,
       HTML, a Playwright blob report) with DIR/runner.json (machine facts, the DUTs planned, each
       DUT's own expectations, what its --expect read); --only: those DUTs of the runner; --shard:
       the I-th of N slices of its vdev DUTs, for N identical machines. PCI DUTs with a removal
-      (slot-power, sysfs-remove, qemu) run the PCI checks 101-112, one DUT at a time
+      (slot-power, sysfs-remove, qemu) run the PCI checks 101-112, one DUT at a time;
+      --devargs-budget and --sysfs: certify's (DPDK_HOTPLUG_DEVARGS_BUDGET_MB, DPDK_HOTPLUG_SYSFS)
   lab merge DIR... --out DIR [--expect FILE|auto]
       one certification over every runner's folder (summary.json/.md, certificate.html with each
       runner's machine, junit.xml; DUTs an interrupted runner did not reach are INCONCLUSIVE, not
@@ -98,6 +99,9 @@ export const OPTIONS = {
   json: { type: 'boolean' },
   expect: { type: 'string' },
   only: { type: 'string' },
+  // certify's (conformance's DEVARGS_POLICY_OPTIONS), checked where lab run plans its run.
+  'devargs-budget': { type: 'string' },
+  sysfs: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -118,7 +122,19 @@ export const FORMS = {
   ],
   prepare: ['inventory', 'runner', 'fix', 'restore', 'dry-run', 'cache'],
   image: ['cache'],
-  run: ['inventory', 'runner', 'out', 'expect', 'only', 'shard', 'cycles', 'budget', 'workers'],
+  run: [
+    'inventory',
+    'runner',
+    'out',
+    'expect',
+    'only',
+    'shard',
+    'cycles',
+    'budget',
+    'workers',
+    'devargs-budget',
+    'sysfs',
+  ],
   merge: ['out', 'expect'],
   runners: ['inventory'],
 } as const;
@@ -286,6 +302,8 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
       ...(values.cycles !== undefined ? { cycles: values.cycles } : {}),
       ...(values.budget !== undefined ? { budget: values.budget } : {}),
       ...(values.workers !== undefined ? { workers: values.workers } : {}),
+      ...(values['devargs-budget'] !== undefined ? { devargsBudget: values['devargs-budget'] } : {}),
+      ...(values.sysfs !== undefined ? { sysfs: values.sysfs } : {}),
     });
   }
   if (sub === 'merge') {

@@ -52,6 +52,23 @@ it('gives an armed step more time when a fixture allows it, and never less', () 
   expect(readHangMarker(marker)).toBeUndefined();
 });
 
+it("gives the step its own deadline back when the fixture's setup ends", () => {
+  // Steps: arm 600 ms, allow at least 1500 ms (a setup), block 900 ms (past the 600 ms), end the
+  // setup, then block 200 ms (the step's own time, under the 600 ms it had left), stop; again,
+  // but block 2000 ms after the setup. Verify: the first lives; the second is killed as a hang
+  // of the step with its own 600 ms (kept, the marker would say 2100 ms).
+  const r = child(
+    `w.arm('101. plug', 600); const end = w.allowAtLeast(1500); ${block(900)} end(); ${block(200)} await w.stop();`,
+  );
+  expect(r.status, r.stderr).toBe(0);
+  expect(readHangMarker(marker)).toBeUndefined();
+  const s = child(
+    `w.arm('101. plug', 600); const end = w.allowAtLeast(1500); end(); ${block(2000)} await w.stop();`,
+  );
+  expect(s.signal).toBe('SIGKILL');
+  expect(readHangMarker(marker)).toMatchObject({ hung: '101. plug', timeoutMs: 600 });
+});
+
 it('allows nothing while disarmed', () => {
   // Steps: allowAtLeast without an armed step, then block. Verify: no kill, no marker.
   const r = child(`w.allowAtLeast(200); ${block(600)} await w.stop();`);

@@ -55,16 +55,27 @@ export class Watchdog {
   }
 
   /**
-   * While armed, gives the guarded step at least `timeoutMs` from now (a longer deadline kept):
-   * for a fixture with its own, longer timeout that blocks the event loop (a module compiled on
-   * import), so the guard does not call it a hang before that timeout.
+   * While armed, gives the guarded step at least `timeoutMs` from now (a longer deadline kept),
+   * until the returned `end()`: for a fixture's setup with its own, longer timeout that blocks the
+   * event loop (a module compiled on import), so the guard does not call it a hang before that
+   * timeout. `end()` gives the step back the time it had left when the setup began (Playwright does
+   * not count a worker fixture's setup in the test's timeout either), unless it was re-armed or
+   * disarmed meanwhile; a setup that needed no more time changes nothing.
    */
-  allowAtLeast(timeoutMs: number): void {
-    if (this.#deadline[0] === 0) return;
-    const until = Date.now() + timeoutMs;
-    if (until <= this.#deadline[0]!) return;
-    this.#deadline[1] = this.#deadline[1]! + (until - this.#deadline[0]!);
+  allowAtLeast(timeoutMs: number): () => void {
+    const due = this.#deadline[0]!;
+    if (due === 0) return () => {};
+    const now = Date.now();
+    const until = now + timeoutMs;
+    if (until <= due) return () => {};
+    const armed = { left: due - now, timeoutMs: this.#deadline[1]! };
+    this.#deadline[1] = armed.timeoutMs + (until - due);
     this.#deadline[0] = until;
+    return () => {
+      if (this.#deadline[0] !== until) return;
+      this.#deadline[1] = armed.timeoutMs;
+      this.#deadline[0] = Date.now() + armed.left;
+    };
   }
 
   disarm(): void {

@@ -15,7 +15,7 @@ import { parseShard } from '../lab/inventory.js';
 import { bisectCommand } from './bisect.js';
 import type { CertificationPlan } from './certification-plan.js';
 import { launch } from './launcher.js';
-import { LIMITS, planCertification } from './planner.js';
+import { LIMITS, type PlanRequest, planCertification } from './planner.js';
 import { REPORT_MARKER } from './report-folder.js';
 
 export { LIMITS } from './planner.js';
@@ -84,6 +84,28 @@ With --expect, or an inventory DUT's own \`expectations\` file: 0 when every fai
 junit.xml: a test suite per DUT, its checks as test cases of the class named after it; failures
 are what the exit code counts (a required check the PMD failed; with expectations, NEW FAILs).`;
 
+/**
+ * The options of the SDK's devargs policy that certify and `lab run` take (one home): the MiB one
+ * DUT's rings may ask, and where sysfs is mounted.
+ */
+export const DEVARGS_POLICY_OPTIONS = {
+  'devargs-budget': { type: 'string' },
+  sysfs: { type: 'string' },
+} as const;
+
+/** --devargs-budget and --sysfs as given (undefined: not given), checked into a plan's fields; throws UsageError. */
+export function devargsPolicyRequest(
+  values: { 'devargs-budget'?: string | undefined; sysfs?: string | undefined },
+  cwd = process.cwd(),
+): Pick<PlanRequest, 'devargsBudgetMb' | 'sysfs'> {
+  return {
+    ...(values['devargs-budget'] !== undefined
+      ? { devargsBudgetMb: integer('--devargs-budget', values['devargs-budget'], LIMITS.devargsBudget) }
+      : {}),
+    ...(values.sysfs !== undefined ? { sysfs: existingFolder('--sysfs', values.sysfs, cwd) } : {}),
+  };
+}
+
 const OPTIONS = {
   dut: { type: 'string', multiple: true },
   inventory: { type: 'string' },
@@ -100,8 +122,7 @@ const OPTIONS = {
   dpdk: { type: 'string' },
   driver: { type: 'string', multiple: true },
   'devargs-paths': { type: 'string' },
-  'devargs-budget': { type: 'string' },
-  sysfs: { type: 'string' },
+  ...DEVARGS_POLICY_OPTIONS,
   traffic: { type: 'string' },
   repro: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -150,10 +171,7 @@ export function planFromArgs(argv: string[], cwd = process.cwd()): Certification
               .filter((p) => p !== ''),
           }
         : {}),
-      ...(values['devargs-budget'] !== undefined
-        ? { devargsBudgetMb: integer('--devargs-budget', values['devargs-budget'], LIMITS.devargsBudget) }
-        : {}),
-      ...(values.sysfs !== undefined ? { sysfs: existingFolder('--sysfs', values.sysfs, cwd) } : {}),
+      ...devargsPolicyRequest(values, cwd),
       ...(values.blob ? { blob: true } : {}),
       ...(values.repro !== undefined ? { repro: values.repro } : {}),
       command: ['dpdk-hotplug', ...argv],

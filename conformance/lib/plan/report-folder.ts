@@ -4,13 +4,13 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
   type Stats,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { makeFolders, notRootFolder, UsageError } from '@dpdk-hotplug/args';
+import { isKernelError, removeOwnTree } from '@dpdk-hotplug/linux';
 
 /** The file that says "this folder is a report of ours": JSON `{tool, version, createdAt}`. */
 export const REPORT_MARKER = '.dpdk-hotplug-report';
@@ -99,19 +99,15 @@ function lock(dir: string): string {
 
 /**
  * Removes a file or a tree the run wrote, without following symbolic links (they are unlinked)
- * and without crossing into another file system: a folder mounted inside is refused, untouched.
+ * and never through a mount (removeOwnTree): a folder mounted inside is refused, untouched.
  */
 function removeOwn(path: string, device: number): void {
-  const st = lstat(path);
-  if (!st) return;
-  if (st.dev !== device)
-    throw new UsageError(`--out: ${path} is on another file system (a mount): remove or unmount it yourself`);
-  if (!st.isDirectory()) {
-    unlinkSync(path);
-    return;
+  try {
+    removeOwnTree(path, device);
+  } catch (e) {
+    if (!isKernelError(e, 'MOUNTED_INSIDE')) throw e;
+    throw new UsageError(`--out: ${e.message}`);
   }
-  for (const name of readdirSync(path)) removeOwn(join(path, name), device);
-  rmdirSync(path);
 }
 
 /**

@@ -16,8 +16,9 @@ try {
 describe('lab run with PCI DUTs', () => {
   /**
    * Steps: `lab run` of a runner with a PCI NIC removed by QEMU (at an address no device has
-   * here: nothing is touched), with --workers 2.
-   * Verify: certify's plan names the runner's lab (hil's pci-lab.js) and one worker; the PCI
+   * here: nothing is touched), with --workers 2, --devargs-budget 64 and --sysfs /sys.
+   * Verify: certify's plan names the runner's lab (hil's pci-lab.js), one worker and the devargs
+   * policy given; the PCI
    * DUT is a lab DUT (pci.unplug clean); whatever this machine lacks for it makes it
    * INCONCLUSIVE, not run, with the reason, never FAILED.
    */
@@ -44,8 +45,14 @@ describe('lab run with PCI DUTs', () => {
         '1',
         '--workers',
         '2',
+        '--devargs-budget',
+        '64',
+        '--sysfs',
+        '/sys',
       ]);
       const plan = JSON.parse(readFileSync(join(out, 'certify', 'plan.json'), 'utf8'));
+      // certify's devargs policy, passed on (the launcher gives it to the suite's workers).
+      expect(plan).toMatchObject({ devargsBudgetMb: 64, sysfs: '/sys' });
       expect(plan.pciLab).toEqual({ module: expect.stringMatching(/hil\/dist\/runner\/pci-lab\.js$/) });
       expect(plan.workers).toBe(1);
       const summary = JSON.parse(readFileSync(join(out, 'certify', 'summary.json'), 'utf8'));

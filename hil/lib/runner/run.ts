@@ -3,6 +3,7 @@ import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { integer, outputFolder } from '@dpdk-hotplug/args';
 import {
+  devargsPolicyRequest,
   LIMITS,
   launch,
   ownExpectations,
@@ -28,6 +29,9 @@ export interface LabRunOptions {
   cycles?: string;
   budget?: string;
   workers?: string;
+  /** certify's --devargs-budget (MiB) and --sysfs, as given on the command line. */
+  devargsBudget?: string;
+  sysfs?: string;
   /** What lab the runner is (a QEMU guest's versions), for each PCI DUT's report (`pci.lab`). */
   lab?: string;
 }
@@ -38,6 +42,7 @@ export interface LabRunOptions {
  * with OUT/runner.json saying what was planned where. Resolves with certify's exit code.
  */
 export async function labRun(options: LabRunOptions): Promise<number> {
+  const policy = devargsPolicyRequest({ 'devargs-budget': options.devargsBudget, sysfs: options.sysfs });
   const out = outputFolder('--out', options.out);
   const number = (option: 'cycles' | 'budget' | 'workers') =>
     options[option] === undefined ? undefined : integer(`--${option}`, options[option], LIMITS[option]);
@@ -63,6 +68,7 @@ export async function labRun(options: LabRunOptions): Promise<number> {
     ...(number('cycles') !== undefined ? { cycles: number('cycles') } : {}),
     ...(number('budget') !== undefined ? { budgetS: number('budget') } : {}),
     ...(number('workers') !== undefined ? { workers: number('workers') } : {}),
+    ...policy,
     out: join(out, CERTIFY_FOLDER),
     blob: true,
     command,

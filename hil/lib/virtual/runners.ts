@@ -6,7 +6,7 @@
  * is the virtual lab's own: the checks, their lab and the reports are lab run's and lab merge's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   readInventory,
   writePlanFile,
 } from '@dpdk-hotplug/conformance';
+import { removeOwnTree } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
@@ -152,7 +153,12 @@ async function runGuest(
     mkdirSync(folder, { recursive: true });
     for (const f of ['console.log', 'guest.log', QEMU_TRACE_LOG])
       if (existsSync(join(runDir, f))) cpSync(join(runDir, f), join(folder, `${f}`));
-    rmSync(runDir, { recursive: true, force: true });
+    // The guest's folder is ours, but never deleted through a mount someone made in it.
+    try {
+      removeOwnTree(runDir);
+    } catch (e) {
+      progress(`[lab] ${runner}: ${(e as Error).message}; ${runDir} kept`);
+    }
     result.wallMs = Date.now() - t0;
     progress(
       `[lab] ${runner}: ${result.error ?? `lab run exit ${result.exitCode}`} after ${(result.wallMs / 1000).toFixed(0)} s`,

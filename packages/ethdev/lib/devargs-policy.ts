@@ -5,7 +5,7 @@
 
 import { isAbsolute } from 'node:path';
 import type { Devargs, DevargsPolicy } from './devargs.js';
-import { loadedDrivers } from './device-class.js';
+import { loadedDrivers, type RegisteredDriver } from './device-class.js';
 import { InvalidInputError } from './errors.js';
 import { pciClassReader } from './pci-class.js';
 import type { AttachOptions, EalOptions } from './types.js';
@@ -80,13 +80,20 @@ export function devargsGuards(
   attached: (name: string) => boolean,
 ): Omit<DevargsPolicy, 'ownFiles' | 'overwriteFiles' | 'allowShellCommands'> {
   const { devargsPaths, devargsBudgetMb, sysfs } = policyOptions(options);
+  // DPDK loads PMD libraries in rte_eal_init only (its PMD folder, -d), and the Eal makes this
+  // policy after it: the libraries mapped at the first attach are the Eal's for good. Read once,
+  // also when none are (a FakeDpdk, a static DPDK), where loadedDrivers' own cache keeps nothing.
+  let drivers: readonly RegisteredDriver[] | undefined;
   return {
     devargsPaths,
     nonPortDevices: options.nonPortDevices === true,
     captureDevices: options.captureDevices === true,
     devargsBudgetMb,
     pciClass: pciClassReader(sysfs),
-    drivers: loadedDrivers,
+    drivers: () => {
+      drivers ??= loadedDrivers();
+      return drivers;
+    },
     attached,
     memifListeners: new Map<string, string>(),
     multiProcess: sharesInstance(options),

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalPciAddress, MAX_DEVICE_NAME, parseDevargs } from './devargs.js';
+import { canonicalPciAddress, MAX_DEVICE_NAME, parseDevargs, splitDevargs } from './devargs.js';
 import { InvalidInputError, isHotplugError } from './errors.js';
 import { kvargsPairs } from './pmd-args.js';
 import { errorOf } from './test-support/env.js';
@@ -28,6 +28,40 @@ describe('parseDevargs', () => {
       subDevices: [],
       ringAsks: [],
     });
+  });
+
+  it.each([
+    'net_null0',
+    'eth_pcap0,iface=eth0',
+    '0000:01:00.0',
+    '0000:AF:1F.7,rxq=2',
+    'net_failsafe0,dev(net_null1,size=64),mac=de:ad:be:ef:00:01',
+  ])('splitDevargs splits %s where parseDevargs does, with the name as given', (input) => {
+    const parsed = parseDevargs(input);
+    const split = splitDevargs(input);
+    expect(split).toEqual({
+      bus: parsed.bus,
+      name: split.name,
+      args: parsed.args,
+      devargs: input,
+      subDevices: parsed.subDevices.map(({ name, args }) => ({ name, args })),
+    });
+    expect(canonicalPciAddress(split.name) ?? split.name).toBe(parsed.name);
+  });
+
+  it('splitDevargs checks nothing: what parseDevargs refuses is split all the same', () => {
+    expect(splitDevargs(',x=1')).toEqual({
+      bus: 'vdev',
+      name: '',
+      args: 'x=1',
+      devargs: ',x=1',
+      subDevices: [],
+    });
+    // Failsafe's sub-devices, an fd(...) and an unclosed dev( among them: what its parser reads.
+    expect(splitDevargs('net_failsafe0,fd(3),dev(net_pcap1,iface=lo),dev(net_null2').subDevices).toEqual([
+      { name: 'net_pcap1', args: 'iface=lo' },
+    ]);
+    expect(splitDevargs('0000:zz:00.0,a=1')).toMatchObject({ bus: 'vdev', name: '0000:zz:00.0' });
   });
 
   it.each([

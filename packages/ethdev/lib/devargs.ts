@@ -9,6 +9,7 @@ import {
   checkPmdArgs,
   type DevargsFile,
   driverOf,
+  failsafeParams,
   kvargsPairs,
   type PmdArgsFindings,
   type ProbedDevice,
@@ -273,6 +274,45 @@ function parse(input: unknown): Devargs {
   return Object.freeze({ input, ...d, devargs, ...found });
 }
 
+/** A devargs split as {@link parseDevargs} splits it, without its checks. */
+export interface SplitDevargs {
+  /** The bus the name belongs to: a PCI address, or a vdev. */
+  readonly bus: 'pci' | 'vdev';
+  /** The device name, before the first comma (as given: a PCI address is not made canonical). */
+  readonly name: string;
+  /** The driver's arguments, after the first comma ('' when none). */
+  readonly args: string;
+  /** The whole devargs, as rte_dev_probe gets it. */
+  readonly devargs: string;
+  /** Failsafe's `dev(...)` sub-devices, split the same way: their names and arguments. */
+  readonly subDevices: readonly Pick<ProbedDevice, 'name' | 'args'>[];
+}
+
+/**
+ * Splits a devargs where {@link parseDevargs} splits it (name before the first comma, arguments
+ * after) and checks nothing: for other programs' devargs (testpmd's), which the SDK does not probe.
+ */
+export function splitDevargs(devargs: string): SplitDevargs {
+  const comma = devargs.indexOf(',');
+  const name = comma < 0 ? devargs : devargs.slice(0, comma);
+  const bus = canonicalPciAddress(name) ? 'pci' : 'vdev';
+  const args = comma < 0 ? '' : devargs.slice(comma + 1);
+  const subDevices =
+    bus === 'vdev' && driverOf(name) === 'net_failsafe'
+      ? failsafeParams(args).flatMap((p) => {
+          if (!('group' in p) || p.group !== 'dev') return [];
+          const sub = splitDevargs(p.body);
+          return [{ name: sub.name, args: sub.args }];
+        })
+      : [];
+  return { bus, name, args, devargs, subDevices };
+}
+
+/** A name DPDK's buses would read as a PCI address (or a broken one), not a vdev name. */
+function looksPci(name: string): boolean {
+  return name.includes(':') || /^[0-9a-f]{1,2}\.[0-9a-f]/i.test(name);
+}
+
 /** The bus, device name and arguments of `text` (the input, or a sub-device of `input`). */
 function parseName(text: string, input: string): { bus: 'pci' | 'vdev'; name: string; args: string } {
   const where = text === input ? '' : `sub-device ${JSON.stringify(text)}: `;
@@ -283,13 +323,11 @@ function parseName(text: string, input: string): { bus: 'pci' | 'vdev'; name: st
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
   if (/[\u0000-\u001f\u007f]/.test(text)) throw fail('it contains control characters');
 
-  const comma = text.indexOf(',');
-  const rawName = comma < 0 ? text : text.slice(0, comma);
-  const args = comma < 0 ? '' : text.slice(comma + 1);
+  const { name: rawName, args } = splitDevargs(text);
   if (rawName === '') throw fail('the device name before the first comma is empty');
   if (/\s/.test(rawName)) throw fail('the device name contains white space');
 
-  if (rawName.includes(':') || /^[0-9a-f]{1,2}\.[0-9a-f]/i.test(rawName)) {
+  if (looksPci(rawName)) {
     const name = canonicalPciAddress(rawName);
     if (!name) {
       throw fail(

@@ -14,6 +14,8 @@ export {
   type DevargsFile,
   type DevargsPolicy,
   parseDevargs,
+  type SplitDevargs,
+  splitDevargs,
 } from './devargs.js';
 export { DEFAULT_DEVARGS_BUDGET_MB, type RingAsk } from './devargs-budget.js';
 export { DEVARGS_BUDGET_ENV, DEVARGS_PATHS_ENV, SYSFS_ENV } from './devargs-policy.js';
@@ -52,7 +54,7 @@ export {
   slope,
   warmup,
 } from './leak.js';
-export { type MultiProcessCut, multiProcessCut, type SplitDevargs } from './multi-process-cut.js';
+export { type MultiProcessCut, multiProcessCut } from './multi-process-cut.js';
 export type { ProbedDevice } from './pmd-args.js';
 export { portId, portRef } from './ports.js';
 export { describeHeld, type HeldResources, leftBehind } from './resources.js';

@@ -37,6 +37,24 @@ describe('multiProcessCut', () => {
     });
   });
 
+  it("names net_pcap's cut inside a failsafe: failsafe hotplugs its dev(...) on their own", () => {
+    const failsafe = `net_failsafe0,dev(${pcap.replace('net_pcap0', 'net_pcap1')}),hotplug_poll=100`;
+    expect(failsafe.length).toBeLessThanOrEqual(MP_DEVARGS_MAX);
+    expect(multiProcessCut(failsafe)).toEqual({
+      key: 'tx_pcap',
+      why: expect.stringContaining(
+        "failsafe's sub-device net_pcap1: net_pcap keeps 63 characters of its arguments for secondary processes (these are 79), so a secondary would read tx_pcap=/tmp/dphp-a-pca;",
+      ),
+    });
+    expect(errorOf(() => parseDevargs(failsafe, { multiProcess: true }))).toMatchObject({
+      code: 'INVALID_DEVARGS',
+      key: 'tx_pcap',
+    });
+    expect(parseDevargs(failsafe, {}).subDevices).toMatchObject([{ name: 'net_pcap1' }]);
+    // A short one is carried whole, and a PCI sub-device has no such cut.
+    expect(multiProcessCut('net_failsafe0,dev(net_pcap1,iface=lo),dev(0000:01:00.0,a=1)')).toBeUndefined();
+  });
+
   it("names EAL's cut of a devargs at 127 characters for any PMD", () => {
     const ring = `net_ring0,nodeaction=${'n'.repeat(100)}:0:CREATE,x=1`;
     expect(ring.length).toBeGreaterThan(MP_DEVARGS_MAX);

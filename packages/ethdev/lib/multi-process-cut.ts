@@ -7,8 +7,11 @@
  *   (EAL_DEV_MP_DEV_ARGS_MAX_LEN 128): 22.11 cuts the rest, 24.11.7+ and 26.07 refuse (-E2BIG).
  * - net_pcap keeps 63 characters of its arguments (ETH_PCAP_ARG_MAXLEN 64) in the shared device
  *   data, and its probe in a secondary parses that copy (22.11 through main, 26.11-rc0).
+ * - A failsafe's `dev(...)` sub-devices are probed by failsafe through rte_eal_hotplug_add, so each
+ *   is a hotplug of its own for the secondaries (failsafe_eal.c fs_bus_init): a net_pcap among
+ *   them is cut as above (its own devargs are inside the failsafe's 127 characters).
  */
-import { canonicalPciAddress } from './devargs.js';
+import { type SplitDevargs, splitDevargs } from './devargs.js';
 import { driverOf, kvargsPairs } from './pmd-args.js';
 
 /** The characters of a devargs EAL's hotplug message carries to the other processes. */
@@ -35,27 +38,15 @@ function cutPair(args: string, max: number): { key: string; read: string } {
   return { key: whole[i]?.[0] ?? key, read: value === undefined ? `${key} (no value)` : `${key}=${value}` };
 }
 
-/** A devargs split as parseDevargs splits it (its result is one). */
-export interface SplitDevargs {
-  /** The bus the name belongs to: a PCI address, or a vdev. */
-  readonly bus: 'pci' | 'vdev';
-  /** The device name, before the first comma. */
-  readonly name: string;
-  /** The driver's arguments, after the first comma ('' when none). */
-  readonly args: string;
-  /** The whole devargs, as rte_dev_probe gets it. */
-  readonly devargs: string;
-}
-
-/** A devargs string split as parseDevargs splits it (without its checks): for other programs' devargs. */
-function split(devargs: string): SplitDevargs {
-  const comma = devargs.indexOf(',');
-  const name = comma < 0 ? devargs : devargs.slice(0, comma);
+/** Where the PMD of vdev `name` keeps too few characters of `args` for its secondaries. */
+function pmdCut(name: string, args: string): MultiProcessCut | undefined {
+  const driver = driverOf(name);
+  const max = driver ? SECONDARY_ARGS_MAX[driver] : undefined;
+  if (max === undefined || args.length <= max) return undefined;
+  const { key, read } = cutPair(args, max);
   return {
-    bus: canonicalPciAddress(name) ? 'pci' : 'vdev',
-    name,
-    args: comma < 0 ? '' : devargs.slice(comma + 1),
-    devargs,
+    key,
+    why: `${driver} keeps ${max} characters of its arguments for secondary processes (these are ${args.length}), so a secondary would read ${read}; shorten the paths, or share no instance (noSharedConfig)`,
   };
 }
 
@@ -65,15 +56,12 @@ function split(devargs: string): SplitDevargs {
  * result (`devargs` is what rte_dev_probe gets).
  */
 export function multiProcessCut(input: string | SplitDevargs): MultiProcessCut | undefined {
-  const d = typeof input === 'string' ? split(input) : input;
-  const driver = d.bus === 'vdev' ? driverOf(d.name) : undefined;
-  const max = driver ? SECONDARY_ARGS_MAX[driver] : undefined;
-  if (max !== undefined && d.args.length > max) {
-    const { key, read } = cutPair(d.args, max);
-    return {
-      key,
-      why: `${driver} keeps ${max} characters of its arguments for secondary processes (these are ${d.args.length}), so a secondary would read ${read}; shorten the paths, or share no instance (noSharedConfig)`,
-    };
+  const d = typeof input === 'string' ? splitDevargs(input) : input;
+  const own = d.bus === 'vdev' ? pmdCut(d.name, d.args) : undefined;
+  if (own) return own;
+  for (const sub of d.subDevices) {
+    const cut = pmdCut(sub.name, sub.args);
+    if (cut) return { key: cut.key, why: `failsafe's sub-device ${sub.name}: ${cut.why}` };
   }
   if (d.devargs.length > MP_DEVARGS_MAX) {
     const prefix = d.devargs.length - d.args.length;

@@ -25,6 +25,8 @@ export interface ProbedDevice {
   readonly name: string;
   /** The argument keys its devargs give, in order. */
   readonly keys: readonly string[];
+  /** Its arguments, after the first comma of its devargs ('' when none). */
+  readonly args: string;
 }
 
 export interface PmdArgsFindings {
@@ -243,26 +245,64 @@ function checkPair(
   }
 }
 
+/** One top-level parameter of failsafe's devargs, as failsafe's parser splits them. */
+export type FailsafeParam =
+  /** A `kind(body)` group: dev(...), exec(...), fd(...), or one failsafe does not know. */
+  | { readonly group: string; readonly body: string }
+  /** A plain key=value (mac, hotplug_poll). */
+  | { readonly kvarg: string }
+  /** Where failsafe's parser stops, and why; nothing after it is read. */
+  | { readonly broken: string; readonly key: string };
+
 /**
- * Failsafe's top level: `dev(...)`, `exec(...)` and `fd(...)` groups (parentheses nest), the
- * rest is kvargs. Returns the rest; sub-devices are checked as devices of their own.
+ * Failsafe's top level split as its parser (fs_parse_device and friends) splits it, checking
+ * nothing but its syntax: `kind(...)` groups (parentheses nest) and kvargs, in order.
  */
-function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub: SubDevice) {
-  const rest: string[] = [];
+export function failsafeParams(args: string): FailsafeParam[] {
+  const params: FailsafeParam[] = [];
   let a = 0;
   while (a < args.length) {
     let b = a;
     while (b < args.length && args[b] !== '(' && args[b] !== ',') b++;
-    if (b === a) refuse('failsafe refuses an empty parameter (",,")', '');
+    if (b === a) {
+      params.push({ broken: 'failsafe refuses an empty parameter (",,")', key: '' });
+      break;
+    }
     if (b === args.length || args[b] === ',') {
-      rest.push(args.slice(a, b));
+      params.push({ kvarg: args.slice(a, b) });
       a = b + 1;
       continue;
     }
     const kind = args.slice(a, b);
     const close = closingParen(args, b);
-    if (close < 0) refuse(`${kind}( has no closing parenthesis`, `${kind}(...)`);
-    const body = args.slice(b + 1, close);
+    if (close < 0) {
+      params.push({ broken: `${kind}( has no closing parenthesis`, key: `${kind}(...)` });
+      break;
+    }
+    params.push({ group: kind, body: args.slice(b + 1, close) });
+    if (close + 1 < args.length && args[close + 1] !== ',') {
+      params.push({ broken: `a "," must follow ${kind}(...)`, key: `${kind}(...)` });
+      break;
+    }
+    a = close + 2;
+  }
+  return params;
+}
+
+/**
+ * Failsafe's top level: `dev(...)`, `exec(...)` and `fd(...)` groups, the rest is kvargs.
+ * Returns the rest; sub-devices are checked as devices of their own.
+ */
+function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub: SubDevice) {
+  const rest: string[] = [];
+  for (const p of failsafeParams(args)) {
+    if ('broken' in p) refuse(p.broken, p.key);
+    if ('kvarg' in p) {
+      rest.push(p.kvarg);
+      continue;
+    }
+    if (!('group' in p)) continue;
+    const { group: kind, body } = p;
     if (kind === 'dev') {
       const d = sub(body);
       if (d.driver === 'net_failsafe')
@@ -276,7 +316,7 @@ function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub:
           "a failsafe sub-device's nodeaction: net_ring names its port after the node, not the device, so failsafe never takes it and leaves it behind (a port no detach removes)",
           'nodeaction',
         );
-      found.subDevices.push({ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) });
+      found.subDevices.push({ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k), args: d.args });
     } else if (kind === 'exec') {
       found.shellCommands.push(body.replaceAll(',', ' '));
     } else if (kind === 'fd') {
@@ -284,9 +324,6 @@ function failsafeArgs(args: string, found: PmdArgsFindings, refuse: Refuse, sub:
     } else {
       refuse(`failsafe knows dev(...), exec(...) and fd(...), not ${kind}(...)`, `${kind}(...)`);
     }
-    if (close + 1 < args.length && args[close + 1] !== ',')
-      refuse(`a "," must follow ${kind}(...)`, `${kind}(...)`);
-    a = close + 2;
   }
   return rest.join(',');
 }

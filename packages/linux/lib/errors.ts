@@ -13,6 +13,7 @@ export type KernelErrorCode =
   | 'ROLLBACK_FAILED'
   | 'HUGEPAGES_SHORT'
   | 'MOUNT_FAILED'
+  | 'MOUNTED_INSIDE'
   | 'NO_SUCH_SLOT'
   | 'TIMEOUT'
   | 'COMMAND_FAILED'

@@ -91,4 +91,5 @@ export {
   vfioState,
 } from './readiness.js';
 export { type BindingRecord, listBindings, readBinding } from './records.js';
+export { removeOwnTree } from './remove-tree.js';
 export { type Uevent, UeventMonitor, type UeventMonitorOptions } from './uevents.js';
