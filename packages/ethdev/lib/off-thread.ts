@@ -1,9 +1,16 @@
 /**
  * The async forms' mechanism: one persistent worker thread that makes DPDK's control calls
- * synchronously through its own koffi binding of the same libraries, woken with Atomics.notify
- * on a SharedArrayBuffer and awaited with Atomics.waitAsync. Chosen by measurement over koffi's
- * async calls (a libuv pool hop each; `npm run bench`'s mechanism table, packages/ethdev
- * README): the same raw net_null cycle cost 0.42× the wall time and 0.69× the CPU time.
+ * synchronously through its own koffi binding of the same libraries. Both threads sleep and wake
+ * each other with raw futexes on a SharedArrayBuffer (libc's `syscall` through koffi, which passes
+ * the shared memory itself): the worker sleeps on one while it waits for work; the main thread,
+ * once it asked, sleeps on one for at most MAIN_WAIT_US (a fast call's answer: no trip through
+ * the event loop), then awaits the answer with Atomics.waitAsync, the event loop running.
+ * Chosen by measurement (docs/measurements.md, "The async round trip at its floor (issue 25,
+ * session 11)"): V8's own Atomics.wait/notify/waitAsync cost twice the system calls (a global
+ * lock the woken thread contends for) and about twice the CPU a round trip; koffi's async call
+ * (a libuv pool thread) and postMessage cost more; spinning loses (the worker shares the main
+ * thread's core: EAL pins the main thread to its lcore, and a thread inherits its creator's).
+ * Where the futex system call's number is unknown (not x64 or arm64), V8's Atomics are used.
  *
  * Calls whose arguments are numbers, strings, null and output arrays go through it; those that
  * take or return a pointer (mbuf pools) keep koffi's async call: a koffi pointer cannot cross
@@ -12,6 +19,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import koffi from 'koffi';
 
 /** Atomics.waitAsync (Node 16+, V8), which this project's ES library target does not declare. */
 const waitAsync = (
@@ -76,7 +84,32 @@ const REQUEST = 1;
 // 2: returned; 3: koffi threw (the message in the first string).
 const FAILED = 3;
 
-const SLOT = { state: 0, op: 1, rc: 2, lenA: 3, lenB: 4, errLen: 5 } as const;
+/**
+ * `state` is the futex word both threads sleep on. `workerAsleep`: 0 awake, 1 in a raw futex,
+ * 2 in V8's Atomics.wait. `mainWaiting`: 0 not waiting, 1 in a raw futex, 2 in waitAsync.
+ */
+const SLOT = {
+  state: 0,
+  op: 1,
+  rc: 2,
+  lenA: 3,
+  lenB: 4,
+  errLen: 5,
+  workerAsleep: 6,
+  mainWaiting: 7,
+} as const;
+/** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
+const MAIN_WAIT_US = 100;
+/**
+ * How long the idle worker sleeps on a raw futex before V8's Atomics.wait: Node's exit can end a
+ * thread in the latter, not in a system call, so an exit waits for at most this long.
+ */
+const WORKER_RAW_SLEEP_MS = 10;
+/** futex(2)'s system call number, where known; elsewhere V8's Atomics only. */
+const SYS_FUTEX: number | undefined = { x64: 202, arm64: 98 }[process.arch as string];
+const FUTEX_WAIT_PRIVATE = 128;
+const FUTEX_WAKE_PRIVATE = 129;
+const FUTEX_SIGNATURE = 'long syscall(long nr, int32_t *word, int op, int value, void *timeout)';
 const MAX_OUT = 64;
 const STRING_BYTES = 8192;
 const LAYOUT = {
@@ -93,7 +126,7 @@ const LAYOUT = {
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffiPath);
-const { shared, libs, calls, layout, slot, maxOut, stringBytes } = workerData;
+const { shared, libs, calls, layout, slot, maxOut, stringBytes, futex } = workerData;
 const loaded = {};
 for (const [name, path] of Object.entries(libs)) loaded[name] = koffi.load(path);
 const fns = calls.map((c) => loaded[c.lib].func(c.sig));
@@ -112,9 +145,23 @@ const argvs = calls.map((c) => {
 });
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
+const sys = futex.nr === undefined ? undefined : koffi.load('libc.so.6').func(futex.signature);
+const rawSleep = new BigInt64Array([BigInt(Math.floor(futex.rawSleepMs / 1000)), BigInt((futex.rawSleepMs % 1000) * 1e6)]);
 for (;;) {
-  // Asleep until a request: on whatever the state is now (done, failed or idle), never spinning.
-  for (let v = Atomics.load(s, slot.state); v !== 1; v = Atomics.load(s, slot.state)) Atomics.wait(s, slot.state, v);
+  // Asleep until a request, on whatever the state is now (done, failed or idle), never spinning:
+  // first on a raw futex (one system call each way), then, idle for long, in V8's Atomics.wait.
+  for (let v = Atomics.load(s, slot.state); v !== 1; v = Atomics.load(s, slot.state)) {
+    let asleep = 2;
+    if (sys) {
+      Atomics.store(s, slot.workerAsleep, 1);
+      const rc = sys(futex.nr, s, futex.wait, v, rawSleep);
+      // Woken, or the state had changed already: look again. Timed out: the long sleep.
+      asleep = rc === 0 || Atomics.load(s, slot.state) !== v ? 0 : 2;
+    }
+    Atomics.store(s, slot.workerAsleep, asleep);
+    if (asleep === 2) Atomics.wait(s, slot.state, v);
+    Atomics.store(s, slot.workerAsleep, 0);
+  }
   const op = s[slot.op];
   const kinds = calls[op].args;
   const args = argvs[op];
@@ -131,7 +178,9 @@ for (;;) {
     s[slot.errLen] = utf8.encodeInto(String(e && e.message || e), strs[0]).written;
   }
   Atomics.store(s, slot.state, state);
-  Atomics.notify(s, slot.state);
+  const waiting = Atomics.load(s, slot.mainWaiting);
+  if (waiting === 1) sys(futex.nr, s, futex.wake, 1, null);
+  else if (waiting === 2) Atomics.notify(s, slot.state);
 }
 `;
 
@@ -166,8 +215,15 @@ export class OffThreadWorker {
   readonly #utf8 = new TextEncoder();
   /** The call on the worker now, if any. */
   #job: Job | undefined;
+  /** libc's `syscall`, for futex(2); undefined where its number is unknown. */
+  readonly #futex:
+    | ((nr: number, word: Int32Array, op: number, value: number, timeout: unknown) => number)
+    | undefined;
+  /** MAIN_WAIT_US as futex(2)'s relative timeout (a struct timespec). */
+  readonly #mainWait = new BigInt64Array([0n, BigInt(MAIN_WAIT_US * 1000)]);
 
   constructor(libs: WorkerLibraries) {
+    this.#futex = SYS_FUTEX === undefined ? undefined : koffi.load('libc.so.6').func(FUTEX_SIGNATURE);
     const shared = new SharedArrayBuffer(LAYOUT.bytes);
     this.#slots = new Int32Array(shared, LAYOUT.slots, 16);
     this.#numbers = new Float64Array(shared, LAYOUT.numbers, 8);
@@ -192,6 +248,13 @@ export class OffThreadWorker {
         slot: SLOT,
         maxOut: MAX_OUT,
         stringBytes: STRING_BYTES,
+        futex: {
+          nr: SYS_FUTEX,
+          signature: FUTEX_SIGNATURE,
+          wait: FUTEX_WAIT_PRIVATE,
+          wake: FUTEX_WAKE_PRIVATE,
+          rawSleepMs: WORKER_RAW_SLEEP_MS,
+        },
       },
       // DPDK's output is the process's: the worker writes nothing of its own.
       stdout: false,
@@ -234,17 +297,35 @@ export class OffThreadWorker {
     s[SLOT.op] = this.#index[name];
     this.#job = { name, outA, outB, done };
     Atomics.store(s, SLOT.state, REQUEST);
-    Atomics.notify(s, SLOT.state);
+    const asleep = Atomics.load(s, SLOT.workerAsleep);
+    if (asleep === 1) this.#futex!(SYS_FUTEX!, s, FUTEX_WAKE_PRIVATE, 1, null);
+    else if (asleep === 2) Atomics.notify(s, SLOT.state);
     // While it runs, the worker holds the process alive (a pending waitAsync does not).
     this.#worker.ref();
     // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask.
-    queueMicrotask(this.#wait);
+    queueMicrotask(this.#firstLook);
   }
+
+  /**
+   * Sleeps on the futex for up to MAIN_WAIT_US: a fast call's answer then costs two system calls
+   * instead of a trip through the event loop. A wake-up may be late (the previous call's) or
+   * early: the state is read again after each.
+   */
+  readonly #firstLook = (): void => {
+    const s = this.#slots;
+    if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
+      Atomics.store(s, SLOT.mainWaiting, 1);
+      this.#futex(SYS_FUTEX!, s, FUTEX_WAIT_PRIVATE, REQUEST, this.#mainWait);
+    }
+    Atomics.store(s, SLOT.mainWaiting, 2);
+    this.#wait();
+  };
 
   /** Awaits the worker's answer; the previous call's late notify may wake it: the state is read again. */
   readonly #wait = (): void => {
     const s = this.#slots;
     if (Atomics.load(s, SLOT.state) !== REQUEST) {
+      Atomics.store(s, SLOT.mainWaiting, 0);
       this.#finish();
       return;
     }
