@@ -270,17 +270,19 @@ console.log(
 
 // The async mechanism's own price: an empty call off the main thread and back, awaited, through
 // each candidate (round-trip.mjs); then a raw net_null0 attach → close → detach cycle (no SDK
-// logic) through the two that can carry one; interleaved. The SDK uses the Atomics worker (lib/off-thread.ts).
+// logic) through those that can carry one; interleaved. The SDK uses the futex worker (lib/off-thread.ts).
 const HOPS = Number(process.env.BENCH_HOPS ?? 20_000);
 const hop = join(here, 'bench', 'round-trip.mjs');
 const mechanisms = [
   ['koffi', "empty call: koffi's async call (libuv pool thread)"],
-  ['atomics', "empty call: a persistent worker, Atomics.notify / Atomics.waitAsync (the SDK's)"],
-  ['atomics-spin', 'empty call: the same, both sides polling ≤ 50 µs before they sleep'],
-  ['atomics-block', 'empty call: the same, main thread blocked in Atomics.wait (the floor; stops the loop)'],
+  ['atomics', 'empty call: a persistent worker, Atomics.notify / Atomics.waitAsync'],
+  ['atomics-spin', 'empty call: the same, worker spinning ≤ 50 µs, main ≤ 20 µs before they sleep'],
+  ['atomics-block', 'empty call: the same, main thread blocked in Atomics.wait (stops the loop)'],
+  ['futex', "empty call: a persistent worker, raw futexes, main ≤ 100 µs then waitAsync (the SDK's)"],
   ['message', 'empty call: a persistent worker, postMessage both ways'],
   ['koffi-cycle', 'raw net_null0 cycle, attach and detach through koffi async'],
   ['atomics-cycle', 'raw net_null0 cycle, attach and detach through the Atomics worker'],
+  ['futex-cycle', "raw net_null0 cycle, attach and detach through the futex worker (the SDK's)"],
 ];
 const hopRuns = await rounds(
   mechanisms.map(([mode]) => [

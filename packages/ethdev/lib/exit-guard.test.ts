@@ -70,3 +70,15 @@ describe('an application error while an SDK call is on a worker thread', () => {
     expect(value.stderr).toContain('ERR_UNHANDLED_REJECTION');
   }, 30_000);
 });
+
+describe('after async calls that returned', () => {
+  // The idle worker sleeps in a futex system call, which Node's exit cannot interrupt: it leaves
+  // it within 10 ms for Atomics.wait, which it can. Held, the child would be killed at 15 s.
+  it('the process ends by itself, or with process.exit, with code 0', async () => {
+    const [natural, exited] = await Promise.all([runChild('after-async'), runChild('after-async-exit')]);
+    for (const r of [natural, exited]) {
+      expect(r).toMatchObject({ code: 0, killed: false });
+      expect(r.stdout).toContain('@@ done');
+    }
+  }, 30_000);
+});
