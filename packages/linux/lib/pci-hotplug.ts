@@ -172,6 +172,8 @@ export async function waitForDevice(
 /**
  * Waits until a device bound to its kernel driver has a kernel interface (the driver registers it
  * a moment after the bind) and returns its name. Throws TIMEOUT naming the device.
+ * The default wait is long: a driver's probe reads the NIC's NVM before it registers the
+ * interface, which took over 5 s for e1000e in an emulated guest on a loaded host.
  */
 export async function waitForInterface(
   host: Host,
@@ -179,7 +181,7 @@ export async function waitForInterface(
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<string> {
   const bdf = pciAddress(address);
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ifname = (await getDevice(host, bdf)).interfaces[0]?.name;
