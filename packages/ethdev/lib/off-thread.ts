@@ -1,0 +1,357 @@
+/**
+ * The async forms' mechanism: one persistent worker thread that makes DPDK's control calls
+ * synchronously through its own koffi binding of the same libraries. Both threads sleep and wake
+ * each other with raw futexes on a SharedArrayBuffer (libc's `syscall` through koffi, which passes
+ * the shared memory itself): the worker sleeps on one while it waits for work; the main thread,
+ * once it asked, sleeps on one for at most MAIN_WAIT_US (a fast call's answer: no trip through
+ * the event loop), then awaits the answer with Atomics.waitAsync, the event loop running.
+ * Chosen by measurement (docs/measurements.md, "The async round trip at its floor (issue 25,
+ * session 11)"): V8's own Atomics.wait/notify/waitAsync cost twice the system calls (a global
+ * lock the woken thread contends for) and about twice the CPU a round trip; koffi's async call
+ * (a libuv pool thread) and postMessage cost more; spinning loses (the worker shares the main
+ * thread's core: EAL pins the main thread to its lcore, and a thread inherits its creator's).
+ * Where the futex system call's number is unknown (not x64 or arm64), V8's Atomics are used.
+ *
+ * Calls whose arguments are numbers, strings, null and output arrays go through it; those that
+ * take or return a pointer (mbuf pools) keep koffi's async call: a koffi pointer cannot cross
+ * threads. One call at a time: the control queue never starts a second before the first
+ * returned (DPDK's control API is not thread safe), so one shared page suffices.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import koffi from 'koffi';
+
+/** Atomics.waitAsync (Node 16+, V8), which this project's ES library target does not declare. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+/** How each argument crosses: a string, a number, null, or an output array of N elements. */
+type ArgKind = 's' | 'n' | 'null' | 'u16[]' | 'i32[]';
+
+/**
+ * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
+ * declares these functions from the same signatures: one prototype each (see koffi's own tests).
+ */
+export const WORKER_CALLS = {
+  dphp_abi: { lib: 'shim', sig: 'int dphp_abi(void)', args: [] },
+  dphp_attach: {
+    lib: 'shim',
+    sig: 'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
+    args: ['s', 's', 'u16[]', 'u16[]', 'n'],
+  },
+  dphp_detach: {
+    lib: 'shim',
+    sig: 'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
+    args: ['s', 's', 'u16[]', 'i32[]', 'n'],
+  },
+  rte_eal_hotplug_remove: {
+    lib: 'eal',
+    sig: 'int rte_eal_hotplug_remove(const char *busname, const char *devname)',
+    args: ['s', 's'],
+  },
+  dphp_configure: {
+    lib: 'shim',
+    sig: 'int dphp_configure(uint16_t port, uint16_t rxq, uint16_t txq)',
+    args: ['n', 'n', 'n'],
+  },
+  rte_eth_dev_start: { lib: 'ethdev', sig: 'int rte_eth_dev_start(uint16_t port_id)', args: ['n'] },
+  rte_eth_dev_stop: { lib: 'ethdev', sig: 'int rte_eth_dev_stop(uint16_t port_id)', args: ['n'] },
+  rte_eth_dev_close: { lib: 'ethdev', sig: 'int rte_eth_dev_close(uint16_t port_id)', args: ['n'] },
+  rte_eth_promiscuous_enable: {
+    lib: 'ethdev',
+    sig: 'int rte_eth_promiscuous_enable(uint16_t port_id)',
+    args: ['n'],
+  },
+  rte_eth_tx_queue_setup: {
+    lib: 'ethdev',
+    sig: 'int rte_eth_tx_queue_setup(uint16_t port_id, uint16_t queue, uint16_t nb_desc, unsigned int socket_id, void *tx_conf)',
+    args: ['n', 'n', 'n', 'n', 'null'],
+  },
+} as const satisfies Record<string, { lib: string; sig: string; args: readonly ArgKind[] }>;
+
+export type WorkerCallName = keyof typeof WORKER_CALLS;
+
+// The shared page: slots, then up to 8 numbers, two output arrays, two strings.
+const IDLE = 0;
+const REQUEST = 1;
+// 2: returned; 3: koffi threw (the message in the first string).
+const FAILED = 3;
+
+/**
+ * `state` is the futex word both threads sleep on. `workerAsleep`: 0 awake, 1 in a raw futex,
+ * 2 in V8's Atomics.wait. `mainWaiting`: 0 not waiting, 1 in a raw futex, 2 in waitAsync.
+ */
+const SLOT = {
+  state: 0,
+  op: 1,
+  rc: 2,
+  lenA: 3,
+  lenB: 4,
+  errLen: 5,
+  workerAsleep: 6,
+  mainWaiting: 7,
+} as const;
+/** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
+const MAIN_WAIT_US = 100;
+/**
+ * How long the idle worker sleeps on a raw futex before V8's Atomics.wait: Node's exit can end a
+ * thread in the latter, not in a system call, so an exit waits for at most this long.
+ */
+const WORKER_RAW_SLEEP_MS = 10;
+/** futex(2)'s system call number, where known; elsewhere V8's Atomics only. */
+const SYS_FUTEX: number | undefined = { x64: 202, arm64: 98 }[process.arch as string];
+const FUTEX_WAIT_PRIVATE = 128;
+const FUTEX_WAKE_PRIVATE = 129;
+const FUTEX_SIGNATURE = 'long syscall(long nr, int32_t *word, int op, int value, void *timeout)';
+const MAX_OUT = 64;
+const STRING_BYTES = 8192;
+const LAYOUT = {
+  slots: 0,
+  numbers: 64,
+  outA: 128,
+  outB: 128 + MAX_OUT * 4,
+  strA: 128 + MAX_OUT * 8,
+  strB: 128 + MAX_OUT * 8 + STRING_BYTES,
+  bytes: 128 + MAX_OUT * 8 + 2 * STRING_BYTES,
+} as const;
+
+/** The worker's code (CommonJS, run with eval: no file to find next to the sources or dist). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const koffi = require(workerData.koffiPath);
+const { shared, libs, calls, layout, slot, maxOut, stringBytes, futex } = workerData;
+const loaded = {};
+for (const [name, path] of Object.entries(libs)) loaded[name] = koffi.load(path);
+const fns = calls.map((c) => loaded[c.lib].func(c.sig));
+const s = new Int32Array(shared, layout.slots, 16);
+const numbers = new Float64Array(shared, layout.numbers, 8);
+const outs = {
+  'u16[]': [new Uint16Array(shared, layout.outA, maxOut), new Uint16Array(shared, layout.outB, maxOut)],
+  'i32[]': [new Int32Array(shared, layout.outA, maxOut), new Int32Array(shared, layout.outB, maxOut)],
+};
+const strs = [new Uint8Array(shared, layout.strA, stringBytes), new Uint8Array(shared, layout.strB, stringBytes)];
+// Each call's argument list, made once: the shared output arrays and nulls stay, strings and
+// numbers are written in before each call.
+const argvs = calls.map((c) => {
+  let out = 0;
+  return c.args.map((kind) => (kind === 's' || kind === 'n' || kind === 'null' ? null : outs[kind][out++]));
+});
+const text = new TextDecoder();
+const utf8 = new TextEncoder();
+const sys = futex.nr === undefined ? undefined : koffi.load('libc.so.6').func(futex.signature);
+const rawSleep = new BigInt64Array([BigInt(Math.floor(futex.rawSleepMs / 1000)), BigInt((futex.rawSleepMs % 1000) * 1e6)]);
+for (;;) {
+  // Asleep until a request, on whatever the state is now (done, failed or idle), never spinning:
+  // first on a raw futex (one system call each way), then, idle for long, in V8's Atomics.wait.
+  for (let v = Atomics.load(s, slot.state); v !== 1; v = Atomics.load(s, slot.state)) {
+    let asleep = 2;
+    if (sys) {
+      Atomics.store(s, slot.workerAsleep, 1);
+      const rc = sys(futex.nr, s, futex.wait, v, rawSleep);
+      // Woken, or the state had changed already: look again. Timed out: the long sleep.
+      asleep = rc === 0 || Atomics.load(s, slot.state) !== v ? 0 : 2;
+    }
+    Atomics.store(s, slot.workerAsleep, asleep);
+    if (asleep === 2) Atomics.wait(s, slot.state, v);
+    Atomics.store(s, slot.workerAsleep, 0);
+  }
+  const op = s[slot.op];
+  const kinds = calls[op].args;
+  const args = argvs[op];
+  let state = 2;
+  try {
+    let str = 0, num = 0;
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] === 's') { const len = s[str === 0 ? slot.lenA : slot.lenB]; args[i] = text.decode(strs[str++].slice(0, len)); }
+      else if (kinds[i] === 'n') args[i] = numbers[num++];
+    }
+    s[slot.rc] = fns[op].apply(null, args);
+  } catch (e) {
+    state = 3;
+    s[slot.errLen] = utf8.encodeInto(String(e && e.message || e), strs[0]).written;
+  }
+  Atomics.store(s, slot.state, state);
+  const waiting = Atomics.load(s, slot.mainWaiting);
+  if (waiting === 1) sys(futex.nr, s, futex.wake, 1, null);
+  else if (waiting === 2) Atomics.notify(s, slot.state);
+}
+`;
+
+/** The libraries the worker loads by path (the same objects the main thread has loaded). */
+export interface WorkerLibraries {
+  readonly shim: string;
+  readonly eal: string;
+  readonly ethdev: string;
+}
+
+/** A call on the worker: its output arrays (copied back when it returned) and its callback. */
+interface Job {
+  readonly name: WorkerCallName;
+  readonly outA: Uint16Array | Int32Array | undefined;
+  readonly outB: Uint16Array | Int32Array | undefined;
+  readonly done: (error: unknown, rc: number) => void;
+}
+
+/** The persistent worker and its shared page. */
+export class OffThreadWorker {
+  readonly #worker: Worker;
+  readonly #slots: Int32Array;
+  readonly #numbers: Float64Array;
+  readonly #strA: Uint8Array;
+  readonly #strB: Uint8Array;
+  readonly #outA16: Uint16Array;
+  readonly #outB16: Uint16Array;
+  readonly #outA32: Int32Array;
+  readonly #outB32: Int32Array;
+  readonly #names: WorkerCallName[];
+  readonly #index = {} as Record<WorkerCallName, number>;
+  readonly #utf8 = new TextEncoder();
+  /** The call on the worker now, if any. */
+  #job: Job | undefined;
+  /** libc's `syscall`, for futex(2); undefined where its number is unknown. */
+  readonly #futex:
+    | ((nr: number, word: Int32Array, op: number, value: number, timeout: unknown) => number)
+    | undefined;
+  /** MAIN_WAIT_US as futex(2)'s relative timeout (a struct timespec). */
+  readonly #mainWait = new BigInt64Array([0n, BigInt(MAIN_WAIT_US * 1000)]);
+
+  constructor(libs: WorkerLibraries) {
+    this.#futex = SYS_FUTEX === undefined ? undefined : koffi.load('libc.so.6').func(FUTEX_SIGNATURE);
+    const shared = new SharedArrayBuffer(LAYOUT.bytes);
+    this.#slots = new Int32Array(shared, LAYOUT.slots, 16);
+    this.#numbers = new Float64Array(shared, LAYOUT.numbers, 8);
+    this.#outA16 = new Uint16Array(shared, LAYOUT.outA, MAX_OUT);
+    this.#outB16 = new Uint16Array(shared, LAYOUT.outB, MAX_OUT);
+    this.#outA32 = new Int32Array(shared, LAYOUT.outA, MAX_OUT);
+    this.#outB32 = new Int32Array(shared, LAYOUT.outB, MAX_OUT);
+    this.#strA = new Uint8Array(shared, LAYOUT.strA, STRING_BYTES);
+    this.#strB = new Uint8Array(shared, LAYOUT.strB, STRING_BYTES);
+    this.#names = Object.keys(WORKER_CALLS) as WorkerCallName[];
+    this.#names.forEach((name, i) => {
+      this.#index[name] = i;
+    });
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        koffiPath: createRequire(import.meta.url).resolve('koffi'),
+        shared,
+        libs,
+        calls: this.#names.map((name) => WORKER_CALLS[name]),
+        layout: LAYOUT,
+        slot: SLOT,
+        maxOut: MAX_OUT,
+        stringBytes: STRING_BYTES,
+        futex: {
+          nr: SYS_FUTEX,
+          signature: FUTEX_SIGNATURE,
+          wait: FUTEX_WAIT_PRIVATE,
+          wake: FUTEX_WAKE_PRIVATE,
+          rawSleepMs: WORKER_RAW_SLEEP_MS,
+        },
+      },
+      // DPDK's output is the process's: the worker writes nothing of its own.
+      stdout: false,
+      stderr: false,
+    });
+    // Never keeps the process alive by itself; while a call runs, `call` holds a ref.
+    this.#worker.unref();
+  }
+
+  /**
+   * Makes `name` on the worker thread; `done` runs on this thread when it returned, with its
+   * output arrays copied back into the caller's. Throws when a call is already running there.
+   */
+  call(name: WorkerCallName, args: readonly unknown[], done: (error: unknown, rc: number) => void): void {
+    if (this.#job) throw new Error(`${name}: the off-thread worker is busy (one call at a time)`);
+    const spec = WORKER_CALLS[name];
+    const s = this.#slots;
+    let str = 0;
+    let num = 0;
+    let outA: Uint16Array | Int32Array | undefined;
+    let outB: Uint16Array | Int32Array | undefined;
+    const kinds: readonly ArgKind[] = spec.args;
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
+      const value = args[i];
+      if (kind === 's') {
+        const target = str === 0 ? this.#strA : this.#strB;
+        const { read, written } = this.#utf8.encodeInto(value as string, target);
+        if (read !== (value as string).length) throw new Error(`${name}: argument ${i + 1} is too long`);
+        s[str === 0 ? SLOT.lenA : SLOT.lenB] = written;
+        str++;
+      } else if (kind === 'n') this.#numbers[num++] = value as number;
+      else if (kind === 'u16[]' || kind === 'i32[]') {
+        const out = value as Uint16Array | Int32Array;
+        if (out.length > MAX_OUT) throw new Error(`${name}: argument ${i + 1} holds more than ${MAX_OUT}`);
+        if (outA === undefined) outA = out;
+        else outB = out;
+      }
+    }
+    s[SLOT.op] = this.#index[name];
+    this.#job = { name, outA, outB, done };
+    Atomics.store(s, SLOT.state, REQUEST);
+    const asleep = Atomics.load(s, SLOT.workerAsleep);
+    if (asleep === 1) this.#futex!(SYS_FUTEX!, s, FUTEX_WAKE_PRIVATE, 1, null);
+    else if (asleep === 2) Atomics.notify(s, SLOT.state);
+    // While it runs, the worker holds the process alive (a pending waitAsync does not).
+    this.#worker.ref();
+    // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask.
+    queueMicrotask(this.#firstLook);
+  }
+
+  /**
+   * Sleeps on the futex for up to MAIN_WAIT_US: a fast call's answer then costs two system calls
+   * instead of a trip through the event loop. A wake-up may be late (the previous call's) or
+   * early: the state is read again after each.
+   */
+  readonly #firstLook = (): void => {
+    const s = this.#slots;
+    if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
+      Atomics.store(s, SLOT.mainWaiting, 1);
+      this.#futex(SYS_FUTEX!, s, FUTEX_WAIT_PRIVATE, REQUEST, this.#mainWait);
+    }
+    Atomics.store(s, SLOT.mainWaiting, 2);
+    this.#wait();
+  };
+
+  /** Awaits the worker's answer; the previous call's late notify may wake it: the state is read again. */
+  readonly #wait = (): void => {
+    const s = this.#slots;
+    if (Atomics.load(s, SLOT.state) !== REQUEST) {
+      Atomics.store(s, SLOT.mainWaiting, 0);
+      this.#finish();
+      return;
+    }
+    const w = waitAsync(s, SLOT.state, REQUEST);
+    if (w.async) w.value.then(this.#wait);
+    else queueMicrotask(this.#wait);
+  };
+
+  readonly #finish = (): void => {
+    const s = this.#slots;
+    const job = this.#job as Job;
+    const state = Atomics.load(s, SLOT.state);
+    this.#job = undefined;
+    this.#worker.unref();
+    Atomics.store(s, SLOT.state, IDLE);
+    if (state === FAILED) {
+      const message = new TextDecoder().decode(this.#strA.slice(0, s[SLOT.errLen]));
+      job.done(new Error(`${job.name} failed on the worker thread: ${message}`), 0);
+      return;
+    }
+    if (job.outA) copyOut(job.outA, job.outA instanceof Int32Array ? this.#outA32 : this.#outA16);
+    if (job.outB) copyOut(job.outB, job.outB instanceof Int32Array ? this.#outB32 : this.#outB16);
+    job.done(null, s[SLOT.rc]!);
+  };
+}
+
+function copyOut(to: Uint16Array | Int32Array, from: Uint16Array | Int32Array): void {
+  for (let i = 0; i < to.length; i++) to[i] = from[i]!;
+}
