@@ -110,6 +110,24 @@ const SYS_FUTEX: number | undefined = { x64: 202, arm64: 98 }[process.arch as st
 const FUTEX_WAIT_PRIVATE = 128;
 const FUTEX_WAKE_PRIVATE = 129;
 const FUTEX_SIGNATURE = 'long syscall(long nr, int32_t *word, int op, int value, void *timeout)';
+/**
+ * libc's `syscall` for futex(2), or undefined where the number is unknown or there is no glibc
+ * (musl names its C library otherwise): V8's Atomics then, slower but the same.
+ */
+function loadFutex() {
+  if (SYS_FUTEX === undefined) return undefined;
+  try {
+    return koffi.load('libc.so.6').func(FUTEX_SIGNATURE) as (
+      nr: number,
+      word: Int32Array,
+      op: number,
+      value: number,
+      timeout: unknown,
+    ) => number;
+  } catch {
+    return undefined;
+  }
+}
 const MAX_OUT = 64;
 const STRING_BYTES = 8192;
 const LAYOUT = {
@@ -223,7 +241,7 @@ export class OffThreadWorker {
   readonly #mainWait = new BigInt64Array([0n, BigInt(MAIN_WAIT_US * 1000)]);
 
   constructor(libs: WorkerLibraries) {
-    this.#futex = SYS_FUTEX === undefined ? undefined : koffi.load('libc.so.6').func(FUTEX_SIGNATURE);
+    this.#futex = loadFutex();
     const shared = new SharedArrayBuffer(LAYOUT.bytes);
     this.#slots = new Int32Array(shared, LAYOUT.slots, 16);
     this.#numbers = new Float64Array(shared, LAYOUT.numbers, 8);
@@ -249,7 +267,7 @@ export class OffThreadWorker {
         maxOut: MAX_OUT,
         stringBytes: STRING_BYTES,
         futex: {
-          nr: SYS_FUTEX,
+          nr: this.#futex ? SYS_FUTEX : undefined,
           signature: FUTEX_SIGNATURE,
           wait: FUTEX_WAIT_PRIVATE,
           wake: FUTEX_WAKE_PRIVATE,
