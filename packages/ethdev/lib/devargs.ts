@@ -125,12 +125,13 @@ export function canonicalPciAddress(text: string): string | undefined {
 export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devargs {
   // Apps attach the same few devices over and over: parsing is pure, so remember the answers;
   // only what depends on the policy or the file system is checked at each call.
-  let result = typeof input === 'string' ? parsed.get(input) : undefined;
-  if (!result) {
-    result = parse(input);
+  let entry = typeof input === 'string' ? parsed.get(input) : undefined;
+  if (!entry) {
+    entry = parsedEntry(parse(input));
     if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(result.input, result);
+    parsed.set(entry.devargs.input, entry);
   }
+  const result = entry.devargs;
   if (result.shellCommands.length > 0 && !policy.allowShellCommands) {
     throw invalid(
       result.input,
@@ -143,12 +144,12 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   // Its files and sub-devices are its own by now (vhost's live socket, failsafe's sub-device), so
   // the checks below, about what a new probe would do, do not apply.
   if (policy.attached?.(result.name)) return result;
-  const refuse = refuserOf(result);
+  const refuse = entry.refuse;
   if (policy.multiProcess) {
     const cut = multiProcessCut(result);
     if (cut) refuse(cut.why, cut.key);
   }
-  if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(result, policy, refuse);
+  if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(entry, policy);
   if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
     checkPciClass(result, policy.pciClass);
   if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
@@ -171,36 +172,44 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   }
   if (result.ringAsks.length > 0)
     checkRingBudget(result.ringAsks, policy.devargsBudgetMb ?? DEFAULT_DEVARGS_BUDGET_MB, refuse);
-  for (const file of result.files) checkDevargsPath(file, policy, refuse);
+  // Indexed: a for-of allocates an iterator on every attach, and most devargs name no file.
+  for (let i = 0; i < result.files.length; i++) checkDevargsPath(result.files[i]!, policy, refuse);
   return result;
 }
 
-/** A parse's refusal (INVALID_DEVARGS naming the key), made once: an attach that passes allocates none. */
-function refuserOf(d: Devargs): Refuse {
-  let refuse = refusers.get(d);
-  if (!refuse) {
-    refuse = (why, key) => {
-      throw invalid(d.input, why, 'INVALID_DEVARGS', key);
-    };
-    refusers.set(d, refuse);
-  }
-  return refuse;
+/**
+ * A parse, remembered with what each attach of it needs again: its refusal (INVALID_DEVARGS
+ * naming the key), made once so that an attach that passes allocates none, and what its device
+ * classes passed against (see checkDeviceClasses). One Map look-up per attach finds them all.
+ */
+interface Parsed {
+  readonly devargs: Devargs;
+  readonly refuse: Refuse;
+  classesPassed?: { readonly drivers: readonly RegisteredDriver[]; readonly nonPortDevices: boolean };
 }
 
-const refusers = new WeakMap<Devargs, Refuse>();
+function parsedEntry(d: Devargs): Parsed {
+  return {
+    devargs: d,
+    refuse: (why, key) => {
+      throw invalid(d.input, why, 'INVALID_DEVARGS', key);
+    },
+  };
+}
 
 /**
  * Only drivers of the net class make ethdev ports: others (baseband, compress, crypto, event …)
  * are refused unless `nonPortDevices`, and then held to the keys their registration names (they
  * crashed on any other: baseband_null0,x=1).
  */
-function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: Refuse) {
+function checkDeviceClasses(entry: Parsed, policy: DevargsPolicy) {
+  const { devargs: d, refuse } = entry;
   const drivers = policy.drivers!();
   if (drivers.length === 0) return; // no PMD loaded (a fake DPDK): nothing to tell from
   // The answer depends on the parse, the driver list and nonPortDevices only (no file system):
   // a devargs that passed against this very list is not checked again at each attach.
   const nonPortDevices = policy.nonPortDevices === true;
-  const passed = classesPassed.get(d);
+  const passed = entry.classesPassed;
   if (passed && passed.drivers === drivers && passed.nonPortDevices === nonPortDevices) return;
   for (const device of [{ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) }, ...d.subDevices]) {
     const driver = vdevDriver(device.name, drivers);
@@ -228,14 +237,8 @@ function checkDeviceClasses(d: Devargs, policy: DevargsPolicy, refuse: Refuse) {
         'self_test',
       );
   }
-  classesPassed.set(d, { drivers, nonPortDevices });
+  entry.classesPassed = { drivers, nonPortDevices };
 }
-
-/** Parses whose device classes passed, with what they passed against (see checkDeviceClasses). */
-const classesPassed = new WeakMap<
-  Devargs,
-  { readonly drivers: readonly RegisteredDriver[]; readonly nonPortDevices: boolean }
->();
 
 /** A PCI device that is not a network controller makes no port: refused before DPDK probes it. */
 function checkPciClass(d: Devargs, pciClass: (address: string) => number | undefined) {
@@ -249,7 +252,7 @@ function checkPciClass(d: Devargs, pciClass: (address: string) => number | undef
 }
 
 const PARSED_MAX = 256;
-const parsed = new Map<string, Devargs>();
+const parsed = new Map<string, Parsed>();
 
 function parse(input: unknown): Devargs {
   if (typeof input !== 'string') {

@@ -124,10 +124,19 @@ export function count(option: string, value: number | undefined, fallback: numbe
  * itself and the secondaries follow. The application's contract is unchanged: close first.
  */
 export class PortTable {
-  /** The port holding each id in DPDK now: not closed (or closed for the SDK only, deferClose). */
-  readonly live = new Map<number, PortRecord>();
-  readonly devices = new Map<string, DeviceRecord>();
-  readonly #byGeneration = new Map<number, PortRecord>();
+  /**
+   * The port holding each id in DPDK now (not closed, or closed for the SDK only: deferClose),
+   * indexed by id. Arrays, not Maps: every sync cycle adds and removes one port and one device,
+   * and V8 reallocates a Map's table each time it empties (a runtime call and garbage).
+   */
+  readonly #live: Array<PortRecord | undefined> = new Array(MAX_ETHPORTS).fill(undefined);
+  /**
+   * Every device the table keeps, oldest first, in the first `#deviceCount` slots (few: a scan by
+   * name costs less than a Map). The array never shrinks: V8 frees an array's store when it
+   * empties, and the next attach would allocate a new one.
+   */
+  readonly #devices: Array<DeviceRecord | undefined> = [];
+  #deviceCount = 0;
   #generations = 0;
   readonly #dpdk: DpdkBinding;
   readonly #log: DpdkLog;
@@ -171,24 +180,48 @@ export class PortTable {
 
   /** Records a device with the first `n` port ids of `ids` (read in place: no copy per attach). */
   #record(name: string, bus: string, devargs: string, n: number, ids: ArrayLike<number>): DeviceRecord {
-    const device: DeviceRecord = { name, bus, devargs, ports: [] };
+    // Sized at once: a push into [] would allocate room for 17 ports.
+    const device: DeviceRecord = { name, bus, devargs, ports: new Array<PortRecord>(n) };
     for (let i = 0; i < n; i++) {
       const id = ids[i] as PortId;
       const port: PortRecord = { id, generation: ++this.#generations, device, state: 'attached' };
-      device.ports.push(port);
-      this.live.set(id, port);
-      this.#byGeneration.set(port.generation, port);
+      device.ports[i] = port;
+      this.#live[id] = port;
     }
-    this.devices.set(name, device);
+    if (this.#deviceCount < this.#devices.length) this.#devices[this.#deviceCount] = device;
+    else this.#devices.push(device);
+    this.#deviceCount++;
     return device;
+  }
+
+  /** The device named `name` (its bus name: a PCI address or vdev name), if the table keeps it. */
+  device(name: string): DeviceRecord | undefined {
+    const devices = this.#devices;
+    for (let i = 0; i < this.#deviceCount; i++) if (devices[i]!.name === name) return devices[i];
+    return undefined;
+  }
+
+  /** Every device the table keeps, oldest first: a copy, safe to hold while devices are removed. */
+  deviceList(): DeviceRecord[] {
+    return this.#devices.slice(0, this.#deviceCount) as DeviceRecord[];
+  }
+
+  /** How many devices the table keeps. */
+  get deviceCount(): number {
+    return this.#deviceCount;
+  }
+
+  /** The port holding id `id` in DPDK now, as far as the table knows (not a closed one). */
+  holding(id: number): PortRecord | undefined {
+    return id >= 0 && id < MAX_ETHPORTS ? this.#live[id] : undefined;
   }
 
   /** Records the devices of ports DPDK probed at EAL start (--vdev, PCI allow list). */
   adoptExisting(): void {
     for (const id of this.validPorts()) {
-      if (this.live.has(id) || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
+      if (this.#live[id] || this.#dpdk.dphp_port_info(id, this.#info) !== 0) continue;
       const { device, bus } = this.#info;
-      if (!this.devices.has(device)) {
+      if (!this.device(device)) {
         const ports = this.devicePorts(device);
         this.#record(device, bus, device, ports.length, ports);
       }
@@ -202,7 +235,7 @@ export class PortTable {
    */
   sync(): void {
     const valid = new Set<number>(this.validPorts());
-    for (const device of [...this.devices.values()]) {
+    for (const device of this.deviceList()) {
       if (device.ports.some((p) => p.state !== 'closed' && !valid.has(p.id))) this.remove(device);
     }
     this.adoptExisting();
@@ -212,16 +245,20 @@ export class PortTable {
   remove(device: DeviceRecord): void {
     for (const port of device.ports) {
       this.#freePool(port);
-      if (this.live.get(port.id) === port) this.live.delete(port.id);
-      this.#byGeneration.delete(port.generation);
+      if (this.#live[port.id] === port) this.#live[port.id] = undefined;
     }
-    this.devices.delete(device.name);
+    const devices = this.#devices;
+    const at = devices.indexOf(device);
+    if (at < 0 || at >= this.#deviceCount) return;
+    // Closes the gap in place (order kept), without splice's result array.
+    for (let i = at + 1; i < this.#deviceCount; i++) devices[i - 1] = devices[i];
+    devices[--this.#deviceCount] = undefined;
   }
 
   /** Every port the SDK keeps, closed ones too: by id, then oldest first. */
   all(): PortRecord[] {
     const all: PortRecord[] = [];
-    for (const device of this.devices.values()) all.push(...device.ports);
+    for (let i = 0; i < this.#deviceCount; i++) all.push(...this.#devices[i]!.ports);
     return all.sort((a, b) => a.id - b.id || a.generation - b.generation);
   }
 
@@ -280,7 +317,7 @@ export class PortTable {
   get(value: unknown): PortRecord {
     const ref = portRef(value);
     if (typeof ref === 'object') {
-      const port = this.#byGeneration.get(ref.generation);
+      const port = this.#ofGeneration(ref.id, ref.generation);
       if (!port || port.id !== ref.id) {
         throw new PortStateError(
           'PORT_NOT_FOUND',
@@ -290,7 +327,7 @@ export class PortTable {
       }
       return port;
     }
-    const live = this.live.get(ref);
+    const live = this.#live[ref];
     if (live) return live;
     // A closed port's id, on every detach by id: a scan without a list (built for the error only).
     const closed = this.#oldestHolder(ref);
@@ -318,27 +355,46 @@ export class PortTable {
     return port;
   }
 
+  /** The port of generation `generation`: the one holding `id` if it is, else found by a scan. */
+  #ofGeneration(id: number, generation: number): PortRecord | undefined {
+    const live = this.#live[id];
+    if (live?.generation === generation) return live;
+    for (let d = 0; d < this.#deviceCount; d++) {
+      const ports = this.#devices[d]!.ports;
+      for (let i = 0; i < ports.length; i++) if (ports[i]!.generation === generation) return ports[i];
+    }
+    return undefined;
+  }
+
+  // The scans below run on every detach by id (of a closed port): indexed loops, no iterators.
+
   #oldestHolder(id: number): PortRecord | undefined {
     let oldest: PortRecord | undefined;
-    for (const device of this.devices.values()) {
-      for (const port of device.ports)
+    for (let d = 0; d < this.#deviceCount; d++) {
+      const ports = this.#devices[d]!.ports;
+      for (let i = 0; i < ports.length; i++) {
+        const port = ports[i]!;
         if (port.id === id && (!oldest || port.generation < oldest.generation)) oldest = port;
+      }
     }
     return oldest;
   }
 
   #holderCount(id: number): number {
     let n = 0;
-    for (const device of this.devices.values()) for (const port of device.ports) if (port.id === id) n++;
+    for (let d = 0; d < this.#deviceCount; d++) {
+      const ports = this.#devices[d]!.ports;
+      for (let i = 0; i < ports.length; i++) if (ports[i]!.id === id) n++;
+    }
     return n;
   }
 
   /** Every listed port that has id `id`, oldest first. */
   holders(id: number): PortRecord[] {
-    // On every detach by id: a scan, not `all()`'s copy and sort of every port.
+    // A scan, not `all()`'s copy and sort of every port.
     const holders: PortRecord[] = [];
-    for (const device of this.devices.values()) {
-      for (const port of device.ports) if (port.id === id) holders.push(port);
+    for (let d = 0; d < this.#deviceCount; d++) {
+      for (const port of this.#devices[d]!.ports) if (port.id === id) holders.push(port);
     }
     return holders.length > 1 ? holders.sort((a, b) => a.generation - b.generation) : holders;
   }
@@ -536,7 +592,7 @@ export class PortTable {
   #closed(port: PortRecord): void {
     port.state = 'closed';
     // DPDK has freed the id: the next port it makes may get it.
-    if (this.live.get(port.id) === port) this.live.delete(port.id);
+    if (this.#live[port.id] === port) this.#live[port.id] = undefined;
   }
 
   *forceClosePlan(port: PortRecord): Plan<void> {
@@ -575,7 +631,7 @@ export class PortTable {
   *#freePoolPlan(port: PortRecord): Plan<void> {
     const pool = port.pool!;
     // The id may hold a newer port by now (DPDK reuses closed ids): its pool stays.
-    if (this.live.get(port.id) === port) this.#dpdk.dphp_port_pool(port.id, null);
+    if (this.#live[port.id] === port) this.#dpdk.dphp_port_pool(port.id, null);
     port.pool = undefined;
     port.poolSize = undefined;
     yield call(this.#dpdk.rte_mempool_free, pool);
