@@ -6,12 +6,13 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VDEV_CHECKS } from '../model/catalogue.js';
 import type { DutSummary, RunSummary } from '../model/summary.js';
+import { assertRunFinished } from '../test-support/finished-run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dphp-seed-'));
 const seedLib = join(work, 'libdphp_seed.so');
@@ -63,20 +64,7 @@ function certifySeeded(
     },
   );
   const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
-  // A run this test cut is stopped gracefully and its summary lacks the checks it did not reach:
-  // say so, rather than judge the seed on what is missing.
-  if (r.error || r.signal || run.status === 'interrupted') {
-    const gaps =
-      run.duts[0]?.requiredNotRun
-        ?.filter((g) => g.status === 'NOT RUN')
-        .map((g) => g.check)
-        .join(', ') || 'none';
-    throw new Error(
-      `the run of ${seed} did not finish within this test's ${timeoutMs / 1000} s (load ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}; ${r.error?.message ?? r.signal ?? run.status}); required checks not run: ${gaps}`,
-    );
-  }
+  assertRunFinished(seed, r, run, timeoutMs);
   return { code: r.status, dut: run.duts[0]!, run, stdout: r.stdout + r.stderr };
 }
 
