@@ -291,6 +291,11 @@ test(checkTitle(7), async ({}, testInfo) => {
   const verdicts = analyzeLeaks(samples);
   await attachJson(testInfo, 'leaks', verdicts);
   testInfo.annotations.push({ type: 'sensitivity', description: sensitivity(samples.length) });
+  for (const v of verdicts.filter((x) => x.oneStep))
+    testInfo.annotations.push({
+      type: 'one step',
+      description: `${v.resource} rose once by ${v.oneStep!.rise} at cycle ${v.oneStep!.cycle} and not again: not a leak`,
+    });
   for (const key of ['fds', 'dpdkHeapBytes', 'memzones', 'netdevs', 'nativeRssBytes']) {
     await testInfo.attach(`${key}.svg`, {
       body: lineChart(

@@ -50,6 +50,7 @@ export {
   type LeakThreshold,
   type LeakVerdict,
   MIN_LEAK_CYCLES,
+  type OneStep,
   percentile,
   slope,
   warmup,
