@@ -372,7 +372,7 @@ describe('signals', () => {
    * certify net_null (20 cycles) until Playwright's runner has started its worker. With `launcher`,
    * certify is started as `npm run certify` starts it: stdin a pipe from its parent, which says so.
    */
-  async function startRun(out: string, launcher = false, extra: string[] = []) {
+  async function startRun(out: string, launcher = false, extra: string[] = [], untilCheck = false) {
     const child = spawn(
       process.execPath,
       [bin, 'certify', '--only', 'net_null', '--cycles', '20', '--out', out, ...extra],
@@ -391,7 +391,13 @@ describe('signals', () => {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 200));
       run.tree = descendants(child.pid!);
-      if (run.tree.length >= 2 && /Running/.test(run.output)) break; // colours may split the line
+      // colours may split the line
+      if (
+        run.tree.length >= 2 &&
+        /Running/.test(run.output) &&
+        (!untilCheck || /\] 1\. attach/.test(run.output))
+      )
+        break;
     }
     expect(run.tree.length, run.output).toBeGreaterThanOrEqual(2); // the runner and its worker
     return run;
@@ -488,7 +494,9 @@ describe('signals', () => {
   /**
    * Steps: SIGTERM the certify process once its Playwright run is going, with a --stop-grace (60 s)
    * that a loaded machine cannot exhaust (a default run under load once took 11.7 s to stop, over
-   * the default 10 s). Verify: it reaches the runner (as SIGINT: Playwright stops gracefully and
+   * the default 10 s), sent once the first check has begun: a SIGINT that reaches Playwright's
+   * runner while it starts its worker is a known hang of Playwright 1.64 (its runner waits on the
+   * worker past any grace: docs/limitations.md), which --stop-grace ends. Verify: it reaches the runner (as SIGINT: Playwright stops gracefully and
    * writes its reports), certify ends by itself, not by the grace's kill, and so does every process
    * under it; no check reads as crashed by the signal (a worker still booting when it came once
    * died of it: it went to the whole group); the report folder is released.
@@ -497,7 +505,7 @@ describe('signals', () => {
     'certify forwards SIGTERM to its Playwright run, which stops gracefully (root and DPDK only)',
     async () => {
       const out = join(work, 'terminated');
-      const run = await startRun(out, false, ['--stop-grace', '60']);
+      const run = await startRun(out, false, ['--stop-grace', '60'], true);
       const ended = new Promise<number | null>((r) => run.child.on('exit', (code) => r(code)));
       const since = Date.now();
       process.kill(run.child.pid!, 'SIGTERM');
@@ -524,7 +532,7 @@ describe('signals', () => {
     'certify whose output has no reader any more still writes its reports (root and DPDK only)',
     async () => {
       const out = join(work, 'unread');
-      const run = await startRun(out, false, ['--stop-grace', '60']);
+      const run = await startRun(out, false, ['--stop-grace', '60'], true);
       const ended = new Promise<number | null>((r) => run.child.on('exit', (code) => r(code)));
       process.kill(run.child.pid!, 'SIGTERM');
       run.child.stdout!.destroy();
