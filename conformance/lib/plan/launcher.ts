@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { DEVARGS_BUDGET_ENV, DEVARGS_PATHS_ENV, DPDK_ENV, findDpdk, SYSFS_ENV } from '@dpdk-hotplug/ethdev';
 import { createHost } from '@dpdk-hotplug/linux';
 import { ledgerOf } from '../common/ledger.js';
-import { PARENT_PIPE_ENV, stopRunNow, watchParent } from '../common/parent-watch.js';
+import { PROGRESS_MARKER } from '../common/markers.js';
+import { outliveClosedOutput, PARENT_PIPE_ENV, stopRunNow, watchParent } from '../common/parent-watch.js';
+import { describeProgress, readProgress } from '../common/progress.js';
 import { DRIVERS_ENV } from '../common/run-drivers.js';
 import { unpreparedDuts } from '../lab/runner-prepare.js';
 import type { Dut } from '../model/dut.js';
@@ -36,6 +38,8 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   await refuseUnknownDuts(plan.dutDevices, { dpdk: plan.dpdk, extraNames: plan.driverNames });
   const folder = claimReportFolder(plan.out, version());
   process.once('exit', folder.release);
+  // A reader of our output that goes away (a closed pipe) must not end the run before its reports.
+  outliveClosedOutput();
   // The suite's processes (runner, workers, their children) load the DPDK --dpdk gave.
   if (plan.dpdk.given) {
     process.env[DPDK_ENV] = plan.dpdk.prefix;
@@ -143,12 +147,14 @@ function runSuite(
     `certifying ${duts.length} DUT(s) with DPDK ${dpdk.version} (${dpdk.prefix}): ${duts.map((d) => d.name).join(', ')}`,
   );
   return new Promise<number>((done) => {
-    // Playwright runs in a process group of its own, so that a signal reaches all of it (runner,
+    // Playwright runs in a process group of its own, so that a stop reaches all of it (runner,
     // workers, their children) through this process: SIGINT, SIGTERM and SIGHUP are forwarded to
-    // the group as SIGINT, the one signal Playwright's runner stops on gracefully (it finishes the
-    // reports and its global teardown gives back hugepages and mounts; a second one stops it at
-    // once). Its stdin is a pipe from here: if this process dies, even by SIGKILL, the pipe
-    // closes and the runner stops its group (lib/common/parent-watch.ts).
+    // the runner alone as SIGINT, the one signal it stops on gracefully (it stops its workers,
+    // finishes the reports, and its global teardown gives back hugepages and mounts). Not to the
+    // group: a worker still booting has not yet set Playwright's handler that ignores SIGINT, dies
+    // of it, and its check would read as a crash (FAILED). A second signal, or the grace's end,
+    // kills the group. Its stdin is a pipe from here: if this process dies, even by SIGKILL, the
+    // pipe closes and the runner stops its group (lib/common/parent-watch.ts).
     // Started by a launcher that passes a pipe (npm run certify): its death stops the run too.
     watchParent(() => {
       console.error('the command that started dpdk-hotplug certify is gone: stopping the run');
@@ -167,8 +173,15 @@ function runSuite(
       if (child.pid !== undefined && child.exitCode === null) stopRunNow(child.pid, ledgerOf(out));
     };
     const graceOver = () => {
+      // Where each DUT's worker was (its progress file): what a slow stop was waiting for.
+      const where = duts
+        .map((d) => {
+          const at = describeProgress(readProgress(join(out, 'results', d.name, PROGRESS_MARKER)));
+          return `${d.name}: ${at ?? 'no check begun'}`;
+        })
+        .join('; ');
       console.error(
-        `dpdk-hotplug certify: ${GRACE_OVER} (${stopGraceMs / 1000} s, --stop-grace): stopping its processes now; the reports keep what was written`,
+        `dpdk-hotplug certify: ${GRACE_OVER} (${stopGraceMs / 1000} s, --stop-grace; ${where}): stopping its processes now; the reports keep what was written`,
       );
       stopNow();
     };
@@ -176,7 +189,7 @@ function runSuite(
       if (force) return stopNow();
       force = setTimeout(graceOver, stopGraceMs);
       try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGINT');
       } catch {}
     };
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

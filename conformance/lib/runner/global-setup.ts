@@ -1,5 +1,5 @@
 import { LEDGER_ENV, undoLeftovers } from '../common/ledger.js';
-import { watchParent } from '../common/parent-watch.js';
+import { outliveClosedOutput, watchParent } from '../common/parent-watch.js';
 
 /**
  * The safety net, in Playwright's runner process: a worker killed by a crash or by the hang
@@ -11,6 +11,8 @@ import { watchParent } from '../common/parent-watch.js';
 export default function globalSetup(): () => Promise<void> {
   // Started by `dpdk-hotplug certify`: stop when it is gone, even killed with SIGKILL.
   watchParent();
+  // Its reports are written even when the run's output has no reader any more.
+  outliveClosedOutput();
   return async () => {
     const ledger = process.env[LEDGER_ENV];
     if (!ledger) return;
