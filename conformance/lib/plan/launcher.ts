@@ -117,9 +117,7 @@ export async function launch(plan: CertificationPlan): Promise<number> {
   }
   for (const f of summary.coreFindings ?? [])
     console.log(`  DPDK core finding (${f.dpdkVersion}), check ${f.check}: ${f.reason} — ${f.evidence}`);
-  console.log(
-    `\ncertificate: ${join(plan.out, 'certificate.html')}\nreports: summary.md, summary.json, junit.xml, results.json, html/index.html`,
-  );
+  console.log(closingLines(plan.out));
   if (plan.repro) console.log(`reproducers: ${join(plan.repro.dir, 'README.md')}`);
   if (!plan.expect) {
     writeJunit(plan.out, summary);
@@ -201,4 +199,23 @@ function runSuite(
       done(c ?? (signal ? 1 : 0));
     });
   });
+}
+
+/**
+ * The certificate's path and the reports the run left: a run stopped before Playwright's own
+ * reporters finished has no results.json or html/, and says so rather than naming them.
+ * junit.xml is written after these lines, from the summary.
+ */
+function closingLines(out: string): string {
+  const reports = ['summary.md', 'summary.json', 'junit.xml', 'results.json', 'html/index.html'];
+  const there = (f: string) => f === 'junit.xml' || existsSync(join(out, f));
+  const missing = reports.filter((f) => !there(f));
+  const certificate = existsSync(join(out, 'certificate.html'))
+    ? join(out, 'certificate.html')
+    : 'not written (the run was stopped before its reporter ended)';
+  return [
+    `\ncertificate: ${certificate}`,
+    `reports: ${reports.filter(there).join(', ')}`,
+    ...(missing.length ? [`not written (the run was stopped first): ${missing.join(', ')}`] : []),
+  ].join('\n');
 }
