@@ -1,11 +1,11 @@
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type Project } from '@playwright/test';
 import { LEDGER_ENV, ledgerOf } from './dist/common/ledger.js';
 import type { Dut } from './dist/model/dut.js';
 import type { Settings } from './dist/model/settings.js';
 import { readPlanFile } from './dist/plan/certification-plan.js';
-import { type LabModule, pciProject } from './dist/worker/pci-lab.js';
+import { type LabModule, pciGroups, pciProject } from './dist/worker/pci-lab.js';
 
 // One build: the runner, its workers and their child processes all load the compiled suite
 // (dist/, built by `npm run build`), never lib/*.ts beside it (lib/runner/one-build.test.ts).
@@ -22,7 +22,14 @@ const plan = readPlanFile();
 // inherit the variable from the runner.
 process.env[LEDGER_ENV] = ledgerOf(plan.out);
 
-export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule?: LabModule }>({
+// A project per vdev DUT; the lab's PCI DUTs in as few projects as can share an EAL (pciGroups),
+// each at the place of its first DUT: one worker for many DUTs, not a worker's start per DUT.
+const groups = pciGroups(plan.duts);
+const groupOf = new Map(groups.flatMap((g) => g.duts.map((d) => [d, g] as const)));
+
+type Options = { dut?: Dut; pciDuts?: Dut[]; settings: Settings; pciLabModule?: LabModule };
+
+export default defineConfig<object, Options>({
   testDir: './tests',
   globalSetup: './dist/runner/global-setup.js',
   outputDir: join(plan.out, 'results'),
@@ -43,10 +50,25 @@ export default defineConfig<object, { dut: Dut; settings: Settings; pciLabModule
     // certify --blob (lab run): a blob report for Playwright's merge-reports (lab merge).
     ...(plan.blob ? [['blob', { outputDir: join(plan.out, 'blob'), fileName: plan.blob }] as const] : []),
   ],
-  projects: plan.duts.map((dut) => ({
-    name: dut.name,
-    outputDir: join(plan.out, 'results', dut.name),
-    use: { dut, settings: plan.settings, pciLabModule: plan.pciLab },
-    ...(dut.pci?.unplug ? pciProject(dut.pci.unplug, specs) : { testMatch: `hotplug.spec${specs}` }),
-  })),
+  projects: plan.duts.flatMap((dut): Array<Project<object, Options>> => {
+    const group = groupOf.get(dut);
+    if (!group)
+      return [
+        {
+          name: dut.name,
+          outputDir: join(plan.out, 'results', dut.name),
+          use: { dut, settings: plan.settings },
+          testMatch: `hotplug.spec${specs}`,
+        },
+      ];
+    if (group.duts[0] !== dut) return [];
+    return [
+      {
+        name: group.name,
+        outputDir: join(plan.out, 'results', group.name),
+        use: { pciDuts: group.duts, settings: plan.settings, pciLabModule: plan.pciLab },
+        ...pciProject(group.duts, specs),
+      },
+    ];
+  }),
 });

@@ -1,11 +1,13 @@
 /**
  * The PCI checks (101–112): a NIC the lab hot-plugs, taken through the kernel and DPDK and away
  * again — plug, bind, attach, traffic to a peer NIC, refused and clean detach, cycles with leak
- * accounting, the same through dpdk-testpmd, restore, unplug, or a surprise removal and a re-plug. One DUT per project, in a
- * worker of its own (one EAL per process); the lab is the `pciLab` fixture (lib/worker/pci-lab.ts).
+ * accounting, the same through dpdk-testpmd, restore, unplug, or a surprise removal and a re-plug. The
+ * checks of each DUT are a `describe` named after it (declared at the end, `forEachPciDut`); a
+ * project's DUTs share its worker and EAL, one DUT after the other; the lab is the `pciLab`
+ * fixture (lib/worker/pci-lab.ts).
  *
- * Declared in the order both removals run them; each project runs only the checks its removal
- * plans (lib/worker/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
+ * Declared in the order both removals run them; each project runs only the checks each DUT's
+ * removal plans (lib/worker/pci-lab.ts, `pciProject`): clean 101–107, 112, 108, 109; surprise 101–104, 110, 111,
  * 106, 112, 108, 109.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +28,15 @@ import { checkTitle } from '../dist/model/catalogue.js';
 import { cyclesFor } from '../dist/model/settings.js';
 import { hasTestpmd } from '../dist/testpmd/testpmd.js';
 import { extendTimeout } from '../dist/worker/fixtures.js';
-import { expect, iovaModeOf, type PciDut, pciOf, test, whoseIfFails } from '../dist/worker/pci-fixtures.js';
+import {
+  expect,
+  forEachPciDut,
+  iovaModeOf,
+  type PciDut,
+  pciOf,
+  test,
+  whoseIfFails,
+} from '../dist/worker/pci-fixtures.js';
 
 /** How long stop + close may take once the device is gone: beyond, the application hangs with it. */
 const REMOVAL_BUDGET_MS = 5000;
@@ -37,6 +47,10 @@ const BURST = 4;
 test.describe.configure({ timeout: 120_000 });
 
 const host = createHost();
+
+/** The checks in their order, declared for each DUT at the end of the file. */
+const checks: Array<[string, Parameters<typeof test>[2]]> = [];
+const check = (title: string, body: Parameters<typeof test>[2]) => void checks.push([title, body]);
 
 /** A broadcast frame of a local experimental ethertype, tagged. */
 function frame(tag: number): Buffer {
@@ -71,7 +85,7 @@ async function send(eal: Eal, port: Parameters<Eal['txBurst']>[0], count: number
   return sent;
 }
 
-test(checkTitle(101), async ({ pciLab, pciDut, dut }, testInfo) => {
+check(checkTitle(101), async ({ pciLab, pciDut, dut }, testInfo) => {
   // Steps: the lab plugs a NIC of the DUT's model. Verify: it appears, bound to its kernel driver.
   const { model, kernelDriver } = pciOf(dut);
   const t0 = performance.now();
@@ -93,7 +107,7 @@ test(checkTitle(101), async ({ pciLab, pciDut, dut }, testInfo) => {
   );
 });
 
-test(checkTitle(102), async ({ pciLab, pciDut, dut }, testInfo) => {
+check(checkTitle(102), async ({ pciLab, pciDut, dut }, testInfo) => {
   // Steps: bind the NIC to the DUT's userspace driver. Verify: bound to it, no kernel interface left.
   const { bdf } = pciDut.device();
   const { driver } = pciOf(dut);
@@ -112,7 +126,7 @@ test(checkTitle(102), async ({ pciLab, pciDut, dut }, testInfo) => {
   );
 });
 
-test(checkTitle(103), async ({ eal, pciDut, dut }, testInfo) => {
+check(checkTitle(103), async ({ eal, pciDut, dut }, testInfo) => {
   // Steps: attach the PCI address. Verify: a valid port, driven by the DUT's PMD.
   const { bdf } = pciDut.boundDevice();
   const t0 = performance.now();
@@ -124,7 +138,7 @@ test(checkTitle(103), async ({ eal, pciDut, dut }, testInfo) => {
   note(testInfo, 'port', `port ${port}, ${info.driver}, MAC ${info.mac}, attached in ${ms(t0)} ms`);
 });
 
-test(checkTitle(104), async ({ eal, pciDut, pciLab }, testInfo) => {
+check(checkTitle(104), async ({ eal, pciDut, pciLab }, testInfo) => {
   // Steps: configure, start, send frames. Verify: they all leave the port and the peer counts them.
   const port = pciDut.attachedPort();
   eal.configure(port);
@@ -150,7 +164,7 @@ test(checkTitle(104), async ({ eal, pciDut, pciLab }, testInfo) => {
   );
 });
 
-test(checkTitle(105), async ({ eal, pciDut }, testInfo) => {
+check(checkTitle(105), async ({ eal, pciDut }, testInfo) => {
   // Steps: detach the started port. Verify: refused with PORT_STARTED; the port still sends.
   const port = pciDut.attachedPort();
   test.skip(!pciDut.started, 'not run: the port was not started (check 104 failed)');
@@ -189,7 +203,7 @@ async function startedPort(eal: Eal, pciDut: PciDut, testInfo: TestInfo): Promis
   return port;
 }
 
-test(checkTitle(110), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
+check(checkTitle(110), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   // Steps: with DPDK's hotplug monitor on and another port of the process held (a net_ring,
   // lib/checks/other-port.ts), the lab pulls the NIC while its port runs, the other port sending
   // until the NIC is gone; stop, close and detach, each timed; the other port judged, released.
@@ -296,7 +310,7 @@ test(checkTitle(110), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   expect(name).toBe(device.bdf);
 });
 
-test(checkTitle(111), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
+check(checkTitle(111), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   // Steps: plug the same model again, bind it, attach it. Verify: a port of it again.
   test.skip(pciDut.state.pulled !== true, 'not run: the NIC was not pulled (check 110 failed)');
   const { model, driver } = pciOf(dut);
@@ -311,7 +325,7 @@ test(checkTitle(111), async ({ eal, pciDut, pciLab, dut }, testInfo) => {
   note(testInfo, 'port', `port ${pciDut.port} on ${device.bdf} again`);
 });
 
-test(checkTitle(106), async ({ eal, pciDut }, testInfo) => {
+check(checkTitle(106), async ({ eal, pciDut }, testInfo) => {
   // Steps: stop (if started), close, detach. Verify: detach returns the PCI address; no port of
   // the device is left.
   const port = pciDut.attachedPort();
@@ -326,7 +340,7 @@ test(checkTitle(106), async ({ eal, pciDut }, testInfo) => {
   note(testInfo, 'detach', `returned ${name}`);
 });
 
-test(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo) => {
+check(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo) => {
   // Steps: attach → configure → start → stop → close → detach, `cycles` times, resources
   // sampled after each. Verify: every cycle passes; no resource grows per cycle (the suite's leak
   // rule, after a warm-up); attach and detach latency reported.
@@ -379,7 +393,7 @@ test(checkTitle(107), async ({ eal, pciDut, settings, dut, watchdog }, testInfo)
   ).toEqual([]);
 });
 
-test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
+check(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
   // Steps and verdict in lib/checks/oracle-check.ts (check 16's, for a PCI address): attach, info,
   // start, a refused detach, stop, close, detach, re-attach — through the SDK on this worker's EAL,
   // then through dpdk-testpmd in a process of its own (hugepages, the PCI bus, the same IOVA mode).
@@ -406,7 +420,7 @@ test(checkTitle(112), async ({ eal, pciDut, dut }, testInfo) => {
   expect(findings, `testpmd and the SDK differ: ${findings.join('; ')}`).toEqual([]);
 });
 
-test(checkTitle(108), async ({ eal, pciLab, pciDut, dut }, testInfo) => {
+check(checkTitle(108), async ({ eal, pciLab, pciDut, dut }, testInfo) => {
   // Steps: give the device back to its kernel driver. Verify: that driver, with an interface.
   const { bdf } = pciDut.boundDevice();
   test.skip(
@@ -421,7 +435,7 @@ test(checkTitle(108), async ({ eal, pciLab, pciDut, dut }, testInfo) => {
   note(testInfo, 'restored', `back on ${k.driver}${k.interfaces ? ` with ${k.interfaces}` : ''}`);
 });
 
-test(checkTitle(109), async ({ pciLab, pciDut }, testInfo) => {
+check(checkTitle(109), async ({ pciLab, pciDut }, testInfo) => {
   // Steps: the lab unplugs the NIC. Verify: gone from the machine and from the lab.
   const device = pciDut.device();
   const t0 = performance.now();
@@ -433,4 +447,8 @@ test(checkTitle(109), async ({ pciLab, pciDut }, testInfo) => {
     `${device.bdf} in sysfs after the unplug`,
   ).toBe(false);
   note(testInfo, 'unplugged', `gone from the machine and the lab in ${ms(t0)} ms`);
+});
+
+forEachPciDut(() => {
+  for (const [title, body] of checks) test(title, body);
 });

@@ -102,6 +102,70 @@ describe('certification reporter', () => {
     }
   });
 
+  /**
+   * Steps: a project of two lab DUTs (`pciDuts`), each one's checks in a describe named after it
+   * (pci.spec.ts), x planning 101 and 102, y 101 and 110; x's 101 passes, y's 101 fails.
+   * Verify: the summary has each DUT with its own planned checks and its own results, as two
+   * projects of one DUT each would give.
+   */
+  it("reports a project's lab DUTs each on its own, by the describe naming it", () => {
+    const out = mkdtempSync(join(tmpdir(), 'dphp-report-'));
+    try {
+      const reporter = new CertificationReporter({ outputDir: out });
+      const lab = (name: string) => ({
+        name,
+        pmd: 'net_e1000_em',
+        devargs: '0000:01:00.0',
+        pci: { model: 'e1000e' },
+      });
+      const inGroup = (dut: string, title: string) =>
+        ({
+          title,
+          annotations: [],
+          parent: { title: dut, project: () => ({ name: 'pci-iova-pa' }) },
+        }) as never;
+      const tests = [
+        inGroup('x', '101. plug'),
+        inGroup('x', '102. bind'),
+        inGroup('y', '101. plug'),
+        inGroup('y', '110. pull'),
+      ];
+      reporter.onBegin(
+        {
+          projects: [
+            { name: 'pci-iova-pa', outputDir: join(out, 'g'), use: { pciDuts: [lab('x'), lab('y')] } },
+          ],
+        } as never,
+        {
+          allTests: () => tests,
+          suites: [{ project: () => ({ name: 'pci-iova-pa' }), allTests: () => tests }],
+        } as never,
+      );
+      const result = (status: string, message?: string) =>
+        ({
+          status,
+          duration: 5,
+          errors: message ? [{ message }] : [],
+          attachments: [],
+          annotations: [],
+          steps: [],
+        }) as never;
+      reporter.onTestEnd(tests[0]!, result('passed'));
+      reporter.onTestEnd(tests[2]!, result('failed', 'Error: no NIC'));
+      reporter.onEnd({ status: 'passed' } as never);
+      const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      expect(run.duts.map((d: { name: string; planned: number[] }) => [d.name, d.planned])).toEqual([
+        ['x', [101, 102]],
+        ['y', [101, 110]],
+      ]);
+      const [x, y] = run.duts;
+      expect(x.checks.map((c: CheckResult) => [c.id, c.status])).toEqual([[101, 'PASS']]);
+      expect(y.checks.map((c: CheckResult) => [c.id, c.status, c.reason])).toEqual([[101, 'FAIL', 'no NIC']]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('renders leak slopes and latency in Markdown', () => {
     const md = toMarkdown({
       startedAt: 't0',

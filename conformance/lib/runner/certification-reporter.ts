@@ -44,6 +44,8 @@ export default class CertificationReporter implements Reporter {
   #run!: RunSummary;
   readonly #duts = new Map<string, DutSummary>();
   readonly #outputDirs = new Map<string, string>();
+  /** Each project's DUTs, by name. */
+  readonly #projectDuts = new Map<string, string[]>();
   #dpdkVersion = '';
   readonly #series: CycleSeries = {};
   readonly #repro: { dir: string; command: string } | undefined;
@@ -63,22 +65,33 @@ export default class CertificationReporter implements Reporter {
     const dpdkVersion = dpdkVersionString();
     this.#dpdkVersion = dpdkVersion;
     const planned = new Set<number>();
-    const plannedOf = new Map<string, number[]>();
-    for (const projectSuite of suite.suites) {
-      const name = projectSuite.project()?.name;
-      if (name)
-        plannedOf.set(
-          name,
-          projectSuite.allTests().map((t) => idOfTitle(t.title)),
-        );
-    }
+    // A project checks one vdev DUT (`dut`) or a group of lab DUTs (`pciDuts`), each of those
+    // a describe named after it (lib/worker/pci-lab.ts): results are the DUT's, not the project's.
     const specs = new Map<string, Dut>();
     for (const project of config.projects) {
-      const dut = (project.use as { dut?: Dut }).dut;
-      if (!dut) continue;
-      this.#dutSpecs.push(dut);
+      const use = project.use as { dut?: Dut; pciDuts?: Dut[] };
+      const duts = use.pciDuts ?? (use.dut ? [use.dut] : []);
+      this.#projectDuts.set(
+        project.name,
+        duts.map((d) => d.name),
+      );
       this.#outputDirs.set(project.name, project.outputDir);
-      specs.set(project.name, dut);
+      for (const dut of duts) {
+        this.#dutSpecs.push(dut);
+        specs.set(dut.name, dut);
+      }
+    }
+    const plannedOf = new Map<string, number[]>();
+    for (const projectSuite of suite.suites) {
+      const names = this.#projectDuts.get(projectSuite.project()?.name ?? '') ?? [];
+      for (const name of names)
+        plannedOf.set(
+          name,
+          projectSuite
+            .allTests()
+            .filter((t) => names.length === 1 || t.parent.title === name)
+            .map((t) => idOfTitle(t.title)),
+        );
     }
     for (const test of suite.allTests()) planned.add(idOfTitle(test.title));
     // Not run until one of its checks ends: a run that ends first leaves it saying so.
@@ -109,13 +122,20 @@ export default class CertificationReporter implements Reporter {
     this.#write();
   }
 
+  /** The DUT a test checks: its project's one, or the one its describe names among the project's. */
+  #dutOf(test: TestCase): string | undefined {
+    const duts = this.#projectDuts.get(test.parent.project()?.name ?? '') ?? [];
+    if (duts.length === 1) return duts[0];
+    return duts.find((d) => d === test.parent.title);
+  }
+
   onTestBegin(test: TestCase): void {
-    process.stdout.write(`[${test.parent.project()?.name}] ${test.title}\n`);
+    process.stdout.write(`[${this.#dutOf(test) ?? test.parent.project()?.name}] ${test.title}\n`);
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
     const project = test.parent.project()?.name ?? '';
-    const dut = this.#duts.get(project);
+    const dut = this.#duts.get(this.#dutOf(test) ?? '');
     // A check cut short by Ctrl-C neither passed nor failed: it stays missing (INCONCLUSIVE).
     if (!dut || result.status === 'interrupted') return;
     // Runtime annotations are on the result and, in some Playwright versions, on the test too.
@@ -167,7 +187,9 @@ export default class CertificationReporter implements Reporter {
     // The charts of the cycles each DUT ran (check 6's records, kept through crashes).
     for (const [project, dir] of this.#outputDirs) {
       const cycles = readCycles(dir);
-      const name = this.#duts.get(project)?.name;
+      const duts = this.#projectDuts.get(project) ?? [];
+      // Check 6's records: a vdev DUT's, the one of its project.
+      const name = duts.length === 1 ? this.#duts.get(duts[0]!)?.name : undefined;
       if (!cycles?.records.length || !name) continue;
       const { records } = cycles;
       const pick = (f: (r: CycleRecord) => number | undefined) =>

@@ -1,6 +1,8 @@
 /**
  * Fixtures of the PCI checks (`tests/pci.spec.ts`): the lab that plugs the DUT (`pciLab`, from the
  * module the run names), a PCI EAL per worker, and the DUT's state along the checks (`pciDut`).
+ * A worker runs the DUTs of its project (`pciDuts`, one IOVA mode: lib/worker/pci-lab.ts) one
+ * after the other on its one EAL; each DUT's checks are a `describe` naming it (`dutName`).
  *
  * The checks of one DUT are steps of one story (plug, bind, attach, …, unplug), but Playwright
  * starts a new worker, with a new EAL, after a failed test. So what outlives the EAL — which NIC
@@ -8,14 +10,17 @@
  * output folder, and only the port lives in the worker. A check whose starting point a failure
  * took away is skipped with that reason (the failure itself is the finding).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
 import { addFinding } from '../common/check-findings.js';
 import type { Dut } from '../model/dut.js';
+import { readPlanFile } from '../plan/certification-plan.js';
 import { guardedTest } from './guarded-test.js';
-import { type LabModule, loadPciLab, type PciLab, type PluggedDevice } from './pci-lab.js';
+import { iovaModeOf, type LabModule, loadPciLab, type PciLab, type PluggedDevice } from './pci-lab.js';
+
+export { iovaModeOf };
 
 /** What the checks of one DUT left for the next ones. */
 export interface PciDutState {
@@ -76,11 +81,22 @@ export class PciDut {
 }
 
 type WorkerFixtures = {
-  dut: Dut;
+  /** The project's DUTs, checked one after the other in each worker. */
+  pciDuts: Dut[];
   /** The module that makes the lab (a run's `pciLab`); none: the PCI checks cannot run. */
   pciLabModule: LabModule | undefined;
-  pciLab: PciLab;
+  /** Each DUT's lab, made once per worker from the module (imported once). */
+  pciLabs: (dut: Dut) => Promise<PciLab>;
   eal: Eal;
+  /** Each DUT's state in this worker (its port lives as long as the worker). */
+  pciDutsInWorker: Map<string, PciDut>;
+};
+
+type TestFixtures = {
+  /** The DUT whose checks these are: its `describe` says (`forEachPciDut`). */
+  dutName: string;
+  dut: Dut;
+  pciLab: PciLab;
   pciDut: PciDut;
 };
 
@@ -94,64 +110,93 @@ export function pciOf(
   return { model, driver, kernelDriver };
 }
 
-/** The IOVA mode the DUT's userspace driver needs (for the SDK's EAL and testpmd's alike). */
-export function iovaModeOf(dut: Dut): { iovaMode?: 'pa' } {
-  // UIO drivers give no IOMMU: DMA needs physical addresses.
-  return pciOf(dut).driver !== 'vfio-pci' ? { iovaMode: 'pa' } : {};
-}
-
 /** How long loading the lab's module may take (its compilation under TCG is minutes). */
 const PCI_LAB_LOAD_MS = 300_000;
 
-export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
-  dut: [undefined as unknown as Dut, { scope: 'worker', option: true }],
+export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
+  pciDuts: [[], { scope: 'worker', option: true }],
   pciLabModule: [undefined, { scope: 'worker', option: true }],
-  pciLab: [
-    async ({ pciLabModule, dut, watchdog }, use) => {
-      if (!pciLabModule)
-        throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
-      // The import blocks the event loop while it compiles: the hang guard waits as long as this
-      // fixture's own timeout (before, its 135 s killed a worker the fixture allowed 300 s), for
-      // the load only: the first PCI check then has its own deadline back.
-      const loaded = watchdog.allowAtLeast(PCI_LAB_LOAD_MS + 15_000);
-      let lab: PciLab;
-      try {
-        lab = await loadPciLab(pciLabModule, dut);
-      } finally {
-        loaded();
-      }
-      await use(lab);
-    },
-    // Importing the lab's module compiles it first (Playwright's transform): in a QEMU guest under
-    // TCG on a loaded host that took over the 60 s a fixture has by default.
-    { scope: 'worker', timeout: PCI_LAB_LOAD_MS },
-  ],
-  pciDut: [
-    async ({ pciLab }, use, workerInfo) => {
-      const file = join(workerInfo.project.outputDir, 'pci-dut.json');
-      // The DUT's first worker starts from a clean lab: NICs an earlier DUT left plugged go.
-      if (!existsSync(file)) await pciLab.sweep();
-      await use(new PciDut(file));
+  pciLabs: [
+    async ({ pciLabModule, watchdog }, use) => {
+      const labs = new Map<string, Promise<PciLab>>();
+      await use((dut) => {
+        if (!pciLabModule)
+          throw new Error('the PCI checks need a lab: the run names none (pciLab in its plan)');
+        if (!labs.has(dut.name)) {
+          // The first import blocks the event loop while it compiles: the hang guard waits as
+          // long as the pciLab fixture's own timeout (before, its 135 s killed a worker allowed
+          // 300 s), for the load only: the check then has its own deadline back.
+          const loaded = labs.size === 0 ? watchdog.allowAtLeast(PCI_LAB_LOAD_MS + 15_000) : undefined;
+          const lab = loadPciLab(pciLabModule, dut);
+          if (loaded) lab.then(loaded, loaded);
+          labs.set(dut.name, lab);
+        }
+        return labs.get(dut.name)!;
+      });
     },
     { scope: 'worker' },
   ],
-  // One EAL per worker, probing nothing at start (the peer NIC stays the kernel's).
+  dutName: ['', { option: true }],
+  dut: async ({ dutName, pciDuts }, use) => {
+    const dut = pciDuts.find((d) => d.name === dutName);
+    if (!dut)
+      throw new Error(
+        `DUT ${dutName} is not one of this project's (${pciDuts.map((d) => d.name).join(', ')})`,
+      );
+    await use(dut);
+  },
+  pciLab: [
+    async ({ pciLabs, dut }, use) => {
+      await use(await pciLabs(dut));
+    },
+    // Importing the lab's module compiles it first (Playwright's transform): in a QEMU guest under
+    // TCG on a loaded host that took over the 60 s a fixture has by default.
+    { timeout: PCI_LAB_LOAD_MS },
+  ],
+  pciDutsInWorker: [
+    async ({}, use) => {
+      await use(new Map());
+    },
+    { scope: 'worker' },
+  ],
+  pciDut: async ({ pciLab, dut, eal, pciDutsInWorker }, use, testInfo) => {
+    let pciDut = pciDutsInWorker.get(dut.name);
+    if (!pciDut) {
+      // The DUT's first check in this worker: an earlier DUT's port goes from the EAL (a skipped
+      // check can leave one), so each DUT starts from an EAL holding no port.
+      for (const p of eal.ports()) {
+        try {
+          eal.detachDeviceSync(p.device, { force: true });
+        } catch {}
+      }
+      const file = join(testInfo.project.outputDir, `${dut.name}.pci-dut.json`);
+      // The DUT's first worker starts from a clean lab: NICs an earlier DUT left plugged go.
+      if (!existsSync(file)) {
+        mkdirSync(testInfo.project.outputDir, { recursive: true });
+        await pciLab.sweep();
+      }
+      pciDut = new PciDut(file);
+      pciDutsInWorker.set(dut.name, pciDut);
+    }
+    await use(pciDut);
+  },
+  // One EAL per worker, probing nothing at start (the peer NIC stays the kernel's); the IOVA mode
+  // of its project's DUTs (one per project).
   eal: [
-    async ({ dut, pciDut }, use) => {
+    async ({ pciDuts }, use) => {
       const eal = Eal.init({
         memoryMb: 64,
         allow: ['0000:00:00.0'],
         filePrefix: `pci-${process.pid}`,
         logLevel: 'notice',
         logEcho: false,
-        ...iovaModeOf(dut),
+        ...(pciDuts[0] ? iovaModeOf(pciDuts[0]) : {}),
       });
       await use(eal);
       // A failed check leaves its port: stop, close and detach it so the device can be restored.
-      const bdf = pciDut.state.device?.bdf;
-      if (bdf && eal.ports().some((p) => p.device === bdf)) {
+      for (const p of eal.ports()) {
         try {
-          eal.detachDeviceSync(bdf, { force: true });
+          eal.detachDeviceSync(p.device, { force: true });
         } catch {}
       }
       eal.cleanup();
@@ -159,6 +204,18 @@ export const test = guardedTest.extend<Record<never, never>, WorkerFixtures>({
     { scope: 'worker' },
   ],
 });
+
+/**
+ * Declares the PCI checks (`declare`) once for each lab DUT of the run, in a `describe` named
+ * after it: each project's grep then picks its own DUTs' planned checks (lib/worker/pci-lab.ts).
+ */
+export function forEachPciDut(declare: () => void): void {
+  for (const dut of readPlanFile().duts.filter((d) => d.pci?.unplug))
+    test.describe(dut.name, () => {
+      test.use({ dutName: dut.name });
+      declare();
+    });
+}
 
 /**
  * Runs a check's body; if it fails, says whose the failure is (the reporter's `fault` and

@@ -62,18 +62,52 @@ export async function loadPciLab(lab: LabModule, dut?: Dut): Promise<PciLab> {
   return mod.createPciLab(lab.options, dut);
 }
 
+/** The IOVA mode a PCI DUT's userspace driver needs (for the SDK's EAL and testpmd's alike). */
+export function iovaModeOf(dut: Dut): { iovaMode?: 'pa' } {
+  // UIO drivers give no IOMMU: DMA needs physical addresses.
+  return dut.pci?.driver !== 'vfio-pci' ? { iovaMode: 'pa' } : {};
+}
+
 /**
- * The Playwright project settings of a lab DUT: the PCI spec, with only the checks its removal
- * plans (clean: 101–109; surprise: 110 and 111 instead of 105 and 107). `specExtension`: the
- * spec the config runs, its own kind (the compiled config runs the compiled specs).
+ * A run's lab DUTs (those with an `unplug`) in groups that can share one EAL, so one Playwright
+ * project and one worker each: the DUTs of one IOVA mode, in the run's order. The EAL probes no
+ * device at its start and the checks attach and detach each DUT's NIC, so the DUTs of a group run
+ * one after the other in one process instead of paying a worker's start each (minutes in a QEMU
+ * guest under TCG). A group of one DUT is named after it; a larger one after its IOVA mode.
+ */
+export function pciGroups(duts: Dut[]): Array<{ name: string; duts: Dut[] }> {
+  const byMode = new Map<string, Dut[]>();
+  for (const dut of duts.filter((d) => d.pci?.unplug)) {
+    const mode = iovaModeOf(dut).iovaMode ?? 'va';
+    byMode.set(mode, [...(byMode.get(mode) ?? []), dut]);
+  }
+  return [...byMode].map(([mode, group]) => ({
+    name: group.length === 1 ? group[0]!.name : `pci-iova-${mode}`,
+    duts: group,
+  }));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The Playwright project settings of a group of lab DUTs: the PCI spec, where each DUT's checks
+ * are a `describe` named after it, with only the checks its removal plans (clean: 101–109 and
+ * 112; surprise: 110 and 111 instead of 105 and 107). `specExtension`: the spec the config runs,
+ * its own kind (the compiled config runs the compiled specs).
  */
 export function pciProject(
-  removal: Removal,
+  duts: Dut[],
   specExtension: '.ts' | '.js' = '.ts',
-): { testMatch: string; grep: RegExp } {
-  // Playwright matches grep against the title path: `project file title`.
+): { testMatch: string; grep: RegExp[] } {
+  const spec = `pci.spec${specExtension}`;
+  // Playwright matches grep against the title path: `project file describe title`.
   return {
-    testMatch: `pci.spec${specExtension}`,
-    grep: new RegExp(`(?:^| )(${plannedPciChecks(removal).join('|')})\\. `),
+    testMatch: spec,
+    grep: duts.map(
+      (dut) =>
+        new RegExp(
+          `(?:^| )${escapeRegExp(spec)} ${escapeRegExp(dut.name)} (${plannedPciChecks(dut.pci?.unplug ?? 'clean').join('|')})\\. `,
+        ),
+    ),
   };
 }

@@ -94,7 +94,8 @@ async function main(): Promise<void> {
     const free = (await slots(host)).map((s) => Number(s.slot)).find((s) => !used.has(s));
     if (free === undefined) throw new Error('no root port is left for the peer NIC');
     const bdf = await plugAt(plan.peer, free);
-    const ifname = await waitForInterface(host, bdf);
+    // Under TCG, with other guests booting beside it, e1000 took over the 5 s default to register.
+    const ifname = await waitForInterface(host, bdf, { timeoutMs: 30_000 });
     await setLinkUp(host, ifname, { promisc: true });
     say(`peer ${plan.peer} is ${ifname} (slot ${free})`);
   }

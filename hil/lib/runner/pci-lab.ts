@@ -79,7 +79,7 @@ const VFS = 2;
  */
 async function makeVfs(host: Host, pf: string, vfDriver: string, timeoutMs: number): Promise<string[]> {
   // A PF left down has no VF traffic: its transmit is off, and its driver answers no VF's mailbox.
-  const ifname = await waitForInterface(host, pf);
+  const ifname = await waitForInterface(host, pf, { timeoutMs });
   await setLinkDown(host, ifname);
   const vfs = await setVfCount(host, pf, VFS, { timeoutMs });
   await setLinkUp(host, ifname);

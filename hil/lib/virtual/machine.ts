@@ -244,8 +244,20 @@ export class VirtualMachine {
     return nic;
   }
 
+  /** The NICs in the root ports; one QEMU reported deleted is forgotten here (no wait-deleted came). */
   pluggedNics(): PluggedNic[] {
+    for (const id of [...this.#plugged.keys()]) if (this.#deleted(id)) this.#forget(id);
     return [...this.#plugged.values()];
+  }
+
+  /** QEMU said the NIC is gone (DEVICE_DELETED): a surprise removal's check that failed before its wait-deleted. */
+  #deleted(id: string): boolean {
+    return this.events.some((e) => e.event === 'DEVICE_DELETED' && e.data?.device === id);
+  }
+
+  #forget(id: string): void {
+    this.#plugged.delete(id);
+    this.qmp.execute('netdev_del', { id: `hp-${id}` }).catch(() => {});
   }
 
   /** Answers the guest's lab requests (plug, unplug, …) through the mailbox in `runDir`. */
@@ -266,6 +278,8 @@ export class VirtualMachine {
 
   /** Asks for the NIC's removal (`device_del`); the guest completes it (slot power off, or the attention button). */
   async requestUnplug(id: string): Promise<void> {
+    // Already gone (pulled earlier): nothing to ask QEMU, whose device_del would say DeviceNotFound.
+    if (this.#deleted(id)) return;
     await this.qmp.execute('device_del', { id });
   }
 
@@ -275,8 +289,10 @@ export class VirtualMachine {
     const seen = (e: QmpEvent) => e.event === 'DEVICE_DELETED' && e.data?.device === id;
     if (!this.events.some(seen))
       await this.qmp.waitEvent('DEVICE_DELETED', (e) => e.data?.device === id, timeoutMs);
-    this.#plugged.delete(id);
-    await this.qmp.execute('netdev_del', { id: `hp-${id}` }).catch(() => {});
+    if (this.#plugged.has(id)) {
+      this.#plugged.delete(id);
+      await this.qmp.execute('netdev_del', { id: `hp-${id}` }).catch(() => {});
+    }
     return Date.now() - started;
   }
 

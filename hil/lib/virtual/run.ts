@@ -1,7 +1,7 @@
 /**
  * `lab virtual`'s matrix (`--models`, `--drivers`, `--removal`, `npm run lab:virtual`, the smoke
  * run): NIC models × userspace drivers × removals, written as a lab inventory of QEMU runners —
- * one guest without an IOMMU for the UIO drivers, one with an emulated Intel IOMMU for vfio-pci —
+ * a guest per UIO driver, and one with an emulated Intel IOMMU for vfio-pci, side by side —
  * whose DUTs QEMU plugs and unplugs in one root port, one after the other. The guests run `lab
  * run` on it and `lab merge` merges them (runners.ts): the checks, their lab and the reports are
  * those of every runner. What is the matrix's own: the DUTs the host cannot run (QEMU too old,
@@ -82,8 +82,23 @@ export function labCases(
   return cases;
 }
 
-/** The matrix's runners: the UIO drivers' guest, and the vfio-pci guest with an emulated IOMMU. */
-export const MATRIX_RUNNERS = { uio: 'virtual-uio', iommu: 'virtual-iommu' } as const;
+/**
+ * The matrix's runners, a guest per userspace driver, side by side: uio_pci_generic's, igb_uio's,
+ * and vfio-pci's with an emulated IOMMU. Three smaller guests at once rather than two, one after
+ * the other: under TCG a guest's vCPUs are the run's bottleneck, and a guest's DUTs run in turn.
+ */
+export const MATRIX_RUNNERS = {
+  uio: 'virtual-uio',
+  igbUio: 'virtual-igb-uio',
+  iommu: 'virtual-iommu',
+} as const;
+
+const runnerOf = (driver: UserspaceDriver): string =>
+  driver === 'vfio-pci'
+    ? MATRIX_RUNNERS.iommu
+    : driver === 'igb_uio'
+      ? MATRIX_RUNNERS.igbUio
+      : MATRIX_RUNNERS.uio;
 
 /**
  * Root port 1 (the guest's bus 01) holds each DUT in turn: QEMU plugs it there in check 101 and
@@ -110,10 +125,9 @@ export function matrixInventory(cases: LabCase[]): object {
     unplug: c.removal,
     cycles: c.cycles,
   });
-  const runners = [
-    { name: MATRIX_RUNNERS.uio, cases: cases.filter((c) => c.driver !== 'vfio-pci') },
-    { name: MATRIX_RUNNERS.iommu, cases: cases.filter((c) => c.driver === 'vfio-pci') },
-  ].filter((r) => r.cases.length);
+  const runners = Object.values(MATRIX_RUNNERS)
+    .map((name) => ({ name, cases: cases.filter((c) => runnerOf(c.driver) === name) }))
+    .filter((r) => r.cases.length);
   return {
     version: 1,
     runners: runners.map((r) => ({ name: r.name, hugepages: '256M', duts: r.cases.map(dutOf) })),
@@ -157,8 +171,8 @@ export function wasSkipped(d: DutSummary): boolean {
 }
 
 /**
- * Runs the matrix: the DUTs the host can run through `lab run` in its QEMU guests, one guest
- * after the other, merged with `lab merge` into `outDir`, beside each guest's runner folder.
+ * Runs the matrix: the DUTs the host can run through `lab run` in its QEMU guests, side by side,
+ * merged with `lab merge` into `outDir`, beside each guest's runner folder.
  * Writes the summary as it goes; Ctrl-C, SIGTERM or SIGHUP stop waiting for the guest, quit QEMU
  * and report the cases that did not finish as interrupted.
  */
@@ -201,7 +215,6 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
         outDir: o.outDir,
         mergedDir: o.outDir,
         image,
-        oneAtATime: true,
         ...(o.cycles !== undefined ? { cycles: o.cycles } : {}),
         ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         onProgress: progress,
@@ -209,17 +222,14 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
       });
       const merged = run.merged?.summary;
       const judged = new Map((merged?.duts ?? []).filter((d) => d.checks.length).map((d) => [d.name, d]));
-      const runnerOf = (c: LabCase) =>
-        run.runners.find(
-          (r) => r.runner === (c.driver === 'vfio-pci' ? MATRIX_RUNNERS.iommu : MATRIX_RUNNERS.uio),
-        );
+      const guestOf = (c: LabCase) => run.runners.find((r) => r.runner === runnerOf(c.driver));
       const why = (r: GuestRunnerResult | undefined) =>
         interrupted
           ? 'interrupted'
           : (r?.error ?? (r ? `lab run ended (exit ${r.exitCode}) before this case` : 'not reached'));
       summary.duts = [
         ...skipped,
-        ...runnable.map((c) => judged.get(c.name) ?? notRun(c, 'unfinished', why(runnerOf(c)))),
+        ...runnable.map((c) => judged.get(c.name) ?? notRun(c, 'unfinished', why(guestOf(c)))),
       ];
       if (merged?.coreFindings) summary.coreFindings = merged.coreFindings;
       if (merged) summary.runners = merged.runners;
