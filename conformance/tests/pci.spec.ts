@@ -26,6 +26,7 @@ import { addFinding } from '../dist/common/check-findings.js';
 import { sensitivity } from '../dist/common/cycles.js';
 import { checkTitle } from '../dist/model/catalogue.js';
 import { cyclesFor } from '../dist/model/settings.js';
+import { readPlanFile } from '../dist/plan/certification-plan.js';
 import { hasTestpmd } from '../dist/testpmd/testpmd.js';
 import { extendTimeout } from '../dist/worker/fixtures.js';
 import {
@@ -449,6 +450,6 @@ check(checkTitle(109), async ({ pciLab, pciDut }, testInfo) => {
   note(testInfo, 'unplugged', `gone from the machine and the lab in ${ms(t0)} ms`);
 });
 
-forEachPciDut(() => {
+forEachPciDut(readPlanFile().duts, () => {
   for (const [title, body] of checks) test(title, body);
 });

@@ -16,7 +16,6 @@ import { Eal, type PortId } from '@dpdk-hotplug/ethdev';
 import { test as base, type TestInfo } from '@playwright/test';
 import { addFinding } from '../common/check-findings.js';
 import type { Dut } from '../model/dut.js';
-import { readPlanFile } from '../plan/certification-plan.js';
 import { guardedTest } from './guarded-test.js';
 import { iovaModeOf, type LabModule, loadPciLab, type PciLab, type PluggedDevice } from './pci-lab.js';
 
@@ -206,11 +205,12 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
 });
 
 /**
- * Declares the PCI checks (`declare`) once for each lab DUT of the run, in a `describe` named
- * after it: each project's grep then picks its own DUTs' planned checks (lib/worker/pci-lab.ts).
+ * Declares the PCI checks (`declare`) once for each lab DUT of the run's `duts`, in a `describe`
+ * named after it: each project's grep then picks its own DUTs' planned checks
+ * (lib/worker/pci-lab.ts). The spec reads the plan: the worker's room does not import the plan's.
  */
-export function forEachPciDut(declare: () => void): void {
-  for (const dut of readPlanFile().duts.filter((d) => d.pci?.unplug))
+export function forEachPciDut(duts: readonly Dut[], declare: () => void): void {
+  for (const dut of duts.filter((d) => d.pci?.unplug))
     test.describe(dut.name, () => {
       test.use({ dutName: dut.name });
       declare();
