@@ -21,6 +21,7 @@ import {
   keepBusy,
   namesOtherPort,
   OTHER_PORT_BURST,
+  taggedFrame,
 } from '../dist/checks/other-port.js';
 import { addFinding } from '../dist/common/check-findings.js';
 import { sensitivity } from '../dist/common/cycles.js';
@@ -53,15 +54,8 @@ const host = createHost();
 const checks: Array<[string, Parameters<typeof test>[2]]> = [];
 const check = (title: string, body: Parameters<typeof test>[2]) => void checks.push([title, body]);
 
-/** A broadcast frame of a local experimental ethertype, tagged. */
-function frame(tag: number): Buffer {
-  const f = Buffer.alloc(64);
-  f.fill(0xff, 0, 6);
-  Buffer.from([0x02, 0, 0, 0, 0, 1]).copy(f, 6);
-  f.writeUInt16BE(0x88b5, 12);
-  f.writeUInt32BE(tag, 14);
-  return f;
-}
+/** The checks' frames: broadcast, tagged, from a MAC ending in 1 (the other port's end in 0x0e). */
+const frame = (tag: number): Buffer => taggedFrame(tag, 1);
 
 function note(testInfo: TestInfo, type: string, description: string): void {
   testInfo.annotations.push({ type, description });

@@ -50,11 +50,14 @@ export interface OtherPortOutcome {
   detail: string;
 }
 
-/** A broadcast frame of a local experimental ethertype, tagged, from the other port's own MAC. */
-function frame(tag: number): Buffer {
+/**
+ * A broadcast frame of a local experimental ethertype, tagged, from a locally administered MAC
+ * ending in `source` (the PCI checks' frames and the other port's share the builder).
+ */
+export function taggedFrame(tag: number, source: number): Buffer {
   const f = Buffer.alloc(64);
   f.fill(0xff, 0, 6);
-  Buffer.from([0x02, 0, 0, 0, 0, 0x0e]).copy(f, 6);
+  Buffer.from([0x02, 0, 0, 0, 0, source]).copy(f, 6);
   f.writeUInt16BE(0x88b5, 12);
   f.writeUInt32BE(tag, 14);
   return f;
@@ -64,7 +67,7 @@ let nextTag = 0x0e000000;
 
 /** Sends a burst on `port` and takes back what returns within `waitMs`. */
 export async function burst(eal: Eal, port: PortId, waitMs = 500): Promise<Burst> {
-  const out = Array.from({ length: OTHER_PORT_BURST }, () => frame(nextTag++));
+  const out = Array.from({ length: OTHER_PORT_BURST }, () => taggedFrame(nextTag++, 0x0e));
   const sent = eal.txBurst(port, out);
   const back: Buffer[] = [];
   const deadline = Date.now() + waitMs;

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     if (free === undefined) throw new Error('no root port is left for the peer NIC');
     const bdf = await plugAt(plan.peer, free);
     // Under TCG, with other guests booting beside it, e1000 took over the 5 s default to register.
-    const ifname = await waitForInterface(host, bdf, { timeoutMs: 30_000 });
+    const ifname = await waitForInterface(host, bdf);
     await setLinkUp(host, ifname, { promisc: true });
     say(`peer ${plan.peer} is ${ifname} (slot ${free})`);
   }
