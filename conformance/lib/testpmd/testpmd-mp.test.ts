@@ -109,6 +109,18 @@ describe.skipIf(!hasTestpmd())('testpmd multi-process group (real dpdk-testpmd)'
    * secondaries (ETH_PCAP_ARG_MAXLEN), which re-read that copy. A DUT folder in a private parent,
    * long enough that the cut tx_pcap path is a sibling of the folder, inside the parent.
    */
+  /** Starts the pair's primary, then a secondary; false when the secondary could not map the primary's memory. */
+  const primaryAndSecondary = async (g: ReturnType<typeof made>): Promise<boolean> => {
+    await g.primary.next();
+    return g
+      .startSecondary()
+      .next()
+      .then(
+        () => true,
+        () => false,
+      );
+  };
+
   const cutLab = () => {
     const parent = mkdtempSync(join(tmpdir(), 'dphp-mpcut-'));
     const dut = join(parent, `dut-${'f'.repeat(60 - parent.length)}`);
@@ -126,15 +138,7 @@ describe.skipIf(!hasTestpmd())('testpmd multi-process group (real dpdk-testpmd)'
     const lab = cutLab();
     try {
       const g = made();
-      await g.primary.next();
-      const secondary = g.startSecondary();
-      if (
-        !(await secondary.next().then(
-          () => true,
-          () => false,
-        ))
-      )
-        return ctx.skip(); // ASLR: the machine's
+      if (!(await primaryAndSecondary(g))) return ctx.skip(); // ASLR: the machine's
       // Straight to testpmd, past TestpmdPeer.request (which refuses it, as the next test shows).
       await g.primary.run(`port attach ${lab.devargs}`);
       const end = Date.now() + 5000;
@@ -158,15 +162,7 @@ describe.skipIf(!hasTestpmd())('testpmd multi-process group (real dpdk-testpmd)'
         why: expect.stringContaining(`a secondary would read tx_pcap=${lab.cut};`),
       });
       const g = made();
-      await g.primary.next();
-      const secondary = g.startSecondary();
-      if (
-        !(await secondary.next().then(
-          () => true,
-          () => false,
-        ))
-      )
-        return ctx.skip(); // ASLR: the machine's
+      if (!(await primaryAndSecondary(g))) return ctx.skip(); // ASLR: the machine's
       await g.primary.run(`port attach ${devargs}`);
       const end = Date.now() + 5000;
       while (!existsSync(lab.cut) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
