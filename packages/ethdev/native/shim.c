@@ -310,10 +310,9 @@ int dphp_device_ports(const char *devname, uint16_t *out, int cap) {
   return n;
 }
 
-/* rte_dev_probe, then the device's ports: an attach in one FFI crossing. Returns
+/* rte_dev_probe, then the device's ports, `before` being DPDK's port count before it. Returns
  * rte_dev_probe's error (< 0) or the number of ports written to `out`. */
-int dphp_probe(const char *devargs, const char *devname, uint16_t *out, int cap) {
-  uint16_t before = rte_eth_dev_count_total();
+static int probe_counted(const char *devargs, const char *devname, uint16_t *out, int cap, uint16_t before) {
   int rc = rte_dev_probe(devargs);
   if (rc < 0) return rc;
   uint16_t p;
@@ -323,6 +322,12 @@ int dphp_probe(const char *devargs, const char *devname, uint16_t *out, int cap)
     return 1;
   }
   return dphp_device_ports(devname, out, cap);
+}
+
+/* rte_dev_probe, then the device's ports: an attach in one FFI crossing. Returns
+ * rte_dev_probe's error (< 0) or the number of ports written to `out`. */
+int dphp_probe(const char *devargs, const char *devname, uint16_t *out, int cap) {
+  return probe_counted(devargs, devname, out, cap, rte_eth_dev_count_total());
 }
 
 /* Every valid port id (owned ones included); returns the count. */
@@ -507,34 +512,55 @@ static uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32
 }
 
 /*
+ * An iterator over the devices of `bus` (the filter "bus=<bus>"), initialized once per bus and
+ * copied for each walk. rte_dev_iterator_init only parses the filter (the iterator points into
+ * it, kept here) and looks up the bus, and every bus is registered before rte_eal_init returns:
+ * a copy is what a new init would make, without its parse (most of a detach's proof). One per
+ * thread: dphp_detach also runs on pool threads.
+ */
+static __thread struct {
+  char filter[64];
+  struct rte_dev_iterator it;
+} bus_walk;
+
+static int bus_iterator(const char *bus, struct rte_dev_iterator *it) {
+  if (bus_walk.filter[0] == '\0' || strcmp(bus_walk.filter + 4, bus) != 0) {
+    if (snprintf(bus_walk.filter, sizeof(bus_walk.filter), "bus=%s", bus) >= (int)sizeof(bus_walk.filter)) {
+      bus_walk.filter[0] = '\0';
+      return -EINVAL;
+    }
+    /* A failed init leaves an iterator that yields nothing, as RTE_DEV_FOREACH's would. */
+    rte_dev_iterator_init(&bus_walk.it, bus_walk.filter);
+  }
+  *it = bus_walk.it;
+  return 0;
+}
+
+/* Whether a device is on its bus with a driver (probed): 1, else 0; -EINVAL for a bad bus name. */
+int dphp_device_probed(const char *bus, const char *name) {
+  struct rte_dev_iterator it;
+  struct rte_device *dev;
+  if (bus_iterator(bus, &it) < 0) return -EINVAL;
+  while ((dev = rte_dev_iterator_next(&it)) != NULL) {
+    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
+  }
+  return 0;
+}
+
+/*
  * What a removal that returned 0 left behind, in one crossing: the device's ethdev ports (their
  * count, ids in `out`), or -1 when it has none but is still probed on its bus (with a driver),
  * or 0 when it is gone. Bus iteration and rte_dev_driver are public on every supported DPDK; a
  * device left on the bus without a driver (26.x keeps the rte_device until cleanup) is gone.
  */
 int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) {
-  int n = dphp_device_ports(name, out, cap);
-  if (n > 0) return n;
-  char filter[64];
-  struct rte_dev_iterator it;
-  struct rte_device *dev;
-  if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
-  RTE_DEV_FOREACH(dev, filter, &it) {
-    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL ? -1 : 0;
+  /* No port at all (the usual detach): none of the device's, and no scan by name needed. */
+  if (rte_eth_find_next(0) < RTE_MAX_ETHPORTS) {
+    int n = dphp_device_ports(name, out, cap);
+    if (n > 0) return n;
   }
-  return 0;
-}
-
-/* Whether a device is on its bus with a driver (probed): 1, else 0; -EINVAL for a bad bus name. */
-int dphp_device_probed(const char *bus, const char *name) {
-  char filter[64];
-  struct rte_dev_iterator it;
-  struct rte_device *dev;
-  if (snprintf(filter, sizeof(filter), "bus=%s", bus) >= (int)sizeof(filter)) return -EINVAL;
-  RTE_DEV_FOREACH(dev, filter, &it) {
-    if (strcmp(rte_dev_name(dev), name) == 0) return rte_dev_driver(dev) != NULL;
-  }
-  return 0;
+  int probed = dphp_device_probed(bus, name);
+  return probed < 0 ? probed : -probed;
 }
 
 /*
@@ -545,7 +571,8 @@ int dphp_device_probed(const char *bus, const char *name) {
 int dphp_attach(const char *devargs, const char *devname, uint16_t *ports, uint16_t *before, int cap) {
   int n = dphp_valid_ports(before, cap);
   for (int i = n; i < cap; i++) before[i] = UINT16_MAX;
-  return dphp_probe(devargs, devname, ports, cap);
+  /* The snapshot counted DPDK's ports already (all of them: cap is RTE_MAX_ETHPORTS). */
+  return probe_counted(devargs, devname, ports, cap, n < cap ? (uint16_t)n : rte_eth_dev_count_total());
 }
 
 /*
