@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { $ } from 'zx';
+import { ealArgs as cArgs, ealOptions as eal } from './bench/eal-options.mjs';
 
 $.quiet = true;
 // The C reference and testpmd are built and run from pkg-config's DPDK: the SDK rows use it too.
@@ -30,27 +31,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DEVICES = (process.env.BENCH_DEVICES ?? 'net_null0,net_ring0').split(',');
 // BENCH_ONLY=hotplug: the hotplug tables alone (no testpmd, bursts, event loop, pmd-probe).
 const ONLY_HOTPLUG = process.env.BENCH_ONLY === 'hotplug';
-
-const eal = (prefix) => ({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 256,
-  noSharedConfig: true,
-  filePrefix: prefix,
-  logLevel: 'error',
-});
-const cArgs = (prefix) => [
-  '-l',
-  '0',
-  '-m',
-  '256',
-  '--no-huge',
-  '--no-pci',
-  '--no-shconf',
-  '--file-prefix',
-  prefix,
-  '--log-level=4',
-];
 
 const pc = (await $`pkg-config --cflags --libs libdpdk`).stdout.trim().split(/\s+/);
 await $`cc -O2 -Wall -o ${join(out, 'hotplug-loop')} ${join(here, 'bench', 'hotplug-loop.c')} ${pc}`;

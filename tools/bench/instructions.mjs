@@ -9,20 +9,21 @@
 // glibc's memset is told not to use `rep stosb`, which valgrind counts once per byte (it would
 // make DPDK's zeroing of each new port's memory most of every row).
 // Usage: node tools/bench/instructions.mjs [DEVICE] (default net_null0; BENCH_IR_CYCLES, default
-// 10000, after the scripts' own warm-up of 2000). Needs valgrind, pkg-config's DPDK and the
+// 30000, after the scripts' own warm-up of 2000). Needs valgrind, pkg-config's DPDK and the
 // package built (npm run build). A few minutes.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
 import { $ } from 'zx';
+import { ealArgs, ealOptions } from './eal-options.mjs';
 
 $.quiet = true;
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', '.bench');
 mkdirSync(out, { recursive: true });
 const device = process.argv[2] ?? 'net_null0';
-const cycles = Number(process.env.BENCH_IR_CYCLES ?? 10000);
+const cycles = Number(process.env.BENCH_IR_CYCLES ?? 30000);
 // V8 compiles on this thread: under valgrind its compiler threads lag far behind, and the loop
 // would be counted half in baseline code (with the compiler's own work); outside valgrind the
 // warm-up ends in optimized code.
@@ -34,36 +35,9 @@ const pc = (await $`pkg-config --cflags --libs libdpdk`).stdout.trim().split(/\s
 const cLoop = join(out, 'hotplug-loop');
 await $`cc -O2 -Wall -o ${cLoop} ${join(here, 'hotplug-loop.c')} ${pc}`;
 
-const eal = (prefix) =>
-  JSON.stringify({
-    noHuge: true,
-    noPci: true,
-    memoryMb: 256,
-    noSharedConfig: true,
-    filePrefix: prefix,
-    logLevel: 'error',
-  });
+const eal = (prefix) => JSON.stringify(ealOptions(prefix));
 const rows = {
-  c: (n, prefix) => [
-    cLoop,
-    n,
-    device,
-    device,
-    'vdev',
-    '--',
-    ...[
-      '-l',
-      '0',
-      '-m',
-      '256',
-      '--no-huge',
-      '--no-pci',
-      '--no-shconf',
-      '--file-prefix',
-      prefix,
-      '--log-level=4',
-    ],
-  ],
+  c: (n, prefix) => [cLoop, n, device, device, 'vdev', '--', ...ealArgs(prefix)],
   floor: (n, prefix) => [...node, join(here, 'koffi-floor.mjs'), 'four', n, device, eal(prefix)],
   sdk: (n, prefix) => [...node, '--expose-gc', join(here, 'sdk-loop.mjs'), 'sync', n, device, eal(prefix)],
 };
