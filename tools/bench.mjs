@@ -28,9 +28,9 @@ const CYCLES = LENGTHS.at(-1);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // Neither leaks in this cycle (no configure); see the heap table below for the one that does.
 const DEVICES = (process.env.BENCH_DEVICES ?? 'net_null0,net_ring0').split(',');
-// BENCH_ONLY=hotplug,event-loop: only these parts (hotplug: the cycle, heap and mechanism tables;
-// testpmd; bursts; event-loop; pmd-probe). Unset: every part.
-const PARTS = ['hotplug', 'testpmd', 'bursts', 'event-loop', 'pmd-probe'];
+// BENCH_ONLY=hotplug,event-loop: only these parts (hotplug: the cycle and heap tables; mechanism:
+// the async round trip's candidates; testpmd; bursts; event-loop; pmd-probe). Unset: every part.
+const PARTS = ['hotplug', 'mechanism', 'testpmd', 'bursts', 'event-loop', 'pmd-probe'];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : PARTS;
 for (const part of ONLY)
   if (!PARTS.includes(part)) throw new Error(`BENCH_ONLY: no part ${part} (${PARTS.join(', ')})`);
@@ -274,7 +274,9 @@ if (wants('hotplug')) {
       leakRows,
     )}`,
   );
+}
 
+if (wants('mechanism')) {
   // The async mechanism's own price: an empty call off the main thread and back, awaited, through
   // each candidate (round-trip.mjs); then a raw net_null0 attach → close → detach cycle (no SDK
   // logic) through those that can carry one; interleaved. The SDK uses the futex worker (lib/off-thread.ts).
