@@ -45,6 +45,14 @@ export const GROUPS = {
       have('/usr/bin/python3', ['-c', 'import elftools']),
     required: true,
   },
+  // The release matrix's root filesystems (tools/matrix/rootfs.mjs): debootstrap makes each
+  // release's Debian; unshare and chroot are util-linux's and coreutils' (always there).
+  matrixRoots: {
+    what: "the release matrix's root filesystems",
+    packages: ['debootstrap'],
+    ready: () => have('sh', ['-c', 'command -v debootstrap']),
+    required: true,
+  },
   // The virtual lab (hil/): QEMU and a static busybox for the guest's initramfs.
   lab: {
     what: "the virtual lab's QEMU",
@@ -78,7 +86,7 @@ export const GROUPS = {
 export const JOBS = {
   certify: ['dpdk'],
   bench: ['dpdk'],
-  matrix: ['dpdk'],
+  matrix: ['dpdk', 'matrixRoots'],
   lab: ['dpdk', 'lab'],
   // `npm test` runs every package's tests, the lab's smoke run and the certificate's browser test.
   test: ['dpdk', 'testTools', 'lab', 'browser'],

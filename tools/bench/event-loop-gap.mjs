@@ -3,13 +3,21 @@
 // with a 1 ms interval timer and Node's event-loop delay histogram running. Root only (net_tap).
 // `lifecycle` runs the whole contract instead, every step async: attach → configureAsync →
 // startAsync → stopAsync → closeAsync → detach.
-// `idle` runs the same timer and histogram for MS milliseconds with nothing else: this shared
-// machine's own noise, the row to read the tap row against.
+// Each cycle is followed by an idle window as long in the same process (EAL up, its worker alive,
+// the main thread pinned to its lcore as during the cycles): this shared machine's own noise,
+// measured interleaved in the same conditions; the excess over it is what the SDK adds.
+// `idle` runs the same timer and histogram for MS milliseconds in a process without EAL.
 // Usage: node event-loop-gap.mjs tap|lifecycle CYCLES IFACE FILE_PREFIX | idle MS
-// Prints one JSON line: {"cycles", "seconds", "worstGapMs", "p99DelayMs", "maxDelayMs", and the
-// slowest step: "worstAttachMs", "worstCloseMs" (tap) or "attach" … "detach" (lifecycle)}.
+// Prints one JSON line: {"cycles", "seconds", "worstGapMs", "p99DelayMs", "maxDelayMs", the
+// slowest step: "worstAttachMs", "worstCloseMs" (tap) or "attach" … "detach" (lifecycle), and
+// the idle control's "idleWorstGapMs" and "excessMs" (worst gap less idle's); "p99DelayMs" is the worst cycle's}.
 import { Eal } from '@dpdk-hotplug/ethdev';
-import { timedAsyncCycles, timedLifecycleCycles, watchEventLoop } from '@dpdk-hotplug/ethdev/testing';
+import {
+  timedAsyncCycles,
+  timedLifecycleCycles,
+  watchAgainstIdle,
+  watchEventLoop,
+} from '@dpdk-hotplug/ethdev/testing';
 
 const [mode, count, iface, filePrefix] = process.argv.slice(2);
 const report = ({ result, ...r }) => console.log(JSON.stringify({ ...r, ...result }));
@@ -34,6 +42,12 @@ const devargs = `net_tap0,iface=${iface}`;
 const cyclesOf = mode === 'lifecycle' ? timedLifecycleCycles : timedAsyncCycles;
 // Warm-up: the first tap attach loads what the kernel and DPDK load once.
 await cyclesOf(eal, devargs, 1);
-const watched = await watchEventLoop(() => cyclesOf(eal, devargs, cycles));
+// Each cycle, then an idle window as long, alternately (watchAgainstIdle).
+const w = await watchAgainstIdle(() => cyclesOf(eal, devargs, 1), cycles);
 eal.cleanup();
-report({ ...watched, result: { cycles, ...watched.result } });
+report({
+  seconds: w.seconds,
+  worstGapMs: w.worstGapMs,
+  p99DelayMs: w.p99DelayMs,
+  result: { cycles, ...w.slowest, idleWorstGapMs: w.idleWorstGapMs, excessMs: w.excessMs },
+});

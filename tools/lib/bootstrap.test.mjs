@@ -16,6 +16,8 @@ test('certify installs DPDK and the compiler only; the lab and the browser come 
   assert.ok(!packagesOf('lab').includes('chromium'));
   for (const p of ['qemu-system-x86', 'chromium', 'python3-pyelftools'])
     assert.ok(packagesOf('test').includes(p));
+  assert.ok(packagesOf('matrix').includes('debootstrap'), 'the matrix makes root filesystems');
+  assert.ok(!certify.includes('debootstrap'), 'certify makes none');
   assert.deepEqual(Object.keys(JOBS).sort(), ['bench', 'certify', 'lab', 'matrix', 'test']);
 });
 

@@ -15,10 +15,14 @@
 //       the certification (default: every default DUT, the host's settings) on each release (all
 //       by default), into reports/matrix/<release>/certify/; prints DUT × release verdicts and
 //       writes reports/matrix/certify.md; exit code: certify's, the worst of the releases
-//   node tools/matrix/cli.mjs bench [<release>...]
-//       `npm run bench` on each release (all by default; BENCH_CYCLES, BENCH_RUNS, BENCH_BURSTS
-//       passed on), into reports/matrix/<release>/bench/; prints the ratios to C per release and
-//       writes reports/matrix/bench.md
+//   node tools/matrix/cli.mjs bench [<release>...] [--node 24]
+//       `npm run bench` on each release (all by default; BENCH_ONLY, BENCH_CYCLES, BENCH_RUNS,
+//       BENCH_BURSTS … passed on), into reports/matrix/<release>/bench/; prints the ratios to C
+//       per release and length and writes reports/matrix/bench.md; --node 24: the host's
+//       release again with Node 24 (npx -y node@24), as 12-node24
+//   npm run bench:releases
+//       the per-release table of issue 25 (hotplug cycle and event loop, 20,000 and 100,000
+//       cycles, 3 rounds; 12, 12 with Node 24, 13, sid) into reports/matrix/bench.md
 //   node tools/matrix/cli.mjs prebuilds [<release>...]
 //       build ethdev's shim inside each Debian release (all by default) into
 //       packages/ethdev/prebuilds/<platform>/dpdk-abi<ABI>/, for `npm pack`
@@ -30,7 +34,7 @@
 // (/var/cache/dpdk-hotplug/matrix/<suite>, or $DPDK_HOTPLUG_MATRIX_CACHE).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBenchMarkdown, formatCertifyMarkdown, formatMarkdown, formatTable, shq } from './lib.mjs';
 import { formatReleasesMarkdown, readReleaseData, updateReleaseData } from './release-data.mjs';
@@ -73,6 +77,8 @@ const { values, positionals } = parseArgs({
     'timeout-min': { type: 'string', default: '20' },
     git: { type: 'string', default: process.env.DPDK_HOTPLUG_DPDK_GIT },
     tree: { type: 'string' },
+    // bench: the host's release (12) also with this Node (`npx -y node@<version>`), e.g. 24.
+    node: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -246,12 +252,18 @@ async function runInside(release, insideArgs, { cache, timeoutMin, stamp }) {
       });
       log(`${release.id}: inside.mjs exited ${code}`);
     } else if (release.host) {
-      log(`${release.id} (${release.suite}): on the host, in ${repo}`);
+      log(
+        `${release.id} (${release.suite}): on the host, in ${repo}${release.nodeBin ? `, ${release.nodeBin}` : ''}`,
+      );
       const code = await new Promise((done) => {
+        // Another Node (--node): its binary first on PATH, so the bench's `node` children are it too.
+        const env = release.nodeBin
+          ? { ...process.env, PATH: `${dirname(release.nodeBin)}:${process.env.PATH}` }
+          : process.env;
         const child = spawn(
-          process.execPath,
+          release.nodeBin ?? process.execPath,
           [join(repo, 'tools/matrix/inside.mjs'), ...args, '--out', reports, ...insideArgs],
-          { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] },
+          { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'], env },
         );
         hostRun = child;
         child.on('close', (c) => {
@@ -288,6 +300,16 @@ async function runInside(release, insideArgs, { cache, timeoutMin, stamp }) {
     unlock();
   }
   return reports;
+}
+
+/** The path of Node `version`'s binary, installed by npx under ~/.npm/_npx when missing. */
+function npxNode(version) {
+  if (!/^\d+(\.\d+){0,2}$/.test(version)) throw new Error(`--node ${version}: a Node version (24, 24.21.0)`);
+  const r = spawnSync('npx', ['-y', `node@${version}`, '-p', 'process.execPath'], { encoding: 'utf8' });
+  const path = r.stdout?.trim();
+  if (r.status !== 0 || !path || !existsSync(path))
+    throw new Error(`npx -y node@${version} failed: ${(r.stderr ?? '').trim().split('\n').at(-1)}`);
+  return path;
 }
 
 /** The tests of one release; its rows for the table. */
@@ -500,7 +522,14 @@ async function main() {
     return codes.find((c) => c === 2) ?? codes.find((c) => c === 1) ?? codes.find((c) => c !== 0) ?? 0;
   }
   if (command === 'bench') {
-    const releases = debianOnly('bench', rest.length > 0 ? rest.map(findRelease) : RELEASES);
+    const releases = [...debianOnly('bench', rest.length > 0 ? rest.map(findRelease) : RELEASES)];
+    // --node V: the host's release once more with Node V, right after it.
+    const host = releases.findIndex((r) => r.host);
+    for (const version of [...(values.node ?? [])].reverse()) {
+      if (host < 0) throw new Error(`--node ${version}: only for the host's release (12), not in this list`);
+      const nodeBin = npxNode(version);
+      releases.splice(host + 1, 0, { ...releases[host], id: `${releases[host].id}-node${version}`, nodeBin });
+    }
     const started = Date.now();
     const runs = [];
     for (const release of releases) {

@@ -239,10 +239,76 @@ export function formatCertifyMarkdown(runs, { when = '' } = {}) {
 const ratio = (x) => (typeof x === 'number' ? `${x.toFixed(2)}×` : '—');
 const ms = (x) => (typeof x === 'number' ? `${x.toFixed(1)} ms` : '—');
 
+const num = (x, digits = 2) => (typeof x === 'number' ? x.toFixed(digits) : '—');
+const pair = (a, b) => `${ratio(a)} / ${ratio(b)}`;
+const kib = (bytes) => (typeof bytes === 'number' ? (bytes / 1024).toFixed(0) : '—');
+const perCycle = (b) => (typeof b === 'number' ? b.toFixed(0) : '—');
+
+/** A run's label: release, DPDK and Node (a release run with another Node has its own id). */
+const label = (r) => `${r.release.id} (${r.figures.dpdk}, Node ${r.figures.node.replace(/^v/, '')})`;
+
+/**
+ * Issue 25's table: per release and length, the SDK's hotplug cycle (net_null attach → close →
+ * detach) as ratios taken within each round (wall / CPU): sync to the four-call floor and to C,
+ * async to sync; CPU µs beside; each side's heap growth (DPDK's, V8's after a gc); the heap
+ * table's control (net_ring, which leaks nothing, beside net_null's configure leak); and the
+ * event loop over the whole contract against its interleaved idle control.
+ */
+function hotplugTable(ok) {
+  const out = [
+    '## The hotplug cycle per release and length (wall / CPU; medians of per-round ratios)',
+    '',
+    '| release (DPDK, Node) | device@cycles | C µs CPU | floor µs CPU | sync µs CPU | async µs CPU | sync ÷ floor | sync ÷ C | async ÷ sync | 2 empty round trips µs CPU | DPDK heap Δ KiB: C / sync / async | JS heap Δ KiB: sync / async |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of ok) {
+    for (const [key, h] of Object.entries(r.figures.hotplugRuns ?? {})) {
+      out.push(
+        `| ${label(r)} | ${key} | ${num(h.c?.cpuUsPerCycle)} | ${num(h.floor?.cpuUsPerCycle)} | ${num(h.sync?.cpuUsPerCycle)} | ${num(h.async?.cpuUsPerCycle)} | ${pair(h.sync?.vsFloor, h.sync?.cpuVsFloor)} | ${pair(h.sync?.vsC, h.sync?.cpuVsC)} | ${pair(h.async?.vsSync, h.async?.cpuVsSync)} | ${num(h.asyncEmpty?.cpuUsPerCycle)} | ${kib(h.c?.dpdkHeapGrowthBytes)} / ${kib(h.sync?.dpdkHeapGrowthBytes)} / ${kib(h.async?.dpdkHeapGrowthBytes)} | ${kib(h.sync?.heapGrowthBytes)} / ${kib(h.async?.heapGrowthBytes)} |`,
+      );
+    }
+  }
+  out.push(
+    '',
+    '## DPDK heap growth in the cycle with a configure, bytes a cycle: C / SDK (net_ring: the control that does not leak)',
+    '',
+    '| release (DPDK, Node) | net_null0 | net_ring0 |',
+    '|---|--:|--:|',
+  );
+  for (const r of ok) {
+    const d = r.figures.dpdkHeap ?? {};
+    const cell = (dev) =>
+      d[dev] ? `${perCycle(d[dev].cBytesPerCycle)} / ${perCycle(d[dev].sdkBytesPerCycle)}` : '—';
+    out.push(`| ${label(r)} | ${cell('net_null0')} | ${cell('net_ring0')} |`);
+  }
+  out.push(
+    '',
+    '## The event loop: worst 1 ms timer gap over 20 net_tap cycles, against idle windows interleaved in the same process (ms; medians of rounds, each round beside as gap/idle)',
+    '',
+    '| release (DPDK, Node) | cycle | worst gap | idle control | excess (goal < 5) | best round: gap / idle | rounds |',
+    '|---|---|--:|--:|--:|--:|---|',
+  );
+  for (const r of ok) {
+    const e = r.figures.eventLoop;
+    for (const [name, f] of [
+      ['attach → configure → start → stop → close → detach', e?.lifecycle],
+      ['attach → close → detach', e?.tap],
+    ]) {
+      const rounds = (f?.rounds ?? [])
+        .map((x) => `${num(x.worstGapMs, 1)}/${num(x.idleWorstGapMs, 1)}`)
+        .join(' ');
+      out.push(
+        `| ${label(r)} | ${name} | ${num(f?.worstGapMs, 1)} | ${num(f?.idleWorstGapMs, 1)} | ${num(f?.excessMs, 1)} | ${num(f?.bestRoundWorstGapMs, 1)} / ${num(f?.bestRoundIdleWorstGapMs, 1)} | ${rounds || 'not run'} |`,
+      );
+    }
+  }
+  return out;
+}
+
 /**
  * The bench per release (`cli.mjs bench`): each row a figure as a ratio to the C reference of the
  * same release and run (wall, and CPU time in brackets), so releases compare by ratio, never by
- * one noisy absolute number; errors listed below.
+ * one noisy absolute number; then issue 25's per-release table; errors listed below.
  */
 export function formatBenchMarkdown(runs, { when = '' } = {}) {
   const out = ['# Bench per release (ratios to C, same release, same run; CPU time in brackets)', ''];
@@ -252,17 +318,20 @@ export function formatBenchMarkdown(runs, { when = '' } = {}) {
   out.push(`| row | ${head.join(' | ')} |`, `|---|${head.map(() => '---').join('|')}|`);
   const both = (f) => (f ? `${ratio(f.vsC)} (${ratio(f.cpuVsC)})` : '—');
   const rows = [
-    ['C hotplug cycle, µs', (f) => (f.hotplug.c ? f.hotplug.c.usPerCycle.toFixed(2) : '—')],
-    ['four DPDK calls through koffi (floor)', (f) => both(f.hotplug.floor)],
-    ['SDK attachSync/detachSync', (f) => both(f.hotplug.sync)],
-    ['SDK attach/detach (async)', (f) => both(f.hotplug.async)],
-    ['testpmd (DTS-style)', (f) => ratio(f.hotplug.testpmd?.vsC)],
+    ['C hotplug cycle, µs', (f) => (f.hotplug?.c ? f.hotplug.c.usPerCycle.toFixed(2) : '—')],
+    ['four DPDK calls through koffi (floor)', (f) => both(f.hotplug?.floor)],
+    ['SDK attachSync/detachSync', (f) => both(f.hotplug?.sync)],
+    ['SDK attach/detach (async)', (f) => both(f.hotplug?.async)],
+    ['testpmd (DTS-style)', (f) => ratio(f.hotplug?.testpmd?.vsC)],
     ['net_ring bursts, packed', (f) => both(f.bursts?.net_ring0?.packed)],
     ['net_null bursts, packed', (f) => both(f.bursts?.net_null0?.packed)],
-    ['event loop, net_tap: worst 1 ms timer gap', (f) => ms(f.eventLoop?.tap?.worstGapMs)],
-    ['event loop, idle: worst gap', (f) => ms(f.eventLoop?.idle?.worstGapMs)],
+    [
+      'event loop, whole contract on net_tap: worst gap less idle',
+      (f) => ms(f.eventLoop?.lifecycle?.excessMs),
+    ],
   ];
   for (const [name, cell] of rows) out.push(`| ${name} | ${ok.map((r) => cell(r.figures)).join(' | ')} |`);
+  out.push('', ...hotplugTable(ok));
   const errors = runs.filter((r) => !r.figures);
   if (errors.length) {
     out.push('');

@@ -244,8 +244,44 @@ test("the bench per release: ratios to the same release's C, CPU beside, errors 
       floor: { usPerCycle: 18, vsC: 1.24, cpuVsC: 1.26 },
       sync: { usPerCycle: 21, vsC: sync, cpuVsC: 1.59 },
     },
+    hotplugRuns: {
+      'net_null0@20000': {
+        c: { cpuUsPerCycle: 2.05, dpdkHeapGrowthBytes: 196608 },
+        floor: { cpuUsPerCycle: 3.48 },
+        sync: {
+          cpuUsPerCycle: 4.98,
+          vsFloor: 1.72,
+          cpuVsFloor: 1.53,
+          vsC: sync,
+          cpuVsC: 2.46,
+          dpdkHeapGrowthBytes: 0,
+          heapGrowthBytes: -230400,
+        },
+        async: {
+          cpuUsPerCycle: 50,
+          vsSync: 11.2,
+          cpuVsSync: 10.04,
+          dpdkHeapGrowthBytes: 0,
+          heapGrowthBytes: 15360,
+        },
+        asyncEmpty: { cpuUsPerCycle: 20.7 },
+      },
+    },
+    dpdkHeap: {
+      net_null0: { cBytesPerCycle: 384, sdkBytesPerCycle: 384 },
+      net_ring0: { cBytesPerCycle: 0, sdkBytesPerCycle: 0 },
+    },
     bursts: { net_ring0: { packed: { vsC: 1.5, cpuVsC: 1.52 } } },
-    eventLoop: { tap: { worstGapMs: 2.16 } },
+    eventLoop: {
+      lifecycle: {
+        worstGapMs: 13.01,
+        idleWorstGapMs: 9.5,
+        excessMs: 3.51,
+        bestRoundWorstGapMs: 7.65,
+        bestRoundIdleWorstGapMs: 5.49,
+        rounds: [{ worstGapMs: 13.01, idleWorstGapMs: 9.5 }],
+      },
+    },
   });
   const md = formatBenchMarkdown(
     [
@@ -258,6 +294,21 @@ test("the bench per release: ratios to the same release's C, CPU beside, errors 
   assert.equal(md[4], '| row | 12 (22.11.11, Node v20.19.2) | 13 (24.11.8, Node v20.19.2) |');
   assert.ok(md.includes('| SDK attachSync/detachSync | 1.49× (1.59×) | 1.60× (1.59×) |'));
   assert.ok(md.includes('| SDK attach/detach (async) | — | — |'));
-  assert.ok(md.includes('| event loop, net_tap: worst 1 ms timer gap | 2.2 ms | 2.2 ms |'));
+  assert.ok(md.includes('| event loop, whole contract on net_tap: worst gap less idle | 3.5 ms | 3.5 ms |'));
+  // Issue 25's table: a row per release and length, wall / CPU ratios, each side's heap growth.
+  assert.ok(
+    md.includes(
+      '| 12 (22.11.11, Node 20.19.2) | net_null0@20000 | 2.05 | 3.48 | 4.98 | 50.00 | 1.72× / 1.53× | 1.49× / 2.46× | 11.20× / 10.04× | 20.70 | 192 / 0 / 0 | -225 / 15 |',
+    ),
+  );
+  assert.ok(md.includes('| 13 (24.11.8, Node 20.19.2) | 384 / 384 | 0 / 0 |'));
+  assert.ok(
+    md.includes(
+      '| 13 (24.11.8, Node 20.19.2) | attach → configure → start → stop → close → detach | 13.0 | 9.5 | 3.5 | 7.7 / 5.5 | 13.0/9.5 |',
+    ),
+  );
+  assert.ok(
+    md.includes('| 12 (22.11.11, Node 20.19.2) | attach → close → detach | — | — | — | — / — | not run |'),
+  );
   assert.ok(md.includes('- **sid**: no figures (see reports/matrix/sid/bench)'));
 });

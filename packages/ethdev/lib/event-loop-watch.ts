@@ -120,3 +120,51 @@ export async function timedLifecycleCycles(
   }
   return worst;
 }
+
+/** What {@link watchAgainstIdle} saw: the cycles' loop against its idle control's. */
+export interface InterleavedWatch<S extends object> {
+  /** The cycles' time, idle windows left out. */
+  seconds: number;
+  /** The longest 1 ms timer gap over the cycles. */
+  worstGapMs: number;
+  /** The longest gap over the idle windows (this machine's own noise, measured alongside). */
+  idleWorstGapMs: number;
+  /** `worstGapMs` less `idleWorstGapMs`: what the work adds to the idle loop's worst. */
+  excessMs: number;
+  /** The largest p99 delay of the histogram over a cycle. */
+  p99DelayMs: number;
+  /** The slowest of each step over the cycles (the largest of each key `cycle` returned). */
+  slowest: S;
+}
+
+/**
+ * Runs `cycle` `cycles` times, each under the 1 ms timer and followed by an idle window as long,
+ * in the same process: on a loaded machine the idle loop itself misses its timer by tens of ms,
+ * and windows interleaved this way see the same load (and the same thread pinning) as the cycles.
+ */
+export async function watchAgainstIdle<S extends Record<keyof S, number>>(
+  cycle: () => Promise<S>,
+  cycles: number,
+): Promise<InterleavedWatch<S>> {
+  let seconds = 0;
+  let worstGapMs = 0;
+  let idleWorstGapMs = 0;
+  let p99DelayMs = 0;
+  let slowest: S | undefined;
+  for (let i = 0; i < cycles; i++) {
+    const one = await watchEventLoop(cycle);
+    const idle = await watchEventLoop(() => new Promise((r) => setTimeout(r, one.seconds * 1000)));
+    seconds += one.seconds;
+    worstGapMs = Math.max(worstGapMs, one.worstGapMs);
+    idleWorstGapMs = Math.max(idleWorstGapMs, idle.worstGapMs);
+    p99DelayMs = Math.max(p99DelayMs, one.p99DelayMs);
+    const prev = slowest;
+    slowest = prev
+      ? (Object.fromEntries(
+          Object.entries(one.result).map(([k, v]) => [k, Math.max(v as number, prev[k as keyof S])]),
+        ) as S)
+      : one.result;
+  }
+  if (!slowest) throw new RangeError(`watchAgainstIdle: cycles must be at least 1, not ${cycles}`);
+  return { seconds, worstGapMs, idleWorstGapMs, excessMs: worstGapMs - idleWorstGapMs, p99DelayMs, slowest };
+}

@@ -10,9 +10,11 @@ export { dpdkPortCloser } from './binding.js';
 export { type CopiedDpdk, copyInstalledDpdk } from './dpdk-copy.js';
 export {
   type EventLoopWatch,
+  type InterleavedWatch,
   type LifecycleWorst,
   timedAsyncCycles,
   timedLifecycleCycles,
+  watchAgainstIdle,
   watchEventLoop,
 } from './event-loop-watch.js';
 export { FakeDpdk, type FakeDpdkSpec, type FakeDriver } from './fake-dpdk.js';
