@@ -8,9 +8,24 @@
  * Chosen by measurement (docs/measurements.md, "The async round trip at its floor (issue 25,
  * session 11)"): V8's own Atomics.wait/notify/waitAsync cost twice the system calls (a global
  * lock the woken thread contends for) and about twice the CPU a round trip; koffi's async call
- * (a libuv pool thread) and postMessage cost more; spinning loses (the worker shares the main
- * thread's core: EAL pins the main thread to its lcore, and a thread inherits its creator's).
- * Where the futex system call's number is unknown (not x64 or arm64), V8's Atomics are used.
+ * (a libuv pool thread) and postMessage cost more.
+ *
+ * Spinning, during bursts only ("The async worker spinning on a CPU of its own (issue 25,
+ * session 12)"). EAL pins the main thread to its lcore and the worker, started after it,
+ * inherits that pin: a spinner there takes the core the main thread needs. So the worker has a
+ * home, the main thread's CPUs, where it sleeps between calls as above, and an away: the
+ * process's other CPUs (read from /proc before rte_eal_init), where it spins up to
+ * WORKER_SPIN_US between calls and the main thread, finding it awake there, polls for the
+ * answer instead of sleeping (no futex wake either way). It goes away when a request comes
+ * within WORKER_SPIN_US of the last answer (by the main thread's clock: a back-to-back caller),
+ * and home when a window passes without one (the idle process: no CPU once it ended) or when a
+ * spin was preempted, a gap of PREEMPTED_US between two looks at the clock (its CPUs are busy:
+ * then it stays home for SPIN_BACKOFF_MS; spinning regardless cost 1.1–1.6× the CPU under load).
+ * A process of one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never leaves home. Either way the main
+ * thread blocks for at most MAIN_WAIT_US a call, and an exit still waits at most
+ * WORKER_RAW_SLEEP_MS for the worker.
+ * Where the futex system call's number is unknown (not x64 or arm64), V8's Atomics are used
+ * (and the worker never spins).
  *
  * Calls whose arguments are numbers, strings, null and output arrays go through it; those that
  * take or return a pointer (mbuf pools) keep koffi's async call: a koffi pointer cannot cross
