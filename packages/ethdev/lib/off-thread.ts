@@ -20,7 +20,8 @@
  * within WORKER_SPIN_US of the last answer (by the main thread's clock: a back-to-back caller),
  * and home when a window passes without one (the idle process: no CPU once it ended) or when a
  * spin was preempted, a gap of PREEMPTED_US between two looks at the clock (its CPUs are busy:
- * then it stays home for SPIN_BACKOFF_MS; spinning regardless cost 1.1–1.6× the CPU under load).
+ * then it stays home for SPIN_BACKOFF_MS, doubled at each preemption; spinning regardless cost
+ * 1.1–1.6× the CPU under load).
  * A process of one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never leaves home. Either way the main
  * thread blocks for at most MAIN_WAIT_US a call, and an exit still waits at most
  * WORKER_RAW_SLEEP_MS for the worker.
@@ -123,8 +124,12 @@ const MAIN_WAIT_US = 100;
 const WORKER_SPIN_US = 50;
 /** A gap this long between two looks at the clock in a spin: another thread took the CPU. */
 const PREEMPTED_US = 20;
-/** How long the worker stops spinning after a spin was preempted (its CPUs are busy). */
+/**
+ * How long the worker stops spinning after a spin was preempted (its CPUs are busy): doubled at
+ * each preemption up to the most, back to the least after a request came in a spin window.
+ */
 const SPIN_BACKOFF_MS = 100;
+const SPIN_BACKOFF_MAX_MS = 3200;
 /**
  * How long the idle worker sleeps on a raw futex before V8's Atomics.wait: Node's exit can end a
  * thread in the latter, not in a system call, so an exit waits for at most this long.
@@ -241,6 +246,7 @@ try { s[slot.workerTid] = koffi.load('libc.so.6').func('int gettid(void)')(); } 
 const now = () => performance.now();
 const pause = typeof Atomics.pause === 'function' ? Atomics.pause : () => {};
 let backoffUntil = 0;
+let backoff = spin.backoffMs;
 for (;;) {
   // Away: spinning for the next request, bounded. No request in the window, or a gap between
   // two looks at the clock (another thread took this CPU: not for a while): home, to sleep.
@@ -250,13 +256,18 @@ for (;;) {
     while (Atomics.load(s, slot.state) !== 1) {
       pause();
       const t = now();
-      if (t - last > spin.preemptedUs / 1000) backoffUntil = t + spin.backoffMs;
+      if (t - last > spin.preemptedUs / 1000) {
+        // Preempted again and again (a loaded machine): longer each time, as long as it lasts.
+        backoffUntil = t + backoff;
+        backoff = Math.min(backoff * 2, spin.backoffMaxMs);
+      }
       if (t - last > spin.preemptedUs / 1000 || t > end) {
         go(false);
         break;
       }
       last = t;
     }
+    if (away) backoff = spin.backoffMs;
   }
   // Asleep until a request, on whatever the state is now (done, failed or idle), never spinning:
   // first on a raw futex (one system call each way), then, idle for long, in V8's Atomics.wait.
@@ -377,6 +388,7 @@ export class OffThreadWorker {
           us: WORKER_SPIN_US,
           preemptedUs: PREEMPTED_US,
           backoffMs: SPIN_BACKOFF_MS,
+          backoffMaxMs: SPIN_BACKOFF_MAX_MS,
         },
       },
       // DPDK's output is the process's: the worker writes nothing of its own.
