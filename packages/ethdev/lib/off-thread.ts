@@ -117,6 +117,7 @@ const SLOT = {
   spinning: 8,
   workerTid: 9,
   soon: 10,
+  awayCpu: 11,
 } as const;
 /** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
 const MAIN_WAIT_US = 100;
@@ -236,10 +237,14 @@ const maskOf = (cpus) => {
 };
 const awayMask = maskOf(spin.cpus);
 const homeMask = maskOf(spin.mainCpus);
+const getcpu = setaffinity ? koffi.load('libc.so.6').func('int sched_getcpu(void)') : undefined;
+s[slot.awayCpu] = -1;
 let away = false;
 const go = (toAway) => {
   if (setaffinity(0, 128, toAway ? awayMask : homeMask) !== 0) return;
   away = toAway;
+  // Where it runs once away (the kernel moved it before setaffinity returned): for the tests.
+  if (away) s[slot.awayCpu] = getcpu();
   Atomics.store(s, slot.spinning, away ? 1 : 0);
 };
 try { s[slot.workerTid] = koffi.load('libc.so.6').func('int gettid(void)')(); } catch {}
@@ -400,11 +405,13 @@ export class OffThreadWorker {
   }
 
   /**
-   * The worker's thread id (0 until it started, or where libc has no gettid) and whether it spins
-   * now (it has CPUs of its own and its last spin was not preempted): for tests and the bench.
+   * The worker's thread id (0 until it started, or where libc has no gettid), whether it is away
+   * now (on CPUs of its own, spinning between calls) and the CPU it ran on when it last went away
+   * (-1: never): for tests and the bench.
    */
-  thread(): { tid: number; spinning: boolean } {
+  thread(): { tid: number; spinning: boolean; awayCpu: number } {
     return {
+      awayCpu: Atomics.load(this.#slots, SLOT.awayCpu),
       tid: Atomics.load(this.#slots, SLOT.workerTid),
       spinning: Atomics.load(this.#slots, SLOT.spinning) === 1,
     };

@@ -1,7 +1,7 @@
 // A burst of async net_null0 cycles, then idle, in a child process of worker-spin.test.ts (run
 // under taskset for a one-CPU process). Prints one JSON line: the process's CPUs, the main
-// thread's, the worker's while it was seen spinning (read from /proc during the burst), how many
-// cycles ended with it spinning, and the process's CPU time over IDLE_MS once the burst ended.
+// thread's and the worker's (from /proc), the CPU the worker last ran on away (sched_getcpu), how
+// many cycles ended with it spinning, and the process's CPU time over IDLE_MS once the burst ended.
 // Usage: node spin-child.mjs FILE_PREFIX CYCLES IDLE_MS
 import { readFileSync } from 'node:fs';
 import { dpdk } from '../../dist/binding.js';
@@ -20,30 +20,25 @@ const eal = Eal.init({
   logEcho: false,
 });
 let spinningCycles = 0;
-const awayCpus = new Set();
 for (let i = 0; i < Number(cyclesText); i++) {
   const port = await eal.attach('net_null0');
   eal.close(port);
   await eal.detach(port);
   const worker = dpdk().offThreadWorker().thread();
-  if (worker.spinning) {
-    spinningCycles++;
-    // The worker may go home between the flag and this read: a set of what was seen.
-    if (awayCpus.size < 8) awayCpus.add(cpusOf(`/proc/self/task/${worker.tid}/status`));
-  }
+  if (worker.spinning) spinningCycles++;
 }
 await new Promise((resolve) => setTimeout(resolve, 50));
 const before = process.cpuUsage();
 await new Promise((resolve) => setTimeout(resolve, Number(idleText)));
 const idle = process.cpuUsage(before);
-const { tid, spinning } = dpdk().offThreadWorker().thread();
+const { tid, spinning, awayCpu } = dpdk().offThreadWorker().thread();
 process.stdout.write(
   `${JSON.stringify({
     processCpus,
     mainCpus: cpusOf(`/proc/self/task/${process.pid}/status`),
     workerCpusIdle: cpusOf(`/proc/self/task/${tid}/status`),
     spinningIdle: spinning,
-    awayCpus: [...awayCpus],
+    awayCpu,
     spinningCycles,
     idleCpuMs: (idle.user + idle.system) / 1000,
   })}\n`,
