@@ -21,7 +21,7 @@
  * and home when a window passes without one (the idle process: no CPU once it ended) or when a
  * spin was preempted, a gap of PREEMPTED_US between two looks at the clock (its CPUs are busy:
  * then it stays home for SPIN_BACKOFF_MS, doubled at each preemption; spinning regardless cost
- * 1.1–1.6× the CPU under load).
+ * 1.1–1.6× the CPU under load, in two rounds).
  * A process of one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never leaves home. Either way the main
  * thread blocks for at most MAIN_WAIT_US a call, and an exit still waits at most
  * WORKER_RAW_SLEEP_MS for the worker.
