@@ -5,20 +5,12 @@
 // Usage: node spin-child.mjs FILE_PREFIX CYCLES IDLE_MS
 import { readFileSync } from 'node:fs';
 import { dpdk } from '../../dist/binding.js';
-import { Eal } from '../../dist/index.js';
+import { startChildEal } from './child-eal.mjs';
 
 const [prefix, cyclesText, idleText] = process.argv.slice(2);
 const cpusOf = (path) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(path, 'utf8'))[1];
 const processCpus = cpusOf('/proc/self/status');
-const eal = Eal.init({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 64,
-  noSharedConfig: true,
-  filePrefix: prefix,
-  logLevel: 'error',
-  logEcho: false,
-});
+const eal = startChildEal(prefix);
 let spinningCycles = 0;
 for (let i = 0; i < Number(cyclesText); i++) {
   const port = await eal.attach('net_null0');
