@@ -20,7 +20,6 @@
  * within WORKER_SPIN_US of the last answer (by the main thread's clock: a back-to-back caller),
  * and home when a window passes without one (the idle process: no CPU once it ended) or when a
  * spin was preempted, a gap of PREEMPTED_US between two looks at the clock (its CPUs are busy:
- * or when the main thread polled a whole MAIN_WAIT_US in vain (the worker waited its turn there);
  * then it stays home for SPIN_BACKOFF_MS, doubled at each preemption; spinning regardless cost
  * 1.1–1.6× the CPU under load, in two rounds).
  * A process of one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never leaves home. Either way the main
@@ -119,7 +118,6 @@ const SLOT = {
   workerTid: 9,
   soon: 10,
   awayCpu: 11,
-  pollMissed: 12,
 } as const;
 /** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
 const MAIN_WAIT_US = 100;
@@ -255,13 +253,6 @@ const pause = typeof Atomics.pause === 'function' ? Atomics.pause : () => {};
 let backoffUntil = 0;
 let backoff = spin.backoffMs;
 for (;;) {
-  // The main thread polled a whole MAIN_WAIT_US for the last answer in vain: a slow call, or this
-  // CPU is shared with busy threads (the worker waited its turn); as when preempted: home.
-  if (Atomics.exchange(s, slot.pollMissed, 0) === 1 && away) {
-    backoffUntil = now() + backoff;
-    backoff = Math.min(backoff * 2, spin.backoffMaxMs);
-    go(false);
-  }
   // Away: spinning for the next request, bounded. No request in the window, or a gap between
   // two looks at the clock (another thread took this CPU: not for a while): home, to sleep.
   if (away && Atomics.load(s, slot.state) !== 1) {
@@ -481,8 +472,6 @@ export class OffThreadWorker {
       // The worker was awake on a CPU of its own: its answer needs no wake-up, only a look.
       const end = performance.now() + MAIN_WAIT_US / 1000;
       while (Atomics.load(s, SLOT.state) === REQUEST && performance.now() < end);
-      // In vain (a slow call, or the worker's CPU is busy): the worker goes home and backs off.
-      if (Atomics.load(s, SLOT.state) === REQUEST) Atomics.store(s, SLOT.pollMissed, 1);
     } else if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
       Atomics.store(s, SLOT.mainWaiting, 1);
       this.#futex(SYS_FUTEX!, s, FUTEX_WAIT_PRIVATE, REQUEST, this.#mainWait);
