@@ -126,6 +126,14 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
         'async',
         (prefix) => $`node --expose-gc ${loop} async ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
       ],
+      // The same, the worker never spinning (off-thread.ts): the mechanism before session 12.
+      [
+        'async-home',
+        (prefix) =>
+          $({
+            env: { ...process.env, DPDK_HOTPLUG_WORKER_SPIN: '0' },
+          })`node --expose-gc ${loop} async ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
+      ],
       [
         'empty',
         (prefix) => $`node ${floorScript} async-empty ${cycles} ${dev} ${JSON.stringify(eal(prefix))}`,
@@ -140,13 +148,14 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
         'testpmd',
         (prefix) => $`node ${join(here, 'bench', 'testpmd-driver.mjs')} ${TESTPMD_CYCLES} ${prefix}`,
       ]);
-    const [c, four, shim, sync, async_, empty, asyncShim, testpmd] = await rounds(rows);
+    const [c, four, shim, sync, async_, asyncHome, empty, asyncShim, testpmd] = await rounds(rows);
     const named = {
       c,
       floor: four,
       shimFloor: shim,
       sync,
       async: async_,
+      asyncNeverSpinning: asyncHome,
       asyncEmpty: empty,
       asyncShimFloor: asyncShim,
       ...(testpmd ? { testpmd } : {}),
@@ -179,6 +188,7 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
       ["the SDK's three shim crossings, raw koffi (no SDK logic)", shim, ''],
       ['SDK attachSync → close → detachSync', sync, '≤ 1.1× floor'],
       ['SDK await attach → close → await detach', async_, '≤ 6× sync'],
+      ['the same, its worker never spinning (DPDK_HOTPLUG_WORKER_SPIN=0)', asyncHome, ''],
       ["two empty async calls through the SDK's worker, awaited (no DPDK)", empty, ''],
       ["the SDK's async crossings, raw: attach and detach through its worker (no SDK logic)", asyncShim, ''],
       ...(testpmd ? [['testpmd, interactive (DTS)', testpmd, '']] : []),
@@ -189,7 +199,9 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
       r.cpuUs === undefined ? '' : r.cpuUs.toFixed(2),
       r.cpuVsFirst === undefined ? '' : times(r.cpuVsFirst),
       r === testpmd ? '' : `${times(r.vs(1).wall)} / ${times(r.vs(1).cpu)}`,
-      r === async_ || r === empty || r === asyncShim ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}` : '',
+      r === async_ || r === asyncHome || r === empty || r === asyncShim
+        ? `${times(r.vs(3).wall)} / ${times(r.vs(3).cpu)}`
+        : '',
       goal,
       r.initMs === undefined || r === four || r === shim || r === empty || r === asyncShim
         ? ''

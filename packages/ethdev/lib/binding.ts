@@ -209,7 +209,7 @@ function load(install: DpdkInstall) {
     };
   }
   // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
-  return Object.assign(b, seam) satisfies DpdkBinding;
+  return Object.assign(b, seam, { offThreadWorker: () => worker }) satisfies DpdkBinding;
 }
 
 /** The real binding: the seam and every raw call (tests of the binding itself, the bench). */

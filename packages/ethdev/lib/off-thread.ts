@@ -8,15 +8,33 @@
  * Chosen by measurement (docs/measurements.md, "The async round trip at its floor (issue 25,
  * session 11)"): V8's own Atomics.wait/notify/waitAsync cost twice the system calls (a global
  * lock the woken thread contends for) and about twice the CPU a round trip; koffi's async call
- * (a libuv pool thread) and postMessage cost more; spinning loses (the worker shares the main
- * thread's core: EAL pins the main thread to its lcore, and a thread inherits its creator's).
- * Where the futex system call's number is unknown (not x64 or arm64), V8's Atomics are used.
+ * (a libuv pool thread) and postMessage cost more.
+ *
+ * Spinning, during bursts only ("The async worker spinning on a CPU of its own (issue 25,
+ * session 12)"). EAL pins the main thread to its lcore and the worker, started after it,
+ * inherits that pin: a spinner there takes the core the main thread needs. So the worker has a
+ * home, the main thread's CPUs, where it sleeps between calls as above, and an away: the
+ * process's other CPUs (read from /proc before rte_eal_init), where it spins up to
+ * WORKER_SPIN_US between calls and the main thread, finding it awake there, polls for the
+ * answer instead of sleeping (no futex wake either way). It goes away when a request comes
+ * within WORKER_SPIN_US of the last answer (by the main thread's clock: a back-to-back caller),
+ * and home when a window passes without one (the idle process: no CPU once it ended) or when a
+ * spin was preempted, a gap of PREEMPTED_US between two looks at the clock (its CPUs are busy:
+ * then it stays home for SPIN_BACKOFF_MS, doubled each time it goes home, up to
+ * SPIN_BACKOFF_MAX_MS (under load, moving to a busy CPU means waiting there for a turn: without
+ * this, Node 24 at load 10–13 took 4.5–4.9× the wall time of never spinning).
+ * A process of one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never leaves home. Either way the main
+ * thread blocks for at most MAIN_WAIT_US a call, and an exit still waits at most
+ * WORKER_RAW_SLEEP_MS for the worker.
+ * Where the futex system call's number is unknown (not x64 or arm64), V8's Atomics are used
+ * (and the worker never spins).
  *
  * Calls whose arguments are numbers, strings, null and output arrays go through it; those that
  * take or return a pointer (mbuf pools) keep koffi's async call: a koffi pointer cannot cross
  * threads. One call at a time: the control queue never starts a second before the first
  * returned (DPDK's control API is not thread safe), so one shared page suffices.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import koffi from 'koffi';
@@ -97,9 +115,23 @@ const SLOT = {
   errLen: 5,
   workerAsleep: 6,
   mainWaiting: 7,
+  spinning: 8,
+  workerTid: 9,
+  soon: 10,
+  awayCpu: 11,
 } as const;
 /** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
 const MAIN_WAIT_US = 100;
+/** How long the worker, on CPUs of its own, spins for the next request after an answer. */
+const WORKER_SPIN_US = 50;
+/** A gap this long between two looks at the clock in a spin: another thread took the CPU. */
+const PREEMPTED_US = 20;
+/**
+ * How long the worker stops spinning after a spin was preempted (its CPUs are busy): doubled at
+ * each preemption up to the most, back to the least after a request came in a spin window.
+ */
+const SPIN_BACKOFF_MS = 100;
+const SPIN_BACKOFF_MAX_MS = 3200;
 /**
  * How long the idle worker sleeps on a raw futex before V8's Atomics.wait: Node's exit can end a
  * thread in the latter, not in a system call, so an exit waits for at most this long.
@@ -127,6 +159,34 @@ function loadFutex() {
   } catch {
     return undefined;
   }
+}
+/** The CPUs a thread may run on, from /proc (Linux); undefined elsewhere. */
+function cpusOf(statusPath: string): number[] | undefined {
+  try {
+    const line = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(statusPath, 'utf8'));
+    if (!line) return undefined;
+    return line[1]!.split(',').flatMap((range) => {
+      const [from, to = from] = range.split('-').map(Number) as [number, number?];
+      return Array.from({ length: to! - from + 1 }, (_, i) => from + i);
+    });
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * The process's CPUs when this module loaded: before rte_eal_init, which pins the main thread to
+ * its lcore (the binding imports this module before it can start the EAL).
+ */
+const PROCESS_CPUS = cpusOf('/proc/self/status');
+/**
+ * The process's CPUs the main thread is not pinned to now: the worker's, if any. None (no
+ * spinning, the worker stays on the main thread's CPUs) with DPDK_HOTPLUG_WORKER_SPIN=0.
+ */
+function workerCpus(): number[] {
+  if (process.env.DPDK_HOTPLUG_WORKER_SPIN === '0') return [];
+  const main = cpusOf(`/proc/self/task/${process.pid}/status`);
+  if (!PROCESS_CPUS || !main) return [];
+  return PROCESS_CPUS.filter((cpu) => !main.includes(cpu));
 }
 const MAX_OUT = 64;
 const STRING_BYTES = 8192;
@@ -165,7 +225,55 @@ const text = new TextDecoder();
 const utf8 = new TextEncoder();
 const sys = futex.nr === undefined ? undefined : koffi.load('libc.so.6').func(futex.signature);
 const rawSleep = new BigInt64Array([BigInt(Math.floor(futex.rawSleepMs / 1000)), BigInt((futex.rawSleepMs % 1000) * 1e6)]);
+// The spin policy (see the header). Home: the main thread's CPUs, asleep between calls. Away:
+// CPUs of its own, spinning between calls, while requests come soon after their answers.
+const spin = workerData.spin;
+const setaffinity = spin.cpus.length > 0 && sys
+  ? koffi.load('libc.so.6').func('int sched_setaffinity(int pid, size_t size, const uint64_t *mask)')
+  : undefined;
+const maskOf = (cpus) => {
+  const mask = new Array(16).fill(0n);
+  for (const cpu of cpus) mask[cpu >> 6] |= 1n << BigInt(cpu & 63);
+  return mask;
+};
+const awayMask = maskOf(spin.cpus);
+const homeMask = maskOf(spin.mainCpus);
+const getcpu = setaffinity ? koffi.load('libc.so.6').func('int sched_getcpu(void)') : undefined;
+s[slot.awayCpu] = -1;
+let away = false;
+const go = (toAway) => {
+  if (setaffinity(0, 128, toAway ? awayMask : homeMask) !== 0) return;
+  away = toAway;
+  // Where it runs once away (the kernel moved it before setaffinity returned): for the tests.
+  if (away) s[slot.awayCpu] = getcpu();
+  Atomics.store(s, slot.spinning, away ? 1 : 0);
+};
+try { s[slot.workerTid] = koffi.load('libc.so.6').func('int gettid(void)')(); } catch {}
+const now = () => performance.now();
+const pause = typeof Atomics.pause === 'function' ? Atomics.pause : () => {};
+let backoffUntil = 0;
+let backoff = spin.backoffMs;
 for (;;) {
+  // Away: spinning for the next request, bounded. No request in the window, or a gap between
+  // two looks at the clock (another thread took this CPU: not for a while): home, to sleep.
+  if (away && Atomics.load(s, slot.state) !== 1) {
+    let last = now();
+    const end = last + spin.us / 1000;
+    while (Atomics.load(s, slot.state) !== 1) {
+      pause();
+      const t = now();
+      if (t - last > spin.preemptedUs / 1000 || t > end) {
+        // Preempted, or the burst paused: home, and not away again for a while (longer each
+        // time: on a loaded machine, moving to a busy CPU means waiting there for a turn).
+        backoffUntil = t + backoff;
+        backoff = Math.min(backoff * 2, spin.backoffMaxMs);
+        go(false);
+        break;
+      }
+      last = t;
+    }
+    if (away) backoff = spin.backoffMs;
+  }
   // Asleep until a request, on whatever the state is now (done, failed or idle), never spinning:
   // first on a raw futex (one system call each way), then, idle for long, in V8's Atomics.wait.
   for (let v = Atomics.load(s, slot.state); v !== 1; v = Atomics.load(s, slot.state)) {
@@ -180,6 +288,8 @@ for (;;) {
     if (asleep === 2) Atomics.wait(s, slot.state, v);
     Atomics.store(s, slot.workerAsleep, 0);
   }
+  // Home, and this request came soon after the last answer (by the main thread's clock): away.
+  if (!away && setaffinity && s[slot.soon] === 1 && now() >= backoffUntil) go(true);
   const op = s[slot.op];
   const kinds = calls[op].args;
   const args = argvs[op];
@@ -233,6 +343,10 @@ export class OffThreadWorker {
   readonly #utf8 = new TextEncoder();
   /** The call on the worker now, if any. */
   #job: Job | undefined;
+  /** Whether the main thread polls for this call's answer (the worker was spinning) or sleeps. */
+  #poll = false;
+  /** When this thread saw the last answer (performance.now()): was the next request soon after? */
+  #answeredAt = Number.NEGATIVE_INFINITY;
   /** libc's `syscall`, for futex(2); undefined where its number is unknown. */
   readonly #futex:
     | ((nr: number, word: Int32Array, op: number, value: number, timeout: unknown) => number)
@@ -273,6 +387,14 @@ export class OffThreadWorker {
           wake: FUTEX_WAKE_PRIVATE,
           rawSleepMs: WORKER_RAW_SLEEP_MS,
         },
+        spin: {
+          cpus: this.#futex ? workerCpus() : [],
+          mainCpus: cpusOf(`/proc/self/task/${process.pid}/status`) ?? [],
+          us: WORKER_SPIN_US,
+          preemptedUs: PREEMPTED_US,
+          backoffMs: SPIN_BACKOFF_MS,
+          backoffMaxMs: SPIN_BACKOFF_MAX_MS,
+        },
       },
       // DPDK's output is the process's: the worker writes nothing of its own.
       stdout: false,
@@ -280,6 +402,19 @@ export class OffThreadWorker {
     });
     // Never keeps the process alive by itself; while a call runs, `call` holds a ref.
     this.#worker.unref();
+  }
+
+  /**
+   * The worker's thread id (0 until it started, or where libc has no gettid), whether it is away
+   * now (on CPUs of its own, spinning between calls) and the CPU it ran on when it last went away
+   * (-1: never): for tests and the bench.
+   */
+  thread(): { tid: number; spinning: boolean; awayCpu: number } {
+    return {
+      awayCpu: Atomics.load(this.#slots, SLOT.awayCpu),
+      tid: Atomics.load(this.#slots, SLOT.workerTid),
+      spinning: Atomics.load(this.#slots, SLOT.spinning) === 1,
+    };
   }
 
   /**
@@ -313,9 +448,11 @@ export class OffThreadWorker {
       }
     }
     s[SLOT.op] = this.#index[name];
+    s[SLOT.soon] = performance.now() - this.#answeredAt <= WORKER_SPIN_US / 1000 ? 1 : 0;
     this.#job = { name, outA, outB, done };
     Atomics.store(s, SLOT.state, REQUEST);
     const asleep = Atomics.load(s, SLOT.workerAsleep);
+    this.#poll = asleep === 0 && Atomics.load(s, SLOT.spinning) === 1;
     if (asleep === 1) this.#futex!(SYS_FUTEX!, s, FUTEX_WAKE_PRIVATE, 1, null);
     else if (asleep === 2) Atomics.notify(s, SLOT.state);
     // While it runs, the worker holds the process alive (a pending waitAsync does not).
@@ -331,7 +468,11 @@ export class OffThreadWorker {
    */
   readonly #firstLook = (): void => {
     const s = this.#slots;
-    if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
+    if (this.#poll) {
+      // The worker was awake on a CPU of its own: its answer needs no wake-up, only a look.
+      const end = performance.now() + MAIN_WAIT_US / 1000;
+      while (Atomics.load(s, SLOT.state) === REQUEST && performance.now() < end);
+    } else if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
       Atomics.store(s, SLOT.mainWaiting, 1);
       this.#futex(SYS_FUTEX!, s, FUTEX_WAIT_PRIVATE, REQUEST, this.#mainWait);
     }
@@ -356,6 +497,7 @@ export class OffThreadWorker {
     const s = this.#slots;
     const job = this.#job as Job;
     const state = Atomics.load(s, SLOT.state);
+    this.#answeredAt = performance.now();
     this.#job = undefined;
     this.#worker.unref();
     Atomics.store(s, SLOT.state, IDLE);

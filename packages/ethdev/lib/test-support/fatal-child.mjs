@@ -6,18 +6,10 @@
 // call, see off-thread.ts) must not hold it. Usage: node fatal-child.mjs
 // throw|reject|reject-value|idle|after-async|after-async-exit FILE_PREFIX SOCKET
 import { attachUncheckedForTests } from '../../dist/eal.js';
-import { Eal } from '../../dist/index.js';
+import { startChildEal } from './child-eal.mjs';
 
 const [mode, prefix, socket] = process.argv.slice(2);
-const eal = Eal.init({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 64,
-  noSharedConfig: true,
-  filePrefix: prefix,
-  logLevel: 'error',
-  logEcho: false,
-});
+const eal = startChildEal(prefix);
 if (mode.startsWith('after-async')) {
   const port = await eal.attach('net_null0');
   await eal.closeAsync(port);

@@ -7,7 +7,7 @@
 //   late:  the parent ends the hang after the "wedged" report (it feeds net_pcap's FIFO).
 import { once } from 'node:events';
 import { attachUncheckedForTests } from '../../dist/eal.js';
-import { Eal } from '../../dist/index.js';
+import { startChildEal } from './child-eal.mjs';
 
 const [scenario, prefix, devargs, timeoutText] = process.argv.slice(2);
 const timeoutMs = Number(timeoutText);
@@ -26,15 +26,7 @@ const codeOfAsync = (promise) =>
     (e) => e.code ?? String(e),
   );
 
-const eal = Eal.init({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 64,
-  noSharedConfig: true,
-  filePrefix: prefix,
-  logLevel: 'error',
-  logEcho: false,
-});
+const eal = startChildEal(prefix);
 const events = [];
 for (const name of ['attach', 'detach', 'late']) eal.on(name, (e) => events.push({ name, ...e }));
 

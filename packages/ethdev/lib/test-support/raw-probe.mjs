@@ -3,19 +3,11 @@
 // Usage: node raw-probe.mjs FILE_PREFIX DEVARGS [FILE_FOR_FD] [traffic]
 import { openSync } from 'node:fs';
 import { dpdk } from '../../dist/binding.js';
-import { Eal } from '../../dist/index.js';
+import { startChildEal } from './child-eal.mjs';
 
 const [prefix, template, fdFile, traffic] = process.argv.slice(2);
 const devargs = fdFile ? template.replace('{fd}', String(openSync(fdFile, 'r'))) : template;
-const eal = Eal.init({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 64,
-  noSharedConfig: true,
-  filePrefix: prefix,
-  logLevel: 'error',
-  logEcho: false,
-});
+const eal = startChildEal(prefix);
 process.stderr.write('probing\n');
 const rc = dpdk().rte_dev_probe(devargs);
 const sub = dpdk().dphp_device_ports('net_null7', new Uint16Array(32), 32);

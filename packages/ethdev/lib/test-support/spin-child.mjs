@@ -1,0 +1,38 @@
+// A burst of async net_null0 cycles, then idle, in a child process of worker-spin.test.ts (run
+// under taskset for a one-CPU process). Prints one JSON line: the process's CPUs, the main
+// thread's and the worker's (from /proc), the CPU the worker last ran on away (sched_getcpu), how
+// many cycles ended with it spinning, and the process's CPU time over IDLE_MS once the burst ended.
+// Usage: node spin-child.mjs FILE_PREFIX CYCLES IDLE_MS
+import { readFileSync } from 'node:fs';
+import { dpdk } from '../../dist/binding.js';
+import { startChildEal } from './child-eal.mjs';
+
+const [prefix, cyclesText, idleText] = process.argv.slice(2);
+const cpusOf = (path) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(path, 'utf8'))[1];
+const processCpus = cpusOf('/proc/self/status');
+const eal = startChildEal(prefix);
+let spinningCycles = 0;
+for (let i = 0; i < Number(cyclesText); i++) {
+  const port = await eal.attach('net_null0');
+  eal.close(port);
+  await eal.detach(port);
+  const worker = dpdk().offThreadWorker().thread();
+  if (worker.spinning) spinningCycles++;
+}
+await new Promise((resolve) => setTimeout(resolve, 50));
+const before = process.cpuUsage();
+await new Promise((resolve) => setTimeout(resolve, Number(idleText)));
+const idle = process.cpuUsage(before);
+const { tid, spinning, awayCpu } = dpdk().offThreadWorker().thread();
+process.stdout.write(
+  `${JSON.stringify({
+    processCpus,
+    mainCpus: cpusOf(`/proc/self/task/${process.pid}/status`),
+    workerCpusIdle: cpusOf(`/proc/self/task/${tid}/status`),
+    spinningIdle: spinning,
+    awayCpu,
+    spinningCycles,
+    idleCpuMs: (idle.user + idle.system) / 1000,
+  })}\n`,
+);
+eal.cleanup();
