@@ -5,7 +5,8 @@
  * after the other on its one EAL; each DUT's checks are a `describe` naming it (`dutName`).
  *
  * The checks of one DUT are steps of one story (plug, bind, attach, …, unplug), but Playwright
- * starts a new worker, with a new EAL, after a failed test. So what outlives the EAL — which NIC
+ * starts a new worker, with a new EAL, after a failed test (unless `keepWorkerAfterFailure` made it
+ * expected). So what outlives the EAL — which NIC
  * is plugged, whether it is bound, whether it was pulled — is kept in a file in the project's
  * output folder, and only the port lives in the worker. A check whose starting point a failure
  * took away is skipped with that reason (the failure itself is the finding).
@@ -73,7 +74,7 @@ export class PciDut {
   attachedPort(): PortId {
     base.skip(
       this.port === undefined,
-      'not run: no port is attached in this worker (a check before it failed: Playwright restarts the worker, and its EAL, after a failure)',
+      'not run: no port is attached (a check before it failed: its ports were detached, as a new worker starts without them)',
     );
     return this.port!;
   }
@@ -178,6 +179,7 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
       pciDutsInWorker.set(dut.name, pciDut);
     }
     await use(pciDut);
+    keepWorkerAfterFailure(testInfo, eal, () => pciDutsInWorker.delete(dut.name));
   },
   // One EAL per worker, probing nothing at start (the peer NIC stays the kernel's); the IOVA mode
   // of its project's DUTs (one per project).
@@ -203,6 +205,38 @@ export const test = guardedTest.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 });
+
+/** The annotation of a failed check whose worker was kept (a note of the check in the report). */
+export const WORKER_KEPT = 'worker';
+
+/**
+ * After a failed check, Playwright stops the worker and starts another, with a new EAL: minutes
+ * each in a QEMU guest under TCG. This does in the worker what the new one would start from — no
+ * port in the EAL (every port detached, as the EAL's teardown does) and no port of the DUT known
+ * (`PciDut` made again from its file, as a new worker makes it) — then marks the failure expected
+ * (`testInfo.fail()`) so that Playwright keeps the worker.
+ * Fair: the reporter reads the result's status (still `failed`), its errors and its findings, as
+ * before, so the check is a FAIL with the same evidence and the expectations judge it as before;
+ * the run's exit code is the summary's, not Playwright's. What a new worker would renew and this
+ * does not: the EAL's heap and the process's resources (check 107 measures growth within itself)
+ * and the hotplug monitor check 110 turns on (on after a passed 110 too). A timed-out check (a
+ * DPDK call may still run) or a port that will not go leaves the failure unexpected: a new worker.
+ */
+export function keepWorkerAfterFailure(testInfo: TestInfo, eal: Eal, forgetDut: () => void): void {
+  if (testInfo.status !== 'failed' || testInfo.expectedStatus !== 'passed' || !eal.running) return;
+  for (const p of eal.ports()) {
+    try {
+      eal.detachDeviceSync(p.device, { force: true });
+    } catch {}
+  }
+  if (eal.ports().length) return;
+  forgetDut();
+  testInfo.annotations.push({
+    type: WORKER_KEPT,
+    description: 'kept after this failure, its ports detached (no Playwright worker restart)',
+  });
+  testInfo.fail();
+}
 
 /**
  * Declares the PCI checks (`declare`) once for each lab DUT of the run's `duts`, in a `describe`

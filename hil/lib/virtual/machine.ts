@@ -67,6 +67,31 @@ export interface MachineOptions {
   cpu?: string;
 }
 
+/** How QEMU ended: its exit code or signal, the reason of its SHUTDOWN event, the end of its stderr. */
+export interface QemuExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** QMP's SHUTDOWN reason (`guest-reset` is a guest that rebooted: a panic, under `-no-reboot`). */
+  shutdown?: string;
+  /** The last lines QEMU wrote to stderr (an assertion, an abort), if any. */
+  stderr?: string;
+}
+
+/** Where a guest runner's folder records how its QEMU ended (`QemuExit`, and `beforeStop`). */
+export const QEMU_EXIT_FILE = 'qemu-exit.json';
+
+/** One line for a report: why QEMU is gone. */
+export function describeQemuExit(e: QemuExit): string {
+  const how = e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+  const shutdown = e.shutdown
+    ? `, after QMP SHUTDOWN (${e.shutdown})`
+    : ', no QMP SHUTDOWN event (QEMU did not shut down by itself)';
+  return `QEMU ${how}${shutdown}${e.stderr ? `; its stderr: ${e.stderr}` : ''}`;
+}
+
+/** QEMU's stderr kept for the report: the end, where an abort's message is. */
+const STDERR_KEPT = 2000;
+
 /** The QEMU log of the trace events a run asked for (copied beside the lab's summary). */
 export const QEMU_TRACE_LOG = 'qemu-trace.log';
 
@@ -103,6 +128,8 @@ export class VirtualMachine {
   readonly qmp: QmpClient;
   readonly #child: ChildProcess;
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #stderr: () => string;
+  #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   readonly #plugged = new Map<string, PluggedNic>();
   readonly events: QmpEvent[] = [];
   #next = 1;
@@ -112,12 +139,19 @@ export class VirtualMachine {
     options: Required<MachineOptions>,
     child: ChildProcess,
     qmp: QmpClient,
+    stderr: () => string,
   ) {
     this.image = image;
     this.options = options;
     this.#child = child;
     this.qmp = qmp;
-    this.#exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.#stderr = stderr;
+    this.#exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => {
+        this.#exit = { code, signal };
+        resolve({ code, signal });
+      }),
+    );
     qmp.on('event', (e) => this.events.push(e));
   }
 
@@ -177,7 +211,7 @@ export class VirtualMachine {
     child.once('exit', () => guard.release());
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString();
+      stderr = (stderr + c.toString()).slice(-STDERR_KEPT);
     });
     try {
       const qmp = await Promise.race([
@@ -192,11 +226,27 @@ export class VirtualMachine {
           ),
         ),
       ]);
-      return new VirtualMachine(image, o, child, qmp);
+      return new VirtualMachine(image, o, child, qmp, () => stderr);
     } catch (e) {
       child.kill('SIGKILL');
       throw e;
     }
+  }
+
+  /**
+   * How QEMU ended, once it has (undefined while it runs): read after `stop()` it also tells
+   * whether QEMU was gone before the lab asked it to quit (`stop()` records nothing of its own).
+   */
+  exit(): QemuExit | undefined {
+    if (!this.#exit) return undefined;
+    const shutdown = this.events.findLast((e) => e.event === 'SHUTDOWN');
+    const reason = shutdown?.data?.reason;
+    const err = this.#stderr().trim();
+    return {
+      ...this.#exit,
+      ...(typeof reason === 'string' ? { shutdown: reason } : {}),
+      ...(err ? { stderr: err.split('\n').slice(-5).join(' | ') } : {}),
+    };
   }
 
   get running(): boolean {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readInventory } from '@dpdk-hotplug/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initramfs } from './initramfs.js';
-import { QEMU_TRACE_LOG, qemuTrace } from './machine.js';
+import { describeQemuExit, QEMU_TRACE_LOG, qemuTrace } from './machine.js';
 import { call, serve } from './mailbox.js';
 import { QmpClient } from './qmp.js';
 import { labCases, matrixInventory, plannedChecks, runVirtualLab, wasSkipped } from './run.js';
@@ -78,6 +78,23 @@ describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
     } finally {
       qemu.kill('SIGKILL');
     }
+  });
+});
+
+describe("QEMU's end, in a report's words", () => {
+  /**
+   * Steps: describe a guest that rebooted (SHUTDOWN guest-reset under -no-reboot, exit 0), a QEMU
+   * killed with no SHUTDOWN event and an abort's stderr, and the lab's own quit.
+   * Verify: each line names the code or signal, the SHUTDOWN reason or its absence, and stderr.
+   */
+  it('names the code or signal, the SHUTDOWN reason and stderr', () => {
+    expect(describeQemuExit({ code: 0, signal: null, shutdown: 'guest-reset' })).toBe(
+      'QEMU exited with code 0, after QMP SHUTDOWN (guest-reset)',
+    );
+    expect(describeQemuExit({ code: null, signal: 'SIGABRT', stderr: 'kvm.c:3849: Assertion failed' })).toBe(
+      'QEMU killed by SIGABRT, no QMP SHUTDOWN event (QEMU did not shut down by itself); its stderr: kvm.c:3849: Assertion failed',
+    );
+    expect(describeQemuExit({ code: 0, signal: null, shutdown: 'host-qmp-quit' })).toMatch(/host-qmp-quit/);
   });
 });
 

@@ -27,7 +27,13 @@ import { CERTIFY_FOLDER } from '../runner/record.js';
 import { compileForWorkers, RUNNER_LAB_MODULE, TRANSFORM_CACHE_ENV } from '../runner/worker-cache.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
-import { QEMU_TRACE_LOG, VirtualMachine } from './machine.js';
+import {
+  describeQemuExit,
+  QEMU_EXIT_FILE,
+  QEMU_TRACE_LOG,
+  type QemuExit,
+  VirtualMachine,
+} from './machine.js';
 
 export interface GuestRunnersOptions {
   inventory: string;
@@ -60,6 +66,8 @@ export interface GuestRunnerResult {
   exitCode?: number;
   wallMs: number;
   error?: string;
+  /** How QEMU ended, and whether before the lab stopped it (a crash, a guest that rebooted). */
+  qemu?: QemuExit & { beforeStop: boolean };
 }
 
 /** Boots one guest for `runner`, runs lab run in it, copies its folder to `folder`. */
@@ -138,19 +146,23 @@ async function runGuest(
         ? 'interrupted'
         : machine.running
           ? 'the guest timed out'
-          : 'the guest stopped before lab run ended';
+          : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`;
   } catch (e) {
     result.error = (e as Error).message;
   } finally {
     warm?.kill('SIGKILL');
     await mailbox?.stop();
+    const beforeStop = vm?.exit();
     await vm?.stop();
+    const qemu = beforeStop ?? vm?.exit();
+    if (qemu) result.qemu = { ...qemu, beforeStop: beforeStop !== undefined };
     reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
     // What lab run wrote (kept even when it did not end: lab merge names what it did not reach).
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
     if (existsSync(join(runDir, 'transform-cache')))
       cpSync(join(runDir, 'transform-cache'), keptCache, { recursive: true });
     mkdirSync(folder, { recursive: true });
+    if (result.qemu) writeFileSync(join(folder, QEMU_EXIT_FILE), `${JSON.stringify(result.qemu, null, 2)}\n`);
     for (const f of ['console.log', 'guest.log', QEMU_TRACE_LOG])
       if (existsSync(join(runDir, f))) cpSync(join(runDir, f), join(folder, `${f}`));
     // The guest's folder is ours, but never deleted through a mount someone made in it.

@@ -25,7 +25,7 @@ describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)',
    * `lab merge` on the host.
    * Verify: every planned PCI check passes, judged by the suite's reporter; the report names the
    * QEMU, its accelerator (KVM or TCG) and the guest kernel; QEMU is gone and the run folder
-   * removed afterwards; the merged summary, JUnit, certificate and HTML report, the inventory and
+   * removed afterwards, its end recorded as the lab's own quit; the merged summary, JUnit, certificate and HTML report, the inventory and
    * the runner's folder (lab run's reports, the guest's logs) are in the output folder.
    */
   // About 1 minute on a quiet host; Playwright starting twice in the emulated guest (runner and
@@ -69,8 +69,14 @@ describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)',
       ]),
     );
     expect(readdirSync(join(out, 'virtual-uio')).sort()).toEqual(
-      expect.arrayContaining(['certify', 'console.log', 'guest.log', 'runner.json']),
+      expect.arrayContaining(['certify', 'console.log', 'guest.log', 'qemu-exit.json', 'runner.json']),
     );
+    // QEMU ended because the lab quit it, after lab run: QMP's reason, not a crash or a reboot.
+    expect(JSON.parse(readFileSync(join(out, 'virtual-uio', 'qemu-exit.json'), 'utf8'))).toMatchObject({
+      beforeStop: false,
+      shutdown: 'host-qmp-quit',
+      signal: null,
+    });
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('101. plug');
     // This run's folder is gone; another process's runs (a lab beside this test) are theirs.
     const runs = join(DEFAULT_CACHE, 'runs');
