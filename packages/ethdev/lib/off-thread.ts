@@ -17,12 +17,16 @@
  * process's other CPUs (read from /proc before rte_eal_init), where it spins up to
  * WORKER_SPIN_US between calls and the main thread, finding it awake there, polls for the
  * answer instead of sleeping (no futex wake either way). It goes away when a request comes
- * within WORKER_SPIN_US of the last answer (by the main thread's clock: a back-to-back caller),
- * and home when a window passes without one (the idle process: no CPU once it ended) or when a
- * spin was preempted, a gap of PREEMPTED_US between two looks at the clock (its CPUs are busy:
- * then it stays home for SPIN_BACKOFF_MS, doubled each time it goes home, up to
- * SPIN_BACKOFF_MAX_MS (under load, moving to a busy CPU means waiting there for a turn: without
- * this, Node 24 at load 10–13 took 4.5–4.9× the wall time of never spinning).
+ * within SOON_US of the last answer (by the main thread's clock: a back-to-back caller), and
+ * home when a window passes without one (the idle process: no CPU once it ended; free to come
+ * back with the next burst) or when a spin was preempted, a gap of PREEMPTED_US between two
+ * looks at the clock (its CPUs are busy: then it stays home for SPIN_BACKOFF_MS, doubled at each
+ * preemption, up to SPIN_BACKOFF_MAX_MS; under load, moving to a busy CPU means waiting there for
+ * a turn: without this, Node 24 at load 10–13 took 4.5–4.9× the wall time of never spinning).
+ * Session 12's quiet-machine tuning ("The spinning worker tuned on a quiet machine"): with a
+ * 50 µs window, a back-off after every return home and a 20 µs preemption gap, 3 of 20,000
+ * cycles ran away (a VM's timer ticks read as preemptions; the first answer of a burst wakes the
+ * main thread across cores, 75–88 µs, longer than the window); with these values, 64%.
  * A process of one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never leaves home. Either way the main
  * thread blocks for at most MAIN_WAIT_US a call, and an exit still waits at most
  * WORKER_RAW_SLEEP_MS for the worker.
@@ -122,10 +126,19 @@ const SLOT = {
 } as const;
 /** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
 const MAIN_WAIT_US = 100;
-/** How long the worker, on CPUs of its own, spins for the next request after an answer. */
-const WORKER_SPIN_US = 50;
-/** A gap this long between two looks at the clock in a spin: another thread took the CPU. */
-const PREEMPTED_US = 20;
+/** A request this soon after the last answer (main thread's clock) comes from a burst of calls. */
+const SOON_US = 50;
+/**
+ * How long the worker, on CPUs of its own, spins for the next request after an answer: longer
+ * than a futex wake of the main thread across cores (75–88 µs on this VM) and its continuation,
+ * so the first answer of a burst, which wakes the main thread, does not end the burst's spin.
+ */
+const WORKER_SPIN_US = 250;
+/**
+ * A gap this long between two looks at the clock in a spin: another thread took the CPU (a
+ * timer tick or a VM's steal is shorter: 20 µs read those as preemptions and backed off).
+ */
+const PREEMPTED_US = 200;
 /**
  * How long the worker stops spinning after a spin was preempted (its CPUs are busy): doubled at
  * each preemption up to the most, back to the least after a request came in a spin window.
@@ -262,11 +275,16 @@ for (;;) {
     while (Atomics.load(s, slot.state) !== 1) {
       pause();
       const t = now();
-      if (t - last > spin.preemptedUs / 1000 || t > end) {
-        // Preempted, or the burst paused: home, and not away again for a while (longer each
-        // time: on a loaded machine, moving to a busy CPU means waiting there for a turn).
+      if (t - last > spin.preemptedUs / 1000) {
+        // Preempted: home, and not away again for a while (longer each time: on a loaded
+        // machine, moving to a busy CPU means waiting there for a turn).
         backoffUntil = t + backoff;
         backoff = Math.min(backoff * 2, spin.backoffMaxMs);
+        go(false);
+        break;
+      }
+      if (t > end) {
+        // The burst paused: home to sleep, free to come back with the next burst.
         go(false);
         break;
       }
@@ -448,7 +466,7 @@ export class OffThreadWorker {
       }
     }
     s[SLOT.op] = this.#index[name];
-    s[SLOT.soon] = performance.now() - this.#answeredAt <= WORKER_SPIN_US / 1000 ? 1 : 0;
+    s[SLOT.soon] = performance.now() - this.#answeredAt <= SOON_US / 1000 ? 1 : 0;
     this.#job = { name, outA, outB, done };
     Atomics.store(s, SLOT.state, REQUEST);
     const asleep = Atomics.load(s, SLOT.workerAsleep);
