@@ -195,9 +195,8 @@ const PROCESS_CPUS = cpusOf('/proc/self/status');
  * The process's CPUs the main thread is not pinned to now: the worker's, if any. None (no
  * spinning, the worker stays on the main thread's CPUs) with DPDK_HOTPLUG_WORKER_SPIN=0.
  */
-function workerCpus(): number[] {
+function workerCpus(main: number[] | undefined): number[] {
   if (process.env.DPDK_HOTPLUG_WORKER_SPIN === '0') return [];
-  const main = cpusOf(`/proc/self/task/${process.pid}/status`);
   if (!PROCESS_CPUS || !main) return [];
   return PROCESS_CPUS.filter((cpu) => !main.includes(cpu));
 }
@@ -387,6 +386,8 @@ export class OffThreadWorker {
     this.#names.forEach((name, i) => {
       this.#index[name] = i;
     });
+    // The main thread's CPUs now (EAL pinned it): the worker's home; the others are its away.
+    const mainCpus = cpusOf(`/proc/self/task/${process.pid}/status`);
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -406,8 +407,8 @@ export class OffThreadWorker {
           rawSleepMs: WORKER_RAW_SLEEP_MS,
         },
         spin: {
-          cpus: this.#futex ? workerCpus() : [],
-          mainCpus: cpusOf(`/proc/self/task/${process.pid}/status`) ?? [],
+          cpus: this.#futex ? workerCpus(mainCpus) : [],
+          mainCpus: mainCpus ?? [],
           us: WORKER_SPIN_US,
           preemptedUs: PREEMPTED_US,
           backoffMs: SPIN_BACKOFF_MS,
