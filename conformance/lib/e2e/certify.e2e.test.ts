@@ -114,6 +114,12 @@ it('certifies two DUTs and writes every report', async () => {
       `dpdk-hotplug certify --only net_ring,net_null --cycles 60 --out ${out} --repro ${join(out, 'repro')}`,
     );
     expect(run.facts?.settings).toMatchObject({ cycles: 60, forceCycles: true });
+    // The suite's commit, read in the background while the checks ran, is in the final summary.
+    let head: string | undefined;
+    try {
+      head = execSync('git rev-parse HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {}
+    expect(run.facts?.suite.commit).toBe(head);
     const hrefs = run.reports?.map((l) => l.href) ?? [];
     expect(hrefs).toEqual(expect.arrayContaining(['html/index.html', 'junit.xml', 'results.json']));
     for (const h of hrefs) expect(existsSync(join(out, h)), h).toBe(true);

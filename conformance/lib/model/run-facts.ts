@@ -1,13 +1,15 @@
 /**
  * What a certificate must say to stand alone: which suite (version, commit), on which Node and
  * DPDK (and where that DPDK came from), on which kernel and machine, run how (the command line and
- * its settings). Collected once, in the runner process, and kept in summary.json.
+ * its settings). Collected once, in the runner process, and kept in summary.json; the suite's
+ * commit (readSuiteCommit) comes later, in the background.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { currentDpdk, DPDK_ENV } from '@dpdk-hotplug/ethdev';
 
 export interface RunFacts {
@@ -37,19 +39,26 @@ export interface PlanFacts {
   expect?: { files: string[] };
 }
 
+const execFileAsync = promisify(execFile);
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The checkout's commit and whether tracked files differ from it; nothing outside a git checkout. */
-function gitCommit(): { commit?: string; modified?: boolean } {
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', packageDir, ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 5000,
-    }).trim();
+/**
+ * The checkout's commit and whether tracked files differ from it; nothing outside a git checkout.
+ * Asynchronous: `git status` stats every tracked file, which takes seconds on a slow filesystem
+ * (a QEMU guest's 9p root under emulation took more than 5 s), so the reporter starts it at the
+ * run's start and waits for it only at the end, never before the first worker.
+ */
+export async function readSuiteCommit(timeoutMs = 120_000): Promise<{ commit?: string; modified?: boolean }> {
+  const git = async (...args: string[]) =>
+    (
+      await execFileAsync('git', ['-C', packageDir, ...args], {
+        encoding: 'utf8',
+        timeout: timeoutMs,
+      })
+    ).stdout.trim();
   try {
-    const commit = git('rev-parse', 'HEAD');
-    const modified = git('status', '--porcelain', '--untracked-files=no') !== '';
+    const commit = await git('rev-parse', 'HEAD');
+    const modified = (await git('status', '--porcelain', '--untracked-files=no')) !== '';
     return { commit, modified };
   } catch {
     return {};
@@ -84,7 +93,7 @@ export function collectRunFacts(plan: PlanFacts = {}): RunFacts {
     dpdk = { version: 'unknown', prefix: 'unknown', from: 'pkg-config' };
   }
   const facts: RunFacts = {
-    suite: { name: pkg.name, version: pkg.version, ...gitCommit() },
+    suite: { name: pkg.name, version: pkg.version },
     node: process.version,
     dpdk,
     kernel: `Linux ${release()}`,

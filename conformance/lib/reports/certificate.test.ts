@@ -13,7 +13,7 @@ import { chromium } from '@playwright/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classOf, VDEV_CHECKS } from '../model/catalogue.js';
 import { certificateHtml, reportLinks } from './certificate.js';
-import { collectRunFacts, type RunFacts } from '../model/run-facts.js';
+import { collectRunFacts, type RunFacts, readSuiteCommit } from '../model/run-facts.js';
 import {
   type CheckResult,
   type DutSummary,
@@ -184,7 +184,7 @@ describe('the certificate', () => {
    * settings. Verify: each fact is this machine's (the package version, git's commit, Node, the
    * DPDK pkg-config names, the kernel, the core count), the command is quoted where a shell needs it.
    */
-  it("collects this machine's facts", () => {
+  it("collects this machine's facts", async () => {
     const got = collectRunFacts({
       command: ['dpdk-hotplug', 'certify', '--out', 'a b'],
       settings: { cycles: 10, budgetMs: 5000, forceCycles: false },
@@ -199,7 +199,10 @@ describe('the certificate', () => {
         stdio: ['ignore', 'pipe', 'ignore'],
       }).trim();
     } catch {}
-    expect(got.suite.commit).toBe(head);
+    expect(got.suite.commit).toBeUndefined(); // read in the background, see below
+    const commit = await readSuiteCommit();
+    expect(commit.commit).toBe(head);
+    if (head) expect(typeof commit.modified).toBe('boolean');
     expect(got.node).toBe(process.version);
     const dpdk = findDpdk(undefined, 'pkg-config');
     if (!process.env.DPDK_HOTPLUG_DPDK)

@@ -16,7 +16,7 @@ import { describeProgress, readProgress } from '../common/progress.js';
 import { readHangMarker } from '../common/watchdog.js';
 import { classOf, idOfTitle } from '../model/catalogue.js';
 import type { Dut } from '../model/dut.js';
-import { collectRunFacts, type PlanFacts } from '../model/run-facts.js';
+import { collectRunFacts, type PlanFacts, readSuiteCommit } from '../model/run-facts.js';
 import {
   type CheckResult,
   type DutSummary,
@@ -50,6 +50,8 @@ export default class CertificationReporter implements Reporter {
   readonly #series: CycleSeries = {};
   readonly #repro: { dir: string; command: string } | undefined;
   readonly #dutSpecs: Dut[] = [];
+  /** The suite's commit, read in the background from the run's start (see readSuiteCommit). */
+  #suiteCommit: Promise<void> = Promise.resolve();
 
   constructor(options: { outputDir: string; repro?: { dir: string; command: string } }) {
     this.#out = options.outputDir;
@@ -120,6 +122,9 @@ export default class CertificationReporter implements Reporter {
       duts: [...this.#duts.values()],
     };
     this.#write();
+    const facts = this.#run.facts;
+    if (facts)
+      this.#suiteCommit = readSuiteCommit().then((commit) => void Object.assign(facts.suite, commit));
   }
 
   /** The DUT a test checks: its project's one, or the one its describe names among the project's. */
@@ -179,7 +184,8 @@ export default class CertificationReporter implements Reporter {
     this.#write();
   }
 
-  onEnd(result: FullResult): void {
+  async onEnd(result: FullResult): Promise<void> {
+    await this.#suiteCommit;
     this.#run.status = result.status;
     this.#run.finishedAt = new Date().toISOString();
     const core = attributeAcrossDuts(this.#run.duts, this.#dpdkVersion);
