@@ -58,6 +58,17 @@ interface Stuck {
   readonly timeoutMs: number;
 }
 
+/** The call on a worker thread now: what its one `done` settles. */
+interface Running {
+  readonly entry: { label: string };
+  readonly call: OffThreadCall<unknown, unknown>;
+  readonly signal: AbortSignal | undefined;
+  readonly startedAt: number;
+  state: 'running' | 'done' | 'timed-out';
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 const noop = () => {};
 
 export class ControlQueue {
@@ -65,6 +76,11 @@ export class ControlQueue {
   /** What each queued or running async call is (`attach("net_null0")`), oldest first. */
   readonly #pending: Array<{ label: string }> = [];
   #stuck: Stuck | undefined;
+  /** The call started and not yet returned (or timed out and not yet returned), if any. */
+  #running: Running | undefined;
+  /** The deadline timer (see #armDeadline) and when it is due, by performance.now(). */
+  #deadline: ReturnType<typeof setTimeout> | undefined;
+  #deadlineAt = 0;
   /** Calls started on a worker thread that have not returned (in time or not). */
   #onThread = 0;
   readonly #onLate: (late: LateReturn) => void;
@@ -193,91 +209,132 @@ export class ControlQueue {
   }
 
   #run<T, R>(entry: { label: string }, turn: () => OffThreadCall<T, R>, signal?: AbortSignal): Promise<T> {
-    const label = entry.label;
     let call: OffThreadCall<T, R>;
     try {
-      this.refuseIfWedged(label);
+      this.refuseIfWedged(entry.label);
       call = turn();
     } catch (e) {
       this.#forget(entry);
       return Promise.reject(e);
     }
-    return new Promise<T>((resolve, reject) => {
-      const startedAt = performance.now();
-      let state: 'running' | 'done' | 'timed-out' = 'running';
-      // Node's timers run on a millisecond clock of their own: one may fire up to 1 ms early by
-      // performance.now(). The timeout is measured, and the timer armed again for what is left.
-      const onTimer = () => {
-        if (state !== 'running') return;
-        const left = call.timeoutMs - (performance.now() - startedAt);
-        if (left > 0) {
-          timer = setTimeout(onTimer, Math.ceil(left));
-          return;
-        }
-        state = 'timed-out';
-        this.#stuck = { call: call.call, startedAt, timeoutMs: call.timeoutMs };
-        this.#forget(entry);
-        reject(timeoutError(call, performance.now() - startedAt));
-      };
-      let timer = setTimeout(onTimer, call.timeoutMs);
-      const done = (error: unknown, rc: R) => {
-        if (state !== 'done') this.#returned();
-        if (state === 'running') {
-          state = 'done';
-          clearTimeout(timer);
-          this.#forget(entry);
-          if (error) {
-            reject(error);
-            return;
-          }
-          try {
-            const result = call.finish(rc);
-            if (signal?.aborted) {
-              const what = call.aborted?.(result) ?? 'it completed';
-              reject(
-                abortedError(label, `after ${call.call} had started: DPDK cannot cancel a call, and ${what}`),
-              );
-            } else resolve(result);
-          } catch (e) {
-            reject(e);
-          }
-          return;
-        }
-        if (state !== 'timed-out') return;
-        state = 'done';
-        const elapsedMs = Math.round(performance.now() - startedAt);
-        let outcome: LateOutcome;
-        try {
-          outcome = error
-            ? { outcome: `the binding reported an error: ${(error as Error).message ?? error}` }
-            : call.late(rc);
-        } catch (e) {
-          outcome = { outcome: `taking in its result failed: ${(e as Error).message ?? e}` };
-        }
-        this.#stuck = undefined;
-        this.#onLate({
-          ...outcome,
-          call: call.call,
-          rc: error || typeof rc !== 'number' ? undefined : rc,
-          timeoutMs: call.timeoutMs,
-          elapsedMs,
-        });
-      };
-      // Counted before it starts: a call may return at once (a sequence with nothing to do).
-      this.#started();
-      try {
-        call.start(done);
-      } catch (e) {
-        // Never started (koffi refused the arguments, or too many async calls): nothing runs.
-        if (state !== 'running') return;
-        state = 'done';
-        this.#returned();
-        clearTimeout(timer);
-        this.#forget(entry);
-        reject(e);
-      }
+    const r: Running = {
+      entry,
+      call: call as OffThreadCall<unknown, unknown>,
+      signal,
+      startedAt: performance.now(),
+      state: 'running',
+      resolve: noop,
+      reject: noop,
+    };
+    const promise = new Promise<T>((resolve, reject) => {
+      r.resolve = resolve as (value: unknown) => void;
+      r.reject = reject;
     });
+    this.#running = r;
+    this.#armDeadline(r.startedAt + call.timeoutMs);
+    // Counted before it starts: a call may return at once (a sequence with nothing to do).
+    this.#started();
+    try {
+      call.start(this.#done);
+    } catch (e) {
+      // Never started (koffi refused the arguments, or too many async calls): nothing runs.
+      if (r.state === 'running') {
+        r.state = 'done';
+        this.#running = undefined;
+        this.#returned();
+        this.#forget(entry);
+        r.reject(e);
+      }
+    }
+    return promise;
   }
+
+  /**
+   * The queue's one deadline timer, armed for `at` (performance.now() ms) unless it is armed for
+   * that or sooner already: calls follow one another without a timer of their own each (a
+   * setTimeout and a clearTimeout a call). When it fires, it times the running call out if its
+   * time has passed, or is armed again for what is left of it; with no call running it stops.
+   * Unreferenced: what a running call waits for (the worker, koffi's async call) holds the process.
+   */
+  #armDeadline(at: number): void {
+    if (this.#deadline !== undefined) {
+      if (this.#deadlineAt <= at) return;
+      clearTimeout(this.#deadline);
+    }
+    this.#deadlineAt = at;
+    this.#deadline = setTimeout(this.#onDeadline, Math.max(0, Math.ceil(at - performance.now())));
+    this.#deadline.unref();
+  }
+
+  // Node's timers run on a millisecond clock of their own: one may fire up to 1 ms early by
+  // performance.now(). The timeout is measured, and the timer armed again for what is left.
+  readonly #onDeadline = (): void => {
+    this.#deadline = undefined;
+    const r = this.#running;
+    if (r === undefined || r.state !== 'running') return;
+    const call = r.call;
+    const now = performance.now();
+    if (now - r.startedAt < call.timeoutMs) {
+      this.#armDeadline(r.startedAt + call.timeoutMs);
+      return;
+    }
+    r.state = 'timed-out';
+    this.#stuck = { call: call.call, startedAt: r.startedAt, timeoutMs: call.timeoutMs };
+    this.#forget(r.entry);
+    r.reject(timeoutError(call, now - r.startedAt));
+  };
+
+  /** Every call's `done`: one call runs at a time (a timed-out one wedges the queue until it returns). */
+  readonly #done = (error: unknown, rc: unknown): void => {
+    const r = this.#running;
+    if (r === undefined || r.state === 'done') return;
+    this.#returned();
+    const call = r.call;
+    if (r.state === 'running') {
+      r.state = 'done';
+      this.#running = undefined;
+      this.#forget(r.entry);
+      if (error) {
+        r.reject(error);
+        return;
+      }
+      try {
+        const result = call.finish(rc);
+        if (r.signal?.aborted) {
+          const what = call.aborted?.(result) ?? 'it completed';
+          r.reject(
+            abortedError(
+              r.entry.label,
+              `after ${call.call} had started: DPDK cannot cancel a call, and ${what}`,
+            ),
+          );
+        } else r.resolve(result);
+      } catch (e) {
+        r.reject(e);
+      }
+      return;
+    }
+    // Returned after its timeout.
+    r.state = 'done';
+    this.#running = undefined;
+    const elapsedMs = Math.round(performance.now() - r.startedAt);
+    let outcome: LateOutcome;
+    try {
+      outcome = error
+        ? { outcome: `the binding reported an error: ${(error as Error).message ?? error}` }
+        : call.late(rc);
+    } catch (e) {
+      outcome = { outcome: `taking in its result failed: ${(e as Error).message ?? e}` };
+    }
+    this.#stuck = undefined;
+    this.#onLate({
+      ...outcome,
+      call: call.call,
+      rc: error || typeof rc !== 'number' ? undefined : rc,
+      timeoutMs: call.timeoutMs,
+      elapsedMs,
+    });
+  };
 
   /**
    * A call is on a worker thread: the exit guard and the fatal monitor are registered. They stay

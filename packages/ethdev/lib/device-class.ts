@@ -6,7 +6,7 @@
  * drivers/baseband …). The libraries are the ones mapped in this process (/proc/self/maps), so
  * the answer is about the DPDK that would probe the device, not a list written here.
  */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { nearMiss } from './options.js';
 
@@ -68,27 +68,64 @@ export function driversToLoad(
   return drivers;
 }
 
+/**
+ * One buffer for every library's scan, reused: reading each library whole (all of a DPDK's PMDs,
+ * 20–30 MB) left that much garbage behind, and its collection, a mark-compact of 15–23 ms, came
+ * later on the event loop, inside the first async calls on DPDK 24.11 (docs/measurements.md).
+ */
+const CHUNK_BYTES = 1 << 20;
+let scratch: Buffer | undefined;
+
 function driversIn(library: string): RegisteredDriver[] {
   const deviceClass = LIBRARY.exec(basename(library))?.[1];
-  let bytes: Buffer;
+  if (!deviceClass) return [];
+  let fd: number;
   try {
-    bytes = readFileSync(library);
+    fd = openSync(library, 'r');
   } catch {
     return []; // replaced on disk since it was mapped: its drivers are still the mapped ones
   }
   const found: RegisteredDriver[] = [];
-  for (let at = bytes.indexOf(RECORD); at >= 0 && deviceClass; at = bytes.indexOf(RECORD, at + 1)) {
-    const end = bytes.indexOf(0, at);
-    try {
-      const record = JSON.parse(bytes.toString('latin1', at + RECORD.length, end)) as {
-        name?: unknown;
-        params?: unknown;
-      };
-      if (typeof record.name !== 'string') continue;
-      found.push({ name: record.name, deviceClass, keys: keysOf(record.params), library });
-    } catch {
-      // not a record (the prefix in other text)
+  scratch ??= Buffer.allocUnsafe(CHUNK_BYTES);
+  const buf = scratch;
+  try {
+    // `kept`: bytes carried over from the chunk before (a record cut by the chunk's end, or what
+    // may be the start of its prefix) at the buffer's start.
+    let kept = 0;
+    for (;;) {
+      const read = readSync(fd, buf, kept, buf.length - kept, null);
+      const view = buf.subarray(0, kept + read);
+      let from = 0;
+      let cut = -1;
+      for (let at = view.indexOf(RECORD, from); at >= 0; at = view.indexOf(RECORD, from)) {
+        const end = view.indexOf(0, at);
+        if (end < 0) {
+          cut = at;
+          break;
+        }
+        from = end + 1;
+        try {
+          const record = JSON.parse(view.toString('latin1', at + RECORD.length, end)) as {
+            name?: unknown;
+            params?: unknown;
+          };
+          if (typeof record.name !== 'string') continue;
+          found.push({ name: record.name, deviceClass, keys: keysOf(record.params), library });
+        } catch {
+          // not a record (the prefix in other text)
+        }
+      }
+      if (read === 0) break; // the end: a record cut there has no end, as before
+      // Carry over a cut record (dropped if it fills the buffer: no record is that long), else
+      // the tail that may begin the prefix.
+      let carry: number;
+      if (cut >= 0) carry = cut === 0 && view.length === buf.length ? view.length : cut;
+      else carry = Math.max(from, view.length - (RECORD.length - 1));
+      kept = view.length - carry;
+      buf.copyWithin(0, carry, view.length);
     }
+  } finally {
+    closeSync(fd);
   }
   return found;
 }

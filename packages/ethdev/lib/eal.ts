@@ -918,19 +918,24 @@ export class Eal extends EventEmitter<EalEvents> {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
       start: (done) =>
-        open.length === 0
+        open.length === 0 && !this.#table.holdsPools(device)
           ? remove.fn.async(...remove.args, done)
-          : startPlan(this.#forceRemovePlan(open, remove), done),
+          : startPlan(this.#removePlan(device, open, remove), done),
       finish: (rc) => this.#removed(device, rc, mark, left),
       late: (rc) => this.#lateRemove(device, rc),
       aborted: () => `${device.name} is detached`,
     };
   }
 
-  /** `force`'s stop and close of a device's open ports, then its removal: all on a worker thread. */
-  *#forceRemovePlan(open: readonly PortRecord[], remove: Step): Plan<number> {
+  /**
+   * `force`'s stop and close of a device's open ports, its removal, then the mbuf pools its ports
+   * still hold (deferClose leaves them to the detach): all on worker threads, none on the event loop.
+   */
+  *#removePlan(device: DeviceRecord, open: readonly PortRecord[], remove: Step): Plan<number> {
     for (const port of open) yield* this.#table.forceClosePlan(port);
-    return yield remove;
+    const rc: number = yield remove;
+    if (rc >= 0) yield* this.#table.freePoolsPlan(device);
+    return rc;
   }
 
   /** Refuses a device with open ports (unless force, which stops and closes them). */

@@ -100,7 +100,7 @@ export const WORKER_CALLS = {
 
 export type WorkerCallName = keyof typeof WORKER_CALLS;
 
-// The shared page: slots, then up to 8 numbers, two output arrays, two strings.
+// The shared page: slots, then up to 8 numbers, two output arrays, two NUL-terminated strings.
 const IDLE = 0;
 const REQUEST = 1;
 // 2: returned; 3: koffi threw (the message in the first string).
@@ -114,8 +114,6 @@ const SLOT = {
   state: 0,
   op: 1,
   rc: 2,
-  lenA: 3,
-  lenB: 4,
   errLen: 5,
   workerAsleep: 6,
   mainWaiting: 7,
@@ -227,13 +225,13 @@ const outs = {
   'i32[]': [new Int32Array(shared, layout.outA, maxOut), new Int32Array(shared, layout.outB, maxOut)],
 };
 const strs = [new Uint8Array(shared, layout.strA, stringBytes), new Uint8Array(shared, layout.strB, stringBytes)];
-// Each call's argument list, made once: the shared output arrays and nulls stay, strings and
-// numbers are written in before each call.
+// Each call's argument list, made once: the shared output arrays, the shared strings (the main
+// thread writes each NUL-terminated: koffi passes a Uint8Array as the char pointer, no copy and
+// no decode here) and nulls stay; numbers are written in before each call.
 const argvs = calls.map((c) => {
-  let out = 0;
-  return c.args.map((kind) => (kind === 's' || kind === 'n' || kind === 'null' ? null : outs[kind][out++]));
+  let out = 0, str = 0;
+  return c.args.map((kind) => (kind === 's' ? strs[str++] : kind === 'n' || kind === 'null' ? null : outs[kind][out++]));
 });
-const text = new TextDecoder();
 const utf8 = new TextEncoder();
 const sys = futex.nr === undefined ? undefined : koffi.load('libc.so.6').func(futex.signature);
 const rawSleep = new BigInt64Array([BigInt(Math.floor(futex.rawSleepMs / 1000)), BigInt((futex.rawSleepMs % 1000) * 1e6)]);
@@ -312,11 +310,7 @@ for (;;) {
   const args = argvs[op];
   let state = 2;
   try {
-    let str = 0, num = 0;
-    for (let i = 0; i < kinds.length; i++) {
-      if (kinds[i] === 's') { const len = s[str === 0 ? slot.lenA : slot.lenB]; args[i] = text.decode(strs[str++].slice(0, len)); }
-      else if (kinds[i] === 'n') args[i] = numbers[num++];
-    }
+    for (let i = 0, num = 0; i < kinds.length; i++) if (kinds[i] === 'n') args[i] = numbers[num++];
     s[slot.rc] = fns[op].apply(null, args);
   } catch (e) {
     state = 3;
@@ -336,14 +330,6 @@ export interface WorkerLibraries {
   readonly ethdev: string;
 }
 
-/** A call on the worker: its output arrays (copied back when it returned) and its callback. */
-interface Job {
-  readonly name: WorkerCallName;
-  readonly outA: Uint16Array | Int32Array | undefined;
-  readonly outB: Uint16Array | Int32Array | undefined;
-  readonly done: (error: unknown, rc: number) => void;
-}
-
 /** The persistent worker and its shared page. */
 export class OffThreadWorker {
   readonly #worker: Worker;
@@ -358,8 +344,11 @@ export class OffThreadWorker {
   readonly #names: WorkerCallName[];
   readonly #index = {} as Record<WorkerCallName, number>;
   readonly #utf8 = new TextEncoder();
-  /** The call on the worker now, if any. */
-  #job: Job | undefined;
+  /** The call on the worker now, if any: its name, output arrays (copied back when it returned) and callback. */
+  #jobName: WorkerCallName = 'dphp_abi';
+  #jobOutA: Uint16Array | Int32Array | undefined;
+  #jobOutB: Uint16Array | Int32Array | undefined;
+  #jobDone: ((error: unknown, rc: number) => void) | undefined;
   /** Whether the main thread polls for this call's answer (the worker was spinning) or sleeps. */
   #poll = false;
   /** When this thread saw the last answer (performance.now()): was the next request soon after? */
@@ -441,7 +430,7 @@ export class OffThreadWorker {
    * output arrays copied back into the caller's. Throws when a call is already running there.
    */
   call(name: WorkerCallName, args: readonly unknown[], done: (error: unknown, rc: number) => void): void {
-    if (this.#job) throw new Error(`${name}: the off-thread worker is busy (one call at a time)`);
+    if (this.#jobDone) throw new Error(`${name}: the off-thread worker is busy (one call at a time)`);
     const spec = WORKER_CALLS[name];
     const s = this.#slots;
     let str = 0;
@@ -455,8 +444,10 @@ export class OffThreadWorker {
       if (kind === 's') {
         const target = str === 0 ? this.#strA : this.#strB;
         const { read, written } = this.#utf8.encodeInto(value as string, target);
-        if (read !== (value as string).length) throw new Error(`${name}: argument ${i + 1} is too long`);
-        s[str === 0 ? SLOT.lenA : SLOT.lenB] = written;
+        // Its NUL needs a byte too: the worker passes the shared bytes themselves as the C string.
+        if (read !== (value as string).length || written === STRING_BYTES)
+          throw new Error(`${name}: argument ${i + 1} is too long`);
+        target[written] = 0;
         str++;
       } else if (kind === 'n') this.#numbers[num++] = value as number;
       else if (kind === 'u16[]' || kind === 'i32[]') {
@@ -468,7 +459,10 @@ export class OffThreadWorker {
     }
     s[SLOT.op] = this.#index[name];
     s[SLOT.soon] = performance.now() - this.#answeredAt <= SOON_US / 1000 ? 1 : 0;
-    this.#job = { name, outA, outB, done };
+    this.#jobName = name;
+    this.#jobOutA = outA;
+    this.#jobOutB = outB;
+    this.#jobDone = done;
     Atomics.store(s, SLOT.state, REQUEST);
     const asleep = Atomics.load(s, SLOT.workerAsleep);
     this.#poll = asleep === 0 && Atomics.load(s, SLOT.spinning) === 1;
@@ -514,20 +508,24 @@ export class OffThreadWorker {
 
   readonly #finish = (): void => {
     const s = this.#slots;
-    const job = this.#job as Job;
+    const done = this.#jobDone!;
+    const outA = this.#jobOutA;
+    const outB = this.#jobOutB;
     const state = Atomics.load(s, SLOT.state);
     this.#answeredAt = performance.now();
-    this.#job = undefined;
+    this.#jobDone = undefined;
+    this.#jobOutA = undefined;
+    this.#jobOutB = undefined;
     this.#worker.unref();
     Atomics.store(s, SLOT.state, IDLE);
     if (state === FAILED) {
       const message = new TextDecoder().decode(this.#strA.slice(0, s[SLOT.errLen]));
-      job.done(new Error(`${job.name} failed on the worker thread: ${message}`), 0);
+      done(new Error(`${this.#jobName} failed on the worker thread: ${message}`), 0);
       return;
     }
-    if (job.outA) copyOut(job.outA, job.outA instanceof Int32Array ? this.#outA32 : this.#outA16);
-    if (job.outB) copyOut(job.outB, job.outB instanceof Int32Array ? this.#outB32 : this.#outB16);
-    job.done(null, s[SLOT.rc]!);
+    if (outA) copyOut(outA, outA instanceof Int32Array ? this.#outA32 : this.#outA16);
+    if (outB) copyOut(outB, outB instanceof Int32Array ? this.#outB32 : this.#outB16);
+    done(null, s[SLOT.rc]!);
   };
 }
 
