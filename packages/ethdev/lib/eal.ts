@@ -75,7 +75,7 @@ const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true }
 const initResults = new WeakMap<DpdkBinding, 'ok' | 'failed'>();
 
 /** What attach needs of a device string. */
-type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files' | 'subDevices'>;
+type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files' | 'subDevices' | 'memifServerSocket'>;
 
 let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Promise<PortId>;
 
@@ -354,7 +354,7 @@ export class Eal extends EventEmitter<EalEvents> {
     if (d.files.length > 0) this.#ownFiles(d.files);
     const first = device.ports[0];
     if (!first) throw this.#noPortCreated(d, devargs, device, mark, before);
-    rememberAttached(this.#policy, d);
+    if (d.memifServerSocket) rememberAttached(this.#policy, d);
     this.#emitAttach(device, devargs);
     // A failsafe's sub-devices made ports too: the caller's to see and to detach from now on.
     if (d.subDevices.length > 0) this.#table.adoptExisting();
@@ -917,6 +917,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** Refuses a device with open ports (unless force, which stops and closes them). */
   #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
+    if (allClosed(device.ports)) return; // the usual detach: nothing to refuse or close
     const open = this.#openPorts(device, options);
     // Indexed: a for-of allocates an iterator on every detach, and most have no port to close.
     for (let i = 0; i < open.length; i++) this.#table.forceClose(open[i]!);

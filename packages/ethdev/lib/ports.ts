@@ -321,7 +321,8 @@ export class PortTable {
    * with it (PORT_ID_REUSED when two closed ports were given the id one after the other).
    */
   get(value: unknown): PortRecord {
-    return this.#find(portRef(value), false);
+    // A raw id, the usual reference, checked without portRef's call.
+    return this.#find(typeof value === 'number' ? portId(value) : portRef(value), false);
   }
 
   /**
@@ -330,7 +331,8 @@ export class PortTable {
    * caller may hold either, and detaching the other device cannot be undone.
    */
   forDetach(value: unknown): PortRecord {
-    return this.#find(portRef(value), typeof value === 'number');
+    if (typeof value === 'number') return this.#find(portId(value), true);
+    return this.#find(portRef(value), false);
   }
 
   /** `get` and `forDetach` (`detaching`: a raw id more than one listed port has had is refused). */
