@@ -116,6 +116,12 @@ export class Eal extends EventEmitter<EalEvents> {
   );
   #running = true;
   #monitor = false;
+  /**
+   * Whether a listener was ever added (sticky): until then no event can have a listener, and the
+   * attach and detach of every cycle skip Node's `listenerCount` (a lookup at a site every
+   * emitter of the process shares: some 120 instructions each). See the static block below.
+   */
+  #listened = false;
   /** This process's own runtime folder, removed at cleanup; undefined when another may use it. */
   readonly #ownRuntimeDir: string | undefined;
   /** What attach allows (EalOptions), and the files this process's PMDs made. */
@@ -388,7 +394,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   #emitAttach(device: DeviceRecord, devargs: string): void {
-    if (this.listenerCount('attach') > 0) {
+    if (this.#listened && this.listenerCount('attach') > 0) {
       const first = device.ports[0]!;
       const event = { port: first.id, ports: device.ports.map((p) => p.id), device: device.name, devargs };
       queueMicrotask(() => this.emit('attach', event));
@@ -974,7 +980,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   #emitDetach(device: DeviceRecord): void {
-    if (this.listenerCount('detach') > 0) {
+    if (this.#listened && this.listenerCount('detach') > 0) {
       const event = { ports: device.ports.map((p) => p.id), device: device.name };
       queueMicrotask(() => this.emit('detach', event));
     }
@@ -1087,6 +1093,19 @@ export class Eal extends EventEmitter<EalEvents> {
 
   static {
     attachUnchecked = (eal, devargs, options) => eal.#attachAsync(devargs, options, false);
+    // Every public way to add a listener (events.on and events.once call these too) marks the
+    // Eal as listened to; EventEmitter's own method does the rest.
+    for (const name of ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener'] as const) {
+      const add = EventEmitter.prototype[name] as (this: Eal, ...args: unknown[]) => Eal;
+      Object.defineProperty(Eal.prototype, name, {
+        value: function (this: Eal, ...args: unknown[]): Eal {
+          this.#listened = true;
+          return add.apply(this, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
   }
 
   #ensureRunning(): void {
