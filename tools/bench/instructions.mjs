@@ -11,7 +11,11 @@
 // Usage: node tools/bench/instructions.mjs [DEVICE] (default net_null0; BENCH_IR_CYCLES, default
 // 30000, after the scripts' own warm-up of 2000). Needs valgrind, pkg-config's DPDK and the
 // package built (npm run build). A few minutes.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// BENCH_IR_ROOT=<checkout>: the Node rows run that checkout's scripts and SDK (built there), the
+// outputs staying here: a before/after pair from one script. BENCH_IR_KEEP=<tag> keeps each row's
+// loop dump (tools/.bench/ir-<tag>-<row>.callgrind, with --dump-instr) for callgrind_annotate;
+// BENCH_IR_ROWS=sdk,floor runs only those rows (c, floor, sdk).
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeDirFor } from '@dpdk-hotplug/ethdev';
@@ -21,6 +25,7 @@ import { ealArgs, ealOptions } from './eal-options.mjs';
 $.quiet = true;
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', '.bench');
+const scripts = process.env.BENCH_IR_ROOT ? join(process.env.BENCH_IR_ROOT, 'tools', 'bench') : here;
 mkdirSync(out, { recursive: true });
 const device = process.argv[2] ?? 'net_null0';
 const cycles = Number(process.env.BENCH_IR_CYCLES ?? 30000);
@@ -38,17 +43,22 @@ await $`cc -O2 -Wall -o ${cLoop} ${join(here, 'hotplug-loop.c')} ${pc}`;
 const eal = (prefix) => JSON.stringify(ealOptions(prefix));
 const rows = {
   c: (n, prefix) => [cLoop, n, device, device, 'vdev', '--', ...ealArgs(prefix)],
-  floor: (n, prefix) => [...node, join(here, 'koffi-floor.mjs'), 'four', n, device, eal(prefix)],
-  sdk: (n, prefix) => [...node, '--expose-gc', join(here, 'sdk-loop.mjs'), 'sync', n, device, eal(prefix)],
+  floor: (n, prefix) => [...node, join(scripts, 'koffi-floor.mjs'), 'four', n, device, eal(prefix)],
+  sdk: (n, prefix) => [...node, '--expose-gc', join(scripts, 'sdk-loop.mjs'), 'sync', n, device, eal(prefix)],
 };
+
+const keep = process.env.BENCH_IR_KEEP;
 
 /** Instructions per cycle of `row`'s measured loop. */
 async function perCycleOf(row) {
   const prefix = `ir-${process.pid}-${row}`;
   const file = join(out, `${prefix}.callgrind`);
+  // A kept dump names its functions itself: by default a later dump refers to names by numbers
+  // that an earlier one defined.
+  const kept = keep ? ['--dump-instr=yes', '--compress-strings=no'] : [];
   await $({
     env,
-  })`valgrind --tool=callgrind --dump-before=rte_malloc_get_socket_stats --callgrind-out-file=${file} ${rows[row](cycles, prefix)}`;
+  })`valgrind --tool=callgrind ${kept} --dump-before=rte_malloc_get_socket_stats --callgrind-out-file=${file} ${rows[row](cycles, prefix)}`;
   rmSync(runtimeDirFor(prefix), { recursive: true, force: true });
   const dumps = readdirSync(out)
     .filter((f) => f.startsWith(`${prefix}.callgrind`))
@@ -58,17 +68,19 @@ async function perCycleOf(row) {
     .sort((a, b) => Number(a.split('.').at(-1)) - Number(b.split('.').at(-1)));
   const loop = numbered.at(-1);
   const totals = loop && readFileSync(loop, 'utf8').match(/^(?:summary|totals): (\d+)/m);
-  for (const f of dumps) rmSync(f);
+  if (loop && keep) renameSync(loop, join(out, `ir-${keep}-${row}.callgrind`));
+  for (const f of dumps) rmSync(f, { force: true });
   if (!totals) throw new Error(`${row}: no callgrind dump of the loop`);
   return Number(totals[1]) / cycles;
 }
 
 const perCycle = {};
-for (const row of Object.keys(rows)) {
+const only = process.env.BENCH_IR_ROWS?.split(',');
+for (const row of Object.keys(rows).filter((r) => !only || only.includes(r))) {
   process.stdout.write(`  ${row}…\r`);
   perCycle[row] = await perCycleOf(row);
 }
-const k = (x) => `${(x / 1000).toFixed(1)} k`;
+const k = (x) => (x === undefined ? '–' : `${(x / 1000).toFixed(1)} k`);
 console.log(`Instructions per ${device} attach → close → detach cycle (callgrind, ${cycles} cycles):`);
 console.log(`  C ${k(perCycle.c)}, koffi floor ${k(perCycle.floor)}, SDK sync ${k(perCycle.sdk)}`);
 console.log(

@@ -16,6 +16,7 @@
 import { Eal } from '@dpdk-hotplug/ethdev';
 // Internal on purpose: a benchmark of the binding itself; applications never see it.
 import { dpdk } from '../../packages/ethdev/dist/binding.js';
+import { warmUp } from './warm-up.mjs';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
 const cycles = Number(cyclesText);
@@ -63,7 +64,8 @@ const cycle = { four: fourCalls, shim: shimCalls, 'async-shim': asyncShimCalls, 
 ];
 if (!cycle) throw new Error(`mode: four, shim, async-shim or async-empty, not ${mode}`);
 
-for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
+const warm = warmUp(cycles);
+for (let i = 0; i < warm; i++) await cycle();
 const rssBefore = process.memoryUsage.rss();
 const dpdkHeapBefore = b.dphp_heap_in_use();
 const t1 = performance.now();

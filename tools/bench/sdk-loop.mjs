@@ -6,6 +6,7 @@
 // "dpdkHeapGrowthBytes"} (JS heap growth after a gc; the process's RSS growth, C's malloc and
 // DPDK's included; DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
+import { warmUp } from './warm-up.mjs';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
 const cycles = Number(cyclesText);
@@ -33,7 +34,8 @@ async function asyncCycle() {
 // Warm up the JIT and DPDK's first-use allocations, then measure.
 const cycle = { sync: syncCycle, async: asyncCycle, configure: configureCycle }[mode];
 if (!cycle) throw new Error(`mode: sync, async or configure, not ${mode}`);
-for (let i = 0; i < Math.min(2000, cycles); i++) await cycle();
+const warm = warmUp(cycles);
+for (let i = 0; i < warm; i++) await cycle();
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 const rssBefore = process.memoryUsage.rss();

@@ -125,12 +125,35 @@ export function canonicalPciAddress(text: string): string | undefined {
 export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devargs {
   // Apps attach the same few devices over and over: parsing is pure, so remember the answers;
   // only what depends on the policy or the file system is checked at each call.
-  let entry = typeof input === 'string' ? parsed.get(input) : undefined;
-  if (!entry) {
-    entry = parsedEntry(parse(input));
-    if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(entry.devargs.input, entry);
+  const entry = (typeof input === 'string' ? parsed.get(input) : undefined) ?? parsedAnew(input);
+  const result = entry.devargs;
+  if (entry.plain) {
+    // No exec(...), sub-device, memif socket, ring or file: the checks of any device string only.
+    if (policy.attached?.(result.name)) return result;
+    if (policy.multiProcess) checkMultiProcess(entry);
+    if (result.bus === 'vdev') {
+      if (policy.drivers && !classesPassed(entry, policy)) checkDeviceClasses(entry, policy);
+    } else if (policy.pciClass && !policy.nonPortDevices) checkPciClass(result, policy.pciClass);
+    return result;
   }
+  return checkedInFull(entry, policy);
+}
+
+/** Parses a devargs the cache does not hold, and remembers it. */
+function parsedAnew(input: unknown): Parsed {
+  const entry = parsedEntry(parse(input));
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(entry.devargs.input, entry);
+  return entry;
+}
+
+function checkMultiProcess({ devargs, refuse }: Parsed): void {
+  const cut = multiProcessCut(devargs);
+  if (cut) refuse(cut.why, cut.key);
+}
+
+/** parseDevargs' checks of a devargs that names anything beyond its device (not `plain`). */
+function checkedInFull(entry: Parsed, policy: DevargsPolicy): Devargs {
   const result = entry.devargs;
   if (result.shellCommands.length > 0 && !policy.allowShellCommands) {
     throw invalid(
@@ -145,11 +168,9 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   // the checks below, about what a new probe would do, do not apply.
   if (policy.attached?.(result.name)) return result;
   const refuse = entry.refuse;
-  if (policy.multiProcess) {
-    const cut = multiProcessCut(result);
-    if (cut) refuse(cut.why, cut.key);
-  }
-  if (result.bus === 'vdev' && policy.drivers) checkDeviceClasses(entry, policy);
+  if (policy.multiProcess) checkMultiProcess(entry);
+  if (result.bus === 'vdev' && policy.drivers && !classesPassed(entry, policy))
+    checkDeviceClasses(entry, policy);
   if (result.bus === 'pci' && policy.pciClass && !policy.nonPortDevices)
     checkPciClass(result, policy.pciClass);
   if (result.subDevices.length > 0 && policy.attached && !policy.captureDevices) {
@@ -172,8 +193,7 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
   }
   if (result.ringAsks.length > 0)
     checkRingBudget(result.ringAsks, policy.devargsBudgetMb ?? DEFAULT_DEVARGS_BUDGET_MB, refuse);
-  // Indexed: a for-of allocates an iterator on every attach, and most devargs name no file.
-  for (let i = 0; i < result.files.length; i++) checkDevargsPath(result.files[i]!, policy, refuse);
+  for (const file of result.files) checkDevargsPath(file, policy, refuse);
   return result;
 }
 
@@ -185,6 +205,8 @@ export function parseDevargs(input: unknown, policy: DevargsPolicy = {}): Devarg
 interface Parsed {
   readonly devargs: Devargs;
   readonly refuse: Refuse;
+  /** Names nothing but its device: no exec(...), sub-device, memif socket, ring or file. */
+  readonly plain: boolean;
   classesPassed?: { readonly drivers: readonly RegisteredDriver[]; readonly nonPortDevices: boolean };
 }
 
@@ -194,7 +216,23 @@ function parsedEntry(d: Devargs): Parsed {
     refuse: (why, key) => {
       throw invalid(d.input, why, 'INVALID_DEVARGS', key);
     },
+    plain:
+      d.shellCommands.length === 0 &&
+      d.subDevices.length === 0 &&
+      d.memifClientSocket === undefined &&
+      d.ringAsks.length === 0 &&
+      d.files.length === 0,
   };
+}
+
+/** Whether a devargs passed the class check against this very driver list (see checkDeviceClasses). */
+function classesPassed(entry: Parsed, policy: DevargsPolicy): boolean {
+  const passed = entry.classesPassed;
+  return (
+    passed !== undefined &&
+    passed.drivers === policy.drivers!() &&
+    passed.nonPortDevices === (policy.nonPortDevices === true)
+  );
 }
 
 /**
@@ -207,10 +245,9 @@ function checkDeviceClasses(entry: Parsed, policy: DevargsPolicy) {
   const drivers = policy.drivers!();
   if (drivers.length === 0) return; // no PMD loaded (a fake DPDK): nothing to tell from
   // The answer depends on the parse, the driver list and nonPortDevices only (no file system):
-  // a devargs that passed against this very list is not checked again at each attach.
+  // a devargs that passed against this very list is not checked again at each attach
+  // (classesPassed, which parseDevargs asks first).
   const nonPortDevices = policy.nonPortDevices === true;
-  const passed = entry.classesPassed;
-  if (passed && passed.drivers === drivers && passed.nonPortDevices === nonPortDevices) return;
   for (const device of [{ name: d.name, keys: kvargsPairs(d.args).map(([k]) => k) }, ...d.subDevices]) {
     const driver = vdevDriver(device.name, drivers);
     if (!driver) continue; // DPDK finds no driver either: UNKNOWN_DRIVER

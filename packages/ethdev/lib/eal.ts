@@ -75,7 +75,7 @@ const LOOKUP: DevargsPolicy = { allowShellCommands: true, overwriteFiles: true }
 const initResults = new WeakMap<DpdkBinding, 'ok' | 'failed'>();
 
 /** What attach needs of a device string. */
-type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files' | 'subDevices'>;
+type Device = Pick<Devargs, 'name' | 'bus' | 'devargs' | 'files' | 'subDevices' | 'memifServerSocket'>;
 
 let attachUnchecked: (eal: Eal, devargs: string, options?: AttachOptions) => Promise<PortId>;
 
@@ -116,6 +116,12 @@ export class Eal extends EventEmitter<EalEvents> {
   );
   #running = true;
   #monitor = false;
+  /**
+   * Whether a listener was ever added (sticky): until then no event can have a listener, and the
+   * attach and detach of every cycle skip Node's `listenerCount` (a lookup at a site every
+   * emitter of the process shares: some 120 instructions each). See the static block below.
+   */
+  #listened = false;
   /** This process's own runtime folder, removed at cleanup; undefined when another may use it. */
   readonly #ownRuntimeDir: string | undefined;
   /** What attach allows (EalOptions), and the files this process's PMDs made. */
@@ -338,17 +344,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   #refuseAttached(name: string, devargs: string): void {
     const known = this.#table.device(name);
-    if (known) {
-      const ids = known.ports.map((p) => `${p.id} (${p.state})`).join(', ') || 'none';
-      throw new PortStateError(
-        'ALREADY_ATTACHED',
-        `Device ${name} is already attached (ports: ${ids}); detach it first`,
-        {
-          devargs,
-          device: name,
-        },
-      );
-    }
+    if (known) throw alreadyAttached(known, devargs);
   }
 
   /** The port id of a probe's result, or its typed error; the attach event. */
@@ -359,34 +355,46 @@ export class Eal extends EventEmitter<EalEvents> {
     mark: number,
     before: Uint16Array,
   ): PortId {
-    if (typeof device === 'number') {
-      this.#undoFailedProbe(d.bus, d.name, before);
-      throw attachError(device, d.bus, d.name, devargs, this.#log.since(mark));
-    }
+    if (typeof device === 'number') throw this.#probeFailed(d, devargs, device, mark, before);
     // Files its PMD made are this process's: attaching again may write them again.
     if (d.files.length > 0) this.#ownFiles(d.files);
     const first = device.ports[0];
-    if (!first) {
-      const left = this.#removePortless(device, before);
-      throw new DpdkError(
-        'NO_PORT_CREATED',
-        `Device ${d.name} made no ethdev port (not a network device?): ${left}`,
-        {
-          devargs,
-          device: d.name,
-          dpdkLog: this.#log.since(mark),
-        },
-      );
-    }
-    rememberAttached(this.#policy, d);
+    if (!first) throw this.#noPortCreated(d, devargs, device, mark, before);
+    if (d.memifServerSocket) rememberAttached(this.#policy, d);
     this.#emitAttach(device, devargs);
     // A failsafe's sub-devices made ports too: the caller's to see and to detach from now on.
     if (d.subDevices.length > 0) this.#table.adoptExisting();
     return first.id;
   }
 
+  /** A failed probe undone (what it left removed), and its typed error. */
+  #probeFailed(d: Device, devargs: string, rc: number, mark: number, before: Uint16Array): HotplugError {
+    this.#undoFailedProbe(d.bus, d.name, before);
+    return attachError(rc, d.bus, d.name, devargs, this.#log.since(mark));
+  }
+
+  /** A probe that made no port undone, and NO_PORT_CREATED saying what is left. */
+  #noPortCreated(
+    d: Device,
+    devargs: string,
+    device: DeviceRecord,
+    mark: number,
+    before: Uint16Array,
+  ): DpdkError {
+    const left = this.#removePortless(device, before);
+    return new DpdkError(
+      'NO_PORT_CREATED',
+      `Device ${d.name} made no ethdev port (not a network device?): ${left}`,
+      {
+        devargs,
+        device: d.name,
+        dpdkLog: this.#log.since(mark),
+      },
+    );
+  }
+
   #emitAttach(device: DeviceRecord, devargs: string): void {
-    if (this.listenerCount('attach') > 0) {
+    if (this.#listened && this.listenerCount('attach') > 0) {
       const first = device.ports[0]!;
       const event = { port: first.id, ports: device.ports.map((p) => p.id), device: device.name, devargs };
       queueMicrotask(() => this.emit('attach', event));
@@ -469,27 +477,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   #refuseOpen(record: PortRecord, options: DetachOptions): void {
-    if (options.force) return;
-    if (record.state === 'started') {
-      throw new PortStateError(
-        'PORT_STARTED',
-        `Port ${record.id} (${record.device.name}) is started: stop and close it first`,
-        {
-          port: record.id,
-          device: record.device.name,
-        },
-      );
-    }
-    if (record.state !== 'closed') {
-      throw new PortStateError(
-        'PORT_NOT_CLOSED',
-        `Port ${record.id} (${record.device.name}) is ${record.state}: close it first`,
-        {
-          port: record.id,
-          device: record.device.name,
-        },
-      );
-    }
+    if (!options.force && record.state !== 'closed') throw notClosed(record);
   }
 
   /** Detaches a device by name (its PCI address or vdev name), whatever ids its ports had. */
@@ -940,6 +928,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** Refuses a device with open ports (unless force, which stops and closes them). */
   #prepareRemove(device: DeviceRecord, options: DetachOptions): void {
+    if (allClosed(device.ports)) return; // the usual detach: nothing to refuse or close
     const open = this.#openPorts(device, options);
     // Indexed: a for-of allocates an iterator on every detach, and most have no port to close.
     for (let i = 0; i < open.length; i++) this.#table.forceClose(open[i]!);
@@ -947,7 +936,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** The ports `force` must stop and close first; without force, SIBLING_PORTS_OPEN if any. */
   #openPorts(device: DeviceRecord, options: DetachOptions): readonly PortRecord[] {
-    if (device.ports.every(isClosed)) return NO_PORTS;
+    if (allClosed(device.ports)) return NO_PORTS;
     const open = device.ports.filter((p) => p.state !== 'closed');
     if (!options.force) {
       throw new PortStateError(
@@ -964,28 +953,11 @@ export class Eal extends EventEmitter<EalEvents> {
    * reads what the same crossing (dphp_detach) said the removal left.
    */
   #removed(device: DeviceRecord, rc: number, mark: number, leftBehind: () => DeviceLeft): string {
-    if (rc < 0) {
-      const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
-      const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
-      throw new DpdkError(code, `Could not detach ${device.name}: ${why}`, {
-        errno: -rc,
-        device: device.name,
-        dpdkLog: this.#log.since(mark),
-      });
-    }
+    if (rc < 0) throw detachFailed(device, rc, this.#log.since(mark));
     this.#table.remove(device);
     // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
-    const { ports: left, probed } = leftBehind();
-    if (probed) {
-      const what = left.length
-        ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`
-        : `the device is still probed on the ${device.bus} bus`;
-      throw new DpdkError(
-        'DETACH_INCOMPLETE',
-        `Could not detach ${device.name}: DPDK reported success but ${what} (the PMD's remove did not finish)`,
-        { device: device.name, ...(left.length ? { port: left[0] } : {}), dpdkLog: this.#log.since(mark) },
-      );
-    }
+    const left = leftBehind();
+    if (left.probed) throw detachIncomplete(device, left.ports, this.#log.since(mark));
     this.#emitDetach(device);
     this.#sweepGone(device, mark);
     return device.name;
@@ -1013,7 +985,7 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   #emitDetach(device: DeviceRecord): void {
-    if (this.listenerCount('detach') > 0) {
+    if (this.#listened && this.listenerCount('detach') > 0) {
       const event = { ports: device.ports.map((p) => p.id), device: device.name };
       queueMicrotask(() => this.emit('detach', event));
     }
@@ -1126,6 +1098,19 @@ export class Eal extends EventEmitter<EalEvents> {
 
   static {
     attachUnchecked = (eal, devargs, options) => eal.#attachAsync(devargs, options, false);
+    // Every public way to add a listener (events.on and events.once call these too) marks the
+    // Eal as listened to; EventEmitter's own method does the rest.
+    for (const name of ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener'] as const) {
+      const add = EventEmitter.prototype[name] as (this: Eal, ...args: unknown[]) => Eal;
+      Object.defineProperty(Eal.prototype, name, {
+        value: function (this: Eal, ...args: unknown[]): Eal {
+          this.#listened = true;
+          return add.apply(this, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
   }
 
   #ensureRunning(): void {
@@ -1180,6 +1165,50 @@ function uncheckedDevice(devargs: string): Device {
   return { name: devargs.split(',')[0]!, bus: 'vdev', devargs, files: [], subDevices: [] };
 }
 
+// The errors of the checks every attach and detach makes, built out of line: the checks stay
+// small enough for V8 to inline and optimize early, and the messages cost nothing until thrown.
+
+function alreadyAttached(known: DeviceRecord, devargs: string): PortStateError {
+  const ids = known.ports.map((p) => `${p.id} (${p.state})`).join(', ') || 'none';
+  return new PortStateError(
+    'ALREADY_ATTACHED',
+    `Device ${known.name} is already attached (ports: ${ids}); detach it first`,
+    { devargs, device: known.name },
+  );
+}
+
+/** DETACH_NOT_SUPPORTED or DETACH_FAILED: rte_eal_hotplug_remove returned `rc` < 0. */
+function detachFailed(device: DeviceRecord, rc: number, dpdkLog: string[]): DpdkError {
+  const code = rc === -ENOTSUP ? 'DETACH_NOT_SUPPORTED' : 'DETACH_FAILED';
+  const why = rc === -ENOTSUP ? 'its driver does not support removal' : `DPDK returned ${errnoName(rc)}`;
+  return new DpdkError(code, `Could not detach ${device.name}: ${why}`, {
+    errno: -rc,
+    device: device.name,
+    dpdkLog,
+  });
+}
+
+/** DETACH_INCOMPLETE: the removal returned 0 and left `left` (ports), or the device probed. */
+function detachIncomplete(device: DeviceRecord, left: readonly PortId[], dpdkLog: string[]): DpdkError {
+  const what = left.length
+    ? `port${left.length > 1 ? 's' : ''} ${left.join(', ')} of the device remain`
+    : `the device is still probed on the ${device.bus} bus`;
+  return new DpdkError(
+    'DETACH_INCOMPLETE',
+    `Could not detach ${device.name}: DPDK reported success but ${what} (the PMD's remove did not finish)`,
+    { device: device.name, ...(left.length ? { port: left[0] } : {}), dpdkLog },
+  );
+}
+
+/** PORT_STARTED or PORT_NOT_CLOSED of a port a detach found open. */
+function notClosed(record: PortRecord): PortStateError {
+  const which = `Port ${record.id} (${record.device.name})`;
+  const details = { port: record.id, device: record.device.name };
+  return record.state === 'started'
+    ? new PortStateError('PORT_STARTED', `${which} is started: stop and close it first`, details)
+    : new PortStateError('PORT_NOT_CLOSED', `${which} is ${record.state}: close it first`, details);
+}
+
 /** The sync forms run on this thread: they can neither be timed out nor aborted. */
 function syncOnly<T extends AsyncOptions>(what: string, options: T): T {
   for (const key of ['timeoutMs', 'signal'] as const) {
@@ -1194,6 +1223,10 @@ function syncOnly<T extends AsyncOptions>(what: string, options: T): T {
   return options;
 }
 
-const isClosed = (p: PortRecord) => p.state === 'closed';
+/** Whether every port is closed (every detach asks: an indexed loop, no callback). */
+function allClosed(ports: readonly PortRecord[]): boolean {
+  for (let i = 0; i < ports.length; i++) if (ports[i]!.state !== 'closed') return false;
+  return true;
+}
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');

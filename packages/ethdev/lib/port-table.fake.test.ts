@@ -4,6 +4,7 @@
  * DPDK's side of each rule is tested on real DPDK (hotplug.test.ts), and
  * fake-agreement.test.ts holds the fake to it.
  */
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Eal } from './eal.js';
 import { type HotplugError, isHotplugError } from './errors.js';
@@ -260,5 +261,30 @@ describe('events', () => {
     const port = await attached;
     const [closed, name] = await Promise.all([Promise.resolve(eal.close(port)), eal.detach(port)]);
     expect([closed, name]).toEqual([undefined, 'net_null0']);
+  });
+});
+
+describe('events', () => {
+  it('reach every way of listening added after cycles without a listener (on, once, prepend…, events.once)', async () => {
+    const eal = start();
+    for (let i = 0; i < 3; i++) eal.detachSync(eal.attachSync('net_null0'), { force: true });
+    const seen: string[] = [];
+    eal.once('attach', (e) => seen.push(`once ${e.device}`));
+    eal.prependOnceListener('detach', (e) => seen.push(`prependOnce ${e.device}`));
+    const attached = once(eal, 'attach');
+    const port = eal.attachSync('net_null0');
+    eal.detachSync(port, { force: true });
+    await Promise.resolve();
+    expect(seen).toEqual(['once net_null0', 'prependOnce net_null0']);
+    expect((await attached)[0]).toMatchObject({ port, device: 'net_null0' });
+    const fresh = new FakeDpdk();
+    const other = start(fresh, { ...OPTIONS, filePrefix: 'fake-events' });
+    other.addListener('detach', (e) => seen.push(`addListener ${e.device}`));
+    other.prependListener('attach', (e) => seen.push(`prependListener ${e.device}`));
+    other.on('attach', (e) => seen.push(`on ${e.device}`));
+    other.detachSync(other.attachSync('net_ring0'), { force: true });
+    await Promise.resolve();
+    expect(seen.slice(2)).toEqual(['prependListener net_ring0', 'on net_ring0', 'addListener net_ring0']);
+    expect(eal.listenerCount('attach') + eal.listenerCount('detach')).toBe(0);
   });
 });

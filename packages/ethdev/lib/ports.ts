@@ -7,7 +7,7 @@ import {
   type RawPortInfo,
 } from './dpdk-binding.js';
 import type { DpdkLog } from './dpdk-log.js';
-import { DpdkError, errnoName, InvalidInputError, PortStateError } from './errors.js';
+import { DpdkError, errnoName, type HotplugError, InvalidInputError, PortStateError } from './errors.js';
 import { call, type Plan, runPlan, type Step } from './plan.js';
 import type {
   ConfigureOptions,
@@ -83,13 +83,17 @@ export function portRef(value: unknown): PortRef {
 
 /** Checks a number as a port id; throws INVALID_PORT naming it. */
 export function portId(value: unknown): PortId {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= MAX_ETHPORTS) {
-    throw new InvalidInputError(
-      'INVALID_PORT',
-      `${JSON.stringify(value) ?? String(value)} is not a port id (an integer from 0 to ${MAX_ETHPORTS - 1})`,
-    );
-  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= MAX_ETHPORTS)
+    throw notAPortId(value);
   return value as PortId;
+}
+
+// Out of line: the checks above run on every call that names a port, the message on none of them.
+function notAPortId(value: unknown): InvalidInputError {
+  return new InvalidInputError(
+    'INVALID_PORT',
+    `${JSON.stringify(value) ?? String(value)} is not a port id (an integer from 0 to ${MAX_ETHPORTS - 1})`,
+  );
 }
 
 const SOCKET_ID_ANY = 0xffffffff;
@@ -248,7 +252,9 @@ export class PortTable {
       if (this.#live[port.id] === port) this.#live[port.id] = undefined;
     }
     const devices = this.#devices;
-    const at = devices.indexOf(device);
+    // The newest device first: a cycle detaches the device it attached last.
+    const last = this.#deviceCount - 1;
+    const at = devices[last] === device ? last : devices.indexOf(device);
     if (at < 0 || at >= this.#deviceCount) return;
     // Closes the gap in place (order kept), without splice's result array.
     for (let i = at + 1; i < this.#deviceCount; i++) devices[i - 1] = devices[i];
@@ -315,31 +321,8 @@ export class PortTable {
    * with it (PORT_ID_REUSED when two closed ports were given the id one after the other).
    */
   get(value: unknown): PortRecord {
-    const ref = portRef(value);
-    if (typeof ref === 'object') {
-      const port = this.#ofGeneration(ref.id, ref.generation);
-      if (!port || port.id !== ref.id) {
-        throw new PortStateError(
-          'PORT_NOT_FOUND',
-          `No port ${ref.id} of generation ${ref.generation}: it has been detached${port ? '' : ' (or was never attached)'}`,
-          { port: ref.id },
-        );
-      }
-      return port;
-    }
-    const live = this.#live[ref];
-    if (live) return live;
-    // A closed port's id, on every detach by id: a scan without a list (built for the error only).
-    const closed = this.#oldestHolder(ref);
-    if (closed && this.#holderCount(ref) === 1) return closed;
-    if (closed) throw idReused(ref, this.holders(ref));
-    throw new PortStateError(
-      'PORT_NOT_FOUND',
-      `No port ${ref}: it was never attached, or has been detached`,
-      {
-        port: ref,
-      },
-    );
+    // A raw id, the usual reference, checked without portRef's call.
+    return this.#find(typeof value === 'number' ? portId(value) : portRef(value), false);
   }
 
   /**
@@ -348,11 +331,42 @@ export class PortTable {
    * caller may hold either, and detaching the other device cannot be undone.
    */
   forDetach(value: unknown): PortRecord {
-    const port = this.get(value);
-    // Counted first: the list is built only for the error.
-    if (typeof value === 'number' && this.#holderCount(port.id) > 1)
-      throw idReused(port.id, this.holders(port.id));
-    return port;
+    if (typeof value === 'number') return this.#find(portId(value), true);
+    return this.#find(portRef(value), false);
+  }
+
+  /** `get` and `forDetach` (`detaching`: a raw id more than one listed port has had is refused). */
+  #find(ref: PortRef, detaching: boolean): PortRecord {
+    if (typeof ref === 'object') {
+      const port = this.#ofGeneration(ref.id, ref.generation);
+      if (!port || port.id !== ref.id) throw handleNotFound(ref, port);
+      return port;
+    }
+    const live = this.#live[ref];
+    if (live && !detaching) return live;
+    // A closed port's id (every detach by id): the holders counted and the oldest found in one
+    // scan without a list (built for the error only), indexed loops, no iterators.
+    let oldest: PortRecord | undefined;
+    let holders = 0;
+    for (let d = 0; d < this.#deviceCount; d++) {
+      const ports = this.#devices[d]!.ports;
+      for (let i = 0; i < ports.length; i++) {
+        const port = ports[i]!;
+        if (port.id !== ref) continue;
+        holders++;
+        if (!oldest || port.generation < oldest.generation) oldest = port;
+      }
+    }
+    if (holders > 1) throw idReused(ref, this.holders(ref));
+    if (live) return live;
+    if (oldest) return oldest;
+    throw new PortStateError(
+      'PORT_NOT_FOUND',
+      `No port ${ref}: it was never attached, or has been detached`,
+      {
+        port: ref,
+      },
+    );
   }
 
   /** The port of generation `generation`: the one holding `id` if it is, else found by a scan. */
@@ -364,29 +378,6 @@ export class PortTable {
       for (let i = 0; i < ports.length; i++) if (ports[i]!.generation === generation) return ports[i];
     }
     return undefined;
-  }
-
-  // The scans below run on every detach by id (of a closed port): indexed loops, no iterators.
-
-  #oldestHolder(id: number): PortRecord | undefined {
-    let oldest: PortRecord | undefined;
-    for (let d = 0; d < this.#deviceCount; d++) {
-      const ports = this.#devices[d]!.ports;
-      for (let i = 0; i < ports.length; i++) {
-        const port = ports[i]!;
-        if (port.id === id && (!oldest || port.generation < oldest.generation)) oldest = port;
-      }
-    }
-    return oldest;
-  }
-
-  #holderCount(id: number): number {
-    let n = 0;
-    for (let d = 0; d < this.#deviceCount; d++) {
-      const ports = this.#devices[d]!.ports;
-      for (let i = 0; i < ports.length; i++) if (ports[i]!.id === id) n++;
-    }
-    return n;
   }
 
   /** Every listed port that has id `id`, oldest first. */
@@ -462,7 +453,8 @@ export class PortTable {
   close(port: PortRecord): void {
     if (!this.#closeCallsDpdk(port)) return;
     const mark = this.#log.mark();
-    this.#checkClose(port, this.#dpdk.rte_eth_dev_close(port.id), mark);
+    const rc = this.#dpdk.rte_eth_dev_close(port.id);
+    if (rc < 0) throw this.#closeFailed(port, rc, mark);
     if (port.pool) runPlan(this.#freePoolPlan(port));
     this.#closed(port);
   }
@@ -549,7 +541,7 @@ export class PortTable {
     if (!this.#closeCallsDpdk(port)) return;
     const mark = this.#log.mark();
     const rc: number = yield call(this.#dpdk.rte_eth_dev_close, port.id);
-    this.#checkClose(port, rc, mark);
+    if (rc < 0) throw this.#closeFailed(port, rc, mark);
     if (port.pool) yield* this.#freePoolPlan(port);
     this.#closed(port);
   }
@@ -557,16 +549,7 @@ export class PortTable {
   /** Whether a close calls DPDK: not for a closed port, nor with deferClose; PORT_STARTED if started. */
   #closeCallsDpdk(port: PortRecord): boolean {
     if (port.state === 'closed') return false;
-    if (port.state === 'started') {
-      throw new PortStateError(
-        'PORT_STARTED',
-        `Port ${port.id} (${port.device.name}) is started: stop it before close`,
-        {
-          port: port.id,
-          device: port.device.name,
-        },
-      );
-    }
+    if (port.state === 'started') throw startedAtClose(port);
     if (this.#deferClose) {
       // Still stopped and configured in DPDK, its pool in use: both go with the device.
       port.state = 'closed';
@@ -576,17 +559,18 @@ export class PortTable {
     return true;
   }
 
-  /** rte_eth_dev_close's failure, typed. */
-  #checkClose(port: PortRecord, rc: number, mark: number): void {
-    if (rc === -EINVAL && this.#log.since(mark).some((l) => /Cannot close started device/.test(l))) {
+  /** rte_eth_dev_close's failure (rc < 0), typed. */
+  #closeFailed(port: PortRecord, rc: number, mark: number): HotplugError {
+    const dpdkLog = this.#log.since(mark);
+    if (rc === -EINVAL && dpdkLog.some((l) => /Cannot close started device/.test(l))) {
       // Another PMD drives this port (a bonding device started its members): not our state.
-      throw new PortStateError(
+      return new PortStateError(
         'PORT_STARTED',
         `Port ${port.id} (${port.device.name}) was started by another PMD using it (a bonding device?): detach that first, or use force`,
-        { port: port.id, device: port.device.name, errno: EINVAL, dpdkLog: this.#log.since(mark) },
+        { port: port.id, device: port.device.name, errno: EINVAL, dpdkLog },
       );
     }
-    this.#check(port, 'close', rc, mark);
+    return lifecycleFailed(port, 'close', rc, dpdkLog);
   }
 
   #closed(port: PortRecord): void {
@@ -657,19 +641,42 @@ export class PortTable {
   }
 
   #check(port: PortRecord, what: string, rc: number, mark: number): void {
-    if (rc < 0) {
-      throw new DpdkError(
-        'LIFECYCLE_FAILED',
-        `Port ${port.id} (${port.device.name}): ${what} failed with ${errnoName(rc)}`,
-        {
-          errno: -rc,
-          port: port.id,
-          device: port.device.name,
-          dpdkLog: this.#log.since(mark),
-        },
-      );
-    }
+    if (rc < 0) throw lifecycleFailed(port, what, rc, this.#log.since(mark));
   }
+}
+
+// Errors of the checks on the hot path, built out of line (see eal.ts' alreadyAttached).
+
+function startedAtClose(port: PortRecord): PortStateError {
+  return new PortStateError(
+    'PORT_STARTED',
+    `Port ${port.id} (${port.device.name}) is started: stop it before close`,
+    {
+      port: port.id,
+      device: port.device.name,
+    },
+  );
+}
+
+function lifecycleFailed(port: PortRecord, what: string, rc: number, dpdkLog: string[]): DpdkError {
+  return new DpdkError(
+    'LIFECYCLE_FAILED',
+    `Port ${port.id} (${port.device.name}): ${what} failed with ${errnoName(rc)}`,
+    {
+      errno: -rc,
+      port: port.id,
+      device: port.device.name,
+      dpdkLog,
+    },
+  );
+}
+
+function handleNotFound(ref: PortHandle, found: PortRecord | undefined): PortStateError {
+  return new PortStateError(
+    'PORT_NOT_FOUND',
+    `No port ${ref.id} of generation ${ref.generation}: it has been detached${found ? '' : ' (or was never attached)'}`,
+    { port: ref.id },
+  );
 }
 
 function idReused(id: number, holders: readonly PortRecord[]): PortStateError {
