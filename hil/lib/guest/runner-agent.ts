@@ -40,7 +40,7 @@ export interface GuestRunnerPlan {
   cycles?: string;
   /** The lab line of each PCI DUT's report (QEMU, accelerator, guest kernel). */
   lab?: string;
-  /** Set for lab run (Playwright's transform cache in the run folder). */
+  /** Set for lab run (Node loads the compiled suite without Playwright's loader thread: NATIVE_ESM_ENV). */
   env?: Record<string, string>;
 }
 

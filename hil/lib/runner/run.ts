@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { integer, outputFolder } from '@dpdk-hotplug/args';
 import {
   devargsPolicyRequest,
@@ -12,9 +13,11 @@ import {
   readInventory,
 } from '@dpdk-hotplug/conformance';
 import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
-import { RUNNER_LAB_MODULE } from './worker-cache.js';
 
 export { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
+
+/** The runner's lab module, as `lab run` names it to the suite (its `pciLab` fixture imports it). */
+export const RUNNER_LAB_MODULE = fileURLToPath(new URL('./pci-lab.js', import.meta.url));
 
 export interface LabRunOptions {
   inventory: string;

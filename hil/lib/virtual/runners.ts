@@ -5,26 +5,16 @@
  * each guest's report folder back and merges them with `lab merge`. Nothing of the certification
  * is the virtual lab's own: the checks, their lab and the reports are lab run's and lab merge's.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type Dut,
-  dutsFromInventory,
-  PARENT_PIPE_ENV,
-  PLAN_ENV,
-  type RunSummary,
-  readInventory,
-  writePlanFile,
-} from '@dpdk-hotplug/conformance';
+import { dutsFromInventory, type RunSummary, readInventory } from '@dpdk-hotplug/conformance';
 import { removeOwnTree } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
+import { NATIVE_ESM_ENV } from '../runner/native-esm.js';
 import { CERTIFY_FOLDER } from '../runner/record.js';
-import { compileForWorkers, RUNNER_LAB_MODULE, TRANSFORM_CACHE_ENV } from '../runner/worker-cache.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import {
@@ -95,30 +85,22 @@ async function runGuest(
     ...(o.cycles !== undefined ? { cycles: String(o.cycles) } : {}),
     // The report's lab line of each PCI DUT: which QEMU, how accelerated, which guest kernel.
     lab: `QEMU ${image.qemuVersion} (${accel.accel.toUpperCase()}: ${accelWhy}), guest kernel ${image.kernelVersion}`,
-    // Playwright's compiled suite, kept across runs (compiling it under TCG takes minutes).
-    env: { [TRANSFORM_CACHE_ENV]: join(runDir, 'transform-cache') },
+    // The suite is compiled JavaScript: Node loads it without Playwright's loader thread.
+    env: { ...NATIVE_ESM_ENV },
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
-  // Playwright's transform cache, kept in the lab's cache between runs: the guest compiles the
-  // suite once, not on every run (the guest sees the host's root read-only, the run folder not).
-  const keptCache = join(image.cacheDir, 'transform-cache');
-  if (existsSync(keptCache)) cpSync(keptCache, join(runDir, 'transform-cache'), { recursive: true });
   const duts = dutsFromInventory(readInventory(o.inventory), runner);
-  // The lab module only the guest's Playwright workers load: compiled here, not by each of them.
-  await compileForWorkers([RUNNER_LAB_MODULE], join(runDir, 'transform-cache'));
   const agent = fileURLToPath(new URL('../guest/runner-agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
   let vm: VirtualMachine | undefined;
   let mailbox: { stop(): Promise<void> } | undefined;
-  let warm: ChildProcess | undefined;
   const result: GuestRunnerResult = { runner, folder, wallMs: 0 };
   const reported = new Set<string>();
   try {
     progress(
       `[lab] ${runner}: booting a guest${iommu ? ' with an IOMMU' : ''} for ${duts.length} DUT(s) (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
     );
-    warm = warmTransformCache(runDir, duts);
     vm = await VirtualMachine.start(image, {
       runDir,
       iommu,
@@ -150,7 +132,6 @@ async function runGuest(
   } catch (e) {
     result.error = (e as Error).message;
   } finally {
-    warm?.kill('SIGKILL');
     await mailbox?.stop();
     const beforeStop = vm?.exit();
     await vm?.stop();
@@ -159,8 +140,6 @@ async function runGuest(
     reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
     // What lab run wrote (kept even when it did not end: lab merge names what it did not reach).
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
-    if (existsSync(join(runDir, 'transform-cache')))
-      cpSync(join(runDir, 'transform-cache'), keptCache, { recursive: true });
     mkdirSync(folder, { recursive: true });
     if (result.qemu) writeFileSync(join(folder, QEMU_EXIT_FILE), `${JSON.stringify(result.qemu, null, 2)}\n`);
     for (const f of ['console.log', 'guest.log', QEMU_TRACE_LOG])
@@ -195,37 +174,6 @@ function reportFinished(certify: string, reported: Set<string>, say: (line: stri
       `${d.name}: ${d.verdict}${fails.length ? ` (${fails.map((f) => `${f.id}: ${f.reason}`).join('; ')})` : ''}`,
     );
   }
-}
-
-/**
- * Lists the guest's suite on the host while the guest boots: Playwright compiles the suite's
- * TypeScript into its transform cache in the run folder, which the guest then reads instead of
- * compiling under emulation. The guest's own run is the same either way, only slower without.
- */
-function warmTransformCache(runDir: string, duts: Dut[]): ChildProcess {
-  const planFile = join(runDir, 'warm-plan.json');
-  writePlanFile(planFile, {
-    duts,
-    settings: { cycles: 1, budgetMs: 1000, forceCycles: false },
-    out: join(runDir, 'warm'),
-    workers: 1,
-    pciLab: { module: fileURLToPath(new URL('../runner/pci-lab.js', import.meta.url)) },
-  });
-  const conformance = createRequire(import.meta.url).resolve('@dpdk-hotplug/conformance/package.json');
-  const playwright = createRequire(conformance).resolve('@playwright/test/cli');
-  const config = join(dirname(conformance), 'playwright.config.js');
-  const child = spawn(process.execPath, [playwright, 'test', '-c', config, '--list'], {
-    cwd: runDir,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: {
-      ...process.env,
-      [PLAN_ENV]: planFile,
-      [PARENT_PIPE_ENV]: '1',
-      [TRANSFORM_CACHE_ENV]: join(runDir, 'transform-cache'),
-    },
-  });
-  child.on('error', () => {});
-  return child;
 }
 
 /**
