@@ -22,6 +22,7 @@ import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { labRun } from '../runner/run.js';
 import { kernelModules, NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
+import { HEARTBEAT_FILE, HEARTBEAT_MS } from '../virtual/stall.js';
 import { ProcessTimeline } from './process-timeline.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
@@ -66,6 +67,10 @@ async function plugAt(model: NicModel, slot: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // The host reads this to tell a running guest from a stalled one (virtual/stall.ts).
+  const beat = () => writeFileSync(join(runDir, HEARTBEAT_FILE), readFileSync('/proc/uptime', 'utf8'));
+  beat();
+  setInterval(beat, HEARTBEAT_MS).unref();
   // Node's start to here: loading the agent's modules (the SDK's packages) over 9p.
   say(
     `agent ready: ${Math.round(performance.now())} ms after node started (uptime ${readFileSync('/proc/uptime', 'utf8').split(' ')[0]} s)`,

@@ -24,6 +24,7 @@ import {
   type QemuExit,
   VirtualMachine,
 } from './machine.js';
+import { HEARTBEAT_FILE, StallWatch } from './stall.js';
 
 export interface GuestRunnersOptions {
   inventory: string;
@@ -112,8 +113,12 @@ async function runGuest(
     mailbox = machine.serveMailbox(runDir);
     const deadline = Date.now() + (o.timeoutMs ?? Math.max(90 * 60_000, duts.length * 600_000 + 300_000));
     const done = () => existsSync(join(runDir, 'guest-done')) || existsSync(join(runDir, 'guest-failed'));
+    const watch = new StallWatch(runDir, join(plan.out, CERTIFY_FOLDER, 'summary.json'));
+    let stalled: string | undefined;
     while (machine.running && Date.now() < deadline && !o.stopped?.() && !done()) {
       reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
+      stalled = watch.look();
+      if (stalled) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     if (existsSync(join(runDir, 'guest-failed')))
@@ -124,11 +129,13 @@ async function runGuest(
     if (existsSync(join(runDir, 'guest-done')))
       result.exitCode = Number(readFileSync(join(runDir, 'guest-done'), 'utf8'));
     else
-      result.error = o.stopped?.()
-        ? 'interrupted'
-        : machine.running
-          ? 'the guest timed out'
-          : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`;
+      result.error = stalled
+        ? stalled
+        : o.stopped?.()
+          ? 'interrupted'
+          : machine.running
+            ? 'the guest timed out'
+            : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`;
   } catch (e) {
     result.error = (e as Error).message;
   } finally {
@@ -142,7 +149,7 @@ async function runGuest(
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
     mkdirSync(folder, { recursive: true });
     if (result.qemu) writeFileSync(join(folder, QEMU_EXIT_FILE), `${JSON.stringify(result.qemu, null, 2)}\n`);
-    for (const f of ['console.log', 'guest.log', QEMU_TRACE_LOG])
+    for (const f of ['console.log', 'guest.log', HEARTBEAT_FILE, QEMU_TRACE_LOG])
       if (existsSync(join(runDir, f))) cpSync(join(runDir, f), join(folder, `${f}`));
     // The guest's folder is ours, but never deleted through a mount someone made in it.
     try {

@@ -69,7 +69,14 @@ describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)',
       ]),
     );
     expect(readdirSync(join(out, 'virtual-uio')).sort()).toEqual(
-      expect.arrayContaining(['certify', 'console.log', 'guest.log', 'qemu-exit.json', 'runner.json']),
+      expect.arrayContaining([
+        'certify',
+        'console.log',
+        'guest.log',
+        'heartbeat',
+        'qemu-exit.json',
+        'runner.json',
+      ]),
     );
     // QEMU ended cleanly after lab run: the lab quit it, or the guest powered itself off first
     // (its init does once the agent wrote guest-done; a race either may win). Never a signal, a
