@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dpdk } from './binding.js';
 import type { Eal } from './eal.js';
-import { startEal } from './test-support/env.js';
+import { endEal, startEal } from './test-support/env.js';
 
 const CYCLES = 30;
 const frees = { sync: 0, async: 0 };
@@ -34,7 +34,7 @@ beforeAll(() => {
   eal = startEal({ noSharedConfig: false });
 });
 afterAll(() => {
-  expect(eal.cleanup()).toEqual([]);
+  expect(endEal(eal)).toEqual([]);
 });
 
 async function cycle(): Promise<void> {

@@ -1,11 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentDpdk } from '../dpdk-install.js';
 import { Eal } from '../eal.js';
 import { HotplugError } from '../errors.js';
+import { runtimeDirFor } from '../runtime-dir.js';
 import { ethernetFrame } from '../testing.js';
 import type { EalOptions, PortId } from '../types.js';
+
+/** The test process's own EAL file prefix: its pid makes it no other process's. */
+const TEST_PREFIX = `vitest-${process.pid}`;
 
 /** Options for a test's own EAL: no hugepages, no PCI, no shared files, its own prefix. */
 export function testEalOptions(extra: EalOptions = {}): EalOptions {
@@ -14,7 +18,7 @@ export function testEalOptions(extra: EalOptions = {}): EalOptions {
     noPci: true,
     memoryMb: 256,
     noSharedConfig: true,
-    filePrefix: `vitest-${process.pid}`,
+    filePrefix: TEST_PREFIX,
     logLevel: 'error',
     logEcho: false,
     ...extra,
@@ -24,6 +28,17 @@ export function testEalOptions(extra: EalOptions = {}): EalOptions {
 /** One EAL for the test file's process (rte_eal_init runs once per process). */
 export function startEal(extra: EalOptions = {}): Eal {
   return Eal.init(testEalOptions(extra));
+}
+
+/**
+ * `eal.cleanup()`, then the runtime folder of a test's shared-config EAL, which the SDK keeps (a
+ * secondary may use it) and a vitest worker's exit does not reach: named by the test's pid, so
+ * the test's own. Returns what cleanup returned.
+ */
+export function endEal(eal: Eal): ReturnType<Eal['cleanup']> {
+  const left = eal.cleanup();
+  rmSync(runtimeDirFor(TEST_PREFIX), { recursive: true, force: true });
+  return left;
 }
 
 export const isRoot = process.getuid?.() === 0;
