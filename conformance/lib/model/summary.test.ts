@@ -71,7 +71,7 @@ describe('certification reporter', () => {
       );
       // Ctrl-C during b's check 2: not a failure; that check stays missing.
       reporter.onTestEnd(testCase('b', '2. traffic'), result('interrupted'));
-      reporter.onEnd({ status: 'interrupted' } as never);
+      await reporter.onEnd({ status: 'interrupted' } as never);
 
       const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
       expect(run.status).toBe('interrupted');
@@ -108,7 +108,7 @@ describe('certification reporter', () => {
    * Verify: the summary has each DUT with its own planned checks and its own results, as two
    * projects of one DUT each would give.
    */
-  it("reports a project's lab DUTs each on its own, by the describe naming it", () => {
+  it("reports a project's lab DUTs each on its own, by the describe naming it", async () => {
     const out = mkdtempSync(join(tmpdir(), 'dphp-report-'));
     try {
       const reporter = new CertificationReporter({ outputDir: out });
@@ -152,7 +152,7 @@ describe('certification reporter', () => {
         }) as never;
       reporter.onTestEnd(tests[0]!, result('passed'));
       reporter.onTestEnd(tests[2]!, result('failed', 'Error: no NIC'));
-      reporter.onEnd({ status: 'passed' } as never);
+      await reporter.onEnd({ status: 'passed' } as never);
       const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
       expect(run.duts.map((d: { name: string; planned: number[] }) => [d.name, d.planned])).toEqual([
         ['x', [101, 102]],
