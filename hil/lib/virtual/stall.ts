@@ -20,11 +20,11 @@ export const HEARTBEAT_MS = 10_000;
 export const SILENT_MS = 5 * 60_000;
 /**
  * Longer than anything a guest does without a process starting or ending or a check ending: a
- * check's own timeout; a Playwright worker's start under TCG (up to 10 minutes at load 15–25
- * before the 13th session's loader change, docs/measurements.md); check 110's slowest stop +
- * close (55 s).
+ * check's own timeout (the lab's fixtures: at most 300 s); a Playwright worker's start under TCG
+ * (33–85 s since the 13th session's loader change, up to 10 minutes at load 15–25 before it);
+ * check 110's slowest stop + close (55 s). The hung task of 7 December sat for this long and more.
  */
-export const STILL_MS = 20 * 60_000;
+export const STILL_MS = 10 * 60_000;
 
 /** What the host last saw change, in ms since the epoch. */
 export interface GuestSigns {
