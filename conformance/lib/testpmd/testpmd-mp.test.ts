@@ -95,6 +95,9 @@ describe.skipIf(!hasTestpmd())('testpmd multi-process group (real dpdk-testpmd)'
         { ...target(devargs, 'net_memif0'), lastDetach: 'primary' },
       );
       const tp = await runMpOnce('testpmd', async () => made(), target(devargs, 'net_memif0'));
+      // ASLR: the machine's (a secondary that cannot map the primary's memory at its addresses,
+      // tried twice): nothing to compare, as in the other cases here (seen once in CI, 7 December).
+      if (sdk.outcome.result === 'could not run') return ctx.skip();
       expect(sdk.outcome).toMatchObject({ result: 'fail', step: 4 });
       expect(tp.outcome).toMatchObject({ result: 'fail', step: 4 });
       expect(judgeMp(sdk.outcome, tp.outcome, tp.error)).toMatchObject({ agree: true });
