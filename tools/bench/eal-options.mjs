@@ -20,3 +20,13 @@ export const ealArgs = (prefix) => [
   prefix,
   '--log-level=4',
 ];
+// The event-loop rows: shared config, as an application's primary has it (close then waits for
+// the device's removal, which runs on the worker thread).
+export const sharedEalOptions = (prefix) => ({
+  noHuge: true,
+  noPci: true,
+  memoryMb: 256,
+  filePrefix: prefix,
+  logLevel: 'error',
+  logEcho: false,
+});

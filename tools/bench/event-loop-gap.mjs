@@ -18,6 +18,7 @@ import {
   watchAgainstIdle,
   watchEventLoop,
 } from '@dpdk-hotplug/ethdev/testing';
+import { sharedEalOptions } from './eal-options.mjs';
 
 const [mode, count, iface, filePrefix] = process.argv.slice(2);
 const report = ({ result, ...r }) => console.log(JSON.stringify({ ...r, ...result }));
@@ -30,14 +31,7 @@ if (mode === 'idle') {
 const cycles = Number(count);
 // Shared config, as an application's primary has it: close then waits for the device's removal,
 // which runs on the worker thread (with noSharedConfig net_tap's close runs here, up to 43 ms).
-const eal = Eal.init({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 256,
-  filePrefix,
-  logLevel: 'error',
-  logEcho: false,
-});
+const eal = Eal.init(sharedEalOptions(filePrefix));
 const devargs = `net_tap0,iface=${iface}`;
 const cyclesOf = mode === 'lifecycle' ? timedLifecycleCycles : timedAsyncCycles;
 // Warm-up: the first tap attach loads what the kernel and DPDK load once.

@@ -13,6 +13,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { Eal } from '@dpdk-hotplug/ethdev';
 import koffi from 'koffi';
 import { dpdk } from '../../packages/ethdev/dist/binding.js';
+import { sharedEalOptions } from './eal-options.mjs';
 
 const [count, iface, filePrefix] = process.argv.slice(2);
 const binding = dpdk();
@@ -50,14 +51,7 @@ const schedstat = (tid) =>
     .slice(0, 2)
     .map((ns) => Number(ns) / 1e6);
 
-const eal = Eal.init({
-  noHuge: true,
-  noPci: true,
-  memoryMb: 256,
-  filePrefix,
-  logLevel: 'error',
-  logEcho: false,
-});
+const eal = Eal.init(sharedEalOptions(filePrefix));
 const devargs = `net_tap0,iface=${iface}`;
 let workerTid = 0;
 const steps = [];
