@@ -11,7 +11,8 @@ import type { DetachOrder } from './mp-scenario.js';
 
 const [role, filePrefix, hugeDir] = process.argv.slice(2) as ['primary' | 'secondary', string, string];
 const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-const BASE_VIRTADDR = '0x200000000000';
+/** Above V8's random mmap hints (x64: 46 bits), below the kernel's top-down mmap area. */
+const BASE_VIRTADDR = '0x500000000000';
 
 let eal: Eal;
 try {
@@ -25,8 +26,10 @@ try {
     overwriteFiles: true,
     drivers: runDrivers(), // certify --driver: the run's out-of-tree PMDs
     ...(role === 'primary' ? { memoryMb: 32 } : {}),
-    // The secondary maps the primary's memory at the same addresses; DPDK's default base (near
-    // 0xd00000000) is sometimes taken in a Node process already, so the primary reserves high.
+    // The secondary maps the primary's memory at the same addresses, and its V8 has placed
+    // mappings at random hints below 2^46 (64 TiB) before: at 0x200000000000 (32 TiB) 7 of 70
+    // secondaries found one in the way. Above 2^46 none can be (0 of 40; 7 December 2026).
+    // No PCI here, so no IOMMU's address width to stay under.
     extraArgs: ['--huge-dir', hugeDir, ...(role === 'primary' ? ['--base-virtaddr', BASE_VIRTADDR] : [])],
   });
 } catch (e) {

@@ -118,6 +118,16 @@ function expectPort(reply: MpReply, who: string): void {
   if (!('port' in reply)) throw new Error(`${who}'s attach answered ${JSON.stringify(reply)}`);
 }
 
+/**
+ * How often a secondary's start is tried. DPDK maps the primary's memory at the same addresses in
+ * the secondary, and a process's own mappings can be in the way: a Node secondary's V8 places
+ * some at random addresses (7 of 70 SDK secondaries failed "Cannot get a virtual area at requested
+ * address" while check 14's primary reserved at 32 TiB, 7 December 2026; mp-child.ts now reserves
+ * above V8's range). Two tries left about 1 scenario in 100 unable to run then; five make a rare
+ * collision of another kind the machine's finding only when it is not rare.
+ */
+export const SECONDARY_ATTEMPTS = 5;
+
 /** Runs the scenario; throws, inside the step that failed, with what was wrong. */
 export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise<void> {
   const { primary } = group;
@@ -131,17 +141,24 @@ export async function runMpScenario(group: MpGroup, o: ScenarioOptions): Promise
   const secondary = await o.step(MP_STEPS[0], async () => {
     const ready = await primary.next();
     if (ready.ready !== true) throw new Error(`the primary did not start: ${JSON.stringify(ready)}`);
-    // No DUT is attached yet: a secondary that cannot start is the machine's (DPDK maps the
-    // primary's memory at the same addresses, which ASLR can take), tried twice, never the PMD's.
-    let why = '';
-    for (let attempt = 1; attempt <= 2; attempt++) {
+    // No DUT is attached yet: a secondary that cannot start is the machine's, never the PMD's.
+    const failed: string[] = [];
+    for (let attempt = 1; attempt <= SECONDARY_ATTEMPTS; attempt++) {
       const started = group.startSecondary();
       const said: MpReply = await started.next().catch((e: Error) => ({ ready: false, message: e.message }));
-      if (said.ready === true) return started;
-      why = `${said.message ?? 'no reason'}${Array.isArray(said.dpdkLog) ? ` (${said.dpdkLog.join(' | ')})` : ''}`;
+      if (said.ready === true) {
+        if (failed.length > 0)
+          o.note('retried', `the secondary started at attempt ${attempt}; before: ${failed.at(-1)}`);
+        return started;
+      }
+      failed.push(
+        `${said.message ?? 'no reason'}${Array.isArray(said.dpdkLog) ? ` (${said.dpdkLog.join(' | ')})` : ''}`,
+      );
       await started.stop();
     }
-    throw new SecondaryUnavailable(`the secondary process did not start: ${why}`);
+    throw new SecondaryUnavailable(
+      `the secondary process did not start in ${SECONDARY_ATTEMPTS} attempts: ${failed.at(-1)}`,
+    );
   });
   await o.step(MP_STEPS[1], async () => {
     // An earlier process made and dropped the same interface a moment ago: the kernel lets it go
