@@ -16,9 +16,10 @@ import { attachPolicy, devargsGuards, rememberAttached } from './devargs-policy.
 import { type DpdkBinding, MAX_ETHPORTS } from './dpdk-binding.js';
 import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
-import { checkPmdFolder, pluginFailure } from './drivers.js';
+import { checkPmdFolder } from './drivers.js';
 import { ealArgs, filePrefixOf } from './eal-args.js';
 import { extraArgsProblem } from './eal-flags.js';
+import { initFailureReason } from './eal-init-reason.js';
 import {
   DpdkError,
   EalStateError,
@@ -234,10 +235,7 @@ export class Eal extends EventEmitter<EalEvents> {
     if (options.logEcho !== false && stderr) process.stderr.write(stderr);
     if (rc < 0) {
       const logged = log.since(mark);
-      const reason =
-        pluginFailure(logged) ??
-        logged.filter((l) => !/^EAL: (Detected|Selected|Probe)/.test(l)).at(-1) ??
-        'see dpdkLog';
+      const reason = initFailureReason(logged, options.processType === 'secondary');
       const printed = [...lines(stderr).filter((l) => !logged.includes(l)), ...lines(stdout)];
       throw new EalStateError('EAL_INIT_FAILED', `rte_eal_init failed with ${args.join(' ')}: ${reason}`, {
         dpdkLog: [...logged, ...printed],
