@@ -1,9 +1,10 @@
 #!/usr/bin/env zx
 // The async cycle before and after a change, side by side: each checkout's sync cycle and async
 // cycle (sdk-loop.mjs: await attach → close → await detach), this checkout's and another's
-// (BENCH_AB_ROOT, built there), each in its own process, the rows interleaved round by round; per
-// row the median µs a cycle (wall, CPU of every thread: the spinning worker's included), and per
-// side the median of its per-round async ÷ sync ratios. With BENCH_AB_GAP=1, each round also runs
+// (BENCH_AB_ROOT, built there), each in its own process, the rows interleaved round by round (the
+// sides' order alternating from round to round); per row the median µs a cycle (wall, CPU of
+// every thread: the spinning worker's included), and per side the median of its per-round
+// async ÷ sync ratios. With BENCH_AB_GAP=1, each round also runs
 // each side's event-loop row (event-loop-gap.mjs lifecycle: the whole contract async on net_tap,
 // 20 cycles under a 1 ms timer; root only): its worst gap less its idle control.
 // Usage: BENCH_AB_ROOT=/path/to/checkout node tools/bench/async-ab.mjs [DEVICE] (BENCH_CYCLES,
@@ -40,7 +41,10 @@ for (const n of lengths) {
   const results = rows.map(() => []);
   const loadBefore = await load();
   for (let i = 0; i < runs; i++) {
-    for (const [j, [label, run]] of rows.entries()) {
+    // Odd rounds run the other checkout's rows first: a row's place in the round does not favour a side.
+    const order = i % 2 === 0 ? [0, 1, 2, 3] : [2, 3, 0, 1];
+    for (const j of order) {
+      const [label, run] = rows[j];
       process.stderr.write(`  ${n} cycles, round ${i + 1}/${runs}: ${label}          \r`);
       const prefix = `async-ab-${process.pid}-${j}-${i}`;
       const r = JSON.parse((await run(prefix)).stdout.trim().split('\n').at(-1));
