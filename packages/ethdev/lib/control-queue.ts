@@ -202,6 +202,11 @@ export class ControlQueue {
 
   /** Takes a call out of the pending list; false when it was not there any more. */
   #forget(entry: { label: string }): boolean {
+    // The usual case, one call at a time: pop keeps the array's room for the next push.
+    if (this.#pending.length === 1 && this.#pending[0] === entry) {
+      this.#pending.pop();
+      return true;
+    }
     const at = this.#pending.indexOf(entry);
     if (at < 0) return false;
     this.#pending.splice(at, 1);

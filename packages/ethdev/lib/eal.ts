@@ -264,7 +264,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const options = value === undefined ? NO_OPTIONS : checkAttachOptions(value);
     const policy = attachPolicy(this.#policy, options);
     const d: Device = checked ? parseDevargs(devargs, policy) : uncheckedDevice(devargs);
-    const label = `attach(${JSON.stringify(d.devargs)})`;
+    const quoted = JSON.stringify(d.devargs);
+    const label = `attach(${quoted})`;
     this.#control.refuseIfWedged(label);
     const { signal } = options;
     // Whether its turn comes later than now (else the checks above are the turn's own).
@@ -282,7 +283,7 @@ export class Eal extends EventEmitter<EalEvents> {
         const before = new Uint16Array(MAX_ETHPORTS);
         const probe = call(this.#dpdk.dphp_attach, d.devargs, d.name, ids, before, MAX_ETHPORTS);
         return {
-          call: `rte_dev_probe(${JSON.stringify(d.devargs)})`,
+          call: `rte_dev_probe(${quoted})`,
           timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           details: { devargs, device: d.name },
           start: (done) =>

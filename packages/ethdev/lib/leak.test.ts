@@ -71,7 +71,9 @@ describe('analyzeLeaks', () => {
     // Recorded here: the 37 cycles of the same DUT at --cycles 60 (a 10 s budget), 8 transients.
     const diffs = [0, 0, 0, 0, 8128, -8128, 0, 0, 0, 0, 0, 0, 0, 0, 8128, -8128, 0, 0, 0, 0, 0, 8128, -8128];
     diffs.push(0, 0, 8128, -8128, 0, 8128, -8128, 0, 8128, -8128, 8128, -8128, 8128);
-    const b = diffs.reduce((acc, d) => [...acc, acc.at(-1)! + d], [base]);
+    // The heap after each cycle: the running sum of the diffs from base.
+    const b = [base];
+    for (const d of diffs) b.push(b.at(-1)! + d);
     expect(analyzeLeaks(b.map((h) => ({ dpdkHeapBytes: h })))[0]!.leaks).toBe(false);
     // The same spikes on a heap that keeps 384 B a cycle: the leak is still seen.
     const leaking = ci.map((s, i) => ({ dpdkHeapBytes: s.dpdkHeapBytes + 384 * i }));
