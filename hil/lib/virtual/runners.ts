@@ -221,7 +221,7 @@ const readJson = <T>(file: string): T | undefined =>
  * for the DUTs it had not finished: the first attempt's folder moves to FOLDER/attempts/1, the
  * second's is FOLDER/attempts/2, and FOLDER becomes the lab run folder combining them.
  */
-async function runWithRetry(
+export async function runWithRetry(
   o: GuestRunnersOptions,
   runner: string,
   folder: string,
