@@ -18,7 +18,6 @@ import {
 // Only what needs no DPDK is imported here: `lab runners` and `lab merge` run on CI machines
 // without one (hil/lib/runner/no-dpdk.test.ts). The SDK's parts come in with their command.
 import {
-  attemptLine,
   ExpectationsError,
   exitCodeOf,
   InventoryError,
@@ -382,7 +381,7 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
   else {
     for (const d of summary.duts) {
       io.out(
-        `${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}${d.attempt ? ` (${attemptLine(d.attempt)})` : ''}`,
+        `${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}${d.attempt ? ` (attempt ${d.attempt.number})` : ''}`,
       );
       for (const r of summary.runners ?? []) if (r.note) io.out(`runner ${r.runner}: ${r.note}`);
     }

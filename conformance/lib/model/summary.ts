@@ -70,8 +70,8 @@ export interface DutAttempt {
   earlier?: string;
 }
 
-/** "attempt 2 (attempt 1 stalled in check 110 …)": which attempt a verdict comes from. */
-export const attemptLine = (a: DutAttempt) => `attempt ${a.number}${a.earlier ? ` (${a.earlier})` : ''}`;
+/** "attempt 2: attempt 1's guest stalled in check 110 …": which attempt a verdict comes from. */
+export const attemptLine = (a: DutAttempt) => `attempt ${a.number}${a.earlier ? `: ${a.earlier}` : ''}`;
 
 /** A check that fails for every PMD: DPDK's, listed once. */
 export interface CoreFinding {

@@ -51,15 +51,15 @@ describe('retryDecision', () => {
 
   /**
    * Steps: decide after a first attempt whose guest stalled, then crashed, with the summary above.
-   * Verify: c, d and f run again (in plan order), a and b are kept (b's FAIL is never re-run),
-   * e too (the plan did not run it); the run stopped in c's first check without a result (110,
-   * the next in run order, not the next id), after 101-104.
+   * Verify: d, f and c run again (plan order, but c, the DUT the guest stalled in, last), a and
+   * b are kept (b's FAIL is never re-run), e too (the plan did not run it); the run stopped in
+   * c's first check without a result (110, the next in run order, not the next id), after 101-104.
    */
   it('runs again, once, exactly the DUTs without a complete result', () => {
     for (const end of ['stalled', 'crashed'] as const)
       expect(retryDecision({ attempt: 1, end, planned, summary: left })).toEqual({
         retry: true,
-        duts: ['c', 'd', 'f'],
+        duts: ['d', 'f', 'c'],
         inFlight: { dut: 'c', check: 110, ended: ['101 PASS', '102 PASS', '103 PASS', '104 PASS'] },
       });
   });
@@ -85,7 +85,27 @@ describe('retryDecision', () => {
     );
     expect(retryDecision({ attempt: 1, end: 'stalled', planned: ['a', 'b', 'e'], summary: left })).toEqual({
       retry: false,
-      why: 'every DUT had a complete result',
+      why: 'every DUT had a complete result or a FAIL (never run again)',
+    });
+  });
+
+  /**
+   * Steps: a guest that stalled in c's check 110 after c had FAILED 104.
+   * Verify: c is not run again (its FAIL stands, with its coverage gaps), d and f are; where the
+   * run stopped still names c, 110 and the FAIL.
+   */
+  it('never runs a DUT with a FAIL again, even the one the guest stalled in', () => {
+    const failed = summary([
+      dut('a', all(), 'CERTIFIED'),
+      dut('c', [check(101), check(102), check(103), check(104, 'FAIL')], 'FAILED'),
+      dut('d', [], 'INCONCLUSIVE'),
+    ]);
+    expect(
+      retryDecision({ attempt: 1, end: 'stalled', planned: ['a', 'c', 'd', 'f'], summary: failed }),
+    ).toEqual({
+      retry: true,
+      duts: ['d', 'f'],
+      inFlight: { dut: 'c', check: 110, ended: ['101 PASS', '102 PASS', '103 PASS', '104 FAIL'] },
     });
   });
 
@@ -199,7 +219,7 @@ describe('combineAttempts', () => {
     expect(readFileSync(join(into, 'certify', 'blob', 'attempt-1-report-1.zip'), 'utf8')).toBe('attempt 1');
     expect(readFileSync(join(into, 'certify', 'blob', 'attempt-2-report-1.zip'), 'utf8')).toBe('attempt 2');
     expect(readFileSync(join(into, 'certify', 'summary.md'), 'utf8')).toContain(
-      "Results of the runner's attempt 2 (attempt 1's guest stalled in check 110 of c",
+      "Results of the runner's attempt 2: attempt 1's guest stalled in check 110 of c (101 PASS, 102 PASS, 103 PASS, 104 PASS ended); those results are in attempts/1.",
     );
     // Not zips: Playwright's merge-reports is not what this test is about.
     rmSync(join(into, 'certify', 'blob'), { recursive: true });
@@ -210,15 +230,17 @@ describe('combineAttempts', () => {
     expect(runner!.ended).toBe('finished');
     expect(runner!.notRun).toEqual([]);
     expect(runner!.note).toBe(
-      `attempt 1 (4 DUT(s)): the guest stalled in check 110 of c (101 PASS, 102 PASS, 103 PASS, 104 PASS ended) (${STALL}); its folder attempts/1. attempt 2, a fresh guest, ran again the 2 DUT(s) attempt 1 had not finished (c, d) and finished; its folder attempts/2`,
+      `attempt 1 (4 DUT(s), folder attempts/1): stopped in check 110 of c (101 PASS, 102 PASS, 103 PASS, 104 PASS ended); ${STALL}. attempt 2 (a fresh guest, folder attempts/2) ran again the 2 DUT(s) attempt 1 had not finished (d, c): finished`,
     );
     const lines = mergeLines(merged, out);
     expect(lines[1]).toBe(`  ${runner!.note}`);
     expect(lines).toContain(`  ${'FAILED'.padEnd(23)} b (virtual-uio, attempt 1)`);
-    expect(lines.find((l) => l.includes(' c (virtual-uio'))).toContain('attempt 2 (attempt 1');
+    expect(lines).toContain(`  ${'CERTIFIED'.padEnd(23)} c (virtual-uio, attempt 2)`);
     const md = readFileSync(join(out, 'summary.md'), 'utf8');
     expect(md).toContain('| c (attempt 2) |');
-    expect(md).toContain(`- Runner virtual-uio: attempt 1 (4 DUT(s)): the guest stalled in check 110 of c`);
+    expect(md).toContain(
+      '- Runner virtual-uio: attempt 1 (4 DUT(s), folder attempts/1): stopped in check 110 of c',
+    );
     expect(readFileSync(join(out, 'certificate.html'), 'utf8')).toContain('<ul id="runner-notes">');
   });
 
@@ -269,9 +291,8 @@ describe('combineAttempts', () => {
     ]);
     expect(merged.summary.runners[0]!.ended).toBe('interrupted');
     expect(merged.summary.runners[0]!.note).toContain(
-      'attempt 2, a fresh guest, ran again the 2 DUT(s) attempt 1 had not finished (c, d): the guest stalled in check 103 of d (101 PASS, 102 PASS ended)',
+      `attempt 2 (a fresh guest, folder attempts/2) ran again the 2 DUT(s) attempt 1 had not finished (c, d): stopped in check 103 of d (101 PASS, 102 PASS ended); ${STALL}; no attempt 3`,
     );
-    expect(merged.summary.runners[0]!.note).toContain('; no attempt 3; its folder attempts/2');
   });
 
   /**

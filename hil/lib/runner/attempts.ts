@@ -42,22 +42,29 @@ export type RetryDecision =
 export const isComplete = (d: DutSummary): boolean =>
   (d.planned ?? []).every((id) => d.checks.some((c) => c.id === id));
 
+/** A DUT with a FAIL among its results: kept as it is, never run again (a FAIL is not retried away). */
+const hasFail = (d: DutSummary | undefined): boolean => !!d?.checks.some((c) => c.status === 'FAIL');
+
 /**
- * The planned DUTs without a complete result, in plan order, and where the run stopped: the DUT
- * it left half-way (some checks ended, not all; else the first unfinished one) and its first
- * planned check without a result (`planned` lists a DUT's checks in run order).
+ * What a run that stopped left to run again: the planned DUTs without a complete result and
+ * without a FAIL, in plan order but the one it left half-way last (if that DUT brought the stall
+ * on, it stalls the fresh guest again only after the others ran); and where it stopped: the DUT
+ * it left half-way (some checks ended, not all; else the first unfinished one) and that DUT's
+ * first planned check without a result (`planned` lists a DUT's checks in run order).
  */
 export function unfinished(
   planned: readonly string[],
   summary: RunSummary | undefined,
 ): { duts: string[]; inFlight?: InFlight } {
   const byName = new Map((summary?.duts ?? []).map((d) => [d.name, d]));
-  const duts = planned.filter((name) => {
+  const open = planned.filter((name) => {
     const d = byName.get(name);
     return !d || !isComplete(d);
   });
-  const half = duts.find((name) => (byName.get(name)?.checks.length ?? 0) > 0);
-  const name = half ?? duts[0];
+  const half = open.find((n) => (byName.get(n)?.checks.length ?? 0) > 0);
+  const name = half ?? open[0];
+  const again = open.filter((n) => !hasFail(byName.get(n)));
+  const duts = [...again.filter((n) => n !== half), ...again.filter((n) => n === half)];
   if (name === undefined) return { duts };
   const d = byName.get(name);
   const check = d?.planned?.find((id) => !d.checks.some((c) => c.id === id));
@@ -91,7 +98,8 @@ export function retryDecision(a: {
       why: `the guest of attempt ${a.attempt} ${a.end} too: no attempt ${a.attempt + 1}`,
     };
   const left = unfinished(a.planned, a.summary);
-  if (left.duts.length === 0) return { retry: false, why: 'every DUT had a complete result' };
+  if (left.duts.length === 0)
+    return { retry: false, why: 'every DUT had a complete result or a FAIL (never run again)' };
   return { retry: true, ...left };
 }
 
@@ -108,14 +116,11 @@ export function attemptsNote(attempts: readonly RunnerAttempt[]): string {
     .map((a) => {
       const what =
         a.number === 1
-          ? `attempt 1 (${a.duts.length} DUT(s))`
-          : `attempt ${a.number}, a fresh guest, ran again the ${a.duts.length} DUT(s) attempt ${a.number - 1} had not finished (${a.duts.join(', ')})`;
-      const end =
-        a.end === 'finished'
-          ? ' and finished'
-          : `: the guest ${a.end} ${whereStopped(a.inFlight)}${a.why ? ` (${a.why})` : ''}`;
-      const last = a.number >= MAX_ATTEMPTS && a.end !== 'finished' ? `; no attempt ${a.number + 1}` : '';
-      return `${what}${end}${last}; its folder ${a.folder}`;
+          ? `attempt 1 (${a.duts.length} DUT(s), folder ${a.folder})`
+          : `attempt ${a.number} (a fresh guest, folder ${a.folder}) ran again the ${a.duts.length} DUT(s) attempt ${a.number - 1} had not finished (${a.duts.join(', ')})`;
+      if (a.end === 'finished') return `${what}: finished`;
+      const last = a.number >= MAX_ATTEMPTS ? `; no attempt ${a.number + 1}` : '';
+      return `${what}: stopped ${whereStopped(a.inFlight)}; ${a.why ?? `the guest ${a.end}`}${last}`;
     })
     .join('. ');
 }

@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { outputFolder, readJsonFile, UsageError } from '@dpdk-hotplug/args';
 import {
-  attemptLine,
   certificateHtml,
   type DutSummary,
   type Expectation,
@@ -211,7 +210,7 @@ export function mergeLines(result: MergeResult, out: string): string[] {
   ]);
   for (const d of result.summary.duts)
     lines.push(
-      `  ${d.verdict.padEnd(23)} ${d.name} (${d.runner}${d.attempt ? `, ${attemptLine(d.attempt)}` : ''})`,
+      `  ${d.verdict.padEnd(23)} ${d.name} (${d.runner}${d.attempt ? `, attempt ${d.attempt.number}` : ''})`,
     );
   lines.push(...(result.expected?.lines ?? []));
   lines.push(

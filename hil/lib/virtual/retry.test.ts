@@ -73,7 +73,7 @@ describe('runWithRetry', () => {
   /**
    * Steps: a runner of a, b, c whose first guest stalls with a done, b half-way (1 of 3), c not
    * reached; the fresh guest finishes b and c.
-   * Verify: the second boot runs only b and c; the first attempt's folder moved whole to
+   * Verify: the second boot runs only c and b (b, the DUT it stalled in, last); the first attempt's folder moved whole to
    * attempts/1 (its console kept), the second's is attempts/2; the runner's folder is the
    * combined lab run folder (a from attempt 1, b and c from 2, b naming check 102); the result
    * has both attempts and the two guests' time.
@@ -85,7 +85,7 @@ describe('runWithRetry', () => {
       'finished',
     ]);
     const r = await runWithRetry(options, 'r', folder, guest, quiet);
-    expect(boots.map((b) => b.only)).toEqual([undefined, ['b', 'c']]);
+    expect(boots.map((b) => b.only)).toEqual([undefined, ['c', 'b']]);
     expect(readFileSync(join(folder, 'attempts', '1', 'console.log'), 'utf8')).toBe('boot 1\n');
     expect(readFileSync(join(folder, 'attempts', '2', 'console.log'), 'utf8')).toBe('boot 2\n');
     const record = JSON.parse(readFileSync(join(folder, 'runner.json'), 'utf8')) as RunnerRecord;
@@ -94,7 +94,7 @@ describe('runWithRetry', () => {
       record.attempts?.map((a) => [a.number, a.end, a.duts, a.inFlight?.dut, a.inFlight?.check]),
     ).toEqual([
       [1, 'stalled', ['a', 'b', 'c'], 'b', 102],
-      [2, 'finished', ['b', 'c'], undefined, undefined],
+      [2, 'finished', ['c', 'b'], undefined, undefined],
     ]);
     const run = JSON.parse(readFileSync(join(folder, 'certify', 'summary.json'), 'utf8')) as RunSummary;
     expect(run.duts.map((d) => [d.name, d.verdict, d.attempt?.number])).toEqual([
