@@ -44,8 +44,9 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
       each runner of the inventory a QEMU guest running lab run (side by side), then lab merge
       into DIR/merged; each runner's folder in DIR/NAME. Exit code: lab merge's
   lab virtual: a guest that stalls (or whose QEMU ends) before lab run ends has the DUTs it did
-      not finish run again, once, in a fresh guest of its runner (DUTs with every check's result,
-      FAILs too, are kept); the runner's folder then holds attempts/1 and attempts/2, combined,
+      not finish run again, once, in a fresh guest of its runner (a DUT with every check's result
+      or with a FAIL is kept; the one it stalled in runs last); the runner's folder then holds
+      attempts/1 and attempts/2, combined,
       and the reports say which attempt each verdict is from. --no-retry-stalled: not again (the
       unfinished DUTs INCONCLUSIVE, not run). A second guest that stalls too gets no third.
   lab prepare --inventory FILE --runner NAME [--fix | --restore] [--dry-run]
