@@ -158,13 +158,13 @@ async function runGuest(
           : machine.running
             ? 'timed out'
             : 'crashed';
-      result.error = stalled
-        ? stalled
-        : o.stopped?.()
+      result.error =
+        stalled ??
+        (result.end === 'interrupted'
           ? 'interrupted'
-          : machine.running
+          : result.end === 'timed out'
             ? 'the guest timed out'
-            : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`;
+            : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`);
     }
   } catch (e) {
     result.error = (e as Error).message;
