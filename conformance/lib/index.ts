@@ -46,6 +46,7 @@ export {
   type CoreFinding,
   type CoverageGap,
   coverageOf,
+  type DutAttempt,
   type DutSummary,
   exitCodeOf,
   type Fault,

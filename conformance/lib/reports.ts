@@ -17,7 +17,9 @@ export {
   shardOf,
 } from './lab/inventory.js';
 export {
+  attemptLine,
   type CheckResult,
+  type DutAttempt,
   type DutSummary,
   exitCodeOf,
   type RunSummary,

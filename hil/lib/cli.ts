@@ -36,11 +36,19 @@ const USAGE = `dpdk-hotplug lab — hardware-in-the-loop runs
 
   lab virtual [--models e1000,e1000e,igb,igbvf,virtio-net-pci,vmxnet3] [--drivers uio_pci_generic,igb_uio,vfio-pci]
               [--removal clean,surprise] [--cycles N] [--smoke] [--out DIR] [--merge SUMMARY.json]
+              [--no-retry-stalled]
       hot-plug emulated NICs into QEMU guests and certify DPDK's PCI PMDs on them
       (--smoke: e1000e on uio_pci_generic, clean removal, one cycle)
   lab virtual --inventory FILE [--runner A,B] [--cycles N] [--expect FILE|auto] [--out DIR]
+              [--no-retry-stalled]
       each runner of the inventory a QEMU guest running lab run (side by side), then lab merge
       into DIR/merged; each runner's folder in DIR/NAME. Exit code: lab merge's
+  lab virtual: a guest that stalls (or whose QEMU ends) before lab run ends has the DUTs it did
+      not finish run again, once, in a fresh guest of its runner (a DUT with every check's result
+      or with a FAIL is kept; the one it stalled in runs last); the runner's folder then holds
+      attempts/1 and attempts/2, combined,
+      and the reports say which attempt each verdict is from. --no-retry-stalled: not again (the
+      unfinished DUTs INCONCLUSIVE, not run). A second guest that stalls too gets no third.
   lab prepare --inventory FILE --runner NAME [--fix | --restore] [--dry-run]
       check what the runner needs for its DUTs (DPDK, modules, hugepages, IOMMU/VFIO, each NIC
       present with its model's ids, not used by the machine, bound or free to bind, peers up);
@@ -88,6 +96,7 @@ export const OPTIONS = {
   out: { type: 'string' },
   merge: { type: 'string' },
   cache: { type: 'string' },
+  'no-retry-stalled': { type: 'boolean' },
   inventory: { type: 'string' },
   runner: { type: 'string' },
   fix: { type: 'boolean' },
@@ -119,6 +128,7 @@ export const FORMS = {
     'inventory',
     'runner',
     'expect',
+    'no-retry-stalled',
   ],
   prepare: ['inventory', 'runner', 'fix', 'restore', 'dry-run', 'cache'],
   image: ['cache'],
@@ -226,12 +236,13 @@ async function guestRunners(
       ...(cache ? { cacheDir: cache } : {}),
       ...(values.expect !== undefined ? { expect: nonEmpty('--expect', values.expect as string) } : {}),
       ...(cycles !== undefined ? { cycles } : {}),
+      ...(values['no-retry-stalled'] ? { retryStalled: false } : {}),
       onProgress: (l) => io.err(l),
       stopped: () => stop,
     });
     for (const g of r.runners)
       io.out(
-        `runner ${g.runner}: ${g.error ?? `lab run exit ${g.exitCode}`}, ${(g.wallMs / 1000).toFixed(0)} s wall, ${g.folder}`,
+        `runner ${g.runner}: ${(g.attempts ?? [g]).map((a) => a.error ?? `lab run exit ${a.exitCode}`).join('; then in a fresh guest: ')}, ${(g.wallMs / 1000).toFixed(0)} s wall, ${g.folder}`,
       );
     if (!r.merged) {
       io.err("dpdk-hotplug lab: no guest wrote a lab run folder; see each runner folder's guest.log");
@@ -361,6 +372,7 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
     cycles,
     outDir: out,
     ...(cache ? { cacheDir: cache } : {}),
+    ...(values['no-retry-stalled'] ? { retryStalled: false } : {}),
     onProgress: (l) => io.err(l),
   });
   writeSummary(out, summary);
@@ -369,7 +381,10 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
   if (values.json) io.out(JSON.stringify(summary, null, 2));
   else {
     for (const d of summary.duts) {
-      io.out(`${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}`);
+      io.out(
+        `${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}${d.attempt ? ` (attempt ${d.attempt.number})` : ''}`,
+      );
+      for (const r of summary.runners ?? []) if (r.note) io.out(`runner ${r.runner}: ${r.note}`);
     }
     io.out(`${summary.duts.length} DUTs in ${secs} s; reports in ${out}/summary.{json,md}`);
   }

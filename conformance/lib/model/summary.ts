@@ -58,7 +58,20 @@ export interface DutSummary {
   verdictReasons?: string[];
   /** In summary.json (writeSummary): the required checks skipped or not run, and why. */
   requiredNotRun?: CoverageGap[];
+  /** A lab runner that ran again what a stalled guest left: which attempt these results are from. */
+  attempt?: DutAttempt;
 }
+
+/** Which of its runner's attempts a DUT's results come from (hil's runner/attempts.ts). */
+export interface DutAttempt {
+  /** 1: the runner's first guest; 2: the fresh guest that ran what the first left unfinished. */
+  number: number;
+  /** What an earlier attempt did with this DUT, when it did (the check a stalled guest was in). */
+  earlier?: string;
+}
+
+/** "attempt 2: attempt 1's guest stalled in check 110 …": which attempt a verdict comes from. */
+export const attemptLine = (a: DutAttempt) => `attempt ${a.number}${a.earlier ? `: ${a.earlier}` : ''}`;
 
 /** A check that fails for every PMD: DPDK's, listed once. */
 export interface CoreFinding {
@@ -107,6 +120,8 @@ export interface RunSummary {
     ended: 'finished' | 'interrupted';
     duts: string[];
     notRun: string[];
+    /** What else happened to its run: a guest that stalled, and what a second guest ran. */
+    note?: string;
   }[];
 }
 
@@ -170,7 +185,7 @@ export function toMarkdown(run: RunSummary): string {
     '| --- | --- | --- | --- | --- | --- |',
     ...run.duts.map((d) => {
       const n = (s: CheckStatus) => d.checks.filter((c) => c.status === s).length;
-      return `| ${d.name} | ${d.pmd} | **${d.verdict}** | ${n('PASS')} | ${n('FAIL')} | ${n('SKIP')} |`;
+      return `| ${d.name}${d.attempt ? ` (attempt ${d.attempt.number})` : ''} | ${d.pmd} | **${d.verdict}** | ${n('PASS')} | ${n('FAIL')} | ${n('SKIP')} |`;
     }),
   ];
   if (run.runners?.length) {
@@ -185,6 +200,8 @@ export function toMarkdown(run: RunSummary): string {
       lines.push(
         `| ${r.runner}${r.shard ? ` (${r.shard})` : ''} | ${r.machine.hostname} | ${r.machine.kernel} | ${r.machine.dpdk} | ${r.ended} | ${r.duts.length} | ${r.notRun.join(', ') || '—'} |`,
       );
+    const notes = run.runners.filter((r) => r.note);
+    if (notes.length) lines.push('', ...notes.map((r) => `- Runner ${r.runner}: ${cell(r.note!)}`));
   }
   if (run.coreFindings?.length) {
     lines.push('', '## DPDK core findings', '', 'Failures of every PMD, not held against any of them:', '');
@@ -200,6 +217,7 @@ export function toMarkdown(run: RunSummary): string {
       '',
     );
     if (d.traffic) lines.push(`Traffic: ${d.traffic}.`, '');
+    if (d.attempt) lines.push(`Results of the runner's ${cell(attemptLine(d.attempt))}.`, '');
     if (d.verdictReasons?.length) lines.push(...d.verdictReasons.map((r) => `- ${cell(r)}`), '');
     const gaps = coverageOf(d);
     if (gaps.length) lines.push(`Coverage: ${cell(coverageLine(gaps))}.`, '');

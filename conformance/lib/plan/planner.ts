@@ -117,7 +117,8 @@ function plan(request: PlanRequest, cwd: string): CertificationPlan {
       duts.map((d) => d.name),
       'DUT named',
     );
-    duts = duts.filter((d) => wanted.includes(d.name));
+    // In the order given: lab virtual's second guest runs the DUT its first one stalled in last.
+    duts = wanted.flatMap((name) => duts.filter((d) => d.name === name));
   }
   const seen = new Set<string>();
   for (const d of duts) {

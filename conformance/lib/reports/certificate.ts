@@ -12,6 +12,7 @@ import { classOf, PCI_CHECK_SPECS, VDEV_CHECKS } from '../model/catalogue.js';
 import { lineChart } from './charts.js';
 import type { RunFacts } from '../model/run-facts.js';
 import {
+  attemptLine,
   type CheckResult,
   coverageLine,
   coverageOf,
@@ -121,6 +122,7 @@ function dutSection(d: DutSummary, series: Record<string, number[]> | undefined)
     `<section id="${esc(d.name)}"><h2>${esc(d.name)} <span class="${VERDICT_CLASS[d.verdict]}">${esc(d.verdict)}</span></h2>`,
     `<p>PMD <code>${esc(d.pmd)}</code>, devargs <code>${esc(d.devargs)}</code>, ${esc(d.dpdkVersion)}.${d.traffic ? ` Traffic: ${esc(d.traffic)}.` : ''}${d.runner ? ` Runner ${esc(d.runner)}${d.machine ? ` on ${esc(d.machine.hostname)} (${esc(d.machine.kernel)}, DPDK ${esc(d.machine.dpdk)})` : ''}.` : ''}</p>`,
   ];
+  if (d.attempt) parts.push(`<p class="attempt">Results of the runner's ${esc(attemptLine(d.attempt))}.</p>`);
   if (d.verdictReasons?.length)
     parts.push(`<ul>${d.verdictReasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);
   const gaps = coverageOf(d);
@@ -187,7 +189,7 @@ export function certificateHtml(
   const findingOf = (dut: string, id: number) => findings.find((f) => f.dut === dut && f.check.id === id);
   const rows = run.duts.map(
     (d) =>
-      `<tr data-dut="${esc(d.name)}"><th><a href="#${esc(d.name)}">${esc(d.name)}</a></th><td class="${VERDICT_CLASS[d.verdict]} verdict">${esc(d.verdict)}</td>${ids
+      `<tr data-dut="${esc(d.name)}"><th><a href="#${esc(d.name)}">${esc(d.name)}</a>${d.attempt ? ` <small>attempt ${d.attempt.number}</small>` : ''}</th><td class="${VERDICT_CLASS[d.verdict]} verdict">${esc(d.verdict)}</td>${ids
         .map((id) =>
           cell(
             d.name,
@@ -263,8 +265,12 @@ function runnersTable(run: RunSummary): string {
     (r) =>
       `<tr data-runner="${esc(r.runner)}"><th>${esc(r.runner)}${r.shard ? ` (${esc(r.shard)})` : ''}</th><td>${esc(r.machine.hostname)}</td><td>${esc(r.machine.kernel)}</td><td>${esc(r.machine.dpdk)}</td><td>${esc(r.ended)}</td><td>${r.duts.length}</td><td>${esc(r.notRun.join(', ') || '—')}</td></tr>`,
   );
+  const notes = run.runners.filter((r) => r.note);
+  const noted = notes.length
+    ? `<ul id="runner-notes">${notes.map((r) => `<li><b>${esc(r.runner)}</b>: ${esc(r.note!)}</li>`).join('')}</ul>\n`
+    : '';
   return `<h2>Runners</h2><table id="runners"><tr><th>runner</th><th>machine</th><th>kernel</th><th>DPDK</th><th>run</th><th>DUTs</th><th>not run</th></tr>
 ${rows.join('\n')}
 </table>
-`;
+${noted}`;
 }

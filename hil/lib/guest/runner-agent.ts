@@ -39,6 +39,8 @@ export interface GuestRunnerPlan {
   expect?: string;
   /** lab run's --cycles. */
   cycles?: string;
+  /** lab run's --only: a second attempt's DUTs (the ones a stalled guest did not finish). */
+  only?: string;
   /** The lab line of each PCI DUT's report (QEMU, accelerator, guest kernel). */
   lab?: string;
   /** Set for lab run (Node loads the compiled suite without Playwright's loader thread: NATIVE_ESM_ENV). */
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     out: plan.out,
     ...(plan.expect !== undefined ? { expect: plan.expect } : {}),
     ...(plan.cycles !== undefined ? { cycles: plan.cycles } : {}),
+    ...(plan.only !== undefined ? { only: plan.only } : {}),
     ...(plan.lab !== undefined ? { lab: plan.lab } : {}),
   });
   timeline.stop();

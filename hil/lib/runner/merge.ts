@@ -18,6 +18,7 @@ import {
   writeJunit,
   writeSummary,
 } from '@dpdk-hotplug/conformance/reports';
+import { attemptsNote } from './attempts.js';
 import { CERTIFY_FOLDER, RUNNER_RECORD, type RunnerRecord } from './record.js';
 
 export interface MergedRunner extends RunnerRecord {
@@ -25,6 +26,8 @@ export interface MergedRunner extends RunnerRecord {
   /** How the run ended: finished (with its exit code), or stopped before it finished. */
   ended: 'finished' | 'interrupted';
   notRun: string[];
+  /** A runner of several attempts (a guest that stalled, then a fresh one): why, and what each ran. */
+  note?: string;
 }
 
 export interface MergeResult {
@@ -128,7 +131,13 @@ export async function labMerge(folders: string[], outDir: string, expect?: strin
         coreFindings.push(f);
     checksPlanned = Math.max(checksPlanned, run?.checksPlanned ?? 0);
     times.push(record.startedAt, ...(record.finishedAt ? [record.finishedAt] : []));
-    runners.push({ ...record, folder, ended: finished ? 'finished' : 'interrupted', notRun });
+    runners.push({
+      ...record,
+      folder,
+      ended: finished ? 'finished' : 'interrupted',
+      notRun,
+      ...(record.attempts?.length ? { note: attemptsNote(record.attempts) } : {}),
+    });
   }
   const seen = new Map<string, string>();
   for (const d of duts) {
@@ -195,11 +204,14 @@ async function mergeBlobs(
 
 /** The merged certification's lines for the terminal: runners, then each DUT's verdict. */
 export function mergeLines(result: MergeResult, out: string): string[] {
-  const lines = result.summary.runners.map(
-    (r) =>
-      `runner ${r.runner}${r.shard ? ` ${r.shard}` : ''} on ${r.machine.hostname} (${r.machine.kernel}, DPDK ${r.machine.dpdk}): ${r.ended}${r.exitCode !== undefined ? `, exit ${r.exitCode}` : ''}; ${r.duts.length - r.notRun.length} of ${r.duts.length} DUT(s) certified${r.notRun.length ? `, not run: ${r.notRun.join(', ')}` : ''}`,
-  );
-  for (const d of result.summary.duts) lines.push(`  ${d.verdict.padEnd(23)} ${d.name} (${d.runner})`);
+  const lines = result.summary.runners.flatMap((r) => [
+    `runner ${r.runner}${r.shard ? ` ${r.shard}` : ''} on ${r.machine.hostname} (${r.machine.kernel}, DPDK ${r.machine.dpdk}): ${r.ended}${r.exitCode !== undefined ? `, exit ${r.exitCode}` : ''}; ${r.duts.length - r.notRun.length} of ${r.duts.length} DUT(s) certified${r.notRun.length ? `, not run: ${r.notRun.join(', ')}` : ''}`,
+    ...(r.note ? [`  ${r.note}`] : []),
+  ]);
+  for (const d of result.summary.duts)
+    lines.push(
+      `  ${d.verdict.padEnd(23)} ${d.name} (${d.runner}${d.attempt ? `, attempt ${d.attempt.number}` : ''})`,
+    );
   lines.push(...(result.expected?.lines ?? []));
   lines.push(
     `${result.summary.duts.length} DUT(s) from ${result.summary.runners.length} runner(s); ${join(out, 'summary.md')}, certificate.html, junit.xml${

@@ -28,6 +28,36 @@ export interface RunnerRecord {
   /** Unset while the run goes on, or when it was killed. */
   finishedAt?: string;
   exitCode?: number;
+  /**
+   * A folder combined from attempts (runner/attempts.ts: a guest that stalled, then a fresh one):
+   * each attempt, its folder and why it ended. `exitCode` is then unset (each was about its DUTs).
+   */
+  attempts?: RunnerAttempt[];
+}
+
+/** How a guest's run ended (virtual/runners.ts). */
+export type GuestEnd = 'finished' | 'stalled' | 'crashed' | 'timed out' | 'interrupted' | 'failed';
+
+/** Where a run stopped: the DUT it was in, the check it was in, the checks of it that had ended. */
+export interface InFlight {
+  dut: string;
+  check?: number;
+  /** "101 PASS", … */
+  ended: string[];
+}
+
+/** One attempt of a runner's DUTs (runner/attempts.ts). */
+export interface RunnerAttempt {
+  number: number;
+  /** Its own lab run folder, relative to the combined one (attempts/N). */
+  folder: string;
+  /** The DUTs it was to certify. */
+  duts: string[];
+  end: GuestEnd;
+  /** Why it ended, when not finished (the stall's reason, QEMU's end). */
+  why?: string;
+  /** Where it stopped, when it did not finish. */
+  inFlight?: InFlight;
 }
 
 export const RUNNER_RECORD = 'runner.json';

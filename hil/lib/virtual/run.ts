@@ -54,6 +54,8 @@ export interface VirtualLabOptions {
   onProgress?: (line: string) => void;
   /** Prepared image, when the caller has one. */
   image?: LabImage;
+  /** false: a stalled guest's unfinished DUTs are not run again (runners.ts's retryStalled). */
+  retryStalled?: boolean;
 }
 
 const MODEL_NEEDS: Partial<Record<NicModel, { qemu: number; why: string }>> = {
@@ -217,6 +219,7 @@ export async function runVirtualLab(o: VirtualLabOptions): Promise<RunSummary> {
         image,
         ...(o.cycles !== undefined ? { cycles: o.cycles } : {}),
         ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+        ...(o.retryStalled === false ? { retryStalled: false } : {}),
         onProgress: progress,
         stopped: () => interrupted,
       });

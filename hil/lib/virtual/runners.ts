@@ -5,16 +5,23 @@
  * each guest's report folder back and merges them with `lab merge`. Nothing of the certification
  * is the virtual lab's own: the checks, their lab and the reports are lab run's and lab merge's.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dutsFromInventory, type RunSummary, readInventory } from '@dpdk-hotplug/conformance';
 import { removeOwnTree } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
+import {
+  combineAttempts,
+  MAX_ATTEMPTS,
+  retryDecision,
+  unfinished,
+  whereStopped,
+} from '../runner/attempts.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
 import { NATIVE_ESM_ENV } from '../runner/native-esm.js';
-import { CERTIFY_FOLDER } from '../runner/record.js';
+import { CERTIFY_FOLDER, type GuestEnd, RUNNER_RECORD, type RunnerRecord } from '../runner/record.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import {
@@ -48,6 +55,11 @@ export interface GuestRunnersOptions {
   oneAtATime?: boolean;
   /** Where lab merge writes the merged certification (default OUT/merged). */
   mergedDir?: string;
+  /**
+   * A runner whose guest stalled or crashed runs the DUTs it had not finished once more, in a
+   * fresh guest (runner/attempts.ts); false: not (`--no-retry-stalled`). Default true.
+   */
+  retryStalled?: boolean;
 }
 
 export interface GuestRunnerResult {
@@ -59,6 +71,10 @@ export interface GuestRunnerResult {
   error?: string;
   /** How QEMU ended, and whether before the lab stopped it (a crash, a guest that rebooted). */
   qemu?: QemuExit & { beforeStop: boolean };
+  /** How the guest's run ended (the last attempt's, when there were two). */
+  end: GuestEnd;
+  /** When a stalled guest's DUTs ran again in a fresh one: each attempt (folders OUT/NAME/attempts/N). */
+  attempts?: GuestRunnerResult[];
 }
 
 /** Boots one guest for `runner`, runs lab run in it, copies its folder to `folder`. */
@@ -71,6 +87,8 @@ async function runGuest(
   folder: string,
   progress: (l: string) => void,
   accelWhy: string,
+  /** Only these DUTs of the runner (lab run --only): a second attempt's. */
+  only?: readonly string[],
 ): Promise<GuestRunnerResult> {
   const t0 = Date.now();
   // Not under /tmp or /run: the guest mounts tmpfs there, which would hide the shared folder.
@@ -82,6 +100,7 @@ async function runGuest(
     runner,
     out: join(runDir, 'out'),
     peer: 'e1000',
+    ...(only ? { only: only.join(',') } : {}),
     ...(o.expect !== undefined ? { expect: o.expect } : {}),
     ...(o.cycles !== undefined ? { cycles: String(o.cycles) } : {}),
     // The report's lab line of each PCI DUT: which QEMU, how accelerated, which guest kernel.
@@ -90,17 +109,19 @@ async function runGuest(
     env: { ...NATIVE_ESM_ENV },
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
-  const duts = dutsFromInventory(readInventory(o.inventory), runner);
+  const duts = dutsFromInventory(readInventory(o.inventory), runner).filter(
+    (d) => !only || only.includes(d.name),
+  );
   const agent = fileURLToPath(new URL('../guest/runner-agent.js', import.meta.url));
   writeFileSync(join(runDir, 'guest.sh'), `cd /\nexec ${process.execPath} ${agent} ${runDir}\n`);
   const checkout = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
   let vm: VirtualMachine | undefined;
   let mailbox: { stop(): Promise<void> } | undefined;
-  const result: GuestRunnerResult = { runner, folder, wallMs: 0 };
+  const result: GuestRunnerResult = { runner, folder, wallMs: 0, end: 'failed' };
   const reported = new Set<string>();
   try {
     progress(
-      `[lab] ${runner}: booting a guest${iommu ? ' with an IOMMU' : ''} for ${duts.length} DUT(s) (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
+      `[lab] ${runner}: booting a ${only ? 'fresh ' : ''}guest${iommu ? ' with an IOMMU' : ''} for ${duts.length} DUT(s)${only ? ` (${only.join(', ')})` : ''} (QEMU ${image.qemuVersion}, kernel ${image.kernelVersion})`,
     );
     vm = await VirtualMachine.start(image, {
       runDir,
@@ -126,16 +147,25 @@ async function runGuest(
         'GUEST_FAILED',
         `${runner}: the guest agent failed: ${readFileSync(join(runDir, 'guest-failed'), 'utf8').split('\n')[0]}`,
       );
-    if (existsSync(join(runDir, 'guest-done')))
+    if (existsSync(join(runDir, 'guest-done'))) {
       result.exitCode = Number(readFileSync(join(runDir, 'guest-done'), 'utf8'));
-    else
-      result.error = stalled
-        ? stalled
+      result.end = 'finished';
+    } else {
+      result.end = stalled
+        ? 'stalled'
         : o.stopped?.()
           ? 'interrupted'
           : machine.running
+            ? 'timed out'
+            : 'crashed';
+      result.error =
+        stalled ??
+        (result.end === 'interrupted'
+          ? 'interrupted'
+          : result.end === 'timed out'
             ? 'the guest timed out'
-            : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`;
+            : `the guest stopped before lab run ended: ${describeQemuExit(machine.exit() ?? { code: null, signal: null })}`);
+    }
   } catch (e) {
     result.error = (e as Error).message;
   } finally {
@@ -183,6 +213,81 @@ function reportFinished(certify: string, reported: Set<string>, say: (line: stri
   }
 }
 
+const readJson = <T>(file: string): T | undefined =>
+  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+
+/**
+ * A runner's guest, and when it stalled or crashed (runner/attempts.ts decides), a fresh guest
+ * for the DUTs it had not finished: the first attempt's folder moves to FOLDER/attempts/1, the
+ * second's is FOLDER/attempts/2, and FOLDER becomes the lab run folder combining them.
+ */
+export async function runWithRetry(
+  o: GuestRunnersOptions,
+  runner: string,
+  folder: string,
+  guest: (folder: string, only?: readonly string[]) => Promise<GuestRunnerResult>,
+  progress: (l: string) => void,
+): Promise<GuestRunnerResult> {
+  const first = await guest(folder);
+  const record = readJson<RunnerRecord>(join(folder, RUNNER_RECORD));
+  const planned = record?.duts ?? dutsFromInventory(readInventory(o.inventory), runner).map((d) => d.name);
+  const decision = retryDecision({
+    attempt: 1,
+    end: first.end,
+    planned,
+    summary: readJson<RunSummary>(join(folder, CERTIFY_FOLDER, 'summary.json')),
+    enabled: o.retryStalled !== false,
+  });
+  if (!decision.retry || o.stopped?.()) {
+    if (first.end === 'stalled' || first.end === 'crashed')
+      progress(
+        `[lab] ${runner}: its unfinished DUTs are not run again: ${decision.retry ? 'interrupted' : decision.why}`,
+      );
+    return first;
+  }
+  progress(
+    `[lab] ${runner}: the guest ${first.end} ${whereStopped(decision.inFlight)}; the ${decision.duts.length} DUT(s) it had not finished run again in a fresh guest (attempt 2 of ${MAX_ATTEMPTS}): ${decision.duts.join(', ')}`,
+  );
+  // The first attempt's folder, whole, under the combined one (a rename: nothing is copied or lost).
+  const moving = `${folder}.attempt-1-${process.pid}`;
+  renameSync(folder, moving);
+  mkdirSync(join(folder, 'attempts'), { recursive: true });
+  renameSync(moving, join(folder, 'attempts', '1'));
+  const second = await guest(join(folder, 'attempts', '2'), decision.duts);
+  // No third: what a second guest that stalled too left is not run, as without the retry.
+  const left = unfinished(
+    decision.duts,
+    readJson<RunSummary>(join(folder, 'attempts', '2', CERTIFY_FOLDER, 'summary.json')),
+  );
+  combineAttempts(folder, [
+    {
+      number: 1,
+      folder: 'attempts/1',
+      duts: planned,
+      end: first.end,
+      ...(first.error ? { why: first.error } : {}),
+      ...(decision.inFlight ? { inFlight: decision.inFlight } : {}),
+    },
+    {
+      number: 2,
+      folder: 'attempts/2',
+      duts: decision.duts,
+      end: second.end,
+      ...(second.error ? { why: second.error } : {}),
+      ...(second.end !== 'finished' && left.inFlight ? { inFlight: left.inFlight } : {}),
+    },
+  ]);
+  return {
+    ...second,
+    folder,
+    wallMs: first.wallMs + second.wallMs,
+    attempts: [
+      { ...first, folder: join(folder, 'attempts', '1') },
+      { ...second, folder: join(folder, 'attempts', '2') },
+    ],
+  };
+}
+
 /**
  * Runs every chosen runner of the inventory in a guest of its own, side by side (or one after
  * the other), then merges their folders. A runner with a vfio-pci DUT gets the emulated IOMMU.
@@ -197,20 +302,23 @@ export async function runGuestRunners(
   mkdirSync(o.outDir, { recursive: true });
   const accel = await chooseAccel(image);
   progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
-  const guest = (r: (typeof chosen)[number]) =>
+  const guest = (r: (typeof chosen)[number], folder: string, only?: readonly string[]) =>
     runGuest(
       image,
       accel,
       o,
       r.name,
       r.duts.some((d) => d.pci?.driver === 'vfio-pci'),
-      join(o.outDir, r.name),
+      folder,
       progress,
       accel.why,
+      only,
     );
+  const attempts = (r: (typeof chosen)[number]) =>
+    runWithRetry(o, r.name, join(o.outDir, r.name), (folder, only) => guest(r, folder, only), progress);
   const runners: GuestRunnerResult[] = [];
-  if (o.oneAtATime) for (const r of chosen) if (!o.stopped?.()) runners.push(await guest(r));
-  if (!o.oneAtATime) runners.push(...(await Promise.all(chosen.map(guest))));
+  if (o.oneAtATime) for (const r of chosen) if (!o.stopped?.()) runners.push(await attempts(r));
+  if (!o.oneAtATime) runners.push(...(await Promise.all(chosen.map(attempts))));
   const folders = runners.map((r) => r.folder).filter((f) => existsSync(join(f, 'runner.json')));
   if (folders.length === 0) return { runners };
   const t0 = Date.now();
