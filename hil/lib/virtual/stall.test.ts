@@ -2,7 +2,19 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEARTBEAT_FILE, kernelStallLine, SILENT_MS, STILL_MS, StallWatch, stallReason } from './stall.js';
+import {
+  BLOCKED_TASKS_FILE,
+  type BlockedTask,
+  describeBlockedTask,
+  firstBlockedTask,
+  HEARTBEAT_FILE,
+  kernelStallLine,
+  runningDut,
+  SILENT_MS,
+  STILL_MS,
+  StallWatch,
+  stallReason,
+} from './stall.js';
 
 // Lines as the lab's guests printed them on 7 December 2026 (docs/measurements.md, 13th session).
 const RCU = `[  812.301] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
@@ -102,3 +114,98 @@ describe("the host's watch on a guest's run folder", () => {
     );
   });
 });
+
+// What the agent writes (guest/blocked-tasks.ts), one JSON line a task.
+const BLOCKED: BlockedTask = {
+  uptimeS: 1200.2,
+  pid: 180,
+  tid: 182,
+  comm: 'node',
+  process: 'node',
+  blockedS: 64,
+  wchan: '__flush_work.isra.0',
+  stack: [
+    '__schedule+0x34d/0x9e0',
+    'schedule+0x5a/0xd0',
+    'schedule_timeout+0x118/0x150',
+    'wait_for_completion+0x86/0x160',
+    '__flush_work.isra.0+0x17b/0x280',
+    'vfio_pci_core_disable+0x2c/0x3e0 [vfio_pci_core]',
+    'vfio_pci_core_close_device+0x5f/0xd0 [vfio_pci_core]',
+  ],
+  dut: 'virtual-igb-vfio-pci-clean (after check 106)',
+};
+
+describe('a task the agent found blocked', () => {
+  it('is quoted by its top frames past the scheduler, without offsets', () => {
+    expect(describeBlockedTask(BLOCKED, 4)).toBe(
+      'task node:180 (thread node:182) blocked 64 s in wait_for_completion < __flush_work.isra.0 < vfio_pci_core_disable [vfio_pci_core] < vfio_pci_core_close_device [vfio_pci_core] during virtual-igb-vfio-pci-clean (after check 106)',
+    );
+    const { dut: _, ...noDut } = BLOCKED;
+    expect(describeBlockedTask({ ...noDut, stack: [] })).toBe(
+      'task node:180 (thread node:182) blocked 64 s in wchan __flush_work.isra.0',
+    );
+  });
+
+  it('is the first of the file, the others counted; a cut last line is left out', () => {
+    const two = `${JSON.stringify(BLOCKED)}\n${JSON.stringify({ ...BLOCKED, tid: 190 })}\n{"uptimeS":12`;
+    expect(firstBlockedTask(two)).toEqual({ task: BLOCKED, more: 1 });
+    expect(firstBlockedTask('')).toBeUndefined();
+  });
+
+  it('names the running DUT: the first whose planned checks are not all done, and its last check', () => {
+    const dut = (name: string, planned: number[], done: number[]) => ({
+      name,
+      planned,
+      checks: done.map((id) => ({ id, title: '', status: 'PASS' })),
+    });
+    const run = (duts: unknown[]) => ({ duts }) as unknown as Parameters<typeof runningDut>[0];
+    expect(
+      runningDut(run([dut('a', [101, 102], [101, 102]), dut('b', [101, 106], [101]), dut('c', [101], [])])),
+    ).toBe('b (after check 101)');
+    expect(runningDut(run([dut('a', [101], [101]), dut('b', [101], [])]))).toBe('b (before its first check)');
+    expect(runningDut(run([dut('a', [101], [101])]))).toBeUndefined();
+  });
+});
+
+describe("the host's stall reason with the agent's record", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('quotes the blocked task and the running DUT', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stall-'));
+    dirs.push(dir);
+    const summary = join(dir, 'summary.json');
+    writeFileSync(
+      summary,
+      JSON.stringify({
+        duts: [
+          {
+            name: 'virtual-igb-vfio-pci-clean',
+            planned: [101, 106, 107],
+            checks: [{ id: 101 }, { id: 106 }],
+          },
+        ],
+      }),
+    );
+    const t0 = 1_000_000;
+    const watch = new StallWatch(dir, summary, t0);
+    expect(watch.look(t0)).toBeUndefined();
+    writeFileSync(join(dir, 'console.log'), HUNG);
+    writeFileSync(join(dir, BLOCKED_TASKS_FILE), `${JSON.stringify(BLOCKED)}\n`);
+    for (let at = t0 + HEARTBEAT_MS_STEP; at < t0 + STILL_MS; at += HEARTBEAT_MS_STEP) {
+      writeFileSync(join(dir, HEARTBEAT_FILE), `${at}\n`);
+      expect(watch.look(at)).toBeUndefined();
+    }
+    expect(watch.look(t0 + STILL_MS)).toBe(
+      `the guest stalled: nothing moved in the guest for ${STILL_MS / 1000} s (no check ended, no process started or ended); ` +
+        'while virtual-igb-vfio-pci-clean (after check 106) ran; ' +
+        'its kernel said: "INFO: task node:180 blocked for more than 120 seconds."; ' +
+        `its agent saw ${describeBlockedTask(BLOCKED)}; stopped`,
+    );
+  });
+});
+
+const HEARTBEAT_MS_STEP = 60_000;
