@@ -153,17 +153,31 @@ describe('a task the agent found blocked', () => {
     expect(firstBlockedTask('')).toBeUndefined();
   });
 
-  it('names the running DUT: the first whose planned checks are not all done, and its last check', () => {
-    const dut = (name: string, planned: number[], done: number[]) => ({
+  it('names the running DUT: the first whose planned checks have not all ended, and its last one', () => {
+    const dut = (name: string, planned: number[], done: number[], notRun?: string) => ({
       name,
       planned,
-      checks: done.map((id) => ({ id, title: '', status: 'PASS' })),
+      // The summary lists a DUT's checks by id, not in the order they ran.
+      checks: done.map((id) => ({ id, title: '', status: 'PASS' })).sort((a, b) => a.id - b.id),
+      ...(notRun ? { notRun } : {}),
     });
     const run = (duts: unknown[]) => ({ duts }) as unknown as Parameters<typeof runningDut>[0];
+    const surprise = [101, 102, 103, 104, 110, 111, 106, 112, 108, 109];
     expect(
-      runningDut(run([dut('a', [101, 102], [101, 102]), dut('b', [101, 106], [101]), dut('c', [101], [])])),
-    ).toBe('b (after check 101)');
-    expect(runningDut(run([dut('a', [101], [101]), dut('b', [101], [])]))).toBe('b (before its first check)');
+      runningDut(
+        run([
+          dut('a', [101, 102], [101, 102]),
+          dut('b', surprise, [101, 102, 103, 104, 110, 111]),
+          dut('c', [101], [], 'the run ended before any of its checks'),
+        ]),
+      ),
+    ).toBe('b (after check 111)');
+    // A DUT not begun is marked not run in a running summary: it is the one about to run.
+    expect(
+      runningDut(
+        run([dut('a', [101], [101]), dut('b', [101], [], 'the run ended before any of its checks')]),
+      ),
+    ).toBe('b (no check ended yet)');
     expect(runningDut(run([dut('a', [101], [101])]))).toBeUndefined();
   });
 });

@@ -107,12 +107,18 @@ export function firstBlockedTask(jsonl: string): { task: BlockedTask; more: numb
   return tasks[0] && { task: tasks[0], more: tasks.length - 1 };
 }
 
-/** The DUT of a (running) summary whose planned checks are not all done: its name and last check. */
+/**
+ * The DUT of a running summary whose planned checks have not all ended (the DUTs of a runner run
+ * in order), and the last of its planned checks that ended. A DUT not begun yet is marked not
+ * run in a running summary too, so that mark is no reason to pass it over.
+ */
 export function runningDut(run: RunSummary): string | undefined {
-  const d = run.duts.find((x) => !x.notRun && x.checks.length < (x.planned?.length ?? 0));
+  const ended = (d: RunSummary['duts'][number]) =>
+    (d.planned ?? []).filter((id) => d.checks.some((c) => c.id === id));
+  const d = run.duts.find((x) => ended(x).length < (x.planned?.length ?? 0));
   if (!d) return undefined;
-  const last = d.checks.at(-1);
-  return `${d.name} (${last ? `after check ${last.id}` : 'before its first check'})`;
+  const last = ended(d).at(-1);
+  return `${d.name} (${last ? `after check ${last}` : 'no check ended yet'})`;
 }
 
 /** Why the guest is stalled, or undefined while it is not. */
