@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  BLOCKED_STILL_MS,
   BLOCKED_TASKS_FILE,
   type BlockedTask,
   describeBlockedTask,
@@ -209,12 +210,13 @@ describe("the host's stall reason with the agent's record", () => {
     expect(watch.look(t0)).toBeUndefined();
     writeFileSync(join(dir, 'console.log'), HUNG);
     writeFileSync(join(dir, BLOCKED_TASKS_FILE), `${JSON.stringify(BLOCKED)}\n`);
-    for (let at = t0 + HEARTBEAT_MS_STEP; at < t0 + STILL_MS; at += HEARTBEAT_MS_STEP) {
+    // A blocked task recorded: 3 still minutes are enough, not 10.
+    for (let at = t0 + HEARTBEAT_MS_STEP; at < t0 + BLOCKED_STILL_MS; at += HEARTBEAT_MS_STEP) {
       writeFileSync(join(dir, HEARTBEAT_FILE), `${at}\n`);
       expect(watch.look(at)).toBeUndefined();
     }
-    expect(watch.look(t0 + STILL_MS)).toBe(
-      `the guest stalled: nothing moved in the guest for ${STILL_MS / 1000} s (no check ended, no process started or ended); ` +
+    expect(watch.look(t0 + BLOCKED_STILL_MS)).toBe(
+      `the guest stalled: nothing moved in the guest for ${BLOCKED_STILL_MS / 1000} s (no check ended, no process started or ended); ` +
         'while virtual-igb-vfio-pci-clean (after check 106) ran; ' +
         'its kernel said: "INFO: task node:180 blocked for more than 120 seconds."; ' +
         `its agent saw ${describeBlockedTask(BLOCKED)}; stopped`,
@@ -223,3 +225,19 @@ describe("the host's stall reason with the agent's record", () => {
 });
 
 const HEARTBEAT_MS_STEP = 60_000;
+
+describe('a blocked task in a guest that goes on', () => {
+  it('is no stall while something moves, nor before BLOCKED_STILL_MS of stillness', () => {
+    const now = 10_000_000;
+    const blocked = `${JSON.stringify(BLOCKED)}\n`;
+    expect(stallReason({ now, heartbeatAt: now, movedAt: now - 1000, blocked })).toBeUndefined();
+    expect(
+      stallReason({ now, heartbeatAt: now, movedAt: now - BLOCKED_STILL_MS + 1, blockedSeen: true }),
+    ).toBeUndefined();
+    expect(
+      stallReason({ now, heartbeatAt: now, movedAt: now - BLOCKED_STILL_MS, blockedSeen: true }),
+    ).toMatch(/^the guest stalled: nothing moved in the guest for 180 s/);
+    // Without a record, the same stillness is not yet a stall.
+    expect(stallReason({ now, heartbeatAt: now, movedAt: now - BLOCKED_STILL_MS })).toBeUndefined();
+  });
+});

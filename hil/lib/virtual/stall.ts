@@ -6,7 +6,8 @@
  * - the agent's heartbeat (a file it rewrites every HEARTBEAT_MS over 9p) has not changed for
  *   SILENT_MS: the agent's own timer no longer runs, so the guest is not running;
  * - nothing moved for STILL_MS: no check ended (the summary), no process started or ended (the
- *   agent's process timeline): a task is stuck where no watchdog of the guest's can end it.
+ *   agent's process timeline): a task is stuck where no watchdog of the guest's can end it;
+ *   BLOCKED_STILL_MS once the agent has recorded a task blocked in the kernel.
  * Either stops that guest with a reason that quotes the kernel's complaint from its console, if
  * any, the task the agent found blocked in the kernel and its top frames (guest/blocked-tasks.ts),
  * and the DUT that was running; the DUTs it did not finish are then the merge's "not run"
@@ -34,6 +35,12 @@ export const SILENT_MS = 5 * 60_000;
  * check 110's slowest stop + close (55 s). The hung task of 7 December sat for this long and more.
  */
 export const STILL_MS = 10 * 60_000;
+/**
+ * Nothing moved for this long after the agent recorded a task not scheduled for 60 s in
+ * uninterruptible sleep (BLOCKED_TASKS_FILE): such a task is not coming back (the kernel's own
+ * hung-task report waits 120 s), and the guest is stopped 7 minutes sooner than by STILL_MS.
+ */
+export const BLOCKED_STILL_MS = 3 * 60_000;
 
 /** What the host last saw change, in ms since the epoch. */
 export interface GuestSigns {
@@ -44,8 +51,9 @@ export interface GuestSigns {
   movedAt: number;
   /** The guest's console (its kernel's messages), or its end. */
   console?: string;
-  /** The agent's BLOCKED_TASKS_FILE. */
+  /** The agent's BLOCKED_TASKS_FILE, or (the cheap look) whether it has a record. */
   blocked?: string;
+  blockedSeen?: boolean;
   /** The DUT that was running (`runningDut`). */
   dut?: string;
 }
@@ -124,14 +132,14 @@ export function runningDut(run: RunSummary): string | undefined {
 /** Why the guest is stalled, or undefined while it is not. */
 export function stallReason(
   s: GuestSigns,
-  limits = { silentMs: SILENT_MS, stillMs: STILL_MS },
+  limits = { silentMs: SILENT_MS, stillMs: STILL_MS, blockedStillMs: BLOCKED_STILL_MS },
 ): string | undefined {
   const silent = s.now - s.heartbeatAt;
   const still = s.now - s.movedAt;
   const why =
     silent >= limits.silentMs
       ? `no heartbeat from the guest's agent for ${Math.round(silent / 1000)} s`
-      : still >= limits.stillMs
+      : still >= (s.blockedSeen || s.blocked ? limits.blockedStillMs : limits.stillMs)
         ? `nothing moved in the guest for ${Math.round(still / 1000)} s (no check ended, no process started or ended)`
         : undefined;
   if (!why) return undefined;
@@ -171,7 +179,12 @@ export class StallWatch {
     if (beat !== this.#beat) [this.#beat, this.#heartbeatAt] = [beat, now];
     const moved = `${sizeOr(this.summary)}:${mtimeOr(this.summary)}:${sizeOr(join(this.runDir, 'guest.log'))}`;
     if (moved !== this.#moved) [this.#moved, this.#movedAt] = [moved, now];
-    const signs = { now, heartbeatAt: this.#heartbeatAt, movedAt: this.#movedAt };
+    const signs = {
+      now,
+      heartbeatAt: this.#heartbeatAt,
+      movedAt: this.#movedAt,
+      blockedSeen: sizeOr(join(this.runDir, BLOCKED_TASKS_FILE)) > 0,
+    };
     // The console and the rest are read only once a sign says stalled: for the kernel's own words.
     return (
       stallReason(signs) &&
