@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -210,7 +210,8 @@ describe("the host's stall reason with the agent's record", () => {
     expect(watch.look(t0)).toBeUndefined();
     writeFileSync(join(dir, 'console.log'), HUNG);
     writeFileSync(join(dir, BLOCKED_TASKS_FILE), `${JSON.stringify(BLOCKED)}\n`);
-    // A blocked task recorded: 3 still minutes are enough, not 10.
+    // Recorded after the last move (the summary, at t0): 3 still minutes are enough, not 10.
+    utimesSync(join(dir, BLOCKED_TASKS_FILE), (t0 + 60_000) / 1000, (t0 + 60_000) / 1000);
     for (let at = t0 + HEARTBEAT_MS_STEP; at < t0 + BLOCKED_STILL_MS; at += HEARTBEAT_MS_STEP) {
       writeFileSync(join(dir, HEARTBEAT_FILE), `${at}\n`);
       expect(watch.look(at)).toBeUndefined();
@@ -229,15 +230,23 @@ const HEARTBEAT_MS_STEP = 60_000;
 describe('a blocked task in a guest that goes on', () => {
   it('is no stall while something moves, nor before BLOCKED_STILL_MS of stillness', () => {
     const now = 10_000_000;
+    const movedAt = now - BLOCKED_STILL_MS;
     const blocked = `${JSON.stringify(BLOCKED)}\n`;
-    expect(stallReason({ now, heartbeatAt: now, movedAt: now - 1000, blocked })).toBeUndefined();
     expect(
-      stallReason({ now, heartbeatAt: now, movedAt: now - BLOCKED_STILL_MS + 1, blockedSeen: true }),
+      stallReason({ now, heartbeatAt: now, movedAt: now - 1000, blocked, blockedAt: now - 2000 }),
     ).toBeUndefined();
     expect(
-      stallReason({ now, heartbeatAt: now, movedAt: now - BLOCKED_STILL_MS, blockedSeen: true }),
-    ).toMatch(/^the guest stalled: nothing moved in the guest for 180 s/);
-    // Without a record, the same stillness is not yet a stall.
-    expect(stallReason({ now, heartbeatAt: now, movedAt: now - BLOCKED_STILL_MS })).toBeUndefined();
+      stallReason({ now, heartbeatAt: now, movedAt: movedAt + 1, blockedAt: movedAt + 60_000 }),
+    ).toBeUndefined();
+    expect(stallReason({ now, heartbeatAt: now, movedAt, blockedAt: movedAt + 60_000 })).toMatch(
+      /^the guest stalled: nothing moved in the guest for 180 s/,
+    );
+    // Without a record, or with one older than the last move (the guest went on after it), the
+    // same stillness is not yet a stall.
+    expect(stallReason({ now, heartbeatAt: now, movedAt })).toBeUndefined();
+    expect(stallReason({ now, heartbeatAt: now, movedAt, blockedAt: movedAt - 1 })).toBeUndefined();
+    expect(stallReason({ now, heartbeatAt: now, movedAt: now - STILL_MS, blockedAt: movedAt - 1 })).toMatch(
+      /^the guest stalled: nothing moved in the guest for 600 s/,
+    );
   });
 });

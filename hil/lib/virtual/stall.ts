@@ -7,7 +7,7 @@
  *   SILENT_MS: the agent's own timer no longer runs, so the guest is not running;
  * - nothing moved for STILL_MS: no check ended (the summary), no process started or ended (the
  *   agent's process timeline): a task is stuck where no watchdog of the guest's can end it;
- *   BLOCKED_STILL_MS once the agent has recorded a task blocked in the kernel.
+ *   BLOCKED_STILL_MS when the agent recorded a task blocked in the kernel since the last move.
  * Either stops that guest with a reason that quotes the kernel's complaint from its console, if
  * any, the task the agent found blocked in the kernel and its top frames (guest/blocked-tasks.ts),
  * and the DUT that was running; the DUTs it did not finish are then the merge's "not run"
@@ -36,9 +36,10 @@ export const SILENT_MS = 5 * 60_000;
  */
 export const STILL_MS = 10 * 60_000;
 /**
- * Nothing moved for this long after the agent recorded a task not scheduled for 60 s in
- * uninterruptible sleep (BLOCKED_TASKS_FILE): such a task is not coming back (the kernel's own
- * hung-task report waits 120 s), and the guest is stopped 7 minutes sooner than by STILL_MS.
+ * Nothing moved for this long, and the agent recorded since the last move a task not scheduled
+ * for 60 s in uninterruptible sleep (BLOCKED_TASKS_FILE): such a task is not coming back (the
+ * kernel's own hung-task report waits 120 s), and the guest is stopped 7 minutes sooner than by
+ * STILL_MS. A record followed by a move (the task came back, or others went on) is no such sign.
  */
 export const BLOCKED_STILL_MS = 3 * 60_000;
 
@@ -51,9 +52,9 @@ export interface GuestSigns {
   movedAt: number;
   /** The guest's console (its kernel's messages), or its end. */
   console?: string;
-  /** The agent's BLOCKED_TASKS_FILE, or (the cheap look) whether it has a record. */
+  /** The agent's BLOCKED_TASKS_FILE, and when it was last written (ms since the epoch). */
   blocked?: string;
-  blockedSeen?: boolean;
+  blockedAt?: number;
   /** The DUT that was running (`runningDut`). */
   dut?: string;
 }
@@ -139,7 +140,7 @@ export function stallReason(
   const why =
     silent >= limits.silentMs
       ? `no heartbeat from the guest's agent for ${Math.round(silent / 1000)} s`
-      : still >= (s.blockedSeen || s.blocked ? limits.blockedStillMs : limits.stillMs)
+      : still >= ((s.blockedAt ?? -1) >= s.movedAt ? limits.blockedStillMs : limits.stillMs)
         ? `nothing moved in the guest for ${Math.round(still / 1000)} s (no check ended, no process started or ended)`
         : undefined;
   if (!why) return undefined;
@@ -183,7 +184,7 @@ export class StallWatch {
       now,
       heartbeatAt: this.#heartbeatAt,
       movedAt: this.#movedAt,
-      blockedSeen: sizeOr(join(this.runDir, BLOCKED_TASKS_FILE)) > 0,
+      blockedAt: mtimeOr(join(this.runDir, BLOCKED_TASKS_FILE)),
     };
     // The console and the rest are read only once a sign says stalled: for the kernel's own words.
     return (
