@@ -4,7 +4,7 @@
 // `lab run --inventory FILE --runner NAME` as any runner does. The checks, their lab (hil's
 // runner lab) and the report folder are lab run's; QEMU only answers the mailbox (plug, unplug).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deviceOf, dutsFromInventory, readInventory } from '@dpdk-hotplug/conformance';
 import {
@@ -19,10 +19,18 @@ import {
   waitForSlot,
 } from '@dpdk-hotplug/linux';
 import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
+import { CERTIFY_FOLDER } from '../runner/record.js';
 import { labRun } from '../runner/run.js';
 import { kernelModules, NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
-import { HEARTBEAT_FILE, HEARTBEAT_MS } from '../virtual/stall.js';
+import {
+  BLOCKED_TASKS_FILE,
+  HEARTBEAT_FILE,
+  HEARTBEAT_MS,
+  KERNEL_LOG_FILE,
+  runningDutOf,
+} from '../virtual/stall.js';
+import { BlockedTaskWatch, readKernelLog } from './blocked-tasks.js';
 import { ProcessTimeline } from './process-timeline.js';
 
 /** What the host hands the guest in `runner-plan.json`. */
@@ -50,6 +58,14 @@ export interface GuestRunnerPlan {
 const runDir = process.argv[2]!;
 const plan = JSON.parse(readFileSync(join(runDir, 'runner-plan.json'), 'utf8')) as GuestRunnerPlan;
 const host = createHost();
+/** The kernel's log at every level, for the host to copy back (the console has `quiet`'s). */
+const saveKernelLog = () => {
+  try {
+    writeFileSync(join(runDir, KERNEL_LOG_FILE), readKernelLog());
+  } catch (e) {
+    writeFileSync(join(runDir, KERNEL_LOG_FILE), `(no kernel log: ${e})\n`);
+  }
+};
 const say = (m: string) => process.stdout.write(`[guest ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 /**
@@ -73,6 +89,14 @@ async function main(): Promise<void> {
   const beat = () => writeFileSync(join(runDir, HEARTBEAT_FILE), readFileSync('/proc/uptime', 'utf8'));
   beat();
   setInterval(beat, HEARTBEAT_MS).unref();
+  // Not in guest.log: the host takes a line there for a guest that moves (virtual/stall.ts).
+  new BlockedTaskWatch(
+    (t) => {
+      appendFileSync(join(runDir, BLOCKED_TASKS_FILE), `${JSON.stringify(t)}\n`);
+      saveKernelLog();
+    },
+    { dut: () => runningDutOf(join(plan.out, CERTIFY_FOLDER, 'summary.json')) },
+  ).start();
   // Node's start to here: loading the agent's modules (the SDK's packages) over 9p.
   say(
     `agent ready: ${Math.round(performance.now())} ms after node started (uptime ${readFileSync('/proc/uptime', 'utf8').split(' ')[0]} s)`,
@@ -128,12 +152,14 @@ async function main(): Promise<void> {
     ...(plan.lab !== undefined ? { lab: plan.lab } : {}),
   });
   timeline.stop();
+  saveKernelLog();
   say(`lab run ended with exit code ${code} after ${Math.round((performance.now() - t0) / 1000)} s`);
   writeFileSync(join(runDir, 'guest-done'), String(code));
 }
 
 main().catch((e) => {
   say(`agent failed: ${e?.stack ?? e}`);
+  saveKernelLog();
   writeFileSync(join(runDir, 'guest-failed'), String(e?.stack ?? e));
   process.exit(1);
 });

@@ -169,6 +169,10 @@ export class VirtualMachine {
       // no_timer_check: under TCG on a loaded host the IO-APIC timer check through interrupt
       // remapping failed ("timer doesn't work through Interrupt-remapped IO-APIC": a panic at boot).
       ...(o.iommu ? ['intel_iommu=on', 'iommu=pt', 'no_timer_check'] : []),
+      // The IOMMU guest's worker has blocked in the kernel after a vfio-pci detach: its console
+      // gets every level (after `quiet`, which it overrides), so the hung-task report's stack and
+      // the DMAR faults are there even when the agent can no longer write its own record.
+      ...(o.iommu ? ['loglevel=7'] : []),
     ].join(' ');
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
       '-device',

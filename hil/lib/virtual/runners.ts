@@ -31,7 +31,7 @@ import {
   type QemuExit,
   VirtualMachine,
 } from './machine.js';
-import { HEARTBEAT_FILE, StallWatch } from './stall.js';
+import { GUEST_DIAGNOSTICS, StallWatch } from './stall.js';
 
 export interface GuestRunnersOptions {
   inventory: string;
@@ -179,7 +179,7 @@ async function runGuest(
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
     mkdirSync(folder, { recursive: true });
     if (result.qemu) writeFileSync(join(folder, QEMU_EXIT_FILE), `${JSON.stringify(result.qemu, null, 2)}\n`);
-    for (const f of ['console.log', 'guest.log', HEARTBEAT_FILE, QEMU_TRACE_LOG])
+    for (const f of ['console.log', 'guest.log', ...GUEST_DIAGNOSTICS, QEMU_TRACE_LOG])
       if (existsSync(join(runDir, f))) cpSync(join(runDir, f), join(folder, `${f}`));
     // The guest's folder is ours, but never deleted through a mount someone made in it.
     try {
