@@ -48,10 +48,16 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * (a QEMU guest's 9p root under emulation took more than 5 s), so the reporter starts it at the
  * run's start and waits for it only at the end, never before the first worker.
  */
-export async function readSuiteCommit(timeoutMs = 120_000): Promise<{ commit?: string; modified?: boolean }> {
+export async function readSuiteCommit(
+  timeoutMs = 120_000,
+  checkout = packageDir,
+): Promise<{ commit?: string; modified?: boolean }> {
+  // --no-optional-locks: `git status` would otherwise rewrite the index under .git/index.lock, and
+  // a run killed meanwhile (certify's SIGKILL test did) leaves that lock, and the user's next git
+  // command refuses to run.
   const git = async (...args: string[]) =>
     (
-      await execFileAsync('git', ['-C', packageDir, ...args], {
+      await execFileAsync('git', ['--no-optional-locks', '-C', checkout, ...args], {
         encoding: 'utf8',
         timeout: timeoutMs,
       })
