@@ -364,7 +364,7 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const removals = list(values.removal, REMOVALS, '--removal', 'removal');
   const out = outputFolder('--out', values.out ?? 'reports/lab'); // made last: all else is valid
   const started = Date.now();
-  const { runVirtualLab, wasSkipped } = await import('./virtual/run.js');
+  const { runVirtualLab, virtualLines } = await import('./virtual/run.js');
   const summary = await runVirtualLab({
     models: models ?? (smoke ? ['e1000e'] : undefined),
     drivers: drivers ?? (smoke ? ['uio_pci_generic'] : undefined),
@@ -380,12 +380,7 @@ async function labCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const secs = ((Date.now() - started) / 1000).toFixed(0);
   if (values.json) io.out(JSON.stringify(summary, null, 2));
   else {
-    for (const d of summary.duts) {
-      io.out(
-        `${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}${d.attempt ? ` (attempt ${d.attempt.number})` : ''}`,
-      );
-      for (const r of summary.runners ?? []) if (r.note) io.out(`runner ${r.runner}: ${r.note}`);
-    }
+    for (const line of virtualLines(summary)) io.out(line);
     io.out(`${summary.duts.length} DUTs in ${secs} s; reports in ${out}/summary.{json,md}`);
   }
   return exitCodeOf(summary.duts);

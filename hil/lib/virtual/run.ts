@@ -172,6 +172,17 @@ export function wasSkipped(d: DutSummary): boolean {
   return typeof d.pci?.skipped === 'string';
 }
 
+/** `lab virtual`'s verdict lines: one a DUT, then each runner's note (a stalled guest's retry) once. */
+export function virtualLines(summary: RunSummary): string[] {
+  return [
+    ...summary.duts.map(
+      (d) =>
+        `${d.verdict.padEnd(23)} ${d.name}${wasSkipped(d) ? ` (not run: ${d.pci?.skipped})` : ''}${d.attempt ? ` (attempt ${d.attempt.number})` : ''}`,
+    ),
+    ...(summary.runners ?? []).filter((r) => r.note).map((r) => `runner ${r.runner}: ${r.note}`),
+  ];
+}
+
 /**
  * Runs the matrix: the DUTs the host can run through `lab run` in its QEMU guests, side by side,
  * merged with `lab merge` into `outDir`, beside each guest's runner folder.
