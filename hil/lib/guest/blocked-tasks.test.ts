@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BlockedTask } from '../virtual/stall.js';
 import { BlockedTaskWatch, contextSwitches, kmsgLine, parseStat, stackFrames } from './blocked-tasks.js';
 
-// A stack as /proc/PID/task/TID/stack shows one (the shape of a task waiting for a PCI reset).
+// A stack as /proc/PID/task/TID/stack shows one, made up in the shape of a task waiting for a PCI
+// reset: no blocked task has been recorded in a guest yet.
 const STACK = `[<0>] __schedule+0x34d/0x9e0
 [<0>] schedule+0x5a/0xd0
 [<0>] schedule_timeout+0x118/0x150

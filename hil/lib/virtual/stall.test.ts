@@ -116,7 +116,8 @@ describe("the host's watch on a guest's run folder", () => {
   });
 });
 
-// What the agent writes (guest/blocked-tasks.ts), one JSON line a task.
+// What the agent writes (guest/blocked-tasks.ts), one JSON line a task; made up: no blocked task
+// has been recorded in a guest yet.
 const BLOCKED: BlockedTask = {
   uptimeS: 1200.2,
   pid: 180,
