@@ -109,6 +109,15 @@ export function qemuTrace(runDir: string, env = process.env.DPDK_HOTPLUG_LAB_QEM
   return [...events.flatMap((e) => ['-trace', `enable=${e}`]), '-D', join(runDir, QEMU_TRACE_LOG)];
 }
 
+/**
+ * More of the guest kernel's command line, from `DPDK_HOTPLUG_LAB_KERNEL_ARGS` (space-separated,
+ * e.g. `nohz=off highres=off`): a diagnosis aid to try a kernel setting against the guest's timer
+ * stalls under TCG (docs/measurements.md) without changing the lab's own. Unset: none.
+ */
+export function guestKernelArgs(env = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS): string[] {
+  return (env ?? '').split(/\s+/).filter(Boolean);
+}
+
 export interface PluggedNic {
   id: string;
   model: NicModel;
@@ -173,6 +182,7 @@ export class VirtualMachine {
       // gets every level (after `quiet`, which it overrides), so the hung-task report's stack and
       // the DMAR faults are there even when the agent can no longer write its own record.
       ...(o.iommu ? ['loglevel=7'] : []),
+      ...guestKernelArgs(),
     ].join(' ');
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
       '-device',
