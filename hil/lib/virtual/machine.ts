@@ -118,6 +118,15 @@ export function guestKernelArgs(env = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS):
   return (env ?? '').split(/\s+/).filter(Boolean);
 }
 
+/**
+ * TCG's threading, from `DPDK_HOTPLUG_LAB_TCG_THREAD` (`single`: every vCPU on one host thread,
+ * round-robin; `multi`: a thread each, QEMU's default for this guest): a diagnosis aid like the
+ * one above. Unset or another accelerator: QEMU's default.
+ */
+export function tcgThread(accel: Accel, env = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD): string | undefined {
+  return accel === 'tcg' && (env === 'single' || env === 'multi') ? env : undefined;
+}
+
 export interface PluggedNic {
   id: string;
   model: NicModel;
@@ -184,13 +193,16 @@ export class VirtualMachine {
       ...(o.iommu ? ['loglevel=7'] : []),
       ...guestKernelArgs(),
     ].join(' ');
+    const thread = tcgThread(o.accel);
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
       '-device',
       `pcie-root-port,id=rp${i + 1},chassis=${i + 1},slot=${i + 1}`,
     ]).flat();
     return [
       ...qemuTrace(o.runDir),
-      ...['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`],
+      ...(thread
+        ? ['-machine', `q35${o.iommu ? ',kernel-irqchip=split' : ''}`, '-accel', `tcg,thread=${thread}`]
+        : ['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`]),
       ...['-cpu', o.cpu],
       ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],
       ...['-kernel', image.kernel, '-initrd', image.initrd, '-append', append],
