@@ -1,8 +1,9 @@
 /**
  * Where a lab run that did not end stopped, as its summary shows it — nothing guessed: the DUT it
  * was in, the last of that DUT's checks to end (a check in progress left no result, so which one
- * ran is not known) and those not reached. One answer for the stall watch, the guest agent's
- * blocked-task records, the retry and the reports (lab virtual's guests, runner/attempts.ts).
+ * ran is not known) and those not reached. One answer for the retry's lines and reports
+ * (runner/attempts.ts, virtual/runners.ts) and the guest agent's blocked-task records; the stall
+ * watch's reason says why the guest stopped, not where.
  */
 import { readFileSync } from 'node:fs';
 import type { DutSummary, RunSummary } from '@dpdk-hotplug/conformance/reports';
