@@ -21,15 +21,10 @@ import {
 import { QEMU_MAILBOX_ENV } from '../runner/pci-lab.js';
 import { CERTIFY_FOLDER } from '../runner/record.js';
 import { labRun } from '../runner/run.js';
+import { describeStopOf } from '../runner/stopped.js';
 import { kernelModules, NIC_MODELS, type NicModel, type PluggedNic } from '../virtual/machine.js';
 import { call } from '../virtual/mailbox.js';
-import {
-  BLOCKED_TASKS_FILE,
-  HEARTBEAT_FILE,
-  HEARTBEAT_MS,
-  KERNEL_LOG_FILE,
-  runningDutOf,
-} from '../virtual/stall.js';
+import { BLOCKED_TASKS_FILE, HEARTBEAT_FILE, HEARTBEAT_MS, KERNEL_LOG_FILE } from '../virtual/stall.js';
 import { BlockedTaskWatch, readKernelLog } from './blocked-tasks.js';
 import { ProcessTimeline } from './process-timeline.js';
 
@@ -95,7 +90,7 @@ async function main(): Promise<void> {
       appendFileSync(join(runDir, BLOCKED_TASKS_FILE), `${JSON.stringify(t)}\n`);
       saveKernelLog();
     },
-    { dut: () => runningDutOf(join(plan.out, CERTIFY_FOLDER, 'summary.json')) },
+    { dut: () => describeStopOf(join(plan.out, CERTIFY_FOLDER, 'summary.json')) },
   ).start();
   // Node's start to here: loading the agent's modules (the SDK's packages) over 9p.
   say(

@@ -5,7 +5,9 @@
  * what runs again, and combines the two attempts' folders into one lab run folder that `lab
  * merge` reads as any other: a DUT complete in the first attempt is kept as it was (a FAIL too:
  * never re-run to hide it), the others come from the second, each DUT says which attempt its
- * results come from, and the runner's record says why there were two.
+ * results come from, and the runner's record says why there were two. One FAIL is not held
+ * against its DUT: a check that ran out of time after the stalled guest's last sign of life
+ * (`failsInsideStall`) — the guest, not the PMD, stopped under it; that DUT runs again too.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,9 @@ import {
   RUNNER_RECORD,
   type RunnerAttempt,
   type RunnerRecord,
+  type StalledCheck,
 } from './record.js';
+import { describeStop, isComplete, stoppedAt } from './stopped.js';
 
 /**
  * Ends a fresh guest may well not meet again: the guest's own trouble. Not lab run ending (its
@@ -35,46 +39,76 @@ const RETRIED: ReadonlySet<GuestEnd> = new Set(['stalled', 'crashed']);
 export const MAX_ATTEMPTS = 2;
 
 export type RetryDecision =
-  | { retry: true; duts: string[]; inFlight?: InFlight }
+  | { retry: true; duts: string[]; inFlight?: InFlight; insideStall?: StalledCheck[] }
   | { retry: false; why: string };
 
-/** Every planned check has a result (a FAIL too); nothing planned (the plan did not run it) is complete too. */
-export const isComplete = (d: DutSummary): boolean =>
-  (d.planned ?? []).every((id) => d.checks.some((c) => c.id === id));
+/** What the host saw of a stall (virtual/stall.ts `StallWatch.window`), in ms since the epoch. */
+export interface StallWindow {
+  /** The guest's last sign of life the watch saw: its last heartbeat (stopped because nothing moved: its last move). */
+  from: number;
+  /** When the watch stopped it. */
+  to: number;
+  /** When the host first saw each check's result in the summary (`checkKey`); one never seen ended after its last look. */
+  seen: Record<string, number>;
+}
 
-/** A DUT with a FAIL among its results: kept as it is, never run again (a FAIL is not retried away). */
-const hasFail = (d: DutSummary | undefined): boolean => !!d?.checks.some((c) => c.status === 'FAIL');
+export const checkKey = (dut: string, check: number): string => `${dut} ${check}`;
+
+/** A check ended by a time limit: Playwright's timeout, or the suite's watchdog's (a hang). */
+const OUT_OF_TIME = /^timed out after |^hung at .*no progress within/;
 
 /**
- * What a run that stopped left to run again: the planned DUTs without a complete result and
- * without a FAIL, in plan order but the one it left half-way last (if that DUT brought the stall
- * on, it stalls the fresh guest again only after the others ran); and where it stopped: the DUT
- * it left half-way (some checks ended, not all; else the first unfinished one) and that DUT's
- * first planned check without a result (`planned` lists a DUT's checks in run order).
+ * The FAILs a stall brought: checks that ran out of time (not a failed assertion, not a crash)
+ * and ended after the guest's last sign of life — its timer, or the task they waited for, had
+ * stopped under them. A FAIL first seen before that is the PMD's, as any other.
+ */
+export function failsInsideStall(summary: RunSummary | undefined, stall: StallWindow): StalledCheck[] {
+  return (summary?.duts ?? []).flatMap((d) =>
+    d.checks
+      .filter(
+        (c) =>
+          c.status === 'FAIL' &&
+          OUT_OF_TIME.test(c.reason ?? '') &&
+          (stall.seen[checkKey(d.name, c.id)] ?? Number.POSITIVE_INFINITY) > stall.from,
+      )
+      .map((c) => ({ dut: d.name, check: c.id, reason: c.reason! })),
+  );
+}
+
+/** A DUT with a FAIL among its results, not counting `inside`'s: kept as it is, never run again (a FAIL is not retried away). */
+const hasFail = (d: DutSummary | undefined, inside: readonly StalledCheck[]): boolean =>
+  !!d?.checks.some((c) => c.status === 'FAIL' && !inside.some((f) => f.dut === d.name && f.check === c.id));
+
+/**
+ * What a run that stopped left to run again: the planned DUTs without a complete result, or with
+ * a FAIL inside the stall (`stall`: the guest stalled), and without another FAIL; in plan order
+ * but those it stopped in last (the DUT it left half-way, those a check of which ran out of time
+ * in the stall: if one brought the stall on, it stalls the fresh guest again only after the
+ * others ran); where it stopped (runner/stopped.ts), and the FAILs the stall brought.
  */
 export function unfinished(
   planned: readonly string[],
   summary: RunSummary | undefined,
-): { duts: string[]; inFlight?: InFlight } {
+  stall?: StallWindow,
+): { duts: string[]; inFlight?: InFlight; insideStall?: StalledCheck[] } {
   const byName = new Map((summary?.duts ?? []).map((d) => [d.name, d]));
+  const inside = stall ? failsInsideStall(summary, stall).filter((f) => planned.includes(f.dut)) : [];
+  const inFlight = stoppedAt(summary, planned);
   const open = planned.filter((name) => {
     const d = byName.get(name);
-    return !d || !isComplete(d);
+    return !d || !isComplete(d) || inside.some((f) => f.dut === name);
   });
-  const half = open.find((n) => (byName.get(n)?.checks.length ?? 0) > 0);
-  const name = half ?? open[0];
-  const again = open.filter((n) => !hasFail(byName.get(n)));
-  const duts = [...again.filter((n) => n !== half), ...again.filter((n) => n === half)];
-  if (name === undefined) return { duts };
-  const d = byName.get(name);
-  const check = d?.planned?.find((id) => !d.checks.some((c) => c.id === id));
+  const again = open.filter((n) => !hasFail(byName.get(n), inside));
+  const last = (n: string) =>
+    (n === inFlight?.dut && inFlight.ended.length > 0) || inside.some((f) => f.dut === n);
+  const duts = [...again.filter((n) => !last(n)), ...again.filter(last)];
   return {
     duts,
-    inFlight: {
-      dut: name,
-      ...(check !== undefined ? { check } : {}),
-      ended: (d?.checks ?? []).map((c) => `${c.id} ${c.status}`),
-    },
+    ...(inFlight ? { inFlight } : {}),
+    // Only those of the DUTs that run again: another FAIL holds the rest as they are.
+    ...(inside.some((f) => again.includes(f.dut))
+      ? { insideStall: inside.filter((f) => again.includes(f.dut)) }
+      : {}),
   };
 }
 
@@ -86,6 +120,8 @@ export function retryDecision(a: {
   planned: readonly string[];
   /** What it wrote (its certify summary), if it got that far. */
   summary?: RunSummary;
+  /** What the host saw of the stall, when the guest stalled. */
+  stall?: StallWindow;
   /** false: --no-retry-stalled. */
   enabled?: boolean;
 }): RetryDecision {
@@ -97,18 +133,20 @@ export function retryDecision(a: {
       retry: false,
       why: `the guest of attempt ${a.attempt} ${a.end} too: no attempt ${a.attempt + 1}`,
     };
-  const left = unfinished(a.planned, a.summary);
+  const left = unfinished(a.planned, a.summary, a.end === 'stalled' ? a.stall : undefined);
   if (left.duts.length === 0)
     return { retry: false, why: 'every DUT had a complete result or a FAIL (never run again)' };
   return { retry: true, ...left };
 }
 
-/** Where an attempt stopped, in words: "in check 110 of e1000e-vfio (101 PASS, …)". */
+/** Where an attempt stopped, in words: "in e1000e-vfio after check 104 (the last to end; …)". */
 export function whereStopped(f: InFlight | undefined): string {
-  if (!f) return 'with every DUT finished';
-  if (f.ended.length === 0) return `before ${f.dut}'s first check${f.check ? ` (${f.check})` : ''} ended`;
-  return `in check ${f.check ?? '?'} of ${f.dut} (${f.ended.join(', ')} ended)`;
+  return f ? `in ${describeStop(f)}` : 'with every DUT finished';
 }
+
+/** "check 112 timed out inside the stall (…)": one of `failsInsideStall`'s, in words. */
+export const stalledCheckLine = (f: StalledCheck): string =>
+  `check ${f.check} ${f.reason.startsWith('hung') ? 'hung' : 'timed out'} inside the stall ("${f.reason}")`;
 
 /** The runner's line about its attempts (lab merge's runner note): why two, what each did. */
 export function attemptsNote(attempts: readonly RunnerAttempt[]): string {
@@ -120,7 +158,10 @@ export function attemptsNote(attempts: readonly RunnerAttempt[]): string {
           : `attempt ${a.number} (a fresh guest, folder ${a.folder}) ran again the ${a.duts.length} DUT(s) attempt ${a.number - 1} had not finished (${a.duts.join(', ')})`;
       if (a.end === 'finished') return `${what}: finished`;
       const last = a.number >= MAX_ATTEMPTS ? `; no attempt ${a.number + 1}` : '';
-      return `${what}: stopped ${whereStopped(a.inFlight)}; ${a.why ?? `the guest ${a.end}`}${last}`;
+      const inside = a.insideStall?.length
+        ? `; ${a.insideStall.map((f) => `${f.dut}'s ${stalledCheckLine(f)}`).join(', ')}: run again`
+        : '';
+      return `${what}: stopped ${whereStopped(a.inFlight)}${inside}; ${a.why ?? `the guest ${a.end}`}${last}`;
     })
     .join('. ');
 }
@@ -155,11 +196,16 @@ export function combineAttempts(into: string, attempts: readonly RunnerAttempt[]
     const d = from.summary!.duts.find((x) => x.name === name)!;
     const earlier = read
       .filter((r) => r.a.number < from.a.number && r.a.duts.includes(name))
-      .map((r) =>
-        r.a.inFlight?.dut === name
-          ? `attempt ${r.a.number}'s guest ${r.a.end} ${whereStopped(r.a.inFlight)}; those results are in ${r.a.folder}`
-          : `attempt ${r.a.number}'s guest ${r.a.end} before it`,
-      );
+      .map((r) => {
+        const inside = (r.a.insideStall ?? []).filter((f) => f.dut === name);
+        if (r.a.inFlight?.dut !== name && inside.length === 0)
+          return `attempt ${r.a.number}'s guest ${r.a.end} before it`;
+        return [
+          `attempt ${r.a.number}'s guest ${r.a.end} ${whereStopped(r.a.inFlight)}`,
+          ...(inside.length ? [`${inside.map(stalledCheckLine).join(', ')}: run again`] : []),
+          `those results are in ${r.a.folder}`,
+        ].join('; ');
+      });
     duts.push({
       ...d,
       attempt: { number: from.a.number, ...(earlier.length ? { earlier: earlier.join('; ') } : {}) },

@@ -38,12 +38,15 @@ export interface RunnerRecord {
 /** How a guest's run ended (virtual/runners.ts). */
 export type GuestEnd = 'finished' | 'stalled' | 'crashed' | 'timed out' | 'interrupted' | 'failed';
 
-/** Where a run stopped: the DUT it was in, the check it was in, the checks of it that had ended. */
+/** Where a run stopped (runner/stopped.ts): the DUT it was in, what of it ended, what was not reached. */
 export interface InFlight {
   dut: string;
-  check?: number;
-  /** "101 PASS", … */
+  /** The last of its checks to end, in run order (the one after it was running, or about to). */
+  after?: number;
+  /** "101 PASS", …, in run order. */
   ended: string[];
+  /** Its planned checks without a result, in run order (unset in older records). */
+  notReached?: number[];
 }
 
 /** One attempt of a runner's DUTs (runner/attempts.ts). */
@@ -58,6 +61,16 @@ export interface RunnerAttempt {
   why?: string;
   /** Where it stopped, when it did not finish. */
   inFlight?: InFlight;
+  /** The FAILs its guest's stall brought (runner/attempts.ts): not held against their DUTs, run again. */
+  insideStall?: StalledCheck[];
+}
+
+/** A check that ended by a time limit after its guest's last sign of life (runner/attempts.ts). */
+export interface StalledCheck {
+  dut: string;
+  check: number;
+  /** Its result's reason: "timed out after 120186 ms at check 112, step \"teardown\"". */
+  reason: string;
 }
 
 export const RUNNER_RECORD = 'runner.json';

@@ -109,6 +109,24 @@ export function qemuTrace(runDir: string, env = process.env.DPDK_HOTPLUG_LAB_QEM
   return [...events.flatMap((e) => ['-trace', `enable=${e}`]), '-D', join(runDir, QEMU_TRACE_LOG)];
 }
 
+/**
+ * More of the guest kernel's command line, from `DPDK_HOTPLUG_LAB_KERNEL_ARGS` (space-separated,
+ * e.g. `nohz=off highres=off`): a diagnosis aid to try a kernel setting against the guest's timer
+ * stalls under TCG (docs/measurements.md) without changing the lab's own. Unset: none.
+ */
+export function guestKernelArgs(env = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS): string[] {
+  return (env ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * TCG's threading, from `DPDK_HOTPLUG_LAB_TCG_THREAD` (`single`: every vCPU on one host thread,
+ * round-robin; `multi`: a thread each, QEMU's default for this guest): a diagnosis aid like the
+ * one above. Unset or another accelerator: QEMU's default.
+ */
+export function tcgThread(accel: Accel, env = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD): string | undefined {
+  return accel === 'tcg' && (env === 'single' || env === 'multi') ? env : undefined;
+}
+
 export interface PluggedNic {
   id: string;
   model: NicModel;
@@ -173,14 +191,18 @@ export class VirtualMachine {
       // gets every level (after `quiet`, which it overrides), so the hung-task report's stack and
       // the DMAR faults are there even when the agent can no longer write its own record.
       ...(o.iommu ? ['loglevel=7'] : []),
+      ...guestKernelArgs(),
     ].join(' ');
+    const thread = tcgThread(o.accel);
     const ports = Array.from({ length: o.rootPorts }, (_, i) => [
       '-device',
       `pcie-root-port,id=rp${i + 1},chassis=${i + 1},slot=${i + 1}`,
     ]).flat();
     return [
       ...qemuTrace(o.runDir),
-      ...['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`],
+      ...(thread
+        ? ['-machine', `q35${o.iommu ? ',kernel-irqchip=split' : ''}`, '-accel', `tcg,thread=${thread}`]
+        : ['-machine', `q35,accel=${o.accel}${o.iommu ? ',kernel-irqchip=split' : ''}`]),
       ...['-cpu', o.cpu],
       ...['-m', `${o.memoryMb}M`, '-smp', String(o.cpus), '-nodefaults', '-nographic', '-no-reboot'],
       ...['-kernel', image.kernel, '-initrd', image.initrd, '-append', append],

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { readInventory } from '@dpdk-hotplug/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initramfs } from './initramfs.js';
-import { describeQemuExit, QEMU_TRACE_LOG, qemuTrace } from './machine.js';
+import {
+  describeQemuExit,
+  guestKernelArgs,
+  QEMU_TRACE_LOG,
+  qemuTrace,
+  tcgThread,
+  VirtualMachine,
+} from './machine.js';
 import { call, serve } from './mailbox.js';
 import { QmpClient } from './qmp.js';
 import { labCases, matrixInventory, plannedChecks, runVirtualLab, wasSkipped } from './run.js';
@@ -77,6 +84,82 @@ describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
       expect(readFileSync(join(work, QEMU_TRACE_LOG), 'utf8')).toMatch(/^monitor_qmp_cmd_in_band /m);
     } finally {
       qemu.kill('SIGKILL');
+    }
+  });
+});
+
+describe("the guest kernel's command line", () => {
+  /**
+   * Steps: read DPDK_HOTPLUG_LAB_KERNEL_ARGS unset, blank, and with two settings; build a guest's
+   * QEMU arguments with it set.
+   * Verify: nothing, nothing, the two; they end the kernel's command line, after the lab's own.
+   */
+  it("takes more settings from the environment, after the lab's", () => {
+    expect(guestKernelArgs(undefined)).toEqual([]);
+    expect(guestKernelArgs('  ')).toEqual([]);
+    expect(guestKernelArgs(' nohz=off  highres=off ')).toEqual(['nohz=off', 'highres=off']);
+    const before = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS;
+    process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS = 'nohz=off highres=off';
+    try {
+      const image = { kernel: '/k', initrd: '/i' } as Parameters<typeof VirtualMachine.args>[0];
+      const o = {
+        runDir: work,
+        rootPorts: 1,
+        iommu: true,
+        memoryMb: 2048,
+        cpus: 2,
+        keep: [],
+        accel: 'tcg',
+        cpu: 'max',
+      } as Parameters<typeof VirtualMachine.args>[1];
+      const args = VirtualMachine.args(image, o);
+      expect(args[args.indexOf('-append') + 1]).toMatch(
+        / intel_iommu=on .* loglevel=7 nohz=off highres=off$/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS;
+      else process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS = before;
+    }
+  });
+});
+
+describe("TCG's threading", () => {
+  /**
+   * Steps: read DPDK_HOTPLUG_LAB_TCG_THREAD for TCG and KVM; build a guest's QEMU arguments with
+   * it unset and set to single.
+   * Verify: single or multi for TCG only, nothing else; unset, the lab's `-machine q35,accel=tcg`
+   * as before; single, `-accel tcg,thread=single` and the machine without `accel=`.
+   */
+  it("is QEMU's default unless asked", () => {
+    expect(tcgThread('tcg', 'single')).toBe('single');
+    expect(tcgThread('tcg', 'multi')).toBe('multi');
+    expect(tcgThread('tcg', 'one')).toBeUndefined();
+    expect(tcgThread('kvm', 'single')).toBeUndefined();
+    expect(tcgThread('tcg', undefined)).toBeUndefined();
+    const image = { kernel: '/k', initrd: '/i' } as Parameters<typeof VirtualMachine.args>[0];
+    const o = {
+      runDir: work,
+      rootPorts: 1,
+      iommu: false,
+      memoryMb: 2048,
+      cpus: 2,
+      keep: [],
+      accel: 'tcg',
+      cpu: 'max',
+    } as Parameters<typeof VirtualMachine.args>[1];
+    const before = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
+    try {
+      delete process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
+      const plain = VirtualMachine.args(image, o);
+      expect(plain[plain.indexOf('-machine') + 1]).toBe('q35,accel=tcg');
+      expect(plain).not.toContain('-accel');
+      process.env.DPDK_HOTPLUG_LAB_TCG_THREAD = 'single';
+      const single = VirtualMachine.args(image, o);
+      expect(single[single.indexOf('-machine') + 1]).toBe('q35');
+      expect(single[single.indexOf('-accel') + 1]).toBe('tcg,thread=single');
+    } finally {
+      if (before === undefined) delete process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
+      else process.env.DPDK_HOTPLUG_LAB_TCG_THREAD = before;
     }
   });
 });

@@ -16,12 +16,15 @@ import {
   combineAttempts,
   MAX_ATTEMPTS,
   retryDecision,
+  type StallWindow,
+  stalledCheckLine,
   unfinished,
   whereStopped,
 } from '../runner/attempts.js';
 import { labMerge, type MergeResult } from '../runner/merge.js';
 import { NATIVE_ESM_ENV } from '../runner/native-esm.js';
 import { CERTIFY_FOLDER, type GuestEnd, RUNNER_RECORD, type RunnerRecord } from '../runner/record.js';
+import { stoppedAt } from '../runner/stopped.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import {
@@ -75,6 +78,8 @@ export interface GuestRunnerResult {
   end: GuestEnd;
   /** When a stalled guest's DUTs ran again in a fresh one: each attempt (folders OUT/NAME/attempts/N). */
   attempts?: GuestRunnerResult[];
+  /** A stalled guest: what the stall watch saw of it (the retry tells the stall's FAILs from the PMD's). */
+  stall?: StallWindow;
 }
 
 /** Boots one guest for `runner`, runs lab run in it, copies its folder to `folder`. */
@@ -147,6 +152,8 @@ async function runGuest(
         'GUEST_FAILED',
         `${runner}: the guest agent failed: ${readFileSync(join(runDir, 'guest-failed'), 'utf8').split('\n')[0]}`,
       );
+    const stall = watch.window();
+    if (stall) result.stall = stall;
     if (existsSync(join(runDir, 'guest-done'))) {
       result.exitCode = Number(readFileSync(join(runDir, 'guest-done'), 'utf8'));
       result.end = 'finished';
@@ -231,22 +238,25 @@ export async function runWithRetry(
   const first = await guest(folder);
   const record = readJson<RunnerRecord>(join(folder, RUNNER_RECORD));
   const planned = record?.duts ?? dutsFromInventory(readInventory(o.inventory), runner).map((d) => d.name);
+  const summary = readJson<RunSummary>(join(folder, CERTIFY_FOLDER, 'summary.json'));
   const decision = retryDecision({
     attempt: 1,
     end: first.end,
     planned,
-    summary: readJson<RunSummary>(join(folder, CERTIFY_FOLDER, 'summary.json')),
+    summary,
+    ...(first.stall ? { stall: first.stall } : {}),
     enabled: o.retryStalled !== false,
   });
   if (!decision.retry || o.stopped?.()) {
     if (first.end === 'stalled' || first.end === 'crashed')
       progress(
-        `[lab] ${runner}: its unfinished DUTs are not run again: ${decision.retry ? 'interrupted' : decision.why}`,
+        `[lab] ${runner}: the guest ${first.end} ${whereStopped(stoppedAt(summary, planned))}; its unfinished DUTs are not run again: ${decision.retry ? 'interrupted' : decision.why}`,
       );
     return first;
   }
+  const inside = (decision.insideStall ?? []).map((f) => `${f.dut}'s ${stalledCheckLine(f)}`);
   progress(
-    `[lab] ${runner}: the guest ${first.end} ${whereStopped(decision.inFlight)}; the ${decision.duts.length} DUT(s) it had not finished run again in a fresh guest (attempt 2 of ${MAX_ATTEMPTS}): ${decision.duts.join(', ')}`,
+    `[lab] ${runner}: the guest ${first.end} ${whereStopped(decision.inFlight)}${inside.length ? `; ${inside.join(', ')}: not held against it` : ''}; the ${decision.duts.length} DUT(s) it had not finished run again in a fresh guest (attempt 2 of ${MAX_ATTEMPTS}): ${decision.duts.join(', ')}`,
   );
   // The first attempt's folder, whole, under the combined one (a rename: nothing is copied or lost).
   const moving = `${folder}.attempt-1-${process.pid}`;
@@ -267,6 +277,7 @@ export async function runWithRetry(
       end: first.end,
       ...(first.error ? { why: first.error } : {}),
       ...(decision.inFlight ? { inFlight: decision.inFlight } : {}),
+      ...(decision.insideStall ? { insideStall: decision.insideStall } : {}),
     },
     {
       number: 2,

@@ -2,20 +2,26 @@
  * A guest that stopped moving. Under TCG on a loaded host a guest's vCPU sometimes stops taking
  * its timer (the kernel's "rcu_preempt kthread starved … Possible timer handling issue"), or a
  * task blocks in the kernel for good after a DMA fault; the guest then never ends, and the lab
- * used to wait for its whole timeout (90 minutes or more). Two signs, read by the host:
+ * used to wait for its whole timeout (90 minutes or more). Three signs, read by the host:
  * - the agent's heartbeat (a file it rewrites every HEARTBEAT_MS over 9p) has not changed for
  *   SILENT_MS: the agent's own timer no longer runs, so the guest is not running;
+ * - or for TIMER_SILENT_MS, and since its last change the kernel reported on the console that a
+ *   CPU's timer stopped (`timerStallLine`): such a guest has not come back (7 December 2026);
  * - nothing moved for STILL_MS: no check ended (the summary), no process started or ended (the
  *   agent's process timeline): a task is stuck where no watchdog of the guest's can end it;
  *   BLOCKED_STILL_MS when the agent recorded a task blocked in the kernel since the last move.
- * Either stops that guest with a reason that quotes the kernel's complaint from its console, if
- * any, the task the agent found blocked in the kernel and its top frames (guest/blocked-tasks.ts),
- * and the DUT that was running; the DUTs it did not finish are then the merge's "not run"
- * (INCONCLUSIVE), never a FAIL.
+ * Each stops that guest with a reason that quotes the kernel's complaint from its console, if
+ * any, and the task the agent found blocked in the kernel and its top frames
+ * (guest/blocked-tasks.ts); where the run stopped is the retry's to say (runner/stopped.ts), from
+ * the summary the guest left. The watch also keeps when the host first saw each check's result
+ * and the guest's last sign of life (`StallWatch.window`): a check that ran out of time after it
+ * is the stall's, not the PMD's (runner/attempts.ts). The DUTs it did not finish are run again
+ * in a fresh guest, or are the merge's "not run" (INCONCLUSIVE), never a FAIL.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '@dpdk-hotplug/conformance';
+import { checkKey, type StallWindow } from '../runner/attempts.js';
 
 /** The file, in the guest's run folder, the agent rewrites with its uptime. */
 export const HEARTBEAT_FILE = 'heartbeat';
@@ -28,6 +34,12 @@ export const KERNEL_LOG_FILE = 'kernel.log';
 export const GUEST_DIAGNOSTICS = [HEARTBEAT_FILE, BLOCKED_TASKS_FILE, KERNEL_LOG_FILE] as const;
 /** Thirty heartbeats: far above a timer made late by TCG on a loaded host. */
 export const SILENT_MS = 5 * 60_000;
+/**
+ * Six heartbeats, when the kernel reported a CPU's timer stalled since the last one: it reports
+ * after 21 s without a grace period (RCU's stall timeout), so the heartbeat was silent for 21 s
+ * or more before the report and 60 s in all; a guest that recovers moves its heartbeat again.
+ */
+export const TIMER_SILENT_MS = 60_000;
 /**
  * Longer than anything a guest does without a process starting or ending or a check ending: a
  * check's own timeout (the lab's fixtures: at most 300 s); a Playwright worker's start under TCG
@@ -52,25 +64,36 @@ export interface GuestSigns {
   movedAt: number;
   /** The guest's console (its kernel's messages), or its end. */
   console?: string;
+  /** What the console got since the heartbeat last changed (its end), once silent for TIMER_SILENT_MS. */
+  consoleSinceBeat?: string;
   /** The agent's BLOCKED_TASKS_FILE, and when it was last written (ms since the epoch). */
   blocked?: string;
   blockedAt?: number;
-  /** The DUT that was running (`runningDut`). */
-  dut?: string;
 }
 
 /** What the kernel prints when a guest stops moving (RCU stalls, hung tasks, lockups, panics). */
 const KERNEL_STALL =
   /rcu_\w+ detected stalls|rcu_\w+ kthread (?:timer wakeup didn't happen|starved)|Possible timer handling issue|INFO: task .* blocked for more than \d+ seconds|soft lockup|hard LOCKUP|Kernel panic/;
 
-/** The console's last line (its timestamp cut) in which the kernel complains of a stall, if any. */
-export function kernelStallLine(console: string | undefined): string | undefined {
-  const lines = (console ?? '').split('\n').filter((l) => KERNEL_STALL.test(l));
-  return lines
+/** What RCU prints when a CPU's timer no longer fires (kernel/rcu/tree_stall.h), not a stall of any other kind. */
+const TIMER_STALL = /rcu_\w+ kthread (?:timer wakeup didn't happen|starved)|Possible timer handling issue/;
+
+/** The last line (its timestamp cut) of `console` that matches `pattern`, if any. */
+const lastLine = (console: string | undefined, pattern: RegExp) =>
+  (console ?? '')
+    .split('\n')
+    .filter((l) => pattern.test(l))
     .at(-1)
     ?.replace(/^\[[^\]]*\]\s*/, '')
     .trim();
-}
+
+/** The console's last line (its timestamp cut) in which the kernel complains of a stall, if any. */
+export const kernelStallLine = (console: string | undefined): string | undefined =>
+  lastLine(console, KERNEL_STALL);
+
+/** The last line in which the kernel says a CPU's timer stopped firing (an RCU stall report's), if any. */
+export const timerStallLine = (console: string | undefined): string | undefined =>
+  lastLine(console, TIMER_STALL);
 
 /** A task in uninterruptible sleep, not scheduled for `blockedS` seconds, as the guest's agent saw it. */
 export interface BlockedTask {
@@ -85,7 +108,7 @@ export interface BlockedTask {
   wchan: string;
   /** `/proc/PID/task/TID/stack`, innermost frame first: `vfio_pci_core_disable+0x2c/0x3e0 [vfio_pci_core]`. */
   stack: string[];
-  /** The DUT that was running (`runningDut`), if the summary said. */
+  /** Where the run was (runner/stopped.ts `describeStop`), if the summary said. */
   dut?: string;
 }
 
@@ -116,39 +139,44 @@ export function firstBlockedTask(jsonl: string): { task: BlockedTask; more: numb
   return tasks[0] && { task: tasks[0], more: tasks.length - 1 };
 }
 
-/**
- * The DUT of a running summary whose planned checks have not all ended (the DUTs of a runner run
- * in order), and the last of its planned checks that ended. A DUT not begun yet is marked not
- * run in a running summary too, so that mark is no reason to pass it over.
- */
-export function runningDut(run: RunSummary): string | undefined {
-  const ended = (d: RunSummary['duts'][number]) =>
-    (d.planned ?? []).filter((id) => d.checks.some((c) => c.id === id));
-  const d = run.duts.find((x) => ended(x).length < (x.planned?.length ?? 0));
-  if (!d) return undefined;
-  const last = ended(d).at(-1);
-  return `${d.name} (${last ? `after check ${last}` : 'no check ended yet'})`;
+/** Which sign stopped the guest (the header's three), and the reason's first part. */
+export type StallSign = 'silent' | 'timer' | 'still';
+
+const LIMITS = {
+  silentMs: SILENT_MS,
+  timerSilentMs: TIMER_SILENT_MS,
+  stillMs: STILL_MS,
+  blockedStillMs: BLOCKED_STILL_MS,
+};
+
+/** The sign that says the guest stalled, or undefined while none does. */
+export function stallSign(s: GuestSigns, limits = LIMITS): { sign: StallSign; why: string } | undefined {
+  const silent = s.now - s.heartbeatAt;
+  const still = s.now - s.movedAt;
+  const secs = (ms: number) => Math.round(ms / 1000);
+  if (silent >= limits.silentMs)
+    return { sign: 'silent', why: `no heartbeat from the guest's agent for ${secs(silent)} s` };
+  if (silent >= limits.timerSilentMs && timerStallLine(s.consoleSinceBeat))
+    return {
+      sign: 'timer',
+      why: `no heartbeat from the guest's agent for ${secs(silent)} s, and since the last one its kernel reported a CPU's timer stalled`,
+    };
+  if (still >= ((s.blockedAt ?? -1) >= s.movedAt ? limits.blockedStillMs : limits.stillMs))
+    return {
+      sign: 'still',
+      why: `nothing moved in the guest for ${secs(still)} s (no check ended, no process started or ended)`,
+    };
+  return undefined;
 }
 
 /** Why the guest is stalled, or undefined while it is not. */
-export function stallReason(
-  s: GuestSigns,
-  limits = { silentMs: SILENT_MS, stillMs: STILL_MS, blockedStillMs: BLOCKED_STILL_MS },
-): string | undefined {
-  const silent = s.now - s.heartbeatAt;
-  const still = s.now - s.movedAt;
-  const why =
-    silent >= limits.silentMs
-      ? `no heartbeat from the guest's agent for ${Math.round(silent / 1000)} s`
-      : still >= ((s.blockedAt ?? -1) >= s.movedAt ? limits.blockedStillMs : limits.stillMs)
-        ? `nothing moved in the guest for ${Math.round(still / 1000)} s (no check ended, no process started or ended)`
-        : undefined;
-  if (!why) return undefined;
-  const kernel = kernelStallLine(s.console);
+export function stallReason(s: GuestSigns, limits = LIMITS): string | undefined {
+  const sign = stallSign(s, limits);
+  if (!sign) return undefined;
+  const kernel = sign.sign === 'timer' ? timerStallLine(s.consoleSinceBeat) : kernelStallLine(s.console);
   const blocked = firstBlockedTask(s.blocked ?? '');
   return [
-    `the guest stalled: ${why}`,
-    ...(s.dut ? [`while ${s.dut} ran`] : []),
+    `the guest stalled: ${sign.why}`,
     ...(kernel ? [`its kernel said: "${kernel}"`] : []),
     ...(blocked
       ? [
@@ -159,12 +187,20 @@ export function stallReason(
   ].join('; ');
 }
 
+/** The end of the console the timer rule reads: an RCU stall report repeats every 21 s, far inside it. */
+const CONSOLE_TAIL = 256 * 1024;
+
 /** What the host sees change in a guest's run folder: its heartbeat, its summary, its process timeline. */
 export class StallWatch {
   #beat = '';
   #heartbeatAt: number;
+  /** The console's size when the heartbeat last changed: what came after is since the last beat. */
+  #consoleAtBeat = 0;
   #moved = '';
   #movedAt: number;
+  /** When each check's result (by `checkKey`, and what it said) was first seen. */
+  #seen = new Map<string, { result: string; at: number }>();
+  #stall?: { sign: StallSign; at: number };
   constructor(
     private readonly runDir: string,
     private readonly summary: string,
@@ -176,35 +212,62 @@ export class StallWatch {
 
   /** Why the guest is stalled, or undefined (see the header). */
   look(now = Date.now()): string | undefined {
+    const console = join(this.runDir, 'console.log');
     const beat = readOr(join(this.runDir, HEARTBEAT_FILE));
-    if (beat !== this.#beat) [this.#beat, this.#heartbeatAt] = [beat, now];
+    if (beat !== this.#beat)
+      [this.#beat, this.#heartbeatAt, this.#consoleAtBeat] = [beat, now, sizeOr(console)];
     const moved = `${sizeOr(this.summary)}:${mtimeOr(this.summary)}:${sizeOr(join(this.runDir, 'guest.log'))}`;
-    if (moved !== this.#moved) [this.#moved, this.#movedAt] = [moved, now];
-    const signs = {
+    if (moved !== this.#moved) {
+      [this.#moved, this.#movedAt] = [moved, now];
+      this.#see(now);
+    }
+    const signs: GuestSigns = {
       now,
       heartbeatAt: this.#heartbeatAt,
       movedAt: this.#movedAt,
       blockedAt: mtimeOr(join(this.runDir, BLOCKED_TASKS_FILE)),
+      // Read only while the heartbeat is silent for long enough to matter.
+      ...(now - this.#heartbeatAt >= TIMER_SILENT_MS
+        ? { consoleSinceBeat: readFrom(console, this.#consoleAtBeat) }
+        : {}),
     };
+    const sign = stallSign(signs);
+    if (!sign) return undefined;
+    this.#stall = { sign: sign.sign, at: now };
     // The console and the rest are read only once a sign says stalled: for the kernel's own words.
-    return (
-      stallReason(signs) &&
-      stallReason({
-        ...signs,
-        console: readOr(join(this.runDir, 'console.log')),
-        blocked: readOr(join(this.runDir, BLOCKED_TASKS_FILE)),
-        dut: runningDutOf(this.summary),
-      })
-    );
+    return stallReason({
+      ...signs,
+      console: readOr(console),
+      blocked: readOr(join(this.runDir, BLOCKED_TASKS_FILE)),
+    });
   }
-}
 
-/** `runningDut` of a summary file, if it can be read. */
-export function runningDutOf(summary: string): string | undefined {
-  try {
-    return runningDut(JSON.parse(readFileSync(summary, 'utf8')) as RunSummary);
-  } catch {
-    return undefined; // not written yet, or half-way through a rename
+  /**
+   * Once `look` said stalled: from the guest's last sign of life (its last heartbeat; when nothing
+   * moved, its last move) to then, and when each check's result was first seen.
+   */
+  window(): StallWindow | undefined {
+    if (!this.#stall) return undefined;
+    return {
+      from: this.#stall.sign === 'still' ? this.#movedAt : this.#heartbeatAt,
+      to: this.#stall.at,
+      seen: Object.fromEntries([...this.#seen].map(([k, v]) => [k, v.at])),
+    };
+  }
+
+  #see(now: number): void {
+    let run: RunSummary;
+    try {
+      run = JSON.parse(readFileSync(this.summary, 'utf8')) as RunSummary;
+    } catch {
+      return; // not written yet, or half-way through a rename
+    }
+    for (const d of run.duts)
+      for (const c of d.checks) {
+        const key = checkKey(d.name, c.id);
+        const result = `${c.status} ${c.durationMs} ${c.reason ?? ''}`;
+        if (this.#seen.get(key)?.result !== result) this.#seen.set(key, { result, at: now });
+      }
   }
 }
 
@@ -215,5 +278,23 @@ const readOr = (f: string) => {
     return '';
   }
 };
+/** The file from `offset` on (its last CONSOLE_TAIL bytes at most), or ''. */
+function readFrom(f: string, offset: number): string {
+  try {
+    const size = statSync(f).size;
+    const from = Math.max(offset, size - CONSOLE_TAIL);
+    if (size <= from) return '';
+    const buf = Buffer.alloc(size - from);
+    const fd = openSync(f, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, from);
+    } finally {
+      closeSync(fd);
+    }
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  }
+}
 const sizeOr = (f: string) => (existsSync(f) ? statSync(f).size : -1);
 const mtimeOr = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : -1);
