@@ -13,7 +13,7 @@ import {
 } from './control-queue.js';
 import { type Devargs, type DevargsFile, type DevargsPolicy, parseDevargs } from './devargs.js';
 import { attachPolicy, devargsGuards, rememberAttached } from './devargs-policy.js';
-import { type DpdkBinding, MAX_ETHPORTS } from './dpdk-binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { currentDpdk, pmdFolderArgs, selectDpdk } from './dpdk-install.js';
 import { DpdkLog } from './dpdk-log.js';
 import { checkPmdFolder } from './drivers.js';
@@ -41,7 +41,7 @@ import {
 } from './options.js';
 import { beginCapture, type CapturedOutput, captureOutput } from './output-capture.js';
 import { call, type Plan, type Step, startPlan } from './plan.js';
-import { type DeviceLeft, type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
+import { type DeviceRecord, type PortRecord, PortTable, portRef } from './ports.js';
 import { type HeldResources, netdevCount, processHeld, processResources } from './resources.js';
 import { removableRuntimeDir, runtimeDirFor } from './runtime-dir.js';
 import { rxBurst, rxBurstPacked, txBurst, txBurstPacked } from './traffic.js';
@@ -278,10 +278,10 @@ export class Eal extends EventEmitter<EalEvents> {
         if (checked && queued) parseDevargs(devargs, policy);
         this.#refuseAttached(d.name, devargs);
         const mark = this.#log.mark();
-        const ids = new Uint16Array(MAX_ETHPORTS);
-        // Filled by the attach's own crossing, before its probe (see dphp_attach).
-        const before = new Uint16Array(MAX_ETHPORTS);
-        const probe = call(this.#dpdk.dphp_attach, d.devargs, d.name, ids, before, MAX_ETHPORTS);
+        // The probe's ports and the snapshot before it, in the shim's area as the sync form
+        // has them (one call at a time: nothing else writes them until this call settled).
+        const { before } = this.#dpdk.area;
+        const probe = call(this.#dpdk.dphp_attach_area, d.devargs, d.name);
         return {
           call: `rte_dev_probe(${quoted})`,
           timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -291,8 +291,8 @@ export class Eal extends EventEmitter<EalEvents> {
               ? startPlan(this.#probeUnlessAborted(d, probe, before, signal), done)
               : probe.fn.async(...probe.args, done),
           finish: (n) =>
-            this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n, ids), mark, before),
-          late: (n) => this.#lateAttach(d, devargs, n, ids, before),
+            this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n), mark, before),
+          late: (n) => this.#lateAttach(d, devargs, n, before),
           aborted: (id) => `${d.name} is attached as port ${id}: its removal failed, detach it`,
         };
       },
@@ -401,13 +401,13 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /** A probe that timed out returned: its device and ports join the table (or its failure is undone). */
-  #lateAttach(d: Device, devargs: string, n: number, ids: Uint16Array, before: Uint16Array): LateOutcome {
+  #lateAttach(d: Device, devargs: string, n: number, before: Uint16Array): LateOutcome {
     if (n < 0) {
       this.#undoFailedProbe(d.bus, d.name, before);
       this.#table.sync();
       return { outcome: `the probe failed (${errnoName(n)}): ${d.name} is not attached`, device: d.name };
     }
-    const device = this.#table.probed(d.name, d.bus, d.devargs, n, ids) as DeviceRecord;
+    const device = this.#table.probed(d.name, d.bus, d.devargs, n) as DeviceRecord;
     if (d.files.length > 0) this.#ownFiles(d.files);
     if (device.ports.length === 0) {
       const left = this.#removePortless(device, before);
@@ -665,9 +665,8 @@ export class Eal extends EventEmitter<EalEvents> {
       yield* this.#table.closePlan(port);
     }
     const mark = this.#log.mark();
-    const { step, left } = this.#detachStep(device);
-    const rc: number = yield step;
-    return this.#removed(device, rc, mark, left);
+    const rc: number = yield this.#detachStep(device);
+    return this.#removed(device, rc, mark);
   }
 
   /** A lifecycle plan on a worker thread, queued; the port is looked up when its turn comes. */
@@ -881,25 +880,18 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#prepareRemove(device, options);
     const mark = this.#log.mark();
     const rc = this.#table.removeDevice(device.bus, device.name);
-    return this.#removed(device, rc, mark, this.#leftInArea);
+    return this.#removed(device, rc, mark);
   }
 
-  readonly #leftInArea = (): DeviceLeft => this.#table.leftInArea();
-
-  /** dphp_detach of a device off the main thread, into its own arrays; `left` reads them once it returned 0. */
-  #detachStep(device: DeviceRecord): { step: Step; left: () => DeviceLeft } {
-    const ports = new Uint16Array(MAX_ETHPORTS);
-    const left = new Int32Array(1);
-    return {
-      step: call(this.#dpdk.dphp_detach, device.bus, device.name, ports, left, MAX_ETHPORTS),
-      left: () => this.#table.leftIn(left, ports),
-    };
+  /** dphp_detach of a device off the main thread, into the shim's area (`#removed` reads it). */
+  #detachStep(device: DeviceRecord): Step {
+    return call(this.#dpdk.dphp_detach_area, device.bus, device.name);
   }
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
     const open = this.#openPorts(device, options);
     const mark = this.#log.mark();
-    const { step: remove, left } = this.#detachStep(device);
+    const remove = this.#detachStep(device);
     return {
       call: `rte_eal_hotplug_remove(${device.bus}, ${device.name})`,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -908,7 +900,7 @@ export class Eal extends EventEmitter<EalEvents> {
         open.length === 0 && !this.#table.holdsPools(device)
           ? remove.fn.async(...remove.args, done)
           : startPlan(this.#removePlan(device, open, remove), done),
-      finish: (rc) => this.#removed(device, rc, mark, left),
+      finish: (rc) => this.#removed(device, rc, mark),
       late: (rc) => this.#lateRemove(device, rc),
       aborted: () => `${device.name} is detached`,
     };
@@ -948,14 +940,14 @@ export class Eal extends EventEmitter<EalEvents> {
   }
 
   /**
-   * The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error; `leftBehind`
-   * reads what the same crossing (dphp_detach) said the removal left.
+   * The device's name once rte_eal_hotplug_remove returned `rc`, or its typed error; what the
+   * same crossing (dphp_detach_area, on either thread) said the removal left is in the area.
    */
-  #removed(device: DeviceRecord, rc: number, mark: number, leftBehind: () => DeviceLeft): string {
+  #removed(device: DeviceRecord, rc: number, mark: number): string {
     if (rc < 0) throw detachFailed(device, rc, this.#log.since(mark));
     this.#table.remove(device);
     // DPDK said the device is gone: its ports and its driver must be too, or remove did not finish.
-    const left = leftBehind();
+    const left = this.#table.leftInArea();
     if (left.probed) throw detachIncomplete(device, left.ports, this.#log.since(mark));
     this.#emitDetach(device);
     this.#sweepGone(device, mark);
