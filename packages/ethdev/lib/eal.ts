@@ -256,7 +256,13 @@ export class Eal extends EventEmitter<EalEvents> {
    * until it returns; then the SDK takes in what it did and emits `late`.
    */
   attach(devargs: string, options?: AttachOptions): Promise<PortId> {
-    return rejecting(() => this.#attachAsync(devargs, options, true));
+    // A synchronous throw as a rejection, as an async method's; without a closure per call, or
+    // the extra promise (and microtask ticks) an `async` function returning a promise adds.
+    try {
+      return this.#attachAsync(devargs, options, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   #attachAsync(devargs: string, value: AttachOptions | undefined, checked: boolean): Promise<PortId> {
@@ -281,15 +287,14 @@ export class Eal extends EventEmitter<EalEvents> {
         // The probe's ports and the snapshot before it, in the shim's area as the sync form
         // has them (one call at a time: nothing else writes them until this call settled).
         const { before } = this.#dpdk.area;
-        const probe = call(this.#dpdk.dphp_attach_area, d.devargs, d.name);
         return {
           call: `rte_dev_probe(${quoted})`,
           timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           details: { devargs, device: d.name },
           start: (done) =>
             signal
-              ? startPlan(this.#probeUnlessAborted(d, probe, before, signal), done)
-              : probe.fn.async(...probe.args, done),
+              ? startPlan(this.#probeUnlessAborted(d, before, signal), done)
+              : this.#dpdk.dphp_attach_area.async(d.devargs, d.name, done),
           finish: (n) =>
             this.#attached(d, devargs, this.#table.probed(d.name, d.bus, d.devargs, n), mark, before),
           late: (n) => this.#lateAttach(d, devargs, n, before),
@@ -307,8 +312,8 @@ export class Eal extends EventEmitter<EalEvents> {
    * thread too) and the attach rejects with ABORTED, nothing left. A removal that fails leaves
    * the device to the table (the attach then rejects with ABORTED saying so).
    */
-  *#probeUnlessAborted(d: Device, probe: Step, before: Uint16Array, signal: AbortSignal): Plan<number> {
-    const n: number = yield probe;
+  *#probeUnlessAborted(d: Device, before: Uint16Array, signal: AbortSignal): Plan<number> {
+    const n: number = yield call(this.#dpdk.dphp_attach_area, d.devargs, d.name);
     if (!signal.aborted || n < 0) return n;
     const rc: number = yield call(this.#dpdk.rte_eal_hotplug_remove, d.bus, d.name);
     if (rc < 0) return n;
@@ -436,7 +441,11 @@ export class Eal extends EventEmitter<EalEvents> {
    * {@link attach}.
    */
   detach(port: PortRef, value?: DetachOptions): Promise<string> {
-    return rejecting(() => this.#detachAsync(port, value));
+    try {
+      return this.#detachAsync(port, value);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   #detachAsync(port: PortRef, value: DetachOptions | undefined): Promise<string> {
@@ -489,7 +498,11 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** {@link detachDeviceSync} with DPDK's remove on a worker thread, queued; see {@link detach}. */
   detachDevice(name: string, value?: DetachOptions): Promise<string> {
-    return rejecting(() => this.#detachDeviceAsync(name, value));
+    try {
+      return this.#detachDeviceAsync(name, value);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   #detachDeviceAsync(name: string, value: DetachOptions | undefined): Promise<string> {
@@ -890,16 +903,17 @@ export class Eal extends EventEmitter<EalEvents> {
 
   #removeOffThread(device: DeviceRecord, options: DetachOptions): OffThreadCall<string> {
     const open = this.#openPorts(device, options);
+    const first = device.ports[0];
     const mark = this.#log.mark();
-    const remove = this.#detachStep(device);
     return {
       call: `rte_eal_hotplug_remove(${device.bus}, ${device.name})`,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      details: { device: device.name, ...(device.ports[0] ? { port: device.ports[0].id } : {}) },
+      // No spread: a literal of either shape (a spread copies through the runtime on every detach).
+      details: first ? { device: device.name, port: first.id } : { device: device.name },
       start: (done) =>
         open.length === 0 && !this.#table.holdsPools(device)
-          ? remove.fn.async(...remove.args, done)
-          : startPlan(this.#removePlan(device, open, remove), done),
+          ? this.#dpdk.dphp_detach_area.async(device.bus, device.name, done)
+          : startPlan(this.#removePlan(device, open), done),
       finish: (rc) => this.#removed(device, rc, mark),
       late: (rc) => this.#lateRemove(device, rc),
       aborted: () => `${device.name} is detached`,
@@ -910,9 +924,9 @@ export class Eal extends EventEmitter<EalEvents> {
    * `force`'s stop and close of a device's open ports, its removal, then the mbuf pools its ports
    * still hold (deferClose leaves them to the detach): all on worker threads, none on the event loop.
    */
-  *#removePlan(device: DeviceRecord, open: readonly PortRecord[], remove: Step): Plan<number> {
+  *#removePlan(device: DeviceRecord, open: readonly PortRecord[]): Plan<number> {
     for (const port of open) yield* this.#table.forceClosePlan(port);
-    const rc: number = yield remove;
+    const rc: number = yield this.#detachStep(device);
     if (rc >= 0) yield* this.#table.freePoolsPlan(device);
     return rc;
   }
@@ -1137,18 +1151,6 @@ function attachedPort(eal: Eal, handle: PortHandle, device: string): AttachedPor
       }
     },
   });
-}
-
-/**
- * `start()`'s promise, or its synchronous throw as a rejection: an async method's semantics
- * without the extra promise (and microtask ticks) an `async` function returning a promise adds.
- */
-function rejecting<T>(start: () => Promise<T>): Promise<T> {
-  try {
-    return start();
-  } catch (e) {
-    return Promise.reject(e);
-  }
 }
 
 /** A vdev string as given, unchecked: its name is what comes before the first comma. */

@@ -55,11 +55,21 @@ const waitAsync = (
   }
 ).waitAsync;
 
+/** Settled once: `SETTLED.then(f)` runs `f` in a microtask. */
+const SETTLED = Promise.resolve();
+
 /**
- * How each argument crosses: a string, a number or null. No array crosses: what a call makes
- * beside its return code, the shim leaves in its area (the attach and detach above).
+ * The page's strings, by what they hold: each string argument has the slot of its role, so that
+ * the calls of one device (attach, detach: its devargs, its bus, its name) find their strings
+ * written already, and only a string that changed is encoded again.
  */
-type ArgKind = 's' | 'n' | 'null';
+const STRING_SLOTS = { devargs: 0, name: 1, bus: 2 } as const;
+type StringRole = keyof typeof STRING_SLOTS;
+/**
+ * How each argument crosses: a string (by its role), a number or null. No array crosses: what a
+ * call makes beside its return code, the shim leaves in its area (the attach and detach above).
+ */
+type ArgKind = StringRole | 'n' | 'null';
 
 /**
  * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
@@ -73,17 +83,17 @@ export const WORKER_CALLS = {
   dphp_attach_area: {
     lib: 'shim',
     sig: 'int dphp_attach_area(const char *devargs, const char *devname)',
-    args: ['s', 's'],
+    args: ['devargs', 'name'],
   },
   dphp_detach_area: {
     lib: 'shim',
     sig: 'int dphp_detach_area(const char *bus, const char *name)',
-    args: ['s', 's'],
+    args: ['bus', 'name'],
   },
   rte_eal_hotplug_remove: {
     lib: 'eal',
     sig: 'int rte_eal_hotplug_remove(const char *busname, const char *devname)',
-    args: ['s', 's'],
+    args: ['bus', 'name'],
   },
   dphp_configure: {
     lib: 'shim',
@@ -109,22 +119,25 @@ export type WorkerCallName = keyof typeof WORKER_CALLS;
 
 /**
  * Each call's marshalling plan, made once, by name: its number on the worker (its index in
- * WORKER_CALLS) and which arguments are strings (at most two: the page's A and B) and numbers.
+ * WORKER_CALLS), which arguments are strings and the page's slot of each, and which are numbers.
  */
 interface OpPlan {
   readonly op: number;
-  readonly strings: readonly number[];
+  readonly strings: readonly { readonly at: number; readonly slot: number }[];
   readonly numbers: readonly number[];
 }
 const OPS = new Map<WorkerCallName, OpPlan>(
   (Object.keys(WORKER_CALLS) as WorkerCallName[]).map((name, op) => {
     const kinds = WORKER_CALLS[name].args as readonly ArgKind[];
-    const at = (kind: ArgKind) => kinds.flatMap((k, i) => (k === kind ? [i] : []));
-    return [name, { op, strings: at('s'), numbers: at('n') }];
+    const strings = kinds.flatMap((k, at) =>
+      k in STRING_SLOTS ? [{ at, slot: STRING_SLOTS[k as StringRole] }] : [],
+    );
+    const numbers = kinds.flatMap((k, i) => (k === 'n' ? [i] : []));
+    return [name, { op, strings, numbers }];
   }),
 );
 
-// The shared page: slots, then up to 8 numbers, two NUL-terminated strings.
+// The shared page: slots, then up to 8 numbers, a NUL-terminated string per STRING_SLOTS.
 const IDLE = 0;
 const REQUEST = 1;
 // 2: returned; 3: koffi threw (the message in the first string).
@@ -226,29 +239,25 @@ const STRING_BYTES = 8192;
 const LAYOUT = {
   slots: 0,
   numbers: 64,
-  strA: 128,
-  strB: 128 + STRING_BYTES,
-  bytes: 128 + 2 * STRING_BYTES,
+  strings: 128,
+  bytes: 128 + Object.keys(STRING_SLOTS).length * STRING_BYTES,
 } as const;
 
 /** The worker's code (CommonJS, run with eval: no file to find next to the sources or dist). */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffiPath);
-const { shared, libs, calls, layout, slot, stringBytes, futex } = workerData;
+const { shared, libs, calls, layout, slot, stringSlots, stringBytes, futex } = workerData;
 const loaded = {};
 for (const [name, path] of Object.entries(libs)) loaded[name] = koffi.load(path);
 const fns = calls.map((c) => loaded[c.lib].func(c.sig));
 const s = new Int32Array(shared, layout.slots, 16);
 const numbers = new Float64Array(shared, layout.numbers, 8);
-const strs = [new Uint8Array(shared, layout.strA, stringBytes), new Uint8Array(shared, layout.strB, stringBytes)];
-// Each call's argument list, made once: the shared strings (the main thread writes each
-// NUL-terminated: koffi passes a Uint8Array as the char pointer, no copy and no decode here) and
-// nulls stay; numbers are written in before each call.
-const argvs = calls.map((c) => {
-  let str = 0;
-  return c.args.map((kind) => (kind === 's' ? strs[str++] : null));
-});
+const strs = Object.values(stringSlots).map((k) => new Uint8Array(shared, layout.strings + k * stringBytes, stringBytes));
+// Each call's argument list, made once: the shared strings, each its role's (the main thread
+// writes each NUL-terminated: koffi passes a Uint8Array as the char pointer, no copy and no
+// decode here) and nulls stay; numbers are written in before each call.
+const argvs = calls.map((c) => c.args.map((kind) => (kind in stringSlots ? strs[stringSlots[kind]] : null)));
 const utf8 = new TextEncoder();
 const sys = futex.nr === undefined ? undefined : koffi.load('libc.so.6').func(futex.signature);
 const rawSleep = new BigInt64Array([BigInt(Math.floor(futex.rawSleepMs / 1000)), BigInt((futex.rawSleepMs % 1000) * 1e6)]);
@@ -352,15 +361,14 @@ export class OffThreadWorker {
   readonly #worker: Worker;
   readonly #slots: Int32Array;
   readonly #numbers: Float64Array;
-  readonly #strA: Uint8Array;
-  readonly #strB: Uint8Array;
+  /** The page's strings, by slot (STRING_SLOTS). */
+  readonly #strings: Uint8Array[];
   readonly #utf8 = new TextEncoder();
   /**
-   * The strings in the page's A and B now: an argument equal to the one there is not encoded
+   * The string in each slot of the page now: an argument equal to the one there is not encoded
    * again (a cycle's calls name the same device; an encode is a call into C++ each).
    */
-  #inA: string | undefined;
-  #inB: string | undefined;
+  readonly #written: Array<string | undefined>;
   /** The call on the worker now, if any: its name and callback. */
   #jobName: WorkerCallName = 'dphp_abi';
   #jobDone: ((error: unknown, rc: number) => void) | undefined;
@@ -382,8 +390,10 @@ export class OffThreadWorker {
     const shared = new SharedArrayBuffer(LAYOUT.bytes);
     this.#slots = new Int32Array(shared, LAYOUT.slots, 16);
     this.#numbers = new Float64Array(shared, LAYOUT.numbers, 8);
-    this.#strA = new Uint8Array(shared, LAYOUT.strA, STRING_BYTES);
-    this.#strB = new Uint8Array(shared, LAYOUT.strB, STRING_BYTES);
+    this.#strings = Object.values(STRING_SLOTS).map(
+      (k) => new Uint8Array(shared, LAYOUT.strings + k * STRING_BYTES, STRING_BYTES),
+    );
+    this.#written = this.#strings.map(() => undefined);
     // The main thread's CPUs now (EAL pinned it): the worker's home; the others are its away.
     const mainCpus = cpusOf(`/proc/self/task/${process.pid}/status`);
     this.#worker = new Worker(WORKER_SOURCE, {
@@ -395,6 +405,7 @@ export class OffThreadWorker {
         calls: [...OPS.keys()].map((name) => WORKER_CALLS[name]),
         layout: LAYOUT,
         slot: SLOT,
+        stringSlots: STRING_SLOTS,
         stringBytes: STRING_BYTES,
         futex: {
           nr: this.#futex ? SYS_FUTEX : undefined,
@@ -442,13 +453,10 @@ export class OffThreadWorker {
     // A Map: the name differs from call to call, and a keyed load of it would go megamorphic.
     const { op, strings, numbers } = OPS.get(name)!;
     const s = this.#slots;
-    if (strings.length > 0) {
-      const a = args[strings[0]!] as string;
-      if (a !== this.#inA) this.#inA = this.#encode(name, strings[0]!, a, this.#strA);
-      if (strings.length > 1) {
-        const b = args[strings[1]!] as string;
-        if (b !== this.#inB) this.#inB = this.#encode(name, strings[1]!, b, this.#strB);
-      }
+    for (let i = 0; i < strings.length; i++) {
+      const { at, slot } = strings[i]!;
+      const text = args[at] as string;
+      if (text !== this.#written[slot]) this.#encode(name, at, text, slot);
     }
     for (let i = 0; i < numbers.length; i++) this.#numbers[i] = args[numbers[i]!] as number;
     s[SLOT.op] = op;
@@ -460,8 +468,10 @@ export class OffThreadWorker {
     this.#poll = asleep === 0 && Atomics.load(s, SLOT.spinning) === 1;
     if (asleep === 1) this.#futex!(SYS_FUTEX!, s, FUTEX_WAKE_PRIVATE, 1, null);
     else if (asleep === 2) Atomics.notify(s, SLOT.state);
-    // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask.
-    queueMicrotask(this.#firstLook);
+    // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask,
+    // a reaction of a settled promise (Node's queueMicrotask makes an AsyncResource and a bound
+    // function each time, and enters and leaves its async scope around the callback).
+    SETTLED.then(this.#firstLook);
   }
 
   /**
@@ -505,7 +515,7 @@ export class OffThreadWorker {
     }
     const w = waitAsync(s, SLOT.state, REQUEST);
     if (w.async) w.value.then(this.#wait);
-    else queueMicrotask(this.#wait);
+    else SETTLED.then(this.#wait);
   };
 
   readonly #finish = (): void => {
@@ -520,26 +530,25 @@ export class OffThreadWorker {
     }
     Atomics.store(s, SLOT.state, IDLE);
     if (state === FAILED) {
-      // The worker wrote its message over string A.
-      this.#inA = undefined;
-      const message = new TextDecoder().decode(this.#strA.slice(0, s[SLOT.errLen]));
+      // The worker wrote its message over the first string.
+      this.#written[0] = undefined;
+      const message = new TextDecoder().decode(this.#strings[0]!.slice(0, s[SLOT.errLen]));
       done(new Error(`${this.#jobName} failed on the worker thread: ${message}`), 0);
       return;
     }
     done(null, s[SLOT.rc]!);
   };
 
-  /** Writes `text` NUL-terminated into `target` (string A or B of the page); returns it. */
-  #encode(name: WorkerCallName, i: number, text: string, target: Uint8Array): string {
+  /** Writes `text` NUL-terminated into the page's string `slot`. */
+  #encode(name: WorkerCallName, i: number, text: string, slot: number): void {
+    const target = this.#strings[slot]!;
+    // Cut short, the slot holds no string the next call may reuse.
+    this.#written[slot] = undefined;
     const { read, written } = this.#utf8.encodeInto(text, target);
     // Its NUL needs a byte too: the worker passes the shared bytes themselves as the C string.
-    if (read !== text.length || written === STRING_BYTES) {
-      // Cut short: what the page holds is not a string the next call may reuse.
-      if (target === this.#strA) this.#inA = undefined;
-      else this.#inB = undefined;
+    if (read !== text.length || written === STRING_BYTES)
       throw new Error(`${name}: argument ${i + 1} is too long`);
-    }
     target[written] = 0;
-    return text;
+    this.#written[slot] = text;
   }
 }
