@@ -484,8 +484,11 @@ export class OffThreadWorker {
     let slept = false;
     if (this.#poll) {
       // The worker was awake on a CPU of its own: its answer needs no wake-up, only a look.
+      // The clock read every 32nd look: a look takes nanoseconds, a read of the clock ten times
+      // as long, and the answer is seen that much sooner.
       const end = performance.now() + MAIN_WAIT_US / 1000;
-      while (Atomics.load(s, SLOT.state) === REQUEST && performance.now() < end);
+      for (let i = 1; Atomics.load(s, SLOT.state) === REQUEST; i++)
+        if ((i & 31) === 0 && performance.now() >= end) break;
     } else if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
       Atomics.store(s, SLOT.mainWaiting, 1);
       this.#futex(SYS_FUTEX!, s, FUTEX_WAIT_PRIVATE, REQUEST, this.#mainWait);
