@@ -67,7 +67,7 @@ const STRING_SLOTS = { devargs: 0, name: 1, bus: 2 } as const;
 type StringRole = keyof typeof STRING_SLOTS;
 /**
  * How each argument crosses: a string (by its role), a number or null. No array crosses: what a
- * call makes beside its return code, the shim leaves in its area (the attach and detach above).
+ * call makes beside its return code, the shim leaves in its area (the attach and detach below).
  */
 type ArgKind = StringRole | 'n' | 'null';
 
