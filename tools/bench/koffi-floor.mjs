@@ -4,8 +4,9 @@
 //   through koffi's sync call: four crossings, no SDK logic, no check of what a remove left.
 // - `shim`: the SDK's own crossings for one cycle (dphp_attach_area: snapshot, probe, port lookup;
 //   rte_eth_dev_close; dphp_detach_area: remove and what it left), with no SDK logic around them.
-// - `async-shim`: the SDK's async cycle with no SDK logic: dphp_attach through the SDK's worker
-//   (off-thread.ts), rte_eth_dev_close on this thread, dphp_detach through the worker, each awaited.
+// - `async-shim`: the SDK's async cycle with no SDK logic: dphp_attach_area through the SDK's
+//   worker (off-thread.ts), rte_eth_dev_close on this thread, dphp_detach_area through the worker,
+//   each awaited (their results in the shim's area, as the SDK's async forms read them).
 // - `async-empty`: the async cycle's mechanism with nothing in it: two async calls of an
 //   empty C function (dphp_abi) through the SDK's worker (off-thread.ts), each awaited, as the SDK's async
 //   cycle makes two (attach, detach); no DPDK call at all.
@@ -40,17 +41,10 @@ function shimCalls() {
 }
 const viaWorker = (fn, ...args) =>
   new Promise((resolve, reject) => fn.async(...args, (error, rc) => (error ? reject(error) : resolve(rc))));
-const asyncPorts = new Uint16Array(32);
-const asyncBefore = new Uint16Array(32);
-const asyncLeft = new Int32Array(1);
 async function asyncShimCalls() {
-  if ((await viaWorker(b.dphp_attach, devargs, devargs, asyncPorts, asyncBefore, 32)) !== 1)
-    throw new Error('probe failed');
-  if (b.rte_eth_dev_close(asyncPorts[0]) !== 0) throw new Error('close failed');
-  if (
-    (await viaWorker(b.dphp_detach, 'vdev', devargs, asyncPorts, asyncLeft, 32)) !== 0 ||
-    asyncLeft[0] !== 0
-  )
+  if ((await viaWorker(b.dphp_attach_area, devargs, devargs)) !== 1) throw new Error('probe failed');
+  if (b.rte_eth_dev_close(ids[0]) !== 0) throw new Error('close failed');
+  if ((await viaWorker(b.dphp_detach_area, 'vdev', devargs)) !== 0 || b.area.left[0] !== 0)
     throw new Error('remove failed');
 }
 const emptyHop = () =>

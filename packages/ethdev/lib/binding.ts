@@ -147,9 +147,14 @@ function load(install: DpdkInstall) {
     dphp_end_telemetry: shim.func('int dphp_end_telemetry(int timeout_ms)'),
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
-    // An attach and a detach in one crossing each, for the async forms (their own arrays).
-    dphp_attach: shim.func(WORKER_CALLS.dphp_attach.sig),
-    dphp_detach: shim.func(WORKER_CALLS.dphp_detach.sig),
+    // An attach and a detach in one crossing each, into arrays of the caller's (the SDK uses
+    // their area forms below, on either thread).
+    dphp_attach: shim.func(
+      'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
+    ),
+    dphp_detach: shim.func(
+      'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
+    ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
     dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),
@@ -163,8 +168,8 @@ function load(install: DpdkInstall) {
     dphp_heap_in_use: shim.func('double dphp_heap_in_use(void)'),
     // The sync hot path: numbers and strings only, results and packets in the area (dpdk-binding.ts).
     dphp_area: shim.func('void *dphp_area(void)'),
-    dphp_attach_area: shim.func('int dphp_attach_area(const char *devargs, const char *devname)'),
-    dphp_detach_area: shim.func('int dphp_detach_area(const char *bus, const char *name)'),
+    dphp_attach_area: shim.func(WORKER_CALLS.dphp_attach_area.sig),
+    dphp_detach_area: shim.func(WORKER_CALLS.dphp_detach_area.sig),
     dphp_port_pool: shim.func('int dphp_port_pool(uint16_t port, rte_mempool *mp)'),
     dphp_tx: shim.func('uint16_t dphp_tx(uint16_t port, uint16_t queue, uint16_t n)'),
     dphp_rx: shim.func('uint16_t dphp_rx(uint16_t port, uint16_t queue, uint16_t n)'),

@@ -80,9 +80,9 @@ it.each(['net_null0', 'net_ring0'])(
   async (dev) => {
     await crossingsOf(asyncCycle(dev));
     expect(await crossingsOf(asyncCycle(dev))).toEqual({
-      'dphp_attach.async': 1,
+      'dphp_attach_area.async': 1,
       rte_eth_dev_close: 1,
-      'dphp_detach.async': 1,
+      'dphp_detach_area.async': 1,
     });
   },
 );

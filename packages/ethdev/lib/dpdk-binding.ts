@@ -121,14 +121,12 @@ export interface DpdkBinding {
    * An attach in one crossing: DPDK's valid ports into `before` (0xffff after the last), then
    * rte_dev_probe and the device's ports into `ports`: their count, or the probe's error.
    */
-  dphp_attach: OffThreadFn<
-    [devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number]
-  >;
+  dphp_attach(devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number): number;
   /**
    * A detach in one crossing: rte_eal_hotplug_remove's rc; when 0, dphp_device_left's result in
    * `left[0]` (the ports left in `ports`).
    */
-  dphp_detach: OffThreadFn<[bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number]>;
+  dphp_detach(bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number): number;
   /** A device's ports into `out`: their count. */
   dphp_device_ports(name: string, out: Uint16Array, cap: number): number;
   /** DPDK's valid ports into `out`: their count. */
@@ -178,10 +176,10 @@ export interface DpdkBinding {
   // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
   /** The memory shared with the shim for the hot path's results and packets. */
   readonly area: HotArea;
-  /** dphp_attach into `area.ports` and `area.before`. */
-  dphp_attach_area(devargs: string, name: string): number;
-  /** dphp_detach into `area.ports` and `area.left`. */
-  dphp_detach_area(bus: string, name: string): number;
+  /** dphp_attach into `area.ports` and `area.before`; the async forms make it on the worker. */
+  dphp_attach_area: OffThreadFn<[devargs: string, name: string]>;
+  /** dphp_detach into `area.ports` and `area.left`; the async forms make it on the worker. */
+  dphp_detach_area: OffThreadFn<[bus: string, name: string]>;
   /** The port's mbuf pool for dphp_tx (null: none). */
   dphp_port_pool(port: number, pool: Pointer | null): number;
   /** Sends the first `n` packets of `area` (lengths in `area.lens`); returns how many the PMD took. */

@@ -214,22 +214,18 @@ export class FakeDpdk implements DpdkBinding {
   }
 
   /** dphp_attach's snapshot, then its probe (shim.c): one crossing on the real binding. */
-  readonly dphp_attach = offThread(
-    (devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number): number => {
-      const n = this.dphp_valid_ports(before, cap);
-      before.fill(0xffff, n, cap);
-      return this.#probe(devargs, name, ports, cap);
-    },
-  );
+  dphp_attach(devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number): number {
+    const n = this.dphp_valid_ports(before, cap);
+    before.fill(0xffff, n, cap);
+    return this.#probe(devargs, name, ports, cap);
+  }
 
   /** rte_eal_hotplug_remove and, when it returned 0, what it left (shim.c's dphp_detach). */
-  readonly dphp_detach = offThread(
-    (bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number): number => {
-      const rc = this.rte_eal_hotplug_remove(bus, name);
-      if (rc === 0) left[0] = this.dphp_device_left(bus, name, ports, cap);
-      return rc;
-    },
-  );
+  dphp_detach(bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number): number {
+    const rc = this.rte_eal_hotplug_remove(bus, name);
+    if (rc === 0) left[0] = this.dphp_device_left(bus, name, ports, cap);
+    return rc;
+  }
 
   #probe(devargs: string, name: string, out: Uint16Array, cap: number): number {
     const bus = /^[0-9a-f]{4}:/i.test(name) ? 'pci' : 'vdev';
@@ -419,13 +415,13 @@ export class FakeDpdk implements DpdkBinding {
     data: Buffer.alloc(MAX_BURST * MAX_PACKET),
   };
 
-  dphp_attach_area(devargs: string, name: string): number {
-    return this.dphp_attach(devargs, name, this.area.ports, this.area.before, RTE_MAX_ETHPORTS);
-  }
+  readonly dphp_attach_area = offThread((devargs: string, name: string): number =>
+    this.dphp_attach(devargs, name, this.area.ports, this.area.before, RTE_MAX_ETHPORTS),
+  );
 
-  dphp_detach_area(bus: string, name: string): number {
-    return this.dphp_detach(bus, name, this.area.ports, this.area.left, RTE_MAX_ETHPORTS);
-  }
+  readonly dphp_detach_area = offThread((bus: string, name: string): number =>
+    this.dphp_detach(bus, name, this.area.ports, this.area.left, RTE_MAX_ETHPORTS),
+  );
 
   readonly #portPools = new Map<number, Pointer>();
   dphp_port_pool(port: number, pool: Pointer | null): number {

@@ -55,8 +55,21 @@ const waitAsync = (
   }
 ).waitAsync;
 
-/** How each argument crosses: a string, a number, null, or an output array of N elements. */
-type ArgKind = 's' | 'n' | 'null' | 'u16[]' | 'i32[]';
+/** Settled once: `SETTLED.then(f)` runs `f` in a microtask. */
+const SETTLED = Promise.resolve();
+
+/**
+ * The page's strings, by what they hold: each string argument has the slot of its role, so that
+ * the calls of one device (attach, detach: its devargs, its bus, its name) find their strings
+ * written already, and only a string that changed is encoded again.
+ */
+const STRING_SLOTS = { devargs: 0, name: 1, bus: 2 } as const;
+type StringRole = keyof typeof STRING_SLOTS;
+/**
+ * How each argument crosses: a string (by its role), a number or null. No array crosses: what a
+ * call makes beside its return code, the shim leaves in its area (the attach and detach below).
+ */
+type ArgKind = StringRole | 'n' | 'null';
 
 /**
  * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
@@ -64,20 +77,23 @@ type ArgKind = 's' | 'n' | 'null' | 'u16[]' | 'i32[]';
  */
 export const WORKER_CALLS = {
   dphp_abi: { lib: 'shim', sig: 'int dphp_abi(void)', args: [] },
-  dphp_attach: {
+  // The attach and detach of one crossing each, into the shim's area (shim.c's `dphp_area`), as
+  // the sync forms make them: the main thread reads the ports there once the answer came (one
+  // call at a time: nothing else writes them meanwhile), and no array crosses either way.
+  dphp_attach_area: {
     lib: 'shim',
-    sig: 'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
-    args: ['s', 's', 'u16[]', 'u16[]', 'n'],
+    sig: 'int dphp_attach_area(const char *devargs, const char *devname)',
+    args: ['devargs', 'name'],
   },
-  dphp_detach: {
+  dphp_detach_area: {
     lib: 'shim',
-    sig: 'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
-    args: ['s', 's', 'u16[]', 'i32[]', 'n'],
+    sig: 'int dphp_detach_area(const char *bus, const char *name)',
+    args: ['bus', 'name'],
   },
   rte_eal_hotplug_remove: {
     lib: 'eal',
     sig: 'int rte_eal_hotplug_remove(const char *busname, const char *devname)',
-    args: ['s', 's'],
+    args: ['bus', 'name'],
   },
   dphp_configure: {
     lib: 'shim',
@@ -101,15 +117,27 @@ export const WORKER_CALLS = {
 
 export type WorkerCallName = keyof typeof WORKER_CALLS;
 
-/** Each call's number on the worker (its index in WORKER_CALLS) and argument kinds, by name. */
-const OPS = new Map(
-  (Object.keys(WORKER_CALLS) as WorkerCallName[]).map((name, op) => [
-    name,
-    { op, kinds: WORKER_CALLS[name].args as readonly ArgKind[] },
-  ]),
+/**
+ * Each call's marshalling plan, made once, by name: its number on the worker (its index in
+ * WORKER_CALLS), which arguments are strings and the page's slot of each, and which are numbers.
+ */
+interface OpPlan {
+  readonly op: number;
+  readonly strings: readonly { readonly at: number; readonly slot: number }[];
+  readonly numbers: readonly number[];
+}
+const OPS = new Map<WorkerCallName, OpPlan>(
+  (Object.keys(WORKER_CALLS) as WorkerCallName[]).map((name, op) => {
+    const kinds = WORKER_CALLS[name].args as readonly ArgKind[];
+    const strings = kinds.flatMap((k, at) =>
+      k in STRING_SLOTS ? [{ at, slot: STRING_SLOTS[k as StringRole] }] : [],
+    );
+    const numbers = kinds.flatMap((k, i) => (k === 'n' ? [i] : []));
+    return [name, { op, strings, numbers }];
+  }),
 );
 
-// The shared page: slots, then up to 8 numbers, two output arrays, two NUL-terminated strings.
+// The shared page: slots, then up to 8 numbers, a NUL-terminated string per STRING_SLOTS.
 const IDLE = 0;
 const REQUEST = 1;
 // 2: returned; 3: koffi threw (the message in the first string).
@@ -207,40 +235,29 @@ function workerCpus(main: number[] | undefined): number[] {
   if (!PROCESS_CPUS || !main) return [];
   return PROCESS_CPUS.filter((cpu) => !main.includes(cpu));
 }
-const MAX_OUT = 64;
 const STRING_BYTES = 8192;
 const LAYOUT = {
   slots: 0,
   numbers: 64,
-  outA: 128,
-  outB: 128 + MAX_OUT * 4,
-  strA: 128 + MAX_OUT * 8,
-  strB: 128 + MAX_OUT * 8 + STRING_BYTES,
-  bytes: 128 + MAX_OUT * 8 + 2 * STRING_BYTES,
+  strings: 128,
+  bytes: 128 + Object.keys(STRING_SLOTS).length * STRING_BYTES,
 } as const;
 
 /** The worker's code (CommonJS, run with eval: no file to find next to the sources or dist). */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffiPath);
-const { shared, libs, calls, layout, slot, maxOut, stringBytes, futex } = workerData;
+const { shared, libs, calls, layout, slot, stringSlots, stringBytes, futex } = workerData;
 const loaded = {};
 for (const [name, path] of Object.entries(libs)) loaded[name] = koffi.load(path);
 const fns = calls.map((c) => loaded[c.lib].func(c.sig));
 const s = new Int32Array(shared, layout.slots, 16);
 const numbers = new Float64Array(shared, layout.numbers, 8);
-const outs = {
-  'u16[]': [new Uint16Array(shared, layout.outA, maxOut), new Uint16Array(shared, layout.outB, maxOut)],
-  'i32[]': [new Int32Array(shared, layout.outA, maxOut), new Int32Array(shared, layout.outB, maxOut)],
-};
-const strs = [new Uint8Array(shared, layout.strA, stringBytes), new Uint8Array(shared, layout.strB, stringBytes)];
-// Each call's argument list, made once: the shared output arrays, the shared strings (the main
-// thread writes each NUL-terminated: koffi passes a Uint8Array as the char pointer, no copy and
-// no decode here) and nulls stay; numbers are written in before each call.
-const argvs = calls.map((c) => {
-  let out = 0, str = 0;
-  return c.args.map((kind) => (kind === 's' ? strs[str++] : kind === 'n' || kind === 'null' ? null : outs[kind][out++]));
-});
+const strs = Object.values(stringSlots).map((k) => new Uint8Array(shared, layout.strings + k * stringBytes, stringBytes));
+// Each call's argument list, made once: the shared strings, each its role's (the main thread
+// writes each NUL-terminated: koffi passes a Uint8Array as the char pointer, no copy and no
+// decode here) and nulls stay; numbers are written in before each call.
+const argvs = calls.map((c) => c.args.map((kind) => (kind in stringSlots ? strs[stringSlots[kind]] : null)));
 const utf8 = new TextEncoder();
 const sys = futex.nr === undefined ? undefined : koffi.load('libc.so.6').func(futex.signature);
 const rawSleep = new BigInt64Array([BigInt(Math.floor(futex.rawSleepMs / 1000)), BigInt((futex.rawSleepMs % 1000) * 1e6)]);
@@ -344,24 +361,21 @@ export class OffThreadWorker {
   readonly #worker: Worker;
   readonly #slots: Int32Array;
   readonly #numbers: Float64Array;
-  readonly #strA: Uint8Array;
-  readonly #strB: Uint8Array;
-  readonly #outA16: Uint16Array;
-  readonly #outB16: Uint16Array;
-  readonly #outA32: Int32Array;
-  readonly #outB32: Int32Array;
+  /** The page's strings, by slot (STRING_SLOTS). */
+  readonly #strings: Uint8Array[];
   readonly #utf8 = new TextEncoder();
-  /** The call on the worker now, if any: its name, output arrays (copied back when it returned) and callback. */
+  /**
+   * The string in each slot of the page now: an argument equal to the one there is not encoded
+   * again (a cycle's calls name the same device; an encode is a call into C++ each).
+   */
+  readonly #written: Array<string | undefined>;
+  /** The call on the worker now, if any: its name and callback. */
   #jobName: WorkerCallName = 'dphp_abi';
-  #jobOutA: Uint16Array | Int32Array | undefined;
-  #jobOutB: Uint16Array | Int32Array | undefined;
   #jobDone: ((error: unknown, rc: number) => void) | undefined;
   /** Whether the main thread polls for this call's answer (the worker was spinning) or sleeps. */
   #poll = false;
   /** Whether the worker holds the process alive now: only while this thread awaits an answer with the loop running. */
   #refd = false;
-  /** The shared output arrays cut to each length a caller's array has: copied back with one `set`. */
-  readonly #outViews = new Map<number, Uint16Array | Int32Array>();
   /** When this thread saw the last answer (performance.now()): was the next request soon after? */
   #answeredAt = Number.NEGATIVE_INFINITY;
   /** libc's `syscall`, for futex(2); undefined where its number is unknown. */
@@ -376,12 +390,10 @@ export class OffThreadWorker {
     const shared = new SharedArrayBuffer(LAYOUT.bytes);
     this.#slots = new Int32Array(shared, LAYOUT.slots, 16);
     this.#numbers = new Float64Array(shared, LAYOUT.numbers, 8);
-    this.#outA16 = new Uint16Array(shared, LAYOUT.outA, MAX_OUT);
-    this.#outB16 = new Uint16Array(shared, LAYOUT.outB, MAX_OUT);
-    this.#outA32 = new Int32Array(shared, LAYOUT.outA, MAX_OUT);
-    this.#outB32 = new Int32Array(shared, LAYOUT.outB, MAX_OUT);
-    this.#strA = new Uint8Array(shared, LAYOUT.strA, STRING_BYTES);
-    this.#strB = new Uint8Array(shared, LAYOUT.strB, STRING_BYTES);
+    this.#strings = Object.values(STRING_SLOTS).map(
+      (k) => new Uint8Array(shared, LAYOUT.strings + k * STRING_BYTES, STRING_BYTES),
+    );
+    this.#written = this.#strings.map(() => undefined);
     // The main thread's CPUs now (EAL pinned it): the worker's home; the others are its away.
     const mainCpus = cpusOf(`/proc/self/task/${process.pid}/status`);
     this.#worker = new Worker(WORKER_SOURCE, {
@@ -393,7 +405,7 @@ export class OffThreadWorker {
         calls: [...OPS.keys()].map((name) => WORKER_CALLS[name]),
         layout: LAYOUT,
         slot: SLOT,
-        maxOut: MAX_OUT,
+        stringSlots: STRING_SLOTS,
         stringBytes: STRING_BYTES,
         futex: {
           nr: this.#futex ? SYS_FUTEX : undefined,
@@ -433,50 +445,33 @@ export class OffThreadWorker {
   }
 
   /**
-   * Makes `name` on the worker thread; `done` runs on this thread when it returned, with its
-   * output arrays copied back into the caller's. Throws when a call is already running there.
+   * Makes `name` on the worker thread; `done` runs on this thread when it returned. Throws when
+   * a call is already running there.
    */
   call(name: WorkerCallName, args: readonly unknown[], done: (error: unknown, rc: number) => void): void {
     if (this.#jobDone) throw new Error(`${name}: the off-thread worker is busy (one call at a time)`);
     // A Map: the name differs from call to call, and a keyed load of it would go megamorphic.
-    const { op, kinds } = OPS.get(name)!;
+    const { op, strings, numbers } = OPS.get(name)!;
     const s = this.#slots;
-    let str = 0;
-    let num = 0;
-    let outA: Uint16Array | Int32Array | undefined;
-    let outB: Uint16Array | Int32Array | undefined;
-    for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[i];
-      const value = args[i];
-      if (kind === 's') {
-        const target = str === 0 ? this.#strA : this.#strB;
-        const { read, written } = this.#utf8.encodeInto(value as string, target);
-        // Its NUL needs a byte too: the worker passes the shared bytes themselves as the C string.
-        if (read !== (value as string).length || written === STRING_BYTES)
-          throw new Error(`${name}: argument ${i + 1} is too long`);
-        target[written] = 0;
-        str++;
-      } else if (kind === 'n') this.#numbers[num++] = value as number;
-      else if (kind === 'u16[]' || kind === 'i32[]') {
-        const out = value as Uint16Array | Int32Array;
-        if (out.length > MAX_OUT) throw new Error(`${name}: argument ${i + 1} holds more than ${MAX_OUT}`);
-        if (outA === undefined) outA = out;
-        else outB = out;
-      }
+    for (let i = 0; i < strings.length; i++) {
+      const { at, slot } = strings[i]!;
+      const text = args[at] as string;
+      if (text !== this.#written[slot]) this.#encode(name, at, text, slot);
     }
+    for (let i = 0; i < numbers.length; i++) this.#numbers[i] = args[numbers[i]!] as number;
     s[SLOT.op] = op;
     s[SLOT.soon] = performance.now() - this.#answeredAt <= SOON_US / 1000 ? 1 : 0;
     this.#jobName = name;
-    this.#jobOutA = outA;
-    this.#jobOutB = outB;
     this.#jobDone = done;
     Atomics.store(s, SLOT.state, REQUEST);
     const asleep = Atomics.load(s, SLOT.workerAsleep);
     this.#poll = asleep === 0 && Atomics.load(s, SLOT.spinning) === 1;
     if (asleep === 1) this.#futex!(SYS_FUTEX!, s, FUTEX_WAKE_PRIVATE, 1, null);
     else if (asleep === 2) Atomics.notify(s, SLOT.state);
-    // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask.
-    queueMicrotask(this.#firstLook);
+    // `done` never runs inside `call`, as with koffi's async call: the first look is a microtask,
+    // a reaction of a settled promise (Node's queueMicrotask makes an AsyncResource and a bound
+    // function each time, and enters and leaves its async scope around the callback).
+    SETTLED.then(this.#firstLook);
   }
 
   /**
@@ -489,8 +484,11 @@ export class OffThreadWorker {
     let slept = false;
     if (this.#poll) {
       // The worker was awake on a CPU of its own: its answer needs no wake-up, only a look.
+      // The clock read every 32nd look: a look takes nanoseconds, a read of the clock ten times
+      // as long, and the answer is seen that much sooner.
       const end = performance.now() + MAIN_WAIT_US / 1000;
-      while (Atomics.load(s, SLOT.state) === REQUEST && performance.now() < end);
+      for (let i = 1; Atomics.load(s, SLOT.state) === REQUEST; i++)
+        if ((i & 31) === 0 && performance.now() >= end) break;
     } else if (this.#futex && Atomics.load(s, SLOT.state) === REQUEST) {
       Atomics.store(s, SLOT.mainWaiting, 1);
       this.#futex(SYS_FUTEX!, s, FUTEX_WAIT_PRIVATE, REQUEST, this.#mainWait);
@@ -520,48 +518,40 @@ export class OffThreadWorker {
     }
     const w = waitAsync(s, SLOT.state, REQUEST);
     if (w.async) w.value.then(this.#wait);
-    else queueMicrotask(this.#wait);
+    else SETTLED.then(this.#wait);
   };
 
   readonly #finish = (): void => {
     const s = this.#slots;
     const done = this.#jobDone!;
-    const outA = this.#jobOutA;
-    const outB = this.#jobOutB;
     const state = Atomics.load(s, SLOT.state);
     this.#answeredAt = performance.now();
     this.#jobDone = undefined;
-    this.#jobOutA = undefined;
-    this.#jobOutB = undefined;
     if (this.#refd) {
       this.#refd = false;
       this.#worker.unref();
     }
     Atomics.store(s, SLOT.state, IDLE);
     if (state === FAILED) {
-      const message = new TextDecoder().decode(this.#strA.slice(0, s[SLOT.errLen]));
+      // The worker wrote its message over the first string.
+      this.#written[0] = undefined;
+      const message = new TextDecoder().decode(this.#strings[0]!.slice(0, s[SLOT.errLen]));
       done(new Error(`${this.#jobName} failed on the worker thread: ${message}`), 0);
       return;
     }
-    if (outA) this.#copyOut(outA, 0);
-    if (outB) this.#copyOut(outB, 1);
     done(null, s[SLOT.rc]!);
   };
 
-  /**
-   * Copies the shared output array `which` (0: A, 1: B) into the caller's `to`, through a view of
-   * the shared memory as long as `to`, of its type, made once per length: one memcpy, where an
-   * element loop over both types ran polymorphic (about 1,000 instructions a call).
-   */
-  #copyOut(to: Uint16Array | Int32Array, which: 0 | 1): void {
-    const wide = to instanceof Int32Array;
-    const key = to.length * 4 + which * 2 + (wide ? 1 : 0);
-    let from = this.#outViews.get(key);
-    if (from === undefined) {
-      const full = which === 0 ? (wide ? this.#outA32 : this.#outA16) : wide ? this.#outB32 : this.#outB16;
-      from = full.subarray(0, to.length);
-      this.#outViews.set(key, from);
-    }
-    to.set(from);
+  /** Writes `text` NUL-terminated into the page's string `slot`. */
+  #encode(name: WorkerCallName, i: number, text: string, slot: number): void {
+    const target = this.#strings[slot]!;
+    // Cut short, the slot holds no string the next call may reuse.
+    this.#written[slot] = undefined;
+    const { read, written } = this.#utf8.encodeInto(text, target);
+    // Its NUL needs a byte too: the worker passes the shared bytes themselves as the C string.
+    if (read !== text.length || written === STRING_BYTES)
+      throw new Error(`${name}: argument ${i + 1} is too long`);
+    target[written] = 0;
+    this.#written[slot] = text;
   }
 }

@@ -168,11 +168,11 @@ export class PortTable {
   }
 
   /**
-   * Records what a dphp_attach made off the main thread into its own `ids` (see `probe`): the
-   * device, or DPDK's error code (< 0).
+   * Records what a dphp_attach_area made off the main thread (see `probe`): the device, or
+   * DPDK's error code (< 0).
    */
-  probed(name: string, bus: string, devargs: string, n: number, ids: Uint16Array): DeviceRecord | number {
-    return n < 0 ? n : this.#record(name, bus, devargs, n, ids);
+  probed(name: string, bus: string, devargs: string, n: number): DeviceRecord | number {
+    return n < 0 ? n : this.#record(name, bus, devargs, n, this.#dpdk.area.ports);
   }
 
   /** The first `n` ids the shim wrote; a plain loop, as a subarray per call costs more than the copy. */
@@ -276,14 +276,9 @@ export class PortTable {
     return this.#dpdk.dphp_detach_area(bus, name);
   }
 
-  /** What the last `removeDevice` that returned 0 left. */
+  /** What the last `removeDevice` (or dphp_detach_area off the main thread) that returned 0 left. */
   leftInArea(): DeviceLeft {
     return this.#left(this.#dpdk.area.left[0]!, this.#dpdk.area.ports);
-  }
-
-  /** What a dphp_detach that returned 0 off the main thread left, in its own arrays. */
-  leftIn(left: Int32Array, ports: Uint16Array): DeviceLeft {
-    return this.#left(left[0]!, ports);
   }
 
   #left(n: number, ids: Uint16Array): DeviceLeft {
