@@ -67,6 +67,17 @@ export interface MachineOptions {
   cpu?: string;
 }
 
+/** A guest's options where `start` is given none (the test of its arguments starts from these too). */
+export const MACHINE_DEFAULTS: Omit<Required<MachineOptions>, 'runDir'> = {
+  rootPorts: 4,
+  iommu: false,
+  memoryMb: 2048,
+  cpus: 2,
+  keep: [],
+  accel: 'tcg',
+  cpu: 'max',
+};
+
 /** How QEMU ended: its exit code or signal, the reason of its SHUTDOWN event, the end of its stderr. */
 export interface QemuExit {
   code: number | null;
@@ -220,16 +231,7 @@ export class VirtualMachine {
   }
 
   static async start(image: LabImage, options: MachineOptions): Promise<VirtualMachine> {
-    const o: Required<MachineOptions> = {
-      rootPorts: 4,
-      iommu: false,
-      memoryMb: 2048,
-      cpus: 2,
-      keep: [],
-      accel: 'tcg',
-      cpu: 'max',
-      ...options,
-    };
+    const o: Required<MachineOptions> = { ...MACHINE_DEFAULTS, ...options };
     rmSync(join(o.runDir, 'qmp.sock'), { force: true });
     const child = spawn(image.qemu, VirtualMachine.args(image, o), { stdio: ['ignore', 'ignore', 'pipe'] });
     // If this process dies without quitting QEMU (SIGKILL), the guard kills it.

@@ -8,6 +8,7 @@ import { initramfs } from './initramfs.js';
 import {
   describeQemuExit,
   guestKernelArgs,
+  MACHINE_DEFAULTS,
   QEMU_TRACE_LOG,
   qemuTrace,
   tcgThread,
@@ -88,6 +89,15 @@ describe.skipIf(!existsSync(QEMU))('QMP client against a real QEMU', () => {
   });
 });
 
+/** A made-up lab image and a TCG guest's options with one root port: for the QEMU arguments alone. */
+const IMAGE = { kernel: '/k', initrd: '/i' } as Parameters<typeof VirtualMachine.args>[0];
+const guestOptions = (iommu: boolean): Parameters<typeof VirtualMachine.args>[1] => ({
+  ...MACHINE_DEFAULTS,
+  runDir: work,
+  rootPorts: 1,
+  iommu,
+});
+
 describe("the guest kernel's command line", () => {
   /**
    * Steps: read DPDK_HOTPLUG_LAB_KERNEL_ARGS unset, blank, and with two settings; build a guest's
@@ -101,18 +111,7 @@ describe("the guest kernel's command line", () => {
     const before = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS;
     process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS = 'nohz=off highres=off';
     try {
-      const image = { kernel: '/k', initrd: '/i' } as Parameters<typeof VirtualMachine.args>[0];
-      const o = {
-        runDir: work,
-        rootPorts: 1,
-        iommu: true,
-        memoryMb: 2048,
-        cpus: 2,
-        keep: [],
-        accel: 'tcg',
-        cpu: 'max',
-      } as Parameters<typeof VirtualMachine.args>[1];
-      const args = VirtualMachine.args(image, o);
+      const args = VirtualMachine.args(IMAGE, guestOptions(true));
       expect(args[args.indexOf('-append') + 1]).toMatch(
         / intel_iommu=on .* loglevel=7 nohz=off highres=off$/,
       );
@@ -136,17 +135,8 @@ describe("TCG's threading", () => {
     expect(tcgThread('tcg', 'one')).toBeUndefined();
     expect(tcgThread('kvm', 'single')).toBeUndefined();
     expect(tcgThread('tcg', undefined)).toBeUndefined();
-    const image = { kernel: '/k', initrd: '/i' } as Parameters<typeof VirtualMachine.args>[0];
-    const o = {
-      runDir: work,
-      rootPorts: 1,
-      iommu: false,
-      memoryMb: 2048,
-      cpus: 2,
-      keep: [],
-      accel: 'tcg',
-      cpu: 'max',
-    } as Parameters<typeof VirtualMachine.args>[1];
+    const image = IMAGE;
+    const o = guestOptions(false);
     const before = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
     try {
       delete process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
