@@ -80,6 +80,8 @@ async function rounds(rows) {
     heapGrowthBytes:
       rs[0].heapGrowthBytes === undefined ? undefined : median(rs.map((r) => r.heapGrowthBytes)),
     rssGrowthBytes: rs[0].rssGrowthBytes === undefined ? undefined : median(rs.map((r) => r.rssGrowthBytes)),
+    // The async worker's spins preempted over the measured loop (each sends it home a while).
+    preemptions: rs[0].preemptions === undefined ? undefined : median(rs.map((r) => r.preemptions)),
     dpdkHeapGrowthBytes:
       rs[0].dpdkHeapGrowthBytes === undefined ? undefined : median(rs.map((r) => r.dpdkHeapGrowthBytes)),
     /** The median of this row's per-round ratio to row `k`'s (wall, CPU). */
@@ -175,6 +177,7 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
           rssGrowthBytes: r.rssGrowthBytes,
           dpdkHeapGrowthBytes: r.dpdkHeapGrowthBytes,
           heapGrowthBytes: r.heapGrowthBytes,
+          preemptions: r.preemptions,
         },
       ]),
     );
@@ -209,9 +212,10 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
       kib(r.dpdkHeapGrowthBytes),
       kib(r.rssGrowthBytes),
       kib(r.heapGrowthBytes),
+      r.preemptions === undefined ? '' : String(r.preemptions),
     ]);
     console.log(
-      `\nattach → close → detach cycles of ${dev}, ${cycles} per run, ${RUNS} interleaved rounds, medians (DPDK ${DPDK_VERSION}, Node ${process.version})\n${table(['path', 'µs/cycle', 'vs C', 'CPU µs', 'CPU vs C', 'vs floor (wall / CPU)', 'vs sync', 'goal', 'init ms', 'DPDK heap Δ', 'RSS Δ', 'JS heap Δ'], lines)}`,
+      `\nattach → close → detach cycles of ${dev}, ${cycles} per run, ${RUNS} interleaved rounds, medians (DPDK ${DPDK_VERSION}, Node ${process.version})\n${table(['path', 'µs/cycle', 'vs C', 'CPU µs', 'CPU vs C', 'vs floor (wall / CPU)', 'vs sync', 'goal', 'init ms', 'DPDK heap Δ', 'RSS Δ', 'JS heap Δ', 'preempted'], lines)}`,
     );
     if (testpmd)
       console.log(
@@ -221,7 +225,7 @@ for (const dev of wants('hotplug') ? DEVICES : []) {
 }
 if (wants('hotplug')) {
   console.log(
-    "\nDPDK heap Δ: rte_malloc_get_socket_stats' bytes in use, after the loop less before it (the C row has no warm-up: its first cycle's one-off allocations count). RSS Δ: the process's resident set growth over the measured loop (malloc, DPDK's and V8's heaps included). JS heap Δ: V8's heap in use after a gc. Init: Eal.init includes loading the DPDK libraries through koffi; the C program loads them before main.",
+    "\nDPDK heap Δ: rte_malloc_get_socket_stats' bytes in use, after the loop less before it (the C row has no warm-up: its first cycle's one-off allocations count). RSS Δ: the process's resident set growth over the measured loop (malloc, DPDK's and V8's heaps included). JS heap Δ: V8's heap in use after a gc. Preempted: how often the async worker's spin between calls lost its CPU during the measured loop (each sends it home to sleep for a while: packages/ethdev/lib/spin-backoff.ts). Init: Eal.init includes loading the DPDK libraries through koffi; the C program loads them before main.",
   );
 
   // DPDK heap growth in the cycle that leaks: attach → configure (one rx and one tx queue) → close

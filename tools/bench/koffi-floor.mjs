@@ -13,7 +13,7 @@
 // The gap between `four` and C is koffi's price per call; between the SDK rows and these, the SDK's own.
 // Usage: node koffi-floor.mjs four|shim|async-shim|async-empty CYCLES DEVARGS EAL-OPTIONS-JSON
 // Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "rssGrowthBytes",
-// "dpdkHeapGrowthBytes"} (DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
+// "dpdkHeapGrowthBytes", "preemptions"} (DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
 // Internal on purpose: a benchmark of the binding itself; applications never see it.
 import { dpdk } from '../../packages/ethdev/dist/binding.js';
@@ -62,6 +62,8 @@ const warm = warmUp(cycles);
 for (let i = 0; i < warm; i++) await cycle();
 const rssBefore = process.memoryUsage.rss();
 const dpdkHeapBefore = b.dphp_heap_in_use();
+const preempted = () => b.offThreadWorker()?.thread().preemptions;
+const preemptionsBefore = preempted();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 if (mode.startsWith('async')) for (let i = 0; i < cycles; i++) await cycle();
@@ -69,6 +71,7 @@ else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
 const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
+const preemptions = mode.startsWith('async') ? preempted() - preemptionsBefore : undefined;
 const dpdkHeapGrowthBytes = b.dphp_heap_in_use() - dpdkHeapBefore;
 eal.cleanup();
 console.log(
@@ -79,5 +82,6 @@ console.log(
     cpuSeconds: (user + system) / 1e6,
     rssGrowthBytes,
     dpdkHeapGrowthBytes,
+    preemptions,
   }),
 );

@@ -3,9 +3,11 @@
 // cycle in which net_null leaks (HOTPLUG_CONFIGURE=1 hotplug-loop.c's).
 // Usage: node --expose-gc sdk-loop.mjs sync|async|configure CYCLES DEVARGS EAL-OPTIONS-JSON
 // Prints one JSON line: {"initMs", "cycles", "seconds", "cpuSeconds", "heapGrowthBytes", "rssGrowthBytes",
-// "dpdkHeapGrowthBytes"} (JS heap growth after a gc; the process's RSS growth, C's malloc and
+// "dpdkHeapGrowthBytes", "preemptions"} (JS heap growth after a gc; the process's RSS growth, C's malloc and
 // DPDK's included; DPDK's heap alone, as rte_malloc_get_socket_stats counts it).
 import { Eal } from '@dpdk-hotplug/ethdev';
+// Internal on purpose: the async worker's preempted spins, for the bench's table.
+import { dpdk } from '../../packages/ethdev/dist/binding.js';
 import { warmUp } from './warm-up.mjs';
 
 const [mode, cyclesText, devargs, optionsJson] = process.argv.slice(2);
@@ -40,6 +42,8 @@ globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 const rssBefore = process.memoryUsage.rss();
 const dpdkHeapBefore = eal.resources().dpdkHeapBytes;
+const preempted = () => dpdk().offThreadWorker()?.thread().preemptions;
+const preemptionsBefore = preempted();
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 if (mode === 'async') for (let i = 0; i < cycles; i++) await asyncCycle();
@@ -47,6 +51,7 @@ else for (let i = 0; i < cycles; i++) cycle();
 const seconds = (performance.now() - t1) / 1000;
 const { user, system } = process.cpuUsage(c1);
 const rssGrowthBytes = process.memoryUsage.rss() - rssBefore;
+const preemptions = mode === 'async' ? preempted() - preemptionsBefore : undefined;
 // Read before the gc: instructions.mjs counts from one DPDK heap read to the next.
 const dpdkHeapGrowthBytes = eal.resources().dpdkHeapBytes - dpdkHeapBefore;
 globalThis.gc?.();
@@ -61,5 +66,6 @@ console.log(
     heapGrowthBytes,
     rssGrowthBytes,
     dpdkHeapGrowthBytes,
+    preemptions,
   }),
 );

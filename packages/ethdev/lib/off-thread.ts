@@ -20,9 +20,9 @@
  * within SOON_US of the last answer (by the main thread's clock: a back-to-back caller), and
  * home when a window passes without one (the idle process: no CPU once it ended; free to come
  * back with the next burst) or when a spin was preempted, a gap of PREEMPTED_US between two
- * looks at the clock (its CPUs are busy: then it stays home for SPIN_BACKOFF_MS, doubled at each
- * preemption, up to SPIN_BACKOFF_MAX_MS; under load, moving to a busy CPU means waiting there for
- * a turn: without this, Node 24 at load 10–13 took 4.5–4.9× the wall time of never spinning).
+ * looks at the clock: then it stays home for a while, longer each time preemptions come close
+ * together (its CPUs are busy: moving there means waiting for a turn), short again after a clean
+ * stretch away (spin-backoff.ts, which says why).
  * Session 12's quiet-machine tuning ("The spinning worker tuned on a quiet machine"): with a
  * 50 µs window, a back-off after every return home and a 20 µs preemption gap, 3 of 20,000
  * cycles ran away (a VM's timer ticks read as preemptions; the first answer of a burst wakes the
@@ -43,6 +43,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import koffi from 'koffi';
+import { SPIN_BACKOFF, spinBackoffMs } from './spin-backoff.js';
 
 /** Atomics.waitAsync (Node 16+, V8), which this project's ES library target does not declare. */
 const waitAsync = (
@@ -158,6 +159,9 @@ const SLOT = {
   workerTid: 9,
   soon: 10,
   awayCpu: 11,
+  /** How many of its spins were preempted, and how often it went away: for the bench. */
+  preemptions: 12,
+  aways: 13,
 } as const;
 /** How long the main thread sleeps for a call's answer before it awaits it with the loop running. */
 const MAIN_WAIT_US = 100;
@@ -174,12 +178,6 @@ const WORKER_SPIN_US = 250;
  * timer tick or a VM's steal is shorter: 20 µs read those as preemptions and backed off).
  */
 const PREEMPTED_US = 200;
-/**
- * How long the worker stops spinning after a spin was preempted (its CPUs are busy): doubled at
- * each preemption up to the most, back to the least after a request came in a spin window.
- */
-const SPIN_BACKOFF_MS = 100;
-const SPIN_BACKOFF_MAX_MS = 3200;
 /**
  * How long the idle worker sleeps on a raw futex before V8's Atomics.wait: Node's exit can end a
  * thread in the latter, not in a system call, so an exit waits for at most this long.
@@ -248,6 +246,7 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffiPath);
 const { shared, libs, calls, layout, slot, stringSlots, stringBytes, futex } = workerData;
+const spinBackoffMs = ${spinBackoffMs.toString()};
 const loaded = {};
 for (const [name, path] of Object.entries(libs)) loaded[name] = koffi.load(path);
 const fns = calls.map((c) => loaded[c.lib].func(c.sig));
@@ -280,6 +279,7 @@ let away = false;
 const go = (toAway) => {
   if (setaffinity(0, 128, toAway ? awayMask : homeMask) !== 0) return;
   away = toAway;
+  if (away) s[slot.aways]++;
   // Where it runs once away (the kernel moved it before setaffinity returned): for the tests.
   if (away) s[slot.awayCpu] = getcpu();
   Atomics.store(s, slot.spinning, away ? 1 : 0);
@@ -288,32 +288,37 @@ try { s[slot.workerTid] = koffi.load('libc.so.6').func('int gettid(void)')(); } 
 const now = () => performance.now();
 const pause = typeof Atomics.pause === 'function' ? Atomics.pause : () => {};
 let backoffUntil = 0;
-let backoff = spin.backoffMs;
+let backoff = 0;
+// Spun away unpreempted since the last preemption (ms): a long clean stretch, a short back-off.
+let cleanAway = 0;
 for (;;) {
   // Away: spinning for the next request, bounded. No request in the window, or a gap between
   // two looks at the clock (another thread took this CPU: not for a while): home, to sleep.
   if (away && Atomics.load(s, slot.state) !== 1) {
     let last = now();
+    const start = last;
     const end = last + spin.us / 1000;
     while (Atomics.load(s, slot.state) !== 1) {
       pause();
       const t = now();
       if (t - last > spin.preemptedUs / 1000) {
-        // Preempted: home, and not away again for a while (longer each time: on a loaded
-        // machine, moving to a busy CPU means waiting there for a turn).
+        // Preempted: home, and not away again for a while (spin-backoff.ts).
+        backoff = spinBackoffMs(backoff, cleanAway + (last - start), spin.backoff);
         backoffUntil = t + backoff;
-        backoff = Math.min(backoff * 2, spin.backoffMaxMs);
+        cleanAway = 0;
+        s[slot.preemptions]++;
         go(false);
         break;
       }
       if (t > end) {
         // The burst paused: home to sleep, free to come back with the next burst.
+        cleanAway += t - start;
         go(false);
         break;
       }
       last = t;
     }
-    if (away) backoff = spin.backoffMs;
+    if (away) cleanAway += now() - start;
   }
   // Asleep until a request, on whatever the state is now (done, failed or idle), never spinning:
   // first on a raw futex (one system call each way), then, idle for long, in V8's Atomics.wait.
@@ -419,8 +424,7 @@ export class OffThreadWorker {
           mainCpus: mainCpus ?? [],
           us: WORKER_SPIN_US,
           preemptedUs: PREEMPTED_US,
-          backoffMs: SPIN_BACKOFF_MS,
-          backoffMaxMs: SPIN_BACKOFF_MAX_MS,
+          backoff: SPIN_BACKOFF,
         },
       },
       // DPDK's output is the process's: the worker writes nothing of its own.
@@ -434,11 +438,14 @@ export class OffThreadWorker {
   /**
    * The worker's thread id (0 until it started, or where libc has no gettid), whether it is away
    * now (on CPUs of its own, spinning between calls) and the CPU it ran on when it last went away
-   * (-1: never): for tests and the bench.
+   * (-1: never), how many of its spins were preempted and how often it went away: for tests and
+   * the bench.
    */
-  thread(): { tid: number; spinning: boolean; awayCpu: number } {
+  thread(): { tid: number; spinning: boolean; awayCpu: number; preemptions: number; aways: number } {
     return {
       awayCpu: Atomics.load(this.#slots, SLOT.awayCpu),
+      preemptions: Atomics.load(this.#slots, SLOT.preemptions),
+      aways: Atomics.load(this.#slots, SLOT.aways),
       tid: Atomics.load(this.#slots, SLOT.workerTid),
       spinning: Atomics.load(this.#slots, SLOT.spinning) === 1,
     };

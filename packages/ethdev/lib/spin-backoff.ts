@@ -1,0 +1,36 @@
+/**
+ * How long the async worker stays home (asleep between calls) after a spin of its was preempted
+ * (off-thread.ts). A pure function: the worker's source embeds it (`toString`), the tests drive it
+ * through made-up timelines.
+ *
+ * Why this shape (docs/measurements.md, "The async worker's back-off: one preemption cost a tenth
+ * of a second (16th session)"): a single preemption on a quiet machine (a kernel thread, the
+ * bench's parent) used to send the worker home for 100 ms, and a 20,000-cycle run lasts 0.1–0.4 s,
+ * so one or two of them doubled its time. But a CPU that stays busy must still send it home for
+ * long (spinning there means waiting for a turn: Node 24 at load 10–13 took 4.5–4.9× the wall
+ * time of never spinning). The difference between the two is how long the worker spun away
+ * unpreempted since the last preemption: a quiet machine's preemptions are hundreds of
+ * milliseconds apart, a busy CPU's a scheduler slice (a few ms).
+ */
+export interface SpinBackoffPolicy {
+  /** The back-off after a preemption that came after a clean stretch (or the first one). */
+  readonly baseMs: number;
+  /** How much longer each back-off is than the last while preemptions come close together. */
+  readonly factor: number;
+  /** The most. */
+  readonly maxMs: number;
+  /** Spinning this long away, unpreempted, since the last preemption: its CPU is not busy. */
+  readonly recoverMs: number;
+}
+
+/** The worker's policy (off-thread.ts passes it to the worker). */
+export const SPIN_BACKOFF: SpinBackoffPolicy = { baseMs: 1, factor: 4, maxMs: 3200, recoverMs: 20 };
+
+/**
+ * The back-off after a preemption, given the last one (0: none yet) and the time spun away
+ * unpreempted since that one. Self-contained: it runs in the worker as its source text.
+ */
+export function spinBackoffMs(lastMs: number, cleanAwayMs: number, policy: SpinBackoffPolicy): number {
+  if (lastMs === 0 || cleanAwayMs >= policy.recoverMs) return policy.baseMs;
+  return Math.min(lastMs * policy.factor, policy.maxMs);
+}
