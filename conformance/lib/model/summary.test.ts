@@ -15,8 +15,11 @@ const check = (id: number, status: CheckResult['status'], reason?: string): Chec
 });
 
 /** Feeds the reporter the calls Playwright makes, with a crash, a hang and a skip. */
-function fakeRun(out: string, hangDir: string) {
-  const reporter = new CertificationReporter({ outputDir: out });
+function fakeRun(out: string, hangDir: string, reportEveryMs?: number) {
+  const reporter = new CertificationReporter({
+    outputDir: out,
+    ...(reportEveryMs === undefined ? {} : { reportEveryMs }),
+  });
   const project = (name: string, outputDir: string) => ({
     name,
     outputDir,
@@ -31,7 +34,14 @@ function fakeRun(out: string, hangDir: string) {
     { allTests: () => tests, suites: [projectSuite('a'), projectSuite('b')] } as never,
   );
   const result = (status: string, message?: string, annotations: object[] = []) =>
-    ({ status, duration: 5, errors: message ? [{ message }] : [], attachments: [], annotations }) as never;
+    ({
+      status,
+      duration: 5,
+      errors: message ? [{ message }] : [],
+      attachments: [],
+      annotations,
+      steps: [],
+    }) as never;
   return { reporter, testCase, result };
 }
 
@@ -42,7 +52,8 @@ describe('certification reporter', () => {
       const hangDir = join(out, 'b');
       const { mkdirSync, writeFileSync } = await import('node:fs');
       mkdirSync(hangDir, { recursive: true });
-      const { reporter, testCase, result } = fakeRun(out, hangDir);
+      // Every check's end written at once (the default writes passes at most every 30 s: below).
+      const { reporter, testCase, result } = fakeRun(out, hangDir, 0);
       reporter.onTestEnd(testCase('a', '1. attach'), result('passed'));
       // Written already: an interrupted run keeps this.
       expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).duts[0].checks).toHaveLength(1);
@@ -97,6 +108,42 @@ describe('certification reporter', () => {
       const md = readFileSync(join(out, 'summary.md'), 'utf8');
       expect(md).toContain('| a | net_null | **FAILED** | 1 | 1 | 1 |');
       expect(md).toContain('crashed (SIGSEGV) at check 2, cycle 34');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * Steps: a reporter writing at most every 60 s; a pass, a failure, a pass, the run's end; then,
+   * with a 50 ms cadence, a pass and a wait.
+   * Verify: the first pass waits (written with the failure, at once); the second waits for the
+   * end; with the short cadence the pass is written by its timer, no end needed.
+   */
+  it('writes a failure at once and passes at most every reportEveryMs, all at the end', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dphp-report-'));
+    const checksIn = () =>
+      JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).duts[0].checks.map(
+        (c: CheckResult) => c.id,
+      );
+    try {
+      const { reporter, testCase, result } = fakeRun(out, join(out, 'b'), 60_000);
+      expect(checksIn()).toEqual([]);
+      reporter.onTestEnd(testCase('a', '1. attach'), result('passed'));
+      expect(checksIn()).toEqual([]);
+      reporter.onTestEnd(testCase('a', '2. traffic'), result('failed', 'Error: no frames'));
+      expect(checksIn()).toEqual([1, 2]);
+      reporter.onTestEnd(testCase('a', '3. refused'), result('passed'));
+      expect(checksIn()).toEqual([1, 2]);
+      await reporter.onEnd({ status: 'failed' } as never);
+      expect(checksIn()).toEqual([1, 2, 3]);
+      expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('3. refused');
+
+      rmSync(join(out, 'summary.json'));
+      const quick = fakeRun(out, join(out, 'b'), 50);
+      quick.reporter.onTestEnd(quick.testCase('a', '1. attach'), quick.result('passed'));
+      expect(checksIn()).toEqual([]);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(checksIn()).toEqual([1]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -36,8 +36,19 @@ const FAULTS: readonly Fault[] = ['pmd', 'dpdk', 'environment', 'suite'];
 const NOT_REACHED = 'the run ended before any of its checks';
 
 /**
- * Writes summary.json and summary.md into `outputDir` after every finished check, so that a run
- * that crashes or is interrupted keeps every result it had.
+ * How often, at most, the reports are rewritten while checks pass or skip. Each write renders
+ * the whole run (summary, JUnit, certificate): in a QEMU guest under TCG, over 9p, that was about
+ * 1.7 s of the runner's CPU per check, a fifth of the guest's work (docs/measurements.md, "Where
+ * a lab guest's time goes between checks (16th session)").
+ */
+export const REPORT_EVERY_MS = 30_000;
+
+/**
+ * Writes summary.json|md, junit.xml and certificate.html into `outputDir` as checks end: a FAILED
+ * check at once (a lab's host reads when a failure was first seen), the others at most every
+ * REPORT_EVERY_MS, and all at the run's end. A run that is interrupted or whose worker crashes
+ * keeps every result; one whose runner is killed outright keeps all but the passes and skips of
+ * its last REPORT_EVERY_MS.
  */
 export default class CertificationReporter implements Reporter {
   readonly #out: string;
@@ -53,9 +64,19 @@ export default class CertificationReporter implements Reporter {
   /** The suite's commit, read in the background from the run's start (see readSuiteCommit). */
   #suiteCommit: Promise<void> = Promise.resolve();
 
-  constructor(options: { outputDir: string; repro?: { dir: string; command: string } }) {
+  readonly #reportEveryMs: number;
+  /** When the reports were last written (Date.now()), and the write pending after it, if any. */
+  #wroteAt = Number.NEGATIVE_INFINITY;
+  #pending: NodeJS.Timeout | undefined;
+
+  constructor(options: {
+    outputDir: string;
+    repro?: { dir: string; command: string };
+    reportEveryMs?: number;
+  }) {
     this.#out = options.outputDir;
     this.#repro = options.repro;
+    this.#reportEveryMs = options.reportEveryMs ?? REPORT_EVERY_MS;
   }
 
   printsToStdio(): boolean {
@@ -181,7 +202,7 @@ export default class CertificationReporter implements Reporter {
     dut.checks = [...dut.checks.filter((c) => c.id !== check.id), check].sort((a, b) => a.id - b.id);
     delete dut.notRun; // it ran
     judgeDut(dut);
-    this.#write();
+    this.#writeSoon(check.status === 'FAIL');
   }
 
   async onEnd(result: FullResult): Promise<void> {
@@ -257,7 +278,18 @@ export default class CertificationReporter implements Reporter {
     return { reason: step ? `${step}: ${first}` : first };
   }
 
+  /** Writes the reports now if `now` or REPORT_EVERY_MS passed since the last write; else once it has. */
+  #writeSoon(now: boolean): void {
+    const wait = this.#wroteAt + this.#reportEveryMs - Date.now();
+    if (now || wait <= 0) this.#write();
+    // Unref'd: onEnd writes whatever is pending.
+    else this.#pending ??= setTimeout(() => this.#write(), wait).unref();
+  }
+
   #write(): void {
+    clearTimeout(this.#pending);
+    this.#pending = undefined;
+    this.#wroteAt = Date.now();
     // Playwright's own reports exist once their reporters ended (they end before this one).
     this.#run.reports = reportLinks(this.#out);
     writeSummary(this.#out, this.#run);
