@@ -898,7 +898,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   readonly #leftInArea = (): DeviceLeft => this.#table.leftInArea();
 
-  /** dphp_detach of a device off the main thread, into the shim's area (`#removed` reads it). */
+  /** dphp_detach_area of a device off the main thread, into the shim's area (`#removed` reads it). */
   #detachStep(device: DeviceRecord): Step {
     return call(this.#dpdk.dphp_detach_area, device.bus, device.name);
   }
