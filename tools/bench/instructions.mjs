@@ -1,7 +1,8 @@
 #!/usr/bin/env zx
 // The hotplug cycle's cost in instructions, the load-independent figure beside `npm run bench`'s
 // times: C (hotplug-loop.c), the four-call koffi floor (koffi-floor.mjs four), the SDK's sync
-// cycle (sdk-loop.mjs sync), each under `valgrind --tool=callgrind` (user-space instructions of
+// cycle (sdk-loop.mjs sync) and its async cycle (sdk-loop.mjs async: await attach, close, await
+// detach; the worker thread's instructions included, its futex waits not), each under `valgrind --tool=callgrind` (user-space instructions of
 // every thread, V8's compiler and GC threads included). Each script reads DPDK's heap
 // (rte_malloc_get_socket_stats) right before and right after its measured loop: callgrind dumps
 // its counts at each read, so the last dump is the loop alone (no start-up, EAL init or warm-up),
@@ -14,7 +15,7 @@
 // BENCH_IR_ROOT=<checkout>: the Node rows run that checkout's scripts and SDK (built there), the
 // outputs staying here: a before/after pair from one script. BENCH_IR_KEEP=<tag> keeps each row's
 // loop dump (tools/.bench/ir-<tag>-<row>.callgrind, with --dump-instr) for callgrind_annotate;
-// BENCH_IR_ROWS=sdk,floor runs only those rows (c, floor, sdk).
+// BENCH_IR_ROWS=sdk,floor runs only those rows (c, floor, sdk, async).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,12 @@ const cycles = Number(process.env.BENCH_IR_CYCLES ?? 30000);
 // would be counted half in baseline code (with the compiler's own work); outside valgrind the
 // warm-up ends in optimized code.
 const node = ['node', '--no-concurrent-recompilation'];
-const env = { ...process.env, GLIBC_TUNABLES: 'glibc.cpu.x86_rep_stosb_threshold=0x7fffffffffffffff' };
+// The async row's worker never spins between calls: a spin counts the wait, not the work.
+const env = {
+  ...process.env,
+  GLIBC_TUNABLES: 'glibc.cpu.x86_rep_stosb_threshold=0x7fffffffffffffff',
+  DPDK_HOTPLUG_WORKER_SPIN: '0',
+};
 delete env.DPDK_HOTPLUG_DPDK;
 
 const pc = (await $`pkg-config --cflags --libs libdpdk`).stdout.trim().split(/\s+/);
@@ -41,10 +47,20 @@ const cLoop = join(out, 'hotplug-loop');
 await $`cc -O2 -Wall -o ${cLoop} ${join(here, 'hotplug-loop.c')} ${pc}`;
 
 const eal = (prefix) => JSON.stringify(ealOptions(prefix));
+const sdkLoop = (mode) => (n, prefix) => [
+  ...node,
+  '--expose-gc',
+  join(scripts, 'sdk-loop.mjs'),
+  mode,
+  n,
+  device,
+  eal(prefix),
+];
 const rows = {
   c: (n, prefix) => [cLoop, n, device, device, 'vdev', '--', ...ealArgs(prefix)],
   floor: (n, prefix) => [...node, join(scripts, 'koffi-floor.mjs'), 'four', n, device, eal(prefix)],
-  sdk: (n, prefix) => [...node, '--expose-gc', join(scripts, 'sdk-loop.mjs'), 'sync', n, device, eal(prefix)],
+  sdk: sdkLoop('sync'),
+  async: sdkLoop('async'),
 };
 
 const keep = process.env.BENCH_IR_KEEP;
@@ -82,7 +98,9 @@ for (const row of Object.keys(rows).filter((r) => !only || only.includes(r))) {
 }
 const k = (x) => (x === undefined ? '–' : `${(x / 1000).toFixed(1)} k`);
 console.log(`Instructions per ${device} attach → close → detach cycle (callgrind, ${cycles} cycles):`);
-console.log(`  C ${k(perCycle.c)}, koffi floor ${k(perCycle.floor)}, SDK sync ${k(perCycle.sdk)}`);
+console.log(
+  `  C ${k(perCycle.c)}, koffi floor ${k(perCycle.floor)}, SDK sync ${k(perCycle.sdk)}, SDK async ${k(perCycle.async)}`,
+);
 console.log(
   `  SDK ÷ floor ${(perCycle.sdk / perCycle.floor).toFixed(2)}×, SDK ÷ C ${(perCycle.sdk / perCycle.c).toFixed(2)}×, floor ÷ C ${(perCycle.floor / perCycle.c).toFixed(2)}×`,
 );

@@ -15,8 +15,9 @@
 //   with Atomics.waitAsync (the SDK's mechanism now, packages/ethdev/lib/off-thread.ts);
 // - `message`: the same worker, asked and answered with postMessage.
 // With `-cycle` (`koffi-cycle`, `atomics-cycle`, `futex-cycle`): a whole async net_null0 cycle
-// instead, raw (no SDK logic): the shim's dphp_attach off the main thread, rte_eth_dev_close on
-// it, dphp_detach off it; EAL options as JSON in the third argument. EAL pins the main thread to
+// instead, raw (no SDK logic): the shim's dphp_attach_area off the main thread, rte_eth_dev_close
+// on it, dphp_detach_area off it, their results read from the shim's area (as the SDK's async
+// forms make and read them); EAL options as JSON in the third argument. EAL pins the main thread to
 // its lcore and the worker, started after, inherits it: both share one core.
 // ROUND_TRIP_WORKER_CPUS=<mask> sets the worker's own CPUs (e.g. 2: CPU 1) to measure it elsewhere.
 // Usage: node round-trip.mjs koffi|atomics|atomics-spin|atomics-block|futex|message|koffi-cycle|atomics-cycle|futex-cycle CALLS [EAL-OPTIONS-JSON]
@@ -30,15 +31,14 @@ const IDLE = 0;
 const QUIT = 9;
 /** Int32 slots of the shared page. ASLEEP: the worker sleeps; MAIN_WAITING: 1 raw futex, 2 waitAsync. */
 const [STATE, RESULT, ASLEEP, OP, LEN_A, LEN_B, MAIN_WAITING] = [0, 1, 2, 3, 4, 5, 6];
-/** The shared page: the slots, then ports, before, left, two strings. */
+/** The shared page: the slots, then two strings. */
 const layout = (shared) => ({
   slots: new Int32Array(shared, 0, 8),
-  ports: new Uint16Array(shared, 64, 32),
-  before: new Uint16Array(shared, 128, 32),
-  left: new Int32Array(shared, 192, 1),
   a: new Uint8Array(shared, 256, 1024),
   b: new Uint8Array(shared, 1280, 1024),
 });
+const ATTACH_AREA = 'int dphp_attach_area(const char *devargs, const char *devname)';
+const DETACH_AREA = 'int dphp_detach_area(const char *bus, const char *name)';
 const ATTACH = 1;
 const DETACH = 2;
 const SYS_FUTEX = { x64: 202, arm64: 98 }[process.arch];
@@ -58,20 +58,16 @@ if (!isMainThread) {
       throw new Error('sched_setaffinity');
   }
   const abi = shim.func('int dphp_abi(void)');
-  const attach = shim.func(
-    'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
-  );
-  const detach = shim.func(
-    'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
-  );
+  const attach = shim.func(ATTACH_AREA);
+  const detach = shim.func(DETACH_AREA);
   const m = layout(shared);
   const s = m.slots;
   const text = new TextDecoder();
   const arg = (bytes, n) => text.decode(bytes.slice(0, n));
   const serve = () => {
     const op = s[OP];
-    if (op === ATTACH) return attach(arg(m.a, s[LEN_A]), arg(m.b, s[LEN_B]), m.ports, m.before, 32);
-    if (op === DETACH) return detach(arg(m.a, s[LEN_A]), arg(m.b, s[LEN_B]), m.ports, m.left, 32);
+    if (op === ATTACH) return attach(arg(m.a, s[LEN_A]), arg(m.b, s[LEN_B]));
+    if (op === DETACH) return detach(arg(m.a, s[LEN_A]), arg(m.b, s[LEN_B]));
     return abi();
   };
   const futex = mode.startsWith('futex') ? futexCall() : undefined;
@@ -123,12 +119,8 @@ if (!isMainThread) {
   const own = koffi.load(loadedShim().path);
   const k = {
     abi: own.func('int dphp_abi(void)'),
-    attach: own.func(
-      'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
-    ),
-    detach: own.func(
-      'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
-    ),
+    attach: own.func(ATTACH_AREA),
+    detach: own.func(DETACH_AREA),
   };
   const viaKoffi = () =>
     new Promise((resolve, reject) => k.abi.async((error, rc) => (error ? reject(error) : resolve(rc))));
@@ -174,23 +166,19 @@ if (!isMainThread) {
         awaitAnswer(resolve);
       });
     });
-  const ports = new Uint16Array(32);
-  const before = new Uint16Array(32);
-  const left = new Int32Array(1);
   const koffiCall = (fn, ...args) =>
     new Promise((resolve, reject) => fn.async(...args, (error, rc) => (error ? reject(error) : resolve(rc))));
+  const { ports, left } = b.area;
   /** attach, close, detach of net_null0, raw, each checked. */
   const rawCycle = async (onWorker) => {
     const n = onWorker
       ? await viaWorker(ATTACH, 'net_null0', 'net_null0')
-      : await koffiCall(k.attach, 'net_null0', 'net_null0', ports, before, 32);
-    if (onWorker) ports.set(m.ports);
+      : await koffiCall(k.attach, 'net_null0', 'net_null0');
     if (n !== 1) throw new Error(`attach: ${n}`);
     if (b.rte_eth_dev_close(ports[0]) !== 0) throw new Error('close failed');
     const rc = onWorker
       ? await viaWorker(DETACH, 'vdev', 'net_null0')
-      : await koffiCall(k.detach, 'vdev', 'net_null0', ports, left, 32);
-    if (onWorker) left[0] = m.left[0];
+      : await koffiCall(k.detach, 'vdev', 'net_null0');
     if (rc !== 0 || left[0] !== 0) throw new Error(`detach: ${rc}, left ${left[0]}`);
   };
   // The main thread blocked in Atomics.wait until the worker answers (the event loop stopped

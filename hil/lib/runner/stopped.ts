@@ -59,12 +59,18 @@ export function describeStop(f: InFlight): string {
   return `${f.dut} after check ${f.after} (the last to end; ${ended})`;
 }
 
-/** Where a run is, in words, from its summary file while it runs (the guest agent's records), if it can be read. */
-export function describeStopOf(summaryFile: string): string | undefined {
+/** A run's summary file (rewritten after every check), or undefined while it cannot be read. */
+export function readRunSummary(file: string): RunSummary | undefined {
   try {
-    const f = stoppedAt(JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary);
-    return f && describeStop(f);
+    return JSON.parse(readFileSync(file, 'utf8')) as RunSummary;
   } catch {
     return undefined; // not written yet, or half-way through a rename
   }
+}
+
+/** Where a run is, in words, from its summary file while it runs (the guest agent's records), if it can be read. */
+export function describeStopOf(summaryFile: string): string | undefined {
+  const run = readRunSummary(summaryFile);
+  const f = run && stoppedAt(run);
+  return f && describeStop(f);
 }

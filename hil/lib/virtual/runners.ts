@@ -24,7 +24,7 @@ import {
 import { labMerge, type MergeResult } from '../runner/merge.js';
 import { NATIVE_ESM_ENV } from '../runner/native-esm.js';
 import { CERTIFY_FOLDER, type GuestEnd, RUNNER_RECORD, type RunnerRecord } from '../runner/record.js';
-import { stoppedAt } from '../runner/stopped.js';
+import { isComplete, readRunSummary, stoppedAt } from '../runner/stopped.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { DEFAULT_CACHE, type LabImage, prepareLabImage } from './image.js';
 import {
@@ -142,8 +142,9 @@ async function runGuest(
     const watch = new StallWatch(runDir, join(plan.out, CERTIFY_FOLDER, 'summary.json'));
     let stalled: string | undefined;
     while (machine.running && Date.now() < deadline && !o.stopped?.() && !done()) {
-      reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
       stalled = watch.look();
+      // The summary as the watch read it: one reader while the guest runs.
+      reportFinished(watch.summary, reported, (l) => progress(`[lab] ${runner}: ${l}`));
       if (stalled) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -181,7 +182,9 @@ async function runGuest(
     await vm?.stop();
     const qemu = beforeStop ?? vm?.exit();
     if (qemu) result.qemu = { ...qemu, beforeStop: beforeStop !== undefined };
-    reportFinished(join(plan.out, CERTIFY_FOLDER), reported, (l) => progress(`[lab] ${runner}: ${l}`));
+    reportFinished(readRunSummary(join(plan.out, CERTIFY_FOLDER, 'summary.json')), reported, (l) =>
+      progress(`[lab] ${runner}: ${l}`),
+    );
     // What lab run wrote (kept even when it did not end: lab merge names what it did not reach).
     if (existsSync(plan.out)) cpSync(plan.out, folder, { recursive: true });
     mkdirSync(folder, { recursive: true });
@@ -202,16 +205,14 @@ async function runGuest(
   return result;
 }
 
-/** Says each DUT of the guest's summary (rewritten after every check) once all its planned checks have a result. */
-function reportFinished(certify: string, reported: Set<string>, say: (line: string) => void): void {
-  let run: RunSummary | undefined;
-  try {
-    run = JSON.parse(readFileSync(join(certify, 'summary.json'), 'utf8')) as RunSummary;
-  } catch {
-    return; // not written yet (or half-way through a guest's rename)
-  }
-  for (const d of run.duts) {
-    if (reported.has(d.name) || !(d.planned ?? []).every((id) => d.checks.some((c) => c.id === id))) continue;
+/** Says each DUT of the guest's summary once all its planned checks have a result. */
+function reportFinished(
+  run: RunSummary | undefined,
+  reported: Set<string>,
+  say: (line: string) => void,
+): void {
+  for (const d of run?.duts ?? []) {
+    if (reported.has(d.name) || !isComplete(d)) continue;
     reported.add(d.name);
     const fails = d.checks.filter((c) => c.status === 'FAIL');
     say(

@@ -340,7 +340,8 @@ describe('a guest whose timer stalled', () => {
    * Steps: a summary whose checks end one by one, the heartbeat then stops; a check times out
    * after the last heartbeat (the guest's other CPU still runs); the watch stops the guest.
    * Verify: the window starts at the last heartbeat, and says when each result was first seen
-   * (the timed-out one after it); a result rewritten (another status) counts from its rewrite.
+   * (the timed-out one after it); a result rewritten (another status) counts from its rewrite;
+   * the summary is read again only when it changed.
    */
   it('keeps when each check ended and the last heartbeat, for the retry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stall-'));
@@ -366,6 +367,13 @@ describe('a guest whose timer stalled', () => {
     // mtime and size both move (the size alone might not).
     utimesSync(summary, (t0 + 100_000) / 1000, (t0 + 100_000) / 1000);
     expect(watch.look(t0 + 100_000)).toBeUndefined();
+    // The summary as read once it changed (what the lab reports from); a move of the process
+    // timeline alone does not read it again.
+    const read = watch.summary;
+    expect(read?.duts[0]?.checks.map((c) => c.status)).toEqual(['PASS', 'FAIL']);
+    writeFileSync(join(dir, 'guest.log'), 'a process ended\n');
+    expect(watch.look(t0 + 100_000)).toBeUndefined();
+    expect(watch.summary).toBe(read);
     writeFileSync(join(dir, 'console.log'), REAL);
     expect(watch.look(t0 + 10_000 + TIMER_SILENT_MS)).toMatch(/^the guest stalled: no heartbeat/);
     expect(watch.window()).toEqual({

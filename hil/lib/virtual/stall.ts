@@ -22,6 +22,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { join } from 'node:path';
 import type { RunSummary } from '@dpdk-hotplug/conformance';
 import { checkKey, type StallWindow } from '../runner/attempts.js';
+import { readRunSummary } from '../runner/stopped.js';
 
 /** The file, in the guest's run folder, the agent rewrites with its uptime. */
 export const HEARTBEAT_FILE = 'heartbeat';
@@ -198,12 +199,15 @@ export class StallWatch {
   #consoleAtBeat = 0;
   #moved = '';
   #movedAt: number;
+  /** The summary's size and mtime when it was last read, and what it said then. */
+  #summaryStamp = '';
+  #run?: RunSummary;
   /** When each check's result (by `checkKey`, and what it said) was first seen. */
   #seen = new Map<string, { result: string; at: number }>();
   #stall?: { sign: StallSign; at: number };
   constructor(
     private readonly runDir: string,
-    private readonly summary: string,
+    private readonly summaryFile: string,
     started = Date.now(),
   ) {
     this.#heartbeatAt = started;
@@ -216,11 +220,10 @@ export class StallWatch {
     const beat = readOr(join(this.runDir, HEARTBEAT_FILE));
     if (beat !== this.#beat)
       [this.#beat, this.#heartbeatAt, this.#consoleAtBeat] = [beat, now, sizeOr(console)];
-    const moved = `${sizeOr(this.summary)}:${mtimeOr(this.summary)}:${sizeOr(join(this.runDir, 'guest.log'))}`;
-    if (moved !== this.#moved) {
-      [this.#moved, this.#movedAt] = [moved, now];
-      this.#see(now);
-    }
+    const stamp = `${sizeOr(this.summaryFile)}:${mtimeOr(this.summaryFile)}`;
+    const moved = `${stamp}:${sizeOr(join(this.runDir, 'guest.log'))}`;
+    if (moved !== this.#moved) [this.#moved, this.#movedAt] = [moved, now];
+    if (stamp !== this.#summaryStamp) this.#see(stamp, now);
     const signs: GuestSigns = {
       now,
       heartbeatAt: this.#heartbeatAt,
@@ -242,6 +245,11 @@ export class StallWatch {
     });
   }
 
+  /** The guest's summary as the last `look` read it (read again only once it changed), if any. */
+  get summary(): RunSummary | undefined {
+    return this.#run;
+  }
+
   /**
    * Once `look` said stalled: from the guest's last sign of life (its last heartbeat; when nothing
    * moved, its last move) to then, and when each check's result was first seen.
@@ -255,13 +263,10 @@ export class StallWatch {
     };
   }
 
-  #see(now: number): void {
-    let run: RunSummary;
-    try {
-      run = JSON.parse(readFileSync(this.summary, 'utf8')) as RunSummary;
-    } catch {
-      return; // not written yet, or half-way through a rename
-    }
+  #see(stamp: string, now: number): void {
+    const run = readRunSummary(this.summaryFile);
+    if (!run) return;
+    [this.#summaryStamp, this.#run] = [stamp, run];
     for (const d of run.duts)
       for (const c of d.checks) {
         const key = checkKey(d.name, c.id);

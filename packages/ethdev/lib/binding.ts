@@ -16,7 +16,7 @@ import { OffThreadWorker, WORKER_CALLS, type WorkerCallName } from './off-thread
 import { readyShim, type ShimChoice } from './shim-select.js';
 import { versionNumber, versionOfNumber } from './versions.js';
 
-const SHIM_ABI = 8;
+const SHIM_ABI = 9;
 
 /** The shim's own structs, as koffi lays them out; lib/layout.test.ts holds them to the C compiler's. */
 export const STRUCTS = {
@@ -147,14 +147,6 @@ function load(install: DpdkInstall) {
     dphp_end_telemetry: shim.func('int dphp_end_telemetry(int timeout_ms)'),
     dphp_event_size: shim.func('int dphp_event_size(void)'),
     dphp_events_dropped: shim.func('double dphp_events_dropped(void)'),
-    // An attach and a detach in one crossing each, into arrays of the caller's (the SDK uses
-    // their area forms below, on either thread).
-    dphp_attach: shim.func(
-      'int dphp_attach(const char *devargs, const char *devname, _Out_ uint16_t *ports, _Out_ uint16_t *before, int cap)',
-    ),
-    dphp_detach: shim.func(
-      'int dphp_detach(const char *bus, const char *name, _Out_ uint16_t *ports, _Out_ int32_t *left, int cap)',
-    ),
     dphp_device_ports: shim.func('int dphp_device_ports(const char *devname, _Out_ uint16_t *out, int cap)'),
     dphp_valid_ports: shim.func('int dphp_valid_ports(_Out_ uint16_t *out, int cap)'),
     dphp_device_probed: shim.func('int dphp_device_probed(const char *bus, const char *name)'),

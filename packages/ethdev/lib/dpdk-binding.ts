@@ -117,16 +117,6 @@ export interface DpdkBinding {
   // The shim: ports and devices
   /** Claims DPDK for a thread (`threadId + 1`): 0, or the thread that holds it. */
   dphp_claim(thread: number): number;
-  /**
-   * An attach in one crossing: DPDK's valid ports into `before` (0xffff after the last), then
-   * rte_dev_probe and the device's ports into `ports`: their count, or the probe's error.
-   */
-  dphp_attach(devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number): number;
-  /**
-   * A detach in one crossing: rte_eal_hotplug_remove's rc; when 0, dphp_device_left's result in
-   * `left[0]` (the ports left in `ports`).
-   */
-  dphp_detach(bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number): number;
   /** A device's ports into `out`: their count. */
   dphp_device_ports(name: string, out: Uint16Array, cap: number): number;
   /** DPDK's valid ports into `out`: their count. */
@@ -176,9 +166,16 @@ export interface DpdkBinding {
   // The sync hot path: arguments are numbers and strings, results and packets go through `area`.
   /** The memory shared with the shim for the hot path's results and packets. */
   readonly area: HotArea;
-  /** dphp_attach into `area.ports` and `area.before`; the async forms make it on the worker. */
+  /**
+   * An attach in one crossing: DPDK's valid ports into `area.before` (0xffff after the last),
+   * then rte_dev_probe and the device's ports into `area.ports`: their count, or the probe's
+   * error. The async form makes it on the worker.
+   */
   dphp_attach_area: OffThreadFn<[devargs: string, name: string]>;
-  /** dphp_detach into `area.ports` and `area.left`; the async forms make it on the worker. */
+  /**
+   * A detach in one crossing: rte_eal_hotplug_remove's rc; when 0, dphp_device_left's result in
+   * `area.left[0]` (the ports left in `area.ports`). The async form makes it on the worker.
+   */
   dphp_detach_area: OffThreadFn<[bus: string, name: string]>;
   /** The port's mbuf pool for dphp_tx (null: none). */
   dphp_port_pool(port: number, pool: Pointer | null): number;

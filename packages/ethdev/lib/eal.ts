@@ -256,16 +256,22 @@ export class Eal extends EventEmitter<EalEvents> {
    * until it returns; then the SDK takes in what it did and emits `late`.
    */
   attach(devargs: string, options?: AttachOptions): Promise<PortId> {
-    // A synchronous throw as a rejection, as an async method's; without a closure per call, or
-    // the extra promise (and microtask ticks) an `async` function returning a promise adds.
+    return this.#rejectingThrows(this.#attachAsync, devargs, options);
+  }
+
+  /**
+   * `method(a, b)` with a synchronous throw as a rejection, as an async method's: without a
+   * closure per call, or the extra promise (and microtask ticks) an `async` function adds.
+   */
+  #rejectingThrows<A, B, T>(method: (this: Eal, a: A, b: B) => Promise<T>, a: A, b: B): Promise<T> {
     try {
-      return this.#attachAsync(devargs, options, true);
+      return method.call(this, a, b);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  #attachAsync(devargs: string, value: AttachOptions | undefined, checked: boolean): Promise<PortId> {
+  #attachAsync(devargs: string, value: AttachOptions | undefined, checked = true): Promise<PortId> {
     this.#ensureRunning();
     const options = value === undefined ? NO_OPTIONS : checkAttachOptions(value);
     const policy = attachPolicy(this.#policy, options);
@@ -441,11 +447,7 @@ export class Eal extends EventEmitter<EalEvents> {
    * {@link attach}.
    */
   detach(port: PortRef, value?: DetachOptions): Promise<string> {
-    try {
-      return this.#detachAsync(port, value);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#rejectingThrows(this.#detachAsync, port, value);
   }
 
   #detachAsync(port: PortRef, value: DetachOptions | undefined): Promise<string> {
@@ -498,11 +500,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** {@link detachDeviceSync} with DPDK's remove on a worker thread, queued; see {@link detach}. */
   detachDevice(name: string, value?: DetachOptions): Promise<string> {
-    try {
-      return this.#detachDeviceAsync(name, value);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#rejectingThrows(this.#detachDeviceAsync, name, value);
   }
 
   #detachDeviceAsync(name: string, value: DetachOptions | undefined): Promise<string> {
@@ -898,7 +896,7 @@ export class Eal extends EventEmitter<EalEvents> {
 
   readonly #leftInArea = (): DeviceLeft => this.#table.leftInArea();
 
-  /** dphp_detach of a device off the main thread, into the shim's area (`#removed` reads it). */
+  /** dphp_detach_area of a device off the main thread, into the shim's area (`#removed` reads it). */
   #detachStep(device: DeviceRecord): Step {
     return call(this.#dpdk.dphp_detach_area, device.bus, device.name);
   }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dpdk } from './binding.js';
-import { type DpdkBinding, MAX_ETHPORTS } from './dpdk-binding.js';
+import type { DpdkBinding } from './dpdk-binding.js';
 import { currentDpdk } from './dpdk-install.js';
 import type { Eal } from './eal.js';
 import { Eal as EalClass } from './eal.js';
@@ -158,40 +158,35 @@ describe('FakeDpdk and the DPDK in use agree', () => {
 });
 
 /**
- * The one-crossing attach and detach (shim.c's dphp_attach, dphp_detach and their area forms)
- * straight on each binding, without the SDK: the snapshot of the ports before a probe, the
- * ports a probe made, a removal's rc and what it left.
+ * The one-crossing attach and detach (shim.c's dphp_attach_area, dphp_detach_area) straight on
+ * each binding, without the SDK, read from the area as eal.ts reads it: the snapshot of the
+ * ports before a probe, the ports a probe made, a removal's rc and what it left.
  */
 function crossings(b: DpdkBinding): unknown[] {
   const out: unknown[] = [];
-  const ports = new Uint16Array(MAX_ETHPORTS);
-  const before = new Uint16Array(MAX_ETHPORTS);
-  const left = new Int32Array(1);
+  const { area } = b;
   const attach = (devargs: string) => {
-    const n = b.dphp_attach(devargs, devargs, ports, before, MAX_ETHPORTS);
-    return { n, ports: [...ports.subarray(0, Math.max(n, 0))], before: [...before] };
+    const n = b.dphp_attach_area(devargs, devargs);
+    return { n, ports: [...area.ports.subarray(0, Math.max(n, 0))], before: [...area.before] };
   };
   const detach = (name: string) => {
-    left[0] = 99;
-    const rc = b.dphp_detach('vdev', name, ports, left, MAX_ETHPORTS);
-    return { rc, left: left[0] };
+    area.left[0] = 99;
+    const rc = b.dphp_detach_area('vdev', name);
+    return { rc, left: area.left[0] };
   };
   const null7 = attach('net_null7');
   const ring = attach('net_ring7');
-  out.push(null7, ring);
-  const n = b.dphp_attach_area('net_null8', 'net_null8');
-  out.push({ n, ports: [...b.area.ports.subarray(0, Math.max(n, 0))], before: [...b.area.before] });
+  out.push(null7, ring, attach('net_null8'));
   out.push(detach('net_null7'), detach('net_null7'));
   // A closed port's device: remove still finds it, and leaves nothing.
   out.push(b.rte_eth_dev_close(ring.ports[0]!), detach('net_ring7'));
-  b.area.left[0] = 99;
-  out.push(b.dphp_detach_area('vdev', 'net_null8'), b.area.left[0]);
+  out.push(detach('net_null8'));
   out.push(b.dphp_detach_area('vdev', 'net_null8'));
   return out;
 }
 
 describe('the one-crossing attach and detach agree', () => {
-  it('dphp_attach, dphp_detach and their area forms', () => {
+  it('dphp_attach_area and dphp_detach_area', () => {
     const onReal = crossings(dpdk());
     const onFake = crossings(fakeBinding);
     expect(onFake).toEqual(onReal);

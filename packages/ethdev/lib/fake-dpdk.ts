@@ -213,20 +213,6 @@ export class FakeDpdk implements DpdkBinding {
     return 0;
   }
 
-  /** dphp_attach's snapshot, then its probe (shim.c): one crossing on the real binding. */
-  dphp_attach(devargs: string, name: string, ports: Uint16Array, before: Uint16Array, cap: number): number {
-    const n = this.dphp_valid_ports(before, cap);
-    before.fill(0xffff, n, cap);
-    return this.#probe(devargs, name, ports, cap);
-  }
-
-  /** rte_eal_hotplug_remove and, when it returned 0, what it left (shim.c's dphp_detach). */
-  dphp_detach(bus: string, name: string, ports: Uint16Array, left: Int32Array, cap: number): number {
-    const rc = this.rte_eal_hotplug_remove(bus, name);
-    if (rc === 0) left[0] = this.dphp_device_left(bus, name, ports, cap);
-    return rc;
-  }
-
   #probe(devargs: string, name: string, out: Uint16Array, cap: number): number {
     const bus = /^[0-9a-f]{4}:/i.test(name) ? 'pci' : 'vdev';
     if (bus === 'pci') {
@@ -415,13 +401,19 @@ export class FakeDpdk implements DpdkBinding {
     data: Buffer.alloc(MAX_BURST * MAX_PACKET),
   };
 
-  readonly dphp_attach_area = offThread((devargs: string, name: string): number =>
-    this.dphp_attach(devargs, name, this.area.ports, this.area.before, RTE_MAX_ETHPORTS),
-  );
+  /** The snapshot of DPDK's ports, then the probe (shim.c): one crossing on the real binding. */
+  readonly dphp_attach_area = offThread((devargs: string, name: string): number => {
+    const { ports, before } = this.area;
+    before.fill(0xffff, this.dphp_valid_ports(before, RTE_MAX_ETHPORTS));
+    return this.#probe(devargs, name, ports, RTE_MAX_ETHPORTS);
+  });
 
-  readonly dphp_detach_area = offThread((bus: string, name: string): number =>
-    this.dphp_detach(bus, name, this.area.ports, this.area.left, RTE_MAX_ETHPORTS),
-  );
+  /** rte_eal_hotplug_remove and, when it returned 0, what it left (shim.c). */
+  readonly dphp_detach_area = offThread((bus: string, name: string): number => {
+    const rc = this.rte_eal_hotplug_remove(bus, name);
+    if (rc === 0) this.area.left[0] = this.dphp_device_left(bus, name, this.area.ports, RTE_MAX_ETHPORTS);
+    return rc;
+  });
 
   readonly #portPools = new Map<number, Pointer>();
   dphp_port_pool(port: number, pool: Pointer | null): number {

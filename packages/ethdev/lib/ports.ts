@@ -269,7 +269,7 @@ export class PortTable {
   }
 
   /**
-   * dphp_detach on this thread: rte_eal_hotplug_remove with what it left when it returned 0
+   * dphp_detach_area on this thread: rte_eal_hotplug_remove with what it left when it returned 0
    * (then `leftInArea()` tells it), a detach and its proof in one crossing. Returns remove's rc.
    */
   removeDevice(bus: string, name: string): number {
@@ -296,7 +296,7 @@ export class PortTable {
     return this.#firstIds(this.#dpdk.dphp_device_ports(name, this.#ids, MAX_ETHPORTS));
   }
 
-  /** The devices (bus and name) of DPDK's ports that are not in `before` (dphp_attach's snapshot). */
+  /** The devices (bus and name) of DPDK's ports that are not in `before` (dphp_attach_area's snapshot). */
   devicesOfNewPorts(before: Uint16Array): Array<{ bus: string; name: string }> {
     const found = new Map<string, string>();
     for (const id of this.validPorts()) {

@@ -45,7 +45,7 @@
 #include <rte_version.h>
 #include <stddef.h>
 
-#define DPHP_ABI 8
+#define DPHP_ABI 9
 
 int dphp_abi(void) { return DPHP_ABI; }
 
@@ -324,12 +324,6 @@ static int probe_counted(const char *devargs, const char *devname, uint16_t *out
   return dphp_device_ports(devname, out, cap);
 }
 
-/* rte_dev_probe, then the device's ports: an attach in one FFI crossing. Returns
- * rte_dev_probe's error (< 0) or the number of ports written to `out`. */
-int dphp_probe(const char *devargs, const char *devname, uint16_t *out, int cap) {
-  return probe_counted(devargs, devname, out, cap, rte_eth_dev_count_total());
-}
-
 /* Every valid port id (owned ones included); returns the count. */
 int dphp_valid_ports(uint16_t *out, int cap) {
   int n = 0;
@@ -516,7 +510,7 @@ static uint16_t dphp_rx_copy(uint16_t port, uint16_t queue, uint8_t *buf, uint32
  * copied for each walk. rte_dev_iterator_init only parses the filter (the iterator points into
  * it, kept here) and looks up the bus, and every bus is registered before rte_eal_init returns:
  * a copy is what a new init would make, without its parse (most of a detach's proof). One per
- * thread: dphp_detach also runs on pool threads.
+ * thread: dphp_detach_area also runs on the SDK's worker thread.
  */
 static __thread struct {
   char filter[64];
@@ -563,36 +557,14 @@ int dphp_device_left(const char *bus, const char *name, uint16_t *out, int cap) 
   return probed < 0 ? probed : -probed;
 }
 
-/*
- * An attach in one crossing, sync or on a pool thread: DPDK's valid ports into `before` (the
- * snapshot a failed probe's clean-up needs: every device whose ports appeared since; UINT16_MAX
- * after the last), then dphp_probe into `ports`. Returns dphp_probe's result.
- */
-int dphp_attach(const char *devargs, const char *devname, uint16_t *ports, uint16_t *before, int cap) {
-  int n = dphp_valid_ports(before, cap);
-  for (int i = n; i < cap; i++) before[i] = UINT16_MAX;
-  /* The snapshot counted DPDK's ports already (all of them: cap is RTE_MAX_ETHPORTS). */
-  return probe_counted(devargs, devname, ports, cap, n < cap ? (uint16_t)n : rte_eth_dev_count_total());
-}
-
-/*
- * A detach in one crossing: rte_eal_hotplug_remove and, when it returned 0, what it left
- * (dphp_device_left into *left and `ports`), the proof that the PMD's remove finished. Returns
- * remove's rc.
- */
-int dphp_detach(const char *bus, const char *name, uint16_t *ports, int32_t *left, int cap) {
-  int rc = rte_eal_hotplug_remove(bus, name);
-  if (rc == 0) *left = dphp_device_left(bus, name, ports, cap);
-  return rc;
-}
-
 /* ---------------------------------------------------------------- the hot path's area */
 
 /*
  * Memory JS reads and writes through one koffi.view, so that the calls of the sync hot path
  * (attach, detach, tx and rx bursts) take only numbers and strings: koffi marshals each typed
- * array argument at about the cost of a vdev call. Used from the thread that owns DPDK only
- * (the async forms pass their own arrays).
+ * array argument at about the cost of a vdev call. The async attach and detach write it on the
+ * SDK's worker thread, read by JS once the answer came: one control call at a time, so nothing
+ * else writes it meanwhile.
  */
 #define DPHP_PORTS 32
 #define DPHP_BURST 512
@@ -608,14 +580,29 @@ static struct dphp_area area;
 
 struct dphp_area *dphp_area(void) { return &area; }
 
-/* dphp_attach into the area. */
+/*
+ * An attach in one crossing: DPDK's valid ports into area.before (the snapshot a failed probe's
+ * clean-up needs: every device whose ports appeared since; UINT16_MAX after the last), then the
+ * probe and the device's ports into area.ports. Returns rte_dev_probe's error (< 0) or the
+ * number of ports.
+ */
 int dphp_attach_area(const char *devargs, const char *devname) {
-  return dphp_attach(devargs, devname, area.ports, area.before, DPHP_PORTS);
+  int n = dphp_valid_ports(area.before, DPHP_PORTS);
+  for (int i = n; i < DPHP_PORTS; i++) area.before[i] = UINT16_MAX;
+  /* The snapshot counted DPDK's ports already (all of them unless it is full). */
+  uint16_t count = n < DPHP_PORTS ? (uint16_t)n : rte_eth_dev_count_total();
+  return probe_counted(devargs, devname, area.ports, DPHP_PORTS, count);
 }
 
-/* dphp_detach into the area (area.ports, area.left). */
+/*
+ * A detach in one crossing: rte_eal_hotplug_remove and, when it returned 0, what it left
+ * (dphp_device_left into area.left and area.ports), the proof that the PMD's remove finished.
+ * Returns remove's rc.
+ */
 int dphp_detach_area(const char *bus, const char *name) {
-  return dphp_detach(bus, name, area.ports, &area.left, DPHP_PORTS);
+  int rc = rte_eal_hotplug_remove(bus, name);
+  if (rc == 0) area.left = dphp_device_left(bus, name, area.ports, DPHP_PORTS);
+  return rc;
 }
 
 /* Sends the area's first n packets (area.lens) with the port's pool; 0 without a pool. */
