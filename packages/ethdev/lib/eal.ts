@@ -615,6 +615,10 @@ export class Eal extends EventEmitter<EalEvents> {
    * comes), with `timeoutMs` and `signal` as {@link attach}'s.
    */
   configureAsync(port: PortRef, options?: ConfigureOptions & AsyncOptions): Promise<void> {
+    return this.#rejectingThrows(this.#configureAsync, port, options);
+  }
+
+  #configureAsync(port: PortRef, options: (ConfigureOptions & AsyncOptions) | undefined): Promise<void> {
     this.#ensureRunning();
     const { timeoutMs, signal, ...configure } = checkConfigureAsyncOptions(options);
     return this.#lifecycleAsync('configure', port, { timeoutMs, signal }, (p) =>
@@ -624,6 +628,10 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** {@link start} on a worker thread, queued; see {@link configureAsync}. */
   startAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    return this.#rejectingThrows(this.#startAsync, port, options);
+  }
+
+  #startAsync(port: PortRef, options: AsyncOptions | undefined): Promise<void> {
     this.#ensureRunning();
     const checked = checkAsyncOptions('startAsync', options);
     return this.#lifecycleAsync('start', port, checked, (p) => this.#table.startPlan(p), {
@@ -633,6 +641,10 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** {@link stop} on a worker thread, queued; see {@link configureAsync}. */
   stopAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    return this.#rejectingThrows(this.#stopAsync, port, options);
+  }
+
+  #stopAsync(port: PortRef, options: AsyncOptions | undefined): Promise<void> {
     this.#ensureRunning();
     const checked = checkAsyncOptions('stopAsync', options);
     return this.#lifecycleAsync('stop', port, checked, (p) => this.#table.stopPlan(p));
@@ -640,6 +652,10 @@ export class Eal extends EventEmitter<EalEvents> {
 
   /** {@link close} on a worker thread, queued; see {@link configureAsync}. */
   closeAsync(port: PortRef, options?: AsyncOptions): Promise<void> {
+    return this.#rejectingThrows(this.#closeAsync, port, options);
+  }
+
+  #closeAsync(port: PortRef, options: AsyncOptions | undefined): Promise<void> {
     this.#ensureRunning();
     const checked = checkAsyncOptions('closeAsync', options);
     return this.#lifecycleAsync('close', port, checked, (p) => this.#table.closePlan(p));
@@ -652,6 +668,10 @@ export class Eal extends EventEmitter<EalEvents> {
    * already (SIBLING_PORTS_OPEN, nothing done). Returns the device's name, as detach does.
    */
   release(port: PortRef, options?: AsyncOptions): Promise<string> {
+    return this.#rejectingThrows(this.#release, port, options);
+  }
+
+  #release(port: PortRef, options: AsyncOptions | undefined): Promise<string> {
     this.#ensureRunning();
     const checked = checkAsyncOptions('release', options);
     return this.#lifecycleAsync('release', port, checked, (p) => this.#releasePlan(p), {

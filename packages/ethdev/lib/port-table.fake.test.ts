@@ -288,3 +288,43 @@ describe('events', () => {
     expect(eal.listenerCount('attach') + eal.listenerCount('detach')).toBe(0);
   });
 });
+
+describe('the async calls refuse bad input by rejecting, never by throwing', () => {
+  /**
+   * Steps: each async call with an invalid option (a negative timeout), then each with a port
+   * the table does not have, then each after cleanup. Verify: the call returns a promise (no
+   * synchronous throw, so `.catch()` and `await` see the same), which rejects with the typed code.
+   */
+  it('rejects INVALID_OPTION, PORT_NOT_FOUND and EAL_NOT_INITIALIZED as promises', async () => {
+    const eal = start();
+    const calls: Array<[string, (port: number, options?: object) => Promise<unknown>]> = [
+      ['attach', (_p, o) => eal.attach('net_null0', o)],
+      ['detach', (p, o) => eal.detach(p, o)],
+      ['detachDevice', (_p, o) => eal.detachDevice('net_null9', o)],
+      ['configureAsync', (p, o) => eal.configureAsync(p, o)],
+      ['startAsync', (p, o) => eal.startAsync(p, o)],
+      ['stopAsync', (p, o) => eal.stopAsync(p, o)],
+      ['closeAsync', (p, o) => eal.closeAsync(p, o)],
+      ['release', (p, o) => eal.release(p, o)],
+    ];
+    const codeOfRejection = async (name: string, call: () => Promise<unknown>) => {
+      let promise: Promise<unknown>;
+      try {
+        promise = call();
+      } catch (e) {
+        throw new Error(`${name} threw synchronously: ${String(e)}`);
+      }
+      return promise.then(
+        () => `${name} resolved`,
+        (e: unknown) => (isHotplugError(e) ? e.code : String(e)),
+      );
+    };
+    for (const [name, call] of calls)
+      expect(await codeOfRejection(name, () => call(0, { timeoutMs: -1 })), name).toBe('INVALID_OPTION');
+    for (const [name, call] of calls.filter(([n]) => n !== 'attach' && n !== 'detachDevice'))
+      expect(await codeOfRejection(name, () => call(7)), name).toBe('PORT_NOT_FOUND');
+    eal.cleanup();
+    for (const [name, call] of calls)
+      expect(await codeOfRejection(name, () => call(0)), name).toBe('EAL_NOT_INITIALIZED');
+  });
+});
