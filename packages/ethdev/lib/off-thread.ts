@@ -276,10 +276,17 @@ const homeMask = maskOf(spin.mainCpus);
 const getcpu = setaffinity ? koffi.load('libc.so.6').func('int sched_getcpu(void)') : undefined;
 s[slot.awayCpu] = -1;
 let away = false;
+// When it last went away, and how long it stayed away unpreempted since the last preemption (ms,
+// wall time: spins and calls alike): a long clean stretch, a short back-off (spin-backoff.ts).
+let awayAt = 0;
+let cleanAway = 0;
 const go = (toAway) => {
   if (setaffinity(0, 128, toAway ? awayMask : homeMask) !== 0) return;
   away = toAway;
-  if (away) s[slot.aways]++;
+  if (away) {
+    s[slot.aways]++;
+    awayAt = performance.now();
+  }
   // Where it runs once away (the kernel moved it before setaffinity returned): for the tests.
   if (away) s[slot.awayCpu] = getcpu();
   Atomics.store(s, slot.spinning, away ? 1 : 0);
@@ -289,21 +296,18 @@ const now = () => performance.now();
 const pause = typeof Atomics.pause === 'function' ? Atomics.pause : () => {};
 let backoffUntil = 0;
 let backoff = 0;
-// Spun away unpreempted since the last preemption (ms): a long clean stretch, a short back-off.
-let cleanAway = 0;
 for (;;) {
   // Away: spinning for the next request, bounded. No request in the window, or a gap between
   // two looks at the clock (another thread took this CPU: not for a while): home, to sleep.
   if (away && Atomics.load(s, slot.state) !== 1) {
     let last = now();
-    const start = last;
     const end = last + spin.us / 1000;
     while (Atomics.load(s, slot.state) !== 1) {
       pause();
       const t = now();
       if (t - last > spin.preemptedUs / 1000) {
         // Preempted: home, and not away again for a while (spin-backoff.ts).
-        backoff = spinBackoffMs(backoff, cleanAway + (last - start), spin.backoff);
+        backoff = spinBackoffMs(backoff, cleanAway + (last - awayAt), spin.backoff);
         backoffUntil = t + backoff;
         cleanAway = 0;
         s[slot.preemptions]++;
@@ -312,13 +316,12 @@ for (;;) {
       }
       if (t > end) {
         // The burst paused: home to sleep, free to come back with the next burst.
-        cleanAway += t - start;
+        cleanAway += t - awayAt;
         go(false);
         break;
       }
       last = t;
     }
-    if (away) cleanAway += now() - start;
   }
   // Asleep until a request, on whatever the state is now (done, failed or idle), never spinning:
   // first on a raw futex (one system call each way), then, idle for long, in V8's Atomics.wait.

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Eal } from './eal.js';
 import { type HotplugError, isHotplugError } from './errors.js';
 import { FakeDpdk } from './fake-dpdk.js';
-import type { EalOptions } from './types.js';
+import type { EalOptions, PortId } from './types.js';
 
 const OPTIONS: EalOptions = { noHuge: true, noPci: true, noSharedConfig: true, logEcho: false };
 
@@ -297,7 +297,7 @@ describe('the async calls refuse bad input by rejecting, never by throwing', () 
    */
   it('rejects INVALID_OPTION, PORT_NOT_FOUND and EAL_NOT_INITIALIZED as promises', async () => {
     const eal = start();
-    const calls: Array<[string, (port: number, options?: object) => Promise<unknown>]> = [
+    const calls: Array<[string, (port: PortId, options?: object) => Promise<unknown>]> = [
       ['attach', (_p, o) => eal.attach('net_null0', o)],
       ['detach', (p, o) => eal.detach(p, o)],
       ['detachDevice', (_p, o) => eal.detachDevice('net_null9', o)],
@@ -320,11 +320,13 @@ describe('the async calls refuse bad input by rejecting, never by throwing', () 
       );
     };
     for (const [name, call] of calls)
-      expect(await codeOfRejection(name, () => call(0, { timeoutMs: -1 })), name).toBe('INVALID_OPTION');
+      expect(await codeOfRejection(name, () => call(0 as PortId, { timeoutMs: -1 })), name).toBe(
+        'INVALID_OPTION',
+      );
     for (const [name, call] of calls.filter(([n]) => n !== 'attach' && n !== 'detachDevice'))
-      expect(await codeOfRejection(name, () => call(7)), name).toBe('PORT_NOT_FOUND');
+      expect(await codeOfRejection(name, () => call(7 as PortId)), name).toBe('PORT_NOT_FOUND');
     eal.cleanup();
     for (const [name, call] of calls)
-      expect(await codeOfRejection(name, () => call(0)), name).toBe('EAL_NOT_INITIALIZED');
+      expect(await codeOfRejection(name, () => call(0 as PortId)), name).toBe('EAL_NOT_INITIALIZED');
   });
 });

@@ -34,7 +34,7 @@ describe("the async worker's back-off after a preempted spin", () => {
     // Another process shares the worker's CPU: a scheduler slice of 3 ms, then preempted.
     const { share, lastBackoffMs } = awayShare(3, 10_000);
     expect(lastBackoffMs).toBe(SPIN_BACKOFF.maxMs);
-    expect(share).toBeLessThan(0.01);
+    expect(share).toBeLessThan(0.02);
   });
 
   it('grows while preemptions come close together, and is short again after a clean stretch', () => {
