@@ -110,8 +110,15 @@ async function runGuest(
     ...(o.cycles !== undefined ? { cycles: String(o.cycles) } : {}),
     // The report's lab line of each PCI DUT: which QEMU, how accelerated, which guest kernel.
     lab: `QEMU ${image.qemuVersion} (${accel.accel.toUpperCase()}: ${accelWhy}), guest kernel ${image.kernelVersion}`,
-    // The suite is compiled JavaScript: Node loads it without Playwright's loader thread.
-    env: { ...NATIVE_ESM_ENV },
+    // The suite is compiled JavaScript: Node loads it without Playwright's loader thread. The
+    // SDK's worker spin switch reaches the guest's SDK as the host's (a diagnosis switch: a
+    // spinning vCPU is a host thread the other guests wait for).
+    env: {
+      ...NATIVE_ESM_ENV,
+      ...(process.env.DPDK_HOTPLUG_WORKER_SPIN !== undefined
+        ? { DPDK_HOTPLUG_WORKER_SPIN: process.env.DPDK_HOTPLUG_WORKER_SPIN }
+        : {}),
+    },
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
   const duts = dutsFromInventory(readInventory(o.inventory), runner).filter(

@@ -199,6 +199,9 @@ function load(install: DpdkInstall) {
     ethdev: libraryPath(install, 'ethdev'),
   };
   for (const name of Object.keys(WORKER_CALLS) as WorkerCallName[]) {
+    // The sync form: through the worker while it is hot (a burst of async calls: one thread for
+    // all of a device's calls), else here.
+    (b as Record<WorkerCallName, unknown>)[name] = viaHotWorker(name, b[name] as Direct, () => worker);
     (b[name] as { async: unknown }).async = (...argsAndDone: unknown[]) => {
       const done = argsAndDone.pop() as (error: unknown, rc: number) => void;
       worker ??= new OffThreadWorker(libs);
@@ -207,6 +210,36 @@ function load(install: DpdkInstall) {
   }
   // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
   return Object.assign(b, seam, { offThreadWorker: () => worker }) satisfies DpdkBinding;
+}
+
+type Direct = (...args: unknown[]) => number;
+
+/**
+ * A sync call that goes through the worker (`OffThreadWorker.callSync`, blocking) while the
+ * worker is hot, else straight through koffi: one function per arity, as koffi refuses a call
+ * with more arguments than its prototype.
+ */
+function viaHotWorker(
+  name: WorkerCallName,
+  direct: Direct,
+  worker: () => OffThreadWorker | undefined,
+): Direct {
+  const hot = () => {
+    const w = worker();
+    return w?.hot() ? w : undefined;
+  };
+  switch (WORKER_CALLS[name].args.length) {
+    case 0:
+      return () => hot()?.callSync(name, []) ?? direct();
+    case 1:
+      return (a) => hot()?.callSync(name, [a]) ?? direct(a);
+    case 2:
+      return (a, b) => hot()?.callSync(name, [a, b]) ?? direct(a, b);
+    case 3:
+      return (a, b, c) => hot()?.callSync(name, [a, b, c]) ?? direct(a, b, c);
+    default:
+      return (...args) => hot()?.callSync(name, args) ?? direct(...args);
+  }
 }
 
 /** The real binding: the seam and every raw call (tests of the binding itself, the bench). */

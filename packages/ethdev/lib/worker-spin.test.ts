@@ -3,6 +3,7 @@
  * process's CPUs besides the main thread's (EAL pins that one to its lcore) and spins there
  * between calls; once the burst ends it goes back to the main thread's CPUs and sleeps, so an
  * idle process uses no CPU; a process with one CPU, or DPDK_HOTPLUG_WORKER_SPIN=0, never spins.
+ * A sync call made while it spins goes through it (a burst's DPDK calls on one thread).
  * Each case runs in a child (spin-child.mjs), real DPDK (net_null0), one EAL per process.
  */
 import { execFile } from 'node:child_process';
@@ -24,6 +25,8 @@ interface Report {
   spinningIdle: boolean;
   awayCpu: number;
   spinningCycles: number;
+  syncCalls: number;
+  syncCallsAfterIdle: number;
   idleCpuMs: number;
 }
 
@@ -64,6 +67,10 @@ describe('the async worker between calls', () => {
       expect(r.mainCpus).not.toBe(r.processCpus);
       // Back-to-back cycles: the worker spun for some (all, on a quiet machine; fewer under load).
       expect(r.spinningCycles).toBeGreaterThan(0);
+      // The cycles' sync closes found it hot for some: made on the worker, the device's calls on
+      // one thread. Once it is home, sync calls are made here.
+      expect(r.syncCalls).toBeGreaterThan(0);
+      expect(r.syncCallsAfterIdle).toBe(0);
       // Away, it ran on one of the process's CPUs besides the main thread's (sched_getcpu).
       expect(expand(r.processCpus)).toContain(r.awayCpu);
       expect(expand(r.mainCpus)).not.toContain(r.awayCpu);
@@ -81,6 +88,7 @@ describe('the async worker between calls', () => {
       const r = await run('one', ['taskset', '-c', cpuList.split(/[-,]/)[0]!]);
       expect(r.processCpus).toBe(r.mainCpus);
       expect(r.spinningCycles).toBe(0);
+      expect(r.syncCalls).toBe(0);
       expect(r.awayCpu).toBe(-1);
       expect(r.workerCpusIdle).toBe(r.mainCpus);
       expect(r.idleCpuMs).toBeLessThan(IDLE_CPU_MS);
@@ -93,6 +101,7 @@ describe('the async worker between calls', () => {
     async () => {
       const r = await run('off', [], { DPDK_HOTPLUG_WORKER_SPIN: '0' });
       expect(r.spinningCycles).toBe(0);
+      expect(r.syncCalls).toBe(0);
       expect(r.awayCpu).toBe(-1);
       expect(r.workerCpusIdle).toBe(r.mainCpus);
     },
