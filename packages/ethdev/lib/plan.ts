@@ -1,7 +1,7 @@
 /**
  * A control operation written once for both forms: a generator that yields each DPDK call it
- * makes ({@link Step}) and gets its result back. The sync form makes every call on this thread
- * ({@link runPlan}); the async form makes each on a libuv worker thread, one after the other
+ * makes ({@link Step}) and gets its result back. The sync form makes every call from this thread
+ * ({@link runPlan}; through the worker, blocking, while it spins: binding.ts `viaHotWorker`); the async form makes each on a libuv worker thread, one after the other
  * ({@link startPlan}), while the JS between calls (checks, the table's bookkeeping) runs on
  * this thread. Either way one call at a time: DPDK's control API is not thread safe.
  */
