@@ -37,9 +37,10 @@ const NOT_REACHED = 'the run ended before any of its checks';
 
 /**
  * How often, at most, the reports are rewritten while checks pass or skip. Each write renders
- * the whole run (summary, JUnit, certificate): in a QEMU guest under TCG, over 9p, that was about
- * 1.7 s of the runner's CPU per check, a fifth of the guest's work (docs/measurements.md, "Where
- * a lab guest's time goes between checks (16th session)").
+ * the whole run (summary, JUnit, certificate), so a run's writes grow with the square of its
+ * checks; in a lab's QEMU guest (120 checks, TCG, over 9p) this cadence took the runner's CPU
+ * from 199 s to 166–169 s (docs/measurements.md, "Where a lab guest's time goes between checks
+ * (16th session)").
  */
 export const REPORT_EVERY_MS = 30_000;
 
