@@ -38,7 +38,7 @@
  * threads. One call at a time: the control queue never starts a second before the first
  * returned (DPDK's control API is not thread safe), so one shared page suffices.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -386,6 +386,8 @@ export class OffThreadWorker {
   #poll = false;
   /** Whether the worker holds the process alive now: only while this thread awaits an answer with the loop running. */
   #refd = false;
+  /** Whether the worker thread ended (Node's exit, or an error of its own): never hot then. */
+  #exited = false;
   /** When this thread saw the last answer (performance.now()): was the next request soon after? */
   #answeredAt = Number.NEGATIVE_INFINITY;
   /** libc's `syscall`, for futex(2); undefined where its number is unknown. */
@@ -438,6 +440,9 @@ export class OffThreadWorker {
     });
     // Never keeps the process alive by itself; while a call runs past the first look, #firstLook holds a ref.
     this.#worker.unref();
+    this.#worker.once('exit', () => {
+      this.#exited = true;
+    });
   }
 
   /**
@@ -488,6 +493,7 @@ export class OffThreadWorker {
   hot(): boolean {
     const s = this.#slots;
     return (
+      !this.#exited &&
       this.#jobDone === undefined &&
       Atomics.load(s, SLOT.spinning) === 1 &&
       Atomics.load(s, SLOT.workerAsleep) === 0
@@ -509,6 +515,8 @@ export class OffThreadWorker {
     const end = performance.now() + MAIN_WAIT_US / 1000;
     for (let i = 1; Atomics.load(s, SLOT.state) === REQUEST; i++) {
       if ((i & 31) !== 0 || performance.now() < end) continue;
+      // Its thread gone meanwhile: its 'exit' event is this blocked thread's to run, so ask Linux.
+      if (!this.#threadAlive()) throw new Error(`${name}: the off-thread worker's thread ended`);
       if (!this.#futex) {
         Atomics.wait(s, SLOT.state, REQUEST, WORKER_RAW_SLEEP_MS);
         continue;
@@ -527,6 +535,12 @@ export class OffThreadWorker {
       throw new Error(`${name} failed on the worker thread: ${message}`);
     }
     return s[SLOT.rc]!;
+  }
+
+  /** Whether the worker's thread still exists (its /proc entry; true where its id is unknown). */
+  #threadAlive(): boolean {
+    const tid = Atomics.load(this.#slots, SLOT.workerTid);
+    return tid === 0 || existsSync(`/proc/self/task/${tid}`);
   }
 
   /**
