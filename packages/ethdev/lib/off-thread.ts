@@ -529,12 +529,15 @@ export class OffThreadWorker {
     this.#answeredAt = performance.now();
     Atomics.store(s, SLOT.state, IDLE);
     Atomics.add(s, SLOT.syncCalls, 1);
-    if (state === FAILED) {
-      this.#written[0] = undefined;
-      const message = new TextDecoder().decode(this.#strings[0]!.slice(0, s[SLOT.errLen]));
-      throw new Error(`${name} failed on the worker thread: ${message}`);
-    }
+    if (state === FAILED) throw this.#failure(name);
     return s[SLOT.rc]!;
+  }
+
+  /** What koffi threw on the worker: it wrote the message over the first string. */
+  #failure(name: WorkerCallName): Error {
+    this.#written[0] = undefined;
+    const message = new TextDecoder().decode(this.#strings[0]!.slice(0, this.#slots[SLOT.errLen]));
+    return new Error(`${name} failed on the worker thread: ${message}`);
   }
 
   /** Whether the worker's thread still exists (its /proc entry; true where its id is unknown). */
@@ -625,10 +628,7 @@ export class OffThreadWorker {
     }
     Atomics.store(s, SLOT.state, IDLE);
     if (state === FAILED) {
-      // The worker wrote its message over the first string.
-      this.#written[0] = undefined;
-      const message = new TextDecoder().decode(this.#strings[0]!.slice(0, s[SLOT.errLen]));
-      done(new Error(`${this.#jobName} failed on the worker thread: ${message}`), 0);
+      done(this.#failure(this.#jobName), 0);
       return;
     }
     done(null, s[SLOT.rc]!);
