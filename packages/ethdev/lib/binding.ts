@@ -198,10 +198,13 @@ function load(install: DpdkInstall) {
     eal: libraryPath(install, 'eal'),
     ethdev: libraryPath(install, 'ethdev'),
   };
+  // The worker's calls straight through koffi, never through the worker: the bench's floor rows.
+  const direct = {} as Record<WorkerCallName, Direct>;
   for (const name of Object.keys(WORKER_CALLS) as WorkerCallName[]) {
+    direct[name] = b[name] as Direct;
     // The sync form: through the worker while it is hot (a burst of async calls: one thread for
     // all of a device's calls), else here.
-    (b as Record<WorkerCallName, unknown>)[name] = viaHotWorker(name, b[name] as Direct, () => worker);
+    (b as Record<WorkerCallName, unknown>)[name] = viaHotWorker(name, direct[name], () => worker);
     (b[name] as { async: unknown }).async = (...argsAndDone: unknown[]) => {
       const done = argsAndDone.pop() as (error: unknown, rc: number) => void;
       worker ??= new OffThreadWorker(libs);
@@ -209,7 +212,7 @@ function load(install: DpdkInstall) {
     };
   }
   // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
-  return Object.assign(b, seam, { offThreadWorker: () => worker }) satisfies DpdkBinding;
+  return Object.assign(b, seam, { offThreadWorker: () => worker, direct }) satisfies DpdkBinding;
 }
 
 type Direct = (...args: unknown[]) => number;
