@@ -34,6 +34,15 @@ function addProcess(proc: string, pid: number, argv: string[], ticks: [number, n
   );
 }
 
+/** A thread of process `pid` as /proc/PID/task shows it, named `name`, with `ticks` of user time. */
+function addThread(proc: string, pid: number, tid: number, name: string, ticks: number): void {
+  mkdirSync(join(proc, String(pid), 'task', String(tid)), { recursive: true });
+  writeFileSync(
+    join(proc, String(pid), 'task', String(tid), 'stat'),
+    `${tid} (${name}) S 1 1 1 0 -1 4194560 100 0 0 0 ${ticks} 0 0 0 20 0 1 0 500 0 0\n`,
+  );
+}
+
 describe('the guest runner’s process timeline', () => {
   it('names a command by its program and, for node or a shell, its script', () => {
     expect(
@@ -81,5 +90,31 @@ describe('the guest runner’s process timeline', () => {
     expect(lines).toHaveLength(3);
     expect(timeline.events.map((e) => `${e.event} ${e.pid}`)).toEqual(['start 40', 'start 41', 'end 41']);
     expect(timeline.events[2]!.cpuS).toBe(3.2);
+  });
+
+  /**
+   * Steps: a worker with five threads (its first and another named node, a V8 compiler thread,
+   * DPDK's interrupt thread, an idle one), looked at, more CPU, looked at, gone.
+   * Verify: its end line names its busiest threads from the last look, the first as `main`; the
+   * idle one left out.
+   */
+  it('says which of a process’s threads used its CPU', () => {
+    const proc = fakeProc();
+    const lines: string[] = [];
+    const timeline = new ProcessTimeline((l) => lines.push(l), proc, new Set());
+    addProcess(proc, 50, ['/usr/bin/node', '/a/workerProcessEntry.js'], [900, 100]);
+    addThread(proc, 50, 50, 'node', 100);
+    timeline.tick();
+    addThread(proc, 50, 50, 'node', 600);
+    addThread(proc, 50, 51, 'node', 150);
+    addThread(proc, 50, 52, 'V8 DefaultWork', 200);
+    addThread(proc, 50, 53, 'eal-intr-thread', 50);
+    addThread(proc, 50, 54, 'telemetry-v2', 0);
+    timeline.tick();
+    rmSync(join(proc, '50'), { recursive: true });
+    timeline.tick();
+    expect(lines[1]).toMatch(
+      /^- 50 node workerProcessEntry\.js: \d+\.\d s, CPU 10\.0 s; threads: main 6\.0 s, V8 DefaultWork 2\.0 s, node 1\.5 s, eal-intr-thread 0\.5 s$/,
+    );
   });
 });

@@ -130,12 +130,20 @@ export function guestKernelArgs(env = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS):
 }
 
 /**
- * TCG's threading, from `DPDK_HOTPLUG_LAB_TCG_THREAD` (`single`: every vCPU on one host thread,
- * round-robin; `multi`: a thread each, QEMU's default for this guest): a diagnosis aid like the
- * one above. Unset or another accelerator: QEMU's default.
+ * TCG's threading: `single` (a guest's vCPUs take turns on one host thread) unless
+ * `DPDK_HOTPLUG_LAB_TCG_THREAD=multi` (a host thread per vCPU, QEMU's default for this guest).
+ * Single, measured on this 2-core machine: the full default matrix in 13.3 minutes against
+ * 17.6 (host CPU 0.70×), one guest alone 0.74× (docs/measurements.md). Multi-threaded TCG makes
+ * every vCPU wait for the others at each cross-vCPU flush, and a vCPU whose host thread is
+ * descheduled (three guests' six threads on two CPUs) holds the rest up; the guests' work is
+ * mostly one thread at a time (Node's main thread, testpmd). Another accelerator: undefined.
  */
-export function tcgThread(accel: Accel, env = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD): string | undefined {
-  return accel === 'tcg' && (env === 'single' || env === 'multi') ? env : undefined;
+export function tcgThread(
+  accel: Accel,
+  env = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD,
+): 'single' | 'multi' | undefined {
+  if (accel !== 'tcg') return undefined;
+  return env === 'multi' ? 'multi' : 'single';
 }
 
 export interface PluggedNic {

@@ -125,28 +125,29 @@ describe("the guest kernel's command line", () => {
 describe("TCG's threading", () => {
   /**
    * Steps: read DPDK_HOTPLUG_LAB_TCG_THREAD for TCG and KVM; build a guest's QEMU arguments with
-   * it unset and set to single.
-   * Verify: single or multi for TCG only, nothing else; unset, the lab's `-machine q35,accel=tcg`
-   * as before; single, `-accel tcg,thread=single` and the machine without `accel=`.
+   * it unset and set to multi.
+   * Verify: TCG is single-threaded unless multi is asked for (anything else: single); KVM has no
+   * such setting; unset, `-accel tcg,thread=single` and the machine without `accel=`; multi, the
+   * same with `thread=multi`.
    */
-  it("is QEMU's default unless asked", () => {
+  it('is single-threaded unless multi is asked for', () => {
+    expect(tcgThread('tcg', undefined)).toBe('single');
     expect(tcgThread('tcg', 'single')).toBe('single');
+    expect(tcgThread('tcg', 'one')).toBe('single');
     expect(tcgThread('tcg', 'multi')).toBe('multi');
-    expect(tcgThread('tcg', 'one')).toBeUndefined();
-    expect(tcgThread('kvm', 'single')).toBeUndefined();
-    expect(tcgThread('tcg', undefined)).toBeUndefined();
+    expect(tcgThread('kvm', 'multi')).toBeUndefined();
+    expect(tcgThread('kvm', undefined)).toBeUndefined();
     const image = IMAGE;
     const o = guestOptions(false);
     const before = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
     try {
       delete process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
       const plain = VirtualMachine.args(image, o);
-      expect(plain[plain.indexOf('-machine') + 1]).toBe('q35,accel=tcg');
-      expect(plain).not.toContain('-accel');
-      process.env.DPDK_HOTPLUG_LAB_TCG_THREAD = 'single';
-      const single = VirtualMachine.args(image, o);
-      expect(single[single.indexOf('-machine') + 1]).toBe('q35');
-      expect(single[single.indexOf('-accel') + 1]).toBe('tcg,thread=single');
+      expect(plain[plain.indexOf('-machine') + 1]).toBe('q35');
+      expect(plain[plain.indexOf('-accel') + 1]).toBe('tcg,thread=single');
+      process.env.DPDK_HOTPLUG_LAB_TCG_THREAD = 'multi';
+      const multi = VirtualMachine.args(image, o);
+      expect(multi[multi.indexOf('-accel') + 1]).toBe('tcg,thread=multi');
     } finally {
       if (before === undefined) delete process.env.DPDK_HOTPLUG_LAB_TCG_THREAD;
       else process.env.DPDK_HOTPLUG_LAB_TCG_THREAD = before;

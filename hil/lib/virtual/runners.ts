@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dutsFromInventory, type RunSummary, readInventory } from '@dpdk-hotplug/conformance';
+import { DELAYS_ENV } from '@dpdk-hotplug/ethdev';
 import { removeOwnTree } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
@@ -32,6 +33,7 @@ import {
   QEMU_EXIT_FILE,
   QEMU_TRACE_LOG,
   type QemuExit,
+  tcgThread,
   VirtualMachine,
 } from './machine.js';
 import { GUEST_DIAGNOSTICS, StallWatch } from './stall.js';
@@ -109,16 +111,11 @@ async function runGuest(
     ...(o.expect !== undefined ? { expect: o.expect } : {}),
     ...(o.cycles !== undefined ? { cycles: String(o.cycles) } : {}),
     // The report's lab line of each PCI DUT: which QEMU, how accelerated, which guest kernel.
-    lab: `QEMU ${image.qemuVersion} (${accel.accel.toUpperCase()}: ${accelWhy}), guest kernel ${image.kernelVersion}`,
+    lab: `QEMU ${image.qemuVersion} (${accelLine(accel)}: ${accelWhy}), guest kernel ${image.kernelVersion}`,
     // The suite is compiled JavaScript: Node loads it without Playwright's loader thread. The
-    // SDK's worker spin switch reaches the guest's SDK as the host's (a diagnosis switch: a
-    // spinning vCPU is a host thread the other guests wait for).
-    env: {
-      ...NATIVE_ESM_ENV,
-      ...(process.env.DPDK_HOTPLUG_WORKER_SPIN !== undefined
-        ? { DPDK_HOTPLUG_WORKER_SPIN: process.env.DPDK_HOTPLUG_WORKER_SPIN }
-        : {}),
-    },
+    // SDK's switches for its spinners reach the guest's SDK as the host's (diagnosis: a vCPU
+    // spinning in a guest is a host thread the other guests wait for; measured no slower).
+    env: { ...NATIVE_ESM_ENV, ...sdkSwitches() },
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));
   const duts = dutsFromInventory(readInventory(o.inventory), runner).filter(
@@ -210,6 +207,23 @@ async function runGuest(
     );
   }
   return result;
+}
+
+/**
+ * The SDK's switches the operator set, handed to the guests as they are: its async worker's spin
+ * (`DPDK_HOTPLUG_WORKER_SPIN`) and DPDK's delays (`DPDK_HOTPLUG_DELAYS`, the `delays` option).
+ */
+function sdkSwitches(): Record<string, string> {
+  const names = ['DPDK_HOTPLUG_WORKER_SPIN', DELAYS_ENV];
+  return Object.fromEntries(
+    names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]),
+  );
+}
+
+/** `TCG, single-threaded` or `KVM`: the accelerator as the report's lab line names it. */
+function accelLine(accel: AccelChoice): string {
+  const thread = tcgThread(accel.accel);
+  return `${accel.accel.toUpperCase()}${thread ? `, ${thread}-threaded` : ''}`;
 }
 
 /** Says each DUT of the guest's summary once all its planned checks have a result. */
@@ -320,7 +334,7 @@ export async function runGuestRunners(
   const image = o.image ?? (await prepareLabImage(o.cacheDir ?? DEFAULT_CACHE));
   mkdirSync(o.outDir, { recursive: true });
   const accel = await chooseAccel(image);
-  progress(`[lab] ${accel.accel.toUpperCase()}: ${accel.why}`);
+  progress(`[lab] ${accelLine(accel)}: ${accel.why}`);
   const guest = (r: (typeof chosen)[number], folder: string, only?: readonly string[]) =>
     runGuest(
       image,

@@ -55,7 +55,7 @@ describe.skipIf(!can)('virtual lab smoke run (QEMU guest, one hot-plugged NIC)',
       expect.stringMatching(/^traffic: 4 frames sent, 4 counted by the peer/),
     );
     expect(dut.pci).toMatchObject({ model: 'e1000e', removal: 'qemu', unplug: 'clean' });
-    expect(dut.pci?.lab).toMatch(/^QEMU \S+ \((KVM|TCG): .+\), guest kernel \S+/);
+    expect(dut.pci?.lab).toMatch(/^QEMU \S+ \((KVM|TCG, (single|multi)-threaded): .+\), guest kernel \S+/);
     expect(dut.runner).toBe('virtual-uio');
     expect(readdirSync(out)).toEqual(
       expect.arrayContaining([

@@ -16,7 +16,7 @@ import { OffThreadWorker, WORKER_CALLS, type WorkerCallName } from './off-thread
 import { readyShim, type ShimChoice } from './shim-select.js';
 import { versionNumber, versionOfNumber } from './versions.js';
 
-const SHIM_ABI = 9;
+const SHIM_ABI = 10;
 
 /** The shim's own structs, as koffi lays them out; lib/layout.test.ts holds them to the C compiler's. */
 export const STRUCTS = {
@@ -191,6 +191,12 @@ function load(install: DpdkInstall) {
     );
   }
   shimInUse = chosen;
+  // Declared once the shim is known to be of this ABI: an older shim lacks it, and koffi's own
+  // error would hide the stale-shim message above.
+  const delays = {
+    dphp_delays: shim.func('int dphp_delays(int mode)') as (mode: number) => number,
+    dphp_delay_us: shim.func('void dphp_delay_us(unsigned int us)') as (us: number) => void,
+  };
   // The async forms of the calls the worker makes go through it (off-thread.ts), made on first use.
   let worker: OffThreadWorker | undefined;
   const libs = {
@@ -212,7 +218,7 @@ function load(install: DpdkInstall) {
     };
   }
   // The seam Eal takes (dpdk-binding.ts), with every raw call besides for tests and the bench.
-  return Object.assign(b, seam, { offThreadWorker: () => worker, direct }) satisfies DpdkBinding;
+  return Object.assign(b, seam, delays, { offThreadWorker: () => worker, direct }) satisfies DpdkBinding;
 }
 
 type Direct = (...args: unknown[]) => number;

@@ -204,6 +204,11 @@ export interface DpdkBinding {
   dphp_end_telemetry(timeoutMs: number): number;
   /** The size of one event record on the pipe, in bytes. */
   dphp_event_size(): number;
+  /**
+   * How DPDK's rte_delay_us waits, process-wide: `mode` 1 sleeps (nanosleep), 0 spins (DPDK's
+   * default), -1 leaves it. Returns the mode in force (2: a callback of someone else's).
+   */
+  dphp_delays(mode: number): number;
 
   // libc: fds 1 and 2 around rte_eal_init (output-capture.ts), and the exit of last resort
   /** libc dup. */

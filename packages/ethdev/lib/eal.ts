@@ -176,6 +176,7 @@ export class Eal extends EventEmitter<EalEvents> {
       );
     }
     const options = checkEalOptions(value);
+    const delays = delaysOf(options);
     const args = ealArgs(options);
     if (options.dpdk !== undefined) {
       if (binding)
@@ -221,6 +222,8 @@ export class Eal extends EventEmitter<EalEvents> {
     const argv = ['dpdk-hotplug', ...args];
     const { prefix, own } = filePrefixOf(options);
     const existedBefore = prefix === undefined || existsSync(runtimeDirFor(prefix));
+    // Before rte_eal_init: the allow list's devices are probed inside it.
+    if (delays === 'sleep') binding.dphp_delays(1);
     const { result: rc, stdout, stderr } = captureOutput(binding, () => binding.ealInit(argv));
     initResults.set(binding, rc < 0 ? 'failed' : 'ok');
     // A folder others may use (shared config under a prefix the caller gave) stays.
@@ -843,6 +846,15 @@ export class Eal extends EventEmitter<EalEvents> {
     this.#monitor = true;
   }
 
+  /**
+   * How DPDK's `rte_delay_us` waits now, read from DPDK (the `delays` option set it; `'other'`: a
+   * callback someone else registered): for reports that say how a run's timings were taken.
+   */
+  get delays(): 'busy' | 'sleep' | 'other' {
+    const mode = this.#dpdk.dphp_delays(-1);
+    return mode === 0 ? 'busy' : mode === 1 ? 'sleep' : 'other';
+  }
+
   /** Whether `cleanup()` has not run yet. */
   get running(): boolean {
     return this.#running;
@@ -1245,3 +1257,17 @@ function allClosed(ports: readonly PortRecord[]): boolean {
 }
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+/** The default of `delays` when `Eal.init` is not given one: what a command sets for its children (the lab's guests). */
+export const DELAYS_ENV = 'DPDK_HOTPLUG_DELAYS';
+
+function delaysOf(options: EalOptions): 'busy' | 'sleep' | undefined {
+  if (options.delays !== undefined) return options.delays;
+  const value = process.env[DELAYS_ENV];
+  if (value === undefined || value === '' || value === 'busy' || value === 'sleep') return value || undefined;
+  throw new InvalidInputError(
+    'INVALID_OPTION',
+    `Invalid ${DELAYS_ENV}: ${JSON.stringify(value)} is not "busy" or "sleep"`,
+    { key: 'delays' },
+  );
+}

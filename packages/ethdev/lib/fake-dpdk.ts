@@ -478,6 +478,12 @@ export class FakeDpdk implements DpdkBinding {
   dphp_event_size(): number {
     return 80;
   }
+  /** How DPDK's delays would wait (the fake has none): kept for the option's tests. */
+  #delayMode = 0;
+  dphp_delays(mode: number): number {
+    if (mode === 0 || mode === 1) this.#delayMode = mode;
+    return this.#delayMode;
+  }
   // Nothing to capture: the fake prints nothing on fds 1 and 2.
   dup(): number {
     return -1;

@@ -30,7 +30,7 @@ export {
   MIN_DPDK,
   selectDpdk,
 } from './dpdk-install.js';
-export { Eal } from './eal.js';
+export { DELAYS_ENV, Eal } from './eal.js';
 export {
   DpdkError,
   EalStateError,

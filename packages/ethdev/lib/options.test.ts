@@ -44,6 +44,8 @@ describe('Eal.init refuses bad options with INVALID_OPTION naming the key', () =
     [{ devargsBudget: 256 }, 'devargsBudget', /did you mean devargsBudgetMb\?/],
     [{ sysfs: 'sys' }, 'sysfs', /must be an absolute folder path/],
     [{ iovaMode: 'xx' }, 'iovaMode', /"pa", "va"/],
+    [{ delays: 'sleeping' }, 'delays', /must be one of "busy", "sleep"/],
+    [{ delay: 'sleep' }, 'delay', /did you mean delays\?/],
     [{ vdevs: 'net_null0' }, 'vdevs', /must be an array/],
     [{ filePrefix: '..' }, 'filePrefix', /folder name/],
     [{ filePrefix: '.' }, 'filePrefix', /folder name/],

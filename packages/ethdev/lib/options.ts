@@ -137,6 +137,7 @@ const EAL: Schema = {
   processType: { check: oneOf(['primary', 'secondary', 'auto']), aliases: ['proc-type', 'procType'] },
   logLevel: { check: oneOf(Object.keys(LOG_LEVELS)), aliases: ['log-level'] },
   logEcho: { check: bool },
+  delays: { check: oneOf(['busy', 'sleep']), aliases: ['delay', 'delayMode'] },
   extraArgs: { check: extraArgs, aliases: ['args', 'argv', 'eal'] },
   allowShellCommandsInDevargs: { check: bool, aliases: ['allowExec', 'allowShellCommands'] },
   overwriteFiles: { check: bool, aliases: ['overwrite'] },

@@ -104,6 +104,15 @@ export interface EalOptions {
   /** Copy DPDK's log to stderr as DPDK would (default true). It is captured either way. */
   logEcho?: boolean;
   /**
+   * How `rte_delay_us` waits, for the whole process (rte_delay_us_callback_register, set before
+   * `rte_eal_init`): `'busy'`, DPDK's default, spins the calling thread; `'sleep'` puts it to sleep
+   * (rte_delay_us_sleep). A PMD's resets and register polls in control calls (an e1000 stop after
+   * its device was pulled: a minute of them) then leave the CPU to other threads — in a VM, to
+   * the host's other guests. Each delay lasts at least as long as asked, usually longer (a sleep's
+   * wake-up): a PMD that polls in many tiny delays takes longer. Default `'busy'`.
+   */
+  delays?: 'busy' | 'sleep';
+  /**
    * EAL flags no typed option covers, appended last as they are: up to 64 non-empty strings without
    * NUL, each a flag of the DPDK in use (`-n`, `--socket-mem`, `--huge-dir`, `--legacy-mem`,
    * `--main-lcore`, `--vfio-intr`, `--no-telemetry`, `--trace*`, a component's `--log-level` …;

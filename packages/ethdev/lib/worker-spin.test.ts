@@ -22,6 +22,7 @@ interface Report {
   processCpus: string;
   mainCpus: string;
   workerCpusIdle: string;
+  workerName: string;
   spinningIdle: boolean;
   awayCpu: number;
   spinningCycles: number;
@@ -78,6 +79,8 @@ describe('the async worker between calls', () => {
       expect(r.spinningIdle).toBe(false);
       expect(r.workerCpusIdle).toBe(r.mainCpus);
       expect(r.idleCpuMs).toBeLessThan(IDLE_CPU_MS);
+      // Named for top -H and the lab's process timeline.
+      expect(r.workerName).toBe('dphp-worker');
     },
     120_000,
   );

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <rte_bus.h>
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -45,13 +46,24 @@
 #include <rte_version.h>
 #include <stddef.h>
 
-#define DPHP_ABI 9
+#define DPHP_ABI 10
 
 int dphp_abi(void) { return DPHP_ABI; }
 
 /* The DPDK whose headers this shim was compiled against, as year << 16 | month << 8 | minor:
  * JS refuses a shim built for another DPDK than the one it loaded. */
 int dphp_built_for(void) { return RTE_VER_YEAR << 16 | RTE_VER_MONTH << 8 | RTE_VER_MINOR; }
+
+/* How rte_delay_us waits, process-wide: `mode` 0 DPDK's busy loop, 1 nanosleep (a PMD's resets
+ * and register polls in control calls then leave the CPU to others; in a VM, to the host), -1
+ * unchanged. Returns the mode in force: 0, 1, or 2 for a callback of someone else's. */
+int dphp_delays(int mode) {
+  if (mode == 0 || mode == 1) rte_delay_us_callback_register(mode ? rte_delay_us_sleep : rte_delay_us_block);
+  return rte_delay_us == rte_delay_us_block ? 0 : rte_delay_us == rte_delay_us_sleep ? 1 : 2;
+}
+
+/* rte_delay_us itself, which is inline: for the tests of dphp_delays. */
+void dphp_delay_us(unsigned int us) { rte_delay_us(us); }
 
 /* DPDK belongs to the first JS thread that claims it: the EAL is per process, JS state is per
  * thread. Returns 0 when `thread` owns it (now or already), else the owner. */

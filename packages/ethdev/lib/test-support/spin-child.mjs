@@ -37,6 +37,7 @@ process.stdout.write(
     processCpus,
     mainCpus: cpusOf(`/proc/self/task/${process.pid}/status`),
     workerCpusIdle: cpusOf(`/proc/self/task/${tid}/status`),
+    workerName: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
     spinningIdle: spinning,
     awayCpu,
     spinningCycles,
