@@ -113,8 +113,8 @@ async function runGuest(
     // The report's lab line of each PCI DUT: which QEMU, how accelerated, which guest kernel.
     lab: `QEMU ${image.qemuVersion} (${accelLine(accel)}: ${accelWhy}), guest kernel ${image.kernelVersion}`,
     // The suite is compiled JavaScript: Node loads it without Playwright's loader thread. The
-    // SDK's switches for its spinners reach the guest's SDK as the host's (diagnosis: a vCPU
-    // spinning in a guest is a host thread the other guests wait for; measured no slower).
+    // SDK's switches for its spinners reach the guest's SDK as the host's (diagnosis switches:
+    // neither changed the full matrix's time, docs/measurements.md).
     env: { ...NATIVE_ESM_ENV, ...sdkSwitches() },
   };
   writeFileSync(join(runDir, 'runner-plan.json'), JSON.stringify(plan, null, 2));

@@ -106,10 +106,10 @@ export interface EalOptions {
   /**
    * How `rte_delay_us` waits, for the whole process (rte_delay_us_callback_register, set before
    * `rte_eal_init`): `'busy'`, DPDK's default, spins the calling thread; `'sleep'` puts it to sleep
-   * (rte_delay_us_sleep). A PMD's resets and register polls in control calls (an e1000 stop after
-   * its device was pulled: a minute of them) then leave the CPU to other threads — in a VM, to
-   * the host's other guests. Each delay lasts at least as long as asked, usually longer (a sleep's
-   * wake-up): a PMD that polls in many tiny delays takes longer. Default `'busy'`.
+   * (rte_delay_us_sleep). The delays a PMD makes in its resets and register polls, inside control
+   * calls, then leave the CPU to other threads. Each delay lasts at least as long as asked, usually
+   * longer (a sleep's wake-up): a PMD that polls in many tiny delays takes longer. Default: the
+   * environment's `DPDK_HOTPLUG_DELAYS`, else `'busy'`.
    */
   delays?: 'busy' | 'sleep';
   /**

@@ -55,14 +55,14 @@ int dphp_abi(void) { return DPHP_ABI; }
 int dphp_built_for(void) { return RTE_VER_YEAR << 16 | RTE_VER_MONTH << 8 | RTE_VER_MINOR; }
 
 /* How rte_delay_us waits, process-wide: `mode` 0 DPDK's busy loop, 1 nanosleep (a PMD's resets
- * and register polls in control calls then leave the CPU to others; in a VM, to the host), -1
- * unchanged. Returns the mode in force: 0, 1, or 2 for a callback of someone else's. */
+ * and register polls in control calls then leave the CPU to others), -1 unchanged. Returns the
+ * mode in force: 0, 1, or 2 for a callback of someone else's. */
 int dphp_delays(int mode) {
   if (mode == 0 || mode == 1) rte_delay_us_callback_register(mode ? rte_delay_us_sleep : rte_delay_us_block);
   return rte_delay_us == rte_delay_us_block ? 0 : rte_delay_us == rte_delay_us_sleep ? 1 : 2;
 }
 
-/* rte_delay_us itself, which is inline: for the tests of dphp_delays. */
+/* A call of rte_delay_us, a function pointer koffi cannot call by name: for the tests of dphp_delays. */
 void dphp_delay_us(unsigned int us) { rte_delay_us(us); }
 
 /* DPDK belongs to the first JS thread that claims it: the EAL is per process, JS state is per
