@@ -27,7 +27,7 @@ it('names what was left, kind by kind', () => {
   );
 });
 
-it("leaves out Node's own event loops (a worker thread's epoll, eventfd, pipes) and says nothing when nothing is left", () => {
+it("leaves out Node's own event loops (a worker thread's epoll, eventfd, pipes) and the SDK's worker thread, and says nothing when nothing is left", () => {
   const now = held({
     fds: [
       '/dev/null',
@@ -37,7 +37,7 @@ it("leaves out Node's own event loops (a worker thread's epoll, eventfd, pipes) 
       'anon_inode:[eventfd]',
       'pipe:[9]',
     ],
-    threads: ['node', 'node', 'node', 'eal-intr-thread'],
+    threads: ['node', 'node', 'node', 'eal-intr-thread', 'dphp-worker'],
   });
   expect(leftBehindEvidence(held(), now)).toBeUndefined();
 });

@@ -4,11 +4,12 @@
  * files and devices, network interfaces, threads — as one evidence line. It says why a re-attach
  * fails (net_memif's kept listener socket, net_softnic's 200+ memzones of rings).
  */
-import { describeHeld, type HeldResources, leftBehind } from '@dpdk-hotplug/ethdev';
+import { describeHeld, type HeldResources, leftBehind, WORKER_THREAD_NAME } from '@dpdk-hotplug/ethdev';
 
 /**
  * Node's own event loops (a worker thread's epoll, eventfds, pipes) come and go with the SDK's
- * async calls; they are no PMD's. A thread counts only by a name the process did not have.
+ * async calls; they are no PMD's, nor is the SDK's worker thread, started by the first async
+ * call. A thread counts only by a name the process did not have.
  */
 const NODE_OWN_FD = /^(pipe:|anon_inode:\[(eventpoll|eventfd|timerfd|signalfd)\])/;
 
@@ -16,7 +17,9 @@ const NODE_OWN_FD = /^(pipe:|anon_inode:\[(eventpoll|eventfd|timerfd|signalfd)\]
 export function leftBehindSaid(before: HeldResources, now: HeldResources): string {
   const left = leftBehind(before, now);
   left.fds = left.fds.filter((f) => !NODE_OWN_FD.test(f));
-  left.threads = [...new Set(left.threads)].filter((t) => !before.threads.includes(t));
+  left.threads = [...new Set(left.threads)].filter(
+    (t) => !before.threads.includes(t) && t !== WORKER_THREAD_NAME,
+  );
   return describeHeld(left);
 }
 

@@ -76,6 +76,12 @@ type ArgKind = StringRole | 'n' | 'null';
  * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
  * declares these functions from the same signatures: one prototype each (see koffi's own tests).
  */
+/**
+ * The worker thread's name (/proc/PID/task/TID/comm, `top -H`): the SDK's own thread, which a
+ * leak analysis leaves out as it does Node's (Node 20 names its threads `node`).
+ */
+export const WORKER_THREAD_NAME = 'dphp-worker';
+
 export const WORKER_CALLS = {
   dphp_abi: { lib: 'shim', sig: 'int dphp_abi(void)', args: [] },
   // The attach and detach of one crossing each, into the shim's area (shim.c's `dphp_area`), as
@@ -297,7 +303,7 @@ try { s[slot.workerTid] = koffi.load('libc.so.6').func('int gettid(void)')(); } 
 // Named for \`top -H\` and the lab's process timeline: Node 20 leaves every thread named "node".
 try {
   const libc = koffi.load('libc.so.6');
-  libc.func('int pthread_setname_np(uint64_t thread, const char *name)')(libc.func('uint64_t pthread_self(void)')(), 'dphp-worker');
+  libc.func('int pthread_setname_np(uint64_t thread, const char *name)')(libc.func('uint64_t pthread_self(void)')(), workerData.threadName);
 } catch {}
 const now = () => performance.now();
 const pause = typeof Atomics.pause === 'function' ? Atomics.pause : () => {};
@@ -424,6 +430,7 @@ export class OffThreadWorker {
         slot: SLOT,
         stringSlots: STRING_SLOTS,
         stringBytes: STRING_BYTES,
+        threadName: WORKER_THREAD_NAME,
         futex: {
           nr: this.#futex ? SYS_FUTEX : undefined,
           signature: FUTEX_SIGNATURE,
