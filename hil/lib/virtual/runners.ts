@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dutsFromInventory, type RunSummary, readInventory } from '@dpdk-hotplug/conformance';
-import { DELAYS_ENV } from '@dpdk-hotplug/ethdev';
+import { DELAYS_ENV, WORKER_SPIN_ENV } from '@dpdk-hotplug/ethdev';
 import { removeOwnTree } from '@dpdk-hotplug/linux';
 import { LabError } from '../errors.js';
 import type { GuestRunnerPlan } from '../guest/runner-agent.js';
@@ -214,7 +214,7 @@ async function runGuest(
  * (`DPDK_HOTPLUG_WORKER_SPIN`) and DPDK's delays (`DPDK_HOTPLUG_DELAYS`, the `delays` option).
  */
 function sdkSwitches(): Record<string, string> {
-  const names = ['DPDK_HOTPLUG_WORKER_SPIN', DELAYS_ENV];
+  const names = [WORKER_SPIN_ENV, DELAYS_ENV];
   return Object.fromEntries(
     names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]),
   );

@@ -56,7 +56,7 @@ export {
   warmup,
 } from './leak.js';
 export { type MultiProcessCut, multiProcessCut } from './multi-process-cut.js';
-export { WORKER_THREAD_NAME } from './off-thread.js';
+export { WORKER_SPIN_ENV, WORKER_THREAD_NAME } from './off-thread.js';
 export type { ProbedDevice } from './pmd-args.js';
 export { portId, portRef } from './ports.js';
 export { describeHeld, type HeldResources, leftBehind } from './resources.js';

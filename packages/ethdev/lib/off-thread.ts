@@ -82,6 +82,9 @@ type ArgKind = StringRole | 'n' | 'null';
  */
 export const WORKER_THREAD_NAME = 'dphp-worker';
 
+/** The switch of the worker's spinning: `0`, never (a process of one CPU never spins either). */
+export const WORKER_SPIN_ENV = 'DPDK_HOTPLUG_WORKER_SPIN';
+
 export const WORKER_CALLS = {
   dphp_abi: { lib: 'shim', sig: 'int dphp_abi(void)', args: [] },
   // The attach and detach of one crossing each, into the shim's area (shim.c's `dphp_area`), as
@@ -237,7 +240,7 @@ const PROCESS_CPUS = cpusOf('/proc/self/status');
  * spinning, the worker stays on the main thread's CPUs) with DPDK_HOTPLUG_WORKER_SPIN=0.
  */
 function workerCpus(main: number[] | undefined): number[] {
-  if (process.env.DPDK_HOTPLUG_WORKER_SPIN === '0') return [];
+  if (process.env[WORKER_SPIN_ENV] === '0') return [];
   if (!PROCESS_CPUS || !main) return [];
   return PROCESS_CPUS.filter((cpu) => !main.includes(cpu));
 }
