@@ -136,14 +136,23 @@ export function guestKernelArgs(env = process.env.DPDK_HOTPLUG_LAB_KERNEL_ARGS):
  * 17.6 (host CPU 0.70×), one guest alone 0.74× (docs/measurements.md). Multi-threaded TCG makes
  * every vCPU wait for the others at each cross-vCPU flush, and a vCPU whose host thread is
  * descheduled (three guests' six threads on two CPUs) holds the rest up; the guests' work is
- * mostly one thread at a time (Node's main thread, testpmd). Another accelerator: undefined.
+ * mostly one thread at a time (Node's main thread, testpmd). Another accelerator: undefined; any
+ * other value: INVALID_ARGUMENT.
  */
 export function tcgThread(
   accel: Accel,
   env = process.env.DPDK_HOTPLUG_LAB_TCG_THREAD,
 ): 'single' | 'multi' | undefined {
   if (accel !== 'tcg') return undefined;
-  return env === 'multi' ? 'multi' : 'single';
+  if (env === undefined || env === '' || env === 'single') return 'single';
+  if (env === 'multi') return 'multi';
+  throw new LabError(
+    'INVALID_ARGUMENT',
+    `DPDK_HOTPLUG_LAB_TCG_THREAD=${JSON.stringify(env)} is not TCG's threading`,
+    {
+      hint: `use single or multi${/mul/i.test(env) ? ' (did you mean multi?)' : /sin/i.test(env) ? ' (did you mean single?)' : ''}`,
+    },
+  );
 }
 
 export interface PluggedNic {

@@ -126,14 +126,19 @@ describe("TCG's threading", () => {
   /**
    * Steps: read DPDK_HOTPLUG_LAB_TCG_THREAD for TCG and KVM; build a guest's QEMU arguments with
    * it unset and set to multi.
-   * Verify: TCG is single-threaded unless multi is asked for (anything else: single); KVM has no
-   * such setting; unset, `-accel tcg,thread=single` and the machine without `accel=`; multi, the
+   * Verify: TCG is single-threaded unless multi is asked for (another value: INVALID_ARGUMENT);
+   * KVM has no such setting; unset, `-accel tcg,thread=single` and the machine without `accel=`; multi, the
    * same with `thread=multi`.
    */
   it('is single-threaded unless multi is asked for', () => {
     expect(tcgThread('tcg', undefined)).toBe('single');
     expect(tcgThread('tcg', 'single')).toBe('single');
-    expect(tcgThread('tcg', 'one')).toBe('single');
+    expect(() => tcgThread('tcg', 'multii')).toThrow(
+      /DPDK_HOTPLUG_LAB_TCG_THREAD="multii" is not TCG's threading/,
+    );
+    expect(() => tcgThread('tcg', 'one')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', hint: 'use single or multi' }),
+    );
     expect(tcgThread('tcg', 'multi')).toBe('multi');
     expect(tcgThread('kvm', 'multi')).toBeUndefined();
     expect(tcgThread('kvm', undefined)).toBeUndefined();
