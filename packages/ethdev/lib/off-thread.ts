@@ -73,10 +73,6 @@ type StringRole = keyof typeof STRING_SLOTS;
 type ArgKind = StringRole | 'n' | 'null';
 
 /**
- * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
- * declares these functions from the same signatures: one prototype each (see koffi's own tests).
- */
-/**
  * The worker thread's name (/proc/PID/task/TID/comm, `top -H`): the SDK's own thread, which a
  * leak analysis leaves out as it does Node's (Node 20 names its threads `node`).
  */
@@ -85,6 +81,10 @@ export const WORKER_THREAD_NAME = 'dphp-worker';
 /** The switch of the worker's spinning: `0`, never (a process of one CPU never spins either). */
 export const WORKER_SPIN_ENV = 'DPDK_HOTPLUG_WORKER_SPIN';
 
+/**
+ * The calls the worker makes, by name: its C signature and how its arguments cross. binding.ts
+ * declares these functions from the same signatures: one prototype each (see koffi's own tests).
+ */
 export const WORKER_CALLS = {
   dphp_abi: { lib: 'shim', sig: 'int dphp_abi(void)', args: [] },
   // The attach and detach of one crossing each, into the shim's area (shim.c's `dphp_area`), as
